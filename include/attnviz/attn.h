@@ -1,0 +1,145 @@
+/* attnviz core: multi-head attention, every stage kept.
+ *
+ * Row vectors throughout (Q = X·W_Q + b_Q), float32, row-major.
+ * Shapes use these names:
+ *   n        tokens in the sentence
+ *   d_model  width of X, Q and the output
+ *   n_heads  query heads; d_head = d_model / n_heads
+ *   n_kv     key/value heads (groups): n_kv == n_heads is multi-head,
+ *            1 < n_kv < n_heads grouped-query, n_kv == 1 multi-query
+ *   d_kv     n_kv · d_head, width of K and V
+ * Head h reads K/V group g = h / (n_heads / n_kv).
+ *
+ * The core uses libc and libm only. Errors are values: a function that can
+ * fail returns an attn_status and writes a one-line message (naming the
+ * input and the fix) into err[err_len]; err may be NULL.
+ */
+#ifndef ATTNVIZ_ATTN_H
+#define ATTNVIZ_ATTN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define ATTN_VERSION "0.1.0"
+
+/* Largest sizes the core accepts; larger values are refused with a message. */
+#define ATTN_D_MODEL_MAX 4096
+#define ATTN_HEADS_MAX 256
+#define ATTN_TOKENS_MAX 65536
+#define ATTN_TEMPERATURE_MIN 0.01f
+#define ATTN_TEMPERATURE_MAX 100.0f
+/* The trace keeps four n×n matrices per head; refuse sizes past this. */
+#define ATTN_TRACE_BYTES_MAX ((size_t)4 << 30)
+
+typedef enum attn_status {
+    ATTN_OK = 0,
+    ATTN_ERR_CONFIG, /* a setting is out of range or inconsistent */
+    ATTN_ERR_INPUT,  /* the text or other outside input is malformed */
+    ATTN_ERR_LIMIT,  /* the input is valid but larger than the limit */
+    ATTN_ERR_NOMEM,  /* an allocation failed */
+} attn_status;
+
+typedef struct attn_config {
+    size_t d_model;
+    size_t n_heads;
+    size_t n_kv_heads;
+    bool causal;       /* position i may not look at j > i */
+    bool scale;        /* divide scores by sqrt(d_head) */
+    float temperature; /* divide scores by this too; 1 leaves them */
+} attn_config;
+
+/* The built-in example's settings: d_model 32, 4 heads, 4 kv heads, not
+ * causal, scaled, temperature 1. */
+attn_config attn_config_default(void);
+
+/* Checks ranges and divisibility; the message names the option to change,
+ * e.g. "--heads 3 does not divide --d-model 32". */
+attn_status attn_config_check(const attn_config *c, char *err, size_t err_len);
+
+size_t attn_d_head(const attn_config *c); /* d_model / n_heads */
+size_t attn_d_kv(const attn_config *c);   /* n_kv_heads * d_head */
+/* Which K/V group head h reads. */
+size_t attn_kv_group(const attn_config *c, size_t h);
+
+/* ---- weights -------------------------------------------------------- */
+
+/* All eight tensors live in one block owned by the struct. */
+typedef struct attn_weights {
+    attn_config config; /* the sizes the tensors have */
+    float *w_q;         /* (d_model, d_model) */
+    float *b_q;         /* (d_model) */
+    float *w_k;         /* (d_model, d_kv) */
+    float *b_k;         /* (d_kv) */
+    float *w_v;         /* (d_model, d_kv) */
+    float *b_v;         /* (d_kv) */
+    float *w_o;         /* (d_model, d_model) */
+    float *b_o;         /* (d_model) */
+    float *block;
+} attn_weights;
+
+/* Allocates zeroed tensors sized for c (which must pass attn_config_check). */
+attn_status attn_weights_init(attn_weights *w, const attn_config *c, char *err, size_t err_len);
+void attn_weights_free(attn_weights *w);
+
+/* Mechanics-mode weights from a seed: each W is Xavier-uniform,
+ * U(-a, a) with a = sqrt(6 / (fan_in + fan_out)) (Glorot & Bengio 2010),
+ * each bias U(-1/sqrt(fan_in), 1/sqrt(fan_in)) as in torch.nn.Linear.
+ * Every tensor has its own random stream (attn_rng_stream), so changing
+ * n_kv_heads does not change W_Q. Bit-identical on every machine. */
+void attn_weights_xavier(attn_weights *w, uint64_t seed);
+
+/* ---- the trace ------------------------------------------------------- */
+
+/* Every stage of one forward call. The per-head arrays are packed for the
+ * current n: element (h, i, j) of scores is scores[(h * n + i) * n + j].
+ * All pointers point into one block, allocated once by attn_trace_init for
+ * the largest sizes the caller will ask for; attn_forward never allocates. */
+typedef struct attn_trace {
+    size_t n_max, d_model_max, n_heads_max; /* capacity */
+    size_t n;                               /* tokens in the last forward */
+    attn_config config;                     /* settings of the last forward */
+    float *x;        /* (n, d_model)          input rows */
+    float *q;        /* (n, d_model)          X·W_Q + b_Q */
+    float *k;        /* (n, d_kv)             X·W_K + b_K */
+    float *v;        /* (n, d_kv)             X·W_V + b_V */
+    float *scores;   /* (n_heads, n, n)       Q_h·K_gᵀ */
+    float *scaled;   /* (n_heads, n, n)       scores / (sqrt(d_head)·T) */
+    float *masked;   /* (n_heads, n, n)       scaled, -inf where j > i if causal */
+    float *weights;  /* (n_heads, n, n)       softmax of each masked row */
+    float *head_out; /* (n_heads, n, d_head)  weights_h·V_g */
+    float *concat;   /* (n, d_model)          head outputs side by side */
+    float *output;   /* (n, d_model)          concat·W_O + b_O */
+    float *scratch;  /* packing space for the fast kernels */
+    size_t scratch_floats;
+    float *block;
+} attn_trace;
+
+/* Bytes attn_trace_init would allocate for these limits. */
+size_t attn_trace_bytes(size_t n_max, size_t d_model_max, size_t n_heads_max);
+
+/* Sizes the trace for up to n_max tokens, d_model_max and n_heads_max.
+ * Refuses (ATTN_ERR_LIMIT) past ATTN_TRACE_BYTES_MAX. */
+attn_status attn_trace_init(attn_trace *t, size_t n_max, size_t d_model_max, size_t n_heads_max,
+                            char *err, size_t err_len);
+void attn_trace_free(attn_trace *t);
+
+/* ---- forward --------------------------------------------------------- */
+
+/* Runs every stage for n input rows x (n, d_model) and keeps them in t.
+ * x may be t->x itself (the embedding can write there directly).
+ * Allocates nothing. Fails only when the sizes do not fit the trace or the
+ * weights, or the config is invalid. Uses the fast kernels. */
+attn_status attn_forward(attn_trace *t, const attn_config *c, const attn_weights *w, const float *x,
+                         size_t n, char *err, size_t err_len);
+
+/* The same stages with the plain loops of attn_stages.c, one formula per
+ * function: the reference the lessons point at and the fast path is tested
+ * against. */
+attn_status attn_forward_reference(attn_trace *t, const attn_config *c, const attn_weights *w,
+                                   const float *x, size_t n, char *err, size_t err_len);
+
+/* Floating-point operations of one forward call (multiply-add = 2). */
+double attn_forward_flops(const attn_config *c, size_t n);
+
+#endif

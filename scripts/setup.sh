@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# attnviz set-up: install the Debian packages that are missing, build, then run or test.
+#
+#   scripts/setup.sh run [ARGS...]   set up, build (Release) and run `attnviz ARGS` (default: dump)
+#   scripts/setup.sh test            set up, build and run every test (ctest)
+#   scripts/setup.sh sanitize        set up, build with ASan+UBSan (clang) and run every test
+#   scripts/setup.sh fuzz [SECONDS]  build the libFuzzer targets and run each for SECONDS (default 20)
+#   scripts/setup.sh deps [GROUP...] only install packages; groups: base, fuzz, torch, bench
+#
+# Packages are installed with apt-get, through sudo when not root, and only when missing.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+jobs=$(nproc 2>/dev/null || echo 2)
+
+pkgs_base=(build-essential cmake pkg-config libjansson-dev)
+# clang's sanitizer and libFuzzer runtimes live in libclang-rt-14-dev, which
+# --no-install-recommends would leave out: name it.
+pkgs_fuzz=(clang libclang-rt-14-dev)
+# Only to regenerate the PyTorch fixtures (tests/torch/); about 800 MB.
+pkgs_torch=(python3-torch python3-numpy)
+# Only for bench/numpy_attention.py, the NumPy side of `attnviz bench core`.
+pkgs_bench=(python3-numpy libopenblas0-pthread)
+
+missing() {
+    local p
+    for p in "$@"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || echo "$p"
+    done
+}
+
+install() {
+    local need
+    need=$(missing "$@")
+    [ -z "$need" ] && return 0
+    local sudo=()
+    if [ "$(id -u)" -ne 0 ]; then
+        command -v sudo >/dev/null || { echo "setup: need root or sudo to install: $need" >&2; exit 2; }
+        sudo=(sudo)
+    fi
+    echo "setup: installing $(echo $need | tr '\n' ' ')" >&2
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    # shellcheck disable=SC2086
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $need >/dev/null
+}
+
+deps() {
+    local g
+    for g in "$@"; do
+        case "$g" in
+            base)  install "${pkgs_base[@]}" ;;
+            fuzz)  install "${pkgs_fuzz[@]}" ;;
+            torch) install "${pkgs_torch[@]}" ;;
+            bench) install "${pkgs_bench[@]}" ;;
+            *) echo "setup: unknown package group '$g' (base, fuzz, torch, bench)" >&2; exit 2 ;;
+        esac
+    done
+}
+
+build() { # build DIR [cmake args...]
+    local dir=$1; shift
+    cmake -S "$root" -B "$root/$dir" -DCMAKE_BUILD_TYPE=Release "$@" >/dev/null
+    cmake --build "$root/$dir" -j "$jobs"
+}
+
+cmd=${1:-run}
+[ $# -gt 0 ] && shift
+case "$cmd" in
+    run)
+        deps base
+        build build
+        if [ $# -eq 0 ]; then set -- dump; fi
+        exec "$root/build/attnviz" "$@"
+        ;;
+    test)
+        deps base fuzz
+        build build -DATTNVIZ_WERROR=ON
+        ctest --test-dir "$root/build" --output-on-failure -j "$jobs"
+        ;;
+    sanitize)
+        deps base fuzz
+        build build-san -DATTNVIZ_WERROR=ON -DATTNVIZ_SANITIZE=ON -DCMAKE_C_COMPILER=clang
+        ctest --test-dir "$root/build-san" --output-on-failure -j "$jobs"
+        ;;
+    fuzz)
+        secs=${1:-20}
+        deps base fuzz
+        build build-fuzz -DATTNVIZ_FUZZ=ON -DCMAKE_C_COMPILER=clang
+        for f in "$root"/build-fuzz/fuzz_*; do
+            [ -x "$f" ] || continue
+            name=$(basename "$f")
+            corpus="$root/tests/fuzz/corpus/${name#fuzz_}"
+            work=$(mktemp -d)
+            cp -r "$corpus"/. "$work"/ 2>/dev/null || true
+            echo "setup: $name for ${secs}s" >&2
+            "$f" -max_total_time="$secs" -print_final_stats=0 "$work" 2>&1 | tail -n 2
+            rm -rf "$work"
+        done
+        ;;
+    deps)
+        [ $# -eq 0 ] && set -- base
+        deps "$@"
+        ;;
+    -h|--help|help)
+        sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+        ;;
+    *)
+        echo "setup: unknown command '$cmd' (run, test, sanitize, fuzz, deps)" >&2
+        exit 2
+        ;;
+esac

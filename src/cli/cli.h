@@ -1,0 +1,55 @@
+/* The command line: parsing, the JSON dump and the benchmarks. Nothing here
+ * exits; main() turns a failed status into exit status 2. */
+#ifndef ATTNVIZ_CLI_H
+#define ATTNVIZ_CLI_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "attnviz/attn.h"
+#include "attnviz/tokenize.h"
+
+#define CLI_ERR_LEN 512
+
+/* The built-in example sentence (from the seed texts). */
+#define CLI_DEFAULT_SENTENCE "The robot sat on the floor because it was tired."
+
+typedef enum cli_command {
+    CLI_HELP,
+    CLI_VERSION,
+    CLI_DUMP,
+    CLI_BENCH_CORE,
+} cli_command;
+
+typedef struct cli_options {
+    cli_command command;
+    const char *sentence; /* points into argv, or the built-in example */
+    attn_config config;
+    uint64_t seed;
+    size_t max_tokens;
+    int bench_reference; /* bench core: also time the plain loops */
+} cli_options;
+
+/* Parses argv (argv[0] is the program). Returns 0, or 2 with a one-line
+ * message in err that names the option and the fix. Never exits, never
+ * keeps a pointer to anything but argv. */
+int cli_parse(cli_options *o, int argc, char **argv, char *err, size_t err_len);
+
+/* The text of `attnviz --help`. */
+void cli_print_help(FILE *f);
+
+/* Tokenizes o->sentence, embeds it, makes the weights from o->seed and runs
+ * the forward pass: the inputs of `dump` (and later of the app). On success
+ * the caller owns *t and *w (attn_trace_free, attn_weights_free) and tokens
+ * (room for o->max_tokens). Returns 0 or 2 with a message. */
+int cli_compute(const cli_options *o, attn_token *tokens, size_t *n, attn_trace *t, attn_weights *w,
+                char *err, size_t err_len);
+
+/* Writes the whole trace as JSON (the `attnviz dump` contract, README). */
+void cli_dump_json(FILE *f, const cli_options *o, const attn_token *tokens, const attn_trace *t,
+                   const attn_weights *w);
+
+/* `attnviz bench core`: one line per case on f. Returns 0 or 2. */
+int cli_bench_core(FILE *f, int with_reference, char *err, size_t err_len);
+
+#endif

@@ -1,0 +1,47 @@
+/* attnviz: the one binary. Parses, dispatches, and turns errors into exit
+ * status 2 with one line on stderr. */
+#include <stdlib.h>
+
+#include "cli.h"
+
+static int run_dump(const cli_options *o, char *err, size_t err_len) {
+    attn_token *tokens = malloc(o->max_tokens * sizeof *tokens);
+    if (!tokens) {
+        snprintf(err, err_len, "out of memory for %zu tokens: lower --max-tokens", o->max_tokens);
+        return 2;
+    }
+    size_t n = 0;
+    attn_trace t;
+    attn_weights w;
+    int rc = cli_compute(o, tokens, &n, &t, &w, err, err_len);
+    if (rc == 0) {
+        cli_dump_json(stdout, o, tokens, &t, &w);
+        if (fflush(stdout) != 0 || ferror(stdout)) {
+            snprintf(err, err_len, "could not write the dump to standard output");
+            rc = 2;
+        }
+        attn_trace_free(&t);
+        attn_weights_free(&w);
+    }
+    free(tokens);
+    return rc;
+}
+
+int main(int argc, char **argv) {
+    char err[CLI_ERR_LEN] = "";
+    cli_options o;
+    int rc = cli_parse(&o, argc, argv, err, sizeof err);
+    if (rc == 0) {
+        switch (o.command) {
+        case CLI_HELP: cli_print_help(stdout); break;
+        case CLI_VERSION: printf("attnviz %s\n", ATTN_VERSION); break;
+        case CLI_DUMP: rc = run_dump(&o, err, sizeof err); break;
+        case CLI_BENCH_CORE: rc = cli_bench_core(stdout, o.bench_reference, err, sizeof err); break;
+        }
+    }
+    if (rc != 0) {
+        fprintf(stderr, "attnviz: %s\n", err);
+        return 2;
+    }
+    return 0;
+}

@@ -1,0 +1,79 @@
+/* Settings of one attention layer and the checks that keep them consistent. */
+#include <math.h>
+#include <stdio.h>
+
+#include "attnviz/attn.h"
+
+attn_config attn_config_default(void) {
+    attn_config c = {
+        .d_model = 32,
+        .n_heads = 4,
+        .n_kv_heads = 4,
+        .causal = false,
+        .scale = true,
+        .temperature = 1.0f,
+    };
+    return c;
+}
+
+static attn_status fail(char *err, size_t err_len, const char *msg) {
+    if (err && err_len) snprintf(err, err_len, "%s", msg);
+    return ATTN_ERR_CONFIG;
+}
+
+attn_status attn_config_check(const attn_config *c, char *err, size_t err_len) {
+    char msg[256];
+    if (c->d_model < 1 || c->d_model > ATTN_D_MODEL_MAX) {
+        snprintf(msg, sizeof msg, "--d-model %zu is out of range: use 1 to %d", c->d_model,
+                 ATTN_D_MODEL_MAX);
+        return fail(err, err_len, msg);
+    }
+    if (c->n_heads < 1 || c->n_heads > ATTN_HEADS_MAX) {
+        snprintf(msg, sizeof msg, "--heads %zu is out of range: use 1 to %d", c->n_heads,
+                 ATTN_HEADS_MAX);
+        return fail(err, err_len, msg);
+    }
+    if (c->d_model % c->n_heads != 0) {
+        snprintf(msg, sizeof msg,
+                 "--heads %zu does not divide --d-model %zu: pick a head count that divides it "
+                 "(d_head = d_model / heads)",
+                 c->n_heads, c->d_model);
+        return fail(err, err_len, msg);
+    }
+    if (c->n_kv_heads < 1 || c->n_kv_heads > c->n_heads) {
+        snprintf(msg, sizeof msg, "--kv-heads %zu is out of range: use 1 to --heads (%zu)",
+                 c->n_kv_heads, c->n_heads);
+        return fail(err, err_len, msg);
+    }
+    if (c->n_heads % c->n_kv_heads != 0) {
+        snprintf(msg, sizeof msg,
+                 "--kv-heads %zu does not divide --heads %zu: each key/value group must serve "
+                 "the same number of query heads",
+                 c->n_kv_heads, c->n_heads);
+        return fail(err, err_len, msg);
+    }
+    /* The negated test also catches NaN. */
+    if (!(c->temperature >= ATTN_TEMPERATURE_MIN && c->temperature <= ATTN_TEMPERATURE_MAX)) {
+        snprintf(msg, sizeof msg, "--temperature %g is out of range: use %g to %g",
+                 (double)c->temperature, (double)ATTN_TEMPERATURE_MIN,
+                 (double)ATTN_TEMPERATURE_MAX);
+        return fail(err, err_len, msg);
+    }
+    return ATTN_OK;
+}
+
+size_t attn_d_head(const attn_config *c) { return c->d_model / c->n_heads; }
+
+size_t attn_d_kv(const attn_config *c) { return c->n_kv_heads * attn_d_head(c); }
+
+size_t attn_kv_group(const attn_config *c, size_t h) {
+    return h / (c->n_heads / c->n_kv_heads);
+}
+
+double attn_forward_flops(const attn_config *c, size_t n) {
+    double d = (double)c->d_model, d_kv = (double)attn_d_kv(c), dh = (double)attn_d_head(c);
+    double nn = (double)n;
+    double projections = 2.0 * nn * d * (d + 2.0 * d_kv + d); /* Q, K, V and W_O */
+    double per_head = 2.0 * nn * nn * dh * 2.0;                /* scores and weighted sum */
+    return projections + (double)c->n_heads * per_head;
+}

@@ -1,0 +1,137 @@
+/* One forward call of multi-head attention, every stage kept in the trace.
+ *
+ *   Q = X·W_Q + b_Q            (n, d_model)
+ *   K = X·W_K + b_K            (n, d_kv)       likewise V
+ *   for each head h, reading K/V group g:
+ *     scores_h  = Q_h·K_gᵀ                    (n, n)
+ *     scaled_h  = scores_h / (sqrt(d_head)·T)
+ *     masked_h  = scaled_h, -inf where j > i when causal
+ *     weights_h = softmax(masked_h), row by row
+ *     out_h     = weights_h·V_g               (n, d_head)
+ *   concat = [out_0 … out_{H-1}]              (n, d_model)
+ *   output = concat·W_O + b_O
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "attnviz/attn.h"
+#include "attnviz/stages.h"
+#include "fast.h"
+
+/* Checks that the call can run without allocating: valid settings, weights
+ * of the same sizes, and a trace large enough. */
+static attn_status check_fits(const attn_trace *t, const attn_config *c, const attn_weights *w,
+                              size_t n, char *err, size_t err_len) {
+    attn_status s = attn_config_check(c, err, err_len);
+    if (s != ATTN_OK) return s;
+    if (w->config.d_model != c->d_model || w->config.n_heads != c->n_heads ||
+        w->config.n_kv_heads != c->n_kv_heads) {
+        if (err && err_len)
+            snprintf(err, err_len,
+                     "weights were made for d_model %zu, %zu heads, %zu kv heads, not d_model "
+                     "%zu, %zu heads, %zu kv heads: rebuild them for these settings",
+                     w->config.d_model, w->config.n_heads, w->config.n_kv_heads, c->d_model,
+                     c->n_heads, c->n_kv_heads);
+        return ATTN_ERR_CONFIG;
+    }
+    if (n < 1 || n > t->n_max || c->d_model > t->d_model_max || c->n_heads > t->n_heads_max) {
+        if (err && err_len)
+            snprintf(err, err_len,
+                     "%zu tokens, d_model %zu, %zu heads do not fit a trace made for up to %zu "
+                     "tokens, d_model %zu, %zu heads: make a larger trace",
+                     n, c->d_model, c->n_heads, t->n_max, t->d_model_max, t->n_heads_max);
+        return ATTN_ERR_LIMIT;
+    }
+    return ATTN_OK;
+}
+
+static float score_divisor(const attn_config *c) {
+    float d = c->scale ? sqrtf((float)attn_d_head(c)) : 1.0f;
+    return d * c->temperature;
+}
+
+/* concat[i][h·d_head + p] = head_out[h][i][p]: the heads side by side again. */
+static void concat_heads(float *concat, const float *head_out, size_t n, size_t n_heads,
+                         size_t d_head) {
+    size_t d_model = n_heads * d_head;
+    for (size_t h = 0; h < n_heads; h++)
+        for (size_t i = 0; i < n; i++)
+            memcpy(concat + i * d_model + h * d_head, head_out + (h * n + i) * d_head,
+                   d_head * sizeof(float));
+}
+
+static void begin(attn_trace *t, const attn_config *c, const float *x, size_t n) {
+    t->n = n;
+    t->config = *c;
+    if (x != t->x) memmove(t->x, x, n * c->d_model * sizeof(float));
+}
+
+attn_status attn_forward_reference(attn_trace *t, const attn_config *c, const attn_weights *w,
+                                   const float *x, size_t n, char *err, size_t err_len) {
+    attn_status s = check_fits(t, c, w, n, err, err_len);
+    if (s != ATTN_OK) return s;
+    begin(t, c, x, n);
+    size_t d = c->d_model, d_head = attn_d_head(c), d_kv = attn_d_kv(c);
+
+    // stage 2: projections
+    attn_matmul(t->q, t->x, w->w_q, w->b_q, n, d, d);
+    attn_matmul(t->k, t->x, w->w_k, w->b_k, n, d, d_kv);
+    attn_matmul(t->v, t->x, w->w_v, w->b_v, n, d, d_kv);
+
+    // stages 3-8, one head at a time; head h is an offset into Q, K, V
+    float divisor = score_divisor(c);
+    for (size_t h = 0; h < c->n_heads; h++) {
+        size_t g = attn_kv_group(c, h);
+        float *scores = t->scores + h * n * n, *scaled = t->scaled + h * n * n;
+        float *masked = t->masked + h * n * n, *weights = t->weights + h * n * n;
+        attn_scores(scores, t->q + h * d_head, d, t->k + g * d_head, d_kv, n, d_head);
+        attn_scale(scaled, scores, divisor, n * n);
+        attn_mask(masked, scaled, c->causal, n);
+        attn_softmax_rows(weights, masked, n, n);
+        attn_weighted_sum(t->head_out + h * n * d_head, d_head, weights, t->v + g * d_head, d_kv,
+                          n, d_head);
+    }
+
+    // stages 9-10: concat and output projection
+    concat_heads(t->concat, t->head_out, n, c->n_heads, d_head);
+    attn_matmul(t->output, t->concat, w->w_o, w->b_o, n, d, d);
+    return ATTN_OK;
+}
+
+attn_status attn_forward(attn_trace *t, const attn_config *c, const attn_weights *w,
+                         const float *x, size_t n, char *err, size_t err_len) {
+    attn_status s = check_fits(t, c, w, n, err, err_len);
+    if (s != ATTN_OK) return s;
+    begin(t, c, x, n);
+    size_t d = c->d_model, d_head = attn_d_head(c), d_kv = attn_d_kv(c);
+    float *scratch = t->scratch;
+
+    attn_gemm(t->q, d, t->x, d, w->w_q, d, 0, w->b_q, n, d, d, scratch);
+    attn_gemm(t->k, d_kv, t->x, d, w->w_k, d_kv, 0, w->b_k, n, d_kv, d, scratch);
+    attn_gemm(t->v, d_kv, t->x, d, w->w_v, d_kv, 0, w->b_v, n, d_kv, d, scratch);
+
+    float divisor = score_divisor(c);
+    for (size_t h = 0; h < c->n_heads; h++) {
+        size_t g = attn_kv_group(c, h);
+        float *scores = t->scores + h * n * n, *scaled = t->scaled + h * n * n;
+        float *masked = t->masked + h * n * n, *weights = t->weights + h * n * n;
+        attn_gemm(scores, n, t->q + h * d_head, d, t->k + g * d_head, d_kv, 1, NULL, n, n, d_head,
+                  scratch);
+        // scale, mask and softmax one row at a time, while the row is in L1
+        for (size_t i = 0; i < n; i++) {
+            size_t row = i * n;
+            attn_scale(scaled + row, scores + row, divisor, n);
+            size_t visible = c->causal ? i + 1 : n;
+            memcpy(masked + row, scaled + row, visible * sizeof(float));
+            for (size_t j = visible; j < n; j++) masked[row + j] = -INFINITY;
+            attn_softmax_rows_fast(weights + row, masked + row, 1, n);
+        }
+        attn_gemm(t->head_out + h * n * d_head, d_head, weights, n, t->v + g * d_head, d_kv, 0,
+                  NULL, n, d_head, n, scratch);
+    }
+
+    concat_heads(t->concat, t->head_out, n, c->n_heads, d_head);
+    attn_gemm(t->output, d, t->concat, d, w->w_o, d, 0, w->b_o, n, d, d, scratch);
+    return ATTN_OK;
+}

@@ -1,0 +1,93 @@
+#!/bin/sh
+# Command-line tests: every bad input exits 2 with one line on stderr that
+# names the option and the fix; good input exits 0.
+# usage: test_cli.sh PATH_TO_ATTNVIZ
+exe=${1:-build/attnviz}
+passed=0
+failed=0
+out=$(mktemp)
+errf=$(mktemp)
+trap 'rm -f "$out" "$errf" "$big"' EXIT
+
+# expect STATUS TEXT -- ARGS...: exit status and a piece of stderr
+expect() {
+    want_status=$1 want_text=$2
+    shift 3
+    "$exe" "$@" >"$out" 2>"$errf"
+    status=$?
+    lines=$(wc -l <"$errf")
+    if [ "$status" -ne "$want_status" ]; then
+        echo "FAIL: attnviz $*: exit $status, want $want_status; stderr: $(cat "$errf")"
+        failed=$((failed + 1))
+    elif [ "$want_status" -ne 0 ] && ! grep -qF -- "$want_text" "$errf"; then
+        echo "FAIL: attnviz $*: stderr lacks '$want_text': $(cat "$errf")"
+        failed=$((failed + 1))
+    elif [ "$want_status" -ne 0 ] && [ "$lines" -ne 1 ]; then
+        echo "FAIL: attnviz $*: $lines lines on stderr, want 1"
+        failed=$((failed + 1))
+    else
+        passed=$((passed + 1))
+    fi
+}
+
+expect 0 "" -- --help
+expect 0 "" -- --version
+grep -q "^attnviz [0-9]" "$out" && passed=$((passed + 1)) || { echo "FAIL: --version"; failed=$((failed + 1)); }
+expect 0 "" --
+grep -q "usage" "$out" && passed=$((passed + 1)) || { echo "FAIL: no arguments prints help"; failed=$((failed + 1)); }
+expect 0 "" -- dump
+expect 0 "" -- dump --heads 8 --kv-heads 2 --causal --temperature 0.5 --seed 7
+expect 0 "" -- dump --heads=2 --d-model=16 --no-scale
+
+expect 2 "--heads 3 does not divide --d-model 32" -- dump --heads 3 --d-model 32
+expect 2 "--heads 0 is out of range" -- dump --heads 0
+expect 2 "--kv-heads 3 does not divide --heads 8" -- dump --kv-heads 3 --heads 8
+expect 2 "--kv-heads 8 is out of range" -- dump --kv-heads 8 --heads 4
+expect 2 "--d-model 0 is out of range" -- dump --d-model 0
+expect 2 "--d-model '-5' is not a whole number" -- dump --d-model -5
+expect 2 "--d-model 'abc' is not a whole number" -- dump --d-model abc
+expect 2 "--d-model 100000 is out of range: use 1 to 4096" -- dump --d-model 100000
+expect 2 "--d-model 99999999999999999999999 is out of range" -- dump --d-model 99999999999999999999999
+expect 2 "--heads '4x' is not a whole number" -- dump --heads 4x
+expect 2 "--temperature 0 is out of range" -- dump --temperature 0
+expect 2 "--temperature -1 is out of range" -- dump --temperature -1
+expect 2 "--temperature 'nan' is not a finite number" -- dump --temperature nan
+expect 2 "--temperature 'inf' is not a finite number" -- dump --temperature inf
+expect 2 "--temperature '' is not a finite number" -- dump --temperature ""
+expect 2 "--seed '-1' is not a whole number" -- dump --seed -1
+expect 2 "--seed 9007199254740992 is too large" -- dump --seed 9007199254740992
+expect 2 "--seed 99999999999999999999999 is too large" -- dump --seed 99999999999999999999999
+expect 2 "--max-tokens 0 is out of range" -- dump --max-tokens 0
+expect 2 "--sentence: the sentence is empty" -- dump --sentence ""
+expect 2 "--sentence: the sentence is only whitespace" -- dump --sentence "   	 "
+expect 2 "invalid UTF-8 at byte 4" -- dump --sentence "$(printf 'The \303\050 cat')"
+expect 2 "raise --max-tokens" -- dump --sentence "one two three four five" --max-tokens 4
+expect 2 "has 5 tokens" -- dump --sentence "one two three four five" --max-tokens 4
+expect 0 "" -- dump --sentence "one two three four five" --max-tokens 5
+expect 2 "unknown option '--haeds' (did you mean '--heads'?)" -- dump --haeds 4
+expect 2 "unknown option '--frobnicate'" -- dump --frobnicate
+expect 2 "unknown command 'dunp'" -- dunp
+expect 2 "--heads needs a value" -- dump --heads
+expect 2 "--sentence needs a value" -- dump --sentence
+expect 2 "bench needs what to measure" -- bench
+expect 2 "bench core has fixed cases" -- bench core --heads 2
+
+# A sentence of 70 words is refused with the count, not truncated.
+long=$(printf 'word %.0s' $(seq 1 70))
+expect 2 "has 70 tokens, more than the limit of 64" -- dump --sentence "$long"
+
+# A long sentence (100 kB, near the largest single argument Linux passes) is
+# refused quickly with the count (the 10 MB case is in test_tokenize).
+big=$(mktemp)
+head -c 100000 /dev/zero | tr '\0' 'a' | sed 's/aaaa/aaa /g' >"$big"
+start=$(date +%s)
+expect 2 "has 25000 tokens, more than the limit of 64" -- dump --sentence "$(cat "$big")"
+[ $(($(date +%s) - start)) -le 5 ] && passed=$((passed + 1)) || { echo "FAIL: a long sentence took too long"; failed=$((failed + 1)); }
+
+# The same sentence, settings and seed give byte-identical output.
+a=$("$exe" dump --heads 2 --seed 99 | md5sum)
+b=$("$exe" dump --heads 2 --seed 99 | md5sum)
+[ "$a" = "$b" ] && passed=$((passed + 1)) || { echo "FAIL: dump is not deterministic"; failed=$((failed + 1)); }
+
+echo "test_cli: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,266 @@
+/* Unit tests of the core that need no fixture: settings checks, softmax
+ * stability, masks, grouped-query reading, determinism, trace limits, and
+ * the embedding recipe. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "attnviz/attn.h"
+#include "attnviz/embed.h"
+#include "attnviz/rng.h"
+#include "attnviz/stages.h"
+#include "attnviz/tokenize.h"
+#include "check.h"
+
+static attn_config config(size_t d, size_t h, size_t g) {
+    attn_config c = attn_config_default();
+    c.d_model = d, c.n_heads = h, c.n_kv_heads = g;
+    return c;
+}
+
+static void test_config_check(void) {
+    char err[256];
+    attn_config c = attn_config_default();
+    CHECK(attn_config_check(&c, err, sizeof err) == ATTN_OK);
+    CHECK(c.d_model == 32 && c.n_heads == 4 && c.n_kv_heads == 4 && c.scale && !c.causal);
+
+    c = config(32, 3, 3);
+    CHECK(attn_config_check(&c, err, sizeof err) == ATTN_ERR_CONFIG);
+    CHECK_STR_CONTAINS(err, "--heads 3 does not divide --d-model 32");
+    c = config(32, 0, 0);
+    CHECK(attn_config_check(&c, err, sizeof err) == ATTN_ERR_CONFIG);
+    CHECK_STR_CONTAINS(err, "--heads 0 is out of range");
+    c = config(32, 8, 3);
+    CHECK(attn_config_check(&c, err, sizeof err) == ATTN_ERR_CONFIG);
+    CHECK_STR_CONTAINS(err, "--kv-heads 3 does not divide --heads 8");
+    c = config(32, 4, 8);
+    CHECK(attn_config_check(&c, err, sizeof err) == ATTN_ERR_CONFIG);
+    CHECK_STR_CONTAINS(err, "--kv-heads 8 is out of range");
+    c = config(0, 1, 1);
+    CHECK(attn_config_check(&c, err, sizeof err) == ATTN_ERR_CONFIG);
+    CHECK_STR_CONTAINS(err, "--d-model 0 is out of range");
+    c = config(100000, 4, 4);
+    CHECK(attn_config_check(&c, err, sizeof err) == ATTN_ERR_CONFIG);
+    float bad_t[] = {0.0f, -1.0f, NAN, INFINITY, 0.001f, 1000.0f};
+    for (size_t i = 0; i < sizeof bad_t / sizeof *bad_t; i++) {
+        c = attn_config_default();
+        c.temperature = bad_t[i];
+        CHECK(attn_config_check(&c, err, sizeof err) == ATTN_ERR_CONFIG);
+        CHECK_STR_CONTAINS(err, "--temperature");
+    }
+    c = attn_config_default();
+    CHECK(attn_config_check(&c, NULL, 0) == ATTN_OK); /* err may be NULL */
+    c = config(32, 3, 3);
+    CHECK(attn_config_check(&c, NULL, 0) == ATTN_ERR_CONFIG);
+
+    c = config(64, 8, 2);
+    CHECK(attn_d_head(&c) == 8 && attn_d_kv(&c) == 16);
+    CHECK(attn_kv_group(&c, 0) == 0 && attn_kv_group(&c, 3) == 0 && attn_kv_group(&c, 4) == 1 &&
+          attn_kv_group(&c, 7) == 1);
+    c = config(64, 8, 1); /* multi-query: every head reads group 0 */
+    for (size_t h = 0; h < 8; h++) CHECK(attn_kv_group(&c, h) == 0);
+}
+
+static int row_ok(const float *y, size_t cols) {
+    double sum = 0;
+    for (size_t j = 0; j < cols; j++) {
+        if (!isfinite(y[j]) || y[j] < 0 || y[j] > 1) return 0;
+        sum += y[j];
+    }
+    return fabs(sum - 1.0) < 1e-6;
+}
+
+static void test_softmax_stable(void) {
+    float y[4];
+    float huge[] = {1e30f, -1e30f, 0.0f, 1e30f};
+    attn_softmax_rows(y, huge, 1, 4);
+    CHECK(row_ok(y, 4) && y[0] == 0.5f && y[3] == 0.5f && y[1] == 0.0f);
+    float neg[] = {-1e30f, -1e30f, -1e30f, -1e30f};
+    attn_softmax_rows(y, neg, 1, 4);
+    CHECK(row_ok(y, 4) && y[0] == 0.25f);
+    float equal[] = {3.0f, 3.0f, 3.0f, 3.0f};
+    attn_softmax_rows(y, equal, 1, 4);
+    CHECK(row_ok(y, 4) && y[2] == 0.25f);
+    float one[] = {-7.5f};
+    attn_softmax_rows(y, one, 1, 1);
+    CHECK(y[0] == 1.0f);
+    float max_float[] = {3.4e38f, -3.4e38f, 0.0f, 3.4e38f};
+    attn_softmax_rows(y, max_float, 1, 4);
+    CHECK(row_ok(y, 4));
+    float masked[] = {1.0f, -INFINITY, 2.0f, -INFINITY};
+    attn_softmax_rows(y, masked, 1, 4);
+    CHECK(row_ok(y, 4) && y[1] == 0.0f && y[3] == 0.0f && y[2] > y[0]);
+    float all_masked[] = {-INFINITY, -INFINITY, -INFINITY, -INFINITY};
+    attn_softmax_rows(y, all_masked, 1, 4);
+    CHECK(y[0] == 0.0f && y[1] == 0.0f && y[2] == 0.0f && y[3] == 0.0f);
+    float plus_inf[] = {INFINITY, 1.0f, INFINITY, -INFINITY};
+    attn_softmax_rows(y, plus_inf, 1, 4);
+    CHECK(y[0] == 0.5f && y[2] == 0.5f && y[1] == 0.0f && y[3] == 0.0f);
+    /* exp(1) / (exp(0) + exp(1)), the textbook value */
+    float two[] = {0.0f, 1.0f};
+    attn_softmax_rows(y, two, 1, 2);
+    CHECK(check_close(y[1], 0.7310585786f, 1e-7f, 1e-6f));
+}
+
+static void test_mask(void) {
+    float in[9] = {1, 2, 3, 4, 5, 6, 7, 8, 9}, out[9];
+    attn_mask(out, in, 1, 3);
+    CHECK(out[0] == 1 && isinf(out[1]) && out[1] < 0 && isinf(out[2]) && out[3] == 4 &&
+          out[4] == 5 && isinf(out[5]) && out[8] == 9);
+    attn_mask(out, in, 0, 3);
+    CHECK(memcmp(out, in, sizeof in) == 0);
+}
+
+/* A full forward call on random inputs: no NaN, rows sum to 1, causal rows
+ * put zero weight on the future, and grouped-query heads of one group share
+ * K and V. Both paths agree closely and the fast path is deterministic. */
+static void test_forward_properties(void) {
+    char err[256];
+    attn_config c = config(64, 8, 2);
+    c.causal = true;
+    size_t n = 37;
+    attn_trace t, t2;
+    attn_weights w;
+    CHECK(attn_trace_init(&t, n, 64, 8, err, sizeof err) == ATTN_OK);
+    CHECK(attn_trace_init(&t2, n, 64, 8, err, sizeof err) == ATTN_OK);
+    CHECK(attn_weights_init(&w, &c, err, sizeof err) == ATTN_OK);
+    attn_weights_xavier(&w, 123);
+    attn_rng r = attn_rng_stream(5, 77);
+    float *x = malloc(n * 64 * sizeof *x);
+    for (size_t i = 0; i < n * 64; i++) x[i] = attn_rng_symmetric(&r, 2.0f);
+
+    CHECK(attn_forward(&t, &c, &w, x, n, err, sizeof err) == ATTN_OK);
+    int rows_ok = 1, future_zero = 1, finite = 1;
+    for (size_t h = 0; h < 8; h++)
+        for (size_t i = 0; i < n; i++) {
+            const float *row = t.weights + (h * n + i) * n;
+            rows_ok &= row_ok(row, n);
+            for (size_t j = i + 1; j < n; j++) future_zero &= row[j] == 0.0f;
+        }
+    for (size_t i = 0; i < n * 64; i++) finite &= isfinite(t.output[i]) && isfinite(t.concat[i]);
+    CHECK(rows_ok);
+    CHECK(future_zero);
+    CHECK(finite);
+    CHECK(t.n == n && t.config.n_kv_heads == 2);
+
+    /* fast and reference agree; fast is bit-for-bit repeatable */
+    CHECK(attn_forward_reference(&t2, &c, &w, x, n, err, sizeof err) == ATTN_OK);
+    int agree = 1;
+    for (size_t i = 0; i < n * 64; i++) agree &= check_close(t.output[i], t2.output[i], 1e-5f, 1e-5f);
+    CHECK(agree);
+    float *first = malloc(n * 64 * sizeof *first);
+    memcpy(first, t.output, n * 64 * sizeof *first);
+    CHECK(attn_forward(&t, &c, &w, x, n, err, sizeof err) == ATTN_OK);
+    CHECK(memcmp(first, t.output, n * 64 * sizeof *first) == 0);
+
+    /* x may be the trace's own buffer */
+    memcpy(t.x, x, n * 64 * sizeof *x);
+    CHECK(attn_forward(&t, &c, &w, t.x, n, err, sizeof err) == ATTN_OK);
+    CHECK(memcmp(first, t.output, n * 64 * sizeof *first) == 0);
+
+    /* a smaller n reuses the same trace */
+    CHECK(attn_forward(&t, &c, &w, x, 5, err, sizeof err) == ATTN_OK);
+    CHECK(t.n == 5 && row_ok(t.weights + 4 * 5, 5));
+
+    /* sizes that do not fit are refused, not written past the block */
+    CHECK(attn_forward(&t, &c, &w, x, n + 1, err, sizeof err) == ATTN_ERR_LIMIT);
+    CHECK_STR_CONTAINS(err, "do not fit");
+    attn_config other = config(32, 4, 4);
+    CHECK(attn_forward(&t, &other, &w, x, n, err, sizeof err) == ATTN_ERR_CONFIG);
+    CHECK_STR_CONTAINS(err, "weights were made for");
+    attn_config bad = config(64, 3, 3);
+    CHECK(attn_forward(&t, &bad, &w, x, n, err, sizeof err) == ATTN_ERR_CONFIG);
+
+    free(first);
+    free(x);
+    attn_weights_free(&w);
+    attn_trace_free(&t);
+    attn_trace_free(&t2);
+    attn_trace_free(NULL);
+    attn_weights_free(NULL);
+}
+
+/* Scaling off and temperature divide the scores exactly as documented. */
+static void test_scaled(void) {
+    char err[256];
+    attn_config c = config(16, 2, 2);
+    attn_trace t;
+    attn_weights w;
+    attn_trace_init(&t, 4, 16, 2, err, sizeof err);
+    attn_weights_init(&w, &c, err, sizeof err);
+    attn_weights_xavier(&w, 1);
+    attn_rng r = attn_rng_stream(1, 2);
+    for (size_t i = 0; i < 4 * 16; i++) t.x[i] = attn_rng_symmetric(&r, 1.0f);
+    float temps[] = {1.0f, 0.5f, 2.0f};
+    for (int scale = 0; scale <= 1; scale++)
+        for (size_t k = 0; k < 3; k++) {
+            c.scale = scale;
+            c.temperature = temps[k];
+            CHECK(attn_forward(&t, &c, &w, t.x, 4, err, sizeof err) == ATTN_OK);
+            float divisor = (scale ? sqrtf(8.0f) : 1.0f) * temps[k];
+            int ok = 1;
+            for (size_t i = 0; i < 2 * 16; i++) ok &= t.scaled[i] == t.scores[i] / divisor;
+            CHECKF(ok, "scale %d temperature %g", scale, (double)temps[k]);
+        }
+    attn_weights_free(&w);
+    attn_trace_free(&t);
+}
+
+static void test_trace_limits(void) {
+    char err[256];
+    attn_trace t;
+    CHECK(attn_trace_init(&t, 65536, 512, 16, err, sizeof err) == ATTN_ERR_LIMIT);
+    CHECK_STR_CONTAINS(err, "GiB");
+    CHECK(attn_trace_init(&t, 0, 32, 4, err, sizeof err) == ATTN_ERR_CONFIG);
+    CHECK(attn_trace_bytes(9, 32, 4) < attn_trace_bytes(10, 32, 4));
+}
+
+static void test_rng_and_embedding(void) {
+    /* SplitMix64 seeded with 0: first output is the published test value. */
+    attn_rng r = {0};
+    CHECK(attn_rng_next(&r) == 0xE220A8397B1DCDAFull);
+    r = attn_rng_stream(9, 3);
+    for (int i = 0; i < 1000; i++) {
+        float u = attn_rng_float(&r);
+        CHECK(u >= 0.0f && u < 1.0f);
+    }
+    /* the same word has the same vector wherever it is; case folds */
+    float a[16], b[16], c[16];
+    attn_token_vector(a, "the", 3, 16, 42);
+    attn_token_vector(b, "The", 3, 16, 42);
+    attn_token_vector(c, "cat", 3, 16, 42);
+    CHECK(memcmp(a, b, sizeof a) == 0);
+    CHECK(memcmp(a, c, sizeof a) != 0);
+    attn_token_vector(b, "the", 3, 16, 43);
+    CHECK(memcmp(a, b, sizeof a) != 0); /* the seed matters */
+
+    /* PE(0) = [0, 1, 0, 1, ...]; PE(pos, 0) = sin(pos) */
+    float pe[3 * 8];
+    attn_positional(pe, 3, 8);
+    CHECK(pe[0] == 0.0f && pe[1] == 1.0f && pe[6] == 0.0f && pe[7] == 1.0f);
+    CHECK(check_close(pe[2 * 8], sinf(2.0f), 1e-7f, 1e-6f));
+    CHECK(check_close(pe[1 * 8 + 3], (float)cos(1.0 / pow(10000.0, 2.0 / 8.0)), 1e-7f, 1e-6f));
+
+    /* X row = token vector + position: "the" at 0 and 4 differ only by PE */
+    const char *text = "the cat sat on the mat";
+    attn_token tok[8];
+    size_t n = 0;
+    CHECK(attn_tokenize(tok, 8, &n, text, strlen(text), NULL, 0) == ATTN_OK && n == 6);
+    float x[6 * 8], pe6[6 * 8], tv[8];
+    attn_embed(x, text, tok, n, 8, 42);
+    attn_positional(pe6, 6, 8);
+    attn_token_vector(tv, "the", 3, 8, 42);
+    int ok = 1;
+    for (size_t j = 0; j < 8; j++) ok &= x[4 * 8 + j] == tv[j] + pe6[4 * 8 + j];
+    CHECK(ok);
+}
+
+int main(void) {
+    test_config_check();
+    test_softmax_stable();
+    test_mask();
+    test_forward_properties();
+    test_scaled();
+    test_trace_limits();
+    test_rng_and_embedding();
+    return check_done("test_core");
+}
