@@ -2,8 +2,12 @@
  * counterpart in attnviz/stages.h and is tested against it.
  *
  * Results are bit-identical on every x86-64 machine: the kernels use no FMA
- * (the build sets -ffp-contract=off), a fixed blocking and a fixed summation
- * order, so the SSE2 and AVX2 variants round the same way. */
+ * (-std=c11 and -ffp-contract=off for gcc, #pragma STDC FP_CONTRACT OFF for
+ * clang), a fixed blocking and a fixed summation order, so the SSE2 and AVX2
+ * variants round the same way. This assumes the default floating-point
+ * environment (round to nearest, flush-to-zero off). The fast path is not
+ * bit-identical to the plain loops (it adds the bias last and sums in
+ * blocks of k); the two agree within rounding. */
 #ifndef ATTNVIZ_FAST_H
 #define ATTNVIZ_FAST_H
 
@@ -12,13 +16,24 @@
 /* c (m, n) = a (m, k) · op(b) + bias (n), rows lda/ldb/ldc floats apart.
  * op(b) = b stored (k, n) when b_trans is 0, or bᵀ with b stored (n, k)
  * when b_trans is 1 (for Q_h·K_hᵀ). bias may be NULL. c must not overlap
- * a or b. scratch holds attn_gemm_scratch_floats() floats, 64-byte aligned. */
+ * a or b. scratch holds attn_gemm_scratch_floats() floats; 64-byte
+ * alignment is for speed only. */
 void attn_gemm(float *c, size_t ldc, const float *a, size_t lda, const float *b, size_t ldb,
                int b_trans, const float *bias, size_t m, size_t n, size_t k, float *scratch);
 size_t attn_gemm_scratch_floats(void);
 
 /* Same contract as attn_softmax_rows (stages.h), vectorised, with an exp
- * of our own (relative error < 2e-7 over the range softmax uses). */
+ * of our own (relative error < 2e-7 over the range softmax uses). out may
+ * equal in. */
 void attn_softmax_rows_fast(float *out, const float *in, size_t rows, size_t cols);
+
+/* The exponential of the softmax, for x <= 0 (below -87.34 it is 0). */
+void attn_exp_fast(float *out, const float *in, size_t count);
+
+/* Test hooks: allow (1) or forbid (0) the AVX2 variant, to compare it with
+ * the SSE2 one bit for bit. Return whether AVX2 is now in use. Not
+ * thread-safe; the default is to use AVX2 where the CPU has it. */
+int attn_gemm_allow_avx2(int allow);
+int attn_softmax_fast_allow_avx2(int allow);
 
 #endif

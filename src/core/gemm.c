@@ -1,0 +1,353 @@
+/* attn_gemm: a cache-blocked single-precision matrix product.
+ *
+ *     c (m, n) = a (m, k) · op(b) (k, n) + bias (n)
+ *
+ * The scheme is the one of Goto's GotoBLAS and of BLIS. A naive triple loop
+ * spends its time waiting for memory; here every float brought into a cache
+ * is used many times before it leaves:
+ *
+ *   for jc in steps of NC over the columns of c
+ *     for pc in steps of KC over k
+ *       pack the KC x NC block of op(b)          -> stays in L3 (and L2)
+ *       for ic in steps of MC over the rows of c
+ *         pack the MC x KC block of a            -> stays in L2
+ *         for jr in steps of NR inside the block
+ *           for ir in steps of MR inside the block
+ *             micro-kernel: an MR x NR tile of c held in registers,
+ *             updated kc times by a column of a times a row of b
+ *
+ * Packing copies a block into the order the micro-kernel reads it, so that
+ * the kernel walks memory strictly forwards (one contiguous stream for a, one
+ * for b), whatever lda/ldb and b_trans are. Tiles that stick out of c (m or n
+ * not a multiple of MR or NR) are packed with zeros, computed by the same
+ * kernel into a small buffer, and only their valid part is copied to c.
+ *
+ * Determinism: every element of c is
+ *     c = ((bias + S_0) + S_1) + ...      (bias left out when NULL)
+ * where S_p is the sum, from 0 and in increasing k, of the products of
+ * k-block p (KC values of k), each product rounded and then added (no FMA).
+ * That order depends only on k and KC, never on the CPU. The kernels are
+ * written with GCC/clang vector extensions: a vector of floats is independent
+ * lanes, each doing exactly the scalar operation. The file is compiled
+ * twice (see the end): with AVX2 (vectors of 8 floats) and for plain x86-64
+ * (SSE2, vectors of 4). Both do the same operations on every element of c in
+ * the same order, so they give the same bits; the AVX2 one is about three
+ * times faster. */
+#include "fast.h"
+
+/* No fused multiply-add, even if this file is built for a CPU that has one
+ * (e.g. -march=native): the build already says -ffp-contract=off, and GCC in
+ * ISO C mode (-std=c11) never contracts; clang also obeys the pragma. */
+#ifdef __clang__
+#pragma STDC FP_CONTRACT OFF
+#endif
+
+#include <string.h>
+
+/* ---- block sizes ------------------------------------------------------------
+ * MR x NR: the register tile. 6 x 16 floats = 12 vectors of 8 accumulators;
+ * with the two vectors of b and a broadcast of a that fills the 16 vector
+ * registers of x86-64. 12 independent sums also hide the 3-cycle latency of
+ * the additions on two add units (needs at least 6 in flight).
+ * KC: the depth of one rank-KC update. A micro-panel of b (KC x NR = 16 KiB)
+ * stays in a 32 KiB L1 while the kernel sweeps the panels of a.
+ * MC: a packed block of a (MC x KC = 144 KiB) stays in a 512 KiB L2.
+ * NC: a packed block of b (KC x NC = 2 MiB) stays in the shared L3; 2048
+ * columns cover every product of a forward pass in one block.
+ * (Cache sizes of current x86-64 cores, e.g. AMD Zen 3. The constants are
+ * fixed, never chosen at run time: KC decides the order of the sums, so it
+ * must be the same on every machine. Measured on Zen 3, KC 128..384 and MC
+ * 72..288 all run within a few percent of each other.) */
+enum {
+    MR = 6,
+    NR = 16,
+    KC = 256,
+    MC = 144, /* a multiple of MR */
+    NC = 2048 /* a multiple of NR */
+};
+
+size_t attn_gemm_scratch_floats(void) { return (size_t)MC * KC + (size_t)KC * NC; }
+
+/* Vectors of 8 floats (one AVX register) and of 4 floats (one SSE2
+ * register). Operations on them act on each lane separately, exactly like the
+ * scalar operation. They are moved in and out of memory with memcpy, so that
+ * no float pointer is ever assumed to be aligned; compilers turn these into
+ * single unaligned vector moves. (The vectors are never passed to or returned
+ * from a function: with 32-byte vectors that would depend on the ABI.) */
+typedef float v8f __attribute__((vector_size(32)));
+typedef float v4f __attribute__((vector_size(16)));
+
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+
+static inline size_t min_size(size_t x, size_t y) { return x < y ? x : y; }
+
+/* How the micro-kernel combines its sums with what c holds. */
+enum tile_update {
+    TILE_STORE,      /* c = sum            (first k-block, no bias) */
+    TILE_STORE_BIAS, /* c = bias + sum     (first k-block, with bias) */
+    TILE_ACCUMULATE  /* c = c + sum        (later k-blocks) */
+};
+
+/* ---- packing ----------------------------------------------------------------
+ * Packed a: the block is cut into micro-panels of MR rows; within a panel,
+ * column p of the MR rows is stored contiguously: panel[p * MR + i].
+ * Rows past the end of a are zeros. */
+static ALWAYS_INLINE void pack_a(float *packed, const float *a, size_t lda, size_t mc, size_t kc) {
+    for (size_t ir = 0; ir < mc; ir += MR) {
+        size_t rows = min_size(MR, mc - ir);
+        for (size_t i = 0; i < MR; i++) {
+            if (i < rows) {
+                const float *row = a + (ir + i) * lda;
+                for (size_t p = 0; p < kc; p++) packed[p * MR + i] = row[p];
+            } else {
+                for (size_t p = 0; p < kc; p++) packed[p * MR + i] = 0.0f;
+            }
+        }
+        packed += MR * kc;
+    }
+}
+
+/* Packed b: micro-panels of NR columns of op(b); row p of a panel is stored
+ * contiguously: panel[p * NR + j]. Columns past the end are zeros.
+ * b points at op(b)[0][0] of the block. */
+static ALWAYS_INLINE void pack_b(float *packed, const float *b, size_t ldb, int b_trans, size_t kc,
+                                 size_t nc) {
+    for (size_t jr = 0; jr < nc; jr += NR) {
+        size_t cols = min_size(NR, nc - jr);
+        if (!b_trans) { /* op(b)[p][j] = b[p * ldb + j]: copy row pieces */
+            for (size_t p = 0; p < kc; p++) {
+                const float *src = b + p * ldb + jr;
+                float *dst = packed + p * NR;
+                size_t j = 0;
+                for (; j < cols; j++) dst[j] = src[j];
+                for (; j < NR; j++) dst[j] = 0.0f;
+            }
+        } else { /* op(b)[p][j] = b[j * ldb + p]: each column is a row of b */
+            for (size_t j = 0; j < NR; j++) {
+                if (j < cols) {
+                    const float *src = b + (jr + j) * ldb;
+                    for (size_t p = 0; p < kc; p++) packed[p * NR + j] = src[p];
+                } else {
+                    for (size_t p = 0; p < kc; p++) packed[p * NR + j] = 0.0f;
+                }
+            }
+        }
+        packed += NR * kc;
+    }
+}
+
+/* ---- the micro-kernels ------------------------------------------------------
+ * c (MR x NR, rows ldc apart) updated with the product of a packed panel of
+ * a (MR x kc) and a packed panel of b (kc x NR). bias points at the NR floats
+ * for these columns (only read for TILE_STORE_BIAS).
+ *
+ * The AVX2 kernel holds the tile in 12 vectors of 8 floats; with the two
+ * vectors of b and the broadcast of a that fills the 16 ymm registers, and
+ * 12 independent sums hide the 3-cycle latency of the two add units. */
+static ALWAYS_INLINE void micro_kernel_v8(size_t kc, const float *a_panel, const float *b_panel,
+                                          float *c, size_t ldc, enum tile_update update,
+                                          const float *bias) {
+    v8f sum[MR][2];
+    for (int i = 0; i < MR; i++) sum[i][0] = sum[i][1] = (v8f){0};
+
+    for (size_t p = 0; p < kc; p++) {
+        v8f b0, b1;
+        memcpy(&b0, b_panel, sizeof b0);
+        memcpy(&b1, b_panel + 8, sizeof b1);
+        for (int i = 0; i < MR; i++) {
+            float a_ip = a_panel[i]; /* broadcast to all lanes */
+            sum[i][0] += a_ip * b0;  /* a rounded product, then a rounded sum */
+            sum[i][1] += a_ip * b1;
+        }
+        a_panel += MR;
+        b_panel += NR;
+    }
+
+    for (int i = 0; i < MR; i++) {
+        float *row = c + i * ldc;
+        v8f out0 = sum[i][0], out1 = sum[i][1], old0, old1;
+        if (update != TILE_STORE) { /* bias + sum, or c + sum */
+            const float *first = update == TILE_STORE_BIAS ? bias : row;
+            memcpy(&old0, first, sizeof old0);
+            memcpy(&old1, first + 8, sizeof old1);
+            out0 = old0 + out0;
+            out1 = old1 + out1;
+        }
+        memcpy(row, &out0, sizeof out0);
+        memcpy(row + 8, &out1, sizeof out1);
+    }
+}
+
+/* The plain x86-64 kernel: SSE2 registers hold 4 floats, so the same work is
+ * done on half the tile (MR x 8, 12 vectors of 4) and called twice per tile.
+ * Each element of c still gets the same operations in the same order, so the
+ * results are the same bits as with AVX2. */
+static ALWAYS_INLINE void micro_kernel_v4(size_t kc, const float *a_panel, const float *b_panel,
+                                          float *c, size_t ldc, enum tile_update update,
+                                          const float *bias) {
+    v4f sum[MR][2];
+    for (int i = 0; i < MR; i++) sum[i][0] = sum[i][1] = (v4f){0};
+
+    for (size_t p = 0; p < kc; p++) {
+        v4f b0, b1;
+        memcpy(&b0, b_panel, sizeof b0);
+        memcpy(&b1, b_panel + 4, sizeof b1);
+        for (int i = 0; i < MR; i++) {
+            float a_ip = a_panel[i];
+            sum[i][0] += a_ip * b0;
+            sum[i][1] += a_ip * b1;
+        }
+        a_panel += MR;
+        b_panel += NR; /* the packed panel is NR wide; this call uses 8 columns */
+    }
+
+    for (int i = 0; i < MR; i++) {
+        float *row = c + i * ldc;
+        v4f out0 = sum[i][0], out1 = sum[i][1], old0, old1;
+        if (update != TILE_STORE) { /* bias + sum, or c + sum */
+            const float *first = update == TILE_STORE_BIAS ? bias : row;
+            memcpy(&old0, first, sizeof old0);
+            memcpy(&old1, first + 4, sizeof old1);
+            out0 = old0 + out0;
+            out1 = old1 + out1;
+        }
+        memcpy(row, &out0, sizeof out0);
+        memcpy(row + 4, &out1, sizeof out1);
+    }
+}
+
+/* Which kernel gemm_body is instantiated with. */
+enum kernel_isa { KERNEL_SSE2, KERNEL_AVX2 };
+
+/* One MR x NR tile of c. */
+static ALWAYS_INLINE void tile_kernel(enum kernel_isa isa, size_t kc, const float *a_panel,
+                                      const float *b_panel, float *c, size_t ldc,
+                                      enum tile_update update, const float *bias) {
+    if (isa == KERNEL_AVX2) {
+        micro_kernel_v8(kc, a_panel, b_panel, c, ldc, update, bias);
+    } else {
+        micro_kernel_v4(kc, a_panel, b_panel, c, ldc, update, bias);
+        micro_kernel_v4(kc, a_panel, b_panel + 8, c + 8, ldc, update, bias ? bias + 8 : NULL);
+    }
+}
+
+/* ---- the macro-kernel -------------------------------------------------------
+ * c (mc, nc) updated with packed a (mc x kc) times packed b (kc x nc). */
+static ALWAYS_INLINE void macro_kernel(float *c, size_t ldc, const float *a_packed,
+                                       const float *b_packed, const float *bias,
+                                       enum tile_update update, size_t mc, size_t nc, size_t kc,
+                                       enum kernel_isa isa) {
+    for (size_t jr = 0; jr < nc; jr += NR) {
+        const float *b_panel = b_packed + jr * kc;
+        size_t cols = min_size(NR, nc - jr);
+        for (size_t ir = 0; ir < mc; ir += MR) {
+            const float *a_panel = a_packed + ir * kc;
+            size_t rows = min_size(MR, mc - ir);
+            float *c_tile = c + ir * ldc + jr;
+            if (rows == MR && cols == NR) {
+                tile_kernel(isa, kc, a_panel, b_panel, c_tile, ldc, update,
+                            bias ? bias + jr : NULL);
+                continue;
+            }
+            /* An edge tile: the same kernel into a buffer, then the same
+             * additions, one float at a time, for the part inside c. */
+            float tile[MR * NR];
+            tile_kernel(isa, kc, a_panel, b_panel, tile, NR, TILE_STORE, NULL);
+            for (size_t i = 0; i < rows; i++) {
+                float *row = c_tile + i * ldc;
+                const float *sum = tile + i * NR;
+                for (size_t j = 0; j < cols; j++) {
+                    if (update == TILE_STORE)
+                        row[j] = sum[j];
+                    else if (update == TILE_STORE_BIAS)
+                        row[j] = bias[jr + j] + sum[j];
+                    else
+                        row[j] = row[j] + sum[j];
+                }
+            }
+        }
+    }
+}
+
+/* ---- the driver --------------------------------------------------------------
+ * Compiled twice (below): once for AVX2 and once for plain x86-64. */
+static ALWAYS_INLINE void gemm_body(float *c, size_t ldc, const float *a, size_t lda,
+                                    const float *b, size_t ldb, int b_trans, const float *bias,
+                                    size_t m, size_t n, size_t k, float *scratch,
+                                    enum kernel_isa isa) {
+    float *b_packed = scratch;                   /* KC x NC */
+    float *a_packed = scratch + (size_t)KC * NC; /* MC x KC */
+
+    for (size_t jc = 0; jc < n; jc += NC) {
+        size_t nc = min_size(NC, n - jc);
+        for (size_t pc = 0; pc < k; pc += KC) {
+            size_t kc = min_size(KC, k - pc);
+            const float *b_block = b_trans ? b + jc * ldb + pc : b + pc * ldb + jc;
+            pack_b(b_packed, b_block, ldb, b_trans, kc, nc);
+
+            enum tile_update update = pc > 0 ? TILE_ACCUMULATE
+                                      : bias ? TILE_STORE_BIAS
+                                             : TILE_STORE;
+            for (size_t ic = 0; ic < m; ic += MC) {
+                size_t mc = min_size(MC, m - ic);
+                pack_a(a_packed, a + ic * lda + pc, lda, mc, kc);
+                macro_kernel(c + ic * ldc + jc, ldc, a_packed, b_packed, bias ? bias + jc : NULL,
+                             update, mc, nc, kc, isa);
+            }
+        }
+    }
+}
+
+static void gemm_portable(float *c, size_t ldc, const float *a, size_t lda, const float *b,
+                          size_t ldb, int b_trans, const float *bias, size_t m, size_t n, size_t k,
+                          float *scratch) {
+    gemm_body(c, ldc, a, lda, b, ldb, b_trans, bias, m, n, k, scratch, KERNEL_SSE2);
+}
+
+#if defined(__x86_64__) || defined(__i386__)
+#define HAVE_AVX2_PATH 1
+/* Only "avx2", never "fma": a fused multiply-add rounds once instead of
+ * twice and would change the results. */
+__attribute__((target("avx2"))) static void gemm_avx2(float *c, size_t ldc, const float *a,
+                                                      size_t lda, const float *b, size_t ldb,
+                                                      int b_trans, const float *bias, size_t m,
+                                                      size_t n, size_t k, float *scratch) {
+    gemm_body(c, ldc, a, lda, b, ldb, b_trans, bias, m, n, k, scratch, KERNEL_AVX2);
+}
+#else
+#define HAVE_AVX2_PATH 0
+#endif
+
+/* Set to 0 by attn_gemm_allow_avx2(0) (tests compare both paths). */
+static int avx2_allowed = 1;
+
+static int use_avx2(void) {
+#if HAVE_AVX2_PATH
+    return avx2_allowed && __builtin_cpu_supports("avx2");
+#else
+    return 0;
+#endif
+}
+
+/* Test hook: see fast.h. */
+int attn_gemm_allow_avx2(int allow) {
+    avx2_allowed = allow != 0;
+    return use_avx2();
+}
+
+void attn_gemm(float *c, size_t ldc, const float *a, size_t lda, const float *b, size_t ldb,
+               int b_trans, const float *bias, size_t m, size_t n, size_t k, float *scratch) {
+    if (m == 0 || n == 0) return;
+    if (k == 0) { /* an empty sum: c = bias, or zeros */
+        for (size_t i = 0; i < m; i++)
+            for (size_t j = 0; j < n; j++) c[i * ldc + j] = bias ? bias[j] : 0.0f;
+        return;
+    }
+#if HAVE_AVX2_PATH
+    if (use_avx2()) {
+        gemm_avx2(c, ldc, a, lda, b, ldb, b_trans, bias, m, n, k, scratch);
+        return;
+    }
+#endif
+    gemm_portable(c, ldc, a, lda, b, ldb, b_trans, bias, m, n, k, scratch);
+}
