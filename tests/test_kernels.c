@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "attnviz/stages.h"
 #include "fast.h"
 
 /* ---- helpers --------------------------------------------------------------- */
@@ -212,7 +213,8 @@ static void test_gemm_paths_agree(float *scratch) {
     if (!have_avx2) {
         printf("test_kernels: no AVX2 on this machine; gemm paths compared with themselves\n");
     }
-    static const size_t shapes[][3] = {{13, 17, 19}, {100, 33, 257}, {150, 70, 600}, {7, 2060, 5}};
+    static const size_t shapes[][3] = {{13, 17, 19}, {9, 32, 32}, {9, 9, 8}, {100, 33, 257},
+                                       {150, 70, 600}, {7, 2060, 5}};
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
         for (int b_trans = 0; b_trans <= 1; b_trans++) {
             size_t m = shapes[s][0], n = shapes[s][1], k = shapes[s][2];
@@ -440,9 +442,47 @@ static void test_softmax_special_rows(void) {
         float in[] = {0.0f, -87.0f, -87.5f, -100.0f, -1e6f, -20.0f, -87.3f, -86.0f, -88.0f};
         check_softmax("underflow", in, 1, 9);
     }
+    {
+        /* Short rows (one exp over a run of rows): ordinary rows around an
+         * all -inf row, a row with +inf and a causal-looking row. */
+        float in[5 * 9], out[5 * 9];
+        for (size_t i = 0; i < 45; i++) in[i] = uniform(-5.0f, 5.0f);
+        for (size_t j = 0; j < 9; j++) in[9 + j] = -inf;
+        in[3 * 9 + 4] = inf;
+        for (size_t j = 3; j < 9; j++) in[4 * 9 + j] = -inf;
+        check_softmax("short rows, mixed", in, 5, 9);
+        attn_softmax_rows_fast(out, in, 5, 9);
+        int masked_zero = 1;
+        for (size_t j = 0; j < 9; j++) masked_zero &= out[9 + j] == 0.0f;
+        CHECK(masked_zero && out[3 * 9 + 4] == 1.0f && out[3 * 9] == 0.0f && out[4 * 9 + 5] == 0.0f);
+    }
     CHECK(1); /* rows = 0 or cols = 0: nothing to do, nothing read */
     attn_softmax_rows_fast(NULL, NULL, 0, 5);
     attn_softmax_rows_fast(NULL, NULL, 3, 0);
+}
+
+/* Small products (the built-in example's sizes) sum in the order of the
+ * plain loops, so they equal them bit for bit. */
+static void test_gemm_small_is_reference(float *scratch) {
+    enum { N = 9, D = 32, DH = 8 };
+    static float x[N * D], w[D * D], bias[D], fast[N * D], ref[N * D];
+    for (size_t i = 0; i < N * D; i++) x[i] = uniform(-1.0f, 1.0f);
+    for (size_t i = 0; i < D * D; i++) w[i] = uniform(-0.3f, 0.3f);
+    for (size_t i = 0; i < D; i++) bias[i] = uniform(-0.2f, 0.2f);
+    attn_gemm(fast, D, x, D, w, D, 0, bias, N, D, D, scratch);
+    attn_matmul(ref, x, w, bias, N, D, D);
+    CHECK(memcmp(fast, ref, sizeof fast) == 0);
+    /* scores of head 1: q and k are column slabs of x, k transposed */
+    attn_gemm(fast, N, x + DH, D, x + 2 * DH, D, 1, NULL, N, N, DH, scratch);
+    attn_scores(ref, x + DH, D, x + 2 * DH, D, N, DH);
+    CHECK(memcmp(fast, ref, N * N * sizeof *fast) == 0);
+    /* 12 columns: the four-row tiles with a partial last strip */
+    attn_gemm(fast, 12, x, D, w, D, 0, bias, N, 12, D, scratch);
+    float w12[D * 12];
+    for (size_t p = 0; p < D; p++)
+        for (size_t j = 0; j < 12; j++) w12[p * 12 + j] = w[p * D + j];
+    attn_matmul(ref, x, w12, bias, N, D, 12);
+    CHECK(memcmp(fast, ref, N * 12 * sizeof *fast) == 0);
 }
 
 /* The AVX2 and SSE2 builds give the same bits. */
@@ -462,6 +502,13 @@ static void test_softmax_paths_agree(void) {
     float again[ROWS * COLS];
     attn_softmax_rows_fast(again, in, ROWS, COLS);
     CHECK(memcmp(out_avx2, again, sizeof again) == 0);
+    /* short rows take the other path */
+    attn_softmax_fast_allow_avx2(1);
+    attn_softmax_rows_fast(out_avx2, in, ROWS * 29, 7);
+    attn_softmax_fast_allow_avx2(0);
+    attn_softmax_rows_fast(out_sse2, in, ROWS * 29, 7);
+    attn_softmax_fast_allow_avx2(1);
+    CHECK(memcmp(out_avx2, out_sse2, sizeof out_avx2) == 0);
 }
 
 int main(void) {
@@ -470,6 +517,7 @@ int main(void) {
     test_gemm_empty(scratch);
     test_gemm_head_views(scratch);
     test_gemm_paths_agree(scratch);
+    test_gemm_small_is_reference(scratch);
     free(scratch);
 
     test_exp();

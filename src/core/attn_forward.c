@@ -56,9 +56,11 @@ static void concat_heads(float *concat, const float *head_out, size_t n, size_t 
                          size_t d_head) {
     size_t d_model = n_heads * d_head;
     for (size_t h = 0; h < n_heads; h++)
-        for (size_t i = 0; i < n; i++)
-            memcpy(concat + i * d_model + h * d_head, head_out + (h * n + i) * d_head,
-                   d_head * sizeof(float));
+        for (size_t i = 0; i < n; i++) {
+            float *dst = concat + i * d_model + h * d_head;
+            const float *src = head_out + (h * n + i) * d_head;
+            for (size_t p = 0; p < d_head; p++) dst[p] = src[p];
+        }
 }
 
 static void begin(attn_trace *t, const attn_config *c, const float *x, size_t n) {
@@ -118,14 +120,17 @@ attn_status attn_forward(attn_trace *t, const attn_config *c, const attn_weights
         float *masked = t->masked + h * n * n, *weights = t->weights + h * n * n;
         attn_gemm(scores, n, t->q + h * d_head, d, t->k + g * d_head, d_kv, 1, NULL, n, n, d_head,
                   scratch);
-        // scale, mask and softmax one row at a time, while the row is in L1
-        for (size_t i = 0; i < n; i++) {
-            size_t row = i * n;
-            attn_scale(scaled + row, scores + row, divisor, n);
-            size_t visible = c->causal ? i + 1 : n;
-            memcpy(masked + row, scaled + row, visible * sizeof(float));
-            for (size_t j = visible; j < n; j++) masked[row + j] = -INFINITY;
-            attn_softmax_rows_fast(weights + row, masked + row, 1, n);
+        // scale, mask and softmax a block of rows at a time, while it is in
+        // L1: a short head whole, a long one row by row
+        size_t block = n <= 64 ? n : 1;
+        for (size_t i0 = 0; i0 < n; i0 += block) {
+            attn_scale(scaled + i0 * n, scores + i0 * n, divisor, block * n);
+            for (size_t i = i0; i < i0 + block; i++) {
+                size_t row = i * n, visible = c->causal ? i + 1 : n;
+                for (size_t j = 0; j < n; j++)
+                    masked[row + j] = j < visible ? scaled[row + j] : -INFINITY;
+            }
+            attn_softmax_rows_fast(weights + i0 * n, masked + i0 * n, block, n);
         }
         attn_gemm(t->head_out + h * n * d_head, d_head, weights, n, t->v + g * d_head, d_kv, 0,
                   NULL, n, d_head, n, scratch);

@@ -32,7 +32,10 @@
  * twice (see the end): with AVX2 (vectors of 8 floats) and for plain x86-64
  * (SSE2, vectors of 4). Both do the same operations on every element of c in
  * the same order, so they give the same bits; the AVX2 one is about three
- * times faster. */
+ * times faster.
+ *
+ * Products of fewer than SMALL_WORK multiply-adds skip the blocking (see
+ * "small products"): they sum in the order of the plain loops instead. */
 #include "fast.h"
 
 /* No fused multiply-add, even if this file is built for a CPU that has one
@@ -269,6 +272,140 @@ static ALWAYS_INLINE void macro_kernel(float *c, size_t ldc, const float *a_pack
     }
 }
 
+/* ---- small products ----------------------------------------------------------
+ * Below SMALL_WORK multiply-adds (the built-in example's products are 648 to
+ * 9216) packing and tiling cost more than they save. op(b) is copied once as
+ * (k, n8) rows, n8 = n rounded up to 8 with zero columns (unless b already
+ * is such rows), and c is computed in tiles of 4 registers of 8 columns:
+ *     c_i = bias + a_i0·b_0 + a_i1·b_1 + ...   in increasing k,
+ * the order of the plain loops in attn_stages.c, so these results equal the
+ * reference bit for bit. The choice depends on the shape only, never on the
+ * CPU, and lanes are independent columns, so AVX2 and SSE2 agree. */
+enum { SMALL_WORK = 32768 };
+
+/* The two tiles of the small path, each four independent sums in flight (one
+ * chain would wait on every add), kept in named registers.
+ * b_rows: op(b) as rows ldr apart, zero-padded to a multiple of 8 columns;
+ * start: the bias (or zeros), padded likewise. */
+
+/* Two rows of c from i0, 32 columns from j0 (all inside c): eight sums in
+ * flight. A second row past m repeats row m-1 and is not stored. */
+static ALWAYS_INLINE void small_rows2x32(float *c, size_t ldc, const float *a, size_t lda,
+                                         const float *b_rows, size_t ldr, const float *start,
+                                         size_t m, size_t k, size_t i0) {
+    const float *a0 = a + i0 * lda;
+    const float *a1 = a + min_size(i0 + 1, m - 1) * lda;
+    v8f s00, s01, s02, s03, s10, s11, s12, s13;
+    memcpy(&s00, start, sizeof s00);
+    memcpy(&s01, start + 8, sizeof s01);
+    memcpy(&s02, start + 16, sizeof s02);
+    memcpy(&s03, start + 24, sizeof s03);
+    s10 = s00, s11 = s01, s12 = s02, s13 = s03;
+    for (size_t p = 0; p < k; p++, b_rows += ldr) {
+        v8f b0, b1, b2, b3;
+        memcpy(&b0, b_rows, sizeof b0);
+        memcpy(&b1, b_rows + 8, sizeof b1);
+        memcpy(&b2, b_rows + 16, sizeof b2);
+        memcpy(&b3, b_rows + 24, sizeof b3);
+        float x0 = a0[p], x1 = a1[p];
+        s00 += x0 * b0; /* a rounded product, then a rounded sum */
+        s01 += x0 * b1;
+        s02 += x0 * b2;
+        s03 += x0 * b3;
+        s10 += x1 * b0;
+        s11 += x1 * b1;
+        s12 += x1 * b2;
+        s13 += x1 * b3;
+    }
+    float *c0 = c + i0 * ldc;
+    memcpy(c0, &s00, sizeof s00);
+    memcpy(c0 + 8, &s01, sizeof s01);
+    memcpy(c0 + 16, &s02, sizeof s02);
+    memcpy(c0 + 24, &s03, sizeof s03);
+    if (i0 + 1 < m) {
+        float *c1 = c0 + ldc;
+        memcpy(c1, &s10, sizeof s10);
+        memcpy(c1 + 8, &s11, sizeof s11);
+        memcpy(c1 + 16, &s12, sizeof s12);
+        memcpy(c1 + 24, &s13, sizeof s13);
+    }
+}
+
+/* Four rows of c from i0, 8 columns from j0; rows past m repeat row m-1 and
+ * are not stored, columns past n are not stored. */
+static ALWAYS_INLINE void small_rows4(float *c, size_t ldc, const float *a, size_t lda,
+                                      const float *b_rows, size_t ldr, const float *start,
+                                      size_t m, size_t n, size_t k, size_t i0, size_t j0) {
+    const float *a0 = a + i0 * lda;
+    const float *a1 = a + min_size(i0 + 1, m - 1) * lda;
+    const float *a2 = a + min_size(i0 + 2, m - 1) * lda;
+    const float *a3 = a + min_size(i0 + 3, m - 1) * lda;
+    v8f s0, s1, s2, s3;
+    memcpy(&s0, start + j0, sizeof s0);
+    memcpy(&s1, start + j0, sizeof s1);
+    memcpy(&s2, start + j0, sizeof s2);
+    memcpy(&s3, start + j0, sizeof s3);
+    const float *b_p = b_rows + j0;
+    for (size_t p = 0; p < k; p++, b_p += ldr) {
+        v8f b_v;
+        memcpy(&b_v, b_p, sizeof b_v);
+        s0 += a0[p] * b_v;
+        s1 += a1[p] * b_v;
+        s2 += a2[p] * b_v;
+        s3 += a3[p] * b_v;
+    }
+    /* Read back by subscript: taking the address of a sum (memcpy) made the
+     * compiler keep it in memory through the whole loop. */
+    const v8f out[4] = {s0, s1, s2, s3};
+    size_t cols = min_size(8, n - j0);
+    for (size_t r = 0; r < 4 && i0 + r < m; r++)
+        for (size_t j = 0; j < cols; j++) c[(i0 + r) * ldc + j0 + j] = out[r][j];
+}
+
+static ALWAYS_INLINE void small_body(float *c, size_t ldc, const float *a, size_t lda,
+                                     const float *b, size_t ldb, int b_trans, const float *bias,
+                                     size_t m, size_t n, size_t k, float *scratch) {
+    size_t n8 = (n + 7) / 8 * 8;
+    /* op(b) as rows of n8 floats: b itself when it already is, else a copy */
+    const float *b_rows = b;
+    size_t ldr = ldb;
+    if (b_trans || n != n8) {
+        float *dst = scratch;
+        for (size_t p = 0; p < k; p++, dst += n8) {
+            for (size_t j = 0; j < n; j++) dst[j] = b_trans ? b[j * ldb + p] : b[p * ldb + j];
+            for (size_t j = n; j < n8; j++) dst[j] = 0.0f;
+        }
+        b_rows = scratch;
+        ldr = n8;
+        scratch += k * n8;
+    }
+    const float *start = bias;
+    if (!bias || n != n8) {
+        for (size_t j = 0; j < n; j++) scratch[j] = bias ? bias[j] : 0.0f;
+        for (size_t j = n; j < n8; j++) scratch[j] = 0.0f;
+        start = scratch;
+        scratch += n8;
+    }
+
+    /* The tile depends on n only: 2 rows x 32 columns when n allows, else
+     * 4 rows x 8 columns. */
+    if (n % 32 == 0) {
+        for (size_t i0 = 0; i0 < m; i0 += 2)
+            for (size_t j0 = 0; j0 < n; j0 += 32)
+                small_rows2x32(c + j0, ldc, a, lda, b_rows + j0, ldr, start + j0, m, k, i0);
+    } else {
+        for (size_t i0 = 0; i0 < m; i0 += 4)
+            for (size_t j0 = 0; j0 < n; j0 += 8)
+                small_rows4(c, ldc, a, lda, b_rows, ldr, start, m, n, k, i0, j0);
+    }
+}
+
+static void small_portable(float *c, size_t ldc, const float *a, size_t lda, const float *b,
+                           size_t ldb, int b_trans, const float *bias, size_t m, size_t n,
+                           size_t k, float *scratch) {
+    small_body(c, ldc, a, lda, b, ldb, b_trans, bias, m, n, k, scratch);
+}
+
 /* ---- the driver --------------------------------------------------------------
  * Compiled twice (below): once for AVX2 and once for plain x86-64. */
 static ALWAYS_INLINE void gemm_body(float *c, size_t ldc, const float *a, size_t lda,
@@ -314,6 +451,13 @@ __attribute__((target("avx2"))) static void gemm_avx2(float *c, size_t ldc, cons
                                                       size_t n, size_t k, float *scratch) {
     gemm_body(c, ldc, a, lda, b, ldb, b_trans, bias, m, n, k, scratch, KERNEL_AVX2);
 }
+
+__attribute__((target("avx2"))) static void small_avx2(float *c, size_t ldc, const float *a,
+                                                       size_t lda, const float *b, size_t ldb,
+                                                       int b_trans, const float *bias, size_t m,
+                                                       size_t n, size_t k, float *scratch) {
+    small_body(c, ldc, a, lda, b, ldb, b_trans, bias, m, n, k, scratch);
+}
 #else
 #define HAVE_AVX2_PATH 0
 #endif
@@ -343,11 +487,13 @@ void attn_gemm(float *c, size_t ldc, const float *a, size_t lda, const float *b,
             for (size_t j = 0; j < n; j++) c[i * ldc + j] = bias ? bias[j] : 0.0f;
         return;
     }
+    int small = m * n * k <= SMALL_WORK;
 #if HAVE_AVX2_PATH
     if (use_avx2()) {
-        gemm_avx2(c, ldc, a, lda, b, ldb, b_trans, bias, m, n, k, scratch);
+        (small ? small_avx2 : gemm_avx2)(c, ldc, a, lda, b, ldb, b_trans, bias, m, n, k, scratch);
         return;
     }
 #endif
-    gemm_portable(c, ldc, a, lda, b, ldb, b_trans, bias, m, n, k, scratch);
+    (small ? small_portable : gemm_portable)(c, ldc, a, lda, b, ldb, b_trans, bias, m, n, k,
+                                             scratch);
 }

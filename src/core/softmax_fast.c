@@ -122,7 +122,27 @@ static ALWAYS_INLINE float row_max(const float *in, size_t cols) {
     return max;
 }
 
-static ALWAYS_INLINE void softmax_body(float *out, const float *in, size_t rows, size_t cols) {
+/* exp of each of count floats (x <= 0). */
+static ALWAYS_INLINE void exp_body(float *out, const float *in, size_t count) {
+    size_t j = 0;
+    for (; j + 8 <= count; j += 8) {
+        v8f e;
+        memcpy(&e, in + j, sizeof e);
+        exp_lanes(&e);
+        memcpy(out + j, &e, sizeof e);
+    }
+    if (j < count) {
+        float tail[8] = {0};
+        memcpy(tail, in + j, (count - j) * sizeof *tail);
+        v8f e;
+        memcpy(&e, tail, sizeof e);
+        exp_lanes(&e);
+        memcpy(tail, &e, sizeof e);
+        memcpy(out + j, tail, (count - j) * sizeof *tail);
+    }
+}
+
+static ALWAYS_INLINE void softmax_long_rows(float *out, const float *in, size_t rows, size_t cols) {
     for (size_t row = 0; row < rows; row++, in += cols, out += cols) {
         float max = row_max(in, cols);
         if (max == -INFINITY) { /* every entry -inf (or no entry is a number) */
@@ -147,15 +167,17 @@ static ALWAYS_INLINE void softmax_body(float *out, const float *in, size_t rows,
             lane_sum += e;
         }
         if (j < cols) { /* the last few, padded with -inf (weight 0) */
+            /* element loops, not memcpy: a libc call per short row costs more
+             * than the row */
+            size_t left = cols - j;
             float tail[8];
-            for (int lane = 0; lane < 8; lane++) tail[lane] = -INFINITY;
-            memcpy(tail, in + j, (cols - j) * sizeof *tail);
+            for (size_t lane = 0; lane < 8; lane++) tail[lane] = lane < left ? in[j + lane] : -INFINITY;
             v8f e;
             memcpy(&e, tail, sizeof e);
             e = e - max;
             exp_lanes(&e);
             memcpy(tail, &e, sizeof e);
-            memcpy(out + j, tail, (cols - j) * sizeof *tail);
+            for (size_t lane = 0; lane < left; lane++) out[j + lane] = tail[lane];
             lane_sum += e;
         }
         float sum = ((lane_sum[0] + lane_sum[1]) + (lane_sum[2] + lane_sum[3])) +
@@ -166,24 +188,55 @@ static ALWAYS_INLINE void softmax_body(float *out, const float *in, size_t rows,
     }
 }
 
-/* exp of each of count floats (x <= 0). */
-static ALWAYS_INLINE void exp_body(float *out, const float *in, size_t count) {
-    size_t j = 0;
-    for (; j + 8 <= count; j += 8) {
-        v8f e;
-        memcpy(&e, in + j, sizeof e);
-        exp_lanes(&e);
-        memcpy(out + j, &e, sizeof e);
+/* Short rows (fewer than SHORT_COLS): per-row vector passes would be mostly
+ * padded tails, so each run of ordinary rows gets x - max written out and
+ * one exp over the whole run, then its sums, each row in order of j (as the
+ * reference does). Rows with infinities are finished on their own. */
+enum { SHORT_COLS = 16 };
+
+static ALWAYS_INLINE void softmax_short_rows(float *out, const float *in, size_t rows,
+                                             size_t cols) {
+    size_t run = 0; /* first row of the pending run of ordinary rows */
+    for (size_t row = 0; row <= rows; row++) {
+        int special = 0;
+        if (row < rows) {
+            const float *x = in + row * cols;
+            float *y = out + row * cols;
+            float max = -INFINITY;
+            for (size_t j = 0; j < cols; j++)
+                if (x[j] > max) max = x[j];
+            special = max == -INFINITY || max == INFINITY;
+            if (!special) {
+                for (size_t j = 0; j < cols; j++) y[j] = x[j] - max;
+                continue;
+            }
+        }
+        /* finish the run before this row (or the end) */
+        float *block = out + run * cols;
+        exp_body(block, block, (row - run) * cols);
+        for (size_t r = run; r < row; r++) {
+            float *y = out + r * cols;
+            float sum = 0.0f;
+            for (size_t j = 0; j < cols; j++) sum += y[j];
+            for (size_t j = 0; j < cols; j++) y[j] = y[j] / sum; /* sum >= 1 */
+        }
+        run = row + 1;
+        if (special) {
+            const float *x = in + row * cols;
+            float *y = out + row * cols;
+            if (row_max(x, cols) == -INFINITY)
+                for (size_t j = 0; j < cols; j++) y[j] = 0.0f;
+            else
+                softmax_row_with_inf(y, x, cols);
+        }
     }
-    if (j < count) {
-        float tail[8] = {0};
-        memcpy(tail, in + j, (count - j) * sizeof *tail);
-        v8f e;
-        memcpy(&e, tail, sizeof e);
-        exp_lanes(&e);
-        memcpy(tail, &e, sizeof e);
-        memcpy(out + j, tail, (count - j) * sizeof *tail);
-    }
+}
+
+static ALWAYS_INLINE void softmax_body(float *out, const float *in, size_t rows, size_t cols) {
+    if (cols < SHORT_COLS)
+        softmax_short_rows(out, in, rows, cols);
+    else
+        softmax_long_rows(out, in, rows, cols);
 }
 
 /* ---- the two builds and the choice between them ---------------------------------- */
