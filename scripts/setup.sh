@@ -92,9 +92,17 @@ case "$cmd" in
             corpus="$root/tests/fuzz/corpus/${name#fuzz_}"
             work=$(mktemp -d)
             cp -r "$corpus"/. "$work"/ 2>/dev/null || true
+            log="$work.log"
             echo "setup: $name for ${secs}s" >&2
-            "$f" -max_total_time="$secs" -print_final_stats=0 "$work" 2>&1 | tail -n 2
-            rm -rf "$work"
+            # A crash is written to build-fuzz/crash-*; show the report and fail.
+            if ! (cd "$root/build-fuzz" && "$f" -max_total_time="$secs" "$work" >"$log" 2>&1); then
+                tail -n 60 "$log" >&2
+                echo "setup: $name found a failure (input saved in build-fuzz/)" >&2
+                rm -rf "$work" "$log"
+                exit 1
+            fi
+            grep -E '^Done [0-9]+ runs' "$log" >&2 || tail -n 1 "$log" >&2
+            rm -rf "$work" "$log"
         done
         ;;
     deps)
