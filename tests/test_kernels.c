@@ -209,7 +209,7 @@ static void test_gemm_head_views(float *scratch) {
 
 /* The AVX2 and the plain x86-64 builds give the same bits. */
 static void test_gemm_paths_agree(float *scratch) {
-    int have_avx2 = attn_gemm_allow_avx2(1);
+    int have_avx2 = attn_fast_allow_avx2(1);
     if (!have_avx2) {
         printf("test_kernels: no AVX2 on this machine; gemm paths compared with themselves\n");
     }
@@ -221,11 +221,11 @@ static void test_gemm_paths_agree(float *scratch) {
             float *a = random_floats(m * k), *b = random_floats(k * n), *bias = random_floats(n);
             float *c_avx2 = malloc(m * n * sizeof *c_avx2),
                   *c_sse2 = malloc(m * n * sizeof *c_sse2);
-            attn_gemm_allow_avx2(1);
+            attn_fast_allow_avx2(1);
             attn_gemm(c_avx2, n, a, k, b, b_trans ? k : n, b_trans, bias, m, n, k, scratch);
-            attn_gemm_allow_avx2(0);
+            attn_fast_allow_avx2(0);
             attn_gemm(c_sse2, n, a, k, b, b_trans ? k : n, b_trans, bias, m, n, k, scratch);
-            attn_gemm_allow_avx2(1);
+            attn_fast_allow_avx2(1);
             CHECKF(memcmp(c_avx2, c_sse2, m * n * sizeof *c_avx2) == 0,
                    "gemm %zux%zux%zu b_trans=%d: AVX2 and SSE2 builds differ", m, n, k, b_trans);
             free(a);
@@ -292,11 +292,11 @@ static void test_exp(void) {
     float xs[1003], e_avx2[1003], e_sse2[1003];
     for (size_t i = 0; i < 1003; i++) xs[i] = uniform(-100.0f, 0.0f);
     xs[5] = -INFINITY;
-    attn_softmax_fast_allow_avx2(1);
+    attn_fast_allow_avx2(1);
     attn_exp_fast(e_avx2, xs, 1003);
-    attn_softmax_fast_allow_avx2(0);
+    attn_fast_allow_avx2(0);
     attn_exp_fast(e_sse2, xs, 1003);
-    attn_softmax_fast_allow_avx2(1);
+    attn_fast_allow_avx2(1);
     CHECK(memcmp(e_avx2, e_sse2, sizeof e_avx2) == 0);
 }
 
@@ -492,22 +492,22 @@ static void test_softmax_paths_agree(void) {
     for (size_t i = 0; i < ROWS * COLS; i++) in[i] = uniform(-30.0f, 30.0f);
     in[3] = -INFINITY;
     in[COLS + 7] = INFINITY;
-    attn_softmax_fast_allow_avx2(1);
+    attn_fast_allow_avx2(1);
     attn_softmax_rows_fast(out_avx2, in, ROWS, COLS);
-    attn_softmax_fast_allow_avx2(0);
+    attn_fast_allow_avx2(0);
     attn_softmax_rows_fast(out_sse2, in, ROWS, COLS);
-    attn_softmax_fast_allow_avx2(1);
+    attn_fast_allow_avx2(1);
     CHECK(memcmp(out_avx2, out_sse2, sizeof out_avx2) == 0);
 
     float again[ROWS * COLS];
     attn_softmax_rows_fast(again, in, ROWS, COLS);
     CHECK(memcmp(out_avx2, again, sizeof again) == 0);
     /* short rows take the other path */
-    attn_softmax_fast_allow_avx2(1);
+    attn_fast_allow_avx2(1);
     attn_softmax_rows_fast(out_avx2, in, ROWS * 29, 7);
-    attn_softmax_fast_allow_avx2(0);
+    attn_fast_allow_avx2(0);
     attn_softmax_rows_fast(out_sse2, in, ROWS * 29, 7);
-    attn_softmax_fast_allow_avx2(1);
+    attn_fast_allow_avx2(1);
     CHECK(memcmp(out_avx2, out_sse2, sizeof out_avx2) == 0);
 }
 

@@ -30,10 +30,13 @@ void attn_softmax_rows_fast(float *out, const float *in, size_t rows, size_t col
 /* The exponential of the softmax, for x <= 0 (below -87.34 it is 0). */
 void attn_exp_fast(float *out, const float *in, size_t count);
 
-/* Test hooks: allow (1) or forbid (0) the AVX2 variant, to compare it with
- * the SSE2 one bit for bit. Return whether AVX2 is now in use. Not
- * thread-safe; the default is to use AVX2 where the CPU has it. */
-int attn_gemm_allow_avx2(int allow);
-int attn_softmax_fast_allow_avx2(int allow);
+/* Whether the kernels use their AVX2 variant: the CPU has AVX2 and the
+ * test hook allows it (cpu.c). */
+int attn_fast_use_avx2(void);
+
+/* Test hook: allow (1, the default) or forbid (0) the AVX2 variants, to
+ * compare them with the SSE2 ones bit for bit. Returns whether AVX2 is now
+ * in use. Not thread-safe. */
+int attn_fast_allow_avx2(int allow);
 
 #endif

@@ -462,22 +462,6 @@ __attribute__((target("avx2"))) static void small_avx2(float *c, size_t ldc, con
 #define HAVE_AVX2_PATH 0
 #endif
 
-/* Set to 0 by attn_gemm_allow_avx2(0) (tests compare both paths). */
-static int avx2_allowed = 1;
-
-static int use_avx2(void) {
-#if HAVE_AVX2_PATH
-    return avx2_allowed && __builtin_cpu_supports("avx2");
-#else
-    return 0;
-#endif
-}
-
-/* Test hook: see fast.h. */
-int attn_gemm_allow_avx2(int allow) {
-    avx2_allowed = allow != 0;
-    return use_avx2();
-}
 
 void attn_gemm(float *c, size_t ldc, const float *a, size_t lda, const float *b, size_t ldb,
                int b_trans, const float *bias, size_t m, size_t n, size_t k, float *scratch) {
@@ -489,7 +473,7 @@ void attn_gemm(float *c, size_t ldc, const float *a, size_t lda, const float *b,
     }
     int small = m * n * k <= SMALL_WORK;
 #if HAVE_AVX2_PATH
-    if (use_avx2()) {
+    if (attn_fast_use_avx2()) {
         (small ? small_avx2 : gemm_avx2)(c, ldc, a, lda, b, ldb, b_trans, bias, m, n, k, scratch);
         return;
     }

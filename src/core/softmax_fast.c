@@ -262,25 +262,11 @@ __attribute__((target("avx2"))) static void exp_avx2(float *out, const float *in
 #define HAVE_AVX2_PATH 0
 #endif
 
-static int avx2_allowed = 1;
-
-static int use_avx2(void) {
-#if HAVE_AVX2_PATH
-    return avx2_allowed && __builtin_cpu_supports("avx2");
-#else
-    return 0;
-#endif
-}
-
-/* Test hook and exp: see fast.h. */
-int attn_softmax_fast_allow_avx2(int allow) {
-    avx2_allowed = allow != 0;
-    return use_avx2();
-}
+/* exp: see fast.h. */
 
 void attn_exp_fast(float *out, const float *in, size_t count) {
 #if HAVE_AVX2_PATH
-    if (use_avx2()) {
+    if (attn_fast_use_avx2()) {
         exp_avx2(out, in, count);
         return;
     }
@@ -291,7 +277,7 @@ void attn_exp_fast(float *out, const float *in, size_t count) {
 void attn_softmax_rows_fast(float *out, const float *in, size_t rows, size_t cols) {
     if (rows == 0 || cols == 0) return;
 #if HAVE_AVX2_PATH
-    if (use_avx2()) {
+    if (attn_fast_use_avx2()) {
         softmax_avx2(out, in, rows, cols);
         return;
     }
