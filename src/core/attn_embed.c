@@ -22,24 +22,29 @@ void attn_token_vector(float *out, const char *word, size_t len, size_t d_model,
     for (size_t j = 0; j < d_model; j++) out[j] = attn_rng_symmetric(&r, 1.0f);
 }
 
-/* PE(pos, j): columns 2i and 2i+1 share the frequency 1 / 10000^(2i/d_model).
- * Computed in double and rounded once to float. */
-static float positional(size_t pos, size_t j, size_t d_model) {
-    double i2 = (double)(j - j % 2);
-    double angle = (double)pos / pow(10000.0, i2 / (double)d_model);
-    return (float)(j % 2 == 0 ? sin(angle) : cos(angle));
+/* PE(pos, j) for column j of every position, added to (add = 1) or written
+ * into out (n, d_model). Columns 2i and 2i+1 share the frequency
+ * 1 / 10000^(2i/d_model), computed once per column; each value is computed
+ * in double and rounded once to float. */
+static void positional_columns(float *out, size_t n, size_t d_model, int add) {
+    for (size_t j = 0; j < d_model; j++) {
+        double wavelength = pow(10000.0, (double)(j - j % 2) / (double)d_model);
+        for (size_t pos = 0; pos < n; pos++) {
+            double angle = (double)pos / wavelength;
+            float pe = (float)(j % 2 == 0 ? sin(angle) : cos(angle));
+            float *cell = out + pos * d_model + j;
+            *cell = add ? *cell + pe : pe;
+        }
+    }
 }
 
 void attn_positional(float *out, size_t n, size_t d_model) {
-    for (size_t pos = 0; pos < n; pos++)
-        for (size_t j = 0; j < d_model; j++) out[pos * d_model + j] = positional(pos, j, d_model);
+    positional_columns(out, n, d_model, 0);
 }
 
 void attn_embed(float *x, const char *text, const attn_token *tokens, size_t n, size_t d_model,
                 uint64_t seed) {
-    for (size_t i = 0; i < n; i++) {
-        float *row = x + i * d_model;
-        attn_token_vector(row, text + tokens[i].offset, tokens[i].len, d_model, seed);
-        for (size_t j = 0; j < d_model; j++) row[j] += positional(i, j, d_model);
-    }
+    for (size_t i = 0; i < n; i++)
+        attn_token_vector(x + i * d_model, text + tokens[i].offset, tokens[i].len, d_model, seed);
+    positional_columns(x, n, d_model, 1);
 }
