@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # attnviz set-up: install the Debian packages that are missing, build, then run or test.
 #
-#   scripts/setup.sh run [ARGS...]   set up, build (Release) and run `attnviz ARGS` (default: dump)
+#   scripts/setup.sh run [ARGS...]   set up, build (Release) and open the app (`attnviz ARGS`)
 #   scripts/setup.sh test            set up, build and run every test (ctest)
 #   scripts/setup.sh sanitize        set up, build with ASan+UBSan (clang) and run every test
 #   scripts/setup.sh fuzz [SECONDS]  build the libFuzzer targets and run each for SECONDS (default 20)
-#   scripts/setup.sh deps [GROUP...] only install packages; groups: base, fuzz, torch, bench
+#   scripts/setup.sh deps [GROUP...] only install packages; groups: base, fuzz, gui, torch, bench
 #
 # Packages are installed with apt-get, through sudo when not root, and only when missing.
 set -euo pipefail
@@ -13,7 +13,11 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 jobs=$(nproc 2>/dev/null || echo 2)
 
-pkgs_base=(build-essential cmake pkg-config libjansson-dev)
+pkgs_base=(build-essential cmake pkg-config libjansson-dev
+           libsdl2-dev libsdl2-ttf-dev libsdl2-image-dev libcglm-dev libfontconfig-dev
+           fonts-dejavu-core)
+# To drive the app in a virtual display in the end-to-end tests.
+pkgs_gui=(xvfb xauth xdotool imagemagick)
 # clang's sanitizer and libFuzzer runtimes live in libclang-rt-14-dev, which
 # --no-install-recommends would leave out: name it.
 pkgs_fuzz=(clang libclang-rt-14-dev)
@@ -50,9 +54,10 @@ deps() {
         case "$g" in
             base)  install "${pkgs_base[@]}" ;;
             fuzz)  install "${pkgs_fuzz[@]}" ;;
+            gui)   install "${pkgs_gui[@]}" ;;
             torch) install "${pkgs_torch[@]}" ;;
             bench) install "${pkgs_bench[@]}" ;;
-            *) echo "setup: unknown package group '$g' (base, fuzz, torch, bench)" >&2; exit 2 ;;
+            *) echo "setup: unknown package group '$g' (base, fuzz, gui, torch, bench)" >&2; exit 2 ;;
         esac
     done
 }
@@ -69,16 +74,15 @@ case "$cmd" in
     run)
         deps base
         build build
-        if [ $# -eq 0 ]; then set -- dump; fi
         exec "$root/build/attnviz" "$@"
         ;;
     test)
-        deps base fuzz
+        deps base fuzz gui
         build build -DATTNVIZ_WERROR=ON
         ctest --test-dir "$root/build" --output-on-failure -j "$jobs"
         ;;
     sanitize)
-        deps base fuzz
+        deps base fuzz gui
         build build-san -DATTNVIZ_WERROR=ON -DATTNVIZ_SANITIZE=ON -DCMAKE_C_COMPILER=clang
         ctest --test-dir "$root/build-san" --output-on-failure -j "$jobs"
         ;;

@@ -33,8 +33,8 @@ expect() {
 expect 0 "" -- --help
 expect 0 "" -- --version
 grep -q "^attnviz [0-9]" "$out" && passed=$((passed + 1)) || { echo "FAIL: --version"; failed=$((failed + 1)); }
-expect 0 "" --
-grep -q "usage" "$out" && passed=$((passed + 1)) || { echo "FAIL: no arguments prints help"; failed=$((failed + 1)); }
+expect 0 "" -- help
+grep -q "usage" "$out" && passed=$((passed + 1)) || { echo "FAIL: help prints usage"; failed=$((failed + 1)); }
 expect 0 "" -- dump
 expect 0 "" -- dump --heads 8 --kv-heads 2 --causal --temperature 0.5 --seed 7
 expect 0 "" -- dump --heads=2 --d-model=16 --no-scale
@@ -71,6 +71,29 @@ expect 2 "--heads needs a value" -- dump --heads
 expect 2 "--sentence needs a value" -- dump --sentence
 expect 2 "bench needs what to measure" -- bench
 expect 2 "bench core has fixed cases" -- bench core --heads 2
+expect 2 "bench render has fixed cases" -- bench render --causal
+
+# render: the same settings, plus what to draw and where
+tmpdir=$(mktemp -d)
+expect 0 "" -- render --stage softmax --heads 2 --out "$tmpdir/a.png"
+[ -s "$tmpdir/a.png" ] && passed=$((passed + 1)) || { echo "FAIL: render wrote no PNG"; failed=$((failed + 1)); }
+expect 0 "" -- render --stage 6 --causal --view focus --head 3 --theme light --size 800x600 --progress 0.5 --out "$tmpdir/b.png"
+expect 2 "render needs --out FILE.png" -- render --stage 3
+expect 2 "--stage '11' is unknown" -- render --stage 11 --out "$tmpdir/c.png"
+expect 2 "--stage 'sofmax' is unknown" -- render --stage sofmax --out "$tmpdir/c.png"
+expect 2 "--progress 2 is out of range: use 0 to 1" -- render --progress 2 --out "$tmpdir/c.png"
+expect 2 "--view 'grid' is unknown: use heads, focus or arcs" -- render --view grid --out "$tmpdir/c.png"
+expect 2 "--head 5 does not exist: there are 4 heads" -- render --head 5 --out "$tmpdir/c.png"
+expect 2 "--head 0 is out of range" -- render --head 0 --out "$tmpdir/c.png"
+expect 2 "--size '10x10' is not a size" -- render --size 10x10 --out "$tmpdir/c.png"
+expect 2 "--size '1280' is not a size" -- render --size 1280 --out "$tmpdir/c.png"
+expect 2 "--theme 'blue' is unknown: use dark or light" -- render --theme blue --out "$tmpdir/c.png"
+expect 2 "cannot be written" -- render --out /nonexistent-dir/c.png
+expect 2 "the app shows at most 256 tokens" -- render --max-tokens 300 --out "$tmpdir/c.png"
+expect 2 "--stage does not apply to dump" -- dump --stage 3
+expect 2 "--out does not apply to the app" -- --out x.png
+[ ! -e "$tmpdir/c.png" ] && passed=$((passed + 1)) || { echo "FAIL: a failed render left a file"; failed=$((failed + 1)); }
+rm -rf "$tmpdir"
 
 # A sentence of 70 words is refused with the count, not truncated.
 long=$(printf 'word %.0s' $(seq 1 70))

@@ -6,8 +6,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "app.h"
 #include "attnviz/attn.h"
 #include "attnviz/tokenize.h"
+#include "render.h"
 
 #define CLI_ERR_LEN 512
 
@@ -15,10 +17,13 @@
 #define CLI_DEFAULT_SENTENCE "The robot sat on the floor because it was tired."
 
 typedef enum cli_command {
+    CLI_APP, /* no command: open the window */
     CLI_HELP,
     CLI_VERSION,
     CLI_DUMP,
+    CLI_RENDER,
     CLI_BENCH_CORE,
+    CLI_BENCH_RENDER,
 } cli_command;
 
 typedef struct cli_options {
@@ -28,12 +33,17 @@ typedef struct cli_options {
     uint64_t seed;
     size_t max_tokens;
     int bench_reference; /* bench core: also time the plain loops */
+    app_render_options render; /* render: stage, progress, view, head, size, theme, out */
 } cli_options;
 
 /* Parses argv (argv[0] is the program). Returns 0, or 2 with a one-line
  * message in err that names the option and the fix. Never exits, never
  * keeps a pointer to anything but argv. */
 int cli_parse(cli_options *o, int argc, char **argv, char *err, size_t err_len);
+
+/* The app's settings from the options: 0, or 2 with a message (a sentence
+ * longer than the app holds). */
+int cli_settings(const cli_options *o, app_settings *s, char *err, size_t err_len);
 
 /* The text of `attnviz --help`. */
 void cli_print_help(FILE *f);
@@ -51,5 +61,8 @@ void cli_dump_json(FILE *f, const cli_options *o, const attn_token *tokens, cons
 
 /* `attnviz bench core`: one line per case on f. Returns 0 or 2. */
 int cli_bench_core(FILE *f, int with_reference, char *err, size_t err_len);
+
+/* `attnviz bench render`: frame times offscreen, one line per case. */
+int cli_bench_render(FILE *f, char *err, size_t err_len);
 
 #endif

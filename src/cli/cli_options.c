@@ -19,11 +19,33 @@ static int fail(char *err, size_t err_len, const char *fmt, ...) {
     return 2;
 }
 
-/* Options that take a value, and flags, for the "did you mean" hint. */
-static const char *const known_options[] = {
-    "--sentence", "--d-model", "--heads", "--kv-heads",  "--causal", "--no-scale",
-    "--temperature", "--seed", "--max-tokens", "--reference", "--help", "--version",
+/* Which commands take an option. */
+enum {
+    FOR_APP = 1,
+    FOR_DUMP = 2,
+    FOR_RENDER = 4,
+    FOR_BENCH_CORE = 8,
+    FOR_CONFIG = FOR_APP | FOR_DUMP | FOR_RENDER, /* the settings of attention */
 };
+
+typedef struct option_spec {
+    const char *name;
+    int takes_value;
+    int commands;
+} option_spec;
+
+static const option_spec options[] = {
+    {"--sentence", 1, FOR_CONFIG},   {"--d-model", 1, FOR_CONFIG},
+    {"--heads", 1, FOR_CONFIG},      {"--kv-heads", 1, FOR_CONFIG},
+    {"--causal", 0, FOR_CONFIG},     {"--no-scale", 0, FOR_CONFIG},
+    {"--temperature", 1, FOR_CONFIG}, {"--seed", 1, FOR_CONFIG},
+    {"--max-tokens", 1, FOR_CONFIG}, {"--theme", 1, FOR_APP | FOR_RENDER},
+    {"--stage", 1, FOR_RENDER},      {"--progress", 1, FOR_RENDER},
+    {"--view", 1, FOR_RENDER},       {"--head", 1, FOR_RENDER},
+    {"--size", 1, FOR_RENDER},       {"--out", 1, FOR_RENDER},
+    {"--reference", 0, FOR_BENCH_CORE},
+};
+enum { N_OPTIONS = sizeof options / sizeof *options };
 
 /* Edit distance of two short strings (the option names), capped at 32 chars. */
 static size_t distance(const char *a, const char *b) {
@@ -46,9 +68,9 @@ static size_t distance(const char *a, const char *b) {
 static int unknown_option(const char *arg, char *err, size_t err_len) {
     const char *best = NULL;
     size_t best_d = 3; /* only suggest close matches */
-    for (size_t i = 0; i < sizeof known_options / sizeof *known_options; i++) {
-        size_t d = distance(arg, known_options[i]);
-        if (d < best_d) best_d = d, best = known_options[i];
+    for (size_t i = 0; i < N_OPTIONS; i++) {
+        size_t d = distance(arg, options[i].name);
+        if (d < best_d) best_d = d, best = options[i].name;
     }
     if (best)
         return fail(err, err_len, "unknown option '%.64s' (did you mean '%s'?); see attnviz --help",
@@ -94,54 +116,154 @@ bad:
     return fail(err, err_len, "%s '%.32s' is not a whole number: use 0 to %llu", opt, s, SEED_MAX);
 }
 
-static int parse_float(const char *opt, const char *s, float *out, char *err, size_t err_len) {
+/* A finite number in [lo, hi]. */
+static int parse_float(const char *opt, const char *s, float lo, float hi, float *out, char *err,
+                       size_t err_len) {
     char *end = NULL;
     errno = 0;
     double v = strtod(s, &end);
     if (*s == '\0' || end == s || *end != '\0' || !isfinite(v))
         return fail(err, err_len, "%s '%.32s' is not a finite number: use %g to %g", opt, s,
-                    (double)ATTN_TEMPERATURE_MIN, (double)ATTN_TEMPERATURE_MAX);
-    if (!(v >= ATTN_TEMPERATURE_MIN && v <= ATTN_TEMPERATURE_MAX))
-        return fail(err, err_len, "%s %.32s is out of range: use %g to %g", opt, s,
-                    (double)ATTN_TEMPERATURE_MIN, (double)ATTN_TEMPERATURE_MAX);
+                    (double)lo, (double)hi);
+    if (!(v >= lo && v <= hi))
+        return fail(err, err_len, "%s %.32s is out of range: use %g to %g", opt, s, (double)lo,
+                    (double)hi);
     *out = (float)v;
     return 0;
 }
 
+/* WxH, each 100 to 8192 pixels. */
+static int parse_size_wh(const char *opt, const char *s, int *w, int *h, char *err,
+                         size_t err_len) {
+    const char *x = strchr(s, 'x');
+    char wbuf[16];
+    size_t wl = x ? (size_t)(x - s) : 0;
+    size_t wv = 0, hv = 0;
+    if (!x || wl == 0 || wl >= sizeof wbuf)
+        return fail(err, err_len, "%s '%.32s' is not a size: use WxH, e.g. %s 1280x800", opt, s, opt);
+    memcpy(wbuf, s, wl);
+    wbuf[wl] = '\0';
+    if (parse_size(opt, wbuf, 100, 8192, &wv, err, err_len) ||
+        parse_size(opt, x + 1, 100, 8192, &hv, err, err_len))
+        return fail(err, err_len, "%s '%.32s' is not a size from 100x100 to 8192x8192: use WxH, "
+                    "e.g. %s 1280x800", opt, s, opt);
+    *w = (int)wv;
+    *h = (int)hv;
+    return 0;
+}
+
+/* Applies one option's value to o. */
+static int apply_option(cli_options *o, const char *name, const char *value, int *kv_given,
+                        size_t *head, char *err, size_t err_len) {
+    size_t v = 0;
+    int rc = 0;
+    if (strcmp(name, "--sentence") == 0) {
+        o->sentence = value;
+    } else if (strcmp(name, "--d-model") == 0) {
+        rc = parse_size(name, value, 1, ATTN_D_MODEL_MAX, &v, err, err_len);
+        o->config.d_model = v;
+    } else if (strcmp(name, "--heads") == 0) {
+        rc = parse_size(name, value, 1, ATTN_HEADS_MAX, &v, err, err_len);
+        o->config.n_heads = v;
+    } else if (strcmp(name, "--kv-heads") == 0) {
+        rc = parse_size(name, value, 1, ATTN_HEADS_MAX, &v, err, err_len);
+        o->config.n_kv_heads = v;
+        *kv_given = 1;
+    } else if (strcmp(name, "--temperature") == 0) {
+        rc = parse_float(name, value, ATTN_TEMPERATURE_MIN, ATTN_TEMPERATURE_MAX,
+                         &o->config.temperature, err, err_len);
+    } else if (strcmp(name, "--seed") == 0) {
+        rc = parse_seed(name, value, &o->seed, err, err_len);
+    } else if (strcmp(name, "--max-tokens") == 0) {
+        rc = parse_size(name, value, 1, ATTN_TOKENS_MAX, &o->max_tokens, err, err_len);
+    } else if (strcmp(name, "--theme") == 0) {
+        o->render.theme = theme_named(value);
+        if (!o->render.theme)
+            rc = fail(err, err_len, "--theme '%.32s' is unknown: use dark or light", value);
+    } else if (strcmp(name, "--stage") == 0) {
+        int st = app_stage_parse(value);
+        if (st < 0)
+            rc = fail(err, err_len, "--stage '%.32s' is unknown: use 1 to 10 or embed, project, "
+                      "split, scores, scale, mask, softmax, weighted, concat, output", value);
+        else
+            o->render.stage = (app_stage)st;
+    } else if (strcmp(name, "--progress") == 0) {
+        rc = parse_float(name, value, 0.0f, 1.0f, &o->render.progress, err, err_len);
+    } else if (strcmp(name, "--view") == 0) {
+        int view = app_view_parse(value);
+        if (view < 0)
+            rc = fail(err, err_len, "--view '%.32s' is unknown: use heads, focus or arcs", value);
+        else
+            o->render.view = (app_view)view;
+    } else if (strcmp(name, "--head") == 0) {
+        rc = parse_size(name, value, 1, ATTN_HEADS_MAX, head, err, err_len);
+    } else if (strcmp(name, "--size") == 0) {
+        rc = parse_size_wh(name, value, &o->render.width, &o->render.height, err, err_len);
+    } else if (strcmp(name, "--out") == 0) {
+        o->render.out = value;
+        if (!*value) rc = fail(err, err_len, "--out needs a file name, e.g. --out frame.png");
+    }
+    return rc;
+}
+
+static const char *command_name(cli_command c) {
+    switch (c) {
+    case CLI_DUMP: return "dump";
+    case CLI_RENDER: return "render";
+    case CLI_BENCH_CORE: return "bench core";
+    case CLI_BENCH_RENDER: return "bench render";
+    default: return "the app";
+    }
+}
+
+static int command_bit(cli_command c) {
+    switch (c) {
+    case CLI_DUMP: return FOR_DUMP;
+    case CLI_RENDER: return FOR_RENDER;
+    case CLI_BENCH_CORE: return FOR_BENCH_CORE;
+    case CLI_APP: return FOR_APP;
+    default: return 0;
+    }
+}
+
 int cli_parse(cli_options *o, int argc, char **argv, char *err, size_t err_len) {
     memset(o, 0, sizeof *o);
-    o->command = CLI_HELP;
+    o->command = CLI_APP;
     o->sentence = CLI_DEFAULT_SENTENCE;
     o->config = attn_config_default();
     o->seed = 42;
     o->max_tokens = ATTN_TOKENS_DEFAULT;
+    app_render_options_default(&o->render);
     if (err && err_len) err[0] = '\0';
-    if (argc < 2) return 0;
 
     int i = 1;
-    const char *cmd = argv[1];
+    const char *cmd = argc > 1 ? argv[1] : "";
     if (strcmp(cmd, "dump") == 0) {
         o->command = CLI_DUMP;
         i = 2;
+    } else if (strcmp(cmd, "render") == 0) {
+        o->command = CLI_RENDER;
+        i = 2;
     } else if (strcmp(cmd, "bench") == 0) {
-        if (argc < 3 || strcmp(argv[2], "core") != 0)
-            return fail(err, err_len, "bench needs what to measure: attnviz bench core");
-        o->command = CLI_BENCH_CORE;
+        const char *what = argc > 2 ? argv[2] : "";
+        if (strcmp(what, "core") == 0)
+            o->command = CLI_BENCH_CORE;
+        else if (strcmp(what, "render") == 0)
+            o->command = CLI_BENCH_RENDER;
+        else
+            return fail(err, err_len, "bench needs what to measure: attnviz bench core, or "
+                        "attnviz bench render");
         i = 3;
-    } else if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+    } else if (strcmp(cmd, "help") == 0) {
         o->command = CLI_HELP;
         return 0;
-    } else if (strcmp(cmd, "--version") == 0) {
-        o->command = CLI_VERSION;
-        return 0;
-    } else if (cmd[0] != '-') {
-        return fail(err, err_len, "unknown command '%.64s': use dump or bench core; see attnviz --help",
-                    cmd);
-    } else {
-        o->command = CLI_DUMP; /* options without a command: dump */
+    } else if (cmd[0] != '-' && cmd[0] != '\0') {
+        return fail(err, err_len,
+                    "unknown command '%.64s': use dump, render or bench; see attnviz --help", cmd);
     }
 
     int kv_given = 0;
+    size_t head = 0; /* --head, from 1; 0 when not given */
     for (; i < argc; i++) {
         const char *arg = argv[i];
         if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
@@ -152,62 +274,62 @@ int cli_parse(cli_options *o, int argc, char **argv, char *err, size_t err_len) 
             o->command = CLI_VERSION;
             return 0;
         }
-        /* Flags. */
-        if (strcmp(arg, "--causal") == 0) { o->config.causal = true; continue; }
-        if (strcmp(arg, "--no-scale") == 0) { o->config.scale = false; continue; }
-        if (strcmp(arg, "--reference") == 0 && o->command == CLI_BENCH_CORE) {
-            o->bench_reference = 1;
-            continue;
-        }
-
-        /* Options with a value: "--opt value" or "--opt=value". */
-        static const char *const valued[] = {"--sentence", "--d-model", "--heads",
-                                             "--kv-heads", "--temperature", "--seed",
-                                             "--max-tokens"};
-        const char *name = NULL, *value = NULL;
-        for (size_t k = 0; k < sizeof valued / sizeof *valued; k++) {
-            size_t len = strlen(valued[k]);
-            if (strncmp(arg, valued[k], len) == 0 && (arg[len] == '\0' || arg[len] == '=')) {
-                name = valued[k];
+        /* "--opt value" or "--opt=value" */
+        const option_spec *spec = NULL;
+        const char *value = NULL;
+        for (size_t k = 0; k < N_OPTIONS; k++) {
+            size_t len = strlen(options[k].name);
+            if (strncmp(arg, options[k].name, len) == 0 &&
+                (arg[len] == '\0' || (arg[len] == '=' && options[k].takes_value))) {
+                spec = &options[k];
                 value = arg[len] == '=' ? arg + len + 1 : NULL;
                 break;
             }
         }
-        if (!name) return unknown_option(arg, err, err_len);
-        if (o->command == CLI_BENCH_CORE)
-            return fail(err, err_len, "bench core has fixed cases and takes no %s", name);
+        if (!spec) return unknown_option(arg, err, err_len);
+        if (!(spec->commands & command_bit(o->command))) {
+            if (o->command == CLI_BENCH_CORE || o->command == CLI_BENCH_RENDER)
+                return fail(err, err_len, "%s has fixed cases and takes no %s",
+                            command_name(o->command), spec->name);
+            return fail(err, err_len, "%s does not apply to %s; see attnviz --help", spec->name,
+                        command_name(o->command));
+        }
+        if (!spec->takes_value) {
+            if (strcmp(spec->name, "--causal") == 0) o->config.causal = true;
+            if (strcmp(spec->name, "--no-scale") == 0) o->config.scale = false;
+            if (strcmp(spec->name, "--reference") == 0) o->bench_reference = 1;
+            continue;
+        }
         if (!value) {
             if (i + 1 >= argc)
-                return fail(err, err_len, "%s needs a value; see attnviz --help", name);
+                return fail(err, err_len, "%s needs a value; see attnviz --help", spec->name);
             value = argv[++i];
         }
-
-        size_t v = 0;
-        int rc = 0;
-        if (strcmp(name, "--sentence") == 0) {
-            o->sentence = value;
-        } else if (strcmp(name, "--d-model") == 0) {
-            rc = parse_size(name, value, 1, ATTN_D_MODEL_MAX, &v, err, err_len);
-            o->config.d_model = v;
-        } else if (strcmp(name, "--heads") == 0) {
-            rc = parse_size(name, value, 1, ATTN_HEADS_MAX, &v, err, err_len);
-            o->config.n_heads = v;
-        } else if (strcmp(name, "--kv-heads") == 0) {
-            rc = parse_size(name, value, 1, ATTN_HEADS_MAX, &v, err, err_len);
-            o->config.n_kv_heads = v;
-            kv_given = 1;
-        } else if (strcmp(name, "--temperature") == 0) {
-            rc = parse_float(name, value, &o->config.temperature, err, err_len);
-        } else if (strcmp(name, "--seed") == 0) {
-            rc = parse_seed(name, value, &o->seed, err, err_len);
-        } else if (strcmp(name, "--max-tokens") == 0) {
-            rc = parse_size(name, value, 1, ATTN_TOKENS_MAX, &o->max_tokens, err, err_len);
-        }
+        int rc = apply_option(o, spec->name, value, &kv_given, &head, err, err_len);
         if (rc) return rc;
     }
     /* Without --kv-heads every head has its own keys and values. */
     if (!kv_given) o->config.n_kv_heads = o->config.n_heads;
     if (attn_config_check(&o->config, err, err_len) != ATTN_OK) return 2;
+    if (head > o->config.n_heads)
+        return fail(err, err_len, "--head %zu does not exist: there are %zu heads (1 to %zu)", head,
+                    o->config.n_heads, o->config.n_heads);
+    if (head) o->render.head = head - 1;
+    if (o->command == CLI_RENDER && !o->render.out)
+        return fail(err, err_len, "render needs --out FILE.png");
+    return 0;
+}
+
+int cli_settings(const cli_options *o, app_settings *s, char *err, size_t err_len) {
+    app_settings_default(s);
+    size_t len = strlen(o->sentence);
+    if (len >= sizeof s->sentence)
+        return fail(err, err_len, "--sentence is %zu bytes, more than the app's %zu: shorten it",
+                    len, sizeof s->sentence - 1);
+    memcpy(s->sentence, o->sentence, len + 1);
+    s->config = o->config;
+    s->seed = o->seed;
+    s->max_tokens = o->max_tokens;
     return 0;
 }
 
@@ -216,11 +338,15 @@ void cli_print_help(FILE *f) {
         "attnviz " ATTN_VERSION " - multi-head attention, every stage computed and shown\n"
         "\n"
         "usage:\n"
+        "  attnviz [OPTIONS]          open the app (keys: H in the window)\n"
         "  attnviz dump [OPTIONS]     write every stage of attention as JSON to stdout\n"
+        "  attnviz render [OPTIONS] --out FILE.png\n"
+        "                             draw one frame, as the window would, without a display\n"
         "  attnviz bench core         time the forward pass (median ms, GFLOP/s)\n"
+        "  attnviz bench render       time frames drawn offscreen (median and p99 ms)\n"
         "  attnviz --help | --version\n"
         "\n"
-        "options:\n"
+        "settings (app, dump, render):\n"
         "  --sentence S       the text to attend over (default: \"" CLI_DEFAULT_SENTENCE "\")\n"
         "  --d-model N        width of the model, 1 to 4096 (default 32)\n"
         "  --heads H          query heads; must divide d_model (default 4)\n"
@@ -230,8 +356,22 @@ void cli_print_help(FILE *f) {
         "  --no-scale         do not divide scores by sqrt(d_head)\n"
         "  --temperature T    divide scores by T too, 0.01 to 100 (default 1)\n"
         "  --seed N           seed of the token vectors and weights, 0 to 2^53-1 (default 42)\n"
-        "  --max-tokens N     refuse sentences longer than this, up to 65536 (default 64)\n"
-        "  --reference        (bench core) also time the plain reference loops\n"
+        "  --max-tokens N     refuse longer sentences, up to 65536 (app: 256; default 64)\n"
+        "\n"
+        "app and render:\n"
+        "  --theme dark|light colours for the room (default dark)\n"
+        "\n"
+        "render:\n"
+        "  --stage NAME|N     1 embed, 2 project, 3 split, 4 scores, 5 scale, 6 mask,\n"
+        "                     7 softmax, 8 weighted, 9 concat, 10 output (default 1)\n"
+        "  --progress P       how far the stage's animation is, 0 to 1 (default 1)\n"
+        "  --view V           heads, focus or arcs (default heads)\n"
+        "  --head H           the head in focus, from 1 (default 1)\n"
+        "  --size WxH         image size in pixels (default 1280x800)\n"
+        "  --out FILE.png     where to write the frame (required)\n"
+        "\n"
+        "bench core:\n"
+        "  --reference        also time the plain reference loops\n"
         "\n"
         "Bad input exits with status 2 and one line on stderr naming the fix.\n",
         f);

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "cli.h"
+#include "window.h"
 
 static int run_dump(const cli_options *o, char *err, size_t err_len) {
     attn_token *tokens = malloc(o->max_tokens * sizeof *tokens);
@@ -27,16 +28,34 @@ static int run_dump(const cli_options *o, char *err, size_t err_len) {
     return rc;
 }
 
+/* The app and render take the same settings as dump. */
+static int run_app(const cli_options *o, char *err, size_t err_len) {
+    app_settings s;
+    if (cli_settings(o, &s, err, err_len) != 0) return 2;
+    return app_window_run(&s, o->render.theme, err, err_len);
+}
+
+static int run_render(const cli_options *o, char *err, size_t err_len) {
+    app_settings s;
+    if (cli_settings(o, &s, err, err_len) != 0) return 2;
+    int rc = app_render_png(&s, &o->render, err, err_len);
+    if (rc == 0) printf("%s\n", o->render.out);
+    return rc;
+}
+
 int main(int argc, char **argv) {
     char err[CLI_ERR_LEN] = "";
     cli_options o;
     int rc = cli_parse(&o, argc, argv, err, sizeof err);
     if (rc == 0) {
         switch (o.command) {
+        case CLI_APP: rc = run_app(&o, err, sizeof err); break;
         case CLI_HELP: cli_print_help(stdout); break;
         case CLI_VERSION: printf("attnviz %s\n", ATTN_VERSION); break;
         case CLI_DUMP: rc = run_dump(&o, err, sizeof err); break;
+        case CLI_RENDER: rc = run_render(&o, err, sizeof err); break;
         case CLI_BENCH_CORE: rc = cli_bench_core(stdout, o.bench_reference, err, sizeof err); break;
+        case CLI_BENCH_RENDER: rc = cli_bench_render(stdout, err, sizeof err); break;
         }
     }
     if (rc != 0) {

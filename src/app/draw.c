@@ -1,0 +1,494 @@
+/* Drawing primitives; see draw.h for the texture pool and its lifetime. */
+#include "draw.h"
+
+#include <cglm/cglm.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "colormap.h"
+
+enum {
+    SLOTS_MAX = 4096, /* matrices per frame; more are drawn as plain fills */
+    TEX_ROUND = 64,   /* textures grow in steps, so a resize rarely reallocates */
+    HATCH_PERIOD = 7, /* pixels between hatch stripes */
+    HATCH_WIDTH = 2,  /* pixels of stripe */
+    GAP_MIN_CELL = 6, /* cells this large get a gap line */
+};
+
+typedef struct slot {
+    SDL_Texture *tex;
+    int w, h; /* allocated size, may exceed what a frame uses */
+} slot;
+
+/* The pool and scratch space. One renderer at a time: the app draws on one
+ * window or one offscreen surface. */
+static struct {
+    SDL_Renderer *renderer;
+    const text_cache *text; /* drawn with, and its count of rendered strings */
+    size_t text_renders;
+    slot *slots;
+    size_t n_slots, next;
+    uint32_t *col_of_x; /* per pixel column: the matrix column, top bit = gap */
+    size_t col_cap;
+} pool;
+
+#define GAP_BIT 0x80000000u
+
+/* Thick lines waiting for draw_lines_flush. */
+typedef struct line_cmd {
+    float x0, y0, x1, y1, thickness;
+    SDL_Color c;
+} line_cmd;
+
+static line_cmd *lines;
+static size_t n_lines, line_cap;
+
+/* Forgets the pooled textures without destroying them: their renderer is
+ * gone (and took them along) or belongs to someone else now. */
+static void forget_textures(void) {
+    free(pool.slots);
+    pool.slots = NULL;
+    pool.n_slots = 0;
+}
+
+void draw_begin(SDL_Renderer *r, const text_cache *tc) {
+    /* A new renderer may sit at the address of a destroyed one, so the
+     * pointer alone cannot tell. Its text cache is new too, and a new cache
+     * has rasterised fewer strings than the old one had (the count never
+     * goes down): either sign means the old textures are dead. */
+    size_t renders = tc ? text_cache_renders(tc) : 0;
+    if (pool.renderer != r || pool.text != tc || renders < pool.text_renders) forget_textures();
+    pool.renderer = r;
+    pool.text = tc;
+    pool.text_renders = renders;
+    pool.next = 0;
+}
+
+void draw_end(const text_cache *tc) {
+    pool.text_renders = tc ? text_cache_renders(tc) : 0;
+    /* A cache that has rasterised nothing cannot be told from its successor
+     * at the same address: keep no textures past such a frame. */
+    if (pool.text_renders == 0) {
+        for (size_t i = 0; i < pool.n_slots; i++)
+            if (pool.slots[i].tex) SDL_DestroyTexture(pool.slots[i].tex);
+        forget_textures();
+    }
+}
+
+void draw_release(void) {
+    for (size_t i = 0; i < pool.n_slots; i++)
+        if (pool.slots[i].tex) SDL_DestroyTexture(pool.slots[i].tex);
+    free(pool.slots);
+    free(pool.col_of_x);
+    memset(&pool, 0, sizeof pool);
+    free(lines);
+    lines = NULL;
+    n_lines = line_cap = 0;
+}
+
+/* The next slot's texture, at least w×h; NULL when out of slots or memory. */
+static SDL_Texture *slot_texture(SDL_Renderer *r, int w, int h) {
+    if (pool.renderer != r) draw_begin(r, pool.text);
+    if (pool.next >= SLOTS_MAX) return NULL;
+    if (pool.next >= pool.n_slots) {
+        size_t n = pool.n_slots ? pool.n_slots * 2 : 32;
+        if (n > SLOTS_MAX) n = SLOTS_MAX;
+        slot *s = realloc(pool.slots, n * sizeof *s);
+        if (!s) return NULL;
+        memset(s + pool.n_slots, 0, (n - pool.n_slots) * sizeof *s);
+        pool.slots = s;
+        pool.n_slots = n;
+    }
+    slot *s = &pool.slots[pool.next++];
+    if (s->tex && s->w >= w && s->h >= h) return s->tex;
+    if (s->tex) SDL_DestroyTexture(s->tex);
+    int tw = (w + TEX_ROUND - 1) / TEX_ROUND * TEX_ROUND;
+    int th = (h + TEX_ROUND - 1) / TEX_ROUND * TEX_ROUND;
+    if (s->w > tw) tw = s->w; /* never shrink: sizes go back and forth */
+    if (s->h > th) th = s->h;
+    s->tex = SDL_CreateTexture(r, SDL_PIXELFORMAT_ARGB8888, SDL_TEXTUREACCESS_STREAMING, tw, th);
+    s->w = s->tex ? tw : 0;
+    s->h = s->tex ? th : 0;
+    if (s->tex) SDL_SetTextureBlendMode(s->tex, SDL_BLENDMODE_NONE);
+    return s->tex;
+}
+
+/* ---- plain shapes ------------------------------------------------------------- */
+
+static void set_color(SDL_Renderer *r, SDL_Color c) {
+    SDL_SetRenderDrawBlendMode(r, c.a < 255 ? SDL_BLENDMODE_BLEND : SDL_BLENDMODE_NONE);
+    SDL_SetRenderDrawColor(r, c.r, c.g, c.b, c.a);
+}
+
+void draw_fill(SDL_Renderer *r, SDL_Rect rc, SDL_Color c) {
+    if (rc.w <= 0 || rc.h <= 0) return;
+    set_color(r, c);
+    SDL_RenderFillRect(r, &rc);
+}
+
+void draw_outline(SDL_Renderer *r, SDL_Rect rc, SDL_Color c, int thickness) {
+    if (rc.w <= 0 || rc.h <= 0 || thickness <= 0) return;
+    int t = thickness;
+    if (2 * t >= rc.w || 2 * t >= rc.h) {
+        draw_fill(r, rc, c);
+        return;
+    }
+    set_color(r, c);
+    SDL_Rect sides[4] = {
+        {rc.x, rc.y, rc.w, t},
+        {rc.x, rc.y + rc.h - t, rc.w, t},
+        {rc.x, rc.y + t, t, rc.h - 2 * t},
+        {rc.x + rc.w - t, rc.y + t, t, rc.h - 2 * t},
+    };
+    SDL_RenderFillRects(r, sides, 4);
+}
+
+void draw_line(SDL_Renderer *r, int x0, int y0, int x1, int y1, SDL_Color c) {
+    set_color(r, c);
+    SDL_RenderDrawLine(r, x0, y0, x1, y1);
+}
+
+void draw_panel(SDL_Renderer *r, SDL_Rect rc, const theme *th) {
+    draw_fill(r, rc, th->panel);
+    draw_outline(r, rc, th->panel_border, 1);
+}
+
+void draw_hatch(SDL_Renderer *r, SDL_Rect rc, SDL_Color fill, SDL_Color mark) {
+    if (rc.w <= 0 || rc.h <= 0) return;
+    draw_fill(r, rc, fill);
+    /* Stripes on x + y = const, as in the matrices, clipped to rc. */
+    SDL_Rect old;
+    SDL_bool had = SDL_RenderIsClipEnabled(r);
+    SDL_RenderGetClipRect(r, &old);
+    SDL_Rect clip = rc;
+    if (had && !SDL_IntersectRect(&old, &rc, &clip)) return;
+    SDL_RenderSetClipRect(r, &clip);
+    set_color(r, mark);
+    int start = rc.x + rc.y;
+    start -= start % HATCH_PERIOD; /* line up with the matrices' pattern */
+    for (int s = start; s < rc.x + rc.w + rc.y + rc.h; s += HATCH_PERIOD)
+        for (int k = 0; k < HATCH_WIDTH; k++)
+            SDL_RenderDrawLine(r, s + k - rc.y, rc.y, s + k - (rc.y + rc.h), rc.y + rc.h);
+    SDL_RenderSetClipRect(r, had ? &old : NULL);
+}
+
+/* ---- thick lines ------------------------------------------------------------------ */
+
+/* A thick line is drawn as parallel one-pixel lines, offset across its
+ * main direction so they never cover a pixel twice (blending stays even).
+ * The software renderer fills a blended triangle through a temporary
+ * surface of its whole bounding box, which made long thin quads (the arcs)
+ * cost 100 ms a frame; one-pixel blended lines cost microseconds. */
+void draw_lines_add(float x0, float y0, float x1, float y1, float thickness, SDL_Color c) {
+    if (c.a == 0 || !(thickness > 0.0f)) return;
+    if (n_lines == line_cap) {
+        size_t cap = line_cap ? line_cap * 2 : 1024;
+        line_cmd *p = realloc(lines, cap * sizeof *p);
+        if (!p) return;
+        lines = p;
+        line_cap = cap;
+    }
+    lines[n_lines++] = (line_cmd){x0, y0, x1, y1, thickness, c};
+}
+
+void draw_lines_flush(SDL_Renderer *r) {
+    SDL_SetRenderDrawBlendMode(r, SDL_BLENDMODE_BLEND);
+    for (size_t k = 0; k < n_lines; k++) {
+        const line_cmd *l = &lines[k];
+        int t = (int)lroundf(l->thickness);
+        if (t < 1) t = 1;
+        if (t > 64) t = 64;
+        bool steep = fabsf(l->y1 - l->y0) > fabsf(l->x1 - l->x0);
+        SDL_SetRenderDrawColor(r, l->c.r, l->c.g, l->c.b, l->c.a);
+        int x0 = (int)lroundf(l->x0), y0 = (int)lroundf(l->y0);
+        int x1 = (int)lroundf(l->x1), y1 = (int)lroundf(l->y1);
+        for (int o = -(t - 1) / 2, end = o + t; o < end; o++) {
+            if (steep)
+                SDL_RenderDrawLine(r, x0 + o, y0, x1 + o, y1);
+            else
+                SDL_RenderDrawLine(r, x0, y0 + o, x1, y1 + o);
+        }
+    }
+    n_lines = 0;
+}
+
+/* ---- colours ---------------------------------------------------------------------- */
+
+SDL_Color draw_mix(SDL_Color a, SDL_Color b, float t) {
+    t = glm_clamp_zo(t);
+    return (SDL_Color){(Uint8)lroundf(glm_lerp(a.r, b.r, t)), (Uint8)lroundf(glm_lerp(a.g, b.g, t)),
+                       (Uint8)lroundf(glm_lerp(a.b, b.b, t)),
+                       (Uint8)lroundf(glm_lerp(a.a, b.a, t))};
+}
+
+SDL_Color draw_ink_on(SDL_Color bg) {
+    /* Rec. 709 luma on the encoded values: good enough to pick black or white. */
+    float y = 0.2126f * bg.r + 0.7152f * bg.g + 0.0722f * bg.b;
+    return y > 140.0f ? (SDL_Color){0, 0, 0, 255} : (SDL_Color){255, 255, 255, 255};
+}
+
+static bool is_masked_value(float v) { return isinf(v) && v < 0.0f; }
+
+SDL_Color draw_value_color(draw_map map, float range, float v, SDL_Color masked) {
+    if (is_masked_value(v)) return masked;
+    if (range <= 0.0f || !isfinite(range)) range = 1.0f;
+    if (map == DRAW_SEQUENTIAL) return colormap_sequential(v / range);
+    return colormap_diverging(v / range);
+}
+
+static uint32_t pack(SDL_Color c) {
+    return 0xFF000000u | (uint32_t)c.r << 16 | (uint32_t)c.g << 8 | (uint32_t)c.b;
+}
+
+void draw_format_value(char *buf, size_t len, float v) {
+    if (is_masked_value(v)) {
+        snprintf(buf, len, "−∞");
+        return;
+    }
+    if (v != v) {
+        snprintf(buf, len, "?");
+        return;
+    }
+    float a = fabsf(v);
+    char digits[32];
+    if (a < 10.0f)
+        snprintf(digits, sizeof digits, "%.2f", a);
+    else if (a < 100.0f)
+        snprintf(digits, sizeof digits, "%.1f", a);
+    else
+        snprintf(digits, sizeof digits, "%.0f", a);
+    /* "−0.00" would be a lie of the sign: a value that rounds to zero has none. */
+    bool neg = v < 0.0f && strspn(digits, "0.") != strlen(digits);
+    snprintf(buf, len, "%s%s", neg ? "−" : "", digits);
+}
+
+void draw_format_exact(char *buf, size_t len, float v) {
+    if (is_masked_value(v) || v != v) {
+        draw_format_value(buf, len, v);
+        return;
+    }
+    char digits[48];
+    snprintf(digits, sizeof digits, "%.4g", (double)fabsf(v));
+    snprintf(buf, len, "%s%s", v < 0.0f ? "−" : "", digits);
+}
+
+/* ---- matrices -------------------------------------------------------------------- */
+
+draw_values draw_values_rows(const float *v, size_t stride, draw_map map, float range) {
+    return (draw_values){v, (ptrdiff_t)stride, 1, map, range};
+}
+
+draw_matrix_desc draw_matrix_plain(size_t rows, size_t cols, draw_values a, const theme *th) {
+    draw_matrix_desc d;
+    memset(&d, 0, sizeof d);
+    d.rows = rows;
+    d.cols = cols;
+    d.a = a;
+    d.visible = rows * cols;
+    d.empty = th->panel;
+    d.gap = th->background;
+    d.masked = th->masked;
+    d.masked_mark = th->masked_mark;
+    return d;
+}
+
+static float value_at(const draw_values *v, size_t i, size_t j) {
+    return v->v[(ptrdiff_t)i * v->row_stride + (ptrdiff_t)j * v->col_stride];
+}
+
+/* How one cell looks: a colour, or the hatch. */
+typedef struct look {
+    SDL_Color color;
+    bool hatch;
+} look;
+
+static look look_of(const draw_matrix_desc *d, const draw_values *v, float x, bool forced_mask) {
+    if (forced_mask || is_masked_value(x)) return (look){d->masked, true};
+    if (x != x) return (look){d->empty, false};
+    return (look){draw_value_color(v->map, v->range, x, d->masked), false};
+}
+
+static look cell_look(const draw_matrix_desc *d, size_t i, size_t j) {
+    if (i * d->cols + j >= d->visible) return (look){d->empty, false};
+    bool mask = d->mask && is_masked_value(d->mask[i * d->mask_stride + j]);
+    float a = value_at(&d->a, i, j);
+    switch (d->blend) {
+    case DRAW_BLEND_VALUES: {
+        float b = value_at(&d->b, i, j);
+        if (is_masked_value(a) || is_masked_value(b)) /* no halfway to −∞ */
+            return look_of(d, &d->a, d->t < 0.5f ? a : b, mask);
+        return look_of(d, &d->a, glm_lerp(a, b, glm_clamp_zo(d->t)), mask);
+    }
+    case DRAW_BLEND_ROWS: {
+        if (i < d->row) return look_of(d, &d->b, value_at(&d->b, i, j), mask);
+        look la = look_of(d, &d->a, a, mask);
+        if (i > d->row || d->t <= 0.0f) return la;
+        look lb = look_of(d, &d->b, value_at(&d->b, i, j), mask);
+        return (look){draw_mix(la.color, lb.color, d->t), d->t < 0.5f ? la.hatch : lb.hatch};
+    }
+    case DRAW_BLEND_NONE:
+    default: return look_of(d, &d->a, a, mask);
+    }
+}
+
+draw_cell draw_matrix_cell(const draw_matrix_desc *d, size_t i, size_t j) {
+    draw_cell c = {0.0f, false, false, d->a.map, d->a.range};
+    if (i >= d->rows || j >= d->cols || !d->a.v) return c;
+    c.visible = i * d->cols + j < d->visible;
+    float a = value_at(&d->a, i, j);
+    c.value = a;
+    if (d->blend == DRAW_BLEND_VALUES) {
+        c.value = d->t < 0.5f ? a : value_at(&d->b, i, j); /* a label does not morph */
+    } else if (d->blend == DRAW_BLEND_ROWS && (i < d->row || (i == d->row && d->t >= 0.5f))) {
+        c.value = value_at(&d->b, i, j);
+        c.map = d->b.map;
+        c.range = d->b.range;
+    }
+    c.masked =
+        is_masked_value(c.value) || (d->mask && is_masked_value(d->mask[i * d->mask_stride + j]));
+    return c;
+}
+
+static bool grow_cols(size_t w) {
+    if (w <= pool.col_cap) return true;
+    uint32_t *p = realloc(pool.col_of_x, w * sizeof *p);
+    if (!p) return false;
+    pool.col_of_x = p;
+    pool.col_cap = w;
+    return true;
+}
+
+bool draw_matrix(SDL_Renderer *r, SDL_Rect dst, const draw_matrix_desc *d) {
+    if (dst.w <= 0 || dst.h <= 0 || d->rows == 0 || d->cols == 0 || !d->a.v) return false;
+    if (d->blend != DRAW_BLEND_NONE && !d->b.v) return false;
+    size_t w = (size_t)dst.w, h = (size_t)dst.h, rows = d->rows, cols = d->cols;
+    if (!grow_cols(w)) return false;
+    SDL_Texture *tex = slot_texture(r, dst.w, dst.h);
+    if (!tex) { /* out of slots: a plain panel, never garbage */
+        draw_fill(r, dst, d->empty);
+        return false;
+    }
+    SDL_Rect src = {0, 0, dst.w, dst.h};
+    void *pixels;
+    int pitch;
+    if (SDL_LockTexture(tex, &src, &pixels, &pitch) != 0) return false;
+
+    /* Gaps between cells when they are big enough to read as tiles: the last
+     * pixel of every cell but the last. */
+    bool gap_x = w >= GAP_MIN_CELL * cols, gap_y = h >= GAP_MIN_CELL * rows;
+    for (size_t x = 0; x < w; x++) {
+        uint32_t j = (uint32_t)(x * cols / w);
+        bool gap = gap_x && x + 1 < w && (x + 1) * cols / w != j;
+        pool.col_of_x[x] = j | (gap ? GAP_BIT : 0);
+    }
+    uint32_t gap_px = pack(d->gap), mark_px = pack(d->masked_mark), mask_px = pack(d->masked);
+
+    uint32_t *prev = NULL;
+    size_t prev_i = SIZE_MAX;
+    bool prev_hatched = false;
+    for (size_t y = 0; y < h; y++) {
+        uint32_t *row = (uint32_t *)((uint8_t *)pixels + y * (size_t)pitch);
+        size_t i = y * rows / h;
+        if (gap_y && y + 1 < h && (y + 1) * rows / h != i) {
+            for (size_t x = 0; x < w; x++) row[x] = gap_px;
+            continue;
+        }
+        /* A pixel row like the one above (same matrix row, no hatch, which
+         * runs diagonally): copy it. */
+        if (prev && i == prev_i && !prev_hatched) {
+            memcpy(row, prev, w * sizeof *row);
+            prev = row;
+            continue;
+        }
+        bool hatched = false;
+        uint32_t last_j = UINT32_MAX, px = 0;
+        bool hatch = false;
+        size_t diag = (size_t)dst.x + (size_t)dst.y + y; /* screen x + y, for the stripes */
+        for (size_t x = 0; x < w; x++) {
+            uint32_t cx = pool.col_of_x[x];
+            if (cx & GAP_BIT) {
+                row[x] = gap_px;
+                continue;
+            }
+            if (cx != last_j) {
+                look l = cell_look(d, i, cx);
+                px = pack(l.color);
+                hatch = l.hatch;
+                last_j = cx;
+            }
+            if (hatch) {
+                hatched = true;
+                row[x] = (diag + x) % HATCH_PERIOD < HATCH_WIDTH ? mark_px : mask_px;
+            } else {
+                row[x] = px;
+            }
+        }
+        prev = row;
+        prev_i = i;
+        prev_hatched = hatched;
+    }
+    SDL_UnlockTexture(tex);
+    SDL_RenderCopy(r, tex, &src, &dst);
+    return true;
+}
+
+/* ---- colour bar ------------------------------------------------------------------- */
+
+int draw_colorbar(SDL_Renderer *r, text_cache *tc, SDL_Rect bar, draw_map map, float range,
+                  const char *title, int px, const theme *th) {
+    if (bar.w <= 0 || bar.h <= 0) return 0;
+    if (range <= 0.0f || !isfinite(range)) range = 1.0f;
+    enum { STEPS = 256 };
+    static float ramp[STEPS];
+    /* Top is the largest value. The ramp holds t in [0, 1] (or [-1, 1]) and
+     * the bar is drawn with range 1, so it does not depend on range. */
+    for (int k = 0; k < STEPS; k++) {
+        float t = 1.0f - (float)k / (STEPS - 1);
+        ramp[k] = map == DRAW_DIVERGING ? 2.0f * t - 1.0f : t;
+    }
+    draw_matrix_desc d = draw_matrix_plain(STEPS, 1, draw_values_rows(ramp, 1, map, 1.0f), th);
+    draw_matrix(r, bar, &d);
+    draw_outline(r, bar, th->panel_border, 1);
+
+    char top[32], mid[32], bottom[32];
+    if (map == DRAW_DIVERGING) {
+        char v[24];
+        draw_format_value(v, sizeof v, range);
+        snprintf(top, sizeof top, "+%s", v);
+        snprintf(mid, sizeof mid, "0");
+        draw_format_value(v, sizeof v, -range);
+        snprintf(bottom, sizeof bottom, "%s", v);
+    } else {
+        draw_format_value(top, sizeof top, range);
+        draw_format_value(mid, sizeof mid, range * 0.5f);
+        snprintf(bottom, sizeof bottom, "0");
+    }
+    int lx = bar.x + bar.w + px / 3, width = 0;
+    int w1 = 0, w2 = 0, w3 = 0;
+    /* Labels only where they fit without colliding. */
+    if (bar.h >= px) {
+        w1 = text_draw(tc, top, px, th->text, lx, bar.y, TEXT_LEFT | TEXT_MIDDLE);
+        w3 = text_draw(tc, bottom, px, th->text, lx, bar.y + bar.h, TEXT_LEFT | TEXT_MIDDLE);
+    }
+    if (bar.h >= 3 * px) {
+        w2 = text_draw(tc, mid, px, th->text_dim, lx, bar.y + bar.h / 2, TEXT_LEFT | TEXT_MIDDLE);
+    }
+    width = w1 > w2 ? w1 : w2;
+    width = width > w3 ? width : w3;
+    if (title && bar.y - px * 2 >= 0)
+        text_draw(tc, title, px, th->text_dim, bar.x, bar.y - px - px / 2, TEXT_LEFT | TEXT_MIDDLE);
+    return bar.w + px / 3 + width;
+}
+
+int draw_masked_legend(SDL_Renderer *r, text_cache *tc, int x, int y, int px, const theme *th) {
+    SDL_Rect sw = {x, y - px / 2, px, px};
+    draw_hatch(r, sw, th->masked, th->masked_mark);
+    draw_outline(r, sw, th->panel_border, 1);
+    /* two short lines, so it fits under a colour bar */
+    int w1 = text_draw(tc, "−∞", px, th->text, x + px + px / 3, y, TEXT_LEFT | TEXT_MIDDLE);
+    int w2 = text_draw(tc, "masked", px, th->text_dim, x, y + px + px / 3, TEXT_LEFT | TEXT_MIDDLE);
+    return w1 + px + px / 3 > w2 ? w1 + px + px / 3 : w2;
+}

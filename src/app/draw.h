@@ -1,0 +1,149 @@
+/* Drawing primitives for the views: rectangles, lines, matrices drawn
+ * through streaming textures with a colour map, hatching for masked (−∞)
+ * cells, colour bars with their scale, panels.
+ *
+ * Matrices are the bulk of every frame, so they never cost one
+ * SDL_RenderFillRect per cell: each is written pixel by pixel into a
+ * streaming texture at its size on screen (one colour look-up per visible
+ * cell and row, rows copied when they repeat) and copied once. Textures come
+ * from a pool of slots handed out in drawing order and kept between frames,
+ * so a steady picture allocates nothing.
+ *
+ * Lifetime: the pool belongs to one renderer at a time. draw_begin starts
+ * every frame (app_draw calls it). Call draw_release() before
+ * SDL_DestroyRenderer, as with text_cache_destroy, to free the textures
+ * at once; a caller that forgets is still safe (see draw_begin), and SDL
+ * frees the textures with their renderer. */
+#ifndef ATTNVIZ_APP_DRAW_H
+#define ATTNVIZ_APP_DRAW_H
+
+#include <SDL.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "text.h"
+#include "theme.h"
+
+/* Starts a frame on r, whose strings are drawn through tc: texture slots
+ * are handed out from the first again. When r or tc is not the last one,
+ * or tc has rasterised fewer strings than when last seen (a new cache at a
+ * recycled address, so a new renderer), the pool forgets its textures
+ * without touching them: they belonged to a renderer that is gone or not
+ * ours. */
+void draw_begin(SDL_Renderer *r, const text_cache *tc);
+
+/* Ends a frame: remembers how many strings tc has rasterised, for the
+ * next draw_begin's check (app_draw calls it). */
+void draw_end(const text_cache *tc);
+
+/* Destroys every pooled texture and scratch buffer. Call it before
+ * destroying the renderer the frames were drawn on (never after: its
+ * textures are gone with it); drawing again after it is fine (the pool
+ * starts empty). */
+void draw_release(void);
+
+/* ---- plain shapes ------------------------------------------------------------- */
+
+/* A filled rectangle; blended when c.a < 255. Empty or negative sizes draw
+ * nothing. */
+void draw_fill(SDL_Renderer *r, SDL_Rect rc, SDL_Color c);
+/* An outline of the given thickness, inside rc. */
+void draw_outline(SDL_Renderer *r, SDL_Rect rc, SDL_Color c, int thickness);
+/* A one-pixel line. */
+void draw_line(SDL_Renderer *r, int x0, int y0, int x1, int y1, SDL_Color c);
+/* A panel: the theme's panel colour with its border. */
+void draw_panel(SDL_Renderer *r, SDL_Rect rc, const theme *th);
+/* The masked look (fill plus diagonal hatch), e.g. for a legend swatch. */
+void draw_hatch(SDL_Renderer *r, SDL_Rect rc, SDL_Color fill, SDL_Color mark);
+
+/* Thick, blended lines are collected and drawn by draw_lines_flush as
+ * parallel one-pixel lines (the arcs view draws thousands; the software
+ * renderer's blended triangles are far slower). */
+void draw_lines_add(float x0, float y0, float x1, float y1, float thickness, SDL_Color c);
+void draw_lines_flush(SDL_Renderer *r);
+
+/* ---- matrices -------------------------------------------------------------------- */
+
+typedef enum draw_map {
+    DRAW_DIVERGING, /* v / range on [-1, 1]: blue, grey, red (colormap_diverging) */
+    DRAW_SEQUENTIAL /* v / range on [0, 1]: violet to yellow (colormap_sequential) */
+} draw_map;
+
+/* A view of a matrix: element (i, j) is v[i * row_stride + j * col_stride],
+ * so a column slab of a wider matrix or a transpose needs no copy. −∞ means
+ * masked and never reaches a colour map; NaN draws as an empty cell. */
+typedef struct draw_values {
+    const float *v; /* NULL: none */
+    ptrdiff_t row_stride, col_stride;
+    draw_map map;
+    float range; /* the value drawn at full colour; <= 0 is taken as 1 */
+} draw_values;
+
+typedef enum draw_blend {
+    DRAW_BLEND_NONE,   /* a only */
+    DRAW_BLEND_VALUES, /* values a + (b − a)·t through a's map (a scale that holds) */
+    DRAW_BLEND_ROWS,   /* rows < row show b, row `row` mixes a to b by t, later rows a */
+} draw_blend;
+
+typedef struct draw_matrix_desc {
+    size_t rows, cols;
+    draw_values a;
+    draw_values b; /* for the blends */
+    draw_blend blend;
+    float t;
+    size_t row;
+    size_t visible; /* cells shown in row-major order; later ones are empty */
+    /* Optional: cells where mask[i * mask_stride + j] is −∞ are drawn
+     * masked whatever a or b hold (the weights of masked cells are 0). */
+    const float *mask;
+    size_t mask_stride;
+    SDL_Color empty, gap, masked, masked_mark;
+} draw_matrix_desc;
+
+/* A description with sizes, one plain matrix a, everything visible, and
+ * the theme's colours. */
+draw_matrix_desc draw_matrix_plain(size_t rows, size_t cols, draw_values a, const theme *th);
+/* A row-major rows×cols view of v with the given stride. */
+draw_values draw_values_rows(const float *v, size_t stride, draw_map map, float range);
+
+/* Draws d into dst (any size ≥ 1 pixel; cells are sampled nearest when
+ * smaller than a pixel). Cells 6 pixels or larger get a one-pixel gap in
+ * d->gap between them. Returns false when nothing could be drawn. */
+bool draw_matrix(SDL_Renderer *r, SDL_Rect dst, const draw_matrix_desc *d);
+
+/* What cell (i, j) of d shows, for labels and tooltips: its value (the one
+ * whose colour dominates in a blend), whether it is masked, visible. */
+typedef struct draw_cell {
+    float value;
+    bool masked, visible;
+    draw_map map;
+    float range;
+} draw_cell;
+draw_cell draw_matrix_cell(const draw_matrix_desc *d, size_t i, size_t j);
+
+/* The colour of value v under map and range (−∞: the masked fill). */
+SDL_Color draw_value_color(draw_map map, float range, float v, SDL_Color masked);
+/* Black or white, whichever reads better on bg. */
+SDL_Color draw_ink_on(SDL_Color bg);
+/* Linear interpolation of two colours (t clamped to [0, 1]). */
+SDL_Color draw_mix(SDL_Color a, SDL_Color b, float t);
+
+/* Writes v for a label: "−∞", "1.23", "−12.3", "412" (Unicode minus). */
+void draw_format_value(char *buf, size_t len, float v);
+
+/* Writes v with four significant digits, for a tooltip: "−15.03",
+ * "0.006712", "−∞". */
+void draw_format_exact(char *buf, size_t len, float v);
+
+/* A vertical colour bar in bar with its scale written to the right (so it
+ * needs about 3.5·px more) and title above (1.5·px): diverging bars read
+ * −range, 0, +range; sequential ones 0, range/2, range. Returns the total
+ * width used. */
+int draw_colorbar(SDL_Renderer *r, text_cache *tc, SDL_Rect bar, draw_map map, float range,
+                  const char *title, int px, const theme *th);
+/* The legend of masked cells: a hatched swatch and "−∞", with "masked"
+ * on a second line; left edge at x, first line centred on y. Returns the
+ * width used. */
+int draw_masked_legend(SDL_Renderer *r, text_cache *tc, int x, int y, int px, const theme *th);
+
+#endif

@@ -1,0 +1,472 @@
+/* One frame: the caption bar (stage, formula, shapes with the current
+ * numbers, a timeline), the stage's view in the main area, the status line,
+ * the help overlay and the tooltip of the hovered cell. Sizes follow the
+ * type size app_type_px gives, so the layout reads the same on a laptop and
+ * a projector, and shrinks (never to negative sizes) in a tiny window. */
+#include <cglm/cglm.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "stage.h"
+
+static const char *const stage_titles[APP_STAGE_COUNT] = {
+    "Tokens and embeddings",
+    "Projection to Q, K, V",
+    "Split into heads",
+    "Scores",
+    "Scale",
+    "Causal mask",
+    "Softmax",
+    "Weighted sum",
+    "Concatenate heads",
+    "Output projection",
+};
+
+static const char *const view_titles[VIEW_COUNT] = {"all heads", "one head", "arcs"};
+
+static bool per_head_stage(app_stage st) { return st >= STAGE_SCORES && st <= STAGE_WEIGHTED; }
+
+/* "÷ √8", "÷ (√8 · 2)", "÷ 2", or "" when nothing divides. */
+static void divisor_text(const attn_config *cfg, size_t d_head, char *buf, size_t len, bool value) {
+    float t = cfg->temperature;
+    double root = sqrt((double)d_head);
+    if (cfg->scale && t == 1.0f)
+        snprintf(buf, len, value ? "÷ √%zu = ÷ %.2f" : "÷ √%zu", d_head, root);
+    else if (cfg->scale)
+        snprintf(buf, len, value ? "÷ (√%zu · %g) = ÷ %.2f" : "÷ (√%zu · %g)", d_head, (double)t,
+                 root * t);
+    else if (t != 1.0f)
+        snprintf(buf, len, "÷ %g", (double)t);
+    else
+        buf[0] = '\0';
+}
+
+static void formula(const stage_ctx *c, char *buf, size_t len) {
+    char div[64];
+    switch (c->s->stage) {
+    case STAGE_EMBED: snprintf(buf, len, "X = token vector + position"); break;
+    case STAGE_PROJECT:
+        snprintf(buf, len, "Q = X·W_Q + b_Q    K = X·W_K + b_K    V = X·W_V + b_V");
+        break;
+    case STAGE_SPLIT:
+        snprintf(buf, len, "Q_h, K_h, V_h = column slabs of width d_k = d_model ÷ heads");
+        break;
+    case STAGE_SCORES: snprintf(buf, len, "S_h = Q_h · K_hᵀ"); break;
+    case STAGE_SCALE:
+        divisor_text(c->c, c->d_head, div, sizeof div, false);
+        if (div[0])
+            snprintf(buf, len, "S′_h = S_h %s", div);
+        else
+            snprintf(buf, len, "S′_h = S_h   (scaling off, T = 1)");
+        break;
+    case STAGE_MASK:
+        if (c->c->causal)
+            snprintf(buf, len, "M_h[i, j] = −∞ where j > i, else S′_h[i, j]");
+        else
+            snprintf(buf, len, "M_h = S′_h   (no mask: causal off)");
+        break;
+    case STAGE_SOFTMAX:
+        snprintf(buf, len, "A_h[i, j] = exp(M_h[i, j]) ÷ Σ_k exp(M_h[i, k])");
+        break;
+    case STAGE_WEIGHTED: snprintf(buf, len, "O_h = A_h · V_h"); break;
+    case STAGE_CONCAT: snprintf(buf, len, "concat = [O_1 | O_2 | … | O_%zu]", c->n_heads); break;
+    case STAGE_OUTPUT:
+    default: snprintf(buf, len, "output = concat · W_O + b_O"); break;
+    }
+}
+
+static void shapes(const stage_ctx *c, char *buf, size_t len) {
+    size_t n = c->n, d = c->d_model, dk = c->d_head, H = c->n_heads, G = c->n_kv, dkv = c->d_kv;
+    char div[64];
+    switch (c->s->stage) {
+    case STAGE_EMBED: snprintf(buf, len, "%zu tokens → X: %zu×%zu (n × d_model)", n, n, d); break;
+    case STAGE_PROJECT:
+        if (dkv == d)
+            snprintf(buf, len, "(%zu×%zu)·(%zu×%zu) → %zu×%zu, for each of Q, K, V", n, d, d, d, n,
+                     d);
+        else
+            snprintf(buf, len,
+                     "Q: (%zu×%zu)·(%zu×%zu) → %zu×%zu    K, V: (%zu×%zu)·(%zu×%zu) → %zu×%zu", n,
+                     d, d, d, n, d, n, d, d, dkv, n, dkv);
+        break;
+    case STAGE_SPLIT:
+        if (G == H)
+            snprintf(buf, len, "%zu×%zu → %zu heads × (%zu×%zu), for each of Q, K, V", n, d, H, n,
+                     dk);
+        else
+            snprintf(
+                buf, len,
+                "Q: %zu×%zu → %zu heads × (%zu×%zu)    K, V: %zu×%zu → %zu kv head%s × (%zu×%zu), "
+                "each shared by %zu heads",
+                n, d, H, n, dk, n, dkv, G, G == 1 ? "" : "s", n, dk, H / G);
+        break;
+    case STAGE_SCORES:
+        snprintf(buf, len, "(%zu×%zu)·(%zu×%zu) → %zu×%zu, for each of %zu heads", n, dk, dk, n, n,
+                 n, H);
+        break;
+    case STAGE_SCALE:
+        divisor_text(c->c, dk, div, sizeof div, true);
+        snprintf(buf, len, "%zu×%zu %s, for each of %zu heads", n, n, div[0] ? div : "unchanged",
+                 H);
+        break;
+    case STAGE_MASK:
+        if (c->c->causal)
+            snprintf(buf, len, "%zu×%zu: %zu of %zu cells → −∞, in each of %zu heads", n, n,
+                     n * (n - 1) / 2, n * n, H);
+        else
+            snprintf(buf, len, "%zu×%zu unchanged, %zu heads", n, n, H);
+        break;
+    case STAGE_SOFTMAX:
+        snprintf(buf, len, "%zu×%zu, each row sums to 1, for each of %zu heads", n, n, H);
+        break;
+    case STAGE_WEIGHTED:
+        snprintf(buf, len, "(%zu×%zu)·(%zu×%zu) → %zu×%zu, for each of %zu heads", n, n, n, dk, n,
+                 dk, H);
+        break;
+    case STAGE_CONCAT: snprintf(buf, len, "%zu × (%zu×%zu) → %zu×%zu", H, n, dk, n, d); break;
+    case STAGE_OUTPUT:
+    default: snprintf(buf, len, "(%zu×%zu)·(%zu×%zu) → %zu×%zu", n, d, d, d, n, d); break;
+    }
+}
+
+/* ---- caption bar ------------------------------------------------------------------- */
+
+static int caption_height(int px) {
+    int tpx = px * 6 / 5;
+    return px / 2 + tpx * 5 / 4 + px * 5 / 4 + px / 2 + (px / 5 > 3 ? px / 5 : 3) + px / 4;
+}
+
+static void caption(stage_ctx *c, SDL_Rect bar) {
+    const theme *th = c->th;
+    int px = c->px, tpx = px * 6 / 5, pad = px / 2;
+    draw_fill(c->r, bar, th->panel);
+    draw_line(c->r, bar.x, bar.y + bar.h - 1, bar.x + bar.w, bar.y + bar.h - 1, th->panel_border);
+    int x = bar.x + pad, right = bar.x + bar.w - pad;
+    int y1 = bar.y + pad + tpx * 5 / 8, y2 = y1 + tpx * 5 / 8 + px * 5 / 8;
+    char buf[512], num[32];
+
+    /* line 1: "4/10  Scores   S_h = Q_h · K_hᵀ"      view: all heads (Tab) */
+    int view_w = 0;
+    if (per_head_stage(c->s->stage)) {
+        snprintf(buf, sizeof buf, "view: %s (Tab)",
+                 view_titles[c->s->view < VIEW_COUNT ? c->s->view : 0]);
+        text_measure(c->tc, buf, px, &view_w, NULL);
+        if (view_w < (right - x) / 3)
+            text_draw(c->tc, buf, px, th->text_dim, right, y1, TEXT_RIGHT | TEXT_MIDDLE);
+        else
+            view_w = 0;
+    }
+    snprintf(num, sizeof num, "%d/%d", (int)c->s->stage + 1, APP_STAGE_COUNT);
+    x += text_draw(c->tc, num, tpx, th->accent, x, y1, TEXT_LEFT | TEXT_MIDDLE) + px / 2;
+    int limit = right - (view_w ? view_w + px : 0);
+    x += stage_text_fit(c, stage_titles[c->s->stage], tpx, th->text, x, y1, TEXT_LEFT | TEXT_MIDDLE,
+                        limit - x) +
+         px;
+    formula(c, buf, sizeof buf);
+    if (limit - x > 3 * px)
+        stage_text_fit(c, buf, tpx, th->text, x, y1, TEXT_LEFT | TEXT_MIDDLE, limit - x);
+
+    /* line 2: shapes with the numbers, and the settings that make them */
+    char cfg[160];
+    if (c->n_kv == c->n_heads)
+        snprintf(cfg, sizeof cfg, "n %zu · d_model %zu · %zu heads · d_k %zu%s", c->n, c->d_model,
+                 c->n_heads, c->d_head, c->c->causal ? " · causal" : "");
+    else
+        snprintf(cfg, sizeof cfg, "n %zu · d_model %zu · %zu heads · %zu kv heads · d_k %zu%s",
+                 c->n, c->d_model, c->n_heads, c->n_kv, c->d_head, c->c->causal ? " · causal" : "");
+    int cfg_w = 0;
+    text_measure(c->tc, cfg, px, &cfg_w, NULL);
+    shapes(c, buf, sizeof buf);
+    int shapes_w = 0;
+    text_measure(c->tc, buf, px, &shapes_w, NULL);
+    int x2 = bar.x + pad;
+    bool show_cfg = x2 + shapes_w + 2 * px + cfg_w <= right;
+    if (show_cfg) text_draw(c->tc, cfg, px, th->text_dim, right, y2, TEXT_RIGHT | TEXT_MIDDLE);
+    stage_text_fit(c, buf, px, th->text, x2, y2, TEXT_LEFT | TEXT_MIDDLE, right - x2);
+
+    /* the timeline: ten segments, done, current (filled to the progress), to come */
+    int seg_h = px / 5 > 3 ? px / 5 : 3, seg_y = bar.y + bar.h - seg_h - px / 4;
+    int seg_gap = 2, total = bar.w - 2 * pad;
+    for (int k = 0; k < APP_STAGE_COUNT; k++) {
+        int sx0 = bar.x + pad + total * k / APP_STAGE_COUNT;
+        int sx1 = bar.x + pad + total * (k + 1) / APP_STAGE_COUNT - seg_gap;
+        SDL_Rect seg = {sx0, seg_y, sx1 - sx0, seg_h};
+        draw_fill(c->r, seg, th->grid);
+        if (k < (int)c->s->stage) {
+            draw_fill(c->r, seg, th->text_dim);
+        } else if (k == (int)c->s->stage) {
+            SDL_Rect done = seg;
+            done.w = (int)lroundf((float)seg.w * c->p);
+            draw_fill(c->r, done, th->accent);
+        }
+    }
+}
+
+/* ---- status line ---------------------------------------------------------------------- */
+
+static void status(stage_ctx *c, SDL_Rect bar) {
+    const theme *th = c->th;
+    int px = c->spx, pad = c->px / 2, y = bar.y + bar.h / 2;
+    draw_fill(c->r, bar, th->panel);
+    draw_line(c->r, bar.x, bar.y, bar.x + bar.w, bar.y, th->panel_border);
+    char state[64];
+    if (c->s->playing)
+        snprintf(state, sizeof state, "playing ×%.2g", (double)c->s->speed);
+    else
+        snprintf(state, sizeof state, "paused");
+    int state_w =
+        text_draw(c->tc, state, px, th->text_dim, bar.x + bar.w - pad, y, TEXT_RIGHT | TEXT_MIDDLE);
+    int max_w = bar.w - 2 * pad - state_w - px;
+    if (c->s->message[0]) {
+        stage_text_fit(c, c->s->message, px, c->s->message_is_error ? th->error : th->text,
+                       bar.x + pad, y, TEXT_LEFT | TEXT_MIDDLE, max_w);
+        return;
+    }
+    /* The longest hint that fits. */
+    static const char *const hints[] = {
+        "Space play/pause   ←/→ stage   ↑/↓ speed   Tab view   1–9 head   click a token   H help",
+        "Space play/pause   ←/→ stage   Tab view   1–9 head   H help",
+        "Space play   ←/→ stage   H help",
+        "H help",
+    };
+    for (size_t k = 0; k < sizeof hints / sizeof hints[0]; k++) {
+        int w = 0;
+        text_measure(c->tc, hints[k], px, &w, NULL);
+        if (w <= max_w) {
+            text_draw(c->tc, hints[k], px, th->text_dim, bar.x + pad, y, TEXT_LEFT | TEXT_MIDDLE);
+            break;
+        }
+    }
+}
+
+/* ---- help overlay ------------------------------------------------------------------------ */
+
+static void help(stage_ctx *c, int w, int h) {
+    static const char *const keys[][2] = {
+        {"Space", "play / pause"},
+        {"→ / ←", "next / previous stage"},
+        {"↑ / ↓", "faster / slower"},
+        {"Home", "start again from stage 1"},
+        {"1 – 9, 0", "head in focus (0 = head 10)"},
+        {"Tab / Shift+Tab", "next / previous view: all heads, one head, arcs"},
+        {"click a token", "light up its row and column"},
+        {"F", "fullscreen"},
+        {"Ctrl + / − / 0", "larger / smaller / default type"},
+        {"S", "save a PNG screenshot"},
+        {"P", "settings panel"},
+        {"E", "next example sentence"},
+        {"T", "light / dark theme"},
+        {"H or ?", "this help"},
+        {"Esc / Q", "quit (Esc closes overlays first)"},
+    };
+    const int rows = (int)(sizeof keys / sizeof keys[0]);
+    const theme *th = c->th;
+    SDL_Color veil = th->background;
+    veil.a = 210;
+    draw_fill(c->r, (SDL_Rect){0, 0, w, h}, veil);
+    /* The largest type (up to the frame's) at which the table fits. */
+    int px = c->px, key_w = 0, act_w = 0;
+    for (; px >= 6; px--) {
+        key_w = act_w = 0;
+        for (int k = 0; k < rows; k++) {
+            int kw, aw;
+            text_measure(c->tc, keys[k][0], px, &kw, NULL);
+            text_measure(c->tc, keys[k][1], px, &aw, NULL);
+            if (kw > key_w) key_w = kw;
+            if (aw > act_w) act_w = aw;
+        }
+        int need_w = key_w + act_w + 3 * px, need_h = (rows + 2) * (px * 3 / 2) + px;
+        if (need_w <= w - 8 && need_h <= h - 8) break;
+    }
+    if (px < 6) return;
+    int line = px * 3 / 2;
+    int pw = key_w + act_w + 3 * px, ph = (rows + 2) * line + px;
+    SDL_Rect panel = {(w - pw) / 2, (h - ph) / 2, pw, ph};
+    draw_panel(c->r, panel, th);
+    draw_outline(c->r, panel, th->accent, 2);
+    int y = panel.y + px / 2 + line / 2;
+    text_draw(c->tc, "Keys", px, th->accent, panel.x + px, y, TEXT_LEFT | TEXT_MIDDLE);
+    text_draw(c->tc, "H, ? or Esc closes", px, th->text_dim, panel.x + pw - px, y,
+              TEXT_RIGHT | TEXT_MIDDLE);
+    y += line + line / 2;
+    for (int k = 0; k < rows; k++, y += line) {
+        text_draw(c->tc, keys[k][0], px, th->text, panel.x + px + key_w, y,
+                  TEXT_RIGHT | TEXT_MIDDLE);
+        text_draw(c->tc, keys[k][1], px, th->text, panel.x + 2 * px + key_w, y,
+                  TEXT_LEFT | TEXT_MIDDLE);
+    }
+}
+
+/* ---- tooltip ------------------------------------------------------------------------------ */
+
+static void token_name(const stage_ctx *c, size_t i, char *buf, size_t len) {
+    size_t tl;
+    const char *s = stage_token(c, i, &tl);
+    char fitted[128];
+    if (stage_fit(c, s, tl, c->spx, 8 * c->spx, fitted, sizeof fitted) == 0)
+        snprintf(fitted, sizeof fitted, "…");
+    snprintf(buf, len, "“%s” (%zu)", fitted, i + 1);
+}
+
+static void tooltip(stage_ctx *c, int w, int h) {
+    app_state *s = c->s;
+    if (!per_head_stage(s->stage) || s->hover_head < 0 || s->hover_i < 0 || s->hover_j < 0) return;
+    size_t hh = (size_t)s->hover_head, i = (size_t)s->hover_i, j = (size_t)s->hover_j, n = c->n;
+    if (hh >= c->n_heads || i >= n || j >= n) return;
+    size_t at = (hh * n + i) * n + j;
+    const attn_trace *t = c->t;
+    char lines[6][480], ti[160], tj[160], v[32], v2[32];
+    int count = 0;
+    token_name(c, i, ti, sizeof ti);
+    token_name(c, j, tj, sizeof tj);
+    snprintf(lines[count++], sizeof lines[0], "head %zu: row %s, column %s", hh + 1, ti, tj);
+    draw_format_exact(v, sizeof v, t->scores[at]);
+    snprintf(lines[count++], sizeof lines[0], "score q_i·k_j = %s", v);
+    if (s->stage >= STAGE_SCALE) {
+        char div[64];
+        divisor_text(c->c, c->d_head, div, sizeof div, false);
+        draw_format_exact(v, sizeof v, t->scaled[at]);
+        if (div[0])
+            snprintf(lines[count++], sizeof lines[0], "scaled %s → %s", div, v);
+        else
+            snprintf(lines[count++], sizeof lines[0], "not scaled (scaling off, T = 1) → %s", v);
+    }
+    if (s->stage >= STAGE_MASK) {
+        bool masked = isinf(t->masked[at]);
+        draw_format_exact(v, sizeof v, t->masked[at]);
+        if (!c->c->causal)
+            snprintf(lines[count++], sizeof lines[0], "no mask (causal off) → %s", v);
+        else if (masked)
+            snprintf(lines[count++], sizeof lines[0], "masked: j > i, a later token → −∞");
+        else
+            snprintf(lines[count++], sizeof lines[0], "not masked (j ≤ i) → %s", v);
+    }
+    if (s->stage >= STAGE_SOFTMAX) {
+        draw_format_exact(v, sizeof v, t->weights[at]);
+        snprintf(lines[count++], sizeof lines[0], "softmax of row %s → %s", ti, v);
+    }
+    if (s->stage >= STAGE_WEIGHTED) {
+        draw_format_exact(v2, sizeof v2, t->weights[at]);
+        snprintf(lines[count++], sizeof lines[0], "O_%zu row %zu takes %s × row %zu of V", hh + 1,
+                 i + 1, v2, j + 1);
+    }
+    const theme *th = c->th;
+    int px = c->spx, line = px * 3 / 2, pad = px / 2, box_w = 0;
+    for (int k = 0; k < count; k++) {
+        int lw;
+        text_measure(c->tc, lines[k], px, &lw, NULL);
+        if (lw > box_w) box_w = lw;
+    }
+    box_w += 2 * pad;
+    if (box_w > w - 4) box_w = w - 4;
+    int box_h = count * line + 2 * pad - (line - px - px / 4);
+    int x = s->hover_x + 16, y = s->hover_y + 20;
+    if (x + box_w > w - 2) x = s->hover_x - 12 - box_w;
+    if (x < 2) x = 2;
+    if (y + box_h > h - 2) y = s->hover_y - 12 - box_h;
+    if (y < 2) y = 2;
+    SDL_Rect box = {x, y, box_w, box_h};
+    draw_fill(c->r, (SDL_Rect){x + 3, y + 3, box_w, box_h}, (SDL_Color){0, 0, 0, 60});
+    draw_fill(c->r, box, th->tooltip);
+    draw_outline(c->r, box, theme_head_color(th, hh), 2);
+    for (int k = 0; k < count; k++)
+        stage_text_fit(c, lines[k], px, k == 0 ? th->text : th->text, x + pad,
+                       y + pad + k * line + line / 2 - px / 8, TEXT_LEFT | TEXT_MIDDLE,
+                       box_w - 2 * pad);
+}
+
+/* ---- the main area ----------------------------------------------------------------------- */
+
+/* Stages 4–8 in the view chosen. Arcs draw weights, which do not exist
+ * before softmax: there the heatmaps stand in, and a line says so. */
+static void per_head(stage_ctx *c) {
+    if (c->s->view == VIEW_ARCS) {
+        if (view_arcs(c)) return;
+        int line = c->spx + c->spx / 2;
+        stage_note(c, "arcs show attention weights, from stage 7 (softmax) on; here: all heads",
+                   c->area.x, c->area.y, c->area.w, c->th->accent);
+        c->area.y += line;
+        c->area.h -= line;
+        SDL_RenderSetClipRect(c->r, &c->area);
+    }
+    stage_heads(c, c->s->view == VIEW_FOCUS);
+}
+
+/* What draws each stage's main area, in stage order. */
+static void (*const stage_draw[APP_STAGE_COUNT])(stage_ctx *) = {
+    stage_embed, stage_project, stage_split, per_head,     per_head,
+    per_head,    per_head,      per_head,    stage_concat, stage_output,
+};
+
+/* ---- the frame ----------------------------------------------------------------------------- */
+
+void app_draw(SDL_Renderer *r, text_cache *text, app_state *s, int w, int h) {
+    s->layout.n_grids = 0;
+    s->layout.n_token_labels = 0;
+    if (!r || !text || w <= 0 || h <= 0) return;
+    draw_begin(r, text);
+    SDL_RenderSetClipRect(r, NULL);
+    const theme *th = s->theme ? s->theme : theme_dark();
+    draw_fill(r, (SDL_Rect){0, 0, w, h}, th->background);
+
+    /* A stage or view out of range (a bad state, never expected) shows the
+     * first rather than reading past the tables. */
+    if ((unsigned)s->stage >= APP_STAGE_COUNT) s->stage = STAGE_EMBED;
+    if ((unsigned)s->view >= VIEW_COUNT) s->view = VIEW_HEADS;
+    int px = app_type_px(h, s->type_scale);
+    if (px > h / 8 && h / 8 >= 8) px = h / 8; /* a tiny window keeps room for the picture */
+    stage_ctx c;
+    memset(&c, 0, sizeof c);
+    c.r = r;
+    c.tc = text;
+    c.s = s;
+    c.th = th;
+    c.m = &s->model;
+    c.t = &s->model.trace;
+    c.c = &s->model.settings.config;
+    c.px = px;
+    c.spx = px * 4 / 5 > 10 ? px * 4 / 5 : (px < 10 ? px : 10);
+    c.p = glm_clamp_zo(s->progress == s->progress ? s->progress : 0.0f);
+    c.e = glm_ease_cubic_inout(c.p);
+
+    bool have_model = s->model.tokens && s->model.n > 0 && s->model.trace.block;
+    if (!have_model) {
+        text_draw(text, "no model to show: apply the settings first", px, th->text, w / 2, h / 2,
+                  TEXT_CENTER | TEXT_MIDDLE);
+        draw_end(text);
+        return;
+    }
+    c.n = s->model.n;
+    c.d_model = c.c->d_model;
+    c.n_heads = c.c->n_heads;
+    c.n_kv = c.c->n_kv_heads;
+    c.d_head = attn_d_head(c.c);
+    c.d_kv = attn_d_kv(c.c);
+    c.focus = s->focus_head < c.n_heads ? s->focus_head : 0;
+
+    int cap_h = caption_height(px), status_h = c.spx * 2;
+    if (cap_h + status_h > h) { /* not even the bars fit: the caption alone, clipped */
+        SDL_Rect all = {0, 0, w, h};
+        SDL_RenderSetClipRect(r, &all);
+        caption(&c, (SDL_Rect){0, 0, w, cap_h});
+        SDL_RenderSetClipRect(r, NULL);
+        draw_end(text);
+        return;
+    }
+    int pad = px / 2 > 2 ? px / 2 : 2;
+    SDL_Rect main_area = {pad, cap_h + pad, w - 2 * pad, h - cap_h - status_h - 2 * pad};
+    if (main_area.w > 0 && main_area.h > 0) {
+        c.area = main_area;
+        SDL_RenderSetClipRect(r, &main_area);
+        stage_draw[s->stage](&c);
+        SDL_RenderSetClipRect(r, NULL);
+    }
+    caption(&c, (SDL_Rect){0, 0, w, cap_h});
+    status(&c, (SDL_Rect){0, h - status_h, w, status_h});
+    if (s->show_help)
+        help(&c, w, h);
+    else
+        tooltip(&c, w, h);
+    draw_end(text);
+}

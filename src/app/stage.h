@@ -1,0 +1,130 @@
+/* Private to the frame and its stage views: what one frame knows (the
+ * context), shared helpers for token labels and matrix panels, and the
+ * stage drawing functions. Every number drawn comes from the trace in
+ * s->model; nothing here computes attention. */
+#ifndef ATTNVIZ_APP_STAGE_H
+#define ATTNVIZ_APP_STAGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "app.h"
+#include "draw.h"
+
+/* One frame's facts, filled by app_draw before a stage draws. */
+typedef struct stage_ctx {
+    SDL_Renderer *r;
+    text_cache *tc;
+    app_state *s;
+    const theme *th;
+    const app_model *m;
+    const attn_trace *t;
+    const attn_config *c;
+    size_t n, d_model, n_heads, n_kv, d_head, d_kv;
+    size_t focus;  /* head in focus, within range */
+    int px;        /* the type size */
+    int spx;       /* small type: labels, legends */
+    float p;       /* progress in [0, 1] */
+    float e;       /* progress eased (cubic in-out) */
+    SDL_Rect area; /* where the stage draws (clipped to it) */
+} stage_ctx;
+
+/* ---- helpers (stage_common.c) --------------------------------------------------- */
+
+/* Height of a matrix title line (stage_matrix draws it above the matrix). */
+static inline int stage_title_h(const stage_ctx *c) { return c->spx * 3 / 2 + 2; }
+
+/* Width a colour bar takes at the right of a stage, labels included. */
+static inline int stage_colorbar_w(const stage_ctx *c) { return c->spx + c->spx / 3 + 4 * c->spx; }
+
+/* Eased progress of the part [from, to] of a stage's animation, in [0, 1]. */
+float stage_ease_part(float p, float from, float to);
+
+/* Token i's spelling: a span of the sentence, not NUL-terminated. */
+const char *stage_token(const stage_ctx *c, size_t i, size_t *len);
+
+/* s shortened with "…" (at a UTF-8 boundary) to fit max_w pixels at px,
+ * into buf. Returns the width, 0 when not even "…" fits (buf is then ""). */
+int stage_fit(const stage_ctx *c, const char *s, size_t len, int px, int max_w, char *buf,
+              size_t cap);
+/* Draws s fitted to max_w; returns the width drawn. */
+int stage_text_fit(const stage_ctx *c, const char *s, int px, SDL_Color col, int x, int y,
+                   int align, int max_w);
+
+/* Draws the first of the '\n'-separated alternatives in alts that fits
+ * max_w (the last one shortened with "…" when none does). */
+int stage_text_alts(const stage_ctx *c, const char *alts, int px, SDL_Color col, int x, int y,
+                    int align, int max_w);
+
+/* Widest token at px, capped at cap pixels. */
+int stage_token_width(const stage_ctx *c, int px, int cap);
+
+/* Records a clickable token label and a head grid in s->layout. */
+void stage_record_label(const stage_ctx *c, SDL_Rect rc, size_t token);
+void stage_record_grid(const stage_ctx *c, SDL_Rect rc, size_t head);
+
+/* Token labels beside the rows of a matrix drawn at grid: right-aligned,
+ * ending gap pixels left of grid.x, at most max_w wide, each recorded as
+ * clickable. Skipped when rows are under 8 pixels; long lists thin out.
+ * The selected token is drawn in the accent colour. */
+void stage_row_labels(const stage_ctx *c, SDL_Rect grid, size_t rows, int max_w, int px);
+/* Token labels above the columns of grid (one per column, two staggered
+ * lines when crowded, abbreviated with "…"), within height max_h above
+ * grid. Returns the height used (0 when they did not fit). */
+int stage_col_labels(const stage_ctx *c, SDL_Rect grid, size_t cols, int max_h, int px);
+/* Height stage_col_labels needs for cols columns over width w at px. */
+int stage_col_labels_height(const stage_ctx *c, int w, size_t cols, int px);
+
+/* A matrix with a title line above it ("Q  11×32  ±2.3"), outlined. The
+ * title (alternatives separated by '\n', longest first) is fitted to the
+ * width of the matrix or title_w if larger. */
+void stage_matrix(const stage_ctx *c, SDL_Rect dst, const draw_matrix_desc *d, const char *title,
+                  SDL_Color title_color, int title_w);
+/* Outlines row i (or column j) of a rows×cols matrix drawn at grid. */
+void stage_outline_row(const stage_ctx *c, SDL_Rect grid, size_t rows, size_t i, SDL_Color col,
+                       int thick);
+void stage_outline_col(const stage_ctx *c, SDL_Rect grid, size_t cols, size_t j, SDL_Color col,
+                       int thick);
+/* The pixel rectangle of cell (i, j) in a rows×cols matrix drawn at grid. */
+SDL_Rect stage_cell_rect(SDL_Rect grid, size_t rows, size_t cols, size_t i, size_t j);
+
+/* Colour bars side by side in column (a strip at the right of the stage,
+ * count · stage_colorbar_w wide): titles above, scales beside, and with
+ * masked the "−∞ masked" legend below. Their height is capped so they read
+ * as a legend, not a matrix. */
+typedef struct stage_bar {
+    draw_map map;
+    float range;
+    const char *title;
+} stage_bar;
+void stage_colorbars(const stage_ctx *c, SDL_Rect column, const stage_bar *bars, int count,
+                     bool masked);
+
+/* A line of explanation at (x, y), fitted to max_w. */
+void stage_note(const stage_ctx *c, const char *s, int x, int y, int max_w, SDL_Color col);
+
+/* Cells that appear in row-major order as the eased progress goes. */
+size_t stage_cells_shown(float e, size_t rows, size_t cols);
+
+/* ---- the stages ------------------------------------------------------------------- */
+
+/* stage_matrices.c: 1–3, 9, 10 (whole-matrix stages; the view is not used). */
+void stage_embed(stage_ctx *c);
+void stage_project(stage_ctx *c);
+void stage_split(stage_ctx *c);
+void stage_concat(stage_ctx *c);
+void stage_output(stage_ctx *c);
+
+/* stage_heads.c: 4–8 in VIEW_HEADS and VIEW_FOCUS. */
+void stage_heads(stage_ctx *c, bool focus);
+
+/* The description of what head h's n×n grid shows at this stage and
+ * progress (scores, scaling, masking, weights), used by the views and the
+ * tooltip. */
+draw_matrix_desc stage_head_desc(const stage_ctx *c, size_t h);
+
+/* view_arcs.c: 7–8 as lines between two columns of tokens. Returns false
+ * when the stage has no weights yet (the caller draws the heads view). */
+bool view_arcs(stage_ctx *c);
+
+#endif

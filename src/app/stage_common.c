@@ -1,0 +1,249 @@
+/* Helpers shared by the stage views: token labels, fitted text, matrix
+ * panels, and the layout records the mouse reads. */
+#include <cglm/cglm.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "stage.h"
+
+float stage_ease_part(float p, float from, float to) {
+    if (to <= from) return p >= to ? 1.0f : 0.0f;
+    return glm_ease_cubic_inout(glm_clamp_zo((p - from) / (to - from)));
+}
+
+size_t stage_cells_shown(float e, size_t rows, size_t cols) {
+    size_t total = rows * cols;
+    if (e >= 1.0f) return total;
+    if (e <= 0.0f) return 0;
+    size_t k = (size_t)(e * (float)total);
+    return k > total ? total : k;
+}
+
+const char *stage_token(const stage_ctx *c, size_t i, size_t *len) {
+    const attn_token *tk = &c->m->tokens[i];
+    *len = tk->len;
+    return c->m->settings.sentence + tk->offset;
+}
+
+/* Start of the UTF-8 code point that contains byte k of s (k <= len). */
+static size_t utf8_floor(const char *s, size_t k) {
+    while (k > 0 && ((unsigned char)s[k] & 0xC0) == 0x80) k--;
+    return k;
+}
+
+int stage_fit(const stage_ctx *c, const char *s, size_t len, int px, int max_w, char *buf,
+              size_t cap) {
+    if (cap == 0) return 0;
+    buf[0] = '\0';
+    if (max_w <= 0 || cap < 8) return 0;
+    size_t n = len < cap - 1 ? len : cap - 1;
+    n = n < len ? utf8_floor(s, n) : n;
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    int w = 0;
+    text_measure(c->tc, buf, px, &w, NULL);
+    if (w <= max_w && n == len) return w;
+    /* Too wide: keep a prefix and "…". Guess the length from the width, then
+     * step down; each try is measured once and cached. */
+    size_t keep = w > 0 ? (size_t)((double)n * max_w / w) : n;
+    if (keep >= n) keep = n > 0 ? n - 1 : 0;
+    for (int tries = 0; tries < 12; tries++) {
+        keep = utf8_floor(s, keep < cap - 4 ? keep : cap - 4);
+        memcpy(buf, s, keep);
+        memcpy(buf + keep, "…", 4); /* three bytes and the NUL */
+        text_measure(c->tc, buf, px, &w, NULL);
+        if (w <= max_w) return w;
+        if (keep == 0) break;
+        keep--;
+    }
+    buf[0] = '\0';
+    return 0;
+}
+
+int stage_text_fit(const stage_ctx *c, const char *s, int px, SDL_Color col, int x, int y,
+                   int align, int max_w) {
+    char buf[512];
+    if (stage_fit(c, s, strlen(s), px, max_w, buf, sizeof buf) == 0) return 0;
+    return text_draw(c->tc, buf, px, col, x, y, align);
+}
+
+int stage_token_width(const stage_ctx *c, int px, int cap) {
+    int best = 0;
+    char buf[256];
+    for (size_t i = 0; i < c->n && best < cap; i++) {
+        size_t len;
+        const char *s = stage_token(c, i, &len);
+        int w = stage_fit(c, s, len, px, cap, buf, sizeof buf);
+        if (w > best) best = w;
+    }
+    return best < cap ? best : cap;
+}
+
+void stage_record_label(const stage_ctx *c, SDL_Rect rc, size_t token) {
+    app_layout *l = &c->s->layout;
+    if (l->n_token_labels >= APP_TOKENS_MAX || rc.w <= 0 || rc.h <= 0) return;
+    l->token_labels[l->n_token_labels] = rc;
+    l->token_of_label[l->n_token_labels] = (int)token;
+    l->n_token_labels++;
+}
+
+void stage_record_grid(const stage_ctx *c, SDL_Rect rc, size_t head) {
+    app_layout *l = &c->s->layout;
+    if (l->n_grids >= ATTN_HEADS_MAX) return;
+    l->grids[l->n_grids].rect = rc;
+    l->grids[l->n_grids].head = (int)head;
+    l->n_grids++;
+}
+
+static SDL_Color label_color(const stage_ctx *c, size_t i) {
+    return c->s->selected_token == (int)i ? c->th->accent : c->th->text;
+}
+
+void stage_row_labels(const stage_ctx *c, SDL_Rect grid, size_t rows, int max_w, int px) {
+    if (rows == 0 || grid.h < 8 * (int)rows || max_w < px) return;
+    int right = grid.x - px / 3;
+    char buf[256];
+    /* Rows a little shorter than the type: label every step-th, so labels
+     * never run into each other. */
+    double row_h = (double)grid.h / (double)rows;
+    size_t step = (size_t)ceil(px * 1.15 / row_h);
+    if (step < 1) step = 1;
+    for (size_t i = 0; i < rows && i < c->n; i += step) {
+        int top = grid.y + (int)((size_t)grid.h * i / rows);
+        int bottom = grid.y + (int)((size_t)grid.h * (i + 1) / rows);
+        size_t len;
+        const char *s = stage_token(c, i, &len);
+        if (stage_fit(c, s, len, px, max_w, buf, sizeof buf) == 0) continue;
+        text_draw(c->tc, buf, px, label_color(c, i), right, (top + bottom) / 2,
+                  TEXT_RIGHT | TEXT_MIDDLE);
+        stage_record_label(c, (SDL_Rect){right - max_w, top, max_w, bottom - top}, i);
+    }
+}
+
+/* 0: no labels, 1: one line, 2: staggered on two lines. */
+static int col_label_lines(const stage_ctx *c, int w, size_t cols, int px) {
+    if (cols == 0 || w <= 0) return 0;
+    int cw = w / (int)cols;
+    if (cw < 8) return 0;
+    int widest = stage_token_width(c, px, 4 * px);
+    if (widest <= cw - 2) return 1;
+    return 2 * cw - 4 >= 2 * px ? 2 : 0; /* room for two letters and "…" at least */
+}
+
+int stage_col_labels_height(const stage_ctx *c, int w, size_t cols, int px) {
+    int lines = col_label_lines(c, w, cols, px);
+    return lines == 0 ? 0 : lines * (px + px / 4) + px / 4;
+}
+
+int stage_col_labels(const stage_ctx *c, SDL_Rect grid, size_t cols, int max_h, int px) {
+    int lines = col_label_lines(c, grid.w, cols, px);
+    int need = stage_col_labels_height(c, grid.w, cols, px);
+    if (lines == 0 || need > max_h) return 0;
+    int line_h = px + px / 4;
+    char buf[256];
+    for (size_t j = 0; j < cols && j < c->n; j++) {
+        int left = grid.x + (int)((size_t)grid.w * j / cols);
+        int right = grid.x + (int)((size_t)grid.w * (j + 1) / cols);
+        int cw = right - left, max_w = lines == 1 ? cw - 2 : 2 * cw - 4;
+        /* staggered: even columns on the upper line, odd on the lower */
+        int line = lines == 2 && j % 2 == 0 ? 1 : 0;
+        int cy = grid.y - px / 4 - line * line_h - line_h / 2;
+        size_t len;
+        const char *s = stage_token(c, j, &len);
+        int w = stage_fit(c, s, len, px, max_w, buf, sizeof buf);
+        if (w == 0) continue;
+        text_draw(c->tc, buf, px, label_color(c, j), (left + right) / 2, cy,
+                  TEXT_CENTER | TEXT_MIDDLE);
+        if (line == 1) /* a tick down past the lower line, so the column is clear */
+            draw_line(c->r, (left + right) / 2, cy + px / 2 + 1, (left + right) / 2, grid.y - 2,
+                      c->th->grid);
+        int lw = w > cw ? w : cw;
+        stage_record_label(c, (SDL_Rect){(left + right) / 2 - lw / 2, cy - line_h / 2, lw, line_h},
+                           j);
+    }
+    return need;
+}
+
+SDL_Rect stage_cell_rect(SDL_Rect grid, size_t rows, size_t cols, size_t i, size_t j) {
+    if (rows == 0 || cols == 0) return (SDL_Rect){grid.x, grid.y, 0, 0};
+    int x0 = grid.x + (int)((size_t)grid.w * j / cols);
+    int x1 = grid.x + (int)((size_t)grid.w * (j + 1) / cols);
+    int y0 = grid.y + (int)((size_t)grid.h * i / rows);
+    int y1 = grid.y + (int)((size_t)grid.h * (i + 1) / rows);
+    return (SDL_Rect){x0, y0, x1 - x0, y1 - y0};
+}
+
+void stage_outline_row(const stage_ctx *c, SDL_Rect grid, size_t rows, size_t i, SDL_Color col,
+                       int thick) {
+    if (i >= rows) return;
+    SDL_Rect rc = stage_cell_rect(grid, rows, 1, i, 0);
+    rc.x -= thick;
+    rc.y -= thick;
+    rc.w += 2 * thick;
+    rc.h += 2 * thick;
+    draw_outline(c->r, rc, col, thick);
+}
+
+void stage_outline_col(const stage_ctx *c, SDL_Rect grid, size_t cols, size_t j, SDL_Color col,
+                       int thick) {
+    if (j >= cols) return;
+    SDL_Rect rc = stage_cell_rect(grid, 1, cols, 0, j);
+    rc.x -= thick;
+    rc.y -= thick;
+    rc.w += 2 * thick;
+    rc.h += 2 * thick;
+    draw_outline(c->r, rc, col, thick);
+}
+
+int stage_text_alts(const stage_ctx *c, const char *alts, int px, SDL_Color col, int x, int y,
+                    int align, int max_w) {
+    char buf[512];
+    const char *s = alts;
+    for (;;) {
+        const char *end = strchr(s, '\n');
+        size_t len = end ? (size_t)(end - s) : strlen(s);
+        if (len >= sizeof buf) len = sizeof buf - 1;
+        memcpy(buf, s, len);
+        buf[len] = '\0';
+        int w = 0;
+        text_measure(c->tc, buf, px, &w, NULL);
+        if (w <= max_w) return text_draw(c->tc, buf, px, col, x, y, align);
+        if (!end) return stage_text_fit(c, buf, px, col, x, y, align, max_w); /* the last, cut */
+        s = end + 1;
+    }
+}
+
+void stage_matrix(const stage_ctx *c, SDL_Rect dst, const draw_matrix_desc *d, const char *title,
+                  SDL_Color title_color, int title_w) {
+    if (dst.w <= 0 || dst.h <= 0) return;
+    draw_matrix(c->r, dst, d);
+    draw_outline(c->r, (SDL_Rect){dst.x - 1, dst.y - 1, dst.w + 2, dst.h + 2}, c->th->panel_border,
+                 1);
+    if (title && *title) {
+        int w = title_w > dst.w ? title_w : dst.w;
+        stage_text_alts(c, title, c->spx, title_color, dst.x, dst.y - c->spx * 3 / 4 - 2,
+                        TEXT_LEFT | TEXT_MIDDLE, w);
+    }
+}
+
+void stage_note(const stage_ctx *c, const char *s, int x, int y, int max_w, SDL_Color col) {
+    stage_text_fit(c, s, c->spx, col, x, y, TEXT_LEFT, max_w);
+}
+
+void stage_colorbars(const stage_ctx *c, SDL_Rect column, const stage_bar *bars, int count,
+                     bool masked) {
+    int spx = c->spx, w = stage_colorbar_w(c);
+    int top = column.y + 2 * spx, bottom = column.y + column.h - spx - (masked ? 3 * spx : 0);
+    int h = bottom - top;
+    if (h > 16 * spx) { /* a legend, centred on the column */
+        top += (h - 16 * spx) / 2;
+        h = 16 * spx;
+    }
+    if (h < 2 * spx || column.w < 3 * spx) return;
+    for (int k = 0; k < count; k++) {
+        SDL_Rect bar = {column.x + k * w, top, spx, h};
+        draw_colorbar(c->r, c->tc, bar, bars[k].map, bars[k].range, bars[k].title, spx, c->th);
+    }
+    if (masked) draw_masked_legend(c->r, c->tc, column.x, top + h + spx + spx / 2, spx, c->th);
+}

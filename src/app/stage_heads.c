@@ -1,0 +1,684 @@
+/* The per-head stages 4–8 (scores, scale, mask, softmax, weighted sum) as
+ * heatmaps: every head side by side (VIEW_HEADS) or one head large
+ * (VIEW_FOCUS). Each head's n×n grid is recorded in s->layout for the
+ * mouse, with the token labels around it. */
+#include <cglm/cglm.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "stage.h"
+
+/* ---- what a head's grid shows ---------------------------------------------------- */
+
+/* Stage 5 first shrinks the values under the scores' colour scale (so the
+ * shrink is visible), then the scale follows to the scaled range, so the
+ * stage ends where stage 6 begins. */
+#define SCALE_SHRINK_END 0.7f
+#define SCALE_RESCALE_START 0.75f
+
+static float scale_stage_range(const stage_ctx *c) {
+    float t = stage_ease_part(c->p, SCALE_RESCALE_START, 1.0f);
+    return glm_lerp(c->m->scores_absmax, c->m->scaled_absmax, t);
+}
+
+/* Row sweep of stages 6 and 7: rows before `row` are done, row `row` is
+ * t of the way. */
+static void sweep(const stage_ctx *c, size_t *row, float *t) {
+    float pos = c->e * (float)c->n;
+    if (c->e >= 1.0f || pos >= (float)c->n) {
+        *row = c->n;
+        *t = 0.0f;
+        return;
+    }
+    *row = (size_t)pos;
+    *t = pos - (float)*row;
+}
+
+draw_matrix_desc stage_head_desc(const stage_ctx *c, size_t h) {
+    size_t n = c->n, nn = n * n;
+    const attn_trace *t = c->t;
+    const float *scores = t->scores + h * nn, *scaled = t->scaled + h * nn;
+    const float *masked = t->masked + h * nn, *weights = t->weights + h * nn;
+    float rs = c->m->scaled_absmax;
+    draw_matrix_desc d;
+    switch (c->s->stage) {
+    case STAGE_SCORES:
+        d = draw_matrix_plain(
+            n, n, draw_values_rows(scores, n, DRAW_DIVERGING, c->m->scores_absmax), c->th);
+        d.visible = stage_cells_shown(c->e, n, n);
+        break;
+    case STAGE_SCALE: {
+        float range = scale_stage_range(c);
+        d = draw_matrix_plain(n, n, draw_values_rows(scores, n, DRAW_DIVERGING, range), c->th);
+        d.b = draw_values_rows(scaled, n, DRAW_DIVERGING, range);
+        d.blend = DRAW_BLEND_VALUES;
+        d.t = stage_ease_part(c->p, 0.0f, SCALE_SHRINK_END);
+        break;
+    }
+    case STAGE_MASK:
+        if (!c->c->causal) {
+            d = draw_matrix_plain(n, n, draw_values_rows(masked, n, DRAW_DIVERGING, rs), c->th);
+            break;
+        }
+        d = draw_matrix_plain(n, n, draw_values_rows(scaled, n, DRAW_DIVERGING, rs), c->th);
+        d.b = draw_values_rows(masked, n, DRAW_DIVERGING, rs);
+        d.blend = DRAW_BLEND_ROWS;
+        sweep(c, &d.row, &d.t);
+        break;
+    case STAGE_SOFTMAX:
+        d = draw_matrix_plain(n, n, draw_values_rows(masked, n, DRAW_DIVERGING, rs), c->th);
+        d.b = draw_values_rows(weights, n, DRAW_SEQUENTIAL, 1.0f);
+        d.blend = DRAW_BLEND_ROWS;
+        sweep(c, &d.row, &d.t);
+        if (c->c->causal) {
+            d.mask = masked;
+            d.mask_stride = n;
+        }
+        break;
+    case STAGE_WEIGHTED:
+    default:
+        d = draw_matrix_plain(n, n, draw_values_rows(weights, n, DRAW_SEQUENTIAL, 1.0f), c->th);
+        if (c->c->causal) {
+            d.mask = masked;
+            d.mask_stride = n;
+        }
+        break;
+    }
+    return d;
+}
+
+/* ---- pieces ------------------------------------------------------------------------- */
+
+static SDL_Rect inflate(SDL_Rect r, int k) {
+    return (SDL_Rect){r.x - k, r.y - k, r.w + 2 * k, r.h + 2 * k};
+}
+
+/* A cell size in pixels: whole pixels once cells are big enough to show
+ * gaps (so every gap is alike), fractional below (128 tokens in 200 pixels
+ * should use the 200), never above cap, never zero or negative. */
+static double snap_cell(double cell, double cap) {
+    if (cell > cap) cell = cap;
+    if (cell >= 6.0) cell = floor(cell);
+    return cell > 0.05 ? cell : 0.05;
+}
+
+/* Pixels of count cells, at least one. */
+static int span(size_t count, double cell) {
+    int v = (int)((double)count * cell);
+    return v > 0 ? v : 1;
+}
+
+/* Label type for rows of cell pixels: at most the small type, at least 9. */
+static int label_px_for(const stage_ctx *c, double cell) {
+    int px = (int)fmin(cell * 0.8, (double)c->spx);
+    return px < 9 ? 9 : px;
+}
+
+/* "■ head 3 · kv 2" at (x, y) (vertical centre), fitted to max_w. */
+static void head_title(const stage_ctx *c, size_t h, int x, int y, int max_w, int px,
+                       const char *extra) {
+    int sw = px * 3 / 4;
+    SDL_Color hc = theme_head_color(c->th, h);
+    if (max_w < sw + 2 * px) { /* too narrow for a swatch: the number alone */
+        char num[24];
+        snprintf(num, sizeof num, "%zu", h + 1);
+        stage_text_fit(c, num, px, c->th->text, x, y, TEXT_LEFT | TEXT_MIDDLE, max_w);
+        return;
+    }
+    draw_fill(c->r, (SDL_Rect){x, y - sw / 2, sw, sw}, hc);
+    draw_outline(c->r, (SDL_Rect){x, y - sw / 2, sw, sw}, c->th->panel_border, 1);
+    /* The longest that fits: with the kv group and the extra, without
+     * them, "head 3", or at least the number (colours repeat after 16). */
+    char buf[400], name[64];
+    if (c->n_kv < c->n_heads)
+        snprintf(name, sizeof name, "head %zu · kv %zu", h + 1, attn_kv_group(c->c, h) + 1);
+    else
+        snprintf(name, sizeof name, "head %zu", h + 1);
+    snprintf(buf, sizeof buf, "%s%s%s\n%s\nhead %zu\n%zu", name, extra ? "  " : "",
+             extra ? extra : "", name, h + 1, h + 1);
+    stage_text_alts(c, buf, px, c->th->text, x + sw + px / 3, y, TEXT_LEFT | TEXT_MIDDLE,
+                    max_w - sw - px / 3);
+}
+
+/* The values in the cells of d drawn at g, when the cells are big enough
+ * to read them (about 3.2 characters of at least 10 pixels). */
+static void cell_values(const stage_ctx *c, const draw_matrix_desc *d, SDL_Rect g) {
+    if (d->rows == 0 || d->cols == 0) return;
+    double cw = (double)g.w / (double)d->cols, ch = (double)g.h / (double)d->rows;
+    int vpx = (int)fmin(fmin(ch * 0.42, cw / 3.2), (double)c->spx);
+    if (vpx < 10) return;
+    char buf[32];
+    for (size_t i = 0; i < d->rows; i++)
+        for (size_t j = 0; j < d->cols; j++) {
+            draw_cell cell = draw_matrix_cell(d, i, j);
+            if (!cell.visible) continue;
+            SDL_Rect rc = stage_cell_rect(g, d->rows, d->cols, i, j);
+            int cx = rc.x + rc.w / 2, cy = rc.y + rc.h / 2;
+            draw_format_value(buf, sizeof buf, cell.value);
+            if (cell.masked && cell.value == 0.0f) snprintf(buf, sizeof buf, "0"); /* exp(−∞) */
+            if (cell.masked) {
+                /* On the hatch, a solid patch keeps the label legible: "−∞"
+                 * before softmax, the weight 0 after it. */
+                int bw = 0;
+                text_measure(c->tc, buf, vpx, &bw, NULL);
+                bw += vpx / 2;
+                int bh = vpx + 2;
+                draw_fill(c->r, (SDL_Rect){cx - bw / 2, cy - bh / 2, bw, bh}, c->th->masked);
+                text_draw(c->tc, buf, vpx, draw_ink_on(c->th->masked), cx, cy,
+                          TEXT_CENTER | TEXT_MIDDLE);
+                continue;
+            }
+            SDL_Color bg = draw_value_color(cell.map, cell.range, cell.value, c->th->masked);
+            text_draw(c->tc, buf, vpx, draw_ink_on(bg), cx, cy, TEXT_CENTER | TEXT_MIDDLE);
+        }
+}
+
+/* Sum of row i of head h's weights, as the trace holds them. */
+static float row_sum(const stage_ctx *c, size_t h, size_t i) {
+    const float *w = c->t->weights + (h * c->n + i) * c->n;
+    double s = 0.0;
+    for (size_t j = 0; j < c->n; j++) s += w[j];
+    return (float)s;
+}
+
+/* Rows of the softmax stage that are done (their Σ can be shown). */
+static size_t rows_done(const stage_ctx *c) {
+    if (c->s->stage == STAGE_WEIGHTED) return c->n;
+    if (c->s->stage != STAGE_SOFTMAX) return 0;
+    size_t row;
+    float t;
+    sweep(c, &row, &t);
+    return row < c->n && t >= 0.5f ? row + 1 : row;
+}
+
+/* "Σ=1.000" right of each finished row of grid g, when rows are tall enough. */
+static void row_sums(const stage_ctx *c, size_t h, SDL_Rect g, int max_w) {
+    size_t n = c->n, done = rows_done(c);
+    double ch = (double)g.h / (double)n;
+    int px = (int)fmin(ch * 0.8, (double)c->spx);
+    if (px < 9 || max_w < 3 * px) return;
+    char buf[32];
+    for (size_t i = 0; i < done; i++) {
+        SDL_Rect rc = stage_cell_rect(g, n, 1, i, 0);
+        snprintf(buf, sizeof buf, "Σ=%.3f", (double)row_sum(c, h, i));
+        stage_text_fit(c, buf, px, c->th->text_dim, g.x + g.w + px / 2, rc.y + rc.h / 2,
+                       TEXT_LEFT | TEXT_MIDDLE, max_w - px / 2);
+    }
+    /* The row being worked on says which step it is in. */
+    size_t row;
+    float t;
+    sweep(c, &row, &t);
+    if (c->s->stage == STAGE_SOFTMAX && row < n && row >= done && c->e > 0.0f) {
+        SDL_Rect rc = stage_cell_rect(g, n, 1, row, 0);
+        stage_text_fit(c, t < 0.5f ? "exp …" : "÷ Σ …", px, c->th->accent, g.x + g.w + px / 2,
+                       rc.y + rc.h / 2, TEXT_LEFT | TEXT_MIDDLE, max_w - px / 2);
+    }
+}
+
+/* "every row Σ=1.000" (or "row sums 0.999–1.000"), for grids whose rows
+ * are too thin for a Σ beside each; "" until every row is done. */
+static void sums_summary(const stage_ctx *c, size_t h, char *buf, size_t len) {
+    buf[0] = '\0';
+    if (rows_done(c) < c->n || c->s->stage != STAGE_SOFTMAX) return;
+    float lo = INFINITY, hi = -INFINITY;
+    for (size_t i = 0; i < c->n; i++) {
+        float v = row_sum(c, h, i);
+        lo = fminf(lo, v);
+        hi = fmaxf(hi, v);
+    }
+    char a[16], b[16];
+    snprintf(a, sizeof a, "%.3f", (double)lo);
+    snprintf(b, sizeof b, "%.3f", (double)hi);
+    if (strcmp(a, b) == 0)
+        snprintf(buf, len, "every row Σ=%s", a);
+    else
+        snprintf(buf, len, "row sums %s–%s", a, b);
+}
+
+static int sums_width(const stage_ctx *c, int px) {
+    int w = 0;
+    text_measure(c->tc, "Σ=1.000", px, &w, NULL);
+    return w + px;
+}
+
+/* Head h's grid at g with everything on it: the cells, the head's frame,
+ * labels (left_w / top_h of room, 0: none), values, the row or cell being
+ * worked on, the selected token and the hovered cell. */
+static void head_grid(stage_ctx *c, size_t h, SDL_Rect g, int left_w, int top_h, int lpx) {
+    size_t n = c->n;
+    /* A grid cut by the edge would hide cells without saying so: a grid
+     * that does not fit is left out (a tiny window shows what fits). */
+    SDL_Rect a = c->area;
+    if (g.w <= 0 || g.h <= 0 || g.x < a.x || g.y < a.y || g.x + g.w > a.x + a.w ||
+        g.y + g.h > a.y + a.h)
+        return;
+    draw_matrix_desc d = stage_head_desc(c, h);
+    draw_matrix(c->r, g, &d);
+    draw_outline(c->r, inflate(g, 2), theme_head_color(c->th, h), 2);
+    stage_record_grid(c, g, h);
+    if (left_w > 0) stage_row_labels(c, g, n, left_w, lpx);
+    if (top_h > 0) stage_col_labels(c, g, n, top_h, lpx);
+    cell_values(c, &d, g);
+    int thick = g.w / (int)n >= 12 ? 2 : 1;
+    /* what the animation is working on */
+    if (c->s->stage == STAGE_SCORES && d.visible > 0 && d.visible < n * n) {
+        size_t k = d.visible - 1;
+        draw_outline(c->r, inflate(stage_cell_rect(g, n, n, k / n, k % n), thick), c->th->accent,
+                     thick);
+    }
+    if (d.blend == DRAW_BLEND_ROWS && d.row < n && c->e > 0.0f)
+        stage_outline_row(c, g, n, d.row, c->th->accent, thick);
+    int sel = c->s->selected_token;
+    if (sel >= 0 && (size_t)sel < n) {
+        stage_outline_row(c, g, n, (size_t)sel, c->th->highlight, thick);
+        stage_outline_col(c, g, n, (size_t)sel, c->th->highlight, thick);
+    }
+    if (c->s->hover_head == (int)h && c->s->hover_i >= 0 && c->s->hover_j >= 0 &&
+        (size_t)c->s->hover_i < n && (size_t)c->s->hover_j < n) {
+        SDL_Rect rc = stage_cell_rect(g, n, n, (size_t)c->s->hover_i, (size_t)c->s->hover_j);
+        draw_outline(c->r, inflate(rc, 2), c->th->highlight, 2);
+    }
+}
+
+/* ---- the stage's sentence and colour bars ----------------------------------------- */
+
+static void explain(const stage_ctx *c, char *buf, size_t len) {
+    switch (c->s->stage) {
+    case STAGE_SCORES:
+        snprintf(buf, len,
+                 "cell (i, j) = q_i · k_j: how well token i's query matches token j's key "
+                 "(%zu products summed)",
+                 c->d_head);
+        break;
+    case STAGE_SCALE:
+        if (c->c->scale)
+            snprintf(buf, len,
+                     "÷ √%zu%s: the spread of the scores shrinks toward 1, so softmax "
+                     "does not saturate",
+                     c->d_head, c->c->temperature != 1.0f ? " ÷ T" : "");
+        else if (c->c->temperature != 1.0f)
+            snprintf(buf, len, "scaling off: only ÷ T = %g", (double)c->c->temperature);
+        else
+            snprintf(buf, len, "scaling off and T = 1: the scores pass through unchanged");
+        break;
+    case STAGE_MASK:
+        if (c->c->causal)
+            snprintf(buf, len,
+                     "causal: token i may not look at a later token j > i, so those "
+                     "cells become −∞");
+        else
+            snprintf(buf, len,
+                     "no mask (causal off): every token may look at every token; "
+                     "the scaled scores pass through unchanged");
+        break;
+    case STAGE_SOFTMAX:
+        snprintf(buf, len,
+                 "row by row: exp, then divide by the row's total, so each row is "
+                 "≥ 0 and sums to 1%s",
+                 c->c->causal ? " (−∞ → 0)" : "");
+        break;
+    default:
+        snprintf(buf, len,
+                 "row i of O_h = Σ_j A_h[i, j] · (row j of V_h): a mix of value rows, "
+                 "weighted by attention");
+        break;
+    }
+}
+
+/* Colour bars of the stage in column (a strip at the right, as wide as
+ * colorbars_width). */
+static void colorbars(const stage_ctx *c, SDL_Rect column) {
+    float rs = c->m->scaled_absmax;
+    bool causal = c->c->causal;
+    switch (c->s->stage) {
+    case STAGE_SCORES:
+        stage_colorbars(c, column, &(stage_bar){DRAW_DIVERGING, c->m->scores_absmax, "scores"}, 1,
+                        false);
+        break;
+    case STAGE_SCALE:
+        stage_colorbars(c, column,
+                        &(stage_bar){DRAW_DIVERGING, scale_stage_range(c),
+                                     c->p < SCALE_RESCALE_START ? "scores" : "scaled"},
+                        1, false);
+        break;
+    case STAGE_MASK:
+        stage_colorbars(c, column, &(stage_bar){DRAW_DIVERGING, rs, "scaled"}, 1, causal);
+        break;
+    case STAGE_SOFTMAX: {
+        stage_bar bars[2] = {{DRAW_DIVERGING, rs, "scaled"}, {DRAW_SEQUENTIAL, 1.0f, "weights"}};
+        stage_colorbars(c, column, bars, 2, causal);
+        break;
+    }
+    default: {
+        stage_bar bars[2] = {{DRAW_SEQUENTIAL, 1.0f, "weights"},
+                             {DRAW_DIVERGING, c->m->qkv_absmax, "V, O"}};
+        stage_colorbars(c, column, bars, 2, causal);
+        break;
+    }
+    }
+}
+
+static int colorbars_width(const stage_ctx *c) {
+    int bars = c->s->stage == STAGE_SOFTMAX || c->s->stage == STAGE_WEIGHTED ? 2 : 1;
+    return bars * stage_colorbar_w(c);
+}
+
+/* "std 2.84 → 1.00" for head h (stage 5). */
+static void spread_text(const stage_ctx *c, size_t h, char *buf, size_t len) {
+    snprintf(buf, len, "std %.2f → %.2f", (double)c->m->spread_scores[h],
+             (double)c->m->spread_scaled[h]);
+}
+
+/* The V_h and O_h slabs of head h (n×d_head), for the weighted stage. */
+static draw_matrix_desc v_desc(const stage_ctx *c, size_t h) {
+    size_t g = attn_kv_group(c->c, h);
+    return draw_matrix_plain(c->n, c->d_head,
+                             (draw_values){c->t->v + g * c->d_head, (ptrdiff_t)c->d_kv, 1,
+                                           DRAW_DIVERGING, c->m->qkv_absmax},
+                             c->th);
+}
+
+static draw_matrix_desc o_desc(const stage_ctx *c, size_t h) {
+    draw_matrix_desc d =
+        draw_matrix_plain(c->n, c->d_head,
+                          draw_values_rows(c->t->head_out + h * c->n * c->d_head, c->d_head,
+                                           DRAW_DIVERGING, c->m->qkv_absmax),
+                          c->th);
+    d.visible = stage_cells_shown(c->e, c->n, c->d_head);
+    return d;
+}
+
+/* ---- all heads ---------------------------------------------------------------------- */
+
+typedef struct heads_layout {
+    int cols, rows;
+    double cell;            /* pixels per grid cell (square) */
+    int left_w, top_h, lpx; /* token labels, 0: none */
+    int side_w;             /* right of the grid: Σ column */
+    int extra_w;            /* stage 8: V and O beside the grid */
+} heads_layout;
+
+/* Pixels beside the grid for V_h and O_h in stage 8, for a grid cell. */
+static int weighted_extra(const stage_ctx *c, double cell, int op_w) {
+    return 2 * op_w + 2 * span(c->d_head, cell);
+}
+
+static void heads_view(stage_ctx *c) {
+    SDL_Rect a = c->area;
+    int spx = c->spx, px = c->px;
+    size_t H = c->n_heads, n = c->n;
+    bool weighted = c->s->stage == STAGE_WEIGHTED;
+    int note_h = a.h >= 12 * spx ? spx + spx / 2 : 0; /* a tiny window keeps its room */
+    int bars_w = colorbars_width(c);
+    SDL_Rect ga = {a.x, a.y + note_h, a.w - bars_w - spx / 2, a.h - note_h};
+    int gap = H > 16 ? spx / 3 : spx, title_h = spx + spx / 2 + 2; /* many heads: tight */
+    int foot_h = c->s->stage == STAGE_SCALE ? spx + spx / 2 : 0;
+    int op_w = weighted ? spx + spx / 2 : 0;
+
+    /* Try every number of columns; keep the largest cells. Token labels
+     * take room, so they are planned only where rows would be >= 8 px. */
+    heads_layout best = {1, (int)H, 0, 0, 0, 0, 0, 0};
+    for (int with_labels = 0; with_labels < 2; with_labels++) {
+        heads_layout cand_best = best;
+        if (with_labels) cand_best.cell = 0;
+        for (int cols = 1; cols <= (int)H; cols++) {
+            int rows = ((int)H + cols - 1) / cols;
+            int pw = (ga.w - (cols - 1) * gap) / cols, ph = (ga.h - (rows - 1) * gap) / rows;
+            heads_layout l = {cols, rows, 0, 0, 0, 0, 0, 0};
+            if (with_labels) {
+                l.lpx = best.cell > 0 ? label_px_for(c, best.cell) : spx;
+                l.left_w = stage_token_width(c, l.lpx, 5 * l.lpx) + l.lpx / 2;
+                l.top_h = 2 * (l.lpx + l.lpx / 4) + l.lpx / 4;
+            }
+            if (c->s->stage == STAGE_SOFTMAX) l.side_w = with_labels ? sums_width(c, l.lpx) : 0;
+            int room_w = pw - l.left_w - l.side_w - 4;
+            /* grid n cells, plus for stage 8 two slabs of d_head cells */
+            double units_w = (double)n + (weighted ? 2.0 * (double)c->d_head : 0.0);
+            double cell_w = (room_w - 2 * op_w) / units_w;
+            double cell_h = (double)(ph - title_h - foot_h - l.top_h - 4) / (double)n;
+            if (cell_w <= 0.0 || cell_h <= 0.0) continue;
+            l.cell = snap_cell(fmin(cell_w, cell_h), 4.0 * px);
+            if (with_labels) { /* column labels may need less, or not fit at all */
+                int need = stage_col_labels_height(c, span(n, l.cell), n, l.lpx);
+                if (need < l.top_h) {
+                    l.top_h = need;
+                    cell_h = (double)(ph - title_h - foot_h - l.top_h - 4) / (double)n;
+                    l.cell = snap_cell(fmin(cell_w, cell_h), 4.0 * px);
+                }
+            }
+            if (l.cell > cand_best.cell) cand_best = l;
+        }
+        if (!with_labels) {
+            best = cand_best;
+            if (best.cell < 8) break; /* rows too thin for labels */
+        } else if (cand_best.cell >= 8) {
+            best = cand_best;
+        }
+    }
+    double cell = best.cell;
+    if (weighted) best.extra_w = weighted_extra(c, cell, op_w);
+
+    char note[256];
+    explain(c, note, sizeof note);
+    if (note_h > 0) stage_note(c, note, a.x, a.y, a.w, c->th->text_dim);
+
+    int pw = (ga.w - (best.cols - 1) * gap) / best.cols,
+        ph = (ga.h - (best.rows - 1) * gap) / best.rows;
+    int grid_px = span(n, cell);
+    int content_w = best.left_w + grid_px + best.extra_w + best.side_w;
+    for (size_t h = 0; h < H; h++) {
+        int col = (int)h % best.cols, row = (int)h / best.cols;
+        int x0 = ga.x + col * (pw + gap), y0 = ga.y + row * (ph + gap);
+        int cx = x0 + (pw - content_w) / 2;
+        if (cx < x0) cx = x0;
+        int content_h = title_h + best.top_h + 2 + grid_px + foot_h;
+        if (ph > content_h) y0 += (ph - content_h) / 2; /* centred in its cell of the layout */
+        char extra[96] = "";
+        if (weighted) snprintf(extra, sizeof extra, "A · V → O");
+        if (c->s->stage == STAGE_SOFTMAX && best.side_w == 0)
+            sums_summary(c, h, extra, sizeof extra);
+        head_title(c, h, cx, y0 + title_h / 2, x0 + pw - cx, spx, extra[0] ? extra : NULL);
+        if (cell <= 0.0) continue;
+        SDL_Rect g = {cx + best.left_w, y0 + title_h + best.top_h + 2, grid_px, grid_px};
+        head_grid(c, h, g, best.left_w, best.top_h, best.lpx);
+        if (c->s->stage == STAGE_SOFTMAX && best.side_w > 0) row_sums(c, h, g, best.side_w);
+        if (foot_h > 0) {
+            char buf[64];
+            spread_text(c, h, buf, sizeof buf);
+            stage_text_fit(c, buf, spx, c->th->text, g.x, g.y + g.h + 3 + foot_h / 2,
+                           TEXT_LEFT | TEXT_MIDDLE, x0 + pw - g.x);
+        }
+        if (weighted) {
+            int sw = span(c->d_head, cell);
+            int vx = g.x + g.w + op_w;
+            draw_matrix_desc vd = v_desc(c, h), od = o_desc(c, h);
+            SDL_Rect vr = {vx, g.y, sw, g.h}, orr = {vx + sw + op_w, g.y, sw, g.h};
+            draw_matrix(c->r, vr, &vd);
+            draw_outline(c->r, inflate(vr, 1), c->th->panel_border, 1);
+            draw_matrix(c->r, orr, &od);
+            draw_outline(c->r, inflate(orr, 1), c->th->panel_border, 1);
+            if (best.top_h > 0) { /* names where the grid has its column labels */
+                char nv[32], no[32];
+                size_t grp = attn_kv_group(c->c, h);
+                snprintf(nv, sizeof nv, "V_%zu", (c->n_kv < c->n_heads ? grp : h) + 1);
+                snprintf(no, sizeof no, "O_%zu", h + 1);
+                int ty = g.y - spx * 3 / 4 - 2;
+                stage_text_fit(c, nv, spx, c->th->text, vr.x, ty, TEXT_LEFT | TEXT_MIDDLE,
+                               vr.w + op_w);
+                stage_text_fit(c, no, spx, theme_head_color(c->th, h), orr.x, ty,
+                               TEXT_LEFT | TEXT_MIDDLE, orr.w + op_w);
+            }
+            text_draw(c->tc, "·", spx, c->th->text, g.x + g.w + op_w / 2, g.y + g.h / 2,
+                      TEXT_CENTER | TEXT_MIDDLE);
+            text_draw(c->tc, "→", spx, c->th->text, vx + sw + op_w / 2, g.y + g.h / 2,
+                      TEXT_CENTER | TEXT_MIDDLE);
+            size_t r;
+            size_t shown = od.visible;
+            if (shown > 0 && shown < n * c->d_head) {
+                r = shown / c->d_head;
+                stage_outline_row(c, g, n, r, c->th->accent, 1);
+                stage_outline_row(c, orr, n, r, c->th->accent, 1);
+            }
+        }
+    }
+    SDL_Rect column = {a.x + a.w - bars_w, ga.y, bars_w, ga.h};
+    colorbars(c, column);
+}
+
+/* ---- one head, large ------------------------------------------------------------------ */
+
+/* Stage 4 in focus: Q_h at the left, K_hᵀ above, the scores where they
+ * meet, so row i of Q_h and column j of K_hᵀ frame the cell they make. */
+static void focus_scores(stage_ctx *c, size_t h, SDL_Rect a, int bars_w) {
+    int spx = c->spx, title_h = stage_title_h(c), gap = spx;
+    size_t n = c->n, dk = c->d_head, g = attn_kv_group(c->c, h);
+    int label_w = stage_token_width(c, spx, 6 * spx) + spx / 2;
+    int top_lab = 2 * (spx + spx / 4) + spx / 4;
+    int avail_w = a.w - bars_w - label_w - gap - spx;
+    int avail_h = a.h - title_h * 2 - top_lab - gap - spx;
+    double cell = snap_cell(
+        fmin((double)avail_w / (double)(dk + n), (double)avail_h / (double)(dk + n)), 4.0 * c->px);
+    int dk_px = span(dk, cell), n_px = span(n, cell);
+    int slack = avail_w - (dk_px + n_px);
+    int x_q = a.x + label_w + (slack > 0 ? slack / 2 : 0), x_s = x_q + dk_px + gap;
+    int y_k = a.y + title_h + top_lab, y_s = y_k + dk_px + gap + title_h;
+    SDL_Rect qr = {x_q, y_s, dk_px, n_px}, kr = {x_s, y_k, n_px, dk_px},
+             sr = {x_s, y_s, n_px, n_px};
+    draw_matrix_desc qd = draw_matrix_plain(
+        n, dk, draw_values_rows(c->t->q + h * dk, c->d_model, DRAW_DIVERGING, c->m->qkv_absmax),
+        c->th);
+    draw_matrix_desc kd = draw_matrix_plain(
+        dk, n,
+        (draw_values){c->t->k + g * dk, 1, (ptrdiff_t)c->d_kv, DRAW_DIVERGING, c->m->qkv_absmax},
+        c->th);
+    char tq[64], tk[64], ts[64];
+    snprintf(tq, sizeof tq, "Q_%zu  %zu×%zu", h + 1, n, dk);
+    snprintf(tk, sizeof tk, "K_%zuᵀ  %zu×%zu%s", (c->n_kv < c->n_heads ? g : h) + 1, dk, n,
+             c->n_kv < c->n_heads ? " (shared)" : "");
+    snprintf(ts, sizeof ts, "S = Q_%zu·K_%zuᵀ  %zu×%zu", h + 1, (c->n_kv < c->n_heads ? g : h) + 1,
+             n, n);
+    stage_matrix(c, qr, &qd, tq, c->th->text, label_w + dk_px);
+    stage_matrix(c, kr, &kd, NULL, c->th->text, n_px);
+    stage_text_fit(c, tk, spx, c->th->text, kr.x, a.y + title_h / 2, TEXT_LEFT | TEXT_MIDDLE,
+                   a.x + a.w - bars_w - kr.x);
+    /* the keys' tokens label K_hᵀ's columns, which are the scores' columns */
+    stage_col_labels(c, kr, n, top_lab, spx);
+    stage_text_fit(c, ts, spx, c->th->text, sr.x, sr.y - spx * 3 / 4 - 2, TEXT_LEFT | TEXT_MIDDLE,
+                   sr.w);
+    head_grid(c, h, sr, 0, 0, spx);
+    stage_row_labels(c, qr, n, label_w - spx / 2, label_px_for(c, cell));
+    size_t shown = stage_cells_shown(c->e, n, n);
+    if (shown > 0 && shown < n * n) {
+        size_t i = (shown - 1) / n, j = (shown - 1) % n;
+        stage_outline_row(c, qr, n, i, c->th->accent, 2);
+        stage_outline_col(c, kr, n, j, c->th->accent, 2);
+    }
+    head_title(c, h, x_q - label_w, a.y + title_h / 2, label_w + dk_px, spx, NULL);
+}
+
+/* Stage 8 in focus: A_h · V_h → O_h side by side, O filling row by row. */
+static void focus_weighted(stage_ctx *c, size_t h, SDL_Rect a, int bars_w) {
+    int spx = c->spx, title_h = stage_title_h(c), op_w = 2 * spx;
+    size_t n = c->n, dk = c->d_head;
+    int label_w = stage_token_width(c, spx, 6 * spx) + spx / 2;
+    int top_lab = 2 * (spx + spx / 4) + spx / 4;
+    int avail_w = a.w - bars_w - label_w - 2 * op_w - spx;
+    int avail_h = a.h - title_h * 2 - top_lab - spx;
+    double cell = snap_cell(
+        fmin((double)avail_w / (double)(n + 2 * dk), (double)avail_h / (double)n), 4.0 * c->px);
+    int n_px = span(n, cell), dk_px = span(dk, cell);
+    int y = a.y + 2 * title_h + top_lab;
+    SDL_Rect ar = {a.x + label_w, y, n_px, n_px};
+    SDL_Rect vr = {ar.x + n_px + op_w, y, dk_px, n_px};
+    SDL_Rect orr = {vr.x + dk_px + op_w, y, dk_px, n_px};
+    head_title(c, h, a.x, a.y + title_h / 2, a.w - bars_w, spx, NULL);
+    char ta[64], tv[64], to[64];
+    size_t g = attn_kv_group(c->c, h);
+    snprintf(ta, sizeof ta, "A_%zu  %zu×%zu", h + 1, n, n);
+    snprintf(tv, sizeof tv, "V_%zu  %zu×%zu%s", (c->n_kv < c->n_heads ? g : h) + 1, n, dk,
+             c->n_kv < c->n_heads ? " (shared)" : "");
+    snprintf(to, sizeof to, "O_%zu  %zu×%zu", h + 1, n, dk);
+    int lpx = label_px_for(c, cell);
+    head_grid(c, h, ar, cell >= 8.0 ? label_w - spx / 2 : 0, cell >= 8.0 ? top_lab : 0, lpx);
+    stage_text_fit(c, ta, spx, c->th->text, ar.x, ar.y - top_lab - spx * 3 / 4 - 2,
+                   TEXT_LEFT | TEXT_MIDDLE, ar.w);
+    draw_matrix_desc vd = v_desc(c, h), od = o_desc(c, h);
+    stage_matrix(c, vr, &vd, tv, c->th->text, dk_px + op_w);
+    stage_matrix(c, orr, &od, to, theme_head_color(c->th, h), a.x + a.w - bars_w - orr.x);
+    cell_values(c, &vd, vr);
+    cell_values(c, &od, orr);
+    text_draw(c->tc, "·", c->px, c->th->text, ar.x + ar.w + op_w / 2, y + n_px / 2,
+              TEXT_CENTER | TEXT_MIDDLE);
+    text_draw(c->tc, "→", c->px, c->th->text, vr.x + vr.w + op_w / 2, y + n_px / 2,
+              TEXT_CENTER | TEXT_MIDDLE);
+    size_t shown = od.visible;
+    if (shown > 0 && shown < n * dk) {
+        size_t r = shown / dk;
+        stage_outline_row(c, ar, n, r, c->th->accent, 2);
+        stage_outline_row(c, orr, n, r, c->th->accent, 2);
+    }
+    int sel = c->s->selected_token;
+    if (sel >= 0 && (size_t)sel < n) {
+        stage_outline_row(c, vr, n, (size_t)sel, c->th->highlight, 2);
+        stage_outline_row(c, orr, n, (size_t)sel, c->th->highlight, 2);
+    }
+}
+
+/* Stages 5–7 in focus: the grid large, labels on both axes. */
+static void focus_grid(stage_ctx *c, size_t h, SDL_Rect a, int bars_w) {
+    int spx = c->spx;
+    size_t n = c->n;
+    int title_h = spx + spx / 2 + 2;
+    int foot_h = c->s->stage == STAGE_SCALE ? 2 * spx : 0;
+    int label_w = stage_token_width(c, spx, 6 * spx) + spx / 2;
+    int top_lab = 2 * (spx + spx / 4) + spx / 4;
+    int side_w = c->s->stage == STAGE_SOFTMAX ? sums_width(c, spx) : 0;
+    int avail_w = a.w - bars_w - label_w - side_w - spx;
+    int avail_h = a.h - title_h - top_lab - foot_h - spx / 2;
+    double cell =
+        snap_cell(fmin((double)avail_w / (double)n, (double)avail_h / (double)n), 4.0 * c->px);
+    int lpx = label_px_for(c, cell);
+    if (cell < 8.0) label_w = top_lab = 0;
+    int g_px = span(n, cell);
+    int x0 = a.x + (a.w - bars_w - (label_w + g_px + side_w)) / 2;
+    if (x0 < a.x) x0 = a.x;
+    SDL_Rect g = {x0 + label_w, a.y + title_h + top_lab, g_px, g_px};
+    char extra[96] = "";
+    if (c->s->stage == STAGE_SOFTMAX && cell * 0.8 < 9.0) sums_summary(c, h, extra, sizeof extra);
+    head_title(c, h, x0, a.y + title_h / 2, a.w - bars_w - (x0 - a.x), spx,
+               extra[0] ? extra : NULL);
+    head_grid(c, h, g, label_w > 0 ? label_w - spx / 2 : 0, top_lab, lpx);
+    if (side_w > 0) row_sums(c, h, g, side_w);
+    if (foot_h > 0) {
+        char buf[160];
+        spread_text(c, h, buf, sizeof buf);
+        stage_text_fit(c, buf, spx, c->th->text, g.x, g.y + g.h + spx, TEXT_LEFT | TEXT_MIDDLE,
+                       a.w - bars_w - (g.x - a.x));
+    }
+}
+
+static void focus_view(stage_ctx *c) {
+    SDL_Rect a = c->area;
+    int spx = c->spx, note_h = a.h >= 12 * spx ? spx + spx / 2 : 0;
+    int bars_w = colorbars_width(c);
+    char note[256];
+    explain(c, note, sizeof note);
+    if (note_h > 0) stage_note(c, note, a.x, a.y, a.w, c->th->text_dim);
+    SDL_Rect body = {a.x, a.y + note_h, a.w, a.h - note_h};
+    size_t h = c->focus;
+    switch (c->s->stage) {
+    case STAGE_SCORES: focus_scores(c, h, body, bars_w); break;
+    case STAGE_WEIGHTED: focus_weighted(c, h, body, bars_w); break;
+    default: focus_grid(c, h, body, bars_w); break;
+    }
+    SDL_Rect column = {a.x + a.w - bars_w, body.y, bars_w, body.h};
+    colorbars(c, column);
+}
+
+void stage_heads(stage_ctx *c, bool focus) {
+    if (focus)
+        focus_view(c);
+    else
+        heads_view(c);
+}

@@ -1,0 +1,419 @@
+/* The whole-matrix stages: 1 embed, 2 project, 3 split, 9 concat,
+ * 10 output. Products are laid out as in a Falk diagram: the left factor
+ * beside the result, the right factor above it, so row i of the left meets
+ * column j of the right at cell (i, j) of the result. */
+#include <cglm/cglm.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "stage.h"
+
+/* ---- sizes ----------------------------------------------------------------------- */
+
+/* Cell width and height so that units_w × units_h cells fit avail_w ×
+ * avail_h. Cells may be up to twice as tall as wide (or wide as tall), so a
+ * flat matrix still uses the room, and are capped at max (a one-token
+ * sentence should not fill the screen). */
+static void fit_cells(int avail_w, int avail_h, double units_w, double units_h, double max,
+                      double *cw, double *ch) {
+    double w = avail_w > 0 && units_w > 0 ? avail_w / units_w : 0.0;
+    double h = avail_h > 0 && units_h > 0 ? avail_h / units_h : 0.0;
+    if (w > max) w = max;
+    if (h > max) h = max;
+    if (h > 2.0 * w) h = 2.0 * w;
+    if (w > 2.0 * h) w = 2.0 * h;
+    *cw = w;
+    *ch = h;
+}
+
+static int px_of(double cells, double size) {
+    double v = cells * size;
+    return v < 1.0 ? (v > 0.0 ? 1 : 0) : (int)v;
+}
+
+/* Largest |w| of a weight matrix, once per model build (weights are not in
+ * the model's statistics, and scanning 768×768 floats each frame is waste). */
+static float weights_absmax(const app_model *m, const float *w, size_t count) {
+    static struct {
+        uint64_t version;
+        const float *p;
+        size_t count;
+        float first, value;
+    } cache[8];
+    static size_t next;
+    for (size_t k = 0; k < 8; k++)
+        if (cache[k].p == w && cache[k].version == m->version && cache[k].count == count &&
+            count > 0 && cache[k].first == w[0])
+            return cache[k].value;
+    float a = 0.0f;
+    for (size_t i = 0; i < count; i++)
+        if (fabsf(w[i]) > a) a = fabsf(w[i]);
+    size_t k = next++ % 8;
+    cache[k].version = m->version;
+    cache[k].p = w;
+    cache[k].count = count;
+    cache[k].first = count ? w[0] : 0.0f;
+    cache[k].value = a > 0.0f ? a : 1.0f;
+    return cache[k].value;
+}
+
+/* A matrix title with shorter alternatives for narrow matrices:
+ * "Q = X·W_Q + b  11×32  ±3.2", then "Q  11×32  ±3.2", "Q  11×32", "Q". */
+static void range_text(char *buf, size_t len, const char *name, const char *short_name, size_t rows,
+                       size_t cols, float range) {
+    char v[24];
+    draw_format_value(v, sizeof v, range);
+    if (!short_name) short_name = name;
+    snprintf(buf, len, "%s  %zu×%zu  ±%s\n%s  %zu×%zu  ±%s\n%s  %zu×%zu\n%s", name, rows, cols, v,
+             short_name, rows, cols, v, short_name, rows, cols, short_name);
+}
+
+/* Label font for rows of height row_h: never larger than the small type. */
+static int label_px(const stage_ctx *c, double row_h) {
+    int px = (int)(row_h * 0.8);
+    return px > c->spx ? c->spx : px < 9 ? 9 : px;
+}
+
+/* The progress row in a row-by-row fill, and whether it is under way. */
+static bool current_row(const stage_ctx *c, size_t rows, size_t cols, size_t *row) {
+    size_t shown = stage_cells_shown(c->e, rows, cols);
+    if (shown == 0 || shown >= rows * cols) return false;
+    *row = shown / cols;
+    return true;
+}
+
+/* ---- 1 embed ------------------------------------------------------------------------ */
+
+void stage_embed(stage_ctx *c) {
+    SDL_Rect a = c->area;
+    int spx = c->spx, title_h = stage_title_h(c);
+    int cb_w = stage_colorbar_w(c);
+    size_t n = c->n, d = c->d_model;
+
+    /* The sentence as tokens: chips along the top, one per token, numbered. */
+    int chip_h = spx + spx / 2, chips_y = a.y + spx / 2, x = a.x;
+    text_draw(c->tc, "tokens:", spx, c->th->text_dim, x, chips_y + chip_h / 2,
+              TEXT_LEFT | TEXT_MIDDLE);
+    x += spx * 4 + spx / 2;
+    char buf[256];
+    for (size_t i = 0; i < n; i++) {
+        size_t len;
+        const char *s = stage_token(c, i, &len);
+        int w = stage_fit(c, s, len, spx, 8 * spx, buf, sizeof buf);
+        int right_limit = a.x + a.w - cb_w;
+        if (x + w + spx > right_limit) {
+            text_draw(c->tc, "…", spx, c->th->text_dim, x, chips_y + chip_h / 2,
+                      TEXT_LEFT | TEXT_MIDDLE);
+            break;
+        }
+        SDL_Rect chip = {x, chips_y, w + spx * 2 / 3, chip_h};
+        bool sel = c->s->selected_token == (int)i;
+        draw_fill(c->r, chip, c->th->panel);
+        draw_outline(c->r, chip, sel ? c->th->accent : c->th->panel_border, sel ? 2 : 1);
+        text_draw(c->tc, buf, spx, sel ? c->th->accent : c->th->text, chip.x + spx / 3,
+                  chip.y + chip_h / 2, TEXT_LEFT | TEXT_MIDDLE);
+        stage_record_label(c, chip, i);
+        x += chip.w + spx / 3;
+    }
+
+    /* X with the tokens beside its rows. */
+    int top = chips_y + chip_h + spx + title_h;
+    int label_w = stage_token_width(c, spx, 7 * spx) + spx / 2;
+    int avail_w = a.w - label_w - cb_w - spx, avail_h = a.y + a.h - top - spx;
+    double cw, ch;
+    fit_cells(avail_w, avail_h, (double)d, (double)n, 4.0 * c->px, &cw, &ch);
+    SDL_Rect xr = {a.x + label_w, top, px_of((double)d, cw), px_of((double)n, ch)};
+    draw_matrix_desc dx = draw_matrix_plain(
+        n, d, draw_values_rows(c->t->x, d, DRAW_DIVERGING, c->m->x_absmax), c->th);
+    dx.visible = stage_cells_shown(c->e, n, d);
+    char title[256];
+    range_text(title, sizeof title, "X = token vector + position", "X", n, d, c->m->x_absmax);
+    stage_matrix(c, xr, &dx, title, c->th->text, 0);
+    stage_row_labels(c, xr, n, label_w - spx / 2, label_px(c, ch));
+    size_t row;
+    if (current_row(c, n, d, &row)) stage_outline_row(c, xr, n, row, c->th->accent, 2);
+    if (c->s->selected_token >= 0)
+        stage_outline_row(c, xr, n, (size_t)c->s->selected_token, c->th->highlight, 2);
+
+    SDL_Rect col = {a.x + a.w - cb_w + spx / 2, top, cb_w - spx / 2,
+                    xr.h > 8 * spx ? xr.h : 8 * spx};
+    stage_colorbars(c, col, &(stage_bar){DRAW_DIVERGING, c->m->x_absmax, "X"}, 1, false);
+}
+
+/* ---- products: 2 project and 10 output --------------------------------------------- */
+
+typedef struct product {
+    draw_matrix_desc right, result; /* the right factor (above) and the result */
+    char right_title[256], result_title[256];
+    SDL_Color color;
+} product;
+
+/* left (rows×k) at the left, each product's right factor above its result
+ * (rows×cols). Results fill row by row with the progress. */
+static void draw_products(stage_ctx *c, draw_matrix_desc *left, const char *left_title,
+                          product *parts, int n_parts, float bar_range, const char *bar_title,
+                          const char *left_name, const char *right_name, const char *result_name) {
+    SDL_Rect a = c->area;
+    int spx = c->spx, title_h = stage_title_h(c), gap = spx + spx / 2;
+    int cb_w = stage_colorbar_w(c);
+    size_t rows = left->rows, k = left->cols;
+    double units_w = (double)k, units_h = (double)k + (double)rows;
+    for (int p = 0; p < n_parts; p++) units_w += (double)parts[p].result.cols;
+    int label_w = stage_token_width(c, spx, 6 * spx) + spx / 2;
+    int avail_w = a.w - label_w - cb_w - gap * n_parts - spx;
+    int avail_h = a.h - 2 * title_h - gap - spx;
+    double cw, ch;
+    fit_cells(avail_w, avail_h, units_w, units_h, 3.0 * c->px, &cw, &ch);
+
+    int top_h = px_of((double)k, ch); /* the right factors' height */
+    int y_right = a.y + title_h + spx / 2;
+    int y_res = y_right + top_h + gap + title_h;
+    SDL_Rect lr = {a.x + label_w, y_res, px_of((double)k, cw), px_of((double)rows, ch)};
+
+    size_t row = 0;
+    bool moving = current_row(c, rows, parts[0].result.cols, &row);
+    stage_matrix(c, lr, left, left_title, c->th->text, 0);
+    stage_row_labels(c, lr, rows, label_w - spx / 2, label_px(c, ch));
+    int x = lr.x + lr.w + gap;
+    for (int p = 0; p < n_parts; p++) {
+        product *pp = &parts[p];
+        size_t cols = pp->result.cols;
+        SDL_Rect rr = {x, y_right, px_of((double)cols, cw), top_h};
+        SDL_Rect res = {x, y_res, rr.w, lr.h};
+        int title_w = p + 1 < n_parts ? rr.w + gap - spx / 2 : a.x + a.w - cb_w - x;
+        stage_matrix(c, rr, &pp->right, pp->right_title, c->th->text, title_w);
+        pp->result.visible = stage_cells_shown(c->e, rows, cols);
+        stage_matrix(c, res, &pp->result, pp->result_title, pp->color, title_w);
+        if (moving) stage_outline_row(c, res, rows, row, c->th->accent, 2);
+        x += rr.w + gap;
+    }
+    if (moving) stage_outline_row(c, lr, rows, row, c->th->accent, 2);
+    if (c->s->selected_token >= 0 && (size_t)c->s->selected_token < rows)
+        stage_outline_row(c, lr, rows, (size_t)c->s->selected_token, c->th->highlight, 2);
+
+    /* The empty corner above the left factor says how to read the picture. */
+    int corner_w = label_w + lr.w - spx;
+    if (corner_w > 6 * spx && top_h > 4 * spx) {
+        char l1[96], l2[96], l3[96];
+        snprintf(l1, sizeof l1, "row i of %s", left_name);
+        snprintf(l2, sizeof l2, "· column j of %s", right_name);
+        snprintf(l3, sizeof l3, "= cell (i, j) of %s", result_name);
+        const char *lines[3] = {l1, l2, l3};
+        int line_h = spx + spx / 3, y0 = y_right + top_h / 2 - line_h;
+        for (int k = 0; k < 3; k++)
+            stage_text_fit(c, lines[k], spx, c->th->text_dim, a.x, y0 + k * line_h,
+                           TEXT_LEFT | TEXT_MIDDLE, corner_w);
+    }
+
+    SDL_Rect col = {a.x + a.w - cb_w + spx / 2, y_res, cb_w - spx / 2,
+                    lr.h > 8 * spx ? lr.h : 8 * spx};
+    if (col.y + col.h > a.y + a.h) col.y = a.y + a.h - col.h;
+    stage_colorbars(c, col, &(stage_bar){DRAW_DIVERGING, bar_range, bar_title}, 1, false);
+}
+
+void stage_project(stage_ctx *c) {
+    const attn_trace *t = c->t;
+    const attn_weights *w = &c->m->weights;
+    size_t n = c->n, d = c->d_model, dkv = c->d_kv;
+    float qkv = c->m->qkv_absmax;
+    draw_matrix_desc left =
+        draw_matrix_plain(n, d, draw_values_rows(t->x, d, DRAW_DIVERGING, c->m->x_absmax), c->th);
+    char left_title[256];
+    range_text(left_title, sizeof left_title, "X", NULL, n, d, c->m->x_absmax);
+    product parts[3];
+    const float *ws[3] = {w->w_q, w->w_k, w->w_v};
+    const float *rs[3] = {t->q, t->k, t->v};
+    size_t widths[3] = {d, dkv, dkv};
+    const char *names[3] = {"Q", "K", "V"};
+    for (int p = 0; p < 3; p++) {
+        float wr = weights_absmax(c->m, ws[p], d * widths[p]);
+        parts[p].right = draw_matrix_plain(
+            d, widths[p], draw_values_rows(ws[p], widths[p], DRAW_DIVERGING, wr), c->th);
+        parts[p].result = draw_matrix_plain(
+            n, widths[p], draw_values_rows(rs[p], widths[p], DRAW_DIVERGING, qkv), c->th);
+        char wname[16], rname[32];
+        snprintf(wname, sizeof wname, "W_%s", names[p]);
+        range_text(parts[p].right_title, sizeof parts[p].right_title, wname, NULL, d, widths[p],
+                   wr);
+        snprintf(rname, sizeof rname, "%s = X·W_%s + b", names[p], names[p]);
+        range_text(parts[p].result_title, sizeof parts[p].result_title, rname, names[p], n,
+                   widths[p], qkv);
+        parts[p].color = c->th->text;
+    }
+    draw_products(c, &left, left_title, parts, 3, qkv, "Q K V", "X", "W_Q", "Q");
+}
+
+void stage_output(stage_ctx *c) {
+    const attn_trace *t = c->t;
+    size_t n = c->n, d = c->d_model;
+    float wr = weights_absmax(c->m, c->m->weights.w_o, d * d);
+    draw_matrix_desc left = draw_matrix_plain(
+        n, d, draw_values_rows(t->concat, d, DRAW_DIVERGING, c->m->out_absmax), c->th);
+    char left_title[256];
+    range_text(left_title, sizeof left_title, "concat", NULL, n, d, c->m->out_absmax);
+    product part;
+    part.right =
+        draw_matrix_plain(d, d, draw_values_rows(c->m->weights.w_o, d, DRAW_DIVERGING, wr), c->th);
+    part.result = draw_matrix_plain(
+        n, d, draw_values_rows(t->output, d, DRAW_DIVERGING, c->m->output_absmax), c->th);
+    range_text(part.right_title, sizeof part.right_title, "W_O", NULL, d, d, wr);
+    range_text(part.result_title, sizeof part.result_title, "output = concat·W_O + b_O", "output",
+               n, d, c->m->output_absmax);
+    part.color = c->th->text;
+    draw_products(c, &left, left_title, &part, 1, c->m->output_absmax, "output", "concat", "W_O",
+                  "output");
+}
+
+/* ---- slabs: 3 split and 9 concat ------------------------------------------------------ */
+
+/* "head 3", or for a shared K/V group "kv 2 · heads 3–4". */
+static void slab_label(const stage_ctx *c, char *buf, size_t len, size_t k, bool kv) {
+    if (!kv || c->n_kv == c->n_heads) {
+        snprintf(buf, len, "head %zu", k + 1);
+        return;
+    }
+    size_t per = c->n_heads / c->n_kv;
+    if (per == 1)
+        snprintf(buf, len, "kv %zu · head %zu", k + 1, k + 1);
+    else
+        snprintf(buf, len, "kv %zu · heads %zu–%zu", k + 1, k * per + 1, (k + 1) * per);
+}
+
+/* One band: a rows×(slabs·d_head) matrix v (row stride `stride`) drawn as
+ * `slabs` column slabs of d_head with gap pixels between them, each with a
+ * coloured strip and label above. Returns the band's bottom. */
+static int draw_slabs(stage_ctx *c, int x, int y, double cw, double ch, const float *v,
+                      size_t stride, size_t slabs, float range, int gap, bool kv, const char *title,
+                      int label_w) {
+    int spx = c->spx, strip = spx / 3 + 2;
+    size_t n = c->n, dh = c->d_head;
+    int slab_w = px_of((double)dh, cw), h = px_of((double)n, ch);
+    /* matrix title on its own line, then the slab labels, then the strip */
+    int title_y = y + spx * 3 / 4;
+    stage_text_fit(c, title, spx, c->th->text, x, title_y, TEXT_LEFT | TEXT_MIDDLE,
+                   c->area.x + c->area.w - x);
+    int label_y = title_y + spx + spx / 4;
+    int grid_y = label_y + spx * 3 / 4 + strip;
+    int per = c->n_kv ? (int)(c->n_heads / c->n_kv) : 1;
+    for (size_t k = 0; k < slabs; k++) {
+        SDL_Rect sr = {x + (int)k * (slab_w + gap), grid_y, slab_w, h};
+        size_t head = kv ? k * (size_t)per : k;
+        SDL_Color hc = theme_head_color(c->th, head);
+        draw_matrix_desc d = draw_matrix_plain(
+            n, dh, (draw_values){v + k * dh, (ptrdiff_t)stride, 1, DRAW_DIVERGING, range}, c->th);
+        draw_matrix(c->r, sr, &d);
+        draw_outline(c->r, (SDL_Rect){sr.x - 1, sr.y - 1, sr.w + 2, sr.h + 2}, c->th->panel_border,
+                     1);
+        /* The strip says which head(s) read this slab; with kv groups it
+         * shows every head's colour, so sharing is visible. */
+        int heads_here = kv ? per : 1;
+        for (int q = 0; q < heads_here; q++) {
+            int x0 = sr.x + sr.w * q / heads_here, x1 = sr.x + sr.w * (q + 1) / heads_here;
+            draw_fill(c->r, (SDL_Rect){x0, grid_y - strip - 1, x1 - x0, strip},
+                      theme_head_color(c->th, head + (size_t)q));
+        }
+        char lab[64];
+        slab_label(c, lab, sizeof lab, k, kv);
+        int max_w = slab_w + gap - (gap > 0 ? spx / 3 : 2);
+        if (k + 1 == slabs) max_w = c->area.x + c->area.w - sr.x;
+        stage_text_fit(c, lab, spx, hc, sr.x, label_y, TEXT_LEFT | TEXT_MIDDLE, max_w);
+        if (gap > 0) draw_outline(c->r, (SDL_Rect){sr.x - 2, sr.y - 2, sr.w + 4, sr.h + 4}, hc, 1);
+    }
+    if (label_w > 0) {
+        SDL_Rect whole = {x, grid_y, (int)slabs * slab_w + (int)(slabs - 1) * gap, h};
+        stage_row_labels(c, whole, n, label_w - spx / 2, label_px(c, ch));
+        if (c->s->selected_token >= 0)
+            stage_outline_row(c, whole, n, (size_t)c->s->selected_token, c->th->highlight, 2);
+    }
+    return grid_y + h;
+}
+
+static int band_head_h(const stage_ctx *c) {
+    int spx = c->spx;
+    return spx * 3 / 4 + spx + spx / 4 + spx * 3 / 4 + spx / 3 + 2;
+}
+
+void stage_split(stage_ctx *c) {
+    SDL_Rect a = c->area;
+    int spx = c->spx, cb_w = stage_colorbar_w(c);
+    size_t n = c->n, d = c->d_model;
+    int label_w = stage_token_width(c, spx, 6 * spx) + spx / 2;
+    int max_gap = spx;
+    if (c->n_heads > 1 && max_gap > a.w / (4 * (int)c->n_heads))
+        max_gap = a.w / (4 * (int)c->n_heads);
+    int band_gap = spx;
+    int avail_w = a.w - label_w - cb_w - (int)(c->n_heads - 1) * max_gap - spx;
+    int avail_h = a.h - 3 * band_head_h(c) - 2 * band_gap - spx / 2;
+    double cw, ch;
+    fit_cells(avail_w, avail_h, (double)d, 3.0 * (double)n, 3.0 * c->px, &cw, &ch);
+    /* The slabs move apart as the progress goes. */
+    int gap_q = (int)lroundf(c->e * (float)max_gap);
+    float e_kv = c->e;
+    int gap_kv = (int)lroundf(e_kv * (float)max_gap);
+    char tq[128], tk[128], tv[128];
+    snprintf(tq, sizeof tq, "Q  %zu×%zu  →  %zu heads × (%zu×%zu)", n, d, c->n_heads, n, c->d_head);
+    if (c->n_kv == c->n_heads) {
+        snprintf(tk, sizeof tk, "K  %zu×%zu  →  %zu heads × (%zu×%zu)", n, c->d_kv, c->n_kv, n,
+                 c->d_head);
+        snprintf(tv, sizeof tv, "V  %zu×%zu  →  %zu heads × (%zu×%zu)", n, c->d_kv, c->n_kv, n,
+                 c->d_head);
+    } else {
+        const char *kind =
+            c->n_kv == 1 ? "multi-query: one K/V for all heads" : "grouped-query: heads share K/V";
+        snprintf(tk, sizeof tk, "K  %zu×%zu  →  %zu group%s × (%zu×%zu)   %s", n, c->d_kv, c->n_kv,
+                 c->n_kv == 1 ? "" : "s", n, c->d_head, kind);
+        snprintf(tv, sizeof tv, "V  %zu×%zu  →  %zu group%s × (%zu×%zu)", n, c->d_kv, c->n_kv,
+                 c->n_kv == 1 ? "" : "s", n, c->d_head);
+    }
+    int x = a.x + label_w, y = a.y;
+    float r = c->m->qkv_absmax;
+    y = draw_slabs(c, x, y, cw, ch, c->t->q, d, c->n_heads, r, gap_q, false, tq, label_w) +
+        band_gap;
+    y = draw_slabs(c, x, y, cw, ch, c->t->k, c->d_kv, c->n_kv, r, gap_kv, true, tk, label_w) +
+        band_gap;
+    draw_slabs(c, x, y, cw, ch, c->t->v, c->d_kv, c->n_kv, r, gap_kv, true, tv, label_w);
+
+    SDL_Rect col = {a.x + a.w - cb_w + spx / 2, a.y + band_head_h(c), cb_w - spx / 2,
+                    a.h - band_head_h(c)};
+    stage_colorbars(c, col, &(stage_bar){DRAW_DIVERGING, r, "Q K V"}, 1, false);
+}
+
+void stage_concat(stage_ctx *c) {
+    SDL_Rect a = c->area;
+    int spx = c->spx, cb_w = stage_colorbar_w(c);
+    size_t n = c->n, d = c->d_model;
+    int label_w = stage_token_width(c, spx, 6 * spx) + spx / 2;
+    int max_gap = 3 * spx;
+    if (c->n_heads > 1 && max_gap > a.w / (4 * (int)c->n_heads))
+        max_gap = a.w / (4 * (int)c->n_heads);
+    int avail_w = a.w - label_w - cb_w - (int)(c->n_heads - 1) * max_gap - spx;
+    int avail_h = a.h - band_head_h(c) - 4 * spx;
+    double cw, ch;
+    fit_cells(avail_w, avail_h, (double)d, (double)n, 3.0 * c->px, &cw, &ch);
+    /* The head outputs slide together as the progress goes. */
+    int gap = (int)lroundf((1.0f - c->e) * (float)max_gap);
+    char title[160], rv[16];
+    draw_format_value(rv, sizeof rv, c->m->out_absmax);
+    if (gap > 0)
+        snprintf(title, sizeof title, "%zu head outputs O_h, %zu×%zu each  →  concat %zu×%zu   ±%s",
+                 c->n_heads, n, c->d_head, n, d, rv);
+    else
+        snprintf(title, sizeof title, "concat = [O_1 | … | O_%zu]  %zu×%zu   ±%s", c->n_heads, n, d,
+                 rv);
+    int x = a.x + label_w;
+    /* The outputs are read from the trace's concat, which holds head h's
+     * O_h in columns h·d_head … (h+1)·d_head: the same numbers, moved. */
+    int bottom = draw_slabs(c, x, a.y, cw, ch, c->t->concat, d, c->n_heads, c->m->out_absmax, gap,
+                            false, title, label_w);
+    if (bottom + 2 * spx < a.y + a.h) {
+        const char *note = gap > 0 ? "each head's output keeps its own columns"
+                                   : "no numbers change: the heads' columns sit side by side";
+        stage_note(c, note, x, bottom + spx, a.w - label_w - cb_w, c->th->text_dim);
+    }
+    SDL_Rect col = {a.x + a.w - cb_w + spx / 2, a.y + band_head_h(c), cb_w - spx / 2,
+                    bottom - a.y - band_head_h(c) > 8 * spx ? bottom - a.y - band_head_h(c)
+                                                            : 8 * spx};
+    stage_colorbars(c, col, &(stage_bar){DRAW_DIVERGING, c->m->out_absmax, "concat"}, 1, false);
+}

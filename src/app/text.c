@@ -1,0 +1,247 @@
+/* Fonts and the string cache. */
+#define _POSIX_C_SOURCE 200809L
+#include "text.h"
+
+#include <SDL_ttf.h>
+#include <dirent.h>
+#include <fontconfig/fontconfig.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifndef ATTNVIZ_ASSETS_DIR
+#define ATTNVIZ_ASSETS_DIR "assets"
+#endif
+
+enum {
+    CACHE_SLOTS = 4096, /* a power of two; cleared when three quarters full */
+    FONT_SIZES = 24,    /* open sizes kept */
+    TEXT_MAX = 512,     /* longest string drawn, in bytes */
+};
+
+typedef struct entry {
+    char *text; /* NULL: empty slot */
+    uint64_t hash;
+    int px, w, h;
+    SDL_Texture *texture; /* NULL for text that renders to nothing */
+} entry;
+
+typedef struct sized_font {
+    int px;
+    TTF_Font *font;
+} sized_font;
+
+struct text_cache {
+    SDL_Renderer *renderer;
+    char *font_path;
+    sized_font fonts[FONT_SIZES];
+    size_t n_fonts, next_font; /* round-robin replacement */
+    entry slots[CACHE_SLOTS];
+    size_t used, renders;
+};
+
+static int readable(const char *path) { return *path && access(path, R_OK) == 0; }
+
+/* The first .ttf/.otf file in dir. */
+static int font_in_dir(const char *dir, char *path, size_t path_len) {
+    DIR *d = opendir(dir);
+    if (!d) return 0;
+    struct dirent *e;
+    int found = 0;
+    while (!found && (e = readdir(d))) {
+        size_t len = strlen(e->d_name);
+        if (len > 4 && (strcmp(e->d_name + len - 4, ".ttf") == 0 ||
+                        strcmp(e->d_name + len - 4, ".otf") == 0)) {
+            snprintf(path, path_len, "%s/%s", dir, e->d_name);
+            found = readable(path);
+        }
+    }
+    closedir(d);
+    return found;
+}
+
+static int fontconfig_match(const char *family, char *path, size_t path_len) {
+    if (!FcInit()) return 0;
+    FcPattern *pat = FcNameParse((const FcChar8 *)family);
+    int found = 0;
+    if (pat) {
+        FcPatternAddBool(pat, FC_SCALABLE, FcTrue);
+        FcConfigSubstitute(NULL, pat, FcMatchPattern);
+        FcDefaultSubstitute(pat);
+        FcResult result;
+        FcPattern *match = FcFontMatch(NULL, pat, &result);
+        FcChar8 *file = NULL;
+        if (match && FcPatternGetString(match, FC_FILE, 0, &file) == FcResultMatch &&
+            readable((const char *)file)) {
+            snprintf(path, path_len, "%s", (const char *)file);
+            found = 1;
+        }
+        if (match) FcPatternDestroy(match);
+        FcPatternDestroy(pat);
+    }
+    return found;
+}
+
+int text_find_font(char *path, size_t path_len, char *err, size_t err_len) {
+    const char *env = getenv("ATTNVIZ_FONT");
+    if (env && *env) {
+        if (readable(env)) {
+            snprintf(path, path_len, "%s", env);
+            return 0;
+        }
+        snprintf(err, err_len, "ATTNVIZ_FONT=%s cannot be read: point it at a .ttf file", env);
+        return 2;
+    }
+    if (font_in_dir(ATTNVIZ_ASSETS_DIR "/fonts", path, path_len)) return 0;
+    char *base = SDL_GetBasePath(); /* assets/ next to the binary, when installed */
+    if (base) {
+        char dir[1024];
+        snprintf(dir, sizeof dir, "%sassets/fonts", base);
+        int found = font_in_dir(dir, path, path_len);
+        SDL_free(base);
+        if (found) return 0;
+    }
+    int found = fontconfig_match("DejaVu Sans", path, path_len) ||
+                fontconfig_match("sans-serif", path, path_len);
+    FcFini(); /* the path is all we need; free fontconfig's caches */
+    if (found) return 0;
+    snprintf(err, err_len,
+             "no font found: install one with 'sudo apt-get install fonts-dejavu-core', "
+             "or set ATTNVIZ_FONT=/path/to/font.ttf");
+    return 2;
+}
+
+text_cache *text_cache_create(SDL_Renderer *r, const char *font_path, char *err, size_t err_len) {
+    text_cache *tc = calloc(1, sizeof *tc);
+    if (!tc) {
+        snprintf(err, err_len, "out of memory for the text cache");
+        return NULL;
+    }
+    tc->renderer = r;
+    tc->font_path = strdup(font_path);
+    /* Open one size now, so a bad font file is reported at start. */
+    TTF_Font *probe = TTF_OpenFont(font_path, 16);
+    if (!probe || !tc->font_path) {
+        snprintf(err, err_len, "cannot open the font %s: %s; install fonts-dejavu-core or set "
+                 "ATTNVIZ_FONT", font_path, TTF_GetError());
+        free(tc->font_path);
+        free(tc);
+        return NULL;
+    }
+    tc->fonts[0] = (sized_font){16, probe};
+    tc->n_fonts = 1;
+    return tc;
+}
+
+static void clear_slots(text_cache *tc) {
+    for (size_t i = 0; i < CACHE_SLOTS; i++) {
+        entry *e = &tc->slots[i];
+        if (e->text) {
+            free(e->text);
+            if (e->texture) SDL_DestroyTexture(e->texture);
+        }
+        memset(e, 0, sizeof *e);
+    }
+    tc->used = 0;
+}
+
+void text_cache_destroy(text_cache *tc) {
+    if (!tc) return;
+    clear_slots(tc);
+    for (size_t i = 0; i < tc->n_fonts; i++) TTF_CloseFont(tc->fonts[i].font);
+    free(tc->font_path);
+    free(tc);
+}
+
+size_t text_cache_renders(const text_cache *tc) { return tc->renders; }
+
+static TTF_Font *font_at(text_cache *tc, int px) {
+    for (size_t i = 0; i < tc->n_fonts; i++)
+        if (tc->fonts[i].px == px) return tc->fonts[i].font;
+    TTF_Font *f = TTF_OpenFont(tc->font_path, px);
+    if (!f) return NULL;
+    size_t slot = tc->n_fonts;
+    if (slot == FONT_SIZES) { /* replace round-robin; its strings stay valid */
+        slot = tc->next_font;
+        tc->next_font = (tc->next_font + 1) % FONT_SIZES;
+        TTF_CloseFont(tc->fonts[slot].font);
+    } else {
+        tc->n_fonts++;
+    }
+    tc->fonts[slot] = (sized_font){px, f};
+    return f;
+}
+
+static uint64_t hash_text(const char *s, size_t len, int px) {
+    uint64_t h = 0xCBF29CE484222325ull ^ (uint64_t)px;
+    for (size_t i = 0; i < len; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 0x100000001B3ull;
+    }
+    return h;
+}
+
+/* The cached rendering of s at px, made on first use. */
+static const entry *lookup(text_cache *tc, const char *s, size_t len, int px) {
+    if (len > TEXT_MAX) len = TEXT_MAX;
+    if (px < 4) px = 4;
+    if (px > 400) px = 400;
+    uint64_t h = hash_text(s, len, px);
+    size_t i = (size_t)h & (CACHE_SLOTS - 1);
+    for (;; i = (i + 1) & (CACHE_SLOTS - 1)) {
+        entry *e = &tc->slots[i];
+        if (!e->text) break;
+        if (e->hash == h && e->px == px && strncmp(e->text, s, len) == 0 && e->text[len] == '\0')
+            return e;
+    }
+    if (tc->used >= CACHE_SLOTS * 3 / 4) { /* full: start again (rare) */
+        clear_slots(tc);
+        i = (size_t)h & (CACHE_SLOTS - 1);
+    }
+    entry *e = &tc->slots[i];
+    e->text = malloc(len + 1);
+    if (!e->text) return NULL;
+    memcpy(e->text, s, len);
+    e->text[len] = '\0';
+    e->hash = h;
+    e->px = px;
+    tc->used++;
+    tc->renders++;
+    TTF_Font *font = font_at(tc, px);
+    SDL_Surface *surf = font && len ? TTF_RenderUTF8_Blended(font, e->text, (SDL_Color){255, 255, 255, 255}) : NULL;
+    if (surf) {
+        e->w = surf->w;
+        e->h = surf->h;
+        e->texture = SDL_CreateTextureFromSurface(tc->renderer, surf);
+        SDL_FreeSurface(surf);
+    } else if (font) {
+        e->h = TTF_FontHeight(font);
+    }
+    return e;
+}
+
+void text_measure(text_cache *tc, const char *s, int px, int *w, int *h) {
+    const entry *e = lookup(tc, s, strlen(s), px);
+    if (w) *w = e ? e->w : 0;
+    if (h) *h = e ? e->h : 0;
+}
+
+int text_draw_n(text_cache *tc, const char *s, size_t len, int px, SDL_Color color, int x, int y,
+                int align) {
+    const entry *e = lookup(tc, s, len, px);
+    if (!e || !e->texture) return 0;
+    SDL_Rect dst = {x, y, e->w, e->h};
+    if ((align & 3) == TEXT_CENTER) dst.x -= e->w / 2;
+    if ((align & 3) == TEXT_RIGHT) dst.x -= e->w;
+    if (align & TEXT_MIDDLE) dst.y -= e->h / 2;
+    SDL_SetTextureColorMod(e->texture, color.r, color.g, color.b);
+    SDL_SetTextureAlphaMod(e->texture, color.a);
+    SDL_RenderCopy(tc->renderer, e->texture, NULL, &dst);
+    return e->w;
+}
+
+int text_draw(text_cache *tc, const char *s, int px, SDL_Color color, int x, int y, int align) {
+    return text_draw_n(tc, s, strlen(s), px, color, x, y, align);
+}

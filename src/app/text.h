@@ -1,0 +1,40 @@
+/* Text: a font found at run time, and a cache of rendered strings, so text
+ * is rasterised once, not every frame. Strings are cached white and tinted
+ * when drawn, so colour is not part of the key. */
+#ifndef ATTNVIZ_APP_TEXT_H
+#define ATTNVIZ_APP_TEXT_H
+
+#include <SDL.h>
+#include <stddef.h>
+
+typedef struct text_cache text_cache;
+
+enum text_align {
+    TEXT_LEFT = 0,
+    TEXT_CENTER = 1,
+    TEXT_RIGHT = 2,
+    TEXT_MIDDLE = 4, /* or-ed in: y is the vertical centre, not the top */
+};
+
+/* Finds a TrueType font: $ATTNVIZ_FONT, then assets/fonts/ (next to the
+ * source tree or the binary), then fontconfig's "DejaVu Sans" or any sans.
+ * Returns 0, or 2 with a message saying which package to install. */
+int text_find_font(char *path, size_t path_len, char *err, size_t err_len);
+
+/* TTF_Init must have been called. The cache belongs to renderer r. */
+text_cache *text_cache_create(SDL_Renderer *r, const char *font_path, char *err, size_t err_len);
+void text_cache_destroy(text_cache *tc);
+
+/* Draws UTF-8 text at pixel size px, anchored at (x, y) per align.
+ * Returns the width drawn. */
+int text_draw(text_cache *tc, const char *s, int px, SDL_Color color, int x, int y, int align);
+/* Like text_draw, for the first len bytes of s. */
+int text_draw_n(text_cache *tc, const char *s, size_t len, int px, SDL_Color color, int x, int y,
+                int align);
+void text_measure(text_cache *tc, const char *s, int px, int *w, int *h);
+
+/* Strings rasterised since creation (a test checks that a second frame adds
+ * none). */
+size_t text_cache_renders(const text_cache *tc);
+
+#endif

@@ -1,0 +1,26 @@
+/* Light and dark themes for a projector: high contrast text, a distinct
+ * colour per head (and a label, so nothing depends on colour alone). */
+#ifndef ATTNVIZ_APP_THEME_H
+#define ATTNVIZ_APP_THEME_H
+
+#include <SDL.h>
+
+enum { THEME_HEAD_COLORS = 16 };
+
+typedef struct theme {
+    const char *name;
+    SDL_Color background, panel, panel_border, text, text_dim, accent, grid, highlight;
+    SDL_Color masked, masked_mark; /* −∞ cells: a fill and a hatch */
+    SDL_Color error, tooltip;
+    SDL_Color head[THEME_HEAD_COLORS];
+} theme;
+
+const theme *theme_dark(void);
+const theme *theme_light(void);
+/* "dark" or "light"; NULL for anything else. */
+const theme *theme_named(const char *name);
+
+/* The colour of head h (cycles past 16). */
+SDL_Color theme_head_color(const theme *t, size_t h);
+
+#endif

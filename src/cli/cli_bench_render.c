@@ -1,0 +1,158 @@
+/* `attnviz bench render`: frames drawn offscreen at 1280×800 with SDL's
+ * software renderer, as `attnviz render` draws them. Speed is measured here,
+ * never in a timed test. One line per case: "NAME: median X ms, p99 Y ms". */
+#define _POSIX_C_SOURCE 200809L
+#include <SDL_ttf.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+
+enum { WIDTH = 1280, HEIGHT = 800, FRAMES = 400, CHANGES = 60, LAUNCHES = 15 };
+
+static double now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
+}
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static void report(FILE *f, const char *name, double *ms, size_t count, const char *what) {
+    qsort(ms, count, sizeof *ms, cmp_double);
+    size_t p99 = (size_t)((double)(count - 1) * 0.99 + 0.5);
+    fprintf(f, "%s: median %.3f ms, p99 %.3f ms (%s)\n", name, ms[count / 2], ms[p99], what);
+    fflush(f);
+}
+
+/* Frames of every stage at mid-animation, in the all-heads view. */
+static int frames(FILE *f, const char *name, const app_settings *settings, const char *what,
+                  char *err, size_t err_len) {
+    app_state s;
+    app_offscreen o;
+    if (app_state_init(&s, settings, err, err_len) != 0) return 2;
+    if (app_offscreen_init(&o, WIDTH, HEIGHT, err, err_len) != 0) {
+        app_state_free(&s);
+        return 2;
+    }
+    app_render_options r;
+    app_render_options_default(&r);
+    r.progress = 0.5f;
+    double ms[FRAMES];
+    for (int i = -APP_STAGE_COUNT; i < FRAMES; i++) { /* the first round warms the caches */
+        r.stage = (app_stage)((i + APP_STAGE_COUNT) % APP_STAGE_COUNT);
+        double t0 = now_ms();
+        app_offscreen_draw(&o, &s, &r);
+        if (i >= 0) ms[i] = now_ms() - t0;
+    }
+    report(f, name, ms, FRAMES, what);
+    app_offscreen_free(&o);
+    app_state_free(&s);
+    return 0;
+}
+
+/* A change of setting: rebuild the model and draw the next frame. The
+ * changes cycle through what a teacher changes: heads, causal, temperature,
+ * seed and a word of the sentence. */
+static int setting_change(FILE *f, const char *name, const app_settings *base, const char *what,
+                          char *err, size_t err_len) {
+    app_state s;
+    app_offscreen o;
+    if (app_state_init(&s, base, err, err_len) != 0) return 2;
+    if (app_offscreen_init(&o, WIDTH, HEIGHT, err, err_len) != 0) {
+        app_state_free(&s);
+        return 2;
+    }
+    app_render_options r;
+    app_render_options_default(&r);
+    r.stage = STAGE_SOFTMAX;
+    app_offscreen_draw(&o, &s, &r);
+    double ms[CHANGES];
+    int rc = 0;
+    for (int i = 0; i < CHANGES && rc == 0; i++) {
+        app_settings next = s.model.settings;
+        switch (i % 5) {
+        case 0: /* heads: half or back */
+            next.config.n_heads = next.config.n_kv_heads =
+                next.config.n_heads == base->config.n_heads ? base->config.n_heads / 2
+                                                            : base->config.n_heads;
+            break;
+        case 1: next.config.causal = !next.config.causal; break;
+        case 2: next.config.temperature = next.config.temperature == 1.0f ? 2.0f : 1.0f; break;
+        case 3: next.seed++; break;
+        case 4: next.sentence[0] = next.sentence[0] == 'T' ? 'A' : 'T'; break;
+        }
+        double t0 = now_ms();
+        rc = app_model_apply(&s.model, &next, err, err_len);
+        app_offscreen_draw(&o, &s, &r);
+        ms[i] = now_ms() - t0;
+    }
+    if (rc == 0) report(f, name, ms, CHANGES, what);
+    app_offscreen_free(&o);
+    app_state_free(&s);
+    return rc;
+}
+
+/* From nothing to the first frame drawn: font, text cache, model, frame. */
+static int first_frame(FILE *f, char *err, size_t err_len) {
+    double ms[LAUNCHES];
+    for (int i = 0; i < LAUNCHES; i++) {
+        double t0 = now_ms();
+        app_settings settings;
+        app_settings_default(&settings);
+        app_state s;
+        app_offscreen o;
+        if (app_state_init(&s, &settings, err, err_len) != 0) return 2;
+        if (app_offscreen_init(&o, WIDTH, HEIGHT, err, err_len) != 0) {
+            app_state_free(&s);
+            return 2;
+        }
+        app_render_options r;
+        app_render_options_default(&r);
+        app_offscreen_draw(&o, &s, &r);
+        ms[i] = now_ms() - t0;
+        app_offscreen_free(&o);
+        app_state_free(&s);
+    }
+    report(f, "first-frame", ms, LAUNCHES, "built-in example, from no font to a drawn frame");
+    return 0;
+}
+
+/* A sentence of n words from the seed texts' examples. */
+static void long_sentence(char *out, size_t len, size_t n) {
+    static const char *const words[] = {"the", "bank", "by", "river", "was", "closed", "due",
+                                        "to", "flooding", "robot", "sat", "on", "floor",
+                                        "because", "it", "tired", "cat", "mat", "loan"};
+    size_t at = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < n && at + 16 < len; i++)
+        at += (size_t)snprintf(out + at, len - at, "%s%s", i ? " " : "",
+                               words[i % (sizeof words / sizeof *words)]);
+}
+
+int cli_bench_render(FILE *f, char *err, size_t err_len) {
+    app_settings demo, big;
+    app_settings_default(&demo);
+    app_settings_default(&big);
+    long_sentence(big.sentence, sizeof big.sentence, 128);
+    big.max_tokens = 128;
+    big.config.d_model = 768;
+    big.config.n_heads = big.config.n_kv_heads = 12;
+    if (frames(f, "demo", &demo, "built-in example, 4 heads, all heads, every stage at 0.5", err,
+               err_len) != 0 ||
+        frames(f, "n128-h12", &big, "128 tokens, 12 heads, d_model 768, every stage at 0.5", err,
+               err_len) != 0 ||
+        setting_change(f, "setting-change-demo", &demo,
+                       "built-in example: heads, causal, temperature, seed, sentence", err,
+                       err_len) != 0 ||
+        setting_change(f, "setting-change-n128", &big,
+                       "n=128, d_model=768: heads 12<->6, causal, temperature, seed, sentence",
+                       err, err_len) != 0 ||
+        first_frame(f, err, err_len) != 0)
+        return 2;
+    return 0;
+}
