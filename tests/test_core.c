@@ -205,6 +205,39 @@ static void test_scaled(void) {
     attn_trace_free(&t);
 }
 
+/* Two threads give the same bits as one, in every stage (large enough that
+ * both the products and the heads are split; grouped-query, causal). */
+static void test_threads_same_bits(void) {
+    char err[256];
+    attn_config c = config(256, 8, 2);
+    c.causal = true;
+    size_t n = 200;
+    attn_trace one, two;
+    attn_weights w;
+    CHECK(attn_trace_init(&one, n, 256, 8, err, sizeof err) == ATTN_OK);
+    CHECK(attn_trace_init(&two, n, 256, 8, err, sizeof err) == ATTN_OK);
+    CHECK(one.threads == 1);
+    two.threads = 2;
+    CHECK(attn_weights_init(&w, &c, err, sizeof err) == ATTN_OK);
+    attn_weights_xavier(&w, 9);
+    attn_rng r = attn_rng_stream(3, 4);
+    for (size_t i = 0; i < n * 256; i++) one.x[i] = attn_rng_symmetric(&r, 1.5f);
+    CHECK(attn_forward(&one, &c, &w, one.x, n, err, sizeof err) == ATTN_OK);
+    CHECK(attn_forward(&two, &c, &w, one.x, n, err, sizeof err) == ATTN_OK);
+    size_t rows = n * 256 * sizeof(float), heads = 8 * n * n * sizeof(float);
+    CHECK(memcmp(one.q, two.q, rows) == 0);
+    CHECK(memcmp(one.k, two.k, n * 64 * sizeof(float)) == 0);
+    CHECK(memcmp(one.v, two.v, n * 64 * sizeof(float)) == 0);
+    CHECK(memcmp(one.scores, two.scores, heads) == 0);
+    CHECK(memcmp(one.masked, two.masked, heads) == 0);
+    CHECK(memcmp(one.weights, two.weights, heads) == 0);
+    CHECK(memcmp(one.head_out, two.head_out, rows) == 0);
+    CHECK(memcmp(one.output, two.output, rows) == 0);
+    attn_weights_free(&w);
+    attn_trace_free(&one);
+    attn_trace_free(&two);
+}
+
 static void test_trace_limits(void) {
     char err[256];
     attn_trace t;
@@ -260,6 +293,7 @@ int main(void) {
     test_mask();
     test_forward_properties();
     test_scaled();
+    test_threads_same_bits();
     test_trace_limits();
     test_rng_and_embedding();
     return check_done("test_core");

@@ -31,6 +31,7 @@
 #define ATTN_TEMPERATURE_MAX 100.0f
 /* The trace keeps four n×n matrices per head; refuse sizes past this. */
 #define ATTN_TRACE_BYTES_MAX ((size_t)4 << 30)
+#define ATTN_THREADS_MAX 2
 
 typedef enum attn_status {
     ATTN_OK = 0,
@@ -110,8 +111,9 @@ typedef struct attn_trace {
     float *head_out; /* (n_heads, n, d_head)  weights_h·V_g */
     float *concat;   /* (n, d_model)          head outputs side by side */
     float *output;   /* (n, d_model)          concat·W_O + b_O */
-    float *scratch;  /* packing space for the fast kernels */
+    float *scratch;  /* packing space for the fast kernels, one part per thread */
     size_t scratch_floats;
+    size_t threads;  /* threads attn_forward may use: 1 (the default) or 2 */
     float *block;
 } attn_trace;
 
@@ -129,7 +131,9 @@ void attn_trace_free(attn_trace *t);
 /* Runs every stage for n input rows x (n, d_model) and keeps them in t.
  * x may be t->x itself (the embedding can write there directly).
  * Allocates nothing. Fails only when the sizes do not fit the trace or the
- * weights, or the config is invalid. Uses the fast kernels. */
+ * weights, or the config is invalid. Uses the fast kernels; with
+ * t->threads = 2, large products and the heads are split between two
+ * threads, with the same bits as on one. */
 attn_status attn_forward(attn_trace *t, const attn_config *c, const attn_weights *w, const float *x,
                          size_t n, char *err, size_t err_len);
 

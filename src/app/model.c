@@ -101,6 +101,7 @@ int app_model_apply(app_model *m, const app_settings *s, char *err, size_t err_l
             free(next.tokens);
             return 2;
         }
+        next.trace.threads = 2; /* a change of setting shows on the next frame */
     }
     if (!same_shapes) {
         if (attn_weights_init(&next.weights, c, err, err_len) != ATTN_OK) {

@@ -12,6 +12,7 @@
  *   output = concat·W_O + b_O
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -101,25 +102,76 @@ attn_status attn_forward_reference(attn_trace *t, const attn_config *c, const at
     return ATTN_OK;
 }
 
-attn_status attn_forward(attn_trace *t, const attn_config *c, const attn_weights *w,
-                         const float *x, size_t n, char *err, size_t err_len) {
-    attn_status s = check_fits(t, c, w, n, err, err_len);
-    if (s != ATTN_OK) return s;
-    begin(t, c, x, n);
-    size_t d = c->d_model, d_head = attn_d_head(c), d_kv = attn_d_kv(c);
-    float *scratch = t->scratch;
+/* ---- the fast path, on one or two threads -------------------------------------
+ * Splitting work between threads never changes a result: a product's columns
+ * are computed independently (each element is summed in the same order in
+ * whichever part it lands, fast.h), and so are the heads. Small work stays
+ * on one thread, where starting another would cost more than it saves. */
+enum { PARALLEL_WORK = 1 << 22 }; /* multiply-adds: about a millisecond */
 
-    attn_gemm(t->q, d, t->x, d, w->w_q, d, 0, w->b_q, n, d, d, scratch);
-    attn_gemm(t->k, d_kv, t->x, d, w->w_k, d_kv, 0, w->b_k, n, d_kv, d, scratch);
-    attn_gemm(t->v, d_kv, t->x, d, w->w_v, d_kv, 0, w->b_v, n, d_kv, d, scratch);
+static float *scratch_part(const attn_trace *t, size_t part) {
+    return t->scratch + part * ((t->scratch_floats + 15) / 16 * 16);
+}
 
+typedef struct gemm_job {
+    float *c;
+    size_t ldc;
+    const float *a;
+    size_t lda;
+    const float *b;
+    size_t ldb;
+    int b_trans;
+    const float *bias;
+    size_t m, n, k;
+    float *scratch;
+} gemm_job;
+
+static void *run_gemm_job(void *arg) {
+    gemm_job *j = arg;
+    attn_gemm(j->c, j->ldc, j->a, j->lda, j->b, j->ldb, j->b_trans, j->bias, j->m, j->n, j->k,
+              j->scratch);
+    return NULL;
+}
+
+/* c (m, n) = a · op(b) + bias, as attn_gemm; the right half of the columns
+ * on a second thread when the trace allows two and the product is large. */
+static void gemm(const attn_trace *t, float *c, size_t ldc, const float *a, size_t lda,
+                 const float *b, size_t ldb, int b_trans, const float *bias, size_t m, size_t n,
+                 size_t k) {
+    size_t left = (n / 2 + 15) / 16 * 16; /* whole register tiles on each side */
+    if (t->threads > 1 && (double)m * n * k >= PARALLEL_WORK && left < n) {
+        gemm_job right = {c + left, ldc, a, lda, b_trans ? b + left * ldb : b + left, ldb, b_trans,
+                          bias ? bias + left : NULL, m, n - left, k, scratch_part(t, 1)};
+        pthread_t thread;
+        if (pthread_create(&thread, NULL, run_gemm_job, &right) == 0) {
+            attn_gemm(c, ldc, a, lda, b, ldb, b_trans, bias, m, left, k, scratch_part(t, 0));
+            pthread_join(thread, NULL);
+            return;
+        }
+    }
+    attn_gemm(c, ldc, a, lda, b, ldb, b_trans, bias, m, n, k, scratch_part(t, 0));
+}
+
+typedef struct heads_job {
+    attn_trace *t;
+    size_t first, end; /* heads first .. end-1 */
+    float *scratch;
+} heads_job;
+
+/* Stages 4-8 for heads first .. end-1: scores, scale, mask, softmax, and
+ * the weighted sum. Reads t->q, t->k, t->v and t->config. */
+static void *run_heads(void *arg) {
+    heads_job *job = arg;
+    attn_trace *t = job->t;
+    const attn_config *c = &t->config;
+    size_t n = t->n, d = c->d_model, d_head = attn_d_head(c), d_kv = attn_d_kv(c);
     float divisor = score_divisor(c);
-    for (size_t h = 0; h < c->n_heads; h++) {
+    for (size_t h = job->first; h < job->end; h++) {
         size_t g = attn_kv_group(c, h);
         float *scores = t->scores + h * n * n, *scaled = t->scaled + h * n * n;
         float *masked = t->masked + h * n * n, *weights = t->weights + h * n * n;
         attn_gemm(scores, n, t->q + h * d_head, d, t->k + g * d_head, d_kv, 1, NULL, n, n, d_head,
-                  scratch);
+                  job->scratch);
         // scale, mask and softmax a block of rows at a time, while it is in
         // L1: a short head whole, a long one row by row
         size_t block = n <= 64 ? n : 1;
@@ -133,10 +185,41 @@ attn_status attn_forward(attn_trace *t, const attn_config *c, const attn_weights
             attn_softmax_rows_fast(weights + i0 * n, masked + i0 * n, block, n);
         }
         attn_gemm(t->head_out + h * n * d_head, d_head, weights, n, t->v + g * d_head, d_kv, 0,
-                  NULL, n, d_head, n, scratch);
+                  NULL, n, d_head, n, job->scratch);
+    }
+    return NULL;
+}
+
+attn_status attn_forward(attn_trace *t, const attn_config *c, const attn_weights *w,
+                         const float *x, size_t n, char *err, size_t err_len) {
+    attn_status s = check_fits(t, c, w, n, err, err_len);
+    if (s != ATTN_OK) return s;
+    begin(t, c, x, n);
+    size_t d = c->d_model, d_head = attn_d_head(c), d_kv = attn_d_kv(c);
+
+    gemm(t, t->q, d, t->x, d, w->w_q, d, 0, w->b_q, n, d, d);
+    gemm(t, t->k, d_kv, t->x, d, w->w_k, d_kv, 0, w->b_k, n, d_kv, d);
+    gemm(t, t->v, d_kv, t->x, d, w->w_v, d_kv, 0, w->b_v, n, d_kv, d);
+
+    // the heads, in two halves when there are two threads and enough work
+    size_t half = c->n_heads / 2;
+    double head_work = 2.0 * (double)n * n * d_head * (double)c->n_heads;
+    heads_job first = {t, 0, c->n_heads, scratch_part(t, 0)};
+    pthread_t thread;
+    if (t->threads > 1 && half > 0 && head_work >= PARALLEL_WORK) {
+        heads_job second = {t, half, c->n_heads, scratch_part(t, 1)};
+        if (pthread_create(&thread, NULL, run_heads, &second) == 0) {
+            first.end = half;
+            run_heads(&first);
+            pthread_join(thread, NULL);
+        } else {
+            run_heads(&first);
+        }
+    } else {
+        run_heads(&first);
     }
 
     concat_heads(t->concat, t->head_out, n, c->n_heads, d_head);
-    attn_gemm(t->output, d, t->concat, d, w->w_o, d, 0, w->b_o, n, d, d, scratch);
+    gemm(t, t->output, d, t->concat, d, w->w_o, d, 0, w->b_o, n, d, d);
     return ATTN_OK;
 }

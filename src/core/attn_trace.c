@@ -14,7 +14,7 @@ static size_t round16(size_t floats) { return (floats + 15) / 16 * 16; }
 static size_t trace_floats(size_t n, size_t d, size_t h) {
     size_t rows = round16(n * d);     /* x, q, k, v, head_out, concat, output */
     size_t per_head = round16(h * n * n); /* scores, scaled, masked, weights */
-    return 7 * rows + 4 * per_head + round16(attn_gemm_scratch_floats());
+    return 7 * rows + 4 * per_head + ATTN_THREADS_MAX * round16(attn_gemm_scratch_floats());
 }
 
 size_t attn_trace_bytes(size_t n_max, size_t d_model_max, size_t n_heads_max) {
@@ -67,8 +67,9 @@ attn_status attn_trace_init(attn_trace *t, size_t n_max, size_t d_model_max, siz
     t->scaled = p, p += per_head;
     t->masked = p, p += per_head;
     t->weights = p, p += per_head;
-    t->scratch = p;
+    t->scratch = p; /* ATTN_THREADS_MAX parts of round16(scratch_floats) */
     t->scratch_floats = attn_gemm_scratch_floats();
+    t->threads = 1;
     return ATTN_OK;
 }
 
