@@ -93,6 +93,13 @@ expect 2 "the app shows at most 256 tokens" -- render --max-tokens 300 --out "$t
 expect 2 "--stage does not apply to dump" -- dump --stage 3
 expect 2 "--out does not apply to the app" -- --out x.png
 [ ! -e "$tmpdir/c.png" ] && passed=$((passed + 1)) || { echo "FAIL: a failed render left a file"; failed=$((failed + 1)); }
+# a font that cannot be read: the message says what to do, nothing is written
+ATTNVIZ_FONT=/nonexistent/font.ttf "$exe" render --out "$tmpdir/d.png" >"$out" 2>"$errf"
+if [ $? -eq 2 ] && grep -q "ATTNVIZ_FONT=/nonexistent/font.ttf cannot be read" "$errf" && [ ! -e "$tmpdir/d.png" ]; then
+    passed=$((passed + 1))
+else
+    echo "FAIL: unreadable font: $(cat "$errf")"; failed=$((failed + 1))
+fi
 rm -rf "$tmpdir"
 
 # A sentence of 70 words is refused with the count, not truncated.
