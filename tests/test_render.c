@@ -3,7 +3,11 @@
  * the largest weight of a row is drawn in its colour, masked cells are
  * drawn masked (never through a colour map), every stage looks different,
  * text is where labels are, themes differ, tiny and odd sizes survive, a
- * steady frame rasterises no new strings, the tooltip shows up.
+ * steady frame rasterises no new strings, the tooltip shows up; and what
+ * a visual review fixed: every colour has its bar, the head outputs keep
+ * one scale, values keep off cell edges, the key matrices get the room,
+ * shared K/V groups sit under their heads, a selection reaches every
+ * matrix.
  *
  * Set ATTNVIZ_TEST_PNG_DIR=/some/dir to also save the frames as PNGs. */
 #define _POSIX_C_SOURCE 200809L
@@ -333,6 +337,8 @@ static void test_text_present(void) {
                 CHECK(tok >= 0 && (size_t)tok < s.model.n);
                 CHECK(rc.x >= 0 && rc.y >= 0 && rc.x + rc.w <= 1280 && rc.y + rc.h <= 800);
                 int ink = count_near(&t, rc, th->text, 60) + count_near(&t, rc, th->accent, 60);
+                /* a lone "." at 13 px is a grey dot: anything well off the background */
+                if (ink == 0) ink = rc.w * rc.h - count_near(&t, rc, th->background, 60);
                 CHECKF(ink > 0, "stage %d: label of token %d at %d,%d has no text", st + 1, tok,
                        rc.x, rc.y);
             }
@@ -710,6 +716,211 @@ static void test_pieces(void) {
     CHECK(px == 20);
 }
 
+
+/* ---- what the review fixed ----------------------------------------------------------- */
+
+/* x positions (left edges) of the runs of at least min_run pixels of col
+ * on row y. Returns how many, up to cap. */
+static int runs_of(const target *t, int y, int x0, int x1, SDL_Color col, int tol, int min_run,
+                   int *lefts, int cap) {
+    int count = 0, run = 0;
+    for (int x = x0; x <= x1; x++) {
+        bool on = x < x1 && near(pixel(t, x, y), col, tol);
+        if (on) {
+            run++;
+            continue;
+        }
+        if (run >= min_run && count < cap) lefts[count++] = x - run;
+        run = 0;
+    }
+    return count;
+}
+
+/* Scores in focus draw Q_h and K_hᵀ in their own colours: a second colour
+ * bar says which (the all-heads view, with scores only, keeps one). */
+static void test_focus_scores_bars(void) {
+    target t;
+    app_state s;
+    if (target_open(&t, 1280, 800) || state_for(&s, 4, 4, 32, false, NULL)) return;
+    for (int v = VIEW_HEADS; v <= VIEW_FOCUS; v++) {
+        show(&s, STAGE_SCORES, 1.0f, (app_view)v, theme_dark());
+        frame(&t, &s);
+        if (v == VIEW_FOCUS) save_png(&t, "scores_focus_bars");
+        int right = 0;
+        for (size_t k = 0; k < s.layout.n_grids; k++) {
+            SDL_Rect g = s.layout.grids[k].rect;
+            if (g.x + g.w > right) right = g.x + g.w;
+        }
+        /* the top of a diverging bar is colormap_diverging(+1): count the
+         * bars on each row of the strip right of the grids */
+        int most = 0, lefts[8];
+        for (int y = 100; y < 760; y++) {
+            int bars = runs_of(&t, y, right + 4, 1280, colormap_diverging(1.0f), 8, 6, lefts, 8);
+            if (bars > most) most = bars;
+        }
+        CHECKF(most == (v == VIEW_FOCUS ? 2 : 1), "view %d: %d colour bars", v, most);
+    }
+    app_state_free(&s);
+    target_close(&t);
+}
+
+/* The head outputs keep V's colour scale in stages 8, 9 and 10: concat's
+ * largest value is drawn at value / qkv_absmax, not saturated. */
+static void test_concat_scale(void) {
+    target t;
+    app_state s;
+    if (target_open(&t, 1280, 800) || state_for(&s, 4, 4, 32, false, NULL)) return;
+    size_t n = s.model.n, d = s.model.settings.config.d_model;
+    float big = 0.0f;
+    for (size_t k = 0; k < n * d; k++)
+        if (fabsf(s.model.trace.concat[k]) > fabsf(big)) big = s.model.trace.concat[k];
+    float range = s.model.qkv_absmax;
+    CHECK(fabsf(big) < range * 0.9f); /* else this test could not tell the scales apart */
+    SDL_Color want = colormap_diverging(big / range);
+    SDL_Color saturated = colormap_diverging(big > 0 ? 1.0f : -1.0f);
+    int px = app_type_px(800, 1.0f);
+    SDL_Rect body = {0, 5 * px, 1280 - 6 * px, 800 - 7 * px}; /* not the colour bar */
+    for (int st = STAGE_CONCAT; st <= STAGE_OUTPUT; st++) {
+        show(&s, (app_stage)st, 1.0f, VIEW_HEADS, theme_dark());
+        frame(&t, &s);
+        int cell = count_near(&t, body, want, 1);
+        CHECKF(cell >= 30, "stage %d: %d pixels of concat's largest value", st + 1, cell);
+        if (st == STAGE_CONCAT)
+            CHECKF(count_near(&t, body, saturated, 1) == 0, "stage 9: %d saturated pixels",
+                   count_near(&t, body, saturated, 1));
+    }
+    app_state_free(&s);
+    target_close(&t);
+}
+
+/* Cell values keep a margin inside their cells: the pixels next to each
+ * cell's left and right edges are the cell's own colour, never a glyph of
+ * its value or its neighbour's. */
+static void test_values_margin(void) {
+    static const int sizes[][2] = {{1280, 800}, {800, 600}, {1024, 768}};
+    app_state s;
+    if (state_for(&s, 4, 4, 32, false, NULL)) return;
+    size_t n = s.model.n;
+    for (size_t z = 0; z < sizeof sizes / sizeof sizes[0]; z++) {
+        target t;
+        if (target_open(&t, sizes[z][0], sizes[z][1])) continue;
+        show(&s, STAGE_SCALE, 1.0f, VIEW_FOCUS, theme_light());
+        frame(&t, &s);
+        CHECK(s.layout.n_grids == 1);
+        if (s.layout.n_grids != 1) {
+            target_close(&t);
+            continue;
+        }
+        SDL_Rect g = s.layout.grids[0].rect;
+        int bad = 0;
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j < n; j++) {
+                SDL_Rect rc = cell_rect(g, n, i, j);
+                float v = s.model.trace.scaled[(0 * n + i) * n + j];
+                SDL_Color want = draw_value_color(DRAW_DIVERGING, s.model.scaled_absmax, v,
+                                                  theme_light()->masked);
+                for (int y = rc.y + 1; y < rc.y + rc.h - 2; y++)
+                    if (!near(pixel(&t, rc.x + 1, y), want, 3) ||
+                        !near(pixel(&t, rc.x + rc.w - 3, y), want, 3))
+                        bad++;
+            }
+        CHECKF(bad == 0, "%d×%d: %d edge pixels of cells are not the cell's colour", sizes[z][0],
+               sizes[z][1], bad);
+        target_close(&t);
+    }
+    app_state_free(&s);
+}
+
+/* The key content is not small: result rows of the products (stages 2
+ * and 10) are at least the small type tall, the grids of stage 8 too, and
+ * every row of every head is labelled (eight heads, no thinning). */
+static void test_room(void) {
+    target t;
+    app_state s;
+    if (target_open(&t, 1280, 800) || state_for(&s, 4, 4, 32, false, NULL)) return;
+    int spx = app_type_px(800, 1.0f) * 4 / 5;
+    app_stage products[2] = {STAGE_PROJECT, STAGE_OUTPUT};
+    for (int k = 0; k < 2; k++) {
+        show(&s, products[k], 1.0f, VIEW_HEADS, theme_dark());
+        frame(&t, &s);
+        CHECK(s.layout.n_token_labels == s.model.n);
+        for (size_t l = 0; l < s.layout.n_token_labels; l++)
+            CHECKF(s.layout.token_labels[l].h >= spx, "stage %d: a row %d px tall",
+                   products[k] + 1, s.layout.token_labels[l].h);
+    }
+    show(&s, STAGE_WEIGHTED, 1.0f, VIEW_HEADS, theme_dark());
+    frame(&t, &s);
+    CHECK(s.layout.n_grids == 4);
+    for (size_t k = 0; k < s.layout.n_grids; k++)
+        CHECKF(s.layout.grids[k].rect.h >= spx * (int)s.model.n, "stage 8: grid %d px tall",
+               s.layout.grids[k].rect.h);
+    app_state_free(&s);
+    if (state_for(&s, 8, 2, 32, false, NULL)) return;
+    show(&s, STAGE_SCORES, 1.0f, VIEW_HEADS, theme_dark());
+    frame(&t, &s);
+    save_png(&t, "gqa_scores_labels");
+    size_t n = s.model.n, rows_labelled = 0;
+    for (size_t l = 0; l < s.layout.n_token_labels; l++)
+        for (size_t k = 0; k < s.layout.n_grids; k++) {
+            SDL_Rect g = s.layout.grids[k].rect, rc = s.layout.token_labels[l];
+            if (rc.x + rc.w <= g.x && rc.x + rc.w > g.x - 20 && rc.y >= g.y && rc.y < g.y + g.h)
+                rows_labelled++;
+        }
+    CHECKF(rows_labelled == 8 * n, "%zu of %zu rows labelled", rows_labelled, 8 * n);
+    app_state_free(&s);
+    target_close(&t);
+}
+
+/* Grouped-query split: each shared K group sits under the first query
+ * head that reads it (head 5's colour starts at the same x in the Q and
+ * the K band's strips), so the sharing is visible. */
+static void test_gqa_split_aligned(void) {
+    target t;
+    app_state s;
+    if (target_open(&t, 1280, 800) || state_for(&s, 8, 2, 32, false, NULL)) return;
+    show(&s, STAGE_SPLIT, 1.0f, VIEW_HEADS, theme_dark());
+    frame(&t, &s);
+    SDL_Color h5 = theme_head_color(theme_dark(), 4);
+    int first[2] = {-1, -1}, bands = 0;
+    for (int y = 90; y < 760 && bands < 2; y++) {
+        /* a strip: a run of the head's colour at least 8 px wide on three
+         * rows in a row (the slabs' one-pixel outlines are not strips) */
+        int a0[4], a1[4], a2[4];
+        if (runs_of(&t, y, 0, 1280, h5, 0, 8, a0, 4) == 0 ||
+            runs_of(&t, y + 1, 0, 1280, h5, 0, 8, a1, 4) == 0 ||
+            runs_of(&t, y + 2, 0, 1280, h5, 0, 8, a2, 4) == 0 || a0[0] != a1[0] || a1[0] != a2[0])
+            continue;
+        first[bands++] = a0[0];
+        y += 20; /* past this strip */
+    }
+    CHECKF(bands == 2 && abs(first[0] - first[1]) <= 2, "head 5 at x %d (Q) and %d (K)", first[0],
+           first[1]);
+    app_state_free(&s);
+    target_close(&t);
+}
+
+/* A selected token's row lights up in the products' results too, not only
+ * in the left factor. */
+static void test_selection_products(void) {
+    target t;
+    app_state s;
+    if (target_open(&t, 1280, 800) || state_for(&s, 4, 4, 32, false, NULL)) return;
+    const theme *th = theme_dark();
+    SDL_Rect all = {0, 0, 1280, 800};
+    show(&s, STAGE_PROJECT, 1.0f, VIEW_HEADS, th);
+    frame(&t, &s);
+    int before = count_near(&t, all, th->highlight, 0);
+    s.selected_token = 4;
+    frame(&t, &s);
+    save_png(&t, "selected_project");
+    int after = count_near(&t, all, th->highlight, 0);
+    /* X and Q, K, V: four outlines, each twice a matrix (over 200 px) wide */
+    CHECKF(after - before > 4 * 2 * 200, "%d → %d highlight pixels", before, after);
+    s.selected_token = -1;
+    app_state_free(&s);
+    target_close(&t);
+}
+
 int main(void) {
     setenv("SDL_VIDEODRIVER", "dummy", 1);
     if (TTF_Init() != 0) {
@@ -736,6 +947,12 @@ int main(void) {
     test_help_and_status();
     test_configs();
     test_targets_in_a_row();
+    test_focus_scores_bars();
+    test_concat_scale();
+    test_values_margin();
+    test_room();
+    test_gqa_split_aligned();
+    test_selection_products();
     TTF_Quit();
     FcFini(); /* text_find_font asked fontconfig; let it go, for LeakSanitizer */
     return check_done("test_render");

@@ -483,12 +483,13 @@ int draw_colorbar(SDL_Renderer *r, text_cache *tc, SDL_Rect bar, draw_map map, f
     return bar.w + px / 3 + width;
 }
 
-int draw_masked_legend(SDL_Renderer *r, text_cache *tc, int x, int y, int px, const theme *th) {
+int draw_masked_legend(SDL_Renderer *r, text_cache *tc, int x, int y, int px, const char *value,
+                       const theme *th) {
     SDL_Rect sw = {x, y - px / 2, px, px};
     draw_hatch(r, sw, th->masked, th->masked_mark);
     draw_outline(r, sw, th->panel_border, 1);
     /* two short lines, so it fits under a colour bar */
-    int w1 = text_draw(tc, "−∞", px, th->text, x + px + px / 3, y, TEXT_LEFT | TEXT_MIDDLE);
+    int w1 = text_draw(tc, value, px, th->text, x + px + px / 3, y, TEXT_LEFT | TEXT_MIDDLE);
     int w2 = text_draw(tc, "masked", px, th->text_dim, x, y + px + px / 3, TEXT_LEFT | TEXT_MIDDLE);
     return w1 + px + px / 3 > w2 ? w1 + px + px / 3 : w2;
 }

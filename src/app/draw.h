@@ -141,9 +141,10 @@ void draw_format_exact(char *buf, size_t len, float v);
  * width used. */
 int draw_colorbar(SDL_Renderer *r, text_cache *tc, SDL_Rect bar, draw_map map, float range,
                   const char *title, int px, const theme *th);
-/* The legend of masked cells: a hatched swatch and "−∞", with "masked"
- * on a second line; left edge at x, first line centred on y. Returns the
- * width used. */
-int draw_masked_legend(SDL_Renderer *r, text_cache *tc, int x, int y, int px, const theme *th);
+/* The legend of masked cells: a hatched swatch and what they hold (value:
+ * "−∞", "0"), with "masked" on a second line; left edge at x, first line
+ * centred on y. Returns the width used. */
+int draw_masked_legend(SDL_Renderer *r, text_cache *tc, int x, int y, int px, const char *value,
+                       const theme *th);
 
 #endif

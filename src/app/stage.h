@@ -89,8 +89,9 @@ void stage_outline_col(const stage_ctx *c, SDL_Rect grid, size_t cols, size_t j,
 SDL_Rect stage_cell_rect(SDL_Rect grid, size_t rows, size_t cols, size_t i, size_t j);
 
 /* Colour bars side by side in column (a strip at the right of the stage,
- * count · stage_colorbar_w wide): titles above, scales beside, and with
- * masked the "−∞ masked" legend below. Their height is capped so they read
+ * count · stage_colorbar_w wide): titles above, scales beside, and unless
+ * masked is NULL the legend of masked cells below, saying what they hold
+ * ("−∞", or "0" once softmax has run). Their height is capped so they read
  * as a legend, not a matrix. */
 typedef struct stage_bar {
     draw_map map;
@@ -98,7 +99,7 @@ typedef struct stage_bar {
     const char *title;
 } stage_bar;
 void stage_colorbars(const stage_ctx *c, SDL_Rect column, const stage_bar *bars, int count,
-                     bool masked);
+                     const char *masked);
 
 /* A line of explanation at (x, y), fitted to max_w. */
 void stage_note(const stage_ctx *c, const char *s, int x, int y, int max_w, SDL_Color col);

@@ -232,7 +232,7 @@ void stage_note(const stage_ctx *c, const char *s, int x, int y, int max_w, SDL_
 }
 
 void stage_colorbars(const stage_ctx *c, SDL_Rect column, const stage_bar *bars, int count,
-                     bool masked) {
+                     const char *masked) {
     int spx = c->spx, w = stage_colorbar_w(c);
     int top = column.y + 2 * spx, bottom = column.y + column.h - spx - (masked ? 3 * spx : 0);
     int h = bottom - top;
@@ -245,5 +245,6 @@ void stage_colorbars(const stage_ctx *c, SDL_Rect column, const stage_bar *bars,
         SDL_Rect bar = {column.x + k * w, top, spx, h};
         draw_colorbar(c->r, c->tc, bar, bars[k].map, bars[k].range, bars[k].title, spx, c->th);
     }
-    if (masked) draw_masked_legend(c->r, c->tc, column.x, top + h + spx + spx / 2, spx, c->th);
+    if (masked)
+        draw_masked_legend(c->r, c->tc, column.x, top + h + spx + spx / 2, spx, masked, c->th);
 }

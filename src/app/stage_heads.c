@@ -109,6 +109,18 @@ static int span(size_t count, double cell) {
     return v > 0 ? v : 1;
 }
 
+/* Cells may be up to this much wider than tall, or taller than wide: a
+ * grid then fills a room of another shape, and its labels and values grow,
+ * while its cells still read as cells. */
+#define CELL_ASPECT 1.5
+
+/* Cell width and height for room_w × room_h pixels per cell: each at most
+ * CELL_ASPECT times the other, snapped and capped as snap_cell does. */
+static void cell_size(double room_w, double room_h, double cap, double *cw, double *ch) {
+    *cw = snap_cell(fmin(room_w, CELL_ASPECT * room_h), cap);
+    *ch = snap_cell(fmin(room_h, CELL_ASPECT * room_w), cap);
+}
+
 /* Label type for rows of cell pixels: at most the small type, at least 9. */
 static int label_px_for(const stage_ctx *c, double cell) {
     int px = (int)fmin(cell * 0.8, (double)c->spx);
@@ -146,7 +158,15 @@ static void head_title(const stage_ctx *c, size_t h, int x, int y, int max_w, in
 static void cell_values(const stage_ctx *c, const draw_matrix_desc *d, SDL_Rect g) {
     if (d->rows == 0 || d->cols == 0) return;
     double cw = (double)g.w / (double)d->cols, ch = (double)g.h / (double)d->rows;
-    int vpx = (int)fmin(fmin(ch * 0.42, cw / 3.2), (double)c->spx);
+    int vpx = (int)fmin(ch * 0.42, (double)c->spx);
+    /* The widest label keeps a margin on both sides, so the values of
+     * neighbouring cells never run together: "−0.00", or "0.00" for
+     * weights, which are never negative. */
+    int vw = 0;
+    bool weights = d->a.map == DRAW_SEQUENTIAL && d->blend == DRAW_BLEND_NONE;
+    const char *widest = weights ? "0.00" : "−0.00";
+    if (vpx >= 10) text_measure(c->tc, widest, vpx, &vw, NULL);
+    if (vw > 0 && vw > cw - 4.0) vpx = (int)((double)vpx * (cw - 4.0) / (double)vw);
     if (vpx < 10) return;
     char buf[32];
     for (size_t i = 0; i < d->rows; i++)
@@ -182,14 +202,15 @@ static float row_sum(const stage_ctx *c, size_t h, size_t i) {
     return (float)s;
 }
 
-/* Rows of the softmax stage that are done (their Σ can be shown). */
+/* Rows of the softmax stage that are done (their Σ can be shown); the row
+ * under way says which step it is in instead. */
 static size_t rows_done(const stage_ctx *c) {
     if (c->s->stage == STAGE_WEIGHTED) return c->n;
     if (c->s->stage != STAGE_SOFTMAX) return 0;
     size_t row;
     float t;
     sweep(c, &row, &t);
-    return row < c->n && t >= 0.5f ? row + 1 : row;
+    return row;
 }
 
 /* "Σ=1.000" right of each finished row of grid g, when rows are tall enough. */
@@ -294,8 +315,8 @@ static void explain(const stage_ctx *c, char *buf, size_t len) {
     case STAGE_SCALE:
         if (c->c->scale)
             snprintf(buf, len,
-                     "÷ √%zu%s: the spread of the scores shrinks toward 1, so softmax "
-                     "does not saturate",
+                     "÷ √%zu%s shrinks every score by the same factor: the spread (std, under "
+                     "each head) drops, so softmax does not saturate",
                      c->d_head, c->c->temperature != 1.0f ? " ÷ T" : "");
         else if (c->c->temperature != 1.0f)
             snprintf(buf, len, "scaling off: only ÷ T = %g", (double)c->c->temperature);
@@ -326,41 +347,54 @@ static void explain(const stage_ctx *c, char *buf, size_t len) {
     }
 }
 
+/* Stage 4 in focus draws Q_h and K_hᵀ beside the scores, in their own
+ * colours: they get a bar of their own. */
+static bool focus_factors(const stage_ctx *c) {
+    return c->s->stage == STAGE_SCORES && c->s->view == VIEW_FOCUS;
+}
+
 /* Colour bars of the stage in column (a strip at the right, as wide as
- * colorbars_width). */
+ * colorbars_width). Every colour on screen has its bar: the V and O slabs
+ * of stage 8 share one, as O's rows are mixes of V's rows. */
 static void colorbars(const stage_ctx *c, SDL_Rect column) {
     float rs = c->m->scaled_absmax;
     bool causal = c->c->causal;
     switch (c->s->stage) {
-    case STAGE_SCORES:
-        stage_colorbars(c, column, &(stage_bar){DRAW_DIVERGING, c->m->scores_absmax, "scores"}, 1,
-                        false);
+    case STAGE_SCORES: {
+        stage_bar bars[2] = {{DRAW_DIVERGING, c->m->scores_absmax, "scores"},
+                             {DRAW_DIVERGING, c->m->qkv_absmax, "Q, K"}};
+        stage_colorbars(c, column, bars, focus_factors(c) ? 2 : 1, NULL);
         break;
+    }
     case STAGE_SCALE:
         stage_colorbars(c, column,
                         &(stage_bar){DRAW_DIVERGING, scale_stage_range(c),
                                      c->p < SCALE_RESCALE_START ? "scores" : "scaled"},
-                        1, false);
+                        1, NULL);
         break;
     case STAGE_MASK:
-        stage_colorbars(c, column, &(stage_bar){DRAW_DIVERGING, rs, "scaled"}, 1, causal);
+        stage_colorbars(c, column, &(stage_bar){DRAW_DIVERGING, rs, "scaled"}, 1,
+                        causal ? "−∞" : NULL);
         break;
     case STAGE_SOFTMAX: {
+        /* masked cells are −∞ until their row is done, then weight 0 */
         stage_bar bars[2] = {{DRAW_DIVERGING, rs, "scaled"}, {DRAW_SEQUENTIAL, 1.0f, "weights"}};
-        stage_colorbars(c, column, bars, 2, causal);
+        stage_colorbars(c, column, bars, 2, causal ? "−∞ → 0" : NULL);
         break;
     }
     default: {
         stage_bar bars[2] = {{DRAW_SEQUENTIAL, 1.0f, "weights"},
                              {DRAW_DIVERGING, c->m->qkv_absmax, "V, O"}};
-        stage_colorbars(c, column, bars, 2, causal);
+        stage_colorbars(c, column, bars, 2, causal ? "0" : NULL);
         break;
     }
     }
 }
 
 static int colorbars_width(const stage_ctx *c) {
-    int bars = c->s->stage == STAGE_SOFTMAX || c->s->stage == STAGE_WEIGHTED ? 2 : 1;
+    int bars = c->s->stage == STAGE_SOFTMAX || c->s->stage == STAGE_WEIGHTED || focus_factors(c)
+                   ? 2
+                   : 1;
     return bars * stage_colorbar_w(c);
 }
 
@@ -393,20 +427,38 @@ static draw_matrix_desc o_desc(const stage_ctx *c, size_t h) {
 
 typedef struct heads_layout {
     int cols, rows;
-    double cell;            /* pixels per grid cell (square) */
+    double cw, ch;          /* pixels per grid cell, across and down */
     int left_w, top_h, lpx; /* token labels, 0: none */
     int side_w;             /* right of the grid: Σ column */
     int extra_w;            /* stage 8: V and O beside the grid */
 } heads_layout;
 
 /* Pixels beside the grid for V_h and O_h in stage 8, for a grid cell. */
-static int weighted_extra(const stage_ctx *c, double cell, int op_w) {
-    return 2 * op_w + 2 * span(c->d_head, cell);
+static int weighted_extra(const stage_ctx *c, double cw, int op_w) {
+    return 2 * op_w + 2 * span(c->d_head, cw);
+}
+
+/* Cells of one candidate layout l (cols set) in the room ga: fills l.cw,
+ * l.ch (0 when nothing fits). */
+static void heads_cells(const stage_ctx *c, SDL_Rect ga, int gap, int fixed_h, int op_w,
+                        heads_layout *l) {
+    size_t n = c->n, H = c->n_heads;
+    bool weighted = c->s->stage == STAGE_WEIGHTED;
+    l->rows = ((int)H + l->cols - 1) / l->cols;
+    int pw = (ga.w - (l->cols - 1) * gap) / l->cols, ph = (ga.h - (l->rows - 1) * gap) / l->rows;
+    int room_w = pw - l->left_w - l->side_w - 4;
+    /* the grid's n columns, plus for stage 8 two slabs of d_head columns */
+    double units_w = (double)n + (weighted ? 2.0 * (double)c->d_head : 0.0);
+    double cell_w = (room_w - 2 * op_w) / units_w;
+    double cell_h = (double)(ph - fixed_h - l->top_h - 4) / (double)n;
+    l->cw = l->ch = 0.0;
+    if (cell_w <= 0.0 || cell_h <= 0.0) return;
+    cell_size(cell_w, cell_h, 4.0 * c->px, &l->cw, &l->ch);
 }
 
 static void heads_view(stage_ctx *c) {
     SDL_Rect a = c->area;
-    int spx = c->spx, px = c->px;
+    int spx = c->spx;
     size_t H = c->n_heads, n = c->n;
     bool weighted = c->s->stage == STAGE_WEIGHTED;
     int note_h = a.h >= 12 * spx ? spx + spx / 2 : 0; /* a tiny window keeps its room */
@@ -416,48 +468,45 @@ static void heads_view(stage_ctx *c) {
     int foot_h = c->s->stage == STAGE_SCALE ? spx + spx / 2 : 0;
     int op_w = weighted ? spx + spx / 2 : 0;
 
-    /* Try every number of columns; keep the largest cells. Token labels
-     * take room, so they are planned only where rows would be >= 8 px. */
-    heads_layout best = {1, (int)H, 0, 0, 0, 0, 0, 0};
-    for (int with_labels = 0; with_labels < 2; with_labels++) {
-        heads_layout cand_best = best;
-        if (with_labels) cand_best.cell = 0;
+    /* Try every number of columns; keep the largest cells (by area). Token
+     * labels take room, so they are planned only where rows would be at
+     * least 8 px, at the size the rows then allow. */
+    heads_layout best = {1, (int)H, 0, 0, 0, 0, 0, 0, 0};
+    for (int cols = 1; cols <= (int)H; cols++) {
+        heads_layout l = {cols, 0, 0, 0, 0, 0, 0, 0, 0};
+        heads_cells(c, ga, gap, title_h + foot_h, op_w, &l);
+        if (l.cw * l.ch > best.cw * best.ch) best = l;
+    }
+    if (best.ch >= 8.0) {
+        heads_layout no_labels = best;
+        best.cw = best.ch = 0.0;
         for (int cols = 1; cols <= (int)H; cols++) {
-            int rows = ((int)H + cols - 1) / cols;
-            int pw = (ga.w - (cols - 1) * gap) / cols, ph = (ga.h - (rows - 1) * gap) / rows;
-            heads_layout l = {cols, rows, 0, 0, 0, 0, 0, 0};
-            if (with_labels) {
-                l.lpx = best.cell > 0 ? label_px_for(c, best.cell) : spx;
+            heads_layout l = {cols, 0, 0, 0, 0, 0, 0, 0, 0};
+            /* Labels at the size of the unlabelled rows, then once more
+             * at the size of the rows they leave, so thin rows are not
+             * labelled every other one. */
+            double row_h = no_labels.ch;
+            for (int round = 0; round < 2; round++) {
+                l.lpx = label_px_for(c, row_h);
                 l.left_w = stage_token_width(c, l.lpx, 5 * l.lpx) + l.lpx / 2;
                 l.top_h = 2 * (l.lpx + l.lpx / 4) + l.lpx / 4;
-            }
-            if (c->s->stage == STAGE_SOFTMAX) l.side_w = with_labels ? sums_width(c, l.lpx) : 0;
-            int room_w = pw - l.left_w - l.side_w - 4;
-            /* grid n cells, plus for stage 8 two slabs of d_head cells */
-            double units_w = (double)n + (weighted ? 2.0 * (double)c->d_head : 0.0);
-            double cell_w = (room_w - 2 * op_w) / units_w;
-            double cell_h = (double)(ph - title_h - foot_h - l.top_h - 4) / (double)n;
-            if (cell_w <= 0.0 || cell_h <= 0.0) continue;
-            l.cell = snap_cell(fmin(cell_w, cell_h), 4.0 * px);
-            if (with_labels) { /* column labels may need less, or not fit at all */
-                int need = stage_col_labels_height(c, span(n, l.cell), n, l.lpx);
+                l.side_w = c->s->stage == STAGE_SOFTMAX ? sums_width(c, l.lpx) : 0;
+                heads_cells(c, ga, gap, title_h + foot_h, op_w, &l);
+                /* column labels may need less room, or not fit at all */
+                int need = stage_col_labels_height(c, span(n, l.cw), n, l.lpx);
                 if (need < l.top_h) {
                     l.top_h = need;
-                    cell_h = (double)(ph - title_h - foot_h - l.top_h - 4) / (double)n;
-                    l.cell = snap_cell(fmin(cell_w, cell_h), 4.0 * px);
+                    heads_cells(c, ga, gap, title_h + foot_h, op_w, &l);
                 }
+                if (l.ch <= 0.0 || label_px_for(c, l.ch) >= l.lpx) break;
+                row_h = l.ch;
             }
-            if (l.cell > cand_best.cell) cand_best = l;
+            if (l.cw * l.ch > best.cw * best.ch) best = l;
         }
-        if (!with_labels) {
-            best = cand_best;
-            if (best.cell < 8) break; /* rows too thin for labels */
-        } else if (cand_best.cell >= 8) {
-            best = cand_best;
-        }
+        if (best.ch < 8.0) best = no_labels; /* rows too thin for labels after all */
     }
-    double cell = best.cell;
-    if (weighted) best.extra_w = weighted_extra(c, cell, op_w);
+    double cw = best.cw, ch = best.ch;
+    if (weighted) best.extra_w = weighted_extra(c, cw, op_w);
 
     char note[256];
     explain(c, note, sizeof note);
@@ -465,22 +514,24 @@ static void heads_view(stage_ctx *c) {
 
     int pw = (ga.w - (best.cols - 1) * gap) / best.cols,
         ph = (ga.h - (best.rows - 1) * gap) / best.rows;
-    int grid_px = span(n, cell);
-    int content_w = best.left_w + grid_px + best.extra_w + best.side_w;
+    int grid_w = span(n, cw), grid_h = span(n, ch);
+    int content_w = best.left_w + grid_w + best.extra_w + best.side_w;
     for (size_t h = 0; h < H; h++) {
         int col = (int)h % best.cols, row = (int)h / best.cols;
         int x0 = ga.x + col * (pw + gap), y0 = ga.y + row * (ph + gap);
         int cx = x0 + (pw - content_w) / 2;
         if (cx < x0) cx = x0;
-        int content_h = title_h + best.top_h + 2 + grid_px + foot_h;
+        int content_h = title_h + best.top_h + 2 + grid_h + foot_h;
         if (ph > content_h) y0 += (ph - content_h) / 2; /* centred in its cell of the layout */
         char extra[96] = "";
         if (weighted) snprintf(extra, sizeof extra, "A · V → O");
         if (c->s->stage == STAGE_SOFTMAX && best.side_w == 0)
             sums_summary(c, h, extra, sizeof extra);
-        head_title(c, h, cx, y0 + title_h / 2, x0 + pw - cx, spx, extra[0] ? extra : NULL);
-        if (cell <= 0.0) continue;
-        SDL_Rect g = {cx + best.left_w, y0 + title_h + best.top_h + 2, grid_px, grid_px};
+        /* stage 8: the title stops short of V_h and O_h, named on its line */
+        int title_w = weighted ? best.left_w + grid_w + op_w / 2 : x0 + pw - cx;
+        head_title(c, h, cx, y0 + title_h / 2, title_w, spx, extra[0] ? extra : NULL);
+        if (cw <= 0.0 || ch <= 0.0) continue;
+        SDL_Rect g = {cx + best.left_w, y0 + title_h + best.top_h + 2, grid_w, grid_h};
         head_grid(c, h, g, best.left_w, best.top_h, best.lpx);
         if (c->s->stage == STAGE_SOFTMAX && best.side_w > 0) row_sums(c, h, g, best.side_w);
         if (foot_h > 0) {
@@ -490,7 +541,7 @@ static void heads_view(stage_ctx *c) {
                            TEXT_LEFT | TEXT_MIDDLE, x0 + pw - g.x);
         }
         if (weighted) {
-            int sw = span(c->d_head, cell);
+            int sw = span(c->d_head, cw);
             int vx = g.x + g.w + op_w;
             draw_matrix_desc vd = v_desc(c, h), od = o_desc(c, h);
             SDL_Rect vr = {vx, g.y, sw, g.h}, orr = {vx + sw + op_w, g.y, sw, g.h};
@@ -498,12 +549,12 @@ static void heads_view(stage_ctx *c) {
             draw_outline(c->r, inflate(vr, 1), c->th->panel_border, 1);
             draw_matrix(c->r, orr, &od);
             draw_outline(c->r, inflate(orr, 1), c->th->panel_border, 1);
-            if (best.top_h > 0) { /* names where the grid has its column labels */
+            {
                 char nv[32], no[32];
                 size_t grp = attn_kv_group(c->c, h);
                 snprintf(nv, sizeof nv, "V_%zu", (c->n_kv < c->n_heads ? grp : h) + 1);
                 snprintf(no, sizeof no, "O_%zu", h + 1);
-                int ty = g.y - spx * 3 / 4 - 2;
+                int ty = y0 + title_h / 2;
                 stage_text_fit(c, nv, spx, c->th->text, vr.x, ty, TEXT_LEFT | TEXT_MIDDLE,
                                vr.w + op_w);
                 stage_text_fit(c, no, spx, theme_head_color(c->th, h), orr.x, ty,
@@ -537,14 +588,19 @@ static void focus_scores(stage_ctx *c, size_t h, SDL_Rect a, int bars_w) {
     int top_lab = 2 * (spx + spx / 4) + spx / 4;
     int avail_w = a.w - bars_w - label_w - gap - spx;
     int avail_h = a.h - title_h * 2 - top_lab - gap - spx;
-    double cell = snap_cell(
+    /* Square cells on the factors' d_k side; the scores' columns and rows
+     * (shared with K_hᵀ's columns and Q_h's rows) then take the room left. */
+    double sq = snap_cell(
         fmin((double)avail_w / (double)(dk + n), (double)avail_h / (double)(dk + n)), 4.0 * c->px);
-    int dk_px = span(dk, cell), n_px = span(n, cell);
-    int slack = avail_w - (dk_px + n_px);
+    int dk_px = span(dk, sq);
+    double cw, ch;
+    cell_size((double)(avail_w - dk_px) / (double)n, (double)(avail_h - dk_px) / (double)n,
+              4.0 * c->px, &cw, &ch);
+    int nw = span(n, cw), nh = span(n, ch);
+    int slack = avail_w - (dk_px + nw);
     int x_q = a.x + label_w + (slack > 0 ? slack / 2 : 0), x_s = x_q + dk_px + gap;
     int y_k = a.y + title_h + top_lab, y_s = y_k + dk_px + gap + title_h;
-    SDL_Rect qr = {x_q, y_s, dk_px, n_px}, kr = {x_s, y_k, n_px, dk_px},
-             sr = {x_s, y_s, n_px, n_px};
+    SDL_Rect qr = {x_q, y_s, dk_px, nh}, kr = {x_s, y_k, nw, dk_px}, sr = {x_s, y_s, nw, nh};
     draw_matrix_desc qd = draw_matrix_plain(
         n, dk, draw_values_rows(c->t->q + h * dk, c->d_model, DRAW_DIVERGING, c->m->qkv_absmax),
         c->th);
@@ -552,27 +608,36 @@ static void focus_scores(stage_ctx *c, size_t h, SDL_Rect a, int bars_w) {
         dk, n,
         (draw_values){c->t->k + g * dk, 1, (ptrdiff_t)c->d_kv, DRAW_DIVERGING, c->m->qkv_absmax},
         c->th);
-    char tq[64], tk[64], ts[64];
-    snprintf(tq, sizeof tq, "Q_%zu  %zu×%zu", h + 1, n, dk);
+    char tq[80], tk[64], ts[64];
+    snprintf(tq, sizeof tq, "Q_%zu  %zu×%zu\nQ_%zu", h + 1, n, dk, h + 1);
     snprintf(tk, sizeof tk, "K_%zuᵀ  %zu×%zu%s", (c->n_kv < c->n_heads ? g : h) + 1, dk, n,
              c->n_kv < c->n_heads ? " (shared)" : "");
     snprintf(ts, sizeof ts, "S = Q_%zu·K_%zuᵀ  %zu×%zu", h + 1, (c->n_kv < c->n_heads ? g : h) + 1,
              n, n);
-    stage_matrix(c, qr, &qd, tq, c->th->text, label_w + dk_px);
-    stage_matrix(c, kr, &kd, NULL, c->th->text, n_px);
+    /* Q's title ends at Q's right edge: Q is narrow, and the scores' title
+     * starts just right of it */
+    stage_matrix(c, qr, &qd, NULL, c->th->text, 0);
+    stage_text_alts(c, tq, spx, c->th->text, qr.x + qr.w, qr.y - spx * 3 / 4 - 2,
+                    TEXT_RIGHT | TEXT_MIDDLE, label_w + dk_px);
+    stage_matrix(c, kr, &kd, NULL, c->th->text, nw);
     stage_text_fit(c, tk, spx, c->th->text, kr.x, a.y + title_h / 2, TEXT_LEFT | TEXT_MIDDLE,
                    a.x + a.w - bars_w - kr.x);
     /* the keys' tokens label K_hᵀ's columns, which are the scores' columns */
-    stage_col_labels(c, kr, n, top_lab, spx);
+    stage_col_labels(c, kr, n, top_lab, label_px_for(c, cw));
     stage_text_fit(c, ts, spx, c->th->text, sr.x, sr.y - spx * 3 / 4 - 2, TEXT_LEFT | TEXT_MIDDLE,
-                   sr.w);
+                   a.x + a.w - bars_w - sr.x);
     head_grid(c, h, sr, 0, 0, spx);
-    stage_row_labels(c, qr, n, label_w - spx / 2, label_px_for(c, cell));
+    stage_row_labels(c, qr, n, label_w - spx / 2, label_px_for(c, ch));
     size_t shown = stage_cells_shown(c->e, n, n);
     if (shown > 0 && shown < n * n) {
         size_t i = (shown - 1) / n, j = (shown - 1) % n;
         stage_outline_row(c, qr, n, i, c->th->accent, 2);
         stage_outline_col(c, kr, n, j, c->th->accent, 2);
+    }
+    int sel = c->s->selected_token;
+    if (sel >= 0 && (size_t)sel < n) { /* its query row and its key column */
+        stage_outline_row(c, qr, n, (size_t)sel, c->th->highlight, 2);
+        stage_outline_col(c, kr, n, (size_t)sel, c->th->highlight, 2);
     }
     head_title(c, h, x_q - label_w, a.y + title_h / 2, label_w + dk_px, spx, NULL);
 }
@@ -585,13 +650,14 @@ static void focus_weighted(stage_ctx *c, size_t h, SDL_Rect a, int bars_w) {
     int top_lab = 2 * (spx + spx / 4) + spx / 4;
     int avail_w = a.w - bars_w - label_w - 2 * op_w - spx;
     int avail_h = a.h - title_h * 2 - top_lab - spx;
-    double cell = snap_cell(
-        fmin((double)avail_w / (double)(n + 2 * dk), (double)avail_h / (double)n), 4.0 * c->px);
-    int n_px = span(n, cell), dk_px = span(dk, cell);
+    double cw, ch;
+    cell_size((double)avail_w / (double)(n + 2 * dk), (double)avail_h / (double)n, 4.0 * c->px,
+              &cw, &ch);
+    int n_w = span(n, cw), n_h = span(n, ch), dk_w = span(dk, cw);
     int y = a.y + 2 * title_h + top_lab;
-    SDL_Rect ar = {a.x + label_w, y, n_px, n_px};
-    SDL_Rect vr = {ar.x + n_px + op_w, y, dk_px, n_px};
-    SDL_Rect orr = {vr.x + dk_px + op_w, y, dk_px, n_px};
+    SDL_Rect ar = {a.x + label_w, y, n_w, n_h};
+    SDL_Rect vr = {ar.x + n_w + op_w, y, dk_w, n_h};
+    SDL_Rect orr = {vr.x + dk_w + op_w, y, dk_w, n_h};
     head_title(c, h, a.x, a.y + title_h / 2, a.w - bars_w, spx, NULL);
     char ta[64], tv[64], to[64];
     size_t g = attn_kv_group(c->c, h);
@@ -599,18 +665,23 @@ static void focus_weighted(stage_ctx *c, size_t h, SDL_Rect a, int bars_w) {
     snprintf(tv, sizeof tv, "V_%zu  %zu×%zu%s", (c->n_kv < c->n_heads ? g : h) + 1, n, dk,
              c->n_kv < c->n_heads ? " (shared)" : "");
     snprintf(to, sizeof to, "O_%zu  %zu×%zu", h + 1, n, dk);
-    int lpx = label_px_for(c, cell);
-    head_grid(c, h, ar, cell >= 8.0 ? label_w - spx / 2 : 0, cell >= 8.0 ? top_lab : 0, lpx);
-    stage_text_fit(c, ta, spx, c->th->text, ar.x, ar.y - top_lab - spx * 3 / 4 - 2,
-                   TEXT_LEFT | TEXT_MIDDLE, ar.w);
+    bool labels = ch >= 8.0;
+    int lpx = label_px_for(c, ch);
+    head_grid(c, h, ar, labels ? label_w - spx / 2 : 0, labels ? top_lab : 0, lpx);
+    /* the three titles on one line, above A's column labels */
+    int ty = ar.y - top_lab - spx * 3 / 4 - 2;
+    stage_text_fit(c, ta, spx, c->th->text, ar.x, ty, TEXT_LEFT | TEXT_MIDDLE, ar.w + op_w / 2);
     draw_matrix_desc vd = v_desc(c, h), od = o_desc(c, h);
-    stage_matrix(c, vr, &vd, tv, c->th->text, dk_px + op_w);
-    stage_matrix(c, orr, &od, to, theme_head_color(c->th, h), a.x + a.w - bars_w - orr.x);
+    stage_matrix(c, vr, &vd, NULL, c->th->text, 0);
+    stage_matrix(c, orr, &od, NULL, c->th->text, 0);
+    stage_text_alts(c, tv, spx, c->th->text, vr.x, ty, TEXT_LEFT | TEXT_MIDDLE, dk_w + op_w / 2);
+    stage_text_fit(c, to, spx, theme_head_color(c->th, h), orr.x, ty, TEXT_LEFT | TEXT_MIDDLE,
+                   a.x + a.w - bars_w - orr.x);
     cell_values(c, &vd, vr);
     cell_values(c, &od, orr);
-    text_draw(c->tc, "·", c->px, c->th->text, ar.x + ar.w + op_w / 2, y + n_px / 2,
+    text_draw(c->tc, "·", c->px * 3 / 2, c->th->text, ar.x + ar.w + op_w / 2, y + n_h / 2,
               TEXT_CENTER | TEXT_MIDDLE);
-    text_draw(c->tc, "→", c->px, c->th->text, vr.x + vr.w + op_w / 2, y + n_px / 2,
+    text_draw(c->tc, "→", c->px, c->th->text, vr.x + vr.w + op_w / 2, y + n_h / 2,
               TEXT_CENTER | TEXT_MIDDLE);
     size_t shown = od.visible;
     if (shown > 0 && shown < n * dk) {
@@ -636,16 +707,16 @@ static void focus_grid(stage_ctx *c, size_t h, SDL_Rect a, int bars_w) {
     int side_w = c->s->stage == STAGE_SOFTMAX ? sums_width(c, spx) : 0;
     int avail_w = a.w - bars_w - label_w - side_w - spx;
     int avail_h = a.h - title_h - top_lab - foot_h - spx / 2;
-    double cell =
-        snap_cell(fmin((double)avail_w / (double)n, (double)avail_h / (double)n), 4.0 * c->px);
-    int lpx = label_px_for(c, cell);
-    if (cell < 8.0) label_w = top_lab = 0;
-    int g_px = span(n, cell);
-    int x0 = a.x + (a.w - bars_w - (label_w + g_px + side_w)) / 2;
+    double cw, ch;
+    cell_size((double)avail_w / (double)n, (double)avail_h / (double)n, 4.0 * c->px, &cw, &ch);
+    int lpx = label_px_for(c, ch);
+    if (ch < 8.0) label_w = top_lab = 0;
+    int g_w = span(n, cw), g_h = span(n, ch);
+    int x0 = a.x + (a.w - bars_w - (label_w + g_w + side_w)) / 2;
     if (x0 < a.x) x0 = a.x;
-    SDL_Rect g = {x0 + label_w, a.y + title_h + top_lab, g_px, g_px};
+    SDL_Rect g = {x0 + label_w, a.y + title_h + top_lab, g_w, g_h};
     char extra[96] = "";
-    if (c->s->stage == STAGE_SOFTMAX && cell * 0.8 < 9.0) sums_summary(c, h, extra, sizeof extra);
+    if (c->s->stage == STAGE_SOFTMAX && ch * 0.8 < 9.0) sums_summary(c, h, extra, sizeof extra);
     head_title(c, h, x0, a.y + title_h / 2, a.w - bars_w - (x0 - a.x), spx,
                extra[0] ? extra : NULL);
     head_grid(c, h, g, label_w > 0 ? label_w - spx / 2 : 0, top_lab, lpx);

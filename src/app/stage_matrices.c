@@ -139,7 +139,7 @@ void stage_embed(stage_ctx *c) {
 
     SDL_Rect col = {a.x + a.w - cb_w + spx / 2, top, cb_w - spx / 2,
                     xr.h > 8 * spx ? xr.h : 8 * spx};
-    stage_colorbars(c, col, &(stage_bar){DRAW_DIVERGING, c->m->x_absmax, "X"}, 1, false);
+    stage_colorbars(c, col, &(stage_bar){DRAW_DIVERGING, c->m->x_absmax, "X"}, 1, NULL);
 }
 
 /* ---- products: 2 project and 10 output --------------------------------------------- */
@@ -166,16 +166,34 @@ static void draw_products(stage_ctx *c, draw_matrix_desc *left, const char *left
     int avail_h = a.h - 2 * title_h - gap - spx;
     double cw, ch;
     fit_cells(avail_w, avail_h, units_w, units_h, 3.0 * c->px, &cw, &ch);
+    /* The results (and the left factor) are what the stage is about, and
+     * their rows carry the token labels; the right factors are weights,
+     * usually with more rows than there are tokens. So the weights' cells
+     * are never taller than wide (a square W is drawn square), squeezed
+     * down to half that when the results' rows need the room for readable
+     * labels, and the results' rows take what is left, up to three times
+     * the cell width. */
+    double ch_right = fmin(ch, cw), ch_res = ch;
+    if (rows > 0 && k > 0) {
+        double max_res = fmin(3.0 * cw, 3.0 * c->px), want = fmin(1.3 * spx, max_res);
+        double room = avail_h - (double)k * ch_right;
+        if (room < want * (double)rows)
+            ch_right = fmax(0.5 * cw, (avail_h - want * (double)rows) / (double)k);
+        if (ch_right > ch) ch_right = ch;
+        ch_res = fmin(max_res, (avail_h - (double)k * ch_right) / (double)rows);
+        if (ch_res < ch) ch_res = ch;
+    }
 
-    int top_h = px_of((double)k, ch); /* the right factors' height */
+    int top_h = px_of((double)k, ch_right); /* the right factors' height */
     int y_right = a.y + title_h + spx / 2;
     int y_res = y_right + top_h + gap + title_h;
-    SDL_Rect lr = {a.x + label_w, y_res, px_of((double)k, cw), px_of((double)rows, ch)};
+    SDL_Rect lr = {a.x + label_w, y_res, px_of((double)k, cw), px_of((double)rows, ch_res)};
 
     size_t row = 0;
     bool moving = current_row(c, rows, parts[0].result.cols, &row);
     stage_matrix(c, lr, left, left_title, c->th->text, 0);
-    stage_row_labels(c, lr, rows, label_w - spx / 2, label_px(c, ch));
+    stage_row_labels(c, lr, rows, label_w - spx / 2, label_px(c, ch_res));
+    int sel = c->s->selected_token;
     int x = lr.x + lr.w + gap;
     for (int p = 0; p < n_parts; p++) {
         product *pp = &parts[p];
@@ -187,11 +205,13 @@ static void draw_products(stage_ctx *c, draw_matrix_desc *left, const char *left
         pp->result.visible = stage_cells_shown(c->e, rows, cols);
         stage_matrix(c, res, &pp->result, pp->result_title, pp->color, title_w);
         if (moving) stage_outline_row(c, res, rows, row, c->th->accent, 2);
+        if (sel >= 0 && (size_t)sel < rows) /* the token's row in every result */
+            stage_outline_row(c, res, rows, (size_t)sel, c->th->highlight, 2);
         x += rr.w + gap;
     }
     if (moving) stage_outline_row(c, lr, rows, row, c->th->accent, 2);
-    if (c->s->selected_token >= 0 && (size_t)c->s->selected_token < rows)
-        stage_outline_row(c, lr, rows, (size_t)c->s->selected_token, c->th->highlight, 2);
+    if (sel >= 0 && (size_t)sel < rows)
+        stage_outline_row(c, lr, rows, (size_t)sel, c->th->highlight, 2);
 
     /* The empty corner above the left factor says how to read the picture. */
     int corner_w = label_w + lr.w - spx;
@@ -210,7 +230,7 @@ static void draw_products(stage_ctx *c, draw_matrix_desc *left, const char *left
     SDL_Rect col = {a.x + a.w - cb_w + spx / 2, y_res, cb_w - spx / 2,
                     lr.h > 8 * spx ? lr.h : 8 * spx};
     if (col.y + col.h > a.y + a.h) col.y = a.y + a.h - col.h;
-    stage_colorbars(c, col, &(stage_bar){DRAW_DIVERGING, bar_range, bar_title}, 1, false);
+    stage_colorbars(c, col, &(stage_bar){DRAW_DIVERGING, bar_range, bar_title}, 1, NULL);
 }
 
 void stage_project(stage_ctx *c) {
@@ -245,14 +265,20 @@ void stage_project(stage_ctx *c) {
     draw_products(c, &left, left_title, parts, 3, qkv, "Q K V", "X", "W_Q", "Q");
 }
 
+/* The head outputs O_h are drawn on V's colour scale in stage 8 (each of
+ * their rows is a weighted mean of V's rows, so they fade where attention
+ * is spread); concat holds the same numbers, so stages 9 and 10 keep that
+ * scale and the colours do not jump from one stage to the next. */
+static float o_range(const stage_ctx *c) { return c->m->qkv_absmax; }
+
 void stage_output(stage_ctx *c) {
     const attn_trace *t = c->t;
     size_t n = c->n, d = c->d_model;
     float wr = weights_absmax(c->m, c->m->weights.w_o, d * d);
     draw_matrix_desc left = draw_matrix_plain(
-        n, d, draw_values_rows(t->concat, d, DRAW_DIVERGING, c->m->out_absmax), c->th);
+        n, d, draw_values_rows(t->concat, d, DRAW_DIVERGING, o_range(c)), c->th);
     char left_title[256];
-    range_text(left_title, sizeof left_title, "concat", NULL, n, d, c->m->out_absmax);
+    range_text(left_title, sizeof left_title, "concat", NULL, n, d, o_range(c));
     product part;
     part.right =
         draw_matrix_plain(d, d, draw_values_rows(c->m->weights.w_o, d, DRAW_DIVERGING, wr), c->th);
@@ -268,37 +294,83 @@ void stage_output(stage_ctx *c) {
 
 /* ---- slabs: 3 split and 9 concat ------------------------------------------------------ */
 
-/* "head 3", or for a shared K/V group "kv 2 · heads 3–4". */
-static void slab_label(const stage_ctx *c, char *buf, size_t len, size_t k, bool kv) {
+/* Slab k's label in one of four forms, longest first: "head 3", "h3", "3",
+ * or for a shared K/V group "kv 2 · heads 3–4", "kv 2 · h3–4", "kv 2", "2". */
+enum { SLAB_FORMS = 4 };
+static void slab_label(const stage_ctx *c, char *buf, size_t len, size_t k, bool kv, int form) {
     if (!kv || c->n_kv == c->n_heads) {
-        snprintf(buf, len, "head %zu", k + 1);
+        if (form == 0)
+            snprintf(buf, len, "head %zu", k + 1);
+        else if (form == 1)
+            snprintf(buf, len, "h%zu", k + 1);
+        else
+            snprintf(buf, len, "%zu", k + 1);
         return;
     }
-    size_t per = c->n_heads / c->n_kv;
-    if (per == 1)
-        snprintf(buf, len, "kv %zu · head %zu", k + 1, k + 1);
+    size_t per = c->n_heads / c->n_kv, first = k * per + 1, last = (k + 1) * per;
+    if (form == 0 && per == 1)
+        snprintf(buf, len, "kv %zu · head %zu", k + 1, first);
+    else if (form == 0)
+        snprintf(buf, len, "kv %zu · heads %zu–%zu", k + 1, first, last);
+    else if (form == 1 && per == 1)
+        snprintf(buf, len, "kv %zu · h%zu", k + 1, first);
+    else if (form == 1)
+        snprintf(buf, len, "kv %zu · h%zu–%zu", k + 1, first, last);
+    else if (form == 2)
+        snprintf(buf, len, "kv %zu", k + 1);
     else
-        snprintf(buf, len, "kv %zu · heads %zu–%zu", k + 1, k * per + 1, (k + 1) * per);
+        snprintf(buf, len, "%zu", k + 1);
+}
+
+/* The longest form in which every slab's label fits max_w, so the heads
+ * of one band are all named alike ("head 9", "head 10", not "head 9",
+ * "hea…"). */
+static int slab_form(const stage_ctx *c, size_t slabs, bool kv, int max_w) {
+    char lab[64];
+    for (int form = 0; form < SLAB_FORMS - 1; form++) {
+        bool fits = true;
+        for (size_t k = 0; k < slabs && fits; k++) {
+            int w = 0;
+            slab_label(c, lab, sizeof lab, k, kv, form);
+            text_measure(c->tc, lab, c->spx, &w, NULL);
+            fits = w <= max_w;
+        }
+        if (fits) return form;
+    }
+    return SLAB_FORMS - 1;
 }
 
 /* One band: a rows×(slabs·d_head) matrix v (row stride `stride`) drawn as
  * `slabs` column slabs of d_head with gap pixels between them, each with a
- * coloured strip and label above. Returns the band's bottom. */
+ * coloured strip and label above. A shared K/V group (kv, fewer groups
+ * than heads) sits under the first of the query heads that read it, so the
+ * picture shows which heads share it. The band's title goes on a line of
+ * its own, or when name is set, name goes in the token-label column on the
+ * line of the slab labels (a band fewer: larger rows). Returns the band's
+ * bottom. */
 static int draw_slabs(stage_ctx *c, int x, int y, double cw, double ch, const float *v,
                       size_t stride, size_t slabs, float range, int gap, bool kv, const char *title,
-                      int label_w) {
+                      const char *name, int label_w) {
     int spx = c->spx, strip = spx / 3 + 2;
     size_t n = c->n, dh = c->d_head;
     int slab_w = px_of((double)dh, cw), h = px_of((double)n, ch);
-    /* matrix title on its own line, then the slab labels, then the strip */
-    int title_y = y + spx * 3 / 4;
-    stage_text_fit(c, title, spx, c->th->text, x, title_y, TEXT_LEFT | TEXT_MIDDLE,
-                   c->area.x + c->area.w - x);
-    int label_y = title_y + spx + spx / 4;
+    int per = kv && c->n_kv ? (int)(c->n_heads / c->n_kv) : 1;
+    int pitch = per * (slab_w + gap); /* from one slab's left edge to the next's */
+    int right = c->area.x + c->area.w;
+    int label_y = y + spx * 3 / 4;
+    if (!name) { /* the title on its own line, then the slab labels */
+        stage_text_fit(c, title, spx, c->th->text, x, label_y, TEXT_LEFT | TEXT_MIDDLE, right - x);
+        label_y += spx + spx / 4;
+    } else if (label_w > 0) {
+        /* in the token labels' column, kept clear of the first slab label */
+        stage_text_fit(c, name, spx, c->th->text, x - spx / 2, label_y, TEXT_RIGHT | TEXT_MIDDLE,
+                       label_w - spx / 2);
+    }
     int grid_y = label_y + spx * 3 / 4 + strip;
-    int per = c->n_kv ? (int)(c->n_heads / c->n_kv) : 1;
+    int lab_w = slabs > 1 ? pitch - (gap > 0 ? spx / 3 : 2) : right - x;
+    int form = slab_form(c, slabs, kv, lab_w);
     for (size_t k = 0; k < slabs; k++) {
-        SDL_Rect sr = {x + (int)k * (slab_w + gap), grid_y, slab_w, h};
+        SDL_Rect sr = {x + (int)k * pitch, grid_y, slab_w, h};
         size_t head = kv ? k * (size_t)per : k;
         SDL_Color hc = theme_head_color(c->th, head);
         draw_matrix_desc d = draw_matrix_plain(
@@ -315,14 +387,13 @@ static int draw_slabs(stage_ctx *c, int x, int y, double cw, double ch, const fl
                       theme_head_color(c->th, head + (size_t)q));
         }
         char lab[64];
-        slab_label(c, lab, sizeof lab, k, kv);
-        int max_w = slab_w + gap - (gap > 0 ? spx / 3 : 2);
-        if (k + 1 == slabs) max_w = c->area.x + c->area.w - sr.x;
+        slab_label(c, lab, sizeof lab, k, kv, form);
+        int max_w = k + 1 == slabs ? right - sr.x : lab_w;
         stage_text_fit(c, lab, spx, hc, sr.x, label_y, TEXT_LEFT | TEXT_MIDDLE, max_w);
         if (gap > 0) draw_outline(c->r, (SDL_Rect){sr.x - 2, sr.y - 2, sr.w + 4, sr.h + 4}, hc, 1);
     }
     if (label_w > 0) {
-        SDL_Rect whole = {x, grid_y, (int)slabs * slab_w + (int)(slabs - 1) * gap, h};
+        SDL_Rect whole = {x, grid_y, (int)(slabs - 1) * pitch + slab_w, h};
         stage_row_labels(c, whole, n, label_w - spx / 2, label_px(c, ch));
         if (c->s->selected_token >= 0)
             stage_outline_row(c, whole, n, (size_t)c->s->selected_token, c->th->highlight, 2);
@@ -330,54 +401,44 @@ static int draw_slabs(stage_ctx *c, int x, int y, double cw, double ch, const fl
     return grid_y + h;
 }
 
-static int band_head_h(const stage_ctx *c) {
+/* Height of a band's head: the slab labels and the strip, and the title
+ * line unless the band is named in the label column. */
+static int band_head_h(const stage_ctx *c, bool title_line) {
     int spx = c->spx;
-    return spx * 3 / 4 + spx + spx / 4 + spx * 3 / 4 + spx / 3 + 2;
+    return spx * 3 / 4 + (title_line ? spx + spx / 4 : 0) + spx * 3 / 4 + spx / 3 + 2;
 }
 
 void stage_split(stage_ctx *c) {
     SDL_Rect a = c->area;
     int spx = c->spx, cb_w = stage_colorbar_w(c);
     size_t n = c->n, d = c->d_model;
+    /* The label column also names the bands: "Q", "K", "V". */
     int label_w = stage_token_width(c, spx, 6 * spx) + spx / 2;
+    int name_w = 0;
+    text_measure(c->tc, "V", spx, &name_w, NULL);
+    if (label_w < name_w + spx) label_w = name_w + spx;
     int max_gap = spx;
     if (c->n_heads > 1 && max_gap > a.w / (4 * (int)c->n_heads))
         max_gap = a.w / (4 * (int)c->n_heads);
     int band_gap = spx;
     int avail_w = a.w - label_w - cb_w - (int)(c->n_heads - 1) * max_gap - spx;
-    int avail_h = a.h - 3 * band_head_h(c) - 2 * band_gap - spx / 2;
+    int avail_h = a.h - 3 * band_head_h(c, false) - 2 * band_gap - spx / 2;
     double cw, ch;
     fit_cells(avail_w, avail_h, (double)d, 3.0 * (double)n, 3.0 * c->px, &cw, &ch);
-    /* The slabs move apart as the progress goes. */
-    int gap_q = (int)lroundf(c->e * (float)max_gap);
-    float e_kv = c->e;
-    int gap_kv = (int)lroundf(e_kv * (float)max_gap);
-    char tq[128], tk[128], tv[128];
-    snprintf(tq, sizeof tq, "Q  %zu×%zu  →  %zu heads × (%zu×%zu)", n, d, c->n_heads, n, c->d_head);
-    if (c->n_kv == c->n_heads) {
-        snprintf(tk, sizeof tk, "K  %zu×%zu  →  %zu heads × (%zu×%zu)", n, c->d_kv, c->n_kv, n,
-                 c->d_head);
-        snprintf(tv, sizeof tv, "V  %zu×%zu  →  %zu heads × (%zu×%zu)", n, c->d_kv, c->n_kv, n,
-                 c->d_head);
-    } else {
-        const char *kind =
-            c->n_kv == 1 ? "multi-query: one K/V for all heads" : "grouped-query: heads share K/V";
-        snprintf(tk, sizeof tk, "K  %zu×%zu  →  %zu group%s × (%zu×%zu)   %s", n, c->d_kv, c->n_kv,
-                 c->n_kv == 1 ? "" : "s", n, c->d_head, kind);
-        snprintf(tv, sizeof tv, "V  %zu×%zu  →  %zu group%s × (%zu×%zu)", n, c->d_kv, c->n_kv,
-                 c->n_kv == 1 ? "" : "s", n, c->d_head);
-    }
+    /* The slabs move apart as the progress goes; K and V move with Q, so
+     * a shared group stays under the heads that read it. */
+    int gap = (int)lroundf(c->e * (float)max_gap);
     int x = a.x + label_w, y = a.y;
     float r = c->m->qkv_absmax;
-    y = draw_slabs(c, x, y, cw, ch, c->t->q, d, c->n_heads, r, gap_q, false, tq, label_w) +
+    y = draw_slabs(c, x, y, cw, ch, c->t->q, d, c->n_heads, r, gap, false, NULL, "Q", label_w) +
         band_gap;
-    y = draw_slabs(c, x, y, cw, ch, c->t->k, c->d_kv, c->n_kv, r, gap_kv, true, tk, label_w) +
+    y = draw_slabs(c, x, y, cw, ch, c->t->k, c->d_kv, c->n_kv, r, gap, true, NULL, "K", label_w) +
         band_gap;
-    draw_slabs(c, x, y, cw, ch, c->t->v, c->d_kv, c->n_kv, r, gap_kv, true, tv, label_w);
+    draw_slabs(c, x, y, cw, ch, c->t->v, c->d_kv, c->n_kv, r, gap, true, NULL, "V", label_w);
 
-    SDL_Rect col = {a.x + a.w - cb_w + spx / 2, a.y + band_head_h(c), cb_w - spx / 2,
-                    a.h - band_head_h(c)};
-    stage_colorbars(c, col, &(stage_bar){DRAW_DIVERGING, r, "Q K V"}, 1, false);
+    SDL_Rect col = {a.x + a.w - cb_w + spx / 2, a.y + band_head_h(c, false), cb_w - spx / 2,
+                    a.h - band_head_h(c, false)};
+    stage_colorbars(c, col, &(stage_bar){DRAW_DIVERGING, r, "Q K V"}, 1, NULL);
 }
 
 void stage_concat(stage_ctx *c) {
@@ -389,13 +450,13 @@ void stage_concat(stage_ctx *c) {
     if (c->n_heads > 1 && max_gap > a.w / (4 * (int)c->n_heads))
         max_gap = a.w / (4 * (int)c->n_heads);
     int avail_w = a.w - label_w - cb_w - (int)(c->n_heads - 1) * max_gap - spx;
-    int avail_h = a.h - band_head_h(c) - 4 * spx;
+    int avail_h = a.h - band_head_h(c, true) - 4 * spx;
     double cw, ch;
     fit_cells(avail_w, avail_h, (double)d, (double)n, 3.0 * c->px, &cw, &ch);
     /* The head outputs slide together as the progress goes. */
     int gap = (int)lroundf((1.0f - c->e) * (float)max_gap);
     char title[160], rv[16];
-    draw_format_value(rv, sizeof rv, c->m->out_absmax);
+    draw_format_value(rv, sizeof rv, o_range(c));
     if (gap > 0)
         snprintf(title, sizeof title, "%zu head outputs O_h, %zu×%zu each  →  concat %zu×%zu   ±%s",
                  c->n_heads, n, c->d_head, n, d, rv);
@@ -405,15 +466,15 @@ void stage_concat(stage_ctx *c) {
     int x = a.x + label_w;
     /* The outputs are read from the trace's concat, which holds head h's
      * O_h in columns h·d_head … (h+1)·d_head: the same numbers, moved. */
-    int bottom = draw_slabs(c, x, a.y, cw, ch, c->t->concat, d, c->n_heads, c->m->out_absmax, gap,
-                            false, title, label_w);
+    int bottom = draw_slabs(c, x, a.y, cw, ch, c->t->concat, d, c->n_heads, o_range(c), gap,
+                            false, title, NULL, label_w);
     if (bottom + 2 * spx < a.y + a.h) {
         const char *note = gap > 0 ? "each head's output keeps its own columns"
                                    : "no numbers change: the heads' columns sit side by side";
         stage_note(c, note, x, bottom + spx, a.w - label_w - cb_w, c->th->text_dim);
     }
-    SDL_Rect col = {a.x + a.w - cb_w + spx / 2, a.y + band_head_h(c), cb_w - spx / 2,
-                    bottom - a.y - band_head_h(c) > 8 * spx ? bottom - a.y - band_head_h(c)
-                                                            : 8 * spx};
-    stage_colorbars(c, col, &(stage_bar){DRAW_DIVERGING, c->m->out_absmax, "concat"}, 1, false);
+    int bh = band_head_h(c, true);
+    SDL_Rect col = {a.x + a.w - cb_w + spx / 2, a.y + bh, cb_w - spx / 2,
+                    bottom - a.y - bh > 8 * spx ? bottom - a.y - bh : 8 * spx};
+    stage_colorbars(c, col, &(stage_bar){DRAW_DIVERGING, o_range(c), "O, concat"}, 1, NULL);
 }

@@ -911,7 +911,7 @@ int ui_settings_apply(ui_settings_panel *p, app_state *s) {
     s->progress = 0.0f; /* the stage replays on the new numbers */
     s->playing = true;
     snprintf(s->message, sizeof s->message,
-             "applied: %zu tokens, d_model %zu, %zu heads (%s), d_head %zu, %s, %s, T %.2g, seed %llu",
+             "applied: %zu tokens, d_model %zu, %zu heads (%s), d_k %zu, %s, %s, T %.2g, seed %llu",
              s->model.n, c->d_model, c->n_heads, kind_of(c->n_heads, c->n_kv_heads), attn_d_head(c),
              c->causal ? "causal" : "not causal", c->scale ? "scaled" : "not scaled",
              (double)c->temperature, (unsigned long long)s->model.settings.seed);
@@ -961,9 +961,10 @@ bool ui_settings_panel_run(ui_context *ui, ui_settings_panel *p, app_state *s) {
     bool close = false, changed = false;
 
     /* the label column fits the longest label */
-    /* "Scale ÷√d_head": octal escapes end after three digits, hex ones would eat the d */
+    /* "Scale ÷√d_k" (d_k, as the caption calls the head width): octal escapes
+     * end after three digits, hex ones would eat the d */
     static const char *const labels[] = {"Heads", "d_model", "K/V heads", "Max tokens", "Causal mask",
-                                         "Scale \303\267\342\210\232d_head", "Temperature", "Seed"};
+                                         "Scale \303\267\342\210\232d_k", "Temperature", "Seed"};
     int lw = 0;
     for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++) {
         int w = measure_str(ui, labels[i]);
@@ -1095,7 +1096,8 @@ bool ui_settings_panel_run(ui_context *ui, ui_settings_panel *p, app_state *s) {
     ui_space(ui, 0.4f);
     char info[200];
     const attn_config *c = &applied->config;
-    snprintf(info, sizeof info, "Shown: %zu tokens, d_head %zu, built in %.2f ms", s->model.n,
+    /* a no-break space (U+00A0) keeps "ms" with its number when the line wraps */
+    snprintf(info, sizeof info, "Shown: %zu tokens, d_k %zu, built in %.2f\u00a0ms", s->model.n,
              attn_d_head(c), s->model.build_ms);
     ui_label(ui, info, t->text_dim);
     ui_label(ui,

@@ -22,12 +22,45 @@ static size_t rows_shown(const stage_ctx *c, float *last_alpha) {
     return row + 1;
 }
 
+/* One legend entry's text: "head 3", or in the short form "3" (after a
+ * "heads" prefix), with " (focus)" on the head in focus. */
+static void legend_name(const stage_ctx *c, size_t h, bool short_form, char *buf, size_t len) {
+    const char *focus = h == c->focus ? " (focus)" : "";
+    if (short_form)
+        snprintf(buf, len, "%zu%s", h + 1, focus);
+    else
+        snprintf(buf, len, "head %zu%s", h + 1, focus);
+}
+
+/* Width of the whole legend in one form. */
+static int legend_width(const stage_ctx *c, bool short_form) {
+    int spx = c->spx, sw = spx * 3 / 4, total = 0;
+    char buf[64];
+    if (short_form) {
+        text_measure(c->tc, "heads", spx, &total, NULL);
+        total += spx / 2;
+    }
+    for (size_t h = 0; h < c->n_heads && h < LEGEND_MAX; h++) {
+        int w = 0;
+        legend_name(c, h, short_form, buf, sizeof buf);
+        text_measure(c->tc, buf, spx, &w, NULL);
+        total += sw + spx / 3 + w + (short_form ? spx / 2 : spx);
+    }
+    return total;
+}
+
+/* A swatch and a name per head; "head 1 … head 8" when it fits the line,
+ * else "heads 1 2 3 …", so every head keeps its number. */
 static void legend(const stage_ctx *c, int x, int y, int max_w) {
     int spx = c->spx, sw = spx * 3 / 4, right = x + max_w;
+    bool short_form = legend_width(c, false) > max_w;
     char buf[64];
+    if (short_form)
+        x += text_draw(c->tc, "heads", spx, c->th->text_dim, x, y, TEXT_LEFT | TEXT_MIDDLE) +
+             spx / 2;
     for (size_t h = 0; h < c->n_heads && h < LEGEND_MAX; h++) {
         bool focus = h == c->focus;
-        snprintf(buf, sizeof buf, "head %zu%s", h + 1, focus ? " (focus)" : "");
+        legend_name(c, h, short_form, buf, sizeof buf);
         int w = 0;
         text_measure(c->tc, buf, spx, &w, NULL);
         if (x + sw + spx / 3 + w > right) {
@@ -41,7 +74,7 @@ static void legend(const stage_ctx *c, int x, int y, int max_w) {
                          2);
         text_draw(c->tc, buf, spx, focus ? c->th->text : c->th->text_dim, x + sw + spx / 3, y,
                   TEXT_LEFT | TEXT_MIDDLE);
-        x += sw + spx / 3 + w + spx;
+        x += sw + spx / 3 + w + (short_form ? spx / 2 : spx);
     }
     if (c->n_heads > LEGEND_MAX) {
         snprintf(buf, sizeof buf, "+%zu more", c->n_heads - LEGEND_MAX);
@@ -64,6 +97,8 @@ bool view_arcs(stage_ctx *c) {
     double rh = n ? (double)(bottom - top) / (double)n : 0.0;
     if (rh > 2.6 * spx) rh = 2.6 * spx;
     if (rh <= 0.0) return true;
+    /* Few tokens: the columns sit in the middle of the room, not at its top. */
+    top += (int)(((double)(bottom - top) - rh * (double)n) / 2.0);
     int lpx = (int)fmin(rh * 0.8, (double)spx);
     bool labels = rh >= 8.0 && lpx >= 8;
     int label_w = labels ? stage_token_width(c, lpx, 8 * lpx) : 0;
