@@ -238,6 +238,52 @@ static void test_threads_same_bits(void) {
     attn_trace_free(&two);
 }
 
+/* Stages 4-10 from the trace's Q, K, V equal a whole forward pass, for
+ * changes of causal, temperature, scaling and heads at the same d_kv. */
+static void test_forward_heads(void) {
+    char err[256];
+    attn_config c = config(64, 8, 8);
+    size_t n = 70;
+    attn_trace t, full;
+    attn_weights w;
+    CHECK(attn_trace_init(&t, n, 64, 16, err, sizeof err) == ATTN_OK);
+    CHECK(attn_trace_init(&full, n, 64, 16, err, sizeof err) == ATTN_OK);
+    t.threads = 2;
+    CHECK(attn_weights_init(&w, &c, err, sizeof err) == ATTN_OK);
+    attn_weights_xavier(&w, 5);
+    attn_rng r = attn_rng_stream(8, 8);
+    float *x = malloc(n * 64 * sizeof *x);
+    for (size_t i = 0; i < n * 64; i++) x[i] = attn_rng_symmetric(&r, 1.0f);
+    CHECK(attn_forward(&t, &c, &w, x, n, err, sizeof err) == ATTN_OK);
+
+    attn_config changes[4] = {c, c, c, config(64, 16, 16)};
+    changes[0].causal = true;
+    changes[1].temperature = 0.5f;
+    changes[2].scale = false;
+    for (size_t k = 0; k < 4; k++) {
+        attn_weights_free(&w); /* weights keep their values when d_kv is kept */
+        CHECK(attn_weights_init(&w, &changes[k], err, sizeof err) == ATTN_OK);
+        attn_weights_xavier(&w, 5);
+        CHECK(attn_forward_heads(&t, &changes[k], &w, err, sizeof err) == ATTN_OK);
+        CHECK(attn_forward(&full, &changes[k], &w, x, n, err, sizeof err) == ATTN_OK);
+        size_t hnn = changes[k].n_heads * n * n * sizeof(float);
+        CHECKF(memcmp(t.weights, full.weights, hnn) == 0, "change %zu: weights", k);
+        CHECKF(memcmp(t.masked, full.masked, hnn) == 0, "change %zu: masked", k);
+        CHECKF(memcmp(t.output, full.output, n * 64 * sizeof(float)) == 0, "change %zu: output", k);
+        CHECK(t.config.n_heads == changes[k].n_heads && t.config.causal == changes[k].causal);
+    }
+    attn_config wider = config(64, 8, 2); /* d_kv 16, not 64: Q, K, V would be wrong */
+    attn_weights w2;
+    CHECK(attn_weights_init(&w2, &wider, err, sizeof err) == ATTN_OK);
+    CHECK(attn_forward_heads(&t, &wider, &w2, err, sizeof err) == ATTN_ERR_CONFIG);
+    CHECK_STR_CONTAINS(err, "run the whole forward pass");
+    attn_weights_free(&w2);
+    free(x);
+    attn_weights_free(&w);
+    attn_trace_free(&t);
+    attn_trace_free(&full);
+}
+
 static void test_trace_limits(void) {
     char err[256];
     attn_trace t;
@@ -294,6 +340,7 @@ int main(void) {
     test_forward_properties();
     test_scaled();
     test_threads_same_bits();
+    test_forward_heads();
     test_trace_limits();
     test_rng_and_embedding();
     return check_done("test_core");

@@ -137,6 +137,14 @@ void attn_trace_free(attn_trace *t);
 attn_status attn_forward(attn_trace *t, const attn_config *c, const attn_weights *w, const float *x,
                          size_t n, char *err, size_t err_len);
 
+/* Stages 4-10 only, from the Q, K and V already in t (for its t->n tokens):
+ * for a change of causal, scale, temperature or heads that keeps d_model and
+ * d_kv, none of which changes X, Q, K or V. The result is the same bits as a
+ * full attn_forward. Refuses (ATTN_ERR_CONFIG) a config whose d_model or
+ * d_kv differ from the trace's. */
+attn_status attn_forward_heads(attn_trace *t, const attn_config *c, const attn_weights *w,
+                               char *err, size_t err_len);
+
 /* The same stages with the plain loops of attn_stages.c, one formula per
  * function: the reference the lessons point at and the fast path is tested
  * against. */

@@ -114,8 +114,18 @@ int app_model_apply(app_model *m, const app_settings *s, char *err, size_t err_l
         next.weights.config = *c;
         if (m->settings.seed != s->seed) attn_weights_xavier(&next.weights, s->seed);
     }
-    attn_embed(next.trace.x, next.settings.sentence, next.tokens, next.n, c->d_model, s->seed);
-    if (attn_forward(&next.trace, c, &next.weights, next.trace.x, next.n, err, err_len) != ATTN_OK) {
+    /* Same sentence, seed and shapes: X, Q, K and V are as they were, so only
+     * stages 4-10 run again (causal, scale, temperature, heads). */
+    int same_qkv = !new_trace && same_shapes && m->n == next.n && m->settings.seed == s->seed &&
+                   strcmp(m->settings.sentence, s->sentence) == 0;
+    attn_status st_fwd;
+    if (same_qkv) {
+        st_fwd = attn_forward_heads(&next.trace, c, &next.weights, err, err_len);
+    } else {
+        attn_embed(next.trace.x, next.settings.sentence, next.tokens, next.n, c->d_model, s->seed);
+        st_fwd = attn_forward(&next.trace, c, &next.weights, next.trace.x, next.n, err, err_len);
+    }
+    if (st_fwd != ATTN_OK) {
         /* not reached: the settings and sizes were checked above */
         if (!same_shapes) attn_weights_free(&next.weights);
         if (new_trace) attn_trace_free(&next.trace);

@@ -190,16 +190,10 @@ static void *run_heads(void *arg) {
     return NULL;
 }
 
-attn_status attn_forward(attn_trace *t, const attn_config *c, const attn_weights *w,
-                         const float *x, size_t n, char *err, size_t err_len) {
-    attn_status s = check_fits(t, c, w, n, err, err_len);
-    if (s != ATTN_OK) return s;
-    begin(t, c, x, n);
-    size_t d = c->d_model, d_head = attn_d_head(c), d_kv = attn_d_kv(c);
-
-    gemm(t, t->q, d, t->x, d, w->w_q, d, 0, w->b_q, n, d, d);
-    gemm(t, t->k, d_kv, t->x, d, w->w_k, d_kv, 0, w->b_k, n, d_kv, d);
-    gemm(t, t->v, d_kv, t->x, d, w->w_v, d_kv, 0, w->b_v, n, d_kv, d);
+/* Stages 4-10 on t, whose Q, K, V, n and config are set. */
+static void heads_and_output(attn_trace *t, const attn_weights *w) {
+    const attn_config *c = &t->config;
+    size_t n = t->n, d = c->d_model, d_head = attn_d_head(c);
 
     // the heads, in two halves when there are two threads and enough work
     size_t half = c->n_heads / 2;
@@ -221,5 +215,35 @@ attn_status attn_forward(attn_trace *t, const attn_config *c, const attn_weights
 
     concat_heads(t->concat, t->head_out, n, c->n_heads, d_head);
     gemm(t, t->output, d, t->concat, d, w->w_o, d, 0, w->b_o, n, d, d);
+}
+
+attn_status attn_forward(attn_trace *t, const attn_config *c, const attn_weights *w,
+                         const float *x, size_t n, char *err, size_t err_len) {
+    attn_status s = check_fits(t, c, w, n, err, err_len);
+    if (s != ATTN_OK) return s;
+    begin(t, c, x, n);
+    size_t d = c->d_model, d_kv = attn_d_kv(c);
+
+    gemm(t, t->q, d, t->x, d, w->w_q, d, 0, w->b_q, n, d, d);
+    gemm(t, t->k, d_kv, t->x, d, w->w_k, d_kv, 0, w->b_k, n, d_kv, d);
+    gemm(t, t->v, d_kv, t->x, d, w->w_v, d_kv, 0, w->b_v, n, d_kv, d);
+    heads_and_output(t, w);
+    return ATTN_OK;
+}
+
+attn_status attn_forward_heads(attn_trace *t, const attn_config *c, const attn_weights *w,
+                               char *err, size_t err_len) {
+    attn_status s = check_fits(t, c, w, t->n, err, err_len);
+    if (s != ATTN_OK) return s;
+    if (c->d_model != t->config.d_model || attn_d_kv(c) != attn_d_kv(&t->config)) {
+        if (err && err_len)
+            snprintf(err, err_len,
+                     "Q, K and V in the trace are for d_model %zu and K/V width %zu, not %zu and "
+                     "%zu: run the whole forward pass",
+                     t->config.d_model, attn_d_kv(&t->config), c->d_model, attn_d_kv(c));
+        return ATTN_ERR_CONFIG;
+    }
+    t->config = *c;
+    heads_and_output(t, w);
     return ATTN_OK;
 }
