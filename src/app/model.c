@@ -3,6 +3,7 @@
  * only when all of it succeeded, so a bad setting never half-applies. */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +54,17 @@ static void take_stats(app_model *m) {
         m->spread_scores[h] = spread(t->scores + h * nn, nn);
         m->spread_scaled[h] = spread(t->scaled + h * nn, nn);
     }
+}
+
+typedef struct xavier_job {
+    attn_weights *weights;
+    uint64_t seed;
+} xavier_job;
+
+static void *run_xavier(void *arg) {
+    xavier_job *job = arg;
+    attn_weights_xavier(job->weights, job->seed);
+    return NULL;
 }
 
 int app_model_apply(app_model *m, const app_settings *s, char *err, size_t err_len) {
@@ -109,10 +121,8 @@ int app_model_apply(app_model *m, const app_settings *s, char *err, size_t err_l
             free(next.tokens);
             return 2;
         }
-        attn_weights_xavier(&next.weights, s->seed);
     } else {
         next.weights.config = *c;
-        if (m->settings.seed != s->seed) attn_weights_xavier(&next.weights, s->seed);
     }
     /* Same sentence, seed and shapes: X, Q, K and V are as they were, so only
      * stages 4-10 run again (causal, scale, temperature, heads). */
@@ -122,7 +132,15 @@ int app_model_apply(app_model *m, const app_settings *s, char *err, size_t err_l
     if (same_qkv) {
         st_fwd = attn_forward_heads(&next.trace, c, &next.weights, err, err_len);
     } else {
+        /* New weights (when the shapes or the seed changed) and the new X do
+         * not depend on each other: make them on two threads at once. */
+        xavier_job job = {&next.weights, s->seed};
+        int need_weights = !same_shapes || m->settings.seed != s->seed;
+        pthread_t thread;
+        int threaded = need_weights && pthread_create(&thread, NULL, run_xavier, &job) == 0;
+        if (need_weights && !threaded) run_xavier(&job);
         attn_embed(next.trace.x, next.settings.sentence, next.tokens, next.n, c->d_model, s->seed);
+        if (threaded) pthread_join(thread, NULL);
         st_fwd = attn_forward(&next.trace, c, &next.weights, next.trace.x, next.n, err, err_len);
     }
     if (st_fwd != ATTN_OK) {

@@ -135,13 +135,16 @@ static void long_sentence(char *out, size_t len, size_t n) {
 }
 
 int cli_bench_render(FILE *f, char *err, size_t err_len) {
-    app_settings demo, big;
+    app_settings demo, big, wide;
     app_settings_default(&demo);
     app_settings_default(&big);
     long_sentence(big.sentence, sizeof big.sentence, 128);
     big.max_tokens = 128;
     big.config.d_model = 768;
     big.config.n_heads = big.config.n_kv_heads = 12;
+    wide = big; /* the settings panel's widest model */
+    wide.config.d_model = 512;
+    wide.config.n_heads = wide.config.n_kv_heads = 8;
     if (frames(f, "demo", &demo, "built-in example, 4 heads, all heads, every stage at 0.5", err,
                err_len) != 0 ||
         frames(f, "n128-h12", &big, "128 tokens, 12 heads, d_model 768, every stage at 0.5", err,
@@ -151,6 +154,9 @@ int cli_bench_render(FILE *f, char *err, size_t err_len) {
                        err_len) != 0 ||
         setting_change(f, "setting-change-n128", &big,
                        "n=128, d_model=768: heads 12<->6, causal, temperature, seed, sentence",
+                       err, err_len) != 0 ||
+        setting_change(f, "setting-change-n128-d512", &wide,
+                       "n=128, d_model=512: heads 8<->4, causal, temperature, seed, sentence",
                        err, err_len) != 0 ||
         first_frame(f, err, err_len) != 0)
         return 2;
