@@ -119,5 +119,58 @@ a=$("$exe" dump --heads 2 --seed 99 | md5sum)
 b=$("$exe" dump --heads 2 --seed 99 | md5sum)
 [ "$a" = "$b" ] && passed=$((passed + 1)) || { echo "FAIL: dump is not deterministic"; failed=$((failed + 1)); }
 
+# ---- lessons: `lesson list` on stdout; `lesson check` prints "FILE: ok, N steps"
+# on stdout for a good file and every error "FILE:LINE: message" on stderr,
+# then one summary line "attnviz: lesson check: ..." and exit 2.
+expect 0 "" -- lesson list
+grep -q "steps)$" "$out" && ! grep -q "README" "$out" && passed=$((passed + 1)) ||
+    { echo "FAIL: lesson list: $(cat "$out")"; failed=$((failed + 1)); }
+expect 2 "lesson needs a command: attnviz lesson list, or attnviz lesson check FILE..." -- lesson
+expect 2 "unknown lesson command 'play': use attnviz lesson list" -- lesson play x.md
+expect 2 "lesson check needs at least one FILE" -- lesson check
+expect 2 "lesson list takes no arguments, not 'extra'" -- lesson list extra
+expect 2 "lesson check takes files, not '--strict'" -- lesson check --strict a.md
+expect 0 "" -- lesson --help
+expect 2 "unknown command 'lessons': use dump, render, bench or lesson" -- lessons
+
+ldir=$(mktemp -d)
+printf '# Good\n\nA summary.\n\n## Step\n\n{{n}} tokens.\n\n```attnviz\nheads: 2\n```\n' >"$ldir/good.md"
+printf '# Bad\n\nS.\n\n## Step\n\n```attnviz\nhaeds: 3\nheads: 3\n```\n\n{{nope}}\n' >"$ldir/bad.md"
+# check_lesson STATUS STDOUT_TEXT STDERR_TEXT FILES...
+check_lesson() {
+    want_status=$1 want_out=$2 want_err=$3
+    shift 3
+    "$exe" lesson check "$@" >"$out" 2>"$errf"
+    status=$?
+    if [ "$status" -ne "$want_status" ]; then
+        echo "FAIL: lesson check $*: exit $status, want $want_status; stderr: $(cat "$errf")"
+        failed=$((failed + 1))
+    elif [ -n "$want_out" ] && ! grep -qF -- "$want_out" "$out"; then
+        echo "FAIL: lesson check $*: stdout lacks '$want_out': $(cat "$out")"
+        failed=$((failed + 1))
+    elif [ -n "$want_err" ] && ! grep -qF -- "$want_err" "$errf"; then
+        echo "FAIL: lesson check $*: stderr lacks '$want_err': $(cat "$errf")"
+        failed=$((failed + 1))
+    elif [ "$want_status" -eq 0 ] && [ -s "$errf" ]; then
+        echo "FAIL: lesson check $*: stderr not empty: $(cat "$errf")"
+        failed=$((failed + 1))
+    else
+        passed=$((passed + 1))
+    fi
+}
+check_lesson 0 "$ldir/good.md: ok, 1 step" "" "$ldir/good.md"
+check_lesson 2 "" "$ldir/bad.md:8: unknown directive 'haeds' (did you mean 'heads'?)" "$ldir/bad.md"
+check_lesson 2 "" "$ldir/bad.md:9: heads 3 does not divide d_model 32" "$ldir/bad.md"
+check_lesson 2 "" "$ldir/bad.md:12: unknown live value '{{nope}}'" "$ldir/bad.md"
+check_lesson 2 "" "attnviz: lesson check: $ldir/bad.md has errors" "$ldir/bad.md"
+[ "$(wc -l <"$errf")" -eq 4 ] && [ ! -s "$out" ] && passed=$((passed + 1)) ||
+    { echo "FAIL: lesson check bad.md: want 3 errors and a summary: $(cat "$errf")"; failed=$((failed + 1)); }
+check_lesson 2 "$ldir/good.md: ok, 1 step" "attnviz: lesson check: 2 of 3 files have errors" \
+    "$ldir/good.md" "$ldir/bad.md" "$ldir/missing.md"
+check_lesson 2 "" "$ldir/missing.md: cannot read: No such file or directory" "$ldir/missing.md"
+check_lesson 2 "" "$ldir: cannot read: Is a directory" "$ldir"
+check_lesson 0 "$ldir/README.md: skipped, a README is not a lesson" "" "$ldir/README.md"
+rm -rf "$ldir"
+
 echo "test_cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -24,6 +24,8 @@ typedef enum cli_command {
     CLI_RENDER,
     CLI_BENCH_CORE,
     CLI_BENCH_RENDER,
+    CLI_LESSON_LIST,
+    CLI_LESSON_CHECK,
 } cli_command;
 
 typedef struct cli_options {
@@ -34,6 +36,8 @@ typedef struct cli_options {
     size_t max_tokens;
     int bench_reference; /* bench core: also time the plain loops */
     app_render_options render; /* render: stage, progress, view, head, size, theme, out */
+    char **lesson_files;       /* lesson check: the FILE arguments (in argv) */
+    int n_lesson_files;
 } cli_options;
 
 /* Parses argv (argv[0] is the program). Returns 0, or 2 with a one-line
@@ -64,5 +68,17 @@ int cli_bench_core(FILE *f, int with_reference, char *err, size_t err_len);
 
 /* `attnviz bench render`: frame times offscreen, one line per case. */
 int cli_bench_render(FILE *f, char *err, size_t err_len);
+
+/* `attnviz lesson list`: "FILE  TITLE  (N steps)" for each .md file of lessons/ but
+ * README.md, sorted by name, from the source tree's lessons folder (or
+ * ./lessons). Returns 0, or 2 with a message when there is no such folder. */
+int cli_lesson_list(FILE *out, char *err, size_t err_len);
+
+/* `attnviz lesson check FILE...`: "FILE: ok, N steps" on out for each valid
+ * file; every error of every file on errs, one per line "FILE:LINE: message"
+ * (an unreadable file: "FILE: cannot read: REASON"). A file named README.md
+ * is skipped (lessons/README.md documents the format). Returns 0 when every
+ * file is valid, else 2 with a one-line summary in err. */
+int cli_lesson_check(FILE *out, FILE *errs, char **files, int n, char *err, size_t err_len);
 
 #endif

@@ -226,6 +226,41 @@ static int command_bit(cli_command c) {
     }
 }
 
+/* `attnviz lesson list` and `attnviz lesson check FILE...`: no settings. */
+static int parse_lesson(cli_options *o, int argc, char **argv, char *err, size_t err_len) {
+    const char *what = argc > 2 ? argv[2] : "";
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            o->command = CLI_HELP;
+            return 0;
+        }
+    }
+    if (strcmp(what, "list") == 0) {
+        if (argc > 3)
+            return fail(err, err_len, "lesson list takes no arguments, not '%.64s'", argv[3]);
+        o->command = CLI_LESSON_LIST;
+        return 0;
+    }
+    if (strcmp(what, "check") == 0) {
+        if (argc < 4)
+            return fail(err, err_len, "lesson check needs at least one FILE, e.g. attnviz lesson "
+                        "check lessons/*.md");
+        for (int i = 3; i < argc; i++)
+            if (argv[i][0] == '-')
+                return fail(err, err_len, "lesson check takes files, not '%.64s' (for a file "
+                            "named so, write ./%.64s)", argv[i], argv[i]);
+        o->command = CLI_LESSON_CHECK;
+        o->lesson_files = argv + 3;
+        o->n_lesson_files = argc - 3;
+        return 0;
+    }
+    if (what[0] == '\0')
+        return fail(err, err_len, "lesson needs a command: attnviz lesson list, or attnviz lesson "
+                    "check FILE...");
+    return fail(err, err_len, "unknown lesson command '%.64s': use attnviz lesson list, or "
+                "attnviz lesson check FILE...", what);
+}
+
 int cli_parse(cli_options *o, int argc, char **argv, char *err, size_t err_len) {
     memset(o, 0, sizeof *o);
     o->command = CLI_APP;
@@ -254,12 +289,14 @@ int cli_parse(cli_options *o, int argc, char **argv, char *err, size_t err_len) 
             return fail(err, err_len, "bench needs what to measure: attnviz bench core, or "
                         "attnviz bench render");
         i = 3;
+    } else if (strcmp(cmd, "lesson") == 0) {
+        return parse_lesson(o, argc, argv, err, err_len);
     } else if (strcmp(cmd, "help") == 0) {
         o->command = CLI_HELP;
         return 0;
     } else if (cmd[0] != '-' && cmd[0] != '\0') {
         return fail(err, err_len,
-                    "unknown command '%.64s': use dump, render or bench; see attnviz --help", cmd);
+                    "unknown command '%.64s': use dump, render, bench or lesson; see attnviz --help", cmd);
     }
 
     int kv_given = 0;
@@ -344,6 +381,9 @@ void cli_print_help(FILE *f) {
         "                             draw one frame, as the window would, without a display\n"
         "  attnviz bench core         time the forward pass (median ms, GFLOP/s)\n"
         "  attnviz bench render       time frames drawn offscreen (median and p99 ms)\n"
+        "  attnviz lesson list        the lessons in lessons/, with their titles\n"
+        "  attnviz lesson check FILE...\n"
+        "                             check lesson files: every error as FILE:LINE: message\n"
         "  attnviz --help | --version\n"
         "\n"
         "settings (app, dump, render):\n"

@@ -56,6 +56,11 @@ int main(int argc, char **argv) {
         case CLI_RENDER: rc = run_render(&o, err, sizeof err); break;
         case CLI_BENCH_CORE: rc = cli_bench_core(stdout, o.bench_reference, err, sizeof err); break;
         case CLI_BENCH_RENDER: rc = cli_bench_render(stdout, err, sizeof err); break;
+        case CLI_LESSON_LIST: rc = cli_lesson_list(stdout, err, sizeof err); break;
+        case CLI_LESSON_CHECK:
+            rc = cli_lesson_check(stdout, stderr, o.lesson_files, o.n_lesson_files, err,
+                                  sizeof err);
+            break;
         }
     }
     if (rc != 0) {

@@ -1,0 +1,267 @@
+/* attnviz lessons: Markdown files the app plays step by step.
+ *
+ * The format is lessons/README.md; this header is what a program gets from a
+ * lesson file once it is parsed and checked: a title, a summary and up to
+ * LESSON_STEPS_MAX steps, each with its narration (Markdown, minus the
+ * blocks), the directives its ```attnviz block gives, its check question,
+ * and the settings in effect for it (what carried over plus what it changed).
+ *
+ * How settings carry over (lessons/README.md, "Directives"):
+ *   - the first step starts from the built-in example: attn_config_default(),
+ *     the robot sentence, seed 42, mechanics weights, stage 1 (embed), the
+ *     heads view, head 1, no highlights;
+ *   - a step changes only what its block names, with three rules:
+ *       * a block that sets heads without kv_heads makes kv_heads = heads
+ *         (every head its own keys and values, as on the command line);
+ *       * a new sentence clears the highlights (they pointed at the old
+ *         sentence's tokens); highlights otherwise carry over, and
+ *         "highlight: none" clears them;
+ *       * progress does not carry over: each step's stage plays from 0
+ *         unless its block says otherwise.
+ *   - the effective settings of every step are checked (attn_config_check,
+ *     the head in focus, the highlights against the sentence), and an error
+ *     is reported at the line that made them invalid, e.g.
+ *     "heads 3 does not divide d_model 32" at the `heads: 3` line.
+ *
+ * Layers: this module uses the core's types (attn_config, attn_tokenize) and
+ * libc only. Errors are values: nothing here exits or aborts on input.
+ * Time is linear in the size of the file and memory is bounded by it (a file
+ * is at most LESSON_FILE_MAX bytes); nothing recurses on the input.
+ */
+#ifndef ATTNVIZ_LESSON_H
+#define ATTNVIZ_LESSON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "attnviz/attn.h"
+
+#define LESSON_FILE_MAX ((size_t)1 << 20) /* 1 MB: larger files are refused */
+#define LESSON_STEPS_MAX 200
+#define LESSON_CHOICES_MIN 2
+#define LESSON_CHOICES_MAX 6               /* the player numbers them 1-6 */
+#define LESSON_HIGHLIGHTS_MAX 16           /* per step */
+#define LESSON_TOKENS_MAX ATTN_TOKENS_DEFAULT /* tokens in a lesson's sentence */
+#define LESSON_ERRORS_MAX 100              /* errors kept per file; the rest are counted */
+#define LESSON_SEED_MAX 9007199254740991ull /* 2^53 - 1, as on the command line */
+#define LESSON_KV_CACHE_ARG_MAX 1000000    /* each argument of {{kv_cache L G D B}} */
+#define LESSON_DEFAULT_SENTENCE "The robot sat on the floor because it was tired."
+#define LESSON_DEFAULT_SEED 42
+
+/* The directives of an ```attnviz block, in the order of the README's table. */
+typedef enum lesson_key {
+    LESSON_KEY_SENTENCE,
+    LESSON_KEY_HEADS,
+    LESSON_KEY_D_MODEL,
+    LESSON_KEY_KV_HEADS,
+    LESSON_KEY_CAUSAL,
+    LESSON_KEY_SCALE,
+    LESSON_KEY_TEMPERATURE,
+    LESSON_KEY_SEED,
+    LESSON_KEY_WEIGHTS,
+    LESSON_KEY_STAGE,
+    LESSON_KEY_PROGRESS,
+    LESSON_KEY_VIEW,
+    LESSON_KEY_HEAD,
+    LESSON_KEY_HIGHLIGHT,
+    LESSON_KEY_COUNT
+} lesson_key;
+
+/* "sentence", "heads", ... as written in a lesson. */
+const char *lesson_key_name(lesson_key k);
+
+typedef enum lesson_weights {
+    LESSON_WEIGHTS_MECHANICS, /* random weights from the seed (attn_weights_xavier) */
+} lesson_weights;
+
+typedef enum lesson_view {
+    LESSON_VIEW_HEADS, /* every head side by side */
+    LESSON_VIEW_FOCUS, /* one head, large */
+    LESSON_VIEW_ARCS,  /* weights drawn as arcs between tokens */
+} lesson_view;
+
+/* The ten stages as a lesson names them; index 0 is stage 1 ("embed"). */
+#define LESSON_STAGES 10
+const char *lesson_stage_name(int stage);
+
+typedef enum lesson_highlight_kind {
+    LESSON_HIGHLIGHT_TOKEN,  /* token i (given as a number or as a word) */
+    LESSON_HIGHLIGHT_ROW,    /* row i of every heatmap (the query i) */
+    LESSON_HIGHLIGHT_COLUMN, /* column j (the key j) */
+    LESSON_HIGHLIGHT_CELL,   /* cell (i, j) of one head */
+} lesson_highlight_kind;
+
+/* One highlight, with every index counted from 0 (the file counts from 1).
+ * "token WORD" is resolved to the index of the word's first occurrence
+ * (byte-for-byte equal to the token as written). */
+typedef struct lesson_highlight {
+    lesson_highlight_kind kind;
+    size_t head; /* CELL */
+    size_t i;    /* TOKEN, ROW, CELL: a token, a row */
+    size_t j;    /* COLUMN, CELL: a column */
+    size_t line; /* where it is written */
+} lesson_highlight;
+
+/* The ```question block. line is 0 when the step has none; on a parsed
+ * lesson a question always has ask, explain, 2-6 choices and one right one. */
+typedef struct lesson_question {
+    size_t line;                              /* the ```question line */
+    char *ask;
+    size_t ask_line;
+    char *choices[LESSON_CHOICES_MAX];        /* in the file's order */
+    size_t choice_lines[LESSON_CHOICES_MAX];
+    size_t n_choices;
+    size_t right;                             /* index of the choice* */
+    char *explain;
+    size_t explain_line;
+} lesson_question;
+
+/* Everything a step shows, after carrying over (see the top of this file). */
+typedef struct lesson_settings {
+    attn_config config;
+    uint64_t seed;
+    const char *sentence; /* a step's sentence (owned by the lesson) or the built-in one */
+    size_t n_tokens;      /* tokens of the sentence (attn_tokenize), 1..LESSON_TOKENS_MAX */
+    lesson_weights weights;
+    int stage;            /* 0..9 (stage 1..10) */
+    float progress;       /* 0..1; not carried over */
+    lesson_view view;
+    size_t head;          /* the head in focus, 0-based, < config.n_heads */
+    lesson_highlight highlights[LESSON_HIGHLIGHTS_MAX];
+    size_t n_highlights;  /* 0: nothing highlighted */
+} lesson_settings;
+
+/* The settings of the built-in example, where the first step starts. */
+lesson_settings lesson_settings_default(void);
+
+typedef struct lesson_step {
+    char *title;     /* the text of its "## " heading */
+    size_t line;     /* the heading's line */
+    char *narration; /* the Markdown under the heading, verbatim except: the
+                        attnviz and question blocks and comment lines are
+                        taken out, CRLF becomes LF, runs of blank lines left
+                        by them become one, and leading and trailing blank
+                        lines are dropped. May hold {{live values}}. */
+
+    /* What this step's ```attnviz block says. key_line[k] is the line of
+     * directive k, or 0 when the block does not give it (or there is no
+     * block): it is the "has" flag of each field below. */
+    size_t block_line; /* the ```attnviz line; 0 without a block */
+    size_t key_line[LESSON_KEY_COUNT];
+    char *sentence;
+    size_t heads, d_model, kv_heads;
+    bool causal, scale;
+    float temperature;
+    uint64_t seed;
+    lesson_weights weights;
+    int stage;
+    float progress;
+    lesson_view view;
+    size_t head; /* 0-based */
+    lesson_highlight highlights[LESSON_HIGHLIGHTS_MAX]; /* "highlight: none" gives 0 */
+    size_t n_highlights;
+
+    lesson_question question;
+
+    lesson_settings settings; /* in effect for this step */
+} lesson_step;
+
+/* A parsed lesson; caller-owned struct, filled by lesson_parse, emptied by
+ * lesson_free. Strings are NUL-terminated UTF-8 owned by the lesson. */
+typedef struct lesson {
+    char *title;
+    char *summary; /* the first paragraph after the title; "" when there is none */
+    lesson_step *steps;
+    size_t n_steps; /* 1..LESSON_STEPS_MAX on success */
+} lesson;
+
+/* Parses and checks text[0..len) (the contents of filename, which is only
+ * used in messages and may be NULL). Returns 0 with *out filled, or 2 with
+ * *out empty and err holding the first error (lowest line) as
+ * "FILE:LINE: message", e.g.
+ *   "lessons/03.md:14: unknown directive 'haeds' (did you mean 'heads'?)".
+ * err may be NULL. */
+int lesson_parse(lesson *out, const char *text, size_t len, const char *filename, char *err,
+                 size_t err_len);
+
+/* Receives each error as one line "FILE:LINE: message" (no newline). */
+typedef void (*lesson_error_fn)(void *ctx, const char *error);
+
+/* Like lesson_parse, but reports every error (for `attnviz lesson check`),
+ * sorted by line, through report(ctx, error). Past LESSON_ERRORS_MAX errors
+ * the rest are counted and the last report says how many were left out.
+ * Returns 0 or 2 as lesson_parse does. report may be NULL. */
+int lesson_parse_report(lesson *out, const char *text, size_t len, const char *filename,
+                        lesson_error_fn report, void *ctx);
+
+/* Reads the file at path (at most LESSON_FILE_MAX bytes plus one, so a huge
+ * file is refused without reading it all) and parses it as above. A file
+ * that cannot be read is one error, "PATH: cannot read: REASON". */
+int lesson_load(lesson *out, const char *path, lesson_error_fn report, void *ctx);
+
+/* Frees what the lesson owns and empties it; safe on an empty lesson. */
+void lesson_free(lesson *l);
+
+/* ---- live values: {{name ARGS}} in narration and questions -------------- */
+
+typedef enum lesson_value {
+    LESSON_VALUE_N,
+    LESSON_VALUE_D_MODEL,
+    LESSON_VALUE_HEADS,
+    LESSON_VALUE_KV_HEADS,
+    LESSON_VALUE_D_HEAD,
+    LESSON_VALUE_TEMPERATURE,
+    LESSON_VALUE_PARAMS,
+    LESSON_VALUE_PARAMS_ONE_HEAD,
+    LESSON_VALUE_FLOPS,
+    LESSON_VALUE_SCORE_BYTES,
+    LESSON_VALUE_KV_BYTES_PER_TOKEN,
+    LESSON_VALUE_SPREAD_BEFORE, /* H */
+    LESSON_VALUE_SPREAD_AFTER,  /* H */
+    LESSON_VALUE_WEIGHT,        /* H I J */
+    LESSON_VALUE_SCORE,         /* H I J */
+    LESSON_VALUE_ROW_MAX,       /* H I */
+    LESSON_VALUE_ROW_ARGMAX,    /* H I */
+    LESSON_VALUE_TOKEN,         /* I */
+    LESSON_VALUE_KV_CACHE,      /* L G D B */
+    LESSON_VALUE_FORWARD_MS,
+    LESSON_VALUE_COUNT
+} lesson_value;
+
+#define LESSON_VALUE_ARGS_MAX 4
+
+/* "n", "weight", ... as written between the braces. */
+const char *lesson_value_name(lesson_value v);
+
+/* One {{...}} in a text. Arguments are as written: heads, rows and columns
+ * count from 1, so {{weight 2 8 1}} is head index 1, row 7, column 0. */
+typedef struct lesson_placeholder {
+    size_t offset; /* of the "{{" */
+    size_t len;    /* through the closing "}}" */
+    lesson_value value;
+    size_t n_args;
+    uint64_t args[LESSON_VALUE_ARGS_MAX];
+} lesson_placeholder;
+
+/* Finds the next live value in text[*pos..len). Returns
+ *   1  found: *ph filled, *pos just past its "}}";
+ *   0  no "{{" left: *pos = len;
+ *  -1  a malformed one (unterminated on its line, unknown name, wrong
+ *      number of arguments, an argument that is not a whole number): err
+ *      says why, *pos is past it (so a loop goes on to the next).
+ * A live value lies on one line; there is no escape for a literal "{{".
+ * To substitute: copy the text between live values, evaluate each. */
+int lesson_placeholder_next(const char *text, size_t len, size_t *pos, lesson_placeholder *ph,
+                            char *err, size_t err_len);
+
+/* Checks the arguments against a step's settings: H <= heads, I and J <= n
+ * tokens, kv_cache's four in 1..LESSON_KV_CACHE_ARG_MAX. 0, or 2 with err. */
+int lesson_placeholder_check(const lesson_placeholder *ph, const lesson_settings *s, char *err,
+                             size_t err_len);
+
+/* Every well-formed live value of text (a NUL-terminated narration), the
+ * first max of them stored in out. Returns how many there are. */
+size_t lesson_placeholders(const char *text, lesson_placeholder *out, size_t max);
+
+#endif

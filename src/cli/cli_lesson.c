@@ -1,0 +1,127 @@
+/* `attnviz lesson list` and `attnviz lesson check FILE...`. */
+#define _POSIX_C_SOURCE 200809L
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "attnviz/lesson.h"
+#include "cli.h"
+
+/* The lessons of the source tree (a compile definition), or ./lessons when
+ * the binary runs somewhere the source tree is not. */
+static const char *lessons_dir(void) {
+#ifdef ATTNVIZ_LESSONS_DIR
+    DIR *d = opendir(ATTNVIZ_LESSONS_DIR);
+    if (d) {
+        closedir(d);
+        return ATTNVIZ_LESSONS_DIR;
+    }
+#endif
+    return "lessons";
+}
+
+static int by_name(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool is_lesson_name(const char *name) {
+    size_t n = strlen(name);
+    return name[0] != '.' && n > 3 && strcmp(name + n - 3, ".md") == 0 &&
+           strcmp(name, "README.md") != 0;
+}
+
+/* A path as short as it can be said: relative to the working directory
+ * when the lessons are under it. */
+static const char *shorter(const char *path, const char *cwd) {
+    size_t n = strlen(cwd);
+    if (n > 0 && strncmp(path, cwd, n) == 0 && path[n] == '/') return path + n + 1;
+    return path;
+}
+
+int cli_lesson_list(FILE *out, char *err, size_t err_len) {
+    const char *dir = lessons_dir();
+    DIR *d = opendir(dir);
+    if (!d) {
+        snprintf(err, err_len, "cannot open the lessons folder '%s': run attnviz where ./lessons is",
+                 dir);
+        return 2;
+    }
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    int rc = 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        if (!is_lesson_name(e->d_name)) continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 16;
+            char **grown = realloc(names, cap * sizeof *grown);
+            if (!grown) break;
+            names = grown;
+        }
+        names[n] = strdup(e->d_name);
+        if (names[n]) n++;
+    }
+    closedir(d);
+    if (n) qsort(names, n, sizeof *names, by_name);
+
+    char cwd[4096];
+    if (!getcwd(cwd, sizeof cwd)) cwd[0] = '\0';
+    if (n == 0) fprintf(out, "no lessons in %s\n", dir);
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(dir) + strlen(names[i]) + 2;
+        char *path = malloc(len);
+        if (path) {
+            snprintf(path, len, "%s/%s", dir, names[i]);
+            lesson l;
+            if (lesson_load(&l, path, NULL, NULL) == 0) {
+                fprintf(out, "%s  %s  (%zu step%s)\n", shorter(path, cwd), l.title, l.n_steps,
+                        l.n_steps == 1 ? "" : "s");
+                lesson_free(&l);
+            } else {
+                fprintf(out, "%s  (has errors: run attnviz lesson check %s)\n", shorter(path, cwd),
+                        shorter(path, cwd));
+            }
+            free(path);
+        }
+        free(names[i]);
+    }
+    free(names);
+    if (fflush(out) != 0 || ferror(out)) {
+        snprintf(err, err_len, "could not write the list to standard output");
+        rc = 2;
+    }
+    return rc;
+}
+
+/* Each error on its own line, as it comes. */
+static void print_error(void *ctx, const char *error) {
+    fprintf((FILE *)ctx, "%s\n", error);
+}
+
+int cli_lesson_check(FILE *out, FILE *errs, char **files, int n, char *err, size_t err_len) {
+    int bad = 0;
+    for (int i = 0; i < n; i++) {
+        /* lessons/README.md describes the format: `lesson check` on every .md
+         * names it too, and it is no lesson (as in `lesson list`). */
+        const char *base = strrchr(files[i], '/');
+        if (strcmp(base ? base + 1 : files[i], "README.md") == 0) {
+            fprintf(out, "%s: skipped, a README is not a lesson\n", files[i]);
+            fflush(out);
+            continue;
+        }
+        lesson l;
+        if (lesson_load(&l, files[i], print_error, errs) == 0) {
+            fprintf(out, "%s: ok, %zu step%s\n", files[i], l.n_steps, l.n_steps == 1 ? "" : "s");
+            lesson_free(&l);
+        } else {
+            bad++;
+        }
+        fflush(out); /* so that, on one terminal, the lines come in file order */
+    }
+    if (bad) {
+        if (n == 1) snprintf(err, err_len, "lesson check: %s has errors", files[0]);
+        else snprintf(err, err_len, "lesson check: %d of %d files have errors", bad, n);
+        return 2;
+    }
+    return 0;
+}

@@ -1,0 +1,43 @@
+/* Reading a lesson from a file: the bytes, then lesson_parse_report. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "attnviz/lesson.h"
+
+static void cannot_read(const char *path, const char *why, lesson_error_fn report, void *ctx) {
+    char msg[1024];
+    snprintf(msg, sizeof msg, "%s: cannot read: %s", path, why);
+    if (report) report(ctx, msg);
+}
+
+int lesson_load(lesson *out, const char *path, lesson_error_fn report, void *ctx) {
+    memset(out, 0, sizeof *out);
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        cannot_read(path, strerror(errno), report, ctx);
+        return 2;
+    }
+    /* One byte more than the limit: enough to know the file is too large
+     * without reading a huge one to its end. */
+    size_t cap = LESSON_FILE_MAX + 1;
+    char *text = malloc(cap);
+    if (!text) {
+        fclose(f);
+        cannot_read(path, "out of memory", report, ctx);
+        return 2;
+    }
+    size_t len = fread(text, 1, cap, f);
+    int failed = ferror(f);
+    int saved = errno;
+    fclose(f);
+    if (failed) {
+        free(text);
+        cannot_read(path, saved ? strerror(saved) : "read error", report, ctx);
+        return 2;
+    }
+    int rc = lesson_parse_report(out, text, len, path, report, ctx);
+    free(text);
+    return rc;
+}

@@ -1,0 +1,262 @@
+/* The settings in effect for each step: the previous step's, changed by what
+ * this step's block names (the rules are at the top of lesson.h). Every
+ * setting that cannot apply is reported at the line that made it so, and
+ * the previous value is kept, so that one mistake gives one error rather
+ * than one per later step. */
+#include <stdio.h>
+#include <string.h>
+
+#include "lesson_internal.h"
+
+lesson_settings lesson_settings_default(void) {
+    lesson_settings s;
+    memset(&s, 0, sizeof s);
+    s.config = attn_config_default();
+    s.seed = LESSON_DEFAULT_SEED;
+    s.sentence = LESSON_DEFAULT_SENTENCE;
+    attn_token tokens[LESSON_TOKENS_MAX];
+    attn_tokenize(tokens, LESSON_TOKENS_MAX, &s.n_tokens, s.sentence, strlen(s.sentence), NULL, 0);
+    s.weights = LESSON_WEIGHTS_MECHANICS;
+    s.stage = 0;
+    s.progress = 0.0f;
+    s.view = LESSON_VIEW_HEADS;
+    s.head = 0;
+    s.n_highlights = 0;
+    return s;
+}
+
+/* attn_config_check speaks of command-line options ("--heads 3 does not
+ * divide --d-model 32"); a lesson names directives ("heads 3 does not divide
+ * d_model 32"). Rewrites each "--some-name" as "some_name". */
+static void as_directives(const char *in, char *out, size_t out_len) {
+    size_t i = 0, o = 0;
+    while (in[i] && o + 1 < out_len) {
+        if (in[i] == '-' && in[i + 1] == '-' && in[i + 2] >= 'a' && in[i + 2] <= 'z') {
+            i += 2; /* drop the "--", and write the name with '_' for '-' */
+            while ((in[i] >= 'a' && in[i] <= 'z') || in[i] == '-') {
+                if (o + 1 < out_len) out[o++] = in[i] == '-' ? '_' : in[i];
+                i++;
+            }
+        } else {
+            out[o++] = in[i++];
+        }
+    }
+    out[o] = '\0';
+}
+
+/* The line to blame for a bad combination of d_model, heads and kv_heads:
+ * the directive the message is about when this block gives it, else the
+ * other one it gives. */
+static size_t blame_line(const lesson_step *st, const char *msg) {
+    static const lesson_key order[] = {LESSON_KEY_HEADS, LESSON_KEY_D_MODEL, LESSON_KEY_KV_HEADS,
+                                       LESSON_KEY_TEMPERATURE};
+    for (size_t i = 0; i < 4; i++) {
+        const char *name = lesson_key_name(order[i]);
+        size_t n = strlen(name);
+        if (strncmp(msg, name, n) == 0 && msg[n] == ' ' && st->key_line[order[i]])
+            return st->key_line[order[i]];
+    }
+    for (size_t i = 0; i < 4; i++)
+        if (st->key_line[order[i]]) return st->key_line[order[i]];
+    return st->block_line ? st->block_line : st->line;
+}
+
+static void apply_config(parser *p, lesson_step *st, lesson_settings *s) {
+    const size_t *given = st->key_line;
+    attn_config c = s->config;
+    if (given[LESSON_KEY_D_MODEL]) c.d_model = st->d_model;
+    if (given[LESSON_KEY_HEADS]) {
+        c.n_heads = st->heads;
+        c.n_kv_heads = st->heads; /* multi-head unless the block says otherwise */
+    }
+    if (given[LESSON_KEY_KV_HEADS]) c.n_kv_heads = st->kv_heads;
+    if (given[LESSON_KEY_CAUSAL]) c.causal = st->causal;
+    if (given[LESSON_KEY_SCALE]) c.scale = st->scale;
+    if (given[LESSON_KEY_TEMPERATURE]) c.temperature = st->temperature;
+
+    char msg[256], text[256];
+    if (attn_config_check(&c, msg, sizeof msg) != ATTN_OK) {
+        as_directives(msg, text, sizeof text);
+        lesson_error(p, blame_line(st, text), "%s", text);
+        /* Keep the previous sizes (they were valid); the switches apply. */
+        c.d_model = s->config.d_model;
+        c.n_heads = s->config.n_heads;
+        c.n_kv_heads = s->config.n_kv_heads;
+    }
+    s->config = c;
+}
+
+/* "token 3", "cell 2 1 5": a highlight as written, for messages. */
+static void describe(const lesson_highlight *h, char *out, size_t n) {
+    switch (h->kind) {
+    case LESSON_HIGHLIGHT_TOKEN: snprintf(out, n, "token %zu", h->i + 1); break;
+    case LESSON_HIGHLIGHT_ROW: snprintf(out, n, "row %zu", h->i + 1); break;
+    case LESSON_HIGHLIGHT_COLUMN: snprintf(out, n, "column %zu", h->j + 1); break;
+    case LESSON_HIGHLIGHT_CELL:
+        snprintf(out, n, "cell %zu %zu %zu", h->head + 1, h->i + 1, h->j + 1);
+        break;
+    }
+}
+
+/* The block's highlights against the step's sentence and heads. */
+static void resolve_highlights(parser *p, lesson_step *st, const lesson_settings *s) {
+    size_t n = s->n_tokens, heads = s->config.n_heads;
+    char b[SHOWN_LEN];
+    st->n_highlights = 0;
+    for (size_t k = 0; k < p->n_raw; k++) {
+        const raw_highlight *r = &p->raw[k];
+        lesson_highlight h = {.kind = r->kind, .line = r->line};
+        if (r->kind == LESSON_HIGHLIGHT_TOKEN && r->word.len > 0) {
+            /* The word's first occurrence, spelled exactly as in the sentence. */
+            size_t found = n;
+            for (size_t t = 0; t < n && found == n; t++) {
+                span tok = span_make(s->sentence + p->tokens[t].offset, p->tokens[t].len);
+                if (tok.len == r->word.len && memcmp(tok.s, r->word.s, tok.len) == 0) found = t;
+            }
+            if (found == n) {
+                /* Suggest a token that is spelled almost the same. */
+                const char *names[LESSON_TOKENS_MAX];
+                char copies[LESSON_TOKENS_MAX][33];
+                size_t m = 0;
+                for (size_t t = 0; t < n; t++) {
+                    if (p->tokens[t].len > 32) continue;
+                    memcpy(copies[m], s->sentence + p->tokens[t].offset, p->tokens[t].len);
+                    copies[m][p->tokens[t].len] = '\0';
+                    names[m] = copies[m];
+                    m++;
+                }
+                const char *near = closest_name(r->word, names, m);
+                if (near)
+                    lesson_error(p, r->line, "highlight token '%s' is not in the sentence (did "
+                                 "you mean '%s'?)", shown(r->word, b), near);
+                else
+                    lesson_error(p, r->line, "highlight token '%s' is not in the sentence",
+                                 shown(r->word, b));
+                continue;
+            }
+            h.i = found;
+        } else {
+            /* Numbers from the file count from 1 (0 was refused when read). */
+            if (r->kind == LESSON_HIGHLIGHT_CELL && r->head > heads) {
+                lesson_error(p, r->line, "highlight cell %llu %llu %llu: head %llu does not exist: "
+                             "there are %zu heads (1 to %zu)", (unsigned long long)r->head,
+                             (unsigned long long)r->i, (unsigned long long)r->j,
+                             (unsigned long long)r->head, heads, heads);
+                continue;
+            }
+            uint64_t past = r->kind == LESSON_HIGHLIGHT_COLUMN ? r->j
+                            : r->kind == LESSON_HIGHLIGHT_CELL && r->j > r->i ? r->j
+                                                                              : r->i;
+            if (past > n) {
+                const char *what = r->kind == LESSON_HIGHLIGHT_TOKEN  ? "token"
+                                   : r->kind == LESSON_HIGHLIGHT_ROW  ? "row"
+                                   : r->kind == LESSON_HIGHLIGHT_COLUMN ? "column"
+                                                                       : "cell";
+                lesson_error(p, r->line, "highlight %s: %llu is past the last token: the "
+                             "sentence has %zu tokens", what, (unsigned long long)past, n);
+                continue;
+            }
+            h.head = r->kind == LESSON_HIGHLIGHT_CELL ? (size_t)r->head - 1 : 0;
+            h.i = r->kind == LESSON_HIGHLIGHT_COLUMN ? 0 : (size_t)r->i - 1;
+            h.j = r->kind == LESSON_HIGHLIGHT_COLUMN || r->kind == LESSON_HIGHLIGHT_CELL
+                      ? (size_t)r->j - 1
+                      : 0;
+        }
+        st->highlights[st->n_highlights++] = h;
+    }
+}
+
+/* The live values of one line against the step's settings. */
+static void check_live_values(parser *p, span text, size_t ln, const lesson_settings *s) {
+    size_t pos = 0;
+    char msg[256];
+    lesson_placeholder ph;
+    for (;;) {
+        int rc = lesson_placeholder_next(text.s, text.len, &pos, &ph, msg, sizeof msg);
+        if (rc == 0) break;
+        if (rc < 0 || lesson_placeholder_check(&ph, s, msg, sizeof msg) != 0)
+            lesson_error(p, ln, "%s", msg);
+    }
+}
+
+void lesson_settle_step(parser *p, lesson_step *st) {
+    lesson_settings s = p->current;
+    const size_t *given = st->key_line;
+    char what[64];
+
+    /* A new sentence: its tokens, and the old highlights no longer apply. */
+    if (given[LESSON_KEY_SENTENCE]) {
+        s.sentence = st->sentence;
+        s.n_tokens = p->n_new_tokens;
+        memcpy(p->tokens, p->new_tokens, p->n_new_tokens * sizeof *p->tokens);
+        s.n_highlights = 0;
+    }
+    size_t heads_before = s.config.n_heads;
+    apply_config(p, st, &s);
+    size_t heads = s.config.n_heads;
+    if (given[LESSON_KEY_SEED]) s.seed = st->seed;
+    if (given[LESSON_KEY_WEIGHTS]) s.weights = st->weights;
+    if (given[LESSON_KEY_STAGE]) s.stage = st->stage;
+    if (given[LESSON_KEY_VIEW]) s.view = st->view;
+    s.progress = given[LESSON_KEY_PROGRESS] ? st->progress : 0.0f; /* not carried */
+
+    /* The head in focus must exist: the block's own, or the one carried. */
+    if (given[LESSON_KEY_HEAD]) {
+        s.head = st->head;
+        p->head_line = given[LESSON_KEY_HEAD];
+        if (s.head >= heads) {
+            lesson_error(p, given[LESSON_KEY_HEAD], "head %zu does not exist: there are %zu heads "
+                         "(1 to %zu)", s.head + 1, heads, heads);
+            s.head = 0;
+        }
+    } else if (s.head >= heads) {
+        lesson_error(p, given[LESSON_KEY_HEADS] ? given[LESSON_KEY_HEADS] : st->line,
+                     "heads %zu leaves no head %zu, the head in focus since line %zu: add "
+                     "'head: N' (1 to %zu) to this block", heads, s.head + 1, p->head_line, heads);
+        s.head = 0;
+    }
+
+    /* Highlights: the block's own (none clears them), or the carried ones,
+     * which must still fit when the number of heads changed. */
+    if (p->n_raw > 0 || p->none_line) {
+        resolve_highlights(p, st, &s);
+        memcpy(s.highlights, st->highlights, st->n_highlights * sizeof *s.highlights);
+        s.n_highlights = st->n_highlights;
+    } else if (heads != heads_before) {
+        size_t kept = 0;
+        for (size_t k = 0; k < s.n_highlights; k++) {
+            const lesson_highlight *h = &s.highlights[k];
+            if (h->kind == LESSON_HIGHLIGHT_CELL && h->head >= heads) {
+                describe(h, what, sizeof what);
+                lesson_error(p, given[LESSON_KEY_HEADS] ? given[LESSON_KEY_HEADS] : st->line,
+                             "heads %zu leaves no head %zu for 'highlight: %s' (line %zu): give "
+                             "this step its own highlights", heads, h->head + 1, what, h->line);
+                continue;
+            }
+            s.highlights[kept++] = *h;
+        }
+        s.n_highlights = kept;
+    }
+
+    st->settings = s;
+    p->current = s;
+
+    /* Live values, for this step's settings: narration line by line (each
+     * keeps the line it came from), then the question. */
+    const char *nar = st->narration;
+    size_t at = 0;
+    for (size_t k = 0; k < p->n_nar_lines && nar[at]; k++) {
+        const char *nl = strchr(nar + at, '\n');
+        size_t end = nl ? (size_t)(nl - nar) : strlen(nar);
+        check_live_values(p, span_make(nar + at, end - at), p->nar_lines[k], &s);
+        if (!nl) break;
+        at = end + 1;
+    }
+    const lesson_question *q = &st->question;
+    if (q->ask) check_live_values(p, span_make(q->ask, strlen(q->ask)), q->ask_line, &s);
+    for (size_t c = 0; c < q->n_choices; c++)
+        check_live_values(p, span_make(q->choices[c], strlen(q->choices[c])), q->choice_lines[c],
+                          &s);
+    if (q->explain)
+        check_live_values(p, span_make(q->explain, strlen(q->explain)), q->explain_line, &s);
+}
