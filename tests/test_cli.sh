@@ -170,6 +170,28 @@ check_lesson 2 "$ldir/good.md: ok, 1 step" "attnviz: lesson check: 2 of 3 files 
 check_lesson 2 "" "$ldir/missing.md: cannot read: No such file or directory" "$ldir/missing.md"
 check_lesson 2 "" "$ldir: cannot read: Is a directory" "$ldir"
 check_lesson 0 "$ldir/README.md: skipped, a README is not a lesson" "" "$ldir/README.md"
+
+# ---- lesson render: one PNG per step, each path printed; lesson FILE ----------
+lesson=lessons/03-why-scale.md
+here=$(dirname "$0")/..
+[ -f "$lesson" ] || lesson=$here/lessons/03-why-scale.md
+steps=$("$exe" lesson check "$lesson" | sed -n 's/.*: ok, \([0-9]*\) steps*$/\1/p')
+mkdir "$ldir/frames"
+expect 0 "" -- lesson render "$lesson" --out "$ldir/frames" --size 640x400 --theme light
+pngs=$(ls "$ldir/frames"/step-*.png 2>/dev/null | wc -l)
+printed=$(grep -c "step-[0-9]*\.png$" "$out")
+[ -n "$steps" ] && [ "$pngs" -eq "$steps" ] && [ "$printed" -eq "$steps" ] &&
+    [ -f "$ldir/frames/step-01.png" ] && passed=$((passed + 1)) ||
+    { echo "FAIL: lesson render: $pngs PNGs, $printed printed, want $steps"; failed=$((failed + 1)); }
+expect 2 "--out $ldir/nothere is not a folder" -- lesson render "$lesson" --out "$ldir/nothere"
+expect 2 "--out $ldir/good.md is not a folder" -- lesson render "$lesson" --out "$ldir/good.md"
+expect 2 "lesson render needs --out DIR" -- lesson render "$lesson"
+expect 2 "lesson render needs a FILE" -- lesson render --out "$ldir/frames"
+expect 2 "lesson render takes --out DIR, --size WxH and --theme" -- lesson render "$lesson" --out "$ldir" --heads 2
+expect 2 "$ldir/bad.md:8: unknown directive 'haeds'" -- lesson render "$ldir/bad.md" --out "$ldir/frames"
+expect 2 "$ldir/bad.md:8: unknown directive 'haeds'" -- lesson "$ldir/bad.md"
+expect 2 "$ldir/missing.md: cannot read" -- lesson "$ldir/missing.md"
+DISPLAY= WAYLAND_DISPLAY= expect 2 "no display available" -- lesson "$lesson"
 rm -rf "$ldir"
 
 echo "test_cli: $passed passed, $failed failed"

@@ -98,6 +98,24 @@ typedef struct app_layout {
     size_t n_token_labels;
 } app_layout;
 
+/* An outline a lesson step asks for on every heatmap (rows, columns) or on
+ * one head's (cells); token highlights use selected_token. */
+typedef enum app_highlight_kind {
+    APP_HIGHLIGHT_ROW,
+    APP_HIGHLIGHT_COLUMN,
+    APP_HIGHLIGHT_CELL,
+} app_highlight_kind;
+
+typedef struct app_highlight {
+    app_highlight_kind kind;
+    int head; /* CELL: the head, from 0; else -1 */
+    int i, j; /* row, column, from 0 */
+} app_highlight;
+
+#define APP_HIGHLIGHTS_MAX 16
+
+struct app_lesson; /* lesson_player.h */
+
 typedef struct app_state {
     app_model model;
     app_stage stage;
@@ -115,6 +133,9 @@ typedef struct app_state {
     bool show_settings;
     char message[APP_ERR_LEN]; /* a status line: a saved path, an error */
     bool message_is_error;
+    app_highlight highlights[APP_HIGHLIGHTS_MAX]; /* outlined on the heatmaps */
+    size_t n_highlights;
+    struct app_lesson *lesson; /* the lesson being played, NULL: free exploration */
     app_layout layout; /* written by app_draw */
 } app_state;
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lesson_player.h"
 #include "stage.h"
 
 static const char *const stage_titles[APP_STAGE_COUNT] = {
@@ -257,6 +258,10 @@ static void help(stage_ctx *c, int w, int h) {
         {"P", "settings panel"},
         {"E", "next example sentence"},
         {"T", "light / dark theme"},
+        {"L", "lessons: pick one (↑/↓, Enter)"},
+        {"in a lesson: → / ←", "next / previous step"},
+        {"in a lesson: 1 – 6", "answer the step's question"},
+        {"in a lesson: Esc", "leave the lesson (its settings stay)"},
         {"H or ?", "this help"},
         {"Esc / Q", "quit (Esc closes overlays first)"},
     };
@@ -401,6 +406,34 @@ static void (*const stage_draw[APP_STAGE_COUNT])(stage_ctx *) = {
 
 /* ---- the frame ----------------------------------------------------------------------------- */
 
+/* A lesson step's outlines on every heatmap drawn (rows and columns on
+ * each head, cells on their head), in the accent colour and thick enough
+ * to read from the back of a room. */
+static void highlights(stage_ctx *c) {
+    const app_state *s = c->s;
+    if (s->n_highlights == 0 || !per_head_stage(s->stage)) return;
+    int thick = c->px / 8 > 2 ? c->px / 8 : 2;
+    for (size_t g = 0; g < s->layout.n_grids && g < ATTN_HEADS_MAX; g++) {
+        const app_cell_map *m = &s->layout.grids[g];
+        if (m->head < 0 || m->rect.w <= 0) continue;
+        for (size_t k = 0; k < s->n_highlights && k < APP_HIGHLIGHTS_MAX; k++) {
+            const app_highlight *hl = &s->highlights[k];
+            if (hl->i >= (int)c->n || hl->j >= (int)c->n) continue;
+            if (hl->kind == APP_HIGHLIGHT_ROW)
+                stage_outline_row(c, m->rect, c->n, (size_t)hl->i, c->th->accent, thick);
+            else if (hl->kind == APP_HIGHLIGHT_COLUMN)
+                stage_outline_col(c, m->rect, c->n, (size_t)hl->j, c->th->accent, thick);
+            else if (hl->head == m->head) {
+                SDL_Rect rc = stage_cell_rect(m->rect, c->n, c->n, (size_t)hl->i, (size_t)hl->j);
+                rc.x -= thick, rc.y -= thick, rc.w += 2 * thick, rc.h += 2 * thick;
+                draw_outline(c->r, rc, c->th->accent, thick);
+            }
+        }
+    }
+}
+
+static void frame(SDL_Renderer *r, text_cache *text, app_state *s, int w, int h);
+
 void app_draw(SDL_Renderer *r, text_cache *text, app_state *s, int w, int h) {
     s->layout.n_grids = 0;
     s->layout.n_token_labels = 0;
@@ -409,6 +442,36 @@ void app_draw(SDL_Renderer *r, text_cache *text, app_state *s, int w, int h) {
     SDL_RenderSetClipRect(r, NULL);
     const theme *th = s->theme ? s->theme : theme_dark();
     draw_fill(r, (SDL_Rect){0, 0, w, h}, th->background);
+    if (s->lesson) {
+        /* The narration takes a column (or a band) of its own: it never
+         * covers the heatmaps it talks about. */
+        int px = app_type_px(h, s->type_scale);
+        SDL_Rect panel = app_lesson_panel_rect(w, h, px);
+        int fw = panel.x > 0 ? panel.x : w, fh = panel.x > 0 ? h : panel.y;
+        frame(r, text, s, fw, fh);
+        SDL_RenderSetClipRect(r, NULL);
+        app_lesson_draw(r, text, s, panel, px);
+        if (s->show_help) {
+            stage_ctx c;
+            memset(&c, 0, sizeof c);
+            c.r = r;
+            c.tc = text;
+            c.s = s;
+            c.th = th;
+            c.px = px > h / 8 && h / 8 >= 8 ? h / 8 : px;
+            help(&c, w, h);
+        }
+    } else {
+        frame(r, text, s, w, h);
+    }
+    SDL_RenderSetClipRect(r, NULL);
+    draw_end(text);
+}
+
+/* Caption, stage, status line and overlays in a w×h frame at (0, 0). */
+static void frame(SDL_Renderer *r, text_cache *text, app_state *s, int w, int h) {
+    if (w <= 0 || h <= 0) return;
+    const theme *th = s->theme ? s->theme : theme_dark();
 
     /* A stage or view out of range (a bad state, never expected) shows the
      * first rather than reading past the tables. */
@@ -434,7 +497,6 @@ void app_draw(SDL_Renderer *r, text_cache *text, app_state *s, int w, int h) {
     if (!have_model) {
         text_draw(text, "no model to show: apply the settings first", px, th->text, w / 2, h / 2,
                   TEXT_CENTER | TEXT_MIDDLE);
-        draw_end(text);
         return;
     }
     c.n = s->model.n;
@@ -451,7 +513,6 @@ void app_draw(SDL_Renderer *r, text_cache *text, app_state *s, int w, int h) {
         SDL_RenderSetClipRect(r, &all);
         caption(&c, (SDL_Rect){0, 0, w, cap_h});
         SDL_RenderSetClipRect(r, NULL);
-        draw_end(text);
         return;
     }
     int pad = px / 2 > 2 ? px / 2 : 2;
@@ -460,13 +521,13 @@ void app_draw(SDL_Renderer *r, text_cache *text, app_state *s, int w, int h) {
         c.area = main_area;
         SDL_RenderSetClipRect(r, &main_area);
         stage_draw[s->stage](&c);
+        highlights(&c);
         SDL_RenderSetClipRect(r, NULL);
     }
     caption(&c, (SDL_Rect){0, 0, w, cap_h});
     status(&c, (SDL_Rect){0, h - status_h, w, status_h});
-    if (s->show_help)
-        help(&c, w, h);
-    else
+    if (!s->show_help)
         tooltip(&c, w, h);
-    draw_end(text);
+    else if (!s->lesson) /* in a lesson the help covers the panel too: app_draw */
+        help(&c, w, h);
 }

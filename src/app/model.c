@@ -11,6 +11,7 @@
 
 #include "app.h"
 #include "attnviz/embed.h"
+#include "lesson_player.h"
 
 #define DEFAULT_SENTENCE "The robot sat on the floor because it was tired."
 
@@ -214,6 +215,7 @@ int app_state_init(app_state *s, const app_settings *settings, char *err, size_t
 
 void app_state_free(app_state *s) {
     if (!s) return;
+    app_lesson_close(s);
     app_model_free(&s->model);
 }
 

@@ -8,6 +8,7 @@
 #include <SDL.h>
 #include <SDL_image.h>
 #include <SDL_ttf.h>
+#include <dirent.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #include "draw.h"
+#include "lesson_player.h"
 #include "ui.h"
 
 #define NO_DISPLAY_FIX                                                                             \
@@ -31,7 +33,18 @@ enum {
     MESSAGE_MS = 4000,      /* a status message stays this long */
     ERROR_MS = 10000,       /* an error longer: it needs reading */
     REFLOW_MIN_W = 400,     /* the frame moves aside for the panel when this much is left */
+    PICKER_MAX = 64,        /* lessons the picker lists */
 };
+
+/* The lesson picker (L): the lessons of lessons/, each with its title, or
+ * its first error when it does not parse (shown inline, never opened). */
+typedef struct lesson_picker {
+    bool open;
+    size_t n, sel;
+    char path[PICKER_MAX][512];
+    char label[PICKER_MAX][APP_ERR_LEN];
+    bool bad[PICKER_MAX];
+} lesson_picker;
 
 #define SPEED_STEP 1.5f
 #define SPEED_MIN 0.25f
@@ -49,6 +62,7 @@ typedef struct window_app {
     app_state s;
     ui_context ui;
     ui_settings_panel panel;
+    lesson_picker picker;
     bool quit;
     bool shot_pending;
     /* Started from pause by a step (→, a new setting): play this stage's
@@ -105,7 +119,7 @@ static geometry layout(window_app *a) {
     /* Where it would cover most of the line or a message that needs the
      * room, and under the help, the button gives way (P still opens the
      * panel). */
-    g.gear_shown = bx > g.frame_w / 3 && by > a->out_h / 2 && !a->s.show_help;
+    g.gear_shown = bx > g.frame_w / 3 && by > a->out_h / 2 && !a->s.show_help && !a->s.lesson;
     if (g.gear_shown && a->s.message[0]) {
         int msg_w = 0;
         text_measure(a->text, a->s.message, spx, &msg_w, NULL);
@@ -305,6 +319,161 @@ static int digit_of(SDL_Keycode k) {
     return -1;
 }
 
+/* ---- the lesson being played ------------------------------------------------------ */
+
+/* A step of the lesson: its settings apply, its stage plays once. */
+static void lesson_move(window_app *a, int delta) {
+    app_lesson *l = a->s.lesson;
+    long to = (long)l->step + delta;
+    if (to < 0) {
+        say(a, false, "step 1 is the first: \xE2\x86\x92 goes on");
+        return;
+    }
+    if (to >= (long)l->lesson.n_steps) {
+        say(a, false, "the last step: Esc leaves the lesson and keeps its settings");
+        return;
+    }
+    char err[APP_ERR_LEN];
+    if (app_lesson_goto(&a->s, (size_t)to, err, sizeof err) != 0) {
+        say(a, true, "%s", err);
+        return;
+    }
+    a->stop_at_end = true; /* the step's stage plays once, then the class looks */
+    a->play_through = false;
+    a->s.message[0] = '\0';
+}
+
+static void lesson_answer(window_app *a, int k) {
+    int right = app_lesson_answer(&a->s, (size_t)k);
+    if (right == 1) say(a, false, "\xE2\x9C\x93 %d is right", k + 1);
+    else if (right == 0) say(a, false, "\xE2\x9C\x97 %d is not it: see the explanation", k + 1);
+}
+
+static void lesson_leave(window_app *a) {
+    app_lesson_close(&a->s);
+    say(a, false, "left the lesson: its settings stay, explore from here (L opens a lesson)");
+}
+
+static const char *lessons_dir(void) {
+#ifdef ATTNVIZ_LESSONS_DIR
+    DIR *d = opendir(ATTNVIZ_LESSONS_DIR);
+    if (d) {
+        closedir(d);
+        return ATTNVIZ_LESSONS_DIR;
+    }
+#endif
+    return "lessons";
+}
+
+static int by_path(const void *x, const void *y) { return strcmp((const char *)x, (const char *)y); }
+
+static void keep_first(void *ctx, const char *error) {
+    char *err = ctx;
+    if (err[0] == '\0') snprintf(err, APP_ERR_LEN, "%s", error);
+}
+
+/* Lists the lessons afresh each time: a teacher may fix one and press L. */
+static void picker_open(window_app *a) {
+    lesson_picker *p = &a->picker;
+    const char *dir = lessons_dir();
+    DIR *d = opendir(dir);
+    p->n = 0;
+    p->sel = 0;
+    if (!d) {
+        say(a, true, "no lessons folder '%s': run attnviz where ./lessons is", dir);
+        return;
+    }
+    for (struct dirent *e; (e = readdir(d)) != NULL && p->n < PICKER_MAX;) {
+        size_t len = strlen(e->d_name);
+        if (e->d_name[0] == '.' || len < 4 || strcmp(e->d_name + len - 3, ".md") != 0 ||
+            strcmp(e->d_name, "README.md") == 0)
+            continue;
+        snprintf(p->path[p->n], sizeof p->path[0], "%s/%s", dir, e->d_name);
+        p->n++;
+    }
+    closedir(d);
+    qsort(p->path, p->n, sizeof p->path[0], by_path);
+    for (size_t i = 0; i < p->n; i++) {
+        lesson l;
+        char first[APP_ERR_LEN] = "";
+        const char *base = strrchr(p->path[i], '/');
+        base = base ? base + 1 : p->path[i];
+        p->bad[i] = lesson_load(&l, p->path[i], keep_first, first) != 0;
+        if (p->bad[i]) {
+            snprintf(p->label[i], sizeof p->label[0], "%s", first);
+        } else {
+            snprintf(p->label[i], sizeof p->label[0], "%.40s  %.300s  (%zu step%s)", base, l.title,
+                     l.n_steps, l.n_steps == 1 ? "" : "s");
+            lesson_free(&l);
+        }
+    }
+    if (p->n == 0) say(a, true, "no lessons in %s", dir);
+    else p->open = true;
+}
+
+static void picker_choose(window_app *a) {
+    lesson_picker *p = &a->picker;
+    if (p->sel >= p->n) return;
+    if (p->bad[p->sel]) {
+        say(a, true, "%s", p->label[p->sel]);
+        return; /* stays open: the error is there to read */
+    }
+    char err[APP_ERR_LEN];
+    if (app_lesson_open(&a->s, p->path[p->sel], err, sizeof err) != 0) {
+        snprintf(p->label[p->sel], sizeof p->label[0], "%s", err);
+        p->bad[p->sel] = true;
+        say(a, true, "%s", err);
+        return;
+    }
+    p->open = false;
+    a->s.show_settings = false;
+    a->stop_at_end = true;
+    say(a, false, "lesson: %s", a->s.lesson->lesson.title);
+}
+
+static void picker_key(window_app *a, SDL_Keycode k) {
+    lesson_picker *p = &a->picker;
+    if (k == SDLK_DOWN && p->sel + 1 < p->n) p->sel++;
+    else if (k == SDLK_UP && p->sel > 0) p->sel--;
+    else if (k == SDLK_RETURN || k == SDLK_KP_ENTER) picker_choose(a);
+    else if (k == SDLK_ESCAPE || k == SDLK_l) p->open = false;
+    else if (k == SDLK_q) a->quit = true;
+}
+
+/* The picker over the frame: one line per lesson, the chosen one outlined. */
+static void picker_draw(window_app *a, int px) {
+    const lesson_picker *p = &a->picker;
+    const theme *th = a->s.theme ? a->s.theme : theme_dark();
+    int line = px * 3 / 2, w = a->out_w, h = a->out_h;
+    int pw = w - 2 * px > 60 * px ? 60 * px : w - 2 * px;
+    int rows = (int)p->n, ph = (rows + 3) * line;
+    if (ph > h - 2 * px) ph = h - 2 * px;
+    if (pw <= 0 || ph <= 0) return;
+    SDL_Color veil = th->background;
+    veil.a = 210;
+    draw_fill(a->renderer, (SDL_Rect){0, 0, w, h}, veil);
+    SDL_Rect panel = {(w - pw) / 2, (h - ph) / 2, pw, ph};
+    draw_panel(a->renderer, panel, th);
+    draw_outline(a->renderer, panel, th->accent, 2);
+    SDL_RenderSetClipRect(a->renderer, &panel);
+    int x = panel.x + px, y = panel.y + line / 2 + px / 2;
+    text_draw(a->text, "Lessons   \xE2\x86\x91/\xE2\x86\x93 choose   Enter open   Esc close", px,
+              th->accent, x, y, TEXT_LEFT | TEXT_MIDDLE);
+    y += line + line / 2;
+    /* keep the chosen one in view when the list is taller than the panel */
+    int fit = (ph - 2 * line) / line;
+    size_t first = fit > 0 && p->sel >= (size_t)fit ? p->sel - (size_t)fit + 1 : 0;
+    for (size_t i = first; i < p->n && y < panel.y + ph; i++, y += line) {
+        if (i == p->sel) {
+            SDL_Rect row = {panel.x + px / 2, y - line / 2, pw - px, line};
+            draw_outline(a->renderer, row, th->accent, 2);
+        }
+        text_draw(a->text, p->label[i], px, p->bad[i] ? th->error : th->text, x, y,
+                  TEXT_LEFT | TEXT_MIDDLE);
+    }
+    SDL_RenderSetClipRect(a->renderer, NULL);
+}
+
 static void on_key(window_app *a, const SDL_KeyboardEvent *e) {
     app_state *s = &a->s;
     SDL_Keycode k = e->keysym.sym;
@@ -319,8 +488,21 @@ static void on_key(window_app *a, const SDL_KeyboardEvent *e) {
         else if (k == SDLK_q && !again) a->quit = true;
         return;
     }
+    if (digit >= 1 && digit <= LESSON_CHOICES_MAX && app_lesson_awaits_answer(s)) {
+        /* a question waiting: the digits answer it, else they pick heads */
+        const app_lesson *l = s->lesson;
+        size_t choices = l->lesson.steps[l->step].question.n_choices;
+        if (again) return;
+        if ((size_t)digit <= choices) lesson_answer(a, digit - 1);
+        else say(a, true, "this question has choices 1-%zu", choices);
+        return;
+    }
     if (digit >= 0) {
         if (!again) pick_head(a, digit == 0 ? 10 : digit);
+        return;
+    }
+    if (s->lesson && (k == SDLK_RIGHT || k == SDLK_LEFT)) {
+        lesson_move(a, k == SDLK_RIGHT ? 1 : -1);
         return;
     }
     switch (k) {
@@ -352,6 +534,9 @@ static void on_key(window_app *a, const SDL_KeyboardEvent *e) {
         else open_panel(a);
         break;
     case SDLK_e: if (!again) next_example(a); break;
+    case SDLK_l:
+        if (!again) picker_open(a);
+        break;
     case SDLK_h:
     case SDLK_QUESTION:
         if (!again) s->show_help = !s->show_help;
@@ -363,6 +548,7 @@ static void on_key(window_app *a, const SDL_KeyboardEvent *e) {
         if (again) break;
         if (s->show_help) s->show_help = false;
         else if (s->show_settings) close_panel(a);
+        else if (s->lesson) lesson_leave(a);
         else a->quit = true;
         break;
     case SDLK_q: if (!again) a->quit = true; break;
@@ -444,11 +630,21 @@ static void handle(window_app *a, const SDL_Event *ev) {
             a->mouse_in = true;
         }
         bool used = route_ui(a, &e);
-        if (!used && e.type == SDL_MOUSEBUTTONDOWN && e.button.button == SDL_BUTTON_LEFT)
-            click_frame(a, e.button.x, e.button.y);
+        if (!used && e.type == SDL_MOUSEBUTTONDOWN && e.button.button == SDL_BUTTON_LEFT) {
+            int choice = app_lesson_choice_at(&a->s, e.button.x, e.button.y);
+            if (choice >= 0 && app_lesson_awaits_answer(&a->s)) lesson_answer(a, choice);
+            else if (!a->s.lesson || !in_rect(e.button.x, e.button.y, a->s.lesson->panel))
+                click_frame(a, e.button.x, e.button.y);
+        }
         break;
     }
     case SDL_KEYDOWN:
+        if (a->picker.open) { /* the picker takes the keys while it is open */
+            if (!ev->key.repeat || ev->key.keysym.sym == SDLK_UP ||
+                ev->key.keysym.sym == SDLK_DOWN)
+                picker_key(a, ev->key.keysym.sym);
+            break;
+        }
         if (ui_typing(&a->ui)) { /* keys type into the field */
             route_ui(a, ev);
             break;
@@ -541,6 +737,7 @@ static void draw(window_app *a) {
         ui_button(&a->ui, "gear", GEAR_LABEL);
         ui_end(&a->ui);
     }
+    if (a->picker.open) picker_draw(a, g.px);
     if (a->shot_pending) {
         a->shot_pending = false;
         save_screenshot(a);
@@ -566,7 +763,8 @@ static int fail(char *err, size_t err_len, const char *what) {
     return 2;
 }
 
-int app_window_run(const app_settings *settings, const theme *t, char *err, size_t err_len) {
+int app_window_run(const app_settings *settings, const theme *t, const char *lesson_path, char *err,
+                   size_t err_len) {
     /* Clicking into the window also acts; a fullscreen lesson on a projector
      * does not minimise when the teacher clicks on the laptop's screen. */
     SDL_SetHint(SDL_HINT_MOUSE_FOCUS_CLICKTHROUGH, "1");
@@ -629,6 +827,10 @@ int app_window_run(const app_settings *settings, const theme *t, char *err, size
     if (!a->text) goto done;
     if (app_state_init(&a->s, settings, err, err_len) != 0) goto done;
     if (t) a->s.theme = t;
+    if (lesson_path) {
+        if (app_lesson_open(&a->s, lesson_path, err, err_len) != 0) goto done;
+        a->stop_at_end = true; /* the first step's stage plays once */
+    }
     ui_init(&a->ui, a->renderer, a->text, font);
     ui_settings_init(&a->panel, &a->s);
     SDL_StopTextInput(); /* typing is on only while a text field is edited */

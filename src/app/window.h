@@ -19,6 +19,10 @@
  *   P           settings panel (also its button)    E  next example sentence
  *   H or ?      help                                Esc  close help / panel, else quit
  *   Q           quit
+ * With lesson_path (not NULL) the window opens on that lesson's first step:
+ *   Right/Left  next / previous step   1-6  answer the step's question
+ *   Esc         leave the lesson (its settings stay)
+ * L opens a lesson picker (the .md files of lessons/) at any time.
  * In the open panel, Tab/Up/Down move between fields, Left/Right change
  * one, Enter presses a button or edits the sentence (Enter applies, Esc
  * cancels). A change applies at once and replays the stage; a setting that
@@ -27,6 +31,7 @@
  * Screenshots go to $ATTNVIZ_SCREENSHOT_DIR (default: the current folder)
  * as attnviz-YYYYMMDD-HHMMSS.png; the path is printed on stdout.
  * ATTNVIZ_FRAME_STATS=1 prints the mean frame time every 2 s on stderr. */
-int app_window_run(const app_settings *settings, const theme *t, char *err, size_t err_len);
+int app_window_run(const app_settings *settings, const theme *t, const char *lesson_path, char *err,
+                   size_t err_len);
 
 #endif

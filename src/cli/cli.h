@@ -26,6 +26,8 @@ typedef enum cli_command {
     CLI_BENCH_RENDER,
     CLI_LESSON_LIST,
     CLI_LESSON_CHECK,
+    CLI_LESSON_OPEN,   /* attnviz lesson FILE */
+    CLI_LESSON_RENDER, /* attnviz lesson render FILE --out DIR */
 } cli_command;
 
 typedef struct cli_options {
@@ -73,6 +75,13 @@ int cli_bench_render(FILE *f, char *err, size_t err_len);
  * README.md, sorted by name, from the source tree's lessons folder (or
  * ./lessons). Returns 0, or 2 with a message when there is no such folder. */
 int cli_lesson_list(FILE *out, char *err, size_t err_len);
+
+/* `attnviz lesson render FILE --out DIR`: each step of the lesson drawn
+ * finished (progress 1, question unanswered) as DIR/step-NN.png at r's size
+ * and theme, each path printed on out. Returns 0, or 2 with a message (the
+ * parser's FILE:LINE: message, a DIR that is not a writable folder). */
+int cli_lesson_render(FILE *out, const char *path, const app_render_options *r, char *err,
+                      size_t err_len);
 
 /* `attnviz lesson check FILE...`: "FILE: ok, N steps" on out for each valid
  * file; every error of every file on errs, one per line "FILE:LINE: message"

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "lesson_player.h"
 
 enum { WIDTH = 1280, HEIGHT = 800, FRAMES = 400, CHANGES = 60, LAUNCHES = 15 };
 
@@ -50,6 +51,46 @@ static int frames(FILE *f, const char *name, const app_settings *settings, const
         if (i >= 0) ms[i] = now_ms() - t0;
     }
     report(f, name, ms, FRAMES, what);
+    app_offscreen_free(&o);
+    app_state_free(&s);
+    return 0;
+}
+
+/* Frames of a lesson: the narration panel beside the stage, every step in
+ * turn at mid-animation (the step is applied outside the timing; its
+ * panel is laid out on its first frame, which is timed). */
+static int lesson_frames(FILE *f, char *err, size_t err_len) {
+#ifdef ATTNVIZ_LESSONS_DIR
+    const char *path = ATTNVIZ_LESSONS_DIR "/03-why-scale.md";
+#else
+    const char *path = "lessons/03-why-scale.md";
+#endif
+    app_settings demo;
+    app_settings_default(&demo);
+    app_state s;
+    app_offscreen o;
+    if (app_state_init(&s, &demo, err, err_len) != 0) return 2;
+    if (app_lesson_open(&s, path, err, err_len) != 0) { /* no lessons here: nothing to time */
+        fprintf(f, "lesson: skipped (%s)\n", err);
+        app_state_free(&s);
+        return 0;
+    }
+    if (app_offscreen_init(&o, WIDTH, HEIGHT, err, err_len) != 0) {
+        app_state_free(&s);
+        return 2;
+    }
+    size_t steps = s.lesson->lesson.n_steps;
+    double ms[FRAMES];
+    for (int i = -(int)steps; i < FRAMES; i++) {
+        size_t step = (size_t)(i + (int)steps) % steps;
+        if (i < 0 || (size_t)i % 10 == 0) app_lesson_goto(&s, step, err, err_len);
+        s.progress = 0.5f;
+        double t0 = now_ms();
+        app_draw(o.renderer, o.text, &s, o.surface->w, o.surface->h);
+        SDL_RenderPresent(o.renderer);
+        if (i >= 0) ms[i] = now_ms() - t0;
+    }
+    report(f, "lesson", ms, FRAMES, "lessons/03-why-scale.md, narration panel, steps at 0.5");
     app_offscreen_free(&o);
     app_state_free(&s);
     return 0;
@@ -158,7 +199,7 @@ int cli_bench_render(FILE *f, char *err, size_t err_len) {
         setting_change(f, "setting-change-n128-d512", &wide,
                        "n=128, d_model=512: heads 8<->4, causal, temperature, seed, sentence",
                        err, err_len) != 0 ||
-        first_frame(f, err, err_len) != 0)
+        first_frame(f, err, err_len) != 0 || lesson_frames(f, err, err_len) != 0)
         return 2;
     return 0;
 }

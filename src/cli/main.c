@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "cli.h"
+#include "attnviz/lesson.h"
 #include "window.h"
 
 static int run_dump(const cli_options *o, char *err, size_t err_len) {
@@ -28,11 +29,32 @@ static int run_dump(const cli_options *o, char *err, size_t err_len) {
     return rc;
 }
 
+static void keep_first(void *ctx, const char *error) {
+    char *err = ctx;
+    if (err[0] == '\0') snprintf(err, CLI_ERR_LEN, "%s", error);
+}
+
 /* The app and render take the same settings as dump. */
 static int run_app(const cli_options *o, char *err, size_t err_len) {
     app_settings s;
     if (cli_settings(o, &s, err, err_len) != 0) return 2;
-    return app_window_run(&s, o->render.theme, err, err_len);
+    return app_window_run(&s, o->render.theme, NULL, err, err_len);
+}
+
+/* attnviz lesson FILE: the app on the built-in example, then the lesson's
+ * first step. A lesson that does not parse exits 2 before any window. */
+static int run_lesson(const cli_options *o, char *err, size_t err_len) {
+    const char *path = o->lesson_files[0];
+    lesson l;
+    char first[CLI_ERR_LEN] = "";
+    if (lesson_load(&l, path, keep_first, first) != 0) {
+        snprintf(err, err_len, "%s", first[0] ? first : "the lesson does not parse");
+        return 2;
+    }
+    lesson_free(&l);
+    app_settings s;
+    app_settings_default(&s);
+    return app_window_run(&s, o->render.theme, path, err, err_len);
 }
 
 static int run_render(const cli_options *o, char *err, size_t err_len) {
@@ -57,6 +79,10 @@ int main(int argc, char **argv) {
         case CLI_BENCH_CORE: rc = cli_bench_core(stdout, o.bench_reference, err, sizeof err); break;
         case CLI_BENCH_RENDER: rc = cli_bench_render(stdout, err, sizeof err); break;
         case CLI_LESSON_LIST: rc = cli_lesson_list(stdout, err, sizeof err); break;
+        case CLI_LESSON_OPEN: rc = run_lesson(&o, err, sizeof err); break;
+        case CLI_LESSON_RENDER:
+            rc = cli_lesson_render(stdout, o.lesson_files[0], &o.render, err, sizeof err);
+            break;
         case CLI_LESSON_CHECK:
             rc = cli_lesson_check(stdout, stderr, o.lesson_files, o.n_lesson_files, err,
                                   sizeof err);

@@ -1,0 +1,125 @@
+/* The lesson player's state: open a lesson, go to a step (its settings in
+ * effect applied to the model and the state), answer its question, leave. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lesson_player.h"
+
+/* The first error of a lesson that does not parse, as the parser says it. */
+static void keep_first(void *ctx, const char *error) {
+    char *err = ctx;
+    if (err[0] == '\0') snprintf(err, APP_ERR_LEN, "%s", error);
+}
+
+int app_lesson_open(app_state *s, const char *path, char *err, size_t err_len) {
+    app_lesson *l = calloc(1, sizeof *l);
+    if (!l) {
+        snprintf(err, err_len, "out of memory for the lesson %s", path);
+        return 2;
+    }
+    char first[APP_ERR_LEN] = "";
+    if (lesson_load(&l->lesson, path, keep_first, first) != 0) {
+        snprintf(err, err_len, "%s", first[0] ? first : "the lesson does not parse");
+        free(l);
+        return 2;
+    }
+    snprintf(l->path, sizeof l->path, "%s", path);
+    for (size_t k = 0; k < LESSON_STEPS_MAX; k++) l->answer[k] = APP_LESSON_UNANSWERED;
+    app_lesson *before = s->lesson;
+    s->lesson = l;
+    if (app_lesson_goto(s, 0, err, err_len) != 0) {
+        s->lesson = before;
+        lesson_free(&l->lesson);
+        free(l);
+        return 2;
+    }
+    if (before) { /* a lesson opened from another one replaces it */
+        lesson_free(&before->lesson);
+        free(before->text);
+        free(before);
+    }
+    return 0;
+}
+
+int app_lesson_goto(app_state *s, size_t step, char *err, size_t err_len) {
+    app_lesson *l = s->lesson;
+    if (!l || step >= l->lesson.n_steps) {
+        snprintf(err, err_len, "no step %zu in this lesson", step + 1);
+        return 2;
+    }
+    const lesson_settings *ls = &l->lesson.steps[step].settings;
+    app_settings as = s->model.settings;
+    snprintf(as.sentence, sizeof as.sentence, "%s", ls->sentence);
+    as.config = ls->config;
+    as.seed = ls->seed;
+    if (as.max_tokens < LESSON_TOKENS_MAX) as.max_tokens = LESSON_TOKENS_MAX;
+    /* Rebuild only when the model changes: most steps move the stage. */
+    const app_settings *now = &s->model.settings;
+    bool same = s->model.tokens && strcmp(now->sentence, as.sentence) == 0 &&
+                memcmp(&now->config, &as.config, sizeof as.config) == 0 && now->seed == as.seed;
+    if (!same && app_model_apply(&s->model, &as, err, err_len) != 0) return 2;
+
+    l->step = step;
+    s->stage = (app_stage)ls->stage;
+    s->progress = ls->progress;
+    s->playing = ls->progress < 1.0f; /* from 0: the stage's animation plays once */
+    s->view = ls->view == LESSON_VIEW_FOCUS  ? VIEW_FOCUS
+              : ls->view == LESSON_VIEW_ARCS ? VIEW_ARCS
+                                             : VIEW_HEADS;
+    s->focus_head = ls->head;
+    s->selected_token = -1;
+    s->n_highlights = 0;
+    for (size_t k = 0; k < ls->n_highlights; k++) {
+        const lesson_highlight *h = &ls->highlights[k];
+        if (h->kind == LESSON_HIGHLIGHT_TOKEN) {
+            /* the app lights one token's row and column: the first named */
+            if (s->selected_token < 0) s->selected_token = (int)h->i;
+            continue;
+        }
+        if (s->n_highlights >= APP_HIGHLIGHTS_MAX) break;
+        app_highlight *a = &s->highlights[s->n_highlights++];
+        a->kind = h->kind == LESSON_HIGHLIGHT_ROW      ? APP_HIGHLIGHT_ROW
+                  : h->kind == LESSON_HIGHLIGHT_COLUMN ? APP_HIGHLIGHT_COLUMN
+                                                       : APP_HIGHLIGHT_CELL;
+        a->head = h->kind == LESSON_HIGHLIGHT_CELL ? (int)h->head : -1;
+        a->i = (int)h->i;
+        a->j = (int)h->j;
+    }
+    return 0;
+}
+
+bool app_lesson_awaits_answer(const app_state *s) {
+    const app_lesson *l = s->lesson;
+    if (!l || l->step >= l->lesson.n_steps) return false;
+    return l->lesson.steps[l->step].question.line != 0 &&
+           l->answer[l->step] == APP_LESSON_UNANSWERED;
+}
+
+int app_lesson_answer(app_state *s, size_t k) {
+    if (!app_lesson_awaits_answer(s)) return -1;
+    app_lesson *l = s->lesson;
+    const lesson_question *q = &l->lesson.steps[l->step].question;
+    if (k >= q->n_choices) return -1;
+    l->answer[l->step] = (int)k;
+    return k == q->right ? 1 : 0;
+}
+
+void app_lesson_close(app_state *s) {
+    if (!s || !s->lesson) return;
+    lesson_free(&s->lesson->lesson);
+    free(s->lesson->text);
+    free(s->lesson);
+    s->lesson = NULL;
+    s->n_highlights = 0; /* the outlines belonged to the lesson's steps */
+}
+
+int app_lesson_choice_at(const app_state *s, int x, int y) {
+    const app_lesson *l = s->lesson;
+    if (!l) return -1;
+    for (size_t k = 0; k < l->n_choice_rects; k++) {
+        SDL_Rect r = l->choice_rects[k];
+        if (x >= r.x && y >= r.y && x < r.x + r.w && y < r.y + r.h) return (int)k;
+    }
+    return -1;
+}

@@ -1,0 +1,151 @@
+/* Live values of a lesson's text, evaluated on the model a step built: the
+ * narration says "{{n}} tokens", the panel shows "11 tokens". Every number
+ * comes from the model's settings or its trace; nothing is typed in. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "lesson_player.h"
+
+void app_format_bytes(double bytes, char *buf, size_t len) {
+    static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    size_t u = 0;
+    while (bytes >= 1024.0 && u + 1 < sizeof units / sizeof units[0]) {
+        bytes /= 1024.0;
+        u++;
+    }
+    if (u == 0) snprintf(buf, len, "%.0f B", bytes);
+    else snprintf(buf, len, "%.3g %s", bytes, units[u]);
+}
+
+/* A count with thin groups of three digits, so 1,050,624 reads at a glance. */
+static void format_count(double v, char *buf, size_t len) {
+    char digits[64];
+    snprintf(digits, sizeof digits, "%.0f", v);
+    size_t nd = strlen(digits), o = 0;
+    for (size_t i = 0; i < nd && o + 2 < len; i++) {
+        if (i > 0 && (nd - i) % 3 == 0 && digits[0] != '-') buf[o++] = ',';
+        buf[o++] = digits[i];
+    }
+    buf[o] = '\0';
+}
+
+/* 3–4 significant digits: enough to compare, short enough to read. */
+static void format_float(double v, char *buf, size_t len) {
+    if (isinf(v)) snprintf(buf, len, v > 0 ? "∞" : "−∞");
+    else snprintf(buf, len, "%.4g", v);
+}
+
+/* Weights and biases of one attention layer with width d and key/value
+ * width dkv: W_Q, W_O (d²), W_K, W_V (d·dkv), b_Q, b_O (d), b_K, b_V (dkv). */
+static double params(double d, double dkv) { return 2 * d * d + 2 * d * dkv + 2 * d + 2 * dkv; }
+
+int app_lesson_value(const app_model *m, const lesson_placeholder *ph, char *buf, size_t len) {
+    const attn_config *c = &m->settings.config;
+    size_t n = m->n, H = c->n_heads, dh = attn_d_head(c);
+    const uint64_t *a = ph->args;
+    /* Heads, rows and columns count from 1 in the text. */
+    for (size_t k = 0; k < ph->n_args; k++) {
+        bool bad = false;
+        if (ph->value == LESSON_VALUE_KV_CACHE) bad = a[k] < 1;
+        else if (k == 0 && ph->value != LESSON_VALUE_TOKEN) bad = a[k] < 1 || a[k] > H;
+        else bad = a[k] < 1 || a[k] > n;
+        if (bad) {
+            snprintf(buf, len, "?");
+            return 2;
+        }
+    }
+    const attn_trace *t = &m->trace;
+    size_t at = 0;
+    if (ph->n_args >= 2 && ph->value != LESSON_VALUE_KV_CACHE && ph->value != LESSON_VALUE_TOKEN)
+        at = ((a[0] - 1) * n + (a[1] - 1)) * n;
+    switch (ph->value) {
+    case LESSON_VALUE_N: snprintf(buf, len, "%zu", n); break;
+    case LESSON_VALUE_D_MODEL: snprintf(buf, len, "%zu", c->d_model); break;
+    case LESSON_VALUE_HEADS: snprintf(buf, len, "%zu", H); break;
+    case LESSON_VALUE_KV_HEADS: snprintf(buf, len, "%zu", c->n_kv_heads); break;
+    case LESSON_VALUE_D_HEAD: snprintf(buf, len, "%zu", dh); break;
+    case LESSON_VALUE_TEMPERATURE: format_float(c->temperature, buf, len); break;
+    case LESSON_VALUE_PARAMS:
+        format_count(params((double)c->d_model, (double)attn_d_kv(c)), buf, len);
+        break;
+    case LESSON_VALUE_PARAMS_ONE_HEAD: /* one head of width d_model: d_kv = d_model */
+        format_count(params((double)c->d_model, (double)c->d_model), buf, len);
+        break;
+    case LESSON_VALUE_FLOPS: format_count(attn_forward_flops(c, n), buf, len); break;
+    case LESSON_VALUE_SCORE_BYTES:
+        app_format_bytes((double)H * (double)n * (double)n * 4.0, buf, len);
+        break;
+    case LESSON_VALUE_KV_BYTES_PER_TOKEN:
+        app_format_bytes(2.0 * (double)c->n_kv_heads * (double)dh * 4.0, buf, len);
+        break;
+    case LESSON_VALUE_SPREAD_BEFORE: format_float(m->spread_scores[a[0] - 1], buf, len); break;
+    case LESSON_VALUE_SPREAD_AFTER: format_float(m->spread_scaled[a[0] - 1], buf, len); break;
+    case LESSON_VALUE_WEIGHT: format_float(t->weights[at + a[2] - 1], buf, len); break;
+    case LESSON_VALUE_SCORE: format_float(t->scores[at + a[2] - 1], buf, len); break;
+    case LESSON_VALUE_ROW_MAX:
+    case LESSON_VALUE_ROW_ARGMAX: {
+        size_t best = 0;
+        for (size_t j = 1; j < n; j++)
+            if (t->weights[at + j] > t->weights[at + best]) best = j;
+        if (ph->value == LESSON_VALUE_ROW_MAX) {
+            format_float(t->weights[at + best], buf, len);
+        } else {
+            const attn_token *tk = &m->tokens[best];
+            snprintf(buf, len, "“%.*s”", (int)tk->len, m->settings.sentence + tk->offset);
+        }
+        break;
+    }
+    case LESSON_VALUE_TOKEN: {
+        const attn_token *tk = &m->tokens[a[0] - 1];
+        snprintf(buf, len, "%.*s", (int)tk->len, m->settings.sentence + tk->offset);
+        break;
+    }
+    case LESSON_VALUE_KV_CACHE:
+        app_format_bytes(2.0 * (double)a[0] * (double)a[1] * (double)a[2] * (double)a[3], buf,
+                         len);
+        break;
+    case LESSON_VALUE_FORWARD_MS:
+        snprintf(buf, len, "%.3g ms", m->build_ms);
+        break;
+    default: snprintf(buf, len, "?"); return 2;
+    }
+    return 0;
+}
+
+size_t app_lesson_substitute(const app_model *m, const char *text, char *out, size_t cap) {
+    if (cap == 0) return 0;
+    size_t len = strlen(text), pos = 0, o = 0, bad = 0;
+    out[0] = '\0';
+    while (pos < len) {
+        size_t start = pos;
+        lesson_placeholder ph;
+        char err[128], val[160];
+        int rc = lesson_placeholder_next(text, len, &pos, &ph, err, sizeof err);
+        /* the text before this live value (or to the end) */
+        size_t lit_end = rc == 0 ? len : rc == 1 ? ph.offset : pos;
+        if (rc == -1) {
+            /* malformed: find where its "{{" began to show the text before it */
+            const char *b = strstr(text + start, "{{");
+            lit_end = b && (size_t)(b - text) < pos ? (size_t)(b - text) : pos;
+        }
+        size_t lit = lit_end - start;
+        if (o + lit >= cap) lit = cap - 1 - o;
+        memcpy(out + o, text + start, lit);
+        o += lit;
+        if (rc == 0) break;
+        if (rc == 1) {
+            if (app_lesson_value(m, &ph, val, sizeof val) != 0) bad++;
+        } else {
+            snprintf(val, sizeof val, "?");
+            bad++;
+        }
+        size_t vl = strlen(val);
+        if (o + vl >= cap) vl = cap - 1 - o;
+        memcpy(out + o, val, vl);
+        o += vl;
+        out[o] = '\0';
+    }
+    out[o] = '\0';
+    return bad;
+}

@@ -1,0 +1,231 @@
+/* The lesson player, offscreen: every shipped lesson opened, every step
+ * applied and drawn; the step's settings are in effect in the model and the
+ * state, every live value evaluates, the narration panel has text, no grid
+ * lies under it, answers are recorded; the live values' formatting; a
+ * lesson that does not parse leaves the app as it was. */
+#define _POSIX_C_SOURCE 200809L
+#include <SDL.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "lesson_player.h"
+#include "render.h"
+
+static int by_name(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Pixels of rc in the surface that differ from colour c: text and outlines. */
+static long pixels_not(SDL_Surface *sf, SDL_Rect rc, SDL_Color c) {
+    long count = 0;
+    Uint32 want = SDL_MapRGB(sf->format, c.r, c.g, c.b) & 0x00FFFFFFu;
+    for (int y = rc.y; y < rc.y + rc.h && y < sf->h; y++) {
+        const Uint32 *row = (const Uint32 *)((const Uint8 *)sf->pixels + (size_t)y * sf->pitch);
+        for (int x = rc.x; x < rc.x + rc.w && x < sf->w; x++)
+            if ((row[x] & 0x00FFFFFFu) != want) count++;
+    }
+    return count;
+}
+
+static void test_values(void) {
+    char buf[64];
+    app_format_bytes(512, buf, sizeof buf);
+    CHECK(strcmp(buf, "512 B") == 0);
+    app_format_bytes(4096, buf, sizeof buf);
+    CHECK(strcmp(buf, "4 KiB") == 0);
+    app_format_bytes(1.5 * 1024 * 1024, buf, sizeof buf);
+    CHECK(strcmp(buf, "1.5 MiB") == 0);
+    app_format_bytes(3.0 * 1024 * 1024 * 1024, buf, sizeof buf);
+    CHECK(strcmp(buf, "3 GiB") == 0);
+
+    app_settings set;
+    app_settings_default(&set);
+    app_state s;
+    char err[APP_ERR_LEN], out[512];
+    CHECK(app_state_init(&s, &set, err, sizeof err) == 0);
+    CHECK(app_lesson_substitute(&s.model, "{{n}} tokens, {{heads}} heads of {{d_head}}", out,
+                                sizeof out) == 0);
+    CHECK(strcmp(out, "11 tokens, 4 heads of 8") == 0);
+    CHECK(app_lesson_substitute(&s.model, "{{token 2}} / {{kv_cache 32 8 128 2}}", out,
+                                sizeof out) == 0);
+    CHECK(strcmp(out, "robot / 128 KiB") == 0);
+    /* d_model 32, 4 heads: 2·32² + 2·32·32 + 2·32 + 2·32 = 4224 */
+    CHECK(app_lesson_substitute(&s.model, "{{params}} {{score_bytes}} {{kv_bytes_per_token}}", out,
+                                sizeof out) == 0);
+    CHECK(strcmp(out, "4,224 1.89 KiB 256 B") == 0);
+    CHECK(app_lesson_substitute(&s.model, "w={{weight 1 8 2}} max={{row_max 1 8}} {{row_argmax 1 8}}",
+                                out, sizeof out) == 0);
+    CHECK(strncmp(out, "w=0.", 4) == 0 && strstr(out, "“") != NULL);
+    CHECK(app_lesson_substitute(&s.model, "{{flops}} {{forward_ms}} {{temperature}}", out,
+                                sizeof out) == 0);
+    CHECK(strstr(out, " ms 1") != NULL);
+    /* out of range and unknown: counted, shown as "?" */
+    CHECK(app_lesson_substitute(&s.model, "a {{weight 9 1 1}} b {{bogus}} c", out, sizeof out) == 2);
+    CHECK(strcmp(out, "a ? b ? c") == 0);
+    CHECK(app_lesson_substitute(&s.model, "no values", out, 4) == 0);
+    CHECK(strcmp(out, "no ") == 0);
+    app_state_free(&s);
+}
+
+/* A lesson that does not parse: its error with file and line, nothing changes. */
+static void test_bad_lesson(void) {
+    const char *path = "/tmp/attnviz-test-bad-lesson.md";
+    FILE *f = fopen(path, "w");
+    CHECK(f != NULL);
+    if (!f) return;
+    fputs("# Bad\n\nSummary.\n\n## Step\n\nText.\n\n```attnviz\nhaeds: 2\n```\n", f);
+    fclose(f);
+    app_settings set;
+    app_settings_default(&set);
+    app_state s;
+    char err[APP_ERR_LEN] = "";
+    CHECK(app_state_init(&s, &set, err, sizeof err) == 0);
+    uint64_t version = s.model.version;
+    CHECK(app_lesson_open(&s, path, err, sizeof err) == 2);
+    CHECK_STR_CONTAINS(err, "attnviz-test-bad-lesson.md:10:");
+    CHECK(s.lesson == NULL && s.model.version == version);
+    CHECK(app_lesson_open(&s, "/nonexistent/lesson.md", err, sizeof err) == 2);
+    CHECK_STR_CONTAINS(err, "cannot read");
+    app_state_free(&s);
+    remove(path);
+}
+
+static void test_lesson(app_offscreen *o, const char *path) {
+    app_settings set;
+    app_settings_default(&set);
+    app_state s;
+    char err[APP_ERR_LEN] = "";
+    CHECK(app_state_init(&s, &set, err, sizeof err) == 0);
+    int rc = app_lesson_open(&s, path, err, sizeof err);
+    CHECKF(rc == 0, "%s: %s", path, err);
+    if (rc != 0) {
+        app_state_free(&s);
+        return;
+    }
+    app_lesson *l = s.lesson;
+    for (size_t k = 0; k < l->lesson.n_steps; k++) {
+        const lesson_step *st = &l->lesson.steps[k];
+        const lesson_settings *ls = &st->settings;
+        CHECKF(app_lesson_goto(&s, k, err, sizeof err) == 0, "%s step %zu: %s", path, k + 1, err);
+        /* the step's settings, in effect */
+        const attn_config *c = &s.model.settings.config;
+        CHECKF(s.model.n == ls->n_tokens, "%s step %zu: n %zu, want %zu", path, k + 1, s.model.n,
+               ls->n_tokens);
+        CHECK(c->n_heads == ls->config.n_heads && c->n_kv_heads == ls->config.n_kv_heads);
+        CHECK(c->d_model == ls->config.d_model && c->causal == ls->config.causal);
+        CHECK(c->scale == ls->config.scale && c->temperature == ls->config.temperature);
+        CHECK(s.model.settings.seed == ls->seed);
+        CHECK(strcmp(s.model.settings.sentence, ls->sentence) == 0);
+        CHECK((int)s.stage == ls->stage && s.focus_head == ls->head);
+        CHECK((int)s.view == (int)ls->view);
+        CHECK(s.progress == ls->progress && s.playing == (ls->progress < 1.0f));
+
+        /* every live value evaluates: narration and question */
+        char out[16384];
+        size_t bad = app_lesson_substitute(&s.model, st->narration, out, sizeof out);
+        CHECKF(bad == 0 && !strstr(out, "{{"), "%s step %zu: %zu live values did not evaluate",
+               path, k + 1, bad);
+        const lesson_question *q = &st->question;
+        if (q->line) {
+            bad = app_lesson_substitute(&s.model, q->ask, out, sizeof out);
+            bad += app_lesson_substitute(&s.model, q->explain, out, sizeof out);
+            for (size_t c2 = 0; c2 < q->n_choices; c2++)
+                bad += app_lesson_substitute(&s.model, q->choices[c2], out, sizeof out);
+            CHECKF(bad == 0, "%s step %zu: question values", path, k + 1);
+        }
+
+        /* drawn finished: panel with text, no grid under it */
+        s.progress = 1.0f;
+        s.playing = false;
+        app_draw(o->renderer, o->text, &s, o->surface->w, o->surface->h);
+        SDL_RenderPresent(o->renderer);
+        CHECKF(l->unknown_values == 0, "%s step %zu: panel shows unknown values", path, k + 1);
+        CHECK(l->n_lines > 3);
+        SDL_Rect panel = l->panel;
+        CHECK(panel.w > 0 && panel.h > 0);
+        long ink = pixels_not(o->surface, panel, s.theme->panel);
+        CHECKF(ink > panel.w * 4, "%s step %zu: panel has %ld pixels of text", path, k + 1, ink);
+        for (size_t g = 0; g < s.layout.n_grids; g++) {
+            SDL_Rect gr = s.layout.grids[g].rect;
+            CHECKF(!SDL_HasIntersection(&gr, &panel), "%s step %zu: grid %zu under the panel", path,
+                   k + 1, g);
+        }
+        for (size_t t = 0; t < s.layout.n_token_labels; t++)
+            CHECK(!SDL_HasIntersection(&s.layout.token_labels[t], &panel));
+
+        /* answering */
+        if (q->line) {
+            CHECK(app_lesson_awaits_answer(&s));
+            CHECK(l->n_choice_rects == q->n_choices);
+            size_t wrong = q->right == 0 ? 1 : 0;
+            CHECK(app_lesson_answer(&s, q->n_choices) == -1); /* not a choice */
+            CHECK(app_lesson_answer(&s, wrong) == 0);
+            CHECK(l->answer[k] == (int)wrong && !app_lesson_awaits_answer(&s));
+            CHECK(app_lesson_answer(&s, q->right) == -1); /* answered once */
+            app_draw(o->renderer, o->text, &s, o->surface->w, o->surface->h);
+            bool marked = false;
+            for (size_t n = 0; n < l->n_lines; n++)
+                if (strstr(l->text + l->lines[n].off, "✗")) marked = true;
+            CHECK(marked);
+            l->answer[k] = APP_LESSON_UNANSWERED;
+            CHECK(app_lesson_answer(&s, q->right) == 1);
+            CHECK(l->answer[k] == (int)q->right);
+        } else {
+            CHECK(app_lesson_answer(&s, 0) == -1);
+        }
+    }
+    /* the help covers the frame and the panel */
+    s.show_help = true;
+    app_draw(o->renderer, o->text, &s, o->surface->w, o->surface->h);
+    SDL_RenderPresent(o->renderer);
+    CHECK(pixels_not(o->surface, l->panel, s.theme->panel) > 0);
+    s.show_help = false;
+    /* leaving keeps the last step's settings */
+    app_settings kept = s.model.settings;
+    app_lesson_close(&s);
+    CHECK(s.lesson == NULL);
+    CHECK(strcmp(kept.sentence, s.model.settings.sentence) == 0 &&
+          kept.config.n_heads == s.model.settings.config.n_heads);
+    app_draw(o->renderer, o->text, &s, o->surface->w, o->surface->h);
+    app_state_free(&s);
+}
+
+int main(void) {
+    test_values();
+    test_bad_lesson();
+
+    app_offscreen o;
+    char err[APP_ERR_LEN];
+    int sizes[][2] = {{1280, 800}, {800, 600}, {480, 360}};
+    DIR *d = opendir("lessons");
+    CHECK(d != NULL);
+    char *names[256];
+    size_t n = 0;
+    for (struct dirent *e; d && (e = readdir(d)) != NULL && n < 256;) {
+        size_t len = strlen(e->d_name);
+        if (len > 3 && strcmp(e->d_name + len - 3, ".md") == 0 &&
+            strcmp(e->d_name, "README.md") != 0)
+            names[n++] = strdup(e->d_name);
+    }
+    if (d) closedir(d);
+    qsort(names, n, sizeof *names, by_name);
+    CHECK(n >= 12);
+    for (size_t z = 0; z < sizeof sizes / sizeof sizes[0]; z++) {
+        if (app_offscreen_init(&o, sizes[z][0], sizes[z][1], err, sizeof err) != 0) {
+            fprintf(stderr, "%s\n", err);
+            CHECK(0);
+            break;
+        }
+        for (size_t i = 0; i < n; i++) {
+            char path[512];
+            snprintf(path, sizeof path, "lessons/%s", names[i]);
+            test_lesson(&o, path);
+        }
+        app_offscreen_free(&o);
+    }
+    for (size_t i = 0; i < n; i++) free(names[i]);
+    return check_done("test_lesson_player");
+}
