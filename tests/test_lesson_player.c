@@ -58,7 +58,10 @@ static void test_values(void) {
     CHECK(strcmp(out, "4,224 1.89 KiB 256 B") == 0);
     CHECK(app_lesson_substitute(&s.model, "w={{weight 1 8 2}} max={{row_max 1 8}} {{row_argmax 1 8}}",
                                 out, sizeof out) == 0);
-    CHECK(strncmp(out, "w=0.", 4) == 0 && strstr(out, "“") != NULL);
+    /* the argmax is one of the sentence's tokens, unquoted */
+    const char *argmax = strrchr(out, ' ') + 1;
+    CHECK(strncmp(out, "w=0.", 4) == 0 && strstr(out, "“") == NULL && *argmax &&
+          strstr(s.model.settings.sentence, argmax) != NULL);
     CHECK(app_lesson_substitute(&s.model, "{{flops}} {{forward_ms}} {{temperature}}", out,
                                 sizeof out) == 0);
     CHECK(strstr(out, " ms 1") != NULL);

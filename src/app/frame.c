@@ -77,9 +77,16 @@ static void formula(const stage_ctx *c, char *buf, size_t len) {
     }
 }
 
+/* "for each of the 4 heads", or "for the one head". */
+static const char *each_head(size_t heads, char *buf, size_t len) {
+    if (heads == 1) return "for the one head";
+    snprintf(buf, len, "for each of the %zu heads", heads);
+    return buf;
+}
+
 static void shapes(const stage_ctx *c, char *buf, size_t len) {
     size_t n = c->n, d = c->d_model, dk = c->d_head, H = c->n_heads, G = c->n_kv, dkv = c->d_kv;
-    char div[64];
+    char div[64], each[40];
     switch (c->s->stage) {
     case STAGE_EMBED: snprintf(buf, len, "%zu tokens → X: %zu×%zu (n × d_model)", n, n, d); break;
     case STAGE_PROJECT:
@@ -103,27 +110,28 @@ static void shapes(const stage_ctx *c, char *buf, size_t len) {
                 n, d, H, n, dk, n, dkv, G, G == 1 ? "" : "s", n, dk, H / G);
         break;
     case STAGE_SCORES:
-        snprintf(buf, len, "(%zu×%zu)·(%zu×%zu) → %zu×%zu, for each of %zu heads", n, dk, dk, n, n,
-                 n, H);
+        snprintf(buf, len, "(%zu×%zu)·(%zu×%zu) → %zu×%zu, %s", n, dk, dk, n, n, n,
+                 each_head(H, each, sizeof each));
         break;
     case STAGE_SCALE:
         divisor_text(c->c, dk, div, sizeof div, true);
-        snprintf(buf, len, "%zu×%zu %s, for each of %zu heads", n, n, div[0] ? div : "unchanged",
-                 H);
+        snprintf(buf, len, "%zu×%zu %s, %s", n, n, div[0] ? div : "unchanged",
+                 each_head(H, each, sizeof each));
         break;
     case STAGE_MASK:
         if (c->c->causal)
-            snprintf(buf, len, "%zu×%zu: %zu of %zu cells → −∞, in each of %zu heads", n, n,
-                     n * (n - 1) / 2, n * n, H);
+            snprintf(buf, len, "%zu×%zu: %zu of %zu cells → −∞, %s", n, n, n * (n - 1) / 2,
+                     n * n, each_head(H, each, sizeof each));
         else
-            snprintf(buf, len, "%zu×%zu unchanged, %zu heads", n, n, H);
+            snprintf(buf, len, "%zu×%zu unchanged, %s", n, n, each_head(H, each, sizeof each));
         break;
     case STAGE_SOFTMAX:
-        snprintf(buf, len, "%zu×%zu, each row sums to 1, for each of %zu heads", n, n, H);
+        snprintf(buf, len, "%zu×%zu, each row sums to 1, %s", n, n,
+                 each_head(H, each, sizeof each));
         break;
     case STAGE_WEIGHTED:
-        snprintf(buf, len, "(%zu×%zu)·(%zu×%zu) → %zu×%zu, for each of %zu heads", n, n, n, dk, n,
-                 dk, H);
+        snprintf(buf, len, "(%zu×%zu)·(%zu×%zu) → %zu×%zu, %s", n, n, n, dk, n, dk,
+                 each_head(H, each, sizeof each));
         break;
     case STAGE_CONCAT: snprintf(buf, len, "%zu × (%zu×%zu) → %zu×%zu", H, n, dk, n, d); break;
     case STAGE_OUTPUT:

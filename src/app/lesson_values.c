@@ -91,8 +91,9 @@ int app_lesson_value(const app_model *m, const lesson_placeholder *ph, char *buf
         if (ph->value == LESSON_VALUE_ROW_MAX) {
             format_float(t->weights[at + best], buf, len);
         } else {
+            /* the token as written, like {{token I}}: the lesson quotes it */
             const attn_token *tk = &m->tokens[best];
-            snprintf(buf, len, "“%.*s”", (int)tk->len, m->settings.sentence + tk->offset);
+            snprintf(buf, len, "%.*s", (int)tk->len, m->settings.sentence + tk->offset);
         }
         break;
     }

@@ -593,6 +593,11 @@ static void focus_scores(stage_ctx *c, size_t h, SDL_Rect a, int bars_w) {
     double sq = snap_cell(
         fmin((double)avail_w / (double)(dk + n), (double)avail_h / (double)(dk + n)), 4.0 * c->px);
     int dk_px = span(dk, sq);
+    /* A wide head (d_k much larger than n) would leave the scores a dot: the
+     * factors' d_k side gets at most a third of the room, and their columns
+     * are then drawn narrower than a pixel (the title gives the shape). */
+    int dk_cap = (avail_w < avail_h ? avail_w : avail_h) / 3;
+    if (dk_px > dk_cap && dk_cap > 0) dk_px = dk_cap;
     double cw, ch;
     cell_size((double)(avail_w - dk_px) / (double)n, (double)(avail_h - dk_px) / (double)n,
               4.0 * c->px, &cw, &ch);
