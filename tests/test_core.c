@@ -8,6 +8,7 @@
 #include "attnviz/embed.h"
 #include "attnviz/rng.h"
 #include "attnviz/stages.h"
+#include "attnviz/suggest.h"
 #include "attnviz/tokenize.h"
 #include "check.h"
 
@@ -284,6 +285,21 @@ static void test_forward_heads(void) {
     attn_trace_free(&full);
 }
 
+static void test_suggest(void) {
+    const char *names[] = {"heads", "d_model", "kv_heads", "on", "n"};
+    CHECK(attn_suggest("haeds", 5, names, 5) == names[0]);   /* two edits */
+    CHECK(attn_suggest("d-model", 7, names, 5) == names[1]); /* one edit */
+    CHECK(attn_suggest("kv_head", 7, names, 5) == names[2]);
+    CHECK(attn_suggest("dog", 3, names, 5) == NULL);         /* two edits, but from "on" */
+    CHECK(attn_suggest("xy", 2, names, 5) == NULL);
+    CHECK(attn_suggest("nn", 2, names, 5) == names[4]);
+    CHECK(attn_suggest("frobnicate", 10, names, 5) == NULL);
+    char longword[40];
+    memset(longword, 'h', sizeof longword);
+    CHECK(attn_suggest(longword, sizeof longword, names, 5) == NULL); /* past 32 bytes */
+    CHECK(attn_suggest("heads", 5, names, 0) == NULL);
+}
+
 static void test_trace_limits(void) {
     char err[256];
     attn_trace t;
@@ -341,6 +357,7 @@ int main(void) {
     test_scaled();
     test_threads_same_bits();
     test_forward_heads();
+    test_suggest();
     test_trace_limits();
     test_rng_and_embedding();
     return check_done("test_core");

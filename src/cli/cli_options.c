@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attnviz/suggest.h"
 #include "cli.h"
 
 static int fail(char *err, size_t err_len, const char *fmt, ...) {
@@ -47,31 +48,10 @@ static const option_spec options[] = {
 };
 enum { N_OPTIONS = sizeof options / sizeof *options };
 
-/* Edit distance of two short strings (the option names), capped at 32 chars. */
-static size_t distance(const char *a, const char *b) {
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 32 || lb > 32) return 99;
-    size_t prev[33], cur[33];
-    for (size_t j = 0; j <= lb; j++) prev[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        cur[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
-            size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
-            cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
-        }
-        memcpy(prev, cur, sizeof cur);
-    }
-    return prev[lb];
-}
-
 static int unknown_option(const char *arg, char *err, size_t err_len) {
-    const char *best = NULL;
-    size_t best_d = 3; /* only suggest close matches */
-    for (size_t i = 0; i < N_OPTIONS; i++) {
-        size_t d = distance(arg, options[i].name);
-        if (d < best_d) best_d = d, best = options[i].name;
-    }
+    const char *names[N_OPTIONS];
+    for (size_t i = 0; i < N_OPTIONS; i++) names[i] = options[i].name;
+    const char *best = attn_suggest(arg, strlen(arg), names, N_OPTIONS);
     if (best)
         return fail(err, err_len, "unknown option '%.64s' (did you mean '%s'?); see attnviz --help",
                     arg, best);

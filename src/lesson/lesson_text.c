@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attnviz/suggest.h"
+
 #include "lesson_internal.h"
 
 span span_make(const char *s, size_t len) {
@@ -76,37 +78,8 @@ const char *shown(span x, char buf[SHOWN_LEN]) {
     return buf;
 }
 
-/* Edit distance (insert, delete, substitute) between x and a name; anything
- * longer than 32 bytes is "far" without looking further. */
-static size_t distance(span a, const char *b) {
-    size_t la = a.len, lb = strlen(b);
-    if (la > 32 || lb > 32) return 99;
-    size_t prev[33], cur[33];
-    for (size_t j = 0; j <= lb; j++) prev[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        cur[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t sub = prev[j - 1] + (a.s[i - 1] != b[j - 1]);
-            size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
-            size_t best = sub < del ? sub : del;
-            cur[j] = best < ins ? best : ins;
-        }
-        memcpy(prev, cur, sizeof cur);
-    }
-    return prev[lb];
-}
-
 const char *closest_name(span x, const char *const *names, size_t n) {
-    const char *best = NULL;
-    size_t best_d = 3; /* suggest only close matches: distance 2 or less */
-    for (size_t i = 0; i < n; i++) {
-        size_t d = distance(x, names[i]);
-        /* Rewriting half the letters is no typo: "dog" is two edits from
-         * "on" and "xy" from "n", but nobody meant those ("nn" meant "n"). */
-        size_t longer = x.len > strlen(names[i]) ? x.len : strlen(names[i]);
-        if (d < best_d && 2 * d <= longer) best_d = d, best = names[i];
-    }
-    return best;
+    return attn_suggest(x.s, x.len, names, n);
 }
 
 int parse_whole(span x, uint64_t max, uint64_t *out) {
