@@ -100,8 +100,8 @@ static void shapes(const stage_ctx *c, char *buf, size_t len) {
         break;
     case STAGE_SPLIT:
         if (G == H)
-            snprintf(buf, len, "%zu×%zu → %zu heads × (%zu×%zu), for each of Q, K, V", n, d, H, n,
-                     dk);
+            snprintf(buf, len, "%zu×%zu → %zu head%s × (%zu×%zu), for each of Q, K, V", n, d, H,
+                     H == 1 ? "" : "s", n, dk);
         else
             snprintf(
                 buf, len,
@@ -179,8 +179,9 @@ static void caption(stage_ctx *c, SDL_Rect bar) {
     /* line 2: shapes with the numbers, and the settings that make them */
     char cfg[160];
     if (c->n_kv == c->n_heads)
-        snprintf(cfg, sizeof cfg, "n %zu · d_model %zu · %zu heads · d_k %zu%s", c->n, c->d_model,
-                 c->n_heads, c->d_head, c->c->causal ? " · causal" : "");
+        snprintf(cfg, sizeof cfg, "n %zu · d_model %zu · %zu head%s · d_k %zu%s", c->n,
+                 c->d_model, c->n_heads, c->n_heads == 1 ? "" : "s", c->d_head,
+                 c->c->causal ? " · causal" : "");
     else
         snprintf(cfg, sizeof cfg, "n %zu · d_model %zu · %zu heads · %zu kv heads · d_k %zu%s",
                  c->n, c->d_model, c->n_heads, c->n_kv, c->d_head, c->c->causal ? " · causal" : "");
