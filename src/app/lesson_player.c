@@ -1,10 +1,13 @@
 /* The lesson player's state: open a lesson, go to a step (its settings in
  * effect applied to the model and the state), answer its question, leave. */
+#define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lesson_player.h"
+
+#include <dirent.h>
 
 /* The first error of a lesson that does not parse, as the parser says it. */
 static void keep_first(void *ctx, const char *error) {
@@ -122,4 +125,40 @@ int app_lesson_choice_at(const app_state *s, int x, int y) {
         if (x >= r.x && y >= r.y && x < r.x + r.w && y < r.y + r.h) return (int)k;
     }
     return -1;
+}
+
+/* ---- the shipped lessons ------------------------------------------------------ */
+
+const char *app_lessons_dir(void) {
+#ifdef ATTNVIZ_LESSONS_DIR
+    DIR *d = opendir(ATTNVIZ_LESSONS_DIR);
+    if (d) {
+        closedir(d);
+        return ATTNVIZ_LESSONS_DIR;
+    }
+#endif
+    return "lessons";
+}
+
+static int by_path(const void *x, const void *y) { return strcmp((const char *)x, (const char *)y); }
+
+/* lessons/README.md describes the format; it is no lesson. */
+static bool is_lesson_name(const char *name) {
+    size_t n = strlen(name);
+    return name[0] != '.' && n > 3 && strcmp(name + n - 3, ".md") == 0 &&
+           strcmp(name, "README.md") != 0;
+}
+
+int app_lesson_files(const char *dir, char (*paths)[APP_LESSON_PATH], size_t max) {
+    DIR *d = opendir(dir);
+    if (!d) return -1;
+    size_t n = 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL && n < max;) {
+        if (!is_lesson_name(e->d_name)) continue;
+        int w = snprintf(paths[n], APP_LESSON_PATH, "%s/%s", dir, e->d_name);
+        if (w > 0 && w < APP_LESSON_PATH) n++; /* a path too long to keep is left out */
+    }
+    closedir(d);
+    qsort(paths, n, sizeof *paths, by_path);
+    return (int)n;
 }

@@ -75,6 +75,19 @@ bool app_lesson_awaits_answer(const app_state *s);
 /* Leaves the lesson; the settings it made stay in s. Safe without one. */
 void app_lesson_close(app_state *s);
 
+/* ---- the shipped lessons ------------------------------------------------------ */
+
+enum { APP_LESSON_PATH = 512 };
+
+/* The folder of the shipped lessons: the source tree's lessons/ (a compile
+ * definition) when it is there, else ./lessons. */
+const char *app_lessons_dir(void);
+
+/* The lesson files of dir (*.md, not README.md, not hidden), sorted by name,
+ * written as "dir/name" into paths[0..max). Returns how many were found (at
+ * most max), or -1 when dir cannot be opened. */
+int app_lesson_files(const char *dir, char (*paths)[APP_LESSON_PATH], size_t max);
+
 /* ---- live values (lesson_values.c) ---------------------------------------- */
 
 /* Formats ph evaluated on model m into buf ("9", "4.2 KiB", "0.281",

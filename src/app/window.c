@@ -8,7 +8,6 @@
 #include <SDL.h>
 #include <SDL_image.h>
 #include <SDL_ttf.h>
-#include <dirent.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,7 +40,7 @@ enum {
 typedef struct lesson_picker {
     bool open;
     size_t n, sel;
-    char path[PICKER_MAX][512];
+    char path[PICKER_MAX][APP_LESSON_PATH];
     char label[PICKER_MAX][APP_ERR_LEN];
     bool bad[PICKER_MAX];
 } lesson_picker;
@@ -354,19 +353,6 @@ static void lesson_leave(window_app *a) {
     say(a, false, "left the lesson: its settings stay, explore from here (L opens a lesson)");
 }
 
-static const char *lessons_dir(void) {
-#ifdef ATTNVIZ_LESSONS_DIR
-    DIR *d = opendir(ATTNVIZ_LESSONS_DIR);
-    if (d) {
-        closedir(d);
-        return ATTNVIZ_LESSONS_DIR;
-    }
-#endif
-    return "lessons";
-}
-
-static int by_path(const void *x, const void *y) { return strcmp((const char *)x, (const char *)y); }
-
 static void keep_first(void *ctx, const char *error) {
     char *err = ctx;
     if (err[0] == '\0') snprintf(err, APP_ERR_LEN, "%s", error);
@@ -375,24 +361,15 @@ static void keep_first(void *ctx, const char *error) {
 /* Lists the lessons afresh each time: a teacher may fix one and press L. */
 static void picker_open(window_app *a) {
     lesson_picker *p = &a->picker;
-    const char *dir = lessons_dir();
-    DIR *d = opendir(dir);
+    const char *dir = app_lessons_dir();
     p->n = 0;
     p->sel = 0;
-    if (!d) {
+    int found = app_lesson_files(dir, p->path, PICKER_MAX);
+    if (found < 0) {
         say(a, true, "no lessons folder '%s': run attnviz where ./lessons is", dir);
         return;
     }
-    for (struct dirent *e; (e = readdir(d)) != NULL && p->n < PICKER_MAX;) {
-        size_t len = strlen(e->d_name);
-        if (e->d_name[0] == '.' || len < 4 || strcmp(e->d_name + len - 3, ".md") != 0 ||
-            strcmp(e->d_name, "README.md") == 0)
-            continue;
-        snprintf(p->path[p->n], sizeof p->path[0], "%s/%s", dir, e->d_name);
-        p->n++;
-    }
-    closedir(d);
-    qsort(p->path, p->n, sizeof p->path[0], by_path);
+    p->n = (size_t)found;
     for (size_t i = 0; i < p->n; i++) {
         lesson l;
         char first[APP_ERR_LEN] = "";

@@ -2,7 +2,6 @@
  * `attnviz lesson render FILE --out DIR`. */
 #define _POSIX_C_SOURCE 200809L
 #include <SDL_image.h>
-#include <dirent.h>
 #include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,29 +10,6 @@
 #include "attnviz/lesson.h"
 #include "cli.h"
 #include "lesson_player.h"
-
-/* The lessons of the source tree (a compile definition), or ./lessons when
- * the binary runs somewhere the source tree is not. */
-static const char *lessons_dir(void) {
-#ifdef ATTNVIZ_LESSONS_DIR
-    DIR *d = opendir(ATTNVIZ_LESSONS_DIR);
-    if (d) {
-        closedir(d);
-        return ATTNVIZ_LESSONS_DIR;
-    }
-#endif
-    return "lessons";
-}
-
-static int by_name(const void *a, const void *b) {
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static bool is_lesson_name(const char *name) {
-    size_t n = strlen(name);
-    return name[0] != '.' && n > 3 && strcmp(name + n - 3, ".md") == 0 &&
-           strcmp(name, "README.md") != 0;
-}
 
 /* A path as short as it can be said: relative to the working directory
  * when the lessons are under it. */
@@ -44,57 +20,40 @@ static const char *shorter(const char *path, const char *cwd) {
 }
 
 int cli_lesson_list(FILE *out, char *err, size_t err_len) {
-    const char *dir = lessons_dir();
-    DIR *d = opendir(dir);
-    if (!d) {
-        snprintf(err, err_len, "cannot open the lessons folder '%s': run attnviz where ./lessons is",
-                 dir);
+    enum { MAX_LESSONS = 1000 };
+    const char *dir = app_lessons_dir();
+    char (*paths)[APP_LESSON_PATH] = malloc(MAX_LESSONS * sizeof *paths);
+    if (!paths) {
+        snprintf(err, err_len, "out of memory listing the lessons");
         return 2;
     }
-    char **names = NULL;
-    size_t n = 0, cap = 0;
-    int rc = 0;
-    for (struct dirent *e; (e = readdir(d)) != NULL;) {
-        if (!is_lesson_name(e->d_name)) continue;
-        if (n == cap) {
-            cap = cap ? cap * 2 : 16;
-            char **grown = realloc(names, cap * sizeof *grown);
-            if (!grown) break;
-            names = grown;
-        }
-        names[n] = strdup(e->d_name);
-        if (names[n]) n++;
+    int n = app_lesson_files(dir, paths, MAX_LESSONS);
+    if (n < 0) {
+        snprintf(err, err_len, "cannot open the lessons folder '%s': run attnviz where ./lessons is",
+                 dir);
+        free(paths);
+        return 2;
     }
-    closedir(d);
-    if (n) qsort(names, n, sizeof *names, by_name);
-
     char cwd[4096];
     if (!getcwd(cwd, sizeof cwd)) cwd[0] = '\0';
     if (n == 0) fprintf(out, "no lessons in %s\n", dir);
-    for (size_t i = 0; i < n; i++) {
-        size_t len = strlen(dir) + strlen(names[i]) + 2;
-        char *path = malloc(len);
-        if (path) {
-            snprintf(path, len, "%s/%s", dir, names[i]);
-            lesson l;
-            if (lesson_load(&l, path, NULL, NULL) == 0) {
-                fprintf(out, "%s  %s  (%zu step%s)\n", shorter(path, cwd), l.title, l.n_steps,
-                        l.n_steps == 1 ? "" : "s");
-                lesson_free(&l);
-            } else {
-                fprintf(out, "%s  (has errors: run attnviz lesson check %s)\n", shorter(path, cwd),
-                        shorter(path, cwd));
-            }
-            free(path);
+    for (int i = 0; i < n; i++) {
+        const char *path = shorter(paths[i], cwd);
+        lesson l;
+        if (lesson_load(&l, paths[i], NULL, NULL) == 0) {
+            fprintf(out, "%s  %s  (%zu step%s)\n", path, l.title, l.n_steps,
+                    l.n_steps == 1 ? "" : "s");
+            lesson_free(&l);
+        } else {
+            fprintf(out, "%s  (has errors: run attnviz lesson check %s)\n", path, path);
         }
-        free(names[i]);
     }
-    free(names);
+    free(paths);
     if (fflush(out) != 0 || ferror(out)) {
         snprintf(err, err_len, "could not write the list to standard output");
-        rc = 2;
+        return 2;
     }
-    return rc;
+    return 0;
 }
 
 /* Each error on its own line, as it comes. */
