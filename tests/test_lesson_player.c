@@ -5,7 +5,6 @@
  * lesson that does not parse leaves the app as it was. */
 #define _POSIX_C_SOURCE 200809L
 #include <SDL.h>
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,10 +12,6 @@
 #include "check.h"
 #include "lesson_player.h"
 #include "render.h"
-
-static int by_name(const void *a, const void *b) {
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
 
 /* Pixels of rc in the surface that differ from colour c: text and outlines. */
 static long pixels_not(SDL_Surface *sf, SDL_Rect rc, SDL_Color c) {
@@ -196,25 +191,50 @@ static void test_lesson(app_offscreen *o, const char *path) {
     app_state_free(&s);
 }
 
+/* Every token a step highlights lights up: the first is selected, each
+ * further one gets its row and its column outlined. */
+static void test_token_highlights(void) {
+    const char *path = "/tmp/attnviz-test-highlights.md";
+    FILE *f = fopen(path, "w");
+    CHECK(f != NULL);
+    if (!f) return;
+    fputs("# Highlights\n\nSummary.\n\n## Step\n\nText.\n\n```attnviz\n"
+          "sentence: The cat sat on the mat\nhighlight: token cat\nhighlight: token 4\n"
+          "highlight: token mat\nhighlight: cell 2 3 1\n```\n",
+          f);
+    fclose(f);
+    app_settings set;
+    app_settings_default(&set);
+    app_state s;
+    char err[APP_ERR_LEN] = "";
+    CHECK(app_state_init(&s, &set, err, sizeof err) == 0);
+    CHECK(app_lesson_open(&s, path, err, sizeof err) == 0);
+    CHECK(s.selected_token == 1); /* "cat" */
+    int row3 = 0, col3 = 0, row5 = 0, col5 = 0, cell = 0;
+    for (size_t k = 0; k < s.n_highlights; k++) {
+        const app_highlight *h = &s.highlights[k];
+        row3 |= h->kind == APP_HIGHLIGHT_ROW && h->i == 3;
+        col3 |= h->kind == APP_HIGHLIGHT_COLUMN && h->j == 3;
+        row5 |= h->kind == APP_HIGHLIGHT_ROW && h->i == 5;
+        col5 |= h->kind == APP_HIGHLIGHT_COLUMN && h->j == 5;
+        cell |= h->kind == APP_HIGHLIGHT_CELL && h->head == 1 && h->i == 2 && h->j == 0;
+    }
+    CHECK(row3 && col3 && row5 && col5 && cell && s.n_highlights == 5);
+    app_state_free(&s);
+    remove(path);
+}
+
 int main(void) {
     test_values();
     test_bad_lesson();
+    test_token_highlights();
 
     app_offscreen o;
     char err[APP_ERR_LEN];
     int sizes[][2] = {{1280, 800}, {800, 600}, {480, 360}};
-    DIR *d = opendir("lessons");
-    CHECK(d != NULL);
-    char *names[256];
-    size_t n = 0;
-    for (struct dirent *e; d && (e = readdir(d)) != NULL && n < 256;) {
-        size_t len = strlen(e->d_name);
-        if (len > 3 && strcmp(e->d_name + len - 3, ".md") == 0 &&
-            strcmp(e->d_name, "README.md") != 0)
-            names[n++] = strdup(e->d_name);
-    }
-    if (d) closedir(d);
-    qsort(names, n, sizeof *names, by_name);
+    static char paths[256][APP_LESSON_PATH];
+    int found = app_lesson_files("lessons", paths, 256);
+    size_t n = found > 0 ? (size_t)found : 0;
     CHECK(n >= 12);
     for (size_t z = 0; z < sizeof sizes / sizeof sizes[0]; z++) {
         if (app_offscreen_init(&o, sizes[z][0], sizes[z][1], err, sizeof err) != 0) {
@@ -222,13 +242,8 @@ int main(void) {
             CHECK(0);
             break;
         }
-        for (size_t i = 0; i < n; i++) {
-            char path[512];
-            snprintf(path, sizeof path, "lessons/%s", names[i]);
-            test_lesson(&o, path);
-        }
+        for (size_t i = 0; i < n; i++) test_lesson(&o, paths[i]);
         app_offscreen_free(&o);
     }
-    for (size_t i = 0; i < n; i++) free(names[i]);
     return check_done("test_lesson_player");
 }

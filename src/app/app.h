@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "attnviz/attn.h"
+#include "attnviz/lesson.h"
 #include "attnviz/tokenize.h"
 #include "text.h"
 #include "theme.h"
@@ -99,7 +100,7 @@ typedef struct app_layout {
 } app_layout;
 
 /* An outline a lesson step asks for on every heatmap (rows, columns) or on
- * one head's (cells); token highlights use selected_token. */
+ * one head's (cells); the first token highlight uses selected_token. */
 typedef enum app_highlight_kind {
     APP_HIGHLIGHT_ROW,
     APP_HIGHLIGHT_COLUMN,
@@ -112,7 +113,9 @@ typedef struct app_highlight {
     int i, j; /* row, column, from 0 */
 } app_highlight;
 
-#define APP_HIGHLIGHTS_MAX 16
+/* Room for every highlight a step may have: a token after the first takes
+ * two outlines (its row and its column). */
+#define APP_HIGHLIGHTS_MAX (2 * LESSON_HIGHLIGHTS_MAX)
 
 struct app_lesson; /* lesson_player.h */
 

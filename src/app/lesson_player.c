@@ -76,11 +76,19 @@ int app_lesson_goto(app_state *s, size_t step, char *err, size_t err_len) {
     for (size_t k = 0; k < ls->n_highlights; k++) {
         const lesson_highlight *h = &ls->highlights[k];
         if (h->kind == LESSON_HIGHLIGHT_TOKEN) {
-            /* the app lights one token's row and column: the first named */
-            if (s->selected_token < 0) s->selected_token = (int)h->i;
+            /* The first token is selected (its row and column light up
+             * everywhere, as a click does); each further one becomes a row
+             * and a column outline, so none is dropped. */
+            if (s->selected_token < 0) {
+                s->selected_token = (int)h->i;
+            } else {
+                s->highlights[s->n_highlights++] =
+                    (app_highlight){APP_HIGHLIGHT_ROW, -1, (int)h->i, 0};
+                s->highlights[s->n_highlights++] =
+                    (app_highlight){APP_HIGHLIGHT_COLUMN, -1, 0, (int)h->i};
+            }
             continue;
         }
-        if (s->n_highlights >= APP_HIGHLIGHTS_MAX) break;
         app_highlight *a = &s->highlights[s->n_highlights++];
         a->kind = h->kind == LESSON_HIGHLIGHT_ROW      ? APP_HIGHLIGHT_ROW
                   : h->kind == LESSON_HIGHLIGHT_COLUMN ? APP_HIGHLIGHT_COLUMN
