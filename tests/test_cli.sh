@@ -194,5 +194,9 @@ expect 2 "$ldir/missing.md: cannot read" -- lesson "$ldir/missing.md"
 DISPLAY= WAYLAND_DISPLAY= expect 2 "no display available" -- lesson "$lesson"
 rm -rf "$ldir"
 
+# lesson FILE takes a theme, nothing else
+expect 2 "lesson FILE takes --theme dark|light, not '--frob'" -- lesson lessons/01-soft-lookup.md --frob
+expect 2 "--theme 'blue' is not a theme" -- lesson lessons/01-soft-lookup.md --theme blue
+
 echo "test_cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -206,6 +206,47 @@ static int command_bit(cli_command c) {
     }
 }
 
+/* The options after `lesson FILE` (--theme) and `lesson render FILE`
+ * (--out, --size, --theme), from argv[first]. Returns 0 or 2. */
+static int lesson_options(cli_options *o, int argc, char **argv, int first, bool render,
+                          char *err, size_t err_len) {
+    for (int i = first; i < argc; i++) {
+        const char *name = argv[i], *value = NULL;
+        char opt[32];
+        const char *eq = strchr(name, '=');
+        if (eq && (size_t)(eq - name) < sizeof opt) {
+            memcpy(opt, name, (size_t)(eq - name));
+            opt[eq - name] = '\0';
+            name = opt;
+            value = eq + 1;
+        }
+        bool known = strcmp(name, "--theme") == 0 ||
+                     (render && (strcmp(name, "--out") == 0 || strcmp(name, "--size") == 0));
+        if (!known)
+            return render ? fail(err, err_len, "lesson render takes --out DIR, --size WxH and "
+                                 "--theme dark|light, not '%.64s'", argv[i])
+                          : fail(err, err_len, "lesson FILE takes --theme dark|light, not "
+                                 "'%.64s'", argv[i]);
+        if (!value) {
+            if (i + 1 >= argc)
+                return fail(err, err_len, "%s needs a value; see attnviz --help", name);
+            value = argv[++i];
+        }
+        if (strcmp(name, "--out") == 0) {
+            o->render.out = value;
+        } else if (strcmp(name, "--size") == 0) {
+            if (parse_size_wh(name, value, &o->render.width, &o->render.height, err, err_len))
+                return 2;
+        } else {
+            o->render.theme = theme_named(value);
+            if (!o->render.theme)
+                return fail(err, err_len, "--theme '%.64s' is not a theme: use dark or light",
+                            value);
+        }
+    }
+    return 0;
+}
+
 /* `attnviz lesson list` and `attnviz lesson check FILE...`: no settings. */
 static int parse_lesson(cli_options *o, int argc, char **argv, char *err, size_t err_len) {
     const char *what = argc > 2 ? argv[2] : "";
@@ -242,47 +283,17 @@ static int parse_lesson(cli_options *o, int argc, char **argv, char *err, size_t
         o->lesson_files = argv + 3;
         o->n_lesson_files = 1;
         o->render.out = NULL;
-        for (int i = 4; i < argc; i++) {
-            const char *name = argv[i], *value = NULL;
-            char opt[32];
-            const char *eq = strchr(name, '=');
-            if (eq && (size_t)(eq - name) < sizeof opt) {
-                memcpy(opt, name, (size_t)(eq - name));
-                opt[eq - name] = '\0';
-                name = opt;
-                value = eq + 1;
-            }
-            bool known = strcmp(name, "--out") == 0 || strcmp(name, "--size") == 0 ||
-                         strcmp(name, "--theme") == 0;
-            if (!known)
-                return fail(err, err_len, "lesson render takes --out DIR, --size WxH and --theme "
-                            "dark|light, not '%.64s'", argv[i]);
-            if (!value) {
-                if (i + 1 >= argc)
-                    return fail(err, err_len, "%s needs a value; see attnviz --help", name);
-                value = argv[++i];
-            }
-            if (strcmp(name, "--out") == 0) {
-                o->render.out = value;
-            } else if (strcmp(name, "--size") == 0) {
-                if (parse_size_wh(name, value, &o->render.width, &o->render.height, err, err_len))
-                    return 2;
-            } else {
-                o->render.theme = theme_named(value);
-                if (!o->render.theme)
-                    return fail(err, err_len, "--theme '%.64s' is not a theme: use dark or light",
-                                value);
-            }
-        }
+        if (lesson_options(o, argc, argv, 4, true, err, err_len)) return 2;
         if (!o->render.out)
             return fail(err, err_len, "lesson render needs --out DIR (a folder for step-01.png ...)");
         return 0;
     }
-    if (what[0] != '\0' && what[0] != '-' && argc == 3) { /* attnviz lesson FILE */
+    /* attnviz lesson FILE [--theme T]; "lesson play x.md" is a mistyped command */
+    if (what[0] != '\0' && what[0] != '-' && (argc == 3 || argv[3][0] == '-')) {
         o->command = CLI_LESSON_OPEN;
         o->lesson_files = argv + 2;
         o->n_lesson_files = 1;
-        return 0;
+        return lesson_options(o, argc, argv, 3, false, err, err_len) ? 2 : 0;
     }
     if (what[0] == '\0')
         return fail(err, err_len, "lesson needs a command: attnviz lesson list, or attnviz lesson "
@@ -415,7 +426,8 @@ void cli_print_help(FILE *f) {
         "  attnviz lesson list        the lessons in lessons/, with their titles\n"
         "  attnviz lesson check FILE...\n"
         "                             check lesson files: every error as FILE:LINE: message\n"
-        "  attnviz lesson FILE        open the app on a lesson, step by step\n"
+        "  attnviz lesson FILE [--theme dark|light]\n"
+        "                             open the app on a lesson, step by step\n"
         "  attnviz lesson render FILE --out DIR [--size WxH] [--theme dark|light]\n"
         "                             each step's frame as DIR/step-01.png, step-02.png, ...\n"
         "  attnviz --help | --version\n"
