@@ -68,6 +68,22 @@ if [ "${2:-}" = "--inner" ]; then
     keys l
     shot picker
     alive "L opens the lesson picker"
+    # a click on the first lesson opens it (at 1280x800 its row is centred
+    # at y = 245: the list is centred, 30 px lines); the picker closes
+    xdotool mousemove 640 245 click 1
+    sleep 1
+    shot clicked
+    alive "a click on a lesson in the picker"
+    if ! compare -metric AE "$tmp/picker.png" "$tmp/clicked.png" null: 2>/dev/null; then
+        ok "the click opened the lesson"
+    else
+        bad "a click on a lesson changed nothing"
+    fi
+    if ! compare -metric AE "$tmp/left.png" "$tmp/clicked.png" null: 2>/dev/null; then
+        ok "a lesson is on screen again"
+    else
+        bad "the click left no lesson on screen"
+    fi
     keys Escape
     xdotool key q
     i=0

@@ -43,6 +43,10 @@ typedef struct lesson_picker {
     char path[PICKER_MAX][APP_LESSON_PATH];
     char label[PICKER_MAX][APP_ERR_LEN];
     bool bad[PICKER_MAX];
+    /* where the last frame drew the rows and the list, for the mouse */
+    SDL_Rect row[PICKER_MAX];
+    size_t row_of[PICKER_MAX], n_rows;
+    SDL_Rect panel;
 } lesson_picker;
 
 #define SPEED_STEP 1.5f
@@ -417,9 +421,27 @@ static void picker_key(window_app *a, SDL_Keycode k) {
     else if (k == SDLK_q) a->quit = true;
 }
 
+static bool in_rect(int x, int y, SDL_Rect r) {
+    return x >= r.x && y >= r.y && x < r.x + r.w && y < r.y + r.h;
+}
+
+/* A click on a lesson opens it; a click outside the list closes the picker. */
+static void picker_click(window_app *a, int x, int y) {
+    lesson_picker *p = &a->picker;
+    for (size_t r = 0; r < p->n_rows; r++) {
+        if (in_rect(x, y, p->row[r])) {
+            p->sel = p->row_of[r];
+            picker_choose(a);
+            return;
+        }
+    }
+    if (!in_rect(x, y, p->panel)) p->open = false;
+}
+
 /* The picker over the frame: one line per lesson, the chosen one outlined. */
 static void picker_draw(window_app *a, int px) {
-    const lesson_picker *p = &a->picker;
+    lesson_picker *p = &a->picker;
+    p->n_rows = 0;
     const theme *th = a->s.theme ? a->s.theme : theme_dark();
     int line = px * 3 / 2, w = a->out_w, h = a->out_h;
     int pw = w - 2 * px > 60 * px ? 60 * px : w - 2 * px;
@@ -430,21 +452,22 @@ static void picker_draw(window_app *a, int px) {
     veil.a = 210;
     draw_fill(a->renderer, (SDL_Rect){0, 0, w, h}, veil);
     SDL_Rect panel = {(w - pw) / 2, (h - ph) / 2, pw, ph};
+    p->panel = panel;
     draw_panel(a->renderer, panel, th);
     draw_outline(a->renderer, panel, th->accent, 2);
     SDL_RenderSetClipRect(a->renderer, &panel);
     int x = panel.x + px, y = panel.y + line / 2 + px / 2;
-    text_draw(a->text, "Lessons   \xE2\x86\x91/\xE2\x86\x93 choose   Enter open   Esc close", px,
+    text_draw(a->text, "Lessons   \xE2\x86\x91/\xE2\x86\x93 or click   Enter open   Esc close", px,
               th->accent, x, y, TEXT_LEFT | TEXT_MIDDLE);
     y += line + line / 2;
     /* keep the chosen one in view when the list is taller than the panel */
     int fit = (ph - 2 * line) / line;
     size_t first = fit > 0 && p->sel >= (size_t)fit ? p->sel - (size_t)fit + 1 : 0;
     for (size_t i = first; i < p->n && y < panel.y + ph; i++, y += line) {
-        if (i == p->sel) {
-            SDL_Rect row = {panel.x + px / 2, y - line / 2, pw - px, line};
-            draw_outline(a->renderer, row, th->accent, 2);
-        }
+        SDL_Rect row = {panel.x + px / 2, y - line / 2, pw - px, line};
+        p->row[p->n_rows] = row;
+        p->row_of[p->n_rows++] = i;
+        if (i == p->sel) draw_outline(a->renderer, row, th->accent, 2);
         text_draw(a->text, p->label[i], px, p->bad[i] ? th->error : th->text, x, y,
                   TEXT_LEFT | TEXT_MIDDLE);
     }
@@ -547,9 +570,6 @@ static SDL_Event to_output(const window_app *a, const SDL_Event *ev) {
     return e;
 }
 
-static bool in_rect(int x, int y, SDL_Rect r) {
-    return x >= r.x && y >= r.y && x < r.x + r.w && y < r.y + r.h;
-}
 
 /* A click on the frame: a token label toggles its selection, anything else
  * clears it. */
@@ -605,6 +625,11 @@ static void handle(window_app *a, const SDL_Event *ev) {
         if (e.type == SDL_MOUSEMOTION) {
             a->mouse_x = e.motion.x, a->mouse_y = e.motion.y;
             a->mouse_in = true;
+        }
+        if (a->picker.open) { /* the picker takes the mouse while it is open */
+            if (e.type == SDL_MOUSEBUTTONDOWN && e.button.button == SDL_BUTTON_LEFT)
+                picker_click(a, e.button.x, e.button.y);
+            break;
         }
         bool used = route_ui(a, &e);
         if (!used && e.type == SDL_MOUSEBUTTONDOWN && e.button.button == SDL_BUTTON_LEFT) {
