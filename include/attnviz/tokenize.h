@@ -47,4 +47,9 @@ typedef struct attn_token {
 attn_status attn_tokenize(attn_token *out, size_t max_tokens, size_t *n_out, const char *text,
                           size_t len, char *err, size_t err_len);
 
+/* The byte offset of the first invalid UTF-8 sequence in s[0..len), or len
+ * when all of it is valid (the tokenizer's own rules: no overlong forms,
+ * surrogates or values past U+10FFFF). */
+size_t attn_utf8_first_invalid(const char *s, size_t len);
+
 #endif

@@ -454,3 +454,16 @@ attn_status attn_tokenize(attn_token *out, size_t max_tokens, size_t *n_out, con
     if (err && err_len > 0) err[0] = '\0';
     return ATTN_OK;
 }
+
+size_t attn_utf8_first_invalid(const char *s, size_t len) {
+    const unsigned char *u = (const unsigned char *)s;
+    uint32_t cp;
+    utf8_error e;
+    size_t i = 0;
+    while (i < len) {
+        size_t n = decode(u + i, len - i, &cp, &e);
+        if (n == 0) return i;
+        i += n;
+    }
+    return len;
+}

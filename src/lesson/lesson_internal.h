@@ -44,8 +44,6 @@ int parse_whole(span x, uint64_t max, uint64_t *out);
  * an optional leading minus). Returns 0, or -1 when it is not one. */
 int parse_real(span x, double *out);
 
-/* Offset of the first byte that is not well-formed UTF-8, or len. */
-size_t first_invalid_utf8(const unsigned char *s, size_t len);
 
 /* A growing NUL-terminated string. */
 typedef struct strbuf {

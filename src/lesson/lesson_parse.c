@@ -391,7 +391,7 @@ static void parse(parser *p, const char *text, size_t len) {
         return;
     }
     const unsigned char *u = (const unsigned char *)text;
-    size_t bad = first_invalid_utf8(u, len);
+    size_t bad = attn_utf8_first_invalid(text, len);
     const unsigned char *nul = memchr(u, 0, bad);
     if (nul) {
         size_t at = (size_t)(nul - u);

@@ -117,34 +117,6 @@ int parse_real(span x, double *out) {
     return 0;
 }
 
-/* From the table of well-formed byte sequences (Unicode, Table 3-7). */
-size_t first_invalid_utf8(const unsigned char *s, size_t len) {
-    size_t i = 0;
-    while (i < len) {
-        unsigned char b = s[i];
-        size_t n;
-        unsigned char lo = 0x80, hi = 0xBF; /* allowed range of the second byte */
-        if (b <= 0x7F) n = 1;
-        else if (b >= 0xC2 && b <= 0xDF) n = 2;
-        else if (b == 0xE0) n = 3, lo = 0xA0;
-        else if (b >= 0xE1 && b <= 0xEC) n = 3;
-        else if (b == 0xED) n = 3, hi = 0x9F;
-        else if (b >= 0xEE && b <= 0xEF) n = 3;
-        else if (b == 0xF0) n = 4, lo = 0x90;
-        else if (b >= 0xF1 && b <= 0xF3) n = 4;
-        else if (b == 0xF4) n = 4, hi = 0x8F;
-        else return i;
-        if (n > 1) {
-            if (i + n > len) return i;
-            if (s[i + 1] < lo || s[i + 1] > hi) return i;
-            for (size_t k = 2; k < n; k++)
-                if (s[i + k] < 0x80 || s[i + k] > 0xBF) return i;
-        }
-        i += n;
-    }
-    return len;
-}
-
 bool strbuf_add(strbuf *b, const char *s, size_t n) {
     if (b->len + n + 1 > b->cap) {
         size_t cap = b->cap ? b->cap : 64;
