@@ -114,6 +114,7 @@ typedef struct attn_trace {
     float *scratch;  /* packing space for the fast kernels, one part per thread */
     size_t scratch_floats;
     size_t threads;  /* threads attn_forward may use: 1 (the default) or 2 */
+    bool shared_scratch; /* scratch belongs to the caller (attn_trace_init_shared) */
     float *block;
 } attn_trace;
 
@@ -125,6 +126,16 @@ size_t attn_trace_bytes(size_t n_max, size_t d_model_max, size_t n_heads_max);
 attn_status attn_trace_init(attn_trace *t, size_t n_max, size_t d_model_max, size_t n_heads_max,
                             char *err, size_t err_len);
 void attn_trace_free(attn_trace *t);
+/* Floats of packing space one thread of attn_forward needs. */
+size_t attn_trace_scratch_floats(void);
+/* Like attn_trace_init, but the trace packs into the caller's scratch
+ * (attn_trace_scratch_floats() floats, kept alive while the trace is used)
+ * and runs on one thread only: for many traces used one at a time by one
+ * thread, such as the layers of a model or the sequences of a training
+ * batch, which would otherwise each keep megabytes of packing space. */
+attn_status attn_trace_init_shared(attn_trace *t, size_t n_max, size_t d_model_max,
+                                   size_t n_heads_max, float *scratch, char *err,
+                                   size_t err_len);
 
 /* ---- forward --------------------------------------------------------- */
 

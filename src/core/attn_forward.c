@@ -109,6 +109,9 @@ attn_status attn_forward_reference(attn_trace *t, const attn_config *c, const at
  * on one thread, where starting another would cost more than it saves. */
 enum { PARALLEL_WORK = 1 << 22 }; /* multiply-adds: about a millisecond */
 
+/* A trace with the caller's scratch has one part only (attn_trace_init_shared). */
+static int two_threads(const attn_trace *t) { return t->threads > 1 && !t->shared_scratch; }
+
 static float *scratch_part(const attn_trace *t, size_t part) {
     return t->scratch + part * ((t->scratch_floats + 15) / 16 * 16);
 }
@@ -139,7 +142,7 @@ static void gemm(const attn_trace *t, float *c, size_t ldc, const float *a, size
                  const float *b, size_t ldb, int b_trans, const float *bias, size_t m, size_t n,
                  size_t k) {
     size_t left = (n / 2 + 15) / 16 * 16; /* whole register tiles on each side */
-    if (t->threads > 1 && (double)m * n * k >= PARALLEL_WORK && left < n) {
+    if (two_threads(t) && (double)m * n * k >= PARALLEL_WORK && left < n) {
         gemm_job right = {c + left, ldc, a, lda, b_trans ? b + left * ldb : b + left, ldb, b_trans,
                           bias ? bias + left : NULL, m, n - left, k, scratch_part(t, 1)};
         pthread_t thread;
@@ -200,7 +203,7 @@ static void heads_and_output(attn_trace *t, const attn_weights *w) {
     double head_work = 2.0 * (double)n * n * d_head * (double)c->n_heads;
     heads_job first = {t, 0, c->n_heads, scratch_part(t, 0)};
     pthread_t thread;
-    if (t->threads > 1 && half > 0 && head_work >= PARALLEL_WORK) {
+    if (two_threads(t) && half > 0 && head_work >= PARALLEL_WORK) {
         heads_job second = {t, half, c->n_heads, scratch_part(t, 1)};
         if (pthread_create(&thread, NULL, run_heads, &second) == 0) {
             first.end = half;

@@ -1,0 +1,303 @@
+/* The model's settings, vocabulary and parameters (allocation and
+ * initialisation). The forward pass is in model_forward.c, training in
+ * model_backward.c and model_train.c, files in model_io.c. */
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "attnviz/model.h"
+#include "attnviz/rng.h"
+#include "attnviz/tokenize.h"
+
+static attn_status fail(attn_status s, char *err, size_t err_len, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+#include <stdarg.h>
+static attn_status fail(attn_status s, char *err, size_t err_len, const char *fmt, ...) {
+    if (err && err_len) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, err_len, fmt, ap);
+        va_end(ap);
+    }
+    return s;
+}
+
+attn_status model_config_check(const model_config *c, char *err, size_t err_len) {
+    if (c->n_layers < 1 || c->n_layers > MODEL_LAYERS_MAX)
+        return fail(ATTN_ERR_CONFIG, err, err_len, "--layers %zu is out of range: use 1 to %d",
+                    c->n_layers, MODEL_LAYERS_MAX);
+    if (c->n_ctx < 2 || c->n_ctx > MODEL_CTX_MAX)
+        return fail(ATTN_ERR_CONFIG, err, err_len, "--ctx %zu is out of range: use 2 to %d",
+                    c->n_ctx, MODEL_CTX_MAX);
+    if (c->n_vocab < 3 || c->n_vocab > MODEL_VOCAB_MAX)
+        return fail(ATTN_ERR_CONFIG, err, err_len,
+                    "a vocabulary of %zu words is out of range: use 3 to %d", c->n_vocab,
+                    MODEL_VOCAB_MAX);
+    attn_config a = model_attn_config(c);
+    return attn_config_check(&a, err, err_len);
+}
+
+attn_config model_attn_config(const model_config *c) {
+    attn_config a = {
+        .d_model = c->d_model,
+        .n_heads = c->n_heads,
+        .n_kv_heads = c->n_heads,
+        .causal = true,
+        .scale = true,
+        .temperature = 1.0f,
+    };
+    return a;
+}
+
+/* ---- vocabulary ------------------------------------------------------- */
+
+/* FNV-1a: short words, few collisions, a few lines. */
+static uint32_t word_hash(const char *s, size_t len) {
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < len; i++) h = (h ^ (uint8_t)s[i]) * 16777619u;
+    return h;
+}
+
+int32_t model_vocab_find(const model_vocab *v, const char *word, size_t len) {
+    if (!v->table) return -1;
+    size_t mask = v->table_size - 1;
+    for (size_t i = word_hash(word, len) & mask;; i = (i + 1) & mask) {
+        uint32_t e = v->table[i];
+        if (e == 0) return -1;
+        const char *w = v->words[e - 1];
+        if (strlen(w) == len && memcmp(w, word, len) == 0) return (int32_t)(e - 1);
+    }
+}
+
+attn_status model_vocab_init(model_vocab *v, const char *const *words, size_t n, char *err,
+                             size_t err_len) {
+    memset(v, 0, sizeof *v);
+    if (n < 1 || n > MODEL_VOCAB_MAX)
+        return fail(ATTN_ERR_INPUT, err, err_len,
+                    "a vocabulary of %zu words is out of range: use 1 to %d", n, MODEL_VOCAB_MAX);
+    size_t bytes = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *w = words[i];
+        size_t len = 0;
+        while (w && len <= MODEL_WORD_MAX && w[len]) len++;
+        if (len == 0)
+            return fail(ATTN_ERR_INPUT, err, err_len, "vocabulary word %zu is empty", i);
+        if (len > MODEL_WORD_MAX)
+            return fail(ATTN_ERR_INPUT, err, err_len,
+                        "vocabulary word %zu is longer than %d bytes", i, MODEL_WORD_MAX);
+        for (size_t k = 0; k < len; k++)
+            if ((unsigned char)w[k] <= ' ' || w[k] == 0x7f)
+                return fail(ATTN_ERR_INPUT, err, err_len,
+                            "vocabulary word %zu (\"%.*s\") has a space or control character",
+                            i, (int)len, w);
+        if (attn_utf8_first_invalid(w, len) != len)
+            return fail(ATTN_ERR_INPUT, err, err_len, "vocabulary word %zu is not valid UTF-8",
+                        i);
+        bytes += len + 1;
+    }
+    size_t table_size = 16;
+    while (table_size < 2 * n) table_size *= 2;
+    v->words = calloc(n, sizeof *v->words);
+    v->table = calloc(table_size, sizeof *v->table);
+    v->storage = malloc(bytes);
+    if (!v->words || !v->table || !v->storage) {
+        model_vocab_free(v);
+        return fail(ATTN_ERR_NOMEM, err, err_len, "out of memory for a vocabulary of %zu words",
+                    n);
+    }
+    v->table_size = table_size;
+    char *p = v->storage;
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(words[i]);
+        if (model_vocab_find(v, words[i], len) >= 0) {
+            attn_status s = fail(ATTN_ERR_INPUT, err, err_len,
+                                 "vocabulary word %zu (\"%s\") appears twice", i, words[i]);
+            model_vocab_free(v);
+            return s;
+        }
+        memcpy(p, words[i], len + 1);
+        v->words[i] = p;
+        p += len + 1;
+        size_t mask = table_size - 1, k = word_hash(words[i], len) & mask;
+        while (v->table[k]) k = (k + 1) & mask;
+        v->table[k] = (uint32_t)(i + 1);
+        v->n = i + 1;
+    }
+    return ATTN_OK;
+}
+
+void model_vocab_free(model_vocab *v) {
+    free(v->words);
+    free(v->table);
+    free(v->storage);
+    memset(v, 0, sizeof *v);
+}
+
+attn_status model_vocab_encode(const model_vocab *v, const char *text, int32_t *ids,
+                               attn_token *spans, size_t max_ids, size_t *n_out, char *err,
+                               size_t err_len) {
+    *n_out = 0;
+    if (max_ids < 2)
+        return fail(ATTN_ERR_CONFIG, err, err_len, "room for %zu tokens is too little: use 2 or more",
+                    max_ids);
+    size_t len = strlen(text);
+    attn_token *tok = malloc((max_ids - 1) * sizeof *tok);
+    if (!tok) return fail(ATTN_ERR_NOMEM, err, err_len, "out of memory for %zu tokens", max_ids);
+    size_t n = 0;
+    attn_status s = attn_tokenize(tok, max_ids - 1, &n, text, len, err, err_len);
+    if (s == ATTN_ERR_LIMIT) {
+        /* The core's message speaks of --max-tokens; the model's limit is its context. */
+        fail(s, err, err_len,
+             "the sentence has %zu tokens and the model reads at most %zu (its context, "
+             "counting the start token): shorten the sentence",
+             n, max_ids - 1);
+        free(tok);
+        return s;
+    }
+    if (s != ATTN_OK) {
+        free(tok);
+        return s;
+    }
+    ids[0] = MODEL_TOKEN_EOT;
+    if (spans) spans[0] = (attn_token){0, 0};
+    for (size_t i = 0; i < n; i++) {
+        char word[MODEL_WORD_MAX];
+        size_t wl = tok[i].len;
+        int32_t id = MODEL_TOKEN_UNK;
+        if (wl <= MODEL_WORD_MAX) {
+            for (size_t k = 0; k < wl; k++)
+                word[k] = (char)tolower((unsigned char)text[tok[i].offset + k]);
+            int32_t f = model_vocab_find(v, word, wl);
+            if (f >= 0) id = f;
+        }
+        ids[i + 1] = id;
+        if (spans) spans[i + 1] = tok[i];
+    }
+    free(tok);
+    *n_out = n + 1;
+    return ATTN_OK;
+}
+
+/* ---- parameters ------------------------------------------------------- */
+
+size_t model_param_sizes(const model_config *c, size_t s[MODEL_PARAM_TENSORS]) {
+    size_t L = c->n_layers, d = c->d_model;
+    s[0] = c->n_vocab * d;  /* wte */
+    s[1] = c->n_ctx * d;    /* wpe */
+    s[2] = L * d;           /* ln1_w */
+    s[3] = L * d;           /* ln1_b */
+    s[4] = L * d * 3 * d;   /* attn_w */
+    s[5] = L * 3 * d;       /* attn_b */
+    s[6] = L * d * d;       /* proj_w */
+    s[7] = L * d;           /* proj_b */
+    s[8] = L * d;           /* ln2_w */
+    s[9] = L * d;           /* ln2_b */
+    s[10] = L * d * 4 * d;  /* fc_w */
+    s[11] = L * 4 * d;      /* fc_b */
+    s[12] = L * 4 * d * d;  /* fcproj_w */
+    s[13] = L * d;          /* fcproj_b */
+    s[14] = d;              /* lnf_w */
+    s[15] = d;              /* lnf_b */
+    size_t total = 0;
+    for (size_t i = 0; i < MODEL_PARAM_TENSORS; i++) total += s[i];
+    return total;
+}
+
+void model_params_point(model_params *p, const model_config *c, float *block) {
+    size_t s[MODEL_PARAM_TENSORS];
+    model_param_sizes(c, s);
+    float **slot[MODEL_PARAM_TENSORS] = {
+        &p->wte,   &p->wpe,   &p->ln1_w,  &p->ln1_b, &p->attn_w,   &p->attn_b,
+        &p->proj_w, &p->proj_b, &p->ln2_w, &p->ln2_b, &p->fc_w,     &p->fc_b,
+        &p->fcproj_w, &p->fcproj_b, &p->lnf_w, &p->lnf_b,
+    };
+    for (size_t i = 0; i < MODEL_PARAM_TENSORS; i++) {
+        *slot[i] = block;
+        block += s[i];
+    }
+}
+
+int model_param_is_matrix(size_t i) {
+    return i == 0 || i == 1 || i == 4 || i == 6 || i == 10 || i == 12;
+}
+
+attn_status model_init(model *m, const model_config *c, const model_vocab *vocab, char *err,
+                       size_t err_len) {
+    memset(m, 0, sizeof *m);
+    attn_status s = model_config_check(c, err, err_len);
+    if (s != ATTN_OK) return s;
+    if (vocab->n != c->n_vocab)
+        return fail(ATTN_ERR_CONFIG, err, err_len,
+                    "the vocabulary has %zu words but the model expects %zu", vocab->n,
+                    c->n_vocab);
+    size_t sizes[MODEL_PARAM_TENSORS];
+    size_t total = model_param_sizes(c, sizes);
+    if (total > ((size_t)1 << 30))
+        return fail(ATTN_ERR_LIMIT, err, err_len,
+                    "the model would have %zu parameters; attnviz keeps at most 2^30", total);
+    m->block = calloc(total, sizeof(float));
+    if (!m->block)
+        return fail(ATTN_ERR_NOMEM, err, err_len, "out of memory for %zu parameters", total);
+    s = model_vocab_init(&m->vocab, (const char *const *)vocab->words, vocab->n, err, err_len);
+    if (s != ATTN_OK) {
+        free(m->block);
+        memset(m, 0, sizeof *m);
+        return s;
+    }
+    m->config = *c;
+    m->n_params = total;
+    model_params_point(&m->params, c, m->block);
+    return ATTN_OK;
+}
+
+void model_free(model *m) {
+    if (!m) return;
+    model_vocab_free(&m->vocab);
+    free(m->block);
+    memset(m, 0, sizeof *m);
+}
+
+/* A standard normal from two uniforms (Box & Muller 1958). u1 is moved off
+ * zero so the log is finite. Double inside for accuracy; the result is
+ * rounded once to float. */
+static float normal(attn_rng *r) {
+    double u1 = ((double)(attn_rng_next(r) >> 11) + 0.5) * 0x1p-53;
+    double u2 = (double)(attn_rng_next(r) >> 11) * 0x1p-53;
+    return (float)(sqrt(-2.0 * log(u1)) * cos(2.0 * 3.14159265358979323846 * u2));
+}
+
+static void fill_normal(float *p, size_t count, float std, uint64_t seed, uint64_t stream) {
+    attn_rng r = attn_rng_stream(seed, stream);
+    for (size_t i = 0; i < count; i++) p[i] = std * normal(&r);
+}
+
+static void fill(float *p, size_t count, float value) {
+    for (size_t i = 0; i < count; i++) p[i] = value;
+}
+
+void model_init_gpt2(model *m, uint64_t seed) {
+    size_t s[MODEL_PARAM_TENSORS];
+    model_param_sizes(&m->config, s);
+    model_params *p = &m->params;
+    /* GPT-2 (Radford et al. 2019, §2.3) scales the weights of the residual
+     * layers by 1/√N, N the number of residual layers (2 per block). */
+    float resid_std = 0.02f / sqrtf(2.0f * (float)m->config.n_layers);
+    fill_normal(p->wte, s[0], 0.02f, seed, 100);
+    fill_normal(p->wpe, s[1], 0.01f, seed, 101);
+    fill(p->ln1_w, s[2], 1.0f);
+    fill(p->ln1_b, s[3], 0.0f);
+    fill_normal(p->attn_w, s[4], 0.02f, seed, 104);
+    fill(p->attn_b, s[5], 0.0f);
+    fill_normal(p->proj_w, s[6], resid_std, seed, 106);
+    fill(p->proj_b, s[7], 0.0f);
+    fill(p->ln2_w, s[8], 1.0f);
+    fill(p->ln2_b, s[9], 0.0f);
+    fill_normal(p->fc_w, s[10], 0.02f, seed, 110);
+    fill(p->fc_b, s[11], 0.0f);
+    fill_normal(p->fcproj_w, s[12], resid_std, seed, 112);
+    fill(p->fcproj_b, s[13], 0.0f);
+    fill(p->lnf_w, s[14], 1.0f);
+    fill(p->lnf_b, s[15], 0.0f);
+}

@@ -1,0 +1,33 @@
+/* Model-private helpers shared by the forward pass and training. */
+#ifndef ATTNVIZ_MODEL_PRIVATE_H
+#define ATTNVIZ_MODEL_PRIVATE_H
+
+#include "attnviz/model.h"
+
+/* GELU's tanh approximation: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). */
+#define MODEL_GELU_K 0.7978845608028654f /* √(2/π) */
+#define MODEL_GELU_C 0.044715f
+
+/* out[i] = (x[i] - mean) · rstd · w + b, row by row; keeps mean and rstd. */
+void model_layernorm(float *out, float *mean, float *rstd, const float *x, const float *w,
+                     const float *b, size_t rows, size_t d);
+/* Backward of model_layernorm for rows of x: adds to dx, dw and db. */
+void model_layernorm_backward(float *dx, float *dw, float *db, const float *dout,
+                              const float *x, const float *mean, const float *rstd,
+                              const float *w, size_t rows, size_t d);
+void model_gelu(float *out, const float *x, size_t count);
+/* dx = dout · GELU'(x) (overwrites dx). */
+void model_gelu_backward(float *dx, const float *dout, const float *x, size_t count);
+
+/* Like model_run_init, but the run reads the per-layer core weights attn
+ * (owned by the caller) instead of its own copy. */
+attn_status model_run_init_shared(model_run *r, const model *m, size_t n_max,
+                                  attn_weights *attn, char *err, size_t err_len);
+/* Copies layer l's c_attn and c_proj into the core's layout. */
+void model_attn_weights_sync(attn_weights *w, const model *m, size_t l);
+/* -log softmax(logits)[target], in double. */
+double model_token_loss(const float *logits, size_t V, int32_t target);
+/* Floats of GEMM packing space the run keeps. */
+size_t model_scratch_floats(void);
+
+#endif
