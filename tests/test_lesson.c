@@ -317,6 +317,75 @@ static void test_carry(void) {
     lesson_free(&l);
 }
 
+/* Steps with the trained model: its sizes, the start token, layer and
+ * prune, and the way back to mechanics. */
+static void test_trained(void) {
+    lesson_model_shape shape = {.n_layers = 3, .n_heads = 4, .d_model = 64, .n_ctx = 16};
+    lesson_set_trained_shape(&shape);
+    lesson l;
+    const char *text =
+        "# Trained\n\nS.\n\n"
+        "## One\n\n```attnviz\nheads: 8\nhead: 7\n```\n"
+        "## Two\n\n```attnviz\nweights: trained\nlayer: 3\nhead: 2\nhighlight: token it\n"
+        "prune: 3.2, 1.1\n```\n"
+        "## Three: carried\n\nText.\n\n"
+        "## Four\n\n```attnviz\nview: model\nprune: none\nsentence: The cat sat.\n"
+        "highlight: token 1\n```\n"
+        "## Five: back\n\n```attnviz\nweights: mechanics\n```\n";
+    if (!parse_ok(&l, text)) return;
+    CHECK(l.n_steps == 5);
+    if (l.n_steps != 5) return;
+    const lesson_settings *s1 = &l.steps[0].settings, *s2 = &l.steps[1].settings;
+    const lesson_settings *s3 = &l.steps[2].settings, *s4 = &l.steps[3].settings;
+    const lesson_settings *s5 = &l.steps[4].settings;
+    CHECK(s1->config.n_heads == 8 && s1->head == 6 && s1->weights == LESSON_WEIGHTS_MECHANICS);
+    /* the model's sizes; head 7 of 8 does not exist with 4 heads */
+    CHECK(s2->weights == LESSON_WEIGHTS_TRAINED && s2->config.n_heads == 4);
+    CHECK(s2->config.d_model == 64 && s2->config.causal && s2->config.scale);
+    CHECK(s2->layer == 2 && s2->n_tokens == 12); /* the start token and 11 words */
+    /* "it" is word 8 of the sentence, token 9 on screen (index 8) */
+    CHECK(s2->n_highlights == 1 && s2->highlights[0].i == 8);
+    CHECK(s2->n_prune == 2 && s2->prune[0].layer == 2 && s2->prune[0].head == 1);
+    CHECK(s2->prune[1].layer == 0 && s2->prune[1].head == 0);
+    CHECK(s3->weights == LESSON_WEIGHTS_TRAINED && s3->layer == 2 && s3->n_prune == 2);
+    CHECK(s3->n_tokens == 12);
+    CHECK(s4->view == LESSON_VIEW_MODEL && s4->n_prune == 0 && s4->n_tokens == 5);
+    CHECK(s4->n_highlights == 1 && s4->highlights[0].i == 0);
+    /* back to mechanics: the sizes from before, no layer, no start token */
+    CHECK(s5->weights == LESSON_WEIGHTS_MECHANICS && s5->config.n_heads == 8);
+    CHECK(s5->n_tokens == 4 && s5->n_prune == 0 && s5->layer == 0);
+    CHECK(s5->view == LESSON_VIEW_HEADS && s5->head == 1);
+    lesson_free(&l);
+    (void)s1;
+
+    const char *head = "# T\n\nS.\n\n## One\n\n```attnviz\n";
+    char buf[512];
+#define TRAINED(lines) (snprintf(buf, sizeof buf, "%sweights: trained\n%s```\n", head, lines), buf)
+    EXPECT_ERROR(TRAINED("heads: 8\n"), 9, "'heads' is set by the trained model: remove it, or "
+                                            "use 'weights: mechanics'");
+    EXPECT_ERROR(TRAINED("temperature: 2\n"), 9, "'temperature' is set by the trained model");
+    EXPECT_ERROR(TRAINED("layer: 4\n"), 9, "layer 4 does not exist: the trained model has 3 "
+                                            "layers (1 to 3)");
+    EXPECT_ERROR(TRAINED("prune: 3.5\n"), 9, "prune 3.5 does not exist: the trained model has "
+                                              "layers 1 to 3 and heads 1 to 4");
+    EXPECT_ERROR(TRAINED("prune: 3\n"), 9, "prune '3' is not LAYER.HEAD");
+    EXPECT_ERROR(TRAINED("prune: 0.1\n"), 9, "prune '0.1' is not LAYER.HEAD");
+    EXPECT_ERROR(TRAINED("sentence: one two three four five six seven eight nine ten eleven "
+                         "twelve thirteen fourteen fifteen sixteen\n"),
+                 9, "the sentence has 17 tokens with the start token, more than the trained "
+                    "model's context of 16");
+    EXPECT_ERROR(TRAINED("highlight: row 13\n"), 9, "highlight row: 13 is past the last token: "
+                                                     "the sentence has 12 tokens (the start "
+                                                     "token is token 1)");
+    EXPECT_ERROR(TRAINED("head: 5\n"), 9, "head 5 does not exist: there are 4 heads");
+    snprintf(buf, sizeof buf, "%slayer: 2\n```\n", head);
+    EXPECT_ERROR(buf, 8, "'layer' applies to the trained model: add 'weights: trained'");
+    snprintf(buf, sizeof buf, "%sview: model\n```\n", head);
+    EXPECT_ERROR(buf, 8, "view: model shows the trained model's layers: add 'weights: trained'");
+#undef TRAINED
+    lesson_set_trained_shape(NULL);
+}
+
 /* ---- every error, with its line ------------------------------------------------------ */
 
 static void test_structure_errors(void) {
@@ -445,9 +514,11 @@ static void test_directive_errors(void) {
                  "seed '-1' is not a whole number: use 0 to 9007199254740991");
     EXPECT_ERROR(BLOCK("seed: 9007199254740992\n"), b,
                  "seed 9007199254740992 is too large: use 0 to 9007199254740991");
+    lesson_set_trained_shape(NULL);
     EXPECT_ERROR(BLOCK("weights: trained\n"), b,
-                 "weights: trained needs the trained model, which this version does not have");
-    EXPECT_ERROR(BLOCK("weights: random\n"), b, "weights 'random' is unknown: use mechanics");
+                 "weights: trained needs the trained model, which could not be read");
+    EXPECT_ERROR(BLOCK("weights: random\n"), b,
+                 "weights 'random' is unknown: use mechanics or trained");
     EXPECT_ERROR(BLOCK("stage: 0\n"), b, "stage 0 is out of range: use 1 to 10");
     EXPECT_ERROR(BLOCK("stage: 11\n"), b, "stage 11 is out of range: use 1 to 10");
     EXPECT_ERROR(BLOCK("stage: 1x\n"), b, "stage '1x' is not a whole number: use 1 to 10");
@@ -457,7 +528,7 @@ static void test_directive_errors(void) {
     EXPECT_ERROR(BLOCK("progress: 1.5\n"), b, "progress 1.5 is out of range: use 0 to 1");
     EXPECT_ERROR(BLOCK("progress: half\n"), b, "progress 'half' is not a number: use 0 to 1");
     EXPECT_ERROR(BLOCK("view: fokus\n"), b, "view 'fokus' is unknown (did you mean 'focus'?)");
-    EXPECT_ERROR(BLOCK("view: grid\n"), b, "view 'grid' is unknown: use heads, focus or arcs");
+    EXPECT_ERROR(BLOCK("view: grid\n"), b, "view 'grid' is unknown: use heads, focus, arcs or model");
     EXPECT_ERROR(BLOCK("head: 0\n"), b, "head 0 is out of range: use 1 to 256");
     EXPECT_ERROR(BLOCK("head: 5\n"), b, "head 5 does not exist: there are 4 heads (1 to 4)");
     lesson l;
@@ -776,7 +847,7 @@ static void test_report(void) {
     CHECKF(strcmp(all,
                   "t.md:7: unknown live value '{{x}}': see the table in lessons/README.md\n"
                   "t.md:10: unknown directive 'haeds' (did you mean 'heads'?)\n"
-                  "t.md:11: view 'x' is unknown: use heads, focus or arcs\n"
+                  "t.md:11: view 'x' is unknown: use heads, focus, arcs or model\n"
                   "t.md:16: the question has 0 choices: give 2 to 6\n"
                   "t.md:16: the question has no 'explain:' line\n") == 0,
            "got:\n%s", all);
@@ -929,6 +1000,7 @@ static void test_big(void) {
 }
 
 int main(void) {
+    test_trained();
     test_full();
     test_carry();
     test_structure_errors();

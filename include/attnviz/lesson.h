@@ -65,6 +65,8 @@ typedef enum lesson_key {
     LESSON_KEY_VIEW,
     LESSON_KEY_HEAD,
     LESSON_KEY_HIGHLIGHT,
+    LESSON_KEY_LAYER, /* trained weights: the layer on screen */
+    LESSON_KEY_PRUNE, /* trained weights: heads switched off */
     LESSON_KEY_COUNT
 } lesson_key;
 
@@ -73,12 +75,35 @@ const char *lesson_key_name(lesson_key k);
 
 typedef enum lesson_weights {
     LESSON_WEIGHTS_MECHANICS, /* random weights from the seed (attn_weights_xavier) */
+    LESSON_WEIGHTS_TRAINED,   /* the shipped trained model (attnviz train) */
 } lesson_weights;
+
+/* The trained model's sizes, which steps with "weights: trained" are
+ * checked against: its heads and d_model become the step's config (causal,
+ * scaled, temperature 1), "layer:" and "prune:" must name layers and heads
+ * it has, and its context bounds the sentence (counting the start token).
+ * The program reads them from the shipped model once, before parsing, and
+ * sets them here; until then (or with NULL) a trained step is an error that
+ * says the model could not be read. Not thread-safe: set it at start-up. */
+typedef struct lesson_model_shape {
+    size_t n_layers, n_heads, d_model, n_ctx;
+} lesson_model_shape;
+void lesson_set_trained_shape(const lesson_model_shape *shape);
+/* The shape set last, or NULL. */
+const lesson_model_shape *lesson_trained_shape(void);
+
+#define LESSON_PRUNE_MAX 64 /* heads a step may switch off */
+
+/* One head switched off, from 0. */
+typedef struct lesson_head_ref {
+    size_t layer, head;
+} lesson_head_ref;
 
 typedef enum lesson_view {
     LESSON_VIEW_HEADS, /* every head side by side */
     LESSON_VIEW_FOCUS, /* one head, large */
     LESSON_VIEW_ARCS,  /* weights drawn as arcs between tokens */
+    LESSON_VIEW_MODEL, /* trained weights: every layer's heads, with their roles */
 } lesson_view;
 
 /* The ten stages as a lesson names them; index 0 is stage 1 ("embed"). */
@@ -130,6 +155,12 @@ typedef struct lesson_settings {
     size_t head;          /* the head in focus, 0-based, < config.n_heads */
     lesson_highlight highlights[LESSON_HIGHLIGHTS_MAX];
     size_t n_highlights;  /* 0: nothing highlighted */
+    /* Trained weights only (0 otherwise). With them, token 1 (index 0) is
+     * the start token the model reads first, as on screen: n_tokens counts
+     * it, and "highlight: token WORD" finds the word after it. */
+    size_t layer;         /* 0-based */
+    lesson_head_ref prune[LESSON_PRUNE_MAX];
+    size_t n_prune;       /* carried over; "prune: none" clears */
 } lesson_settings;
 
 /* The settings of the built-in example, where the first step starts. */
@@ -161,6 +192,9 @@ typedef struct lesson_step {
     size_t head; /* 0-based */
     lesson_highlight highlights[LESSON_HIGHLIGHTS_MAX]; /* "highlight: none" gives 0 */
     size_t n_highlights;
+    size_t layer; /* 0-based */
+    lesson_head_ref prune[LESSON_PRUNE_MAX]; /* "prune: none" gives 0 */
+    size_t n_prune;
 
     lesson_question question;
 

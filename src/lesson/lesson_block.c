@@ -16,6 +16,7 @@ static const char *const key_names[LESSON_KEY_COUNT] = {
     [LESSON_KEY_WEIGHTS] = "weights",         [LESSON_KEY_STAGE] = "stage",
     [LESSON_KEY_PROGRESS] = "progress",       [LESSON_KEY_VIEW] = "view",
     [LESSON_KEY_HEAD] = "head",               [LESSON_KEY_HIGHLIGHT] = "highlight",
+    [LESSON_KEY_LAYER] = "layer",             [LESSON_KEY_PRUNE] = "prune",
 };
 
 const char *lesson_key_name(lesson_key k) {
@@ -31,7 +32,7 @@ const char *lesson_stage_name(int stage) {
     return stage >= 0 && stage < LESSON_STAGES ? stage_names[stage] : "?";
 }
 
-static const char *const view_names[] = {"heads", "focus", "arcs"};
+static const char *const view_names[] = {"heads", "focus", "arcs", "model"};
 static const char *const highlight_names[] = {"token", "row", "column", "cell", "none"};
 static const char *const question_keys[] = {"ask", "choice", "choice*", "explain"};
 
@@ -215,6 +216,42 @@ static bool highlight(parser *p, size_t ln, span v) {
 
 /* ---- the ```attnviz block ------------------------------------------------------ */
 
+/* "none", or heads as LAYER.HEAD from 1, separated by commas or spaces:
+ * "prune: 3.2, 3.4". Bounds are checked with the model's sizes at the end
+ * of the step. */
+static bool prune_list(parser *p, size_t ln, span v, lesson_step *st) {
+    char b[SHOWN_LEN];
+    st->n_prune = 0;
+    if (span_is(v, "none")) return true;
+    span rest = v;
+    while (rest.len > 0) {
+        size_t i = 0;
+        while (i < rest.len && (rest.s[i] == ',' || rest.s[i] == ' ')) i++;
+        rest = span_after(rest, i);
+        if (rest.len == 0) break;
+        size_t end = 0;
+        while (end < rest.len && rest.s[end] != ',' && rest.s[end] != ' ') end++;
+        span item = span_make(rest.s, end);
+        rest = span_after(rest, end);
+        const char *dot = memchr(item.s, '.', item.len);
+        uint64_t l = 0, h = 0;
+        if (!dot || parse_whole(span_make(item.s, (size_t)(dot - item.s)), 48, &l) != 0 ||
+            parse_whole(span_make(dot + 1, item.len - (size_t)(dot - item.s) - 1), 4096, &h) !=
+                0 ||
+            l == 0 || h == 0) {
+            lesson_error(p, ln, "prune '%s' is not LAYER.HEAD: write e.g. 'prune: 3.2, 3.4' "
+                         "(from 1) or 'prune: none'", shown(item, b));
+            return false;
+        }
+        if (st->n_prune == LESSON_PRUNE_MAX) {
+            lesson_error(p, ln, "prune lists more than %d heads", LESSON_PRUNE_MAX);
+            return false;
+        }
+        st->prune[st->n_prune++] = (lesson_head_ref){(size_t)l - 1, (size_t)h - 1};
+    }
+    return true;
+}
+
 void lesson_directive_line(parser *p, span line, size_t ln) {
     lesson_step *st = current_step(p);
     span t = span_trim(line);
@@ -293,10 +330,14 @@ void lesson_directive_line(parser *p, span line, size_t ln) {
     }
     case LESSON_KEY_WEIGHTS:
         if (span_is(v, "mechanics")) st->weights = LESSON_WEIGHTS_MECHANICS, ok = true;
-        else if (span_is(v, "trained"))
-            lesson_error(p, ln, "weights: trained needs the trained model, which this version "
-                         "does not have");
-        else lesson_error(p, ln, "weights '%s' is unknown: use mechanics", shown(v, b));
+        else if (span_is(v, "trained")) st->weights = LESSON_WEIGHTS_TRAINED, ok = true;
+        else lesson_error(p, ln, "weights '%s' is unknown: use mechanics or trained", shown(v, b));
+        break;
+    case LESSON_KEY_LAYER:
+        if ((ok = whole_in(p, ln, name, v, 1, 48, &u))) st->layer = (size_t)u - 1;
+        break;
+    case LESSON_KEY_PRUNE:
+        ok = prune_list(p, ln, v, st);
         break;
     case LESSON_KEY_STAGE:
         /* 1-10, or a name. */
@@ -313,7 +354,7 @@ void lesson_directive_line(parser *p, span line, size_t ln) {
         ok = real_in(p, ln, name, v, 0.0, 1.0, &st->progress);
         break;
     case LESSON_KEY_VIEW:
-        ok = one_of(p, ln, name, v, view_names, 3, "heads, focus or arcs", &choice);
+        ok = one_of(p, ln, name, v, view_names, 4, "heads, focus, arcs or model", &choice);
         if (ok) st->view = (lesson_view)choice;
         break;
     case LESSON_KEY_HEAD:

@@ -122,6 +122,8 @@ typedef struct parser {
     lesson_settings current;
     attn_token tokens[LESSON_TOKENS_MAX]; /* of current.sentence */
     size_t head_line;                     /* where the head in focus was set; 0: default */
+    attn_config mechanics_config;         /* restored when trained steps end */
+    size_t layer_line, prune_line;        /* where layer and prune were set */
 } parser;
 
 /* Records an error at a line (kept up to LESSON_ERRORS_MAX, then counted). */

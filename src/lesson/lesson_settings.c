@@ -8,6 +8,18 @@
 
 #include "lesson_internal.h"
 
+static lesson_model_shape trained_shape;
+static bool have_trained_shape;
+
+void lesson_set_trained_shape(const lesson_model_shape *shape) {
+    have_trained_shape = shape != NULL;
+    if (shape) trained_shape = *shape;
+}
+
+const lesson_model_shape *lesson_trained_shape(void) {
+    return have_trained_shape ? &trained_shape : NULL;
+}
+
 lesson_settings lesson_settings_default(void) {
     lesson_settings s;
     memset(&s, 0, sizeof s);
@@ -100,7 +112,10 @@ static void describe(const lesson_highlight *h, char *out, size_t n) {
 
 /* The block's highlights against the step's sentence and heads. */
 static void resolve_highlights(parser *p, lesson_step *st, const lesson_settings *s) {
-    size_t n = s->n_tokens, heads = s->config.n_heads;
+    /* With trained weights token 1 is the start token: the sentence's words
+     * are tokens 2.. on screen, and a word is found one further on. */
+    size_t start = s->weights == LESSON_WEIGHTS_TRAINED ? 1 : 0;
+    size_t n = s->n_tokens - start, heads = s->config.n_heads;
     char b[SHOWN_LEN];
     st->n_highlights = 0;
     for (size_t k = 0; k < p->n_raw; k++) {
@@ -134,7 +149,7 @@ static void resolve_highlights(parser *p, lesson_step *st, const lesson_settings
                                  shown(r->word, b));
                 continue;
             }
-            h.i = found;
+            h.i = found + start;
         } else {
             /* Numbers from the file count from 1 (0 was refused when read). */
             if (r->kind == LESSON_HIGHLIGHT_CELL && r->head > heads) {
@@ -147,13 +162,14 @@ static void resolve_highlights(parser *p, lesson_step *st, const lesson_settings
             uint64_t past = r->kind == LESSON_HIGHLIGHT_COLUMN ? r->j
                             : r->kind == LESSON_HIGHLIGHT_CELL && r->j > r->i ? r->j
                                                                               : r->i;
-            if (past > n) {
+            if (past > n + start) {
                 const char *what = r->kind == LESSON_HIGHLIGHT_TOKEN  ? "token"
                                    : r->kind == LESSON_HIGHLIGHT_ROW  ? "row"
                                    : r->kind == LESSON_HIGHLIGHT_COLUMN ? "column"
                                                                        : "cell";
                 lesson_error(p, r->line, "highlight %s: %llu is past the last token: the "
-                             "sentence has %zu tokens", what, (unsigned long long)past, n);
+                             "sentence has %zu tokens%s", what, (unsigned long long)past,
+                             n + start, start ? " (the start token is token 1)" : "");
                 continue;
             }
             h.head = r->kind == LESSON_HIGHLIGHT_CELL ? (size_t)r->head - 1 : 0;
@@ -179,6 +195,69 @@ static void check_live_values(parser *p, span text, size_t ln, const lesson_sett
     }
 }
 
+/* A step with trained weights: the model fixes the sizes, so a block may
+ * not set them; the layer and the pruned heads must exist; the sentence,
+ * with the start token, must fit the context. */
+static void apply_trained(parser *p, lesson_step *st, lesson_settings *s, lesson_weights before) {
+    const size_t *given = st->key_line;
+    const lesson_model_shape *shape = lesson_trained_shape();
+    size_t at = given[LESSON_KEY_WEIGHTS] ? given[LESSON_KEY_WEIGHTS] : st->line;
+    static const lesson_key fixed[] = {LESSON_KEY_HEADS,  LESSON_KEY_D_MODEL,
+                                       LESSON_KEY_KV_HEADS, LESSON_KEY_CAUSAL,
+                                       LESSON_KEY_SCALE,  LESSON_KEY_TEMPERATURE,
+                                       LESSON_KEY_SEED};
+    for (size_t k = 0; k < sizeof fixed / sizeof *fixed; k++)
+        if (given[fixed[k]])
+            lesson_error(p, given[fixed[k]], "'%s' is set by the trained model: remove it, or "
+                         "use 'weights: mechanics'", lesson_key_name(fixed[k]));
+    if (!shape) {
+        lesson_error(p, at, "weights: trained needs the trained model, which could not be read "
+                     "(assets/models/attnviz-heads.safetensors)");
+        return;
+    }
+    /* the words of the sentence, then the start token before them */
+    size_t words = given[LESSON_KEY_SENTENCE] || before != LESSON_WEIGHTS_TRAINED
+                       ? s->n_tokens
+                       : s->n_tokens - 1;
+    s->n_tokens = words + 1;
+    if (before != LESSON_WEIGHTS_TRAINED) {
+        p->mechanics_config = s->config;
+        s->n_highlights = 0;
+        s->layer = 0;
+        s->n_prune = 0;
+    }
+    attn_config c = {.d_model = shape->d_model, .n_heads = shape->n_heads,
+                     .n_kv_heads = shape->n_heads, .causal = true, .scale = true,
+                     .temperature = 1.0f};
+    s->config = c;
+    if (s->n_tokens > shape->n_ctx)
+        lesson_error(p, given[LESSON_KEY_SENTENCE] ? given[LESSON_KEY_SENTENCE] : at,
+                     "the sentence has %zu tokens with the start token, more than the trained "
+                     "model's context of %zu: shorten it", s->n_tokens, shape->n_ctx);
+    if (given[LESSON_KEY_LAYER]) {
+        p->layer_line = given[LESSON_KEY_LAYER];
+        if (st->layer >= shape->n_layers)
+            lesson_error(p, given[LESSON_KEY_LAYER], "layer %zu does not exist: the trained "
+                         "model has %zu layers (1 to %zu)", st->layer + 1, shape->n_layers,
+                         shape->n_layers);
+        else
+            s->layer = st->layer;
+    }
+    if (given[LESSON_KEY_PRUNE]) {
+        s->n_prune = 0;
+        for (size_t k = 0; k < st->n_prune; k++) {
+            const lesson_head_ref *h = &st->prune[k];
+            if (h->layer >= shape->n_layers || h->head >= shape->n_heads) {
+                lesson_error(p, given[LESSON_KEY_PRUNE], "prune %zu.%zu does not exist: the "
+                             "trained model has layers 1 to %zu and heads 1 to %zu", h->layer + 1,
+                             h->head + 1, shape->n_layers, shape->n_heads);
+                continue;
+            }
+            s->prune[s->n_prune++] = *h;
+        }
+    }
+}
+
 void lesson_settle_step(parser *p, lesson_step *st) {
     lesson_settings s = p->current;
     const size_t *given = st->key_line;
@@ -192,12 +271,37 @@ void lesson_settle_step(parser *p, lesson_step *st) {
         s.n_highlights = 0;
     }
     size_t heads_before = s.config.n_heads;
-    apply_config(p, st, &s);
+    lesson_weights before = s.weights;
+    if (given[LESSON_KEY_WEIGHTS]) s.weights = st->weights;
+    if (s.weights == LESSON_WEIGHTS_TRAINED)
+        apply_trained(p, st, &s, before);
+    else {
+        if (before == LESSON_WEIGHTS_TRAINED) {
+            /* back to mechanics: the sizes from before the trained steps */
+            s.config = p->mechanics_config;
+            s.layer = 0;
+            s.n_prune = 0;
+            if (s.head >= s.config.n_heads) s.head = 0;
+            if (!given[LESSON_KEY_SENTENCE]) s.n_tokens -= 1; /* no start token */
+            if (s.view == LESSON_VIEW_MODEL) s.view = LESSON_VIEW_HEADS;
+            s.n_highlights = 0;
+        }
+        static const lesson_key trained_only[] = {LESSON_KEY_LAYER, LESSON_KEY_PRUNE};
+        for (size_t k = 0; k < 2; k++)
+            if (given[trained_only[k]])
+                lesson_error(p, given[trained_only[k]], "'%s' applies to the trained model: add "
+                             "'weights: trained' to this block", lesson_key_name(trained_only[k]));
+        if (given[LESSON_KEY_VIEW] && st->view == LESSON_VIEW_MODEL)
+            lesson_error(p, given[LESSON_KEY_VIEW],
+                         "view: model shows the trained model's layers: add 'weights: trained'");
+        apply_config(p, st, &s);
+    }
     size_t heads = s.config.n_heads;
     if (given[LESSON_KEY_SEED]) s.seed = st->seed;
-    if (given[LESSON_KEY_WEIGHTS]) s.weights = st->weights;
     if (given[LESSON_KEY_STAGE]) s.stage = st->stage;
-    if (given[LESSON_KEY_VIEW]) s.view = st->view;
+    if (given[LESSON_KEY_VIEW] && !(st->view == LESSON_VIEW_MODEL &&
+                                     s.weights != LESSON_WEIGHTS_TRAINED))
+        s.view = st->view;
     s.progress = given[LESSON_KEY_PROGRESS] ? st->progress : 0.0f; /* not carried */
 
     /* The head in focus must exist: the block's own, or the one carried. */
