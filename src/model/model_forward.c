@@ -77,7 +77,7 @@ void model_layernorm_backward(float *dx, float *dw, float *db, const float *dout
  * in absolute terms, far below what the GELU's output can show. */
 enum { CHUNK = 256 };
 static void tanh_chunk(float *t, const float *u, size_t count) {
-    float neg[CHUNK];
+    float neg[CHUNK] = {0}; /* all written below; zeroed for gcc -O1's warning */
     for (size_t i = 0; i < count; i++) neg[i] = -2.0f * fabsf(u[i]);
     attn_exp_fast(t, neg, count);
     for (size_t i = 0; i < count; i++) {
