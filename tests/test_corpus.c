@@ -265,7 +265,7 @@ static size_t check_truth(const int32_t *ids, const model_truth *t, size_t n, tr
                 if ((size_t)c + k >= p) FAIL("source and copy overlap");
                 else if (p + k < n && ids[c + (int32_t)k] != MODEL_CORPUS_DOT)
                     FAIL("source longer than its copy");
-                if (p + k < n && (ids[p + k] != MODEL_CORPUS_DOT || k < 4 || k > 12))
+                if (p + k < n && (ids[p + k] != MODEL_CORPUS_DOT || k < 6 || k > 14))
                     FAIL("copy of %zu words not ended by \".\"", k);
             }
         } else if (c != -1) FAIL("copy %d", c);

@@ -319,8 +319,8 @@ static size_t list_len(const short *list, size_t max) {
 /* ---- building one sentence ------------------------------------------------------ */
 
 /* Long enough for any sentence or repeated passage: the longest is a
- * repeated passage of 12 words, ".", a place-and-time sentence of at most 12
- * tokens, 12 words and "." (38); a subject sentence has at most 24 tokens,
+ * repeated passage of 14 words, ".", a place-and-time sentence of at most 12
+ * tokens, 14 words and "." (42); a subject sentence has at most 24 tokens,
  * a pronoun sentence 23. */
 #define SENT_MAX 64
 
@@ -551,14 +551,21 @@ static void place_time_sentence(attn_rng *r, sent *s) {
     put(s, W_DOT);
 }
 
-/* Kind 4: 4-12 content words, ".", maybe a place-and-time sentence, the same
- * words again, ".". The copy's truth is set by position, never by looking
- * the word up, so a word that occurs twice in the run or elsewhere in the
- * sequence still points at its aligned twin. */
+/* Kind 4: 6-14 content words, ".", maybe a place-and-time sentence, the same
+ * words again, ".". The run draws from an alphabet of 3-6 words chosen for
+ * it, so each word occurs in it more than once: finding "the earlier
+ * occurrence of this word" is ambiguous, and only the word before it tells
+ * which occurrence to continue from. That is the induction circuit of
+ * Olsson et al. (2022) — a previous-token head, then a head that matches
+ * on it — rather than a shortcut through positions. The copy's truth is set
+ * by position, never by looking the word up, so a word that occurs twice
+ * still points at its aligned twin. */
 static void repeat_passage(attn_rng *r, sent *s) {
-    size_t k = 4 + below(r, 9);
+    size_t k = 6 + below(r, 9), letters = 3 + below(r, 4);
+    int alphabet[6];
+    for (size_t a = 0; a < letters; a++) alphabet[a] = W_SAT + (int)below(r, W_COUNT - W_SAT);
     int32_t first = (int32_t)s->n;
-    for (size_t i = 0; i < k; i++) put(s, W_SAT + (int)below(r, W_COUNT - W_SAT));
+    for (size_t i = 0; i < k; i++) put(s, alphabet[below(r, (uint32_t)letters)]);
     put(s, W_DOT);
     if (chance(r, 0.5f)) place_time_sentence(r, s);
     for (size_t i = 0; i < k; i++) {
