@@ -260,8 +260,23 @@ typedef enum lesson_value {
     LESSON_VALUE_TOKEN,         /* I */
     LESSON_VALUE_KV_CACHE,      /* L G D B */
     LESSON_VALUE_FORWARD_MS,
+    /* trained weights only */
+    LESSON_VALUE_LAYER,          /* the layer on screen, from 1 */
+    LESSON_VALUE_LAYERS,
+    LESSON_VALUE_ROLE,           /* L H: "induction 0.91" */
+    LESSON_VALUE_BEST_PREVIOUS,  /* "1.3 (0.74)": the head that scores highest */
+    LESSON_VALUE_BEST_INDUCTION,
+    LESSON_VALUE_BEST_ANTECEDENT,
+    LESSON_VALUE_BEST_SUBJECT,
+    LESSON_VALUE_HELDOUT_LOSS,   /* nats per token */
+    LESSON_VALUE_UNIGRAM_LOSS,
+    LESSON_VALUE_NEXT_WORD,      /* the most likely next word, with the step's pruning */
+    LESSON_VALUE_NEXT_PROB,      /* its probability */
     LESSON_VALUE_COUNT
 } lesson_value;
+
+/* Whether v is one of the trained model's values (layer .. next_prob). */
+bool lesson_value_needs_trained(lesson_value v);
 
 #define LESSON_VALUE_ARGS_MAX 4
 

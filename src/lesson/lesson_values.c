@@ -8,10 +8,11 @@
 
 #include "lesson_internal.h"
 
-/* Each argument is a head (1..heads), a token (1..n) or a positive count. */
+/* Each argument is a layer (1..layers of the trained model), a head
+ * (1..heads), a token (1..n) or a positive count. */
 typedef struct value_spec {
     const char *name;
-    const char *args; /* one letter per argument: H head, I token, P positive */
+    const char *args; /* one letter per argument: L layer, H head, I token, P positive */
     const char *usage;
 } value_spec;
 
@@ -36,7 +37,20 @@ static const value_spec specs[LESSON_VALUE_COUNT] = {
     [LESSON_VALUE_TOKEN] = {"token", "I", "{{token I}}"},
     [LESSON_VALUE_KV_CACHE] = {"kv_cache", "PPPP", "{{kv_cache L G D B}}"},
     [LESSON_VALUE_FORWARD_MS] = {"forward_ms", "", "{{forward_ms}}"},
+    [LESSON_VALUE_LAYER] = {"layer", "", "{{layer}}"},
+    [LESSON_VALUE_LAYERS] = {"layers", "", "{{layers}}"},
+    [LESSON_VALUE_ROLE] = {"role", "LH", "{{role L H}}"},
+    [LESSON_VALUE_BEST_PREVIOUS] = {"best_previous", "", "{{best_previous}}"},
+    [LESSON_VALUE_BEST_INDUCTION] = {"best_induction", "", "{{best_induction}}"},
+    [LESSON_VALUE_BEST_ANTECEDENT] = {"best_antecedent", "", "{{best_antecedent}}"},
+    [LESSON_VALUE_BEST_SUBJECT] = {"best_subject", "", "{{best_subject}}"},
+    [LESSON_VALUE_HELDOUT_LOSS] = {"heldout_loss", "", "{{heldout_loss}}"},
+    [LESSON_VALUE_UNIGRAM_LOSS] = {"unigram_loss", "", "{{unigram_loss}}"},
+    [LESSON_VALUE_NEXT_WORD] = {"next_word", "", "{{next_word}}"},
+    [LESSON_VALUE_NEXT_PROB] = {"next_prob", "", "{{next_prob}}"},
 };
+
+bool lesson_value_needs_trained(lesson_value v) { return v >= LESSON_VALUE_LAYER && v < LESSON_VALUE_COUNT; }
 
 const char *lesson_value_name(lesson_value v) {
     return (unsigned)v < LESSON_VALUE_COUNT ? specs[v].name : "?";
@@ -142,10 +156,24 @@ int lesson_placeholder_check(const lesson_placeholder *ph, const lesson_settings
                                  (unsigned long long)ph->args[a]);
     if (used < sizeof written) snprintf(written + used, sizeof written - used, "}}");
 
+    if (lesson_value_needs_trained(ph->value) && s->weights != LESSON_WEIGHTS_TRAINED) {
+        fail(err, err_len, "'%s' is a value of the trained model: add 'weights: trained' to the "
+             "step", written);
+        return 2;
+    }
     size_t heads = s->config.n_heads, n = s->n_tokens;
+    const lesson_model_shape *shape = lesson_trained_shape();
+    size_t layers = shape ? shape->n_layers : 0;
     for (size_t a = 0; a < ph->n_args && a < LESSON_VALUE_ARGS_MAX; a++) {
         uint64_t x = ph->args[a];
         switch (spec->args[a]) {
+        case 'L':
+            if (x < 1 || x > layers) {
+                fail(err, err_len, "'%s': layer %llu does not exist: the trained model has %zu "
+                     "layers (1 to %zu)", written, (unsigned long long)x, layers, layers);
+                return 2;
+            }
+            break;
         case 'H':
             if (x < 1 || x > heads) {
                 fail(err, err_len, "'%s': head %llu does not exist: there are %zu heads (1 to %zu)",
