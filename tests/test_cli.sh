@@ -131,7 +131,7 @@ expect 2 "lesson check needs at least one FILE" -- lesson check
 expect 2 "lesson list takes no arguments, not 'extra'" -- lesson list extra
 expect 2 "lesson check takes files, not '--strict'" -- lesson check --strict a.md
 expect 0 "" -- lesson --help
-expect 2 "unknown command 'lessons': use dump, render, bench or lesson" -- lessons
+expect 2 "unknown command 'lessons': use dump, render, bench, lesson" -- lessons
 
 ldir=$(mktemp -d)
 printf '# Good\n\nA summary.\n\n## Step\n\n{{n}} tokens.\n\n```attnviz\nheads: 2\n```\n' >"$ldir/good.md"
@@ -193,6 +193,62 @@ expect 2 "$ldir/bad.md:8: unknown directive 'haeds'" -- lesson "$ldir/bad.md"
 expect 2 "$ldir/missing.md: cannot read" -- lesson "$ldir/missing.md"
 DISPLAY= WAYLAND_DISPLAY= expect 2 "no display available" -- lesson "$lesson"
 rm -rf "$ldir"
+
+# ---- the trained source: --model FILE, --weights trained, --layer N --------------
+mdir=$(mktemp -d)
+model=$mdir/tiny.safetensors
+"$exe" train --steps 2 --layers 2 --heads 2 --d-model 16 --ctx 16 --batch 2 --warmup 1 \
+    --eval-every 0 --out "$model" --quiet >/dev/null 2>&1
+[ -s "$model" ] && passed=$((passed + 1)) || { echo "FAIL: train made no model"; failed=$((failed + 1)); }
+expect 0 "" -- dump --model "$model"
+grep -q '"token_ids": \[0, ' "$out" && grep -q '"logits"' "$out" && grep -q '"layer": 1,' "$out" &&
+    passed=$((passed + 1)) || { echo "FAIL: dump --model lacks its keys"; failed=$((failed + 1)); }
+expect 0 "" -- dump --model="$model" --layer 2 --causal --sentence "the cat sat"
+grep -q '"layer": 2,' "$out" && passed=$((passed + 1)) || { echo "FAIL: --layer 2 not dumped"; failed=$((failed + 1)); }
+expect 0 "" -- dump --weights trained --model "$model"
+expect 0 "" -- render --model "$model" --layer 2 --stage softmax --view focus --head 2 --out "$mdir/f.png"
+[ -s "$mdir/f.png" ] && passed=$((passed + 1)) || { echo "FAIL: render --model wrote no PNG"; failed=$((failed + 1)); }
+expect 2 "--model $mdir/missing.safetensors: cannot read" -- dump --model "$mdir/missing.safetensors"
+expect 2 "--model $mdir/missing.safetensors: cannot read" -- render --model "$mdir/missing.safetensors" --out "$mdir/g.png"
+head -c 3000 "$model" >"$mdir/corrupt.safetensors"
+expect 2 "--model $mdir/corrupt.safetensors: " -- dump --model "$mdir/corrupt.safetensors"
+printf 'not a model at all' >"$mdir/text.safetensors"
+expect 2 "--model $mdir/text.safetensors: " -- dump --model "$mdir/text.safetensors"
+expect 2 "--layer 3 does not exist: $model has 2 layers (1 to 2)" -- dump --model "$model" --layer 3
+expect 2 "--layer 0 is out of range" -- dump --model "$model" --layer 0
+expect 2 "--layer 'two' is not a whole number" -- dump --model "$model" --layer two
+expect 2 "--head 3 does not exist: $model has 2 heads (1 to 2)" -- render --model "$model" --head 3 --out "$mdir/g.png"
+expect 2 "--d-model does not apply to a trained model: the model fixes d_model" -- dump --model "$model" --d-model 32
+expect 2 "--d-model does not apply to a trained model" -- dump --d-model 32 --weights trained
+expect 2 "--heads does not apply to a trained model" -- render --heads 8 --model "$model" --out "$mdir/g.png"
+expect 2 "--kv-heads does not apply to a trained model" -- dump --model "$model" --kv-heads 1
+expect 2 "--no-scale does not apply to a trained model" -- dump --model "$model" --no-scale
+expect 2 "--temperature does not apply to a trained model" -- dump --model "$model" --temperature 2
+expect 2 "--seed does not apply to a trained model" -- dump --model "$model" --seed 3
+expect 2 "--max-tokens does not apply to a trained model" -- dump --model "$model" --max-tokens 8
+expect 2 "--layer applies to a trained model: add --model FILE" -- dump --layer 2
+expect 2 "--model $model needs the trained source: drop --weights mechanics" -- dump --weights mechanics --model "$model"
+expect 2 "--weights 'random' is unknown: use mechanics or trained" -- dump --weights random
+expect 2 "--model needs a file" -- dump --model ""
+expect 2 "--model needs a value" -- dump --model
+expect 2 "the model reads at most 15" -- dump --model "$model" --sentence "$(printf 'the cat %.0s' $(seq 1 10))"
+expect 2 "shorten the sentence" -- render --model "$model" --sentence "$(printf 'the cat %.0s' $(seq 1 10))" --out "$mdir/g.png"
+[ ! -e "$mdir/g.png" ] && passed=$((passed + 1)) || { echo "FAIL: a failed render --model left a file"; failed=$((failed + 1)); }
+expect 2 "--sentence: invalid UTF-8 at byte 4" -- dump --model "$model" --sentence "$(printf 'The \303\050 cat')"
+# the shipped model: used when present, else a message that says how to get one
+shipped=$(dirname "$0")/../assets/models/attnviz-heads.safetensors
+if [ -f "$shipped" ]; then
+    expect 0 "" -- dump --weights trained
+else
+    expect 2 "is missing: train one with attnviz train --out FILE" -- dump --weights trained
+fi
+DISPLAY= WAYLAND_DISPLAY= expect 2 "no display available" -- --model "$model"
+expect 2 "--model $mdir/missing.safetensors: cannot read" -- --model "$mdir/missing.safetensors"
+# the same model, sentence and layer give byte-identical output
+a=$("$exe" dump --model "$model" --layer 2 | md5sum)
+b=$("$exe" dump --model "$model" --layer 2 | md5sum)
+[ "$a" = "$b" ] && passed=$((passed + 1)) || { echo "FAIL: dump --model is not deterministic"; failed=$((failed + 1)); }
+rm -rf "$mdir"
 
 # lesson FILE takes a theme, nothing else
 expect 2 "lesson FILE takes --theme dark|light, not '--frob'" -- lesson lessons/01-soft-lookup.md --frob

@@ -1,13 +1,18 @@
 /* `attnviz dump` against the trace: run the binary, parse its JSON with
  * jansson, and check every key, every shape, and that every number reads
- * back as exactly the float32 the core computed (masked cells are null).
+ * back as exactly the float32 the core computed (masked cells are null);
+ * `attnviz dump --model FILE` likewise against model_forward's run on a
+ * tiny model made here: every layer, the logits, tokens, ids and words.
  *
  * usage: test_dump PATH_TO_ATTNVIZ */
 #define _POSIX_C_SOURCE 200809L
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "attnviz/corpus.h"
+#include "attnviz/model.h"
 #include "check.h"
 #include "cli.h"
 
@@ -117,6 +122,152 @@ static void check_dump(const char *exe, char **args, int nargs) {
     attn_weights_free(&w);
 }
 
+/* ---- the trained source: attnviz dump --model FILE ----------------------------- */
+
+/* The keys of one attention layer (README's contract) against a trace and
+ * its weights, bit for bit. */
+static void check_layer(json_t *o, const attn_trace *t, const attn_weights *w, size_t n) {
+    const attn_config *c = &t->config;
+    size_t d = c->d_model, dh = attn_d_head(c);
+    CHECK(matrix_equals(json_object_get(o, "X"), t->x, n, d));
+    CHECK(matrix_equals(json_object_get(o, "W_Q"), w->w_q, d, d));
+    CHECK(vector_equals(json_object_get(o, "b_Q"), w->b_q, d));
+    CHECK(matrix_equals(json_object_get(o, "W_K"), w->w_k, d, d));
+    CHECK(vector_equals(json_object_get(o, "b_K"), w->b_k, d));
+    CHECK(matrix_equals(json_object_get(o, "W_V"), w->w_v, d, d));
+    CHECK(vector_equals(json_object_get(o, "b_V"), w->b_v, d));
+    CHECK(matrix_equals(json_object_get(o, "W_O"), w->w_o, d, d));
+    CHECK(vector_equals(json_object_get(o, "b_O"), w->b_o, d));
+    CHECK(matrix_equals(json_object_get(o, "Q"), t->q, n, d));
+    CHECK(matrix_equals(json_object_get(o, "K"), t->k, n, d));
+    CHECK(matrix_equals(json_object_get(o, "V"), t->v, n, d));
+    json_t *heads = json_object_get(o, "heads");
+    CHECK(json_array_size(heads) == c->n_heads);
+    for (size_t h = 0; h < c->n_heads && h < json_array_size(heads); h++) {
+        json_t *jh = json_array_get(heads, h);
+        size_t at = h * n * n;
+        CHECK(json_integer_value(json_object_get(jh, "kv_head")) == (json_int_t)h);
+        CHECK(matrix_equals(json_object_get(jh, "scores"), t->scores + at, n, n));
+        CHECK(matrix_equals(json_object_get(jh, "scaled"), t->scaled + at, n, n));
+        CHECK(matrix_equals(json_object_get(jh, "masked"), t->masked + at, n, n));
+        CHECK(matrix_equals(json_object_get(jh, "weights"), t->weights + at, n, n));
+        CHECK(matrix_equals(json_object_get(jh, "out"), t->head_out + h * n * dh, n, dh));
+        if (n > 1) /* causal: the cell above the diagonal is null */
+            CHECK(json_is_null(json_array_get(json_array_get(json_object_get(jh, "masked"), 0), 1)));
+    }
+    CHECK(matrix_equals(json_object_get(o, "concat"), t->concat, n, d));
+    CHECK(matrix_equals(json_object_get(o, "output"), t->output, n, d));
+}
+
+/* A tiny model on the corpus vocabulary, saved to path. */
+static int make_model(const char *path) {
+    const char *const *words;
+    size_t V = model_corpus_vocab(&words);
+    model_vocab vocab;
+    model m;
+    char err[512];
+    model_config c = {3, 2, 16, 16, V};
+    if (model_vocab_init(&vocab, words, V, err, sizeof err) != ATTN_OK ||
+        model_init(&m, &c, &vocab, err, sizeof err) != ATTN_OK) {
+        fprintf(stderr, "%s\n", err);
+        return 1;
+    }
+    model_vocab_free(&vocab);
+    model_init_gpt2(&m, 11);
+    attn_status st = model_save(&m, path, err, sizeof err);
+    if (st != ATTN_OK) fprintf(stderr, "%s\n", err);
+    model_free(&m);
+    return st != ATTN_OK;
+}
+
+static void check_trained_dump(const char *exe, const char *path, const char *sentence,
+                               size_t layer) {
+    char cmd[1024], layer_opt[32] = ""; /* no --layer: the default, layer 1 */
+    if (layer) snprintf(layer_opt, sizeof layer_opt, " --layer %zu", layer);
+    snprintf(cmd, sizeof cmd, "'%s' dump --model '%s' --sentence '%s'%s", exe, path, sentence,
+             layer_opt);
+    FILE *p = popen(cmd, "r");
+    CHECK(p != NULL);
+    json_error_t jerr;
+    json_t *root = json_loadf(p, 0, &jerr);
+    CHECKF(pclose(p) == 0, "%s exited non-zero", cmd);
+    CHECKF(root != NULL, "%s: invalid JSON: %s (line %d)", cmd, jerr.text, jerr.line);
+    if (!root) return;
+
+    /* the same run in process, with the model's own API */
+    model m;
+    model_run r;
+    char err[512];
+    int32_t ids[64];
+    attn_token spans[64];
+    size_t n = 0;
+    CHECK(model_load(&m, path, err, sizeof err) == ATTN_OK);
+    CHECK(model_vocab_encode(&m.vocab, sentence, ids, spans, m.config.n_ctx, &n, err, sizeof err) ==
+          ATTN_OK);
+    CHECK(model_run_init(&r, &m, n, err, sizeof err) == ATTN_OK);
+    CHECK(model_forward(&r, &m, ids, n, NULL, err, sizeof err) == ATTN_OK);
+    size_t L = m.config.n_layers, V = m.config.n_vocab, d = m.config.d_model;
+    size_t shown = layer ? layer - 1 : 0;
+
+    /* tokens and words, as spelled and as the model reads them */
+    json_t *jt = json_object_get(root, "tokens"), *jw = json_object_get(root, "words");
+    json_t *jid = json_object_get(root, "token_ids");
+    CHECK(json_array_size(jt) == n && json_array_size(jw) == n && json_array_size(jid) == n);
+    CHECK(strcmp(json_string_value(json_array_get(jt, 0)), "<|endoftext|>") == 0);
+    for (size_t i = 0; i < n && i < json_array_size(jt); i++) {
+        CHECK(json_integer_value(json_array_get(jid, i)) == ids[i]);
+        const char *w = json_string_value(json_array_get(jw, i));
+        CHECK(w && strcmp(w, ids[i] == MODEL_TOKEN_UNK ? "<unk>" : m.vocab.words[ids[i]]) == 0);
+        const char *s = json_string_value(json_array_get(jt, i));
+        if (i > 0)
+            CHECK(s && strlen(s) == spans[i].len &&
+                  memcmp(s, sentence + spans[i].offset, spans[i].len) == 0);
+    }
+    CHECK(json_integer_value(json_object_get(root, "vocab_size")) == (json_int_t)V);
+    CHECK(json_integer_value(json_object_get(root, "n_layers")) == (json_int_t)L);
+    CHECK(json_integer_value(json_object_get(root, "layer")) == (json_int_t)(shown + 1));
+    CHECK(strcmp(json_string_value(json_object_get(root, "source")), "trained") == 0);
+    CHECK(strcmp(json_string_value(json_object_get(root, "model")), path) == 0);
+    json_t *jc = json_object_get(root, "config");
+    CHECK(json_integer_value(json_object_get(jc, "d_model")) == (json_int_t)d);
+    CHECK(json_integer_value(json_object_get(jc, "n_heads")) == (json_int_t)m.config.n_heads);
+    CHECK(json_is_true(json_object_get(jc, "causal")) && json_is_true(json_object_get(jc, "scale")));
+    CHECK(json_number_value(json_object_get(jc, "temperature")) == 1.0);
+    CHECK(json_is_null(json_object_get(jc, "seed")));
+
+    /* the chosen layer at the top level, every layer in "layers" */
+    check_layer(root, &r.trace[shown], &r.attn[shown], n);
+    json_t *layers = json_object_get(root, "layers");
+    CHECK(json_array_size(layers) == L);
+    for (size_t l = 0; l < L && l < json_array_size(layers); l++) {
+        json_t *jl = json_array_get(layers, l);
+        CHECK(json_object_size(jl) == 15);
+        check_layer(jl, &r.trace[l], &r.attn[l], n);
+    }
+
+    /* logits bit for bit; their softmax picks the model's most likely word */
+    json_t *jlog = json_object_get(root, "logits");
+    CHECK(matrix_equals(jlog, r.logits, n, V));
+    for (size_t i = 0; i < n && i < json_array_size(jlog); i++) {
+        json_t *row = json_array_get(jlog, i);
+        double mx = -INFINITY, sum = 0.0;
+        size_t arg = 0, arg_p = 0;
+        for (size_t v = 0; v < V; v++) {
+            double x = json_number_value(json_array_get(row, v));
+            if (x > mx) mx = x, arg = v;
+        }
+        for (size_t v = 0; v < V; v++) sum += exp(json_number_value(json_array_get(row, v)) - mx);
+        for (size_t v = 1; v < V; v++)
+            if (r.probs[i * V + v] > r.probs[i * V + arg_p]) arg_p = v;
+        CHECK(arg == arg_p);
+        CHECK(fabs(1.0 / sum - r.probs[i * V + arg]) < 1e-5); /* softmax of the largest */
+    }
+    CHECK(json_object_size(root) == 17 + 10);
+    json_decref(root);
+    model_run_free(&r);
+    model_free(&m);
+}
+
 int main(int argc, char **argv) {
     const char *exe = argc > 1 ? argv[1] : "build/attnviz";
     check_dump(exe, NULL, 0); /* the built-in example */
@@ -128,5 +279,17 @@ int main(int argc, char **argv) {
     check_dump(exe, one, 7);
     char *quotes[] = {"--sentence", "He said \"no\" \\ twice."};
     check_dump(exe, quotes, 2);
+
+    char dir[] = "/tmp/test_dump.XXXXXX", path[128];
+    if (mkdtemp(dir)) {
+        snprintf(path, sizeof path, "%s/tiny.safetensors", dir);
+        if (make_model(path) == 0) {
+            check_trained_dump(exe, path, "The robot sat on the floor because it was tired.", 0);
+            check_trained_dump(exe, path, "the zorblax saw the cat", 2);
+            check_trained_dump(exe, path, "it", 3);
+        }
+        remove(path);
+        rmdir(dir);
+    }
     return check_done("test_dump");
 }

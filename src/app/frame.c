@@ -10,6 +10,7 @@
 
 #include "lesson_player.h"
 #include "stage.h"
+#include "view_model.h"
 
 static const char *const stage_titles[APP_STAGE_COUNT] = {
     "Tokens and embeddings",
@@ -221,7 +222,10 @@ static void status(stage_ctx *c, SDL_Rect bar) {
     draw_fill(c->r, bar, th->panel);
     draw_line(c->r, bar.x, bar.y, bar.x + bar.w, bar.y, th->panel_border);
     char state[64];
-    if (c->s->playing)
+    if (c->s->view == VIEW_MODEL)
+        snprintf(state, sizeof state, "%s",
+                 app_overview_training(c->s) ? "training" : "overview");
+    else if (c->s->playing)
         snprintf(state, sizeof state, "playing ×%.2g", (double)c->s->speed);
     else
         snprintf(state, sizeof state, "paused");
@@ -234,13 +238,20 @@ static void status(stage_ctx *c, SDL_Rect bar) {
         return;
     }
     /* The longest hint that fits. */
-    static const char *const hints[] = {
+    static const char *const overview_hints[] = {
+        "click a head or ←↑↓→ + Space: switch it off   0 all on   R train live   M back   H help",
+        "click a head: off/on   0 all on   R train live   M back   H help",
+        "click: head off/on   R train   H help",
+        "H help",
+    };
+    static const char *const stage_hints[] = {
         "Space play/pause   ←/→ stage   ↑/↓ speed   Tab view   1–9 head   click a token   H help",
         "Space play/pause   ←/→ stage   Tab view   1–9 head   H help",
         "Space play   ←/→ stage   H help",
         "H help",
     };
-    for (size_t k = 0; k < sizeof hints / sizeof hints[0]; k++) {
+    const char *const *hints = c->s->view == VIEW_MODEL ? overview_hints : stage_hints;
+    for (size_t k = 0; k < 4; k++) {
         int w = 0;
         text_measure(c->tc, hints[k], px, &w, NULL);
         if (w <= max_w) {
@@ -266,6 +277,11 @@ static void help(stage_ctx *c, int w, int h) {
         {"S", "save a PNG screenshot"},
         {"P", "settings panel"},
         {"E", "next example sentence"},
+        {"[ / ]", "previous / next layer (trained model)"},
+        {"M", "model overview: all heads (trained model)"},
+        {"overview: click, Space", "head off / on (←↑↓→ move)"},
+        {"overview: 0", "every head on again"},
+        {"overview: R / Shift+R", "train live, stop / own weights"},
         {"T", "light / dark theme"},
         {"L", "lessons: pick one (↑/↓, Enter)"},
         {"in a lesson: → / ←", "next / previous step"},
@@ -446,6 +462,8 @@ static void frame(SDL_Renderer *r, text_cache *text, app_state *s, int w, int h)
 void app_draw(SDL_Renderer *r, text_cache *text, app_state *s, int w, int h) {
     s->layout.n_grids = 0;
     s->layout.n_token_labels = 0;
+    s->layout.n_overview_heads = 0;
+    s->layout.overview_button = (SDL_Rect){0, 0, 0, 0};
     if (!r || !text || w <= 0 || h <= 0) return;
     draw_begin(r, text);
     SDL_RenderSetClipRect(r, NULL);
@@ -485,7 +503,9 @@ static void frame(SDL_Renderer *r, text_cache *text, app_state *s, int w, int h)
     /* A stage or view out of range (a bad state, never expected) shows the
      * first rather than reading past the tables. */
     if ((unsigned)s->stage >= APP_STAGE_COUNT) s->stage = STAGE_EMBED;
-    if ((unsigned)s->view >= VIEW_COUNT) s->view = VIEW_HEADS;
+    if ((unsigned)s->view >= VIEW_COUNT && s->view != VIEW_MODEL) s->view = VIEW_HEADS;
+    /* the overview needs the trained model; with mechanics the stages show */
+    if (s->view == VIEW_MODEL && !app_overview_available(s)) s->view = VIEW_HEADS;
     int px = app_type_px(h, s->type_scale);
     if (px > h / 8 && h / 8 >= 8) px = h / 8; /* a tiny window keeps room for the picture */
     stage_ctx c;
@@ -520,7 +540,8 @@ static void frame(SDL_Renderer *r, text_cache *text, app_state *s, int w, int h)
     if (cap_h + status_h > h) { /* not even the bars fit: the caption alone, clipped */
         SDL_Rect all = {0, 0, w, h};
         SDL_RenderSetClipRect(r, &all);
-        caption(&c, (SDL_Rect){0, 0, w, cap_h});
+        if (s->view == VIEW_MODEL) view_model_caption(&c, (SDL_Rect){0, 0, w, cap_h});
+        else caption(&c, (SDL_Rect){0, 0, w, cap_h});
         SDL_RenderSetClipRect(r, NULL);
         return;
     }
@@ -529,11 +550,16 @@ static void frame(SDL_Renderer *r, text_cache *text, app_state *s, int w, int h)
     if (main_area.w > 0 && main_area.h > 0) {
         c.area = main_area;
         SDL_RenderSetClipRect(r, &main_area);
-        stage_draw[s->stage](&c);
-        highlights(&c);
+        if (s->view == VIEW_MODEL) {
+            view_model(&c);
+        } else {
+            stage_draw[s->stage](&c);
+            highlights(&c);
+        }
         SDL_RenderSetClipRect(r, NULL);
     }
-    caption(&c, (SDL_Rect){0, 0, w, cap_h});
+    if (s->view == VIEW_MODEL) view_model_caption(&c, (SDL_Rect){0, 0, w, cap_h});
+    else caption(&c, (SDL_Rect){0, 0, w, cap_h});
     status(&c, (SDL_Rect){0, h - status_h, w, status_h});
     if (!s->show_help)
         tooltip(&c, w, h);

@@ -12,6 +12,7 @@
 #include "app.h"
 #include "attnviz/embed.h"
 #include "lesson_player.h"
+#include "trained.h"
 
 #define DEFAULT_SENTENCE "The robot sat on the floor because it was tired."
 
@@ -21,6 +22,12 @@ void app_settings_default(app_settings *s) {
     s->config = attn_config_default();
     s->seed = 42;
     s->max_tokens = ATTN_TOKENS_DEFAULT;
+    s->source = APP_SOURCE_MECHANICS;
+    s->mechanics_config = s->config;
+}
+
+const char *app_source_name(app_source src) {
+    return src == APP_SOURCE_TRAINED ? "trained model" : "mechanics";
 }
 
 static float absmax(const float *v, size_t count) {
@@ -68,8 +75,15 @@ static void *run_xavier(void *arg) {
     return NULL;
 }
 
-int app_model_apply(app_model *m, const app_settings *s, char *err, size_t err_len) {
-    struct timespec t0, t1;
+static double ms_since(const struct timespec *t0) {
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) * 1e-6;
+}
+
+/* Random weights from the seed: m holds a mechanics model or nothing. */
+static int apply_mechanics(app_model *m, const app_settings *s, char *err, size_t err_len) {
+    struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     char msg[APP_ERR_LEN];
     if (s->max_tokens < 1 || s->max_tokens > APP_TOKENS_MAX) {
@@ -159,16 +173,178 @@ int app_model_apply(app_model *m, const app_settings *s, char *err, size_t err_l
     next.version = m->version + 1;
     *m = next;
     take_stats(m);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    m->build_ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-6;
+    m->build_ms = ms_since(&t0);
     return 0;
+}
+
+/* ---- the trained source ------------------------------------------------------- */
+
+/* Frees what a trained model view owns: its labels and tokens, and the
+ * trained model itself; the trace and weights are the run's. */
+static void free_trained_view(app_model *m) {
+    free(m->tokens);
+    free(m->labels);
+    free(m->label_text);
+    free(m->token_kind);
+    if (m->trained) {
+        app_trained_free(m->trained);
+        free(m->trained);
+    }
+}
+
+/* Room for the labels of up to cap tokens of sentence: allocated before
+ * the run, so that nothing can fail after it. Returns 0, or 2. */
+static int alloc_labels(app_model *next, size_t cap, const char *sentence) {
+    size_t bytes = sizeof APP_START_LABEL + strlen(sentence) + cap * strlen(APP_UNKNOWN_MARK) + 1;
+    next->labels = malloc(cap * sizeof *next->labels);
+    next->label_text = malloc(bytes);
+    next->token_kind = malloc(cap);
+    return next->labels && next->label_text && next->token_kind ? 0 : 2;
+}
+
+/* Labels of the n tokens of t's last run over sentence: "⟨start⟩" for the
+ * start token, a word the vocabulary lacks with APP_UNKNOWN_MARK after it
+ * (shape, not only a dimmer colour, tells it on a projector), every other
+ * word as spelled. */
+static void make_labels(app_model *next, const app_trained *t, const char *sentence) {
+    size_t at = 0, mark = strlen(APP_UNKNOWN_MARK);
+    next->n_unknown = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        size_t start = at;
+        if (i == 0) {
+            memcpy(next->label_text + at, APP_START_LABEL, sizeof APP_START_LABEL - 1);
+            at += sizeof APP_START_LABEL - 1;
+            next->token_kind[i] = APP_TOKEN_START;
+        } else {
+            memcpy(next->label_text + at, sentence + t->spans[i].offset, t->spans[i].len);
+            at += t->spans[i].len;
+            next->token_kind[i] = t->unknown[i] ? APP_TOKEN_UNKNOWN : APP_TOKEN_WORD;
+            if (t->unknown[i]) {
+                memcpy(next->label_text + at, APP_UNKNOWN_MARK, mark);
+                at += mark;
+                next->n_unknown++;
+            }
+        }
+        next->labels[i] = (attn_token){start, at - start};
+    }
+    next->label_text[at] = '\0';
+}
+
+/* A trained model on s->sentence, layer s->layer on screen. The model is
+ * loaded only when the path changes; a new one is loaded aside, and a
+ * kept one is run only after every check that can fail, so a failure
+ * leaves m as it was. */
+static int apply_trained(app_model *m, const app_settings *s, char *err, size_t err_len) {
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    char msg[APP_ERR_LEN];
+    const char *path = app_trained_resolve(s->model_path);
+    app_trained *t = m->trained;
+    bool loaded = false;
+    if (!t || strcmp(t->path, path) != 0) {
+        t = calloc(1, sizeof *t);
+        if (!t) {
+            snprintf(err, err_len, "out of memory for the model %s", path);
+            return 2;
+        }
+        if (app_trained_load(t, path, msg, sizeof msg) != 0) {
+            snprintf(err, err_len, "model: %s", msg);
+            free(t);
+            return 2;
+        }
+        loaded = true;
+    }
+    const model_config *mc = &t->model.config;
+    app_model next;
+    memset(&next, 0, sizeof next);
+    int rc = 0;
+    if (s->layer >= mc->n_layers) {
+        snprintf(err, err_len, "layer %zu does not exist: the model has %zu layer%s (1 to %zu)",
+                 s->layer + 1, mc->n_layers, mc->n_layers == 1 ? "" : "s", mc->n_layers);
+        rc = 2;
+    }
+    /* Everything that can fail comes before the run, which changes a kept
+     * model in place: the sentence is encoded there before anything else
+     * (a sentence that does not fit changes nothing), and the memory for
+     * tokens and labels is taken here. */
+    size_t cap = t->run.n_max;
+    if (rc == 0) {
+        next.tokens = malloc(cap * sizeof *next.tokens);
+        if (!next.tokens || alloc_labels(&next, cap, s->sentence) != 0) {
+            snprintf(err, err_len, "out of memory for %zu tokens", cap);
+            rc = 2;
+        }
+    }
+    if (rc == 0 && app_trained_run(t, s->sentence, s->head_off, err, err_len) != 0) rc = 2;
+    if (rc != 0) {
+        free(next.tokens);
+        free(next.labels);
+        free(next.label_text);
+        free(next.token_kind);
+        if (loaded) {
+            app_trained_free(t);
+            free(t);
+        }
+        return 2;
+    }
+    next.n = t->n;
+    memcpy(next.tokens, t->spans, next.n * sizeof *next.tokens);
+    make_labels(&next, t, s->sentence);
+    next.settings = *s;
+    next.settings.config = model_attn_config(mc);
+    next.trace = t->run.trace[s->layer];
+    next.weights = t->run.attn[s->layer];
+    next.trained = t;
+    next.version = m->version + 1;
+
+    /* Success: release what was shown before (a mechanics model, or the
+     * labels of this one), keep the trained model when it stays. */
+    if (m->trained) {
+        if (m->trained == t) m->trained = NULL; /* kept: not freed below */
+        free_trained_view(m);
+    } else {
+        attn_weights_free(&m->weights);
+        attn_trace_free(&m->trace);
+        free(m->tokens);
+    }
+    *m = next;
+    take_stats(m);
+    m->build_ms = ms_since(&t0);
+    return 0;
+}
+
+int app_model_apply(app_model *m, const app_settings *s, char *err, size_t err_len) {
+    if (s->source == APP_SOURCE_TRAINED) return apply_trained(m, s, err, err_len);
+    if (!m->trained) return apply_mechanics(m, s, err, err_len);
+    /* From trained to mechanics: the trace and weights were the run's, so
+     * the mechanics model is built from nothing, then the trained one goes. */
+    app_model fresh;
+    memset(&fresh, 0, sizeof fresh);
+    fresh.version = m->version;
+    if (apply_mechanics(&fresh, s, err, err_len) != 0) return 2;
+    free_trained_view(m);
+    *m = fresh;
+    return 0;
+}
+
+void app_model_refresh(app_model *m) {
+    if (!m->trained) return;
+    const app_trained *t = m->trained;
+    m->trace = t->run.trace[m->settings.layer];
+    m->weights = t->run.attn[m->settings.layer];
+    take_stats(m);
+    m->version++;
 }
 
 void app_model_free(app_model *m) {
     if (!m) return;
-    attn_weights_free(&m->weights);
-    attn_trace_free(&m->trace);
-    free(m->tokens);
+    if (m->trained) {
+        free_trained_view(m);
+    } else {
+        attn_weights_free(&m->weights);
+        attn_trace_free(&m->trace);
+        free(m->tokens);
+    }
     memset(m, 0, sizeof *m);
 }
 
@@ -211,6 +387,39 @@ int app_state_init(app_state *s, const app_settings *settings, char *err, size_t
     s->selected_token = -1;
     s->hover_head = s->hover_i = s->hover_j = -1;
     return app_model_apply(&s->model, settings, err, err_len);
+}
+
+int app_state_step_layer(app_state *s, int delta) {
+    const app_settings *now = &s->model.settings;
+    s->message_is_error = true;
+    if (now->source != APP_SOURCE_TRAINED || !s->model.trained) {
+        snprintf(s->message, sizeof s->message,
+                 "[ and ] step through the layers of a trained model: P, then Weights: trained "
+                 "model");
+        return 2;
+    }
+    size_t L = s->model.trained->model.config.n_layers;
+    if ((delta < 0 && now->layer == 0) || (delta > 0 && now->layer + 1 >= L)) {
+        snprintf(s->message, sizeof s->message, "layer %zu is the %s of %zu: %s goes %s",
+                 now->layer + 1, delta < 0 ? "first" : "last", L, delta < 0 ? "]" : "[",
+                 delta < 0 ? "on" : "back");
+        s->message_is_error = false;
+        return 2;
+    }
+    app_settings next = *now;
+    next.layer = delta < 0 ? now->layer - 1 : now->layer + 1;
+    char err[APP_ERR_LEN - 16];
+    if (app_model_apply(&s->model, &next, err, sizeof err) != 0) {
+        snprintf(s->message, sizeof s->message, "not applied: %s", err);
+        return 2;
+    }
+    s->hover_head = s->hover_i = s->hover_j = -1;
+    s->progress = 0.0f; /* the stage replays on the new layer's numbers */
+    s->playing = true;
+    snprintf(s->message, sizeof s->message, "layer %zu of %zu ([ and ] change it)",
+             next.layer + 1, L);
+    s->message_is_error = false;
+    return 0;
 }
 
 void app_state_free(app_state *s) {

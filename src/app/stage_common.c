@@ -21,6 +21,11 @@ size_t stage_cells_shown(float e, size_t rows, size_t cols) {
 }
 
 const char *stage_token(const stage_ctx *c, size_t i, size_t *len) {
+    if (c->m->label_text) { /* trained: "⟨start⟩", "word*" for an unknown word */
+        const attn_token *tk = &c->m->labels[i];
+        *len = tk->len;
+        return c->m->label_text + tk->offset;
+    }
     const attn_token *tk = &c->m->tokens[i];
     *len = tk->len;
     return c->m->settings.sentence + tk->offset;
@@ -96,8 +101,13 @@ void stage_record_grid(const stage_ctx *c, SDL_Rect rc, size_t head) {
     l->n_grids++;
 }
 
+/* The selected token in the accent colour; a word the trained model does
+ * not know dimmed (its label also carries a mark, so colour is not alone). */
 static SDL_Color label_color(const stage_ctx *c, size_t i) {
-    return c->s->selected_token == (int)i ? c->th->accent : c->th->text;
+    if (c->s->selected_token == (int)i) return c->th->accent;
+    if (c->m->token_kind && i < c->n && c->m->token_kind[i] == APP_TOKEN_UNKNOWN)
+        return c->th->text_dim;
+    return c->th->text;
 }
 
 void stage_row_labels(const stage_ctx *c, SDL_Rect grid, size_t rows, int max_w, int px) {

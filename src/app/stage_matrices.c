@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "stage.h"
+#include "trained.h"
 
 /* ---- sizes ----------------------------------------------------------------------- */
 
@@ -110,16 +111,33 @@ void stage_embed(stage_ctx *c) {
         }
         SDL_Rect chip = {x, chips_y, w + spx * 2 / 3, chip_h};
         bool sel = c->s->selected_token == (int)i;
+        bool unknown = c->m->token_kind && c->m->token_kind[i] == APP_TOKEN_UNKNOWN;
         draw_fill(c->r, chip, c->th->panel);
         draw_outline(c->r, chip, sel ? c->th->accent : c->th->panel_border, sel ? 2 : 1);
-        text_draw(c->tc, buf, spx, sel ? c->th->accent : c->th->text, chip.x + spx / 3,
-                  chip.y + chip_h / 2, TEXT_LEFT | TEXT_MIDDLE);
+        text_draw(c->tc, buf, spx, sel ? c->th->accent : unknown ? c->th->text_dim : c->th->text,
+                  chip.x + spx / 3, chip.y + chip_h / 2, TEXT_LEFT | TEXT_MIDDLE);
         stage_record_label(c, chip, i);
         x += chip.w + spx / 3;
     }
 
-    /* X with the tokens beside its rows. */
+    /* A trained model reads the sentence as its own words: say what the
+     * start token is and what a marked word means. */
     int top = chips_y + chip_h + spx + title_h;
+    if (c->m->trained) {
+        char note[256];
+        if (c->m->n_unknown > 0)
+            snprintf(note, sizeof note,
+                     "%s starts every sequence (<|endoftext|>)   ·   word%s: not in the model's "
+                     "vocabulary, read as <unk>",
+                     APP_START_LABEL, APP_UNKNOWN_MARK);
+        else
+            snprintf(note, sizeof note,
+                     "%s starts every sequence (<|endoftext|>), as in training", APP_START_LABEL);
+        stage_note(c, note, a.x, chips_y + chip_h + spx / 3, a.w - cb_w, c->th->text_dim);
+        top += spx + spx / 2;
+    }
+
+    /* X with the tokens beside its rows. */
     int label_w = stage_token_width(c, spx, 7 * spx) + spx / 2;
     int avail_w = a.w - label_w - cb_w - spx, avail_h = a.y + a.h - top - spx;
     double cw, ch;
@@ -128,8 +146,17 @@ void stage_embed(stage_ctx *c) {
     draw_matrix_desc dx = draw_matrix_plain(
         n, d, draw_values_rows(c->t->x, d, DRAW_DIVERGING, c->m->x_absmax), c->th);
     dx.visible = stage_cells_shown(c->e, n, d);
-    char title[256];
-    range_text(title, sizeof title, "X = token vector + position", "X", n, d, c->m->x_absmax);
+    char title[512];
+    if (c->m->trained) {
+        /* the walkthrough starts inside the model: layer l's input, normalised */
+        char name[96], short_name[48];
+        snprintf(name, sizeof name, "X = LN\xE2\x82\x81 output of layer %zu (of %zu)",
+                 c->m->settings.layer + 1, c->m->trained->model.config.n_layers);
+        snprintf(short_name, sizeof short_name, "X (layer %zu)", c->m->settings.layer + 1);
+        range_text(title, sizeof title, name, short_name, n, d, c->m->x_absmax);
+    } else {
+        range_text(title, sizeof title, "X = token vector + position", "X", n, d, c->m->x_absmax);
+    }
     stage_matrix(c, xr, &dx, title, c->th->text, 0);
     stage_row_labels(c, xr, n, label_w - spx / 2, label_px(c, ch));
     size_t row;

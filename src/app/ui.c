@@ -2,6 +2,8 @@
  * size px, so the panel grows with Ctrl + and with the window. */
 #include "ui.h"
 
+#include "trained.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -875,16 +877,29 @@ enum { EXAMPLES = sizeof example_text / sizeof example_text[0] };
 size_t ui_example_count(void) { return EXAMPLES; }
 const char *ui_example(size_t i) { return i < EXAMPLES ? example_text[i] : example_text[0]; }
 
+/* The model file field shows the path it opens: the shipped model's when
+ * none was given. */
+static void show_model_path(app_settings *d) {
+    if (d->source == APP_SOURCE_TRAINED && !d->model_path[0])
+        snprintf(d->model_path, sizeof d->model_path, "%s", app_trained_shipped_path());
+}
+
 void ui_settings_init(ui_settings_panel *p, const app_state *s) {
     memset(p, 0, sizeof *p);
     p->draft = s->model.settings;
+    show_model_path(&p->draft);
     p->example = -1;
     for (int i = 0; i < EXAMPLES; i++)
         if (strcmp(example_text[i], p->draft.sentence) == 0) p->example = i;
 }
 
 static bool same_settings(const app_settings *a, const app_settings *b) {
-    return strcmp(a->sentence, b->sentence) == 0 && a->config.d_model == b->config.d_model &&
+    if (a->source != b->source || strcmp(a->sentence, b->sentence) != 0) return false;
+    if (a->source == APP_SOURCE_TRAINED) /* the model fixes the rest */
+        return strcmp(app_trained_resolve(a->model_path),
+                      app_trained_resolve(b->model_path)) == 0 &&
+               a->layer == b->layer && memcmp(a->head_off, b->head_off, sizeof a->head_off) == 0;
+    return a->config.d_model == b->config.d_model &&
            a->config.n_heads == b->config.n_heads && a->config.n_kv_heads == b->config.n_kv_heads &&
            a->config.causal == b->config.causal && a->config.scale == b->config.scale &&
            a->config.temperature == b->config.temperature && a->seed == b->seed &&
@@ -904,18 +919,34 @@ int ui_settings_apply(ui_settings_panel *p, app_state *s) {
         return 2;
     }
     p->error[0] = '\0';
+    /* What applied, as applied: a trained model sets the sizes itself. */
+    p->draft = s->model.settings;
+    show_model_path(&p->draft);
     const attn_config *c = &s->model.settings.config;
     if (s->focus_head >= c->n_heads) s->focus_head = 0;
     if (s->selected_token >= (int)s->model.n) s->selected_token = -1;
     s->hover_head = s->hover_i = s->hover_j = -1;
     s->progress = 0.0f; /* the stage replays on the new numbers */
     s->playing = true;
+    s->message_is_error = false;
+    if (s->model.trained) {
+        const app_trained *t = s->model.trained;
+        const char *base = strrchr(t->path, '/');
+        char unknown[96] = "";
+        if (s->model.n_unknown)
+            snprintf(unknown, sizeof unknown, ", %zu word%s not in its vocabulary (marked %s)",
+                     s->model.n_unknown, s->model.n_unknown == 1 ? "" : "s", APP_UNKNOWN_MARK);
+        snprintf(s->message, sizeof s->message,
+                 "applied: trained model %.200s, layer %zu of %zu, %zu tokens%s",
+                 base ? base + 1 : t->path,
+                 s->model.settings.layer + 1, t->model.config.n_layers, s->model.n, unknown);
+        return 0;
+    }
     snprintf(s->message, sizeof s->message,
              "applied: %zu tokens, d_model %zu, %zu heads (%s), d_k %zu, %s, %s, T %.2g, seed %llu",
              s->model.n, c->d_model, c->n_heads, kind_of(c->n_heads, c->n_kv_heads), attn_d_head(c),
              c->causal ? "causal" : "not causal", c->scale ? "scaled" : "not scaled",
              (double)c->temperature, (unsigned long long)s->model.settings.seed);
-    s->message_is_error = false;
     return 0;
 }
 
@@ -954,55 +985,84 @@ static size_t kv_for(size_t old_heads, size_t old_kv, size_t heads) {
     return heads >= 4 ? heads / 2 : heads;
 }
 
-bool ui_settings_panel_run(ui_context *ui, ui_settings_panel *p, app_state *s) {
+/* A setting the trained model fixes: its label and value, dimmed, not
+ * focusable (nothing to change). */
+static void fixed_row(ui_context *ui, const char *label, const char *value) {
+    SDL_Rect row = place(ui, inner_w(ui), ui->px * 3 / 2); /* lower than a control's */
+    SDL_Rect c = label_column(ui, row, label, false);
+    if (drawing(ui)) {
+        const theme *t = ui->theme;
+        SDL_Rect box_r = {c.x, row.y + gap(ui) / 2, c.w, row.h - gap(ui)};
+        outline(ui->renderer, box_r, t->panel_border, 1);
+        text_at(ui, value, strlen(value), t->text_dim, box_r.x + pad(ui), row.y + row.h / 2,
+                TEXT_LEFT | TEXT_MIDDLE);
+    }
+}
+
+/* The trained source's part of the panel: the model file, the layer, and
+ * what the model fixes. Returns true when a change should apply. */
+static bool trained_widgets(ui_context *ui, ui_settings_panel *p, app_state *s) {
     const theme *t = ui->theme;
     app_settings *d = &p->draft;
-    const app_settings *applied = &s->model.settings;
-    bool close = false, changed = false;
-
-    /* the label column fits the longest label */
-    /* "Scale ÷√d_k" (d_k, as the caption calls the head width): octal escapes
-     * end after three digits, hex ones would eat the d */
-    static const char *const labels[] = {"Heads", "d_model", "K/V heads", "Max tokens", "Causal mask",
-                                         "Scale \303\267\342\210\232d_k", "Temperature", "Seed"};
-    int lw = 0;
-    for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++) {
-        int w = measure_str(ui, labels[i]);
-        if (w > lw) lw = w;
-    }
-    ui->label_w = lw + ui->px + ui->px / 2;
-
-    ui_heading(ui, "Settings");
-    ui_same_line(ui);
-    ui_skip_focus(ui); /* Esc and P close it from the keyboard */
-    if (ui_button(ui, "close", "\xC3\x97 Close (P)")) close = true;
-
-    ui_label(ui, ui->editing ? "Sentence: Enter applies, Esc cancels, Ctrl+U clears"
-                             : "Sentence (Enter or click to edit)",
+    bool changed = false;
+    ui_label(ui, ui->editing && ui->focus == hash_id("model_file")
+                     ? "Model file: Enter opens it, Esc cancels"
+                     : "Model file (Enter or click to edit)",
              t->text_dim);
-    int tf = ui_text_field(ui, "sentence", d->sentence, sizeof d->sentence);
-    if (ui->notice[0]) { /* a refused edit: say so where the typing is */
+    if (ui_text_field(ui, "model_file", d->model_path, sizeof d->model_path) & UI_TEXT_SUBMIT)
+        changed = true;
+    if (ui->notice[0]) {
         snprintf(p->error, sizeof p->error, "%s", ui->notice);
-        snprintf(s->message, sizeof s->message, "%s", ui->notice);
-        s->message_is_error = true;
         ui->notice[0] = '\0';
     }
-    if (tf & UI_TEXT_SUBMIT) changed = true, p->example = -1;
+    if (strcmp(app_trained_resolve(d->model_path), app_trained_shipped_path()) == 0)
+        ui_label(ui, "the shipped model", t->text_dim);
 
-    ui_label(ui, "Examples (E cycles):", t->text_dim);
-    for (int i = 0; i < EXAMPLES; i++) {
-        char id[16];
-        snprintf(id, sizeof id, "example%d", i);
-        ui_same_line(ui);
-        ui_skip_focus(ui); /* E cycles them from the keyboard */
-        if (ui_button(ui, id, example_name[i])) {
-            snprintf(d->sentence, sizeof d->sentence, "%s", example_text[i]);
-            p->example = i;
-            changed = true;
-        }
+    /* The model on screen, when it is the one the draft names: its sizes
+     * bound the layer and fill the fixed rows. */
+    const app_trained *m = s->model.trained;
+    if (m && strcmp(m->path, app_trained_resolve(d->model_path)) != 0) m = NULL;
+    uint64_t layer = d->layer + 1, layers = m ? m->model.config.n_layers : MODEL_LAYERS_MAX;
+    /* "heads": the id the window gives the focus when it opens the panel;
+     * with a trained model the layer is what one steps through most. */
+    if (ui_stepper(ui, "heads", "Layer", &layer, 1, layers)) {
+        d->layer = (size_t)layer - 1;
+        changed = true;
     }
-    ui_space(ui, 0.4f);
+    if (m) {
+        char line[160];
+        snprintf(line, sizeof line, "of %zu layers ([ and ] in the frame too)",
+                 m->model.config.n_layers);
+        ui_label(ui, line, t->text_dim);
+        const attn_config *c = &s->model.settings.config;
+        char v[64];
+        ui_space(ui, 0.3f);
+        ui_label(ui, "Set by the trained model:", t->text_dim);
+        snprintf(v, sizeof v, "%zu", c->d_model);
+        fixed_row(ui, "d_model", v);
+        snprintf(v, sizeof v, "%zu (d_k %zu)", c->n_heads, attn_d_head(c));
+        fixed_row(ui, "Heads", v);
+        snprintf(v, sizeof v, "%zu, multi-head", c->n_kv_heads);
+        fixed_row(ui, "K/V heads", v);
+        fixed_row(ui, "Causal mask", c->causal ? "on" : "off");
+        fixed_row(ui, "Scale \303\267\342\210\232d_k", c->scale ? "on" : "off");
+        snprintf(v, sizeof v, "%g", (double)c->temperature);
+        fixed_row(ui, "Temperature", v);
+        snprintf(v, sizeof v, "%zu tokens", m->run.n_max);
+        fixed_row(ui, "Context", v);
+        char roles[400];
+        snprintf(roles, sizeof roles, "Head roles: %s", m->roles_note);
+        ui_label(ui, roles, t->text_dim);
+    }
+    return changed;
+}
 
+/* The mechanics source's sizes and flags. Returns true when a change
+ * should apply. */
+static bool mechanics_widgets(ui_context *ui, ui_settings_panel *p) {
+    const theme *t = ui->theme;
+    app_settings *d = &p->draft;
+    bool changed = false;
     size_t opts[32];
     char names[32][24];
     const char *ptrs[32];
@@ -1064,7 +1124,7 @@ bool ui_settings_panel_run(ui_context *ui, ui_settings_panel *p, app_state *s) {
     }
 
     if (ui_toggle(ui, "causal", "Causal mask", &d->config.causal)) changed = true;
-    if (ui_toggle(ui, "scale", labels[5], &d->config.scale)) changed = true;
+    if (ui_toggle(ui, "scale", "Scale \303\267\342\210\232d_k", &d->config.scale)) changed = true;
     float lo = 0.1f > ATTN_TEMPERATURE_MIN ? 0.1f : ATTN_TEMPERATURE_MIN;
     float hi = 10.0f < ATTN_TEMPERATURE_MAX ? 10.0f : ATTN_TEMPERATURE_MAX;
     if (d->config.temperature < lo) lo = d->config.temperature; /* the command line went further */
@@ -1072,6 +1132,80 @@ bool ui_settings_panel_run(ui_context *ui, ui_settings_panel *p, app_state *s) {
     if (ui_slider_log(ui, "temperature", "Temperature", &d->config.temperature, lo, hi, "%.2g"))
         changed = true;
     if (ui_stepper(ui, "seed", "Seed", &d->seed, 0, ((uint64_t)1 << 53) - 1)) changed = true;
+    return changed;
+}
+
+bool ui_settings_panel_run(ui_context *ui, ui_settings_panel *p, app_state *s) {
+    const theme *t = ui->theme;
+    app_settings *d = &p->draft;
+    const app_settings *applied = &s->model.settings;
+    bool close = false, changed = false;
+
+    /* the label column fits the longest label */
+    /* "Scale ÷√d_k" (d_k, as the caption calls the head width): octal escapes
+     * end after three digits, hex ones would eat the d */
+    static const char *const labels[] = {"Heads", "d_model", "K/V heads", "Max tokens", "Causal mask",
+                                         "Scale \303\267\342\210\232d_k", "Temperature", "Seed",
+                                         "Weights", "Layer", "Context"};
+    int lw = 0;
+    for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++) {
+        int w = measure_str(ui, labels[i]);
+        if (w > lw) lw = w;
+    }
+    ui->label_w = lw + ui->px + ui->px / 2;
+
+    ui_heading(ui, "Settings");
+    ui_same_line(ui);
+    ui_skip_focus(ui); /* Esc and P close it from the keyboard */
+    if (ui_button(ui, "close", "\xC3\x97 Close (P)")) close = true;
+
+    /* Where the weights come from, first: random from the seed (any size,
+     * to see how attention computes) or a trained model (what trained heads
+     * do). Above the sentence, so Up from Heads still reaches the sentence. */
+    static const char *const sources[] = {"mechanics", "trained model"};
+    int src = d->source == APP_SOURCE_TRAINED ? 1 : 0;
+    if (ui_choice(ui, "weights", "Weights", sources, 2, &src)) {
+        if (src == 1) { /* keep the mechanics sizes to come back to */
+            d->mechanics_config = d->config;
+            d->source = APP_SOURCE_TRAINED;
+            show_model_path(d);
+        } else {
+            d->config = d->mechanics_config;
+            d->source = APP_SOURCE_MECHANICS;
+        }
+        changed = true;
+    }
+    ui_label(ui, ui->editing ? "Sentence: Enter applies, Esc cancels, Ctrl+U clears"
+                             : "Sentence (Enter or click to edit)",
+             t->text_dim);
+    int tf = ui_text_field(ui, "sentence", d->sentence, sizeof d->sentence);
+    if (ui->notice[0]) { /* a refused edit: say so where the typing is */
+        snprintf(p->error, sizeof p->error, "%s", ui->notice);
+        snprintf(s->message, sizeof s->message, "%s", ui->notice);
+        s->message_is_error = true;
+        ui->notice[0] = '\0';
+    }
+    if (tf & UI_TEXT_SUBMIT) changed = true, p->example = -1;
+
+    ui_label(ui, "Examples (E cycles):", t->text_dim);
+    for (int i = 0; i < EXAMPLES; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "example%d", i);
+        ui_same_line(ui);
+        ui_skip_focus(ui); /* E cycles them from the keyboard */
+        if (ui_button(ui, id, example_name[i])) {
+            snprintf(d->sentence, sizeof d->sentence, "%s", example_text[i]);
+            p->example = i;
+            changed = true;
+        }
+    }
+    ui_space(ui, 0.4f);
+
+    if (d->source == APP_SOURCE_TRAINED) {
+        if (trained_widgets(ui, p, s)) changed = true;
+    } else if (mechanics_widgets(ui, p)) {
+        changed = true;
+    }
 
     if (changed) ui_settings_apply(p, s);
 
@@ -1088,6 +1222,7 @@ bool ui_settings_panel_run(ui_context *ui, ui_settings_panel *p, app_state *s) {
     if (pending) {
         if (ui_button(ui, "revert", "Back to the applied settings")) {
             *d = *applied;
+            show_model_path(d);
             p->error[0] = '\0';
             s->message[0] = '\0';
             ui_focus(ui, "heads"); /* the button goes away with the difference */
@@ -1095,7 +1230,7 @@ bool ui_settings_panel_run(ui_context *ui, ui_settings_panel *p, app_state *s) {
     }
     ui_space(ui, 0.4f);
     char info[200];
-    const attn_config *c = &applied->config;
+    const attn_config *c = &s->model.settings.config;
     /* a no-break space (U+00A0) keeps "ms" with its number when the line wraps */
     snprintf(info, sizeof info, "Shown: %zu tokens, d_k %zu, built in %.2f\u00a0ms", s->model.n,
              attn_d_head(c), s->model.build_ms);

@@ -18,6 +18,7 @@
 #include "draw.h"
 #include "lesson_player.h"
 #include "ui.h"
+#include "view_model.h"
 
 #define NO_DISPLAY_FIX                                                                             \
     "run attnviz in a desktop session, or draw frames without one: attnviz render --stage 7 "     \
@@ -474,6 +475,70 @@ static void picker_draw(window_app *a, int px) {
     SDL_RenderSetClipRect(a->renderer, NULL);
 }
 
+/* ---- the model overview (view_model.h) ---------------------------------------------------- */
+
+/* The pruning changed: the open settings panel shows (and would apply) it. */
+static void overview_sync_panel(window_app *a) {
+    memcpy(a->panel.draft.head_off, a->s.model.settings.head_off, sizeof a->panel.draft.head_off);
+}
+
+/* M anywhere; in the overview the arrows move the cursor, Space or Enter
+ * switches its head off or on, 0 or Backspace every head on, R trains live
+ * (and stops), Shift+R puts the model's own weights back, Esc stops the
+ * training or leaves the overview. True when the key was used. */
+static bool overview_key(window_app *a, SDL_Keycode k, bool shift, bool again) {
+    app_state *s = &a->s;
+    if (k == SDLK_m) {
+        if (!again) app_overview_toggle(s);
+        return true;
+    }
+    if (s->view != VIEW_MODEL || s->show_help || (k == SDLK_ESCAPE && s->show_settings))
+        return false;
+    size_t H = s->model.settings.config.n_heads ? s->model.settings.config.n_heads : 1;
+    switch (k) {
+    case SDLK_LEFT: app_overview_move(s, 0, -1); return true;
+    case SDLK_RIGHT: app_overview_move(s, 0, 1); return true;
+    case SDLK_UP: app_overview_move(s, -1, 0); return true;
+    case SDLK_DOWN: app_overview_move(s, 1, 0); return true;
+    case SDLK_SPACE:
+    case SDLK_RETURN:
+    case SDLK_KP_ENTER:
+        if (!again && app_overview_toggle_head(s, s->overview_cursor / H, s->overview_cursor % H) == 0)
+            overview_sync_panel(a);
+        return true;
+    case SDLK_0:
+    case SDLK_KP_0:
+    case SDLK_BACKSPACE:
+        if (!again && app_overview_all_on(s) == 0) overview_sync_panel(a);
+        return true;
+    case SDLK_r:
+        if (!again) shift ? app_overview_restore(s) : app_overview_train(s);
+        return true;
+    case SDLK_ESCAPE:
+        if (again) return true;
+        if (app_overview_training(s)) app_overview_train(s); /* stops it */
+        else app_overview_toggle(s);                         /* leaves */
+        return true;
+    default: return false;
+    }
+}
+
+/* A click in the overview: the training button, or a head. True when used. */
+static bool overview_click(window_app *a, int x, int y) {
+    app_state *s = &a->s;
+    if (s->view != VIEW_MODEL) return false;
+    SDL_Rect b = s->layout.overview_button;
+    if (b.w > 0 && in_rect(x, y, b)) {
+        app_overview_train(s);
+        return true;
+    }
+    int k = app_overview_head_at(s, x, y);
+    size_t H = s->model.settings.config.n_heads ? s->model.settings.config.n_heads : 1;
+    if (k < 0) return false;
+    if (app_overview_toggle_head(s, (size_t)k / H, (size_t)k % H) == 0) overview_sync_panel(a);
+    return true;
+}
+
 static void on_key(window_app *a, const SDL_KeyboardEvent *e) {
     app_state *s = &a->s;
     SDL_Keycode k = e->keysym.sym;
@@ -481,6 +546,7 @@ static void on_key(window_app *a, const SDL_KeyboardEvent *e) {
     bool again = e->repeat != 0; /* held keys repeat only where that helps */
     int digit = digit_of(k);
 
+    if (!ctrl && overview_key(a, k, shift, again)) return;
     if (ctrl) {
         if (k == SDLK_PLUS || k == SDLK_EQUALS || k == SDLK_KP_PLUS) change_type(a, TYPE_STEP);
         else if (k == SDLK_MINUS || k == SDLK_KP_MINUS) change_type(a, 1.0f / TYPE_STEP);
@@ -517,10 +583,19 @@ static void on_key(window_app *a, const SDL_KeyboardEvent *e) {
         s->playing = true;
         a->play_through = true;
         break;
-    case SDLK_TAB:
-        s->view = (app_view)((s->view + (shift ? VIEW_COUNT - 1 : 1)) % VIEW_COUNT);
+    case SDLK_TAB: {
+        /* the stage views, then the model overview when the model is trained */
+        int count = VIEW_COUNT + (app_overview_available(s) ? 1 : 0);
+        int cur = s->view == VIEW_MODEL ? VIEW_COUNT : (int)s->view;
+        int next = (cur + (shift ? count - 1 : 1)) % count;
+        if (next == VIEW_COUNT) {
+            app_overview_toggle(s);
+            break;
+        }
+        s->view = (app_view)next;
         say(a, false, "view: %s (Tab changes it)", app_view_name(s->view));
         break;
+    }
     case SDLK_f: if (!again) toggle_fullscreen(a); break;
     case SDLK_s: if (!again) a->shot_pending = true; break;
     case SDLK_t:
@@ -534,6 +609,11 @@ static void on_key(window_app *a, const SDL_KeyboardEvent *e) {
         else open_panel(a);
         break;
     case SDLK_e: if (!again) next_example(a); break;
+    case SDLK_LEFTBRACKET: /* the layer of a trained model; the open panel follows */
+    case SDLK_RIGHTBRACKET:
+        if (app_state_step_layer(s, k == SDLK_RIGHTBRACKET ? 1 : -1) == 0)
+            a->panel.draft.layer = s->model.settings.layer;
+        break;
     case SDLK_l:
         if (!again) picker_open(a);
         break;
@@ -632,6 +712,9 @@ static void handle(window_app *a, const SDL_Event *ev) {
             break;
         }
         bool used = route_ui(a, &e);
+        if (!used && e.type == SDL_MOUSEBUTTONDOWN && e.button.button == SDL_BUTTON_LEFT &&
+            overview_click(a, e.button.x, e.button.y))
+            used = true;
         if (!used && e.type == SDL_MOUSEBUTTONDOWN && e.button.button == SDL_BUTTON_LEFT) {
             int choice = app_lesson_choice_at(&a->s, e.button.x, e.button.y);
             if (choice >= 0 && app_lesson_awaits_answer(&a->s)) lesson_answer(a, choice);
@@ -668,6 +751,7 @@ static void handle(window_app *a, const SDL_Event *ev) {
 
 static void update(window_app *a, float dt) {
     app_state *s = &a->s;
+    app_overview_update(s); /* live training's weights, the pruned model's loss */
     if (s->playing) {
         s->progress += dt * s->speed / APP_STAGE_SECONDS;
         if (s->progress >= 1.0f) {
@@ -690,6 +774,7 @@ static void update(window_app *a, float dt) {
     s->hover_head = s->hover_i = s->hover_j = -1;
     s->hover_x = a->mouse_x;
     s->hover_y = a->mouse_y;
+    if (!a->mouse_in) s->hover_x = s->hover_y = -1; /* the overview reads these alone */
     bool over_ui = s->show_settings ? in_rect(a->mouse_x, a->mouse_y, g.panel)
                                     : g.gear_shown && in_rect(a->mouse_x, a->mouse_y, g.gear);
     size_t n = s->model.n;
@@ -847,7 +932,9 @@ int app_window_run(const app_settings *settings, const theme *t, const char *les
          * message fade. */
         SDL_Event ev;
         if (!a->s.playing) {
-            int wait = ui_typing(&a->ui) ? 100 : a->s.message[0] ? 250 : 1000;
+            int wait = app_overview_busy(&a->s) ? 30 : ui_typing(&a->ui) ? 100
+                                                     : a->s.message[0]  ? 250
+                                                                        : 1000;
             if (SDL_WaitEventTimeout(&ev, wait)) on_event(a, &ev);
         }
         while (!a->quit && SDL_PollEvent(&ev)) on_event(a, &ev);
@@ -878,6 +965,7 @@ int app_window_run(const app_settings *settings, const theme *t, const char *les
     rc = 0;
 
 done:
+    app_overview_free(&a->s); /* stops and joins live training first */
     ui_free(&a->ui);
     text_cache_destroy(a->text);
     draw_release(); /* the frame's textures belong to this renderer */

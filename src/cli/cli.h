@@ -40,7 +40,45 @@ typedef struct cli_options {
     app_render_options render; /* render: stage, progress, view, head, size, theme, out */
     char **lesson_files;       /* lesson check: the FILE arguments (in argv) */
     int n_lesson_files;
+    app_source source;         /* --weights, or trained when --model is given */
+    const char *model_path;    /* --model FILE (in argv); NULL: the shipped model */
+    size_t layer;              /* --layer, from 1; 0 when not given (layer 1) */
+    size_t head_given;   /* trained: --head from 1, checked against the model's heads */
+    unsigned given;            /* CLI_GIVEN_*: options a trained model refuses */
 } cli_options;
+
+/* Bits of cli_options.given. */
+enum {
+    CLI_GIVEN_D_MODEL = 1,
+    CLI_GIVEN_HEADS = 2,
+    CLI_GIVEN_KV_HEADS = 4,
+    CLI_GIVEN_NO_SCALE = 8,
+    CLI_GIVEN_TEMPERATURE = 16,
+    CLI_GIVEN_SEED = 32,
+    CLI_GIVEN_MAX_TOKENS = 64,
+    CLI_GIVEN_WEIGHTS = 128,
+    CLI_GIVEN_LAYER = 256,
+};
+
+/* Strict number parsing shared by every command: digits only for whole
+ * numbers; the message names the option and the range. Return 0 or 2. */
+int cli_parse_size(const char *opt, const char *s, size_t lo, size_t hi, size_t *out, char *err,
+                   size_t err_len);
+int cli_parse_seed(const char *opt, const char *s, uint64_t *out, char *err, size_t err_len);
+int cli_parse_float(const char *opt, const char *s, float lo, float hi, float *out, char *err,
+                    size_t err_len);
+
+/* The model commands (cli_train.c): `attnviz train`, `attnviz heads`,
+ * `attnviz corpus` and `attnviz bench train`, each with its own options.
+ * argv[0] is the program; `first` the index of the first option. Return 0
+ * or 2 with a one-line message. */
+int cli_train_main(int argc, char **argv, int first, char *err, size_t err_len);
+int cli_heads_main(int argc, char **argv, int first, char *err, size_t err_len);
+int cli_corpus_main(int argc, char **argv, int first, char *err, size_t err_len);
+int cli_bench_train_main(int argc, char **argv, int first, char *err, size_t err_len);
+
+/* The shipped model (assets/models/), for heads, dump --model and the app. */
+const char *cli_shipped_model(void);
 
 /* Parses argv (argv[0] is the program). Returns 0, or 2 with a one-line
  * message in err that names the option and the fix. Never exits, never
@@ -48,7 +86,8 @@ typedef struct cli_options {
 int cli_parse(cli_options *o, int argc, char **argv, char *err, size_t err_len);
 
 /* The app's settings from the options: 0, or 2 with a message (a sentence
- * longer than the app holds). */
+ * longer than the app holds). With the trained source it reads the model's
+ * sizes (app_trained_peek) and checks --layer and --head against them. */
 int cli_settings(const cli_options *o, app_settings *s, char *err, size_t err_len);
 
 /* The text of `attnviz --help`. */
@@ -64,6 +103,13 @@ int cli_compute(const cli_options *o, attn_token *tokens, size_t *n, attn_trace 
 /* Writes the whole trace as JSON (the `attnviz dump` contract, README). */
 void cli_dump_json(FILE *f, const cli_options *o, const attn_token *tokens, const attn_trace *t,
                    const attn_weights *w);
+
+/* `attnviz dump --model FILE` (or --weights trained): the same keys as
+ * cli_dump_json for the layer of s->layer, plus the model's tokens, every
+ * layer and the logits (README, "The dump"). Returns 0 or 2 with a message
+ * (a sentence longer than the model's context). */
+int cli_dump_trained(FILE *f, const cli_options *o, const app_settings *s, char *err,
+                     size_t err_len);
 
 /* `attnviz bench core`: one line per case on f. Returns 0 or 2. */
 int cli_bench_core(FILE *f, int with_reference, char *err, size_t err_len);

@@ -2,10 +2,12 @@
  * Keys and shapes are a contract other tools read (README, "The dump"). */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "attnviz/embed.h"
 #include "cli.h"
+#include "trained.h"
 
 int cli_compute(const cli_options *o, attn_token *tokens, size_t *n, attn_trace *t, attn_weights *w,
                 char *err, size_t err_len) {
@@ -62,27 +64,79 @@ static void put_vector(FILE *f, const float *v, size_t len) {
     fputc(']', f);
 }
 
-/* rows × cols, rows `stride` floats apart, one row per line. */
-static void put_matrix(FILE *f, const float *m, size_t rows, size_t cols, size_t stride) {
+/* rows × cols, rows `stride` floats apart, one row per line, each line
+ * starting with indent. */
+static void put_matrix_in(FILE *f, const float *m, size_t rows, size_t cols, size_t stride,
+                          const char *indent) {
     fputc('[', f);
     for (size_t i = 0; i < rows; i++) {
-        fputs(i ? ",\n    " : "\n    ", f);
+        fputs(i ? ",\n" : "\n", f);
+        fputs(indent, f);
         put_vector(f, m + i * stride, cols);
     }
     fputs("]", f);
 }
 
-/* ,"key": followed by a rows×cols matrix (or, with rows 0, a vector of cols). */
-static void put_field(FILE *f, const char *key, const float *m, size_t rows, size_t cols) {
-    fprintf(f, ",\n  \"%s\": ", key);
+static void put_matrix(FILE *f, const float *m, size_t rows, size_t cols, size_t stride) {
+    put_matrix_in(f, m, rows, cols, stride, "    ");
+}
+
+/* sep "key": followed by a rows×cols matrix (or, with rows 0, a vector of
+ * cols); sep is ",\n  " between keys. */
+static void put_key(FILE *f, const char *sep, const char *key, const float *m, size_t rows,
+                    size_t cols, const char *indent) {
+    fprintf(f, "%s\"%s\": ", sep, key);
     if (rows == 0) put_vector(f, m, cols);
-    else put_matrix(f, m, rows, cols, cols);
+    else put_matrix_in(f, m, rows, cols, cols, indent);
+}
+
+/* The keys of one attention layer, "X" to "output" (the README's
+ * contract), each after ",\n" and pad; the first after first_sep. */
+static void put_layer(FILE *f, const attn_trace *t, const attn_weights *w, const char *first_sep,
+                      const char *pad) {
+    const attn_config *c = &t->config;
+    size_t n = t->n, d = c->d_model, dh = attn_d_head(c), d_kv = attn_d_kv(c);
+    char sep[32], rows[40];
+    snprintf(sep, sizeof sep, ",\n%s", pad);
+    snprintf(rows, sizeof rows, "%s  ", pad);
+    put_key(f, first_sep, "X", t->x, n, d, rows);
+    put_key(f, sep, "W_Q", w->w_q, d, d, rows);
+    put_key(f, sep, "b_Q", w->b_q, 0, d, rows);
+    put_key(f, sep, "W_K", w->w_k, d, d_kv, rows);
+    put_key(f, sep, "b_K", w->b_k, 0, d_kv, rows);
+    put_key(f, sep, "W_V", w->w_v, d, d_kv, rows);
+    put_key(f, sep, "b_V", w->b_v, 0, d_kv, rows);
+    put_key(f, sep, "W_O", w->w_o, d, d, rows);
+    put_key(f, sep, "b_O", w->b_o, 0, d, rows);
+    put_key(f, sep, "Q", t->q, n, d, rows);
+    put_key(f, sep, "K", t->k, n, d_kv, rows);
+    put_key(f, sep, "V", t->v, n, d_kv, rows);
+
+    fprintf(f, "%s\"heads\": [", sep);
+    for (size_t h = 0; h < c->n_heads; h++) {
+        size_t at = h * n * n;
+        fprintf(f, "%s\n%s{\"kv_head\": %zu,\n%s \"scores\": ", h ? "," : "", pad,
+                attn_kv_group(c, h), pad);
+        put_matrix_in(f, t->scores + at, n, n, n, rows);
+        fprintf(f, ",\n%s \"scaled\": ", pad);
+        put_matrix_in(f, t->scaled + at, n, n, n, rows);
+        fprintf(f, ",\n%s \"masked\": ", pad);
+        put_matrix_in(f, t->masked + at, n, n, n, rows);
+        fprintf(f, ",\n%s \"weights\": ", pad);
+        put_matrix_in(f, t->weights + at, n, n, n, rows);
+        fprintf(f, ",\n%s \"out\": ", pad);
+        put_matrix_in(f, t->head_out + h * n * dh, n, dh, dh, rows);
+        fputs("}", f);
+    }
+    fputs("]", f);
+    put_key(f, sep, "concat", t->concat, n, d, rows);
+    put_key(f, sep, "output", t->output, n, d, rows);
 }
 
 void cli_dump_json(FILE *f, const cli_options *o, const attn_token *tokens, const attn_trace *t,
                    const attn_weights *w) {
     const attn_config *c = &t->config;
-    size_t n = t->n, d = c->d_model, dh = attn_d_head(c), d_kv = attn_d_kv(c);
+    size_t n = t->n, d = c->d_model, dh = attn_d_head(c);
 
     fputs("{\n  \"tokens\": [", f);
     for (size_t i = 0; i < n; i++) {
@@ -95,37 +149,77 @@ void cli_dump_json(FILE *f, const cli_options *o, const attn_token *tokens, cons
             "\"seed\": %llu}",
             d, c->n_heads, c->n_kv_heads, dh, c->causal ? "true" : "false",
             c->scale ? "true" : "false", (double)c->temperature, (unsigned long long)o->seed);
+    put_layer(f, t, w, ",\n  ", "  ");
+    fputs("\n}\n", f);
+}
 
-    put_field(f, "X", t->x, n, d);
-    put_field(f, "W_Q", w->w_q, d, d);
-    put_field(f, "b_Q", w->b_q, 0, d);
-    put_field(f, "W_K", w->w_k, d, d_kv);
-    put_field(f, "b_K", w->b_k, 0, d_kv);
-    put_field(f, "W_V", w->w_v, d, d_kv);
-    put_field(f, "b_V", w->b_v, 0, d_kv);
-    put_field(f, "W_O", w->w_o, d, d);
-    put_field(f, "b_O", w->b_o, 0, d);
-    put_field(f, "Q", t->q, n, d);
-    put_field(f, "K", t->k, n, d_kv);
-    put_field(f, "V", t->v, n, d_kv);
+/* ---- the trained model ------------------------------------------------------ */
 
-    fputs(",\n  \"heads\": [", f);
-    for (size_t h = 0; h < c->n_heads; h++) {
-        size_t at = h * n * n;
-        fprintf(f, "%s\n  {\"kv_head\": %zu,\n   \"scores\": ", h ? "," : "", attn_kv_group(c, h));
-        put_matrix(f, t->scores + at, n, n, n);
-        fputs(",\n   \"scaled\": ", f);
-        put_matrix(f, t->scaled + at, n, n, n);
-        fputs(",\n   \"masked\": ", f);
-        put_matrix(f, t->masked + at, n, n, n);
-        fputs(",\n   \"weights\": ", f);
-        put_matrix(f, t->weights + at, n, n, n);
-        fputs(",\n   \"out\": ", f);
-        put_matrix(f, t->head_out + h * n * dh, n, dh, dh);
+int cli_dump_trained(FILE *f, const cli_options *o, const app_settings *s, char *err,
+                     size_t err_len) {
+    app_trained *t = calloc(1, sizeof *t);
+    if (!t) {
+        snprintf(err, err_len, "out of memory for the model");
+        return 2;
+    }
+    char msg[CLI_ERR_LEN];
+    /* the roles are not part of the dump: no need to measure them */
+    if (app_trained_load_ex(t, s->model_path, APP_TRAINED_NO_ROLES, msg, sizeof msg) != 0) {
+        snprintf(err, err_len, "%s %s", o->model_path ? "--model" : "--weights trained:", msg);
+        free(t);
+        return 2;
+    }
+    if (app_trained_run(t, s->sentence, NULL, msg, sizeof msg) != 0) {
+        /* "sentence: ..." from the model's tokenizer: name the option */
+        snprintf(err, err_len, "--%s", msg);
+        app_trained_free(t);
+        free(t);
+        return 2;
+    }
+    const model_config *mc = &t->model.config;
+    const attn_trace *lt = &t->run.trace[s->layer];
+    const attn_config *c = &lt->config;
+    size_t n = t->n, V = mc->n_vocab;
+
+    /* "tokens" as spelled in the sentence (the start token as the model's
+     * word for it), "words" as the model reads them */
+    fputs("{\n  \"tokens\": [", f);
+    for (size_t i = 0; i < n; i++) {
+        if (i) fputs(", ", f);
+        if (i == 0) put_string(f, t->model.vocab.words[0], strlen(t->model.vocab.words[0]));
+        else put_string(f, s->sentence + t->spans[i].offset, t->spans[i].len);
+    }
+    fprintf(f,
+            "],\n  \"config\": {\"d_model\": %zu, \"n_heads\": %zu, \"n_kv_heads\": %zu, "
+            "\"d_head\": %zu, \"causal\": %s, \"scale\": %s, \"temperature\": %.9g, "
+            "\"seed\": null}",
+            c->d_model, c->n_heads, c->n_kv_heads, attn_d_head(c), c->causal ? "true" : "false",
+            c->scale ? "true" : "false", (double)c->temperature);
+    put_layer(f, lt, &t->run.attn[s->layer], ",\n  ", "  ");
+
+    fputs(",\n  \"source\": \"trained\",\n  \"model\": ", f);
+    put_string(f, t->path, strlen(t->path));
+    fprintf(f, ",\n  \"layer\": %zu,\n  \"n_layers\": %zu,\n  \"n_ctx\": %zu,"
+               "\n  \"vocab_size\": %zu",
+            s->layer + 1, mc->n_layers, mc->n_ctx, V);
+    fputs(",\n  \"token_ids\": [", f);
+    for (size_t i = 0; i < n; i++) fprintf(f, "%s%ld", i ? ", " : "", (long)t->ids[i]);
+    fputs("],\n  \"words\": [", f);
+    for (size_t i = 0; i < n; i++) {
+        const char *w = app_trained_word(t, i);
+        if (i) fputs(", ", f);
+        put_string(f, w, strlen(w));
+    }
+    fputs("],\n  \"layers\": [", f);
+    for (size_t l = 0; l < mc->n_layers; l++) {
+        fputs(l ? ",\n   {" : "\n   {", f);
+        put_layer(f, &t->run.trace[l], &t->run.attn[l], "", "    ");
         fputs("}", f);
     }
-    fputs("]", f);
-    put_field(f, "concat", t->concat, n, d);
-    put_field(f, "output", t->output, n, d);
+    fputs("],\n  \"logits\": ", f);
+    put_matrix(f, t->run.logits, n, V, V);
     fputs("\n}\n", f);
+    app_trained_free(t);
+    free(t);
+    return 0;
 }

@@ -9,6 +9,7 @@
 
 #include "attnviz/suggest.h"
 #include "cli.h"
+#include "trained.h"
 
 static int fail(char *err, size_t err_len, const char *fmt, ...) {
     if (err && err_len) {
@@ -45,6 +46,8 @@ static const option_spec options[] = {
     {"--view", 1, FOR_RENDER},       {"--head", 1, FOR_RENDER},
     {"--size", 1, FOR_RENDER},       {"--out", 1, FOR_RENDER},
     {"--reference", 0, FOR_BENCH_CORE},
+    {"--weights", 1, FOR_CONFIG},    {"--model", 1, FOR_CONFIG},
+    {"--layer", 1, FOR_CONFIG},
 };
 enum { N_OPTIONS = sizeof options / sizeof *options };
 
@@ -59,7 +62,7 @@ static int unknown_option(const char *arg, char *err, size_t err_len) {
 }
 
 /* A whole number in [lo, hi]: digits only, no sign, no spaces. */
-static int parse_size(const char *opt, const char *s, size_t lo, size_t hi, size_t *out,
+int cli_parse_size(const char *opt, const char *s, size_t lo, size_t hi, size_t *out,
                       char *err, size_t err_len) {
     size_t v = 0;
     int too_big = 0;
@@ -81,7 +84,7 @@ not_a_number:
  * reads the dumped seed back exactly. */
 #define SEED_MAX 9007199254740991ull
 
-static int parse_seed(const char *opt, const char *s, uint64_t *out, char *err, size_t err_len) {
+int cli_parse_seed(const char *opt, const char *s, uint64_t *out, char *err, size_t err_len) {
     uint64_t v = 0;
     if (*s == '\0') goto bad;
     for (const char *p = s; *p; p++) {
@@ -97,7 +100,7 @@ bad:
 }
 
 /* A finite number in [lo, hi]. */
-static int parse_float(const char *opt, const char *s, float lo, float hi, float *out, char *err,
+int cli_parse_float(const char *opt, const char *s, float lo, float hi, float *out, char *err,
                        size_t err_len) {
     char *end = NULL;
     errno = 0;
@@ -123,12 +126,34 @@ static int parse_size_wh(const char *opt, const char *s, int *w, int *h, char *e
         return fail(err, err_len, "%s '%.32s' is not a size: use WxH, e.g. %s 1280x800", opt, s, opt);
     memcpy(wbuf, s, wl);
     wbuf[wl] = '\0';
-    if (parse_size(opt, wbuf, 100, 8192, &wv, err, err_len) ||
-        parse_size(opt, x + 1, 100, 8192, &hv, err, err_len))
+    if (cli_parse_size(opt, wbuf, 100, 8192, &wv, err, err_len) ||
+        cli_parse_size(opt, x + 1, 100, 8192, &hv, err, err_len))
         return fail(err, err_len, "%s '%.32s' is not a size from 100x100 to 8192x8192: use WxH, "
                     "e.g. %s 1280x800", opt, s, opt);
     *w = (int)wv;
     *h = (int)hv;
+    return 0;
+}
+
+/* Options a trained model fixes itself, and what it fixes: given with
+ * --model or --weights trained they are refused rather than ignored. */
+static const struct {
+    const char *name;
+    unsigned bit;
+    const char *why;
+} fixed_by_model[] = {
+    {"--d-model", CLI_GIVEN_D_MODEL, "the model fixes d_model"},
+    {"--heads", CLI_GIVEN_HEADS, "the model fixes its number of heads"},
+    {"--kv-heads", CLI_GIVEN_KV_HEADS, "every head of the model has its own K and V"},
+    {"--no-scale", CLI_GIVEN_NO_SCALE, "the model was trained with scores scaled by sqrt(d_head)"},
+    {"--temperature", CLI_GIVEN_TEMPERATURE, "the model was trained at temperature 1"},
+    {"--seed", CLI_GIVEN_SEED, "its weights come from the file, not from a seed"},
+    {"--max-tokens", CLI_GIVEN_MAX_TOKENS, "the model's context sets the limit"},
+};
+
+static unsigned given_bit(const char *name) {
+    for (size_t k = 0; k < sizeof fixed_by_model / sizeof *fixed_by_model; k++)
+        if (strcmp(name, fixed_by_model[k].name) == 0) return fixed_by_model[k].bit;
     return 0;
 }
 
@@ -137,25 +162,42 @@ static int apply_option(cli_options *o, const char *name, const char *value, int
                         size_t *head, char *err, size_t err_len) {
     size_t v = 0;
     int rc = 0;
-    if (strcmp(name, "--sentence") == 0) {
+    o->given |= given_bit(name);
+    if (strcmp(name, "--weights") == 0) {
+        if (strcmp(value, "mechanics") == 0)
+            o->source = APP_SOURCE_MECHANICS;
+        else if (strcmp(value, "trained") == 0)
+            o->source = APP_SOURCE_TRAINED;
+        else
+            rc = fail(err, err_len, "--weights '%.32s' is unknown: use mechanics or trained",
+                      value);
+        o->given |= CLI_GIVEN_WEIGHTS;
+    } else if (strcmp(name, "--model") == 0) {
+        if (!*value)
+            rc = fail(err, err_len, "--model needs a file, e.g. --model model.safetensors");
+        o->model_path = value;
+    } else if (strcmp(name, "--layer") == 0) {
+        rc = cli_parse_size(name, value, 1, MODEL_LAYERS_MAX, &o->layer, err, err_len);
+        o->given |= CLI_GIVEN_LAYER;
+    } else if (strcmp(name, "--sentence") == 0) {
         o->sentence = value;
     } else if (strcmp(name, "--d-model") == 0) {
-        rc = parse_size(name, value, 1, ATTN_D_MODEL_MAX, &v, err, err_len);
+        rc = cli_parse_size(name, value, 1, ATTN_D_MODEL_MAX, &v, err, err_len);
         o->config.d_model = v;
     } else if (strcmp(name, "--heads") == 0) {
-        rc = parse_size(name, value, 1, ATTN_HEADS_MAX, &v, err, err_len);
+        rc = cli_parse_size(name, value, 1, ATTN_HEADS_MAX, &v, err, err_len);
         o->config.n_heads = v;
     } else if (strcmp(name, "--kv-heads") == 0) {
-        rc = parse_size(name, value, 1, ATTN_HEADS_MAX, &v, err, err_len);
+        rc = cli_parse_size(name, value, 1, ATTN_HEADS_MAX, &v, err, err_len);
         o->config.n_kv_heads = v;
         *kv_given = 1;
     } else if (strcmp(name, "--temperature") == 0) {
-        rc = parse_float(name, value, ATTN_TEMPERATURE_MIN, ATTN_TEMPERATURE_MAX,
+        rc = cli_parse_float(name, value, ATTN_TEMPERATURE_MIN, ATTN_TEMPERATURE_MAX,
                          &o->config.temperature, err, err_len);
     } else if (strcmp(name, "--seed") == 0) {
-        rc = parse_seed(name, value, &o->seed, err, err_len);
+        rc = cli_parse_seed(name, value, &o->seed, err, err_len);
     } else if (strcmp(name, "--max-tokens") == 0) {
-        rc = parse_size(name, value, 1, ATTN_TOKENS_MAX, &o->max_tokens, err, err_len);
+        rc = cli_parse_size(name, value, 1, ATTN_TOKENS_MAX, &o->max_tokens, err, err_len);
     } else if (strcmp(name, "--theme") == 0) {
         o->render.theme = theme_named(value);
         if (!o->render.theme)
@@ -168,7 +210,7 @@ static int apply_option(cli_options *o, const char *name, const char *value, int
         else
             o->render.stage = (app_stage)st;
     } else if (strcmp(name, "--progress") == 0) {
-        rc = parse_float(name, value, 0.0f, 1.0f, &o->render.progress, err, err_len);
+        rc = cli_parse_float(name, value, 0.0f, 1.0f, &o->render.progress, err, err_len);
     } else if (strcmp(name, "--view") == 0) {
         int view = app_view_parse(value);
         if (view < 0)
@@ -176,7 +218,7 @@ static int apply_option(cli_options *o, const char *name, const char *value, int
         else
             o->render.view = (app_view)view;
     } else if (strcmp(name, "--head") == 0) {
-        rc = parse_size(name, value, 1, ATTN_HEADS_MAX, head, err, err_len);
+        rc = cli_parse_size(name, value, 1, ATTN_HEADS_MAX, head, err, err_len);
     } else if (strcmp(name, "--size") == 0) {
         rc = parse_size_wh(name, value, &o->render.width, &o->render.height, err, err_len);
     } else if (strcmp(name, "--out") == 0) {
@@ -328,8 +370,8 @@ int cli_parse(cli_options *o, int argc, char **argv, char *err, size_t err_len) 
         else if (strcmp(what, "render") == 0)
             o->command = CLI_BENCH_RENDER;
         else
-            return fail(err, err_len, "bench needs what to measure: attnviz bench core, or "
-                        "attnviz bench render");
+            return fail(err, err_len, "bench needs what to measure: attnviz bench core, "
+                        "attnviz bench render or attnviz bench train");
         i = 3;
     } else if (strcmp(cmd, "lesson") == 0) {
         return parse_lesson(o, argc, argv, err, err_len);
@@ -338,7 +380,8 @@ int cli_parse(cli_options *o, int argc, char **argv, char *err, size_t err_len) 
         return 0;
     } else if (cmd[0] != '-' && cmd[0] != '\0') {
         return fail(err, err_len,
-                    "unknown command '%.64s': use dump, render, bench or lesson; see attnviz --help", cmd);
+                    "unknown command '%.64s': use dump, render, bench, lesson, train, heads or corpus; "
+                    "see attnviz --help", cmd);
     }
 
     int kv_given = 0;
@@ -376,6 +419,7 @@ int cli_parse(cli_options *o, int argc, char **argv, char *err, size_t err_len) 
         if (!spec->takes_value) {
             if (strcmp(spec->name, "--causal") == 0) o->config.causal = true;
             if (strcmp(spec->name, "--no-scale") == 0) o->config.scale = false;
+            o->given |= given_bit(spec->name);
             if (strcmp(spec->name, "--reference") == 0) o->bench_reference = 1;
             continue;
         }
@@ -387,6 +431,31 @@ int cli_parse(cli_options *o, int argc, char **argv, char *err, size_t err_len) 
         int rc = apply_option(o, spec->name, value, &kv_given, &head, err, err_len);
         if (rc) return rc;
     }
+    /* --model FILE alone means the trained source; with --weights mechanics
+     * it is a contradiction. */
+    if (o->model_path) {
+        if ((o->given & CLI_GIVEN_WEIGHTS) && o->source == APP_SOURCE_MECHANICS)
+            return fail(err, err_len, "--model %.200s needs the trained source: drop --weights "
+                        "mechanics (or --model)", o->model_path);
+        o->source = APP_SOURCE_TRAINED;
+    }
+    if (o->source == APP_SOURCE_TRAINED) {
+        for (size_t k = 0; k < sizeof fixed_by_model / sizeof *fixed_by_model; k++)
+            if (o->given & fixed_by_model[k].bit)
+                return fail(err, err_len, "%s does not apply to a trained model: %s; drop %s, or "
+                            "use --weights mechanics", fixed_by_model[k].name,
+                            fixed_by_model[k].why, fixed_by_model[k].name);
+        /* The model's own sizes are known once it is read (cli_settings):
+         * --layer and --head are checked there. */
+        if (head) o->render.head = head - 1;
+        o->head_given = head;
+        if (o->command == CLI_RENDER && !o->render.out)
+            return fail(err, err_len, "render needs --out FILE.png");
+        return 0;
+    }
+    if (o->given & CLI_GIVEN_LAYER)
+        return fail(err, err_len, "--layer applies to a trained model: add --model FILE (or "
+                    "--weights trained for the shipped one)");
     /* Without --kv-heads every head has its own keys and values. */
     if (!kv_given) o->config.n_kv_heads = o->config.n_heads;
     if (attn_config_check(&o->config, err, err_len) != ATTN_OK) return 2;
@@ -409,6 +478,33 @@ int cli_settings(const cli_options *o, app_settings *s, char *err, size_t err_le
     s->config = o->config;
     s->seed = o->seed;
     s->max_tokens = o->max_tokens;
+    s->mechanics_config = o->config;
+    if (o->source != APP_SOURCE_TRAINED) return 0;
+
+    /* The trained source: read the model's sizes now, so that a wrong path,
+     * a bad file, --layer or --head is reported before a window opens. */
+    const char *path = o->model_path ? o->model_path : "";
+    if (strlen(path) >= sizeof s->model_path)
+        return fail(err, err_len, "--model is a path of %zu bytes, more than %zu: move the file",
+                    strlen(path), sizeof s->model_path - 1);
+    model_config mc;
+    char msg[CLI_ERR_LEN];
+    if (app_trained_peek(path, &mc, msg, sizeof msg) != 0)
+        return o->model_path ? fail(err, err_len, "--model %s", msg)
+                             : fail(err, err_len, "--weights trained: %s", msg);
+    const char *shown = app_trained_resolve(path);
+    size_t layer = o->layer ? o->layer : 1;
+    if (layer > mc.n_layers)
+        return fail(err, err_len, "--layer %zu does not exist: %.300s has %zu layer%s (1 to %zu)",
+                    layer, shown, mc.n_layers, mc.n_layers == 1 ? "" : "s", mc.n_layers);
+    if (o->head_given > mc.n_heads)
+        return fail(err, err_len, "--head %zu does not exist: %.300s has %zu heads (1 to %zu)",
+                    o->head_given, shown, mc.n_heads, mc.n_heads);
+    s->source = APP_SOURCE_TRAINED;
+    memcpy(s->model_path, path, strlen(path) + 1);
+    s->layer = layer - 1;
+    s->config = model_attn_config(&mc);
+    s->mechanics_config = attn_config_default(); /* what P → Weights: mechanics returns to */
     return 0;
 }
 
@@ -430,6 +526,10 @@ void cli_print_help(FILE *f) {
         "                             open the app on a lesson, step by step\n"
         "  attnviz lesson render FILE --out DIR [--size WxH] [--theme dark|light]\n"
         "                             each step's frame as DIR/step-01.png, step-02.png, ...\n"
+        "  attnviz train [OPTIONS]    train a small GPT-2 on generated text (train --help)\n"
+        "  attnviz heads [OPTIONS]    what each head of a trained model does; pruning\n"
+        "  attnviz corpus [OPTIONS]   print the generated training text\n"
+        "  attnviz bench train        time training steps (tokens/s)\n"
         "  attnviz --help | --version\n"
         "\n"
         "settings (app, dump, render):\n"
@@ -443,6 +543,11 @@ void cli_print_help(FILE *f) {
         "  --temperature T    divide scores by T too, 0.01 to 100 (default 1)\n"
         "  --seed N           seed of the token vectors and weights, 0 to 2^53-1 (default 42)\n"
         "  --max-tokens N     refuse longer sentences, up to 65536 (app: 256; default 64)\n"
+        "  --weights W        mechanics (random weights from --seed, the default) or trained\n"
+        "                     (the shipped trained model)\n"
+        "  --model FILE       a model saved by attnviz train: the trained source on it; it\n"
+        "                     fixes d_model, heads, causal, scaling and temperature\n"
+        "  --layer N          the layer of the trained model shown, from 1 (default 1)\n"
         "\n"
         "app and render:\n"
         "  --theme dark|light colours for the room (default dark)\n"

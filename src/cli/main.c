@@ -1,12 +1,26 @@
 /* attnviz: the one binary. Parses, dispatches, and turns errors into exit
  * status 2 with one line on stderr. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
 #include "attnviz/lesson.h"
 #include "window.h"
 
+/* The trained source: the model's own dump (cli_dump_trained). */
+static int run_dump_trained(const cli_options *o, char *err, size_t err_len) {
+    app_settings s;
+    if (cli_settings(o, &s, err, err_len) != 0) return 2;
+    int rc = cli_dump_trained(stdout, o, &s, err, err_len);
+    if (rc == 0 && (fflush(stdout) != 0 || ferror(stdout))) {
+        snprintf(err, err_len, "could not write the dump to standard output");
+        rc = 2;
+    }
+    return rc;
+}
+
 static int run_dump(const cli_options *o, char *err, size_t err_len) {
+    if (o->source == APP_SOURCE_TRAINED) return run_dump_trained(o, err, err_len);
     attn_token *tokens = malloc(o->max_tokens * sizeof *tokens);
     if (!tokens) {
         snprintf(err, err_len, "out of memory for %zu tokens: lower --max-tokens", o->max_tokens);
@@ -65,10 +79,27 @@ static int run_render(const cli_options *o, char *err, size_t err_len) {
     return rc;
 }
 
+/* The model commands parse their own options (cli_train.c, cli_heads.c);
+ * -1 when argv names none of them. */
+static int run_model_command(int argc, char **argv, char *err, size_t err_len) {
+    const char *cmd = argc > 1 ? argv[1] : "";
+    if (strcmp(cmd, "train") == 0) return cli_train_main(argc, argv, 2, err, err_len);
+    if (strcmp(cmd, "heads") == 0) return cli_heads_main(argc, argv, 2, err, err_len);
+    if (strcmp(cmd, "corpus") == 0) return cli_corpus_main(argc, argv, 2, err, err_len);
+    if (strcmp(cmd, "bench") == 0 && argc > 2 && strcmp(argv[2], "train") == 0)
+        return cli_bench_train_main(argc, argv, 3, err, err_len);
+    return -1;
+}
+
 int main(int argc, char **argv) {
     char err[CLI_ERR_LEN] = "";
     cli_options o;
-    int rc = cli_parse(&o, argc, argv, err, sizeof err);
+    int rc = run_model_command(argc, argv, err, sizeof err);
+    if (rc >= 0) {
+        if (rc != 0) fprintf(stderr, "attnviz: %s\n", err);
+        return rc == 0 ? 0 : 2;
+    }
+    rc = cli_parse(&o, argc, argv, err, sizeof err);
     if (rc == 0) {
         switch (o.command) {
         case CLI_APP: rc = run_app(&o, err, sizeof err); break;

@@ -1,0 +1,497 @@
+/* The model overview's state and background work (view_model.h): pruning
+ * heads through the settings, the held-out loss of the pruned model on a
+ * thread of its own, and live training (train_live.h) applied to the model
+ * on screen. The drawing is view_model.c's. */
+#define _GNU_SOURCE /* syscall(SYS_gettid): the loss thread's own priority */
+#include <math.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "attnviz/corpus.h"
+#include "overview.h"
+#include "trained.h"
+#include "view_model.h"
+
+#ifdef __linux__
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+
+__attribute__((format(printf, 3, 4))) static void say(app_state *s, bool error, const char *fmt,
+                                                    ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(s->message, sizeof s->message, fmt, ap);
+    va_end(ap);
+    s->message_is_error = error;
+}
+
+bool app_overview_available(const app_state *s) { return s && s->model.trained != NULL; }
+
+static size_t heads_total(const app_trained *t) {
+    return t->model.config.n_layers * t->model.config.n_heads;
+}
+
+/* ---- the held-out loss, in the background ------------------------------------------- */
+
+/* The thread measures on a copy of the model, so the window may change the
+ * weights (live training) and the pruning while it runs. Results are read
+ * only after a join, which orders them: no lock needed. */
+static void *loss_run(void *arg) {
+    overview_loss *j = arg;
+#ifdef __linux__
+    (void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10); /* frames first */
+#endif
+    size_t LH = j->m.config.n_layers * j->m.config.n_heads;
+    j->status = ATTN_OK;
+    if (j->on_gen != j->gen) {
+        j->status = model_heads_loss(&j->m, APP_PRUNE_LOSS_SEQUENCES, NULL, &j->loss_on, j->err,
+                                     sizeof j->err);
+        j->on_gen = j->status == ATTN_OK ? j->gen : 0;
+    }
+    bool any = false;
+    for (size_t k = 0; k < LH; k++) any |= j->off[k] != 0;
+    if (j->status == ATTN_OK) {
+        if (any)
+            j->status = model_heads_loss(&j->m, APP_PRUNE_LOSS_SEQUENCES, j->off, &j->loss_off,
+                                         j->err, sizeof j->err);
+        else
+            j->loss_off = j->loss_on;
+    }
+    if (j->status == ATTN_OK) {
+        memcpy(j->off_done, j->off, LH);
+        j->off_gen = j->gen;
+    } else {
+        j->off_gen = 0;
+    }
+    atomic_store(&j->busy, false);
+    return NULL;
+}
+
+static void loss_join(overview_loss *j) {
+    if (!j->joinable) return;
+    pthread_join(j->thread, NULL);
+    j->joinable = false;
+}
+
+static void loss_free(overview_loss *j) {
+    loss_join(j);
+    if (j->have_model) model_free(&j->m);
+    j->have_model = false;
+}
+
+/* Whether the job's results are for generation gen and these flags. */
+static bool loss_ready(const overview_loss *j, uint64_t gen, const uint8_t *off, size_t LH) {
+    return !j->joinable && j->on_gen == gen && j->off_gen == gen &&
+           memcmp(j->off_done, off, LH) == 0;
+}
+
+/* Starts a measurement of t with its pruning when the last one is out of
+ * date and none runs. */
+static void loss_request(overview_loss *j, const app_trained *t, uint64_t gen) {
+    size_t LH = heads_total(t);
+    if (j->joinable && !atomic_load(&j->busy)) loss_join(j);
+    if (j->joinable || loss_ready(j, gen, t->head_off, LH)) return;
+    if (j->failed_gen == gen && memcmp(j->failed_off, t->head_off, LH) == 0) return;
+    const model_config *c = &t->model.config;
+    if (j->gen != gen || !j->have_model) {
+        bool same = j->have_model && memcmp(&j->m.config, c, sizeof *c) == 0;
+        if (!same) {
+            if (j->have_model) model_free(&j->m);
+            j->have_model = false;
+            char err[256];
+            if (model_init(&j->m, c, &t->model.vocab, err, sizeof err) != ATTN_OK) {
+                j->failed_gen = gen;
+                memcpy(j->failed_off, t->head_off, LH);
+                snprintf(j->err, sizeof j->err, "%s", err);
+                return;
+            }
+            j->have_model = true;
+        }
+        memcpy(j->m.block, t->model.block, t->model.n_params * sizeof(float));
+        j->gen = gen;
+        j->on_gen = 0;
+    }
+    memcpy(j->off, t->head_off, LH);
+    atomic_store(&j->busy, true);
+    if (pthread_create(&j->thread, NULL, loss_run, j) != 0) {
+        atomic_store(&j->busy, false);
+        j->failed_gen = gen;
+        memcpy(j->failed_off, t->head_off, LH);
+        snprintf(j->err, sizeof j->err, "cannot start a thread to measure the loss");
+        return;
+    }
+    j->joinable = true;
+}
+
+/* ---- the overview's own state ------------------------------------------------------- */
+
+static overview *ensure(app_state *s) {
+    if (!s->overview) {
+        s->overview = calloc(1, sizeof *s->overview);
+        if (s->overview) s->overview->gen = 1;
+    }
+    return s->overview;
+}
+
+const overview *app_overview_state(const app_state *s) { return s ? s->overview : NULL; }
+
+static void forget_saved(overview *ov) {
+    free(ov->saved_params);
+    free(ov->saved_scores);
+    ov->saved_params = NULL;
+    ov->saved_scores = NULL;
+    ov->n_saved = 0;
+    ov->live_weights = false;
+}
+
+/* The model on screen is another one than last frame (a file loaded in the
+ * settings): what was saved and measured for the old one goes. */
+static void check_identity(app_state *s, overview *ov) {
+    const app_trained *t = s->model.trained;
+    const void *block = t ? (const void *)t->model.block : NULL;
+    if (t == ov->trained && block == ov->block && (!t || strcmp(t->path, ov->path) == 0)) return;
+    if (ov->live && train_live_running(ov->live)) {
+        train_live_stop(ov->live);
+        say(s, false, "live training stopped: another model was loaded");
+    }
+    forget_saved(ov);
+    ov->trained = t;
+    ov->block = block;
+    snprintf(ov->path, sizeof ov->path, "%s", t ? t->path : "");
+    ov->gen++;
+}
+
+void app_overview_free(app_state *s) {
+    if (!s || !s->overview) return;
+    overview *ov = s->overview;
+    train_live_destroy(ov->live);
+    loss_free(&ov->loss);
+    forget_saved(ov);
+    free(ov);
+    s->overview = NULL;
+}
+
+int app_overview_toggle(app_state *s) {
+    if (s->view == VIEW_MODEL) {
+        s->view = s->overview_back < VIEW_COUNT ? s->overview_back : VIEW_HEADS;
+        say(s, false, "back to the stages (M opens the model overview)");
+        return 0;
+    }
+    if (!app_overview_available(s)) {
+        say(s, true, "%s", APP_OVERVIEW_NEEDS_TRAINED);
+        return 2;
+    }
+    s->overview_back = s->view < VIEW_COUNT ? s->view : VIEW_HEADS;
+    s->view = VIEW_MODEL;
+    const app_trained *t = s->model.trained;
+    if (s->overview_cursor >= heads_total(t)) s->overview_cursor = 0;
+    say(s, false,
+        "model overview: click a head (or arrows + Space) to switch it off; R trains a fresh "
+        "model live");
+    return 0;
+}
+
+void app_overview_role_text(const app_state *s, size_t l, size_t h, char *buf, size_t len) {
+    const app_trained *t = s->model.trained;
+    buf[0] = '\0';
+    if (!t || !t->have_roles || !t->roles.score || l >= t->roles.n_layers ||
+        h >= t->roles.n_heads)
+        return;
+    float score;
+    model_role role = model_heads_best_role(&t->roles, l, h, &score);
+    if (!(score >= APP_ROLE_MIN))
+        snprintf(buf, len, "mixed");
+    else
+        snprintf(buf, len, "%s %.2f", model_role_label(role), (double)score);
+}
+
+/* ---- pruning ------------------------------------------------------------------------ */
+
+size_t app_overview_heads_off(const app_state *s) {
+    const app_trained *t = s->model.trained;
+    if (!t) return 0;
+    size_t LH = heads_total(t), off = 0;
+    for (size_t k = 0; k < LH && k < APP_PRUNE_MAX; k++) off += s->model.settings.head_off[k] != 0;
+    return off;
+}
+
+static int apply_pruning(app_state *s, const uint8_t *head_off) {
+    app_settings next = s->model.settings;
+    memcpy(next.head_off, head_off, sizeof next.head_off);
+    char err[APP_ERR_LEN];
+    if (app_model_apply(&s->model, &next, err, sizeof err) != 0) {
+        say(s, true, "%s", err);
+        return 2;
+    }
+    return 0;
+}
+
+int app_overview_toggle_head(app_state *s, size_t layer, size_t head) {
+    const app_trained *t = s->model.trained;
+    if (!t) {
+        say(s, true, "%s", APP_OVERVIEW_NEEDS_TRAINED);
+        return 2;
+    }
+    size_t L = t->model.config.n_layers, H = t->model.config.n_heads;
+    if (layer >= L || head >= H || layer * H + head >= APP_PRUNE_MAX) {
+        say(s, true, "head %zu.%zu does not exist: the model has %zu layers of %zu heads",
+            layer + 1, head + 1, L, H);
+        return 2;
+    }
+    uint8_t off[APP_PRUNE_MAX];
+    memcpy(off, s->model.settings.head_off, sizeof off);
+    size_t k = layer * H + head;
+    off[k] = !off[k];
+    if (apply_pruning(s, off) != 0) return 2;
+    s->overview_cursor = k;
+    size_t n_off = app_overview_heads_off(s);
+    if (off[k])
+        say(s, false, "head %zu.%zu off (%zu of %zu off): click it again to switch it on, 0 for all",
+            layer + 1, head + 1, n_off, L * H);
+    else
+        say(s, false, "head %zu.%zu on again (%zu of %zu off)", layer + 1, head + 1, n_off, L * H);
+    return 0;
+}
+
+int app_overview_all_on(app_state *s) {
+    if (!s->model.trained) {
+        say(s, true, "%s", APP_OVERVIEW_NEEDS_TRAINED);
+        return 2;
+    }
+    if (app_overview_heads_off(s) == 0) {
+        say(s, false, "every head is on already");
+        return 0;
+    }
+    uint8_t off[APP_PRUNE_MAX] = {0};
+    if (apply_pruning(s, off) != 0) return 2;
+    say(s, false, "every head is on again");
+    return 0;
+}
+
+int app_overview_head_at(const app_state *s, int x, int y) {
+    const app_layout *l = &s->layout;
+    for (size_t k = 0; k < l->n_overview_heads && k < APP_OVERVIEW_HEADS_MAX; k++) {
+        SDL_Rect r = l->overview_heads[k];
+        if (r.w > 0 && x >= r.x && y >= r.y && x < r.x + r.w && y < r.y + r.h) return (int)k;
+    }
+    return -1;
+}
+
+void app_overview_move(app_state *s, int d_layer, int d_head) {
+    const app_trained *t = s->model.trained;
+    if (!t) return;
+    long L = (long)t->model.config.n_layers, H = (long)t->model.config.n_heads;
+    long k = (long)s->overview_cursor;
+    long l = k / H + d_layer, h = k % H + d_head;
+    l = l < 0 ? 0 : l >= L ? L - 1 : l;
+    h = h < 0 ? 0 : h >= H ? H - 1 : h;
+    s->overview_cursor = (size_t)(l * H + h);
+}
+
+/* ---- live training ------------------------------------------------------------------- */
+
+bool app_overview_training(const app_state *s) {
+    return s && s->overview && train_live_running(s->overview->live);
+}
+
+/* The model's vocabulary is the corpus's, word for word: live training's
+ * parameters then mean the same tokens. */
+static bool corpus_vocab(const model_vocab *v) {
+    const char *const *words;
+    size_t V = model_corpus_vocab(&words);
+    if (v->n != V) return false;
+    for (size_t i = 0; i < V; i++)
+        if (strcmp(v->words[i], words[i]) != 0) return false;
+    return true;
+}
+
+/* Applies what live training published since the last frame. */
+static void take_live(app_state *s, overview *ov) {
+    app_trained *t = s->model.trained;
+    if (!ov->live || !t) return;
+    const train_live_state *st = train_live_poll(ov->live);
+    if (st->new_params) {
+        char err[APP_ERR_LEN];
+        if (app_trained_set_params(t, st->params, st->n_params, err, sizeof err) != 0) {
+            train_live_stop(ov->live);
+            say(s, true, "live training stopped: %s", err);
+            return;
+        }
+        app_model_refresh(&s->model);
+        ov->block = t->model.block;
+        ov->live_weights = true;
+        ov->gen++;
+    }
+    if (st->new_roles && st->roles) {
+        size_t count = st->roles->n_layers * st->roles->n_heads * MODEL_ROLES;
+        if (!t->roles.score || t->roles.n_layers != st->roles->n_layers ||
+            t->roles.n_heads != st->roles->n_heads) {
+            float *score = malloc(count * sizeof *score);
+            if (score) {
+                model_heads_report_free(&t->roles);
+                t->roles.score = score;
+            }
+        }
+        if (t->roles.score) {
+            memcpy(t->roles.score, st->roles->score, count * sizeof *t->roles.score);
+            t->roles.n_layers = st->roles->n_layers;
+            t->roles.n_heads = st->roles->n_heads;
+            t->roles.heldout_loss = st->roles->heldout_loss;
+            t->roles.unigram_loss = st->roles->unigram_loss;
+            t->roles.tokens = st->roles->tokens;
+            t->roles.sequences = st->roles->sequences;
+            t->have_roles = true;
+            snprintf(t->roles_note, sizeof t->roles_note,
+                     "measured during live training at step %zu on %zu held-out sequences",
+                     st->roles_step, st->roles->sequences);
+        }
+    }
+    if (st->phase != ov->last_phase) {
+        if (st->phase == TRAIN_LIVE_DONE)
+            say(s, false, "live training done: %zu steps; Shift+R puts the model's own weights back",
+                st->step);
+        else if (st->phase == TRAIN_LIVE_FAILED)
+            say(s, true, "live training failed: %s", st->error);
+        ov->last_phase = st->phase;
+    }
+}
+
+int app_overview_train(app_state *s) {
+    app_trained *t = s->model.trained;
+    if (!t) {
+        say(s, true, "%s", APP_OVERVIEW_NEEDS_TRAINED);
+        return 2;
+    }
+    overview *ov = ensure(s);
+    if (!ov) {
+        say(s, true, "out of memory for live training");
+        return 2;
+    }
+    check_identity(s, ov);
+    if (train_live_running(ov->live)) {
+        train_live_stop(ov->live);
+        take_live(s, ov);
+        say(s, false,
+            "stopped at step %zu: the heads are as trained so far; R starts again, Shift+R puts "
+            "the model's own weights back",
+            train_live_last(ov->live)->step);
+        return 0;
+    }
+    if (!corpus_vocab(&t->model.vocab)) {
+        say(s, true,
+            "live training needs a model with attnviz's generated vocabulary: this one has "
+            "%zu words; train one with attnviz train",
+            t->model.vocab.n);
+        return 2;
+    }
+    if (!ov->live) ov->live = train_live_create();
+    if (!ov->live) {
+        say(s, true, "out of memory for live training");
+        return 2;
+    }
+    /* The model's own weights and roles, to put back (Shift+R): kept from
+     * the first run on, so a second run does not save the first one's. */
+    if (!ov->saved_params) {
+        ov->saved_params = malloc(t->model.n_params * sizeof(float));
+        size_t scores = t->roles.score ? t->roles.n_layers * t->roles.n_heads * MODEL_ROLES : 0;
+        ov->saved_scores = scores ? malloc(scores * sizeof(float)) : NULL;
+        if (!ov->saved_params || (scores && !ov->saved_scores)) {
+            forget_saved(ov);
+            say(s, true, "out of memory for live training");
+            return 2;
+        }
+        memcpy(ov->saved_params, t->model.block, t->model.n_params * sizeof(float));
+        if (scores) memcpy(ov->saved_scores, t->roles.score, scores * sizeof(float));
+        ov->n_saved = t->model.n_params;
+        ov->saved_have_roles = t->have_roles;
+        ov->saved_heldout = t->roles.heldout_loss;
+        snprintf(ov->saved_note, sizeof ov->saved_note, "%s", t->roles_note);
+    }
+    train_live_config c = train_live_config_default(&t->model.config);
+    char err[APP_ERR_LEN];
+    if (train_live_start(ov->live, &c, err, sizeof err) != 0) {
+        say(s, true, "live training: %s", err);
+        return 2;
+    }
+    ov->last_phase = TRAIN_LIVE_RUNNING;
+    say(s, false,
+        "training a fresh %zu-layer model live (%zu steps): watch the heads specialise; R or Esc "
+        "stops",
+        c.model.n_layers, c.train.steps);
+    return 0;
+}
+
+int app_overview_restore(app_state *s) {
+    app_trained *t = s->model.trained;
+    overview *ov = s->overview;
+    if (!t || !ov || !ov->saved_params) {
+        say(s, false, "the model has its own weights already");
+        return 2;
+    }
+    check_identity(s, ov);
+    if (!ov->saved_params) {
+        say(s, false, "the model has its own weights already");
+        return 2;
+    }
+    if (train_live_running(ov->live)) train_live_stop(ov->live);
+    char err[APP_ERR_LEN];
+    if (app_trained_set_params(t, ov->saved_params, ov->n_saved, err, sizeof err) != 0) {
+        say(s, true, "%s", err);
+        return 2;
+    }
+    app_model_refresh(&s->model);
+    if (ov->saved_scores && t->roles.score)
+        memcpy(t->roles.score, ov->saved_scores,
+               t->roles.n_layers * t->roles.n_heads * MODEL_ROLES * sizeof(float));
+    t->have_roles = ov->saved_have_roles && ov->saved_scores;
+    t->roles.heldout_loss = ov->saved_heldout;
+    snprintf(t->roles_note, sizeof t->roles_note, "%s", ov->saved_note);
+    forget_saved(ov);
+    ov->block = t->model.block;
+    ov->gen++;
+    say(s, false, "the model's own weights are back");
+    return 0;
+}
+
+void app_overview_update(app_state *s) {
+    if (!s->overview && !(s->view == VIEW_MODEL && s->model.trained)) return;
+    overview *ov = ensure(s);
+    if (!ov) return;
+    check_identity(s, ov);
+    take_live(s, ov);
+    const app_trained *t = s->model.trained;
+    if (ov->loss.joinable && !atomic_load(&ov->loss.busy)) loss_join(&ov->loss);
+    /* The loss of the pruned model, while the overview is on screen and
+     * the weights hold still (live training measures its own). */
+    if (t && s->view == VIEW_MODEL && !train_live_running(ov->live))
+        loss_request(&ov->loss, t, ov->gen);
+}
+
+bool app_overview_busy(const app_state *s) {
+    const overview *ov = s ? s->overview : NULL;
+    return ov && (train_live_running(ov->live) || ov->loss.joinable);
+}
+
+/* ---- for the drawing ------------------------------------------------------------------ */
+
+bool app_overview_loss(const app_state *s, double *all_on, double *pruned, bool *measuring) {
+    const overview *ov = s->overview;
+    const app_trained *t = s->model.trained;
+    *measuring = false;
+    if (!ov || !t) return false;
+    size_t LH = heads_total(t);
+    if (loss_ready(&ov->loss, ov->gen, t->head_off, LH)) {
+        *all_on = ov->loss.loss_on;
+        *pruned = ov->loss.loss_off;
+        return true;
+    }
+    *measuring = ov->loss.joinable ||
+                 !(ov->loss.failed_gen == ov->gen && memcmp(ov->loss.failed_off, t->head_off, LH) == 0);
+    return false;
+}

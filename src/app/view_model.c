@@ -1,0 +1,498 @@
+/* VIEW_MODEL, after BertViz's model view: a grid of small multiples, one
+ * heatmap per head (rows: layers, columns: heads) of its attention weights
+ * on the sentence, read from the trained model's run (every layer's trace,
+ * as the model computed it, pruning included). Each is labelled
+ * "layer.head" and with the role it plays best; a head switched off is
+ * veiled and crossed. At the right: the next word the model predicts, now
+ * and with every head on, the held-out loss, and live training with its
+ * loss curve. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "overview.h"
+#include "plot.h"
+#include "trained.h"
+#include "view_model.h"
+
+enum { TOP_K = 5 };
+
+/* A colour per role, with the role's name always beside it (never colour
+ * alone); mixed heads in the dim text colour. */
+static SDL_Color role_color(const theme *th, int role) {
+    static const int pick[MODEL_ROLES] = {1, 8, 5, 0, 3, 2};
+    return role >= 0 && role < MODEL_ROLES ? th->head[pick[role]] : th->text_dim;
+}
+
+/* The best role of head (l, h), -1 for mixed or unmeasured. */
+static int best_role(const app_trained *t, size_t l, size_t h, float *score) {
+    *score = 0.0f;
+    if (!t->have_roles || !t->roles.score || l >= t->roles.n_layers || h >= t->roles.n_heads)
+        return -1;
+    model_role r = model_heads_best_role(&t->roles, l, h, score);
+    return *score >= APP_ROLE_MIN ? (int)r : -1;
+}
+
+static int imax(int a, int b) { return a > b ? a : b; }
+static int imin(int a, int b) { return a < b ? a : b; }
+
+static bool inside(int x, int y, SDL_Rect r) {
+    return r.w > 0 && x >= r.x && y >= r.y && x < r.x + r.w && y < r.y + r.h;
+}
+
+/* ---- the caption ------------------------------------------------------------------------ */
+
+void view_model_caption(stage_ctx *c, SDL_Rect bar) {
+    const theme *th = c->th;
+    const app_trained *t = c->s->model.trained;
+    int px = c->px, tpx = px * 6 / 5, pad = px / 2;
+    draw_fill(c->r, bar, th->panel);
+    draw_line(c->r, bar.x, bar.y + bar.h - 1, bar.x + bar.w, bar.y + bar.h - 1, th->panel_border);
+    int x = bar.x + pad, right = bar.x + bar.w - pad;
+    int y1 = bar.y + pad + tpx * 5 / 8, y2 = y1 + tpx * 5 / 8 + px * 5 / 8 + px / 4;
+    const char *hint = "M or Tab: back to the stages";
+    int hint_w = 0;
+    text_measure(c->tc, hint, px, &hint_w, NULL);
+    bool show_hint = hint_w < (right - x) / 3;
+    if (show_hint) text_draw(c->tc, hint, px, th->text_dim, right, y1, TEXT_RIGHT | TEXT_MIDDLE);
+    int limit = right - (show_hint ? hint_w + px : 0);
+    x += stage_text_fit(c, "Model overview", tpx, th->accent, x, y1, TEXT_LEFT | TEXT_MIDDLE,
+                        limit - x) +
+         px;
+    if (limit - x > 3 * px)
+        stage_text_alts(c,
+                        "every head of every layer, attending over this sentence\n"
+                        "every head, on this sentence\n",
+                        tpx, th->text, x, y1, TEXT_LEFT | TEXT_MIDDLE, limit - x);
+    if (!t) return;
+    const model_config *mc = &t->model.config;
+    size_t off = app_overview_heads_off(c->s);
+    char buf[512], offs[64] = "";
+    if (off) snprintf(offs, sizeof offs, " · %zu head%s off", off, off == 1 ? "" : "s");
+    const char *base = strrchr(t->path, '/');
+    base = base ? base + 1 : t->path;
+    const app_overview *ov = app_overview_state(c->s);
+    snprintf(buf, sizeof buf,
+             "%zu layers × %zu heads · d_model %zu · %zu tokens%s · weights: %.200s\n"
+             "%zu layers × %zu heads · d_model %zu · %zu tokens%s\n"
+             "%zu × %zu heads%s",
+             mc->n_layers, mc->n_heads, mc->d_model, c->n, offs,
+             ov && ov->live_weights ? "live training" : base, mc->n_layers, mc->n_heads,
+             mc->d_model, c->n, offs, mc->n_layers, mc->n_heads, offs);
+    stage_text_alts(c, buf, px, th->text_dim, bar.x + pad, y2, TEXT_LEFT | TEXT_MIDDLE,
+                    bar.w - 2 * pad);
+}
+
+/* ---- one head ---------------------------------------------------------------------------- */
+
+/* The "off" mark over a head's map: a veil, a cross and the word. */
+static void off_mark(stage_ctx *c, SDL_Rect map) {
+    const theme *th = c->th;
+    SDL_Color veil = th->background;
+    veil.a = 200;
+    draw_fill(c->r, map, veil);
+    float thick = (float)imax(2, map.w / 28);
+    SDL_Color x = th->error;
+    x.a = 220;
+    draw_lines_add((float)map.x + 3, (float)map.y + 3, (float)(map.x + map.w - 4),
+                   (float)(map.y + map.h - 4), thick, x);
+    draw_lines_add((float)(map.x + map.w - 4), (float)map.y + 3, (float)map.x + 3,
+                   (float)(map.y + map.h - 4), thick, x);
+    draw_lines_flush(c->r);
+    int opx = imax(10, imin(c->px, map.h / 3));
+    int w = 0;
+    text_measure(c->tc, "off", opx, &w, NULL);
+    SDL_Rect pill = {map.x + map.w / 2 - w / 2 - opx / 2, map.y + map.h / 2 - opx * 3 / 4,
+                     w + opx, opx * 3 / 2};
+    draw_fill(c->r, pill, th->background);
+    draw_outline(c->r, pill, th->error, 2);
+    text_draw(c->tc, "off", opx, th->error, map.x + map.w / 2, map.y + map.h / 2,
+              TEXT_CENTER | TEXT_MIDDLE);
+}
+
+typedef struct hover_info {
+    int head;  /* layer·H + head under the mouse, -1 */
+    int i, j;  /* the cell, -1 when over the labels */
+    SDL_Rect box;
+} hover_info;
+
+/* The short form of a role's label, for narrow boxes: "previous .91". */
+static void role_text_short(const app_trained *t, size_t l, size_t h, char *buf, size_t len) {
+    static const char *const short_name[MODEL_ROLES] = {"previous", "first",      "current",
+                                                        "induction", "antecedent", "subject"};
+    float score;
+    int role = best_role(t, l, h, &score);
+    if (role < 0)
+        snprintf(buf, len, "mixed");
+    else
+        snprintf(buf, len, "%s .%02d", short_name[role], (int)lroundf(score * 100.0f) % 100);
+}
+
+static void draw_head(stage_ctx *c, const app_trained *t, size_t l, size_t h, SDL_Rect box,
+                      int side, int title_h, int gap, hover_info *hv) {
+    const theme *th = c->th;
+    app_state *s = c->s;
+    size_t H = t->model.config.n_heads, k = l * H + h, n = t->n;
+    bool off = t->head_off[k] != 0;
+    int px = c->px, spx = c->spx;
+    SDL_Rect map = {box.x + (box.w - side) / 2, box.y + title_h, side, side};
+
+    /* the map: row i is where token i looks, as in the stage views */
+    const attn_trace *tr = &t->run.trace[l];
+    draw_matrix_desc d = draw_matrix_plain(
+        n, n, draw_values_rows(tr->weights + h * n * n, n, DRAW_SEQUENTIAL, 1.0f), th);
+    d.mask = tr->masked + h * n * n;
+    d.mask_stride = n;
+    draw_matrix(c->r, map, &d);
+    if (off) off_mark(c, map);
+
+    /* "2.3" above, in the role's colour as a bar under it; "off" in words too */
+    float score;
+    int role = best_role(t, l, h, &score);
+    char title[64];
+    snprintf(title, sizeof title, off ? "%zu.%zu off" : "%zu.%zu", l + 1, h + 1);
+    text_draw(c->tc, title, px, off ? th->error : th->text, map.x, box.y + title_h / 2 - 1,
+              TEXT_LEFT | TEXT_MIDDLE);
+    char role_text[200], role_short[64];
+    app_overview_role_text(s, l, h, role_text, sizeof role_text);
+    role_text_short(t, l, h, role_short, sizeof role_short);
+    /* the full label, else the short one; either may reach into the gap */
+    size_t at = strlen(role_text);
+    if (at) snprintf(role_text + at, sizeof role_text - at, "\n%s", role_short);
+    int ry = map.y + map.h + spx * 3 / 4 + 1;
+    if (role_text[0]) {
+        int sw = spx * 2 / 3;
+        SDL_Color rc = role_color(th, role);
+        if (off) rc = draw_mix(rc, th->background, 0.6f);
+        draw_fill(c->r, (SDL_Rect){map.x, ry - sw / 2, sw, sw}, rc);
+        int lx = map.x + sw + spx / 3;
+        stage_text_alts(c, role_text, spx, off ? th->text_dim : th->text, lx, ry,
+                        TEXT_LEFT | TEXT_MIDDLE, box.x + box.w + gap - spx / 2 - lx);
+    }
+
+    /* the keyboard cursor and the mouse */
+    SDL_Rect whole = {map.x - 4, box.y, map.w + 8, box.h};
+    bool hovered = inside(s->hover_x, s->hover_y, box);
+    if (s->overview_cursor == k)
+        draw_outline(c->r, (SDL_Rect){map.x - 4, map.y - 4, map.w + 8, map.h + 8}, th->accent,
+                     imax(2, px / 7));
+    else if (hovered)
+        draw_outline(c->r, (SDL_Rect){map.x - 3, map.y - 3, map.w + 6, map.h + 6}, th->highlight,
+                     2);
+    if (hovered) {
+        hv->head = (int)k;
+        hv->box = whole;
+        hv->i = hv->j = -1;
+        if (inside(s->hover_x, s->hover_y, map) && n > 0) {
+            hv->i = (int)((long)(s->hover_y - map.y) * (long)n / map.h);
+            hv->j = (int)((long)(s->hover_x - map.x) * (long)n / map.w);
+        }
+    }
+    app_layout *lay = &s->layout;
+    if (k < APP_OVERVIEW_HEADS_MAX) {
+        lay->overview_heads[k] = box;
+        if (lay->n_overview_heads < k + 1) lay->n_overview_heads = k + 1;
+    }
+}
+
+/* What the hovered head does: every role's score, and the cell's weight. */
+static void head_tooltip(stage_ctx *c, const app_trained *t, const hover_info *hv) {
+    if (hv->head < 0) return;
+    const theme *th = c->th;
+    size_t H = t->model.config.n_heads, l = (size_t)hv->head / H, h = (size_t)hv->head % H;
+    size_t n = t->n;
+    char lines[MODEL_ROLES + 3][160];
+    int count = 0, best_line = -1;
+    snprintf(lines[count++], sizeof lines[0], "head %zu.%zu: layer %zu, head %zu%s", l + 1, h + 1,
+             l + 1, h + 1, t->head_off[hv->head] ? " (off)" : "");
+    if (hv->i >= 0 && hv->j >= 0 && (size_t)hv->i < n && (size_t)hv->j < n) {
+        size_t li, lj;
+        const char *si = stage_token(c, (size_t)hv->i, &li), *sj = stage_token(c, (size_t)hv->j, &lj);
+        const attn_trace *tr = &t->run.trace[l];
+        size_t at = (h * n + (size_t)hv->i) * n + (size_t)hv->j;
+        char v[32];
+        if (isinf(tr->masked[at]))
+            snprintf(v, sizeof v, "masked (a later token)");
+        else
+            draw_format_exact(v, sizeof v, tr->weights[at]);
+        snprintf(lines[count++], sizeof lines[0], "“%.*s” (%d) looks at “%.*s” (%d): %s",
+                 (int)(li > 40 ? 40 : li), si, hv->i + 1, (int)(lj > 40 ? 40 : lj), sj, hv->j + 1,
+                 v);
+    }
+    if (t->have_roles && t->roles.score) {
+        float best;
+        model_role br = model_heads_best_role(&t->roles, l, h, &best);
+        for (int r = 0; r < MODEL_ROLES; r++) {
+            if (r == (int)br && best >= APP_ROLE_MIN) best_line = count;
+            snprintf(lines[count++], sizeof lines[0], "%s  %.2f", model_role_label((model_role)r),
+                     (double)model_heads_score(&t->roles, l, h, (model_role)r));
+        }
+    }
+    snprintf(lines[count++], sizeof lines[0], t->head_off[hv->head] ? "click: switch it on again"
+                                                                      : "click: switch it off");
+    int px = c->spx, line = px * 3 / 2, pad = px / 2, box_w = 0;
+    for (int k = 0; k < count; k++) {
+        int w;
+        text_measure(c->tc, lines[k], px, &w, NULL);
+        box_w = imax(box_w, w);
+    }
+    box_w += 2 * pad + px;
+    SDL_Rect area = c->area;
+    box_w = imin(box_w, area.w - 4);
+    int box_h = count * line + 2 * pad - line / 4;
+    int x = c->s->hover_x + 18, y = c->s->hover_y + 20;
+    if (x + box_w > area.x + area.w - 2) x = c->s->hover_x - 14 - box_w;
+    if (x < area.x + 2) x = area.x + 2;
+    if (y + box_h > area.y + area.h - 2) y = c->s->hover_y - 14 - box_h;
+    if (y < area.y + 2) y = area.y + 2;
+    draw_fill(c->r, (SDL_Rect){x + 3, y + 3, box_w, box_h}, (SDL_Color){0, 0, 0, 60});
+    draw_fill(c->r, (SDL_Rect){x, y, box_w, box_h}, th->tooltip);
+    draw_outline(c->r, (SDL_Rect){x, y, box_w, box_h}, th->accent, 2);
+    for (int k = 0; k < count; k++) {
+        int ty = y + pad + k * line + line / 2 - px / 8;
+        int tx = x + pad;
+        if (t->have_roles && k >= count - 1 - MODEL_ROLES && k < count - 1) {
+            int r = k - (count - 1 - MODEL_ROLES);
+            int sw = px * 2 / 3;
+            draw_fill(c->r, (SDL_Rect){tx, ty - sw / 2, sw, sw}, role_color(th, r));
+            tx += sw + px / 3;
+        }
+        stage_text_fit(c, lines[k], px, k == best_line ? th->accent : th->text, tx, ty,
+                       TEXT_LEFT | TEXT_MIDDLE, box_w - (tx - x) - pad);
+    }
+}
+
+/* The grid of heads in g; returns what is under the mouse. */
+static hover_info heads_grid(stage_ctx *c, const app_trained *t, SDL_Rect g) {
+    hover_info hv = {-1, -1, -1, {0, 0, 0, 0}};
+    size_t L = t->model.config.n_layers, H = t->model.config.n_heads;
+    int px = c->px, spx = c->spx;
+    int gap = imax(4, px * 3 / 4);
+    int title_h = px * 3 / 2, role_h = spx * 3 / 2 + 2;
+    int cw = (g.w - (int)(H - 1) * gap) / (int)H, ch = (g.h - (int)(L - 1) * gap) / (int)L;
+    int side = imin(cw - 8, ch - title_h - role_h);
+    if (side < 6) {
+        stage_note(c, "too little room for the heads: enlarge the window or Ctrl − for smaller type",
+                   g.x, g.y, g.w, c->th->text_dim);
+        return hv;
+    }
+    /* columns as wide as they need, the block centred in g */
+    int col_w = imin(cw, side + 8 + imax(0, (cw - side - 8) / 2));
+    int row_h = side + title_h + role_h;
+    int total_w = (int)H * col_w + (int)(H - 1) * gap, total_h = (int)L * row_h + (int)(L - 1) * gap;
+    int x0 = g.x + (g.w - total_w) / 2, y0 = g.y + imax(0, (g.h - total_h) / 2);
+    for (size_t l = 0; l < L; l++)
+        for (size_t h = 0; h < H; h++) {
+            SDL_Rect box = {x0 + (int)h * (col_w + gap), y0 + (int)l * (row_h + gap), col_w, row_h};
+            draw_head(c, t, l, h, box, side, title_h, gap, &hv);
+        }
+    return hv;
+}
+
+/* ---- the side panel: predictions and live training ---------------------------------------- */
+
+static int predictions(stage_ctx *c, const app_trained *t, SDL_Rect p) {
+    const theme *th = c->th;
+    int px = c->px, spx = c->spx, line = px * 8 / 5, y = p.y;
+    size_t n = t->n, off = app_overview_heads_off(c->s);
+    if (n == 0) return 0;
+    /* "Next word after “… it was tired”": the last three tokens */
+    char ctx[256] = "";
+    size_t from = n > 3 ? n - 3 : 0, at = 0;
+    for (size_t i = from; i < n && at < sizeof ctx - 80; i++) {
+        size_t len;
+        const char *s = stage_token(c, i, &len);
+        at += (size_t)snprintf(ctx + at, sizeof ctx - at, "%s%.*s", i > from ? " " : "",
+                               (int)(len > 24 ? 24 : len), s);
+    }
+    char title[320];
+    snprintf(title, sizeof title, "Next word after “%s%s”\nNext word after “%s”\nNext word",
+             from > 0 ? "… " : "", ctx, ctx);
+    stage_text_alts(c, title, px, th->text, p.x, y + px / 2, TEXT_LEFT | TEXT_MIDDLE, p.w);
+    y += line;
+    /* the legend: solid now, hollow with every head on */
+    int sw = spx;
+    SDL_Color now_c = th->accent, on_c = th->text_dim;
+    if (off) {
+        char now_label[64];
+        snprintf(now_label, sizeof now_label, "with %zu head%s off", off, off == 1 ? "" : "s");
+        int x = p.x;
+        draw_fill(c->r, (SDL_Rect){x, y + spx / 2 - sw / 3, sw, sw * 2 / 3}, now_c);
+        x += sw + spx / 3;
+        x += text_draw(c->tc, now_label, spx, th->text, x, y + spx / 2, TEXT_LEFT | TEXT_MIDDLE) +
+             spx;
+        draw_outline(c->r, (SDL_Rect){x, y + spx / 2 - sw / 6, sw, sw / 3 + 1}, on_c, 1);
+        x += sw + spx / 3;
+        stage_text_fit(c, "every head on", spx, th->text_dim, x, y + spx / 2,
+                       TEXT_LEFT | TEXT_MIDDLE, p.x + p.w - x);
+    } else {
+        stage_text_fit(c, "every head on: click heads to switch them off", spx, th->text_dim, p.x,
+                       y + spx / 2, TEXT_LEFT | TEXT_MIDDLE, p.w);
+    }
+    y += spx * 3 / 2;
+
+    int32_t ids[TOP_K];
+    float prob[TOP_K];
+    size_t k = app_trained_top(t, false, TOP_K, ids, prob);
+    if (off) line = px * 2 + px / 4; /* room for the second bar and its number */
+    int word_w = imin(p.w / 3, 6 * px), pct_w = 0;
+    text_measure(c->tc, "100%", px, &pct_w, NULL);
+    int bar_x = p.x + word_w + px / 2, bar_max = p.x + p.w - pct_w - px / 2 - bar_x;
+    for (size_t r = 0; r < k; r++, y += line) {
+        int32_t id = ids[r];
+        const char *word = id >= 0 && (size_t)id < t->model.vocab.n ? t->model.vocab.words[id] : "?";
+        if (id == MODEL_TOKEN_EOT) word = "⟨end⟩";
+        int cy = y + line / 2;
+        stage_text_fit(c, word, px, th->text, p.x + word_w, cy, TEXT_RIGHT | TEXT_MIDDLE, word_w);
+        if (bar_max < 4) continue;
+        float all_on = t->probs_all_on ? t->probs_all_on[id] : prob[r];
+        /* now: a solid bar; with heads off, every head on below it, hollow */
+        int bh = off ? px * 3 / 4 : line / 2;
+        int top = off ? cy - px / 2 - bh / 2 : cy - bh / 2;
+        int w_now = (int)lroundf(prob[r] * (float)bar_max);
+        draw_fill(c->r, (SDL_Rect){bar_x, top, imax(w_now, 1), bh}, now_c);
+        char pct[32];
+        snprintf(pct, sizeof pct, "%.0f%%", 100.0 * prob[r]);
+        text_draw(c->tc, pct, px, th->text, p.x + p.w, off ? cy - px / 2 : cy,
+                  TEXT_RIGHT | TEXT_MIDDLE);
+        if (off) {
+            int w_on = (int)lroundf(all_on * (float)bar_max), oh = imax(px / 3, 4);
+            draw_outline(c->r, (SDL_Rect){bar_x, cy + px / 2 - oh / 2, imax(w_on, 2), oh}, on_c,
+                         1);
+            snprintf(pct, sizeof pct, "%.0f%%", 100.0 * all_on);
+            text_draw(c->tc, pct, spx, th->text_dim, p.x + p.w, cy + px / 2,
+                      TEXT_RIGHT | TEXT_MIDDLE);
+        }
+    }
+    y += line / 4;
+
+    /* what the heads switched off cost on held-out text */
+    char loss[256];
+    SDL_Color lc = th->text_dim;
+    double on, pruned;
+    bool measuring;
+    const app_overview *ov = app_overview_state(c->s);
+    bool training = ov && train_live_running(ov->live);
+    if (training) {
+        snprintf(loss, sizeof loss, "held-out loss: %.2f at the last measurement (training)",
+                 t->roles.heldout_loss);
+    } else if (app_overview_loss(c->s, &on, &pruned, &measuring)) {
+        if (off) {
+            snprintf(loss, sizeof loss,
+                     "held-out loss %.2f → %.2f (%+.2f) with %zu off\n"
+                     "loss %.2f → %.2f (%+.2f)\n%+.2f",
+                     on, pruned, pruned - on, off, on, pruned, pruned - on, pruned - on);
+            lc = pruned - on > 0.05 ? th->error : th->text;
+        } else {
+            snprintf(loss, sizeof loss, "held-out loss %.2f nats/token, every head on\n"
+                                        "held-out loss %.2f\n%.2f", on, on, on);
+        }
+    } else {
+        snprintf(loss, sizeof loss, "%s", measuring ? "held-out loss: measuring…" : "");
+    }
+    if (loss[0]) stage_text_alts(c, loss, spx, lc, p.x, y + spx / 2, TEXT_LEFT | TEXT_MIDDLE, p.w);
+    y += spx * 2;
+    return y - p.y;
+}
+
+static void live_panel(stage_ctx *c, const app_trained *t, SDL_Rect p) {
+    const theme *th = c->th;
+    app_state *s = c->s;
+    int px = c->px, spx = c->spx, y = p.y;
+    const app_overview *ov = app_overview_state(s);
+    const train_live_state *st = ov ? train_live_last(ov->live) : NULL;
+    bool running = ov && train_live_running(ov->live);
+    if (p.h < 2 * px) return;
+    draw_line(c->r, p.x, y, p.x + p.w, y, th->panel_border);
+    y += px / 2;
+
+    /* the button: start or stop */
+    const char *label = running ? "■ Stop training (R)" : "▶ Train live (R)";
+    int bw = 0;
+    text_measure(c->tc, label, px, &bw, NULL);
+    SDL_Rect b = {p.x, y, imin(bw + px * 3 / 2, p.w), px * 2};
+    bool hot = inside(s->hover_x, s->hover_y, b);
+    draw_fill(c->r, b, hot ? draw_mix(th->panel, th->accent, 0.25f) : th->panel);
+    draw_outline(c->r, b, running ? th->error : th->accent, 2);
+    stage_text_fit(c, label, px, th->text, b.x + px * 3 / 4, b.y + b.h / 2, TEXT_LEFT | TEXT_MIDDLE,
+                   b.w - px);
+    s->layout.overview_button = b;
+    y += b.h + spx;
+    char status[256];
+    if (running && st) {
+        snprintf(status, sizeof status,
+                 "step %zu / %zu · loss %.2f · %.1fk tokens/s\nstep %zu / %zu · loss %.2f\n"
+                 "step %zu",
+                 st->step, st->steps, st->n_loss > 1 ? st->loss_train[st->n_loss - 1] : NAN,
+                 st->tokens_per_s / 1000.0, st->step, st->steps,
+                 st->n_loss > 1 ? st->loss_train[st->n_loss - 1] : NAN, st->step);
+    } else if (st && st->phase == TRAIN_LIVE_FAILED) {
+        snprintf(status, sizeof status, "%s", st->error);
+    } else if (st && st->phase != TRAIN_LIVE_IDLE) {
+        const char *how = st->phase == TRAIN_LIVE_DONE ? "done" : "stopped";
+        snprintf(status, sizeof status,
+                 "%s at step %zu of %zu%s\n%s at step %zu of %zu\nstep %zu", how, st->step,
+                 st->steps, ov->live_weights ? " · Shift+R: own weights" : "", how, st->step,
+                 st->steps, st->step);
+    } else {
+        status[0] = '\0';
+    }
+    if (status[0]) {
+        stage_text_alts(c, status, spx,
+                        st && st->phase == TRAIN_LIVE_FAILED ? th->error : th->text,
+                        p.x, y, TEXT_LEFT | TEXT_MIDDLE, p.w);
+        y += spx;
+    }
+
+    SDL_Rect plot = {p.x - px / 2, y, p.w + px / 2, p.y + p.h - y};
+    if (!st || st->n_loss == 0 || plot.h < 5 * px) {
+        /* before the first run: what the button does */
+        static const char *const lines[] = {
+            "A fresh model of these sizes learns the",
+            "generated text from scratch, on a thread of",
+            "its own: the heads' roles and the loss",
+            "curve update as it learns.",
+        };
+        for (int k = 0; k < 4 && y + spx <= p.y + p.h; k++, y += spx * 3 / 2)
+            stage_text_fit(c, lines[k], spx, th->text_dim, p.x, y, TEXT_LEFT | TEXT_MIDDLE, p.w);
+        return;
+    }
+    double base = t->roles.unigram_loss > 0 ? t->roles.unigram_loss : NAN;
+    plot_loss_px(c->r, c->tc, plot, th, st->loss_step, st->loss_train, st->loss_heldout,
+                 st->n_loss, base, "word frequencies alone", spx);
+}
+
+void view_model(stage_ctx *c) {
+    app_state *s = c->s;
+    s->layout.n_overview_heads = 0;
+    s->layout.overview_button = (SDL_Rect){0, 0, 0, 0};
+    const app_trained *t = s->model.trained;
+    SDL_Rect a = c->area;
+    if (!t) {
+        stage_note(c, APP_OVERVIEW_NEEDS_TRAINED, a.x, a.y, a.w, c->th->error);
+        return;
+    }
+    size_t L = t->model.config.n_layers, H = t->model.config.n_heads;
+    if (L * H > APP_OVERVIEW_HEADS_MAX) {
+        char buf[160];
+        snprintf(buf, sizeof buf, "%zu heads are more than the overview shows (%d): use the stage "
+                 "views, [ and ] for the layers", L * H, APP_OVERVIEW_HEADS_MAX);
+        stage_note(c, buf, a.x, a.y, a.w, c->th->text_dim);
+        return;
+    }
+    int px = c->px;
+    /* the side panel takes a third, never less than the predictions need */
+    int panel_w = imin(imax(a.w * 9 / 25, 15 * px), 28 * px);
+    SDL_Rect grid = {a.x, a.y, a.w - panel_w - px, a.h};
+    if (grid.w < 8 * px) { /* narrow: the heads take it all */
+        grid.w = a.w;
+        panel_w = 0;
+    }
+    hover_info hv = heads_grid(c, t, grid);
+    if (panel_w > 0) {
+        SDL_Rect side = {a.x + a.w - panel_w, a.y, panel_w, a.h};
+        int used = predictions(c, t, side);
+        live_panel(c, t, (SDL_Rect){side.x, side.y + used, side.w, side.h - used});
+    }
+    if (!s->show_help) head_tooltip(c, t, &hv);
+}

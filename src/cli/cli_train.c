@@ -1,0 +1,446 @@
+/* `attnviz train`: trains the small GPT-2 of model.h on generated text
+ * (corpus.h), with a progress bar, a loss log (CSV) and its plot (PNG),
+ * then saves it as safetensors. `attnviz corpus` prints generated text. */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "attnviz/corpus.h"
+#include "attnviz/heads.h"
+#include "attnviz/model.h"
+#include "cli.h"
+#include "cli_args.h"
+#include "plot.h"
+
+static int fail(char *err, size_t err_len, const char *fmt, ...) {
+    if (err && err_len) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, err_len, fmt, ap);
+        va_end(ap);
+    }
+    return 2;
+}
+
+static double now_seconds(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* The recipe of the shipped model (README): these defaults reproduce it. */
+typedef struct train_args {
+    model_config model;
+    model_train_config train;
+    uint64_t seed;
+    const char *out, *log, *plot;
+    size_t eval_every, eval_sequences;
+    int quiet;
+    float mix[4];
+} train_args;
+
+static void train_defaults(train_args *a) {
+    memset(a, 0, sizeof *a);
+    a->model = (model_config){.n_layers = 3, .n_heads = 4, .d_model = 64, .n_ctx = 64};
+    a->train = model_train_config_default();
+    a->seed = 1;
+    a->out = "model.safetensors";
+    a->eval_every = 250;
+    a->eval_sequences = 128;
+    model_corpus_mix mix = model_corpus_mix_default();
+    a->mix[0] = mix.pronoun;
+    a->mix[1] = mix.subject;
+    a->mix[2] = mix.place_time;
+    a->mix[3] = mix.repeat;
+}
+
+static const char train_usage[] =
+    "usage: attnviz train [OPTIONS]\n"
+    "Trains a small GPT-2 on generated text whose relations are known, in C, on\n"
+    "two threads, and saves it as safetensors (GPT-2's tensor names).\n"
+    "\n"
+    "  --out FILE          where to save the model (default model.safetensors)\n"
+    "  --log FILE.csv      the loss per step (default: FILE with .loss.csv)\n"
+    "  --plot FILE.png     the loss curve (default: FILE with .loss.png)\n"
+    "  --layers N          blocks (default 3)\n"
+    "  --heads H           attention heads per block (default 4)\n"
+    "  --d-model D         width, a multiple of --heads (default 64)\n"
+    "  --ctx N             tokens per sequence (default 64)\n"
+    "  --batch B           sequences per step (default 32)\n"
+    "  --steps S           optimiser steps (default 2000)\n"
+    "  --warmup W          steps of linear warm-up (default 100)\n"
+    "  --lr X              peak learning rate (default 0.003)\n"
+    "  --lr-min X          learning rate at the last step (default 0.0003)\n"
+    "  --weight-decay X    AdamW's decoupled decay of the matrices (default 0.1)\n"
+    "  --grad-clip X       clip the gradient norm to X, 0 for never (default 1)\n"
+    "  --mix-pronoun X, --mix-subject X, --mix-place X, --mix-repeat X\n"
+    "                      relative weights of the corpus's sentence kinds\n"
+    "  --seed N            seed of the weights and the text (default 1)\n"
+    "  --threads 1|2       the result is the same bits either way (default 2)\n"
+    "  --eval-every N      held-out loss every N steps, 0 for only the end (default 250)\n"
+    "  --quiet             no progress bar\n";
+
+static int parse_train(train_args *a, int argc, char **argv, int first, char *err,
+                       size_t err_len) {
+    train_defaults(a);
+    const cli_arg args[] = {
+        {"--out", CLI_ARG_STRING, &a->out, 0, 0},
+        {"--log", CLI_ARG_STRING, &a->log, 0, 0},
+        {"--plot", CLI_ARG_STRING, &a->plot, 0, 0},
+        {"--layers", CLI_ARG_SIZE, &a->model.n_layers, 1, MODEL_LAYERS_MAX},
+        {"--heads", CLI_ARG_SIZE, &a->model.n_heads, 1, ATTN_HEADS_MAX},
+        {"--d-model", CLI_ARG_SIZE, &a->model.d_model, 1, 1024},
+        {"--ctx", CLI_ARG_SIZE, &a->model.n_ctx, 2, 1024},
+        {"--batch", CLI_ARG_SIZE, &a->train.batch, 2, 4096},
+        {"--steps", CLI_ARG_SIZE, &a->train.steps, 1, 100000000},
+        {"--warmup", CLI_ARG_SIZE, &a->train.warmup, 0, 100000000},
+        {"--lr", CLI_ARG_FLOAT, &a->train.lr, 1e-6, 1},
+        {"--lr-min", CLI_ARG_FLOAT, &a->train.lr_min, 0, 1},
+        {"--weight-decay", CLI_ARG_FLOAT, &a->train.weight_decay, 0, 10},
+        {"--grad-clip", CLI_ARG_FLOAT, &a->train.grad_clip, 0, 1e6},
+        {"--mix-pronoun", CLI_ARG_FLOAT, &a->mix[0], 0, 1000},
+        {"--mix-subject", CLI_ARG_FLOAT, &a->mix[1], 0, 1000},
+        {"--mix-place", CLI_ARG_FLOAT, &a->mix[2], 0, 1000},
+        {"--mix-repeat", CLI_ARG_FLOAT, &a->mix[3], 0, 1000},
+        {"--seed", CLI_ARG_SEED, &a->seed, 0, 0},
+        {"--threads", CLI_ARG_SIZE, &a->train.threads, 1, 2},
+        {"--eval-every", CLI_ARG_SIZE, &a->eval_every, 0, 100000000},
+        {"--quiet", CLI_ARG_FLAG, &a->quiet, 0, 0},
+    };
+    int rc = cli_args_parse("train", train_usage, args, sizeof args / sizeof *args, argc, argv,
+                            first, err, err_len);
+    if (rc) return rc;
+    a->train.seq = a->model.n_ctx;
+    if (a->seed == MODEL_HELDOUT_SEED)
+        return fail(err, err_len, "--seed %llu is the held-out text's own seed: pick another",
+                    (unsigned long long)a->seed);
+    return 0;
+}
+
+/* "dir/name.safetensors" -> "dir/name<suffix>" */
+static void sibling(char *out, size_t len, const char *path, const char *suffix) {
+    const char *dot = strrchr(path, '.'), *slash = strrchr(path, '/');
+    size_t stem = (dot && (!slash || dot > slash)) ? (size_t)(dot - path) : strlen(path);
+    snprintf(out, len, "%.*s%s", (int)stem, path, suffix);
+}
+
+static void format_time(char *out, size_t len, double seconds) {
+    if (!(seconds >= 0) || seconds > 359999) seconds = 0;
+    int s = (int)(seconds + 0.5);
+    if (s >= 3600)
+        snprintf(out, len, "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60);
+    else
+        snprintf(out, len, "%d:%02d", s / 60, s % 60);
+}
+
+/* One line, redrawn in place on a terminal: bar, step, loss, speed, time left. */
+static void progress(FILE *f, int tty, size_t step, size_t steps, double loss, double heldout,
+                     double tok_s, double elapsed) {
+    enum { WIDTH = 24 };
+    size_t filled = steps ? step * WIDTH / steps : WIDTH;
+    char bar[WIDTH + 1];
+    for (size_t i = 0; i < WIDTH; i++) bar[i] = i < filled ? '#' : '.';
+    bar[WIDTH] = '\0';
+    char left[32], spent[32];
+    double rate = step ? elapsed / (double)step : 0;
+    format_time(left, sizeof left, rate * (double)(steps - step));
+    format_time(spent, sizeof spent, elapsed);
+    char held[48] = "";
+    if (isfinite(heldout)) snprintf(held, sizeof held, "  held-out %.3f", heldout);
+    fprintf(f, "%s[%s] step %zu/%zu  loss %.3f%s  %.1fk tokens/s  %s, %s left%s", tty ? "\r" : "",
+            bar, step, steps, loss, held, tok_s / 1000.0, spent, left, tty ? "\033[K" : "\n");
+    fflush(f);
+}
+
+typedef struct loss_log {
+    double *step, *train, *heldout;
+    size_t n, cap;
+} loss_log;
+
+static int log_add(loss_log *l, double step, double train, double heldout) {
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 1024;
+        double *s = realloc(l->step, cap * sizeof *s);
+        if (!s) return 2;
+        l->step = s;
+        double *t = realloc(l->train, cap * sizeof *t);
+        if (!t) return 2;
+        l->train = t;
+        double *h = realloc(l->heldout, cap * sizeof *h);
+        if (!h) return 2;
+        l->heldout = h;
+        l->cap = cap;
+    }
+    l->step[l->n] = step;
+    l->train[l->n] = train;
+    l->heldout[l->n] = heldout;
+    l->n++;
+    return 0;
+}
+
+static void log_free(loss_log *l) {
+    free(l->step);
+    free(l->train);
+    free(l->heldout);
+    memset(l, 0, sizeof *l);
+}
+
+/* The head scores as JSON: [{"layer":0,"head":0,"scores":{...}}, ...]
+ * (from 0, as in `attnviz heads --json`). Caller frees; NULL when out of memory. */
+static char *heads_to_json(const model_heads_report *r) {
+    size_t cap = 64 + r->n_layers * r->n_heads * 256, len = 0;
+    char *s = malloc(cap);
+    if (!s) return NULL;
+    len += (size_t)snprintf(s + len, cap - len, "[");
+    for (size_t l = 0; l < r->n_layers; l++)
+        for (size_t h = 0; h < r->n_heads; h++) {
+            len += (size_t)snprintf(s + len, cap - len, "%s{\"layer\":%zu,\"head\":%zu,\"scores\":{",
+                                    l + h ? "," : "", l, h);
+            for (int k = 0; k < MODEL_ROLES; k++)
+                len += (size_t)snprintf(s + len, cap - len, "%s\"%s\":%.4f", k ? "," : "",
+                                        model_role_key((model_role)k),
+                                        (double)model_heads_score(r, l, h, (model_role)k));
+            len += (size_t)snprintf(s + len, cap - len, "}}");
+        }
+    snprintf(s + len, cap - len, "]");
+    return s;
+}
+
+int cli_train_main(int argc, char **argv, int first, char *err, size_t err_len) {
+    train_args a;
+    int rc = parse_train(&a, argc, argv, first, err, err_len);
+    if (rc) return rc == 1 ? 0 : rc;
+    char log_path[4096], plot_path[4096];
+    if (!a.log) sibling(log_path, sizeof log_path, a.out, ".loss.csv");
+    else snprintf(log_path, sizeof log_path, "%s", a.log);
+    if (!a.plot) sibling(plot_path, sizeof plot_path, a.out, ".loss.png");
+    else snprintf(plot_path, sizeof plot_path, "%s", a.plot);
+
+    const char *const *words;
+    size_t V = model_corpus_vocab(&words);
+    a.model.n_vocab = V;
+    if (model_config_check(&a.model, err, err_len) != ATTN_OK) return 2;
+    if (model_train_config_check(&a.train, &a.model, err, err_len) != ATTN_OK) return 2;
+    model_corpus_mix mix = {a.mix[0], a.mix[1], a.mix[2], a.mix[3]};
+    model_corpus corpus;
+    if (model_corpus_init(&corpus, a.seed, &mix, err, err_len) != ATTN_OK) return 2;
+
+    // the log is opened first: a path we cannot write fails before any training
+    FILE *log = fopen(log_path, "w");
+    if (!log) return fail(err, err_len, "cannot write the loss log %s: %s (use --log FILE.csv)",
+                          log_path, strerror(errno));
+    fprintf(log, "step,lr,train_loss,heldout_loss,tokens,seconds\n");
+
+    model_vocab vocab;
+    model m;
+    model_trainer t;
+    int32_t *batch = NULL;
+    loss_log curve = {0};
+    int have_vocab = 0, have_model = 0, have_trainer = 0;
+    rc = 2;
+    if (model_vocab_init(&vocab, words, V, err, err_len) != ATTN_OK) goto done;
+    have_vocab = 1;
+    if (model_init(&m, &a.model, &vocab, err, err_len) != ATTN_OK) goto done;
+    have_model = 1;
+    model_init_gpt2(&m, a.seed);
+    if (model_trainer_init(&t, &m, &a.train, err, err_len) != ATTN_OK) goto done;
+    have_trainer = 1;
+    size_t B = a.train.batch, T = a.train.seq;
+    batch = malloc(B * (T + 1) * sizeof *batch);
+    int32_t *inputs = malloc(2 * B * T * sizeof *inputs);
+    if (!batch || !inputs) {
+        free(inputs);
+        fail(err, err_len, "out of memory for a batch of %zu × %zu tokens", B, T);
+        goto done;
+    }
+    int32_t *targets = inputs + B * T;
+    int tty = !a.quiet && isatty(fileno(stderr));
+    if (!a.quiet)
+        fprintf(stderr,
+                "training %zu layers × %zu heads, d_model %zu, context %zu, %zu words, %zu "
+                "parameters; batch %zu × %zu, %zu steps, seed %llu\n",
+                a.model.n_layers, a.model.n_heads, a.model.d_model, a.model.n_ctx, V, m.n_params,
+                B, T, a.train.steps, (unsigned long long)a.seed);
+    double start = now_seconds(), last_print = 0, heldout = NAN, smooth = NAN;
+    for (size_t step = 0; step < a.train.steps; step++) {
+        for (size_t b = 0; b < B; b++) {
+            int32_t *seq = batch + b * (T + 1);
+            model_corpus_sequence(&corpus, seq, NULL, T + 1);
+            memcpy(inputs + b * T, seq, T * sizeof *seq);
+            memcpy(targets + b * T, seq + 1, T * sizeof *seq);
+        }
+        double loss;
+        if (model_trainer_grad(&t, &m, inputs, targets, &loss, err, err_len) != ATTN_OK) {
+            free(inputs);
+            goto done;
+        }
+        float lr = model_train_lr(&a.train, step);
+        model_trainer_update(&t, &m);
+        if (!isfinite(loss)) {
+            free(inputs);
+            fail(err, err_len,
+                 "the loss became %g at step %zu: training diverged; lower --lr (now %g)", loss,
+                 step + 1, (double)a.train.lr);
+            goto done;
+        }
+        smooth = isfinite(smooth) ? 0.9 * smooth + 0.1 * loss : loss;
+        size_t done_steps = step + 1;
+        int last = done_steps == a.train.steps;
+        heldout = NAN;
+        if (last || (a.eval_every && done_steps % a.eval_every == 0)) {
+            if (model_heads_loss(&m, a.eval_sequences, NULL, &heldout, err, err_len) != ATTN_OK) {
+                free(inputs);
+                goto done;
+            }
+        }
+        double elapsed = now_seconds() - start;
+        fprintf(log, "%zu,%.8g,%.6f,", done_steps, (double)lr, loss);
+        if (isfinite(heldout)) fprintf(log, "%.6f", heldout);
+        fprintf(log, ",%zu,%.3f\n", done_steps * B * T, elapsed);
+        if (log_add(&curve, (double)done_steps, loss, heldout)) {
+            free(inputs);
+            fail(err, err_len, "out of memory for the loss curve");
+            goto done;
+        }
+        double tok_s = (double)(done_steps * B * T) / elapsed;
+        if (!a.quiet && (last || isfinite(heldout) || (tty && elapsed - last_print > 0.1) ||
+                         (!tty && done_steps % (a.train.steps / 10 ? a.train.steps / 10 : 1) == 0))) {
+            progress(stderr, tty, done_steps, a.train.steps, smooth, heldout, tok_s, elapsed);
+            if (tty && isfinite(heldout) && !last) fputc('\n', stderr);
+            last_print = elapsed;
+        }
+    }
+    free(inputs);
+    if (tty) fputc('\n', stderr);
+    if (fflush(log) != 0 || ferror(log)) {
+        fail(err, err_len, "could not write the loss log %s", log_path);
+        goto done;
+    }
+    {
+        // what each head does, measured once now and kept in the file, so the
+        // app can label heads without measuring them again
+        model_heads_report roles;
+        if (!a.quiet) fprintf(stderr, "measuring the heads on held-out text...\n");
+        if (model_heads_measure(&m, 400, NULL, 0, &roles, err, err_len) != ATTN_OK) goto done;
+        char *heads_json = heads_to_json(&roles);
+        double seconds = now_seconds() - start;
+        /* No time or date in the file: the same command makes the same bytes. */
+        enum { N_META = 9 };
+        char v[N_META][64];
+        const char *keys[N_META] = {"attnviz.train.seed",   "attnviz.train.steps",
+                                    "attnviz.train.batch",  "attnviz.train.lr",
+                                    "attnviz.train.lr_min", "attnviz.train.mix",
+                                    "attnviz.heldout_loss",
+                                    "attnviz.unigram_loss", "attnviz.heads"};
+        const char *values[N_META];
+        snprintf(v[0], sizeof v[0], "%llu", (unsigned long long)a.seed);
+        snprintf(v[1], sizeof v[1], "%zu", a.train.steps);
+        snprintf(v[2], sizeof v[2], "%zu", a.train.batch);
+        snprintf(v[3], sizeof v[3], "%g", (double)a.train.lr);
+        snprintf(v[4], sizeof v[4], "%g", (double)a.train.lr_min);
+        snprintf(v[5], sizeof v[5], "%g,%g,%g,%g", (double)a.mix[0], (double)a.mix[1],
+                 (double)a.mix[2], (double)a.mix[3]);
+        snprintf(v[6], sizeof v[6], "%.6f", roles.heldout_loss);
+        snprintf(v[7], sizeof v[7], "%.6f", roles.unigram_loss);
+        for (int i = 0; i < N_META - 1; i++) values[i] = v[i];
+        values[N_META - 1] = heads_json ? heads_json : "[]";
+        attn_status st = model_save_meta(&m, a.out, keys, values, N_META, err, err_len);
+        free(heads_json);
+        if (st != ATTN_OK) {
+            model_heads_report_free(&roles);
+            goto done;
+        }
+        if (app_plot_loss_png(plot_path, curve.step, curve.train, curve.heldout, curve.n, err,
+                              err_len) != 0) {
+            model_heads_report_free(&roles);
+            goto done;
+        }
+        if (!a.quiet) {
+            fprintf(stderr, "saved %s in %.0f s: held-out loss %.3f (word frequencies alone %.3f)\n",
+                    a.out, seconds, roles.heldout_loss, roles.unigram_loss);
+            fprintf(stderr, "best heads:");
+            for (int k = 0; k < MODEL_ROLES; k++) {
+                float best = -1;
+                size_t bl = 0, bh = 0;
+                for (size_t l = 0; l < roles.n_layers; l++)
+                    for (size_t h = 0; h < roles.n_heads; h++)
+                        if (model_heads_score(&roles, l, h, (model_role)k) > best)
+                            best = model_heads_score(&roles, l, h, (model_role)k), bl = l, bh = h;
+                fprintf(stderr, "%s %s %zu.%zu %.2f", k ? "," : "", model_role_label((model_role)k),
+                        bl + 1, bh + 1, (double)best);
+            }
+            fprintf(stderr, "\nloss log %s, plot %s\n", log_path, plot_path);
+        }
+        model_heads_report_free(&roles);
+    }
+    rc = 0;
+done:
+    fclose(log);
+    if (rc != 0) remove(log_path);
+    log_free(&curve);
+    free(batch);
+    if (have_trainer) model_trainer_free(&t);
+    if (have_model) model_free(&m);
+    if (have_vocab) model_vocab_free(&vocab);
+    return rc;
+}
+
+/* ---- attnviz corpus ------------------------------------------------------------- */
+
+static const char corpus_usage[] =
+    "usage: attnviz corpus [--sequences N] [--ctx N] [--seed N] [--truth]\n"
+    "Prints generated training text, one sequence per line; with --truth, each\n"
+    "relation the heads are measured on (pronoun -> antecedent, verb -> subject,\n"
+    "copy -> earlier occurrence) under its sequence.\n";
+
+int cli_corpus_main(int argc, char **argv, int first, char *err, size_t err_len) {
+    size_t sequences = 5, n = 64;
+    uint64_t seed = 1;
+    int truth = 0;
+    const cli_arg args[] = {
+        {"--sequences", CLI_ARG_SIZE, &sequences, 1, 1000000},
+        {"--ctx", CLI_ARG_SIZE, &n, 1, 4096},
+        {"--seed", CLI_ARG_SEED, &seed, 0, 0},
+        {"--truth", CLI_ARG_FLAG, &truth, 0, 0},
+    };
+    int rc = cli_args_parse("corpus", corpus_usage, args, sizeof args / sizeof *args, argc, argv,
+                            first, err, err_len);
+    if (rc) return rc == 1 ? 0 : rc;
+    model_corpus c;
+    if (model_corpus_init(&c, seed, NULL, err, err_len) != ATTN_OK) return 2;
+    int32_t *ids = malloc(n * sizeof *ids);
+    model_truth *t = malloc(n * sizeof *t);
+    size_t cap = n * (MODEL_WORD_MAX + 1) + 1;
+    char *text = malloc(cap);
+    if (!ids || !t || !text) {
+        free(ids), free(t), free(text);
+        return fail(err, err_len, "out of memory for --ctx %zu", n);
+    }
+    const char *const *words;
+    size_t V = model_corpus_vocab(&words);
+    for (size_t s = 0; s < sequences; s++) {
+        model_corpus_sequence(&c, ids, t, n);
+        model_corpus_text(text, cap, ids, n);
+        printf("%s\n", text);
+        for (size_t p = 0; truth && p < n; p++) {
+            const char *w = (size_t)ids[p] < V ? words[ids[p]] : "<unk>";
+            if (t[p].antecedent >= 0)
+                printf("  %zu %s -> antecedent %d %s\n", p, w, t[p].antecedent,
+                       words[ids[t[p].antecedent]]);
+            if (t[p].subject >= 0)
+                printf("  %zu %s -> subject %d %s\n", p, w, t[p].subject, words[ids[t[p].subject]]);
+            if (t[p].copy >= 0)
+                printf("  %zu %s -> copy of %d\n", p, w, t[p].copy);
+        }
+    }
+    free(ids), free(t), free(text);
+    if (fflush(stdout) != 0 || ferror(stdout))
+        return fail(err, err_len, "could not write to standard output");
+    return 0;
+}

@@ -1,0 +1,98 @@
+#!/bin/sh
+# The model commands: train, heads, corpus and bench train. Bad input exits
+# 2 with one line naming the option and the fix; a tiny training run makes
+# a model, a loss log and a plot, the same bytes on one thread or two, and
+# heads measures it.
+# usage: test_train_cli.sh PATH_TO_ATTNVIZ
+exe=${1:-build/attnviz}
+passed=0
+failed=0
+dir=$(mktemp -d)
+out="$dir/out" errf="$dir/err"
+trap 'rm -rf "$dir"' EXIT
+
+ok() { passed=$((passed + 1)); }
+bad() { echo "FAIL: $*"; failed=$((failed + 1)); }
+
+# expect STATUS TEXT -- ARGS...: exit status and a piece of stderr (one line)
+expect() {
+    want_status=$1 want_text=$2
+    shift 3
+    "$exe" "$@" >"$out" 2>"$errf"
+    status=$?
+    if [ "$status" -ne "$want_status" ]; then
+        bad "attnviz $*: exit $status, want $want_status; stderr: $(cat "$errf")"
+    elif [ "$want_status" -ne 0 ] && ! grep -qF -- "$want_text" "$errf"; then
+        bad "attnviz $*: stderr lacks '$want_text': $(cat "$errf")"
+    elif [ "$want_status" -ne 0 ] && [ "$(wc -l <"$errf")" -ne 1 ]; then
+        bad "attnviz $*: $(wc -l <"$errf") lines on stderr, want 1"
+    else
+        ok
+    fi
+}
+
+tiny="--layers 1 --heads 2 --d-model 16 --ctx 16 --batch 4 --steps 30 --warmup 5 --eval-every 10 --quiet"
+
+# ---- bad input -------------------------------------------------------------------
+expect 2 "--steps 0 is out of range" -- train --steps 0
+expect 2 "--heads 3 does not divide --d-model 64" -- train --heads 3
+expect 2 "--lr 'nan' is not a finite number" -- train --lr nan
+expect 2 "--lr-min 0.5 is out of range: use 0 to --lr" -- train --lr-min 0.5
+expect 2 "--warmup 50 is more than --steps 10" -- train --steps 10 --warmup 50
+expect 2 "--threads 3 is out of range" -- train --threads 3
+expect 2 "unknown option '--step' (did you mean '--steps'?)" -- train --step 5
+expect 2 "--out needs a value" -- train --out
+expect 2 "every weight is 0: give at least one kind a weight > 0" -- train --mix-pronoun 0 --mix-subject 0 --mix-place 0 --mix-repeat 0
+expect 2 "cannot write the loss log $dir/no/such.loss.csv" -- train $tiny --out "$dir/no/such.safetensors"
+[ ! -e "$dir/no" ] && ok || bad "a failed train left files"
+expect 2 "cannot read" -- heads --model "$dir/missing.safetensors"
+printf 'not a model' >"$dir/junk.safetensors"
+expect 2 "$dir/junk.safetensors" -- heads --model "$dir/junk.safetensors"
+expect 2 "unknown option '--jsn' (did you mean '--json'?)" -- heads --jsn
+expect 2 "--sequences 0 is out of range: use 1 to" -- corpus --sequences 0
+expect 2 "--batch 1 is out of range" -- bench train --batch 1
+
+# ---- a tiny model, trained twice: one thread, then two --------------------------------
+expect 0 "" -- train $tiny --threads 1 --out "$dir/a.safetensors"
+expect 0 "" -- train $tiny --threads 2 --out "$dir/b.safetensors" --log "$dir/b.csv" --plot "$dir/b.png"
+cmp -s "$dir/a.safetensors" "$dir/b.safetensors" && ok || bad "one thread and two trained different bytes"
+[ -s "$dir/a.loss.csv" ] && [ -s "$dir/a.loss.png" ] && ok || bad "default log and plot paths"
+[ "$(wc -l <"$dir/b.csv")" -eq 31 ] && ok || bad "loss log has $(wc -l <"$dir/b.csv") lines, want 31"
+head -1 "$dir/b.csv" | grep -q "^step,lr,train_loss,heldout_loss,tokens,seconds$" && ok || bad "log header"
+# held-out loss at steps 10, 20, 30 only
+[ "$(awk -F, 'NR > 1 && $4 != ""' "$dir/b.csv" | wc -l)" -eq 3 ] && ok || bad "held-out rows"
+# the loss falls: last training loss below the first
+awk -F, 'NR == 2 { first = $3 } END { exit !($3 < first) }' "$dir/b.csv" && ok || bad "loss did not fall"
+case "$(head -c 8 "$dir/b.png" | od -An -c | tr -d ' ')" in
+*PNG*) ok ;;
+*) bad "the plot is not a PNG" ;;
+esac
+
+# ---- heads on it -----------------------------------------------------------------------
+expect 0 "" -- heads --model "$dir/a.safetensors" --json --sequences 8
+for key in '"heldout_loss"' '"unigram_loss"' '"previous_token"' '"first_token"' \
+    '"current_token"' '"induction"' '"antecedent"' '"subject"'; do
+    grep -qF "$key" "$out" && ok || bad "heads --json lacks $key"
+done
+[ "$(grep -o '"layer"' "$out" | wc -l)" -eq 2 ] && ok || bad "heads --json: want 2 heads"
+expect 0 "" -- heads --model "$dir/a.safetensors" --sequences 8 --prune 1.2 --rank
+grep -q "with 1.2 off" "$out" && ok || bad "heads --prune reports the change"
+grep -q "importance" "$out" && ok || bad "heads --rank ranks"
+expect 2 "--prune 2.1 does not exist: the model has layers 1 to 1 and heads 1 to 2" -- \
+    heads --model "$dir/a.safetensors" --prune 2.1
+expect 2 "--prune 'x' is not a list of LAYER.HEAD" -- heads --model "$dir/a.safetensors" --prune x
+# a truncated model file
+head -c 2000 "$dir/a.safetensors" >"$dir/cut.safetensors"
+expect 2 "cut.safetensors" -- heads --model "$dir/cut.safetensors"
+
+# ---- corpus and bench ------------------------------------------------------------------
+expect 0 "" -- corpus --sequences 3 --ctx 20
+[ "$(wc -l <"$out")" -eq 3 ] && ok || bad "corpus prints one line per sequence"
+expect 0 "" -- corpus --sequences 1 --truth --seed 3
+expect 0 "" -- bench train --layers 1 --d-model 16 --heads 2 --ctx 16 --batch 2 --steps 2
+grep -q "tokens/s" "$out" && ok || bad "bench train prints tokens/s"
+expect 0 "" -- train --help
+grep -q "usage: attnviz train" "$out" && ok || bad "train --help"
+
+echo "test_train_cli: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
