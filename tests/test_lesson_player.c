@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "trained.h"
 #include "lesson_player.h"
 #include "render.h"
 
@@ -225,6 +226,7 @@ static void test_token_highlights(void) {
 }
 
 int main(void) {
+    app_trained_lesson_shape(); /* lessons with trained steps need the shipped model's sizes */
     test_values();
     test_bad_lesson();
     test_token_highlights();

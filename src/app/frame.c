@@ -10,6 +10,7 @@
 
 #include "lesson_player.h"
 #include "stage.h"
+#include "trained.h"
 #include "view_model.h"
 
 static const char *const stage_titles[APP_STAGE_COUNT] = {
@@ -47,7 +48,13 @@ static void divisor_text(const attn_config *cfg, size_t d_head, char *buf, size_
 static void formula(const stage_ctx *c, char *buf, size_t len) {
     char div[64];
     switch (c->s->stage) {
-    case STAGE_EMBED: snprintf(buf, len, "X = token vector + position"); break;
+    case STAGE_EMBED:
+        if (c->m->trained)
+            snprintf(buf, len, "X = LN\xE2\x82\x81(residual stream) entering layer %zu of %zu",
+                     c->m->settings.layer + 1, c->m->trained->model.config.n_layers);
+        else
+            snprintf(buf, len, "X = token vector + position");
+        break;
     case STAGE_PROJECT:
         snprintf(buf, len, "Q = X·W_Q + b_Q    K = X·W_K + b_K    V = X·W_V + b_V");
         break;

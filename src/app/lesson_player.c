@@ -57,19 +57,33 @@ int app_lesson_goto(app_state *s, size_t step, char *err, size_t err_len) {
     as.config = ls->config;
     as.seed = ls->seed;
     if (as.max_tokens < LESSON_TOKENS_MAX) as.max_tokens = LESSON_TOKENS_MAX;
+    /* The weights: a trained step shows the shipped model, its layer and its
+     * pruned heads; a mechanics step the seed's random weights. */
+    as.source = ls->weights == LESSON_WEIGHTS_TRAINED ? APP_SOURCE_TRAINED : APP_SOURCE_MECHANICS;
+    as.model_path[0] = '\0';
+    as.layer = ls->layer;
+    memset(as.head_off, 0, sizeof as.head_off);
+    for (size_t k = 0; k < ls->n_prune; k++) {
+        size_t at = ls->prune[k].layer * ls->config.n_heads + ls->prune[k].head;
+        if (at < sizeof as.head_off) as.head_off[at] = 1;
+    }
     /* Rebuild only when the model changes: most steps move the stage. */
     const app_settings *now = &s->model.settings;
     bool same = s->model.tokens && strcmp(now->sentence, as.sentence) == 0 &&
-                memcmp(&now->config, &as.config, sizeof as.config) == 0 && now->seed == as.seed;
+                memcmp(&now->config, &as.config, sizeof as.config) == 0 && now->seed == as.seed &&
+                now->source == as.source && now->layer == as.layer &&
+                strcmp(now->model_path, as.model_path) == 0 &&
+                memcmp(now->head_off, as.head_off, sizeof as.head_off) == 0;
     if (!same && app_model_apply(&s->model, &as, err, err_len) != 0) return 2;
 
     l->step = step;
     s->stage = (app_stage)ls->stage;
     s->progress = ls->progress;
     s->playing = ls->progress < 1.0f; /* from 0: the stage's animation plays once */
-    s->view = ls->view == LESSON_VIEW_FOCUS  ? VIEW_FOCUS
-              : ls->view == LESSON_VIEW_ARCS ? VIEW_ARCS
-                                             : VIEW_HEADS;
+    s->view = ls->view == LESSON_VIEW_FOCUS   ? VIEW_FOCUS
+              : ls->view == LESSON_VIEW_ARCS  ? VIEW_ARCS
+              : ls->view == LESSON_VIEW_MODEL ? VIEW_MODEL
+                                              : VIEW_HEADS;
     s->focus_head = ls->head;
     s->selected_token = -1;
     s->n_highlights = 0;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "lesson_player.h"
+#include "trained.h"
 
 void app_format_bytes(double bytes, char *buf, size_t len) {
     static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
@@ -40,6 +41,70 @@ static void format_float(double v, char *buf, size_t len) {
  * width dkv: W_Q, W_O (d²), W_K, W_V (d·dkv), b_Q, b_O (d), b_K, b_V (dkv). */
 static double params(double d, double dkv) { return 2 * d * d + 2 * d * dkv + 2 * d + 2 * dkv; }
 
+/* The best head for a role: "3.2 (0.91)", layer and head from 1. */
+static void best_head(const model_heads_report *r, model_role role, char *buf, size_t len) {
+    size_t bl = 0, bh = 0;
+    for (size_t l = 0; l < r->n_layers; l++)
+        for (size_t h = 0; h < r->n_heads; h++)
+            if (model_heads_score(r, l, h, role) > model_heads_score(r, bl, bh, role)) bl = l, bh = h;
+    snprintf(buf, len, "%zu.%zu (%.2f)", bl + 1, bh + 1, (double)model_heads_score(r, bl, bh, role));
+}
+
+/* The values of the trained model (lesson.h: layer .. next_prob). */
+static int trained_value(const app_model *m, const lesson_placeholder *ph, char *buf, size_t len) {
+    const app_trained *t = m->trained;
+    if (!t) {
+        snprintf(buf, len, "?");
+        return 2;
+    }
+    const model_heads_report *r = &t->roles;
+    bool roles = t->have_roles;
+    switch (ph->value) {
+    case LESSON_VALUE_LAYER: snprintf(buf, len, "%zu", m->settings.layer + 1); return 0;
+    case LESSON_VALUE_LAYERS: snprintf(buf, len, "%zu", t->model.config.n_layers); return 0;
+    case LESSON_VALUE_ROLE: {
+        if (!roles) break;
+        float score;
+        model_role role = model_heads_best_role(r, ph->args[0] - 1, ph->args[1] - 1, &score);
+        snprintf(buf, len, "%s %.2f", model_role_label(role), (double)score);
+        return 0;
+    }
+    case LESSON_VALUE_BEST_PREVIOUS:
+    case LESSON_VALUE_BEST_INDUCTION:
+    case LESSON_VALUE_BEST_ANTECEDENT:
+    case LESSON_VALUE_BEST_SUBJECT: {
+        if (!roles) break;
+        model_role role = ph->value == LESSON_VALUE_BEST_PREVIOUS    ? MODEL_ROLE_PREVIOUS
+                          : ph->value == LESSON_VALUE_BEST_INDUCTION ? MODEL_ROLE_INDUCTION
+                          : ph->value == LESSON_VALUE_BEST_ANTECEDENT ? MODEL_ROLE_ANTECEDENT
+                                                                      : MODEL_ROLE_SUBJECT;
+        best_head(r, role, buf, len);
+        return 0;
+    }
+    case LESSON_VALUE_HELDOUT_LOSS:
+    case LESSON_VALUE_UNIGRAM_LOSS: {
+        if (!roles) break;
+        format_float(ph->value == LESSON_VALUE_HELDOUT_LOSS ? r->heldout_loss : r->unigram_loss,
+                     buf, len);
+        return 0;
+    }
+    case LESSON_VALUE_NEXT_WORD:
+    case LESSON_VALUE_NEXT_PROB: {
+        int32_t id;
+        float p;
+        if (app_trained_top(t, false, 1, &id, &p) != 1) break;
+        if (ph->value == LESSON_VALUE_NEXT_WORD)
+            snprintf(buf, len, "%s", t->model.vocab.words[id]);
+        else
+            format_float(p, buf, len);
+        return 0;
+    }
+    default: break;
+    }
+    snprintf(buf, len, "?");
+    return 2;
+}
+
 int app_lesson_value(const app_model *m, const lesson_placeholder *ph, char *buf, size_t len) {
     const attn_config *c = &m->settings.config;
     size_t n = m->n, H = c->n_heads, dh = attn_d_head(c);
@@ -48,6 +113,9 @@ int app_lesson_value(const app_model *m, const lesson_placeholder *ph, char *buf
     for (size_t k = 0; k < ph->n_args; k++) {
         bool bad = false;
         if (ph->value == LESSON_VALUE_KV_CACHE) bad = a[k] < 1;
+        else if (ph->value == LESSON_VALUE_ROLE)
+            bad = !m->trained || a[k] < 1 ||
+                  a[k] > (k == 0 ? m->trained->model.config.n_layers : H);
         else if (k == 0 && ph->value != LESSON_VALUE_TOKEN) bad = a[k] < 1 || a[k] > H;
         else bad = a[k] < 1 || a[k] > n;
         if (bad) {
@@ -109,7 +177,8 @@ int app_lesson_value(const app_model *m, const lesson_placeholder *ph, char *buf
     case LESSON_VALUE_FORWARD_MS:
         snprintf(buf, len, "%.3g ms", m->build_ms);
         break;
-    default: snprintf(buf, len, "?"); return 2;
+    default:
+        return trained_value(m, ph, buf, len);
     }
     return 0;
 }

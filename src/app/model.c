@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "app.h"
+#include "view_model.h"
 #include "attnviz/embed.h"
 #include "lesson_player.h"
 #include "trained.h"
@@ -368,11 +369,15 @@ int app_stage_parse(const char *s) {
     return -1;
 }
 
-const char *app_view_name(app_view v) { return (unsigned)v < VIEW_COUNT ? view_names[v] : "?"; }
+const char *app_view_name(app_view v) {
+    if (v == VIEW_MODEL) return "model";
+    return (unsigned)v < VIEW_COUNT ? view_names[v] : "?";
+}
 
 int app_view_parse(const char *s) {
     for (int i = 0; i < VIEW_COUNT; i++)
         if (strcmp(s, view_names[i]) == 0) return i;
+    if (strcmp(s, "model") == 0) return VIEW_MODEL; /* the overview: trained model only */
     return -1;
 }
 
@@ -424,6 +429,7 @@ int app_state_step_layer(app_state *s, int delta) {
 
 void app_state_free(app_state *s) {
     if (!s) return;
+    app_overview_free(s); /* joins the overview's background threads first */
     app_lesson_close(s);
     app_model_free(&s->model);
 }

@@ -3,6 +3,7 @@
  * switched off, and keep what the views and the panels read. */
 #define _POSIX_C_SOURCE 200809L
 #include "trained.h"
+#include "attnviz/lesson.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -35,6 +36,18 @@ static int fail(char *err, size_t err_len, const char *fmt, ...) {
             if ((unsigned char)*p < 0x20 || *p == 0x7f) *p = '?';
     }
     return 2;
+}
+
+void app_trained_lesson_shape(void) {
+    model m;
+    if (model_load(&m, app_trained_shipped_path(), NULL, 0) != ATTN_OK) {
+        lesson_set_trained_shape(NULL);
+        return;
+    }
+    lesson_model_shape shape = {m.config.n_layers, m.config.n_heads, m.config.d_model,
+                                m.config.n_ctx};
+    lesson_set_trained_shape(&shape);
+    model_free(&m);
 }
 
 const char *app_trained_shipped_path(void) {

@@ -46,6 +46,11 @@ const char *app_trained_shipped_path(void);
 /* path itself, or the shipped model's path for "" or NULL. */
 const char *app_trained_resolve(const char *path);
 
+/* Tells the lesson parser the shipped model's sizes (lesson_set_trained_shape),
+ * so lessons with "weights: trained" steps can be checked; without the
+ * model, such steps are errors that say so. Call once at start-up. */
+void app_trained_lesson_shape(void);
+
 /* Loads path ("" or NULL: the shipped model). Returns 0, or 2 with the
  * loader's message (file, tensor and problem). t is zeroed on failure.
  * Head roles come from the file's "attnviz.heads" (a malformed one refuses

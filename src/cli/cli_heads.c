@@ -14,6 +14,7 @@
 #include "attnviz/rng.h"
 #include "cli.h"
 #include "cli_args.h"
+#include "trained.h"
 
 #ifndef ATTNVIZ_ASSETS_DIR
 #define ATTNVIZ_ASSETS_DIR "assets"
@@ -29,9 +30,7 @@ static int fail(char *err, size_t err_len, const char *fmt, ...) {
     return 2;
 }
 
-const char *cli_shipped_model(void) {
-    return ATTNVIZ_ASSETS_DIR "/models/attnviz-heads.safetensors";
-}
+const char *cli_shipped_model(void) { return app_trained_shipped_path(); }
 
 /* "1.2,2.4" (layer.head, from 1) -> off[(l-1)·H + h-1] = 1. */
 static int parse_prune(const char *s, uint8_t *off, size_t L, size_t H, char *err,

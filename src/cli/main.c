@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "attnviz/lesson.h"
+#include "trained.h"
 #include "window.h"
 
 /* The trained source: the model's own dump (cli_dump_trained). */
@@ -100,6 +101,11 @@ int main(int argc, char **argv) {
         return rc == 0 ? 0 : 2;
     }
     rc = cli_parse(&o, argc, argv, err, sizeof err);
+    /* lessons may have steps on the shipped trained model: the parser checks
+     * them against its sizes */
+    if (rc == 0 && o.command != CLI_DUMP && o.command != CLI_RENDER && o.command != CLI_HELP &&
+        o.command != CLI_VERSION && o.command != CLI_BENCH_CORE)
+        app_trained_lesson_shape();
     if (rc == 0) {
         switch (o.command) {
         case CLI_APP: rc = run_app(&o, err, sizeof err); break;

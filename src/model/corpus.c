@@ -349,9 +349,17 @@ static int32_t noun_phrase(attn_rng *r, sent *s, const noun_entry *e) {
 /* on DAY | in the morning | in the evening | at night | yesterday | today */
 static void time_phrase(attn_rng *r, sent *s) {
     size_t u = below(r, 10);
-    if (u < 5) {
+    if (u < 3) {
         put(s, W_ON);
         put(s, days[below(r, 7)]);
+    } else if (u < 5) {
+        /* A list of days a fixed step apart: "on monday wednesday friday".
+         * From the third day on, the next one follows from the two before it
+         * (their step), and from neither alone: predicting it needs the word
+         * before as well as this one, the job of a previous-token head. */
+        size_t first = below(r, 7), step = 1 + below(r, 3), k = 3 + below(r, 4);
+        put(s, W_ON);
+        for (size_t i = 0; i < k; i++) put(s, days[(first + i * step) % 7]);
     } else if (u < 7) {
         put(s, W_IN);
         put(s, W_THE);
