@@ -134,10 +134,18 @@ if [ "${2:-}" = "--inner" ]; then
     # S saves what is on screen
     keys s
     i=0
-    while [ -z "$(ls "$shots" 2>/dev/null)" ] && [ $i -lt 25 ]; do sleep 0.2; i=$((i + 1)); done
+    while ! ls "$shots"/attnviz-*.png >/dev/null 2>&1 && [ $i -lt 25 ]; do sleep 0.2; i=$((i + 1)); done
     png=$(ls "$shots"/attnviz-*.png 2>/dev/null | head -n 1)
     if [ -n "$png" ]; then
-        n=$(identify -format '%k' "$png" 2>/dev/null || echo 0)
+        # the file appears before it is fully written: wait until it reads
+        i=0
+        n=0
+        while [ $i -lt 50 ]; do
+            n=$(identify -format '%k' "$png" 2>/dev/null || echo 0)
+            [ "$n" -gt 20 ] && break
+            sleep 0.2
+            i=$((i + 1))
+        done
         [ "$n" -gt 20 ] && ok "S saved the overview ($n colours)" || bad "the screenshot is blank"
     else
         bad "S saved nothing in $shots"

@@ -122,7 +122,7 @@ if [ "${2:-}" = "--inner" ]; then
     # a screenshot with S: a PNG of the frame, its path on stdout
     keys s
     i=0
-    while [ -z "$(ls "$shots" 2>/dev/null)" ] && [ $i -lt 25 ]; do sleep 0.2; i=$((i + 1)); done
+    while ! ls "$shots"/attnviz-*.png >/dev/null 2>&1 && [ $i -lt 25 ]; do sleep 0.2; i=$((i + 1)); done
     png=$(ls "$shots"/attnviz-*.png 2>/dev/null | head -n 1)
     if [ -n "$png" ]; then
         ok "S saved $(basename "$png")"

@@ -128,6 +128,14 @@ void model_free(model *m);
  * biases 0, LayerNorm gains 1 and offsets 0. */
 void model_init_gpt2(model *m, uint64_t seed);
 
+/* Replaces wpe by the sinusoidal positions of Vaswani et al. 2017 (§3.5)
+ * times scale: still learned, but starting from a structure in which "the
+ * position before this one" is a fixed linear map of this one, so a
+ * previous-token head is within one step of gradient descent instead of
+ * having to be found. (GPT-2 starts wpe at random; attnviz train uses this
+ * start, see cli_train.c.) */
+void model_init_positions_sinusoid(model *m, float scale);
+
 /* ---- inference: one sequence, every stage kept -------------------------- */
 
 /* Every activation of one sequence, kept for the views and for backward.

@@ -274,9 +274,15 @@ static void save_screenshot(window_app *a) {
         say(a, true, "screenshot failed: %s", SDL_GetError());
         return;
     }
+    /* Written under a temporary name and renamed: a file with the final
+     * name is always a whole PNG (a viewer or a script watching the folder
+     * never reads half of one), and a failed write leaves nothing. */
+    char tmp[1300];
+    snprintf(tmp, sizeof tmp, "%s.part", path);
     if (SDL_RenderReadPixels(a->renderer, NULL, SDL_PIXELFORMAT_RGB24, surf->pixels, surf->pitch) != 0) {
         say(a, true, "screenshot failed: cannot read the frame (%s)", SDL_GetError());
-    } else if (IMG_SavePNG(surf, path) != 0) {
+    } else if (IMG_SavePNG(surf, tmp) != 0 || rename(tmp, path) != 0) {
+        remove(tmp);
         say(a, true, "could not save %s (%s): set ATTNVIZ_SCREENSHOT_DIR to a folder you can write",
             path, IMG_GetError());
     } else {

@@ -43,6 +43,7 @@ typedef struct train_args {
     size_t eval_every, eval_sequences;
     int quiet;
     float mix[4];
+    float pos_sinusoid; /* 0: GPT-2's random wpe; else sinusoids times this */
 } train_args;
 
 static void train_defaults(train_args *a) {
@@ -81,6 +82,8 @@ static const char train_usage[] =
     "  --grad-clip X       clip the gradient norm to X, 0 for never (default 1)\n"
     "  --mix-pronoun X, --mix-subject X, --mix-place X, --mix-repeat X\n"
     "                      relative weights of the corpus's sentence kinds\n"
+    "  --pos-sinusoid X    start the position embeddings as sinusoids times X\n"
+    "                      (Vaswani et al. 2017), 0 for GPT-2's random start\n"
     "  --seed N            seed of the weights and the text (default 1)\n"
     "  --threads 1|2       the result is the same bits either way (default 2)\n"
     "  --eval-every N      held-out loss every N steps, 0 for only the end (default 250)\n"
@@ -112,6 +115,7 @@ static int parse_train(train_args *a, int argc, char **argv, int first, char *er
         {"--threads", CLI_ARG_SIZE, &a->train.threads, 1, 2},
         {"--eval-every", CLI_ARG_SIZE, &a->eval_every, 0, 100000000},
         {"--quiet", CLI_ARG_FLAG, &a->quiet, 0, 0},
+        {"--pos-sinusoid", CLI_ARG_FLOAT, &a->pos_sinusoid, 0, 10},
     };
     int rc = cli_args_parse("train", train_usage, args, sizeof args / sizeof *args, argc, argv,
                             first, err, err_len);
@@ -249,6 +253,7 @@ int cli_train_main(int argc, char **argv, int first, char *err, size_t err_len) 
     if (model_init(&m, &a.model, &vocab, err, err_len) != ATTN_OK) goto done;
     have_model = 1;
     model_init_gpt2(&m, a.seed);
+    if (a.pos_sinusoid > 0) model_init_positions_sinusoid(&m, a.pos_sinusoid);
     if (model_trainer_init(&t, &m, &a.train, err, err_len) != ATTN_OK) goto done;
     have_trainer = 1;
     size_t B = a.train.batch, T = a.train.seq;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attnviz/embed.h"
 #include "attnviz/model.h"
 #include "attnviz/rng.h"
 #include "attnviz/tokenize.h"
@@ -300,4 +301,10 @@ void model_init_gpt2(model *m, uint64_t seed) {
     fill(p->fcproj_b, s[13], 0.0f);
     fill(p->lnf_w, s[14], 1.0f);
     fill(p->lnf_b, s[15], 0.0f);
+}
+
+void model_init_positions_sinusoid(model *m, float scale) {
+    size_t n = m->config.n_ctx, d = m->config.d_model;
+    attn_positional(m->params.wpe, n, d);
+    for (size_t i = 0; i < n * d; i++) m->params.wpe[i] *= scale;
 }
