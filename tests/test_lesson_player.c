@@ -119,7 +119,21 @@ static void test_lesson(app_offscreen *o, const char *path) {
         CHECK(s.model.settings.seed == ls->seed);
         CHECK(strcmp(s.model.settings.sentence, ls->sentence) == 0);
         CHECK((int)s.stage == ls->stage && s.focus_head == ls->head);
-        CHECK((int)s.view == (int)ls->view);
+        CHECK((int)s.view == (ls->view == LESSON_VIEW_MODEL ? (int)VIEW_MODEL : (int)ls->view));
+        /* the weights: the trained model with its layer and pruned heads, or mechanics */
+        bool trained = ls->weights == LESSON_WEIGHTS_TRAINED;
+        CHECK(s.model.settings.source == (trained ? APP_SOURCE_TRAINED : APP_SOURCE_MECHANICS));
+        CHECK((s.model.trained != NULL) == trained);
+        if (trained) {
+            CHECK(s.model.settings.layer == ls->layer);
+            size_t off = 0;
+            for (size_t h = 0; h < sizeof s.model.settings.head_off; h++)
+                off += s.model.settings.head_off[h];
+            CHECK(off == ls->n_prune);
+            for (size_t p = 0; p < ls->n_prune; p++)
+                CHECK(s.model.settings.head_off[ls->prune[p].layer * ls->config.n_heads +
+                                                ls->prune[p].head] == 1);
+        }
         CHECK(s.progress == ls->progress && s.playing == (ls->progress < 1.0f));
 
         /* every live value evaluates: narration and question */

@@ -331,9 +331,35 @@ static int predictions(stage_ctx *c, const app_trained *t, SDL_Rect p) {
     }
     y += spx * 3 / 2;
 
-    int32_t ids[TOP_K];
-    float prob[TOP_K];
+    int32_t ids[2 * TOP_K];
+    float prob[2 * TOP_K];
     size_t k = app_trained_top(t, false, TOP_K, ids, prob);
+    if (off && t->probs_all_on) {
+        /* With heads off, the words that were likely with every head on
+         * matter as much as the new favourites (switching off the induction
+         * head drops the copied word): take both top lists, rank by the
+         * larger of the two probabilities, keep TOP_K. */
+        int32_t on_ids[TOP_K];
+        float on_p[TOP_K];
+        size_t kon = app_trained_top(t, true, TOP_K, on_ids, on_p);
+        const float *now_p = t->run.probs + (t->n - 1) * t->model.config.n_vocab;
+        for (size_t a = 0; a < kon; a++) {
+            bool seen = false;
+            for (size_t b = 0; b < k; b++) seen |= ids[b] == on_ids[a];
+            if (!seen) ids[k] = on_ids[a], prob[k] = now_p[on_ids[a]], k++;
+        }
+        for (size_t a = 1; a < k; a++) /* insertion sort by max(now, all on): at most 10 */
+            for (size_t b = a; b > 0; b--) {
+                float kb = fmaxf(prob[b], t->probs_all_on[ids[b]]);
+                float ka = fmaxf(prob[b - 1], t->probs_all_on[ids[b - 1]]);
+                if (kb <= ka) break;
+                int32_t ti = ids[b];
+                ids[b] = ids[b - 1], ids[b - 1] = ti;
+                float tp = prob[b];
+                prob[b] = prob[b - 1], prob[b - 1] = tp;
+            }
+        if (k > TOP_K) k = TOP_K;
+    }
     if (off) line = px * 2 + px / 4; /* room for the second bar and its number */
     int word_w = imin(p.w / 3, 6 * px), pct_w = 0;
     text_measure(c->tc, "100%", px, &pct_w, NULL);

@@ -48,8 +48,9 @@ typedef struct train_args {
 
 static void train_defaults(train_args *a) {
     memset(a, 0, sizeof *a);
-    a->model = (model_config){.n_layers = 3, .n_heads = 4, .d_model = 64, .n_ctx = 64};
+    a->model = (model_config){.n_layers = 2, .n_heads = 4, .d_model = 64, .n_ctx = 64};
     a->train = model_train_config_default();
+    a->train.steps = 6000;
     a->seed = 1;
     a->out = "model.safetensors";
     a->eval_every = 250;
@@ -69,12 +70,12 @@ static const char train_usage[] =
     "  --out FILE          where to save the model (default model.safetensors)\n"
     "  --log FILE.csv      the loss per step (default: FILE with .loss.csv)\n"
     "  --plot FILE.png     the loss curve (default: FILE with .loss.png)\n"
-    "  --layers N          blocks (default 3)\n"
+    "  --layers N          blocks (default 2)\n"
     "  --heads H           attention heads per block (default 4)\n"
     "  --d-model D         width, a multiple of --heads (default 64)\n"
     "  --ctx N             tokens per sequence (default 64)\n"
     "  --batch B           sequences per step (default 32)\n"
-    "  --steps S           optimiser steps (default 2000)\n"
+    "  --steps S           optimiser steps (default 6000)\n"
     "  --warmup W          steps of linear warm-up (default 100)\n"
     "  --lr X              peak learning rate (default 0.003)\n"
     "  --lr-min X          learning rate at the last step (default 0.0003)\n"
