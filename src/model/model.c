@@ -9,31 +9,19 @@
 
 #include "attnviz/embed.h"
 #include "attnviz/model.h"
+#include "model_private.h"
 #include "attnviz/rng.h"
 #include "attnviz/tokenize.h"
 
-static attn_status fail(attn_status s, char *err, size_t err_len, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-#include <stdarg.h>
-static attn_status fail(attn_status s, char *err, size_t err_len, const char *fmt, ...) {
-    if (err && err_len) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, err_len, fmt, ap);
-        va_end(ap);
-    }
-    return s;
-}
-
 attn_status model_config_check(const model_config *c, char *err, size_t err_len) {
     if (c->n_layers < 1 || c->n_layers > MODEL_LAYERS_MAX)
-        return fail(ATTN_ERR_CONFIG, err, err_len, "--layers %zu is out of range: use 1 to %d",
+        return model_fail(ATTN_ERR_CONFIG, err, err_len, "--layers %zu is out of range: use 1 to %d",
                     c->n_layers, MODEL_LAYERS_MAX);
     if (c->n_ctx < 2 || c->n_ctx > MODEL_CTX_MAX)
-        return fail(ATTN_ERR_CONFIG, err, err_len, "--ctx %zu is out of range: use 2 to %d",
+        return model_fail(ATTN_ERR_CONFIG, err, err_len, "--ctx %zu is out of range: use 2 to %d",
                     c->n_ctx, MODEL_CTX_MAX);
     if (c->n_vocab < 3 || c->n_vocab > MODEL_VOCAB_MAX)
-        return fail(ATTN_ERR_CONFIG, err, err_len,
+        return model_fail(ATTN_ERR_CONFIG, err, err_len,
                     "a vocabulary of %zu words is out of range: use 3 to %d", c->n_vocab,
                     MODEL_VOCAB_MAX);
     attn_config a = model_attn_config(c);
@@ -76,7 +64,7 @@ attn_status model_vocab_init(model_vocab *v, const char *const *words, size_t n,
                              size_t err_len) {
     memset(v, 0, sizeof *v);
     if (n < 1 || n > MODEL_VOCAB_MAX)
-        return fail(ATTN_ERR_INPUT, err, err_len,
+        return model_fail(ATTN_ERR_INPUT, err, err_len,
                     "a vocabulary of %zu words is out of range: use 1 to %d", n, MODEL_VOCAB_MAX);
     size_t bytes = 0;
     for (size_t i = 0; i < n; i++) {
@@ -84,17 +72,17 @@ attn_status model_vocab_init(model_vocab *v, const char *const *words, size_t n,
         size_t len = 0;
         while (w && len <= MODEL_WORD_MAX && w[len]) len++;
         if (len == 0)
-            return fail(ATTN_ERR_INPUT, err, err_len, "vocabulary word %zu is empty", i);
+            return model_fail(ATTN_ERR_INPUT, err, err_len, "vocabulary word %zu is empty", i);
         if (len > MODEL_WORD_MAX)
-            return fail(ATTN_ERR_INPUT, err, err_len,
+            return model_fail(ATTN_ERR_INPUT, err, err_len,
                         "vocabulary word %zu is longer than %d bytes", i, MODEL_WORD_MAX);
         for (size_t k = 0; k < len; k++)
             if ((unsigned char)w[k] <= ' ' || w[k] == 0x7f)
-                return fail(ATTN_ERR_INPUT, err, err_len,
+                return model_fail(ATTN_ERR_INPUT, err, err_len,
                             "vocabulary word %zu (\"%.*s\") has a space or control character",
                             i, (int)len, w);
         if (attn_utf8_first_invalid(w, len) != len)
-            return fail(ATTN_ERR_INPUT, err, err_len, "vocabulary word %zu is not valid UTF-8",
+            return model_fail(ATTN_ERR_INPUT, err, err_len, "vocabulary word %zu is not valid UTF-8",
                         i);
         bytes += len + 1;
     }
@@ -105,7 +93,7 @@ attn_status model_vocab_init(model_vocab *v, const char *const *words, size_t n,
     v->storage = malloc(bytes);
     if (!v->words || !v->table || !v->storage) {
         model_vocab_free(v);
-        return fail(ATTN_ERR_NOMEM, err, err_len, "out of memory for a vocabulary of %zu words",
+        return model_fail(ATTN_ERR_NOMEM, err, err_len, "out of memory for a vocabulary of %zu words",
                     n);
     }
     v->table_size = table_size;
@@ -113,7 +101,7 @@ attn_status model_vocab_init(model_vocab *v, const char *const *words, size_t n,
     for (size_t i = 0; i < n; i++) {
         size_t len = strlen(words[i]);
         if (model_vocab_find(v, words[i], len) >= 0) {
-            attn_status s = fail(ATTN_ERR_INPUT, err, err_len,
+            attn_status s = model_fail(ATTN_ERR_INPUT, err, err_len,
                                  "vocabulary word %zu (\"%s\") appears twice", i, words[i]);
             model_vocab_free(v);
             return s;
@@ -141,16 +129,16 @@ attn_status model_vocab_encode(const model_vocab *v, const char *text, int32_t *
                                size_t err_len) {
     *n_out = 0;
     if (max_ids < 2)
-        return fail(ATTN_ERR_CONFIG, err, err_len, "room for %zu tokens is too little: use 2 or more",
+        return model_fail(ATTN_ERR_CONFIG, err, err_len, "room for %zu tokens is too little: use 2 or more",
                     max_ids);
     size_t len = strlen(text);
     attn_token *tok = malloc((max_ids - 1) * sizeof *tok);
-    if (!tok) return fail(ATTN_ERR_NOMEM, err, err_len, "out of memory for %zu tokens", max_ids);
+    if (!tok) return model_fail(ATTN_ERR_NOMEM, err, err_len, "out of memory for %zu tokens", max_ids);
     size_t n = 0;
     attn_status s = attn_tokenize(tok, max_ids - 1, &n, text, len, err, err_len);
     if (s == ATTN_ERR_LIMIT) {
         /* The core's message speaks of --max-tokens; the model's limit is its context. */
-        fail(s, err, err_len,
+        model_fail(s, err, err_len,
              "the sentence has %zu tokens and the model reads at most %zu (its context, "
              "counting the start token): shorten the sentence",
              n, max_ids - 1);
@@ -230,17 +218,17 @@ attn_status model_init(model *m, const model_config *c, const model_vocab *vocab
     attn_status s = model_config_check(c, err, err_len);
     if (s != ATTN_OK) return s;
     if (vocab->n != c->n_vocab)
-        return fail(ATTN_ERR_CONFIG, err, err_len,
+        return model_fail(ATTN_ERR_CONFIG, err, err_len,
                     "the vocabulary has %zu words but the model expects %zu", vocab->n,
                     c->n_vocab);
     size_t sizes[MODEL_PARAM_TENSORS];
     size_t total = model_param_sizes(c, sizes);
     if (total > ((size_t)1 << 30))
-        return fail(ATTN_ERR_LIMIT, err, err_len,
+        return model_fail(ATTN_ERR_LIMIT, err, err_len,
                     "the model would have %zu parameters; attnviz keeps at most 2^30", total);
     m->block = calloc(total, sizeof(float));
     if (!m->block)
-        return fail(ATTN_ERR_NOMEM, err, err_len, "out of memory for %zu parameters", total);
+        return model_fail(ATTN_ERR_NOMEM, err, err_len, "out of memory for %zu parameters", total);
     s = model_vocab_init(&m->vocab, (const char *const *)vocab->words, vocab->n, err, err_len);
     if (s != ATTN_OK) {
         free(m->block);

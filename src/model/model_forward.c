@@ -11,18 +11,6 @@
 #include "fast.h"
 #include "model_private.h"
 
-static attn_status fail(attn_status s, char *err, size_t err_len, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static attn_status fail(attn_status s, char *err, size_t err_len, const char *fmt, ...) {
-    if (err && err_len) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, err_len, fmt, ap);
-        va_end(ap);
-    }
-    return s;
-}
-
 /* ---- the element-wise operations ---------------------------------------- */
 
 void model_layernorm(float *out, float *mean, float *rstd, const float *x, const float *w,
@@ -144,7 +132,7 @@ attn_status model_run_init_shared(model_run *r, const model *m, size_t n_max,
     memset(r, 0, sizeof *r);
     const model_config *c = &m->config;
     if (n_max < 1 || n_max > c->n_ctx)
-        return fail(ATTN_ERR_CONFIG, err, err_len,
+        return model_fail(ATTN_ERR_CONFIG, err, err_len,
                     "a run of %zu tokens does not fit the model's context of %zu", n_max,
                     c->n_ctx);
     size_t L = c->n_layers, d = c->d_model, V = c->n_vocab, n = n_max;
@@ -160,7 +148,7 @@ attn_status model_run_init_shared(model_run *r, const model *m, size_t n_max,
     r->trace = calloc(L, sizeof *r->trace);
     if (!r->block || !r->trace) {
         model_run_free(r);
-        return fail(ATTN_ERR_NOMEM, err, err_len, "out of memory for a run of %zu tokens", n);
+        return model_fail(ATTN_ERR_NOMEM, err, err_len, "out of memory for a run of %zu tokens", n);
     }
     float *p = r->block;
     r->resid = p, p += (L + 1) * n * d;
@@ -196,7 +184,7 @@ attn_status model_run_init_shared(model_run *r, const model *m, size_t n_max,
     r->attn = calloc(L, sizeof *r->attn);
     if (!r->attn) {
         model_run_free(r);
-        return fail(ATTN_ERR_NOMEM, err, err_len, "out of memory for the attention weights");
+        return model_fail(ATTN_ERR_NOMEM, err, err_len, "out of memory for the attention weights");
     }
     r->owns_attn = 1;
     attn_config ac = model_attn_config(c);
@@ -237,14 +225,14 @@ attn_status model_forward(model_run *r, const model *m, const int32_t *ids, size
                           const uint8_t *head_off, char *err, size_t err_len) {
     const model_config *c = &m->config;
     if (memcmp(c, &r->config, sizeof *c) != 0)
-        return fail(ATTN_ERR_CONFIG, err, err_len,
+        return model_fail(ATTN_ERR_CONFIG, err, err_len,
                     "this run was made for another model's sizes: make a new run");
     if (n < 1 || n > r->n_max)
-        return fail(ATTN_ERR_LIMIT, err, err_len,
+        return model_fail(ATTN_ERR_LIMIT, err, err_len,
                     "%zu tokens do not fit: the model reads 1 to %zu at a time", n, r->n_max);
     for (size_t i = 0; i < n; i++)
         if (ids[i] < 0 || (size_t)ids[i] >= c->n_vocab)
-            return fail(ATTN_ERR_INPUT, err, err_len,
+            return model_fail(ATTN_ERR_INPUT, err, err_len,
                         "token %zu has id %ld, outside the vocabulary of %zu words", i,
                         (long)ids[i], c->n_vocab);
     const model_params *p = &m->params;

@@ -10,18 +10,6 @@
 #include "attnviz/heads.h"
 #include "model_private.h"
 
-static attn_status fail(attn_status s, char *err, size_t err_len, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static attn_status fail(attn_status s, char *err, size_t err_len, const char *fmt, ...) {
-    if (err && err_len) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, err_len, fmt, ap);
-        va_end(ap);
-    }
-    return s;
-}
-
 static const char *const role_key[MODEL_ROLES] = {
     "previous_token", "first_token", "current_token", "induction", "antecedent", "subject"};
 static const char *const role_label[MODEL_ROLES] = {
@@ -131,7 +119,7 @@ static attn_status pass_init(pass *p, const model *m, const held_out *text, char
         j->text = text;
         j->sum = calloc(LH * SLOTS, sizeof *j->sum);
         attn_status s = j->sum ? model_run_init(&j->run, m, text->n, err, err_len)
-                               : fail(ATTN_ERR_NOMEM, err, err_len, "out of memory");
+                               : model_fail(ATTN_ERR_NOMEM, err, err_len, "out of memory");
         if (s != ATTN_OK) {
             pass_free(p);
             return s;
@@ -167,7 +155,7 @@ static attn_status pass_run(pass *p, const uint8_t *head_off, int scores, char *
         run_job(&p->jobs[1]);
     for (int k = 0; k < 2; k++)
         if (p->jobs[k].status != ATTN_OK)
-            return fail(p->jobs[k].status, err, err_len, "%s", p->jobs[k].err);
+            return model_fail(p->jobs[k].status, err, err_len, "%s", p->jobs[k].err);
     return ATTN_OK;
 }
 
@@ -189,7 +177,7 @@ static attn_status text_make(held_out *t, size_t count, size_t n, uint64_t seed,
     t->truth = malloc(count * n * sizeof *t->truth);
     if (!t->ids || !t->truth) {
         text_free(t);
-        return fail(ATTN_ERR_NOMEM, err, err_len, "out of memory for %zu held-out sequences",
+        return model_fail(ATTN_ERR_NOMEM, err, err_len, "out of memory for %zu held-out sequences",
                     count);
     }
     t->count = count;
@@ -242,18 +230,18 @@ static attn_status check_model(const model *m, size_t sequences, char *err, size
     const char *const *words;
     size_t V = model_corpus_vocab(&words);
     if (m->config.n_vocab != V)
-        return fail(ATTN_ERR_INPUT, err, err_len,
+        return model_fail(ATTN_ERR_INPUT, err, err_len,
                     "the model has %zu words and the generated text %zu: head scores need a "
                     "model trained on attnviz's corpus (attnviz train)",
                     m->config.n_vocab, V);
     for (size_t i = 0; i < V; i++)
         if (strcmp(m->vocab.words[i], words[i]) != 0)
-            return fail(ATTN_ERR_INPUT, err, err_len,
+            return model_fail(ATTN_ERR_INPUT, err, err_len,
                         "word %zu of the model is \"%s\" and of the corpus \"%s\": head scores "
                         "need a model trained on attnviz's corpus (attnviz train)",
                         i, m->vocab.words[i], words[i]);
     if (sequences < 2 || sequences > 1000000)
-        return fail(ATTN_ERR_CONFIG, err, err_len,
+        return model_fail(ATTN_ERR_CONFIG, err, err_len,
                     "--sequences %zu is out of range: use 2 to 1000000", sequences);
     return ATTN_OK;
 }
@@ -305,7 +293,7 @@ attn_status model_heads_measure(const model *m, size_t sequences, const uint8_t 
     out->score = calloc(LH * MODEL_ROLES, sizeof *out->score);
     uint8_t *off = calloc(LH, 1);
     if (!out->score || !off) {
-        s = fail(ATTN_ERR_NOMEM, err, err_len, "out of memory");
+        s = model_fail(ATTN_ERR_NOMEM, err, err_len, "out of memory");
         goto done;
     }
     s = pass_run(&p, head_off, 1, err, err_len);
@@ -332,7 +320,7 @@ attn_status model_heads_measure(const model *m, size_t sequences, const uint8_t 
     if (importance) {
         out->importance = calloc(LH, sizeof *out->importance);
         if (!out->importance) {
-            s = fail(ATTN_ERR_NOMEM, err, err_len, "out of memory");
+            s = model_fail(ATTN_ERR_NOMEM, err, err_len, "out of memory");
             goto done;
         }
         for (size_t i = 0; i < LH; i++) {

@@ -21,32 +21,12 @@
 #include <sys/stat.h>
 
 #include "attnviz/model.h"
+#include "model_private.h"
 #include "attnviz/safetensors.h"
 #include "attnviz/tokenize.h"
 
 #define MODEL_FILE_MAX ((size_t)2 << 30) /* 2 GiB */
 #define NAME_CAP 48                      /* "h.47.attn.c_attn.weight" and the like */
-
-static attn_status fail(attn_status s, char *err, size_t err_len, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static attn_status fail(attn_status s, char *err, size_t err_len, const char *fmt, ...) {
-    if (err && err_len) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, err_len, fmt, ap);
-        va_end(ap);
-        /* Metadata text may hold anything: keep the message one line of
-         * valid UTF-8 (a long one may be cut inside a character). */
-        size_t len = strlen(err);
-        for (size_t i = 0; i < len; i++)
-            if ((unsigned char)err[i] < 0x20 || err[i] == 0x7f) err[i] = '?';
-        for (size_t i = 0; i < len;) {
-            i += attn_utf8_first_invalid(err + i, len - i);
-            if (i < len) err[i++] = '?';
-        }
-    }
-    return s;
-}
 
 /* The 16 tensors in model_params order: GPT-2 name (without "h.N." for
  * the per-layer ones), and the slot in model_params. */
@@ -153,21 +133,21 @@ attn_status model_save_meta(const model *m, const char *path, const char *const 
                             size_t err_len) {
     const model_config *c = &m->config;
     char msg[512];
-    if (!path) return fail(ATTN_ERR_INPUT, err, err_len, "no path to save the model to");
+    if (!path) return model_fail(ATTN_ERR_INPUT, err, err_len, "no path to save the model to");
     if (model_config_check(c, msg, sizeof msg) != ATTN_OK)
-        return fail(ATTN_ERR_CONFIG, err, err_len, "%s: not saved: the model's sizes: %s", path,
+        return model_fail(ATTN_ERR_CONFIG, err, err_len, "%s: not saved: the model's sizes: %s", path,
                     msg);
     if (!m->block || m->vocab.n != c->n_vocab)
-        return fail(ATTN_ERR_CONFIG, err, err_len,
+        return model_fail(ATTN_ERR_CONFIG, err, err_len,
                     "%s: not saved: the model has no parameters or a vocabulary of %zu words "
                     "for n_vocab %zu",
                     path, m->vocab.n, c->n_vocab);
     for (size_t i = 0; i < n_extra; i++) {
         if (!keys || !values || !keys[i] || !values[i])
-            return fail(ATTN_ERR_INPUT, err, err_len, "%s: not saved: extra metadata %zu is NULL",
+            return model_fail(ATTN_ERR_INPUT, err, err_len, "%s: not saved: extra metadata %zu is NULL",
                         path, i);
         if (reserved_key(keys[i]))
-            return fail(ATTN_ERR_INPUT, err, err_len,
+            return model_fail(ATTN_ERR_INPUT, err, err_len,
                         "%s: not saved: metadata key \"%s\" is the model's own: pick another "
                         "name",
                         path, keys[i]);
@@ -182,7 +162,7 @@ attn_status model_save_meta(const model *m, const char *path, const char *const 
     char nums[5][24];
     attn_status st = ATTN_OK;
     if (!t || !names || !meta || !vocab) {
-        st = fail(ATTN_ERR_NOMEM, err, err_len, "%s: not saved: out of memory", path);
+        st = model_fail(ATTN_ERR_NOMEM, err, err_len, "%s: not saved: out of memory", path);
         goto done;
     }
 
@@ -200,7 +180,7 @@ attn_status model_save_meta(const model *m, const char *path, const char *const 
             t[k].data = data;
             /* A file model_save writes is one model_load reads. */
             if (first_nonfinite(data, count, t[k].shape, t[k].n_dims, msg, sizeof msg)) {
-                st = fail(ATTN_ERR_INPUT, err, err_len,
+                st = model_fail(ATTN_ERR_INPUT, err, err_len,
                           "%s: not saved: tensor \"%s\" has %s: the parameters diverged", path,
                           names[k], msg);
                 goto done;
@@ -211,14 +191,14 @@ attn_status model_save_meta(const model *m, const char *path, const char *const 
     for (size_t w = 0; w < m->vocab.n; w++) {
         json_t *s = json_string(m->vocab.words[w]);
         if (!s || json_array_append_new(vocab, s) != 0) {
-            st = fail(ATTN_ERR_INPUT, err, err_len,
+            st = model_fail(ATTN_ERR_INPUT, err, err_len,
                       "%s: not saved: vocabulary word %zu is not valid UTF-8", path, w);
             goto done;
         }
     }
     vocab_text = json_dumps(vocab, JSON_COMPACT);
     if (!vocab_text) {
-        st = fail(ATTN_ERR_NOMEM, err, err_len, "%s: not saved: out of memory", path);
+        st = model_fail(ATTN_ERR_NOMEM, err, err_len, "%s: not saved: out of memory", path);
         goto done;
     }
     const size_t sizes[5] = {c->n_layers, c->n_heads, c->d_model, c->n_ctx, c->n_vocab};
@@ -250,7 +230,7 @@ static attn_status meta_size(const model_st_file *f, const char *key, const char
                              size_t *out, char *err, size_t err_len) {
     const char *s = model_st_meta_get(f, key);
     if (!s)
-        return fail(ATTN_ERR_INPUT, err, err_len,
+        return model_fail(ATTN_ERR_INPUT, err, err_len,
                     "%s: metadata \"%s\" is missing: not an attnviz model file (save one with "
                     "model_save)",
                     file, key);
@@ -261,7 +241,7 @@ static attn_status meta_size(const model_st_file *f, const char *key, const char
         v = v * 10 + (size_t)(*p - '0');
     }
     if (p == s || *p)
-        return fail(ATTN_ERR_INPUT, err, err_len,
+        return model_fail(ATTN_ERR_INPUT, err, err_len,
                     "%s: metadata \"%s\" is \"%.*s\", not a whole number in decimal", file, key,
                     shown(s, 40), s);
     *out = v;
@@ -313,38 +293,38 @@ static attn_status read_vocab(const model_st_file *f, size_t n_vocab, const char
                               model_vocab *v, char *err, size_t err_len) {
     const char *text = model_st_meta_get(f, KEY_VOCAB);
     if (!text)
-        return fail(ATTN_ERR_INPUT, err, err_len,
+        return model_fail(ATTN_ERR_INPUT, err, err_len,
                     "%s: metadata \"%s\" is missing: the model needs its vocabulary", file,
                     KEY_VOCAB);
     json_error_t jerr;
     json_t *list = json_loads(text, 0, &jerr);
     if (!list)
-        return fail(ATTN_ERR_INPUT, err, err_len,
+        return model_fail(ATTN_ERR_INPUT, err, err_len,
                     "%s: metadata \"%s\" is not valid JSON: column %d: %s", file, KEY_VOCAB,
                     jerr.column, jerr.text);
     attn_status st = ATTN_OK;
     const char **words = NULL;
     if (!json_is_array(list)) {
-        st = fail(ATTN_ERR_INPUT, err, err_len,
+        st = model_fail(ATTN_ERR_INPUT, err, err_len,
                   "%s: metadata \"%s\" is not a JSON list of words", file, KEY_VOCAB);
         goto done;
     }
     size_t n = json_array_size(list);
     if (n != n_vocab) {
-        st = fail(ATTN_ERR_INPUT, err, err_len,
+        st = model_fail(ATTN_ERR_INPUT, err, err_len,
                   "%s: metadata \"%s\" lists %zu words but \"%s\" says %zu", file, KEY_VOCAB, n,
                   KEY_N_VOCAB, n_vocab);
         goto done;
     }
     words = malloc((n ? n : 1) * sizeof *words);
     if (!words) {
-        st = fail(ATTN_ERR_NOMEM, err, err_len, "%s: out of memory for %zu words", file, n);
+        st = model_fail(ATTN_ERR_NOMEM, err, err_len, "%s: out of memory for %zu words", file, n);
         goto done;
     }
     for (size_t i = 0; i < n; i++) {
         json_t *w = json_array_get(list, i);
         if (!json_is_string(w)) {
-            st = fail(ATTN_ERR_INPUT, err, err_len,
+            st = model_fail(ATTN_ERR_INPUT, err, err_len,
                       "%s: metadata \"%s\": word %zu is not a string", file, KEY_VOCAB, i);
             goto done;
         }
@@ -352,7 +332,7 @@ static attn_status read_vocab(const model_st_file *f, size_t n_vocab, const char
     }
     char msg[512];
     st = model_vocab_init(v, words, n, msg, sizeof msg);
-    if (st != ATTN_OK) fail(st, err, err_len, "%s: metadata \"%s\": %s", file, KEY_VOCAB, msg);
+    if (st != ATTN_OK) model_fail(st, err, err_len, "%s: metadata \"%s\": %s", file, KEY_VOCAB, msg);
 done:
     free(words);
     json_decref(list);
@@ -374,7 +354,7 @@ static attn_status copy_extra(const model_st_file *f, model_meta *meta, const ch
     meta->storage = malloc(chars);
     if (!meta->keys || !meta->values || !meta->storage) {
         model_meta_free(meta);
-        return fail(ATTN_ERR_NOMEM, err, err_len, "%s: out of memory for the metadata", file);
+        return model_fail(ATTN_ERR_NOMEM, err, err_len, "%s: out of memory for the metadata", file);
     }
     char *p = meta->storage;
     for (size_t i = 0; i < f->n_meta; i++) {
@@ -415,7 +395,7 @@ attn_status model_load_bytes_meta(model *m, const uint8_t *bytes, size_t len, co
         if (st != ATTN_OK) goto fail;
     }
     if (model_config_check(&c, msg, sizeof msg) != ATTN_OK) {
-        st = fail(ATTN_ERR_INPUT, err, err_len,
+        st = model_fail(ATTN_ERR_INPUT, err, err_len,
                   "%s: the sizes in the metadata are not a valid model: %s", file, msg);
         goto fail;
     }
@@ -435,14 +415,14 @@ attn_status model_load_bytes_meta(model *m, const uint8_t *bytes, size_t len, co
                 tensor_name(tname, i, l);
                 const model_st_tensor *t = model_st_find(&f, tname);
                 if (!t) {
-                    st = fail(ATTN_ERR_INPUT, err, err_len,
+                    st = model_fail(ATTN_ERR_INPUT, err, err_len,
                               "%s: tensor \"%s\" is missing (a model of %zu layers has %zu "
                               "tensors)",
                               file, tname, L, 4 + 12 * L);
                     goto fail;
                 }
                 if (t->dtype != MODEL_ST_F32) {
-                    st = fail(ATTN_ERR_INPUT, err, err_len,
+                    st = model_fail(ATTN_ERR_INPUT, err, err_len,
                               "%s: tensor \"%s\" is %s: only F32 tensors are read", file, tname,
                               model_st_dtype_name(t->dtype));
                     goto fail;
@@ -454,7 +434,7 @@ attn_status model_load_bytes_meta(model *m, const uint8_t *bytes, size_t len, co
                 if (!same) {
                     shape_text(got, sizeof got, t->shape, t->n_dims);
                     shape_text(want, sizeof want, shape, n_dims);
-                    st = fail(ATTN_ERR_INPUT, err, err_len,
+                    st = model_fail(ATTN_ERR_INPUT, err, err_len,
                               "%s: tensor \"%s\" has shape %s, expected %s from the metadata "
                               "(d_model %zu, n_ctx %zu, n_vocab %zu)",
                               file, tname, got, want, c.d_model, c.n_ctx, c.n_vocab);
@@ -479,7 +459,7 @@ attn_status model_load_bytes_meta(model *m, const uint8_t *bytes, size_t len, co
     if (n_unknown) {
         if (n_unknown > 3 && o < sizeof list)
             snprintf(list + o, sizeof list - o, " and %zu more", n_unknown - 3);
-        st = fail(ATTN_ERR_INPUT, err, err_len,
+        st = model_fail(ATTN_ERR_INPUT, err, err_len,
                   "%s: unknown tensor%s %s: a model file holds only GPT-2's tensors for %zu "
                   "layers (wte.weight, wpe.weight, h.N.*, ln_f.*)",
                   file, n_unknown > 1 ? "s" : "", list, L);
@@ -488,7 +468,7 @@ attn_status model_load_bytes_meta(model *m, const uint8_t *bytes, size_t len, co
 
     st = model_init(m, &c, &vocab, msg, sizeof msg);
     if (st != ATTN_OK) {
-        fail(st, err, err_len, "%s: %s", file, msg);
+        model_fail(st, err, err_len, "%s: %s", file, msg);
         goto fail;
     }
     for (size_t i = 0; i < MODEL_PARAM_TENSORS; i++) {
@@ -500,7 +480,7 @@ attn_status model_load_bytes_meta(model *m, const uint8_t *bytes, size_t len, co
             float *dst = slot(&m->params, i) + l * t->n_elements;
             memcpy(dst, t->data, t->nbytes); /* the file's bytes may be unaligned */
             if (first_nonfinite(dst, t->n_elements, t->shape, t->n_dims, msg, sizeof msg)) {
-                st = fail(ATTN_ERR_INPUT, err, err_len,
+                st = model_fail(ATTN_ERR_INPUT, err, err_len,
                           "%s: tensor \"%s\" has %s: the file holds a diverged or corrupt model",
                           file, tname, msg);
                 goto fail;
@@ -532,24 +512,24 @@ attn_status model_load_meta(model *m, const char *path, model_meta *meta, char *
                             size_t err_len) {
     memset(m, 0, sizeof *m);
     if (meta) memset(meta, 0, sizeof *meta);
-    if (!path) return fail(ATTN_ERR_INPUT, err, err_len, "no model file given");
+    if (!path) return model_fail(ATTN_ERR_INPUT, err, err_len, "no model file given");
     FILE *fp = fopen(path, "rb");
-    if (!fp) return fail(ATTN_ERR_INPUT, err, err_len, "%s: cannot read: %s", path, strerror(errno));
+    if (!fp) return model_fail(ATTN_ERR_INPUT, err, err_len, "%s: cannot read: %s", path, strerror(errno));
     struct stat sb;
     if (fstat(fileno(fp), &sb) != 0) {
-        attn_status st = fail(ATTN_ERR_INPUT, err, err_len, "%s: cannot read: %s", path,
+        attn_status st = model_fail(ATTN_ERR_INPUT, err, err_len, "%s: cannot read: %s", path,
                               strerror(errno));
         fclose(fp);
         return st;
     }
     if (!S_ISREG(sb.st_mode)) {
         fclose(fp);
-        return fail(ATTN_ERR_INPUT, err, err_len, "%s: cannot read: %s", path,
+        return model_fail(ATTN_ERR_INPUT, err, err_len, "%s: cannot read: %s", path,
                     S_ISDIR(sb.st_mode) ? strerror(EISDIR) : "not a regular file");
     }
     if ((unsigned long long)sb.st_size > MODEL_FILE_MAX) {
         fclose(fp);
-        return fail(ATTN_ERR_LIMIT, err, err_len,
+        return model_fail(ATTN_ERR_LIMIT, err, err_len,
                     "%s: the file is %lld bytes; model files over 2 GiB (%zu bytes) are not read",
                     path, (long long)sb.st_size, MODEL_FILE_MAX);
     }
@@ -557,7 +537,7 @@ attn_status model_load_meta(model *m, const char *path, model_meta *meta, char *
     uint8_t *bytes = malloc(size ? size : 1);
     if (!bytes) {
         fclose(fp);
-        return fail(ATTN_ERR_NOMEM, err, err_len, "%s: out of memory reading %zu bytes", path,
+        return model_fail(ATTN_ERR_NOMEM, err, err_len, "%s: out of memory reading %zu bytes", path,
                     size);
     }
     errno = 0;
@@ -566,7 +546,7 @@ attn_status model_load_meta(model *m, const char *path, model_meta *meta, char *
     fclose(fp);
     if (failed || got != size) {
         free(bytes);
-        return fail(ATTN_ERR_INPUT, err, err_len, "%s: cannot read: %s", path,
+        return model_fail(ATTN_ERR_INPUT, err, err_len, "%s: cannot read: %s", path,
                     failed && saved ? strerror(saved) : "the file changed while being read");
     }
     attn_status st = model_load_bytes_meta(m, bytes, size, path, meta, err, err_len);

@@ -4,6 +4,11 @@
 
 #include "attnviz/model.h"
 
+/* Writes the printf-style message into err (one line of valid UTF-8) and
+ * returns s: every error of the model layer goes through here. */
+attn_status model_fail(attn_status s, char *err, size_t err_len, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 /* GELU's tanh approximation: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). */
 #define MODEL_GELU_K 0.7978845608028654f /* √(2/π) */
 #define MODEL_GELU_C 0.044715f

@@ -15,18 +15,6 @@
 #include "fast.h"
 #include "model_private.h"
 
-static attn_status fail(attn_status s, char *err, size_t err_len, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static attn_status fail(attn_status s, char *err, size_t err_len, const char *fmt, ...) {
-    if (err && err_len) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, err_len, fmt, ap);
-        va_end(ap);
-    }
-    return s;
-}
-
 model_train_config model_train_config_default(void) {
     model_train_config c = {
         .batch = 32,
@@ -48,38 +36,38 @@ model_train_config model_train_config_default(void) {
 attn_status model_train_config_check(const model_train_config *c, const model_config *mc,
                                      char *err, size_t err_len) {
     if (c->batch < 2 || c->batch > 4096)
-        return fail(ATTN_ERR_CONFIG, err, err_len, "--batch %zu is out of range: use 2 to 4096",
+        return model_fail(ATTN_ERR_CONFIG, err, err_len, "--batch %zu is out of range: use 2 to 4096",
                     c->batch);
     if (c->seq < 1 || c->seq > mc->n_ctx)
-        return fail(ATTN_ERR_CONFIG, err, err_len,
+        return model_fail(ATTN_ERR_CONFIG, err, err_len,
                     "--seq %zu is out of range: use 1 to the context (--ctx %zu)", c->seq,
                     mc->n_ctx);
     if (c->steps < 1 || c->steps > 100000000)
-        return fail(ATTN_ERR_CONFIG, err, err_len, "--steps %zu is out of range: use 1 to 1e8",
+        return model_fail(ATTN_ERR_CONFIG, err, err_len, "--steps %zu is out of range: use 1 to 1e8",
                     c->steps);
     if (c->warmup > c->steps)
-        return fail(ATTN_ERR_CONFIG, err, err_len,
+        return model_fail(ATTN_ERR_CONFIG, err, err_len,
                     "--warmup %zu is more than --steps %zu: warm up for fewer steps", c->warmup,
                     c->steps);
     if (!(c->lr > 0.0f && c->lr <= 1.0f))
-        return fail(ATTN_ERR_CONFIG, err, err_len, "--lr %g is out of range: use (0, 1]",
+        return model_fail(ATTN_ERR_CONFIG, err, err_len, "--lr %g is out of range: use (0, 1]",
                     (double)c->lr);
     if (!(c->lr_min >= 0.0f && c->lr_min <= c->lr))
-        return fail(ATTN_ERR_CONFIG, err, err_len,
+        return model_fail(ATTN_ERR_CONFIG, err, err_len,
                     "--lr-min %g is out of range: use 0 to --lr (%g)", (double)c->lr_min,
                     (double)c->lr);
     if (!(c->beta1 >= 0.0f && c->beta1 < 1.0f && c->beta2 >= 0.0f && c->beta2 < 1.0f))
-        return fail(ATTN_ERR_CONFIG, err, err_len, "Adam's betas must be in [0, 1)");
+        return model_fail(ATTN_ERR_CONFIG, err, err_len, "Adam's betas must be in [0, 1)");
     if (!(c->eps > 0.0f && c->eps < 1.0f))
-        return fail(ATTN_ERR_CONFIG, err, err_len, "Adam's eps must be in (0, 1)");
+        return model_fail(ATTN_ERR_CONFIG, err, err_len, "Adam's eps must be in (0, 1)");
     if (!(c->weight_decay >= 0.0f && c->weight_decay <= 10.0f))
-        return fail(ATTN_ERR_CONFIG, err, err_len,
+        return model_fail(ATTN_ERR_CONFIG, err, err_len,
                     "--weight-decay %g is out of range: use 0 to 10", (double)c->weight_decay);
     if (!(c->grad_clip >= 0.0f && c->grad_clip <= 1e6f))
-        return fail(ATTN_ERR_CONFIG, err, err_len,
+        return model_fail(ATTN_ERR_CONFIG, err, err_len,
                     "--grad-clip %g is out of range: use 0 (off) to 1e6", (double)c->grad_clip);
     if (c->threads < 1 || c->threads > 2)
-        return fail(ATTN_ERR_CONFIG, err, err_len, "--threads %zu is out of range: use 1 or 2",
+        return model_fail(ATTN_ERR_CONFIG, err, err_len, "--threads %zu is out of range: use 1 or 2",
                     c->threads);
     return ATTN_OK;
 }
@@ -236,7 +224,7 @@ static attn_status sequence(model_worker *w, const int32_t *ids, const int32_t *
     float *s = r->scratch;
     for (size_t i = 0; i < T; i++)
         if (targets[i] < 0 || (size_t)targets[i] >= V)
-            return fail(ATTN_ERR_INPUT, w->err, sizeof w->err,
+            return model_fail(ATTN_ERR_INPUT, w->err, sizeof w->err,
                         "target %zu has id %ld, outside the vocabulary of %zu words", i,
                         (long)targets[i], V);
     attn_status st = model_forward(r, m, ids, T, NULL, w->err, sizeof w->err);
@@ -320,7 +308,7 @@ attn_status model_trainer_init(model_trainer *t, const model *m, const model_tra
     t->attn = calloc(L, sizeof *t->attn);
     if (!t->block || !t->attn) {
         model_trainer_free(t);
-        return fail(ATTN_ERR_NOMEM, err, err_len, "out of memory for training state");
+        return model_fail(ATTN_ERR_NOMEM, err, err_len, "out of memory for training state");
     }
     t->config = *c;
     t->n_params = n;
@@ -340,7 +328,7 @@ attn_status model_trainer_init(model_trainer *t, const model *m, const model_tra
         t->worker[k] = worker_create(m, t->attn, c->seq, err, err_len);
         if (!t->worker[k]) {
             model_trainer_free(t);
-            return fail(ATTN_ERR_NOMEM, err, err_len, "out of memory for a training worker");
+            return model_fail(ATTN_ERR_NOMEM, err, err_len, "out of memory for a training worker");
         }
     }
     return ATTN_OK;
