@@ -193,6 +193,12 @@ static void caption(stage_ctx *c, SDL_Rect bar) {
     else
         snprintf(cfg, sizeof cfg, "n %zu · d_model %zu · %zu heads · %zu kv heads · d_k %zu%s",
                  c->n, c->d_model, c->n_heads, c->n_kv, c->d_head, c->c->causal ? " · causal" : "");
+    if (c->m->trained) {
+        /* the trained model: which of its layers this walkthrough shows */
+        size_t used = strlen(cfg);
+        snprintf(cfg + used, sizeof cfg - used, " · layer %zu of %zu ([ ])",
+                 c->m->settings.layer + 1, c->m->trained->model.config.n_layers);
+    }
     int cfg_w = 0;
     text_measure(c->tc, cfg, px, &cfg_w, NULL);
     shapes(c, buf, sizeof buf);
