@@ -1,7 +1,8 @@
-/* Backward checked against finite differences: each element-wise operation
- * on its own (LayerNorm, GELU), then every parameter tensor of a whole tiny
- * model (which takes in the attention, the linear layers, the embeddings,
- * the tied unembedding and the cross-entropy), and the optimiser's rules.
+/* Backward checked against finite differences: LayerNorm, GELU and the
+ * attention layer (with respect to its input, c_attn, c_proj and their
+ * biases) each on its own, then every parameter tensor of a whole tiny
+ * model (which adds the linear layers of the MLP, the embeddings, the tied
+ * unembedding and the cross-entropy), and the optimiser's rules.
  * The whole model's gradients are also checked against PyTorch autograd in
  * test_model_torch. */
 #include <math.h>
@@ -98,6 +99,105 @@ static void test_gelu(void) {
         CHECKF(e < 1e-5, "gelu'(%g): backward %g, finite difference %g", x, g, fd);
     }
     printf("  gelu: worst absolute error of the derivative %.2e\n", worst);
+}
+
+/* ---- attention on its own: L = Σ dout · attention(X) ------------------------------- */
+
+typedef struct attn_case {
+    size_t T, d, H;
+    attn_config c;
+    attn_weights w;
+    float *c_attn, *b_attn; /* (d, 3d), (3d): W_Q | W_K | W_V side by side, as GPT-2 keeps them */
+    float *x, *dout;
+    attn_trace t;
+} attn_case;
+
+/* The core's weights from c_attn (and its bias), as model_attn_weights_sync does. */
+static void attn_case_sync(attn_case *a) {
+    size_t d = a->d;
+    for (size_t i = 0; i < d; i++)
+        for (size_t j = 0; j < d; j++) {
+            a->w.w_q[i * d + j] = a->c_attn[i * 3 * d + j];
+            a->w.w_k[i * d + j] = a->c_attn[i * 3 * d + d + j];
+            a->w.w_v[i * d + j] = a->c_attn[i * 3 * d + 2 * d + j];
+        }
+    memcpy(a->w.b_q, a->b_attn, d * sizeof(float));
+    memcpy(a->w.b_k, a->b_attn + d, d * sizeof(float));
+    memcpy(a->w.b_v, a->b_attn + 2 * d, d * sizeof(float));
+}
+
+static double attn_objective(attn_case *a) {
+    attn_case_sync(a);
+    CHECK(attn_forward(&a->t, &a->c, &a->w, a->x, a->T, NULL, 0) == ATTN_OK);
+    double s = 0.0;
+    for (size_t i = 0; i < a->T * a->d; i++) s += (double)a->dout[i] * a->t.output[i];
+    return s;
+}
+
+static void test_attention(void) {
+    attn_case a = {.T = 6, .d = 8, .H = 2};
+    a.c = (attn_config){.d_model = 8, .n_heads = 2, .n_kv_heads = 2, .causal = true, .scale = true,
+                        .temperature = 1.0f};
+    size_t T = a.T, d = a.d;
+    CHECK(attn_weights_init(&a.w, &a.c, NULL, 0) == ATTN_OK);
+    CHECK(attn_trace_init(&a.t, T, d, a.H, NULL, 0) == ATTN_OK);
+    float *block = calloc(d * 3 * d + 3 * d + 2 * T * d, sizeof(float));
+    a.c_attn = block;
+    a.b_attn = a.c_attn + d * 3 * d;
+    a.x = a.b_attn + 3 * d;
+    a.dout = a.x + T * d;
+    attn_rng r = attn_rng_stream(11, 4);
+    fill(a.c_attn, d * 3 * d, 0.0, 0.5, &r);
+    fill(a.b_attn, 3 * d, 0.0, 0.3, &r);
+    fill(a.w.w_o, d * d, 0.0, 0.5, &r);
+    fill(a.w.b_o, d, 0.0, 0.3, &r);
+    fill(a.x, T * d, 0.0, 1.0, &r);
+    fill(a.dout, T * d, 0.0, 1.0, &r);
+    attn_objective(&a);
+    // backward from the trace of that forward
+    float *g = calloc(T * d + d * 3 * d + 3 * d + d * d + d, sizeof(float));
+    float *dx = g, *g_attn = dx + T * d, *g_battn = g_attn + d * 3 * d, *g_proj = g_battn + 3 * d;
+    float *g_bproj = g_proj + d * d;
+    float *work = calloc(T * d + T * 3 * d + T * T + 3 * d * T + 3 * d * d +
+                             attn_trace_scratch_floats(),
+                         sizeof(float));
+    model_grad_scratch gs = {.dconcat = work};
+    gs.dqkv = gs.dconcat + T * d;
+    gs.dp = gs.dqkv + T * 3 * d;
+    gs.tbuf = gs.dp + T * T;
+    gs.tmp = gs.tbuf + 3 * d * T;
+    gs.gemm = gs.tmp + 3 * d * d;
+    model_attention_backward(&a.t, &a.w, a.c_attn, a.dout, dx, g_attn, g_battn, g_proj, g_bproj,
+                             &gs);
+    struct { float *p, *g; size_t n; const char *name; } t[] = {
+        {a.x, dx, T * d, "X"},          {a.c_attn, g_attn, d * 3 * d, "c_attn"},
+        {a.b_attn, g_battn, 3 * d, "c_attn bias"}, {a.w.w_o, g_proj, d * d, "c_proj"},
+        {a.w.b_o, g_bproj, d, "c_proj bias"}};
+    const float h = 1e-2f;
+    for (size_t k = 0; k < 5; k++) {
+        double worst = 0.0;
+        for (size_t i = 0; i < t[k].n; i++) {
+            float keep = t[k].p[i];
+            t[k].p[i] = keep + h;
+            double up = attn_objective(&a);
+            t[k].p[i] = keep - h;
+            double down = attn_objective(&a);
+            t[k].p[i] = keep;
+            double fd = (up - down) / (2.0 * h), got = t[k].g[i];
+            double e = fabs(fd - got) / (1e-3 + fabs(fd));
+            if (e > worst) worst = e;
+            CHECKF(fabs(fd - got) <= 2e-4 + 2e-2 * fabs(fd),
+                   "attention d%s[%zu]: backward %.7g, finite difference %.7g", t[k].name, i, got,
+                   fd);
+        }
+        printf("  attention d%-12s %3zu elements, worst relative error %.2e\n", t[k].name,
+               t[k].n, worst);
+    }
+    free(work);
+    free(g);
+    free(block);
+    attn_trace_free(&a.t);
+    attn_weights_free(&a.w);
 }
 
 /* ---- the whole model ---------------------------------------------------------- */
@@ -246,6 +346,7 @@ static void test_schedule(void) {
 int main(void) {
     test_layernorm();
     test_gelu();
+    test_attention();
     test_model(2);
     test_model(1);
     test_threads_same_bits();

@@ -24,6 +24,25 @@ void model_gelu(float *out, const float *x, size_t count);
 /* dx = dout · GELU'(x) (overwrites dx). */
 void model_gelu_backward(float *dx, const float *dout, const float *x, size_t count);
 
+/* Work space for backward through attention and the weight gradients (the
+ * caller owns it): dconcat (T, d), dqkv (T, 3d), dp (T, T), tbuf for
+ * transposes (max(rows of a transposed input, T) × T floats: 3d·T covers
+ * attention alone), tmp for one weight gradient (3d² for attention alone),
+ * gemm packing (attn_trace_scratch_floats()). */
+typedef struct model_grad_scratch {
+    float *dconcat, *dqkv, *dp, *tbuf, *tmp, *gemm;
+} model_grad_scratch;
+
+/* Backward through one attention layer whose forward is in t (X, Q, K, V,
+ * the weights, the concat; causal, scaled): from dout (T, d), the gradient
+ * of its output, writes the gradient of X into dx (T, d) and adds to the
+ * gradients of c_attn (d, 3d), its bias, c_proj (d, d) and its bias.
+ * aw holds W_O as the forward used it; c_attn_w is the (d, 3d) matrix the
+ * core's W_Q, W_K and W_V came from. */
+void model_attention_backward(const attn_trace *t, const attn_weights *aw, const float *c_attn_w,
+                              const float *dout, float *dx, float *g_attn_w, float *g_attn_b,
+                              float *g_proj_w, float *g_proj_b, const model_grad_scratch *gs);
+
 /* Like model_run_init, but the run reads the per-layer core weights attn
  * (owned by the caller) instead of its own copy. */
 attn_status model_run_init_shared(model_run *r, const model *m, size_t n_max,

@@ -90,12 +90,8 @@ struct model_worker {
     float *dresid;   /* (T, d) gradient of the stream entering the current block */
     float *dmid;     /* (T, d) gradient of the stream after its attention */
     float *dln;      /* (T, d) gradient of a LayerNorm output */
-    float *dconcat;  /* (T, d) */
-    float *dqkv;     /* (T, 3d) gradients of Q, K, V side by side, as c_attn makes them */
     float *dfc;      /* (T, 4d) */
-    float *dp;       /* (T, T) gradient of one head's weights, then of its scores */
-    float *tbuf;     /* transposes: (max(V, 4d, T), T) */
-    float *tmp;      /* one weight gradient before it is added: max(V·d, 4d²) */
+    model_grad_scratch gs; /* the attention's and the weight gradients' work space */
     float *block;
     /* the job */
     const model *m;
@@ -140,12 +136,13 @@ static model_worker *worker_create(const model *m, attn_weights *attn, size_t T,
     w->dresid = p, p += T * d;
     w->dmid = p, p += T * d;
     w->dln = p, p += T * d;
-    w->dconcat = p, p += T * d;
-    w->dqkv = p, p += T * 3 * d;
+    w->gs.dconcat = p, p += T * d;
+    w->gs.dqkv = p, p += T * 3 * d;
     w->dfc = p, p += T * 4 * d;
-    w->dp = p, p += T * T;
-    w->tbuf = p, p += tcols * T;
-    w->tmp = p;
+    w->gs.dp = p, p += T * T;
+    w->gs.tbuf = p, p += tcols * T;
+    w->gs.tmp = p;
+    w->gs.gemm = w->run.scratch;
     return w;
 }
 
@@ -157,11 +154,11 @@ static void transpose(float *out, const float *in, size_t ld, size_t rows, size_
 
 /* grad (p, q) += aᵀ · b for a (T, p) and b (T, q): the gradient of a weight
  * W in y = a·W is aᵀ·dy. */
-static void add_at_b(model_worker *w, float *grad, const float *a, size_t lda, const float *b,
-                     size_t ldb, size_t T, size_t p, size_t q) {
-    transpose(w->tbuf, a, lda, T, p);
-    attn_gemm(w->tmp, q, w->tbuf, T, b, ldb, 0, NULL, p, q, T, w->run.scratch);
-    for (size_t i = 0; i < p * q; i++) grad[i] += w->tmp[i];
+static void add_at_b(const model_grad_scratch *gs, float *grad, const float *a, size_t lda,
+                     const float *b, size_t ldb, size_t T, size_t p, size_t q) {
+    transpose(gs->tbuf, a, lda, T, p);
+    attn_gemm(gs->tmp, q, gs->tbuf, T, b, ldb, 0, NULL, p, q, T, gs->gemm);
+    for (size_t i = 0; i < p * q; i++) grad[i] += gs->tmp[i];
 }
 
 /* db (q) += column sums of dy (T, q): the gradient of a bias. */
@@ -170,48 +167,43 @@ static void add_colsum(float *db, const float *dy, size_t ld, size_t T, size_t q
         for (size_t j = 0; j < q; j++) db[j] += dy[i * ld + j];
 }
 
-/* Backward through layer l's attention, from dout (T, d), the gradient of
- * its output: adds to the c_attn and c_proj gradients and writes the
- * gradient of its input X (the LN_1 output) into w->dln. */
-static void attention_backward(model_worker *w, model_params *g, size_t l, const float *dout) {
-    const model *m = w->m;
-    const attn_trace *t = &w->run.trace[l];
-    const attn_weights *aw = &w->attn[l];
-    size_t T = w->T, d = m->config.d_model, H = m->config.n_heads, dh = d / H;
-    float *s = w->run.scratch;
+void model_attention_backward(const attn_trace *t, const attn_weights *aw, const float *c_attn_w,
+                              const float *dout, float *dx, float *g_attn_w, float *g_attn_b,
+                              float *g_proj_w, float *g_proj_b, const model_grad_scratch *gs) {
+    size_t T = t->n, d = t->config.d_model, H = t->config.n_heads, dh = d / H;
+    float *s = gs->gemm;
     float divisor = sqrtf((float)dh); /* the core's scale: scores / √d_head */
     // output = concat·W_O + b_O
-    attn_gemm(w->dconcat, d, dout, d, aw->w_o, d, 1, NULL, T, d, d, s);
-    add_at_b(w, g->proj_w + l * d * d, t->concat, d, dout, d, T, d, d);
-    add_colsum(g->proj_b + l * d, dout, d, T, d);
-    float *dq = w->dqkv, *dk = w->dqkv + d, *dv = w->dqkv + 2 * d;
+    attn_gemm(gs->dconcat, d, dout, d, aw->w_o, d, 1, NULL, T, d, d, s);
+    add_at_b(gs, g_proj_w, t->concat, d, dout, d, T, d, d);
+    add_colsum(g_proj_b, dout, d, T, d);
+    float *dq = gs->dqkv, *dk = gs->dqkv + d, *dv = gs->dqkv + 2 * d;
     for (size_t h = 0; h < H; h++) {
         const float *P = t->weights + h * T * T;
         const float *q = t->q + h * dh, *k = t->k + h * dh, *v = t->v + h * dh;
-        const float *dO = w->dconcat + h * dh;
+        const float *dO = gs->dconcat + h * dh;
         // out_h = P·V_h: dP = dO·V_hᵀ, dV_h = Pᵀ·dO
-        attn_gemm(w->dp, T, dO, d, v, d, 1, NULL, T, T, dh, s);
-        transpose(w->tbuf, P, T, T, T);
-        attn_gemm(dv + h * dh, 3 * d, w->tbuf, T, dO, d, 0, NULL, T, dh, T, s);
+        attn_gemm(gs->dp, T, dO, d, v, d, 1, NULL, T, T, dh, s);
+        transpose(gs->tbuf, P, T, T, T);
+        attn_gemm(dv + h * dh, 3 * d, gs->tbuf, T, dO, d, 0, NULL, T, dh, T, s);
         // P = softmax(S / divisor): dS = P ⊙ (dP − Σ_j dP·P) / divisor.
         // Masked entries have P = 0, so their gradient is 0.
         for (size_t i = 0; i < T; i++) {
-            float *row = w->dp + i * T;
+            float *row = gs->dp + i * T;
             const float *pr = P + i * T;
             float dot = 0.0f;
             for (size_t j = 0; j < T; j++) dot += row[j] * pr[j];
             for (size_t j = 0; j < T; j++) row[j] = pr[j] * (row[j] - dot) / divisor;
         }
         // S = Q_h·K_hᵀ: dQ_h = dS·K_h, dK_h = dSᵀ·Q_h
-        attn_gemm(dq + h * dh, 3 * d, w->dp, T, k, d, 0, NULL, T, dh, T, s);
-        transpose(w->tbuf, w->dp, T, T, T);
-        attn_gemm(dk + h * dh, 3 * d, w->tbuf, T, q, d, 0, NULL, T, dh, T, s);
+        attn_gemm(dq + h * dh, 3 * d, gs->dp, T, k, d, 0, NULL, T, dh, T, s);
+        transpose(gs->tbuf, gs->dp, T, T, T);
+        attn_gemm(dk + h * dh, 3 * d, gs->tbuf, T, q, d, 0, NULL, T, dh, T, s);
     }
     // [Q K V] = X·c_attn + b
-    add_at_b(w, g->attn_w + l * d * 3 * d, t->x, d, w->dqkv, 3 * d, T, d, 3 * d);
-    add_colsum(g->attn_b + l * 3 * d, w->dqkv, 3 * d, T, 3 * d);
-    attn_gemm(w->dln, d, w->dqkv, 3 * d, m->params.attn_w + l * d * 3 * d, 3 * d, 1, NULL, T, d,
-              3 * d, s);
+    add_at_b(gs, g_attn_w, t->x, d, gs->dqkv, 3 * d, T, d, 3 * d);
+    add_colsum(g_attn_b, gs->dqkv, 3 * d, T, 3 * d);
+    attn_gemm(dx, d, gs->dqkv, 3 * d, c_attn_w, 3 * d, 1, NULL, T, d, 3 * d, s);
 }
 
 /* Forward and backward of one sequence; adds its gradient to w->grad and
@@ -243,7 +235,7 @@ static attn_status sequence(model_worker *w, const int32_t *ids, const int32_t *
     }
     // logits = y·wteᵀ: dy = dlogits·wte, dwte += dlogitsᵀ·y
     attn_gemm(w->dln, d, w->dlogits, V, p->wte, d, 0, NULL, T, d, V, s);
-    add_at_b(w, g.wte, w->dlogits, V, r->lnf, d, T, V, d);
+    add_at_b(&w->gs, g.wte, w->dlogits, V, r->lnf, d, T, V, d);
     // y = LN_f(x_L)
     memset(w->dresid, 0, T * d * sizeof(float));
     model_layernorm_backward(w->dresid, g.lnf_w, g.lnf_b, w->dln, r->resid + L * N * d,
@@ -256,20 +248,22 @@ static attn_status sequence(model_worker *w, const int32_t *ids, const int32_t *
         memcpy(w->dmid, w->dresid, T * d * sizeof(float));
         attn_gemm(w->dfc, 4 * d, w->dresid, d, p->fcproj_w + l * 4 * d * d, d, 1, NULL, T, 4 * d,
                   d, s);
-        add_at_b(w, g.fcproj_w + l * 4 * d * d, gelu, 4 * d, w->dresid, d, T, 4 * d, d);
+        add_at_b(&w->gs, g.fcproj_w + l * 4 * d * d, gelu, 4 * d, w->dresid, d, T, 4 * d, d);
         add_colsum(g.fcproj_b + l * d, w->dresid, d, T, d);
         model_gelu_backward(w->dfc, w->dfc, fc, T * 4 * d);
         // fc = LN_2(mid)·W_fc + b
         attn_gemm(w->dln, d, w->dfc, 4 * d, p->fc_w + l * d * 4 * d, 4 * d, 1, NULL, T, d, 4 * d,
                   s);
-        add_at_b(w, g.fc_w + l * d * 4 * d, ln2, d, w->dfc, 4 * d, T, d, 4 * d);
+        add_at_b(&w->gs, g.fc_w + l * d * 4 * d, ln2, d, w->dfc, 4 * d, T, d, 4 * d);
         add_colsum(g.fc_b + l * 4 * d, w->dfc, 4 * d, T, 4 * d);
         model_layernorm_backward(w->dmid, g.ln2_w + l * d, g.ln2_b + l * d, w->dln, mid,
                                  r->ln2_mean + l * N, r->ln2_rstd + l * N, p->ln2_w + l * d, T,
                                  d);
         // mid = x + attention(LN_1(x))
         memcpy(w->dresid, w->dmid, T * d * sizeof(float));
-        attention_backward(w, &g, l, w->dmid);
+        model_attention_backward(&r->trace[l], &w->attn[l], p->attn_w + l * d * 3 * d, w->dmid,
+                                 w->dln, g.attn_w + l * d * 3 * d, g.attn_b + l * 3 * d,
+                                 g.proj_w + l * d * d, g.proj_b + l * d, &w->gs);
         model_layernorm_backward(w->dresid, g.ln1_w + l * d, g.ln1_b + l * d, w->dln, x,
                                  r->ln1_mean + l * N, r->ln1_rstd + l * N, p->ln1_w + l * d, T,
                                  d);
