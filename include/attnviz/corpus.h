@@ -176,6 +176,13 @@ attn_status model_corpus_init(model_corpus *c, uint64_t seed, const model_corpus
  * Deterministic for the seed and the calls before. Never writes past n. */
 void model_corpus_sequence(model_corpus *c, int32_t *ids, model_truth *truth, size_t n);
 
+/* One training batch: `batch` sequences of seq + 1 tokens each, drawn in
+ * order into seqs (batch × (seq + 1), the caller's), then split into what
+ * the model reads, inputs[b] = seqs[b][0..seq), and what it should
+ * predict, targets[b] = seqs[b][1..seq] (batch × seq each). */
+void model_corpus_batch(model_corpus *c, int32_t *seqs, size_t batch, size_t seq, int32_t *inputs,
+                        int32_t *targets);
+
 /* Text of ids joined by single spaces, for printing samples (ids out of
  * range print as <unk>): writes at most len bytes including the NUL
  * (nothing if len is 0) and returns the length it needed, NUL excluded,

@@ -239,12 +239,7 @@ static void *run(void *arg) {
     double start = now_seconds();
     size_t done = 0, published_step = 0;
     while (done < steps && !atomic_load(&t->stop)) {
-        for (size_t b = 0; b < B; b++) {
-            int32_t *seq = t->batch + b * (T + 1);
-            model_corpus_sequence(&t->corpus, seq, NULL, T + 1);
-            memcpy(t->inputs + b * T, seq, T * sizeof *seq);
-            memcpy(t->targets + b * T, seq + 1, T * sizeof *seq);
-        }
+        model_corpus_batch(&t->corpus, t->batch, B, T, t->inputs, t->targets);
         double loss;
         if (model_trainer_grad(&t->trainer, &t->model, t->inputs, t->targets, &loss, err,
                                sizeof err) != ATTN_OK) {

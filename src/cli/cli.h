@@ -60,6 +60,15 @@ enum {
     CLI_GIVEN_LAYER = 256,
 };
 
+/* Writes the printf-style message into err (err may be NULL) and returns 2:
+ * the one way a command fails. */
+int cli_fail(char *err, size_t err_len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* A monotonic clock in seconds, for the benchmarks and progress. */
+double cli_now_seconds(void);
+/* s[0..len) as a JSON string: quotes, backslashes and control characters
+ * escaped, UTF-8 passed through. */
+void cli_json_string(FILE *f, const char *s, size_t len);
+
 /* Strict number parsing shared by every command: digits only for whole
  * numbers; the message names the option and the range. Return 0 or 2. */
 int cli_parse_size(const char *opt, const char *s, size_t lo, size_t hi, size_t *out, char *err,

@@ -1,20 +1,9 @@
 /* The model commands' option parser (cli_args.h). */
-#include <stdarg.h>
 #include <string.h>
 
 #include "attnviz/suggest.h"
 #include "cli.h"
 #include "cli_args.h"
-
-static int fail(char *err, size_t err_len, const char *fmt, ...) {
-    if (err && err_len) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, err_len, fmt, ap);
-        va_end(ap);
-    }
-    return 2;
-}
 
 int cli_args_parse(const char *command, const char *usage, const cli_arg *args, size_t n_args,
                    int argc, char **argv, int first, char *err, size_t err_len) {
@@ -42,11 +31,11 @@ int cli_args_parse(const char *command, const char *usage, const cli_arg *args, 
             for (size_t k = 0; k < n; k++) names[k] = args[k].name;
             const char *best = attn_suggest(arg, strlen(arg), names, n);
             if (best)
-                return fail(err, err_len,
+                return cli_fail(err, err_len,
                             "%s: unknown option '%.64s' (did you mean '%s'?); see attnviz %s "
                             "--help",
                             command, arg, best, command);
-            return fail(err, err_len, "%s: unknown option '%.64s'; see attnviz %s --help",
+            return cli_fail(err, err_len, "%s: unknown option '%.64s'; see attnviz %s --help",
                         command, arg, command);
         }
         if (a->kind == CLI_ARG_FLAG) {
@@ -54,7 +43,7 @@ int cli_args_parse(const char *command, const char *usage, const cli_arg *args, 
             continue;
         }
         if (!value) {
-            if (i + 1 >= argc) return fail(err, err_len, "%s needs a value; see attnviz %s --help",
+            if (i + 1 >= argc) return cli_fail(err, err_len, "%s needs a value; see attnviz %s --help",
                                            a->name, command);
             value = argv[++i];
         }
@@ -70,7 +59,7 @@ int cli_args_parse(const char *command, const char *usage, const cli_arg *args, 
             break;
         case CLI_ARG_SEED: rc = cli_parse_seed(a->name, value, (uint64_t *)a->target, err, err_len); break;
         case CLI_ARG_STRING:
-            if (!*value) rc = fail(err, err_len, "%s needs a value, not an empty one", a->name);
+            if (!*value) rc = cli_fail(err, err_len, "%s needs a value, not an empty one", a->name);
             *(const char **)a->target = value;
             break;
         case CLI_ARG_FLAG: break;

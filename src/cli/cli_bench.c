@@ -3,7 +3,6 @@
 #define _POSIX_C_SOURCE 200809L
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "attnviz/rng.h"
 #include "cli.h"
@@ -20,12 +19,6 @@ static const bench_case cases[] = {
     {"long", 2048, 512, 8},
 };
 
-static double now_seconds(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static int cmp_double(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
@@ -40,11 +33,11 @@ static double median_seconds(forward_fn fn, attn_trace *t, const attn_config *c,
                              const attn_weights *w, size_t n, double *samples, size_t max_samples) {
     fn(t, c, w, t->x, n, NULL, 0);
     size_t count = 0;
-    double start = now_seconds();
-    while (count < max_samples && (count < 5 || now_seconds() - start < 1.0)) {
-        double t0 = now_seconds();
+    double start = cli_now_seconds();
+    while (count < max_samples && (count < 5 || cli_now_seconds() - start < 1.0)) {
+        double t0 = cli_now_seconds();
         fn(t, c, w, t->x, n, NULL, 0);
-        samples[count++] = now_seconds() - t0;
+        samples[count++] = cli_now_seconds() - t0;
     }
     qsort(samples, count, sizeof *samples, cmp_double);
     return samples[count / 2];

@@ -5,18 +5,13 @@
 #include <SDL_ttf.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli.h"
 #include "lesson_player.h"
 
 enum { WIDTH = 1280, HEIGHT = 800, FRAMES = 400, CHANGES = 60, LAUNCHES = 15 };
 
-static double now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
-}
+static double now_ms(void) { return cli_now_seconds() * 1e3; }
 
 static int cmp_double(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;

@@ -37,7 +37,7 @@ int cli_compute(const cli_options *o, attn_token *tokens, size_t *n, attn_trace 
 
 /* A JSON string: UTF-8 passes through; quotes, backslashes and control
  * characters are escaped. */
-static void put_string(FILE *f, const char *s, size_t len) {
+void cli_json_string(FILE *f, const char *s, size_t len) {
     fputc('"', f);
     for (size_t i = 0; i < len; i++) {
         unsigned char ch = (unsigned char)s[i];
@@ -141,7 +141,7 @@ void cli_dump_json(FILE *f, const cli_options *o, const attn_token *tokens, cons
     fputs("{\n  \"tokens\": [", f);
     for (size_t i = 0; i < n; i++) {
         if (i) fputs(", ", f);
-        put_string(f, o->sentence + tokens[i].offset, tokens[i].len);
+        cli_json_string(f, o->sentence + tokens[i].offset, tokens[i].len);
     }
     fprintf(f,
             "],\n  \"config\": {\"d_model\": %zu, \"n_heads\": %zu, \"n_kv_heads\": %zu, "
@@ -186,8 +186,8 @@ int cli_dump_trained(FILE *f, const cli_options *o, const app_settings *s, char 
     fputs("{\n  \"tokens\": [", f);
     for (size_t i = 0; i < n; i++) {
         if (i) fputs(", ", f);
-        if (i == 0) put_string(f, t->model.vocab.words[0], strlen(t->model.vocab.words[0]));
-        else put_string(f, s->sentence + t->spans[i].offset, t->spans[i].len);
+        if (i == 0) cli_json_string(f, t->model.vocab.words[0], strlen(t->model.vocab.words[0]));
+        else cli_json_string(f, s->sentence + t->spans[i].offset, t->spans[i].len);
     }
     fprintf(f,
             "],\n  \"config\": {\"d_model\": %zu, \"n_heads\": %zu, \"n_kv_heads\": %zu, "
@@ -198,7 +198,7 @@ int cli_dump_trained(FILE *f, const cli_options *o, const app_settings *s, char 
     put_layer(f, lt, &t->run.attn[s->layer], ",\n  ", "  ");
 
     fputs(",\n  \"source\": \"trained\",\n  \"model\": ", f);
-    put_string(f, t->path, strlen(t->path));
+    cli_json_string(f, t->path, strlen(t->path));
     fprintf(f, ",\n  \"layer\": %zu,\n  \"n_layers\": %zu,\n  \"n_ctx\": %zu,"
                "\n  \"vocab_size\": %zu",
             s->layer + 1, mc->n_layers, mc->n_ctx, V);
@@ -208,7 +208,7 @@ int cli_dump_trained(FILE *f, const cli_options *o, const app_settings *s, char 
     for (size_t i = 0; i < n; i++) {
         const char *w = app_trained_word(t, i);
         if (i) fputs(", ", f);
-        put_string(f, w, strlen(w));
+        cli_json_string(f, w, strlen(w));
     }
     fputs("],\n  \"layers\": [", f);
     for (size_t l = 0; l < mc->n_layers; l++) {

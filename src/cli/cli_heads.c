@@ -1,34 +1,16 @@
 /* `attnviz heads`: what each head of a trained model does (heads.h), with
- * pruning; `attnviz bench train`: training speed. */
-#define _POSIX_C_SOURCE 200809L
+ * pruning and a ranking by importance. */
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "attnviz/corpus.h"
 #include "attnviz/heads.h"
 #include "attnviz/model.h"
-#include "attnviz/rng.h"
 #include "cli.h"
 #include "cli_args.h"
 #include "trained.h"
-
-#ifndef ATTNVIZ_ASSETS_DIR
-#define ATTNVIZ_ASSETS_DIR "assets"
-#endif
-
-static int fail(char *err, size_t err_len, const char *fmt, ...) {
-    if (err && err_len) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, err_len, fmt, ap);
-        va_end(ap);
-    }
-    return 2;
-}
 
 const char *cli_shipped_model(void) { return app_trained_shipped_path(); }
 
@@ -40,19 +22,19 @@ static int parse_prune(const char *s, uint8_t *off, size_t L, size_t H, char *er
         char *end;
         long l = strtol(p, &end, 10);
         if (end == p || *end != '.')
-            return fail(err, err_len,
+            return cli_fail(err, err_len,
                         "--prune '%.64s' is not a list of LAYER.HEAD: write e.g. --prune 1.2,3.4 "
                         "(from 1)",
                         s);
         const char *q = end + 1;
         long h = strtol(q, &end, 10);
         if (end == q || (*end != ',' && *end != '\0'))
-            return fail(err, err_len,
+            return cli_fail(err, err_len,
                         "--prune '%.64s' is not a list of LAYER.HEAD: write e.g. --prune 1.2,3.4 "
                         "(from 1)",
                         s);
         if (l < 1 || (size_t)l > L || h < 1 || (size_t)h > H)
-            return fail(err, err_len,
+            return cli_fail(err, err_len,
                         "--prune %ld.%ld does not exist: the model has layers 1 to %zu and heads "
                         "1 to %zu",
                         l, h, L, H);
@@ -77,17 +59,6 @@ static const char heads_usage[] =
     "  --rank           rank the heads by importance: the loss rise when each is\n"
     "                   removed alone (Michel et al. 2019)\n";
 
-static void print_json_string(FILE *f, const char *s) {
-    fputc('"', f);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
-        else if (c < 0x20) fprintf(f, "\\u%04x", c);
-        else fputc(c, f);
-    }
-    fputc('"', f);
-}
-
 int cli_heads_main(int argc, char **argv, int first, char *err, size_t err_len) {
     const char *path = NULL, *prune = NULL;
     size_t sequences = 400;
@@ -110,7 +81,7 @@ int cli_heads_main(int argc, char **argv, int first, char *err, size_t err_len) 
     model_heads_report r = {0}, base = {0};
     rc = 2;
     if (!off) {
-        fail(err, err_len, "out of memory");
+        cli_fail(err, err_len, "out of memory");
         goto done;
     }
     if (prune && parse_prune(prune, off, L, H, err, err_len)) goto done;
@@ -120,7 +91,7 @@ int cli_heads_main(int argc, char **argv, int first, char *err, size_t err_len) 
         goto done;
     if (json) {
         printf("{\"model\": ");
-        print_json_string(stdout, path);
+        cli_json_string(stdout, path, strlen(path));
         printf(", \"layers\": %zu, \"heads_per_layer\": %zu, \"sequences\": %zu, \"tokens\": %zu",
                L, H, r.sequences, r.tokens);
         printf(", \"heldout_loss\": %.6f, \"unigram_loss\": %.6f", r.heldout_loss, r.unigram_loss);
@@ -185,7 +156,7 @@ int cli_heads_main(int argc, char **argv, int first, char *err, size_t err_len) 
         }
     }
     if (fflush(stdout) != 0 || ferror(stdout)) {
-        fail(err, err_len, "could not write to standard output");
+        cli_fail(err, err_len, "could not write to standard output");
         goto done;
     }
     rc = 0;
@@ -194,128 +165,5 @@ done:
     model_heads_report_free(&base);
     free(off);
     model_free(&m);
-    return rc;
-}
-
-/* ---- attnviz bench train ------------------------------------------------------- */
-
-static double now_seconds(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-static const char bench_usage[] =
-    "usage: attnviz bench train [--layers N] [--heads H] [--d-model D] [--ctx N]\n"
-    "                           [--vocab V] [--batch B] [--steps S] [--threads 1|2] [--json]\n"
-    "Times training steps (forward, backward, AdamW) on random tokens: tokens/s,\n"
-    "ms per step and GFLOP/s. The defaults are bench/torch_train.py's, so the two\n"
-    "compare (bench/compare_train.sh runs both).\n";
-
-int cli_bench_train_main(int argc, char **argv, int first, char *err, size_t err_len) {
-    model_config c = {.n_layers = 2, .n_heads = 4, .d_model = 64, .n_ctx = 64, .n_vocab = 250};
-    size_t batch = 32, steps = 30, warm = 5, threads = 2;
-    int json = 0;
-    const cli_arg args[] = {
-        {"--layers", CLI_ARG_SIZE, &c.n_layers, 1, MODEL_LAYERS_MAX},
-        {"--heads", CLI_ARG_SIZE, &c.n_heads, 1, ATTN_HEADS_MAX},
-        {"--d-model", CLI_ARG_SIZE, &c.d_model, 1, 1024},
-        {"--ctx", CLI_ARG_SIZE, &c.n_ctx, 2, 1024},
-        {"--vocab", CLI_ARG_SIZE, &c.n_vocab, 3, 65536},
-        {"--batch", CLI_ARG_SIZE, &batch, 2, 4096},
-        {"--steps", CLI_ARG_SIZE, &steps, 1, 100000},
-        {"--threads", CLI_ARG_SIZE, &threads, 1, 2},
-        {"--json", CLI_ARG_FLAG, &json, 0, 0},
-    };
-    int rc = cli_args_parse("bench train", bench_usage, args, sizeof args / sizeof *args, argc,
-                            argv, first, err, err_len);
-    if (rc) return rc == 1 ? 0 : rc;
-    if (model_config_check(&c, err, err_len) != ATTN_OK) return 2;
-    char (*store)[24] = malloc(c.n_vocab * sizeof *store);
-    const char **words = malloc(c.n_vocab * sizeof *words);
-    if (!store || !words) {
-        free(store), free(words);
-        return fail(err, err_len, "out of memory");
-    }
-    for (size_t i = 0; i < c.n_vocab; i++) {
-        snprintf(store[i], sizeof store[i], "w%zu", i);
-        words[i] = store[i];
-    }
-    model_vocab v;
-    model m;
-    model_trainer t;
-    int32_t *in = NULL;
-    rc = 2;
-    attn_status s = model_vocab_init(&v, words, c.n_vocab, err, err_len);
-    free(words);
-    free(store);
-    if (s != ATTN_OK) return 2;
-    if (model_init(&m, &c, &v, err, err_len) != ATTN_OK) {
-        model_vocab_free(&v);
-        return 2;
-    }
-    model_init_gpt2(&m, 1);
-    model_train_config tc = model_train_config_default();
-    tc.batch = batch;
-    tc.seq = c.n_ctx;
-    tc.steps = steps + warm;
-    tc.warmup = 1;
-    tc.threads = threads;
-    if (model_trainer_init(&t, &m, &tc, err, err_len) != ATTN_OK) goto free_model;
-    size_t tokens = batch * c.n_ctx;
-    in = malloc(2 * tokens * sizeof *in);
-    if (!in) {
-        fail(err, err_len, "out of memory");
-        goto free_trainer;
-    }
-    attn_rng r = attn_rng_stream(1, 99);
-    for (size_t i = 0; i < 2 * tokens; i++) in[i] = (int32_t)(attn_rng_next(&r) % c.n_vocab);
-    double loss;
-    double *ms = malloc(steps * sizeof *ms);
-    if (!ms) {
-        fail(err, err_len, "out of memory");
-        goto free_trainer;
-    }
-    for (size_t i = 0; i < warm + steps; i++) {
-        double t0 = now_seconds();
-        if (model_trainer_grad(&t, &m, in, in + tokens, &loss, err, err_len) != ATTN_OK) {
-            free(ms);
-            goto free_trainer;
-        }
-        model_trainer_update(&t, &m);
-        if (i >= warm) ms[i - warm] = (now_seconds() - t0) * 1e3;
-    }
-    double total = 0, best = INFINITY;
-    for (size_t i = 0; i < steps; i++) {
-        total += ms[i];
-        best = ms[i] < best ? ms[i] : best;
-    }
-    free(ms);
-    double mean = total / (double)steps, tok_s = (double)tokens / (mean / 1e3);
-    // FLOPs per token of one training step: forward 2 per multiply-add, backward twice that
-    size_t d = c.d_model, L = c.n_layers, T = c.n_ctx;
-    double matmul = (double)L * 12.0 * (double)(d * d) + (double)(c.n_vocab * d);
-    double attention = (double)L * 2.0 * (double)T * (double)d; /* QKᵀ and PV per token, averaged */
-    double flop = 6.0 * (matmul + attention);
-    if (json)
-        printf("{\"tokens_per_s\": %.1f, \"ms_per_step\": %.3f, \"best_ms_per_step\": %.3f, "
-               "\"mflop_per_token\": %.4f, \"gflop_per_s\": %.2f, \"config\": {\"layers\": %zu, "
-               "\"heads\": %zu, \"d_model\": %zu, \"ctx\": %zu, \"vocab\": %zu, \"batch\": %zu, "
-               "\"threads\": %zu, \"steps\": %zu}}\n",
-               tok_s, mean, best, flop / 1e6, flop * tok_s / 1e9, L, c.n_heads, d, T, c.n_vocab,
-               batch, threads, steps);
-    else
-        printf("train  %zu layers, %zu heads, d_model %zu, ctx %zu, vocab %zu, batch %zu × %zu, "
-               "%zu threads: %.1f ms/step (best %.1f), %.0f tokens/s, %.3f MFLOP/token, %.1f "
-               "GFLOP/s\n",
-               L, c.n_heads, d, T, c.n_vocab, batch, T, threads, mean, best, tok_s, flop / 1e6,
-               flop * tok_s / 1e9);
-    rc = 0;
-free_trainer:
-    free(in);
-    model_trainer_free(&t);
-free_model:
-    model_free(&m);
-    model_vocab_free(&v);
     return rc;
 }

@@ -2,7 +2,6 @@
  * taken from the next option, and every mistake names the option and the fix. */
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,16 +9,6 @@
 #include "attnviz/suggest.h"
 #include "cli.h"
 #include "trained.h"
-
-static int fail(char *err, size_t err_len, const char *fmt, ...) {
-    if (err && err_len) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, err_len, fmt, ap);
-        va_end(ap);
-    }
-    return 2;
-}
 
 /* Which commands take an option. */
 enum {
@@ -56,9 +45,9 @@ static int unknown_option(const char *arg, char *err, size_t err_len) {
     for (size_t i = 0; i < N_OPTIONS; i++) names[i] = options[i].name;
     const char *best = attn_suggest(arg, strlen(arg), names, N_OPTIONS);
     if (best)
-        return fail(err, err_len, "unknown option '%.64s' (did you mean '%s'?); see attnviz --help",
+        return cli_fail(err, err_len, "unknown option '%.64s' (did you mean '%s'?); see attnviz --help",
                     arg, best);
-    return fail(err, err_len, "unknown option '%.64s'; see attnviz --help", arg);
+    return cli_fail(err, err_len, "unknown option '%.64s'; see attnviz --help", arg);
 }
 
 /* A whole number in [lo, hi]: digits only, no sign, no spaces. */
@@ -73,11 +62,11 @@ int cli_parse_size(const char *opt, const char *s, size_t lo, size_t hi, size_t 
         else v = v * 10 + (size_t)(*p - '0');
     }
     if (too_big || v < lo || v > hi)
-        return fail(err, err_len, "%s %.32s is out of range: use %zu to %zu", opt, s, lo, hi);
+        return cli_fail(err, err_len, "%s %.32s is out of range: use %zu to %zu", opt, s, lo, hi);
     *out = v;
     return 0;
 not_a_number:
-    return fail(err, err_len, "%s '%.32s' is not a whole number: use %zu to %zu", opt, s, lo, hi);
+    return cli_fail(err, err_len, "%s '%.32s' is not a whole number: use %zu to %zu", opt, s, lo, hi);
 }
 
 /* Seeds stop at 2^53 - 1 so that every JSON reader (JavaScript's too)
@@ -91,12 +80,12 @@ int cli_parse_seed(const char *opt, const char *s, uint64_t *out, char *err, siz
         if (*p < '0' || *p > '9') goto bad;
         v = v * 10 + (uint64_t)(*p - '0');
         if (v > SEED_MAX)
-            return fail(err, err_len, "%s %.32s is too large: use 0 to %llu", opt, s, SEED_MAX);
+            return cli_fail(err, err_len, "%s %.32s is too large: use 0 to %llu", opt, s, SEED_MAX);
     }
     *out = v;
     return 0;
 bad:
-    return fail(err, err_len, "%s '%.32s' is not a whole number: use 0 to %llu", opt, s, SEED_MAX);
+    return cli_fail(err, err_len, "%s '%.32s' is not a whole number: use 0 to %llu", opt, s, SEED_MAX);
 }
 
 /* A finite number in [lo, hi]. */
@@ -106,10 +95,10 @@ int cli_parse_float(const char *opt, const char *s, float lo, float hi, float *o
     errno = 0;
     double v = strtod(s, &end);
     if (*s == '\0' || end == s || *end != '\0' || !isfinite(v))
-        return fail(err, err_len, "%s '%.32s' is not a finite number: use %g to %g", opt, s,
+        return cli_fail(err, err_len, "%s '%.32s' is not a finite number: use %g to %g", opt, s,
                     (double)lo, (double)hi);
     if (!(v >= lo && v <= hi))
-        return fail(err, err_len, "%s %.32s is out of range: use %g to %g", opt, s, (double)lo,
+        return cli_fail(err, err_len, "%s %.32s is out of range: use %g to %g", opt, s, (double)lo,
                     (double)hi);
     *out = (float)v;
     return 0;
@@ -123,12 +112,12 @@ static int parse_size_wh(const char *opt, const char *s, int *w, int *h, char *e
     size_t wl = x ? (size_t)(x - s) : 0;
     size_t wv = 0, hv = 0;
     if (!x || wl == 0 || wl >= sizeof wbuf)
-        return fail(err, err_len, "%s '%.32s' is not a size: use WxH, e.g. %s 1280x800", opt, s, opt);
+        return cli_fail(err, err_len, "%s '%.32s' is not a size: use WxH, e.g. %s 1280x800", opt, s, opt);
     memcpy(wbuf, s, wl);
     wbuf[wl] = '\0';
     if (cli_parse_size(opt, wbuf, 100, 8192, &wv, err, err_len) ||
         cli_parse_size(opt, x + 1, 100, 8192, &hv, err, err_len))
-        return fail(err, err_len, "%s '%.32s' is not a size from 100x100 to 8192x8192: use WxH, "
+        return cli_fail(err, err_len, "%s '%.32s' is not a size from 100x100 to 8192x8192: use WxH, "
                     "e.g. %s 1280x800", opt, s, opt);
     *w = (int)wv;
     *h = (int)hv;
@@ -169,12 +158,12 @@ static int apply_option(cli_options *o, const char *name, const char *value, int
         else if (strcmp(value, "trained") == 0)
             o->source = APP_SOURCE_TRAINED;
         else
-            rc = fail(err, err_len, "--weights '%.32s' is unknown: use mechanics or trained",
+            rc = cli_fail(err, err_len, "--weights '%.32s' is unknown: use mechanics or trained",
                       value);
         o->given |= CLI_GIVEN_WEIGHTS;
     } else if (strcmp(name, "--model") == 0) {
         if (!*value)
-            rc = fail(err, err_len, "--model needs a file, e.g. --model model.safetensors");
+            rc = cli_fail(err, err_len, "--model needs a file, e.g. --model model.safetensors");
         o->model_path = value;
     } else if (strcmp(name, "--layer") == 0) {
         rc = cli_parse_size(name, value, 1, MODEL_LAYERS_MAX, &o->layer, err, err_len);
@@ -201,11 +190,11 @@ static int apply_option(cli_options *o, const char *name, const char *value, int
     } else if (strcmp(name, "--theme") == 0) {
         o->render.theme = theme_named(value);
         if (!o->render.theme)
-            rc = fail(err, err_len, "--theme '%.32s' is unknown: use dark or light", value);
+            rc = cli_fail(err, err_len, "--theme '%.32s' is unknown: use dark or light", value);
     } else if (strcmp(name, "--stage") == 0) {
         int st = app_stage_parse(value);
         if (st < 0)
-            rc = fail(err, err_len, "--stage '%.32s' is unknown: use 1 to 10 or embed, project, "
+            rc = cli_fail(err, err_len, "--stage '%.32s' is unknown: use 1 to 10 or embed, project, "
                       "split, scores, scale, mask, softmax, weighted, concat, output", value);
         else
             o->render.stage = (app_stage)st;
@@ -214,7 +203,7 @@ static int apply_option(cli_options *o, const char *name, const char *value, int
     } else if (strcmp(name, "--view") == 0) {
         int view = app_view_parse(value);
         if (view < 0)
-            rc = fail(err, err_len, "--view '%.32s' is unknown: use heads, focus or arcs", value);
+            rc = cli_fail(err, err_len, "--view '%.32s' is unknown: use heads, focus or arcs", value);
         else
             o->render.view = (app_view)view;
     } else if (strcmp(name, "--head") == 0) {
@@ -223,7 +212,7 @@ static int apply_option(cli_options *o, const char *name, const char *value, int
         rc = parse_size_wh(name, value, &o->render.width, &o->render.height, err, err_len);
     } else if (strcmp(name, "--out") == 0) {
         o->render.out = value;
-        if (!*value) rc = fail(err, err_len, "--out needs a file name, e.g. --out frame.png");
+        if (!*value) rc = cli_fail(err, err_len, "--out needs a file name, e.g. --out frame.png");
     }
     return rc;
 }
@@ -265,13 +254,13 @@ static int lesson_options(cli_options *o, int argc, char **argv, int first, bool
         bool known = strcmp(name, "--theme") == 0 ||
                      (render && (strcmp(name, "--out") == 0 || strcmp(name, "--size") == 0));
         if (!known)
-            return render ? fail(err, err_len, "lesson render takes --out DIR, --size WxH and "
+            return render ? cli_fail(err, err_len, "lesson render takes --out DIR, --size WxH and "
                                  "--theme dark|light, not '%.64s'", argv[i])
-                          : fail(err, err_len, "lesson FILE takes --theme dark|light, not "
+                          : cli_fail(err, err_len, "lesson FILE takes --theme dark|light, not "
                                  "'%.64s'", argv[i]);
         if (!value) {
             if (i + 1 >= argc)
-                return fail(err, err_len, "%s needs a value; see attnviz --help", name);
+                return cli_fail(err, err_len, "%s needs a value; see attnviz --help", name);
             value = argv[++i];
         }
         if (strcmp(name, "--out") == 0) {
@@ -282,7 +271,7 @@ static int lesson_options(cli_options *o, int argc, char **argv, int first, bool
         } else {
             o->render.theme = theme_named(value);
             if (!o->render.theme)
-                return fail(err, err_len, "--theme '%.64s' is not a theme: use dark or light",
+                return cli_fail(err, err_len, "--theme '%.64s' is not a theme: use dark or light",
                             value);
         }
     }
@@ -300,17 +289,17 @@ static int parse_lesson(cli_options *o, int argc, char **argv, char *err, size_t
     }
     if (strcmp(what, "list") == 0) {
         if (argc > 3)
-            return fail(err, err_len, "lesson list takes no arguments, not '%.64s'", argv[3]);
+            return cli_fail(err, err_len, "lesson list takes no arguments, not '%.64s'", argv[3]);
         o->command = CLI_LESSON_LIST;
         return 0;
     }
     if (strcmp(what, "check") == 0) {
         if (argc < 4)
-            return fail(err, err_len, "lesson check needs at least one FILE, e.g. attnviz lesson "
+            return cli_fail(err, err_len, "lesson check needs at least one FILE, e.g. attnviz lesson "
                         "check lessons/*.md");
         for (int i = 3; i < argc; i++)
             if (argv[i][0] == '-')
-                return fail(err, err_len, "lesson check takes files, not '%.64s' (for a file "
+                return cli_fail(err, err_len, "lesson check takes files, not '%.64s' (for a file "
                             "named so, write ./%.64s)", argv[i], argv[i]);
         o->command = CLI_LESSON_CHECK;
         o->lesson_files = argv + 3;
@@ -319,7 +308,7 @@ static int parse_lesson(cli_options *o, int argc, char **argv, char *err, size_t
     }
     if (strcmp(what, "render") == 0) {
         if (argc < 4 || argv[3][0] == '-')
-            return fail(err, err_len, "lesson render needs a FILE: attnviz lesson render "
+            return cli_fail(err, err_len, "lesson render needs a FILE: attnviz lesson render "
                         "lessons/03-why-scale.md --out DIR");
         o->command = CLI_LESSON_RENDER;
         o->lesson_files = argv + 3;
@@ -327,7 +316,7 @@ static int parse_lesson(cli_options *o, int argc, char **argv, char *err, size_t
         o->render.out = NULL;
         if (lesson_options(o, argc, argv, 4, true, err, err_len)) return 2;
         if (!o->render.out)
-            return fail(err, err_len, "lesson render needs --out DIR (a folder for step-01.png ...)");
+            return cli_fail(err, err_len, "lesson render needs --out DIR (a folder for step-01.png ...)");
         return 0;
     }
     /* attnviz lesson FILE [--theme T]; "lesson play x.md" is a mistyped command */
@@ -338,9 +327,9 @@ static int parse_lesson(cli_options *o, int argc, char **argv, char *err, size_t
         return lesson_options(o, argc, argv, 3, false, err, err_len) ? 2 : 0;
     }
     if (what[0] == '\0')
-        return fail(err, err_len, "lesson needs a command: attnviz lesson list, or attnviz lesson "
+        return cli_fail(err, err_len, "lesson needs a command: attnviz lesson list, or attnviz lesson "
                     "check FILE...");
-    return fail(err, err_len, "unknown lesson command '%.64s': use attnviz lesson list, "
+    return cli_fail(err, err_len, "unknown lesson command '%.64s': use attnviz lesson list, "
                 "attnviz lesson check FILE..., attnviz lesson FILE or attnviz lesson render FILE "
                 "--out DIR", what);
 }
@@ -370,7 +359,7 @@ int cli_parse(cli_options *o, int argc, char **argv, char *err, size_t err_len) 
         else if (strcmp(what, "render") == 0)
             o->command = CLI_BENCH_RENDER;
         else
-            return fail(err, err_len, "bench needs what to measure: attnviz bench core, "
+            return cli_fail(err, err_len, "bench needs what to measure: attnviz bench core, "
                         "attnviz bench render or attnviz bench train");
         i = 3;
     } else if (strcmp(cmd, "lesson") == 0) {
@@ -379,7 +368,7 @@ int cli_parse(cli_options *o, int argc, char **argv, char *err, size_t err_len) 
         o->command = CLI_HELP;
         return 0;
     } else if (cmd[0] != '-' && cmd[0] != '\0') {
-        return fail(err, err_len,
+        return cli_fail(err, err_len,
                     "unknown command '%.64s': use dump, render, bench, lesson, train, heads or corpus; "
                     "see attnviz --help", cmd);
     }
@@ -411,9 +400,9 @@ int cli_parse(cli_options *o, int argc, char **argv, char *err, size_t err_len) 
         if (!spec) return unknown_option(arg, err, err_len);
         if (!(spec->commands & command_bit(o->command))) {
             if (o->command == CLI_BENCH_CORE || o->command == CLI_BENCH_RENDER)
-                return fail(err, err_len, "%s has fixed cases and takes no %s",
+                return cli_fail(err, err_len, "%s has fixed cases and takes no %s",
                             command_name(o->command), spec->name);
-            return fail(err, err_len, "%s does not apply to %s; see attnviz --help", spec->name,
+            return cli_fail(err, err_len, "%s does not apply to %s; see attnviz --help", spec->name,
                         command_name(o->command));
         }
         if (!spec->takes_value) {
@@ -425,7 +414,7 @@ int cli_parse(cli_options *o, int argc, char **argv, char *err, size_t err_len) 
         }
         if (!value) {
             if (i + 1 >= argc)
-                return fail(err, err_len, "%s needs a value; see attnviz --help", spec->name);
+                return cli_fail(err, err_len, "%s needs a value; see attnviz --help", spec->name);
             value = argv[++i];
         }
         int rc = apply_option(o, spec->name, value, &kv_given, &head, err, err_len);
@@ -435,14 +424,14 @@ int cli_parse(cli_options *o, int argc, char **argv, char *err, size_t err_len) 
      * it is a contradiction. */
     if (o->model_path) {
         if ((o->given & CLI_GIVEN_WEIGHTS) && o->source == APP_SOURCE_MECHANICS)
-            return fail(err, err_len, "--model %.200s needs the trained source: drop --weights "
+            return cli_fail(err, err_len, "--model %.200s needs the trained source: drop --weights "
                         "mechanics (or --model)", o->model_path);
         o->source = APP_SOURCE_TRAINED;
     }
     if (o->source == APP_SOURCE_TRAINED) {
         for (size_t k = 0; k < sizeof fixed_by_model / sizeof *fixed_by_model; k++)
             if (o->given & fixed_by_model[k].bit)
-                return fail(err, err_len, "%s does not apply to a trained model: %s; drop %s, or "
+                return cli_fail(err, err_len, "%s does not apply to a trained model: %s; drop %s, or "
                             "use --weights mechanics", fixed_by_model[k].name,
                             fixed_by_model[k].why, fixed_by_model[k].name);
         /* The model's own sizes are known once it is read (cli_settings):
@@ -450,21 +439,21 @@ int cli_parse(cli_options *o, int argc, char **argv, char *err, size_t err_len) 
         if (head) o->render.head = head - 1;
         o->head_given = head;
         if (o->command == CLI_RENDER && !o->render.out)
-            return fail(err, err_len, "render needs --out FILE.png");
+            return cli_fail(err, err_len, "render needs --out FILE.png");
         return 0;
     }
     if (o->given & CLI_GIVEN_LAYER)
-        return fail(err, err_len, "--layer applies to a trained model: add --model FILE (or "
+        return cli_fail(err, err_len, "--layer applies to a trained model: add --model FILE (or "
                     "--weights trained for the shipped one)");
     /* Without --kv-heads every head has its own keys and values. */
     if (!kv_given) o->config.n_kv_heads = o->config.n_heads;
     if (attn_config_check(&o->config, err, err_len) != ATTN_OK) return 2;
     if (head > o->config.n_heads)
-        return fail(err, err_len, "--head %zu does not exist: there are %zu heads (1 to %zu)", head,
+        return cli_fail(err, err_len, "--head %zu does not exist: there are %zu heads (1 to %zu)", head,
                     o->config.n_heads, o->config.n_heads);
     if (head) o->render.head = head - 1;
     if (o->command == CLI_RENDER && !o->render.out)
-        return fail(err, err_len, "render needs --out FILE.png");
+        return cli_fail(err, err_len, "render needs --out FILE.png");
     return 0;
 }
 
@@ -472,7 +461,7 @@ int cli_settings(const cli_options *o, app_settings *s, char *err, size_t err_le
     app_settings_default(s);
     size_t len = strlen(o->sentence);
     if (len >= sizeof s->sentence)
-        return fail(err, err_len, "--sentence is %zu bytes, more than the app's %zu: shorten it",
+        return cli_fail(err, err_len, "--sentence is %zu bytes, more than the app's %zu: shorten it",
                     len, sizeof s->sentence - 1);
     memcpy(s->sentence, o->sentence, len + 1);
     s->config = o->config;
@@ -485,20 +474,20 @@ int cli_settings(const cli_options *o, app_settings *s, char *err, size_t err_le
      * a bad file, --layer or --head is reported before a window opens. */
     const char *path = o->model_path ? o->model_path : "";
     if (strlen(path) >= sizeof s->model_path)
-        return fail(err, err_len, "--model is a path of %zu bytes, more than %zu: move the file",
+        return cli_fail(err, err_len, "--model is a path of %zu bytes, more than %zu: move the file",
                     strlen(path), sizeof s->model_path - 1);
     model_config mc;
     char msg[CLI_ERR_LEN];
     if (app_trained_peek(path, &mc, msg, sizeof msg) != 0)
-        return o->model_path ? fail(err, err_len, "--model %s", msg)
-                             : fail(err, err_len, "--weights trained: %s", msg);
+        return o->model_path ? cli_fail(err, err_len, "--model %s", msg)
+                             : cli_fail(err, err_len, "--weights trained: %s", msg);
     const char *shown = app_trained_resolve(path);
     size_t layer = o->layer ? o->layer : 1;
     if (layer > mc.n_layers)
-        return fail(err, err_len, "--layer %zu does not exist: %.300s has %zu layer%s (1 to %zu)",
+        return cli_fail(err, err_len, "--layer %zu does not exist: %.300s has %zu layer%s (1 to %zu)",
                     layer, shown, mc.n_layers, mc.n_layers == 1 ? "" : "s", mc.n_layers);
     if (o->head_given > mc.n_heads)
-        return fail(err, err_len, "--head %zu does not exist: %.300s has %zu heads (1 to %zu)",
+        return cli_fail(err, err_len, "--head %zu does not exist: %.300s has %zu heads (1 to %zu)",
                     o->head_given, shown, mc.n_heads, mc.n_heads);
     s->source = APP_SOURCE_TRAINED;
     memcpy(s->model_path, path, strlen(path) + 1);

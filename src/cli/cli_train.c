@@ -4,11 +4,9 @@
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "attnviz/corpus.h"
@@ -17,22 +15,6 @@
 #include "cli.h"
 #include "cli_args.h"
 #include "plot.h"
-
-static int fail(char *err, size_t err_len, const char *fmt, ...) {
-    if (err && err_len) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, err_len, fmt, ap);
-        va_end(ap);
-    }
-    return 2;
-}
-
-static double now_seconds(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 /* The recipe of the shipped model (README): these defaults reproduce it. */
 typedef struct train_args {
@@ -123,7 +105,7 @@ static int parse_train(train_args *a, int argc, char **argv, int first, char *er
     if (rc) return rc;
     a->train.seq = a->model.n_ctx;
     if (a->seed == MODEL_HELDOUT_SEED)
-        return fail(err, err_len, "--seed %llu is the held-out text's own seed: pick another",
+        return cli_fail(err, err_len, "--seed %llu is the held-out text's own seed: pick another",
                     (unsigned long long)a->seed);
     return 0;
 }
@@ -238,7 +220,7 @@ int cli_train_main(int argc, char **argv, int first, char *err, size_t err_len) 
 
     // the log is opened first: a path we cannot write fails before any training
     FILE *log = fopen(log_path, "w");
-    if (!log) return fail(err, err_len, "cannot write the loss log %s: %s (use --log FILE.csv)",
+    if (!log) return cli_fail(err, err_len, "cannot write the loss log %s: %s (use --log FILE.csv)",
                           log_path, strerror(errno));
     fprintf(log, "step,lr,train_loss,heldout_loss,tokens,seconds\n");
 
@@ -262,7 +244,7 @@ int cli_train_main(int argc, char **argv, int first, char *err, size_t err_len) 
     int32_t *inputs = malloc(2 * B * T * sizeof *inputs);
     if (!batch || !inputs) {
         free(inputs);
-        fail(err, err_len, "out of memory for a batch of %zu × %zu tokens", B, T);
+        cli_fail(err, err_len, "out of memory for a batch of %zu × %zu tokens", B, T);
         goto done;
     }
     int32_t *targets = inputs + B * T;
@@ -273,14 +255,9 @@ int cli_train_main(int argc, char **argv, int first, char *err, size_t err_len) 
                 "parameters; batch %zu × %zu, %zu steps, seed %llu\n",
                 a.model.n_layers, a.model.n_heads, a.model.d_model, a.model.n_ctx, V, m.n_params,
                 B, T, a.train.steps, (unsigned long long)a.seed);
-    double start = now_seconds(), last_print = 0, heldout = NAN, smooth = NAN;
+    double start = cli_now_seconds(), last_print = 0, heldout = NAN, smooth = NAN;
     for (size_t step = 0; step < a.train.steps; step++) {
-        for (size_t b = 0; b < B; b++) {
-            int32_t *seq = batch + b * (T + 1);
-            model_corpus_sequence(&corpus, seq, NULL, T + 1);
-            memcpy(inputs + b * T, seq, T * sizeof *seq);
-            memcpy(targets + b * T, seq + 1, T * sizeof *seq);
-        }
+        model_corpus_batch(&corpus, batch, B, T, inputs, targets);
         double loss;
         if (model_trainer_grad(&t, &m, inputs, targets, &loss, err, err_len) != ATTN_OK) {
             free(inputs);
@@ -290,7 +267,7 @@ int cli_train_main(int argc, char **argv, int first, char *err, size_t err_len) 
         model_trainer_update(&t, &m);
         if (!isfinite(loss)) {
             free(inputs);
-            fail(err, err_len,
+            cli_fail(err, err_len,
                  "the loss became %g at step %zu: training diverged; lower --lr (now %g)", loss,
                  step + 1, (double)a.train.lr);
             goto done;
@@ -305,13 +282,13 @@ int cli_train_main(int argc, char **argv, int first, char *err, size_t err_len) 
                 goto done;
             }
         }
-        double elapsed = now_seconds() - start;
+        double elapsed = cli_now_seconds() - start;
         fprintf(log, "%zu,%.8g,%.6f,", done_steps, (double)lr, loss);
         if (isfinite(heldout)) fprintf(log, "%.6f", heldout);
         fprintf(log, ",%zu,%.3f\n", done_steps * B * T, elapsed);
         if (log_add(&curve, (double)done_steps, loss, heldout)) {
             free(inputs);
-            fail(err, err_len, "out of memory for the loss curve");
+            cli_fail(err, err_len, "out of memory for the loss curve");
             goto done;
         }
         double tok_s = (double)(done_steps * B * T) / elapsed;
@@ -325,7 +302,7 @@ int cli_train_main(int argc, char **argv, int first, char *err, size_t err_len) 
     free(inputs);
     if (tty) fputc('\n', stderr);
     if (fflush(log) != 0 || ferror(log)) {
-        fail(err, err_len, "could not write the loss log %s", log_path);
+        cli_fail(err, err_len, "could not write the loss log %s", log_path);
         goto done;
     }
     {
@@ -335,7 +312,7 @@ int cli_train_main(int argc, char **argv, int first, char *err, size_t err_len) 
         if (!a.quiet) fprintf(stderr, "measuring the heads on held-out text...\n");
         if (model_heads_measure(&m, 400, NULL, 0, &roles, err, err_len) != ATTN_OK) goto done;
         char *heads_json = heads_to_json(&roles);
-        double seconds = now_seconds() - start;
+        double seconds = cli_now_seconds() - start;
         /* No time or date in the file: the same command makes the same bytes. */
         enum { N_META = 9 };
         char v[N_META][64];
@@ -426,7 +403,7 @@ int cli_corpus_main(int argc, char **argv, int first, char *err, size_t err_len)
     char *text = malloc(cap);
     if (!ids || !t || !text) {
         free(ids), free(t), free(text);
-        return fail(err, err_len, "out of memory for --ctx %zu", n);
+        return cli_fail(err, err_len, "out of memory for --ctx %zu", n);
     }
     const char *const *words;
     size_t V = model_corpus_vocab(&words);
@@ -447,6 +424,6 @@ int cli_corpus_main(int argc, char **argv, int first, char *err, size_t err_len)
     }
     free(ids), free(t), free(text);
     if (fflush(stdout) != 0 || ferror(stdout))
-        return fail(err, err_len, "could not write to standard output");
+        return cli_fail(err, err_len, "could not write to standard output");
     return 0;
 }

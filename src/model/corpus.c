@@ -674,3 +674,15 @@ size_t model_corpus_text(char *out, size_t len, const int32_t *ids, size_t n) {
     if (len > 0) out[need < len ? need : len - 1] = '\0';
     return need;
 }
+
+void model_corpus_batch(model_corpus *c, int32_t *seqs, size_t batch, size_t seq, int32_t *inputs,
+                        int32_t *targets) {
+    for (size_t b = 0; b < batch; b++) {
+        int32_t *one = seqs + b * (seq + 1);
+        model_corpus_sequence(c, one, NULL, seq + 1);
+        for (size_t i = 0; i < seq; i++) {
+            inputs[b * seq + i] = one[i];
+            targets[b * seq + i] = one[i + 1];
+        }
+    }
+}

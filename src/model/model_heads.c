@@ -53,8 +53,7 @@ typedef struct job {
     char err[256];
 } job;
 
-static void add_scores(job *j, const int32_t *ids, const model_truth *truth, size_t n) {
-    (void)ids;
+static void add_scores(job *j, const model_truth *truth, size_t n) {
     const model_config *c = &j->m->config;
     size_t H = c->n_heads;
     for (size_t p = 1; p < n; p++) {
@@ -93,7 +92,7 @@ static void *run_job(void *arg) {
         if (j->status != ATTN_OK) return NULL;
         j->loss += model_run_loss(&j->run, j->m, ids, t->n) * (double)(t->n - 1);
         j->tokens += t->n - 1;
-        if (j->scores) add_scores(j, ids, t->truth + s * t->n, t->n);
+        if (j->scores) add_scores(j, t->truth + s * t->n, t->n);
     }
     return NULL;
 }
