@@ -2,13 +2,17 @@
  * applied and drawn; the step's settings are in effect in the model and the
  * state, every live value evaluates, the narration panel has text, no grid
  * lies under it, answers are recorded; the live values' formatting; a
- * lesson that does not parse leaves the app as it was. */
+ * lesson that does not parse leaves the app as it was; lesson 10's claims
+ * about the shipped model hold (its heads, measured afresh on held-out
+ * text, meet the thresholds, and the heads the lesson switches off are the
+ * ones it names). */
 #define _POSIX_C_SOURCE 200809L
 #include <SDL.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "attnviz/heads.h"
 #include "check.h"
 #include "trained.h"
 #include "lesson_player.h"
@@ -239,11 +243,105 @@ static void test_token_highlights(void) {
     remove(path);
 }
 
+/* The head of the report that scores highest on role: layer · H + head. */
+static size_t best_head_index(const model_heads_report *r, model_role role) {
+    size_t best = 0;
+    for (size_t i = 0; i < r->n_layers * r->n_heads; i++)
+        if (r->score[i * MODEL_ROLES + role] > r->score[best * MODEL_ROLES + role]) best = i;
+    return best;
+}
+
+/* Lesson 10 names the shipped model's heads and says what switching them
+ * off does; a retrained model must not leave it saying something false. */
+static void test_lesson10_claims(void) {
+    const char *path = "lessons/10-do-heads-specialise.md";
+    app_settings set;
+    app_settings_default(&set);
+    app_state s;
+    char err[APP_ERR_LEN] = "";
+    CHECK(app_state_init(&s, &set, err, sizeof err) == 0);
+    int rc = app_lesson_open(&s, path, err, sizeof err);
+    CHECKF(rc == 0, "%s: %s", path, err);
+    if (rc != 0) {
+        app_state_free(&s);
+        return;
+    }
+    const struct {
+        const char *title;
+        model_role role;
+    } prunes[] = {{"Switch the induction head off", MODEL_ROLE_INDUCTION},
+                  {"Switch the previous-token head off", MODEL_ROLE_PREVIOUS}};
+    size_t found = 0;
+    const app_lesson *l = s.lesson;
+    for (size_t k = 0; k < l->lesson.n_steps; k++) {
+        const lesson_step *st = &l->lesson.steps[k];
+        for (size_t p = 0; p < sizeof prunes / sizeof prunes[0]; p++) {
+            if (strcmp(st->title, prunes[p].title) != 0) continue;
+            found++;
+            CHECK(app_lesson_goto(&s, k, err, sizeof err) == 0);
+            const app_trained *t = s.model.trained;
+            CHECK(t != NULL && t->have_roles);
+            if (!t || !t->have_roles) continue;
+            /* the one head off is the best head for the role the title names */
+            const lesson_settings *ls = &st->settings;
+            CHECK(ls->n_prune == 1);
+            size_t H = t->roles.n_heads;
+            size_t off = ls->prune[0].layer * H + ls->prune[0].head;
+            CHECKF(off == best_head_index(&t->roles, prunes[p].role),
+                   "step \"%s\" switches off head %zu.%zu, not the best one", st->title,
+                   ls->prune[0].layer + 1, ls->prune[0].head + 1);
+            /* and the copy breaks: with every head on the model continues the
+             * run ("loud"), with this head off the copied word is no longer likely */
+            int32_t id_on, id_off;
+            float p_on, p_off;
+            CHECK(app_trained_top(t, true, 1, &id_on, &p_on) == 1);
+            CHECK(app_trained_top(t, false, 1, &id_off, &p_off) == 1);
+            CHECK(strcmp(t->model.vocab.words[id_on], "loud") == 0 && p_on > 0.9f);
+            CHECKF(id_off != id_on && p_off < 0.5f, "%s: top word %s %.2f", st->title,
+                   t->model.vocab.words[id_off], (double)p_off);
+            /* the narration's {{next_word}} ({{next_prob}}) are that word and its percentage */
+            char out[128], want[128];
+            CHECK(app_lesson_substitute(&s.model, "{{next_word}} {{next_prob}}", out, sizeof out) == 0);
+            double pc = 100.0 * p_off;
+            snprintf(want, sizeof want, pc < 1 || pc > 99 ? "%s %.1f%%" : "%s %.0f%%",
+                     t->model.vocab.words[id_off], pc);
+            CHECKF(strcmp(out, want) == 0, "\"%s\", want \"%s\"", out, want);
+        }
+    }
+    CHECK(found == 2);
+
+    /* the shipped model, measured now on held-out text, meets the thresholds
+     * the README states: induction ≥ 0.8, antecedent ≥ 0.6, subject ≥ 0.6,
+     * previous token ≥ 0.5, held-out loss well below the unigram baseline */
+    if (s.model.trained) {
+        model_heads_report r;
+        CHECK(model_heads_measure(&s.model.trained->model, 200, NULL, 0, &r, err, sizeof err) ==
+              ATTN_OK);
+        const float need[MODEL_ROLES] = {[MODEL_ROLE_PREVIOUS] = 0.5f,
+                                         [MODEL_ROLE_INDUCTION] = 0.8f,
+                                         [MODEL_ROLE_ANTECEDENT] = 0.6f,
+                                         [MODEL_ROLE_SUBJECT] = 0.6f};
+        for (int role = 0; role < MODEL_ROLES; role++) {
+            if (need[role] == 0) continue;
+            size_t b = best_head_index(&r, (model_role)role);
+            float got = r.score[b * MODEL_ROLES + role];
+            CHECKF(got >= need[role], "best %s head %zu.%zu scores %.2f < %.2f",
+                   model_role_label((model_role)role), b / r.n_heads + 1, b % r.n_heads + 1,
+                   (double)got, (double)need[role]);
+        }
+        CHECKF(r.heldout_loss < 0.5 * r.unigram_loss, "held-out loss %.3f, unigram %.3f",
+               r.heldout_loss, r.unigram_loss);
+        model_heads_report_free(&r);
+    }
+    app_state_free(&s);
+}
+
 int main(void) {
     app_trained_lesson_shape(); /* lessons with trained steps need the shipped model's sizes */
     test_values();
     test_bad_lesson();
     test_token_highlights();
+    test_lesson10_claims();
 
     app_offscreen o;
     char err[APP_ERR_LEN];

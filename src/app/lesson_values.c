@@ -37,6 +37,14 @@ static void format_float(double v, char *buf, size_t len) {
     else snprintf(buf, len, "%.4g", v);
 }
 
+/* A probability as a percentage: "8%", "0.4%" under 1%, "99.7%" above 99%
+ * (so a sure prediction does not read as 100%). */
+static void format_percent(double p, char *buf, size_t len) {
+    double pc = 100.0 * p;
+    if (pc < 1.0 || pc > 99.0) snprintf(buf, len, "%.1f%%", pc);
+    else snprintf(buf, len, "%.0f%%", pc);
+}
+
 /* Weights and biases of one attention layer with width d and key/value
  * width dkv: W_Q, W_O (d²), W_K, W_V (d·dkv), b_Q, b_O (d), b_K, b_V (dkv). */
 static double params(double d, double dkv) { return 2 * d * d + 2 * d * dkv + 2 * d + 2 * dkv; }
@@ -95,8 +103,8 @@ static int trained_value(const app_model *m, const lesson_placeholder *ph, char 
         if (app_trained_top(t, false, 1, &id, &p) != 1) break;
         if (ph->value == LESSON_VALUE_NEXT_WORD)
             snprintf(buf, len, "%s", t->model.vocab.words[id]);
-        else
-            format_float(p, buf, len);
+        else /* a percentage, as the bars beside it show it */
+            format_percent(p, buf, len);
         return 0;
     }
     default: break;

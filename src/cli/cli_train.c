@@ -30,7 +30,7 @@ typedef struct train_args {
 
 static void train_defaults(train_args *a) {
     memset(a, 0, sizeof *a);
-    a->model = (model_config){.n_layers = 2, .n_heads = 4, .d_model = 64, .n_ctx = 64};
+    a->model = (model_config){.n_layers = 2, .n_heads = 4, .d_model = 128, .n_ctx = 64};
     a->train = model_train_config_default();
     a->train.steps = 6000;
     a->seed = 1;
@@ -54,7 +54,7 @@ static const char train_usage[] =
     "  --plot FILE.png     the loss curve (default: FILE with .loss.png)\n"
     "  --layers N          blocks (default 2)\n"
     "  --heads H           attention heads per block (default 4)\n"
-    "  --d-model D         width, a multiple of --heads (default 64)\n"
+    "  --d-model D         width, a multiple of --heads (default 128)\n"
     "  --ctx N             tokens per sequence (default 64)\n"
     "  --batch B           sequences per step (default 32)\n"
     "  --steps S           optimiser steps (default 6000)\n"
