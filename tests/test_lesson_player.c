@@ -96,18 +96,25 @@ static void test_bad_lesson(void) {
     remove(path);
 }
 
-static void test_lesson(app_offscreen *o, const char *path) {
+/* A fresh app state with the lesson at path open (true), or false after
+ * a failed check, with nothing left to free. */
+static bool open_lesson(app_state *s, const char *path) {
     app_settings set;
     app_settings_default(&set);
+    char err[APP_ERR_LEN] = "";
+    int rc = app_state_init(s, &set, err, sizeof err);
+    CHECKF(rc == 0, "app state: %s", err);
+    if (rc != 0) return false;
+    rc = app_lesson_open(s, path, err, sizeof err);
+    CHECKF(rc == 0, "%s: %s", path, err);
+    if (rc != 0) app_state_free(s);
+    return rc == 0;
+}
+
+static void test_lesson(app_offscreen *o, const char *path) {
     app_state s;
     char err[APP_ERR_LEN] = "";
-    CHECK(app_state_init(&s, &set, err, sizeof err) == 0);
-    int rc = app_lesson_open(&s, path, err, sizeof err);
-    CHECKF(rc == 0, "%s: %s", path, err);
-    if (rc != 0) {
-        app_state_free(&s);
-        return;
-    }
+    if (!open_lesson(&s, path)) return;
     app_lesson *l = s.lesson;
     for (size_t k = 0; k < l->lesson.n_steps; k++) {
         const lesson_step *st = &l->lesson.steps[k];
@@ -255,17 +262,9 @@ static size_t best_head_index(const model_heads_report *r, model_role role) {
  * off does; a retrained model must not leave it saying something false. */
 static void test_lesson10_claims(void) {
     const char *path = "lessons/10-do-heads-specialise.md";
-    app_settings set;
-    app_settings_default(&set);
     app_state s;
     char err[APP_ERR_LEN] = "";
-    CHECK(app_state_init(&s, &set, err, sizeof err) == 0);
-    int rc = app_lesson_open(&s, path, err, sizeof err);
-    CHECKF(rc == 0, "%s: %s", path, err);
-    if (rc != 0) {
-        app_state_free(&s);
-        return;
-    }
+    if (!open_lesson(&s, path)) return;
     const struct {
         const char *title;
         model_role role;
