@@ -111,6 +111,43 @@ static bool open_lesson(app_state *s, const char *path) {
     return rc == 0;
 }
 
+/* Pages through the step's panel from its top: it scrolls exactly when its
+ * text is taller than the room for it, every choice shows at some point and
+ * a click on it finds it, the last page ends at the last line, and PgUp
+ * comes back to the top. */
+static size_t long_steps; /* steps that scrolled, over every size */
+
+static void scroll_through(app_offscreen *o, app_state *s, const char *path, size_t k) {
+    app_lesson *l = s->lesson;
+    const lesson_question *q = &l->lesson.steps[k].question;
+    CHECK(l->scroll == 0);
+    bool seen[LESSON_CHOICES_MAX] = {false}, clicked[LESSON_CHOICES_MAX] = {false};
+    int pages = 0;
+    for (;;) {
+        for (size_t c = 0; c < l->n_choice_rects && c < LESSON_CHOICES_MAX; c++) {
+            SDL_Rect r = l->choice_rects[c];
+            if (r.w <= 0 || r.h <= 0) continue;
+            seen[c] = true;
+            CHECK(r.y >= l->panel.y && r.y + r.h <= l->panel.y + l->panel.h);
+            clicked[c] |= app_lesson_choice_at(s, r.x + r.w / 2, r.y + r.h / 2) == (int)c;
+        }
+        if (!app_lesson_scroll(s, l->view_h * 3 / 4)) break;
+        pages++;
+        app_draw(o->renderer, o->text, s, o->surface->w, o->surface->h);
+    }
+    bool long_step = l->content_h > l->view_h;
+    long_steps += long_step;
+    CHECKF(long_step == (pages > 0), "%s step %zu: %d pages for %d px in %d", path, k + 1, pages,
+           l->content_h, l->view_h);
+    CHECK(l->scroll == (long_step ? l->content_h - l->view_h : 0));
+    for (size_t c = 0; c < q->n_choices; c++)
+        CHECKF(seen[c] && clicked[c], "%s step %zu at %dx%d: choice %zu never shows", path, k + 1,
+               o->surface->w, o->surface->h, c + 1);
+    app_lesson_scroll(s, -l->content_h);
+    CHECK(l->scroll == 0);
+    app_draw(o->renderer, o->text, s, o->surface->w, o->surface->h);
+}
+
 static void test_lesson(app_offscreen *o, const char *path) {
     app_state s;
     char err[APP_ERR_LEN] = "";
@@ -179,6 +216,10 @@ static void test_lesson(app_offscreen *o, const char *path) {
         }
         for (size_t t = 0; t < s.layout.n_token_labels; t++)
             CHECK(!SDL_HasIntersection(&s.layout.token_labels[t], &panel));
+
+        /* nothing is cut off: a step longer than the panel scrolls, a page
+         * at a time, until every choice has shown and can be clicked */
+        scroll_through(o, &s, path, k);
 
         /* answering */
         if (q->line) {
@@ -358,5 +399,8 @@ int main(void) {
         for (size_t i = 0; i < n; i++) test_lesson(&o, paths[i]);
         app_offscreen_free(&o);
     }
+    /* the smallest window cannot hold every step: scrolling was exercised */
+    CHECKF(long_steps > 0, "no step scrolled at any size");
+    fprintf(stderr, "test_lesson_player: %zu steps scrolled\n", long_steps);
     return check_done("test_lesson_player");
 }

@@ -306,6 +306,13 @@ void app_lesson_draw(SDL_Renderer *r, text_cache *tc, app_state *s, SDL_Rect rc,
             lay_out(s, tc, width, sz, ssz);
             if (total_height(l) <= avail || sz <= min_px) break;
         }
+        /* Still too long at the smallest type: the panel scrolls. A new
+         * step starts at its top; an answer scrolls to the verdict and the
+         * explanation, which come last. */
+        l->content_h = total_height(l);
+        l->view_h = avail;
+        if (!l->laid_out || l->key_step != l->step) l->scroll = 0;
+        else if (l->key_answer != answer) l->scroll = l->content_h;
         l->laid_out = true;
         l->key_step = l->step;
         l->key_answer = answer;
@@ -315,11 +322,22 @@ void app_lesson_draw(SDL_Renderer *r, text_cache *tc, app_state *s, SDL_Rect rc,
         l->key_version = s->model.version;
     }
 
+    bool scrolls = l->content_h > l->view_h;
+    app_lesson_scroll(s, 0); /* kept in range after a resize */
     SDL_Rect clip = {rc.x, rc.y, rc.w, rc.h - hint_h};
     SDL_RenderSetClipRect(r, &clip);
-    int x = rc.x + pad, y = rc.y + pad;
+    int x = rc.x + pad, y = rc.y + pad - l->scroll;
     for (size_t k = 0; k < l->n_lines; k++) {
         const app_lesson_line *ln = &l->lines[k];
+        if (y + ln->h <= clip.y || y >= clip.y + clip.h) { /* scrolled out of sight */
+            if (ln->choice >= 0 && ln->choice < LESSON_CHOICES_MAX &&
+                (size_t)ln->choice >= l->n_choice_rects) {
+                l->choice_rects[ln->choice] = (SDL_Rect){0, 0, 0, 0};
+                l->n_choice_rects = (size_t)ln->choice + 1;
+            }
+            y += ln->h;
+            continue;
+        }
         SDL_Color col = th->text;
         switch (ln->kind) {
         case LINE_TITLE: col = th->accent; break;
@@ -332,8 +350,8 @@ void app_lesson_draw(SDL_Renderer *r, text_cache *tc, app_state *s, SDL_Rect rc,
             /* a choice's lines make its click area */
             SDL_Rect cr = {rc.x + pad / 2, y, rc.w - pad, ln->h};
             size_t ch = (size_t)ln->choice;
-            if (ch >= l->n_choice_rects) {
-                l->n_choice_rects = ch + 1;
+            if (ch >= l->n_choice_rects || l->choice_rects[ch].w == 0) {
+                l->n_choice_rects = ch + 1 > l->n_choice_rects ? ch + 1 : l->n_choice_rects;
                 l->choice_rects[ch] = cr;
             } else {
                 l->choice_rects[ch].h = y + ln->h - l->choice_rects[ch].y;
@@ -347,20 +365,35 @@ void app_lesson_draw(SDL_Renderer *r, text_cache *tc, app_state *s, SDL_Rect rc,
         y += ln->h;
     }
     for (size_t k = 0; k < l->n_choice_rects; k++) {
-        SDL_Rect cr = l->choice_rects[k];
-        if (cr.w > 0 && answer == APP_LESSON_UNANSWERED)
+        /* a choice half scrolled out is clicked only where it shows */
+        SDL_Rect cr = l->choice_rects[k], shown;
+        if (!SDL_IntersectRect(&cr, &clip, &shown)) shown = (SDL_Rect){0, 0, 0, 0};
+        l->choice_rects[k] = shown;
+        if (shown.w > 0 && answer == APP_LESSON_UNANSWERED)
             draw_outline(r, cr, th->panel_border, 1);
     }
     SDL_RenderSetClipRect(r, NULL);
+    if (scrolls) { /* where the view is in the step: a thin bar at the right edge */
+        int track_y = rc.y + pad, track_h = l->view_h, bar_w = px / 5 > 3 ? px / 5 : 3;
+        int thumb_h = track_h * l->view_h / l->content_h;
+        int thumb_y = track_y + (track_h - thumb_h) * l->scroll / (l->content_h - l->view_h);
+        SDL_Rect track = {rc.x + rc.w - bar_w - 2, track_y, bar_w, track_h};
+        draw_fill(r, track, th->panel_border);
+        draw_fill(r, (SDL_Rect){track.x, thumb_y, bar_w, thumb_h}, th->text_dim);
+    }
     /* the keys, at the foot of the panel */
     static const char *const hints[] = {KEYS_HINT, "→/← step  1–6 answer  Esc leave",
                                         "→/← step  Esc leave"};
-    const char *hint = hints[2];
-    for (size_t k = 0; k < sizeof hints / sizeof hints[0]; k++) {
+    static const char *const scroll_hints[] = {
+        "→/← step   1–6 answer   PgUp/PgDn more   Esc leave", "→/← step  PgUp/PgDn more  Esc",
+        "PgUp/PgDn more  Esc"};
+    const char *const *list = scrolls ? scroll_hints : hints;
+    const char *hint = list[2];
+    for (size_t k = 0; k < 3; k++) {
         int w = 0;
-        text_measure(tc, hints[k], spx, &w, NULL);
+        text_measure(tc, list[k], spx, &w, NULL);
         if (w <= width) {
-            hint = hints[k];
+            hint = list[k];
             break;
         }
     }

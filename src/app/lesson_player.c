@@ -139,6 +139,17 @@ void app_lesson_close(app_state *s) {
     s->n_highlights = 0; /* the outlines belonged to the lesson's steps */
 }
 
+bool app_lesson_scroll(app_state *s, int dy) {
+    app_lesson *l = s->lesson;
+    if (!l) return false;
+    int most = l->content_h > l->view_h ? l->content_h - l->view_h : 0;
+    int to = l->scroll + dy;
+    to = to < 0 ? 0 : to > most ? most : to;
+    bool moved = to != l->scroll;
+    l->scroll = to;
+    return moved;
+}
+
 int app_lesson_choice_at(const app_state *s, int x, int y) {
     const app_lesson *l = s->lesson;
     if (!l) return -1;

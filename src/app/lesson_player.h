@@ -48,6 +48,11 @@ typedef struct app_lesson {
     app_lesson_line lines[APP_LESSON_LINES_MAX];
     size_t n_lines;
     size_t unknown_values; /* live values of this step that did not evaluate */
+    /* A step longer than the panel scrolls (PgUp/PgDn, the wheel) rather
+     * than being cut off: scroll is how many pixels of its text are above
+     * the panel's top, content_h and view_h the text's height and the room
+     * for it in the last frame. */
+    int scroll, content_h, view_h;
     bool laid_out;
     size_t key_step;
     int key_answer, key_w, key_h, key_px;
@@ -68,6 +73,11 @@ int app_lesson_goto(app_state *s, size_t step, char *err, size_t err_len);
  * when it was right, 0 when wrong, -1 when there is no question, it was
  * answered already, or k is not a choice. */
 int app_lesson_answer(app_state *s, size_t k);
+
+/* Scrolls the narration panel by dy pixels (down when positive), kept
+ * between the top and the point where the last line shows. Returns true
+ * when the panel moved. */
+bool app_lesson_scroll(app_state *s, int dy);
 
 /* True when the current step has a question not yet answered. */
 bool app_lesson_awaits_answer(const app_state *s);

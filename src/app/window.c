@@ -577,6 +577,12 @@ static void on_key(window_app *a, const SDL_KeyboardEvent *e) {
         lesson_move(a, k == SDLK_RIGHT ? 1 : -1);
         return;
     }
+    if (s->lesson && (k == SDLK_PAGEDOWN || k == SDLK_PAGEUP)) {
+        /* a step longer than its panel: three quarters of a panel at a time */
+        int page = s->lesson->view_h * 3 / 4;
+        app_lesson_scroll(s, k == SDLK_PAGEDOWN ? page : -page);
+        return;
+    }
     switch (k) {
     case SDLK_SPACE: if (!again) play_pause(a); break;
     case SDLK_RIGHT: next_stage(a); break;
@@ -718,6 +724,12 @@ static void handle(window_app *a, const SDL_Event *ev) {
             break;
         }
         bool used = route_ui(a, &e);
+        if (!used && e.type == SDL_MOUSEWHEEL && a->s.lesson &&
+            in_rect(a->mouse_x, a->mouse_y, a->s.lesson->panel)) {
+            int line = a->s.lesson->view_h / 12 > 8 ? a->s.lesson->view_h / 12 : 8;
+            app_lesson_scroll(&a->s, -e.wheel.y * line);
+            used = true;
+        }
         if (!used && e.type == SDL_MOUSEBUTTONDOWN && e.button.button == SDL_BUTTON_LEFT &&
             overview_click(a, e.button.x, e.button.y))
             used = true;
