@@ -291,6 +291,50 @@ static void test_token_highlights(void) {
     remove(path);
 }
 
+/* The smallest heatmap cell of the frame just drawn (width and height
+ * alike), 0 when no grid was drawn. */
+static int smallest_cell(const app_state *s) {
+    int least = 0;
+    for (size_t g = 0; g < s->layout.n_grids; g++) {
+        SDL_Rect gr = s->layout.grids[g].rect;
+        int w = gr.w / (int)s->model.n, h = gr.h / (int)s->model.n;
+        int cell = w < h ? w : h;
+        if (g == 0 || cell < least) least = cell;
+    }
+    return least;
+}
+
+/* Large type (Ctrl +, a projector) with the lesson panel beside the frame:
+ * up to twice the type keeps at least a third of the heatmaps' cell size
+ * (labels and titles grow with the type, the panel widens, so some loss is
+ * due; before the legends and row sums gave way, one head in focus fell
+ * from 46 px to nothing), and the heatmaps stay clear of the panel. */
+static void test_big_type(app_offscreen *o, const char *path) {
+    app_state s;
+    char err[APP_ERR_LEN] = "";
+    if (!open_lesson(&s, path)) return;
+    const app_lesson *l = s.lesson;
+    const float scales[] = {1.5f, 2.0f};
+    for (size_t k = 0; k < l->lesson.n_steps; k++) {
+        CHECK(app_lesson_goto(&s, k, err, sizeof err) == 0);
+        s.progress = 1.0f;
+        s.playing = false;
+        s.type_scale = 1.0f;
+        app_draw(o->renderer, o->text, &s, o->surface->w, o->surface->h);
+        int at_1 = smallest_cell(&s);
+        for (size_t z = 0; z < sizeof scales / sizeof scales[0]; z++) {
+            s.type_scale = scales[z];
+            app_draw(o->renderer, o->text, &s, o->surface->w, o->surface->h);
+            int big = smallest_cell(&s);
+            CHECKF(3 * big >= at_1, "%s step %zu: cells of %d px at type ×1, %d px at ×%.1f",
+                   path, k + 1, at_1, big, (double)scales[z]);
+            for (size_t g = 0; g < s.layout.n_grids; g++)
+                CHECK(!SDL_HasIntersection(&s.layout.grids[g].rect, &l->panel));
+        }
+    }
+    app_state_free(&s);
+}
+
 /* The head of the report that scores highest on role: layer · H + head. */
 static size_t best_head_index(const model_heads_report *r, model_role role) {
     size_t best = 0;
@@ -397,6 +441,8 @@ int main(void) {
             break;
         }
         for (size_t i = 0; i < n; i++) test_lesson(&o, paths[i]);
+        if (z == 0)
+            for (size_t i = 0; i < n; i++) test_big_type(&o, paths[i]);
         app_offscreen_free(&o);
     }
     /* the smallest window cannot hold every step: scrolling was exercised */

@@ -37,6 +37,13 @@ static inline int stage_title_h(const stage_ctx *c) { return c->spx * 3 / 2 + 2;
 /* Width a colour bar takes at the right of a stage, labels included. */
 static inline int stage_colorbar_w(const stage_ctx *c) { return c->spx + c->spx / 3 + 4 * c->spx; }
 
+/* The strip count colour bars take beside a stage area of area_w × area_h,
+ * the matrices coming first: side by side while that is at most a quarter
+ * of the width; else one above the other (one bar wide) where each still
+ * gets 4 lines of height; else side by side up to half the width; else
+ * none (0), a narrow frame keeping its room for the heatmaps. */
+int stage_colorbars_width(const stage_ctx *c, int count, int area_w, int area_h);
+
 /* Eased progress of the part [from, to] of a stage's animation, in [0, 1]. */
 float stage_ease_part(float p, float from, float to);
 
@@ -89,7 +96,8 @@ void stage_outline_col(const stage_ctx *c, SDL_Rect grid, size_t cols, size_t j,
 SDL_Rect stage_cell_rect(SDL_Rect grid, size_t rows, size_t cols, size_t i, size_t j);
 
 /* Colour bars side by side in column (a strip at the right of the stage,
- * count · stage_colorbar_w wide): titles above, scales beside, and unless
+ * stage_colorbars_width wide; one above the other when that is one bar
+ * wide, nothing when 0): titles above, scales beside, and unless
  * masked is NULL the legend of masked cells below, saying what they hold
  * ("−∞", or "0" once softmax has run). Their height is capped so they read
  * as a legend, not a matrix. */

@@ -241,20 +241,41 @@ void stage_note(const stage_ctx *c, const char *s, int x, int y, int max_w, SDL_
     stage_text_fit(c, s, c->spx, col, x, y, TEXT_LEFT, max_w);
 }
 
+/* Height each of count stacked bars gets in a column of height h: what
+ * stage_colorbars leaves after titles, gaps and a masked-cells legend. */
+static int stacked_bar_h(int spx, int count, int h) {
+    return (h - 3 * spx - 3 * spx - (count - 1) * 3 * spx) / count;
+}
+
+int stage_colorbars_width(const stage_ctx *c, int count, int area_w, int area_h) {
+    int w = stage_colorbar_w(c), spx = c->spx;
+    if (4 * count * w <= area_w) return count * w;
+    if (count > 1 && stacked_bar_h(spx, count, area_h) >= 4 * spx) return w;
+    if (2 * count * w <= area_w) return count * w;
+    return 0;
+}
+
 void stage_colorbars(const stage_ctx *c, SDL_Rect column, const stage_bar *bars, int count,
                      const char *masked) {
     int spx = c->spx, w = stage_colorbar_w(c);
+    /* Side by side, or one above the other in a column one bar wide (a
+     * narrow frame: large type, the lesson panel beside it). Between two
+     * stacked bars: the lower one's title and the upper one's last label. */
+    int across = column.w >= count * w ? count : 1;
+    int down = count > 0 ? (count + across - 1) / across : 0, between = 3 * spx;
     int top = column.y + 2 * spx, bottom = column.y + column.h - spx - (masked ? 3 * spx : 0);
-    int h = bottom - top;
+    if (down < 1) return;
+    int h = (bottom - top - (down - 1) * between) / down;
     if (h > 16 * spx) { /* a legend, centred on the column */
-        top += (h - 16 * spx) / 2;
+        top += (h - 16 * spx) * down / 2;
         h = 16 * spx;
     }
     if (h < 2 * spx || column.w < 3 * spx) return;
     for (int k = 0; k < count; k++) {
-        SDL_Rect bar = {column.x + k * w, top, spx, h};
+        SDL_Rect bar = {column.x + (k % across) * w, top + (k / across) * (h + between), spx, h};
         draw_colorbar(c->r, c->tc, bar, bars[k].map, bars[k].range, bars[k].title, spx, c->th);
     }
     if (masked)
-        draw_masked_legend(c->r, c->tc, column.x, top + h + spx + spx / 2, spx, masked, c->th);
+        draw_masked_legend(c->r, c->tc, column.x, top + down * h + (down - 1) * between + spx + spx / 2,
+                           spx, masked, c->th);
 }

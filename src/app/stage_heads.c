@@ -395,7 +395,8 @@ static int colorbars_width(const stage_ctx *c) {
     int bars = c->s->stage == STAGE_SOFTMAX || c->s->stage == STAGE_WEIGHTED || focus_factors(c)
                    ? 2
                    : 1;
-    return bars * stage_colorbar_w(c);
+    /* the note line above the heads takes at most 2 lines of the height */
+    return stage_colorbars_width(c, bars, c->area.w, c->area.h - 2 * c->spx);
 }
 
 /* "std 2.84 → 1.00" for head h (stage 5). */
@@ -710,10 +711,16 @@ static void focus_grid(stage_ctx *c, size_t h, SDL_Rect a, int bars_w) {
     int label_w = stage_token_width(c, spx, 6 * spx) + spx / 2;
     int top_lab = 2 * (spx + spx / 4) + spx / 4;
     int side_w = c->s->stage == STAGE_SOFTMAX ? sums_width(c, spx) : 0;
-    int avail_w = a.w - bars_w - label_w - side_w - spx;
     int avail_h = a.h - title_h - top_lab - foot_h - spx / 2;
     double cw, ch;
-    cell_size((double)avail_w / (double)n, (double)avail_h / (double)n, 4.0 * c->px, &cw, &ch);
+    for (;;) {
+        int avail_w = a.w - bars_w - label_w - side_w - spx;
+        cell_size((double)avail_w / (double)n, (double)avail_h / (double)n, 4.0 * c->px, &cw, &ch);
+        /* cells smaller than the type: the row sums go to the title line
+         * (as for thin rows) and the grid takes their room */
+        if (side_w == 0 || ch >= (double)spx) break;
+        side_w = 0;
+    }
     int lpx = label_px_for(c, ch);
     if (ch < 8.0) label_w = top_lab = 0;
     int g_w = span(n, cw), g_h = span(n, ch);
@@ -721,7 +728,8 @@ static void focus_grid(stage_ctx *c, size_t h, SDL_Rect a, int bars_w) {
     if (x0 < a.x) x0 = a.x;
     SDL_Rect g = {x0 + label_w, a.y + title_h + top_lab, g_w, g_h};
     char extra[96] = "";
-    if (c->s->stage == STAGE_SOFTMAX && ch * 0.8 < 9.0) sums_summary(c, h, extra, sizeof extra);
+    if (c->s->stage == STAGE_SOFTMAX && (ch * 0.8 < 9.0 || side_w == 0))
+        sums_summary(c, h, extra, sizeof extra);
     head_title(c, h, x0, a.y + title_h / 2, a.w - bars_w - (x0 - a.x), spx,
                extra[0] ? extra : NULL);
     head_grid(c, h, g, label_w > 0 ? label_w - spx / 2 : 0, top_lab, lpx);
