@@ -921,6 +921,36 @@ static void test_selection_products(void) {
     target_close(&t);
 }
 
+/* The row sums of the softmax stage are shown whole ("Σ=1.000") beside the
+ * rows, or said once in each head's title; never cut to "Σ=…" (they were,
+ * with 8 heads at 1280×800). Every head count and view, several sizes. */
+static void test_row_sums_whole(void) {
+    const int sizes[][2] = {{1280, 800}, {800, 600}, {1920, 1080}};
+    const size_t heads[] = {1, 2, 4, 8, 16};
+    for (size_t z = 0; z < sizeof sizes / sizeof sizes[0]; z++) {
+        for (size_t k = 0; k < sizeof heads / sizeof heads[0]; k++) {
+            target t;
+            app_state s;
+            if (target_open(&t, sizes[z][0], sizes[z][1])) return;
+            if (state_for(&s, heads[k], heads[k], 64, false, NULL)) {
+                target_close(&t);
+                return;
+            }
+            for (int v = 0; v < 2; v++) {
+                show(&s, STAGE_SOFTMAX, 1.0f, v == 0 ? VIEW_HEADS : VIEW_FOCUS, theme_dark());
+                frame(&t, &s);
+            }
+            size_t whole = text_cache_count(t.text, "Σ=1.000", NULL) +
+                           text_cache_count(t.text, "every row Σ=", NULL);
+            size_t cut = text_cache_count(t.text, "Σ=", "…");
+            CHECKF(whole > 0 && cut == 0, "%d×%d, %zu heads: %zu whole, %zu cut", sizes[z][0],
+                   sizes[z][1], heads[k], whole, cut);
+            app_state_free(&s);
+            target_close(&t);
+        }
+    }
+}
+
 int main(void) {
     setenv("SDL_VIDEODRIVER", "dummy", 1);
     if (TTF_Init() != 0) {
@@ -953,6 +983,7 @@ int main(void) {
     test_room();
     test_gqa_split_aligned();
     test_selection_products();
+    test_row_sums_whole();
     TTF_Quit();
     FcFini(); /* text_find_font asked fontconfig; let it go, for LeakSanitizer */
     return check_done("test_render");

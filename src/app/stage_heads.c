@@ -214,11 +214,21 @@ static size_t rows_done(const stage_ctx *c) {
 }
 
 /* "Σ=1.000" right of each finished row of grid g, when rows are tall enough. */
+static int sums_width(const stage_ctx *c, int px);
+
+/* The type size of the row sums beside rows ch pixels high in max_w
+ * pixels: the largest that shows "Σ=1.000" whole, 0 when none of at
+ * least 9 px does (the head's title then says the sums). */
+static int row_sums_px(const stage_ctx *c, double ch, int max_w) {
+    int px = (int)fmin(ch * 0.8, (double)c->spx);
+    while (px >= 9 && sums_width(c, px) > max_w) px--;
+    return px >= 9 ? px : 0;
+}
+
 static void row_sums(const stage_ctx *c, size_t h, SDL_Rect g, int max_w) {
     size_t n = c->n, done = rows_done(c);
-    double ch = (double)g.h / (double)n;
-    int px = (int)fmin(ch * 0.8, (double)c->spx);
-    if (px < 9 || max_w < 3 * px) return;
+    int px = row_sums_px(c, (double)g.h / (double)n, max_w);
+    if (px == 0) return;
     char buf[32];
     for (size_t i = 0; i < done; i++) {
         SDL_Rect rc = stage_cell_rect(g, n, 1, i, 0);
@@ -526,7 +536,8 @@ static void heads_view(stage_ctx *c) {
         if (ph > content_h) y0 += (ph - content_h) / 2; /* centred in its cell of the layout */
         char extra[96] = "";
         if (weighted) snprintf(extra, sizeof extra, "A · V → O");
-        if (c->s->stage == STAGE_SOFTMAX && best.side_w == 0)
+        if (c->s->stage == STAGE_SOFTMAX &&
+            (best.side_w == 0 || row_sums_px(c, ch, best.side_w) == 0))
             sums_summary(c, h, extra, sizeof extra);
         /* stage 8: the title stops short of V_h and O_h, named on its line */
         int title_w = weighted ? best.left_w + grid_w + op_w / 2 : x0 + pw - cx;
@@ -728,7 +739,7 @@ static void focus_grid(stage_ctx *c, size_t h, SDL_Rect a, int bars_w) {
     if (x0 < a.x) x0 = a.x;
     SDL_Rect g = {x0 + label_w, a.y + title_h + top_lab, g_w, g_h};
     char extra[96] = "";
-    if (c->s->stage == STAGE_SOFTMAX && (ch * 0.8 < 9.0 || side_w == 0))
+    if (c->s->stage == STAGE_SOFTMAX && (side_w == 0 || row_sums_px(c, ch, side_w) == 0))
         sums_summary(c, h, extra, sizeof extra);
     head_title(c, h, x0, a.y + title_h / 2, a.w - bars_w - (x0 - a.x), spx,
                extra[0] ? extra : NULL);

@@ -157,6 +157,15 @@ void text_cache_destroy(text_cache *tc) {
 
 size_t text_cache_renders(const text_cache *tc) { return tc->renders; }
 
+size_t text_cache_count(const text_cache *tc, const char *prefix, const char *part) {
+    size_t count = 0, n = strlen(prefix);
+    for (size_t i = 0; i < CACHE_SLOTS; i++) {
+        const char *t = tc->slots[i].text;
+        if (t && strncmp(t, prefix, n) == 0 && (!part || strstr(t, part))) count++;
+    }
+    return count;
+}
+
 static TTF_Font *font_at(text_cache *tc, int px) {
     for (size_t i = 0; i < tc->n_fonts; i++)
         if (tc->fonts[i].px == px) return tc->fonts[i].font;

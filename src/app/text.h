@@ -37,4 +37,9 @@ void text_measure(text_cache *tc, const char *s, int px, int *w, int *h);
  * none). */
 size_t text_cache_renders(const text_cache *tc);
 
+/* How many cached strings (any size) start with prefix and contain part
+ * (NULL: anything): for tests that ask what a frame drew, e.g. whether a
+ * label was cut to "…". The cache keeps what recent frames drew. */
+size_t text_cache_count(const text_cache *tc, const char *prefix, const char *part);
+
 #endif
