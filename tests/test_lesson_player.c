@@ -225,6 +225,13 @@ static void test_lesson(app_offscreen *o, const char *path) {
         if (q->line) {
             CHECK(app_lesson_awaits_answer(&s));
             CHECK(l->n_choice_rects == q->n_choices);
+            /* the panel asks for as many keys as there are choices */
+            char how[64];
+            snprintf(how, sizeof how, "Answer with 1–%zu or a click.", q->n_choices);
+            bool asked = false;
+            for (size_t n = 0; n < l->n_lines; n++)
+                asked |= strcmp(l->text + l->lines[n].off, how) == 0;
+            CHECKF(asked, "%s step %zu: no \"%s\"", path, k + 1, how);
             size_t wrong = q->right == 0 ? 1 : 0;
             CHECK(app_lesson_answer(&s, q->n_choices) == -1); /* not a choice */
             CHECK(app_lesson_answer(&s, wrong) == 0);

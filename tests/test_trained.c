@@ -322,6 +322,40 @@ static void test_bad_files(void) {
     app_trained_free(&t);
 }
 
+/* The overview names a head by the relation it leads the other heads on
+ * by the most, not by its own highest score: the shipped model's 2.4 is
+ * the induction head (0.89, the next head 0.44) and ties another head on
+ * subject (0.97), so it is named for induction. */
+static void test_label_role(void) {
+    enum { L = 2, H = 2 };
+    float score[L * H * MODEL_ROLES] = {0};
+#define S(l, h, role) score[((l) * H + (h)) * MODEL_ROLES + (role)]
+    S(1, 1, MODEL_ROLE_INDUCTION) = 0.89f; /* the induction head */
+    S(1, 1, MODEL_ROLE_SUBJECT) = 0.97f;
+    S(1, 1, MODEL_ROLE_ANTECEDENT) = 0.82f;
+    S(1, 0, MODEL_ROLE_SUBJECT) = 0.97f; /* ties it on subject */
+    S(1, 0, MODEL_ROLE_ANTECEDENT) = 0.71f;
+    S(1, 0, MODEL_ROLE_INDUCTION) = 0.44f;
+    S(0, 0, MODEL_ROLE_PREVIOUS) = 0.83f;
+    S(0, 1, MODEL_ROLE_FIRST) = 0.2f; /* best at first token, but below the minimum */
+    S(0, 1, MODEL_ROLE_CURRENT) = 0.1f;
+    S(1, 0, MODEL_ROLE_CURRENT) = 0.33f; /* leads on current token, by less than 0.1 */
+    S(0, 0, MODEL_ROLE_CURRENT) = 0.26f;
+#undef S
+    model_heads_report r = {.n_layers = L, .n_heads = H, .score = score};
+    float sc = 0;
+    CHECK(model_heads_best_role(&r, 1, 1, &sc) == MODEL_ROLE_SUBJECT && sc == 0.97f);
+    CHECK(model_heads_label_role(&r, 1, 1, 0.3f, &sc) == MODEL_ROLE_INDUCTION && sc == 0.89f);
+    /* clearly best at nothing (a tie on subject, 0.07 ahead on current
+     * token): its highest score, subject */
+    CHECK(model_heads_label_role(&r, 1, 0, 0.3f, &sc) == MODEL_ROLE_SUBJECT && sc == 0.97f);
+    CHECK(model_heads_label_role(&r, 0, 0, 0.3f, &sc) == MODEL_ROLE_PREVIOUS && sc == 0.83f);
+    /* first token leads, but below min_score: its highest role, still first token */
+    CHECK(model_heads_label_role(&r, 0, 1, 0.3f, &sc) == MODEL_ROLE_FIRST && sc == 0.2f);
+    /* with no minimum, it is named for the first token too */
+    CHECK(model_heads_label_role(&r, 0, 1, 0.0f, &sc) == MODEL_ROLE_FIRST);
+}
+
 /* ---- the app's model ------------------------------------------------------------ */
 
 static void trained_settings(app_settings *s, const char *path, size_t layer, const char *sentence) {
@@ -679,6 +713,7 @@ int main(void) {
     if (make_model(&m, 7) || save(&m, path_plain, NULL) || save(&m, path_roles, json)) return 1;
     model_free(&m);
 
+    test_label_role();
     test_load_and_run();
     test_prune_and_top();
     test_set_params();

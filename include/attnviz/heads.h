@@ -68,6 +68,16 @@ static inline float model_heads_score(const model_heads_report *r, size_t l, siz
 /* The role a head scores highest on, and that score. */
 model_role model_heads_best_role(const model_heads_report *r, size_t l, size_t h, float *score);
 
+/* The role to name head (l, h) by: of the roles where its own score is at
+ * least min_score and it leads every other head of the model by at least
+ * MODEL_LABEL_LEAD, the one it leads by the most; else its highest-scoring
+ * role. A head that is clearly the model's induction head and also scores
+ * high on subject, as another head does, is named for induction; that
+ * other head, clearly best at nothing, for subject. */
+#define MODEL_LABEL_LEAD 0.1f
+model_role model_heads_label_role(const model_heads_report *r, size_t l, size_t h,
+                                  float min_score, float *score);
+
 /* Held-out loss with head_off (L·H entries, may be NULL) on `sequences`
  * sequences, two threads. */
 attn_status model_heads_loss(const model *m, size_t sequences, const uint8_t *head_off,

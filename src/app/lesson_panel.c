@@ -27,7 +27,6 @@ enum {
     LINE_GAP,     /* half a line of space */
 };
 
-#define KEYS_HINT "→/← step   1–6 answer   Esc leave lesson"
 
 SDL_Rect app_lesson_panel_rect(int w, int h, int px) {
     /* Beside the heatmaps when the frame keeps a useful width, else below. */
@@ -271,7 +270,9 @@ static void lay_out(app_state *s, text_cache *tc, int width, int px, int spx) {
         free(t);
     } else {
         add_line(&c, "", 0, LINE_GAP, 0, -1, px);
-        add_wrapped(&c, "", "Answer with 1–6 or a click.", LINE_META, -1, spx);
+        char how[64];
+        snprintf(how, sizeof how, "Answer with 1–%zu or a click.", q->n_choices);
+        add_wrapped(&c, "", how, LINE_META, -1, spx);
     }
 }
 
@@ -381,19 +382,25 @@ void app_lesson_draw(SDL_Renderer *r, text_cache *tc, app_state *s, SDL_Rect rc,
         draw_fill(r, track, th->panel_border);
         draw_fill(r, (SDL_Rect){track.x, thumb_y, bar_w, thumb_h}, th->text_dim);
     }
-    /* the keys, at the foot of the panel */
-    static const char *const hints[] = {KEYS_HINT, "→/← step  1–6 answer  Esc leave",
-                                        "→/← step  Esc leave"};
-    static const char *const scroll_hints[] = {
-        "→/← step   1–6 answer   PgUp/PgDn more   Esc leave", "→/← step  PgUp/PgDn more  Esc",
-        "PgUp/PgDn more  Esc"};
-    const char *const *list = scrolls ? scroll_hints : hints;
-    const char *hint = list[2];
+    /* the keys, at the foot of the panel: the answer keys only while a
+     * question waits (as many as it has choices), the scroll keys only
+     * when the step is longer than the panel; longest form that fits */
+    const lesson_question *q = &l->lesson.steps[l->step].question;
+    char keys[32] = "", more[32] = "", forms[3][128];
+    if (q->line && answer == APP_LESSON_UNANSWERED)
+        snprintf(keys, sizeof keys, "1–%zu answer", q->n_choices);
+    if (scrolls) snprintf(more, sizeof more, "PgUp/PgDn more");
+    snprintf(forms[0], sizeof forms[0], "→/← step   %s%s%s%sEsc leave lesson", keys,
+             *keys ? "   " : "", more, *more ? "   " : "");
+    snprintf(forms[1], sizeof forms[1], "→/← step  %s%s%s%sEsc", keys, *keys ? "  " : "", more,
+             *more ? "  " : "");
+    snprintf(forms[2], sizeof forms[2], "%s%sEsc", *more ? more : "→/← step", "  ");
+    const char *hint = forms[2];
     for (size_t k = 0; k < 3; k++) {
         int w = 0;
-        text_measure(tc, list[k], spx, &w, NULL);
+        text_measure(tc, forms[k], spx, &w, NULL);
         if (w <= width) {
-            hint = list[k];
+            hint = forms[k];
             break;
         }
     }

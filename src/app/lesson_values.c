@@ -7,6 +7,7 @@
 
 #include "lesson_player.h"
 #include "trained.h"
+#include "view_model.h"
 
 void app_format_bytes(double bytes, char *buf, size_t len) {
     static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
@@ -73,7 +74,9 @@ static int trained_value(const app_model *m, const lesson_placeholder *ph, char 
     case LESSON_VALUE_ROLE: {
         if (!roles) break;
         float score;
-        model_role role = model_heads_best_role(r, ph->args[0] - 1, ph->args[1] - 1, &score);
+        /* the overview's label of the head, so the text and the boxes agree */
+        model_role role =
+            model_heads_label_role(r, ph->args[0] - 1, ph->args[1] - 1, APP_ROLE_MIN, &score);
         snprintf(buf, len, "%s %.2f", model_role_label(role), (double)score);
         return 0;
     }

@@ -204,7 +204,7 @@ void app_overview_role_text(const app_state *s, size_t l, size_t h, char *buf, s
         h >= t->roles.n_heads)
         return;
     float score;
-    model_role role = model_heads_best_role(&t->roles, l, h, &score);
+    model_role role = model_heads_label_role(&t->roles, l, h, APP_ROLE_MIN, &score);
     if (!(score >= APP_ROLE_MIN))
         snprintf(buf, len, "mixed");
     else

@@ -133,22 +133,28 @@ static void head_title(const stage_ctx *c, size_t h, int x, int y, int max_w, in
     int sw = px * 3 / 4;
     SDL_Color hc = theme_head_color(c->th, h);
     if (max_w < sw + 2 * px) { /* too narrow for a swatch: the number alone */
-        char num[24];
-        snprintf(num, sizeof num, "%zu", h + 1);
-        stage_text_fit(c, num, px, c->th->text, x, y, TEXT_LEFT | TEXT_MIDDLE, max_w);
+        char only[24];
+        snprintf(only, sizeof only, "%zu", h + 1);
+        stage_text_fit(c, only, px, c->th->text, x, y, TEXT_LEFT | TEXT_MIDDLE, max_w);
         return;
     }
     draw_fill(c->r, (SDL_Rect){x, y - sw / 2, sw, sw}, hc);
     draw_outline(c->r, (SDL_Rect){x, y - sw / 2, sw, sw}, c->th->panel_border, 1);
     /* The longest that fits: with the kv group and the extra, without
      * them, "head 3", or at least the number (colours repeat after 16). */
-    char buf[400], name[64];
-    if (c->n_kv < c->n_heads)
-        snprintf(name, sizeof name, "head %zu · kv %zu", h + 1, attn_kv_group(c->c, h) + 1);
+    char buf[400], name[64], num[32];
+    /* the trained model's heads are named layer.head, as in the overview,
+     * `attnviz heads` and the lessons ("2.4") */
+    if (c->s->model.settings.source == APP_SOURCE_TRAINED)
+        snprintf(num, sizeof num, "%zu.%zu", c->s->model.settings.layer + 1, h + 1);
     else
-        snprintf(name, sizeof name, "head %zu", h + 1);
-    snprintf(buf, sizeof buf, "%s%s%s\n%s\nhead %zu\n%zu", name, extra ? "  " : "",
-             extra ? extra : "", name, h + 1, h + 1);
+        snprintf(num, sizeof num, "%zu", h + 1);
+    if (c->n_kv < c->n_heads)
+        snprintf(name, sizeof name, "head %s · kv %zu", num, attn_kv_group(c->c, h) + 1);
+    else
+        snprintf(name, sizeof name, "head %s", num);
+    snprintf(buf, sizeof buf, "%s%s%s\n%s\nhead %s\n%s", name, extra ? "  " : "",
+             extra ? extra : "", name, num, num);
     stage_text_alts(c, buf, px, c->th->text, x + sw + px / 3, y, TEXT_LEFT | TEXT_MIDDLE,
                     max_w - sw - px / 3);
 }

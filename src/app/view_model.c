@@ -29,7 +29,7 @@ static int best_role(const app_trained *t, size_t l, size_t h, float *score) {
     *score = 0.0f;
     if (!t->have_roles || !t->roles.score || l >= t->roles.n_layers || h >= t->roles.n_heads)
         return -1;
-    model_role r = model_heads_best_role(&t->roles, l, h, score);
+    model_role r = model_heads_label_role(&t->roles, l, h, APP_ROLE_MIN, score);
     return *score >= APP_ROLE_MIN ? (int)r : -1;
 }
 
@@ -221,7 +221,7 @@ static void head_tooltip(stage_ctx *c, const app_trained *t, const hover_info *h
     }
     if (t->have_roles && t->roles.score) {
         float best;
-        model_role br = model_heads_best_role(&t->roles, l, h, &best);
+        model_role br = model_heads_label_role(&t->roles, l, h, APP_ROLE_MIN, &best);
         for (int r = 0; r < MODEL_ROLES; r++) {
             if (r == (int)br && best >= APP_ROLE_MIN) best_line = count;
             snprintf(lines[count++], sizeof lines[0], "%s  %.2f", model_role_label((model_role)r),

@@ -33,8 +33,8 @@ bool app_overview_available(const app_state *s);
  * Returns 0, or 2 with the reason in s->message (mechanics). */
 int app_overview_toggle(app_state *s);
 
-/* The role label of head (l, h): "induction 0.91", "mixed" below
- * APP_ROLE_MIN, "" without roles. */
+/* The role label of head (l, h) (model_heads_label_role): "induction
+ * 0.91", "mixed" below APP_ROLE_MIN, "" without roles. */
 void app_overview_role_text(const app_state *s, size_t l, size_t h, char *buf, size_t len);
 
 /* Switches head (layer, head) off or on and reruns the model at once

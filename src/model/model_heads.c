@@ -337,6 +337,26 @@ done:
     return s;
 }
 
+model_role model_heads_label_role(const model_heads_report *r, size_t l, size_t h,
+                                  float min_score, float *score) {
+    size_t LH = r->n_layers * r->n_heads, me = l * r->n_heads + h;
+    int pick = -1;
+    float pick_lead = 0.0f;
+    for (int k = 0; k < MODEL_ROLES; k++) {
+        float mine = r->score[me * MODEL_ROLES + k], other = 0.0f;
+        for (size_t i = 0; i < LH; i++)
+            if (i != me && r->score[i * MODEL_ROLES + k] > other) other = r->score[i * MODEL_ROLES + k];
+        float lead = mine - other;
+        if (mine >= min_score && lead >= MODEL_LABEL_LEAD && (pick < 0 || lead > pick_lead)) {
+            pick = k;
+            pick_lead = lead;
+        }
+    }
+    if (pick < 0) return model_heads_best_role(r, l, h, score);
+    if (score) *score = r->score[me * MODEL_ROLES + pick];
+    return (model_role)pick;
+}
+
 model_role model_heads_best_role(const model_heads_report *r, size_t l, size_t h, float *score) {
     model_role best = MODEL_ROLE_PREVIOUS;
     for (int k = 1; k < MODEL_ROLES; k++)
