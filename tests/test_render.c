@@ -921,6 +921,34 @@ static void test_selection_products(void) {
     target_close(&t);
 }
 
+/* A lesson step that names two tokens lights both in the stages whose rows
+ * are tokens (X, the projections, the split), not only the first: the
+ * second adds its own row outline. */
+static void test_second_token_lit(void) {
+    target t;
+    app_state s;
+    if (target_open(&t, 1280, 800) || state_for(&s, 4, 4, 32, false, NULL)) return;
+    const theme *th = theme_dark();
+    const app_stage stages[] = {STAGE_EMBED, STAGE_PROJECT, STAGE_SPLIT};
+    for (size_t k = 0; k < sizeof stages / sizeof stages[0]; k++) {
+        show(&s, stages[k], 1.0f, VIEW_HEADS, th);
+        s.selected_token = 0;
+        s.n_highlights = 0;
+        frame(&t, &s);
+        int one = count_near(&t, (SDL_Rect){0, 0, t.w, t.h}, th->highlight, 0);
+        s.highlights[s.n_highlights++] = (app_highlight){APP_HIGHLIGHT_ROW, -1, 4, 0};
+        s.highlights[s.n_highlights++] = (app_highlight){APP_HIGHLIGHT_COLUMN, -1, 0, 4};
+        frame(&t, &s);
+        int two = count_near(&t, (SDL_Rect){0, 0, t.w, t.h}, th->highlight, 0);
+        CHECKF(two > one + 100, "stage %d: %d highlight pixels for one token, %d for two",
+               stages[k] + 1, one, two);
+    }
+    s.selected_token = -1;
+    s.n_highlights = 0;
+    app_state_free(&s);
+    target_close(&t);
+}
+
 /* The row sums of the softmax stage are shown whole ("Σ=1.000") beside the
  * rows, or said once in each head's title; never cut to "Σ=…" (they were,
  * with 8 heads at 1280×800). Every head count and view, several sizes. */
@@ -984,6 +1012,7 @@ int main(void) {
     test_gqa_split_aligned();
     test_selection_products();
     test_row_sums_whole();
+    test_second_token_lit();
     TTF_Quit();
     FcFini(); /* text_find_font asked fontconfig; let it go, for LeakSanitizer */
     return check_done("test_render");

@@ -92,6 +92,14 @@ void stage_outline_row(const stage_ctx *c, SDL_Rect grid, size_t rows, size_t i,
                        int thick);
 void stage_outline_col(const stage_ctx *c, SDL_Rect grid, size_t cols, size_t j, SDL_Color col,
                        int thick);
+/* Whether token i is lit: the selected token (a click, or a lesson step's
+ * first token highlight) or a row a lesson step highlights (its further
+ * tokens), so a step that names two tokens shows both. */
+bool stage_token_lit(const stage_ctx *c, size_t i);
+/* On a matrix whose rows are the tokens (X, Q/K/V, the split, the
+ * products), the rows of every lit token, in the highlight colour. */
+void stage_outline_lit_rows(const stage_ctx *c, SDL_Rect m, size_t rows, int thick);
+
 /* The pixel rectangle of cell (i, j) in a rows×cols matrix drawn at grid. */
 SDL_Rect stage_cell_rect(SDL_Rect grid, size_t rows, size_t cols, size_t i, size_t j);
 

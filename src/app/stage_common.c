@@ -101,10 +101,11 @@ void stage_record_grid(const stage_ctx *c, SDL_Rect rc, size_t head) {
     l->n_grids++;
 }
 
-/* The selected token in the accent colour; a word the trained model does
- * not know dimmed (its label also carries a mark, so colour is not alone). */
+/* A lit token (selected, or named by the lesson step) in the accent colour;
+ * a word the trained model does not know dimmed (its label also carries a
+ * mark, so colour is not alone). */
 static SDL_Color label_color(const stage_ctx *c, size_t i) {
-    if (c->s->selected_token == (int)i) return c->th->accent;
+    if (stage_token_lit(c, i)) return c->th->accent;
     if (c->m->token_kind && i < c->n && c->m->token_kind[i] == APP_TOKEN_UNKNOWN)
         return c->th->text_dim;
     return c->th->text;
@@ -193,6 +194,19 @@ void stage_outline_row(const stage_ctx *c, SDL_Rect grid, size_t rows, size_t i,
     rc.w += 2 * thick;
     rc.h += 2 * thick;
     draw_outline(c->r, rc, col, thick);
+}
+
+bool stage_token_lit(const stage_ctx *c, size_t i) {
+    const app_state *s = c->s;
+    if (s->selected_token >= 0 && (size_t)s->selected_token == i) return true;
+    for (size_t k = 0; k < s->n_highlights && k < APP_HIGHLIGHTS_MAX; k++)
+        if (s->highlights[k].kind == APP_HIGHLIGHT_ROW && s->highlights[k].i == (int)i) return true;
+    return false;
+}
+
+void stage_outline_lit_rows(const stage_ctx *c, SDL_Rect m, size_t rows, int thick) {
+    for (size_t i = 0; i < rows; i++)
+        if (stage_token_lit(c, i)) stage_outline_row(c, m, rows, i, c->th->highlight, thick);
 }
 
 void stage_outline_col(const stage_ctx *c, SDL_Rect grid, size_t cols, size_t j, SDL_Color col,

@@ -110,7 +110,7 @@ void stage_embed(stage_ctx *c) {
             break;
         }
         SDL_Rect chip = {x, chips_y, w + spx * 2 / 3, chip_h};
-        bool sel = c->s->selected_token == (int)i;
+        bool sel = stage_token_lit(c, i);
         bool unknown = c->m->token_kind && c->m->token_kind[i] == APP_TOKEN_UNKNOWN;
         draw_fill(c->r, chip, c->th->panel);
         draw_outline(c->r, chip, sel ? c->th->accent : c->th->panel_border, sel ? 2 : 1);
@@ -161,8 +161,7 @@ void stage_embed(stage_ctx *c) {
     stage_row_labels(c, xr, n, label_w - spx / 2, label_px(c, ch));
     size_t row;
     if (current_row(c, n, d, &row)) stage_outline_row(c, xr, n, row, c->th->accent, 2);
-    if (c->s->selected_token >= 0)
-        stage_outline_row(c, xr, n, (size_t)c->s->selected_token, c->th->highlight, 2);
+    stage_outline_lit_rows(c, xr, n, 2);
 
     SDL_Rect col = {a.x + a.w - cb_w + spx / 2, top, cb_w - spx / 2,
                     xr.h > 8 * spx ? xr.h : 8 * spx};
@@ -220,7 +219,6 @@ static void draw_products(stage_ctx *c, draw_matrix_desc *left, const char *left
     bool moving = current_row(c, rows, parts[0].result.cols, &row);
     stage_matrix(c, lr, left, left_title, c->th->text, 0);
     stage_row_labels(c, lr, rows, label_w - spx / 2, label_px(c, ch_res));
-    int sel = c->s->selected_token;
     int x = lr.x + lr.w + gap;
     for (int p = 0; p < n_parts; p++) {
         product *pp = &parts[p];
@@ -232,13 +230,11 @@ static void draw_products(stage_ctx *c, draw_matrix_desc *left, const char *left
         pp->result.visible = stage_cells_shown(c->e, rows, cols);
         stage_matrix(c, res, &pp->result, pp->result_title, pp->color, title_w);
         if (moving) stage_outline_row(c, res, rows, row, c->th->accent, 2);
-        if (sel >= 0 && (size_t)sel < rows) /* the token's row in every result */
-            stage_outline_row(c, res, rows, (size_t)sel, c->th->highlight, 2);
+        stage_outline_lit_rows(c, res, rows, 2); /* the tokens' rows in every result */
         x += rr.w + gap;
     }
     if (moving) stage_outline_row(c, lr, rows, row, c->th->accent, 2);
-    if (sel >= 0 && (size_t)sel < rows)
-        stage_outline_row(c, lr, rows, (size_t)sel, c->th->highlight, 2);
+    stage_outline_lit_rows(c, lr, rows, 2);
 
     /* The empty corner above the left factor says how to read the picture. */
     int corner_w = label_w + lr.w - spx;
@@ -422,8 +418,7 @@ static int draw_slabs(stage_ctx *c, int x, int y, double cw, double ch, const fl
     if (label_w > 0) {
         SDL_Rect whole = {x, grid_y, (int)(slabs - 1) * pitch + slab_w, h};
         stage_row_labels(c, whole, n, label_w - spx / 2, label_px(c, ch));
-        if (c->s->selected_token >= 0)
-            stage_outline_row(c, whole, n, (size_t)c->s->selected_token, c->th->highlight, 2);
+        stage_outline_lit_rows(c, whole, n, 2);
     }
     return grid_y + h;
 }
