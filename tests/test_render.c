@@ -949,6 +949,35 @@ static void test_second_token_lit(void) {
     target_close(&t);
 }
 
+/* "highlight: row 8" in stage 8 marks row 8 of V_h and of O_h too (the
+ * lesson compares them), in one head and in all heads. */
+static void test_step_row_on_values(void) {
+    target t;
+    app_state s;
+    if (target_open(&t, 1280, 800) || state_for(&s, 4, 4, 32, false, NULL)) return;
+    const theme *th = theme_dark();
+    for (int v = 0; v < 2; v++) {
+        show(&s, STAGE_WEIGHTED, 1.0f, v ? VIEW_FOCUS : VIEW_HEADS, th);
+        s.n_highlights = 0;
+        frame(&t, &s);
+        CHECK(s.layout.n_grids > 0);
+        if (s.layout.n_grids == 0) break;
+        SDL_Rect g = s.layout.grids[0].rect;
+        /* right of head 1's map, on its rows: where its V and O are */
+        SDL_Rect beside = {g.x + g.w + 4, g.y - 8, t.w - (g.x + g.w + 4), g.h + 16};
+        if (!v) beside.w = g.w * 2; /* all heads: stay within head 1's cell */
+        int before = count_near(&t, beside, th->accent, 0);
+        s.highlights[s.n_highlights++] = (app_highlight){APP_HIGHLIGHT_ROW, -1, 7, 0};
+        frame(&t, &s);
+        int after = count_near(&t, beside, th->accent, 0);
+        CHECKF(after > before + 2 * (g.w / 2), "%s: %d accent pixels beside A, %d with row 8",
+               v ? "focus" : "all heads", before, after);
+    }
+    s.n_highlights = 0;
+    app_state_free(&s);
+    target_close(&t);
+}
+
 /* The row sums of the softmax stage are shown whole ("Σ=1.000") beside the
  * rows, or said once in each head's title; never cut to "Σ=…" (they were,
  * with 8 heads at 1280×800). Every head count and view, several sizes. */
@@ -1013,6 +1042,7 @@ int main(void) {
     test_selection_products();
     test_row_sums_whole();
     test_second_token_lit();
+    test_step_row_on_values();
     TTF_Quit();
     FcFini(); /* text_find_font asked fontconfig; let it go, for LeakSanitizer */
     return check_done("test_render");

@@ -100,6 +100,12 @@ bool stage_token_lit(const stage_ctx *c, size_t i);
  * products), the rows of every lit token, in the highlight colour. */
 void stage_outline_lit_rows(const stage_ctx *c, SDL_Rect m, size_t rows, int thick);
 
+/* A lesson step's row highlights ("highlight: row 8") on a matrix of
+ * token rows beside the attention maps (V_h, O_h in stage 8), in the
+ * accent colour and as thick as on the maps, so "row 8 of the output" is
+ * marked where the text points. */
+void stage_outline_step_rows(const stage_ctx *c, SDL_Rect m, size_t rows);
+
 /* The pixel rectangle of cell (i, j) in a rows×cols matrix drawn at grid. */
 SDL_Rect stage_cell_rect(SDL_Rect grid, size_t rows, size_t cols, size_t i, size_t j);
 

@@ -209,6 +209,16 @@ void stage_outline_lit_rows(const stage_ctx *c, SDL_Rect m, size_t rows, int thi
         if (stage_token_lit(c, i)) stage_outline_row(c, m, rows, i, c->th->highlight, thick);
 }
 
+void stage_outline_step_rows(const stage_ctx *c, SDL_Rect m, size_t rows) {
+    const app_state *s = c->s;
+    int thick = c->px / 8 > 2 ? c->px / 8 : 2;
+    for (size_t k = 0; k < s->n_highlights && k < APP_HIGHLIGHTS_MAX; k++) {
+        const app_highlight *hl = &s->highlights[k];
+        if (hl->kind == APP_HIGHLIGHT_ROW && hl->i >= 0 && (size_t)hl->i < rows)
+            stage_outline_row(c, m, rows, (size_t)hl->i, c->th->accent, thick);
+    }
+}
+
 void stage_outline_col(const stage_ctx *c, SDL_Rect grid, size_t cols, size_t j, SDL_Color col,
                        int thick) {
     if (j >= cols) return;

@@ -567,6 +567,8 @@ static void heads_view(stage_ctx *c) {
             draw_outline(c->r, inflate(vr, 1), c->th->panel_border, 1);
             draw_matrix(c->r, orr, &od);
             draw_outline(c->r, inflate(orr, 1), c->th->panel_border, 1);
+            stage_outline_step_rows(c, vr, n);
+            stage_outline_step_rows(c, orr, n);
             {
                 char nv[32], no[32];
                 size_t grp = attn_kv_group(c->c, h);
@@ -717,6 +719,8 @@ static void focus_weighted(stage_ctx *c, size_t h, SDL_Rect a, int bars_w) {
         stage_outline_row(c, vr, n, (size_t)sel, c->th->highlight, 2);
         stage_outline_row(c, orr, n, (size_t)sel, c->th->highlight, 2);
     }
+    stage_outline_step_rows(c, vr, n);
+    stage_outline_step_rows(c, orr, n);
 }
 
 /* Stages 5–7 in focus: the grid large, labels on both axes. */
