@@ -978,6 +978,28 @@ static void test_step_row_on_values(void) {
     target_close(&t);
 }
 
+/* Stage 10 in the all-heads view shows concat·W_O as a sum over heads: each
+ * head's band of W_O and its columns of the concat outlined in the head's
+ * colour and named; the one-head view has no bands. */
+static void test_output_head_bands(void) {
+    target t;
+    app_state s;
+    if (target_open(&t, 1280, 800) || state_for(&s, 4, 4, 32, false, NULL)) return;
+    const theme *th = theme_dark();
+    int count[2];
+    for (int v = 0; v < 2; v++) {
+        show(&s, STAGE_OUTPUT, 1.0f, v ? VIEW_HEADS : VIEW_FOCUS, th);
+        frame(&t, &s);
+        count[v] = count_near(&t, (SDL_Rect){0, 0, t.w, t.h}, theme_head_color(th, 3), 0);
+    }
+    save_png(&t, "output_head_bands");
+    CHECKF(count[1] > count[0] + 200, "head 4's colour: %d px in one head, %d in all heads",
+           count[0], count[1]);
+    CHECK(text_cache_count(t.text, "head 4", NULL) > 0);
+    app_state_free(&s);
+    target_close(&t);
+}
+
 /* The row sums of the softmax stage are shown whole ("Σ=1.000") beside the
  * rows, or said once in each head's title; never cut to "Σ=…" (they were,
  * with 8 heads at 1280×800). Every head count and view, several sizes. */
@@ -1043,6 +1065,7 @@ int main(void) {
     test_row_sums_whole();
     test_second_token_lit();
     test_step_row_on_values();
+    test_output_head_bands();
     TTF_Quit();
     FcFini(); /* text_find_font asked fontconfig; let it go, for LeakSanitizer */
     return check_done("test_render");

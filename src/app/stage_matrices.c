@@ -178,6 +178,32 @@ typedef struct product {
 
 /* left (rows×k) at the left, each product's right factor above its result
  * (rows×cols). Results fill row by row with the progress. */
+/* concat · W_O as a sum over heads (stage 10, all-heads view): head h's
+ * d_head columns of the concat (lr, rows × k) and the band of d_head rows
+ * of W_O they meet (rr, k × cols), outlined in the head's colour, the band
+ * named beside W_O where its rows are tall enough. */
+static void head_bands(const stage_ctx *c, SDL_Rect lr, size_t rows, SDL_Rect rr, size_t cols,
+                       size_t k) {
+    size_t H = c->n_heads, dh = c->d_head;
+    if (H < 2 || dh * H != k || rows == 0 || cols == 0) return;
+    for (size_t h = 0; h < H; h++) {
+        SDL_Color hc = theme_head_color(c->th, h);
+        SDL_Rect a = stage_cell_rect(lr, rows, k, 0, h * dh);
+        SDL_Rect b = stage_cell_rect(lr, rows, k, 0, (h + 1) * dh - 1);
+        draw_outline(c->r, (SDL_Rect){a.x, lr.y, b.x + b.w - a.x, lr.h}, hc, 2);
+        a = stage_cell_rect(rr, k, cols, h * dh, 0);
+        b = stage_cell_rect(rr, k, cols, (h + 1) * dh - 1, 0);
+        SDL_Rect band = {rr.x, a.y, rr.w, b.y + b.h - a.y};
+        draw_outline(c->r, band, hc, 2);
+        if (band.h >= c->spx) {
+            char name[32];
+            snprintf(name, sizeof name, "head %zu", h + 1);
+            stage_text_fit(c, name, c->spx, hc, rr.x + rr.w + c->spx / 2, band.y + band.h / 2,
+                           TEXT_LEFT | TEXT_MIDDLE, c->area.x + c->area.w - (rr.x + rr.w) - c->spx);
+        }
+    }
+}
+
 static void draw_products(stage_ctx *c, draw_matrix_desc *left, const char *left_title,
                           product *parts, int n_parts, float bar_range, const char *bar_title,
                           const char *left_name, const char *right_name, const char *result_name) {
@@ -220,10 +246,12 @@ static void draw_products(stage_ctx *c, draw_matrix_desc *left, const char *left
     stage_matrix(c, lr, left, left_title, c->th->text, 0);
     stage_row_labels(c, lr, rows, label_w - spx / 2, label_px(c, ch_res));
     int x = lr.x + lr.w + gap;
+    SDL_Rect first_right = {0, 0, 0, 0};
     for (int p = 0; p < n_parts; p++) {
         product *pp = &parts[p];
         size_t cols = pp->result.cols;
         SDL_Rect rr = {x, y_right, px_of((double)cols, cw), top_h};
+        if (p == 0) first_right = rr;
         SDL_Rect res = {x, y_res, rr.w, lr.h};
         int title_w = p + 1 < n_parts ? rr.w + gap - spx / 2 : a.x + a.w - cb_w - x;
         stage_matrix(c, rr, &pp->right, pp->right_title, c->th->text, title_w);
@@ -235,6 +263,8 @@ static void draw_products(stage_ctx *c, draw_matrix_desc *left, const char *left
     }
     if (moving) stage_outline_row(c, lr, rows, row, c->th->accent, 2);
     stage_outline_lit_rows(c, lr, rows, 2);
+    if (c->s->stage == STAGE_OUTPUT && c->s->view == VIEW_HEADS && n_parts == 1)
+        head_bands(c, lr, rows, first_right, parts[0].result.cols, k);
 
     /* The empty corner above the left factor says how to read the picture. */
     int corner_w = label_w + lr.w - spx;
