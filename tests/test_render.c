@@ -1000,6 +1000,40 @@ static void test_output_head_bands(void) {
     target_close(&t);
 }
 
+/* The softmax stage's legend names what is on screen: "scaled" (or
+ * "scores" with scaling off) only while rows still show them, "weights"
+ * once every row is done. */
+static void test_softmax_legend(void) {
+    const struct {
+        float progress;
+        bool scale;
+        const char *want, *not;
+    } cases[] = {{1.0f, true, "weights", "scaled"},
+                 {0.4f, true, "scaled", NULL},
+                 {0.4f, false, "scores", "scaled"}};
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        target t;
+        app_state s;
+        if (target_open(&t, 1280, 800)) return;
+        if (state_for(&s, 4, 4, 32, false, NULL)) {
+            target_close(&t);
+            return;
+        }
+        s.model.settings.config.scale = cases[k].scale;
+        char err[256];
+        CHECK(app_model_apply(&s.model, &s.model.settings, err, sizeof err) == 0);
+        show(&s, STAGE_SOFTMAX, cases[k].progress, VIEW_FOCUS, theme_dark());
+        frame(&t, &s);
+        CHECKF(text_cache_count(t.text, cases[k].want, NULL) > 0, "case %zu: no \"%s\"", k,
+               cases[k].want);
+        if (cases[k].not)
+            CHECKF(text_cache_count(t.text, cases[k].not, NULL) == 0, "case %zu: \"%s\" shown", k,
+                   cases[k].not);
+        app_state_free(&s);
+        target_close(&t);
+    }
+}
+
 /* The row sums of the softmax stage are shown whole ("Σ=1.000") beside the
  * rows, or said once in each head's title; never cut to "Σ=…" (they were,
  * with 8 heads at 1280×800). Every head count and view, several sizes. */
@@ -1066,6 +1100,7 @@ int main(void) {
     test_second_token_lit();
     test_step_row_on_values();
     test_output_head_bands();
+    test_softmax_legend();
     TTF_Quit();
     FcFini(); /* text_find_font asked fontconfig; let it go, for LeakSanitizer */
     return check_done("test_render");

@@ -33,9 +33,11 @@ static void format_count(double v, char *buf, size_t len) {
 }
 
 /* 3–4 significant digits: enough to compare, short enough to read. */
+/* Four significant digits, with the minus sign the cells use ("−0.539"
+ * beside a cell showing "−0.54", never an ASCII "-"). */
 static void format_float(double v, char *buf, size_t len) {
     if (isinf(v)) snprintf(buf, len, v > 0 ? "∞" : "−∞");
-    else snprintf(buf, len, "%.4g", v);
+    else snprintf(buf, len, "%s%.4g", v < 0 ? "−" : "", fabs(v));
 }
 
 /* A probability as a percentage: "8%", "0.4%" under 1%, "99.7%" above 99%

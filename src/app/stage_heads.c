@@ -389,13 +389,18 @@ static void colorbars(const stage_ctx *c, SDL_Rect column) {
                         1, NULL);
         break;
     case STAGE_MASK:
-        stage_colorbars(c, column, &(stage_bar){DRAW_DIVERGING, rs, "scaled"}, 1,
-                        causal ? "−∞" : NULL);
+        stage_colorbars(c, column, &(stage_bar){DRAW_DIVERGING, rs, c->c->scale ? "scaled" : "scores"},
+                        1, causal ? "−∞" : NULL);
         break;
     case STAGE_SOFTMAX: {
-        /* masked cells are −∞ until their row is done, then weight 0 */
-        stage_bar bars[2] = {{DRAW_DIVERGING, rs, "scaled"}, {DRAW_SEQUENTIAL, 1.0f, "weights"}};
-        stage_colorbars(c, column, bars, 2, causal ? "−∞ → 0" : NULL);
+        /* rows not yet done still show the scaled scores (the unscaled ones
+         * with scaling off): their bar goes once every row is weights;
+         * masked cells are −∞ until their row is done, then weight 0 */
+        stage_bar bars[2] = {{DRAW_DIVERGING, rs, c->c->scale ? "scaled" : "scores"},
+                             {DRAW_SEQUENTIAL, 1.0f, "weights"}};
+        bool done = rows_done(c) >= c->n;
+        stage_colorbars(c, column, done ? bars + 1 : bars, done ? 1 : 2,
+                        causal ? (done ? "0" : "−∞ → 0") : NULL);
         break;
     }
     default: {
