@@ -448,6 +448,16 @@ int main(void) {
             break;
         }
         for (size_t i = 0; i < n; i++) test_lesson(&o, paths[i]);
+        if (z < 2) {
+            /* beside the lesson panel, the captions' formulas and shapes
+             * take a shorter whole form rather than being cut with "…" */
+            const char *formulas[] = {"A_h[i, j]", "A_h = softmax", "M_h",       "Q_h, K_h",
+                                      "slabs of",  "Q = X",         "Q, K, V =", "Q: ",
+                                      "Q →",       "row by row",    "causal:",   "÷ √"};
+            for (size_t f = 0; f < sizeof formulas / sizeof formulas[0]; f++)
+                CHECKF(text_cache_count(o.text, formulas[f], "…") == 0,
+                       "%dx%d: \"%s...\" drawn cut", sizes[z][0], sizes[z][1], formulas[f]);
+        }
         if (z == 0)
             for (size_t i = 0; i < n; i++) test_big_type(&o, paths[i]);
         app_offscreen_free(&o);

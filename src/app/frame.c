@@ -45,6 +45,10 @@ static void divisor_text(const attn_config *cfg, size_t d_head, char *buf, size_
         buf[0] = '\0';
 }
 
+/* The stage's formula, in forms from the whole to the shortest, one per
+ * line: the caption shows the longest that fits (stage_text_alts), so a
+ * narrow frame (the lesson panel, large type) keeps the meaning and the
+ * numbers rather than a cut "…". */
 static void formula(const stage_ctx *c, char *buf, size_t len) {
     char div[64];
     switch (c->s->stage) {
@@ -56,10 +60,15 @@ static void formula(const stage_ctx *c, char *buf, size_t len) {
             snprintf(buf, len, "X = token vector + position");
         break;
     case STAGE_PROJECT:
-        snprintf(buf, len, "Q = X·W_Q + b_Q    K = X·W_K + b_K    V = X·W_V + b_V");
+        snprintf(buf, len,
+                 "Q = X·W_Q + b_Q    K = X·W_K + b_K    V = X·W_V + b_V\n"
+                 "Q, K, V = X·W_Q, X·W_K, X·W_V (+ biases)\nQ, K, V = X·W (+ b)");
         break;
     case STAGE_SPLIT:
-        snprintf(buf, len, "Q_h, K_h, V_h = column slabs of width d_k = d_model ÷ heads");
+        snprintf(buf, len,
+                 "Q_h, K_h, V_h = column slabs of width d_k = d_model ÷ heads = %zu\n"
+                 "slabs of d_k = d_model ÷ heads = %zu columns\nd_k = %zu columns",
+                 c->d_head, c->d_head, c->d_head);
         break;
     case STAGE_SCORES: snprintf(buf, len, "S_h = Q_h · K_hᵀ"); break;
     case STAGE_SCALE:
@@ -71,12 +80,16 @@ static void formula(const stage_ctx *c, char *buf, size_t len) {
         break;
     case STAGE_MASK:
         if (c->c->causal)
-            snprintf(buf, len, "M_h[i, j] = −∞ where j > i, else S′_h[i, j]");
+            snprintf(buf, len,
+                     "M_h[i, j] = −∞ where j > i, else S′_h[i, j]\n"
+                     "M_h = S′_h, −∞ above the diagonal\n−∞ where j > i");
         else
-            snprintf(buf, len, "M_h = S′_h   (no mask: causal off)");
+            snprintf(buf, len, "M_h = S′_h   (no mask: causal off)\nM_h = S′_h (no mask)");
         break;
     case STAGE_SOFTMAX:
-        snprintf(buf, len, "A_h[i, j] = exp(M_h[i, j]) ÷ Σ_k exp(M_h[i, k])");
+        snprintf(buf, len,
+                 "A_h[i, j] = exp(M_h[i, j]) ÷ Σ_k exp(M_h[i, k])\n"
+                 "A_h = softmax(M_h), row by row\nA_h = softmax(M_h)");
         break;
     case STAGE_WEIGHTED: snprintf(buf, len, "O_h = A_h · V_h"); break;
     case STAGE_CONCAT: snprintf(buf, len, "concat = [O_1 | O_2 | … | O_%zu]", c->n_heads); break;
@@ -103,8 +116,9 @@ static void shapes(const stage_ctx *c, char *buf, size_t len) {
                      d);
         else
             snprintf(buf, len,
-                     "Q: (%zu×%zu)·(%zu×%zu) → %zu×%zu    K, V: (%zu×%zu)·(%zu×%zu) → %zu×%zu", n,
-                     d, d, d, n, d, n, d, d, dkv, n, dkv);
+                     "Q: (%zu×%zu)·(%zu×%zu) → %zu×%zu    K, V: (%zu×%zu)·(%zu×%zu) → %zu×%zu\n"
+                     "Q: %zu×%zu    K, V: %zu×%zu each",
+                     n, d, d, d, n, d, n, d, d, dkv, n, dkv, n, d, n, dkv);
         break;
     case STAGE_SPLIT:
         if (G == H)
@@ -114,8 +128,11 @@ static void shapes(const stage_ctx *c, char *buf, size_t len) {
             snprintf(
                 buf, len,
                 "Q: %zu×%zu → %zu heads × (%zu×%zu)    K, V: %zu×%zu → %zu kv head%s × (%zu×%zu), "
-                "each shared by %zu heads",
-                n, d, H, n, dk, n, dkv, G, G == 1 ? "" : "s", n, dk, H / G);
+                "each shared by %zu heads\n"
+                "Q → %zu heads, K and V → %zu kv head%s, each shared by %zu heads\n"
+                "%zu heads share %zu kv head%s",
+                n, d, H, n, dk, n, dkv, G, G == 1 ? "" : "s", n, dk, H / G, H, G,
+                G == 1 ? "" : "s", H / G, H, G, G == 1 ? "" : "s");
         break;
     case STAGE_SCORES:
         snprintf(buf, len, "(%zu×%zu)·(%zu×%zu) → %zu×%zu, %s", n, dk, dk, n, n, n,
@@ -182,7 +199,7 @@ static void caption(stage_ctx *c, SDL_Rect bar) {
          px;
     formula(c, buf, sizeof buf);
     if (limit - x > 3 * px)
-        stage_text_fit(c, buf, tpx, th->text, x, y1, TEXT_LEFT | TEXT_MIDDLE, limit - x);
+        stage_text_alts(c, buf, tpx, th->text, x, y1, TEXT_LEFT | TEXT_MIDDLE, limit - x);
 
     /* line 2: shapes with the numbers, and the settings that make them */
     char cfg[160];
@@ -201,13 +218,16 @@ static void caption(stage_ctx *c, SDL_Rect bar) {
     }
     int cfg_w = 0;
     text_measure(c->tc, cfg, px, &cfg_w, NULL);
-    shapes(c, buf, sizeof buf);
+    shapes(c, buf, sizeof buf); /* forms one per line, as the formula's */
     int shapes_w = 0;
+    char *nl = strchr(buf, '\n');
+    if (nl) *nl = '\0'; /* the whole form decides whether the settings fit beside it */
     text_measure(c->tc, buf, px, &shapes_w, NULL);
+    if (nl) *nl = '\n';
     int x2 = bar.x + pad;
     bool show_cfg = x2 + shapes_w + 2 * px + cfg_w <= right;
     if (show_cfg) text_draw(c->tc, cfg, px, th->text_dim, right, y2, TEXT_RIGHT | TEXT_MIDDLE);
-    stage_text_fit(c, buf, px, th->text, x2, y2, TEXT_LEFT | TEXT_MIDDLE, right - x2);
+    stage_text_alts(c, buf, px, th->text, x2, y2, TEXT_LEFT | TEXT_MIDDLE, right - x2);
 
     /* the timeline: ten segments, done, current (filled to the progress), to come */
     int seg_h = px / 5 > 3 ? px / 5 : 3, seg_y = bar.y + bar.h - seg_h - px / 4;

@@ -123,7 +123,8 @@ typedef struct stage_bar {
 void stage_colorbars(const stage_ctx *c, SDL_Rect column, const stage_bar *bars, int count,
                      const char *masked);
 
-/* A line of explanation at (x, y), fitted to max_w. */
+/* A line of explanation at (x, y): s holds forms from the longest to the
+ * shortest, one per line; the longest that fits max_w is drawn. */
 void stage_note(const stage_ctx *c, const char *s, int x, int y, int max_w, SDL_Color col);
 
 /* Cells that appear in row-major order as the eased progress goes. */

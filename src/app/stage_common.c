@@ -262,7 +262,7 @@ void stage_matrix(const stage_ctx *c, SDL_Rect dst, const draw_matrix_desc *d, c
 }
 
 void stage_note(const stage_ctx *c, const char *s, int x, int y, int max_w, SDL_Color col) {
-    stage_text_fit(c, s, c->spx, col, x, y, TEXT_LEFT, max_w);
+    stage_text_alts(c, s, c->spx, col, x, y, TEXT_LEFT, max_w); /* forms one per line */
 }
 
 /* Height each of count stacked bars gets in a column of height h: what
