@@ -457,14 +457,25 @@ static void test_save_atomic(const char *dir) {
     CHECK_STR_CONTAINS(err, "Not a directory");
     CHECK(count_tmp_files(dir) == 0);
 
-    /* The rename fails (the path is a directory): the temporary file goes. */
+    /* The path is a directory: refused before any temporary file. */
     snprintf(sub, sizeof sub, "%s/isdir.st", dir);
     mkdir(sub, 0755);
     CHECK(model_st_save(sub, &t, 1, NULL, 0, err, sizeof err) == ATTN_ERR_INPUT);
     CHECK_STR_CONTAINS(err, sub);
-    CHECK_STR_CONTAINS(err, "Is a directory");
+    CHECK_STR_CONTAINS(err, "a folder, not a file");
     CHECK(count_tmp_files(dir) == 0);
     rmdir(sub);
+
+    /* A special file (a FIFO here, /dev/full in the wild) is never renamed
+     * over: it stays what it was. */
+    snprintf(sub, sizeof sub, "%s/fifo.st", dir);
+    CHECK(mkfifo(sub, 0600) == 0);
+    CHECK(model_st_save(sub, &t, 1, NULL, 0, err, sizeof err) == ATTN_ERR_INPUT);
+    CHECK_STR_CONTAINS(err, "a device or other special file, not a file");
+    struct stat fs;
+    CHECK(stat(sub, &fs) == 0 && S_ISFIFO(fs.st_mode));
+    CHECK(count_tmp_files(dir) == 0);
+    unlink(sub);
 
     /* A directory without write permission (root writes anyway: skip then). */
     snprintf(sub, sizeof sub, "%s/ro", dir);

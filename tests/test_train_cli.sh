@@ -39,12 +39,26 @@ expect 2 "--heads 3 does not divide --d-model 128" -- train --heads 3
 expect 2 "--lr 'nan' is not a finite number" -- train --lr nan
 expect 2 "--lr-min 0.5 is out of range: use 0 to --lr" -- train --lr-min 0.5
 expect 2 "--warmup 50 is more than --steps 10" -- train --steps 10 --warmup 50
+expect 2 "--warmup 100 is more than --steps 3: give --warmup 3 or fewer (its default is 100)" -- train --steps 3
+expect 0 "" -- bench --help
+expect 2 "unknown bench 'foo': use attnviz bench core" -- bench foo
 expect 2 "--threads 3 is out of range" -- train --threads 3
 expect 2 "unknown option '--step' (did you mean '--steps'?)" -- train --step 5
 expect 2 "--out needs a value" -- train --out
 expect 2 "every weight is 0: give at least one kind a weight > 0" -- train --mix-pronoun 0 --mix-subject 0 --mix-place 0 --mix-repeat 0
-expect 2 "cannot write the loss log $dir/no/such.loss.csv" -- train $tiny --out "$dir/no/such.safetensors"
+# every output path is checked before training: a missing folder, a folder,
+# a special file (a save renames over it: a FIFO stands in for /dev/full),
+# two outputs on one file
+expect 2 "--out $dir/no/such.safetensors: the folder $dir/no does not exist: create it" -- train $tiny --out "$dir/no/such.safetensors"
 [ ! -e "$dir/no" ] && ok || bad "a failed train left files"
+expect 2 "--out $dir is a folder: give a file path" -- train $tiny --out "$dir"
+mkfifo "$dir/fifo"
+expect 2 "--out $dir/fifo is a device or other special file, not a file" -- train $tiny --out "$dir/fifo"
+[ -p "$dir/fifo" ] && ok || bad "train replaced a FIFO given as --out"
+expect 2 "--plot $dir/no/p.png: the folder $dir/no does not exist" -- train $tiny --out "$dir/p.safetensors" --plot "$dir/no/p.png"
+[ ! -e "$dir/p.safetensors" ] && [ ! -e "$dir/p.loss.csv" ] && ok || bad "a bad --plot still trained"
+expect 2 "--log $dir/same.st is also --out's file" -- train $tiny --out "$dir/same.st" --log "$dir/same.st"
+expect 2 "--plot $dir/s.png is also --log's file" -- train $tiny --out "$dir/s.st" --log "$dir/s.png" --plot "$dir/s.png"
 expect 2 "cannot read" -- heads --model "$dir/missing.safetensors"
 printf 'not a model' >"$dir/junk.safetensors"
 expect 2 "$dir/junk.safetensors" -- heads --model "$dir/junk.safetensors"
@@ -84,6 +98,20 @@ expect 2 "--prune 'x' is not a list of LAYER.HEAD" -- heads --model "$dir/a.safe
 # a truncated model file
 head -c 2000 "$dir/a.safetensors" >"$dir/cut.safetensors"
 expect 2 "cut.safetensors" -- heads --model "$dir/cut.safetensors"
+# finite weights that overflow (1e38 in the token embedding): an error, never
+# NaN in the table or in the JSON
+hlen=$(od -An -t u8 -N 8 "$dir/a.safetensors" | tr -d ' ')
+wte=$(head -c $((8 + hlen)) "$dir/a.safetensors" | tail -c "$hlen" |
+    sed -n 's/.*"wte[^"]*": *{[^}]*"data_offsets": *\[\([0-9]*\),.*/\1/p')
+i=0
+: >"$dir/big.bin"
+while [ $i -lt 256 ]; do printf '\231\166\226\176' >>"$dir/big.bin"; i=$((i + 1)); done # 1e38
+cp "$dir/a.safetensors" "$dir/huge.safetensors"
+dd if="$dir/big.bin" of="$dir/huge.safetensors" bs=1 seek=$((8 + hlen + wte)) conv=notrunc 2>/dev/null
+expect 2 "the model's outputs overflow (NaN) on held-out text" -- heads --model "$dir/huge.safetensors"
+expect 2 "the model's outputs overflow (NaN) on held-out text" -- heads --model "$dir/huge.safetensors" --json
+expect 2 "the model's outputs overflow (NaN) on this sentence" -- dump --model "$dir/huge.safetensors" --sentence "the robot sat"
+expect 2 "--sequences 20001 is out of range" -- heads --sequences 20001
 
 # ---- corpus and bench ------------------------------------------------------------------
 expect 0 "" -- corpus --sequences 3 --ctx 20

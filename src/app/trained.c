@@ -261,12 +261,29 @@ void app_trained_free(app_trained *t) {
 /* Runs t->ids with t->head_off: first with every head on (for
  * probs_all_on) when some head is off, then as asked. The ids were
  * checked, so model_forward cannot fail on them. */
+/* The largest |weight| of the model, to say why its outputs overflow. */
+static float largest_weight(const model *m) {
+    float most = 0.0f;
+    for (size_t i = 0; i < m->n_params; i++)
+        if (fabsf(m->block[i]) > most) most = fabsf(m->block[i]);
+    return most;
+}
+
 static int forward(app_trained *t, char *err, size_t err_len) {
     const model_config *c = &t->model.config;
     size_t LH = c->n_layers * c->n_heads, V = c->n_vocab, n = t->n;
     bool any_off = false;
     for (size_t k = 0; k < LH; k++) any_off |= t->head_off[k] != 0;
     if (model_forward(&t->run, &t->model, t->ids, n, NULL, err, err_len) != ATTN_OK) return 2;
+    /* Finite weights can still overflow (a file edited by hand, a run
+     * that diverged): refuse rather than show or write NaN. */
+    for (size_t i = 0; i < n * V; i++)
+        if (!isfinite(t->run.logits[i]))
+            return fail(err, err_len,
+                        "%s: the model's outputs overflow (%s) on this sentence: its weights "
+                        "are out of range (the largest is %g); retrain it (attnviz train)",
+                        t->path, isnan(t->run.logits[i]) ? "NaN" : "∞",
+                        (double)largest_weight(&t->model));
     memcpy(t->probs_all_on, t->run.probs + (n - 1) * V, V * sizeof *t->probs_all_on);
     if (any_off &&
         model_forward(&t->run, &t->model, t->ids, n, t->head_off, err, err_len) != ATTN_OK)

@@ -65,6 +65,12 @@ enum {
 int cli_fail(char *err, size_t err_len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* A monotonic clock in seconds, for the benchmarks and progress. */
 double cli_now_seconds(void);
+
+/* Whether path can be written as option's file, checked before any work
+ * is done: not an existing folder, device or other special file (a save
+ * renames over it), in a folder that exists and may be written. Returns
+ * 0, or 2 with a message naming the option, the path and the fix. */
+int cli_check_output(const char *option, const char *path, char *err, size_t err_len);
 /* s[0..len) as a JSON string: quotes, backslashes and control characters
  * escaped, UTF-8 passed through. */
 void cli_json_string(FILE *f, const char *s, size_t len);

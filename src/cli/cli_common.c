@@ -1,8 +1,13 @@
 /* What every command shares: how it fails, and a clock. */
 #define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -20,4 +25,45 @@ double cli_now_seconds(void) {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+int cli_check_output(const char *option, const char *path, char *err, size_t err_len) {
+    struct stat st;
+    if (stat(path, &st) == 0) {
+        if (S_ISDIR(st.st_mode))
+            return cli_fail(err, err_len, "%s %s is a folder: give a file path (e.g. %s/model)",
+                            option, path, path);
+        if (!S_ISREG(st.st_mode))
+            return cli_fail(err, err_len,
+                            "%s %s is a device or other special file, not a file: give a file path",
+                            option, path);
+    }
+    /* the folder it goes in: everything before the last '/', "." without one */
+    char dir[4096];
+    const char *slash = strrchr(path, '/');
+    size_t len = slash ? (size_t)(slash - path) : 1;
+    if (len >= sizeof dir) return cli_fail(err, err_len, "%s: the path is too long", option);
+    if (slash) {
+        memcpy(dir, path, len);
+        dir[len] = '\0';
+        if (len == 0) snprintf(dir, sizeof dir, "/");
+    } else {
+        snprintf(dir, sizeof dir, ".");
+    }
+    if (stat(dir, &st) != 0)
+        return cli_fail(err, err_len, "%s %s: the folder %s does not exist: create it (mkdir -p %s) "
+                        "or choose another path", option, path, dir, dir);
+    if (!S_ISDIR(st.st_mode))
+        return cli_fail(err, err_len, "%s %s: %s is not a folder: choose another path", option,
+                        path, dir);
+    /* try it: permission bits do not tell (root, /proc, read-only mounts) */
+    char probe[4200];
+    snprintf(probe, sizeof probe, "%s/.attnviz-write-test-%ld", dir, (long)getpid());
+    int fd = open(probe, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    if (fd < 0)
+        return cli_fail(err, err_len, "%s %s: cannot write in the folder %s: %s", option, path, dir,
+                        strerror(errno));
+    close(fd);
+    unlink(probe);
+    return 0;
 }

@@ -53,7 +53,7 @@ static const char heads_usage[] =
     "\n"
     "  --model FILE     a model saved by attnviz train\n"
     "  --json           one JSON object on stdout, for tools\n"
-    "  --sequences N    held-out sequences to average over (default 400)\n"
+    "  --sequences N    held-out sequences to average over (default 400, at most 20000)\n"
     "  --prune L.H,...  switch these heads off (layer.head from 1) and report the\n"
     "                   change in held-out loss\n"
     "  --rank           rank the heads by importance: the loss rise when each is\n"
@@ -66,7 +66,7 @@ int cli_heads_main(int argc, char **argv, int first, char *err, size_t err_len) 
     const cli_arg args[] = {
         {"--model", CLI_ARG_STRING, &path, 0, 0},
         {"--json", CLI_ARG_FLAG, &json, 0, 0},
-        {"--sequences", CLI_ARG_SIZE, &sequences, 2, 1000000},
+        {"--sequences", CLI_ARG_SIZE, &sequences, 2, 20000}, /* 20000: about 20 s here */
         {"--prune", CLI_ARG_STRING, &prune, 0, 0},
         {"--rank", CLI_ARG_FLAG, &rank, 0, 0},
     };
@@ -89,6 +89,21 @@ int cli_heads_main(int argc, char **argv, int first, char *err, size_t err_len) 
         goto done;
     if (prune && model_heads_measure(&m, sequences, NULL, 0, &base, err, err_len) != ATTN_OK)
         goto done;
+    /* Finite weights can still overflow: say so rather than print NaN (or
+     * write JSON no parser reads). */
+    bool finite = isfinite(r.heldout_loss) && (!prune || isfinite(base.heldout_loss));
+    for (size_t k = 0; finite && k < L * H * MODEL_ROLES; k++) finite = isfinite(r.score[k]);
+    for (size_t k = 0; finite && rank && k < L * H; k++) finite = isfinite(r.importance[k]);
+    if (!finite) {
+        float most = 0.0f;
+        for (size_t i = 0; i < m.n_params; i++)
+            if (fabsf(m.block[i]) > most) most = fabsf(m.block[i]);
+        cli_fail(err, err_len,
+                 "%s: the model's outputs overflow (NaN) on held-out text: its weights are out "
+                 "of range (the largest is %g); retrain it (attnviz train)",
+                 path, (double)most);
+        goto done;
+    }
     if (json) {
         printf("{\"model\": ");
         cli_json_string(stdout, path, strlen(path));

@@ -358,6 +358,12 @@ int cli_parse(cli_options *o, int argc, char **argv, char *err, size_t err_len) 
             o->command = CLI_BENCH_CORE;
         else if (strcmp(what, "render") == 0)
             o->command = CLI_BENCH_RENDER;
+        else if (strcmp(what, "--help") == 0 || strcmp(what, "-h") == 0) {
+            o->command = CLI_HELP; /* the benches are in the main help */
+            return 0;
+        } else if (*what)
+            return cli_fail(err, err_len, "unknown bench '%.64s': use attnviz bench core, "
+                        "attnviz bench render or attnviz bench train", what);
         else
             return cli_fail(err, err_len, "bench needs what to measure: attnviz bench core, "
                         "attnviz bench render or attnviz bench train");

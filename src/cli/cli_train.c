@@ -218,7 +218,19 @@ int cli_train_main(int argc, char **argv, int first, char *err, size_t err_len) 
     model_corpus corpus;
     if (model_corpus_init(&corpus, a.seed, &mix, err, err_len) != ATTN_OK) return 2;
 
-    // the log is opened first: a path we cannot write fails before any training
+    /* Every output is checked before any training, so a bad path never
+     * costs a run: writable, not a folder or a device (a save renames over
+     * what is there), and three different files. */
+    const char *outputs[3][2] = {{"--out", a.out}, {"--log", log_path}, {"--plot", plot_path}};
+    for (int k = 0; k < 3; k++) {
+        if (cli_check_output(outputs[k][0], outputs[k][1], err, err_len)) return 2;
+        for (int j = 0; j < k; j++)
+            if (strcmp(outputs[k][1], outputs[j][1]) == 0)
+                return cli_fail(err, err_len,
+                                "%s %s is also %s's file: give the model, its log and its plot "
+                                "different paths",
+                                outputs[k][0], outputs[k][1], outputs[j][0]);
+    }
     FILE *log = fopen(log_path, "w");
     if (!log) return cli_fail(err, err_len, "cannot write the loss log %s: %s (use --log FILE.csv)",
                           log_path, strerror(errno));

@@ -231,8 +231,8 @@ static attn_status meta_size(const model_st_file *f, const char *key, const char
     const char *s = model_st_meta_get(f, key);
     if (!s)
         return model_fail(ATTN_ERR_INPUT, err, err_len,
-                    "%s: metadata \"%s\" is missing: not an attnviz model file (save one with "
-                    "model_save)",
+                    "%s: metadata \"%s\" is missing: not an attnviz model file (attnviz train "
+                    "writes one)",
                     file, key);
     size_t v = 0;
     const char *p = s;

@@ -47,8 +47,9 @@ attn_status model_train_config_check(const model_train_config *c, const model_co
                     c->steps);
     if (c->warmup > c->steps)
         return model_fail(ATTN_ERR_CONFIG, err, err_len,
-                    "--warmup %zu is more than --steps %zu: warm up for fewer steps", c->warmup,
-                    c->steps);
+                    "--warmup %zu is more than --steps %zu: give --warmup %zu or fewer (its "
+                    "default is %zu)", c->warmup, c->steps, c->steps,
+                    model_train_config_default().warmup);
     if (!(c->lr > 0.0f && c->lr <= 1.0f))
         return model_fail(ATTN_ERR_CONFIG, err, err_len, "--lr %g is out of range: use (0, 1]",
                     (double)c->lr);

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -694,6 +695,12 @@ attn_status model_st_save(const char *path, const model_st_tensor *tensors, size
     free(order);
     if (st != ATTN_OK) return st;
 
+    /* The new file is renamed over the path: never over a folder, a device
+     * or a pipe, which a rename would replace. */
+    struct stat sb;
+    if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode))
+        return fail(err, err_len, ATTN_ERR_INPUT, "%s is %s, not a file: save to a file path", path,
+                    S_ISDIR(sb.st_mode) ? "a folder" : "a device or other special file");
     size_t tmp_cap = strlen(path) + 64;
     char *tmp = malloc(tmp_cap);
     if (!tmp) return fail(err, err_len, ATTN_ERR_NOMEM, "%s: out of memory", path);
