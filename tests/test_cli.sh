@@ -44,7 +44,7 @@ expect 2 "--heads 0 is out of range" -- dump --heads 0
 expect 2 "--kv-heads 3 does not divide --heads 8" -- dump --kv-heads 3 --heads 8
 expect 2 "--kv-heads 8 is out of range" -- dump --kv-heads 8 --heads 4
 expect 2 "--d-model 0 is out of range" -- dump --d-model 0
-expect 2 "--d-model '-5' is not a whole number" -- dump --d-model -5
+expect 2 "--d-model -5 is out of range: use 1 to 4096" -- dump --d-model -5
 expect 2 "--d-model 'abc' is not a whole number" -- dump --d-model abc
 expect 2 "--d-model 100000 is out of range: use 1 to 4096" -- dump --d-model 100000
 expect 2 "--d-model 99999999999999999999999 is out of range" -- dump --d-model 99999999999999999999999
@@ -54,7 +54,7 @@ expect 2 "--temperature -1 is out of range" -- dump --temperature -1
 expect 2 "--temperature 'nan' is not a finite number" -- dump --temperature nan
 expect 2 "--temperature 'inf' is not a finite number" -- dump --temperature inf
 expect 2 "--temperature '' is not a finite number" -- dump --temperature ""
-expect 2 "--seed '-1' is not a whole number" -- dump --seed -1
+expect 2 "--seed -1 is out of range: use 0 to" -- dump --seed -1
 expect 2 "--seed 9007199254740992 is too large" -- dump --seed 9007199254740992
 expect 2 "--seed 99999999999999999999999 is too large" -- dump --seed 99999999999999999999999
 expect 2 "--max-tokens 0 is out of range" -- dump --max-tokens 0
@@ -79,6 +79,8 @@ expect 0 "" -- render --stage softmax --heads 2 --out "$tmpdir/a.png"
 [ -s "$tmpdir/a.png" ] && passed=$((passed + 1)) || { echo "FAIL: render wrote no PNG"; failed=$((failed + 1)); }
 expect 0 "" -- render --stage 6 --causal --view focus --head 3 --theme light --size 800x600 --progress 0.5 --out "$tmpdir/b.png"
 expect 2 "render needs --out FILE.png" -- render --stage 3
+expect 2 "--out $tmpdir/a.jpg: render writes a PNG image: give a path ending in .png" -- render --out "$tmpdir/a.jpg"
+expect 2 "--ctx 1 is out of range: use 2 to 4096" -- corpus --ctx 1
 expect 2 "--stage '11' is unknown" -- render --stage 11 --out "$tmpdir/c.png"
 expect 2 "--stage 'sofmax' is unknown" -- render --stage sofmax --out "$tmpdir/c.png"
 expect 2 "--progress 2 is out of range: use 0 to 1" -- render --progress 2 --out "$tmpdir/c.png"
@@ -184,7 +186,7 @@ printed=$(grep -c "step-[0-9]*\.png$" "$out")
     [ -f "$ldir/frames/step-01.png" ] && passed=$((passed + 1)) ||
     { echo "FAIL: lesson render: $pngs PNGs, $printed printed, want $steps"; failed=$((failed + 1)); }
 expect 2 "--out $ldir/nothere is not a folder" -- lesson render "$lesson" --out "$ldir/nothere"
-expect 2 "--out $ldir/good.md is not a folder" -- lesson render "$lesson" --out "$ldir/good.md"
+expect 2 "--out $ldir/good.md is a file, not a folder" -- lesson render "$lesson" --out "$ldir/good.md"
 expect 2 "lesson render needs --out DIR" -- lesson render "$lesson"
 expect 2 "lesson render needs a FILE" -- lesson render --out "$ldir/frames"
 expect 2 "lesson render takes --out DIR, --size WxH and --theme" -- lesson render "$lesson" --out "$ldir" --heads 2

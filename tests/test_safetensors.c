@@ -216,7 +216,11 @@ static void test_parse_errors(void) {
                      " \"e\": {\"dtype\": \"F32\", \"shape\": [0, 3], \"data_offsets\": [4, 4]},"
                      " \"y\": {\"dtype\": \"U8\", \"shape\": [2], \"data_offsets\": [10, 12]},"
                      " \"z\": {\"dtype\": \"U8\", \"shape\": [2], \"data_offsets\": [14, 16]}}",
-                     20) == ATTN_OK);
+                     16) == ATTN_OK);
+    /* ...but bytes after the last tensor belong to nothing: refused */
+    EXPECT_REFUSED(ATTN_ERR_INPUT,
+                   "{\"x\": {\"dtype\": \"U8\", \"shape\": [10], \"data_offsets\": [0, 10]}}", 14,
+                   "t.st: 4 bytes after the last tensor's data");
     /* Metadata */
     EXPECT_REFUSED(ATTN_ERR_INPUT, "{\"__metadata__\": {\"format\": \"pt\", \"seed\": 1}}", 0,
                    "t.st: metadata \"seed\" is an integer, not a string");

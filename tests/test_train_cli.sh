@@ -95,6 +95,17 @@ grep -q "importance" "$out" && ok || bad "heads --rank ranks"
 expect 2 "--prune 2.1 does not exist: the model has layers 1 to 1 and heads 1 to 2" -- \
     heads --model "$dir/a.safetensors" --prune 2.1
 expect 2 "--prune 'x' is not a list of LAYER.HEAD" -- heads --model "$dir/a.safetensors" --prune x
+expect 2 "--prune '1.1,' is not a list of LAYER.HEAD" -- heads --model "$dir/a.safetensors" --prune 1.1,
+expect 2 "--prune '+1.1' is not a list of LAYER.HEAD" -- heads --model "$dir/a.safetensors" --prune +1.1
+expect 2 "--prune names 1.1 twice: name each head once" -- heads --model "$dir/a.safetensors" --prune 1.1,1.1
+expect 2 "--prune 99999999999999999999.1 does not exist" -- heads --model "$dir/a.safetensors" --prune 99999999999999999999.1
+# a model named like a dot-file keeps its whole name in its log's and plot's
+expect 0 "" -- train $tiny --steps 10 --out "$dir/.hidden"
+[ -s "$dir/.hidden.loss.csv" ] && [ -s "$dir/.hidden.loss.png" ] && ok || bad "log of .hidden: $(ls -a "$dir")"
+# bytes appended to a model file are refused
+cp "$dir/a.safetensors" "$dir/tail.safetensors"
+printf 'trailing' >>"$dir/tail.safetensors"
+expect 2 "8 bytes after the last tensor's data" -- heads --model "$dir/tail.safetensors"
 # a truncated model file
 head -c 2000 "$dir/a.safetensors" >"$dir/cut.safetensors"
 expect 2 "cut.safetensors" -- heads --model "$dir/cut.safetensors"

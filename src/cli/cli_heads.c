@@ -1,6 +1,9 @@
 /* `attnviz heads`: what each head of a trained model does (heads.h), with
  * pruning and a ranking by importance. */
+#include <ctype.h>
+#include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,33 +18,44 @@
 const char *cli_shipped_model(void) { return app_trained_shipped_path(); }
 
 /* "1.2,2.4" (layer.head, from 1) -> off[(l-1)·H + h-1] = 1. */
+/* "1.2,3.4": LAYER.HEAD items from 1, digits only, comma-separated, each
+ * head once; anything else is refused with the form to write. */
 static int parse_prune(const char *s, uint8_t *off, size_t L, size_t H, char *err,
                        size_t err_len) {
     const char *p = s;
-    while (*p) {
-        char *end;
-        long l = strtol(p, &end, 10);
-        if (end == p || *end != '.')
+    for (;;) {
+        const char *item = p;
+        char *end = NULL;
+        unsigned long l = 0, h = 0;
+        bool ok = isdigit((unsigned char)*p);
+        if (ok) {
+            errno = 0;
+            l = strtoul(p, &end, 10);
+            ok = *end == '.' && isdigit((unsigned char)end[1]);
+        }
+        if (ok) {
+            h = strtoul(end + 1, &end, 10);
+            ok = *end == ',' || *end == '\0';
+        }
+        if (!ok)
             return cli_fail(err, err_len,
-                        "--prune '%.64s' is not a list of LAYER.HEAD: write e.g. --prune 1.2,3.4 "
-                        "(from 1)",
-                        s);
-        const char *q = end + 1;
-        long h = strtol(q, &end, 10);
-        if (end == q || (*end != ',' && *end != '\0'))
+                            "--prune '%.64s' is not a list of LAYER.HEAD: write e.g. --prune "
+                            "1.2,3.4 (from 1)",
+                            s);
+        int len = (int)(end - item);
+        if (errno == ERANGE || l < 1 || l > L || h < 1 || h > H)
             return cli_fail(err, err_len,
-                        "--prune '%.64s' is not a list of LAYER.HEAD: write e.g. --prune 1.2,3.4 "
-                        "(from 1)",
-                        s);
-        if (l < 1 || (size_t)l > L || h < 1 || (size_t)h > H)
-            return cli_fail(err, err_len,
-                        "--prune %ld.%ld does not exist: the model has layers 1 to %zu and heads "
-                        "1 to %zu",
-                        l, h, L, H);
-        off[(size_t)(l - 1) * H + (size_t)(h - 1)] = 1;
-        p = *end ? end + 1 : end;
+                            "--prune %.*s does not exist: the model has layers 1 to %zu and heads "
+                            "1 to %zu",
+                            len > 32 ? 32 : len, item, L, H);
+        size_t k = (size_t)(l - 1) * H + (size_t)(h - 1);
+        if (off[k])
+            return cli_fail(err, err_len, "--prune names %lu.%lu twice: name each head once", l,
+                            h);
+        off[k] = 1;
+        if (*end == '\0') return 0;
+        p = end + 1;
     }
-    return 0;
 }
 
 static const char heads_usage[] =

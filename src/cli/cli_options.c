@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "attnviz/suggest.h"
 #include "cli.h"
@@ -66,7 +67,21 @@ int cli_parse_size(const char *opt, const char *s, size_t lo, size_t hi, size_t 
     *out = v;
     return 0;
 not_a_number:
+    if (s[0] == '-' && s[1] >= '0' && s[1] <= '9') /* a whole number, below the range */
+        return cli_fail(err, err_len, "%s %.32s is out of range: use %zu to %zu", opt, s, lo, hi);
     return cli_fail(err, err_len, "%s '%.32s' is not a whole number: use %zu to %zu", opt, s, lo, hi);
+}
+
+/* render writes a PNG: it needs --out, and a name that says so (a ".jpg"
+ * holding PNG bytes would mislead whatever opens it). */
+static int render_out_check(const cli_options *o, char *err, size_t err_len) {
+    if (o->command != CLI_RENDER) return 0;
+    if (!o->render.out) return cli_fail(err, err_len, "render needs --out FILE.png");
+    size_t len = strlen(o->render.out);
+    if (len < 4 || strcasecmp(o->render.out + len - 4, ".png") != 0)
+        return cli_fail(err, err_len, "--out %.200s: render writes a PNG image: give a path ending "
+                        "in .png", o->render.out);
+    return 0;
 }
 
 /* Seeds stop at 2^53 - 1 so that every JSON reader (JavaScript's too)
@@ -85,6 +100,8 @@ int cli_parse_seed(const char *opt, const char *s, uint64_t *out, char *err, siz
     *out = v;
     return 0;
 bad:
+    if (s[0] == '-' && s[1] >= '0' && s[1] <= '9')
+        return cli_fail(err, err_len, "%s %.32s is out of range: use 0 to %llu", opt, s, SEED_MAX);
     return cli_fail(err, err_len, "%s '%.32s' is not a whole number: use 0 to %llu", opt, s, SEED_MAX);
 }
 
@@ -444,9 +461,7 @@ int cli_parse(cli_options *o, int argc, char **argv, char *err, size_t err_len) 
          * --layer and --head are checked there. */
         if (head) o->render.head = head - 1;
         o->head_given = head;
-        if (o->command == CLI_RENDER && !o->render.out)
-            return cli_fail(err, err_len, "render needs --out FILE.png");
-        return 0;
+        return render_out_check(o, err, err_len);
     }
     if (o->given & CLI_GIVEN_LAYER)
         return cli_fail(err, err_len, "--layer applies to a trained model: add --model FILE (or "
@@ -458,9 +473,7 @@ int cli_parse(cli_options *o, int argc, char **argv, char *err, size_t err_len) 
         return cli_fail(err, err_len, "--head %zu does not exist: there are %zu heads (1 to %zu)", head,
                     o->config.n_heads, o->config.n_heads);
     if (head) o->render.head = head - 1;
-    if (o->command == CLI_RENDER && !o->render.out)
-        return cli_fail(err, err_len, "render needs --out FILE.png");
-    return 0;
+    return render_out_check(o, err, err_len);
 }
 
 int cli_settings(const cli_options *o, app_settings *s, char *err, size_t err_len) {

@@ -112,8 +112,11 @@ static int parse_train(train_args *a, int argc, char **argv, int first, char *er
 
 /* "dir/name.safetensors" -> "dir/name<suffix>" */
 static void sibling(char *out, size_t len, const char *path, const char *suffix) {
+    /* "m.safetensors" → "m.loss.csv"; a name that only starts with a dot
+     * (".hidden") has no extension to replace */
     const char *dot = strrchr(path, '.'), *slash = strrchr(path, '/');
-    size_t stem = (dot && (!slash || dot > slash)) ? (size_t)(dot - path) : strlen(path);
+    const char *base = slash ? slash + 1 : path;
+    size_t stem = (dot && dot > base) ? (size_t)(dot - path) : strlen(path);
     snprintf(out, len, "%.*s%s", (int)stem, path, suffix);
 }
 
@@ -400,7 +403,7 @@ int cli_corpus_main(int argc, char **argv, int first, char *err, size_t err_len)
     int truth = 0;
     const cli_arg args[] = {
         {"--sequences", CLI_ARG_SIZE, &sequences, 1, 1000000},
-        {"--ctx", CLI_ARG_SIZE, &n, 1, 4096},
+        {"--ctx", CLI_ARG_SIZE, &n, 2, 4096}, /* as train: a sequence is <|endoftext|> and more */
         {"--seed", CLI_ARG_SEED, &seed, 0, 0},
         {"--truth", CLI_ARG_FLAG, &truth, 0, 0},
     };

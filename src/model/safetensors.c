@@ -424,6 +424,20 @@ attn_status model_st_parse(model_st_file *f, const uint8_t *bytes, size_t len, c
     qsort(f->tensors, f->n_tensors, sizeof *f->tensors, cmp_tensor_name);
     qsort(f->meta, f->n_meta, sizeof *f->meta, cmp_meta_key);
     st = check_overlaps(&c, f);
+    if (st == ATTN_OK) {
+        /* Bytes past the last tensor belong to nothing: a damaged or
+         * appended file (the reference reader refuses them too). */
+        size_t used = 0;
+        for (size_t i = 0; i < f->n_tensors; i++) {
+            size_t tend = f->tensors[i].offset - data_start + f->tensors[i].nbytes;
+            if (tend > used) used = tend;
+        }
+        if (data_len > used)
+            st = fail(err, err_len, ATTN_ERR_INPUT,
+                      "%s: %zu bytes after the last tensor's data, which the header does not "
+                      "describe: a damaged or appended file",
+                      c.file, data_len - used);
+    }
 
 done:
     json_decref(root);
