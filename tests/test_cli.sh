@@ -78,6 +78,8 @@ tmpdir=$(mktemp -d)
 expect 0 "" -- render --stage softmax --heads 2 --out "$tmpdir/a.png"
 [ -s "$tmpdir/a.png" ] && passed=$((passed + 1)) || { echo "FAIL: render wrote no PNG"; failed=$((failed + 1)); }
 expect 0 "" -- render --stage 6 --causal --view focus --head 3 --theme light --size 800x600 --progress 0.5 --out "$tmpdir/b.png"
+# the app checks its settings before it looks for a display (dummy: it would open)
+SDL_VIDEODRIVER=dummy expect 2 "--sentence: the sentence is empty" -- --sentence ""
 expect 2 "render needs --out FILE.png" -- render --stage 3
 expect 2 "--out $tmpdir/a.jpg: render writes a PNG image: give a path ending in .png" -- render --out "$tmpdir/a.jpg"
 expect 2 "--ctx 1 is out of range: use 2 to 4096" -- corpus --ctx 1

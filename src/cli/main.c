@@ -53,6 +53,17 @@ static void keep_first(void *ctx, const char *error) {
 static int run_app(const cli_options *o, char *err, size_t err_len) {
     app_settings s;
     if (cli_settings(o, &s, err, err_len) != 0) return 2;
+    /* The settings are built once before any window, so a bad sentence or
+     * model file is reported as such, with or without a display. */
+    app_model m;
+    memset(&m, 0, sizeof m);
+    char msg[CLI_ERR_LEN - 2];
+    if (app_model_apply(&m, &s, msg, sizeof msg) != 0) {
+        /* "sentence: ..." is about the --sentence option */
+        snprintf(err, err_len, "%s%s", strncmp(msg, "sentence:", 9) == 0 ? "--" : "", msg);
+        return 2;
+    }
+    app_model_free(&m);
     return app_window_run(&s, o->render.theme, NULL, err, err_len);
 }
 
