@@ -116,16 +116,22 @@ typedef struct hover_info {
     SDL_Rect box;
 } hover_info;
 
-/* The short form of a role's label, for narrow boxes: "previous .91". */
+/* The short forms of a role's label, for narrow boxes, one per line:
+ * "antecedent .56", then "antec. .56". */
 static void role_text_short(const app_trained *t, size_t l, size_t h, char *buf, size_t len) {
     static const char *const short_name[MODEL_ROLES] = {"previous", "first",      "current",
                                                         "induction", "antecedent", "subject"};
+    static const char *const tiny_name[MODEL_ROLES] = {"prev.",   "first",  "curr.",
+                                                       "induct.", "antec.", "subj."};
     float score;
     int role = best_role(t, l, h, &score);
+    int pc = (int)lroundf(score * 100.0f);
     if (role < 0)
         snprintf(buf, len, "mixed");
+    else if (pc >= 100) /* 0.995 and up: ".100" would misread */
+        snprintf(buf, len, "%s 1.0\n%s 1.0", short_name[role], tiny_name[role]);
     else
-        snprintf(buf, len, "%s .%02d", short_name[role], (int)lroundf(score * 100.0f) % 100);
+        snprintf(buf, len, "%s .%02d\n%s .%02d", short_name[role], pc, tiny_name[role], pc);
 }
 
 static void draw_head(stage_ctx *c, const app_trained *t, size_t l, size_t h, SDL_Rect box,
