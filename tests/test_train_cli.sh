@@ -99,6 +99,9 @@ expect 2 "--prune '1.1,' is not a list of LAYER.HEAD" -- heads --model "$dir/a.s
 expect 2 "--prune '+1.1' is not a list of LAYER.HEAD" -- heads --model "$dir/a.safetensors" --prune +1.1
 expect 2 "--prune names 1.1 twice: name each head once" -- heads --model "$dir/a.safetensors" --prune 1.1,1.1
 expect 2 "--prune 99999999999999999999.1 does not exist" -- heads --model "$dir/a.safetensors" --prune 99999999999999999999.1
+# words outside the vocabulary run as <unk>, and stderr says which
+"$exe" dump --model "$dir/a.safetensors" --sentence "xyzzy robot plugh" >"$out" 2>"$errf" && ok || bad "dump with unknown words failed"
+grep -qF 'note: 2 words are not in the model'"'"'s vocabulary, run as <unk>: "xyzzy", "plugh"' "$errf" && ok || bad "unknown words note: $(cat "$errf")"
 # a model named like a dot-file keeps its whole name in its log's and plot's
 expect 0 "" -- train $tiny --steps 10 --out "$dir/.hidden"
 [ -s "$dir/.hidden.loss.csv" ] && [ -s "$dir/.hidden.loss.png" ] && ok || bad "log of .hidden: $(ls -a "$dir")"

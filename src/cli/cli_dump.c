@@ -178,6 +178,21 @@ int cli_dump_trained(FILE *f, const cli_options *o, const app_settings *s, char 
         free(t);
         return 2;
     }
+    /* Words outside the vocabulary run as <unk>: the JSON says so in
+     * "words"; say it on stderr too, so no one reads a silent swap. */
+    size_t unknown = 0;
+    for (size_t i = 1; i < t->n; i++) unknown += t->unknown[i];
+    if (unknown) {
+        fprintf(stderr, "attnviz: note: %zu word%s not in the model's vocabulary, run as <unk>:",
+                unknown, unknown == 1 ? " is" : "s are");
+        for (size_t i = 1, shown = 0; i < t->n && shown < 8; i++)
+            if (t->unknown[i]) {
+                fprintf(stderr, "%s \"%.*s\"", shown ? "," : "", (int)t->spans[i].len,
+                        s->sentence + t->spans[i].offset);
+                shown++;
+            }
+        fprintf(stderr, "%s\n", unknown > 8 ? ", ..." : "");
+    }
     const model_config *mc = &t->model.config;
     const attn_trace *lt = &t->run.trace[s->layer];
     const attn_config *c = &lt->config;
