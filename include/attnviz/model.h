@@ -122,6 +122,8 @@ typedef struct model {
 attn_status model_init(model *m, const model_config *c, const model_vocab *vocab, char *err,
                        size_t err_len);
 void model_free(model *m);
+/* The largest |parameter|: what to name when finite weights overflow. */
+float model_largest_weight(const model *m);
 /* GPT-2's initialisation, deterministic for the seed: weights N(0, 0.02²)
  * (wpe 0.01², as in GPT-2's code), the two projections into the residual
  * stream (c_proj) N(0, (0.02/√(2L))²),

@@ -261,14 +261,6 @@ void app_trained_free(app_trained *t) {
 /* Runs t->ids with t->head_off: first with every head on (for
  * probs_all_on) when some head is off, then as asked. The ids were
  * checked, so model_forward cannot fail on them. */
-/* The largest |weight| of the model, to say why its outputs overflow. */
-static float largest_weight(const model *m) {
-    float most = 0.0f;
-    for (size_t i = 0; i < m->n_params; i++)
-        if (fabsf(m->block[i]) > most) most = fabsf(m->block[i]);
-    return most;
-}
-
 static int forward(app_trained *t, char *err, size_t err_len) {
     const model_config *c = &t->model.config;
     size_t LH = c->n_layers * c->n_heads, V = c->n_vocab, n = t->n;
@@ -283,7 +275,7 @@ static int forward(app_trained *t, char *err, size_t err_len) {
                         "%s: the model's outputs overflow (%s) on this sentence: its weights "
                         "are out of range (the largest is %g); retrain it (attnviz train)",
                         t->path, isnan(t->run.logits[i]) ? "NaN" : "∞",
-                        (double)largest_weight(&t->model));
+                        (double)model_largest_weight(&t->model));
     memcpy(t->probs_all_on, t->run.probs + (n - 1) * V, V * sizeof *t->probs_all_on);
     if (any_off &&
         model_forward(&t->run, &t->model, t->ids, n, t->head_off, err, err_len) != ATTN_OK)

@@ -109,13 +109,10 @@ int cli_heads_main(int argc, char **argv, int first, char *err, size_t err_len) 
     for (size_t k = 0; finite && k < L * H * MODEL_ROLES; k++) finite = isfinite(r.score[k]);
     for (size_t k = 0; finite && rank && k < L * H; k++) finite = isfinite(r.importance[k]);
     if (!finite) {
-        float most = 0.0f;
-        for (size_t i = 0; i < m.n_params; i++)
-            if (fabsf(m.block[i]) > most) most = fabsf(m.block[i]);
         cli_fail(err, err_len,
                  "%s: the model's outputs overflow (NaN) on held-out text: its weights are out "
                  "of range (the largest is %g); retrain it (attnviz train)",
-                 path, (double)most);
+                 path, (double)model_largest_weight(&m));
         goto done;
     }
     if (json) {

@@ -296,3 +296,10 @@ void model_init_positions_sinusoid(model *m, float scale) {
     attn_positional(m->params.wpe, n, d);
     for (size_t i = 0; i < n * d; i++) m->params.wpe[i] *= scale;
 }
+
+float model_largest_weight(const model *m) {
+    float most = 0.0f;
+    for (size_t i = 0; i < m->n_params; i++)
+        if (fabsf(m->block[i]) > most) most = fabsf(m->block[i]);
+    return most;
+}
