@@ -1034,6 +1034,37 @@ static void test_softmax_legend(void) {
     }
 }
 
+/* Columns narrower than their words get the words turned up the column,
+ * whole (they were cut to "ro…" or left out), so a key a lesson names can
+ * be found; each is recorded as a tall clickable label. */
+static void test_col_labels_up(void) {
+    target t;
+    app_state s;
+    if (target_open(&t, 880, 800)) return;
+    if (state_for(&s, 4, 4, 32, true, "The bank by the river was closed due to flooding.")) {
+        target_close(&t);
+        return;
+    }
+    show(&s, STAGE_SOFTMAX, 1.0f, VIEW_HEADS, theme_dark());
+    frame(&t, &s);
+    save_png(&t, "col_labels_up");
+    /* one label per column over each map: one cell wide, ending above it */
+    size_t above = 0;
+    for (size_t g = 0; g < s.layout.n_grids; g++) {
+        SDL_Rect gr = s.layout.grids[g].rect;
+        int cw = gr.w / (int)s.model.n;
+        for (size_t l = 0; l < s.layout.n_token_labels; l++) {
+            SDL_Rect rc = s.layout.token_labels[l];
+            above += rc.x >= gr.x - 1 && rc.x + rc.w <= gr.x + gr.w + 1 && rc.w <= cw + 1 &&
+                     rc.y + rc.h <= gr.y && rc.y + rc.h >= gr.y - 12;
+        }
+    }
+    CHECKF(above == 4 * s.model.n, "%zu column labels, for %zu columns", above, 4 * s.model.n);
+
+    app_state_free(&s);
+    target_close(&t);
+}
+
 /* The row sums of the softmax stage are shown whole ("Σ=1.000") beside the
  * rows, or said once in each head's title; never cut to "Σ=…" (they were,
  * with 8 heads at 1280×800). Every head count and view, several sizes. */
@@ -1101,6 +1132,7 @@ int main(void) {
     test_step_row_on_values();
     test_output_head_bands();
     test_softmax_legend();
+    test_col_labels_up();
     TTF_Quit();
     FcFini(); /* text_find_font asked fontconfig; let it go, for LeakSanitizer */
     return check_done("test_render");

@@ -80,7 +80,7 @@ void stage_row_labels(const stage_ctx *c, SDL_Rect grid, size_t rows, int max_w,
  * grid. Returns the height used (0 when they did not fit). */
 int stage_col_labels(const stage_ctx *c, SDL_Rect grid, size_t cols, int max_h, int px);
 /* Height stage_col_labels needs for cols columns over width w at px. */
-int stage_col_labels_height(const stage_ctx *c, int w, size_t cols, int px);
+int stage_col_labels_height(const stage_ctx *c, int w, size_t cols, int px, int max_h);
 
 /* A matrix with a title line above it ("Q  11×32  ±2.3"), outlined. The
  * title (alternatives separated by '\n', longest first) is fitted to the

@@ -132,27 +132,53 @@ void stage_row_labels(const stage_ctx *c, SDL_Rect grid, size_t rows, int max_w,
     }
 }
 
-/* 0: no labels, 1: one line, 2: staggered on two lines. */
-static int col_label_lines(const stage_ctx *c, int w, size_t cols, int px) {
+/* How column labels fit: 0 not at all, 1 one line, 2 staggered on two
+ * lines, COL_LABELS_UP turned up the column (a column at least 4/5 of the
+ * type wide, where staggered words would be cut: whole words up to 5 em,
+ * where the caller's max_h allows). */
+enum { COL_LABELS_UP = 3 };
+
+static int col_label_lines(const stage_ctx *c, int w, size_t cols, int px, int max_h) {
     if (cols == 0 || w <= 0) return 0;
     int cw = w / (int)cols;
     if (cw < 8) return 0;
     int widest = stage_token_width(c, px, 4 * px);
     if (widest <= cw - 2) return 1;
+    if (widest <= 2 * cw - 4) return 2;
+    if (5 * cw >= 4 * px && stage_token_width(c, px, 5 * px) + px / 2 <= max_h)
+        return COL_LABELS_UP;
     return 2 * cw - 4 >= 2 * px ? 2 : 0; /* room for two letters and "…" at least */
 }
 
-int stage_col_labels_height(const stage_ctx *c, int w, size_t cols, int px) {
-    int lines = col_label_lines(c, w, cols, px);
+static int col_labels_height(const stage_ctx *c, int lines, int px) {
+    if (lines == COL_LABELS_UP) return stage_token_width(c, px, 5 * px) + px / 2;
     return lines == 0 ? 0 : lines * (px + px / 4) + px / 4;
 }
 
+int stage_col_labels_height(const stage_ctx *c, int w, size_t cols, int px, int max_h) {
+    return col_labels_height(c, col_label_lines(c, w, cols, px, max_h), px);
+}
+
 int stage_col_labels(const stage_ctx *c, SDL_Rect grid, size_t cols, int max_h, int px) {
-    int lines = col_label_lines(c, grid.w, cols, px);
-    int need = stage_col_labels_height(c, grid.w, cols, px);
+    int lines = col_label_lines(c, grid.w, cols, px, max_h);
+    int need = col_labels_height(c, lines, px);
     if (lines == 0 || need > max_h) return 0;
     int line_h = px + px / 4;
     char buf[256];
+    if (lines == COL_LABELS_UP) {
+        for (size_t j = 0; j < cols && j < c->n; j++) {
+            int left = grid.x + (int)((size_t)grid.w * j / cols);
+            int right = grid.x + (int)((size_t)grid.w * (j + 1) / cols);
+            size_t len;
+            const char *s = stage_token(c, j, &len);
+            int w = stage_fit(c, s, len, px, need - px / 2, buf, sizeof buf);
+            if (w == 0) continue;
+            int bottom = grid.y - px / 4;
+            text_draw_up(c->tc, buf, px, label_color(c, j), (left + right) / 2, bottom);
+            stage_record_label(c, (SDL_Rect){left, bottom - w, right - left, w}, j);
+        }
+        return need;
+    }
     for (size_t j = 0; j < cols && j < c->n; j++) {
         int left = grid.x + (int)((size_t)grid.w * j / cols);
         int right = grid.x + (int)((size_t)grid.w * (j + 1) / cols);

@@ -520,8 +520,12 @@ static void heads_view(stage_ctx *c) {
                 l.side_w = c->s->stage == STAGE_SOFTMAX ? sums_width(c, l.lpx) : 0;
                 heads_cells(c, ga, gap, title_h + foot_h, op_w, &l);
                 /* column labels may need less room, or not fit at all */
-                int need = stage_col_labels_height(c, span(n, l.cw), n, l.lpx);
-                if (need < l.top_h) {
+                /* words turned up the columns may take a quarter of a head's
+                 * room, no more: else staggered, cut, or none */
+                int rows = ((int)H + cols - 1) / cols;
+                int ph = (ga.h - (rows - 1) * gap) / rows;
+                int need = stage_col_labels_height(c, span(n, l.cw), n, l.lpx, ph / 4);
+                if (need != l.top_h) { /* less room, or words turned up the columns */
                     l.top_h = need;
                     heads_cells(c, ga, gap, title_h + foot_h, op_w, &l);
                 }

@@ -251,6 +251,18 @@ int text_draw_n(text_cache *tc, const char *s, size_t len, int px, SDL_Color col
     return e->w;
 }
 
+int text_draw_up(text_cache *tc, const char *s, int px, SDL_Color color, int x, int y_bottom) {
+    const entry *e = lookup(tc, s, strlen(s), px);
+    if (!e || !e->texture) return 0;
+    /* turned about its centre, a w×h texture fills an h×w box with the same
+     * centre: put that centre half the length above y_bottom */
+    SDL_Rect dst = {x - e->w / 2, y_bottom - e->w / 2 - e->h / 2, e->w, e->h};
+    SDL_SetTextureColorMod(e->texture, color.r, color.g, color.b);
+    SDL_SetTextureAlphaMod(e->texture, color.a);
+    SDL_RenderCopyEx(tc->renderer, e->texture, NULL, &dst, -90.0, NULL, SDL_FLIP_NONE);
+    return e->w;
+}
+
 int text_draw(text_cache *tc, const char *s, int px, SDL_Color color, int x, int y, int align) {
     return text_draw_n(tc, s, strlen(s), px, color, x, y, align);
 }

@@ -32,6 +32,10 @@ int text_draw(text_cache *tc, const char *s, int px, SDL_Color color, int x, int
 int text_draw_n(text_cache *tc, const char *s, size_t len, int px, SDL_Color color, int x, int y,
                 int align);
 void text_measure(text_cache *tc, const char *s, int px, int *w, int *h);
+/* Draws s turned a quarter to the left (read from the bottom up), centred
+ * on x and ending at y_bottom: labels for columns narrower than a word.
+ * Returns its length in pixels (the height it takes). */
+int text_draw_up(text_cache *tc, const char *s, int px, SDL_Color color, int x, int y_bottom);
 
 /* Strings rasterised since creation (a test checks that a second frame adds
  * none). */
