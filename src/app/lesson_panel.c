@@ -27,7 +27,6 @@ enum {
     LINE_GAP,     /* half a line of space */
 };
 
-
 SDL_Rect app_lesson_panel_rect(int w, int h, int px) {
     /* Beside the heatmaps when the frame keeps a useful width, else below. */
     if (w >= 560) {
@@ -330,15 +329,6 @@ void app_lesson_draw(SDL_Renderer *r, text_cache *tc, app_state *s, SDL_Rect rc,
     int x = rc.x + pad, y = rc.y + pad - l->scroll;
     for (size_t k = 0; k < l->n_lines; k++) {
         const app_lesson_line *ln = &l->lines[k];
-        if (y + ln->h <= clip.y || y >= clip.y + clip.h) { /* scrolled out of sight */
-            if (ln->choice >= 0 && ln->choice < LESSON_CHOICES_MAX &&
-                (size_t)ln->choice >= l->n_choice_rects) {
-                l->choice_rects[ln->choice] = (SDL_Rect){0, 0, 0, 0};
-                l->n_choice_rects = (size_t)ln->choice + 1;
-            }
-            y += ln->h;
-            continue;
-        }
         SDL_Color col = th->text;
         switch (ln->kind) {
         case LINE_TITLE: col = th->accent; break;
@@ -351,8 +341,8 @@ void app_lesson_draw(SDL_Renderer *r, text_cache *tc, app_state *s, SDL_Rect rc,
             /* a choice's lines make its click area */
             SDL_Rect cr = {rc.x + pad / 2, y, rc.w - pad, ln->h};
             size_t ch = (size_t)ln->choice;
-            if (ch >= l->n_choice_rects || l->choice_rects[ch].w == 0) {
-                l->n_choice_rects = ch + 1 > l->n_choice_rects ? ch + 1 : l->n_choice_rects;
+            if (ch >= l->n_choice_rects) {
+                l->n_choice_rects = ch + 1;
                 l->choice_rects[ch] = cr;
             } else {
                 l->choice_rects[ch].h = y + ln->h - l->choice_rects[ch].y;

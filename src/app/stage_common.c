@@ -135,33 +135,34 @@ void stage_row_labels(const stage_ctx *c, SDL_Rect grid, size_t rows, int max_w,
 /* How column labels fit: 0 not at all, 1 one line, 2 staggered on two
  * lines, COL_LABELS_UP turned up the column (a column at least 4/5 of the
  * type wide, where staggered words would be cut: whole words up to 5 em,
- * where the caller's max_h allows). */
+ * where the caller's max_h allows); *height is the room that takes. */
 enum { COL_LABELS_UP = 3 };
 
-static int col_label_lines(const stage_ctx *c, int w, size_t cols, int px, int max_h) {
-    if (cols == 0 || w <= 0) return 0;
-    int cw = w / (int)cols;
-    if (cw < 8) return 0;
-    int widest = stage_token_width(c, px, 4 * px);
-    if (widest <= cw - 2) return 1;
-    if (widest <= 2 * cw - 4) return 2;
-    if (5 * cw >= 4 * px && stage_token_width(c, px, 5 * px) + px / 2 <= max_h)
-        return COL_LABELS_UP;
-    return 2 * cw - 4 >= 2 * px ? 2 : 0; /* room for two letters and "…" at least */
-}
-
-static int col_labels_height(const stage_ctx *c, int lines, int px) {
-    if (lines == COL_LABELS_UP) return stage_token_width(c, px, 5 * px) + px / 2;
-    return lines == 0 ? 0 : lines * (px + px / 4) + px / 4;
+static int col_label_lines(const stage_ctx *c, int w, size_t cols, int px, int max_h,
+                           int *height) {
+    int lines = 0, up = 0;
+    int cw = cols > 0 && w > 0 ? w / (int)cols : 0;
+    if (cw >= 8) {
+        int widest = stage_token_width(c, px, 4 * px);
+        if (widest <= cw - 2) lines = 1;
+        else if (widest <= 2 * cw - 4) lines = 2;
+        else if (5 * cw >= 4 * px && (up = stage_token_width(c, px, 5 * px) + px / 2) <= max_h)
+            lines = COL_LABELS_UP;
+        else if (2 * cw - 4 >= 2 * px) lines = 2; /* room for two letters and "…" at least */
+    }
+    *height = lines == COL_LABELS_UP ? up : lines == 0 ? 0 : lines * (px + px / 4) + px / 4;
+    return lines;
 }
 
 int stage_col_labels_height(const stage_ctx *c, int w, size_t cols, int px, int max_h) {
-    return col_labels_height(c, col_label_lines(c, w, cols, px, max_h), px);
+    int height;
+    col_label_lines(c, w, cols, px, max_h, &height);
+    return height;
 }
 
 int stage_col_labels(const stage_ctx *c, SDL_Rect grid, size_t cols, int max_h, int px) {
-    int lines = col_label_lines(c, grid.w, cols, px, max_h);
-    int need = col_labels_height(c, lines, px);
+    int need;
+    int lines = col_label_lines(c, grid.w, cols, px, max_h, &need);
     if (lines == 0 || need > max_h) return 0;
     int line_h = px + px / 4;
     char buf[256];

@@ -219,21 +219,22 @@ static size_t rows_done(const stage_ctx *c) {
     return row;
 }
 
-/* "Σ=1.000" right of each finished row of grid g, when rows are tall enough. */
 static int sums_width(const stage_ctx *c, int px);
 
-/* The type size of the row sums beside rows ch pixels high in max_w
- * pixels: the largest that shows "Σ=1.000" whole, 0 when none of at
- * least 9 px does (the head's title then says the sums). */
-static int row_sums_px(const stage_ctx *c, double ch, int max_w) {
-    int px = (int)fmin(ch * 0.8, (double)c->spx);
+/* The type size of the row sums beside a grid of n rows g_h pixels high,
+ * in max_w pixels (0: no column): the largest that shows "Σ=1.000" whole,
+ * 0 when none of at least 9 px does (the head's title then says the sums).
+ * The same for every head of a frame: the caller asks once. */
+static int row_sums_px(const stage_ctx *c, int g_h, size_t n, int max_w) {
+    if (max_w <= 0 || n == 0) return 0;
+    int px = (int)fmin((double)g_h / (double)n * 0.8, (double)c->spx);
     while (px >= 9 && sums_width(c, px) > max_w) px--;
     return px >= 9 ? px : 0;
 }
 
-static void row_sums(const stage_ctx *c, size_t h, SDL_Rect g, int max_w) {
+/* "Σ=1.000" right of each finished row of grid g, at px (row_sums_px). */
+static void row_sums(const stage_ctx *c, size_t h, SDL_Rect g, int max_w, int px) {
     size_t n = c->n, done = rows_done(c);
-    int px = row_sums_px(c, (double)g.h / (double)n, max_w);
     if (px == 0) return;
     char buf[32];
     for (size_t i = 0; i < done; i++) {
@@ -519,13 +520,13 @@ static void heads_view(stage_ctx *c) {
                 l.top_h = 2 * (l.lpx + l.lpx / 4) + l.lpx / 4;
                 l.side_w = c->s->stage == STAGE_SOFTMAX ? sums_width(c, l.lpx) : 0;
                 heads_cells(c, ga, gap, title_h + foot_h, op_w, &l);
-                /* column labels may need less room, or not fit at all */
-                /* words turned up the columns may take a quarter of a head's
-                 * room, no more: else staggered, cut, or none */
+                /* column labels may need less room, not fit at all, or be
+                 * turned up the columns: those take at most a quarter of a
+                 * head's room */
                 int rows = ((int)H + cols - 1) / cols;
                 int ph = (ga.h - (rows - 1) * gap) / rows;
                 int need = stage_col_labels_height(c, span(n, l.cw), n, l.lpx, ph / 4);
-                if (need != l.top_h) { /* less room, or words turned up the columns */
+                if (need != l.top_h) {
                     l.top_h = need;
                     heads_cells(c, ga, gap, title_h + foot_h, op_w, &l);
                 }
@@ -547,6 +548,7 @@ static void heads_view(stage_ctx *c) {
         ph = (ga.h - (best.rows - 1) * gap) / best.rows;
     int grid_w = span(n, cw), grid_h = span(n, ch);
     int content_w = best.left_w + grid_w + best.extra_w + best.side_w;
+    int sums_px = c->s->stage == STAGE_SOFTMAX ? row_sums_px(c, grid_h, n, best.side_w) : 0;
     for (size_t h = 0; h < H; h++) {
         int col = (int)h % best.cols, row = (int)h / best.cols;
         int x0 = ga.x + col * (pw + gap), y0 = ga.y + row * (ph + gap);
@@ -556,16 +558,14 @@ static void heads_view(stage_ctx *c) {
         if (ph > content_h) y0 += (ph - content_h) / 2; /* centred in its cell of the layout */
         char extra[96] = "";
         if (weighted) snprintf(extra, sizeof extra, "A · V → O");
-        if (c->s->stage == STAGE_SOFTMAX &&
-            (best.side_w == 0 || row_sums_px(c, ch, best.side_w) == 0))
-            sums_summary(c, h, extra, sizeof extra);
+        if (c->s->stage == STAGE_SOFTMAX && sums_px == 0) sums_summary(c, h, extra, sizeof extra);
         /* stage 8: the title stops short of V_h and O_h, named on its line */
         int title_w = weighted ? best.left_w + grid_w + op_w / 2 : x0 + pw - cx;
         head_title(c, h, cx, y0 + title_h / 2, title_w, spx, extra[0] ? extra : NULL);
         if (cw <= 0.0 || ch <= 0.0) continue;
         SDL_Rect g = {cx + best.left_w, y0 + title_h + best.top_h + 2, grid_w, grid_h};
         head_grid(c, h, g, best.left_w, best.top_h, best.lpx);
-        if (c->s->stage == STAGE_SOFTMAX && best.side_w > 0) row_sums(c, h, g, best.side_w);
+        if (sums_px > 0) row_sums(c, h, g, best.side_w, sums_px);
         if (foot_h > 0) {
             char buf[64];
             spread_text(c, h, buf, sizeof buf);
@@ -763,12 +763,12 @@ static void focus_grid(stage_ctx *c, size_t h, SDL_Rect a, int bars_w) {
     if (x0 < a.x) x0 = a.x;
     SDL_Rect g = {x0 + label_w, a.y + title_h + top_lab, g_w, g_h};
     char extra[96] = "";
-    if (c->s->stage == STAGE_SOFTMAX && (side_w == 0 || row_sums_px(c, ch, side_w) == 0))
-        sums_summary(c, h, extra, sizeof extra);
+    int sums_px = c->s->stage == STAGE_SOFTMAX ? row_sums_px(c, g_h, n, side_w) : 0;
+    if (c->s->stage == STAGE_SOFTMAX && sums_px == 0) sums_summary(c, h, extra, sizeof extra);
     head_title(c, h, x0, a.y + title_h / 2, a.w - bars_w - (x0 - a.x), spx,
                extra[0] ? extra : NULL);
     head_grid(c, h, g, label_w > 0 ? label_w - spx / 2 : 0, top_lab, lpx);
-    if (side_w > 0) row_sums(c, h, g, side_w);
+    if (sums_px > 0) row_sums(c, h, g, side_w, sums_px);
     if (foot_h > 0) {
         char buf[160];
         spread_text(c, h, buf, sizeof buf);

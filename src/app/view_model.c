@@ -227,9 +227,9 @@ static void head_tooltip(stage_ctx *c, const app_trained *t, const hover_info *h
     }
     if (t->have_roles && t->roles.score) {
         float best;
-        model_role br = model_heads_label_role(&t->roles, l, h, APP_ROLE_MIN, &best);
+        int br = best_role(t, l, h, &best); /* the box's label, -1 for mixed */
         for (int r = 0; r < MODEL_ROLES; r++) {
-            if (r == (int)br && best >= APP_ROLE_MIN) best_line = count;
+            if (r == br) best_line = count;
             snprintf(lines[count++], sizeof lines[0], "%s  %.2f", model_role_label((model_role)r),
                      (double)model_heads_score(&t->roles, l, h, (model_role)r));
         }

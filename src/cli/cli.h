@@ -66,6 +66,11 @@ int cli_fail(char *err, size_t err_len, const char *fmt, ...) __attribute__((for
 /* A monotonic clock in seconds, for the benchmarks and progress. */
 double cli_now_seconds(void);
 
+/* An app-layer message as the command line's error: "sentence: ..." is
+ * about the --sentence option and is written "--sentence: ..."; any other
+ * (a model file's own) as it is. Returns 2. */
+int cli_fail_app(char *err, size_t err_len, const char *msg);
+
 /* Whether path can be written as option's file, checked before any work
  * is done: not an existing folder, device or other special file (a save
  * renames over it), in a folder that exists and may be written. Returns

@@ -27,6 +27,10 @@ double cli_now_seconds(void) {
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
+int cli_fail_app(char *err, size_t err_len, const char *msg) {
+    return cli_fail(err, err_len, "%s%s", strncmp(msg, "sentence:", 9) == 0 ? "--" : "", msg);
+}
+
 int cli_check_output(const char *option, const char *path, char *err, size_t err_len) {
     struct stat st;
     if (stat(path, &st) == 0) {

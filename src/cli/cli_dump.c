@@ -170,10 +170,7 @@ int cli_dump_trained(FILE *f, const cli_options *o, const app_settings *s, char 
         return 2;
     }
     if (app_trained_run(t, s->sentence, NULL, msg, sizeof msg) != 0) {
-        /* "sentence: ..." from the model's tokenizer: name the option; any
-         * other refusal (outputs that overflow) names the model file */
-        if (strncmp(msg, "sentence:", 9) == 0) snprintf(err, err_len, "--%s", msg);
-        else snprintf(err, err_len, "%s", msg);
+        cli_fail_app(err, err_len, msg);
         app_trained_free(t);
         free(t);
         return 2;

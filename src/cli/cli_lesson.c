@@ -93,13 +93,13 @@ int cli_lesson_render(FILE *out, const char *path, const app_render_options *r, 
                       size_t err_len) {
     /* The folder first: a typo costs nothing, and no half set of frames. */
     struct stat st;
-    if (stat(r->out, &st) == 0 && !S_ISDIR(st.st_mode)) {
-        snprintf(err, err_len, "--out %s is a file, not a folder: give a folder for the frames",
+    if (stat(r->out, &st) != 0) {
+        snprintf(err, err_len, "--out %s is not a folder: create it first (mkdir -p %s)", r->out,
                  r->out);
         return 2;
     }
-    if (stat(r->out, &st) != 0) {
-        snprintf(err, err_len, "--out %s is not a folder: create it first (mkdir -p %s)", r->out,
+    if (!S_ISDIR(st.st_mode)) {
+        snprintf(err, err_len, "--out %s is a file, not a folder: give a folder for the frames",
                  r->out);
         return 2;
     }

@@ -58,11 +58,7 @@ static int run_app(const cli_options *o, char *err, size_t err_len) {
     app_model m;
     memset(&m, 0, sizeof m);
     char msg[CLI_ERR_LEN - 2];
-    if (app_model_apply(&m, &s, msg, sizeof msg) != 0) {
-        /* "sentence: ..." is about the --sentence option */
-        snprintf(err, err_len, "%s%s", strncmp(msg, "sentence:", 9) == 0 ? "--" : "", msg);
-        return 2;
-    }
+    if (app_model_apply(&m, &s, msg, sizeof msg) != 0) return cli_fail_app(err, err_len, msg);
     app_model_free(&m);
     return app_window_run(&s, o->render.theme, NULL, err, err_len);
 }

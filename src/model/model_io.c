@@ -248,18 +248,25 @@ static attn_status meta_size(const model_st_file *f, const char *key, const char
     return ATTN_OK;
 }
 
-/* "h.N.attn.bias" / "h.N.attn.masked_bias" with N < L, written as model_save
- * would write N: GPT-2's causal-mask buffers, not parameters. */
-static int ignored_buffer(const char *name, size_t L) {
-    if (strncmp(name, "h.", 2) != 0) return 0;
+/* For "h.N<rest>" with N < L written as model_save would write it (no
+ * leading zero), <rest>; else NULL. */
+static const char *after_layer(const char *name, size_t L) {
+    if (strncmp(name, "h.", 2) != 0) return NULL;
     const char *p = name + 2;
-    if (*p < '0' || *p > '9' || (*p == '0' && p[1] >= '0' && p[1] <= '9')) return 0;
+    if (*p < '0' || *p > '9' || (*p == '0' && p[1] >= '0' && p[1] <= '9')) return NULL;
     size_t n = 0;
     for (; *p >= '0' && *p <= '9'; p++) {
         n = n * 10 + (size_t)(*p - '0');
-        if (n >= L) return 0;
+        if (n >= L) return NULL;
     }
-    return strcmp(p, ".attn.bias") == 0 || strcmp(p, ".attn.masked_bias") == 0;
+    return p;
+}
+
+/* "h.N.attn.bias" / "h.N.attn.masked_bias" with N < L: GPT-2's causal-mask
+ * buffers, not parameters. */
+static int ignored_buffer(const char *name, size_t L) {
+    const char *p = after_layer(name, L);
+    return p && (strcmp(p, ".attn.bias") == 0 || strcmp(p, ".attn.masked_bias") == 0);
 }
 
 /* Whether name is one of the tensors a model of L layers has. */
@@ -268,15 +275,8 @@ static int expected_tensor(const char *name, size_t L) {
         if (TENSORS[i].per_layer) continue;
         if (strcmp(name, TENSORS[i].name) == 0) return 1;
     }
-    if (strncmp(name, "h.", 2) != 0) return 0;
-    const char *p = name + 2;
-    if (*p < '0' || *p > '9' || (*p == '0' && p[1] >= '0' && p[1] <= '9')) return 0;
-    size_t n = 0;
-    for (; *p >= '0' && *p <= '9'; p++) {
-        n = n * 10 + (size_t)(*p - '0');
-        if (n >= L) return 0;
-    }
-    if (*p++ != '.') return 0;
+    const char *p = after_layer(name, L);
+    if (!p || *p++ != '.') return 0;
     for (size_t i = 0; i < MODEL_PARAM_TENSORS; i++)
         if (TENSORS[i].per_layer && strcmp(p, TENSORS[i].name) == 0) return 1;
     return 0;

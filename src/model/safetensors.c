@@ -6,15 +6,15 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <jansson.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "attnviz/tokenize.h"
+#include "model_private.h"
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "safetensors data is little-endian; this reader hands out the file's bytes as they are"
@@ -46,27 +46,6 @@ size_t model_st_dtype_size(model_st_dtype t) {
 
 /* ---- messages -------------------------------------------------------------- */
 
-/* Formats the message; any control character (a name may hold a newline)
- * and any byte of invalid UTF-8 (jansson quotes the input it could not
- * decode; a long message is cut anywhere) becomes '?', so a message is
- * always one line of valid UTF-8. */
-static attn_status fail(char *err, size_t err_len, attn_status status, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static attn_status fail(char *err, size_t err_len, attn_status status, const char *fmt, ...) {
-    if (!err || !err_len) return status;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, err_len, fmt, ap);
-    va_end(ap);
-    size_t len = strlen(err);
-    for (size_t i = 0; i < len; i++)
-        if ((unsigned char)err[i] < 0x20 || err[i] == 0x7f) err[i] = '?';
-    for (size_t i = 0; i < len;) {
-        i += attn_utf8_first_invalid(err + i, len - i);
-        if (i < len) err[i++] = '?';
-    }
-    return status;
-}
 
 /* A name quoted for a message: at most QUOTE_KEEP bytes of it (cut on a
  * UTF-8 boundary), control characters escaped, "..." if cut. */
@@ -189,7 +168,7 @@ typedef struct parse_ctx {
 
 static attn_status parse_metadata(parse_ctx *c, json_t *obj, model_st_file *f, char **cursor) {
     if (!json_is_object(obj))
-        return fail(c->err, c->err_len, ATTN_ERR_INPUT,
+        return model_fail(ATTN_ERR_INPUT, c->err, c->err_len,
                     "%s: \"__metadata__\" is %s, not an object of strings", c->file,
                     json_kind(obj));
     const char *key;
@@ -197,7 +176,7 @@ static attn_status parse_metadata(parse_ctx *c, json_t *obj, model_st_file *f, c
     json_object_foreach(obj, key, v) {
         char q[QUOTE_CAP];
         if (!json_is_string(v))
-            return fail(c->err, c->err_len, ATTN_ERR_INPUT,
+            return model_fail(ATTN_ERR_INPUT, c->err, c->err_len,
                         "%s: metadata %s is %s, not a string: metadata values are strings",
                         c->file, quote(q, key), json_kind(v));
         model_st_meta *m = &f->meta[f->n_meta++];
@@ -212,7 +191,7 @@ static attn_status parse_tensor(parse_ctx *c, const char *key, json_t *entry, si
     char q[QUOTE_CAP], sh[200];
     const char *name = quote(q, key);
     if (!json_is_object(entry))
-        return fail(c->err, c->err_len, ATTN_ERR_INPUT,
+        return model_fail(ATTN_ERR_INPUT, c->err, c->err_len,
                     "%s: tensor %s: entry is %s, not an object with dtype, shape and "
                     "data_offsets",
                     c->file, name, json_kind(entry));
@@ -221,14 +200,14 @@ static attn_status parse_tensor(parse_ctx *c, const char *key, json_t *entry, si
     for (int k = 0; k < 3; k++) {
         vals[k] = json_object_get(entry, KEYS[k]);
         if (!vals[k])
-            return fail(c->err, c->err_len, ATTN_ERR_INPUT, "%s: tensor %s has no \"%s\"",
+            return model_fail(ATTN_ERR_INPUT, c->err, c->err_len, "%s: tensor %s has no \"%s\"",
                         c->file, name, KEYS[k]);
     }
 
     /* dtype */
     if (!json_is_string(vals[0])) {
         char known[160];
-        return fail(c->err, c->err_len, ATTN_ERR_INPUT,
+        return model_fail(ATTN_ERR_INPUT, c->err, c->err_len,
                     "%s: tensor %s: dtype is %s, not a string: use one of %s", c->file, name,
                     json_kind(vals[0]), known_dtypes(known));
     }
@@ -238,7 +217,7 @@ static attn_status parse_tensor(parse_ctx *c, const char *key, json_t *entry, si
         if (strcmp(dtype, DTYPES[d].name) == 0) found = d;
     if (found < 0) {
         char q2[QUOTE_CAP], known[160];
-        return fail(c->err, c->err_len, ATTN_ERR_INPUT,
+        return model_fail(ATTN_ERR_INPUT, c->err, c->err_len,
                     "%s: tensor %s has unknown dtype %s: known dtypes are %s", c->file, name,
                     quote(q2, dtype), known_dtypes(known));
     }
@@ -247,12 +226,12 @@ static attn_status parse_tensor(parse_ctx *c, const char *key, json_t *entry, si
     /* shape */
     json_t *shape = vals[1];
     if (!json_is_array(shape))
-        return fail(c->err, c->err_len, ATTN_ERR_INPUT,
+        return model_fail(ATTN_ERR_INPUT, c->err, c->err_len,
                     "%s: tensor %s: shape is %s, not a list of non-negative integers", c->file,
                     name, json_kind(shape));
     size_t n_dims = json_array_size(shape);
     if (n_dims > MODEL_ST_DIMS_MAX)
-        return fail(c->err, c->err_len, ATTN_ERR_INPUT,
+        return model_fail(ATTN_ERR_INPUT, c->err, c->err_len,
                     "%s: tensor %s: shape has %zu dimensions, more than the %d this reader "
                     "takes",
                     c->file, name, n_dims, MODEL_ST_DIMS_MAX);
@@ -260,18 +239,18 @@ static attn_status parse_tensor(parse_ctx *c, const char *key, json_t *entry, si
         json_t *d = json_array_get(shape, i);
         if (!json_size(d, &t->shape[i])) {
             if (json_is_integer(d))
-                return fail(c->err, c->err_len, ATTN_ERR_INPUT,
+                return model_fail(ATTN_ERR_INPUT, c->err, c->err_len,
                             "%s: tensor %s: shape element %zu is %lld: sizes are non-negative "
                             "integers",
                             c->file, name, i, (long long)json_integer_value(d));
-            return fail(c->err, c->err_len, ATTN_ERR_INPUT,
+            return model_fail(ATTN_ERR_INPUT, c->err, c->err_len,
                         "%s: tensor %s: shape element %zu is %s, not a non-negative integer",
                         c->file, name, i, json_kind(d));
         }
     }
     t->n_dims = n_dims;
     if (!shape_bytes(t->shape, n_dims, DTYPES[t->dtype].size, &t->n_elements, &t->nbytes))
-        return fail(c->err, c->err_len, ATTN_ERR_INPUT,
+        return model_fail(ATTN_ERR_INPUT, c->err, c->err_len,
                     "%s: tensor %s: shape %s of %s is too large: its byte count overflows "
                     "64 bits",
                     c->file, name, shape_text(sh, t->shape, n_dims), dtype);
@@ -281,21 +260,21 @@ static attn_status parse_tensor(parse_ctx *c, const char *key, json_t *entry, si
     size_t begin, end;
     if (!json_is_array(offs) || json_array_size(offs) != 2 ||
         !json_size(json_array_get(offs, 0), &begin) || !json_size(json_array_get(offs, 1), &end))
-        return fail(c->err, c->err_len, ATTN_ERR_INPUT,
+        return model_fail(ATTN_ERR_INPUT, c->err, c->err_len,
                     "%s: tensor %s: data_offsets is not a list of two non-negative integers "
                     "[begin, end]",
                     c->file, name);
     if (begin > end)
-        return fail(c->err, c->err_len, ATTN_ERR_INPUT,
+        return model_fail(ATTN_ERR_INPUT, c->err, c->err_len,
                     "%s: tensor %s: data_offsets [%zu, %zu] begin after they end", c->file, name,
                     begin, end);
     if (end > data_len)
-        return fail(c->err, c->err_len, ATTN_ERR_INPUT,
+        return model_fail(ATTN_ERR_INPUT, c->err, c->err_len,
                     "%s: tensor %s: data_offsets [%zu, %zu] run past the end of the data "
                     "(%zu bytes): is the file truncated?",
                     c->file, name, begin, end, data_len);
     if (end - begin != t->nbytes)
-        return fail(c->err, c->err_len, ATTN_ERR_INPUT,
+        return model_fail(ATTN_ERR_INPUT, c->err, c->err_len,
                     "%s: tensor %s: shape %s of %s needs %zu bytes but data_offsets [%zu, %zu] "
                     "hold %zu",
                     c->file, name, shape_text(sh, t->shape, n_dims), dtype, t->nbytes, begin,
@@ -310,7 +289,7 @@ static attn_status check_overlaps(parse_ctx *c, model_st_file *f) {
     if (f->n_tensors < 2) return ATTN_OK;
     model_st_tensor **by_offset = malloc(f->n_tensors * sizeof *by_offset);
     if (!by_offset)
-        return fail(c->err, c->err_len, ATTN_ERR_NOMEM, "%s: out of memory sorting %zu tensors",
+        return model_fail(ATTN_ERR_NOMEM, c->err, c->err_len, "%s: out of memory sorting %zu tensors",
                     c->file, f->n_tensors);
     for (size_t i = 0; i < f->n_tensors; i++) by_offset[i] = &f->tensors[i];
     qsort(by_offset, f->n_tensors, sizeof *by_offset, cmp_tensor_ptr_offset);
@@ -322,7 +301,7 @@ static attn_status check_overlaps(parse_ctx *c, model_st_file *f) {
         if (reach && t->offset < reach->offset + reach->nbytes) {
             char q1[QUOTE_CAP], q2[QUOTE_CAP];
             size_t base = 8 + f->header_len;
-            st = fail(c->err, c->err_len, ATTN_ERR_INPUT,
+            st = model_fail(ATTN_ERR_INPUT, c->err, c->err_len,
                       "%s: tensors %s [%zu, %zu] and %s [%zu, %zu] overlap: each tensor needs "
                       "its own bytes",
                       c->file, quote(q1, reach->name), reach->offset - base,
@@ -342,19 +321,19 @@ attn_status model_st_parse(model_st_file *f, const uint8_t *bytes, size_t len, c
     if (err && err_len) err[0] = '\0';
     parse_ctx c = {name ? name : "safetensors", err, err_len};
     if (len < 8)
-        return fail(err, err_len, ATTN_ERR_INPUT,
+        return model_fail(ATTN_ERR_INPUT, err, err_len,
                     "%s: the file is %zu bytes, shorter than the 8-byte header length of a "
                     "safetensors file",
                     c.file, len);
     uint64_t n = 0;
     for (int i = 7; i >= 0; i--) n = n << 8 | bytes[i];
     if (n > MODEL_ST_HEADER_MAX)
-        return fail(err, err_len, ATTN_ERR_LIMIT,
+        return model_fail(ATTN_ERR_LIMIT, err, err_len,
                     "%s: header length %llu is over the limit of %zu bytes: not a safetensors "
                     "file, or a corrupt one",
                     c.file, (unsigned long long)n, MODEL_ST_HEADER_MAX);
     if (n > len - 8)
-        return fail(err, err_len, ATTN_ERR_INPUT,
+        return model_fail(ATTN_ERR_INPUT, err, err_len,
                     "%s: header length %llu runs past the end of the file: 8 + %llu > %zu "
                     "bytes: is the file truncated?",
                     c.file, (unsigned long long)n, (unsigned long long)n, len);
@@ -363,12 +342,12 @@ attn_status model_st_parse(model_st_file *f, const uint8_t *bytes, size_t len, c
     json_error_t jerr;
     json_t *root = json_loadb((const char *)bytes + 8, header_len, JSON_REJECT_DUPLICATES, &jerr);
     if (!root)
-        return fail(err, err_len, ATTN_ERR_INPUT,
+        return model_fail(ATTN_ERR_INPUT, err, err_len,
                     "%s: the header is not valid JSON: line %d, column %d: %s", c.file,
                     jerr.line, jerr.column, jerr.text);
     attn_status st = ATTN_OK;
     if (!json_is_object(root)) {
-        st = fail(err, err_len, ATTN_ERR_INPUT,
+        st = model_fail(ATTN_ERR_INPUT, err, err_len,
                   "%s: the header is %s, not an object of tensors", c.file, json_kind(root));
         goto done;
     }
@@ -377,7 +356,7 @@ attn_status model_st_parse(model_st_file *f, const uint8_t *bytes, size_t len, c
     json_t *meta = json_object_get(root, METADATA_KEY);
     size_t n_tensors = json_object_size(root) - (meta ? 1 : 0);
     if (n_tensors > MODEL_ST_TENSORS_MAX) {
-        st = fail(err, err_len, ATTN_ERR_LIMIT,
+        st = model_fail(ATTN_ERR_LIMIT, err, err_len,
                   "%s: the header lists %zu tensors, more than the limit of %zu", c.file,
                   n_tensors, MODEL_ST_TENSORS_MAX);
         goto done;
@@ -400,7 +379,7 @@ attn_status model_st_parse(model_st_file *f, const uint8_t *bytes, size_t len, c
     f->meta = calloc(n_meta ? n_meta : 1, sizeof *f->meta);
     f->storage = malloc(chars ? chars : 1);
     if (!f->tensors || !f->meta || !f->storage) {
-        st = fail(err, err_len, ATTN_ERR_NOMEM, "%s: out of memory reading %zu tensors", c.file,
+        st = model_fail(ATTN_ERR_NOMEM, err, err_len, "%s: out of memory reading %zu tensors", c.file,
                   n_tensors);
         goto done;
     }
@@ -433,7 +412,7 @@ attn_status model_st_parse(model_st_file *f, const uint8_t *bytes, size_t len, c
             if (tend > used) used = tend;
         }
         if (data_len > used)
-            st = fail(err, err_len, ATTN_ERR_INPUT,
+            st = model_fail(ATTN_ERR_INPUT, err, err_len,
                       "%s: %zu bytes after the last tensor's data, which the header does not "
                       "describe: a damaged or appended file",
                       c.file, data_len - used);
@@ -545,43 +524,43 @@ static attn_status build_header(const model_st_tensor *tensors, size_t n, const 
                                 const model_st_tensor ***order_out, char *err, size_t err_len) {
     char q[QUOTE_CAP], q2[QUOTE_CAP];
     if (n > MODEL_ST_TENSORS_MAX)
-        return fail(err, err_len, ATTN_ERR_LIMIT, "%s: %zu tensors are more than the limit of %zu",
+        return model_fail(ATTN_ERR_LIMIT, err, err_len, "%s: %zu tensors are more than the limit of %zu",
                     file, n, MODEL_ST_TENSORS_MAX);
-    if (n && !tensors) return fail(err, err_len, ATTN_ERR_INPUT, "%s: no tensor list", file);
-    if (n_meta && !meta) return fail(err, err_len, ATTN_ERR_INPUT, "%s: no metadata list", file);
+    if (n && !tensors) return model_fail(ATTN_ERR_INPUT, err, err_len, "%s: no tensor list", file);
+    if (n_meta && !meta) return model_fail(ATTN_ERR_INPUT, err, err_len, "%s: no metadata list", file);
     for (size_t i = 0; i < n_meta; i++) {
         if (!meta[i].key || !meta[i].value)
-            return fail(err, err_len, ATTN_ERR_INPUT, "%s: metadata entry %zu has no key or value",
+            return model_fail(ATTN_ERR_INPUT, err, err_len, "%s: metadata entry %zu has no key or value",
                         file, i);
         if (!utf8_ok(meta[i].key) || !utf8_ok(meta[i].value))
-            return fail(err, err_len, ATTN_ERR_INPUT,
+            return model_fail(ATTN_ERR_INPUT, err, err_len,
                         "%s: metadata %s is not valid UTF-8 (key or value)", file,
                         quote(q, meta[i].key));
     }
     for (size_t i = 0; i < n; i++) {
         const model_st_tensor *t = &tensors[i];
-        if (!t->name) return fail(err, err_len, ATTN_ERR_INPUT, "%s: tensor %zu has no name", file, i);
+        if (!t->name) return model_fail(ATTN_ERR_INPUT, err, err_len, "%s: tensor %zu has no name", file, i);
         if (!utf8_ok(t->name))
-            return fail(err, err_len, ATTN_ERR_INPUT, "%s: tensor name %s is not valid UTF-8",
+            return model_fail(ATTN_ERR_INPUT, err, err_len, "%s: tensor name %s is not valid UTF-8",
                         file, quote(q, t->name));
         if (strcmp(t->name, METADATA_KEY) == 0)
-            return fail(err, err_len, ATTN_ERR_INPUT,
+            return model_fail(ATTN_ERR_INPUT, err, err_len,
                         "%s: a tensor may not be called \"__metadata__\": that key holds the "
                         "metadata",
                         file);
         if ((unsigned)t->dtype >= MODEL_ST_DTYPES)
-            return fail(err, err_len, ATTN_ERR_INPUT, "%s: tensor %s has unknown dtype %d", file,
+            return model_fail(ATTN_ERR_INPUT, err, err_len, "%s: tensor %s has unknown dtype %d", file,
                         quote(q, t->name), (int)t->dtype);
         if (t->n_dims > MODEL_ST_DIMS_MAX)
-            return fail(err, err_len, ATTN_ERR_INPUT,
+            return model_fail(ATTN_ERR_INPUT, err, err_len,
                         "%s: tensor %s has %zu dimensions, more than %d", file, quote(q, t->name),
                         t->n_dims, MODEL_ST_DIMS_MAX);
         size_t elems = 0, nbytes = 0;
         if (!shape_bytes(t->shape, t->n_dims, DTYPES[t->dtype].size, &elems, &nbytes))
-            return fail(err, err_len, ATTN_ERR_INPUT, "%s: tensor %s: its byte count overflows",
+            return model_fail(ATTN_ERR_INPUT, err, err_len, "%s: tensor %s: its byte count overflows",
                         file, quote(q, t->name));
         if (nbytes && !t->data)
-            return fail(err, err_len, ATTN_ERR_INPUT, "%s: tensor %s has no data", file,
+            return model_fail(ATTN_ERR_INPUT, err, err_len, "%s: tensor %s has no data", file,
                         quote(q, t->name));
     }
 
@@ -589,7 +568,7 @@ static attn_status build_header(const model_st_tensor *tensors, size_t n, const 
     const model_st_meta **morder = malloc((n_meta ? n_meta : 1) * sizeof *morder);
     attn_status st = ATTN_OK;
     if (!order || !morder) {
-        st = fail(err, err_len, ATTN_ERR_NOMEM, "%s: out of memory", file);
+        st = model_fail(ATTN_ERR_NOMEM, err, err_len, "%s: out of memory", file);
         goto done;
     }
     for (size_t i = 0; i < n; i++) order[i] = &tensors[i];
@@ -598,13 +577,13 @@ static attn_status build_header(const model_st_tensor *tensors, size_t n, const 
     qsort(morder, n_meta, sizeof *morder, cmp_meta_ptr_key);
     for (size_t i = 1; i < n; i++)
         if (strcmp(order[i - 1]->name, order[i]->name) == 0) {
-            st = fail(err, err_len, ATTN_ERR_INPUT, "%s: two tensors are called %s", file,
+            st = model_fail(ATTN_ERR_INPUT, err, err_len, "%s: two tensors are called %s", file,
                       quote(q, order[i]->name));
             goto done;
         }
     for (size_t i = 1; i < n_meta; i++)
         if (strcmp(morder[i - 1]->key, morder[i]->key) == 0) {
-            st = fail(err, err_len, ATTN_ERR_INPUT, "%s: metadata key %s is given twice", file,
+            st = model_fail(ATTN_ERR_INPUT, err, err_len, "%s: metadata key %s is given twice", file,
                       quote(q2, morder[i]->key));
             goto done;
         }
@@ -626,7 +605,7 @@ static attn_status build_header(const model_st_tensor *tensors, size_t n, const 
         size_t elems = 0, nbytes = 0;
         shape_bytes(t->shape, t->n_dims, DTYPES[t->dtype].size, &elems, &nbytes);
         if (nbytes > SIZE_MAX - offset) {
-            st = fail(err, err_len, ATTN_ERR_INPUT, "%s: the tensors' bytes add up past 2^64",
+            st = model_fail(ATTN_ERR_INPUT, err, err_len, "%s: the tensors' bytes add up past 2^64",
                       file);
             goto done;
         }
@@ -649,11 +628,11 @@ static attn_status build_header(const model_st_tensor *tensors, size_t n, const 
     buf_put(h, "}", 1);
     while (!h->oom && h->len % 8) buf_put(h, " ", 1);
     if (h->oom) {
-        st = fail(err, err_len, ATTN_ERR_NOMEM, "%s: out of memory building the header", file);
+        st = model_fail(ATTN_ERR_NOMEM, err, err_len, "%s: out of memory building the header", file);
         goto done;
     }
     if (h->len > MODEL_ST_HEADER_MAX)
-        st = fail(err, err_len, ATTN_ERR_LIMIT,
+        st = model_fail(ATTN_ERR_LIMIT, err, err_len,
                   "%s: the header would be %zu bytes, over the limit of %zu that readers accept",
                   file, h->len, MODEL_ST_HEADER_MAX);
 done:
@@ -690,7 +669,7 @@ attn_status model_st_write(FILE *out, const model_st_tensor *tensors, size_t n,
     }
     if (ok) ok = fflush(out) == 0;
     if (!ok)
-        st = fail(err, err_len, ATTN_ERR_INPUT, "%s: cannot write: %s", file,
+        st = model_fail(ATTN_ERR_INPUT, err, err_len, "%s: cannot write: %s", file,
                   errno ? strerror(errno) : "write error");
     free(order);
     free(h.p);
@@ -700,7 +679,7 @@ attn_status model_st_write(FILE *out, const model_st_tensor *tensors, size_t n,
 attn_status model_st_save(const char *path, const model_st_tensor *tensors, size_t n,
                           const model_st_meta *meta, size_t n_meta, char *err, size_t err_len) {
     if (err && err_len) err[0] = '\0';
-    if (!path || !*path) return fail(err, err_len, ATTN_ERR_INPUT, "no path to save to");
+    if (!path || !*path) return model_fail(ATTN_ERR_INPUT, err, err_len, "no path to save to");
     /* Check and build first, so a bad list never creates a file. */
     buf h = {0};
     const model_st_tensor **order = NULL;
@@ -713,11 +692,11 @@ attn_status model_st_save(const char *path, const model_st_tensor *tensors, size
      * or a pipe, which a rename would replace. */
     struct stat sb;
     if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode))
-        return fail(err, err_len, ATTN_ERR_INPUT, "%s is %s, not a file: save to a file path", path,
+        return model_fail(ATTN_ERR_INPUT, err, err_len, "%s is %s, not a file: save to a file path", path,
                     S_ISDIR(sb.st_mode) ? "a folder" : "a device or other special file");
     size_t tmp_cap = strlen(path) + 64;
     char *tmp = malloc(tmp_cap);
-    if (!tmp) return fail(err, err_len, ATTN_ERR_NOMEM, "%s: out of memory", path);
+    if (!tmp) return model_fail(ATTN_ERR_NOMEM, err, err_len, "%s: out of memory", path);
     /* O_EXCL with a pid and a counter: never clobbers another writer's
      * temporary file; 0666 lets the umask decide the mode, as fopen would. */
     int fd = -1;
@@ -727,14 +706,14 @@ attn_status model_st_save(const char *path, const model_st_tensor *tensors, size
         if (fd < 0 && errno != EEXIST) break;
     }
     if (fd < 0) {
-        st = fail(err, err_len, ATTN_ERR_INPUT, "%s: cannot create %s: %s", path, tmp,
+        st = model_fail(ATTN_ERR_INPUT, err, err_len, "%s: cannot create %s: %s", path, tmp,
                   strerror(errno));
         free(tmp);
         return st;
     }
     FILE *out = fdopen(fd, "wb");
     if (!out) {
-        st = fail(err, err_len, ATTN_ERR_INPUT, "%s: cannot open %s: %s", path, tmp,
+        st = model_fail(ATTN_ERR_INPUT, err, err_len, "%s: cannot open %s: %s", path, tmp,
                   strerror(errno));
         close(fd);
         unlink(tmp);
@@ -743,11 +722,11 @@ attn_status model_st_save(const char *path, const model_st_tensor *tensors, size
     }
     st = model_st_write(out, tensors, n, meta, n_meta, path, err, err_len);
     if (st == ATTN_OK && fsync(fileno(out)) != 0)
-        st = fail(err, err_len, ATTN_ERR_INPUT, "%s: cannot write: %s", path, strerror(errno));
+        st = model_fail(ATTN_ERR_INPUT, err, err_len, "%s: cannot write: %s", path, strerror(errno));
     if (fclose(out) != 0 && st == ATTN_OK)
-        st = fail(err, err_len, ATTN_ERR_INPUT, "%s: cannot write: %s", path, strerror(errno));
+        st = model_fail(ATTN_ERR_INPUT, err, err_len, "%s: cannot write: %s", path, strerror(errno));
     if (st == ATTN_OK && rename(tmp, path) != 0)
-        st = fail(err, err_len, ATTN_ERR_INPUT, "%s: cannot rename %s to it: %s", path, tmp,
+        st = model_fail(ATTN_ERR_INPUT, err, err_len, "%s: cannot rename %s to it: %s", path, tmp,
                   strerror(errno));
     if (st != ATTN_OK) unlink(tmp);
     free(tmp);
