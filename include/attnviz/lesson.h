@@ -106,6 +106,10 @@ typedef enum lesson_view {
     LESSON_VIEW_MODEL, /* trained weights: every layer's heads, with their roles */
 } lesson_view;
 
+/* A view's name as a lesson writes it: "heads", "focus", "arcs", "model"
+ * ("?" for anything else). */
+const char *lesson_view_name(lesson_view v);
+
 /* The ten stages as a lesson names them; index 0 is stage 1 ("embed"). */
 #define LESSON_STAGES 10
 const char *lesson_stage_name(int stage);

@@ -67,7 +67,7 @@ void app_offscreen_draw(app_offscreen *o, app_state *s, const app_render_options
     SDL_RenderPresent(o->renderer);
 }
 
-int app_render_png(const app_settings *settings, const app_render_options *r, char *err,
+int app_render_png(const state_settings *settings, const app_render_options *r, char *err,
                    size_t err_len) {
     if (r->head >= settings->config.n_heads) {
         snprintf(err, err_len, "--head %zu does not exist: there are %zu heads (1 to %zu)",

@@ -6,9 +6,9 @@
 #include "app.h"
 
 typedef struct app_render_options {
-    app_stage stage;
+    state_stage stage;
     float progress; /* 0..1 */
-    app_view view;
+    state_view view;
     size_t head;    /* head in focus, from 0 */
     int width, height;
     const theme *theme;
@@ -35,7 +35,7 @@ void app_offscreen_draw(app_offscreen *o, app_state *s, const app_render_options
 
 /* Builds the model for settings, draws the frame, writes r->out. Returns 0,
  * or 2 with a message naming what to fix. */
-int app_render_png(const app_settings *settings, const app_render_options *r, char *err,
+int app_render_png(const state_settings *settings, const app_render_options *r, char *err,
                    size_t err_len);
 
 #endif

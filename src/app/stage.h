@@ -17,7 +17,7 @@ typedef struct stage_ctx {
     text_cache *tc;
     app_state *s;
     const theme *th;
-    const app_model *m;
+    const state_model *m;
     const attn_trace *t;
     const attn_config *c;
     size_t n, d_model, n_heads, n_kv, d_head, d_kv;

@@ -87,7 +87,7 @@ int stage_token_width(const stage_ctx *c, int px, int cap) {
 
 void stage_record_label(const stage_ctx *c, SDL_Rect rc, size_t token) {
     app_layout *l = &c->s->layout;
-    if (l->n_token_labels >= APP_TOKENS_MAX || rc.w <= 0 || rc.h <= 0) return;
+    if (l->n_token_labels >= STATE_TOKENS_MAX || rc.w <= 0 || rc.h <= 0) return;
     l->token_labels[l->n_token_labels] = rc;
     l->token_of_label[l->n_token_labels] = (int)token;
     l->n_token_labels++;
@@ -106,7 +106,7 @@ void stage_record_grid(const stage_ctx *c, SDL_Rect rc, size_t head) {
  * mark, so colour is not alone). */
 static SDL_Color label_color(const stage_ctx *c, size_t i) {
     if (stage_token_lit(c, i)) return c->th->accent;
-    if (c->m->token_kind && i < c->n && c->m->token_kind[i] == APP_TOKEN_UNKNOWN)
+    if (c->m->token_kind && i < c->n && c->m->token_kind[i] == STATE_TOKEN_UNKNOWN)
         return c->th->text_dim;
     return c->th->text;
 }
@@ -226,8 +226,8 @@ void stage_outline_row(const stage_ctx *c, SDL_Rect grid, size_t rows, size_t i,
 bool stage_token_lit(const stage_ctx *c, size_t i) {
     const app_state *s = c->s;
     if (s->selected_token >= 0 && (size_t)s->selected_token == i) return true;
-    for (size_t k = 0; k < s->n_highlights && k < APP_HIGHLIGHTS_MAX; k++)
-        if (s->highlights[k].kind == APP_HIGHLIGHT_ROW && s->highlights[k].i == (int)i) return true;
+    for (size_t k = 0; k < s->n_highlights && k < STATE_HIGHLIGHTS_MAX; k++)
+        if (s->highlights[k].kind == STATE_HIGHLIGHT_ROW && s->highlights[k].i == (int)i) return true;
     return false;
 }
 
@@ -239,9 +239,9 @@ void stage_outline_lit_rows(const stage_ctx *c, SDL_Rect m, size_t rows, int thi
 void stage_outline_step_rows(const stage_ctx *c, SDL_Rect m, size_t rows) {
     const app_state *s = c->s;
     int thick = c->px / 8 > 2 ? c->px / 8 : 2;
-    for (size_t k = 0; k < s->n_highlights && k < APP_HIGHLIGHTS_MAX; k++) {
-        const app_highlight *hl = &s->highlights[k];
-        if (hl->kind == APP_HIGHLIGHT_ROW && hl->i >= 0 && (size_t)hl->i < rows)
+    for (size_t k = 0; k < s->n_highlights && k < STATE_HIGHLIGHTS_MAX; k++) {
+        const state_highlight *hl = &s->highlights[k];
+        if (hl->kind == STATE_HIGHLIGHT_ROW && hl->i >= 0 && (size_t)hl->i < rows)
             stage_outline_row(c, m, rows, (size_t)hl->i, c->th->accent, thick);
     }
 }

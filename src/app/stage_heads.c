@@ -145,7 +145,7 @@ static void head_title(const stage_ctx *c, size_t h, int x, int y, int max_w, in
     char buf[400], name[64], num[32];
     /* the trained model's heads are named layer.head, as in the overview,
      * `attnviz heads` and the lessons ("2.4") */
-    if (c->s->model.settings.source == APP_SOURCE_TRAINED)
+    if (c->s->model.settings.source == STATE_SOURCE_TRAINED)
         snprintf(num, sizeof num, "%zu.%zu", c->s->model.settings.layer + 1, h + 1);
     else
         snprintf(num, sizeof num, "%zu", h + 1);

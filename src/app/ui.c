@@ -51,7 +51,7 @@ static TTF_Font *measuring_font(ui_context *ui) {
 
 /* Width in pixels of the first len bytes of s at the current size. */
 static int measure(ui_context *ui, const char *s, size_t len) {
-    char buf[APP_SENTENCE_MAX];
+    char buf[STATE_SENTENCE_MAX];
     if (len >= sizeof buf) len = sizeof buf - 1;
     memcpy(buf, s, len);
     buf[len] = '\0';
@@ -879,9 +879,9 @@ const char *ui_example(size_t i) { return i < EXAMPLES ? example_text[i] : examp
 
 /* The model file field shows the path it opens: the shipped model's when
  * none was given. */
-static void show_model_path(app_settings *d) {
-    if (d->source == APP_SOURCE_TRAINED && !d->model_path[0])
-        snprintf(d->model_path, sizeof d->model_path, "%s", app_trained_shipped_path());
+static void show_model_path(state_settings *d) {
+    if (d->source == STATE_SOURCE_TRAINED && !d->model_path[0])
+        snprintf(d->model_path, sizeof d->model_path, "%s", state_trained_shipped_path());
 }
 
 void ui_settings_init(ui_settings_panel *p, const app_state *s) {
@@ -893,11 +893,11 @@ void ui_settings_init(ui_settings_panel *p, const app_state *s) {
         if (strcmp(example_text[i], p->draft.sentence) == 0) p->example = i;
 }
 
-static bool same_settings(const app_settings *a, const app_settings *b) {
+static bool same_settings(const state_settings *a, const state_settings *b) {
     if (a->source != b->source || strcmp(a->sentence, b->sentence) != 0) return false;
-    if (a->source == APP_SOURCE_TRAINED) /* the model fixes the rest */
-        return strcmp(app_trained_resolve(a->model_path),
-                      app_trained_resolve(b->model_path)) == 0 &&
+    if (a->source == STATE_SOURCE_TRAINED) /* the model fixes the rest */
+        return strcmp(state_trained_resolve(a->model_path),
+                      state_trained_resolve(b->model_path)) == 0 &&
                a->layer == b->layer && memcmp(a->head_off, b->head_off, sizeof a->head_off) == 0;
     return a->config.d_model == b->config.d_model &&
            a->config.n_heads == b->config.n_heads && a->config.n_kv_heads == b->config.n_kv_heads &&
@@ -912,7 +912,7 @@ static const char *kind_of(size_t heads, size_t kv) {
 
 int ui_settings_apply(ui_settings_panel *p, app_state *s) {
     char err[APP_ERR_LEN - 16]; /* room for "not applied: " in the status line */
-    if (app_model_apply(&s->model, &p->draft, err, sizeof err) != 0) {
+    if (state_model_apply(&s->model, &p->draft, err, sizeof err) != 0) {
         snprintf(p->error, sizeof p->error, "%s", err);
         snprintf(s->message, sizeof s->message, "not applied: %s", err);
         s->message_is_error = true;
@@ -930,12 +930,12 @@ int ui_settings_apply(ui_settings_panel *p, app_state *s) {
     s->playing = true;
     s->message_is_error = false;
     if (s->model.trained) {
-        const app_trained *t = s->model.trained;
+        const state_trained *t = s->model.trained;
         const char *base = strrchr(t->path, '/');
         char unknown[96] = "";
         if (s->model.n_unknown)
             snprintf(unknown, sizeof unknown, ", %zu word%s not in its vocabulary (marked %s)",
-                     s->model.n_unknown, s->model.n_unknown == 1 ? "" : "s", APP_UNKNOWN_MARK);
+                     s->model.n_unknown, s->model.n_unknown == 1 ? "" : "s", STATE_UNKNOWN_MARK);
         snprintf(s->message, sizeof s->message,
                  "applied: trained model %.200s, layer %zu of %zu, %zu tokens%s",
                  base ? base + 1 : t->path,
@@ -1003,7 +1003,7 @@ static void fixed_row(ui_context *ui, const char *label, const char *value) {
  * what the model fixes. Returns true when a change should apply. */
 static bool trained_widgets(ui_context *ui, ui_settings_panel *p, app_state *s) {
     const theme *t = ui->theme;
-    app_settings *d = &p->draft;
+    state_settings *d = &p->draft;
     bool changed = false;
     ui_label(ui, ui->editing && ui->focus == hash_id("model_file")
                      ? "Model file: Enter opens it, Esc cancels"
@@ -1015,13 +1015,13 @@ static bool trained_widgets(ui_context *ui, ui_settings_panel *p, app_state *s) 
         snprintf(p->error, sizeof p->error, "%s", ui->notice);
         ui->notice[0] = '\0';
     }
-    if (strcmp(app_trained_resolve(d->model_path), app_trained_shipped_path()) == 0)
+    if (strcmp(state_trained_resolve(d->model_path), state_trained_shipped_path()) == 0)
         ui_label(ui, "the shipped model", t->text_dim);
 
     /* The model on screen, when it is the one the draft names: its sizes
      * bound the layer and fill the fixed rows. */
-    const app_trained *m = s->model.trained;
-    if (m && strcmp(m->path, app_trained_resolve(d->model_path)) != 0) m = NULL;
+    const state_trained *m = s->model.trained;
+    if (m && strcmp(m->path, state_trained_resolve(d->model_path)) != 0) m = NULL;
     uint64_t layer = d->layer + 1, layers = m ? m->model.config.n_layers : MODEL_LAYERS_MAX;
     /* "heads": the id the window gives the focus when it opens the panel;
      * with a trained model the layer is what one steps through most. */
@@ -1061,7 +1061,7 @@ static bool trained_widgets(ui_context *ui, ui_settings_panel *p, app_state *s) 
  * should apply. */
 static bool mechanics_widgets(ui_context *ui, ui_settings_panel *p) {
     const theme *t = ui->theme;
-    app_settings *d = &p->draft;
+    state_settings *d = &p->draft;
     bool changed = false;
     size_t opts[32];
     char names[32][24];
@@ -1115,7 +1115,7 @@ static bool mechanics_widgets(ui_context *ui, ui_settings_panel *p) {
     }
 
     /* the token limit: the tokenizer's message names it (--max-tokens) */
-    static const size_t tokens_usual[] = {64, 128, APP_TOKENS_MAX};
+    static const size_t tokens_usual[] = {64, 128, STATE_TOKENS_MAX};
     n = size_options(tokens_usual, 3, d->max_tokens, opts, names, &at);
     for (int i = 0; i < n; i++) ptrs[i] = names[i];
     if (ui_choice(ui, "max_tokens", "Max tokens", ptrs, n, &at)) {
@@ -1137,8 +1137,8 @@ static bool mechanics_widgets(ui_context *ui, ui_settings_panel *p) {
 
 bool ui_settings_panel_run(ui_context *ui, ui_settings_panel *p, app_state *s) {
     const theme *t = ui->theme;
-    app_settings *d = &p->draft;
-    const app_settings *applied = &s->model.settings;
+    state_settings *d = &p->draft;
+    const state_settings *applied = &s->model.settings;
     bool close = false, changed = false;
 
     /* the label column fits the longest label */
@@ -1163,15 +1163,15 @@ bool ui_settings_panel_run(ui_context *ui, ui_settings_panel *p, app_state *s) {
      * to see how attention computes) or a trained model (what trained heads
      * do). Above the sentence, so Up from Heads still reaches the sentence. */
     static const char *const sources[] = {"mechanics", "trained model"};
-    int src = d->source == APP_SOURCE_TRAINED ? 1 : 0;
+    int src = d->source == STATE_SOURCE_TRAINED ? 1 : 0;
     if (ui_choice(ui, "weights", "Weights", sources, 2, &src)) {
         if (src == 1) { /* keep the mechanics sizes to come back to */
             d->mechanics_config = d->config;
-            d->source = APP_SOURCE_TRAINED;
+            d->source = STATE_SOURCE_TRAINED;
             show_model_path(d);
         } else {
             d->config = d->mechanics_config;
-            d->source = APP_SOURCE_MECHANICS;
+            d->source = STATE_SOURCE_MECHANICS;
         }
         changed = true;
     }
@@ -1201,7 +1201,7 @@ bool ui_settings_panel_run(ui_context *ui, ui_settings_panel *p, app_state *s) {
     }
     ui_space(ui, 0.4f);
 
-    if (d->source == APP_SOURCE_TRAINED) {
+    if (d->source == STATE_SOURCE_TRAINED) {
         if (trained_widgets(ui, p, s)) changed = true;
     } else if (mechanics_widgets(ui, p)) {
         changed = true;

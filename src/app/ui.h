@@ -65,7 +65,7 @@ typedef struct ui_context {
     bool editing;         /* the focused text field takes typing */
     size_t cursor;        /* byte offset of the caret in the edited text */
     size_t scroll_text;   /* first byte shown in the edited text */
-    char before_edit[APP_SENTENCE_MAX]; /* restored by Esc */
+    char before_edit[STATE_SENTENCE_MAX]; /* restored by Esc */
     int scroll;           /* vertical scroll of the area's content */
     int last_content_h;   /* content height of the last pass */
     uint32_t blink_start; /* SDL_GetTicks() when the caret last moved */
@@ -150,7 +150,7 @@ int ui_text_field(ui_context *ui, const char *id, char *buf, size_t cap);
 /* ---- the settings panel ------------------------------------------------------- */
 
 typedef struct ui_settings_panel {
-    app_settings draft; /* what the panel shows: applied, or pending after a failure */
+    state_settings draft; /* what the panel shows: applied, or pending after a failure */
     char error[APP_ERR_LEN]; /* why the draft was not applied; "" when it was */
     int example;             /* the example sentence shown last, -1: none */
 } ui_settings_panel;

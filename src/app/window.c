@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "draw.h"
-#include "lesson_player.h"
+#include "lesson_panel.h"
 #include "ui.h"
 #include "view_model.h"
 
@@ -41,7 +41,7 @@ enum {
 typedef struct lesson_picker {
     bool open;
     size_t n, sel;
-    char path[PICKER_MAX][APP_LESSON_PATH];
+    char path[PICKER_MAX][STATE_LESSON_PATH];
     char label[PICKER_MAX][APP_ERR_LEN];
     bool bad[PICKER_MAX];
     /* where the last frame drew the rows and the list, for the mouse */
@@ -162,8 +162,8 @@ static void close_panel(window_app *a) {
 
 static void next_stage(window_app *a) {
     app_state *s = &a->s;
-    if ((int)s->stage + 1 < APP_STAGE_COUNT) {
-        s->stage = (app_stage)(s->stage + 1);
+    if ((int)s->stage + 1 < STATE_STAGE_COUNT) {
+        s->stage = (state_stage)(s->stage + 1);
         s->progress = 0.0f; /* forward: the new stage's animation plays */
         s->playing = true;
     } else {
@@ -173,7 +173,7 @@ static void next_stage(window_app *a) {
 
 static void previous_stage(window_app *a) {
     app_state *s = &a->s;
-    if (s->stage > 0) s->stage = (app_stage)(s->stage - 1);
+    if (s->stage > 0) s->stage = (state_stage)(s->stage - 1);
     s->progress = 1.0f; /* back: the stage finished, to look at */
     s->playing = false;
 }
@@ -186,11 +186,11 @@ static void play_pause(window_app *a) {
         return;
     }
     if (s->progress >= 1.0f) { /* a finished stage: on to the next one */
-        if ((int)s->stage + 1 >= APP_STAGE_COUNT) {
+        if ((int)s->stage + 1 >= STATE_STAGE_COUNT) {
             say(a, false, "stage 10 (output) is the last: Home starts again");
             return;
         }
-        s->stage = (app_stage)(s->stage + 1);
+        s->stage = (state_stage)(s->stage + 1);
         s->progress = 0.0f;
     }
     s->playing = true;
@@ -334,12 +334,12 @@ static int digit_of(SDL_Keycode k) {
 /* A step of the lesson: its settings apply, its stage plays once. */
 static void lesson_move(window_app *a, int delta) {
     app_lesson *l = a->s.lesson;
-    long to = (long)l->step + delta;
+    long to = (long)l->player.step + delta;
     if (to < 0) {
         say(a, false, "step 1 is the first: \xE2\x86\x92 goes on");
         return;
     }
-    if (to >= (long)l->lesson.n_steps) {
+    if (to >= (long)l->player.lesson.n_steps) {
         say(a, false, "the last step: Esc leaves the lesson and keeps its settings");
         return;
     }
@@ -372,10 +372,10 @@ static void keep_first(void *ctx, const char *error) {
 /* Lists the lessons afresh each time: a teacher may fix one and press L. */
 static void picker_open(window_app *a) {
     lesson_picker *p = &a->picker;
-    const char *dir = app_lessons_dir();
+    const char *dir = state_lessons_dir();
     p->n = 0;
     p->sel = 0;
-    int found = app_lesson_files(dir, p->path, PICKER_MAX);
+    int found = state_lesson_files(dir, p->path, PICKER_MAX);
     if (found < 0) {
         say(a, true, "no lessons folder '%s': run attnviz where ./lessons is", dir);
         return;
@@ -416,7 +416,7 @@ static void picker_choose(window_app *a) {
     p->open = false;
     a->s.show_settings = false;
     a->stop_at_end = true;
-    say(a, false, "lesson: %s", a->s.lesson->lesson.title);
+    say(a, false, "lesson: %s", a->s.lesson->player.lesson.title);
 }
 
 static void picker_key(window_app *a, SDL_Keycode k) {
@@ -563,7 +563,7 @@ static void on_key(window_app *a, const SDL_KeyboardEvent *e) {
     if (digit >= 1 && digit <= LESSON_CHOICES_MAX && app_lesson_awaits_answer(s)) {
         /* a question waiting: the digits answer it, else they pick heads */
         const app_lesson *l = s->lesson;
-        size_t choices = l->lesson.steps[l->step].question.n_choices;
+        size_t choices = l->player.lesson.steps[l->player.step].question.n_choices;
         if (again) return;
         if ((size_t)digit <= choices) lesson_answer(a, digit - 1);
         else say(a, true, "this question has choices 1-%zu", choices);
@@ -604,8 +604,8 @@ static void on_key(window_app *a, const SDL_KeyboardEvent *e) {
             app_overview_toggle(s);
             break;
         }
-        s->view = (app_view)next;
-        say(a, false, "view: %s (Tab changes it)", app_view_name(s->view));
+        s->view = (state_view)next;
+        say(a, false, "view: %s (Tab changes it)", state_view_name(s->view));
         break;
     }
     case SDLK_f: if (!again) toggle_fullscreen(a); break;
@@ -668,7 +668,7 @@ static SDL_Event to_output(const window_app *a, const SDL_Event *ev) {
 static void click_frame(window_app *a, int x, int y) {
     app_state *s = &a->s;
     const app_layout *l = &s->layout;
-    size_t n = l->n_token_labels < APP_TOKENS_MAX ? l->n_token_labels : APP_TOKENS_MAX;
+    size_t n = l->n_token_labels < STATE_TOKENS_MAX ? l->n_token_labels : STATE_TOKENS_MAX;
     for (size_t i = 0; i < n; i++) {
         if (in_rect(x, y, l->token_labels[i])) {
             int t = l->token_of_label[i];
@@ -777,8 +777,8 @@ static void update(window_app *a, float dt) {
                 s->progress = 1.0f;
                 s->playing = false;
                 a->stop_at_end = false;
-            } else if ((int)s->stage + 1 < APP_STAGE_COUNT) {
-                s->stage = (app_stage)(s->stage + 1);
+            } else if ((int)s->stage + 1 < STATE_STAGE_COUNT) {
+                s->stage = (state_stage)(s->stage + 1);
                 s->progress = 0.0f;
             } else {
                 s->progress = 1.0f; /* the last stage stays, finished */
@@ -868,7 +868,7 @@ static int fail(char *err, size_t err_len, const char *what) {
     return 2;
 }
 
-int app_window_run(const app_settings *settings, const theme *t, const char *lesson_path, char *err,
+int app_window_run(const state_settings *settings, const theme *t, const char *lesson_path, char *err,
                    size_t err_len) {
     /* Clicking into the window also acts; a fullscreen lesson on a projector
      * does not minimise when the teacher clicks on the laptop's screen. */

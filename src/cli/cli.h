@@ -40,7 +40,7 @@ typedef struct cli_options {
     app_render_options render; /* render: stage, progress, view, head, size, theme, out */
     char **lesson_files;       /* lesson check: the FILE arguments (in argv) */
     int n_lesson_files;
-    app_source source;         /* --weights, or trained when --model is given */
+    state_source source;         /* --weights, or trained when --model is given */
     const char *model_path;    /* --model FILE (in argv); NULL: the shipped model */
     size_t layer;              /* --layer, from 1; 0 when not given (layer 1) */
     size_t head_given;   /* trained: --head from 1, checked against the model's heads */
@@ -107,8 +107,8 @@ int cli_parse(cli_options *o, int argc, char **argv, char *err, size_t err_len);
 
 /* The app's settings from the options: 0, or 2 with a message (a sentence
  * longer than the app holds). With the trained source it reads the model's
- * sizes (app_trained_peek) and checks --layer and --head against them. */
-int cli_settings(const cli_options *o, app_settings *s, char *err, size_t err_len);
+ * sizes (state_trained_peek) and checks --layer and --head against them. */
+int cli_settings(const cli_options *o, state_settings *s, char *err, size_t err_len);
 
 /* The text of `attnviz --help`. */
 void cli_print_help(FILE *f);
@@ -128,7 +128,7 @@ void cli_dump_json(FILE *f, const cli_options *o, const attn_token *tokens, cons
  * cli_dump_json for the layer of s->layer, plus the model's tokens, every
  * layer and the logits (README, "The dump"). Returns 0 or 2 with a message
  * (a sentence longer than the model's context). */
-int cli_dump_trained(FILE *f, const cli_options *o, const app_settings *s, char *err,
+int cli_dump_trained(FILE *f, const cli_options *o, const state_settings *s, char *err,
                      size_t err_len);
 
 /* `attnviz bench core`: one line per case on f. Returns 0 or 2. */

@@ -155,23 +155,23 @@ void cli_dump_json(FILE *f, const cli_options *o, const attn_token *tokens, cons
 
 /* ---- the trained model ------------------------------------------------------ */
 
-int cli_dump_trained(FILE *f, const cli_options *o, const app_settings *s, char *err,
+int cli_dump_trained(FILE *f, const cli_options *o, const state_settings *s, char *err,
                      size_t err_len) {
-    app_trained *t = calloc(1, sizeof *t);
+    state_trained *t = calloc(1, sizeof *t);
     if (!t) {
         snprintf(err, err_len, "out of memory for the model");
         return 2;
     }
     char msg[CLI_ERR_LEN];
     /* the roles are not part of the dump: no need to measure them */
-    if (app_trained_load_ex(t, s->model_path, APP_TRAINED_NO_ROLES, msg, sizeof msg) != 0) {
+    if (state_trained_load_ex(t, s->model_path, STATE_TRAINED_NO_ROLES, msg, sizeof msg) != 0) {
         snprintf(err, err_len, "%s %s", o->model_path ? "--model" : "--weights trained:", msg);
         free(t);
         return 2;
     }
-    if (app_trained_run(t, s->sentence, NULL, msg, sizeof msg) != 0) {
+    if (state_trained_run(t, s->sentence, NULL, msg, sizeof msg) != 0) {
         cli_fail_app(err, err_len, msg);
-        app_trained_free(t);
+        state_trained_free(t);
         free(t);
         return 2;
     }
@@ -220,7 +220,7 @@ int cli_dump_trained(FILE *f, const cli_options *o, const app_settings *s, char 
     for (size_t i = 0; i < n; i++) fprintf(f, "%s%ld", i ? ", " : "", (long)t->ids[i]);
     fputs("],\n  \"words\": [", f);
     for (size_t i = 0; i < n; i++) {
-        const char *w = app_trained_word(t, i);
+        const char *w = state_trained_word(t, i);
         if (i) fputs(", ", f);
         cli_json_string(f, w, strlen(w));
     }
@@ -233,7 +233,7 @@ int cli_dump_trained(FILE *f, const cli_options *o, const app_settings *s, char 
     fputs("],\n  \"logits\": ", f);
     put_matrix(f, t->run.logits, n, V, V);
     fputs("\n}\n", f);
-    app_trained_free(t);
+    state_trained_free(t);
     free(t);
     return 0;
 }

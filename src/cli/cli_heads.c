@@ -15,7 +15,7 @@
 #include "cli_args.h"
 #include "trained.h"
 
-const char *cli_shipped_model(void) { return app_trained_shipped_path(); }
+const char *cli_shipped_model(void) { return state_trained_shipped_path(); }
 
 /* "1.2,2.4" (layer.head, from 1) -> off[(l-1)·H + h-1] = 1. */
 /* "1.2,3.4": LAYER.HEAD items from 1, digits only, comma-separated, each

@@ -9,7 +9,7 @@
 
 #include "attnviz/lesson.h"
 #include "cli.h"
-#include "lesson_player.h"
+#include "lesson_panel.h"
 
 /* A path as short as it can be said: relative to the working directory
  * when the lessons are under it. */
@@ -21,13 +21,13 @@ static const char *shorter(const char *path, const char *cwd) {
 
 int cli_lesson_list(FILE *out, char *err, size_t err_len) {
     enum { MAX_LESSONS = 1000 };
-    const char *dir = app_lessons_dir();
-    char (*paths)[APP_LESSON_PATH] = malloc(MAX_LESSONS * sizeof *paths);
+    const char *dir = state_lessons_dir();
+    char (*paths)[STATE_LESSON_PATH] = malloc(MAX_LESSONS * sizeof *paths);
     if (!paths) {
         snprintf(err, err_len, "out of memory listing the lessons");
         return 2;
     }
-    int n = app_lesson_files(dir, paths, MAX_LESSONS);
+    int n = state_lesson_files(dir, paths, MAX_LESSONS);
     if (n < 0) {
         snprintf(err, err_len, "cannot open the lessons folder '%s': run attnviz where ./lessons is",
                  dir);
@@ -108,8 +108,8 @@ int cli_lesson_render(FILE *out, const char *path, const app_render_options *r, 
                  r->out);
         return 2;
     }
-    app_settings settings;
-    app_settings_default(&settings);
+    state_settings settings;
+    state_settings_default(&settings);
     app_state s;
     int rc = app_state_init(&s, &settings, err, err_len);
     if (rc != 0) return rc;
@@ -121,7 +121,7 @@ int cli_lesson_render(FILE *out, const char *path, const app_render_options *r, 
         return rc;
     }
     s.theme = r->theme ? r->theme : theme_dark();
-    size_t steps = s.lesson->lesson.n_steps;
+    size_t steps = s.lesson->player.lesson.n_steps;
     for (size_t k = 0; k < steps && rc == 0; k++) {
         rc = app_lesson_goto(&s, k, err, err_len);
         if (rc != 0) break;

@@ -171,9 +171,9 @@ static int apply_option(cli_options *o, const char *name, const char *value, int
     o->given |= given_bit(name);
     if (strcmp(name, "--weights") == 0) {
         if (strcmp(value, "mechanics") == 0)
-            o->source = APP_SOURCE_MECHANICS;
+            o->source = STATE_SOURCE_MECHANICS;
         else if (strcmp(value, "trained") == 0)
-            o->source = APP_SOURCE_TRAINED;
+            o->source = STATE_SOURCE_TRAINED;
         else
             rc = cli_fail(err, err_len, "--weights '%.32s' is unknown: use mechanics or trained",
                       value);
@@ -209,20 +209,20 @@ static int apply_option(cli_options *o, const char *name, const char *value, int
         if (!o->render.theme)
             rc = cli_fail(err, err_len, "--theme '%.32s' is unknown: use dark or light", value);
     } else if (strcmp(name, "--stage") == 0) {
-        int st = app_stage_parse(value);
+        int st = state_stage_parse(value);
         if (st < 0)
             rc = cli_fail(err, err_len, "--stage '%.32s' is unknown: use 1 to 10 or embed, project, "
                       "split, scores, scale, mask, softmax, weighted, concat, output", value);
         else
-            o->render.stage = (app_stage)st;
+            o->render.stage = (state_stage)st;
     } else if (strcmp(name, "--progress") == 0) {
         rc = cli_parse_float(name, value, 0.0f, 1.0f, &o->render.progress, err, err_len);
     } else if (strcmp(name, "--view") == 0) {
-        int view = app_view_parse(value);
+        int view = state_view_parse(value);
         if (view < 0)
             rc = cli_fail(err, err_len, "--view '%.32s' is unknown: use heads, focus or arcs", value);
         else
-            o->render.view = (app_view)view;
+            o->render.view = (state_view)view;
     } else if (strcmp(name, "--head") == 0) {
         rc = cli_parse_size(name, value, 1, ATTN_HEADS_MAX, head, err, err_len);
     } else if (strcmp(name, "--size") == 0) {
@@ -446,12 +446,12 @@ int cli_parse(cli_options *o, int argc, char **argv, char *err, size_t err_len) 
     /* --model FILE alone means the trained source; with --weights mechanics
      * it is a contradiction. */
     if (o->model_path) {
-        if ((o->given & CLI_GIVEN_WEIGHTS) && o->source == APP_SOURCE_MECHANICS)
+        if ((o->given & CLI_GIVEN_WEIGHTS) && o->source == STATE_SOURCE_MECHANICS)
             return cli_fail(err, err_len, "--model %.200s needs the trained source: drop --weights "
                         "mechanics (or --model)", o->model_path);
-        o->source = APP_SOURCE_TRAINED;
+        o->source = STATE_SOURCE_TRAINED;
     }
-    if (o->source == APP_SOURCE_TRAINED) {
+    if (o->source == STATE_SOURCE_TRAINED) {
         for (size_t k = 0; k < sizeof fixed_by_model / sizeof *fixed_by_model; k++)
             if (o->given & fixed_by_model[k].bit)
                 return cli_fail(err, err_len, "%s does not apply to a trained model: %s; drop %s, or "
@@ -476,8 +476,8 @@ int cli_parse(cli_options *o, int argc, char **argv, char *err, size_t err_len) 
     return render_out_check(o, err, err_len);
 }
 
-int cli_settings(const cli_options *o, app_settings *s, char *err, size_t err_len) {
-    app_settings_default(s);
+int cli_settings(const cli_options *o, state_settings *s, char *err, size_t err_len) {
+    state_settings_default(s);
     size_t len = strlen(o->sentence);
     if (len >= sizeof s->sentence)
         return cli_fail(err, err_len, "--sentence is %zu bytes, more than the app's %zu: shorten it",
@@ -487,7 +487,7 @@ int cli_settings(const cli_options *o, app_settings *s, char *err, size_t err_le
     s->seed = o->seed;
     s->max_tokens = o->max_tokens;
     s->mechanics_config = o->config;
-    if (o->source != APP_SOURCE_TRAINED) return 0;
+    if (o->source != STATE_SOURCE_TRAINED) return 0;
 
     /* The trained source: read the model's sizes now, so that a wrong path,
      * a bad file, --layer or --head is reported before a window opens. */
@@ -497,10 +497,10 @@ int cli_settings(const cli_options *o, app_settings *s, char *err, size_t err_le
                     strlen(path), sizeof s->model_path - 1);
     model_config mc;
     char msg[CLI_ERR_LEN];
-    if (app_trained_peek(path, &mc, msg, sizeof msg) != 0)
+    if (state_trained_peek(path, &mc, msg, sizeof msg) != 0)
         return o->model_path ? cli_fail(err, err_len, "--model %s", msg)
                              : cli_fail(err, err_len, "--weights trained: %s", msg);
-    const char *shown = app_trained_resolve(path);
+    const char *shown = state_trained_resolve(path);
     size_t layer = o->layer ? o->layer : 1;
     if (layer > mc.n_layers)
         return cli_fail(err, err_len, "--layer %zu does not exist: %.300s has %zu layer%s (1 to %zu)",
@@ -508,7 +508,7 @@ int cli_settings(const cli_options *o, app_settings *s, char *err, size_t err_le
     if (o->head_given > mc.n_heads)
         return cli_fail(err, err_len, "--head %zu does not exist: %.300s has %zu heads (1 to %zu)",
                     o->head_given, shown, mc.n_heads, mc.n_heads);
-    s->source = APP_SOURCE_TRAINED;
+    s->source = STATE_SOURCE_TRAINED;
     memcpy(s->model_path, path, strlen(path) + 1);
     s->layer = layer - 1;
     s->config = model_attn_config(&mc);

@@ -10,7 +10,7 @@
 
 /* The trained source: the model's own dump (cli_dump_trained). */
 static int run_dump_trained(const cli_options *o, char *err, size_t err_len) {
-    app_settings s;
+    state_settings s;
     if (cli_settings(o, &s, err, err_len) != 0) return 2;
     int rc = cli_dump_trained(stdout, o, &s, err, err_len);
     if (rc == 0 && (fflush(stdout) != 0 || ferror(stdout))) {
@@ -21,7 +21,7 @@ static int run_dump_trained(const cli_options *o, char *err, size_t err_len) {
 }
 
 static int run_dump(const cli_options *o, char *err, size_t err_len) {
-    if (o->source == APP_SOURCE_TRAINED) return run_dump_trained(o, err, err_len);
+    if (o->source == STATE_SOURCE_TRAINED) return run_dump_trained(o, err, err_len);
     attn_token *tokens = malloc(o->max_tokens * sizeof *tokens);
     if (!tokens) {
         snprintf(err, err_len, "out of memory for %zu tokens: lower --max-tokens", o->max_tokens);
@@ -51,15 +51,15 @@ static void keep_first(void *ctx, const char *error) {
 
 /* The app and render take the same settings as dump. */
 static int run_app(const cli_options *o, char *err, size_t err_len) {
-    app_settings s;
+    state_settings s;
     if (cli_settings(o, &s, err, err_len) != 0) return 2;
     /* The settings are built once before any window, so a bad sentence or
      * model file is reported as such, with or without a display. */
-    app_model m;
+    state_model m;
     memset(&m, 0, sizeof m);
     char msg[CLI_ERR_LEN - 2];
-    if (app_model_apply(&m, &s, msg, sizeof msg) != 0) return cli_fail_app(err, err_len, msg);
-    app_model_free(&m);
+    if (state_model_apply(&m, &s, msg, sizeof msg) != 0) return cli_fail_app(err, err_len, msg);
+    state_model_free(&m);
     return app_window_run(&s, o->render.theme, NULL, err, err_len);
 }
 
@@ -74,13 +74,13 @@ static int run_lesson(const cli_options *o, char *err, size_t err_len) {
         return 2;
     }
     lesson_free(&l);
-    app_settings s;
-    app_settings_default(&s);
+    state_settings s;
+    state_settings_default(&s);
     return app_window_run(&s, o->render.theme, path, err, err_len);
 }
 
 static int run_render(const cli_options *o, char *err, size_t err_len) {
-    app_settings s;
+    state_settings s;
     if (cli_settings(o, &s, err, err_len) != 0) return 2;
     int rc = app_render_png(&s, &o->render, err, err_len);
     if (rc == 0) printf("%s\n", o->render.out);
@@ -112,7 +112,7 @@ int main(int argc, char **argv) {
      * them against its sizes */
     if (rc == 0 && o.command != CLI_DUMP && o.command != CLI_RENDER && o.command != CLI_HELP &&
         o.command != CLI_VERSION && o.command != CLI_BENCH_CORE)
-        app_trained_lesson_shape();
+        state_trained_lesson_shape();
     if (rc == 0) {
         switch (o.command) {
         case CLI_APP: rc = run_app(&o, err, sizeof err); break;

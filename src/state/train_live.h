@@ -10,7 +10,7 @@
  * (model_heads_measure) and its held-out loss. The main thread calls
  * train_live_poll once a frame: it copies what is new into buffers only the
  * main thread reads, so the caller can hand the parameters to
- * app_trained_set_params at leisure while training goes on.
+ * state_trained_set_params at leisure while training goes on.
  *
  * No SDL here: tests/test_train_live.c drives it without a display.
  *
@@ -18,7 +18,7 @@
  *   train_live_config c = train_live_config_default(&shipped.config);
  *   train_live_start(t, &c, err, sizeof err);
  *   each frame:  const train_live_state *s = train_live_poll(t);
- *                if (s->new_params) app_trained_set_params(..., s->params, s->n_params, ...);
+ *                if (s->new_params) state_trained_set_params(..., s->params, s->n_params, ...);
  *   train_live_stop(t);      (asks the thread to end after its step, joins)
  *   train_live_destroy(t);   (stops first; accepts NULL) */
 #ifndef ATTNVIZ_APP_TRAIN_LIVE_H

@@ -38,9 +38,9 @@ static int fail(char *err, size_t err_len, const char *fmt, ...) {
     return 2;
 }
 
-void app_trained_lesson_shape(void) {
+void state_trained_lesson_shape(void) {
     model m;
-    if (model_load(&m, app_trained_shipped_path(), NULL, 0) != ATTN_OK) {
+    if (model_load(&m, state_trained_shipped_path(), NULL, 0) != ATTN_OK) {
         lesson_set_trained_shape(NULL);
         return;
     }
@@ -50,12 +50,12 @@ void app_trained_lesson_shape(void) {
     model_free(&m);
 }
 
-const char *app_trained_shipped_path(void) {
+const char *state_trained_shipped_path(void) {
     return ATTNVIZ_ASSETS_DIR "/models/attnviz-heads.safetensors";
 }
 
-const char *app_trained_resolve(const char *path) {
-    return path && *path ? path : app_trained_shipped_path();
+const char *state_trained_resolve(const char *path) {
+    return path && *path ? path : state_trained_shipped_path();
 }
 
 /* The shipped model missing is a set-up problem, not a bad file: say how
@@ -70,23 +70,23 @@ static int shipped_missing(const char *path, char *err, size_t err_len) {
 }
 
 /* Sizes the app can show: the core's limits on the attention of one layer,
- * and the pruning flags of app_settings. */
+ * and the pruning flags of state_settings. */
 static int check_sizes(const model_config *c, const char *path, char *err, size_t err_len) {
     attn_config ac = model_attn_config(c);
     char msg[256];
     if (attn_config_check(&ac, msg, sizeof msg) != ATTN_OK)
         return fail(err, err_len, "%s: the app cannot show this model's attention: %s", path, msg);
-    if (c->n_layers * c->n_heads > APP_PRUNE_MAX)
+    if (c->n_layers * c->n_heads > STATE_PRUNE_MAX)
         return fail(err, err_len,
                     "%s: %zu layers of %zu heads are more than the %d heads the app can switch "
                     "off: use a smaller model",
-                    path, c->n_layers, c->n_heads, APP_PRUNE_MAX);
+                    path, c->n_layers, c->n_heads, STATE_PRUNE_MAX);
     return 0;
 }
 
-int app_trained_peek(const char *path, model_config *c, char *err, size_t err_len) {
-    path = app_trained_resolve(path);
-    if (strcmp(path, app_trained_shipped_path()) == 0 && shipped_missing(path, err, err_len))
+int state_trained_peek(const char *path, model_config *c, char *err, size_t err_len) {
+    path = state_trained_resolve(path);
+    if (strcmp(path, state_trained_shipped_path()) == 0 && shipped_missing(path, err, err_len))
         return 2;
     model m;
     if (model_load(&m, path, err, err_len) != ATTN_OK) return 2;
@@ -191,14 +191,14 @@ static double meta_number(const model_meta *meta, const char *key) {
 
 /* ---- load, run, free ------------------------------------------------------ */
 
-int app_trained_load_ex(app_trained *t, const char *path, unsigned flags, char *err,
+int state_trained_load_ex(state_trained *t, const char *path, unsigned flags, char *err,
                         size_t err_len) {
     memset(t, 0, sizeof *t);
-    path = app_trained_resolve(path);
+    path = state_trained_resolve(path);
     if (strlen(path) >= sizeof t->path)
         return fail(err, err_len, "the model path is longer than %zu bytes: move the file",
                     sizeof t->path - 1);
-    if (strcmp(path, app_trained_shipped_path()) == 0 && shipped_missing(path, err, err_len))
+    if (strcmp(path, state_trained_shipped_path()) == 0 && shipped_missing(path, err, err_len))
         return 2;
     snprintf(t->path, sizeof t->path, "%s", path);
     if (model_load_meta(&t->model, path, &t->meta, err, err_len) != ATTN_OK) {
@@ -207,13 +207,13 @@ int app_trained_load_ex(app_trained *t, const char *path, unsigned flags, char *
     }
     const model_config *c = &t->model.config;
     int rc = check_sizes(c, path, err, err_len);
-    size_t n_max = c->n_ctx < APP_TRAINED_TOKENS_MAX ? c->n_ctx : APP_TRAINED_TOKENS_MAX;
+    size_t n_max = c->n_ctx < STATE_TRAINED_TOKENS_MAX ? c->n_ctx : STATE_TRAINED_TOKENS_MAX;
     if (rc == 0 && model_run_init(&t->run, &t->model, n_max, err, err_len) != ATTN_OK) rc = 2;
     if (rc == 0) {
         t->probs_all_on = calloc(c->n_vocab, sizeof *t->probs_all_on);
         if (!t->probs_all_on) rc = fail(err, err_len, "%s: out of memory for the model", path);
     }
-    if (rc == 0 && !(flags & APP_TRAINED_NO_ROLES)) {
+    if (rc == 0 && !(flags & STATE_TRAINED_NO_ROLES)) {
         const char *heads = model_meta_get(&t->meta, KEY_HEADS);
         if (heads) {
             rc = roles_from_json(&t->roles, heads, c, path, err, err_len);
@@ -238,17 +238,17 @@ int app_trained_load_ex(app_trained *t, const char *path, unsigned flags, char *
         }
     }
     if (rc != 0) {
-        app_trained_free(t);
+        state_trained_free(t);
         return 2;
     }
     return 0;
 }
 
-int app_trained_load(app_trained *t, const char *path, char *err, size_t err_len) {
-    return app_trained_load_ex(t, path, 0, err, err_len);
+int state_trained_load(state_trained *t, const char *path, char *err, size_t err_len) {
+    return state_trained_load_ex(t, path, 0, err, err_len);
 }
 
-void app_trained_free(app_trained *t) {
+void state_trained_free(state_trained *t) {
     if (!t) return;
     model_run_free(&t->run);
     model_free(&t->model);
@@ -261,7 +261,7 @@ void app_trained_free(app_trained *t) {
 /* Runs t->ids with t->head_off: first with every head on (for
  * probs_all_on) when some head is off, then as asked. The ids were
  * checked, so model_forward cannot fail on them. */
-static int forward(app_trained *t, char *err, size_t err_len) {
+static int forward(state_trained *t, char *err, size_t err_len) {
     const model_config *c = &t->model.config;
     size_t LH = c->n_layers * c->n_heads, V = c->n_vocab, n = t->n;
     bool any_off = false;
@@ -284,11 +284,11 @@ static int forward(app_trained *t, char *err, size_t err_len) {
     return 0;
 }
 
-int app_trained_run(app_trained *t, const char *sentence, const uint8_t *head_off, char *err,
+int state_trained_run(state_trained *t, const char *sentence, const uint8_t *head_off, char *err,
                     size_t err_len) {
     if (!t->model.block) return fail(err, err_len, "no model is loaded");
-    int32_t ids[APP_TRAINED_TOKENS_MAX];
-    attn_token spans[APP_TRAINED_TOKENS_MAX];
+    int32_t ids[STATE_TRAINED_TOKENS_MAX];
+    attn_token spans[STATE_TRAINED_TOKENS_MAX];
     size_t n = 0;
     char msg[256];
     /* Encoded aside: a sentence that does not fit changes nothing. */
@@ -321,14 +321,14 @@ static size_t top_k(const float *p, size_t V, size_t k, int32_t *ids, float *out
     return k;
 }
 
-size_t app_trained_top(const app_trained *t, bool all_on, size_t k, int32_t *ids, float *p) {
+size_t state_trained_top(const state_trained *t, bool all_on, size_t k, int32_t *ids, float *p) {
     if (!t || !t->model.block || t->n == 0 || k == 0) return 0;
     size_t V = t->model.config.n_vocab;
     const float *probs = all_on ? t->probs_all_on : t->run.probs + (t->n - 1) * V;
     return top_k(probs, V, k, ids, p);
 }
 
-int app_trained_set_params(app_trained *t, const float *params, size_t n_params, char *err,
+int state_trained_set_params(state_trained *t, const float *params, size_t n_params, char *err,
                            size_t err_len) {
     if (!t->model.block) return fail(err, err_len, "no model is loaded");
     if (n_params != t->model.n_params)
@@ -344,7 +344,7 @@ int app_trained_set_params(app_trained *t, const float *params, size_t n_params,
     return forward(t, err, err_len);
 }
 
-const char *app_trained_word(const app_trained *t, size_t i) {
+const char *state_trained_word(const state_trained *t, size_t i) {
     if (!t || i >= t->n) return "";
     int32_t id = t->ids[i];
     return id >= 0 && (size_t)id < t->model.vocab.n ? t->model.vocab.words[id] : "<unk>";
