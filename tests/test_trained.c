@@ -539,10 +539,10 @@ static void test_render(void) {
     }
     CHECKF(app_state_init(&st, &s, err, sizeof err) == 0, "%s", err);
     size_t n = st.model.n;
-    app_render_options r;
-    app_render_options_default(&r);
-    r.theme = theme_light();
-    const theme *th = r.theme;
+    state_frame r;
+    state_frame_default(&r);
+    r.theme = STATE_THEME_LIGHT;
+    const theme *th = theme_for(r.theme);
 
     /* stage 6: every cell above the diagonal drawn masked (fill or hatch),
      * every other in the diverging colour of its scaled value */

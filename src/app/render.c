@@ -11,16 +11,6 @@
 #include <string.h>
 #include <unistd.h>
 
-void app_render_options_default(app_render_options *r) {
-    memset(r, 0, sizeof *r);
-    r->stage = STAGE_EMBED;
-    r->progress = 1.0f;
-    r->view = VIEW_HEADS;
-    r->width = 1280;
-    r->height = 800;
-    r->theme = theme_dark();
-}
-
 int app_offscreen_init(app_offscreen *o, int width, int height, char *err, size_t err_len) {
     memset(o, 0, sizeof *o);
     if (TTF_Init() != 0) {
@@ -57,17 +47,17 @@ void app_offscreen_free(app_offscreen *o) {
     memset(o, 0, sizeof *o);
 }
 
-void app_offscreen_draw(app_offscreen *o, app_state *s, const app_render_options *r) {
+void app_offscreen_draw(app_offscreen *o, app_state *s, const state_frame *r) {
     s->stage = r->stage;
     s->progress = r->progress;
     s->view = r->view;
     s->focus_head = r->head;
-    s->theme = r->theme;
+    s->theme = theme_for(r->theme);
     app_draw(o->renderer, o->text, s, o->surface->w, o->surface->h);
     SDL_RenderPresent(o->renderer);
 }
 
-int app_render_png(const state_settings *settings, const app_render_options *r, char *err,
+int app_render_png(const state_settings *settings, const state_frame *r, char *err,
                    size_t err_len) {
     if (r->head >= settings->config.n_heads) {
         snprintf(err, err_len, "--head %zu does not exist: there are %zu heads (1 to %zu)",

@@ -1,15 +1,15 @@
-/* The command line: parsing, the JSON dump and the benchmarks. Nothing here
- * exits; main() turns a failed status into exit status 2. */
+/* The command line: parsing, the JSON dump, the model commands and the
+ * benchmarks, without SDL (the window's commands are in cli_gui.h). Nothing
+ * here exits; main() turns a failed status into exit status 2. */
 #ifndef ATTNVIZ_CLI_H
 #define ATTNVIZ_CLI_H
 
 #include <stdint.h>
 #include <stdio.h>
 
-#include "app.h"
 #include "attnviz/attn.h"
 #include "attnviz/tokenize.h"
-#include "render.h"
+#include "state.h"
 
 #define CLI_ERR_LEN 512
 
@@ -37,7 +37,7 @@ typedef struct cli_options {
     uint64_t seed;
     size_t max_tokens;
     int bench_reference; /* bench core: also time the plain loops */
-    app_render_options render; /* render: stage, progress, view, head, size, theme, out */
+    state_frame render; /* render: stage, progress, view, head, size, theme, out */
     char **lesson_files;       /* lesson check: the FILE arguments (in argv) */
     int n_lesson_files;
     state_source source;         /* --weights, or trained when --model is given */
@@ -134,20 +134,14 @@ int cli_dump_trained(FILE *f, const cli_options *o, const state_settings *s, cha
 /* `attnviz bench core`: one line per case on f. Returns 0 or 2. */
 int cli_bench_core(FILE *f, int with_reference, char *err, size_t err_len);
 
-/* `attnviz bench render`: frame times offscreen, one line per case. */
-int cli_bench_render(FILE *f, char *err, size_t err_len);
-
 /* `attnviz lesson list`: "FILE  TITLE  (N steps)" for each .md file of lessons/ but
  * README.md, sorted by name, from the source tree's lessons folder (or
  * ./lessons). Returns 0, or 2 with a message when there is no such folder. */
 int cli_lesson_list(FILE *out, char *err, size_t err_len);
 
-/* `attnviz lesson render FILE --out DIR`: each step of the lesson drawn
- * finished (progress 1, question unanswered) as DIR/step-NN.png at r's size
- * and theme, each path printed on out. Returns 0, or 2 with a message (the
- * parser's FILE:LINE: message, a DIR that is not a writable folder). */
-int cli_lesson_render(FILE *out, const char *path, const app_render_options *r, char *err,
-                      size_t err_len);
+/* Whether the lesson at path parses: 0, or 2 with the parser's first
+ * "FILE:LINE: message". */
+int cli_lesson_parses(const char *path, char *err, size_t err_len);
 
 /* `attnviz lesson check FILE...`: "FILE: ok, N steps" on out for each valid
  * file; every error of every file on errs, one per line "FILE:LINE: message"

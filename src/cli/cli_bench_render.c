@@ -6,7 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli_gui.h"
+#include "render.h"
 #include "lesson_panel.h"
 
 enum { WIDTH = 1280, HEIGHT = 800, FRAMES = 400, CHANGES = 60, LAUNCHES = 15 };
@@ -35,8 +36,8 @@ static int frames(FILE *f, const char *name, const state_settings *settings, con
         app_state_free(&s);
         return 2;
     }
-    app_render_options r;
-    app_render_options_default(&r);
+    state_frame r;
+    state_frame_default(&r);
     r.progress = 0.5f;
     double ms[FRAMES];
     for (int i = -STATE_STAGE_COUNT; i < FRAMES; i++) { /* the first round warms the caches */
@@ -103,8 +104,8 @@ static int setting_change(FILE *f, const char *name, const state_settings *base,
         app_state_free(&s);
         return 2;
     }
-    app_render_options r;
-    app_render_options_default(&r);
+    state_frame r;
+    state_frame_default(&r);
     r.stage = STAGE_SOFTMAX;
     app_offscreen_draw(&o, &s, &r);
     double ms[CHANGES];
@@ -147,8 +148,8 @@ static int first_frame(FILE *f, char *err, size_t err_len) {
             app_state_free(&s);
             return 2;
         }
-        app_render_options r;
-        app_render_options_default(&r);
+        state_frame r;
+        state_frame_default(&r);
         app_offscreen_draw(&o, &s, &r);
         ms[i] = now_ms() - t0;
         app_offscreen_free(&o);

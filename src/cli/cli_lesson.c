@@ -1,15 +1,13 @@
-/* `attnviz lesson list`, `attnviz lesson check FILE...` and
- * `attnviz lesson render FILE --out DIR`. */
+/* `attnviz lesson list` and `attnviz lesson check FILE...` (no window
+ * needed; `lesson render` is in cli_lesson_render.c). */
 #define _POSIX_C_SOURCE 200809L
-#include <SDL_image.h>
-#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "attnviz/lesson.h"
 #include "cli.h"
-#include "lesson_panel.h"
+#include "lesson_player.h"
 
 /* A path as short as it can be said: relative to the working directory
  * when the lessons are under it. */
@@ -89,57 +87,11 @@ int cli_lesson_check(FILE *out, FILE *errs, char **files, int n, char *err, size
     return 0;
 }
 
-int cli_lesson_render(FILE *out, const char *path, const app_render_options *r, char *err,
-                      size_t err_len) {
-    /* The folder first: a typo costs nothing, and no half set of frames. */
-    struct stat st;
-    if (stat(r->out, &st) != 0) {
-        snprintf(err, err_len, "--out %s is not a folder: create it first (mkdir -p %s)", r->out,
-                 r->out);
-        return 2;
-    }
-    if (!S_ISDIR(st.st_mode)) {
-        snprintf(err, err_len, "--out %s is a file, not a folder: give a folder for the frames",
-                 r->out);
-        return 2;
-    }
-    if (access(r->out, W_OK) != 0) {
-        snprintf(err, err_len, "--out %s is a folder that cannot be written: choose another",
-                 r->out);
-        return 2;
-    }
-    state_settings settings;
-    state_settings_default(&settings);
-    app_state s;
-    int rc = app_state_init(&s, &settings, err, err_len);
-    if (rc != 0) return rc;
-    rc = app_lesson_open(&s, path, err, err_len);
-    app_offscreen o;
-    if (rc == 0) rc = app_offscreen_init(&o, r->width, r->height, err, err_len);
-    if (rc != 0) {
-        app_state_free(&s);
-        return rc;
-    }
-    s.theme = r->theme ? r->theme : theme_dark();
-    size_t steps = s.lesson->player.lesson.n_steps;
-    for (size_t k = 0; k < steps && rc == 0; k++) {
-        rc = app_lesson_goto(&s, k, err, err_len);
-        if (rc != 0) break;
-        s.progress = 1.0f; /* the step finished: what the class looks at */
-        s.playing = false;
-        app_draw(o.renderer, o.text, &s, o.surface->w, o.surface->h);
-        SDL_RenderPresent(o.renderer);
-        char file[4096];
-        snprintf(file, sizeof file, "%s/step-%02zu.png", r->out, k + 1);
-        if (IMG_SavePNG(o.surface, file) != 0) {
-            snprintf(err, err_len, "%s could not be written: %s", file, IMG_GetError());
-            rc = 2;
-            break;
-        }
-        fprintf(out, "%s\n", file);
-    }
-    fflush(out);
-    app_offscreen_free(&o);
-    app_state_free(&s);
+int cli_lesson_parses(const char *path, char *err, size_t err_len) {
+    state_lesson *l = malloc(sizeof *l);
+    if (!l) return cli_fail(err, err_len, "out of memory for the lesson %s", path);
+    int rc = state_lesson_load(l, path, err, err_len);
+    if (rc == 0) state_lesson_free(l);
+    free(l);
     return rc;
 }

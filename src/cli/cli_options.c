@@ -205,8 +205,9 @@ static int apply_option(cli_options *o, const char *name, const char *value, int
     } else if (strcmp(name, "--max-tokens") == 0) {
         rc = cli_parse_size(name, value, 1, ATTN_TOKENS_MAX, &o->max_tokens, err, err_len);
     } else if (strcmp(name, "--theme") == 0) {
-        o->render.theme = theme_named(value);
-        if (!o->render.theme)
+        int t = state_theme_parse(value);
+        o->render.theme = t < 0 ? STATE_THEME_DARK : (state_theme)t;
+        if (t < 0)
             rc = cli_fail(err, err_len, "--theme '%.32s' is unknown: use dark or light", value);
     } else if (strcmp(name, "--stage") == 0) {
         int st = state_stage_parse(value);
@@ -286,8 +287,9 @@ static int lesson_options(cli_options *o, int argc, char **argv, int first, bool
             if (parse_size_wh(name, value, &o->render.width, &o->render.height, err, err_len))
                 return 2;
         } else {
-            o->render.theme = theme_named(value);
-            if (!o->render.theme)
+            int t = state_theme_parse(value);
+            o->render.theme = t < 0 ? STATE_THEME_DARK : (state_theme)t;
+            if (t < 0)
                 return cli_fail(err, err_len, "--theme '%.64s' is not a theme: use dark or light",
                             value);
         }
@@ -358,7 +360,7 @@ int cli_parse(cli_options *o, int argc, char **argv, char *err, size_t err_len) 
     o->config = attn_config_default();
     o->seed = 42;
     o->max_tokens = ATTN_TOKENS_DEFAULT;
-    app_render_options_default(&o->render);
+    state_frame_default(&o->render);
     if (err && err_len) err[0] = '\0';
 
     int i = 1;

@@ -14,7 +14,9 @@
 #include "attnviz/model.h"
 #include "cli.h"
 #include "cli_args.h"
-#include "plot.h"
+#ifdef ATTNVIZ_GUI
+#include "plot.h" /* the loss plot is drawn with SDL */
+#endif
 
 /* The recipe of the shipped model (README): these defaults reproduce it. */
 typedef struct train_args {
@@ -209,8 +211,18 @@ int cli_train_main(int argc, char **argv, int first, char *err, size_t err_len) 
     char log_path[4096], plot_path[4096];
     if (!a.log) sibling(log_path, sizeof log_path, a.out, ".loss.csv");
     else snprintf(log_path, sizeof log_path, "%s", a.log);
+#ifdef ATTNVIZ_GUI
     if (!a.plot) sibling(plot_path, sizeof plot_path, a.out, ".loss.png");
     else snprintf(plot_path, sizeof plot_path, "%s", a.plot);
+    int n_outputs = 3;
+#else
+    /* Without SDL there is no plot: the loss log has the same numbers. */
+    if (a.plot)
+        return cli_fail(err, err_len, "--plot needs attnviz built with its window (cmake "
+                                      "-DATTNVIZ_GUI=ON); the loss log (--log) has the same numbers");
+    plot_path[0] = '\0';
+    int n_outputs = 2;
+#endif
 
     const char *const *words;
     size_t V = model_corpus_vocab(&words);
@@ -225,7 +237,7 @@ int cli_train_main(int argc, char **argv, int first, char *err, size_t err_len) 
      * costs a run: writable, not a folder or a device (a save renames over
      * what is there), and three different files. */
     const char *outputs[3][2] = {{"--out", a.out}, {"--log", log_path}, {"--plot", plot_path}};
-    for (int k = 0; k < 3; k++) {
+    for (int k = 0; k < n_outputs; k++) {
         if (cli_check_output(outputs[k][0], outputs[k][1], err, err_len)) return 2;
         for (int j = 0; j < k; j++)
             if (strcmp(outputs[k][1], outputs[j][1]) == 0)
@@ -354,11 +366,13 @@ int cli_train_main(int argc, char **argv, int first, char *err, size_t err_len) 
             model_heads_report_free(&roles);
             goto done;
         }
+#ifdef ATTNVIZ_GUI
         if (app_plot_loss_png(plot_path, curve.step, curve.train, curve.heldout, curve.n, err,
                               err_len) != 0) {
             model_heads_report_free(&roles);
             goto done;
         }
+#endif
         if (!a.quiet) {
             fprintf(stderr, "saved %s in %.0f s: held-out loss %.3f (word frequencies alone %.3f)\n",
                     a.out, seconds, roles.heldout_loss, roles.unigram_loss);
@@ -373,7 +387,8 @@ int cli_train_main(int argc, char **argv, int first, char *err, size_t err_len) 
                 fprintf(stderr, "%s %s %zu.%zu %.2f", k ? "," : "", model_role_label((model_role)k),
                         bl + 1, bh + 1, (double)best);
             }
-            fprintf(stderr, "\nloss log %s, plot %s\n", log_path, plot_path);
+            if (plot_path[0]) fprintf(stderr, "\nloss log %s, plot %s\n", log_path, plot_path);
+            else fprintf(stderr, "\nloss log %s\n", log_path);
         }
         model_heads_report_free(&roles);
     }

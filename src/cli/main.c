@@ -4,9 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "attnviz/lesson.h"
 #include "trained.h"
-#include "window.h"
 
 /* The trained source: the model's own dump (cli_dump_trained). */
 static int run_dump_trained(const cli_options *o, char *err, size_t err_len) {
@@ -44,48 +42,19 @@ static int run_dump(const cli_options *o, char *err, size_t err_len) {
     return rc;
 }
 
-static void keep_first(void *ctx, const char *error) {
-    char *err = ctx;
-    if (err[0] == '\0') snprintf(err, CLI_ERR_LEN, "%s", error);
+#ifdef ATTNVIZ_GUI
+#include "cli_gui.h"
+#else
+/* Built without SDL (cmake -DATTNVIZ_GUI=OFF): the commands that draw say
+ * so; every other command works the same. */
+static int no_window(const char *what, char *err, size_t err_len) {
+    return cli_fail(err, err_len,
+                    "%s needs attnviz built with its window (cmake -DATTNVIZ_GUI=ON and SDL2's "
+                    "packages); this build has dump, heads, train, corpus, bench core, bench "
+                    "train and lesson list/check",
+                    what);
 }
-
-/* The app and render take the same settings as dump. */
-static int run_app(const cli_options *o, char *err, size_t err_len) {
-    state_settings s;
-    if (cli_settings(o, &s, err, err_len) != 0) return 2;
-    /* The settings are built once before any window, so a bad sentence or
-     * model file is reported as such, with or without a display. */
-    state_model m;
-    memset(&m, 0, sizeof m);
-    char msg[CLI_ERR_LEN - 2];
-    if (state_model_apply(&m, &s, msg, sizeof msg) != 0) return cli_fail_app(err, err_len, msg);
-    state_model_free(&m);
-    return app_window_run(&s, o->render.theme, NULL, err, err_len);
-}
-
-/* attnviz lesson FILE: the app on the built-in example, then the lesson's
- * first step. A lesson that does not parse exits 2 before any window. */
-static int run_lesson(const cli_options *o, char *err, size_t err_len) {
-    const char *path = o->lesson_files[0];
-    lesson l;
-    char first[CLI_ERR_LEN] = "";
-    if (lesson_load(&l, path, keep_first, first) != 0) {
-        snprintf(err, err_len, "%s", first[0] ? first : "the lesson does not parse");
-        return 2;
-    }
-    lesson_free(&l);
-    state_settings s;
-    state_settings_default(&s);
-    return app_window_run(&s, o->render.theme, path, err, err_len);
-}
-
-static int run_render(const cli_options *o, char *err, size_t err_len) {
-    state_settings s;
-    if (cli_settings(o, &s, err, err_len) != 0) return 2;
-    int rc = app_render_png(&s, &o->render, err, err_len);
-    if (rc == 0) printf("%s\n", o->render.out);
-    return rc;
-}
+#endif
 
 /* The model commands parse their own options (cli_train.c, cli_heads.c);
  * -1 when argv names none of them. */
@@ -115,18 +84,26 @@ int main(int argc, char **argv) {
         state_trained_lesson_shape();
     if (rc == 0) {
         switch (o.command) {
-        case CLI_APP: rc = run_app(&o, err, sizeof err); break;
-        case CLI_HELP: cli_print_help(stdout); break;
-        case CLI_VERSION: printf("attnviz %s\n", ATTN_VERSION); break;
-        case CLI_DUMP: rc = run_dump(&o, err, sizeof err); break;
-        case CLI_RENDER: rc = run_render(&o, err, sizeof err); break;
-        case CLI_BENCH_CORE: rc = cli_bench_core(stdout, o.bench_reference, err, sizeof err); break;
+#ifdef ATTNVIZ_GUI
+        case CLI_APP: rc = cli_run_app(&o, err, sizeof err); break;
+        case CLI_RENDER: rc = cli_run_render(&o, err, sizeof err); break;
         case CLI_BENCH_RENDER: rc = cli_bench_render(stdout, err, sizeof err); break;
-        case CLI_LESSON_LIST: rc = cli_lesson_list(stdout, err, sizeof err); break;
-        case CLI_LESSON_OPEN: rc = run_lesson(&o, err, sizeof err); break;
+        case CLI_LESSON_OPEN: rc = cli_run_lesson(&o, err, sizeof err); break;
         case CLI_LESSON_RENDER:
             rc = cli_lesson_render(stdout, o.lesson_files[0], &o.render, err, sizeof err);
             break;
+#else
+        case CLI_APP: rc = no_window("the app", err, sizeof err); break;
+        case CLI_RENDER: rc = no_window("render", err, sizeof err); break;
+        case CLI_BENCH_RENDER: rc = no_window("bench render", err, sizeof err); break;
+        case CLI_LESSON_OPEN: rc = no_window("a lesson in the window", err, sizeof err); break;
+        case CLI_LESSON_RENDER: rc = no_window("lesson render", err, sizeof err); break;
+#endif
+        case CLI_HELP: cli_print_help(stdout); break;
+        case CLI_VERSION: printf("attnviz %s\n", ATTN_VERSION); break;
+        case CLI_DUMP: rc = run_dump(&o, err, sizeof err); break;
+        case CLI_BENCH_CORE: rc = cli_bench_core(stdout, o.bench_reference, err, sizeof err); break;
+        case CLI_LESSON_LIST: rc = cli_lesson_list(stdout, err, sizeof err); break;
         case CLI_LESSON_CHECK:
             rc = cli_lesson_check(stdout, stderr, o.lesson_files, o.n_lesson_files, err,
                                   sizeof err);

@@ -145,6 +145,31 @@ int state_stage_parse(const char *s);
 const char *state_view_name(state_view v);
 int state_view_parse(const char *s);
 
+/* The colours for the room: the app's themes (src/app/theme.h) by name. */
+typedef enum state_theme {
+    STATE_THEME_DARK,
+    STATE_THEME_LIGHT,
+} state_theme;
+
+/* "dark" or "light"; the theme by name, or -1. */
+const char *state_theme_name(state_theme t);
+int state_theme_parse(const char *s);
+
+/* One frame to draw without a window (`attnviz render`, a lesson's steps
+ * as PNGs): what it shows and the picture's size. */
+typedef struct state_frame {
+    state_stage stage;
+    float progress; /* 0..1 */
+    state_view view;
+    size_t head; /* head in focus, from 0 */
+    int width, height;
+    state_theme theme;
+    const char *out; /* the PNG's path (a folder for a lesson's steps) */
+} state_frame;
+
+/* Stage 1 finished, all heads, head 0, 1280×800, dark, no path. */
+void state_frame_default(state_frame *f);
+
 /* An outline a lesson step asks for on every heatmap (rows, columns) or on
  * one head's (cells); the first token highlight uses selected_token. */
 typedef enum state_highlight_kind {

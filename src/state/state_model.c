@@ -376,3 +376,25 @@ int state_view_parse(const char *s) {
         if (strcmp(s, state_view_name((state_view)i)) == 0) return i;
     return -1;
 }
+
+static const char *const theme_names[] = {"dark", "light"};
+
+const char *state_theme_name(state_theme t) {
+    return (unsigned)t < sizeof theme_names / sizeof theme_names[0] ? theme_names[t] : "?";
+}
+
+int state_theme_parse(const char *s) {
+    for (int i = 0; i < (int)(sizeof theme_names / sizeof theme_names[0]); i++)
+        if (strcmp(s, theme_names[i]) == 0) return i;
+    return -1;
+}
+
+void state_frame_default(state_frame *f) {
+    memset(f, 0, sizeof *f);
+    f->stage = STAGE_EMBED;
+    f->progress = 1.0f;
+    f->view = VIEW_HEADS;
+    f->width = 1280;
+    f->height = 800;
+    f->theme = STATE_THEME_DARK;
+}
