@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "lesson_player.h"
+#include "paths.h"
 
 #include <dirent.h>
 
@@ -163,14 +164,11 @@ int app_lesson_choice_at(const app_state *s, int x, int y) {
 /* ---- the shipped lessons ------------------------------------------------------ */
 
 const char *app_lessons_dir(void) {
-#ifdef ATTNVIZ_LESSONS_DIR
-    DIR *d = opendir(ATTNVIZ_LESSONS_DIR);
-    if (d) {
-        closedir(d);
-        return ATTNVIZ_LESSONS_DIR;
-    }
-#endif
-    return "lessons";
+    /* Callers keep the pointer, so the path lives here; it is looked up
+     * afresh on each call (a few stat calls), never cached. */
+    static char dir[STATE_PATH_MAX];
+    state_lessons_dir(dir, sizeof dir, NULL, 0);
+    return dir;
 }
 
 static int by_path(const void *x, const void *y) { return strcmp((const char *)x, (const char *)y); }

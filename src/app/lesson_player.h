@@ -89,8 +89,8 @@ void app_lesson_close(app_state *s);
 
 enum { APP_LESSON_PATH = 512 };
 
-/* The folder of the shipped lessons: the source tree's lessons/ (a compile
- * definition) when it is there, else ./lessons. */
+/* The folder of the shipped lessons: DATA/lessons, DATA being the data folder
+ * of state_data_dir (paths.h). Valid until the next call. */
 const char *app_lessons_dir(void);
 
 /* The lesson files of dir (*.md, not README.md, not hidden), sorted by name,

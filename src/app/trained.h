@@ -40,7 +40,8 @@ typedef struct app_trained {
     uint64_t version; /* bumped by every successful run */
 } app_trained;
 
-/* The shipped model: ATTNVIZ_ASSETS_DIR/models/attnviz-heads.safetensors. */
+/* The shipped model: DATA/assets/models/attnviz-heads.safetensors, DATA being
+ * the data folder of state_data_dir (paths.h). Valid until the next call. */
 const char *app_trained_shipped_path(void);
 
 /* path itself, or the shipped model's path for "" or NULL. */

@@ -377,7 +377,7 @@ static void picker_open(window_app *a) {
     p->sel = 0;
     int found = app_lesson_files(dir, p->path, PICKER_MAX);
     if (found < 0) {
-        say(a, true, "no lessons folder '%s': run attnviz where ./lessons is", dir);
+        say(a, true, "no lessons folder '%s': set ATTNVIZ_DATA_DIR or reinstall attnviz", dir);
         return;
     }
     p->n = (size_t)found;

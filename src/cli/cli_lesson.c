@@ -29,8 +29,8 @@ int cli_lesson_list(FILE *out, char *err, size_t err_len) {
     }
     int n = app_lesson_files(dir, paths, MAX_LESSONS);
     if (n < 0) {
-        snprintf(err, err_len, "cannot open the lessons folder '%s': run attnviz where ./lessons is",
-                 dir);
+        snprintf(err, err_len, "cannot open the lessons folder '%s': set ATTNVIZ_DATA_DIR to attnviz's "
+                 "data folder, or reinstall attnviz", dir);
         free(paths);
         return 2;
     }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "paths.h"
 #include "attnviz/lesson.h"
 #include "trained.h"
 #include "window.h"
@@ -99,6 +100,16 @@ static int run_model_command(int argc, char **argv, char *err, size_t err_len) {
     return -1;
 }
 
+/* "attnviz 0.1.0 (data: FOLDER)": the data folder in use says which copy
+ * of the lessons and the shipped model this program reads. */
+static void print_version(void) {
+    char dir[STATE_PATH_MAX], why[CLI_ERR_LEN];
+    if (state_data_dir(dir, sizeof dir, why, sizeof why) == 0)
+        printf("attnviz %s (data: %s)\n", ATTN_VERSION, dir);
+    else
+        printf("attnviz %s (no data folder: %s)\n", ATTN_VERSION, why);
+}
+
 int main(int argc, char **argv) {
     char err[CLI_ERR_LEN] = "";
     cli_options o;
@@ -117,7 +128,7 @@ int main(int argc, char **argv) {
         switch (o.command) {
         case CLI_APP: rc = run_app(&o, err, sizeof err); break;
         case CLI_HELP: cli_print_help(stdout); break;
-        case CLI_VERSION: printf("attnviz %s\n", ATTN_VERSION); break;
+        case CLI_VERSION: print_version(); break;
         case CLI_DUMP: rc = run_dump(&o, err, sizeof err); break;
         case CLI_RENDER: rc = run_render(&o, err, sizeof err); break;
         case CLI_BENCH_CORE: rc = cli_bench_core(stdout, o.bench_reference, err, sizeof err); break;
