@@ -1,6 +1,7 @@
 /* Fonts and the string cache. */
 #define _POSIX_C_SOURCE 200809L
 #include "text.h"
+#include "paths.h"
 
 #include <SDL_ttf.h>
 #include <dirent.h>
@@ -10,10 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#ifndef ATTNVIZ_ASSETS_DIR
-#define ATTNVIZ_ASSETS_DIR "assets"
-#endif
 
 enum {
     CACHE_SLOTS = 4096, /* a power of two; cleared when three quarters full */
@@ -94,15 +91,9 @@ int text_find_font(char *path, size_t path_len, char *err, size_t err_len) {
         snprintf(err, err_len, "ATTNVIZ_FONT=%s cannot be read: point it at a .ttf file", env);
         return 2;
     }
-    if (font_in_dir(ATTNVIZ_ASSETS_DIR "/fonts", path, path_len)) return 0;
-    char *base = SDL_GetBasePath(); /* assets/ next to the binary, when installed */
-    if (base) {
-        char dir[1024];
-        snprintf(dir, sizeof dir, "%sassets/fonts", base);
-        int found = font_in_dir(dir, path, path_len);
-        SDL_free(base);
-        if (found) return 0;
-    }
+    char fonts[STATE_PATH_MAX]; /* attnviz ships none: usually absent, no fault */
+    if (state_fonts_dir(fonts, sizeof fonts, NULL, 0) == 0 && font_in_dir(fonts, path, path_len))
+        return 0;
     int found = fontconfig_match("DejaVu Sans", path, path_len) ||
                 fontconfig_match("sans-serif", path, path_len);
     FcFini(); /* the path is all we need; free fontconfig's caches */

@@ -16,8 +16,8 @@ enum text_align {
     TEXT_MIDDLE = 4, /* or-ed in: y is the vertical centre, not the top */
 };
 
-/* Finds a TrueType font: $ATTNVIZ_FONT, then assets/fonts/ (next to the
- * source tree or the binary), then fontconfig's "DejaVu Sans" or any sans.
+/* Finds a TrueType font: $ATTNVIZ_FONT, then assets/fonts/ in the data folder
+ * (state_fonts_dir), then fontconfig's "DejaVu Sans" or any sans.
  * Returns 0, or 2 with a message saying which package to install. */
 int text_find_font(char *path, size_t path_len, char *err, size_t err_len);
 

@@ -17,6 +17,7 @@
 
 #include "draw.h"
 #include "lesson_panel.h"
+#include "paths.h"
 #include "ui.h"
 #include "view_model.h"
 
@@ -372,12 +373,16 @@ static void keep_first(void *ctx, const char *error) {
 /* Lists the lessons afresh each time: a teacher may fix one and press L. */
 static void picker_open(window_app *a) {
     lesson_picker *p = &a->picker;
-    const char *dir = state_lessons_dir();
+    char dir[STATE_PATH_MAX], why[APP_ERR_LEN - 16];
     p->n = 0;
     p->sel = 0;
+    if (state_lessons_dir(dir, sizeof dir, why, sizeof why) != 0) {
+        say(a, true, "%s", why);
+        return;
+    }
     int found = state_lesson_files(dir, p->path, PICKER_MAX);
     if (found < 0) {
-        say(a, true, "no lessons folder '%s': run attnviz where ./lessons is", dir);
+        say(a, true, "no lessons folder '%s': set ATTNVIZ_DATA_DIR or reinstall attnviz", dir);
         return;
     }
     p->n = (size_t)found;

@@ -97,9 +97,6 @@ int cli_heads_main(int argc, char **argv, int first, char *err, size_t err_len);
 int cli_corpus_main(int argc, char **argv, int first, char *err, size_t err_len);
 int cli_bench_train_main(int argc, char **argv, int first, char *err, size_t err_len);
 
-/* The shipped model (assets/models/), for heads, dump --model and the app. */
-const char *cli_shipped_model(void);
-
 /* Parses argv (argv[0] is the program). Returns 0, or 2 with a one-line
  * message in err that names the option and the fix. Never exits, never
  * keeps a pointer to anything but argv. */

@@ -7,8 +7,9 @@
 #include <string.h>
 
 #include "cli_gui.h"
-#include "render.h"
 #include "lesson_panel.h"
+#include "paths.h"
+#include "render.h"
 
 enum { WIDTH = 1280, HEIGHT = 800, FRAMES = 400, CHANGES = 60, LAUNCHES = 15 };
 
@@ -56,11 +57,9 @@ static int frames(FILE *f, const char *name, const state_settings *settings, con
  * turn at mid-animation (the step is applied outside the timing; its
  * panel is laid out on its first frame, which is timed). */
 static int lesson_frames(FILE *f, char *err, size_t err_len) {
-#ifdef ATTNVIZ_LESSONS_DIR
-    const char *path = ATTNVIZ_LESSONS_DIR "/03-why-scale.md";
-#else
-    const char *path = "lessons/03-why-scale.md";
-#endif
+    char dir[STATE_PATH_MAX], path[STATE_PATH_MAX + 32];
+    state_lessons_dir(dir, sizeof dir, NULL, 0); /* a missing one is reported as skipped below */
+    snprintf(path, sizeof path, "%s/03-why-scale.md", dir);
     state_settings demo;
     state_settings_default(&demo);
     app_state s;

@@ -8,6 +8,7 @@
 #include "attnviz/lesson.h"
 #include "cli.h"
 #include "lesson_player.h"
+#include "paths.h"
 
 /* A path as short as it can be said: relative to the working directory
  * when the lessons are under it. */
@@ -19,7 +20,8 @@ static const char *shorter(const char *path, const char *cwd) {
 
 int cli_lesson_list(FILE *out, char *err, size_t err_len) {
     enum { MAX_LESSONS = 1000 };
-    const char *dir = state_lessons_dir();
+    char dir[STATE_PATH_MAX];
+    if (state_lessons_dir(dir, sizeof dir, err, err_len) != 0) return 2;
     char (*paths)[STATE_LESSON_PATH] = malloc(MAX_LESSONS * sizeof *paths);
     if (!paths) {
         snprintf(err, err_len, "out of memory listing the lessons");
@@ -27,8 +29,8 @@ int cli_lesson_list(FILE *out, char *err, size_t err_len) {
     }
     int n = state_lesson_files(dir, paths, MAX_LESSONS);
     if (n < 0) {
-        snprintf(err, err_len, "cannot open the lessons folder '%s': run attnviz where ./lessons is",
-                 dir);
+        snprintf(err, err_len, "cannot open the lessons folder '%s': set ATTNVIZ_DATA_DIR to attnviz's "
+                 "data folder, or reinstall attnviz", dir);
         free(paths);
         return 2;
     }

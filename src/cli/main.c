@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "paths.h"
 #include "trained.h"
 
 /* The trained source: the model's own dump (cli_dump_trained). */
@@ -68,6 +69,16 @@ static int run_model_command(int argc, char **argv, char *err, size_t err_len) {
     return -1;
 }
 
+/* "attnviz 0.1.0 (data: FOLDER)": the data folder in use says which copy
+ * of the lessons and the shipped model this program reads. */
+static void print_version(void) {
+    char dir[STATE_PATH_MAX], why[CLI_ERR_LEN];
+    if (state_data_dir(dir, sizeof dir, why, sizeof why) == 0)
+        printf("attnviz %s (data: %s)\n", ATTN_VERSION, dir);
+    else
+        printf("attnviz %s (no data folder: %s)\n", ATTN_VERSION, why);
+}
+
 int main(int argc, char **argv) {
     char err[CLI_ERR_LEN] = "";
     cli_options o;
@@ -100,7 +111,7 @@ int main(int argc, char **argv) {
         case CLI_LESSON_RENDER: rc = no_window("lesson render", err, sizeof err); break;
 #endif
         case CLI_HELP: cli_print_help(stdout); break;
-        case CLI_VERSION: printf("attnviz %s\n", ATTN_VERSION); break;
+        case CLI_VERSION: print_version(); break;
         case CLI_DUMP: rc = run_dump(&o, err, sizeof err); break;
         case CLI_BENCH_CORE: rc = cli_bench_core(stdout, o.bench_reference, err, sizeof err); break;
         case CLI_LESSON_LIST: rc = cli_lesson_list(stdout, err, sizeof err); break;

@@ -127,17 +127,6 @@ int state_lesson_answer(state_lesson *l, size_t k) {
 
 /* ---- the shipped lessons ------------------------------------------------------ */
 
-const char *state_lessons_dir(void) {
-#ifdef ATTNVIZ_LESSONS_DIR
-    DIR *d = opendir(ATTNVIZ_LESSONS_DIR);
-    if (d) {
-        closedir(d);
-        return ATTNVIZ_LESSONS_DIR;
-    }
-#endif
-    return "lessons";
-}
-
 static int by_path(const void *x, const void *y) { return strcmp((const char *)x, (const char *)y); }
 
 /* lessons/README.md describes the format; it is no lesson. */

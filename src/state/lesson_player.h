@@ -67,10 +67,7 @@ int state_lesson_answer(state_lesson *l, size_t k);
 
 enum { STATE_LESSON_PATH = 512 };
 
-/* The folder of the shipped lessons: the source tree's lessons/ (a compile
- * definition) when it is there, else ./lessons. */
-const char *state_lessons_dir(void);
-
+/* The shipped lessons' folder is paths.h's state_lessons_dir. */
 /* The lesson files of dir (*.md, not README.md, not hidden), sorted by name,
  * written as "dir/name" into paths[0..max). Returns how many were found (at
  * most max), or -1 when dir cannot be opened. */

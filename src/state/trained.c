@@ -4,6 +4,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "trained.h"
 #include "attnviz/lesson.h"
+#include "paths.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -12,10 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-
-#ifndef ATTNVIZ_ASSETS_DIR
-#define ATTNVIZ_ASSETS_DIR "assets"
-#endif
 
 /* Sequences measured at load when the file has no "attnviz.heads": enough
  * for a stable ranking of the heads, and well under a second for the small
@@ -51,7 +48,12 @@ void state_trained_lesson_shape(void) {
 }
 
 const char *state_trained_shipped_path(void) {
-    return ATTNVIZ_ASSETS_DIR "/models/attnviz-heads.safetensors";
+    /* Callers keep the pointer and compare it, so the path lives here; it is
+     * looked up afresh on each call (a few stat calls), never cached. A
+     * missing model is reported by shipped_missing when it is opened. */
+    static char path[STATE_PATH_MAX];
+    state_shipped_model_path(path, sizeof path, NULL, 0);
+    return path;
 }
 
 const char *state_trained_resolve(const char *path) {
@@ -64,8 +66,9 @@ static int shipped_missing(const char *path, char *err, size_t err_len) {
     struct stat st;
     if (stat(path, &st) == 0) return 0;
     return fail(err, err_len,
-                "the shipped model %s is missing: train one with attnviz train --out FILE and "
-                "open it with --model FILE",
+                "the shipped model %s is missing: set ATTNVIZ_DATA_DIR to attnviz's data folder "
+                "or reinstall attnviz, or train one with attnviz train --out FILE and open it "
+                "with --model FILE",
                 path);
 }
 

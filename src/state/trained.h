@@ -11,10 +11,10 @@
 
 #include "attnviz/heads.h"
 #include "attnviz/model.h"
+#include "paths.h"
 
 #define STATE_TRAINED_TOKENS_MAX 256 /* bounded by the model's context anyway */
 #define STATE_PRUNE_MAX 1024         /* layers × heads the pruning flags cover */
-#define STATE_PATH_MAX 1024
 
 typedef struct state_trained {
     char path[STATE_PATH_MAX];
@@ -40,7 +40,8 @@ typedef struct state_trained {
     uint64_t version; /* bumped by every successful run */
 } state_trained;
 
-/* The shipped model: ATTNVIZ_ASSETS_DIR/models/attnviz-heads.safetensors. */
+/* The shipped model: DATA/assets/models/attnviz-heads.safetensors, DATA being
+ * the data folder of state_data_dir (paths.h). Valid until the next call. */
 const char *state_trained_shipped_path(void);
 
 /* path itself, or the shipped model's path for "" or NULL. */
