@@ -289,7 +289,7 @@ static void test_carry(void) {
     if (l.n_steps != 5) return;
     lesson_settings d = lesson_settings_default();
     CHECK(d.config.d_model == 32 && d.config.n_heads == 4 && d.config.n_kv_heads == 4);
-    CHECK(strcmp(d.sentence, LESSON_DEFAULT_SENTENCE) == 0 && d.n_tokens == 11 && d.seed == 42);
+    CHECK(strcmp(d.sentence, ATTN_EXAMPLE_SENTENCE) == 0 && d.n_tokens == 11 && d.seed == 42);
     CHECK(d.stage == 0 && d.view == LESSON_VIEW_HEADS && d.head == 0 && d.n_highlights == 0);
 
     const lesson_settings *s1 = &l.steps[0].settings, *s2 = &l.steps[1].settings;

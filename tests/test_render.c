@@ -129,7 +129,7 @@ static int state_for(app_state *s, size_t heads, size_t kv, size_t d_model, bool
     set.config.n_kv_heads = kv;
     set.config.d_model = d_model;
     set.config.causal = causal;
-    set.max_tokens = STATE_TOKENS_MAX;
+    set.max_tokens = APP_TOKENS_MAX;
     if (sentence) snprintf(set.sentence, sizeof set.sentence, "%s", sentence);
     char err[APP_ERR_LEN];
     int rc = app_state_init(s, &set, err, sizeof err);

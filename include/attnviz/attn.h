@@ -50,8 +50,12 @@ typedef struct attn_config {
     float temperature; /* divide scores by this too; 1 leaves them */
 } attn_config;
 
-/* The built-in example's settings: d_model 32, 4 heads, 4 kv heads, not
- * causal, scaled, temperature 1. */
+/* The built-in example every front end opens on (the app, dump, render, a
+ * lesson's first step): this sentence, this seed, and attn_config_default's
+ * settings: d_model 32, 4 heads, 4 kv heads, not causal, scaled,
+ * temperature 1. */
+#define ATTN_EXAMPLE_SENTENCE "The robot sat on the floor because it was tired."
+#define ATTN_EXAMPLE_SEED 42
 attn_config attn_config_default(void);
 
 /* Checks ranges and divisibility; the message names the option to change,

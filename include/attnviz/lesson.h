@@ -46,8 +46,6 @@
 #define LESSON_ERRORS_MAX 100              /* errors kept per file; the rest are counted */
 #define LESSON_SEED_MAX 9007199254740991ull /* 2^53 - 1, as on the command line */
 #define LESSON_KV_CACHE_ARG_MAX 1000000    /* each argument of {{kv_cache L G D B}} */
-#define LESSON_DEFAULT_SENTENCE "The robot sat on the floor because it was tired."
-#define LESSON_DEFAULT_SEED 42
 
 /* The directives of an ```attnviz block, in the order of the README's table. */
 typedef enum lesson_key {

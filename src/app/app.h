@@ -21,6 +21,7 @@
 #include "theme.h"
 
 #define APP_ERR_LEN 512
+#define APP_TOKENS_MAX 256 /* the window draws at most this many tokens */
 #define APP_OVERVIEW_HEADS_MAX 256 /* heads the model overview draws */
 
 /* Where things were drawn in the last frame, for the mouse. */
@@ -32,8 +33,8 @@ typedef struct app_cell_map {
 typedef struct app_layout {
     app_cell_map grids[ATTN_HEADS_MAX];
     size_t n_grids;
-    SDL_Rect token_labels[STATE_TOKENS_MAX]; /* clickable token labels */
-    int token_of_label[STATE_TOKENS_MAX];
+    SDL_Rect token_labels[APP_TOKENS_MAX]; /* clickable token labels */
+    int token_of_label[APP_TOKENS_MAX];
     size_t n_token_labels;
     /* The model overview: each head's box (index layer·H + head), the
      * training button (w = 0: not drawn). */
@@ -76,8 +77,12 @@ typedef struct app_state {
 
 #define APP_STAGE_SECONDS 3.0f
 
+/* Whether the window can show what settings build: at most APP_TOKENS_MAX
+ * tokens. Returns 0, or 2 with a message. */
+int app_settings_check(const state_settings *settings, char *err, size_t err_len);
+
 /* A state on the built-in example, stage 1, paused, dark theme. Returns 0 or
- * 2 with a message. */
+ * 2 with a message (app_settings_check's, or the model's). */
 int app_state_init(app_state *s, const state_settings *settings, char *err, size_t err_len);
 void app_state_free(app_state *s);
 

@@ -6,8 +6,18 @@
 #include "lesson_panel.h"
 #include "view_model.h"
 
+int app_settings_check(const state_settings *settings, char *err, size_t err_len) {
+    if (settings->max_tokens > APP_TOKENS_MAX) {
+        snprintf(err, err_len, "the app shows at most %d tokens: lower the token limit (%zu)",
+                 APP_TOKENS_MAX, settings->max_tokens);
+        return 2;
+    }
+    return 0;
+}
+
 int app_state_init(app_state *s, const state_settings *settings, char *err, size_t err_len) {
     memset(s, 0, sizeof *s);
+    if (app_settings_check(settings, err, err_len) != 0) return 2;
     s->stage = STAGE_EMBED;
     s->progress = 1.0f;
     s->speed = 1.0f;

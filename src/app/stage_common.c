@@ -28,7 +28,7 @@ const char *stage_token(const stage_ctx *c, size_t i, size_t *len) {
     }
     const attn_token *tk = &c->m->tokens[i];
     *len = tk->len;
-    return c->m->settings.sentence + tk->offset;
+    return c->m->text + tk->offset;
 }
 
 /* Start of the UTF-8 code point that contains byte k of s (k <= len). */
@@ -87,7 +87,7 @@ int stage_token_width(const stage_ctx *c, int px, int cap) {
 
 void stage_record_label(const stage_ctx *c, SDL_Rect rc, size_t token) {
     app_layout *l = &c->s->layout;
-    if (l->n_token_labels >= STATE_TOKENS_MAX || rc.w <= 0 || rc.h <= 0) return;
+    if (l->n_token_labels >= APP_TOKENS_MAX || rc.w <= 0 || rc.h <= 0) return;
     l->token_labels[l->n_token_labels] = rc;
     l->token_of_label[l->n_token_labels] = (int)token;
     l->n_token_labels++;

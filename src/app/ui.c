@@ -1115,7 +1115,7 @@ static bool mechanics_widgets(ui_context *ui, ui_settings_panel *p) {
     }
 
     /* the token limit: the tokenizer's message names it (--max-tokens) */
-    static const size_t tokens_usual[] = {64, 128, STATE_TOKENS_MAX};
+    static const size_t tokens_usual[] = {64, 128, APP_TOKENS_MAX};
     n = size_options(tokens_usual, 3, d->max_tokens, opts, names, &at);
     for (int i = 0; i < n; i++) ptrs[i] = names[i];
     if (ui_choice(ui, "max_tokens", "Max tokens", ptrs, n, &at)) {

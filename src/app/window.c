@@ -673,7 +673,7 @@ static SDL_Event to_output(const window_app *a, const SDL_Event *ev) {
 static void click_frame(window_app *a, int x, int y) {
     app_state *s = &a->s;
     const app_layout *l = &s->layout;
-    size_t n = l->n_token_labels < STATE_TOKENS_MAX ? l->n_token_labels : STATE_TOKENS_MAX;
+    size_t n = l->n_token_labels < APP_TOKENS_MAX ? l->n_token_labels : APP_TOKENS_MAX;
     for (size_t i = 0; i < n; i++) {
         if (in_rect(x, y, l->token_labels[i])) {
             int t = l->token_of_label[i];

@@ -13,8 +13,6 @@
 
 #define CLI_ERR_LEN 512
 
-/* The built-in example sentence (from the seed texts). */
-#define CLI_DEFAULT_SENTENCE "The robot sat on the floor because it was tired."
 
 typedef enum cli_command {
     CLI_APP, /* no command: open the window */
@@ -106,20 +104,17 @@ int cli_parse(cli_options *o, int argc, char **argv, char *err, size_t err_len);
  * longer than the app holds). With the trained source it reads the model's
  * sizes (state_trained_peek) and checks --layer and --head against them. */
 int cli_settings(const cli_options *o, state_settings *s, char *err, size_t err_len);
+/* The same for a sentence of any length (dump): one that the settings
+ * cannot hold is left out of them ("" in s->sentence), and the caller runs
+ * o->sentence (state_model_apply_text). */
+int cli_settings_any_length(const cli_options *o, state_settings *s, char *err, size_t err_len);
 
 /* The text of `attnviz --help`. */
 void cli_print_help(FILE *f);
 
-/* Tokenizes o->sentence, embeds it, makes the weights from o->seed and runs
- * the forward pass: the inputs of `dump` (and later of the app). On success
- * the caller owns *t and *w (attn_trace_free, attn_weights_free) and tokens
- * (room for o->max_tokens). Returns 0 or 2 with a message. */
-int cli_compute(const cli_options *o, attn_token *tokens, size_t *n, attn_trace *t, attn_weights *w,
-                char *err, size_t err_len);
-
-/* Writes the whole trace as JSON (the `attnviz dump` contract, README). */
-void cli_dump_json(FILE *f, const cli_options *o, const attn_token *tokens, const attn_trace *t,
-                   const attn_weights *w);
+/* Writes the whole trace of a mechanics model as JSON (the `attnviz dump`
+ * contract, README): m is what state_model_apply built for the options. */
+void cli_dump_json(FILE *f, const state_model *m);
 
 /* `attnviz dump --model FILE` (or --weights trained): the same keys as
  * cli_dump_json for the layer of s->layer, plus the model's tokens, every

@@ -11,6 +11,7 @@ int cli_run_app(const cli_options *o, char *err, size_t err_len) {
     if (cli_settings(o, &s, err, err_len) != 0) return 2;
     /* The settings are built once before any window, so a bad sentence or
      * model file is reported as such, with or without a display. */
+    if (app_settings_check(&s, err, err_len) != 0) return 2;
     state_model m;
     memset(&m, 0, sizeof m);
     char msg[CLI_ERR_LEN - 2];

@@ -356,9 +356,9 @@ static int parse_lesson(cli_options *o, int argc, char **argv, char *err, size_t
 int cli_parse(cli_options *o, int argc, char **argv, char *err, size_t err_len) {
     memset(o, 0, sizeof *o);
     o->command = CLI_APP;
-    o->sentence = CLI_DEFAULT_SENTENCE;
+    o->sentence = ATTN_EXAMPLE_SENTENCE;
     o->config = attn_config_default();
-    o->seed = 42;
+    o->seed = ATTN_EXAMPLE_SEED;
     o->max_tokens = ATTN_TOKENS_DEFAULT;
     state_frame_default(&o->render);
     if (err && err_len) err[0] = '\0';
@@ -479,12 +479,18 @@ int cli_parse(cli_options *o, int argc, char **argv, char *err, size_t err_len) 
 }
 
 int cli_settings(const cli_options *o, state_settings *s, char *err, size_t err_len) {
-    state_settings_default(s);
     size_t len = strlen(o->sentence);
     if (len >= sizeof s->sentence)
         return cli_fail(err, err_len, "--sentence is %zu bytes, more than the app's %zu: shorten it",
                     len, sizeof s->sentence - 1);
-    memcpy(s->sentence, o->sentence, len + 1);
+    return cli_settings_any_length(o, s, err, err_len);
+}
+
+int cli_settings_any_length(const cli_options *o, state_settings *s, char *err, size_t err_len) {
+    state_settings_default(s);
+    size_t len = strlen(o->sentence);
+    if (len < sizeof s->sentence) memcpy(s->sentence, o->sentence, len + 1);
+    else s->sentence[0] = '\0'; /* the caller runs o->sentence itself */
     s->config = o->config;
     s->seed = o->seed;
     s->max_tokens = o->max_tokens;
@@ -543,7 +549,7 @@ void cli_print_help(FILE *f) {
         "  attnviz --help | --version\n"
         "\n"
         "settings (app, dump, render):\n"
-        "  --sentence S       the text to attend over (default: \"" CLI_DEFAULT_SENTENCE "\")\n"
+        "  --sentence S       the text to attend over (default: \"" ATTN_EXAMPLE_SENTENCE "\")\n"
         "  --d-model N        width of the model, 1 to 4096 (default 32)\n"
         "  --heads H          query heads; must divide d_model (default 4)\n"
         "  --kv-heads G       key/value heads; must divide --heads (default: = heads;\n"

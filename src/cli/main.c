@@ -19,28 +19,21 @@ static int run_dump_trained(const cli_options *o, char *err, size_t err_len) {
     return rc;
 }
 
+/* Mechanics: the same settings -> model path as the app (state_model_apply). */
 static int run_dump(const cli_options *o, char *err, size_t err_len) {
     if (o->source == STATE_SOURCE_TRAINED) return run_dump_trained(o, err, err_len);
-    attn_token *tokens = malloc(o->max_tokens * sizeof *tokens);
-    if (!tokens) {
-        snprintf(err, err_len, "out of memory for %zu tokens: lower --max-tokens", o->max_tokens);
-        return 2;
-    }
-    size_t n = 0;
-    attn_trace t;
-    attn_weights w;
-    int rc = cli_compute(o, tokens, &n, &t, &w, err, err_len);
-    if (rc == 0) {
-        cli_dump_json(stdout, o, tokens, &t, &w);
-        if (fflush(stdout) != 0 || ferror(stdout)) {
-            snprintf(err, err_len, "could not write the dump to standard output");
-            rc = 2;
-        }
-        attn_trace_free(&t);
-        attn_weights_free(&w);
-    }
-    free(tokens);
-    return rc;
+    state_settings s;
+    if (cli_settings_any_length(o, &s, err, err_len) != 0) return 2;
+    state_model m;
+    memset(&m, 0, sizeof m);
+    char msg[CLI_ERR_LEN - 2];
+    if (state_model_apply_text(&m, &s, o->sentence, msg, sizeof msg) != 0)
+        return cli_fail_app(err, err_len, msg);
+    cli_dump_json(stdout, &m);
+    state_model_free(&m);
+    if (fflush(stdout) != 0 || ferror(stdout))
+        return cli_fail(err, err_len, "could not write the dump to standard output");
+    return 0;
 }
 
 #ifdef ATTNVIZ_GUI

@@ -487,8 +487,8 @@ int lesson_parse_report(lesson *out, const char *text, size_t len, const char *f
     p->current = lesson_settings_default();
     size_t n_tok = 0;
     /* The built-in sentence always tokenizes; its tokens start the carry. */
-    attn_tokenize(p->tokens, LESSON_TOKENS_MAX, &n_tok, LESSON_DEFAULT_SENTENCE,
-                  strlen(LESSON_DEFAULT_SENTENCE), NULL, 0);
+    attn_tokenize(p->tokens, LESSON_TOKENS_MAX, &n_tok, ATTN_EXAMPLE_SENTENCE,
+                  strlen(ATTN_EXAMPLE_SENTENCE), NULL, 0);
 
     if (text || len == 0) parse(p, text ? text : "", len);
     else lesson_error(p, 1, "no text to read");

@@ -24,8 +24,8 @@ lesson_settings lesson_settings_default(void) {
     lesson_settings s;
     memset(&s, 0, sizeof s);
     s.config = attn_config_default();
-    s.seed = LESSON_DEFAULT_SEED;
-    s.sentence = LESSON_DEFAULT_SENTENCE;
+    s.seed = ATTN_EXAMPLE_SEED;
+    s.sentence = ATTN_EXAMPLE_SENTENCE;
     attn_token tokens[LESSON_TOKENS_MAX];
     attn_tokenize(tokens, LESSON_TOKENS_MAX, &s.n_tokens, s.sentence, strlen(s.sentence), NULL, 0);
     s.weights = LESSON_WEIGHTS_MECHANICS;

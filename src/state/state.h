@@ -22,7 +22,6 @@
 #include "attnviz/tokenize.h"
 
 #define STATE_SENTENCE_MAX 4096 /* bytes, with the terminating NUL */
-#define STATE_TOKENS_MAX 256    /* the app's own limit on --max-tokens */
 #define STATE_ERR_LEN 512 /* room for a message, with its NUL */
 
 /* ---- settings and model --------------------------------------------------- */
@@ -69,7 +68,8 @@ typedef enum state_token_kind {
 
 typedef struct state_model {
     state_settings settings; /* what this model was built from */
-    attn_token *tokens;    /* n spans of settings.sentence */
+    char *text;              /* the sentence it ran on (settings.sentence, or longer) */
+    attn_token *tokens;      /* n spans of text */
     size_t n;
     attn_weights weights;
     attn_trace trace;
@@ -98,6 +98,11 @@ typedef struct state_model {
  * and the fix; on failure m is left as it was (apply never half-applies).
  * m must be zeroed before its first apply. */
 int state_model_apply(state_model *m, const state_settings *s, char *err, size_t err_len);
+/* The same on text instead of s->sentence (mechanics only; a trained model
+ * reads s->sentence): for `dump`, whose text may be longer than the
+ * settings hold. */
+int state_model_apply_text(state_model *m, const state_settings *s, const char *text, char *err,
+                           size_t err_len);
 void state_model_free(state_model *m);
 
 /* With the trained source, after the run changed in place (new parameters

@@ -13,13 +13,12 @@
 #include "attnviz/embed.h"
 #include "trained.h"
 
-#define DEFAULT_SENTENCE "The robot sat on the floor because it was tired."
 
 void state_settings_default(state_settings *s) {
     memset(s, 0, sizeof *s);
-    snprintf(s->sentence, sizeof s->sentence, "%s", DEFAULT_SENTENCE);
+    snprintf(s->sentence, sizeof s->sentence, "%s", ATTN_EXAMPLE_SENTENCE);
     s->config = attn_config_default();
-    s->seed = 42;
+    s->seed = ATTN_EXAMPLE_SEED;
     s->max_tokens = ATTN_TOKENS_DEFAULT;
     s->source = STATE_SOURCE_MECHANICS;
     s->mechanics_config = s->config;
@@ -93,29 +92,46 @@ static double ms_since(const struct timespec *t0) {
 }
 
 /* Random weights from the seed: m holds a mechanics model or nothing. */
-static int apply_mechanics(state_model *m, const state_settings *s, char *err, size_t err_len) {
+/* A copy of text[0..len) with its NUL, or NULL when out of memory. */
+static char *copy_text(const char *text, size_t len) {
+    char *c = malloc(len + 1);
+    if (c) {
+        memcpy(c, text, len);
+        c[len] = '\0';
+    }
+    return c;
+}
+
+/* Random weights from the seed on text: m holds a mechanics model or nothing. */
+static int apply_mechanics(state_model *m, const state_settings *s, const char *text, char *err,
+                           size_t err_len) {
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     char msg[STATE_ERR_LEN];
-    if (s->max_tokens < 1 || s->max_tokens > STATE_TOKENS_MAX) {
-        snprintf(err, err_len, "the app shows at most %d tokens: lower --max-tokens",
-                 STATE_TOKENS_MAX);
+    if (s->max_tokens < 1 || s->max_tokens > ATTN_TOKENS_MAX) {
+        snprintf(err, err_len, "the token limit %zu is out of range: use 1 to %d", s->max_tokens,
+                 ATTN_TOKENS_MAX);
         return 2;
     }
     if (attn_config_check(&s->config, err, err_len) != ATTN_OK) return 2;
 
     state_model next = *m; /* the parts that stay are shared until the swap */
     next.settings = *s;
+    size_t text_len = strlen(text);
     next.tokens = malloc(s->max_tokens * sizeof *next.tokens);
-    if (!next.tokens) {
+    next.text = copy_text(text, text_len);
+    if (!next.tokens || !next.text) {
         snprintf(err, err_len, "out of memory for %zu tokens", s->max_tokens);
+        free(next.tokens);
+        free(next.text);
         return 2;
     }
-    attn_status st = attn_tokenize(next.tokens, s->max_tokens, &next.n, next.settings.sentence,
-                                   strlen(next.settings.sentence), msg, sizeof msg);
+    attn_status st =
+        attn_tokenize(next.tokens, s->max_tokens, &next.n, next.text, text_len, msg, sizeof msg);
     if (st != ATTN_OK) {
         snprintf(err, err_len, "sentence: %s", msg);
         free(next.tokens);
+        free(next.text);
         return 2;
     }
 
@@ -137,6 +153,7 @@ static int apply_mechanics(state_model *m, const state_settings *s, char *err, s
         size_t h_cap = c->n_heads > m->trace.n_heads_max ? c->n_heads : m->trace.n_heads_max;
         if (attn_trace_init(&next.trace, n_cap, d_cap, h_cap, err, err_len) != ATTN_OK) {
             free(next.tokens);
+            free(next.text);
             return 2;
         }
         next.trace.threads = 2; /* a change of setting shows on the next frame */
@@ -145,6 +162,7 @@ static int apply_mechanics(state_model *m, const state_settings *s, char *err, s
         if (attn_weights_init(&next.weights, c, err, err_len) != ATTN_OK) {
             if (new_trace) attn_trace_free(&next.trace);
             free(next.tokens);
+            free(next.text);
             return 2;
         }
     } else {
@@ -153,7 +171,7 @@ static int apply_mechanics(state_model *m, const state_settings *s, char *err, s
     /* Same sentence, seed and shapes: X, Q, K and V are as they were, so only
      * stages 4-10 run again (causal, scale, temperature, heads). */
     int same_qkv = !new_trace && same_shapes && m->n == next.n && m->settings.seed == s->seed &&
-                   strcmp(m->settings.sentence, s->sentence) == 0;
+                   m->text && strcmp(m->text, text) == 0;
     attn_status st_fwd;
     if (same_qkv) {
         st_fwd = attn_forward_heads(&next.trace, c, &next.weights, err, err_len);
@@ -165,7 +183,7 @@ static int apply_mechanics(state_model *m, const state_settings *s, char *err, s
         pthread_t thread;
         int threaded = need_weights && pthread_create(&thread, NULL, run_xavier, &job) == 0;
         if (need_weights && !threaded) run_xavier(&job);
-        attn_embed(next.trace.x, next.settings.sentence, next.tokens, next.n, c->d_model, s->seed);
+        attn_embed(next.trace.x, next.text, next.tokens, next.n, c->d_model, s->seed);
         if (threaded) pthread_join(thread, NULL);
         st_fwd = attn_forward(&next.trace, c, &next.weights, next.trace.x, next.n, err, err_len);
     }
@@ -174,6 +192,7 @@ static int apply_mechanics(state_model *m, const state_settings *s, char *err, s
         if (!same_shapes) attn_weights_free(&next.weights);
         if (new_trace) attn_trace_free(&next.trace);
         free(next.tokens);
+        free(next.text);
         return 2;
     }
 
@@ -181,6 +200,7 @@ static int apply_mechanics(state_model *m, const state_settings *s, char *err, s
     if (!same_shapes) attn_weights_free(&m->weights);
     if (new_trace) attn_trace_free(&m->trace);
     free(m->tokens);
+    free(m->text);
     next.version = m->version + 1;
     *m = next;
     take_stats(m);
@@ -194,6 +214,7 @@ static int apply_mechanics(state_model *m, const state_settings *s, char *err, s
  * trained model itself; the trace and weights are the run's. */
 static void free_trained_view(state_model *m) {
     free(m->tokens);
+    free(m->text);
     free(m->labels);
     free(m->label_text);
     free(m->token_kind);
@@ -281,7 +302,8 @@ static int apply_trained(state_model *m, const state_settings *s, char *err, siz
     size_t cap = t->run.n_max;
     if (rc == 0) {
         next.tokens = malloc(cap * sizeof *next.tokens);
-        if (!next.tokens || alloc_labels(&next, cap, s->sentence) != 0) {
+        next.text = copy_text(s->sentence, strlen(s->sentence));
+        if (!next.tokens || !next.text || alloc_labels(&next, cap, s->sentence) != 0) {
             snprintf(err, err_len, "out of memory for %zu tokens", cap);
             rc = 2;
         }
@@ -289,6 +311,7 @@ static int apply_trained(state_model *m, const state_settings *s, char *err, siz
     if (rc == 0 && state_trained_run(t, s->sentence, s->head_off, err, err_len) != 0) rc = 2;
     if (rc != 0) {
         free(next.tokens);
+        free(next.text);
         free(next.labels);
         free(next.label_text);
         free(next.token_kind);
@@ -317,6 +340,7 @@ static int apply_trained(state_model *m, const state_settings *s, char *err, siz
         attn_weights_free(&m->weights);
         attn_trace_free(&m->trace);
         free(m->tokens);
+        free(m->text);
     }
     *m = next;
     take_stats(m);
@@ -325,14 +349,19 @@ static int apply_trained(state_model *m, const state_settings *s, char *err, siz
 }
 
 int state_model_apply(state_model *m, const state_settings *s, char *err, size_t err_len) {
+    return state_model_apply_text(m, s, s->sentence, err, err_len);
+}
+
+int state_model_apply_text(state_model *m, const state_settings *s, const char *text, char *err,
+                           size_t err_len) {
     if (s->source == STATE_SOURCE_TRAINED) return apply_trained(m, s, err, err_len);
-    if (!m->trained) return apply_mechanics(m, s, err, err_len);
+    if (!m->trained) return apply_mechanics(m, s, text, err, err_len);
     /* From trained to mechanics: the trace and weights were the run's, so
      * the mechanics model is built from nothing, then the trained one goes. */
     state_model fresh;
     memset(&fresh, 0, sizeof fresh);
     fresh.version = m->version;
-    if (apply_mechanics(&fresh, s, err, err_len) != 0) return 2;
+    if (apply_mechanics(&fresh, s, text, err, err_len) != 0) return 2;
     free_trained_view(m);
     *m = fresh;
     return 0;
@@ -355,6 +384,7 @@ void state_model_free(state_model *m) {
         attn_weights_free(&m->weights);
         attn_trace_free(&m->trace);
         free(m->tokens);
+        free(m->text);
     }
     memset(m, 0, sizeof *m);
 }
