@@ -5,7 +5,8 @@
 #   scripts/setup.sh test            set up, build and run every test (ctest)
 #   scripts/setup.sh sanitize        set up, build with ASan+UBSan (clang) and run every test
 #   scripts/setup.sh fuzz [SECONDS]  build the libFuzzer targets and run each for SECONDS (default 20)
-#   scripts/setup.sh deps [GROUP...] only install packages; groups: base, fuzz, gui, m32, torch, bench
+#   scripts/setup.sh deps [GROUP...] only install packages; groups: base, fuzz, gui, m32, torch,
+#                                    bench
 #
 # Packages are installed with apt-get, through sudo when not root, and only when missing.
 set -euo pipefail
@@ -61,7 +62,8 @@ deps() {
             m32)   install "${pkgs_m32[@]}" ;;
             torch) install "${pkgs_torch[@]}" ;;
             bench) install "${pkgs_bench[@]}" ;;
-            *) echo "setup: unknown package group '$g' (base, fuzz, gui, m32, torch, bench)" >&2; exit 2 ;;
+            *) echo "setup: unknown package group '$g' (base, fuzz, gui, m32, torch, bench)" >&2
+               exit 2 ;;
         esac
     done
 }
@@ -118,7 +120,7 @@ case "$cmd" in
         deps "$@"
         ;;
     -h|--help|help)
-        sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+        sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
         ;;
     *)
         echo "setup: unknown command '$cmd' (run, test, sanitize, fuzz, deps)" >&2
