@@ -29,8 +29,15 @@
 #define ATTN_TOKENS_MAX 65536
 #define ATTN_TEMPERATURE_MIN 0.01f
 #define ATTN_TEMPERATURE_MAX 100.0f
-/* The trace keeps four n×n matrices per head; refuse sizes past this. */
+/* The trace keeps four n×n matrices per head; refuse sizes past this:
+ * 4 GiB, or where size_t is 32 bits (the browser) half of what it can count,
+ * 2 GiB - 1. Written with #if so the limit is never (size_t)4 << 30, which is
+ * 0 in 32 bits and would refuse every trace. */
+#if SIZE_MAX > 0xFFFFFFFFu
 #define ATTN_TRACE_BYTES_MAX ((size_t)4 << 30)
+#else
+#define ATTN_TRACE_BYTES_MAX (SIZE_MAX / 2)
+#endif
 #define ATTN_THREADS_MAX 2
 
 typedef enum attn_status {
@@ -122,8 +129,17 @@ typedef struct attn_trace {
     float *block;
 } attn_trace;
 
-/* Bytes attn_trace_init would allocate for these limits. */
+/* Bytes attn_trace_init would allocate for these limits; SIZE_MAX when the
+ * count does not fit a size_t (checked.h). */
 size_t attn_trace_bytes(size_t n_max, size_t d_model_max, size_t n_heads_max);
+
+/* What attn_trace_init checks before it allocates (shared: as for
+ * attn_trace_init_shared, whose scratch is the caller's): the ranges
+ * (ATTN_ERR_CONFIG) and ATTN_TRACE_BYTES_MAX (ATTN_ERR_LIMIT, e.g. "65536
+ * tokens with 16 heads need 1024.0 GiB for the trace ... use fewer tokens or
+ * heads"). For asking whether settings would fit without allocating. */
+attn_status attn_trace_check(size_t n_max, size_t d_model_max, size_t n_heads_max, bool shared,
+                             char *err, size_t err_len);
 
 /* Sizes the trace for up to n_max tokens, d_model_max and n_heads_max.
  * Refuses (ATTN_ERR_LIMIT) past ATTN_TRACE_BYTES_MAX. */

@@ -29,6 +29,15 @@
 #define MODEL_VOCAB_MAX 262144
 #define MODEL_WORD_MAX 64 /* bytes in one vocabulary word, NUL excluded */
 #define MODEL_LN_EPS 1e-5f
+/* Parameters a model may have: 2^30 (4 GiB of floats), or where size_t is 32
+ * bits (the browser) 2^26, so that the parameters, the trainer's three
+ * buffers of the same size and the app's copies stay well inside the
+ * addressable 4 GiB. */
+#if SIZE_MAX > 0xFFFFFFFFu
+#define MODEL_PARAMS_MAX ((size_t)1 << 30)
+#else
+#define MODEL_PARAMS_MAX ((size_t)1 << 26)
+#endif
 
 /* Token 0 starts every sequence (GPT-2's <|endoftext|>); token 1 stands for
  * a word the vocabulary lacks. */
@@ -102,7 +111,9 @@ typedef struct model_params {
 
 #define MODEL_PARAM_TENSORS 16
 
-/* Floats in each of the 16 tensors, in model_params order; returns the sum. */
+/* Floats in each of the 16 tensors, in model_params order; returns the sum.
+ * A size or the sum that does not fit a size_t is SIZE_MAX (checked.h), which
+ * model_init refuses as more than MODEL_PARAMS_MAX. */
 size_t model_param_sizes(const model_config *c, size_t sizes[MODEL_PARAM_TENSORS]);
 /* Points the 16 tensors into block (model_param_sizes' sum of floats). */
 void model_params_point(model_params *p, const model_config *c, float *block);
@@ -118,7 +129,8 @@ typedef struct model {
 } model;
 
 /* Allocates zeroed parameters and copies the vocabulary (vocab->n must equal
- * c->n_vocab). */
+ * c->n_vocab). Refuses (ATTN_ERR_LIMIT) more than MODEL_PARAMS_MAX
+ * parameters. */
 attn_status model_init(model *m, const model_config *c, const model_vocab *vocab, char *err,
                        size_t err_len);
 void model_free(model *m);

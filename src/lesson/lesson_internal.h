@@ -51,7 +51,7 @@ typedef struct strbuf {
     size_t len, cap;
 } strbuf;
 
-bool strbuf_add(strbuf *b, const char *s, size_t n); /* false when out of memory */
+bool strbuf_add(strbuf *b, const char *s, size_t n); /* false when out of memory or past SIZE_MAX */
 void strbuf_free(strbuf *b);
 
 /* ---- the parser (lesson_parse.c) --------------------------------------------- */

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attnviz/checked.h"
 #include "fast.h"
 #include "model_private.h"
 
@@ -112,24 +113,46 @@ static void worker_free(model_worker *w) {
     free(w);
 }
 
-static model_worker *worker_create(const model *m, attn_weights *attn, size_t T, char *err,
-                                   size_t err_len) {
+/* A worker for sequences of T tokens in *out; on failure *out is NULL and
+ * the message in err says what failed. */
+static attn_status worker_create(model_worker **out, const model *m, attn_weights *attn, size_t T,
+                                 char *err, size_t err_len) {
+    *out = NULL;
     model_worker *w = calloc(1, sizeof *w);
-    if (!w) return NULL;
-    if (model_run_init_shared(&w->run, m, T, attn, err, err_len) != ATTN_OK) {
+    if (!w) return model_fail(ATTN_ERR_NOMEM, err, err_len, "out of memory for a training worker");
+    attn_status s = model_run_init_shared(&w->run, m, T, attn, err, err_len);
+    if (s != ATTN_OK) {
         free(w);
-        return NULL;
+        return s;
     }
+    /* The run above fits, so T·d and T·V do; the gradient, the transposes
+     * and one weight gradient (V·d or 4d²) are checked here. */
     size_t d = m->config.d_model, V = m->config.n_vocab;
     size_t tcols = V > 4 * d ? V : 4 * d;
     if (T > tcols) tcols = T;
-    size_t tmp = V * d > 4 * d * d ? V * d : 4 * d * d;
-    size_t floats = m->n_params + T * V + 4 * T * d + T * 3 * d + T * 4 * d + T * T + tcols * T +
-                    tmp;
+    size_t vd, dd4, floats = m->n_params, bytes;
+    bool fits = attn_size_mul(&vd, V, d) && attn_size_mul3(&dd4, 4, d, d) &&
+                attn_size_add_mul(&floats, T, V) &&     /* dlogits */
+                attn_size_add_mul(&floats, 4 * T, d) && /* dresid, dmid, dln, dconcat */
+                attn_size_add_mul(&floats, 7 * T, d) && /* dqkv (T, 3d), dfc (T, 4d) */
+                attn_size_add_mul(&floats, T, T) &&     /* dp */
+                attn_size_add_mul(&floats, tcols, T) && /* tbuf */
+                attn_size_add(&floats, floats, vd > dd4 ? vd : dd4) && /* tmp */
+                attn_size_mul(&bytes, floats, sizeof(float));
+    if (!fits) {
+        worker_free(w);
+        return model_fail(ATTN_ERR_LIMIT, err, err_len,
+                          "training on sequences of %zu tokens with d_model %zu and %zu words "
+                          "needs more bytes than a %d-bit size can count: use a shorter "
+                          "sequence or a smaller model",
+                          T, d, V, ATTN_SIZE_BITS);
+    }
     w->block = calloc(floats, sizeof(float));
     if (!w->block) {
         worker_free(w);
-        return NULL;
+        return model_fail(ATTN_ERR_NOMEM, err, err_len,
+                          "out of memory for a training worker (%.0f MiB)",
+                          (double)bytes / (1 << 20));
     }
     float *p = w->block;
     w->grad = p, p += m->n_params;
@@ -144,7 +167,8 @@ static model_worker *worker_create(const model *m, attn_weights *attn, size_t T,
     w->gs.tbuf = p, p += tcols * T;
     w->gs.tmp = p;
     w->gs.gemm = w->run.scratch;
-    return w;
+    *out = w;
+    return ATTN_OK;
 }
 
 /* out (cols, rows) = inᵀ, in being (rows, cols) with rows ld floats apart. */
@@ -298,7 +322,13 @@ attn_status model_trainer_init(model_trainer *t, const model *m, const model_tra
     memset(t, 0, sizeof *t);
     attn_status s = model_train_config_check(c, &m->config, err, err_len);
     if (s != ATTN_OK) return s;
-    size_t n = m->n_params, L = m->config.n_layers;
+    size_t n = m->n_params, L = m->config.n_layers, bytes;
+    /* The gradient and Adam's two moments: three floats per parameter. */
+    if (!attn_size_mul3(&bytes, 3, n, sizeof(float)))
+        return model_fail(ATTN_ERR_LIMIT, err, err_len,
+                          "training %zu parameters needs more bytes than a %d-bit size can "
+                          "count: use a smaller model",
+                          n, ATTN_SIZE_BITS);
     t->block = calloc(3 * n, sizeof(float));
     t->attn = calloc(L, sizeof *t->attn);
     if (!t->block || !t->attn) {
@@ -320,10 +350,10 @@ attn_status model_trainer_init(model_trainer *t, const model *m, const model_tra
         }
     }
     for (int k = 0; k < 2; k++) {
-        t->worker[k] = worker_create(m, t->attn, c->seq, err, err_len);
-        if (!t->worker[k]) {
+        s = worker_create(&t->worker[k], m, t->attn, c->seq, err, err_len);
+        if (s != ATTN_OK) {
             model_trainer_free(t);
-            return model_fail(ATTN_ERR_NOMEM, err, err_len, "out of memory for a training worker");
+            return s;
         }
     }
     return ATTN_OK;
