@@ -429,7 +429,6 @@ static void test_lesson10_claims(void) {
 }
 
 int main(void) {
-    state_trained_lesson_shape(); /* lessons with trained steps need the shipped model's sizes */
     test_values();
     test_bad_lesson();
     test_token_highlights();

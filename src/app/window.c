@@ -386,12 +386,14 @@ static void picker_open(window_app *a) {
         return;
     }
     p->n = (size_t)found;
+    lesson_model_shape shape;
+    const lesson_model_shape *trained = state_trained_lesson_shape(&shape);
     for (size_t i = 0; i < p->n; i++) {
         lesson l;
         char first[APP_ERR_LEN] = "";
         const char *base = strrchr(p->path[i], '/');
         base = base ? base + 1 : p->path[i];
-        p->bad[i] = lesson_load(&l, p->path[i], keep_first, first) != 0;
+        p->bad[i] = lesson_load(&l, p->path[i], trained, keep_first, first) != 0;
         if (p->bad[i]) {
             snprintf(p->label[i], sizeof p->label[0], "%s", first);
         } else {

@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "lesson_player.h"
 #include "paths.h"
+#include "trained.h"
 
 /* A path as short as it can be said: relative to the working directory
  * when the lessons are under it. */
@@ -37,10 +38,12 @@ int cli_lesson_list(FILE *out, char *err, size_t err_len) {
     char cwd[4096];
     if (!getcwd(cwd, sizeof cwd)) cwd[0] = '\0';
     if (n == 0) fprintf(out, "no lessons in %s\n", dir);
+    lesson_model_shape shape;
+    const lesson_model_shape *trained = state_trained_lesson_shape(&shape);
     for (int i = 0; i < n; i++) {
         const char *path = shorter(paths[i], cwd);
         lesson l;
-        if (lesson_load(&l, paths[i], NULL, NULL) == 0) {
+        if (lesson_load(&l, paths[i], trained, NULL, NULL) == 0) {
             fprintf(out, "%s  %s  (%zu step%s)\n", path, l.title, l.n_steps,
                     l.n_steps == 1 ? "" : "s");
             lesson_free(&l);
@@ -62,6 +65,8 @@ static void print_error(void *ctx, const char *error) {
 }
 
 int cli_lesson_check(FILE *out, FILE *errs, char **files, int n, char *err, size_t err_len) {
+    lesson_model_shape shape;
+    const lesson_model_shape *trained = state_trained_lesson_shape(&shape);
     int bad = 0;
     for (int i = 0; i < n; i++) {
         /* lessons/README.md describes the format: `lesson check` on every .md
@@ -73,7 +78,7 @@ int cli_lesson_check(FILE *out, FILE *errs, char **files, int n, char *err, size
             continue;
         }
         lesson l;
-        if (lesson_load(&l, files[i], print_error, errs) == 0) {
+        if (lesson_load(&l, files[i], trained, print_error, errs) == 0) {
             fprintf(out, "%s: ok, %zu step%s\n", files[i], l.n_steps, l.n_steps == 1 ? "" : "s");
             lesson_free(&l);
         } else {

@@ -81,11 +81,6 @@ int main(int argc, char **argv) {
         return rc == 0 ? 0 : 2;
     }
     rc = cli_parse(&o, argc, argv, err, sizeof err);
-    /* lessons may have steps on the shipped trained model: the parser checks
-     * them against its sizes */
-    if (rc == 0 && o.command != CLI_DUMP && o.command != CLI_RENDER && o.command != CLI_HELP &&
-        o.command != CLI_VERSION && o.command != CLI_BENCH_CORE)
-        state_trained_lesson_shape();
     if (rc == 0) {
         switch (o.command) {
 #ifdef ATTNVIZ_GUI

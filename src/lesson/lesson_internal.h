@@ -84,6 +84,7 @@ typedef struct raw_highlight {
 
 typedef struct parser {
     const char *filename;
+    const lesson_model_shape *trained; /* sizes of the model trained steps run on, or NULL */
     lesson *out;
     bool stop; /* a fatal error: read no further */
 

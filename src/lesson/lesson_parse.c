@@ -474,7 +474,7 @@ static void report_line(lesson_error_fn report, void *ctx, const char *file, siz
 }
 
 int lesson_parse_report(lesson *out, const char *text, size_t len, const char *filename,
-                        lesson_error_fn report, void *ctx) {
+                        const lesson_model_shape *trained, lesson_error_fn report, void *ctx) {
     const char *file = filename ? filename : "lesson";
     memset(out, 0, sizeof *out);
     parser *p = calloc(1, sizeof *p);
@@ -483,6 +483,7 @@ int lesson_parse_report(lesson *out, const char *text, size_t len, const char *f
         return 2;
     }
     p->filename = file;
+    p->trained = trained;
     p->out = out;
     p->current = lesson_settings_default();
     size_t n_tok = 0;
@@ -536,9 +537,9 @@ static void keep_first(void *ctx, const char *error) {
     if (f->err && f->err_len) snprintf(f->err, f->err_len, "%s", error);
 }
 
-int lesson_parse(lesson *out, const char *text, size_t len, const char *filename, char *err,
-                 size_t err_len) {
+int lesson_parse(lesson *out, const char *text, size_t len, const char *filename,
+                 const lesson_model_shape *trained, char *err, size_t err_len) {
     first_error f = {err, err_len, false};
     if (err && err_len) err[0] = '\0';
-    return lesson_parse_report(out, text, len, filename, keep_first, &f);
+    return lesson_parse_report(out, text, len, filename, trained, keep_first, &f);
 }

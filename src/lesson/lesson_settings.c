@@ -8,18 +8,6 @@
 
 #include "lesson_internal.h"
 
-static lesson_model_shape trained_shape;
-static bool have_trained_shape;
-
-void lesson_set_trained_shape(const lesson_model_shape *shape) {
-    have_trained_shape = shape != NULL;
-    if (shape) trained_shape = *shape;
-}
-
-const lesson_model_shape *lesson_trained_shape(void) {
-    return have_trained_shape ? &trained_shape : NULL;
-}
-
 lesson_settings lesson_settings_default(void) {
     lesson_settings s;
     memset(&s, 0, sizeof s);
@@ -190,7 +178,7 @@ static void check_live_values(parser *p, span text, size_t ln, const lesson_sett
     for (;;) {
         int rc = lesson_placeholder_next(text.s, text.len, &pos, &ph, msg, sizeof msg);
         if (rc == 0) break;
-        if (rc < 0 || lesson_placeholder_check(&ph, s, msg, sizeof msg) != 0)
+        if (rc < 0 || lesson_placeholder_check(&ph, s, p->trained, msg, sizeof msg) != 0)
             lesson_error(p, ln, "%s", msg);
     }
 }
@@ -200,7 +188,7 @@ static void check_live_values(parser *p, span text, size_t ln, const lesson_sett
  * with the start token, must fit the context. */
 static void apply_trained(parser *p, lesson_step *st, lesson_settings *s, lesson_weights before) {
     const size_t *given = st->key_line;
-    const lesson_model_shape *shape = lesson_trained_shape();
+    const lesson_model_shape *shape = p->trained;
     size_t at = given[LESSON_KEY_WEIGHTS] ? given[LESSON_KEY_WEIGHTS] : st->line;
     static const lesson_key fixed[] = {LESSON_KEY_HEADS,  LESSON_KEY_D_MODEL,
                                        LESSON_KEY_KV_HEADS, LESSON_KEY_CAUSAL,

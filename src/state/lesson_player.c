@@ -3,6 +3,7 @@
  * lessons' folder. */
 #define _POSIX_C_SOURCE 200809L
 #include "lesson_player.h"
+#include "trained.h"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -24,7 +25,9 @@ int state_lesson_load(state_lesson *l, const char *path, char *err, size_t err_l
     memset(l, 0, sizeof *l);
     char first[STATE_ERR_LEN] = "";
     first_error f = {first, sizeof first};
-    if (lesson_load(&l->lesson, path, keep_first, &f) != 0) {
+    lesson_model_shape shape;
+    const lesson_model_shape *trained = state_trained_lesson_shape(&shape);
+    if (lesson_load(&l->lesson, path, trained, keep_first, &f) != 0) {
         snprintf(err, err_len, "%s", first[0] ? first : "the lesson does not parse");
         return 2;
     }

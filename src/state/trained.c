@@ -35,16 +35,11 @@ static int fail(char *err, size_t err_len, const char *fmt, ...) {
     return 2;
 }
 
-void state_trained_lesson_shape(void) {
-    model m;
-    if (model_load(&m, state_trained_shipped_path(), NULL, 0) != ATTN_OK) {
-        lesson_set_trained_shape(NULL);
-        return;
-    }
-    lesson_model_shape shape = {m.config.n_layers, m.config.n_heads, m.config.d_model,
-                                m.config.n_ctx};
-    lesson_set_trained_shape(&shape);
-    model_free(&m);
+const lesson_model_shape *state_trained_lesson_shape(lesson_model_shape *shape) {
+    model_config c;
+    if (state_trained_peek(NULL, &c, NULL, 0) != 0) return NULL;
+    *shape = (lesson_model_shape){c.n_layers, c.n_heads, c.d_model, c.n_ctx};
+    return shape;
 }
 
 const char *state_trained_shipped_path(void) {

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "attnviz/heads.h"
+#include "attnviz/lesson.h"
 #include "attnviz/model.h"
 #include "paths.h"
 
@@ -47,10 +48,11 @@ const char *state_trained_shipped_path(void);
 /* path itself, or the shipped model's path for "" or NULL. */
 const char *state_trained_resolve(const char *path);
 
-/* Tells the lesson parser the shipped model's sizes (lesson_set_trained_shape),
- * so lessons with "weights: trained" steps can be checked; without the
- * model, such steps are errors that say so. Call once at start-up. */
-void state_trained_lesson_shape(void);
+/* The shipped model's sizes for the lesson parser (lesson_parse's
+ * `trained`), written to *shape: shape, or NULL when the model cannot be
+ * read (lessons' "weights: trained" steps are then errors that say so).
+ * Reads the file: ask once for a batch of lessons. */
+const lesson_model_shape *state_trained_lesson_shape(lesson_model_shape *shape);
 
 /* Loads path ("" or NULL: the shipped model). Returns 0, or 2 with the
  * loader's message (file, tensor and problem). t is zeroed on failure.
