@@ -156,8 +156,7 @@ typedef enum state_theme {
     STATE_THEME_LIGHT,
 } state_theme;
 
-/* "dark" or "light"; the theme by name, or -1. */
-const char *state_theme_name(state_theme t);
+/* The theme by name ("dark" or "light"), or -1. */
 int state_theme_parse(const char *s);
 
 /* One frame to draw without a window (`attnviz render`, a lesson's steps

@@ -409,10 +409,6 @@ int state_view_parse(const char *s) {
 
 static const char *const theme_names[] = {"dark", "light"};
 
-const char *state_theme_name(state_theme t) {
-    return (unsigned)t < sizeof theme_names / sizeof theme_names[0] ? theme_names[t] : "?";
-}
-
 int state_theme_parse(const char *s) {
     for (int i = 0; i < (int)(sizeof theme_names / sizeof theme_names[0]); i++)
         if (strcmp(s, theme_names[i]) == 0) return i;
