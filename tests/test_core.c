@@ -22,37 +22,51 @@ static attn_config config(size_t d, size_t h, size_t g) {
 static void test_config_check(void) {
     char err[256];
     attn_config c = attn_config_default();
-    CHECK(attn_config_check(&c, err, sizeof err) == ATTN_OK);
+    CHECK(attn_config_check(&c, NULL, err, sizeof err) == ATTN_OK);
     CHECK(c.d_model == 32 && c.n_heads == 4 && c.n_kv_heads == 4 && c.scale && !c.causal);
 
+    /* Each failure names the setting to change (for the front ends) and
+     * starts its message with that setting's plain name, never a flag. */
+    attn_setting bad = ATTN_SETTING_NONE;
     c = config(32, 3, 3);
-    CHECK(attn_config_check(&c, err, sizeof err) == ATTN_ERR_CONFIG);
-    CHECK_STR_CONTAINS(err, "--heads 3 does not divide --d-model 32");
+    CHECK(attn_config_check(&c, &bad, err, sizeof err) == ATTN_ERR_CONFIG);
+    CHECK_STR_CONTAINS(err, "heads 3 does not divide d_model 32");
+    CHECK(bad == ATTN_SETTING_HEADS && strncmp(err, "heads ", 6) == 0);
     c = config(32, 0, 0);
-    CHECK(attn_config_check(&c, err, sizeof err) == ATTN_ERR_CONFIG);
-    CHECK_STR_CONTAINS(err, "--heads 0 is out of range");
+    CHECK(attn_config_check(&c, &bad, err, sizeof err) == ATTN_ERR_CONFIG);
+    CHECK_STR_CONTAINS(err, "heads 0 is out of range");
+    CHECK(bad == ATTN_SETTING_HEADS);
     c = config(32, 8, 3);
-    CHECK(attn_config_check(&c, err, sizeof err) == ATTN_ERR_CONFIG);
-    CHECK_STR_CONTAINS(err, "--kv-heads 3 does not divide --heads 8");
+    CHECK(attn_config_check(&c, &bad, err, sizeof err) == ATTN_ERR_CONFIG);
+    CHECK_STR_CONTAINS(err, "kv_heads 3 does not divide heads 8");
+    CHECK(bad == ATTN_SETTING_KV_HEADS && strncmp(err, "kv_heads ", 9) == 0);
     c = config(32, 4, 8);
-    CHECK(attn_config_check(&c, err, sizeof err) == ATTN_ERR_CONFIG);
-    CHECK_STR_CONTAINS(err, "--kv-heads 8 is out of range");
+    CHECK(attn_config_check(&c, &bad, err, sizeof err) == ATTN_ERR_CONFIG);
+    CHECK_STR_CONTAINS(err, "kv_heads 8 is out of range");
+    CHECK(bad == ATTN_SETTING_KV_HEADS);
     c = config(0, 1, 1);
-    CHECK(attn_config_check(&c, err, sizeof err) == ATTN_ERR_CONFIG);
-    CHECK_STR_CONTAINS(err, "--d-model 0 is out of range");
+    CHECK(attn_config_check(&c, &bad, err, sizeof err) == ATTN_ERR_CONFIG);
+    CHECK_STR_CONTAINS(err, "d_model 0 is out of range");
+    CHECK(bad == ATTN_SETTING_D_MODEL && strcmp(attn_setting_name(bad), "d_model") == 0);
     c = config(100000, 4, 4);
-    CHECK(attn_config_check(&c, err, sizeof err) == ATTN_ERR_CONFIG);
+    CHECK(attn_config_check(&c, NULL, err, sizeof err) == ATTN_ERR_CONFIG);
+    CHECK(strstr(err, "--") == NULL);
     float bad_t[] = {0.0f, -1.0f, NAN, INFINITY, 0.001f, 1000.0f};
     for (size_t i = 0; i < sizeof bad_t / sizeof *bad_t; i++) {
         c = attn_config_default();
         c.temperature = bad_t[i];
-        CHECK(attn_config_check(&c, err, sizeof err) == ATTN_ERR_CONFIG);
-        CHECK_STR_CONTAINS(err, "--temperature");
+        CHECK(attn_config_check(&c, &bad, err, sizeof err) == ATTN_ERR_CONFIG);
+        CHECK(bad == ATTN_SETTING_TEMPERATURE && strncmp(err, "temperature ", 12) == 0);
     }
+    CHECK(attn_config_check(&(attn_config){32, 4, 4, false, true, 1.0f}, &bad, err, sizeof err) ==
+              ATTN_OK &&
+          bad == ATTN_SETTING_NONE);
+    CHECK(strcmp(attn_setting_name(ATTN_SETTING_NONE), "") == 0 &&
+          strcmp(attn_setting_name(ATTN_SETTING_COUNT), "") == 0);
     c = attn_config_default();
-    CHECK(attn_config_check(&c, NULL, 0) == ATTN_OK); /* err may be NULL */
+    CHECK(attn_config_check(&c, NULL, NULL, 0) == ATTN_OK); /* err may be NULL */
     c = config(32, 3, 3);
-    CHECK(attn_config_check(&c, NULL, 0) == ATTN_ERR_CONFIG);
+    CHECK(attn_config_check(&c, NULL, NULL, 0) == ATTN_ERR_CONFIG);
 
     c = config(64, 8, 2);
     CHECK(attn_d_head(&c) == 8 && attn_d_kv(&c) == 16);

@@ -821,7 +821,7 @@ static void test_model_load_errors(const char *dir) {
     EXPECT_LOAD_REFUSED(&f, "metadata \"attnviz.n_heads\" is \"99999999999999999999999\"");
     mfile_set_meta(&f, "attnviz.n_heads", "3");
     EXPECT_LOAD_REFUSED(&f, "sizes in the metadata are not a valid model",
-                        "--heads 3 does not divide --d-model 8");
+                        "heads 3 does not divide d_model 8");
     mfile_build(&f, &m);
     mfile_set_meta(&f, "attnviz.n_layers", "0");
     EXPECT_LOAD_REFUSED(&f, "--layers 0 is out of range");

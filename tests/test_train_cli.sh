@@ -37,7 +37,7 @@ tiny="--layers 1 --heads 2 --d-model 16 --ctx 16 --batch 4 --steps 30 --warmup 5
 
 # ---- bad input -------------------------------------------------------------------
 expect 2 "--steps 0 is out of range" -- train --steps 0
-expect 2 "--heads 3 does not divide --d-model 128" -- train --heads 3
+expect 2 "heads 3 does not divide d_model 128" -- train --heads 3
 expect 2 "--lr 'nan' is not a finite number" -- train --lr nan
 expect 2 "--lr-min 0.5 is out of range: use 0 to --lr" -- train --lr-min 0.5
 expect 2 "--warmup 50 is more than --steps 10" -- train --steps 10 --warmup 50

@@ -100,7 +100,7 @@ static void test_load_and_run(void) {
         CHECK(t.roles.score[k] >= 0.0f && t.roles.score[k] <= 1.0f);
 
     /* a known sentence: the start token, then one id per word */
-    CHECK(state_trained_run(&t, "The robot sat on the floor.", NULL, err, sizeof err) == 0);
+    CHECK(state_trained_run(&t, "The robot sat on the floor.", NULL, NULL, err, sizeof err) == 0);
     CHECK(t.n == 8 && t.ids[0] == MODEL_TOKEN_EOT && t.spans[0].len == 0);
     for (size_t i = 0; i < t.n; i++) CHECK(!t.unknown[i] && t.ids[i] != MODEL_TOKEN_UNK);
     CHECK(strcmp(state_trained_word(&t, 1), "the") == 0); /* lower-cased, as the model reads it */
@@ -108,7 +108,7 @@ static void test_load_and_run(void) {
     uint64_t v0 = t.version;
 
     /* unknown words: run as <unk>, flagged, their spans kept */
-    CHECK(state_trained_run(&t, "The zorblax sat on the Quux", NULL, err, sizeof err) == 0);
+    CHECK(state_trained_run(&t, "The zorblax sat on the Quux", NULL, NULL, err, sizeof err) == 0);
     CHECK(t.n == 7 && t.version == v0 + 1);
     CHECK(t.unknown[2] && t.ids[2] == MODEL_TOKEN_UNK && t.unknown[6]);
     CHECK(!t.unknown[0] && !t.unknown[1] && !t.unknown[3]);
@@ -134,7 +134,7 @@ static void test_load_and_run(void) {
     /* a sentence longer than the context is refused and changes nothing */
     char longer[512] = "";
     for (int i = 0; i < 20; i++) strcat(longer, "the cat ");
-    CHECK(state_trained_run(&t, longer, NULL, err, sizeof err) == 2);
+    CHECK(state_trained_run(&t, longer, NULL, NULL, err, sizeof err) == 2);
     CHECK_STR_CONTAINS(err, "sentence");
     CHECK_STR_CONTAINS(err, "shorten");
     CHECK(t.n == 7 && t.unknown[2] && t.version == v0 + 1);
@@ -152,7 +152,7 @@ static void test_prune_and_top(void) {
         return;
     }
     const char *sentence = "the robot sat on the floor because it was";
-    CHECK(state_trained_run(&t, sentence, NULL, err, sizeof err) == 0);
+    CHECK(state_trained_run(&t, sentence, NULL, NULL, err, sizeof err) == 0);
     size_t V = t.model.config.n_vocab, n = t.n;
     float *before = malloc(V * sizeof *before);
     memcpy(before, t.run.probs + (n - 1) * V, V * sizeof *before);
@@ -180,7 +180,7 @@ static void test_prune_and_top(void) {
     /* layer 1's heads off: the prediction moves, the all-on one stays */
     uint8_t off[STATE_PRUNE_MAX] = {0};
     off[0 * H_TEST + 0] = off[0 * H_TEST + 1] = 1;
-    CHECK(state_trained_run(&t, sentence, off, err, sizeof err) == 0);
+    CHECK(state_trained_run(&t, sentence, off, NULL, err, sizeof err) == 0);
     CHECK(memcmp(t.probs_all_on, before, V * sizeof *before) == 0);
     CHECK(memcmp(t.run.probs + (n - 1) * V, before, V * sizeof *before) != 0);
     CHECK(t.head_off[0] == 1 && t.head_off[2] == 0);
@@ -207,7 +207,7 @@ static void test_set_params(void) {
         CHECKF(0, "%s", err);
         return;
     }
-    CHECK(state_trained_run(&t, "the cat sat on the mat", NULL, err, sizeof err) == 0);
+    CHECK(state_trained_run(&t, "the cat sat on the mat", NULL, NULL, err, sizeof err) == 0);
     size_t P = t.model.n_params, n = t.n, V = t.model.config.n_vocab;
     float *orig = malloc(P * sizeof *orig), *scaled = malloc(P * sizeof *scaled);
     float *logits = malloc(n * V * sizeof *logits);

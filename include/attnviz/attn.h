@@ -12,7 +12,9 @@
  *
  * The core uses libc and libm only. Errors are values: a function that can
  * fail returns an attn_status and writes a one-line message (naming the
- * input and the fix) into err[err_len]; err may be NULL.
+ * input and the fix) into err[err_len]; err may be NULL. Messages name
+ * settings in plain words ("heads 3 does not divide d_model 32"), never by
+ * a front end's names for them (a command-line option, a panel's field).
  */
 #ifndef ATTNVIZ_ATTN_H
 #define ATTNVIZ_ATTN_H
@@ -48,6 +50,27 @@ typedef enum attn_status {
     ATTN_ERR_NOMEM,  /* an allocation failed */
 } attn_status;
 
+/* The settings of attention a message can be about. A check that fails
+ * says which setting to change, so each front end names it its own way:
+ * the command line as its option (--heads), the settings panel as its
+ * field, a lesson as its directive. A message about one setting's value
+ * starts with the setting's plain name (attn_setting_name) and the value:
+ * "heads 3 does not divide d_model 32: pick a head count that divides it". */
+typedef enum attn_setting {
+    ATTN_SETTING_NONE,
+    ATTN_SETTING_SENTENCE,
+    ATTN_SETTING_D_MODEL,
+    ATTN_SETTING_HEADS,
+    ATTN_SETTING_KV_HEADS,
+    ATTN_SETTING_TEMPERATURE,
+    ATTN_SETTING_MAX_TOKENS,
+    ATTN_SETTING_COUNT,
+} attn_setting;
+
+/* "sentence", "d_model", "heads", "kv_heads", "temperature", "max_tokens";
+ * "" for ATTN_SETTING_NONE. */
+const char *attn_setting_name(attn_setting s);
+
 typedef struct attn_config {
     size_t d_model;
     size_t n_heads;
@@ -65,9 +88,10 @@ typedef struct attn_config {
 #define ATTN_EXAMPLE_SEED 42
 attn_config attn_config_default(void);
 
-/* Checks ranges and divisibility; the message names the option to change,
- * e.g. "--heads 3 does not divide --d-model 32". */
-attn_status attn_config_check(const attn_config *c, char *err, size_t err_len);
+/* Checks ranges and divisibility. On failure *bad (may be NULL) is the
+ * setting to change and the message starts with its name, e.g. "heads 3
+ * does not divide d_model 32: pick a head count that divides it". */
+attn_status attn_config_check(const attn_config *c, attn_setting *bad, char *err, size_t err_len);
 
 size_t attn_d_head(const attn_config *c); /* d_model / n_heads */
 size_t attn_d_kv(const attn_config *c);   /* n_kv_heads * d_head */

@@ -64,10 +64,17 @@ int cli_fail(char *err, size_t err_len, const char *fmt, ...) __attribute__((for
 /* A monotonic clock in seconds, for the benchmarks and progress. */
 double cli_now_seconds(void);
 
-/* An app-layer message as the command line's error: "sentence: ..." is
- * about the --sentence option and is written "--sentence: ..."; any other
- * (a model file's own) as it is. Returns 2. */
-int cli_fail_app(char *err, size_t err_len, const char *msg);
+/* The option that sets a setting of attention ("--heads" for
+ * ATTN_SETTING_HEADS), or NULL for ATTN_SETTING_NONE. */
+const char *cli_option_of(attn_setting s);
+
+/* A message from below the command line (which names settings in plain
+ * words) as the command line's error, naming the option to change: a
+ * message that starts with the setting's name has it replaced by the
+ * option ("heads 3 does not divide ..." -> "--heads 3 does not divide ..."),
+ * any other about a setting is prefixed with it ("--sentence: ..."), one
+ * about none (a model file's own) is kept as it is. Returns 2. */
+int cli_fail_setting(char *err, size_t err_len, attn_setting bad, const char *msg);
 
 /* Whether path can be written as option's file, checked before any work
  * is done: not an existing folder, device or other special file (a save

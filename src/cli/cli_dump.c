@@ -144,8 +144,9 @@ int cli_dump_trained(FILE *f, const cli_options *o, const state_settings *s, cha
         free(t);
         return 2;
     }
-    if (state_trained_run(t, s->sentence, NULL, msg, sizeof msg) != 0) {
-        cli_fail_app(err, err_len, msg);
+    attn_setting bad;
+    if (state_trained_run(t, s->sentence, NULL, &bad, msg, sizeof msg) != 0) {
+        cli_fail_setting(err, err_len, bad, msg);
         state_trained_free(t);
         free(t);
         return 2;

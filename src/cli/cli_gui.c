@@ -15,7 +15,9 @@ int cli_run_app(const cli_options *o, char *err, size_t err_len) {
     state_model m;
     memset(&m, 0, sizeof m);
     char msg[CLI_ERR_LEN - 2];
-    if (state_model_apply(&m, &s, msg, sizeof msg) != 0) return cli_fail_app(err, err_len, msg);
+    attn_setting bad;
+    if (state_model_apply_text(&m, &s, s.sentence, &bad, msg, sizeof msg) != 0)
+        return cli_fail_setting(err, err_len, bad, msg);
     state_model_free(&m);
     return app_window_run(&s, theme_for(o->render.theme), NULL, err, err_len);
 }

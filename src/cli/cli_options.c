@@ -470,7 +470,10 @@ int cli_parse(cli_options *o, int argc, char **argv, char *err, size_t err_len) 
                     "--weights trained for the shipped one)");
     /* Without --kv-heads every head has its own keys and values. */
     if (!kv_given) o->config.n_kv_heads = o->config.n_heads;
-    if (attn_config_check(&o->config, err, err_len) != ATTN_OK) return 2;
+    char msg[CLI_ERR_LEN - 16];
+    attn_setting bad;
+    if (attn_config_check(&o->config, &bad, msg, sizeof msg) != ATTN_OK)
+        return cli_fail_setting(err, err_len, bad, msg);
     if (head > o->config.n_heads)
         return cli_fail(err, err_len, "--head %zu does not exist: there are %zu heads (1 to %zu)", head,
                     o->config.n_heads, o->config.n_heads);

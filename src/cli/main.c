@@ -27,8 +27,9 @@ static int run_dump(const cli_options *o, char *err, size_t err_len) {
     state_model m;
     memset(&m, 0, sizeof m);
     char msg[CLI_ERR_LEN - 2];
-    if (state_model_apply_text(&m, &s, o->sentence, msg, sizeof msg) != 0)
-        return cli_fail_app(err, err_len, msg);
+    attn_setting bad;
+    if (state_model_apply_text(&m, &s, o->sentence, &bad, msg, sizeof msg) != 0)
+        return cli_fail_setting(err, err_len, bad, msg);
     cli_dump_json(stdout, &m);
     state_model_free(&m);
     if (fflush(stdout) != 0 || ferror(stdout))

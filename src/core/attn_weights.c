@@ -11,7 +11,7 @@
 
 attn_status attn_weights_init(attn_weights *w, const attn_config *c, char *err, size_t err_len) {
     memset(w, 0, sizeof *w);
-    attn_status s = attn_config_check(c, err, err_len);
+    attn_status s = attn_config_check(c, NULL, err, err_len);
     if (s != ATTN_OK) return s;
     size_t d = c->d_model, d_kv = attn_d_kv(c);
     /* W_Q and W_O (d, d), W_K and W_V (d, d_kv), and their biases. Within the

@@ -26,7 +26,7 @@ attn_status model_config_check(const model_config *c, char *err, size_t err_len)
                     "a vocabulary of %zu words is out of range: use 3 to %d", c->n_vocab,
                     MODEL_VOCAB_MAX);
     attn_config a = model_attn_config(c);
-    return attn_config_check(&a, err, err_len);
+    return attn_config_check(&a, NULL, err, err_len);
 }
 
 attn_config model_attn_config(const model_config *c) {

@@ -103,17 +103,18 @@ static char *copy_text(const char *text, size_t len) {
 }
 
 /* Random weights from the seed on text: m holds a mechanics model or nothing. */
-static int apply_mechanics(state_model *m, const state_settings *s, const char *text, char *err,
-                           size_t err_len) {
+static int apply_mechanics(state_model *m, const state_settings *s, const char *text,
+                           attn_setting *bad, char *err, size_t err_len) {
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     char msg[STATE_ERR_LEN];
     if (s->max_tokens < 1 || s->max_tokens > ATTN_TOKENS_MAX) {
-        snprintf(err, err_len, "the token limit %zu is out of range: use 1 to %d", s->max_tokens,
+        *bad = ATTN_SETTING_MAX_TOKENS;
+        snprintf(err, err_len, "max_tokens %zu is out of range: use 1 to %d", s->max_tokens,
                  ATTN_TOKENS_MAX);
         return 2;
     }
-    if (attn_config_check(&s->config, err, err_len) != ATTN_OK) return 2;
+    if (attn_config_check(&s->config, bad, err, err_len) != ATTN_OK) return 2;
 
     state_model next = *m; /* the parts that stay are shared until the swap */
     next.settings = *s;
@@ -129,7 +130,9 @@ static int apply_mechanics(state_model *m, const state_settings *s, const char *
     attn_status st =
         attn_tokenize(next.tokens, s->max_tokens, &next.n, next.text, text_len, msg, sizeof msg);
     if (st != ATTN_OK) {
-        snprintf(err, err_len, "sentence: %s", msg);
+        /* too many tokens: the limit is what to raise (or the text to shorten) */
+        *bad = st == ATTN_ERR_LIMIT ? ATTN_SETTING_MAX_TOKENS : ATTN_SETTING_SENTENCE;
+        snprintf(err, err_len, "%s", msg);
         free(next.tokens);
         free(next.text);
         return 2;
@@ -266,7 +269,8 @@ static void make_labels(state_model *next, const state_trained *t, const char *s
  * loaded only when the path changes; a new one is loaded aside, and a
  * kept one is run only after every check that can fail, so a failure
  * leaves m as it was. */
-static int apply_trained(state_model *m, const state_settings *s, char *err, size_t err_len) {
+static int apply_trained(state_model *m, const state_settings *s, attn_setting *bad, char *err,
+                         size_t err_len) {
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     char msg[STATE_ERR_LEN];
@@ -308,7 +312,7 @@ static int apply_trained(state_model *m, const state_settings *s, char *err, siz
             rc = 2;
         }
     }
-    if (rc == 0 && state_trained_run(t, s->sentence, s->head_off, err, err_len) != 0) rc = 2;
+    if (rc == 0 && state_trained_run(t, s->sentence, s->head_off, bad, err, err_len) != 0) rc = 2;
     if (rc != 0) {
         free(next.tokens);
         free(next.text);
@@ -349,19 +353,22 @@ static int apply_trained(state_model *m, const state_settings *s, char *err, siz
 }
 
 int state_model_apply(state_model *m, const state_settings *s, char *err, size_t err_len) {
-    return state_model_apply_text(m, s, s->sentence, err, err_len);
+    return state_model_apply_text(m, s, s->sentence, NULL, err, err_len);
 }
 
-int state_model_apply_text(state_model *m, const state_settings *s, const char *text, char *err,
-                           size_t err_len) {
-    if (s->source == STATE_SOURCE_TRAINED) return apply_trained(m, s, err, err_len);
-    if (!m->trained) return apply_mechanics(m, s, text, err, err_len);
+int state_model_apply_text(state_model *m, const state_settings *s, const char *text,
+                           attn_setting *bad, char *err, size_t err_len) {
+    attn_setting unused;
+    if (!bad) bad = &unused;
+    *bad = ATTN_SETTING_NONE;
+    if (s->source == STATE_SOURCE_TRAINED) return apply_trained(m, s, bad, err, err_len);
+    if (!m->trained) return apply_mechanics(m, s, text, bad, err, err_len);
     /* From trained to mechanics: the trace and weights were the run's, so
      * the mechanics model is built from nothing, then the trained one goes. */
     state_model fresh;
     memset(&fresh, 0, sizeof fresh);
     fresh.version = m->version;
-    if (apply_mechanics(&fresh, s, text, err, err_len) != 0) return 2;
+    if (apply_mechanics(&fresh, s, text, bad, err, err_len) != 0) return 2;
     free_trained_view(m);
     *m = fresh;
     return 0;

@@ -72,7 +72,7 @@ static int shipped_missing(const char *path, char *err, size_t err_len) {
 static int check_sizes(const model_config *c, const char *path, char *err, size_t err_len) {
     attn_config ac = model_attn_config(c);
     char msg[256];
-    if (attn_config_check(&ac, msg, sizeof msg) != ATTN_OK)
+    if (attn_config_check(&ac, NULL, msg, sizeof msg) != ATTN_OK)
         return fail(err, err_len, "%s: the app cannot show this model's attention: %s", path, msg);
     if (c->n_layers * c->n_heads > STATE_PRUNE_MAX)
         return fail(err, err_len,
@@ -282,8 +282,9 @@ static int forward(state_trained *t, char *err, size_t err_len) {
     return 0;
 }
 
-int state_trained_run(state_trained *t, const char *sentence, const uint8_t *head_off, char *err,
-                    size_t err_len) {
+int state_trained_run(state_trained *t, const char *sentence, const uint8_t *head_off,
+                      attn_setting *bad, char *err, size_t err_len) {
+    if (bad) *bad = ATTN_SETTING_NONE;
     if (!t->model.block) return fail(err, err_len, "no model is loaded");
     int32_t ids[STATE_TRAINED_TOKENS_MAX];
     attn_token spans[STATE_TRAINED_TOKENS_MAX];
@@ -292,7 +293,10 @@ int state_trained_run(state_trained *t, const char *sentence, const uint8_t *hea
     /* Encoded aside: a sentence that does not fit changes nothing. */
     attn_status st = model_vocab_encode(&t->model.vocab, sentence, ids, spans, t->run.n_max, &n,
                                         msg, sizeof msg);
-    if (st != ATTN_OK) return fail(err, err_len, "sentence: %s", msg);
+    if (st != ATTN_OK) {
+        if (bad) *bad = ATTN_SETTING_SENTENCE;
+        return fail(err, err_len, "%s", msg);
+    }
     memcpy(t->ids, ids, n * sizeof *ids);
     memcpy(t->spans, spans, n * sizeof *spans);
     for (size_t i = 0; i < n; i++) t->unknown[i] = i > 0 && ids[i] == MODEL_TOKEN_UNK;

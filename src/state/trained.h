@@ -74,9 +74,10 @@ int state_trained_peek(const char *path, model_config *c, char *err, size_t err_
 
 /* Encodes sentence with the model's vocabulary and runs the model with the
  * heads in head_off (STATE_PRUNE_MAX flags, may be NULL) switched off. A
- * sentence longer than the context is refused with a message. */
-int state_trained_run(state_trained *t, const char *sentence, const uint8_t *head_off, char *err,
-                    size_t err_len);
+ * sentence that does not encode, or is longer than the context, is refused
+ * with a message and *bad (may be NULL) ATTN_SETTING_SENTENCE. */
+int state_trained_run(state_trained *t, const char *sentence, const uint8_t *head_off,
+                      attn_setting *bad, char *err, size_t err_len);
 
 /* The k most likely next tokens after the last one (with pruning as run,
  * or all_on for every head on): ids and probabilities, most likely first.

@@ -70,7 +70,7 @@ static void check_live_values(const char *text, const lesson_settings *s) {
 }
 
 static void check_settings(const lesson_settings *s) {
-    REQUIRE(attn_config_check(&s->config, NULL, 0) == ATTN_OK);
+    REQUIRE(attn_config_check(&s->config, NULL, NULL, 0) == ATTN_OK);
     REQUIRE(s->seed <= LESSON_SEED_MAX);
     REQUIRE(s->sentence != NULL);
     REQUIRE(s->n_tokens >= 1 && s->n_tokens <= LESSON_TOKENS_MAX);
