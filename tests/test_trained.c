@@ -431,7 +431,7 @@ static void test_apply(void) {
     state_settings bad = s;
     bad.layer = 2;
     v = m.version;
-    CHECK(state_model_apply(&m, &bad, err, sizeof err) == 2);
+    CHECK(state_model_apply(&m, &bad, err, sizeof err) != ATTN_OK);
     CHECK_STR_CONTAINS(err, "layer 3 does not exist: the model has 2 layers (1 to 2)");
     bad = s;
     bad.sentence[0] = '\0';

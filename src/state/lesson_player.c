@@ -21,7 +21,7 @@ static void keep_first(void *ctx, const char *error) {
     if (f->err[0] == '\0') snprintf(f->err, f->len, "%s", error);
 }
 
-int state_lesson_load(state_lesson *l, const char *path, char *err, size_t err_len) {
+attn_status state_lesson_load(state_lesson *l, const char *path, char *err, size_t err_len) {
     memset(l, 0, sizeof *l);
     char first[STATE_ERR_LEN] = "";
     first_error f = {first, sizeof first};
@@ -29,11 +29,11 @@ int state_lesson_load(state_lesson *l, const char *path, char *err, size_t err_l
     const lesson_model_shape *trained = state_trained_lesson_shape(&shape);
     if (lesson_load(&l->lesson, path, trained, keep_first, &f) != 0) {
         snprintf(err, err_len, "%s", first[0] ? first : "the lesson does not parse");
-        return 2;
+        return ATTN_ERR_INPUT;
     }
     snprintf(l->path, sizeof l->path, "%s", path);
     for (size_t k = 0; k < LESSON_STEPS_MAX; k++) l->answer[k] = STATE_LESSON_UNANSWERED;
-    return 0;
+    return ATTN_OK;
 }
 
 void state_lesson_free(state_lesson *l) {
@@ -98,20 +98,23 @@ static void step_view(const lesson_settings *ls, state_step_view *v) {
     }
 }
 
-int state_lesson_goto(state_lesson *l, state_model *m, size_t k, state_step_view *v, char *err,
+attn_status state_lesson_goto(state_lesson *l, state_model *m, size_t k, state_step_view *v, char *err,
                       size_t err_len) {
     if (k >= l->lesson.n_steps) {
         snprintf(err, err_len, "no step %zu in this lesson", k + 1);
-        return 2;
+        return ATTN_ERR_CONFIG;
     }
     state_settings next;
     state_lesson_step_settings(l, k, &m->settings, &next);
     /* Rebuild only when the model changes: most steps move the stage. */
     bool same = m->tokens && state_settings_equal(&m->settings, &next);
-    if (!same && state_model_apply(m, &next, err, err_len) != 0) return 2;
+    if (!same) {
+        attn_status st = state_model_apply(m, &next, err, err_len);
+        if (st != ATTN_OK) return st;
+    }
     l->step = k;
     step_view(&l->lesson.steps[k].settings, v);
-    return 0;
+    return ATTN_OK;
 }
 
 bool state_lesson_awaits_answer(const state_lesson *l) {

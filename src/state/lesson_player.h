@@ -38,9 +38,9 @@ typedef struct state_step_view {
 } state_step_view;
 
 /* Parses the lesson at path into l (every answer unanswered, step 0, no
- * setting applied yet). Returns 0, or 2 with the parser's first
- * "FILE:LINE: message" in err. */
-int state_lesson_load(state_lesson *l, const char *path, char *err, size_t err_len);
+ * setting applied yet). Returns ATTN_OK, or ATTN_ERR_INPUT with the
+ * parser's first "FILE:LINE: message" in err. */
+attn_status state_lesson_load(state_lesson *l, const char *path, char *err, size_t err_len);
 void state_lesson_free(state_lesson *l);
 
 /* The settings step k (0-based) puts in effect, starting from now (the
@@ -50,9 +50,9 @@ void state_lesson_step_settings(const state_lesson *l, size_t k, const state_set
                                 state_settings *out);
 
 /* Goes to step k: applies its settings to m (only when they differ from
- * m's) and writes what the step shows besides into v. Returns 0, or 2
- * with a message, l, m and v unchanged. */
-int state_lesson_goto(state_lesson *l, state_model *m, size_t k, state_step_view *v, char *err,
+ * m's) and writes what the step shows besides into v. Returns ATTN_OK, or
+ * a failure with a message, l, m and v unchanged. */
+attn_status state_lesson_goto(state_lesson *l, state_model *m, size_t k, state_step_view *v, char *err,
                       size_t err_len);
 
 /* True when the current step has a question not yet answered. */

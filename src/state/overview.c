@@ -192,56 +192,56 @@ size_t state_overview_heads_off(const state_model *m) {
     return off;
 }
 
-static int apply_pruning(state_model *m, const uint8_t *head_off, state_note *note) {
+static attn_status apply_pruning(state_model *m, const uint8_t *head_off, state_note *note) {
     state_settings next = m->settings;
     memcpy(next.head_off, head_off, sizeof next.head_off);
     char err[STATE_ERR_LEN];
-    if (state_model_apply(m, &next, err, sizeof err) != 0) {
-        say(note, true, "%s", err);
-        return 2;
-    }
-    return 0;
+    attn_status st = state_model_apply(m, &next, err, sizeof err);
+    if (st != ATTN_OK) say(note, true, "%s", err);
+    return st;
 }
 
-int state_overview_toggle_head(state_model *m, size_t layer, size_t head, state_note *note) {
+attn_status state_overview_toggle_head(state_model *m, size_t layer, size_t head, state_note *note) {
     const state_trained *t = m->trained;
     if (!t) {
         say(note, true, "%s", STATE_OVERVIEW_NEEDS_TRAINED);
-        return 2;
+        return ATTN_ERR_CONFIG;
     }
     size_t L = t->model.config.n_layers, H = t->model.config.n_heads;
     if (layer >= L || head >= H || layer * H + head >= STATE_PRUNE_MAX) {
         say(note, true, "head %zu.%zu does not exist: the model has %zu layers of %zu heads",
             layer + 1, head + 1, L, H);
-        return 2;
+        return ATTN_ERR_CONFIG;
     }
     uint8_t off[STATE_PRUNE_MAX];
     memcpy(off, m->settings.head_off, sizeof off);
     size_t k = layer * H + head;
     off[k] = !off[k];
-    if (apply_pruning(m, off, note) != 0) return 2;
+    attn_status st = apply_pruning(m, off, note);
+    if (st != ATTN_OK) return st;
     size_t n_off = state_overview_heads_off(m);
     if (off[k])
         say(note, false, "head %zu.%zu off (%zu of %zu off): click it again to switch it on, 0 for all",
             layer + 1, head + 1, n_off, L * H);
     else
         say(note, false, "head %zu.%zu on again (%zu of %zu off)", layer + 1, head + 1, n_off, L * H);
-    return 0;
+    return ATTN_OK;
 }
 
-int state_overview_all_on(state_model *m, state_note *note) {
+attn_status state_overview_all_on(state_model *m, state_note *note) {
     if (!m->trained) {
         say(note, true, "%s", STATE_OVERVIEW_NEEDS_TRAINED);
-        return 2;
+        return ATTN_ERR_CONFIG;
     }
     if (state_overview_heads_off(m) == 0) {
         say(note, false, "every head is on already");
-        return 0;
+        return ATTN_OK;
     }
     uint8_t off[STATE_PRUNE_MAX] = {0};
-    if (apply_pruning(m, off, note) != 0) return 2;
+    attn_status st = apply_pruning(m, off, note);
+    if (st != ATTN_OK) return st;
     say(note, false, "every head is on again");
-    return 0;
+    return ATTN_OK;
 }
 
 /* ---- live training ------------------------------------------------------------------- */
@@ -312,11 +312,11 @@ static void take_live(state_overview *ov, state_model *m, state_note *note) {
     }
 }
 
-int state_overview_train(state_overview *ov, state_model *m, state_note *note) {
+attn_status state_overview_train(state_overview *ov, state_model *m, state_note *note) {
     state_trained *t = m->trained;
     if (!t) {
         say(note, true, "%s", STATE_OVERVIEW_NEEDS_TRAINED);
-        return 2;
+        return ATTN_ERR_CONFIG;
     }
     check_identity(m, ov, note);
     if (train_live_running(ov->live)) {
@@ -326,19 +326,19 @@ int state_overview_train(state_overview *ov, state_model *m, state_note *note) {
             "stopped at step %zu: the heads are as trained so far; R starts again, Shift+R puts "
             "the model's own weights back",
             train_live_last(ov->live)->step);
-        return 0;
+        return ATTN_OK;
     }
     if (!corpus_vocab(&t->model.vocab)) {
         say(note, true,
             "live training needs a model with attnviz's generated vocabulary: this one has "
             "%zu words; train one with attnviz train",
             t->model.vocab.n);
-        return 2;
+        return ATTN_ERR_CONFIG;
     }
     if (!ov->live) ov->live = train_live_create();
     if (!ov->live) {
         say(note, true, "out of memory for live training");
-        return 2;
+        return ATTN_ERR_NOMEM;
     }
     /* The model's own weights and roles, to put back (Shift+R): kept from
      * the first run on, so a second run does not save the first one's. */
@@ -349,7 +349,7 @@ int state_overview_train(state_overview *ov, state_model *m, state_note *note) {
         if (!ov->saved_params || (scores && !ov->saved_scores)) {
             forget_saved(ov);
             say(note, true, "out of memory for live training");
-            return 2;
+            return ATTN_ERR_NOMEM;
         }
         memcpy(ov->saved_params, t->model.block, t->model.n_params * sizeof(float));
         if (scores) memcpy(ov->saved_scores, t->roles.score, scores * sizeof(float));
@@ -360,34 +360,35 @@ int state_overview_train(state_overview *ov, state_model *m, state_note *note) {
     }
     train_live_config c = train_live_config_default(&t->model.config);
     char err[STATE_ERR_LEN];
-    if (train_live_start(ov->live, &c, err, sizeof err) != 0) {
+    attn_status st = train_live_start(ov->live, &c, err, sizeof err);
+    if (st != ATTN_OK) {
         say(note, true, "live training: %s", err);
-        return 2;
+        return st;
     }
     ov->last_phase = TRAIN_LIVE_RUNNING;
     say(note, false,
         "training a fresh %zu-layer model live (%zu steps): watch the heads specialise; R or Esc "
         "stops",
         c.model.n_layers, c.train.steps);
-    return 0;
+    return ATTN_OK;
 }
 
-int state_overview_restore(state_overview *ov, state_model *m, state_note *note) {
+attn_status state_overview_restore(state_overview *ov, state_model *m, state_note *note) {
     state_trained *t = m->trained;
     if (!t || !ov || !ov->saved_params) {
         say(note, false, "the model has its own weights already");
-        return 2;
+        return ATTN_ERR_CONFIG;
     }
     check_identity(m, ov, note);
     if (!ov->saved_params) {
         say(note, false, "the model has its own weights already");
-        return 2;
+        return ATTN_ERR_CONFIG;
     }
     if (train_live_running(ov->live)) train_live_stop(ov->live);
     char err[STATE_ERR_LEN];
     if (state_trained_set_params(t, ov->saved_params, ov->n_saved, err, sizeof err) != 0) {
         say(note, true, "%s", err);
-        return 2;
+        return ATTN_ERR_CONFIG;
     }
     state_model_refresh(m);
     if (ov->saved_scores && t->roles.score)
@@ -400,7 +401,7 @@ int state_overview_restore(state_overview *ov, state_model *m, state_note *note)
     ov->block = t->model.block;
     ov->gen++;
     say(note, false, "the model's own weights are back");
-    return 0;
+    return ATTN_OK;
 }
 
 void state_overview_update(state_overview *ov, state_model *m, bool measure_loss,

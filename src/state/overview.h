@@ -83,20 +83,21 @@ void state_overview_role_text(const state_model *m, size_t l, size_t h, char *bu
 /* Heads of m switched off now. */
 size_t state_overview_heads_off(const state_model *m);
 /* Switches head (layer, head) off or on and reruns the model at once
- * (state_model_apply with the settings' head_off). Returns 0, or 2; the
- * note says what happened or why nothing did. */
-int state_overview_toggle_head(state_model *m, size_t layer, size_t head, state_note *note);
-/* Every head back on. Returns 0 or 2. */
-int state_overview_all_on(state_model *m, state_note *note);
+ * (state_model_apply with the settings' head_off). Returns ATTN_OK, or a failure;
+ * the note says what happened or why nothing did. */
+attn_status state_overview_toggle_head(state_model *m, size_t layer, size_t head, state_note *note);
+/* Every head back on. Returns ATTN_OK or a failure. */
+attn_status state_overview_all_on(state_model *m, state_note *note);
 
 /* Whether live training runs. */
 bool state_overview_training(const state_overview *ov);
 /* Starts live training (a fresh model of m's sizes), or stops it when it
- * runs. Returns 0, or 2 with the reason in note. */
-int state_overview_train(state_overview *ov, state_model *m, state_note *note);
+ * runs. Returns ATTN_OK, or a failure with the reason
+ * in note. */
+attn_status state_overview_train(state_overview *ov, state_model *m, state_note *note);
 /* Puts back the weights (and head roles) m had before live training.
- * Returns 0, or 2 when there is nothing to restore. */
-int state_overview_restore(state_overview *ov, state_model *m, state_note *note);
+ * Returns ATTN_OK, or ATTN_ERR_CONFIG when there is nothing to restore. */
+attn_status state_overview_restore(state_overview *ov, state_model *m, state_note *note);
 
 /* Once a frame: takes what live training published (new weights applied
  * to m, roles) and, with measure_loss, starts measuring the held-out loss

@@ -2,6 +2,7 @@
  * the source tree, the working directory. */
 #define _POSIX_C_SOURCE 200809L
 #include "paths.h"
+#include "attnviz/attn.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -25,9 +26,9 @@ static const char *const source_words[] = {
 static const char *const fix = "set ATTNVIZ_DATA_DIR to attnviz's data folder (the one holding "
                                "lessons/ and assets/), or reinstall attnviz";
 
-static int fail(char *err, size_t err_len, const char *fmt, ...)
+static attn_status fail(char *err, size_t err_len, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t err_len, const char *fmt, ...) {
+static attn_status fail(char *err, size_t err_len, const char *fmt, ...) {
     if (err && err_len) {
         va_list ap;
         va_start(ap, fmt);
@@ -37,12 +38,12 @@ static int fail(char *err, size_t err_len, const char *fmt, ...) {
         for (char *p = err; *p; p++)
             if ((unsigned char)*p < 0x20 || *p == 0x7f) *p = '?';
     }
-    return 2;
+    return ATTN_ERR_INPUT;
 }
 
-/* Copies src into dst; 2 with a message when it does not fit. */
-static int put(char *dst, size_t dst_len, const char *src, char *err, size_t err_len) {
-    if (snprintf(dst, dst_len, "%s", src) < (int)dst_len) return 0;
+/* Copies src into dst; a failure with a message when it does not fit. */
+static attn_status put(char *dst, size_t dst_len, const char *src, char *err, size_t err_len) {
+    if (snprintf(dst, dst_len, "%s", src) < (int)dst_len) return ATTN_OK;
     return fail(err, err_len, "the path %s is longer than %zu bytes: move attnviz's data to a "
                 "shorter path", src, dst_len - 1);
 }
@@ -89,12 +90,12 @@ static void looked_in(char *list, size_t list_len, const char *place) {
 }
 
 /* The lookup of paths.h; *from says which place answered. */
-static int find_data(char *dir, size_t dir_len, data_source *from, char *err, size_t err_len) {
+static attn_status find_data(char *dir, size_t dir_len, data_source *from, char *err, size_t err_len) {
     const char *env = getenv("ATTNVIZ_DATA_DIR");
     if (env && *env) {
         *from = FROM_ENV;
-        if (put(dir, dir_len, env, err, err_len) != 0) return 2;
-        if (is_dir(env)) return 0;
+        if (put(dir, dir_len, env, err, err_len) != ATTN_OK) return ATTN_ERR_INPUT;
+        if (is_dir(env)) return ATTN_OK;
         return fail(err, err_len, "ATTNVIZ_DATA_DIR=%s is not a folder: point it at attnviz's "
                     "data folder (the one holding lessons/ and assets/), or unset it", env);
     }
@@ -123,34 +124,34 @@ static int find_data(char *dir, size_t dir_len, data_source *from, char *err, si
                 fix);
 }
 
-/* DATA/rel into out; 0 when it is a folder (want_dir) or a readable file. */
-static int in_data(char *out, size_t out_len, const char *rel, int want_dir, const char *what,
+/* DATA/rel into out; ATTN_OK when it is a folder (want_dir) or a readable file. */
+static attn_status in_data(char *out, size_t out_len, const char *rel, int want_dir, const char *what,
                    char *err, size_t err_len) {
     char data[STATE_PATH_MAX];
     data_source from;
-    int rc = find_data(data, sizeof data, &from, err, err_len);
+    attn_status rc = find_data(data, sizeof data, &from, err, err_len);
     if (snprintf(out, out_len, "%s/%s", data, rel) >= (int)out_len)
         return fail(err, err_len, "the path %s/%s is longer than %zu bytes: move attnviz's data "
                     "to a shorter path", data, rel, out_len - 1);
-    if (rc != 0) return rc; /* the message says where it looked */
-    if (want_dir ? is_dir(out) : access(out, R_OK) == 0) return 0;
+    if (rc != ATTN_OK) return rc; /* the message says where it looked */
+    if (want_dir ? is_dir(out) : access(out, R_OK) == 0) return ATTN_OK;
     return fail(err, err_len, "%s %s is missing (%s): %s", what, out, source_words[from], fix);
 }
 
-int state_data_dir(char *dir, size_t dir_len, char *err, size_t err_len) {
+attn_status state_data_dir(char *dir, size_t dir_len, char *err, size_t err_len) {
     data_source from;
     return find_data(dir, dir_len, &from, err, err_len);
 }
 
-int state_lessons_dir(char *dir, size_t dir_len, char *err, size_t err_len) {
+attn_status state_lessons_dir(char *dir, size_t dir_len, char *err, size_t err_len) {
     return in_data(dir, dir_len, "lessons", 1, "the lessons folder", err, err_len);
 }
 
-int state_shipped_model_path(char *path, size_t path_len, char *err, size_t err_len) {
+attn_status state_shipped_model_path(char *path, size_t path_len, char *err, size_t err_len) {
     return in_data(path, path_len, "assets/models/attnviz-heads.safetensors", 0,
                    "the shipped model", err, err_len);
 }
 
-int state_fonts_dir(char *dir, size_t dir_len, char *err, size_t err_len) {
+attn_status state_fonts_dir(char *dir, size_t dir_len, char *err, size_t err_len) {
     return in_data(dir, dir_len, "assets/fonts", 1, "the fonts folder", err, err_len);
 }

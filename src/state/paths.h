@@ -16,8 +16,9 @@
  *
  * 2 to 4 count only when they hold both lessons/ and assets/.
  *
- * Every function writes into the caller's buffer and returns 0, or 2 with a
- * one-line message in err that says where it looked and the fix. On 2 the
+ * Every function writes into the caller's buffer and returns ATTN_OK, or
+ * ATTN_ERR_INPUT with a one-line message in err that says where it looked
+ * and the fix. On failure the
  * buffer still holds the path that was tried (or "." when no folder was
  * found), so a caller that goes on can name it. Nothing is cached: a lookup
  * is a few stat calls, and callers ask when they open a file. libc only. */
@@ -26,19 +27,21 @@
 
 #include <stddef.h>
 
+#include "attnviz/attn.h"
+
 enum { STATE_PATH_MAX = 4096 }; /* a buffer size that fits any path here */
 
 /* The data folder, without a trailing slash. */
-int state_data_dir(char *dir, size_t dir_len, char *err, size_t err_len);
+attn_status state_data_dir(char *dir, size_t dir_len, char *err, size_t err_len);
 
-/* DATA/lessons: 2 when it is not a folder. */
-int state_lessons_dir(char *dir, size_t dir_len, char *err, size_t err_len);
+/* DATA/lessons: a failure when it is not a folder. */
+attn_status state_lessons_dir(char *dir, size_t dir_len, char *err, size_t err_len);
 
-/* DATA/assets/models/attnviz-heads.safetensors: 2 when it cannot be read. */
-int state_shipped_model_path(char *path, size_t path_len, char *err, size_t err_len);
+/* DATA/assets/models/attnviz-heads.safetensors: a failure when it cannot be read. */
+attn_status state_shipped_model_path(char *path, size_t path_len, char *err, size_t err_len);
 
-/* DATA/assets/fonts: 2 when it is not a folder (attnviz ships no font;
+/* DATA/assets/fonts: a failure when it is not a folder (attnviz ships no font;
  * fontconfig finds one, so this is the usual case and no fault). */
-int state_fonts_dir(char *dir, size_t dir_len, char *err, size_t err_len);
+attn_status state_fonts_dir(char *dir, size_t dir_len, char *err, size_t err_len);
 
 #endif

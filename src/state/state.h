@@ -94,16 +94,16 @@ typedef struct state_model {
     size_t n_unknown;    /* tokens of kind STATE_TOKEN_UNKNOWN */
 } state_model;
 
-/* Builds the model for s. Returns 0, or 2 with a message naming the setting
- * and the fix; on failure m is left as it was (apply never half-applies).
- * m must be zeroed before its first apply. */
-int state_model_apply(state_model *m, const state_settings *s, char *err, size_t err_len);
+/* Builds the model for s. Returns ATTN_OK, or a failure with a message
+ * naming the setting and the fix; on failure m is left as it was (apply
+ * never half-applies). m must be zeroed before its first apply. */
+attn_status state_model_apply(state_model *m, const state_settings *s, char *err, size_t err_len);
 /* The same on text instead of s->sentence (mechanics only; a trained model
  * reads s->sentence, so `dump` may run a text longer than the settings
  * hold), and with *bad (may be NULL) the setting a failure is about
  * (attn.h), ATTN_SETTING_NONE for a trained model's own errors. */
-int state_model_apply_text(state_model *m, const state_settings *s, const char *text,
-                           attn_setting *bad, char *err, size_t err_len);
+attn_status state_model_apply_text(state_model *m, const state_settings *s, const char *text,
+                                   attn_setting *bad, char *err, size_t err_len);
 void state_model_free(state_model *m);
 
 /* With the trained source, after the run changed in place (new parameters

@@ -103,7 +103,7 @@ static char *copy_text(const char *text, size_t len) {
 }
 
 /* Random weights from the seed on text: m holds a mechanics model or nothing. */
-static int apply_mechanics(state_model *m, const state_settings *s, const char *text,
+static attn_status apply_mechanics(state_model *m, const state_settings *s, const char *text,
                            attn_setting *bad, char *err, size_t err_len) {
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -112,9 +112,10 @@ static int apply_mechanics(state_model *m, const state_settings *s, const char *
         *bad = ATTN_SETTING_MAX_TOKENS;
         snprintf(err, err_len, "max_tokens %zu is out of range: use 1 to %d", s->max_tokens,
                  ATTN_TOKENS_MAX);
-        return 2;
+        return ATTN_ERR_CONFIG;
     }
-    if (attn_config_check(&s->config, bad, err, err_len) != ATTN_OK) return 2;
+    attn_status st = attn_config_check(&s->config, bad, err, err_len);
+    if (st != ATTN_OK) return st;
 
     state_model next = *m; /* the parts that stay are shared until the swap */
     next.settings = *s;
@@ -125,17 +126,16 @@ static int apply_mechanics(state_model *m, const state_settings *s, const char *
         snprintf(err, err_len, "out of memory for %zu tokens", s->max_tokens);
         free(next.tokens);
         free(next.text);
-        return 2;
+        return ATTN_ERR_NOMEM;
     }
-    attn_status st =
-        attn_tokenize(next.tokens, s->max_tokens, &next.n, next.text, text_len, msg, sizeof msg);
+    st = attn_tokenize(next.tokens, s->max_tokens, &next.n, next.text, text_len, msg, sizeof msg);
     if (st != ATTN_OK) {
         /* too many tokens: the limit is what to raise (or the text to shorten) */
         *bad = st == ATTN_ERR_LIMIT ? ATTN_SETTING_MAX_TOKENS : ATTN_SETTING_SENTENCE;
         snprintf(err, err_len, "%s", msg);
         free(next.tokens);
         free(next.text);
-        return 2;
+        return st;
     }
 
     /* A new trace when the old one is too small, new weights when their
@@ -154,19 +154,21 @@ static int apply_mechanics(state_model *m, const state_settings *s, const char *
         size_t n_cap = next.n > 64 ? next.n : 64;
         size_t d_cap = c->d_model > m->trace.d_model_max ? c->d_model : m->trace.d_model_max;
         size_t h_cap = c->n_heads > m->trace.n_heads_max ? c->n_heads : m->trace.n_heads_max;
-        if (attn_trace_init(&next.trace, n_cap, d_cap, h_cap, err, err_len) != ATTN_OK) {
+        st = attn_trace_init(&next.trace, n_cap, d_cap, h_cap, err, err_len);
+        if (st != ATTN_OK) {
             free(next.tokens);
             free(next.text);
-            return 2;
+            return st;
         }
         next.trace.threads = 2; /* a change of setting shows on the next frame */
     }
     if (!same_shapes) {
-        if (attn_weights_init(&next.weights, c, err, err_len) != ATTN_OK) {
+        st = attn_weights_init(&next.weights, c, err, err_len);
+        if (st != ATTN_OK) {
             if (new_trace) attn_trace_free(&next.trace);
             free(next.tokens);
             free(next.text);
-            return 2;
+            return st;
         }
     } else {
         next.weights.config = *c;
@@ -196,7 +198,7 @@ static int apply_mechanics(state_model *m, const state_settings *s, const char *
         if (new_trace) attn_trace_free(&next.trace);
         free(next.tokens);
         free(next.text);
-        return 2;
+        return st_fwd;
     }
 
     /* Success: release what was replaced, keep the rest. */
@@ -208,7 +210,7 @@ static int apply_mechanics(state_model *m, const state_settings *s, const char *
     *m = next;
     take_stats(m);
     m->build_ms = ms_since(&t0);
-    return 0;
+    return ATTN_OK;
 }
 
 /* ---- the trained source ------------------------------------------------------- */
@@ -229,12 +231,12 @@ static void free_trained_view(state_model *m) {
 
 /* Room for the labels of up to cap tokens of sentence: allocated before
  * the run, so that nothing can fail after it. Returns 0, or 2. */
-static int alloc_labels(state_model *next, size_t cap, const char *sentence) {
+static bool alloc_labels(state_model *next, size_t cap, const char *sentence) {
     size_t bytes = sizeof STATE_START_LABEL + strlen(sentence) + cap * strlen(STATE_UNKNOWN_MARK) + 1;
     next->labels = malloc(cap * sizeof *next->labels);
     next->label_text = malloc(bytes);
     next->token_kind = malloc(cap);
-    return next->labels && next->label_text && next->token_kind ? 0 : 2;
+    return next->labels && next->label_text && next->token_kind;
 }
 
 /* Labels of the n tokens of t's last run over sentence: "⟨start⟩" for the
@@ -269,7 +271,7 @@ static void make_labels(state_model *next, const state_trained *t, const char *s
  * loaded only when the path changes; a new one is loaded aside, and a
  * kept one is run only after every check that can fail, so a failure
  * leaves m as it was. */
-static int apply_trained(state_model *m, const state_settings *s, attn_setting *bad, char *err,
+static attn_status apply_trained(state_model *m, const state_settings *s, attn_setting *bad, char *err,
                          size_t err_len) {
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -281,39 +283,40 @@ static int apply_trained(state_model *m, const state_settings *s, attn_setting *
         t = calloc(1, sizeof *t);
         if (!t) {
             snprintf(err, err_len, "out of memory for the model %s", path);
-            return 2;
+            return ATTN_ERR_NOMEM;
         }
-        if (state_trained_load(t, path, msg, sizeof msg) != 0) {
+        attn_status ls = state_trained_load(t, path, msg, sizeof msg);
+        if (ls != ATTN_OK) {
             snprintf(err, err_len, "model: %s", msg);
             free(t);
-            return 2;
+            return ls;
         }
         loaded = true;
     }
     const model_config *mc = &t->model.config;
     state_model next;
     memset(&next, 0, sizeof next);
-    int rc = 0;
+    attn_status rc = ATTN_OK;
     if (s->layer >= mc->n_layers) {
         snprintf(err, err_len, "layer %zu does not exist: the model has %zu layer%s (1 to %zu)",
                  s->layer + 1, mc->n_layers, mc->n_layers == 1 ? "" : "s", mc->n_layers);
-        rc = 2;
+        rc = ATTN_ERR_CONFIG;
     }
     /* Everything that can fail comes before the run, which changes a kept
      * model in place: the sentence is encoded there before anything else
      * (a sentence that does not fit changes nothing), and the memory for
      * tokens and labels is taken here. */
     size_t cap = t->run.n_max;
-    if (rc == 0) {
+    if (rc == ATTN_OK) {
         next.tokens = malloc(cap * sizeof *next.tokens);
         next.text = copy_text(s->sentence, strlen(s->sentence));
-        if (!next.tokens || !next.text || alloc_labels(&next, cap, s->sentence) != 0) {
+        if (!next.tokens || !next.text || !alloc_labels(&next, cap, s->sentence)) {
             snprintf(err, err_len, "out of memory for %zu tokens", cap);
-            rc = 2;
+            rc = ATTN_ERR_NOMEM;
         }
     }
-    if (rc == 0 && state_trained_run(t, s->sentence, s->head_off, bad, err, err_len) != 0) rc = 2;
-    if (rc != 0) {
+    if (rc == ATTN_OK) rc = state_trained_run(t, s->sentence, s->head_off, bad, err, err_len);
+    if (rc != ATTN_OK) {
         free(next.tokens);
         free(next.text);
         free(next.labels);
@@ -323,7 +326,7 @@ static int apply_trained(state_model *m, const state_settings *s, attn_setting *
             state_trained_free(t);
             free(t);
         }
-        return 2;
+        return rc;
     }
     next.n = t->n;
     memcpy(next.tokens, t->spans, next.n * sizeof *next.tokens);
@@ -349,15 +352,16 @@ static int apply_trained(state_model *m, const state_settings *s, attn_setting *
     *m = next;
     take_stats(m);
     m->build_ms = ms_since(&t0);
-    return 0;
+    return ATTN_OK;
 }
 
-int state_model_apply(state_model *m, const state_settings *s, char *err, size_t err_len) {
+attn_status state_model_apply(state_model *m, const state_settings *s, char *err,
+                              size_t err_len) {
     return state_model_apply_text(m, s, s->sentence, NULL, err, err_len);
 }
 
-int state_model_apply_text(state_model *m, const state_settings *s, const char *text,
-                           attn_setting *bad, char *err, size_t err_len) {
+attn_status state_model_apply_text(state_model *m, const state_settings *s, const char *text,
+                                   attn_setting *bad, char *err, size_t err_len) {
     attn_setting unused;
     if (!bad) bad = &unused;
     *bad = ATTN_SETTING_NONE;
@@ -368,10 +372,11 @@ int state_model_apply_text(state_model *m, const state_settings *s, const char *
     state_model fresh;
     memset(&fresh, 0, sizeof fresh);
     fresh.version = m->version;
-    if (apply_mechanics(&fresh, s, text, bad, err, err_len) != 0) return 2;
+    attn_status st = apply_mechanics(&fresh, s, text, bad, err, err_len);
+    if (st != ATTN_OK) return st;
     free_trained_view(m);
     *m = fresh;
-    return 0;
+    return ATTN_OK;
 }
 
 void state_model_refresh(state_model *m) {
