@@ -63,6 +63,7 @@ typedef struct window_app {
     SDL_Window *window;
     SDL_Renderer *renderer;
     text_cache *text;
+    draw_pool pool; /* the frame's textures: freed before the renderer */
     bool vsync;
     app_state s;
     ui_context ui;
@@ -835,7 +836,7 @@ static void draw(window_app *a) {
     update_sizes(a);
     geometry g = layout(a);
     SDL_Renderer *r = a->renderer;
-    app_draw(r, a->text, &a->s, g.frame_w, a->out_h);
+    app_draw(r, a->text, &a->pool, &a->s, g.frame_w, a->out_h);
     /* whatever app_draw left set, the panel draws on the whole output */
     SDL_RenderSetViewport(r, NULL);
     SDL_RenderSetClipRect(r, NULL);
@@ -905,6 +906,7 @@ int app_window_run(const state_settings *settings, const theme *t, const char *l
         snprintf(err, err_len, "out of memory for the window");
         return 2;
     }
+    draw_pool_init(&a->pool);
     int rc = 2;
     bool ttf = false, img = false;
     char font[1024];
@@ -993,7 +995,7 @@ done:
     app_overview_free(&a->s); /* stops and joins live training first */
     ui_free(&a->ui);
     text_cache_destroy(a->text);
-    draw_release(); /* the frame's textures belong to this renderer */
+    draw_pool_free(&a->pool); /* the frame's textures belong to this renderer */
     app_state_free(&a->s);
     if (a->renderer) SDL_DestroyRenderer(a->renderer);
     if (a->window) SDL_DestroyWindow(a->window);
