@@ -18,7 +18,7 @@
 #include "draw.h"
 #include "lesson_panel.h"
 #include "paths.h"
-#include "ui.h"
+#include "settings_panel.h"
 #include "view_model.h"
 
 #define NO_DISPLAY_FIX                                                                             \
@@ -67,7 +67,7 @@ typedef struct window_app {
     bool vsync;
     app_state s;
     ui_context ui;
-    ui_settings_panel panel;
+    settings_panel panel;
     lesson_picker picker;
     bool quit;
     bool shot_pending;
@@ -105,7 +105,7 @@ static geometry layout(window_app *a) {
     g.frame_w = a->out_w;
     g.panel = (SDL_Rect){a->out_w, 0, 0, a->out_h};
     if (a->s.show_settings) {
-        int pw = ui_settings_width(a->out_w, g.px);
+        int pw = settings_panel_width(a->out_w, g.px);
         g.panel = (SDL_Rect){a->out_w - pw, 0, pw, a->out_h};
         /* Side by side when the frame keeps a useful width, else over it. */
         if (a->out_w - pw >= REFLOW_MIN_W) g.frame_w = a->out_w - pw;
@@ -150,8 +150,9 @@ __attribute__((format(printf, 3, 4))) static void say(window_app *a, bool error,
 static void open_panel(window_app *a) {
     a->s.show_settings = true;
     int example = a->panel.example;
-    ui_settings_init(&a->panel, &a->s); /* show what is applied */
-    if (example >= 0 && strcmp(ui_example((size_t)example), a->panel.draft.sentence) == 0)
+    settings_panel_init(&a->panel, &a->s); /* show what is applied */
+    if (example >= 0 &&
+        strcmp(settings_panel_example((size_t)example), a->panel.draft.sentence) == 0)
         a->panel.example = example;
     ui_clear_focus(&a->ui);
     ui_focus(&a->ui, "heads"); /* the most used setting: arrows change it at once */
@@ -225,15 +226,16 @@ static void pick_head(window_app *a, int head) {
 }
 
 static void next_example(window_app *a) {
-    ui_settings_panel *p = &a->panel;
-    size_t count = ui_example_count();
+    settings_panel *p = &a->panel;
+    size_t count = settings_panel_example_count();
     size_t next = p->example < 0 ? 0 : ((size_t)p->example + 1) % count;
-    if (p->example < 0 && strcmp(ui_example(0), a->s.model.settings.sentence) == 0) next = 1;
+    if (p->example < 0 && strcmp(settings_panel_example(0), a->s.model.settings.sentence) == 0)
+        next = 1;
     p->draft = a->s.model.settings; /* the example, on what is applied */
-    snprintf(p->draft.sentence, sizeof p->draft.sentence, "%s", ui_example(next));
-    if (ui_settings_apply(p, &a->s) == 0) {
+    snprintf(p->draft.sentence, sizeof p->draft.sentence, "%s", settings_panel_example(next));
+    if (settings_panel_apply(p, &a->s) == 0) {
         p->example = (int)next;
-        say(a, false, "example %zu of %zu: %s", next + 1, count, ui_example(next));
+        say(a, false, "example %zu of %zu: %s", next + 1, count, settings_panel_example(next));
     }
 }
 
@@ -304,7 +306,7 @@ static bool route_ui(window_app *a, const SDL_Event *ev) {
     bool used;
     if (a->s.show_settings) {
         ui_begin(&a->ui, ev, a->s.theme, g.px, g.panel, UI_KEYBOARD | UI_SCROLL | UI_BACKGROUND);
-        bool close = ui_settings_panel_run(&a->ui, &a->panel, &a->s);
+        bool close = settings_panel_run(&a->panel, &a->ui, &a->s);
         used = ui_end(&a->ui);
         if (close) close_panel(a);
     } else if (g.gear_shown) {
@@ -843,7 +845,7 @@ static void draw(window_app *a) {
     SDL_RenderSetScale(r, 1.0f, 1.0f);
     if (a->s.show_settings) {
         ui_begin(&a->ui, NULL, a->s.theme, g.px, g.panel, UI_KEYBOARD | UI_SCROLL | UI_BACKGROUND);
-        ui_settings_panel_run(&a->ui, &a->panel, &a->s);
+        settings_panel_run(&a->panel, &a->ui, &a->s);
         ui_end(&a->ui);
     } else if (g.gear_shown) {
         ui_begin(&a->ui, NULL, a->s.theme, g.gear_px, g.gear, 0);
@@ -946,7 +948,7 @@ int app_window_run(const state_settings *settings, const theme *t, const char *l
         a->stop_at_end = true; /* the first step's stage plays once */
     }
     ui_init(&a->ui, a->renderer, a->text, font);
-    ui_settings_init(&a->panel, &a->s);
+    settings_panel_init(&a->panel, &a->s);
     SDL_StopTextInput(); /* typing is on only while a text field is edited */
     update_sizes(a);
     a->stats = getenv("ATTNVIZ_FRAME_STATS") && *getenv("ATTNVIZ_FRAME_STATS") == '1';
