@@ -133,7 +133,7 @@ static void scroll_through(app_offscreen *o, app_state *s, const char *path, siz
         }
         if (!app_lesson_scroll(s, l->view_h * 3 / 4)) break;
         pages++;
-        app_draw(o->renderer, o->text, s, o->surface->w, o->surface->h);
+        app_draw(o->renderer, o->text, &o->pool, s, o->surface->w, o->surface->h);
     }
     bool long_step = l->content_h > l->view_h;
     long_steps += long_step;
@@ -145,7 +145,7 @@ static void scroll_through(app_offscreen *o, app_state *s, const char *path, siz
                o->surface->w, o->surface->h, c + 1);
     app_lesson_scroll(s, -l->content_h);
     CHECK(l->scroll == 0);
-    app_draw(o->renderer, o->text, s, o->surface->w, o->surface->h);
+    app_draw(o->renderer, o->text, &o->pool, s, o->surface->w, o->surface->h);
 }
 
 static void test_lesson(app_offscreen *o, const char *path) {
@@ -201,7 +201,7 @@ static void test_lesson(app_offscreen *o, const char *path) {
         /* drawn finished: panel with text, no grid under it */
         s.progress = 1.0f;
         s.playing = false;
-        app_draw(o->renderer, o->text, &s, o->surface->w, o->surface->h);
+        app_draw(o->renderer, o->text, &o->pool, &s, o->surface->w, o->surface->h);
         SDL_RenderPresent(o->renderer);
         CHECKF(l->unknown_values == 0, "%s step %zu: panel shows unknown values", path, k + 1);
         CHECK(l->n_lines > 3);
@@ -237,7 +237,7 @@ static void test_lesson(app_offscreen *o, const char *path) {
             CHECK(app_lesson_answer(&s, wrong) == 0);
             CHECK(l->player.answer[k] == (int)wrong && !app_lesson_awaits_answer(&s));
             CHECK(app_lesson_answer(&s, q->right) == -1); /* answered once */
-            app_draw(o->renderer, o->text, &s, o->surface->w, o->surface->h);
+            app_draw(o->renderer, o->text, &o->pool, &s, o->surface->w, o->surface->h);
             bool marked = false;
             for (size_t n = 0; n < l->n_lines; n++)
                 if (strstr(l->text + l->lines[n].off, "✗")) marked = true;
@@ -251,7 +251,7 @@ static void test_lesson(app_offscreen *o, const char *path) {
     }
     /* the help covers the frame and the panel */
     s.show_help = true;
-    app_draw(o->renderer, o->text, &s, o->surface->w, o->surface->h);
+    app_draw(o->renderer, o->text, &o->pool, &s, o->surface->w, o->surface->h);
     SDL_RenderPresent(o->renderer);
     CHECK(pixels_not(o->surface, l->panel, s.theme->panel) > 0);
     s.show_help = false;
@@ -261,7 +261,7 @@ static void test_lesson(app_offscreen *o, const char *path) {
     CHECK(s.lesson == NULL);
     CHECK(strcmp(kept.sentence, s.model.settings.sentence) == 0 &&
           kept.config.n_heads == s.model.settings.config.n_heads);
-    app_draw(o->renderer, o->text, &s, o->surface->w, o->surface->h);
+    app_draw(o->renderer, o->text, &o->pool, &s, o->surface->w, o->surface->h);
     app_state_free(&s);
 }
 
@@ -328,11 +328,11 @@ static void test_big_type(app_offscreen *o, const char *path) {
         s.progress = 1.0f;
         s.playing = false;
         s.type_scale = 1.0f;
-        app_draw(o->renderer, o->text, &s, o->surface->w, o->surface->h);
+        app_draw(o->renderer, o->text, &o->pool, &s, o->surface->w, o->surface->h);
         int at_1 = smallest_cell(&s);
         for (size_t z = 0; z < sizeof scales / sizeof scales[0]; z++) {
             s.type_scale = scales[z];
-            app_draw(o->renderer, o->text, &s, o->surface->w, o->surface->h);
+            app_draw(o->renderer, o->text, &o->pool, &s, o->surface->w, o->surface->h);
             int big = smallest_cell(&s);
             CHECKF(4 * big >= at_1, "%s step %zu: cells of %d px at type ×1, %d px at ×%.1f",
                    path, k + 1, at_1, big, (double)scales[z]);

@@ -136,7 +136,7 @@ static void save_png(const app_offscreen *o, const char *name) {
 }
 
 static void draw(app_offscreen *o, app_state *s) {
-    app_draw(o->renderer, o->text, s, o->surface->w, o->surface->h);
+    app_draw(o->renderer, o->text, &o->pool, s, o->surface->w, o->surface->h);
     SDL_RenderFlush(o->renderer);
 }
 

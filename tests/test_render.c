@@ -32,6 +32,7 @@ typedef struct target {
     SDL_Surface *surface;
     SDL_Renderer *renderer;
     text_cache *text;
+    draw_pool pool;
     int w, h;
 } target;
 
@@ -40,6 +41,7 @@ static char font_path[1024];
 static int target_open(target *t, int w, int h) {
     char err[512];
     memset(t, 0, sizeof *t);
+    draw_pool_init(&t->pool);
     t->w = w;
     t->h = h;
     t->surface = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32, SDL_PIXELFORMAT_ARGB8888);
@@ -52,6 +54,8 @@ static int target_open(target *t, int w, int h) {
     return 0;
 }
 
+/* Closes t without a word to the pool its frames were drawn with (a shared
+ * one, as a caller that forgets draw_pool_free would leave it). */
 static void target_close_keep_pool(target *t) {
     text_cache_destroy(t->text);
     if (t->renderer) SDL_DestroyRenderer(t->renderer);
@@ -60,17 +64,19 @@ static void target_close_keep_pool(target *t) {
 }
 
 static void target_close(target *t) {
-    draw_release(); /* the pool's textures belong to this renderer */
+    draw_pool_free(&t->pool); /* the pool's textures belong to this renderer */
     text_cache_destroy(t->text);
     if (t->renderer) SDL_DestroyRenderer(t->renderer);
     if (t->surface) SDL_FreeSurface(t->surface);
     memset(t, 0, sizeof *t);
 }
 
-static void frame(target *t, app_state *s) {
-    app_draw(t->renderer, t->text, s, t->w, t->h);
+static void frame_with(target *t, draw_pool *pool, app_state *s) {
+    app_draw(t->renderer, t->text, pool, s, t->w, t->h);
     SDL_RenderFlush(t->renderer);
 }
+
+static void frame(target *t, app_state *s) { frame_with(t, &t->pool, s); }
 
 static SDL_Color pixel(const target *t, int x, int y) {
     SDL_Color c = {0, 0, 0, 0};
@@ -636,19 +642,22 @@ static void test_configs(void) {
     }
 }
 
-/* Offscreen targets made and dropped one after another without
- * draw_release (as a caller may forget): each new renderer, even at a
- * recycled address, gets fresh textures and a right picture. */
+/* Offscreen targets made and dropped one after another, all drawn with
+ * one pool that is not freed in between (as a caller may forget): each new
+ * renderer, even at a recycled address, gets fresh textures and a right
+ * picture. */
 static void test_targets_in_a_row(void) {
     app_state s;
     if (state_for(&s, 4, 4, 32, false, NULL)) return;
     size_t n = s.model.n;
+    draw_pool shared;
+    draw_pool_init(&shared);
     for (int round = 0; round < 6; round++) {
         target t;
         if (target_open(&t, round % 2 ? 800 : 640, 480)) break;
         show(&s, STAGE_SOFTMAX, 1.0f, VIEW_FOCUS, theme_dark());
         s.focus_head = (size_t)round % 4;
-        frame(&t, &s);
+        frame_with(&t, &shared, &s);
         CHECK(s.layout.n_grids == 1);
         if (s.layout.n_grids == 1) {
             const app_cell_map *g = &s.layout.grids[0];
@@ -660,11 +669,14 @@ static void test_targets_in_a_row(void) {
             CHECKF(near(pixel(&t, rc.x + 2, rc.y + 2), colormap_sequential(row[best]), 2),
                    "round %d: the largest weight is not its colour", round);
         }
-        if (round < 5)
+        if (round < 5) {
             target_close_keep_pool(&t);
-        else
-            target_close(&t); /* the last one releases, while its renderer lives */
+        } else {
+            draw_pool_free(&shared); /* the last one releases, while its renderer lives */
+            target_close(&t);
+        }
     }
+    draw_pool_free(&shared); /* a pool once freed is empty: freeing it again is fine */
     app_state_free(&s);
 }
 

@@ -27,7 +27,7 @@
 #include "stage.h"
 #include "render.h"
 #include "trained.h"
-#include "ui.h"
+#include "settings_panel.h"
 
 #define L_TEST 2
 #define H_TEST 2
@@ -621,7 +621,7 @@ static void test_render(void) {
 
 /* One event pass of the panel (a key on the focused widget), then a draw
  * pass, as the window runs them. */
-static void panel_key(ui_context *ui, ui_settings_panel *p, app_state *st, SDL_Keycode k) {
+static void panel_key(ui_context *ui, settings_panel *p, app_state *st, SDL_Keycode k) {
     SDL_Event ev;
     memset(&ev, 0, sizeof ev);
     ev.type = SDL_KEYDOWN;
@@ -629,10 +629,10 @@ static void panel_key(ui_context *ui, ui_settings_panel *p, app_state *st, SDL_K
     SDL_Rect area = {800, 0, 480, 800};
     unsigned flags = UI_KEYBOARD | UI_SCROLL | UI_BACKGROUND;
     ui_begin(ui, &ev, theme_dark(), 20, area, flags);
-    ui_settings_panel_run(ui, p, st);
+    settings_panel_run(p, ui, st);
     ui_end(ui);
     ui_begin(ui, NULL, theme_dark(), 20, area, flags);
-    ui_settings_panel_run(ui, p, st);
+    settings_panel_run(p, ui, st);
     ui_end(ui);
 }
 
@@ -653,9 +653,9 @@ static void test_panel(void) {
     s.config.temperature = 2.0f;
     CHECK(app_state_init(&st, &s, err, sizeof err) == 0);
     ui_context ui;
-    ui_settings_panel p;
+    settings_panel p;
     ui_init(&ui, o.renderer, o.text, font);
-    ui_settings_init(&p, &st);
+    settings_panel_init(&p, &st);
 
     /* Weights → trained model: the model's sizes; the user's are kept */
     snprintf(p.draft.model_path, sizeof p.draft.model_path, "%s", path_roles);

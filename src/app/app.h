@@ -93,10 +93,13 @@ int app_state_step_layer(app_state *s, int delta);
 
 /* ---- drawing ------------------------------------------------------------------ */
 
+struct draw_pool; /* draw.h */
+
 /* Draws one frame of s into r, of size w×h pixels, and records where the
- * grids and token labels went (s->layout). Reads the model; never computes
- * attention. */
-void app_draw(SDL_Renderer *r, text_cache *text, app_state *s, int w, int h);
+ * grids and token labels went (s->layout). pool is the caller's, kept with
+ * r (draw.h). Reads the model; never computes attention. */
+void app_draw(SDL_Renderer *r, text_cache *text, struct draw_pool *pool, app_state *s, int w,
+              int h);
 
 /* The base type size in pixels for a frame of height h at type_scale. */
 int app_type_px(int h, float type_scale);

@@ -491,15 +491,15 @@ static void highlights(stage_ctx *c) {
     }
 }
 
-static void frame(SDL_Renderer *r, text_cache *text, app_state *s, int w, int h);
+static void frame(SDL_Renderer *r, text_cache *text, draw_pool *pool, app_state *s, int w, int h);
 
-void app_draw(SDL_Renderer *r, text_cache *text, app_state *s, int w, int h) {
+void app_draw(SDL_Renderer *r, text_cache *text, draw_pool *pool, app_state *s, int w, int h) {
     s->layout.n_grids = 0;
     s->layout.n_token_labels = 0;
     s->layout.n_overview_heads = 0;
     s->layout.overview_button = (SDL_Rect){0, 0, 0, 0};
-    if (!r || !text || w <= 0 || h <= 0) return;
-    draw_begin(r, text);
+    if (!r || !text || !pool || w <= 0 || h <= 0) return;
+    draw_begin(pool, r, text);
     SDL_RenderSetClipRect(r, NULL);
     const theme *th = s->theme ? s->theme : theme_dark();
     draw_fill(r, (SDL_Rect){0, 0, w, h}, th->background);
@@ -509,7 +509,7 @@ void app_draw(SDL_Renderer *r, text_cache *text, app_state *s, int w, int h) {
         int px = app_type_px(h, s->type_scale);
         SDL_Rect panel = app_lesson_panel_rect(w, h, px);
         int fw = panel.x > 0 ? panel.x : w, fh = panel.x > 0 ? h : panel.y;
-        frame(r, text, s, fw, fh);
+        frame(r, text, pool, s, fw, fh);
         SDL_RenderSetClipRect(r, NULL);
         app_lesson_draw(r, text, s, panel, px);
         if (s->show_help) {
@@ -517,20 +517,21 @@ void app_draw(SDL_Renderer *r, text_cache *text, app_state *s, int w, int h) {
             memset(&c, 0, sizeof c);
             c.r = r;
             c.tc = text;
+            c.pool = pool;
             c.s = s;
             c.th = th;
             c.px = px > h / 8 && h / 8 >= 8 ? h / 8 : px;
             help(&c, w, h);
         }
     } else {
-        frame(r, text, s, w, h);
+        frame(r, text, pool, s, w, h);
     }
     SDL_RenderSetClipRect(r, NULL);
-    draw_end(text);
+    draw_end(pool, text);
 }
 
 /* Caption, stage, status line and overlays in a w×h frame at (0, 0). */
-static void frame(SDL_Renderer *r, text_cache *text, app_state *s, int w, int h) {
+static void frame(SDL_Renderer *r, text_cache *text, draw_pool *pool, app_state *s, int w, int h) {
     if (w <= 0 || h <= 0) return;
     const theme *th = s->theme ? s->theme : theme_dark();
 
@@ -546,6 +547,7 @@ static void frame(SDL_Renderer *r, text_cache *text, app_state *s, int w, int h)
     memset(&c, 0, sizeof c);
     c.r = r;
     c.tc = text;
+    c.pool = pool;
     c.s = s;
     c.th = th;
     c.m = &s->model;

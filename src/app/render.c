@@ -13,6 +13,7 @@
 
 int app_offscreen_init(app_offscreen *o, int width, int height, char *err, size_t err_len) {
     memset(o, 0, sizeof *o);
+    draw_pool_init(&o->pool);
     if (TTF_Init() != 0) {
         snprintf(err, err_len, "cannot start SDL_ttf: %s", TTF_GetError());
         return 2;
@@ -39,7 +40,7 @@ int app_offscreen_init(app_offscreen *o, int width, int height, char *err, size_
 
 void app_offscreen_free(app_offscreen *o) {
     if (!o) return;
-    if (o->renderer) draw_release(); /* its textures belong to this renderer */
+    draw_pool_free(&o->pool); /* its textures belong to this renderer: before it goes */
     text_cache_destroy(o->text);
     if (o->renderer) SDL_DestroyRenderer(o->renderer);
     if (o->surface) SDL_FreeSurface(o->surface);
@@ -53,7 +54,7 @@ void app_offscreen_draw(app_offscreen *o, app_state *s, const state_frame *r) {
     s->view = r->view;
     s->focus_head = r->head;
     s->theme = theme_for(r->theme);
-    app_draw(o->renderer, o->text, s, o->surface->w, o->surface->h);
+    app_draw(o->renderer, o->text, &o->pool, s, o->surface->w, o->surface->h);
     SDL_RenderPresent(o->renderer);
 }
 

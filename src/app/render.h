@@ -4,13 +4,16 @@
 #define ATTNVIZ_APP_RENDER_H
 
 #include "app.h"
+#include "draw.h"
 
-/* An offscreen target: a surface, a software renderer and a text cache.
- * TTF_Init is called by app_offscreen_init and balanced by _free. */
+/* An offscreen target: a surface, a software renderer, its text cache and
+ * its draw pool (app_draw(o.renderer, o.text, &o.pool, ...)). TTF_Init is
+ * called by app_offscreen_init and balanced by _free. */
 typedef struct app_offscreen {
     SDL_Surface *surface;
     SDL_Renderer *renderer;
     text_cache *text;
+    draw_pool pool;
 } app_offscreen;
 
 int app_offscreen_init(app_offscreen *o, int width, int height, char *err, size_t err_len);

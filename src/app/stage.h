@@ -15,6 +15,7 @@
 typedef struct stage_ctx {
     SDL_Renderer *r;
     text_cache *tc;
+    draw_pool *pool; /* the frame's textures and line queue (draw.h) */
     app_state *s;
     const theme *th;
     const state_model *m;

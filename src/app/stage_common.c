@@ -278,7 +278,7 @@ int stage_text_alts(const stage_ctx *c, const char *alts, int px, SDL_Color col,
 void stage_matrix(const stage_ctx *c, SDL_Rect dst, const draw_matrix_desc *d, const char *title,
                   SDL_Color title_color, int title_w) {
     if (dst.w <= 0 || dst.h <= 0) return;
-    draw_matrix(c->r, dst, d);
+    draw_matrix(c->pool, c->r, dst, d);
     draw_outline(c->r, (SDL_Rect){dst.x - 1, dst.y - 1, dst.w + 2, dst.h + 2}, c->th->panel_border,
                  1);
     if (title && *title) {
@@ -324,7 +324,8 @@ void stage_colorbars(const stage_ctx *c, SDL_Rect column, const stage_bar *bars,
     if (h < 2 * spx || column.w < 3 * spx) return;
     for (int k = 0; k < count; k++) {
         SDL_Rect bar = {column.x + (k % across) * w, top + (k / across) * (h + between), spx, h};
-        draw_colorbar(c->r, c->tc, bar, bars[k].map, bars[k].range, bars[k].title, spx, c->th);
+        draw_colorbar(c->pool, c->r, c->tc, bar, bars[k].map, bars[k].range, bars[k].title, spx,
+                      c->th);
     }
     if (masked)
         draw_masked_legend(c->r, c->tc, column.x, top + down * h + (down - 1) * between + spx + spx / 2,

@@ -428,7 +428,7 @@ static int draw_slabs(stage_ctx *c, int x, int y, double cw, double ch, const fl
         SDL_Color hc = theme_head_color(c->th, head);
         draw_matrix_desc d = draw_matrix_plain(
             n, dh, (draw_values){v + k * dh, (ptrdiff_t)stride, 1, DRAW_DIVERGING, range}, c->th);
-        draw_matrix(c->r, sr, &d);
+        draw_matrix(c->pool, c->r, sr, &d);
         draw_outline(c->r, (SDL_Rect){sr.x - 1, sr.y - 1, sr.w + 2, sr.h + 2}, c->th->panel_border,
                      1);
         /* The strip says which head(s) read this slab; with kv groups it

@@ -94,11 +94,11 @@ static void off_mark(stage_ctx *c, SDL_Rect map) {
     float thick = (float)imax(2, map.w / 28);
     SDL_Color x = th->error;
     x.a = 220;
-    draw_lines_add((float)map.x + 3, (float)map.y + 3, (float)(map.x + map.w - 4),
+    draw_lines_add(c->pool, (float)map.x + 3, (float)map.y + 3, (float)(map.x + map.w - 4),
                    (float)(map.y + map.h - 4), thick, x);
-    draw_lines_add((float)(map.x + map.w - 4), (float)map.y + 3, (float)map.x + 3,
+    draw_lines_add(c->pool, (float)(map.x + map.w - 4), (float)map.y + 3, (float)map.x + 3,
                    (float)(map.y + map.h - 4), thick, x);
-    draw_lines_flush(c->r);
+    draw_lines_flush(c->pool, c->r);
     int opx = imax(10, imin(c->px, map.h / 3));
     int w = 0;
     text_measure(c->tc, "off", opx, &w, NULL);
@@ -149,7 +149,7 @@ static void draw_head(stage_ctx *c, const state_trained *t, size_t l, size_t h, 
         n, n, draw_values_rows(tr->weights + h * n * n, n, DRAW_SEQUENTIAL, 1.0f), th);
     d.mask = tr->masked + h * n * n;
     d.mask_stride = n;
-    draw_matrix(c->r, map, &d);
+    draw_matrix(c->pool, c->r, map, &d);
     if (off) off_mark(c, map);
 
     /* "2.3" above, in the role's colour as a bar under it; "off" in words too */
@@ -490,7 +490,7 @@ static void live_panel(stage_ctx *c, const state_trained *t, SDL_Rect p) {
         return;
     }
     double base = t->roles.unigram_loss > 0 ? t->roles.unigram_loss : NAN;
-    plot_loss_px(c->r, c->tc, plot, th, st->loss_step, st->loss_train, st->loss_heldout,
+    plot_loss_px(c->pool, c->r, c->tc, plot, th, st->loss_step, st->loss_train, st->loss_heldout,
                  st->n_loss, base, "word frequencies alone", spx);
 }
 

@@ -81,7 +81,7 @@ static int lesson_frames(FILE *f, char *err, size_t err_len) {
         if (i < 0 || (size_t)i % 10 == 0) app_lesson_goto(&s, step, err, err_len);
         s.progress = 0.5f;
         double t0 = now_ms();
-        app_draw(o.renderer, o.text, &s, o.surface->w, o.surface->h);
+        app_draw(o.renderer, o.text, &o.pool, &s, o.surface->w, o.surface->h);
         SDL_RenderPresent(o.renderer);
         if (i >= 0) ms[i] = now_ms() - t0;
     }

@@ -48,7 +48,7 @@ int cli_lesson_render(FILE *out, const char *path, const state_frame *r, char *e
         if (rc != 0) break;
         s.progress = 1.0f; /* the step finished: what the class looks at */
         s.playing = false;
-        app_draw(o.renderer, o.text, &s, o.surface->w, o.surface->h);
+        app_draw(o.renderer, o.text, &o.pool, &s, o.surface->w, o.surface->h);
         SDL_RenderPresent(o.renderer);
         char file[4096];
         snprintf(file, sizeof file, "%s/step-%02zu.png", r->out, k + 1);
