@@ -48,6 +48,7 @@ typedef enum attn_status {
     ATTN_ERR_INPUT,  /* the text or other outside input is malformed */
     ATTN_ERR_LIMIT,  /* the input is valid but larger than the limit */
     ATTN_ERR_NOMEM,  /* an allocation failed */
+    ATTN_ERR_IO,     /* the system refused: a file, a display, a font, a thread */
 } attn_status;
 
 /* The settings of attention a message can be about. A check that fails

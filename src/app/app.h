@@ -78,18 +78,18 @@ typedef struct app_state {
 #define APP_STAGE_SECONDS 3.0f
 
 /* Whether the window can show what settings build: at most APP_TOKENS_MAX
- * tokens. Returns 0, or 2 with a message. */
-int app_settings_check(const state_settings *settings, char *err, size_t err_len);
+ * tokens. Returns ATTN_OK, or a failure with a message. */
+attn_status app_settings_check(const state_settings *settings, char *err, size_t err_len);
 
-/* A state on the built-in example, stage 1, paused, dark theme. Returns 0 or
- * 2 with a message (app_settings_check's, or the model's). */
-int app_state_init(app_state *s, const state_settings *settings, char *err, size_t err_len);
+/* A state on the built-in example, stage 1, paused, dark theme. Returns ATTN_OK or
+ * a failure with a message (app_settings_check's, or the model's). */
+attn_status app_state_init(app_state *s, const state_settings *settings, char *err, size_t err_len);
 void app_state_free(app_state *s);
 
 /* ] and [ in the window: the next (delta 1) or previous (-1) layer of a
  * trained model, applied at once (the stage replays). Writes what happened,
- * or why nothing did, to s->message. Returns 0, or 2 when nothing changed. */
-int app_state_step_layer(app_state *s, int delta);
+ * or why nothing did, to s->message. Returns ATTN_OK, or a failure when nothing changed. */
+attn_status app_state_step_layer(app_state *s, int delta);
 
 /* ---- drawing ------------------------------------------------------------------ */
 

@@ -26,36 +26,39 @@ static void lesson_destroy(app_lesson *l) {
     free(l);
 }
 
-int app_lesson_open(app_state *s, const char *path, char *err, size_t err_len) {
+attn_status app_lesson_open(app_state *s, const char *path, char *err, size_t err_len) {
     app_lesson *l = calloc(1, sizeof *l);
     if (!l) {
         snprintf(err, err_len, "out of memory for the lesson %s", path);
-        return 2;
+        return ATTN_ERR_NOMEM;
     }
-    if (state_lesson_load(&l->player, path, err, err_len) != 0) {
+    attn_status st = state_lesson_load(&l->player, path, err, err_len);
+    if (st != ATTN_OK) {
         free(l);
-        return 2;
+        return st;
     }
     state_step_view v;
-    if (state_lesson_goto(&l->player, &s->model, 0, &v, err, err_len) != 0) {
+    st = state_lesson_goto(&l->player, &s->model, 0, &v, err, err_len);
+    if (st != ATTN_OK) {
         lesson_destroy(l);
-        return 2;
+        return st;
     }
     lesson_destroy(s->lesson); /* a lesson opened from another one replaces it */
     s->lesson = l;
     show_step(s, &v);
-    return 0;
+    return ATTN_OK;
 }
 
-int app_lesson_goto(app_state *s, size_t step, char *err, size_t err_len) {
+attn_status app_lesson_goto(app_state *s, size_t step, char *err, size_t err_len) {
     if (!s->lesson) {
         snprintf(err, err_len, "no lesson is open");
-        return 2;
+        return ATTN_ERR_CONFIG;
     }
     state_step_view v;
-    if (state_lesson_goto(&s->lesson->player, &s->model, step, &v, err, err_len) != 0) return 2;
+    attn_status st = state_lesson_goto(&s->lesson->player, &s->model, step, &v, err, err_len);
+    if (st != ATTN_OK) return st;
     show_step(s, &v);
-    return 0;
+    return ATTN_OK;
 }
 
 bool app_lesson_awaits_answer(const app_state *s) {

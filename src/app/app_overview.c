@@ -28,18 +28,18 @@ bool app_overview_available(const app_state *s) { return s && s->model.trained !
 
 const state_overview *app_overview_state(const app_state *s) { return s ? s->overview : NULL; }
 
-int app_overview_toggle(app_state *s) {
+attn_status app_overview_toggle(app_state *s) {
     state_note note = {"", false};
     if (s->view == VIEW_MODEL) {
         s->view = s->overview_back < VIEW_COUNT ? s->overview_back : VIEW_HEADS;
         snprintf(note.text, sizeof note.text, "back to the stages (M opens the model overview)");
         show_note(s, &note);
-        return 0;
+        return ATTN_OK;
     }
     if (!app_overview_available(s)) {
         note = (state_note){STATE_OVERVIEW_NEEDS_TRAINED, true};
         show_note(s, &note);
-        return 2;
+        return ATTN_ERR_CONFIG;
     }
     s->overview_back = s->view < VIEW_COUNT ? s->view : VIEW_HEADS;
     s->view = VIEW_MODEL;
@@ -48,22 +48,22 @@ int app_overview_toggle(app_state *s) {
              "model overview: click a head (or arrows + Space) to switch it off; R trains a "
              "fresh model live");
     show_note(s, &note);
-    return 0;
+    return ATTN_OK;
 }
 
 size_t app_overview_heads_off(const app_state *s) { return state_overview_heads_off(&s->model); }
 
-int app_overview_toggle_head(app_state *s, size_t layer, size_t head) {
+attn_status app_overview_toggle_head(app_state *s, size_t layer, size_t head) {
     state_note note = {"", false};
-    int rc = state_overview_toggle_head(&s->model, layer, head, &note);
+    attn_status rc = state_overview_toggle_head(&s->model, layer, head, &note);
     if (rc == 0) s->overview_cursor = layer * s->model.trained->model.config.n_heads + head;
     show_note(s, &note);
     return rc;
 }
 
-int app_overview_all_on(app_state *s) {
+attn_status app_overview_all_on(app_state *s) {
     state_note note = {"", false};
-    int rc = state_overview_all_on(&s->model, &note);
+    attn_status rc = state_overview_all_on(&s->model, &note);
     show_note(s, &note);
     return rc;
 }
@@ -92,16 +92,16 @@ bool app_overview_training(const app_state *s) {
     return s && state_overview_training(s->overview);
 }
 
-int app_overview_train(app_state *s) {
+attn_status app_overview_train(app_state *s) {
     state_note note = {"", false};
     state_overview *ov = s->model.trained ? ensure(s) : NULL;
-    int rc;
+    attn_status rc;
     if (!s->model.trained) {
         note = (state_note){STATE_OVERVIEW_NEEDS_TRAINED, true};
-        rc = 2;
+        rc = ATTN_ERR_CONFIG;
     } else if (!ov) {
         note = (state_note){"out of memory for live training", true};
-        rc = 2;
+        rc = ATTN_ERR_NOMEM;
     } else {
         rc = state_overview_train(ov, &s->model, &note);
     }
@@ -109,9 +109,10 @@ int app_overview_train(app_state *s) {
     return rc;
 }
 
-int app_overview_restore(app_state *s) {
+attn_status app_overview_restore(app_state *s) {
     state_note note = {"the model has its own weights already", false};
-    int rc = s->overview ? state_overview_restore(s->overview, &s->model, &note) : 2;
+    attn_status rc = s->overview ? state_overview_restore(s->overview, &s->model, &note)
+                                 : ATTN_ERR_CONFIG;
     show_note(s, &note);
     return rc;
 }

@@ -6,18 +6,19 @@
 #include "lesson_panel.h"
 #include "view_model.h"
 
-int app_settings_check(const state_settings *settings, char *err, size_t err_len) {
+attn_status app_settings_check(const state_settings *settings, char *err, size_t err_len) {
     if (settings->max_tokens > APP_TOKENS_MAX) {
         snprintf(err, err_len, "the app shows at most %d tokens: lower the token limit (%zu)",
                  APP_TOKENS_MAX, settings->max_tokens);
-        return 2;
+        return ATTN_ERR_LIMIT;
     }
-    return 0;
+    return ATTN_OK;
 }
 
-int app_state_init(app_state *s, const state_settings *settings, char *err, size_t err_len) {
+attn_status app_state_init(app_state *s, const state_settings *settings, char *err, size_t err_len) {
     memset(s, 0, sizeof *s);
-    if (app_settings_check(settings, err, err_len) != 0) return 2;
+    attn_status st = app_settings_check(settings, err, err_len);
+    if (st != ATTN_OK) return st;
     s->stage = STAGE_EMBED;
     s->progress = 1.0f;
     s->speed = 1.0f;
@@ -29,14 +30,14 @@ int app_state_init(app_state *s, const state_settings *settings, char *err, size
     return state_model_apply(&s->model, settings, err, err_len);
 }
 
-int app_state_step_layer(app_state *s, int delta) {
+attn_status app_state_step_layer(app_state *s, int delta) {
     const state_settings *now = &s->model.settings;
     s->message_is_error = true;
     if (now->source != STATE_SOURCE_TRAINED || !s->model.trained) {
         snprintf(s->message, sizeof s->message,
                  "[ and ] step through the layers of a trained model: P, then Weights: trained "
                  "model");
-        return 2;
+        return ATTN_ERR_CONFIG;
     }
     size_t L = s->model.trained->model.config.n_layers;
     if ((delta < 0 && now->layer == 0) || (delta > 0 && now->layer + 1 >= L)) {
@@ -44,14 +45,15 @@ int app_state_step_layer(app_state *s, int delta) {
                  now->layer + 1, delta < 0 ? "first" : "last", L, delta < 0 ? "]" : "[",
                  delta < 0 ? "on" : "back");
         s->message_is_error = false;
-        return 2;
+        return ATTN_ERR_CONFIG;
     }
     state_settings next = *now;
     next.layer = delta < 0 ? now->layer - 1 : now->layer + 1;
     char err[APP_ERR_LEN - 16]; /* room for "not applied: " */
-    if (state_model_apply(&s->model, &next, err, sizeof err) != 0) {
+    attn_status st = state_model_apply(&s->model, &next, err, sizeof err);
+    if (st != ATTN_OK) {
         snprintf(s->message, sizeof s->message, "not applied: %s", err);
-        return 2;
+        return st;
     }
     s->hover_head = s->hover_i = s->hover_j = -1;
     s->progress = 0.0f; /* the stage replays on the new layer's numbers */
@@ -59,7 +61,7 @@ int app_state_step_layer(app_state *s, int delta) {
     snprintf(s->message, sizeof s->message, "layer %zu of %zu ([ and ] change it)",
              next.layer + 1, L);
     s->message_is_error = false;
-    return 0;
+    return ATTN_OK;
 }
 
 void app_state_free(app_state *s) {

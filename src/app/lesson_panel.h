@@ -54,15 +54,15 @@ typedef struct app_lesson {
     uint64_t key_version;
 } app_lesson;
 
-/* Loads the lesson at path and goes to its first step. Returns 0, or 2 with
+/* Loads the lesson at path and goes to its first step. Returns ATTN_OK, or a failure with
  * the parser's "FILE:LINE: message" (or why step 1 did not apply) in err;
  * on failure s is unchanged and stays usable. */
-int app_lesson_open(app_state *s, const char *path, char *err, size_t err_len);
+attn_status app_lesson_open(app_state *s, const char *path, char *err, size_t err_len);
 
 /* Applies step k (0-based) of the open lesson: its settings in effect go to
  * the model and the state; a stage that starts at progress 0 plays once
- * (s->playing). Returns 0, or 2 with a message (s unchanged). */
-int app_lesson_goto(app_state *s, size_t step, char *err, size_t err_len);
+ * (s->playing). Returns ATTN_OK, or a failure with a message (s unchanged). */
+attn_status app_lesson_goto(app_state *s, size_t step, char *err, size_t err_len);
 
 /* Answers the current step's question with choice k (0-based). Returns 1
  * when it was right, 0 when wrong, -1 when there is no question, it was

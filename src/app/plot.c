@@ -113,10 +113,11 @@ void plot_loss_px(draw_pool *pool, SDL_Renderer *r, text_cache *tc, SDL_Rect are
     }
 }
 
-int app_plot_loss_png(const char *path, const double *step, const double *train,
+attn_status app_plot_loss_png(const char *path, const double *step, const double *train,
                       const double *heldout, size_t n, char *err, size_t err_len) {
     app_offscreen o;
-    if (app_offscreen_init(&o, 960, 540, err, err_len) != 0) return 2;
+    attn_status st = app_offscreen_init(&o, 960, 540, err, err_len);
+    if (st != ATTN_OK) return st;
     const theme *th = theme_light();
     draw_begin(&o.pool, o.renderer, o.text);
     SDL_SetRenderDrawColor(o.renderer, th->background.r, th->background.g, th->background.b, 255);
@@ -125,11 +126,10 @@ int app_plot_loss_png(const char *path, const double *step, const double *train,
               n, NAN, NULL);
     draw_end(&o.pool, o.text);
     SDL_RenderPresent(o.renderer);
-    int rc = 0;
+    attn_status rc = ATTN_OK;
     if (IMG_SavePNG(o.surface, path) != 0) {
-        snprintf(err, err_len, "cannot write the loss plot %s: %s (use --plot FILE.png)", path,
-                 IMG_GetError());
-        rc = 2;
+        snprintf(err, err_len, "cannot write the loss plot %s: %s", path, IMG_GetError());
+        rc = ATTN_ERR_IO;
     }
     app_offscreen_free(&o);
     return rc;

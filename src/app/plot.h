@@ -25,9 +25,9 @@ void plot_loss_px(draw_pool *pool, SDL_Renderer *r, text_cache *tc, SDL_Rect are
                   const double *heldout, size_t n, double baseline, const char *baseline_label,
                   int px);
 
-/* The same at 960×540 on the light theme, written to path as PNG. Returns 0,
- * or 2 with a message naming the path. */
-int app_plot_loss_png(const char *path, const double *step, const double *train,
+/* The same at 960×540 on the light theme, written to path as PNG. Returns ATTN_OK,
+ * or a failure with a message naming the path. */
+attn_status app_plot_loss_png(const char *path, const double *step, const double *train,
                       const double *heldout, size_t n, char *err, size_t err_len);
 
 #endif

@@ -16,16 +16,16 @@ typedef struct app_offscreen {
     draw_pool pool;
 } app_offscreen;
 
-int app_offscreen_init(app_offscreen *o, int width, int height, char *err, size_t err_len);
+attn_status app_offscreen_init(app_offscreen *o, int width, int height, char *err, size_t err_len);
 void app_offscreen_free(app_offscreen *o);
 
 /* Draws the frame of s on o (applying r's stage, progress, view, head and
  * theme to s first). */
 void app_offscreen_draw(app_offscreen *o, app_state *s, const state_frame *r);
 
-/* Builds the model for settings, draws the frame, writes r->out. Returns 0,
- * or 2 with a message naming what to fix. */
-int app_render_png(const state_settings *settings, const state_frame *r, char *err,
+/* Builds the model for settings, draws the frame, writes r->out. Returns ATTN_OK,
+ * or a failure with a message naming what to fix. */
+attn_status app_render_png(const state_settings *settings, const state_frame *r, char *err,
                    size_t err_len);
 
 #endif

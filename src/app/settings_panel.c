@@ -14,7 +14,7 @@ _Static_assert(STATE_SENTENCE_MAX <= UI_TEXT_MAX, "a text field holds the whole 
 /* The example sentences of the product's seed texts, with short names for
  * their buttons. */
 static const char *const example_text[] = {
-    "The robot sat on the floor because it was tired.",
+    ATTN_EXAMPLE_SENTENCE,
     "The cat sat on the mat",
     "The bank approved the loan yesterday.",
     "The bank by the river was closed due to flooding.",
@@ -45,32 +45,35 @@ void settings_panel_init(settings_panel *p, const app_state *s) {
         if (strcmp(example_text[i], p->draft.sentence) == 0) p->example = i;
 }
 
-static bool same_settings(const state_settings *a, const state_settings *b) {
-    if (a->source != b->source || strcmp(a->sentence, b->sentence) != 0) return false;
-    if (a->source == STATE_SOURCE_TRAINED) /* the model fixes the rest */
-        return strcmp(state_trained_resolve(a->model_path),
-                      state_trained_resolve(b->model_path)) == 0 &&
-               a->layer == b->layer && memcmp(a->head_off, b->head_off, sizeof a->head_off) == 0;
-    return a->config.d_model == b->config.d_model &&
-           a->config.n_heads == b->config.n_heads && a->config.n_kv_heads == b->config.n_kv_heads &&
-           a->config.causal == b->config.causal && a->config.scale == b->config.scale &&
-           a->config.temperature == b->config.temperature && a->seed == b->seed &&
-           a->max_tokens == b->max_tokens;
-}
-
 static const char *kind_of(size_t heads, size_t kv) {
     return kv == heads ? "multi-head" : kv == 1 ? "multi-query" : "grouped-query";
 }
 
-int settings_panel_apply(settings_panel *p, app_state *s) {
+/* The panel's field for a setting a message is about (attn.h), or NULL. */
+static const char *field_of(attn_setting s) {
+    switch (s) {
+    case ATTN_SETTING_SENTENCE: return "sentence";
+    case ATTN_SETTING_D_MODEL: return "d_model";
+    case ATTN_SETTING_HEADS: return "heads";
+    case ATTN_SETTING_KV_HEADS: return "kv";
+    case ATTN_SETTING_TEMPERATURE: return "temperature";
+    case ATTN_SETTING_MAX_TOKENS: return "max_tokens";
+    default: return NULL;
+    }
+}
+
+attn_status settings_panel_apply(settings_panel *p, app_state *s) {
     char err[APP_ERR_LEN - 16]; /* room for "not applied: " in the status line */
-    if (state_model_apply(&s->model, &p->draft, err, sizeof err) != 0) {
+    attn_status st = state_model_apply_text(&s->model, &p->draft, p->draft.sentence,
+                                            &p->error_setting, err, sizeof err);
+    if (st != ATTN_OK) {
         snprintf(p->error, sizeof p->error, "%s", err);
         snprintf(s->message, sizeof s->message, "not applied: %s", err);
         s->message_is_error = true;
-        return 2;
+        return st;
     }
     p->error[0] = '\0';
+    p->error_setting = ATTN_SETTING_NONE;
     /* What applied, as applied: a trained model sets the sizes itself. */
     p->draft = s->model.settings;
     show_model_path(&p->draft);
@@ -92,14 +95,14 @@ int settings_panel_apply(settings_panel *p, app_state *s) {
                  "applied: trained model %.200s, layer %zu of %zu, %zu tokens%s",
                  base ? base + 1 : t->path,
                  s->model.settings.layer + 1, t->model.config.n_layers, s->model.n, unknown);
-        return 0;
+        return ATTN_OK;
     }
     snprintf(s->message, sizeof s->message,
              "applied: %zu tokens, d_model %zu, %zu heads (%s), d_k %zu, %s, %s, T %.2g, seed %llu",
              s->model.n, c->d_model, c->n_heads, kind_of(c->n_heads, c->n_kv_heads), attn_d_head(c),
              c->causal ? "causal" : "not causal", c->scale ? "scaled" : "not scaled",
              (double)c->temperature, (unsigned long long)s->model.settings.seed);
-    return 0;
+    return ATTN_OK;
 }
 
 /* The options of a size choice: the usual values plus the current one when
@@ -121,6 +124,13 @@ static int size_options(const size_t *usual, int n_usual, size_t current, size_t
         if (out[i] == current) *at = i;
     }
     return n;
+}
+
+/* Flags the next widget when it is the field of the setting that kept the
+ * last change from applying (ui_flag_next). */
+static void flag_if_at_fault(ui_context *ui, const settings_panel *p, const char *field) {
+    const char *at_fault = p->error[0] ? field_of(p->error_setting) : NULL;
+    if (at_fault && strcmp(at_fault, field) == 0) ui_flag_next(ui);
 }
 
 int settings_panel_width(int w, int px) {
@@ -209,6 +219,7 @@ static bool mechanics_widgets(ui_context *ui, settings_panel *p) {
 
     int at = 0, n = size_options(heads_usual, 5, d->config.n_heads, opts, names, &at);
     for (int i = 0; i < n; i++) ptrs[i] = names[i];
+    flag_if_at_fault(ui, p, "heads");
     if (ui_choice(ui, "heads", "Heads", ptrs, n, &at)) {
         d->config.n_kv_heads = kv_for(d->config.n_heads, d->config.n_kv_heads, opts[at]);
         d->config.n_heads = opts[at];
@@ -217,6 +228,7 @@ static bool mechanics_widgets(ui_context *ui, settings_panel *p) {
 
     n = size_options(width_usual, 7, d->config.d_model, opts, names, &at);
     for (int i = 0; i < n; i++) ptrs[i] = names[i];
+    flag_if_at_fault(ui, p, "d_model");
     if (ui_choice(ui, "d_model", "d_model", ptrs, n, &at)) {
         d->config.d_model = opts[at];
         changed = true;
@@ -233,6 +245,7 @@ static bool mechanics_widgets(ui_context *ui, settings_panel *p) {
         if (g == d->config.n_kv_heads) at = n;
         n++;
     }
+    flag_if_at_fault(ui, p, "kv");
     if (ui_choice(ui, "kv", "K/V heads", ptrs, n, &at)) {
         d->config.n_kv_heads = opts[at];
         changed = true;
@@ -256,6 +269,7 @@ static bool mechanics_widgets(ui_context *ui, settings_panel *p) {
     static const size_t tokens_usual[] = {64, 128, APP_TOKENS_MAX};
     n = size_options(tokens_usual, 3, d->max_tokens, opts, names, &at);
     for (int i = 0; i < n; i++) ptrs[i] = names[i];
+    flag_if_at_fault(ui, p, "max_tokens");
     if (ui_choice(ui, "max_tokens", "Max tokens", ptrs, n, &at)) {
         d->max_tokens = opts[at];
         changed = true;
@@ -267,6 +281,7 @@ static bool mechanics_widgets(ui_context *ui, settings_panel *p) {
     float hi = 10.0f < ATTN_TEMPERATURE_MAX ? 10.0f : ATTN_TEMPERATURE_MAX;
     if (d->config.temperature < lo) lo = d->config.temperature; /* the command line went further */
     if (d->config.temperature > hi) hi = d->config.temperature;
+    flag_if_at_fault(ui, p, "temperature");
     if (ui_slider_log(ui, "temperature", "Temperature", &d->config.temperature, lo, hi, "%.2g"))
         changed = true;
     if (ui_stepper(ui, "seed", "Seed", &d->seed, 0, ((uint64_t)1 << 53) - 1)) changed = true;
@@ -308,9 +323,11 @@ bool settings_panel_run(settings_panel *p, ui_context *ui, app_state *s) {
         }
         changed = true;
     }
+    bool sentence_at_fault = p->error[0] && p->error_setting == ATTN_SETTING_SENTENCE;
     ui_label(ui, ui_typing(ui) ? "Sentence: Enter applies, Esc cancels, Ctrl+U clears"
-                               : "Sentence (Enter or click to edit)",
-             t->text_dim);
+                 : sentence_at_fault ? "\xE2\x9C\x97 Sentence: mend it (Enter or click to edit)"
+                                     : "Sentence (Enter or click to edit)",
+             sentence_at_fault ? t->error : t->text_dim);
     int tf = ui_text_field(ui, "sentence", "sentence", d->sentence, sizeof d->sentence);
     if (ui->notice[0]) { /* a refused edit: say so where the typing is */
         snprintf(p->error, sizeof p->error, "%s", ui->notice);
@@ -344,7 +361,7 @@ bool settings_panel_run(settings_panel *p, ui_context *ui, app_state *s) {
 
     /* Why a value was not applied, below the widgets so that nothing moves
      * under the mouse when it appears. */
-    bool pending = !same_settings(d, applied);
+    bool pending = !state_settings_equal(d, applied);
     if (p->error[0] || pending) {
         char line[APP_ERR_LEN + 32];
         if (p->error[0]) snprintf(line, sizeof line, "\xE2\x9C\x97 Not applied: %s", p->error);

@@ -16,6 +16,7 @@
 typedef struct settings_panel {
     state_settings draft; /* what the panel shows: applied, or pending after a failure */
     char error[APP_ERR_LEN]; /* why the draft was not applied; "" when it was */
+    attn_setting error_setting; /* the setting to change then, if one is to blame */
     int example;             /* the example sentence shown last, -1: none */
 } settings_panel;
 
@@ -28,8 +29,8 @@ void settings_panel_init(settings_panel *p, const app_state *s);
 
 /* Applies p->draft to s: on success the current stage replays (progress 0,
  * playing) and p->error is cleared; on failure nothing changes in s but the
- * message (message_is_error), and p->error says why. Returns 0 or 2. */
-int settings_panel_apply(settings_panel *p, app_state *s);
+ * message (message_is_error), and p->error says why. Returns ATTN_OK or a failure. */
+attn_status settings_panel_apply(settings_panel *p, app_state *s);
 
 /* The panel's widgets in ui's area; applies changes through
  * settings_panel_apply. Between ui_begin and ui_end; wants keyboard on.

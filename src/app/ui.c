@@ -91,6 +91,7 @@ void ui_focus(ui_context *ui, const char *id) {
 }
 
 void ui_skip_focus(ui_context *ui) { ui->skip_focus = true; }
+void ui_flag_next(ui_context *ui) { ui->flag_next = true; }
 
 void ui_begin(ui_context *ui, const SDL_Event *ev, const theme *t, int px, SDL_Rect area,
               unsigned flags) {
@@ -108,6 +109,7 @@ void ui_begin(ui_context *ui, const SDL_Event *ev, const theme *t, int px, SDL_R
     ui->last_right = area.x;
     ui->same_line = false;
     ui->skip_focus = false;
+    ui->flag_next = false;
     if (!(flags & UI_SCROLL)) ui->scroll = 0;
     if (ev && ev->type == SDL_MOUSEMOTION) ui->mouse_x = ev->motion.x, ui->mouse_y = ev->motion.y;
     if (ev && (ev->type == SDL_MOUSEBUTTONDOWN || ev->type == SDL_MOUSEBUTTONUP))
@@ -278,17 +280,20 @@ void ui_box(ui_context *ui, SDL_Rect r, SDL_Color bg, bool focused, bool hot) {
 /* A row's label in r: a ▶ before it when focused (a marker besides the
  * colour), clipped to r. */
 static void label_in(ui_context *ui, SDL_Rect r, const char *label, bool focused) {
+    bool flagged = ui->flag_next;
+    ui->flag_next = false;
     if (!drawing(ui) || !label || !*label) return;
-    if (focused)
-        ui_text_at(ui, "\xE2\x96\xB6", 3, ui->theme->accent, r.x, r.y + r.h / 2,
+    if (focused || flagged) /* ▶ the focus, ✗ the field at fault */
+        ui_text_at(ui, flagged ? "\xE2\x9C\x97" : "\xE2\x96\xB6", 3,
+                   flagged ? ui->theme->error : ui->theme->accent, r.x, r.y + r.h / 2,
                    TEXT_LEFT | TEXT_MIDDLE);
     int x = r.x + ui->px;
     SDL_Rect clip = {x, r.y, r.w - ui->px - gap(ui), r.h}, old, both;
     SDL_RenderGetClipRect(ui->renderer, &old);
     if (SDL_IntersectRect(&clip, &old, &both)) {
         SDL_RenderSetClipRect(ui->renderer, &both);
-        ui_text_at(ui, label, strlen(label), focused ? ui->theme->text : ui->theme->text_dim, x,
-                   r.y + r.h / 2, TEXT_LEFT | TEXT_MIDDLE);
+        SDL_Color c = flagged ? ui->theme->error : focused ? ui->theme->text : ui->theme->text_dim;
+        ui_text_at(ui, label, strlen(label), c, x, r.y + r.h / 2, TEXT_LEFT | TEXT_MIDDLE);
         SDL_RenderSetClipRect(ui->renderer, &old);
     }
 }

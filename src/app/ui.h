@@ -62,6 +62,7 @@ typedef struct ui_context {
     int last_right;   /* right edge of the last widget */
     bool same_line;   /* ui_same_line was called */
     bool skip_focus;  /* ui_skip_focus was called */
+    bool flag_next;   /* ui_flag_next was called */
 
     /* kept between passes */
     int mouse_x, mouse_y; /* output pixels */
@@ -106,6 +107,10 @@ bool ui_typing(const ui_context *ui);
 bool ui_editing(const ui_context *ui, const char *id);
 /* Drops keyboard focus (and editing, without applying). */
 void ui_clear_focus(ui_context *ui);
+/* Draws the next labelled widget's label as the one at fault (the error
+ * colour and a cross, so not by colour alone): where a change that could
+ * not apply must be mended. The focus stays where it is. */
+void ui_flag_next(ui_context *ui);
 /* Gives the keyboard focus to the widget named id. */
 void ui_focus(ui_context *ui, const char *id);
 /* The next widget is for the mouse only: Tab and the arrows skip it (for a

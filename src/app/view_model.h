@@ -23,17 +23,17 @@
 bool app_overview_available(const app_state *s);
 
 /* Opens the overview (remembering the view to go back to), or closes it.
- * Returns 0, or 2 with the reason in s->message (mechanics). */
-int app_overview_toggle(app_state *s);
+ * Returns ATTN_OK, or a failure with the reason in s->message (mechanics). */
+attn_status app_overview_toggle(app_state *s);
 
 /* The overview's calls below are the state layer's (overview.h) on s's
  * model, with what they say written to s->message. */
 
 /* Switches head (layer, head) off or on and reruns the model at once,
- * and puts the keyboard cursor on it. Returns 0, or 2. */
-int app_overview_toggle_head(app_state *s, size_t layer, size_t head);
-/* Every head back on. Returns 0 or 2. */
-int app_overview_all_on(app_state *s);
+ * and puts the keyboard cursor on it. Returns ATTN_OK, or a failure. */
+attn_status app_overview_toggle_head(app_state *s, size_t layer, size_t head);
+/* Every head back on. Returns ATTN_OK or a failure. */
+attn_status app_overview_all_on(app_state *s);
 /* Heads switched off now. */
 size_t app_overview_heads_off(const app_state *s);
 
@@ -43,13 +43,13 @@ int app_overview_head_at(const app_state *s, int x, int y);
 void app_overview_move(app_state *s, int d_layer, int d_head);
 
 /* Starts live training (a fresh model of the trained model's sizes), or
- * stops it when it runs. Returns 0, or 2 with the reason in s->message. */
-int app_overview_train(app_state *s);
+ * stops it when it runs. Returns ATTN_OK, or a failure with the reason in s->message. */
+attn_status app_overview_train(app_state *s);
 /* Whether live training runs. */
 bool app_overview_training(const app_state *s);
 /* Puts back the weights (and head roles) the model had before live
- * training. Returns 0, or 2 when there is nothing to restore. */
-int app_overview_restore(app_state *s);
+ * training. Returns ATTN_OK, or a failure when there is nothing to restore. */
+attn_status app_overview_restore(app_state *s);
 
 /* Once a frame: takes what live training published (new weights applied
  * with state_trained_set_params, roles) and the held-out loss of the

@@ -7,7 +7,7 @@
 #include "app.h"
 
 /* Opens a window on settings, in theme t (NULL: dark), and runs the lesson
- * until the user quits (Q, Esc, or closing the window). Returns 0, or 2 with a message in err:
+ * until the user quits (Q, Esc, or closing the window). Returns ATTN_OK, or a failure with a message in err:
  * no display, no font, settings that do not build. The keys:
  *
  *   Space       play on through the stages / pause (on a finished stage: the next one)
