@@ -220,7 +220,8 @@ static int watch_step(void *user, const model_train_progress *p, char *err, size
             return cli_fail(err, err_len, "could not write the loss log %s", w->log_path);
         // what each head does, measured once now and kept in the file, so the
         // app can label heads without measuring them again
-        if (!w->quiet && p->roles_next) fprintf(stderr, "measuring the heads on held-out text...\n");
+        if (!w->quiet && p->roles_next)
+            fprintf(stderr, "measuring the heads on held-out text...\n");
     }
     return 0;
 }
@@ -285,8 +286,9 @@ int cli_train_main(int argc, char **argv, int first, char *err, size_t err_len) 
                      .tty = !a.quiet && isatty(fileno(stderr)), .smooth = NAN};
     w.report_every = a.train.steps / 10 ? a.train.steps / 10 : 1;
     w.log = fopen(log_path, "w");
-    if (!w.log) return cli_fail(err, err_len, "cannot write the loss log %s: %s (use --log FILE.csv)",
-                                log_path, strerror(errno));
+    if (!w.log)
+        return cli_fail(err, err_len, "cannot write the loss log %s: %s (use --log FILE.csv)",
+                        log_path, strerror(errno));
     fprintf(w.log, "step,lr,train_loss,heldout_loss,tokens,seconds\n");
     if (!a.quiet) {
         size_t sizes[MODEL_PARAM_TENSORS];

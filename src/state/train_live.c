@@ -84,7 +84,8 @@ static double now_seconds(void) {
 train_live_config train_live_config_default(const model_config *sizes) {
     train_live_config c;
     memset(&c, 0, sizeof c);
-    c.recipe = model_recipe_default(); /* attnviz train's: the live run retraces the shipped model's start */
+    /* attnviz train's recipe: the live run retraces the shipped model's start */
+    c.recipe = model_recipe_default();
     size_t vocab = c.recipe.model.n_vocab;
     c.recipe.model = *sizes;
     c.recipe.model.n_vocab = vocab;
