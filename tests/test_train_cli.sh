@@ -85,6 +85,13 @@ else
     [ -s "$dir/a.loss.csv" ] && [ ! -e "$dir/a.loss.png" ] && ok || bad "default log path, no plot"
 fi
 [ "$(wc -l <"$dir/b.csv")" -eq 31 ] && ok || bad "loss log has $(wc -l <"$dir/b.csv") lines, want 31"
+# what was not given is the shipped recipe's (model_recipe_default), recorded in the file
+hlen=$(od -An -t u8 -N 8 "$dir/a.safetensors" | tr -d ' ')
+head -c $((8 + hlen)) "$dir/a.safetensors" | tail -c "$hlen" >"$dir/a.header"
+for kv in '"attnviz.train.seed":"1"' '"attnviz.train.lr":"0.003"' '"attnviz.train.lr_min":"0.0003"' \
+    '"attnviz.train.mix":"0.35,0.3,0.15,0.2"' '"attnviz.train.steps":"30"' '"attnviz.train.batch":"4"'; do
+    grep -qF "$kv" "$dir/a.header" && ok || bad "the model file lacks $kv"
+done
 head -1 "$dir/b.csv" | grep -q "^step,lr,train_loss,heldout_loss,tokens,seconds$" && ok || bad "log header"
 # held-out loss at steps 10, 20, 30 only
 [ "$(awk -F, 'NR > 1 && $4 != ""' "$dir/b.csv" | wc -l)" -eq 3 ] && ok || bad "held-out rows"

@@ -16,11 +16,13 @@
 #include "fast.h"
 #include "model_private.h"
 
+/* The shipped model's optimiser settings: model_recipe_default (train.h)
+ * takes them from here. */
 model_train_config model_train_config_default(void) {
     model_train_config c = {
         .batch = 32,
         .seq = 64,
-        .steps = 2000,
+        .steps = 6000,
         .warmup = 100,
         .lr = 3e-3f,
         .lr_min = 3e-4f,

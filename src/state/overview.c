@@ -369,7 +369,7 @@ attn_status state_overview_train(state_overview *ov, state_model *m, state_note 
     say(note, false,
         "training a fresh %zu-layer model live (%zu steps): watch the heads specialise; R or Esc "
         "stops",
-        c.model.n_layers, c.train.steps);
+        c.recipe.model.n_layers, c.recipe.train.steps);
     return ATTN_OK;
 }
 

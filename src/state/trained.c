@@ -4,9 +4,9 @@
 #define _POSIX_C_SOURCE 200809L
 #include "trained.h"
 #include "attnviz/lesson.h"
+#include "attnviz/train.h"
 #include "paths.h"
 
-#include <jansson.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,7 +18,6 @@
  * for a stable ranking of the heads, and well under a second for the small
  * models attnviz trains. */
 #define ROLES_SEQUENCES 64
-#define KEY_HEADS "attnviz.heads"
 
 static int fail(char *err, size_t err_len, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -93,100 +92,6 @@ int state_trained_peek(const char *path, model_config *c, char *err, size_t err_
     return check_sizes(c, path, err, err_len);
 }
 
-/* ---- head roles from the metadata ---------------------------------------- */
-
-/* Reads "attnviz.heads" (see cli_train.c): one object per head, each
- * {"layer": l, "head": h, "scores": {role: value, ...}} with l, h from 0.
- * Every (layer, head) exactly once, every role's score a finite number in
- * [0, 1]; unknown extra roles are ignored (a newer file). Returns 0, or 2
- * with the key and what is wrong. */
-static int roles_from_json(model_heads_report *r, const char *text, const model_config *c,
-                           const char *path, char *err, size_t err_len) {
-    size_t L = c->n_layers, H = c->n_heads;
-    json_error_t jerr;
-    json_t *root = json_loads(text, 0, &jerr);
-    if (!root)
-        return fail(err, err_len, "%s: metadata \"%s\" is not valid JSON: column %d: %s", path,
-                    KEY_HEADS, jerr.column, jerr.text);
-    int rc = 0;
-    uint8_t *seen = calloc(L * H, 1);
-    float *score = calloc(L * H * MODEL_ROLES, sizeof *score);
-    if (!seen || !score) {
-        rc = fail(err, err_len, "%s: out of memory for the head roles", path);
-        goto done;
-    }
-    if (!json_is_array(root)) {
-        rc = fail(err, err_len, "%s: metadata \"%s\" is not a JSON list of heads", path, KEY_HEADS);
-        goto done;
-    }
-    for (size_t k = 0; k < json_array_size(root); k++) {
-        json_t *e = json_array_get(root, k);
-        json_t *jl = json_object_get(e, "layer"), *jh = json_object_get(e, "head");
-        json_t *js = json_object_get(e, "scores");
-        if (!json_is_object(e) || !json_is_integer(jl) || !json_is_integer(jh) ||
-            !json_is_object(js)) {
-            rc = fail(err, err_len,
-                      "%s: metadata \"%s\": entry %zu needs \"layer\", \"head\" (whole numbers) "
-                      "and \"scores\" (an object)",
-                      path, KEY_HEADS, k + 1);
-            goto done;
-        }
-        json_int_t l = json_integer_value(jl), h = json_integer_value(jh);
-        if (l < 0 || (size_t)l >= L || h < 0 || (size_t)h >= H) {
-            rc = fail(err, err_len,
-                      "%s: metadata \"%s\": entry %zu names layer %lld head %lld, but the model "
-                      "has layers 0 to %zu and heads 0 to %zu",
-                      path, KEY_HEADS, k + 1, (long long)l, (long long)h, L - 1, H - 1);
-            goto done;
-        }
-        size_t at = (size_t)l * H + (size_t)h;
-        if (seen[at]) {
-            rc = fail(err, err_len, "%s: metadata \"%s\": layer %lld head %lld is listed twice",
-                      path, KEY_HEADS, (long long)l, (long long)h);
-            goto done;
-        }
-        seen[at] = 1;
-        for (int role = 0; role < MODEL_ROLES; role++) {
-            const char *key = model_role_key((model_role)role);
-            json_t *v = json_object_get(js, key);
-            double x = json_is_number(v) ? json_number_value(v) : NAN;
-            if (!(x >= 0.0 && x <= 1.0)) { /* also NaN and a missing or non-number value */
-                rc = fail(err, err_len,
-                          "%s: metadata \"%s\": layer %lld head %lld: \"scores.%s\" must be a "
-                          "number from 0 to 1",
-                          path, KEY_HEADS, (long long)l, (long long)h, key);
-                goto done;
-            }
-            score[at * MODEL_ROLES + (size_t)role] = (float)x;
-        }
-    }
-    for (size_t at = 0; at < L * H; at++)
-        if (!seen[at]) {
-            rc = fail(err, err_len, "%s: metadata \"%s\" has no entry for layer %zu head %zu",
-                      path, KEY_HEADS, at / H, at % H);
-            goto done;
-        }
-    memset(r, 0, sizeof *r);
-    r->n_layers = L;
-    r->n_heads = H;
-    r->score = score;
-    score = NULL;
-done:
-    free(score);
-    free(seen);
-    json_decref(root);
-    return rc;
-}
-
-/* A loss the trainer wrote ("2.960656"), or 0 when absent or not a number. */
-static double meta_number(const model_meta *meta, const char *key) {
-    const char *s = model_meta_get(meta, key);
-    if (!s) return 0.0;
-    char *end;
-    double v = strtod(s, &end);
-    return end != s && *end == '\0' && isfinite(v) ? v : 0.0;
-}
-
 /* ---- load, run, free ------------------------------------------------------ */
 
 int state_trained_load_ex(state_trained *t, const char *path, unsigned flags, char *err,
@@ -212,16 +117,13 @@ int state_trained_load_ex(state_trained *t, const char *path, unsigned flags, ch
         if (!t->probs_all_on) rc = fail(err, err_len, "%s: out of memory for the model", path);
     }
     if (rc == 0 && !(flags & STATE_TRAINED_NO_ROLES)) {
-        const char *heads = model_meta_get(&t->meta, KEY_HEADS);
-        if (heads) {
-            rc = roles_from_json(&t->roles, heads, c, path, err, err_len);
-            if (rc == 0) {
-                t->roles.heldout_loss = meta_number(&t->meta, "attnviz.heldout_loss");
-                t->roles.unigram_loss = meta_number(&t->meta, "attnviz.unigram_loss");
-                t->have_roles = true;
-                snprintf(t->roles_note, sizeof t->roles_note, "from the model file");
-            }
-        } else {
+        bool found = false;
+        if (model_meta_read_heads(&t->meta, c, path, &t->roles, &found, err, err_len) != ATTN_OK)
+            rc = 2;
+        if (rc == 0 && found) {
+            t->have_roles = true;
+            snprintf(t->roles_note, sizeof t->roles_note, "from the model file");
+        } else if (rc == 0) {
             /* Not a reason to refuse the model: a model trained on other
              * text has attention to show but no roles to measure. */
             char msg[256];
