@@ -244,7 +244,7 @@ shipped=$(dirname "$0")/../assets/models/attnviz-heads.safetensors
 if [ -f "$shipped" ]; then
     expect 0 "" -- dump --weights trained
 else
-    expect 2 "is missing: train one with attnviz train --out FILE" -- dump --weights trained
+    expect 2 "is missing: set ATTNVIZ_DATA_DIR" -- dump --weights trained
 fi
 DISPLAY= WAYLAND_DISPLAY= expect 2 "no display available" -- --model "$model"
 expect 2 "--model $mdir/missing.safetensors: cannot read" -- --model "$mdir/missing.safetensors"

@@ -824,7 +824,7 @@ static void test_model_load_errors(const char *dir) {
                         "heads 3 does not divide d_model 8");
     mfile_build(&f, &m);
     mfile_set_meta(&f, "attnviz.n_layers", "0");
-    EXPECT_LOAD_REFUSED(&f, "--layers 0 is out of range");
+    EXPECT_LOAD_REFUSED(&f, "layers 0 is out of range");
 
     /* Vocabulary. */
     mfile_build(&f, &m);
@@ -965,7 +965,7 @@ static void test_fixture(const char *fixtures, const char *file, const char *dir
     CHECKF(model_st_parse(&f, b, len, path, err, sizeof err) == ATTN_OK, "%s", err);
     model_config c = {meta_num(&f, "n_layers"), meta_num(&f, "n_heads"), meta_num(&f, "d_model"),
                       meta_num(&f, "n_ctx"), meta_num(&f, "n_vocab")};
-    CHECKF(model_config_check(&c, err, sizeof err) == ATTN_OK, "%s", err);
+    CHECKF(model_config_check(&c, NULL, err, sizeof err) == ATTN_OK, "%s", err);
     size_t B = meta_num(&f, "batch"), T = meta_num(&f, "seq");
 
     /* Written packed in header order: the data is covered exactly once. */

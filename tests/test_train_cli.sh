@@ -37,11 +37,11 @@ tiny="--layers 1 --heads 2 --d-model 16 --ctx 16 --batch 4 --steps 30 --warmup 5
 
 # ---- bad input -------------------------------------------------------------------
 expect 2 "--steps 0 is out of range" -- train --steps 0
-expect 2 "heads 3 does not divide d_model 128" -- train --heads 3
+expect 2 "--heads 3 does not divide d_model 128" -- train --heads 3
 expect 2 "--lr 'nan' is not a finite number" -- train --lr nan
-expect 2 "--lr-min 0.5 is out of range: use 0 to --lr" -- train --lr-min 0.5
-expect 2 "--warmup 50 is more than --steps 10" -- train --steps 10 --warmup 50
-expect 2 "--warmup 100 is more than --steps 3: give --warmup 3 or fewer (its default is 100)" -- train --steps 3
+expect 2 "--lr-min 0.5 is out of range: use 0 to the learning rate" -- train --lr-min 0.5
+expect 2 "--warmup 50 is more than the steps (10)" -- train --steps 10 --warmup 50
+expect 2 "--warmup 100 is more than the steps (3): give 3 or fewer (the default is 100)" -- train --steps 3
 expect 0 "" -- bench --help
 expect 2 "unknown bench 'foo': use attnviz bench core" -- bench foo
 expect 2 "--threads 3 is out of range" -- train --threads 3

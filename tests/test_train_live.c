@@ -78,7 +78,7 @@ static void test_defaults(void) {
     CHECK(shipped.mix.pronoun == mix.pronoun && shipped.mix.subject == mix.subject &&
           shipped.mix.place_time == mix.place_time && shipped.mix.repeat == mix.repeat);
     char err[256] = "";
-    CHECKF(model_recipe_check(&shipped, err, sizeof err) == ATTN_OK, "%s", err);
+    CHECKF(model_recipe_check(&shipped, NULL, err, sizeof err) == ATTN_OK, "%s", err);
 
     /* live = the same recipe with TRAIN_LIVE_STEPS steps */
     train_live_config live = train_live_config_default(&shipped.model);

@@ -138,15 +138,15 @@ static void test_loop(void) {
     CHECK(done == 0 && m1.block == NULL);
     bad = tiny(20);
     bad.seed = MODEL_HELDOUT_SEED;
-    CHECK(model_recipe_check(&bad, err, sizeof err) == ATTN_ERR_CONFIG);
+    CHECK(model_recipe_check(&bad, NULL, err, sizeof err) == ATTN_ERR_CONFIG);
     CHECK_STR_CONTAINS(err, "held-out text's own");
     bad = tiny(20);
     bad.model.n_vocab = 10;
-    CHECK(model_recipe_check(&bad, err, sizeof err) == ATTN_ERR_CONFIG);
+    CHECK(model_recipe_check(&bad, NULL, err, sizeof err) == ATTN_ERR_CONFIG);
     CHECK_STR_CONTAINS(err, "not the corpus's");
     bad = tiny(20);
     bad.mix = (model_corpus_mix){0, 0, 0, 0};
-    CHECK(model_recipe_check(&bad, err, sizeof err) == ATTN_ERR_CONFIG);
+    CHECK(model_recipe_check(&bad, NULL, err, sizeof err) == ATTN_ERR_CONFIG);
     CHECKF(strchr(err, '\n') == NULL, "more than one line: %s", err);
 }
 

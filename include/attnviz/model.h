@@ -52,8 +52,39 @@ typedef struct model_config {
     size_t n_vocab; /* rows of wte */
 } model_config;
 
-/* Ranges and divisibility; the message names the setting and the fix. */
-attn_status model_config_check(const model_config *c, char *err, size_t err_len);
+/* The settings of a model and its training a message can be about (as
+ * attn_setting is for attention): a check that fails says which one to
+ * change, and its message starts with the setting's plain name
+ * (model_setting_name) and the value, e.g. "learning rate 2 is out of
+ * range: use (0, 1]". The command line names them by its options. */
+typedef enum model_setting {
+    MODEL_SETTING_NONE,
+    MODEL_SETTING_LAYERS,
+    MODEL_SETTING_HEADS,
+    MODEL_SETTING_D_MODEL,
+    MODEL_SETTING_CONTEXT,
+    MODEL_SETTING_BATCH,
+    MODEL_SETTING_SEQ,
+    MODEL_SETTING_STEPS,
+    MODEL_SETTING_WARMUP,
+    MODEL_SETTING_LR,
+    MODEL_SETTING_LR_MIN,
+    MODEL_SETTING_WEIGHT_DECAY,
+    MODEL_SETTING_GRAD_CLIP,
+    MODEL_SETTING_THREADS,
+    MODEL_SETTING_SEED,
+    MODEL_SETTING_COUNT,
+} model_setting;
+
+/* "layers", "heads", "d_model", "context", "batch", "sequence length",
+ * "steps", "warmup", "learning rate", "minimum learning rate", "weight
+ * decay", "gradient clip", "threads", "seed"; "" for MODEL_SETTING_NONE. */
+const char *model_setting_name(model_setting s);
+
+/* Ranges and divisibility; on failure *bad (may be NULL) is the setting to
+ * change, and the message names it and the fix. */
+attn_status model_config_check(const model_config *c, model_setting *bad, char *err,
+                               size_t err_len);
 
 /* The core config of one attention layer: causal, scaled, temperature 1,
  * n_kv_heads = n_heads. */
@@ -210,9 +241,10 @@ typedef struct model_train_config {
  * warm-up, lr 3e-3 to 3e-4, betas 0.9 and 0.95, eps 1e-8, weight decay
  * 0.1, clip 1, two threads. */
 model_train_config model_train_config_default(void);
-/* The message names the setting and the fix. */
+/* On failure *bad (may be NULL) is the setting to change, and the message
+ * names it and the fix. */
 attn_status model_train_config_check(const model_train_config *c, const model_config *mc,
-                                     char *err, size_t err_len);
+                                     model_setting *bad, char *err, size_t err_len);
 /* Learning rate at step (0-based): linear warm-up to lr over `warmup`
  * steps, then a cosine from lr down to lr_min at the last step. */
 float model_train_lr(const model_train_config *c, size_t step);

@@ -43,8 +43,10 @@ model_recipe model_recipe_default(void);
 
 /* Sizes, schedule and mix, with the messages of model_config_check,
  * model_train_config_check and model_corpus_init; also refuses a vocabulary
- * other than the corpus's and the held-out text's own seed. */
-attn_status model_recipe_check(const model_recipe *r, char *err, size_t err_len);
+ * other than the corpus's and the held-out text's own seed. *bad (may be
+ * NULL) as model_config_check's. */
+attn_status model_recipe_check(const model_recipe *r, model_setting *bad, char *err,
+                               size_t err_len);
 
 /* ---- the loop -------------------------------------------------------------- */
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "attnviz/attn.h"
+#include "attnviz/model.h"
 #include "attnviz/tokenize.h"
 #include "state.h"
 
@@ -75,6 +76,10 @@ const char *cli_option_of(attn_setting s);
  * any other about a setting is prefixed with it ("--sentence: ..."), one
  * about none (a model file's own) is kept as it is. Returns 2. */
 int cli_fail_setting(char *err, size_t err_len, attn_setting bad, const char *msg);
+
+/* The same for a model's or its training's settings (model.h): "learning
+ * rate 2 is out of range" -> "--lr 2 is out of range". */
+int cli_fail_model_setting(char *err, size_t err_len, model_setting bad, const char *msg);
 
 /* Whether path can be written as option's file, checked before any work
  * is done: not an existing folder, device or other special file (a save

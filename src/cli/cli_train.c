@@ -267,7 +267,10 @@ int cli_train_main(int argc, char **argv, int first, char *err, size_t err_len) 
     recipe.seed = a.seed;
     recipe.mix = (model_corpus_mix){a.mix[0], a.mix[1], a.mix[2], a.mix[3]};
     recipe.pos_sinusoid = a.pos_sinusoid;
-    if (model_recipe_check(&recipe, err, err_len) != ATTN_OK) return 2;
+    char msg[CLI_ERR_LEN - 32];
+    model_setting bad;
+    if (model_recipe_check(&recipe, &bad, msg, sizeof msg) != ATTN_OK)
+        return cli_fail_model_setting(err, err_len, bad, msg);
 
     /* Every output is checked before any training, so a bad path never
      * costs a run: writable, not a folder or a device (a save renames over

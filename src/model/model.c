@@ -14,19 +14,42 @@
 #include "attnviz/rng.h"
 #include "attnviz/tokenize.h"
 
-attn_status model_config_check(const model_config *c, char *err, size_t err_len) {
-    if (c->n_layers < 1 || c->n_layers > MODEL_LAYERS_MAX)
-        return model_fail(ATTN_ERR_CONFIG, err, err_len, "--layers %zu is out of range: use 1 to %d",
-                    c->n_layers, MODEL_LAYERS_MAX);
-    if (c->n_ctx < 2 || c->n_ctx > MODEL_CTX_MAX)
-        return model_fail(ATTN_ERR_CONFIG, err, err_len, "--ctx %zu is out of range: use 2 to %d",
-                    c->n_ctx, MODEL_CTX_MAX);
+static const char *const setting_names[MODEL_SETTING_COUNT] = {
+    "",      "layers",       "heads",         "d_model",       "context",
+    "batch", "sequence length", "steps",     "warmup",        "learning rate",
+    "minimum learning rate", "weight decay", "gradient clip", "threads", "seed",
+};
+
+const char *model_setting_name(model_setting s) {
+    return (unsigned)s < MODEL_SETTING_COUNT ? setting_names[s] : "";
+}
+
+attn_status model_config_check(const model_config *c, model_setting *bad, char *err,
+                               size_t err_len) {
+    model_setting unused;
+    if (!bad) bad = &unused;
+    *bad = MODEL_SETTING_NONE;
+    if (c->n_layers < 1 || c->n_layers > MODEL_LAYERS_MAX) {
+        *bad = MODEL_SETTING_LAYERS;
+        return model_fail(ATTN_ERR_CONFIG, err, err_len, "layers %zu is out of range: use 1 to %d",
+                          c->n_layers, MODEL_LAYERS_MAX);
+    }
+    if (c->n_ctx < 2 || c->n_ctx > MODEL_CTX_MAX) {
+        *bad = MODEL_SETTING_CONTEXT;
+        return model_fail(ATTN_ERR_CONFIG, err, err_len, "context %zu is out of range: use 2 to %d",
+                          c->n_ctx, MODEL_CTX_MAX);
+    }
     if (c->n_vocab < 3 || c->n_vocab > MODEL_VOCAB_MAX)
         return model_fail(ATTN_ERR_CONFIG, err, err_len,
                     "a vocabulary of %zu words is out of range: use 3 to %d", c->n_vocab,
                     MODEL_VOCAB_MAX);
     attn_config a = model_attn_config(c);
-    return attn_config_check(&a, NULL, err, err_len);
+    attn_setting which;
+    attn_status st = attn_config_check(&a, &which, err, err_len);
+    *bad = which == ATTN_SETTING_HEADS     ? MODEL_SETTING_HEADS
+           : which == ATTN_SETTING_D_MODEL ? MODEL_SETTING_D_MODEL
+                                           : MODEL_SETTING_NONE;
+    return st;
 }
 
 attn_config model_attn_config(const model_config *c) {
@@ -225,7 +248,7 @@ int model_param_is_matrix(size_t i) {
 attn_status model_init(model *m, const model_config *c, const model_vocab *vocab, char *err,
                        size_t err_len) {
     memset(m, 0, sizeof *m);
-    attn_status s = model_config_check(c, err, err_len);
+    attn_status s = model_config_check(c, NULL, err, err_len);
     if (s != ATTN_OK) return s;
     if (vocab->n != c->n_vocab)
         return model_fail(ATTN_ERR_CONFIG, err, err_len,

@@ -252,7 +252,7 @@ static attn_status check_model(const model *m, size_t sequences, char *err, size
                         i, m->vocab.words[i], words[i]);
     if (sequences < 2 || sequences > 1000000)
         return model_fail(ATTN_ERR_CONFIG, err, err_len,
-                    "--sequences %zu is out of range: use 2 to 1000000", sequences);
+                    "sequences %zu is out of range: use 2 to 1000000", sequences);
     return ATTN_OK;
 }
 

@@ -21,8 +21,11 @@ model_recipe model_recipe_default(void) {
     return r;
 }
 
-attn_status model_recipe_check(const model_recipe *r, char *err, size_t err_len) {
-    attn_status st = model_config_check(&r->model, err, err_len);
+attn_status model_recipe_check(const model_recipe *r, model_setting *bad, char *err,
+                               size_t err_len) {
+    model_setting unused;
+    if (!bad) bad = &unused;
+    attn_status st = model_config_check(&r->model, bad, err, err_len);
     if (st != ATTN_OK) return st;
     const char *const *words;
     size_t V = model_corpus_vocab(&words);
@@ -31,12 +34,14 @@ attn_status model_recipe_check(const model_recipe *r, char *err, size_t err_len)
                           "a vocabulary of %zu words is not the corpus's %zu: the model learns "
                           "the corpus's words",
                           r->model.n_vocab, V);
-    st = model_train_config_check(&r->train, &r->model, err, err_len);
+    st = model_train_config_check(&r->train, &r->model, bad, err, err_len);
     if (st != ATTN_OK) return st;
-    if (r->seed == MODEL_HELDOUT_SEED)
+    if (r->seed == MODEL_HELDOUT_SEED) {
+        *bad = MODEL_SETTING_SEED;
         return model_fail(ATTN_ERR_CONFIG, err, err_len,
                           "seed %llu is the held-out text's own: pick another",
                           (unsigned long long)r->seed);
+    }
     if (!(r->pos_sinusoid >= 0.0f && r->pos_sinusoid <= 10.0f))
         return model_fail(ATTN_ERR_CONFIG, err, err_len,
                           "a sinusoid scale of %g is out of range: use 0 (off) to 10",
@@ -94,7 +99,7 @@ attn_status model_train_run(const model_recipe *r, const model_train_hooks *h, m
     memset(m, 0, sizeof *m);
     memset(roles, 0, sizeof *roles);
     *steps_done = 0;
-    attn_status st = model_recipe_check(r, err, err_len);
+    attn_status st = model_recipe_check(r, NULL, err, err_len);
     if (st != ATTN_OK) return st;
 
     run_state s;

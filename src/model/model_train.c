@@ -36,45 +36,55 @@ model_train_config model_train_config_default(void) {
     return c;
 }
 
+/* Writes which setting to change, then fails with the message. */
+#define FAIL_SETTING(which, ...) (*bad = (which), model_fail(ATTN_ERR_CONFIG, err, err_len, __VA_ARGS__))
+
 attn_status model_train_config_check(const model_train_config *c, const model_config *mc,
-                                     char *err, size_t err_len) {
+                                     model_setting *bad, char *err, size_t err_len) {
+    model_setting unused;
+    if (!bad) bad = &unused;
+    *bad = MODEL_SETTING_NONE;
     if (c->batch < 2 || c->batch > 4096)
-        return model_fail(ATTN_ERR_CONFIG, err, err_len, "--batch %zu is out of range: use 2 to 4096",
-                    c->batch);
+        return FAIL_SETTING(MODEL_SETTING_BATCH, "batch %zu is out of range: use 2 to 4096",
+                            c->batch);
     if (c->seq < 1 || c->seq > mc->n_ctx)
-        return model_fail(ATTN_ERR_CONFIG, err, err_len,
-                    "--seq %zu is out of range: use 1 to the context (--ctx %zu)", c->seq,
-                    mc->n_ctx);
+        return FAIL_SETTING(MODEL_SETTING_SEQ,
+                            "sequence length %zu is out of range: use 1 to the context (%zu)",
+                            c->seq, mc->n_ctx);
     if (c->steps < 1 || c->steps > 100000000)
-        return model_fail(ATTN_ERR_CONFIG, err, err_len, "--steps %zu is out of range: use 1 to 1e8",
-                    c->steps);
+        return FAIL_SETTING(MODEL_SETTING_STEPS, "steps %zu is out of range: use 1 to 1e8",
+                            c->steps);
     if (c->warmup > c->steps)
-        return model_fail(ATTN_ERR_CONFIG, err, err_len,
-                    "--warmup %zu is more than --steps %zu: give --warmup %zu or fewer (its "
-                    "default is %zu)", c->warmup, c->steps, c->steps,
-                    model_train_config_default().warmup);
+        return FAIL_SETTING(MODEL_SETTING_WARMUP,
+                            "warmup %zu is more than the steps (%zu): give %zu or fewer (the "
+                            "default is %zu)",
+                            c->warmup, c->steps, c->steps, model_train_config_default().warmup);
     if (!(c->lr > 0.0f && c->lr <= 1.0f))
-        return model_fail(ATTN_ERR_CONFIG, err, err_len, "--lr %g is out of range: use (0, 1]",
-                    (double)c->lr);
+        return FAIL_SETTING(MODEL_SETTING_LR, "learning rate %g is out of range: use (0, 1]",
+                            (double)c->lr);
     if (!(c->lr_min >= 0.0f && c->lr_min <= c->lr))
-        return model_fail(ATTN_ERR_CONFIG, err, err_len,
-                    "--lr-min %g is out of range: use 0 to --lr (%g)", (double)c->lr_min,
-                    (double)c->lr);
+        return FAIL_SETTING(MODEL_SETTING_LR_MIN,
+                            "minimum learning rate %g is out of range: use 0 to the learning "
+                            "rate (%g)",
+                            (double)c->lr_min, (double)c->lr);
     if (!(c->beta1 >= 0.0f && c->beta1 < 1.0f && c->beta2 >= 0.0f && c->beta2 < 1.0f))
         return model_fail(ATTN_ERR_CONFIG, err, err_len, "Adam's betas must be in [0, 1)");
     if (!(c->eps > 0.0f && c->eps < 1.0f))
         return model_fail(ATTN_ERR_CONFIG, err, err_len, "Adam's eps must be in (0, 1)");
     if (!(c->weight_decay >= 0.0f && c->weight_decay <= 10.0f))
-        return model_fail(ATTN_ERR_CONFIG, err, err_len,
-                    "--weight-decay %g is out of range: use 0 to 10", (double)c->weight_decay);
+        return FAIL_SETTING(MODEL_SETTING_WEIGHT_DECAY,
+                            "weight decay %g is out of range: use 0 to 10",
+                            (double)c->weight_decay);
     if (!(c->grad_clip >= 0.0f && c->grad_clip <= 1e6f))
-        return model_fail(ATTN_ERR_CONFIG, err, err_len,
-                    "--grad-clip %g is out of range: use 0 (off) to 1e6", (double)c->grad_clip);
+        return FAIL_SETTING(MODEL_SETTING_GRAD_CLIP,
+                            "gradient clip %g is out of range: use 0 (off) to 1e6",
+                            (double)c->grad_clip);
     if (c->threads < 1 || c->threads > 2)
-        return model_fail(ATTN_ERR_CONFIG, err, err_len, "--threads %zu is out of range: use 1 or 2",
-                    c->threads);
+        return FAIL_SETTING(MODEL_SETTING_THREADS, "threads %zu is out of range: use 1 or 2",
+                            c->threads);
     return ATTN_OK;
 }
+#undef FAIL_SETTING
 
 float model_train_lr(const model_train_config *c, size_t step) {
     if (step < c->warmup) return c->lr * (float)(step + 1) / (float)c->warmup;
@@ -322,7 +332,7 @@ static void *worker_run(void *arg) {
 attn_status model_trainer_init(model_trainer *t, const model *m, const model_train_config *c,
                                char *err, size_t err_len) {
     memset(t, 0, sizeof *t);
-    attn_status s = model_train_config_check(c, &m->config, err, err_len);
+    attn_status s = model_train_config_check(c, &m->config, NULL, err, err_len);
     if (s != ATTN_OK) return s;
     size_t n = m->n_params, L = m->config.n_layers, bytes;
     /* The gradient and Adam's two moments: three floats per parameter. */

@@ -130,7 +130,7 @@ static void free_run(train_live *t) {
 static attn_status check_config(const train_live_config *c, size_t vocab, char *err,
                                 size_t err_len) {
     const model_recipe *r = &c->recipe;
-    if (model_config_check(&r->model, err, err_len) != ATTN_OK) return ATTN_ERR_CONFIG;
+    if (model_config_check(&r->model, NULL, err, err_len) != ATTN_OK) return ATTN_ERR_CONFIG;
     if (r->model.n_vocab != vocab) {
         fail(err, err_len,
              "live training needs the corpus's vocabulary of %zu words, not %zu: train the model "
@@ -138,7 +138,7 @@ static attn_status check_config(const train_live_config *c, size_t vocab, char *
              vocab, r->model.n_vocab);
         return ATTN_ERR_CONFIG;
     }
-    if (model_recipe_check(r, err, err_len) != ATTN_OK) return ATTN_ERR_CONFIG;
+    if (model_recipe_check(r, NULL, err, err_len) != ATTN_OK) return ATTN_ERR_CONFIG;
     if (r->train.steps > TRAIN_LIVE_STEPS_MAX) {
         fail(err, err_len, "live training takes at most %d steps, not %zu", TRAIN_LIVE_STEPS_MAX,
              r->train.steps);

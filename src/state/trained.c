@@ -61,8 +61,7 @@ static int shipped_missing(const char *path, char *err, size_t err_len) {
     if (stat(path, &st) == 0) return 0;
     return fail(err, err_len,
                 "the shipped model %s is missing: set ATTNVIZ_DATA_DIR to attnviz's data folder "
-                "or reinstall attnviz, or train one with attnviz train --out FILE and open it "
-                "with --model FILE",
+                "or reinstall attnviz, or train a model (attnviz train) and open its file",
                 path);
 }
 
