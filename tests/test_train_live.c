@@ -108,17 +108,17 @@ static void test_refusals(void) {
     train_live_config c = tiny(10);
     c.recipe.model.n_vocab = 50;
     err[0] = '\0';
-    CHECK(train_live_start(t, &c, err, sizeof err) == 2);
+    CHECK(train_live_start(t, &c, err, sizeof err) == ATTN_ERR_CONFIG);
     CHECK_STR_CONTAINS(err, "vocabulary");
     c = tiny(TRAIN_LIVE_STEPS_MAX + 1);
-    CHECK(train_live_start(t, &c, err, sizeof err) == 2);
+    CHECK(train_live_start(t, &c, err, sizeof err) == ATTN_ERR_CONFIG);
     CHECK_STR_CONTAINS(err, "at most");
     c = tiny(10);
     c.publish_every = 0;
-    CHECK(train_live_start(t, &c, err, sizeof err) == 2);
+    CHECK(train_live_start(t, &c, err, sizeof err) == ATTN_ERR_CONFIG);
     c = tiny(10);
     c.recipe.train.seq = 17; /* longer than the context */
-    CHECK(train_live_start(t, &c, err, sizeof err) == 2);
+    CHECK(train_live_start(t, &c, err, sizeof err) == ATTN_ERR_CONFIG);
     CHECK(!train_live_running(t));
     const train_live_state *s = train_live_poll(t);
     CHECK(s && s->phase == TRAIN_LIVE_IDLE && s->n_loss == 0 && !s->new_params);
@@ -271,7 +271,7 @@ static void test_stop_and_restart(void) {
     }
     /* a second start while the first runs is refused, and harms nothing */
     err[0] = '\0';
-    CHECK(train_live_start(t, &c, err, sizeof err) == 2);
+    CHECK(train_live_start(t, &c, err, sizeof err) == ATTN_ERR_CONFIG);
     CHECK_STR_CONTAINS(err, "already running");
     CHECK(train_live_running(t));
 

@@ -76,9 +76,10 @@ int state_lesson_files(const char *dir, char (*paths)[STATE_LESSON_PATH], size_t
 /* ---- live values (lesson_values.c) ---------------------------------------- */
 
 /* Formats ph evaluated on model m into buf ("9", "4.2 KiB", "0.281",
- * "“it”"). Returns 0, or 2 with "?" in buf when the value cannot be
- * evaluated (arguments out of range for the model). */
-int state_lesson_value(const state_model *m, const lesson_placeholder *ph, char *buf, size_t len);
+ * "“it”"). Returns ATTN_OK, or ATTN_ERR_CONFIG with "?" in buf when the
+ * value cannot be evaluated (arguments out of range for the model). */
+attn_status state_lesson_value(const state_model *m, const lesson_placeholder *ph, char *buf,
+                               size_t len);
 
 /* Copies text with every {{...}} replaced by its value into out (always
  * NUL-terminated, cut short when cap is too small). Returns how many live

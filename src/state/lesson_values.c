@@ -62,17 +62,17 @@ static void best_head(const model_heads_report *r, model_role role, char *buf, s
 }
 
 /* The values of the trained model (lesson.h: layer .. next_prob). */
-static int trained_value(const state_model *m, const lesson_placeholder *ph, char *buf, size_t len) {
+static attn_status trained_value(const state_model *m, const lesson_placeholder *ph, char *buf, size_t len) {
     const state_trained *t = m->trained;
     if (!t) {
         snprintf(buf, len, "?");
-        return 2;
+        return ATTN_ERR_CONFIG;
     }
     const model_heads_report *r = &t->roles;
     bool roles = t->have_roles;
     switch (ph->value) {
-    case LESSON_VALUE_LAYER: snprintf(buf, len, "%zu", m->settings.layer + 1); return 0;
-    case LESSON_VALUE_LAYERS: snprintf(buf, len, "%zu", t->model.config.n_layers); return 0;
+    case LESSON_VALUE_LAYER: snprintf(buf, len, "%zu", m->settings.layer + 1); return ATTN_OK;
+    case LESSON_VALUE_LAYERS: snprintf(buf, len, "%zu", t->model.config.n_layers); return ATTN_OK;
     case LESSON_VALUE_ROLE: {
         if (!roles) break;
         float score;
@@ -80,7 +80,7 @@ static int trained_value(const state_model *m, const lesson_placeholder *ph, cha
         model_role role =
             model_heads_label_role(r, ph->args[0] - 1, ph->args[1] - 1, STATE_ROLE_MIN, &score);
         snprintf(buf, len, "%s %.2f", model_role_label(role), (double)score);
-        return 0;
+        return ATTN_OK;
     }
     case LESSON_VALUE_BEST_PREVIOUS:
     case LESSON_VALUE_BEST_INDUCTION:
@@ -92,14 +92,14 @@ static int trained_value(const state_model *m, const lesson_placeholder *ph, cha
                           : ph->value == LESSON_VALUE_BEST_ANTECEDENT ? MODEL_ROLE_ANTECEDENT
                                                                       : MODEL_ROLE_SUBJECT;
         best_head(r, role, buf, len);
-        return 0;
+        return ATTN_OK;
     }
     case LESSON_VALUE_HELDOUT_LOSS:
     case LESSON_VALUE_UNIGRAM_LOSS: {
         if (!roles) break;
         format_float(ph->value == LESSON_VALUE_HELDOUT_LOSS ? r->heldout_loss : r->unigram_loss,
                      buf, len);
-        return 0;
+        return ATTN_OK;
     }
     case LESSON_VALUE_NEXT_WORD:
     case LESSON_VALUE_NEXT_PROB: {
@@ -110,15 +110,15 @@ static int trained_value(const state_model *m, const lesson_placeholder *ph, cha
             snprintf(buf, len, "%s", t->model.vocab.words[id]);
         else /* a percentage, as the bars beside it show it */
             format_percent(p, buf, len);
-        return 0;
+        return ATTN_OK;
     }
     default: break;
     }
     snprintf(buf, len, "?");
-    return 2;
+    return ATTN_ERR_CONFIG;
 }
 
-int state_lesson_value(const state_model *m, const lesson_placeholder *ph, char *buf, size_t len) {
+attn_status state_lesson_value(const state_model *m, const lesson_placeholder *ph, char *buf, size_t len) {
     const attn_config *c = &m->settings.config;
     size_t n = m->n, H = c->n_heads, dh = attn_d_head(c);
     const uint64_t *a = ph->args;
@@ -133,7 +133,7 @@ int state_lesson_value(const state_model *m, const lesson_placeholder *ph, char 
         else bad = a[k] < 1 || a[k] > n;
         if (bad) {
             snprintf(buf, len, "?");
-            return 2;
+            return ATTN_ERR_CONFIG;
         }
     }
     const attn_trace *t = &m->trace;
@@ -193,7 +193,7 @@ int state_lesson_value(const state_model *m, const lesson_placeholder *ph, char 
     default:
         return trained_value(m, ph, buf, len);
     }
-    return 0;
+    return ATTN_OK;
 }
 
 size_t state_lesson_substitute(const state_model *m, const char *text, char *out, size_t cap) {

@@ -2,6 +2,7 @@
  * the source tree, the working directory. */
 #define _POSIX_C_SOURCE 200809L
 #include "paths.h"
+#include "state.h"
 #include "attnviz/attn.h"
 
 #include <stdarg.h>
@@ -26,20 +27,8 @@ static const char *const source_words[] = {
 static const char *const fix = "set ATTNVIZ_DATA_DIR to attnviz's data folder (the one holding "
                                "lessons/ and assets/), or reinstall attnviz";
 
-static attn_status fail(char *err, size_t err_len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static attn_status fail(char *err, size_t err_len, const char *fmt, ...) {
-    if (err && err_len) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, err_len, fmt, ap);
-        va_end(ap);
-        /* a path may hold anything: keep the message on one line */
-        for (char *p = err; *p; p++)
-            if ((unsigned char)*p < 0x20 || *p == 0x7f) *p = '?';
-    }
-    return ATTN_ERR_INPUT;
-}
+/* Every failure here is data that cannot be found. */
+#define fail(err, err_len, ...) state_fail(ATTN_ERR_INPUT, err, err_len, __VA_ARGS__)
 
 /* Copies src into dst; a failure with a message when it does not fit. */
 static attn_status put(char *dst, size_t dst_len, const char *src, char *err, size_t err_len) {

@@ -46,6 +46,12 @@ typedef struct state_settings {
     attn_config mechanics_config;
 } state_settings;
 
+/* Writes the printf-style message into err (err may be NULL), on one line
+ * (control characters become '?'), and returns status: the state layer's
+ * one way to fail. */
+attn_status state_fail(attn_status status, char *err, size_t err_len, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 /* The built-in example: the default sentence and attn_config_default(). */
 void state_settings_default(state_settings *s);
 

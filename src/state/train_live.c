@@ -8,6 +8,7 @@
  * never for a training step or a measurement. */
 #define _GNU_SOURCE /* syscall(SYS_gettid) for the thread's own priority */
 #include "train_live.h"
+#include "state.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -63,17 +64,6 @@ struct train_live {
     model_heads_report f_roles;
     uint64_t f_roles_version;
 };
-
-static int fail(char *err, size_t err_len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t err_len, const char *fmt, ...) {
-    if (err && err_len) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, err_len, fmt, ap);
-        va_end(ap);
-    }
-    return 2;
-}
 
 static double now_seconds(void) {
     struct timespec ts;
@@ -132,21 +122,20 @@ static attn_status check_config(const train_live_config *c, size_t vocab, char *
     const model_recipe *r = &c->recipe;
     if (model_config_check(&r->model, NULL, err, err_len) != ATTN_OK) return ATTN_ERR_CONFIG;
     if (r->model.n_vocab != vocab) {
-        fail(err, err_len,
-             "live training needs the corpus's vocabulary of %zu words, not %zu: train the model "
-             "with attnviz train",
-             vocab, r->model.n_vocab);
-        return ATTN_ERR_CONFIG;
+        return state_fail(ATTN_ERR_CONFIG, err, err_len,
+                          "live training needs the corpus's vocabulary of %zu words, not %zu: "
+                          "train the model with attnviz train",
+                          vocab, r->model.n_vocab);
     }
     if (model_recipe_check(r, NULL, err, err_len) != ATTN_OK) return ATTN_ERR_CONFIG;
     if (r->train.steps > TRAIN_LIVE_STEPS_MAX) {
-        fail(err, err_len, "live training takes at most %d steps, not %zu", TRAIN_LIVE_STEPS_MAX,
-             r->train.steps);
-        return ATTN_ERR_CONFIG;
+        return state_fail(ATTN_ERR_CONFIG, err, err_len,
+                          "live training takes at most %d steps, not %zu", TRAIN_LIVE_STEPS_MAX,
+                          r->train.steps);
     }
     if (c->publish_every < 1 || c->measure_sequences < 1) {
-        fail(err, err_len, "live training needs publish_every and measure_sequences of 1 or more");
-        return ATTN_ERR_CONFIG;
+        return state_fail(ATTN_ERR_CONFIG, err, err_len,
+                          "live training needs publish_every and measure_sequences of 1 or more");
     }
     return ATTN_OK;
 }
@@ -254,14 +243,17 @@ static void join(train_live *t) {
     t->joinable = false;
 }
 
-int train_live_start(train_live *t, const train_live_config *c, char *err, size_t err_len) {
-    if (!t) return fail(err, err_len, "no live trainer");
+attn_status train_live_start(train_live *t, const train_live_config *c, char *err,
+                             size_t err_len) {
+    if (!t) return state_fail(ATTN_ERR_CONFIG, err, err_len, "no live trainer");
     if (train_live_running(t))
-        return fail(err, err_len, "training is already running: stop it first");
+        return state_fail(ATTN_ERR_CONFIG, err, err_len,
+                          "training is already running: stop it first");
     join(t); /* a run that ended by itself */
     const char *const *words;
     size_t V = model_corpus_vocab(&words);
-    if (check_config(c, V, err, err_len) != ATTN_OK) return 2;
+    attn_status st = check_config(c, V, err, err_len);
+    if (st != ATTN_OK) return st;
 
     free_run(t);
     t->config = *c;
@@ -283,8 +275,9 @@ int train_live_start(train_live *t, const train_live_config *c, char *err, size_
     t->f_roles.score = calloc(scores, sizeof(float));
     if (!p->loss_step || !p->loss_train || !p->loss_heldout || !p->params || !p->roles.score ||
         !t->f_step || !t->f_train || !t->f_heldout || !t->f_params || !t->f_roles.score) {
-        fail(err, err_len, "out of memory for live training (%zu parameters, %zu steps)",
-             n_params, steps);
+        st = state_fail(ATTN_ERR_NOMEM, err, err_len,
+                        "out of memory for live training (%zu parameters, %zu steps)", n_params,
+                        steps);
         goto failed;
     }
     p->roles.n_layers = t->f_roles.n_layers = L;
@@ -303,17 +296,17 @@ int train_live_start(train_live *t, const train_live_config *c, char *err, size_
     atomic_store(&t->running, true);
     if (pthread_create(&t->thread, NULL, run, t) != 0) {
         atomic_store(&t->running, false);
-        fail(err, err_len, "cannot start the training thread");
+        st = state_fail(ATTN_ERR_IO, err, err_len, "cannot start the training thread");
         goto failed;
     }
     t->joinable = true;
-    return 0;
+    return ATTN_OK;
 
 failed:
     free_run(t);
     memset(&t->state, 0, sizeof t->state);
     t->state.phase = TRAIN_LIVE_IDLE;
-    return 2;
+    return st;
 }
 
 const train_live_state *train_live_poll(train_live *t) {

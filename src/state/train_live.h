@@ -92,10 +92,11 @@ typedef struct train_live train_live;
 train_live *train_live_create(void);
 
 /* Makes a fresh model for c (model_init_gpt2 with c->seed) and starts the
- * thread. Refuses (2, with a message) while a run is going on, and a
- * config that does not check (sizes, schedule, more than
+ * thread. Refuses (a failure, with a message) while a run is going on, and
+ * a config that does not check (sizes, schedule, more than
  * TRAIN_LIVE_STEPS_MAX steps). A finished run is joined and replaced. */
-int train_live_start(train_live *t, const train_live_config *c, char *err, size_t err_len);
+attn_status train_live_start(train_live *t, const train_live_config *c, char *err,
+                             size_t err_len);
 
 /* Copies what the thread published since the last poll. Cheap when nothing
  * is new (a lock and a few compares): call it every frame. */

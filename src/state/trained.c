@@ -3,6 +3,7 @@
  * switched off, and keep what the views and the panels read. */
 #define _POSIX_C_SOURCE 200809L
 #include "trained.h"
+#include "state.h"
 #include "attnviz/lesson.h"
 #include "attnviz/train.h"
 #include "paths.h"
@@ -18,21 +19,6 @@
  * for a stable ranking of the heads, and well under a second for the small
  * models attnviz trains. */
 #define ROLES_SEQUENCES 64
-
-static int fail(char *err, size_t err_len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t err_len, const char *fmt, ...) {
-    if (err && err_len) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, err_len, fmt, ap);
-        va_end(ap);
-        /* a path or metadata may hold anything: keep the message on one line */
-        for (char *p = err; *p; p++)
-            if ((unsigned char)*p < 0x20 || *p == 0x7f) *p = '?';
-    }
-    return 2;
-}
 
 const lesson_model_shape *state_trained_lesson_shape(lesson_model_shape *shape) {
     model_config c;
@@ -56,10 +42,10 @@ const char *state_trained_resolve(const char *path) {
 
 /* The shipped model missing is a set-up problem, not a bad file: say how
  * to get one. */
-static int shipped_missing(const char *path, char *err, size_t err_len) {
+static attn_status shipped_missing(const char *path, char *err, size_t err_len) {
     struct stat st;
-    if (stat(path, &st) == 0) return 0;
-    return fail(err, err_len,
+    if (stat(path, &st) == 0) return ATTN_OK;
+    return state_fail(ATTN_ERR_INPUT, err, err_len,
                 "the shipped model %s is missing: set ATTNVIZ_DATA_DIR to attnviz's data folder "
                 "or reinstall attnviz, or train a model (attnviz train) and open its file",
                 path);
@@ -67,25 +53,26 @@ static int shipped_missing(const char *path, char *err, size_t err_len) {
 
 /* Sizes the app can show: the core's limits on the attention of one layer,
  * and the pruning flags of state_settings. */
-static int check_sizes(const model_config *c, const char *path, char *err, size_t err_len) {
+static attn_status check_sizes(const model_config *c, const char *path, char *err, size_t err_len) {
     attn_config ac = model_attn_config(c);
     char msg[256];
     if (attn_config_check(&ac, NULL, msg, sizeof msg) != ATTN_OK)
-        return fail(err, err_len, "%s: the app cannot show this model's attention: %s", path, msg);
+        return state_fail(ATTN_ERR_INPUT, err, err_len, "%s: the app cannot show this model's attention: %s", path, msg);
     if (c->n_layers * c->n_heads > STATE_PRUNE_MAX)
-        return fail(err, err_len,
+        return state_fail(ATTN_ERR_INPUT, err, err_len,
                     "%s: %zu layers of %zu heads are more than the %d heads the app can switch "
                     "off: use a smaller model",
                     path, c->n_layers, c->n_heads, STATE_PRUNE_MAX);
-    return 0;
+    return ATTN_OK;
 }
 
-int state_trained_peek(const char *path, model_config *c, char *err, size_t err_len) {
+attn_status state_trained_peek(const char *path, model_config *c, char *err, size_t err_len) {
     path = state_trained_resolve(path);
     if (strcmp(path, state_trained_shipped_path()) == 0 && shipped_missing(path, err, err_len))
-        return 2;
+        return ATTN_ERR_INPUT;
     model m;
-    if (model_load(&m, path, err, err_len) != ATTN_OK) return 2;
+    attn_status st = model_load(&m, path, err, err_len);
+    if (st != ATTN_OK) return st;
     *c = m.config;
     model_free(&m);
     return check_sizes(c, path, err, err_len);
@@ -93,36 +80,36 @@ int state_trained_peek(const char *path, model_config *c, char *err, size_t err_
 
 /* ---- load, run, free ------------------------------------------------------ */
 
-int state_trained_load_ex(state_trained *t, const char *path, unsigned flags, char *err,
-                        size_t err_len) {
+attn_status state_trained_load_ex(state_trained *t, const char *path, unsigned flags, char *err,
+                                  size_t err_len) {
     memset(t, 0, sizeof *t);
     path = state_trained_resolve(path);
     if (strlen(path) >= sizeof t->path)
-        return fail(err, err_len, "the model path is longer than %zu bytes: move the file",
+        return state_fail(ATTN_ERR_INPUT, err, err_len, "the model path is longer than %zu bytes: move the file",
                     sizeof t->path - 1);
     if (strcmp(path, state_trained_shipped_path()) == 0 && shipped_missing(path, err, err_len))
-        return 2;
+        return ATTN_ERR_INPUT;
     snprintf(t->path, sizeof t->path, "%s", path);
-    if (model_load_meta(&t->model, path, &t->meta, err, err_len) != ATTN_OK) {
+    attn_status rc = model_load_meta(&t->model, path, &t->meta, err, err_len);
+    if (rc != ATTN_OK) {
         memset(t, 0, sizeof *t);
-        return 2;
+        return rc;
     }
     const model_config *c = &t->model.config;
-    int rc = check_sizes(c, path, err, err_len);
+    rc = check_sizes(c, path, err, err_len);
     size_t n_max = c->n_ctx < STATE_TRAINED_TOKENS_MAX ? c->n_ctx : STATE_TRAINED_TOKENS_MAX;
-    if (rc == 0 && model_run_init(&t->run, &t->model, n_max, err, err_len) != ATTN_OK) rc = 2;
-    if (rc == 0) {
+    if (rc == ATTN_OK) rc = model_run_init(&t->run, &t->model, n_max, err, err_len);
+    if (rc == ATTN_OK) {
         t->probs_all_on = calloc(c->n_vocab, sizeof *t->probs_all_on);
-        if (!t->probs_all_on) rc = fail(err, err_len, "%s: out of memory for the model", path);
+        if (!t->probs_all_on) rc = state_fail(ATTN_ERR_NOMEM, err, err_len, "%s: out of memory for the model", path);
     }
-    if (rc == 0 && !(flags & STATE_TRAINED_NO_ROLES)) {
+    if (rc == ATTN_OK && !(flags & STATE_TRAINED_NO_ROLES)) {
         bool found = false;
-        if (model_meta_read_heads(&t->meta, c, path, &t->roles, &found, err, err_len) != ATTN_OK)
-            rc = 2;
-        if (rc == 0 && found) {
+        rc = model_meta_read_heads(&t->meta, c, path, &t->roles, &found, err, err_len);
+        if (rc == ATTN_OK && found) {
             t->have_roles = true;
             snprintf(t->roles_note, sizeof t->roles_note, "from the model file");
-        } else if (rc == 0) {
+        } else if (rc == ATTN_OK) {
             /* Not a reason to refuse the model: a model trained on other
              * text has attention to show but no roles to measure. */
             char msg[256];
@@ -136,14 +123,14 @@ int state_trained_load_ex(state_trained *t, const char *path, unsigned flags, ch
             }
         }
     }
-    if (rc != 0) {
+    if (rc != ATTN_OK) {
         state_trained_free(t);
-        return 2;
+        return rc;
     }
-    return 0;
+    return ATTN_OK;
 }
 
-int state_trained_load(state_trained *t, const char *path, char *err, size_t err_len) {
+attn_status state_trained_load(state_trained *t, const char *path, char *err, size_t err_len) {
     return state_trained_load_ex(t, path, 0, err, err_len);
 }
 
@@ -160,33 +147,35 @@ void state_trained_free(state_trained *t) {
 /* Runs t->ids with t->head_off: first with every head on (for
  * probs_all_on) when some head is off, then as asked. The ids were
  * checked, so model_forward cannot fail on them. */
-static int forward(state_trained *t, char *err, size_t err_len) {
+static attn_status forward(state_trained *t, char *err, size_t err_len) {
     const model_config *c = &t->model.config;
     size_t LH = c->n_layers * c->n_heads, V = c->n_vocab, n = t->n;
     bool any_off = false;
     for (size_t k = 0; k < LH; k++) any_off |= t->head_off[k] != 0;
-    if (model_forward(&t->run, &t->model, t->ids, n, NULL, err, err_len) != ATTN_OK) return 2;
+    attn_status st = model_forward(&t->run, &t->model, t->ids, n, NULL, err, err_len);
+    if (st != ATTN_OK) return st;
     /* Finite weights can still overflow (a file edited by hand, a run
      * that diverged): refuse rather than show or write NaN. */
     for (size_t i = 0; i < n * V; i++)
         if (!isfinite(t->run.logits[i]))
-            return fail(err, err_len,
+            return state_fail(ATTN_ERR_INPUT, err, err_len,
                         "%s: the model's outputs overflow (%s) on this sentence: its weights "
                         "are out of range (the largest is %g); retrain it (attnviz train)",
                         t->path, isnan(t->run.logits[i]) ? "NaN" : "∞",
                         (double)model_largest_weight(&t->model));
     memcpy(t->probs_all_on, t->run.probs + (n - 1) * V, V * sizeof *t->probs_all_on);
-    if (any_off &&
-        model_forward(&t->run, &t->model, t->ids, n, t->head_off, err, err_len) != ATTN_OK)
-        return 2;
+    if (any_off) {
+        st = model_forward(&t->run, &t->model, t->ids, n, t->head_off, err, err_len);
+        if (st != ATTN_OK) return st;
+    }
     t->version++;
-    return 0;
+    return ATTN_OK;
 }
 
-int state_trained_run(state_trained *t, const char *sentence, const uint8_t *head_off,
+attn_status state_trained_run(state_trained *t, const char *sentence, const uint8_t *head_off,
                       attn_setting *bad, char *err, size_t err_len) {
     if (bad) *bad = ATTN_SETTING_NONE;
-    if (!t->model.block) return fail(err, err_len, "no model is loaded");
+    if (!t->model.block) return state_fail(ATTN_ERR_CONFIG, err, err_len, "no model is loaded");
     int32_t ids[STATE_TRAINED_TOKENS_MAX];
     attn_token spans[STATE_TRAINED_TOKENS_MAX];
     size_t n = 0;
@@ -196,7 +185,7 @@ int state_trained_run(state_trained *t, const char *sentence, const uint8_t *hea
                                         msg, sizeof msg);
     if (st != ATTN_OK) {
         if (bad) *bad = ATTN_SETTING_SENTENCE;
-        return fail(err, err_len, "%s", msg);
+        return state_fail(st, err, err_len, "%s", msg);
     }
     memcpy(t->ids, ids, n * sizeof *ids);
     memcpy(t->spans, spans, n * sizeof *spans);
@@ -231,18 +220,18 @@ size_t state_trained_top(const state_trained *t, bool all_on, size_t k, int32_t 
     return top_k(probs, V, k, ids, p);
 }
 
-int state_trained_set_params(state_trained *t, const float *params, size_t n_params, char *err,
+attn_status state_trained_set_params(state_trained *t, const float *params, size_t n_params, char *err,
                            size_t err_len) {
-    if (!t->model.block) return fail(err, err_len, "no model is loaded");
+    if (!t->model.block) return state_fail(ATTN_ERR_CONFIG, err, err_len, "no model is loaded");
     if (n_params != t->model.n_params)
-        return fail(err, err_len,
+        return state_fail(ATTN_ERR_INPUT, err, err_len,
                     "%zu parameters do not fit the model's %zu: the sizes must stay the same",
                     n_params, t->model.n_params);
     memcpy(t->model.block, params, n_params * sizeof *params);
     model_run_sync(&t->run, &t->model);
     if (t->n == 0) {
         t->version++;
-        return 0;
+        return ATTN_OK;
     }
     return forward(t, err, err_len);
 }

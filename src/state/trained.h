@@ -54,29 +54,29 @@ const char *state_trained_resolve(const char *path);
  * Reads the file: ask once for a batch of lessons. */
 const lesson_model_shape *state_trained_lesson_shape(lesson_model_shape *shape);
 
-/* Loads path ("" or NULL: the shipped model). Returns 0, or 2 with the
+/* Loads path ("" or NULL: the shipped model). Returns ATTN_OK, or a failure with the
  * loader's message (file, tensor and problem). t is zeroed on failure.
  * Head roles come from the file's "attnviz.heads" (a malformed one refuses
  * the file, naming the key), else they are measured on 64 held-out
  * sequences; a model trained on other text loads without roles
  * (have_roles false, roles_note says why). */
-int state_trained_load(state_trained *t, const char *path, char *err, size_t err_len);
+attn_status state_trained_load(state_trained *t, const char *path, char *err, size_t err_len);
 /* The same; flags STATE_TRAINED_NO_ROLES skips the roles (the dump). */
 enum { STATE_TRAINED_NO_ROLES = 1 };
-int state_trained_load_ex(state_trained *t, const char *path, unsigned flags, char *err,
+attn_status state_trained_load_ex(state_trained *t, const char *path, unsigned flags, char *err,
                         size_t err_len);
 void state_trained_free(state_trained *t);
 
 /* The sizes of the model at path ("" or NULL: shipped), checked as
  * state_trained_load would, without keeping it: for the command line, which
- * checks --layer and --head before it opens anything. Returns 0 or 2. */
-int state_trained_peek(const char *path, model_config *c, char *err, size_t err_len);
+ * checks --layer and --head before it opens anything. Returns ATTN_OK or a failure. */
+attn_status state_trained_peek(const char *path, model_config *c, char *err, size_t err_len);
 
 /* Encodes sentence with the model's vocabulary and runs the model with the
  * heads in head_off (STATE_PRUNE_MAX flags, may be NULL) switched off. A
  * sentence that does not encode, or is longer than the context, is refused
  * with a message and *bad (may be NULL) ATTN_SETTING_SENTENCE. */
-int state_trained_run(state_trained *t, const char *sentence, const uint8_t *head_off,
+attn_status state_trained_run(state_trained *t, const char *sentence, const uint8_t *head_off,
                       attn_setting *bad, char *err, size_t err_len);
 
 /* The k most likely next tokens after the last one (with pruning as run,
@@ -85,8 +85,8 @@ int state_trained_run(state_trained *t, const char *sentence, const uint8_t *hea
 size_t state_trained_top(const state_trained *t, bool all_on, size_t k, int32_t *ids, float *p);
 
 /* New parameters (live training: the same sizes) and a rerun on the same
- * sentence and pruning. Returns 0 or 2. */
-int state_trained_set_params(state_trained *t, const float *params, size_t n_params, char *err,
+ * sentence and pruning. Returns ATTN_OK or a failure. */
+attn_status state_trained_set_params(state_trained *t, const float *params, size_t n_params, char *err,
                            size_t err_len);
 
 /* Token i of the last run as the model sees it: its vocabulary word

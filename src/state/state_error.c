@@ -1,0 +1,18 @@
+/* The state layer's one way to fail: a status and a one-line message. */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "state.h"
+
+attn_status state_fail(attn_status status, char *err, size_t err_len, const char *fmt, ...) {
+    if (err && err_len) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, err_len, fmt, ap);
+        va_end(ap);
+        /* a path or a file's metadata may hold anything: keep one line */
+        for (char *p = err; *p; p++)
+            if ((unsigned char)*p < 0x20 || *p == 0x7f) *p = '?';
+    }
+    return status;
+}
