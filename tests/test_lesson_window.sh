@@ -14,12 +14,12 @@
 #   (its column is back, the frame is lesson 1's first step);
 # - q quits with status 0.
 #
-# usage: test_lesson_window.sh PATH_TO_ATTNVIZ
+# usage: test_lesson_window.sh PATH_TO_ATTNVIZ PATH_TO_PICTURE_PROBE
 # Needs Xvfb, xdotool and ImageMagick (scripts/setup.sh deps gui).
 # TEST_WINDOW_KEEP=DIR keeps the screenshots there, to look at.
 # shellcheck source-path=SCRIPTDIR source=xvfb_harness.sh
 . "$(dirname "$0")/xvfb_harness.sh"
-xh_begin test_lesson_window "${1:-build/attnviz}"
+xh_begin test_lesson_window "${1:-build/attnviz}" "${2:-build/picture_probe}"
 cd "$(dirname "$0")/.." || exit 1 # lessons/ is found from the source folder
 lesson=lessons/03-why-scale.md
 for first in lessons/[0-9]*.md; do break; done # the picker lists them in this order
@@ -67,10 +67,11 @@ xh_alive "Esc: the app goes on"
 # L: the picker; a click on its first lesson (at 1280x800 the list is
 # centred, 30 px lines: the first row at y = 245) opens it
 xh_key l
-xh_wait_differ picker left "$XH_ABOVE_STATUS" "L opens the lesson picker"
+# the picker takes every key (S too): look at the window
+XH_CAPTURE=window xh_wait_differ picker left "$XH_ABOVE_STATUS" "L opens the lesson picker"
 xh_click 640 245
 xh_wait_same clicked "$xh_tmp/first/step-01.png" "$XH_ABOVE_STATUS" \
-    "a click on $first opens it at its first step" 15
+    "a click on $first opens it at its first step" 30
 xh_key Escape
 xh_quit "q quits"
 xh_end

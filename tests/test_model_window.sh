@@ -13,19 +13,19 @@
 # - R trains live: the overview keeps moving; R stops it: it holds still;
 #   Shift+R puts the file's weights back: the heads are drawn exactly as
 #   before training;
-# - S saves the frame; Esc goes back to the stages (render's frame again);
+# - the window on the X server shows what the frames do; Esc goes back to the stages (render's frame again);
 #   Tab reaches the overview too and goes on to the stages;
 # - q quits with status 0 while live training runs (the thread is stopped
 #   and joined);
 # - with mechanics, M says in the error colour what it needs and nothing
 #   else changes.
 #
-# usage: test_model_window.sh PATH_TO_ATTNVIZ
+# usage: test_model_window.sh PATH_TO_ATTNVIZ PATH_TO_PICTURE_PROBE
 # Needs Xvfb, xdotool and ImageMagick (scripts/setup.sh deps gui).
 # TEST_WINDOW_KEEP=DIR keeps the screenshots there, to look at.
 # shellcheck source-path=SCRIPTDIR source=xvfb_harness.sh
 . "$(dirname "$0")/xvfb_harness.sh"
-xh_begin test_model_window "${1:-build/attnviz}"
+xh_begin test_model_window "${1:-build/attnviz}" "${2:-build/picture_probe}"
 export ATTNVIZ_FRAME_STATS=1 # frame times on stderr, every 2 s
 
 # A small model with the corpus's vocabulary, trained for a moment: its
@@ -49,13 +49,16 @@ xh_start --model "$model" || xh_end
 # head L.H's box
 box() { echo "166x166+$((37 + 189 * ($2 - 1)))+$((117 + 226 * ($1 - 1)))"; }
 GRID=800x680+0+85
-# off_heads NAME: the heads whose maps are crossed out (the error colour in
-# their box), one ImageMagick run: the grid cut into its 3 x 4 cells
+# off_heads NAME: the heads whose maps are crossed out (the error colour in their box)
 off_heads() {
-    convert "$xh_tmp/$1.png" -crop 756x678+37+117 +repage -crop 189x226 +repage \
-        -crop 166x166+0+0 +repage -fuzz 3% -fill black +opaque 'rgb(255,112,96)' \
-        -fill white -opaque 'rgb(255,112,96)' -format '%[fx:round(mean*w*h)] ' info: |
-        awk '{ for (i = 1; i <= NF; i++) if ($i > 150) printf "%s%d.%d", n++ ? " " : "", (i - 1) / 4 + 1, (i - 1) % 4 + 1 }'
+    list=""
+    for l in 1 2 3; do
+        for h in 1 2 3 4; do
+            n=$(xh_count "$1" "$(box $l $h)" 255,112,96)
+            [ "${n:-0}" -gt 150 ] && list="$list $l.$h"
+        done
+    done
+    echo "${list# }"
 }
 
 xh_wait_same first stages "$XH_ABOVE_STATUS" "the first frame is the stage view render --model draws"
@@ -86,16 +89,15 @@ xh_check "no head is crossed out" [ -z "$(off_heads all-on)" ]
 
 # ---- live training ----
 xh_key r
-xh_wait_differ train-a all-on "$GRID" "R: live training shows the fresh model" 15
-xh_wait_differ train-b train-a "$GRID" "live training keeps changing the maps" 15
+xh_wait_differ train-a all-on "$GRID" "R: live training shows the fresh model" 30
+xh_wait_differ train-b train-a "$GRID" "live training keeps changing the maps" 30
 xh_alive "R: live training"
 xh_key r
 xh_wait_steady stopped "$GRID" "R again stops training: nothing moves"
 xh_key shift+r
 xh_wait_same restored all-on "$GRID" "Shift+R: the model's own weights, drawn as before training"
-if xh_snap snap; then
-    xh_check "S saved the overview as it is on screen" xh_same snap restored "$GRID"
-fi
+XH_CAPTURE=window xh_wait_same restored-window restored "$GRID" \
+    "the window on the X server shows the same"
 # Esc leaves the overview, Tab cycles through the views and back to it
 xh_key Escape
 xh_wait_same left stages "$XH_ABOVE_STATUS" "Esc goes back to the stages"
@@ -105,7 +107,7 @@ xh_key Tab
 xh_wait_same tabbed-on stages "$XH_ABOVE_STATUS" "Tab again: the stages"
 # q while training: the thread is stopped and joined, status 0
 xh_key m r
-xh_wait_differ training-at-quit restored "$GRID" "M, R: training again" 15
+xh_wait_differ training-at-quit restored "$GRID" "M, R: training again" 30
 xh_quit "q while training"
 grep 'update+draw+present' "$xh_tmp/app.err" | tail -n 2 | sed 's/^/frame times: /'
 

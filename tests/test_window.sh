@@ -22,12 +22,12 @@
 # - S into a folder that cannot be written shows an error, the app goes on;
 # - without a display attnviz says so on one line and exits 2.
 #
-# usage: test_window.sh PATH_TO_ATTNVIZ
+# usage: test_window.sh PATH_TO_ATTNVIZ PATH_TO_PICTURE_PROBE
 # Needs Xvfb, xdotool and ImageMagick (scripts/setup.sh deps gui).
 # TEST_WINDOW_KEEP=DIR keeps the screenshots there, to look at.
 # shellcheck source-path=SCRIPTDIR source=xvfb_harness.sh
 . "$(dirname "$0")/xvfb_harness.sh"
-xh_begin test_window "${1:-build/attnviz}"
+xh_begin test_window "${1:-build/attnviz}" "${2:-build/picture_probe}"
 
 # ---- no display: exit 2 with one line that says what to do ----
 DISPLAY='' WAYLAND_DISPLAY='' timeout 30 "$xh_exe" >"$xh_tmp/nodisplay.out" 2>"$xh_tmp/nodisplay.err"
@@ -49,6 +49,8 @@ xh_start || xh_end
 
 # ---- the first frame, the stages ----
 xh_wait_same first stage1 "$XH_ABOVE_STATUS" "the first frame is stage 1 as attnviz render draws it"
+XH_CAPTURE=window xh_wait_same first-window stage1 "$XH_ABOVE_STATUS" \
+    "the window on the X server shows it too"
 m=$(xh_mean first 6x600+0+120)
 xh_check "the dark theme's background is dark (mean $m)" xh_lt "$m" 0.15
 # faster (x1.5 five times: a stage in 0.4 s), so the animations end soon
@@ -66,14 +68,15 @@ while [ $n -ge 1 ]; do
     xh_wait_same "stage$n-window" "stage$n" "$XH_ABOVE_STATUS" "Left: stage $n as render draws it"
     n=$((n - 1))
 done
-# a stage change redraws the main area; the caption bar keeps its place
-# (its lower border is the row y = 83 at the right edge, in every stage)
+# a stage change redraws the main area; the caption bar keeps its place:
+# its lower border is the row y = 83, and the column at the right edge
+# (the bar, its border, the background) is the same in every stage
 xh_check "stage 2's main area differs from stage 1's" xh_differ stage1 stage2-window "$XH_MAIN"
-for n in 1 2 7 10; do
-    edge=$(convert "$xh_tmp/stage$n-window.png" \
-        -format '%[pixel:p{1278,82}] %[pixel:p{1278,83}] %[pixel:p{1278,84}]' info:)
-    xh_check "stage $n: the caption bar ends at y = 83 ($edge)" \
-        [ "$edge" = "srgb(33,36,43) srgb(62,67,78) srgb(22,24,29)" ]
+edge=$(xh_pixel stage1-window 1278 83)
+xh_check "stage 1: the caption bar's border is the row y = 83 ($edge)" [ "$edge" = 62,67,78 ]
+for n in 2 3 4 5 6 7 8 9 10; do
+    xh_check "stage $n: the caption bar is where it is in stage 1" \
+        xh_same "stage$n-window" stage1-window 1x120+1278+0
 done
 xh_key Right Right Right Right Right Right
 xh_wait_same stage7-again stage7 "$XH_ABOVE_STATUS" "Right x6: stage 7"
@@ -97,7 +100,7 @@ xh_check "9 with 4 heads changes nothing above the status line" xh_same head9 st
 # ---- play, pause, speed ----
 xh_key space
 xh_wait_differ playing stage7 "$XH_MAIN" "Space plays: the picture moves on"
-xh_wait_same played stage10 "$XH_ABOVE_STATUS" "playing goes through to stage 10 and stops" 15
+xh_wait_same played stage10 "$XH_ABOVE_STATUS" "playing goes through to stage 10 and stops" 30
 # Home starts again at stage 1, playing; Space pauses it there
 xh_key Home space
 xh_wait_steady paused "$XH_MAIN" "Home, Space: paused, the picture holds still"
@@ -161,7 +164,7 @@ xh_wait_differ bad d16 460x720+820+40 "d_model 8: the panel shows the problem"
 n=$(xh_count bad 460x720+820+40 255,112,96)
 xh_check "the problem is in the error colour ($n pixels)" [ "${n:-0}" -gt 50 ]
 xh_check "with the bad setting nothing applied" xh_same bad d16 800x680+0+85
-no_error() { xh_shot "$1" && [ "$(xh_count "$1" 460x720+820+40 255,112,96)" -lt 20 ]; }
+no_error() { xh_capture "$1" && [ "$(xh_count "$1" 460x720+820+40 255,112,96)" -lt 20 ]; }
 xh_key Right
 xh_until 10 no_error fixed
 n=$(xh_count fixed 460x720+820+40 255,112,96)
@@ -183,20 +186,24 @@ xh_wait_same panel-closed settings "$XH_ABOVE_STATUS" \
     "Esc closes the panel: the frame is render's with 16 heads, d_model 16 and the sentence"
 
 # ---- S: a PNG of the frame, its path printed ----
-if xh_snap snap; then
+if xh_frame snap; then
     xh_ok "S saved a PNG and printed its path"
-    size=$(identify -format '%w %h' "$xh_tmp/snap.png")
+    size=$(xh_size snap)
     xh_check "the screenshot is 1280x800 ($size)" [ "$size" = "1280 800" ]
     xh_check "the screenshot is the frame render draws" xh_same snap settings "$XH_ABOVE_STATUS"
+else
+    xh_fail "S: no screenshot within 10 s: $(tail -n 2 "$xh_tmp/app.err")"
 fi
 
 # ---- small and medium windows ----
 # at 200x150 the panel opens and its K/V heads change to 8 (Down Down Right)
 xdotool windowsize "$xh_wid" 200 150
 xh_key p Down Down Right p
-xh_until 10 xh_shot small
-size=$(identify -format '%w %h' "$xh_tmp/small.png" 2>/dev/null)
-xh_check "the window is 200x150 ($size)" [ "$size" = "200 150" ]
+small() { xh_shot small && [ "$(xh_size small)" = "200 150" ]; }
+xh_check "the window on the X server is 200x150" xh_until 10 small
+xh_frame small-frame
+size=$(xh_size small-frame)
+xh_check "the app draws 200x150 ($size)" [ "$size" = "200 150" ]
 xh_alive "200x150 with the panel open"
 xdotool windowsize "$xh_wid" 800 600
 XH_W=800 XH_H=600
@@ -211,6 +218,7 @@ xh_quit "q quits"
 
 # ---- a screenshot folder that cannot be written: an error on screen, the app goes on ----
 XH_SHOTS=/nonexistent/attnviz-test
+XH_CAPTURE=window # S saves nothing here: look at the window
 if xh_start; then
     xh_wait_same unwritable-first stage1 "$XH_ABOVE_STATUS" "started again"
     xh_key s

@@ -2,14 +2,14 @@
 # test_lesson_window.sh); POSIX sh, sourced by them:
 #
 #     . "$(dirname "$0")/xvfb_harness.sh"
-#     xh_begin test_window "$1"     # counters, a temporary folder, the tools
-#     xh_display                    # our own Xvfb on a free display
-#     xh_start --theme light        # attnviz in it, once its window is mapped
+#     xh_begin test_window "$1" "$2"  # counters, a temporary folder, the tools
+#     xh_display                      # our own Xvfb on a free display
+#     xh_start --theme light          # attnviz in it, once its window is mapped
 #     xh_key Right
 #     xh_render want --stage 2 --theme light
 #     xh_wait_same now want "$XH_MAIN" "stage 2 is drawn as attnviz render draws it"
 #     xh_quit "q quits"
-#     xh_end                        # "test_window: N passed, N failed", the exit status
+#     xh_end                          # "test_window: N passed, N failed", the exit status
 #
 # Nothing waits a fixed time: every helper waits for a condition (a window
 # mapped, a picture equal to or different from another, a file complete, a
@@ -18,7 +18,15 @@
 # (Xvfb, attnviz) is ended when the script exits, however it exits. Missing
 # tools are a failure, never a skip.
 #
-# TEST_WINDOW_KEEP=DIR keeps the screenshots there, to look at.
+# Pictures: by default a wait looks at the app's own frame, taken with its S
+# key (xh_frame): the PNG it writes holds the frame drawn after every key
+# sent before, so it also proves those keys were handled. xh_shot takes the
+# window from the X server instead (ImageMagick's import), to check what is
+# on screen; XH_CAPTURE=window makes the waits use it. picture_probe (built
+# from tests/picture_probe.c) answers the questions about them.
+#
+# TEST_WINDOW_KEEP=DIR keeps the pictures there, to look at; XH_VERBOSE=1
+# prints every check that passes, with the time.
 
 XH_W=1280
 XH_H=800
@@ -26,8 +34,8 @@ XH_H=800
 # messages), and the main area (below the caption bar, above the status line).
 XH_MAIN=1280x680+0+85
 XH_ABOVE_STATUS=1280x766+0+0
-# How many pixels two pictures may differ by (each by up to 2% per channel)
-# and still count as the same; a changed label is hundreds.
+# How many pixels two pictures may differ by (each by more than 5 of 255 in
+# a channel) and still count as the same; a changed label is hundreds.
 XH_TOLERANCE=40
 
 xh_passed=0
@@ -48,31 +56,34 @@ xh_fail() {
 }
 # xh_check WHAT CMD...: ok when CMD succeeds, else a failure
 xh_check() {
-    what=$1
+    xh_what=$1
     shift
-    if "$@"; then xh_ok "$what"; else xh_fail "$what"; fi
+    if "$@"; then xh_ok "$xh_what"; else xh_fail "$xh_what"; fi
 }
 
-# xh_begin NAME EXE: counters, a temporary folder ($xh_tmp, shots in
-# $xh_tmp/shots), the clean-up on exit; the tools must be there.
+# xh_begin NAME EXE PROBE: counters, a temporary folder ($xh_tmp, the app's
+# screenshots in $xh_tmp/shots), the clean-up on exit; the tools must be there.
 xh_begin() {
     xh_name=$1
     xh_exe=$2
+    xh_probe=$3
     case $xh_exe in /*) ;; *) xh_exe=$(pwd)/$xh_exe ;; esac
+    case $xh_probe in /*) ;; *) xh_probe=$(pwd)/$xh_probe ;; esac
     xh_tmp=$(mktemp -d)
     mkdir -p "$xh_tmp/shots"
     trap xh_cleanup EXIT
     trap 'exit 1' HUP INT TERM
-    if [ ! -x "$xh_exe" ]; then
-        xh_fail "$xh_exe is not an executable"
+    for xh_program in "$xh_exe" "$xh_probe"; do
+        [ -x "$xh_program" ] && continue
+        xh_fail "$xh_program is not an executable: build the project first"
         xh_end
-    fi
-    missing=""
-    for tool in Xvfb xdotool import convert compare identify timeout; do
-        command -v "$tool" >/dev/null 2>&1 || missing="$missing $tool"
     done
-    if [ -n "$missing" ]; then
-        xh_fail "missing$missing: install them with 'scripts/setup.sh deps gui'"
+    xh_missing=""
+    for xh_tool in Xvfb xdotool import timeout; do
+        command -v "$xh_tool" >/dev/null 2>&1 || xh_missing="$xh_missing $xh_tool"
+    done
+    if [ -n "$xh_missing" ]; then
+        xh_fail "missing$xh_missing: install them with 'scripts/setup.sh deps gui'"
         xh_end
     fi
     # the app draws with SDL's software renderer (llvmpipe is slower and
@@ -112,14 +123,14 @@ xh_display() {
     Xvfb -displayfd 5 -screen 0 "${XH_W}x${XH_H}x24" -nolisten tcp -noreset \
         5>"$xh_tmp/display" 2>"$xh_tmp/xvfb.err" &
     xh_xvfb=$!
-    n=0
+    xh_n=0
     while ! grep -q '^[0-9]' "$xh_tmp/display" 2>/dev/null; do
-        if ! kill -0 "$xh_xvfb" 2>/dev/null || [ $n -ge 100 ]; then
+        if ! kill -0 "$xh_xvfb" 2>/dev/null || [ $xh_n -ge 100 ]; then
             xh_fail "Xvfb did not start within 10 s: $(tail -n 2 "$xh_tmp/xvfb.err")"
             xh_end
         fi
         sleep 0.1
-        n=$((n + 1))
+        xh_n=$((xh_n + 1))
     done
     DISPLAY=:$(head -n 1 "$xh_tmp/display")
     export DISPLAY
@@ -158,8 +169,30 @@ xh_click() {
     xdotool mousemove $((XH_W - 1)) 0
 }
 
-# xh_shot NAME: the window as it is now, in $xh_tmp/NAME.png
+# xh_shot NAME: the window as the X server shows it, in $xh_tmp/NAME.png
 xh_shot() { import -window "$xh_wid" "$xh_tmp/$1.png" 2>/dev/null; }
+
+# xh_frame NAME: the app's frame through its S key, in $xh_tmp/NAME.png:
+# waits for the path it prints and the file (written under a temporary name
+# and renamed, so it is whole), which is moved here
+xh_frame() {
+    xh_before=$(grep -c . "$xh_tmp/app.out")
+    xdotool key s
+    xh_n=0
+    while [ "$(grep -c . "$xh_tmp/app.out")" -le "$xh_before" ]; do
+        [ $xh_n -ge 500 ] && return 1 # 10 s: the caller reports what it awaited
+        kill -0 "$xh_pid" 2>/dev/null || return 1
+        sleep 0.02
+        xh_n=$((xh_n + 1))
+    done
+    xh_png=$(tail -n 1 "$xh_tmp/app.out")
+    [ -f "$xh_png" ] && mv "$xh_png" "$xh_tmp/$1.png"
+}
+
+# xh_capture NAME: the picture the waits look at (see the top)
+xh_capture() {
+    if [ "${XH_CAPTURE:-frame}" = window ]; then xh_shot "$1"; else xh_frame "$1"; fi
+}
 
 # xh_alive WHAT: the app still runs
 xh_alive() {
@@ -168,45 +201,36 @@ xh_alive() {
 }
 
 # ---- looking at pictures ------------------------------------------------------------
+# Pictures are named as in $xh_tmp (NAME for $xh_tmp/NAME.png), or by a path.
 
-# xh_diff A B [GEOM]: how many pixels of A and B (names in $xh_tmp, or
-# paths) differ by more than 2% in GEOM (default everything)
-xh_diff() {
-    a=$1
-    b=$2
-    case $a in */*) ;; *) a=$xh_tmp/$a.png ;; esac
-    case $b in */*) ;; *) b=$xh_tmp/$b.png ;; esac
-    # compare prints the count on stderr: keep that, drop stdout
-    # shellcheck disable=SC2069
-    if [ -n "${3:-}" ]; then
-        compare -metric AE -fuzz 2% -extract "$3" "$a" "$b" null: 2>&1 >/dev/null
-    else
-        compare -metric AE -fuzz 2% "$a" "$b" null: 2>&1 >/dev/null
-    fi
-}
+xh_path() { case $1 in */*) echo "$1" ;; *) echo "$xh_tmp/$1.png" ;; esac }
+
+# xh_diff A B [GEOM]: how many pixels of GEOM (default all) differ in A and B
+xh_diff() { "$xh_probe" diff "$(xh_path "$1")" "$(xh_path "$2")" ${3:+"$3"} 2>&1; }
+
 # xh_same A B [GEOM]: true when they differ by at most XH_TOLERANCE pixels
 xh_same() {
-    d=$(xh_diff "$@")
-    case $d in '' | *[!0-9]*) return 1 ;; esac
-    [ "$d" -le "$XH_TOLERANCE" ]
+    xh_d=$(xh_diff "$@")
+    case $xh_d in '' | *[!0-9]*) return 1 ;; esac
+    [ "$xh_d" -le "$XH_TOLERANCE" ]
 }
 xh_differ() {
-    d=$(xh_diff "$@")
-    case $d in '' | *[!0-9]*) return 1 ;; esac
-    [ "$d" -gt "$XH_TOLERANCE" ]
+    xh_d=$(xh_diff "$@")
+    case $xh_d in '' | *[!0-9]*) return 1 ;; esac
+    [ "$xh_d" -gt "$XH_TOLERANCE" ]
 }
 
-# xh_mean FILE GEOM: the mean brightness of a region, 0 (black) to 1 (white)
-xh_mean() {
-    convert "$xh_tmp/$1.png" -crop "$2" +repage -colorspace gray -format '%[fx:mean]' info: 2>/dev/null
-}
+# xh_mean PICTURE GEOM: the region's mean brightness, 0 (black) to 1 (white)
+xh_mean() { "$xh_probe" mean "$(xh_path "$1")" "$2"; }
 
-# xh_count FILE GEOM R,G,B: how many pixels of the region have that colour
-# (within 3% per channel)
-xh_count() {
-    convert "$xh_tmp/$1.png" -crop "$2" +repage -fuzz 3% -fill black +opaque "rgb($3)" \
-        -fill white -opaque "rgb($3)" -format '%[fx:round(mean*w*h)]' info: 2>/dev/null
-}
+# xh_count PICTURE GEOM R,G,B: how many pixels of the region have that colour
+xh_count() { "$xh_probe" count "$(xh_path "$1")" "$2" "$3"; }
+
+# xh_pixel PICTURE X Y: "R,G,B"
+xh_pixel() { "$xh_probe" pixel "$(xh_path "$1")" "$2" "$3"; }
+
+# xh_size PICTURE: "W H"
+xh_size() { "$xh_probe" size "$(xh_path "$1")" 2>/dev/null; }
 
 # xh_gt A B / xh_lt A B: numeric comparisons of decimal numbers
 xh_gt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 > b + 0) }'; }
@@ -215,11 +239,11 @@ xh_lt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 < b + 0) }'; }
 # xh_render NAME ARGS...: `attnviz render ARGS` at the window's size into
 # $xh_tmp/NAME.png, drawn offscreen: the frame the window should show
 xh_render() {
-    name=$1
+    xh_rname=$1
     shift
     if ! SDL_VIDEODRIVER=dummy "$xh_exe" render --size "${XH_W}x${XH_H}" "$@" \
-        --out "$xh_tmp/$name.png" >/dev/null 2>"$xh_tmp/$name.err"; then
-        xh_fail "attnviz render $*: $(cat "$xh_tmp/$name.err")"
+        --out "$xh_tmp/$xh_rname.png" >/dev/null 2>"$xh_tmp/$xh_rname.err"; then
+        xh_fail "attnviz render $*: $(cat "$xh_tmp/$xh_rname.err")"
         return 1
     fi
 }
@@ -228,8 +252,8 @@ xh_render() {
 # `wait` would wait for Xvfb too); xh_wait_bg: a job that failed is a failure
 xh_bg() { xh_jobs="${xh_jobs:-} $1"; }
 xh_wait_bg() {
-    for job in $xh_jobs; do
-        wait "$job" || xh_fail "a job in the background failed (status $?)"
+    for xh_job in $xh_jobs; do
+        wait "$xh_job" || xh_fail "a job in the background failed (status $?)"
     done
     xh_jobs=""
 }
@@ -238,51 +262,51 @@ xh_wait_bg() {
 
 # xh_until SECONDS CMD...: runs CMD until it succeeds (true) or SECONDS pass (false)
 xh_until() {
-    deadline=$(($(date +%s) + $1))
+    xh_deadline=$(($(date +%s) + $1))
     shift
     while :; do
         "$@" && return 0
-        [ "$(date +%s)" -ge "$deadline" ] && return 1
+        [ "$(date +%s)" -ge "$xh_deadline" ] && return 1
         sleep 0.1
     done
 }
 
-xh_shot_same() { xh_shot "$1" && xh_same "$1" "$2" "$3"; }
-xh_shot_differ() { xh_shot "$1" && xh_differ "$1" "$2" "$3"; }
+xh_shot_same() { xh_capture "$1" && xh_same "$1" "$2" "$3"; }
+xh_shot_differ() { xh_capture "$1" && xh_differ "$1" "$2" "$3"; }
 
 # xh_wait_same NAME REF GEOM WHAT [SECONDS]: screenshots (NAME) until GEOM of
 # the window looks as REF (a name or a path) does; ok, or a failure naming
 # how many pixels still differ
 xh_wait_same() {
-    if xh_until "${5:-10}" xh_shot_same "$1" "$2" "$3"; then
+    if xh_until "${5:-20}" xh_shot_same "$1" "$2" "$3"; then
         xh_ok "$4"
     else
-        xh_fail "$4: after ${5:-10} s, $(xh_diff "$1" "$2" "$3") pixels of $3 still differ from $2"
+        xh_fail "$4: after ${5:-20} s, $(xh_diff "$1" "$2" "$3") pixels of $3 still differ from $2"
     fi
 }
 
 # xh_wait_differ NAME REF GEOM WHAT [SECONDS]: screenshots until GEOM differs from REF
 xh_wait_differ() {
-    if xh_until "${5:-10}" xh_shot_differ "$1" "$2" "$3"; then
+    if xh_until "${5:-20}" xh_shot_differ "$1" "$2" "$3"; then
         xh_ok "$4"
     else
-        xh_fail "$4: after ${5:-10} s, $3 still looks as in $2"
+        xh_fail "$4: after ${5:-20} s, $3 still looks as in $2"
     fi
 }
 
 # xh_wait_steady NAME GEOM WHAT [SECONDS]: screenshots until two in a row,
 # half a second apart, show GEOM the same (an animation has ended)
 xh_wait_steady() {
-    xh_shot "$1.prev"
-    if xh_until "${4:-10}" xh_steady_step "$1" "$2"; then
+    xh_capture "$1.prev"
+    if xh_until "${4:-20}" xh_steady_step "$1" "$2"; then
         xh_ok "$3"
     else
-        xh_fail "$3: $2 still changed after ${4:-10} s"
+        xh_fail "$3: $2 still changed after ${4:-20} s"
     fi
 }
 xh_steady_step() {
     sleep 0.5
-    xh_shot "$1" || return 1
+    xh_capture "$1" || return 1
     xh_same "$1" "$1.prev" "$2" && return 0
     cp "$xh_tmp/$1.png" "$xh_tmp/$1.prev.png"
     return 1
@@ -295,29 +319,10 @@ xh_wait_file() {
 }
 xh_file_whole() {
     for xh_found in $1; do
-        [ -f "$xh_found" ] && identify "$xh_found" >/dev/null 2>&1 && return 0
+        [ -f "$xh_found" ] && xh_size "$xh_found" >/dev/null && return 0
     done
     return 1
 }
-
-# xh_snap NAME: S in the app; waits for the PNG it prints and writes, and
-# copies it to $xh_tmp/NAME.png. It holds the frame drawn after every key
-# sent before, so it is also proof that those keys were handled.
-xh_snap() {
-    before=$(grep -c . "$xh_tmp/app.out")
-    xh_key s
-    if ! xh_until 10 xh_more_lines "$before"; then
-        xh_fail "S printed no screenshot path within 10 s: $(tail -n 2 "$xh_tmp/app.err")"
-        return 1
-    fi
-    png=$(tail -n 1 "$xh_tmp/app.out")
-    if ! xh_wait_file "$png" 10 >/dev/null; then
-        xh_fail "S printed $png but it is not a whole PNG within 10 s"
-        return 1
-    fi
-    cp "$png" "$xh_tmp/$1.png"
-}
-xh_more_lines() { [ "$(grep -c . "$xh_tmp/app.out")" -gt "$1" ]; }
 
 # xh_wait_exit STATUS WHAT [SECONDS]: the app ends within SECONDS, with STATUS
 xh_wait_exit() {
@@ -326,12 +331,12 @@ xh_wait_exit() {
         kill "$xh_pid" 2>/dev/null
     fi
     wait "$xh_pid"
-    status=$?
+    xh_status=$?
     xh_pid=""
-    if [ "$status" -eq "$1" ]; then
-        xh_ok "$2: exit status $status"
+    if [ "$xh_status" -eq "$1" ]; then
+        xh_ok "$2: exit status $xh_status"
     else
-        xh_fail "$2: exit status $status, want $1: $(tail -n 3 "$xh_tmp/app.err")"
+        xh_fail "$2: exit status $xh_status, want $1: $(tail -n 3 "$xh_tmp/app.err")"
     fi
 }
 xh_gone() { ! kill -0 "$xh_pid" 2>/dev/null; }
