@@ -22,7 +22,7 @@
 #
 # usage: test_model_window.sh PATH_TO_ATTNVIZ PATH_TO_PICTURE_PROBE
 # Needs Xvfb, xdotool and ImageMagick (scripts/setup.sh deps gui).
-# TEST_WINDOW_KEEP=DIR keeps the screenshots there, to look at.
+# TEST_WINDOW_KEEP=DIR keeps the pictures there, to look at.
 # shellcheck source-path=SCRIPTDIR source=xvfb_harness.sh
 . "$(dirname "$0")/xvfb_harness.sh"
 xh_begin test_model_window "${1:-build/attnviz}" "${2:-build/picture_probe}"

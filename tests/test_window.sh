@@ -1,22 +1,23 @@
 #!/bin/sh
 # End-to-end test of the window: attnviz under a virtual display (Xvfb),
-# driven by keys from xdotool, its window looked at with ImageMagick, and
-# checked against what it should show:
+# driven by keys from xdotool through tests/xvfb_harness.sh, its frames
+# checked against what they should show:
 #
 # - the first frame, every one of the ten stages, the views and heads, the
 #   light theme and the dark one are each the frame `attnviz render` draws
 #   with the same settings (it shares the drawing code), above the status line;
 # - a stage change changes the main area and leaves the caption bar in place;
 # - the dark theme's background is dark and the light theme's light;
-# - Home plays through to stage 10; Space pauses (the picture holds still
-#   before the end) and plays on to stage 10;
+# - Space plays on through the stages and stops at stage 10; Home starts
+#   again at stage 1, Space pauses (the picture holds still) and plays on;
+# - 9 with 4 heads shows an error on the status line and changes nothing;
 # - H draws the help over a dimmed frame, Esc takes it away; Ctrl +/- change
 #   the type and Ctrl 0 restores it;
 # - P draws the settings panel, its changes apply (a setting that cannot
 #   apply shows an error in the panel and changes nothing), a typed sentence
 #   applies, Esc takes the panel away and the frame is what render draws
 #   with the new settings;
-# - S saves a PNG of the frame (its path printed) equal to the window;
+# - S saves a PNG of the frame (its path printed), 1280x800, render's frame;
 # - the window shrinks to 200x150 with the panel open, and at 800x600 it
 #   draws what render draws at that size; q quits with status 0;
 # - S into a folder that cannot be written shows an error, the app goes on;
@@ -24,7 +25,7 @@
 #
 # usage: test_window.sh PATH_TO_ATTNVIZ PATH_TO_PICTURE_PROBE
 # Needs Xvfb, xdotool and ImageMagick (scripts/setup.sh deps gui).
-# TEST_WINDOW_KEEP=DIR keeps the screenshots there, to look at.
+# TEST_WINDOW_KEEP=DIR keeps the pictures there, to look at.
 # shellcheck source-path=SCRIPTDIR source=xvfb_harness.sh
 . "$(dirname "$0")/xvfb_harness.sh"
 xh_begin test_window "${1:-build/attnviz}" "${2:-build/picture_probe}"

@@ -170,7 +170,8 @@ xh_click() {
 }
 
 # xh_shot NAME: the window as the X server shows it, in $xh_tmp/NAME.png
-xh_shot() { import -window "$xh_wid" "$xh_tmp/$1.png" 2>/dev/null; }
+# (import asks for a click when the window is gone: hence the time limit)
+xh_shot() { timeout 10 import -window "$xh_wid" "$xh_tmp/$1.png" 2>/dev/null; }
 
 # xh_frame NAME: the app's frame through its S key, in $xh_tmp/NAME.png:
 # waits for the path it prints and the file (written under a temporary name
@@ -260,15 +261,24 @@ xh_wait_bg() {
 
 # ---- waiting for conditions -----------------------------------------------------------
 
-# xh_until SECONDS CMD...: runs CMD until it succeeds (true) or SECONDS pass (false)
+# xh_until SECONDS CMD...: runs CMD until it succeeds (true) or SECONDS pass
+# (false); false at once when the app has ended, since nothing will change
 xh_until() {
     xh_deadline=$(($(date +%s) + $1))
     shift
     while :; do
         "$@" && return 0
         [ "$(date +%s)" -ge "$xh_deadline" ] && return 1
+        [ -n "$xh_pid" ] && ! kill -0 "$xh_pid" 2>/dev/null && return 1
         sleep 0.1
     done
+}
+
+# xh_why: why a wait may have failed, when the app is gone
+xh_why() {
+    if [ -n "$xh_pid" ] && ! kill -0 "$xh_pid" 2>/dev/null; then
+        echo " (attnviz ended: $(tail -n 2 "$xh_tmp/app.err" | tr '\n' ' '))"
+    fi
 }
 
 xh_shot_same() { xh_capture "$1" && xh_same "$1" "$2" "$3"; }
@@ -281,7 +291,11 @@ xh_wait_same() {
     if xh_until "${5:-20}" xh_shot_same "$1" "$2" "$3"; then
         xh_ok "$4"
     else
-        xh_fail "$4: after ${5:-20} s, $(xh_diff "$1" "$2" "$3") pixels of $3 still differ from $2"
+        xh_d=$(xh_diff "$1" "$2" "$3")
+        case $xh_d in
+        '' | *[!0-9]*) xh_fail "$4: no picture to compare: $xh_d$(xh_why)" ;;
+        *) xh_fail "$4: after ${5:-20} s, $xh_d pixels of $3 still differ from $2$(xh_why)" ;;
+        esac
     fi
 }
 
@@ -290,7 +304,7 @@ xh_wait_differ() {
     if xh_until "${5:-20}" xh_shot_differ "$1" "$2" "$3"; then
         xh_ok "$4"
     else
-        xh_fail "$4: after ${5:-20} s, $3 still looks as in $2"
+        xh_fail "$4: after ${5:-20} s, $3 still looks as in $2$(xh_why)"
     fi
 }
 
@@ -301,7 +315,7 @@ xh_wait_steady() {
     if xh_until "${4:-20}" xh_steady_step "$1" "$2"; then
         xh_ok "$3"
     else
-        xh_fail "$3: $2 still changed after ${4:-20} s"
+        xh_fail "$3: $2 still changed after ${4:-20} s$(xh_why)"
     fi
 }
 xh_steady_step() {
@@ -326,8 +340,10 @@ xh_file_whole() {
 
 # xh_wait_exit STATUS WHAT [SECONDS]: the app ends within SECONDS, with STATUS
 xh_wait_exit() {
-    if ! xh_until "${3:-15}" xh_gone; then
-        xh_fail "$2: attnviz still runs after ${3:-15} s"
+    if ! xh_until "${3:-20}" xh_gone; then
+        if xdotool getwindowname "$xh_wid" >/dev/null 2>&1; then xh_window="its window is still there"
+        else xh_window="its window is gone"; fi
+        xh_fail "$2: attnviz still runs after ${3:-20} s, $xh_window: $(tail -n 2 "$xh_tmp/app.err")"
         kill "$xh_pid" 2>/dev/null
     fi
     wait "$xh_pid"
