@@ -72,7 +72,7 @@ xh_begin() {
     xh_tmp=$(mktemp -d)
     mkdir -p "$xh_tmp/shots"
     trap xh_cleanup EXIT
-    trap 'exit 1' HUP INT TERM
+    trap 'exit 1' HUP INT PIPE TERM # a closed pipe too: the clean-up still runs
     for xh_program in "$xh_exe" "$xh_probe"; do
         [ -x "$xh_program" ] && continue
         xh_fail "$xh_program is not an executable: build the project first"
@@ -262,14 +262,18 @@ xh_wait_bg() {
 # ---- waiting for conditions -----------------------------------------------------------
 
 # xh_until SECONDS CMD...: runs CMD until it succeeds (true) or SECONDS pass
-# (false); false at once when the app has ended, since nothing will change
+# (false). Once the app has ended nothing will change: CMD gets one last
+# try (it may be waiting for just that).
 xh_until() {
     xh_deadline=$(($(date +%s) + $1))
     shift
     while :; do
         "$@" && return 0
         [ "$(date +%s)" -ge "$xh_deadline" ] && return 1
-        [ -n "$xh_pid" ] && ! kill -0 "$xh_pid" 2>/dev/null && return 1
+        if [ -n "$xh_pid" ] && ! kill -0 "$xh_pid" 2>/dev/null; then
+            "$@"
+            return
+        fi
         sleep 0.1
     done
 }
