@@ -5,7 +5,8 @@
 #   scripts/setup.sh test            set up, build and run every test (ctest)
 #   scripts/setup.sh sanitize        set up, build with ASan+UBSan (clang) and run every test
 #   scripts/setup.sh fuzz [SECONDS]  build the libFuzzer targets and run each for SECONDS (default 20)
-#   scripts/setup.sh deps [GROUP...] only install packages; groups: base, fuzz, gui, torch, bench
+#   scripts/setup.sh deps [GROUP...] only install packages; groups: base, fuzz, gui, m32, torch,
+#                                    bench
 #
 # Packages are installed with apt-get, through sudo when not root, and only when missing.
 set -euo pipefail
@@ -21,6 +22,9 @@ pkgs_gui=(xvfb xauth xdotool imagemagick)
 # clang's sanitizer and libFuzzer runtimes live in libclang-rt-14-dev, which
 # --no-install-recommends would leave out: name it.
 pkgs_fuzz=(clang libclang-rt-14-dev)
+# gcc -m32, for the test that builds the core with a 32-bit size_t (as in the
+# browser); qemu-user runs it where the kernel has no 32-bit emulation.
+pkgs_m32=(gcc-multilib qemu-user)
 # Only to regenerate the PyTorch fixtures (tests/torch/); about 800 MB.
 pkgs_torch=(python3-torch python3-numpy)
 # Only for bench/numpy_attention.py, the NumPy side of `attnviz bench core`.
@@ -55,9 +59,11 @@ deps() {
             base)  install "${pkgs_base[@]}" ;;
             fuzz)  install "${pkgs_fuzz[@]}" ;;
             gui)   install "${pkgs_gui[@]}" ;;
+            m32)   install "${pkgs_m32[@]}" ;;
             torch) install "${pkgs_torch[@]}" ;;
             bench) install "${pkgs_bench[@]}" ;;
-            *) echo "setup: unknown package group '$g' (base, fuzz, gui, torch, bench)" >&2; exit 2 ;;
+            *) echo "setup: unknown package group '$g' (base, fuzz, gui, m32, torch, bench)" >&2
+               exit 2 ;;
         esac
     done
 }
@@ -77,7 +83,7 @@ case "$cmd" in
         exec "$root/build/attnviz" "$@"
         ;;
     test)
-        deps base fuzz gui
+        deps base fuzz gui m32
         build build -DATTNVIZ_WERROR=ON
         ctest --test-dir "$root/build" --output-on-failure -j "$jobs"
         ;;
@@ -114,7 +120,7 @@ case "$cmd" in
         deps "$@"
         ;;
     -h|--help|help)
-        sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+        sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
         ;;
     *)
         echo "setup: unknown command '$cmd' (run, test, sanitize, fuzz, deps)" >&2

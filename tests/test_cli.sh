@@ -39,9 +39,9 @@ expect 0 "" -- dump
 expect 0 "" -- dump --heads 8 --kv-heads 2 --causal --temperature 0.5 --seed 7
 expect 0 "" -- dump --heads=2 --d-model=16 --no-scale
 
-expect 2 "--heads 3 does not divide --d-model 32" -- dump --heads 3 --d-model 32
+expect 2 "--heads 3 does not divide d_model 32" -- dump --heads 3 --d-model 32
 expect 2 "--heads 0 is out of range" -- dump --heads 0
-expect 2 "--kv-heads 3 does not divide --heads 8" -- dump --kv-heads 3 --heads 8
+expect 2 "--kv-heads 3 does not divide heads 8" -- dump --kv-heads 3 --heads 8
 expect 2 "--kv-heads 8 is out of range" -- dump --kv-heads 8 --heads 4
 expect 2 "--d-model 0 is out of range" -- dump --d-model 0
 expect 2 "--d-model -5 is out of range: use 1 to 4096" -- dump --d-model -5
@@ -61,7 +61,7 @@ expect 2 "--max-tokens 0 is out of range" -- dump --max-tokens 0
 expect 2 "--sentence: the sentence is empty" -- dump --sentence ""
 expect 2 "--sentence: the sentence is only whitespace" -- dump --sentence "   	 "
 expect 2 "invalid UTF-8 at byte 4" -- dump --sentence "$(printf 'The \303\050 cat')"
-expect 2 "raise --max-tokens" -- dump --sentence "one two three four five" --max-tokens 4
+expect 2 "--max-tokens: the sentence has 5 tokens, more than the limit of 4" -- dump --sentence "one two three four five" --max-tokens 4
 expect 2 "has 5 tokens" -- dump --sentence "one two three four five" --max-tokens 4
 expect 0 "" -- dump --sentence "one two three four five" --max-tokens 5
 expect 2 "unknown option '--haeds' (did you mean '--heads'?)" -- dump --haeds 4
@@ -244,7 +244,7 @@ shipped=$(dirname "$0")/../assets/models/attnviz-heads.safetensors
 if [ -f "$shipped" ]; then
     expect 0 "" -- dump --weights trained
 else
-    expect 2 "is missing: train one with attnviz train --out FILE" -- dump --weights trained
+    expect 2 "is missing: set ATTNVIZ_DATA_DIR" -- dump --weights trained
 fi
 DISPLAY= WAYLAND_DISPLAY= expect 2 "no display available" -- --model "$model"
 expect 2 "--model $mdir/missing.safetensors: cannot read" -- --model "$mdir/missing.safetensors"

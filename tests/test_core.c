@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "attnviz/attn.h"
+#include "attnviz/checked.h"
 #include "attnviz/embed.h"
 #include "attnviz/rng.h"
 #include "attnviz/stages.h"
@@ -21,37 +22,51 @@ static attn_config config(size_t d, size_t h, size_t g) {
 static void test_config_check(void) {
     char err[256];
     attn_config c = attn_config_default();
-    CHECK(attn_config_check(&c, err, sizeof err) == ATTN_OK);
+    CHECK(attn_config_check(&c, NULL, err, sizeof err) == ATTN_OK);
     CHECK(c.d_model == 32 && c.n_heads == 4 && c.n_kv_heads == 4 && c.scale && !c.causal);
 
+    /* Each failure names the setting to change (for the front ends) and
+     * starts its message with that setting's plain name, never a flag. */
+    attn_setting bad = ATTN_SETTING_NONE;
     c = config(32, 3, 3);
-    CHECK(attn_config_check(&c, err, sizeof err) == ATTN_ERR_CONFIG);
-    CHECK_STR_CONTAINS(err, "--heads 3 does not divide --d-model 32");
+    CHECK(attn_config_check(&c, &bad, err, sizeof err) == ATTN_ERR_CONFIG);
+    CHECK_STR_CONTAINS(err, "heads 3 does not divide d_model 32");
+    CHECK(bad == ATTN_SETTING_HEADS && strncmp(err, "heads ", 6) == 0);
     c = config(32, 0, 0);
-    CHECK(attn_config_check(&c, err, sizeof err) == ATTN_ERR_CONFIG);
-    CHECK_STR_CONTAINS(err, "--heads 0 is out of range");
+    CHECK(attn_config_check(&c, &bad, err, sizeof err) == ATTN_ERR_CONFIG);
+    CHECK_STR_CONTAINS(err, "heads 0 is out of range");
+    CHECK(bad == ATTN_SETTING_HEADS);
     c = config(32, 8, 3);
-    CHECK(attn_config_check(&c, err, sizeof err) == ATTN_ERR_CONFIG);
-    CHECK_STR_CONTAINS(err, "--kv-heads 3 does not divide --heads 8");
+    CHECK(attn_config_check(&c, &bad, err, sizeof err) == ATTN_ERR_CONFIG);
+    CHECK_STR_CONTAINS(err, "kv_heads 3 does not divide heads 8");
+    CHECK(bad == ATTN_SETTING_KV_HEADS && strncmp(err, "kv_heads ", 9) == 0);
     c = config(32, 4, 8);
-    CHECK(attn_config_check(&c, err, sizeof err) == ATTN_ERR_CONFIG);
-    CHECK_STR_CONTAINS(err, "--kv-heads 8 is out of range");
+    CHECK(attn_config_check(&c, &bad, err, sizeof err) == ATTN_ERR_CONFIG);
+    CHECK_STR_CONTAINS(err, "kv_heads 8 is out of range");
+    CHECK(bad == ATTN_SETTING_KV_HEADS);
     c = config(0, 1, 1);
-    CHECK(attn_config_check(&c, err, sizeof err) == ATTN_ERR_CONFIG);
-    CHECK_STR_CONTAINS(err, "--d-model 0 is out of range");
+    CHECK(attn_config_check(&c, &bad, err, sizeof err) == ATTN_ERR_CONFIG);
+    CHECK_STR_CONTAINS(err, "d_model 0 is out of range");
+    CHECK(bad == ATTN_SETTING_D_MODEL && strcmp(attn_setting_name(bad), "d_model") == 0);
     c = config(100000, 4, 4);
-    CHECK(attn_config_check(&c, err, sizeof err) == ATTN_ERR_CONFIG);
+    CHECK(attn_config_check(&c, NULL, err, sizeof err) == ATTN_ERR_CONFIG);
+    CHECK(strstr(err, "--") == NULL);
     float bad_t[] = {0.0f, -1.0f, NAN, INFINITY, 0.001f, 1000.0f};
     for (size_t i = 0; i < sizeof bad_t / sizeof *bad_t; i++) {
         c = attn_config_default();
         c.temperature = bad_t[i];
-        CHECK(attn_config_check(&c, err, sizeof err) == ATTN_ERR_CONFIG);
-        CHECK_STR_CONTAINS(err, "--temperature");
+        CHECK(attn_config_check(&c, &bad, err, sizeof err) == ATTN_ERR_CONFIG);
+        CHECK(bad == ATTN_SETTING_TEMPERATURE && strncmp(err, "temperature ", 12) == 0);
     }
+    CHECK(attn_config_check(&(attn_config){32, 4, 4, false, true, 1.0f}, &bad, err, sizeof err) ==
+              ATTN_OK &&
+          bad == ATTN_SETTING_NONE);
+    CHECK(strcmp(attn_setting_name(ATTN_SETTING_NONE), "") == 0 &&
+          strcmp(attn_setting_name(ATTN_SETTING_COUNT), "") == 0);
     c = attn_config_default();
-    CHECK(attn_config_check(&c, NULL, 0) == ATTN_OK); /* err may be NULL */
+    CHECK(attn_config_check(&c, NULL, NULL, 0) == ATTN_OK); /* err may be NULL */
     c = config(32, 3, 3);
-    CHECK(attn_config_check(&c, NULL, 0) == ATTN_ERR_CONFIG);
+    CHECK(attn_config_check(&c, NULL, NULL, 0) == ATTN_ERR_CONFIG);
 
     c = config(64, 8, 2);
     CHECK(attn_d_head(&c) == 8 && attn_d_kv(&c) == 16);
@@ -301,6 +316,41 @@ static void test_suggest(void) {
     CHECK(attn_suggest("heads", 5, names, 0) == NULL);
 }
 
+/* The checked helpers at the edges of size_t: the values are written from
+ * SIZE_MAX, so the test means the same in 32 bits (the browser) as in 64. */
+static void test_checked_sizes(void) {
+    size_t r = 7;
+    CHECK(attn_size_add(&r, SIZE_MAX - 1, 1) && r == SIZE_MAX);
+    CHECK(!attn_size_add(&r, SIZE_MAX, 1) && r == SIZE_MAX);
+    CHECK(!attn_size_add(&r, SIZE_MAX / 2 + 1, SIZE_MAX / 2 + 1) && r == SIZE_MAX);
+    CHECK(attn_size_add(&r, 0, 0) && r == 0);
+
+    size_t half = (size_t)1 << (sizeof(size_t) * 4); /* 2^16 or 2^32 */
+    CHECK(attn_size_mul(&r, half - 1, half + 1) && r == SIZE_MAX); /* (2^k - 1)(2^k + 1) */
+    CHECK(!attn_size_mul(&r, half, half) && r == SIZE_MAX);        /* SIZE_MAX + 1 */
+    CHECK(attn_size_mul(&r, SIZE_MAX, 1) && r == SIZE_MAX);
+    CHECK(!attn_size_mul(&r, SIZE_MAX, 2));
+    CHECK(attn_size_mul(&r, SIZE_MAX / 2, 2) && r == SIZE_MAX - 1);
+    CHECK(attn_size_mul(&r, 0, SIZE_MAX) && r == 0);
+    CHECK(attn_size_mul(&r, SIZE_MAX, 0) && r == 0);
+
+    CHECK(attn_size_mul3(&r, half - 1, 1, half + 1) && r == SIZE_MAX);
+    CHECK(!attn_size_mul3(&r, half, 2, half / 2) && r == SIZE_MAX);
+    CHECK(!attn_size_mul3(&r, SIZE_MAX, SIZE_MAX, 2) && r == SIZE_MAX); /* the first product */
+    CHECK(attn_size_mul3(&r, SIZE_MAX, SIZE_MAX, 0) && r == 0);        /* zero wins */
+    /* In 32 bits, 16 heads × 65536 × 65536 is 2^36: it must not come out as 0. */
+    bool fits = attn_size_mul3(&r, 16, 65536, 65536);
+    CHECK(sizeof(size_t) < 8 ? !fits && r == SIZE_MAX : fits && r == (size_t)1 << 36);
+
+    r = SIZE_MAX - 10;
+    CHECK(attn_size_add_mul(&r, 5, 2) && r == SIZE_MAX);
+    r = SIZE_MAX - 10;
+    CHECK(!attn_size_add_mul(&r, 11, 1) && r == SIZE_MAX);
+    r = 0;
+    CHECK(!attn_size_add_mul(&r, half, half) && r == SIZE_MAX);
+    CHECK(ATTN_SIZE_BITS == (int)(sizeof(size_t) * 8));
+}
+
 static void test_trace_limits(void) {
     char err[256];
     attn_trace t;
@@ -308,6 +358,49 @@ static void test_trace_limits(void) {
     CHECK_STR_CONTAINS(err, "GiB");
     CHECK(attn_trace_init(&t, 0, 32, 4, err, sizeof err) == ATTN_ERR_CONFIG);
     CHECK(attn_trace_bytes(9, 32, 4) < attn_trace_bytes(10, 32, 4));
+
+    /* The limit means something in 32 bits too: (size_t)4 << 30 is 0 there. */
+    CHECK(ATTN_TRACE_BYTES_MAX > 0);
+    CHECK(ATTN_TRACE_BYTES_MAX <= SIZE_MAX / 2 || sizeof(size_t) == 8);
+    CHECK((uint64_t)ATTN_TRACE_BYTES_MAX <= (uint64_t)4 << 30);
+    /* The built-in example's trace fits, wherever. */
+    CHECK(attn_trace_check(64, 32, 4, false, err, sizeof err) == ATTN_OK);
+
+    /* 65536 tokens × 16 heads: 1 TiB of scores, which wraps to a small
+     * number in 32 bits if nothing checks. Refused, in plain words. */
+    CHECK(attn_trace_init(&t, 65536, 64, 16, err, sizeof err) == ATTN_ERR_LIMIT);
+    CHECK(t.block == NULL);
+    CHECK_STR_CONTAINS(err, "65536 tokens with 16 heads need");
+    CHECK_STR_CONTAINS(err, "use fewer tokens or heads");
+    CHECK(strstr(err, "--") == NULL); /* no command-line flags below the command line */
+    /* Sizes past what size_t can count give SIZE_MAX, never a wrapped size. */
+    CHECK(attn_trace_bytes(SIZE_MAX / 2, 4, 4) == SIZE_MAX);
+    CHECK(attn_trace_bytes(65536, 4096, 256) > ATTN_TRACE_BYTES_MAX);
+
+    /* At the limit and one token past it (checked without allocating): the
+     * largest n whose trace fits, by bisection. */
+    for (int shared = 0; shared < 2; shared++) {
+        size_t lo = 1, hi = ATTN_TOKENS_MAX; /* lo fits, hi does not */
+        while (hi - lo > 1) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (attn_trace_check(mid, 64, 16, shared, NULL, 0) == ATTN_OK) lo = mid;
+            else hi = mid;
+        }
+        CHECK(attn_trace_check(lo, 64, 16, shared, err, sizeof err) == ATTN_OK);
+        CHECK(attn_trace_check(lo + 1, 64, 16, shared, err, sizeof err) == ATTN_ERR_LIMIT);
+        CHECK_STR_CONTAINS(err, "more than the");
+        if (!shared) {
+            CHECK(attn_trace_bytes(lo, 64, 16) <= ATTN_TRACE_BYTES_MAX);
+            CHECK(attn_trace_bytes(lo + 1, 64, 16) > ATTN_TRACE_BYTES_MAX);
+        }
+        /* 16 heads × 4 matrices × n² floats ≈ the limit */
+        double n_limit = sqrt((double)ATTN_TRACE_BYTES_MAX / (16.0 * 4 * 4));
+        CHECKF(fabs((double)lo - n_limit) < 0.01 * n_limit, "largest n %zu, expected about %.0f",
+               lo, n_limit);
+    }
+    CHECK(attn_trace_check(0, 64, 16, false, err, sizeof err) == ATTN_ERR_CONFIG);
+    CHECK(attn_trace_check(ATTN_TOKENS_MAX + 1, 64, 16, false, err, sizeof err) ==
+          ATTN_ERR_CONFIG);
 }
 
 static void test_rng_and_embedding(void) {
@@ -359,6 +452,7 @@ int main(void) {
     test_threads_same_bits();
     test_forward_heads();
     test_suggest();
+    test_checked_sizes();
     test_trace_limits();
     test_rng_and_embedding();
     return check_done("test_core");

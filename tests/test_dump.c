@@ -14,6 +14,7 @@
 #include "attnviz/corpus.h"
 #include "attnviz/model.h"
 #include "check.h"
+#include "attnviz/embed.h"
 #include "cli.h"
 
 /* Every entry of a rows×cols JSON matrix equals m (row-major); null where m is -inf. */
@@ -43,6 +44,25 @@ static int vector_equals(json_t *j, const float *v, size_t len) {
     return ok;
 }
 
+/* The dump's numbers computed here straight from the core, apart from the
+ * app's settings -> model path the binary takes (state_model_apply). */
+static int compute(const cli_options *o, attn_token *tokens, size_t *n, attn_trace *t,
+                   attn_weights *w) {
+    memset(t, 0, sizeof *t);
+    memset(w, 0, sizeof *w);
+    if (attn_tokenize(tokens, o->max_tokens, n, o->sentence, strlen(o->sentence), NULL, 0) !=
+        ATTN_OK)
+        return 2;
+    attn_status s = attn_trace_init(t, *n, o->config.d_model, o->config.n_heads, NULL, 0);
+    if (s == ATTN_OK) s = attn_weights_init(w, &o->config, NULL, 0);
+    if (s == ATTN_OK) {
+        attn_weights_xavier(w, o->seed);
+        attn_embed(t->x, o->sentence, tokens, *n, o->config.d_model, o->seed);
+        s = attn_forward(t, &o->config, w, t->x, *n, NULL, 0);
+    }
+    return s == ATTN_OK ? 0 : 2;
+}
+
 static void check_dump(const char *exe, char **args, int nargs) {
     /* The same options, in process. */
     char *argv[16] = {"attnviz", "dump"};
@@ -54,7 +74,7 @@ static void check_dump(const char *exe, char **args, int nargs) {
     size_t n = 0;
     attn_trace t;
     attn_weights w;
-    CHECK(cli_compute(&o, tokens, &n, &t, &w, err, sizeof err) == 0);
+    CHECK(compute(&o, tokens, &n, &t, &w) == 0);
 
     /* The binary. Arguments are simple words here, quoted for the shell. */
     char cmd[1024];

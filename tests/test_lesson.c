@@ -34,10 +34,13 @@ static void collect(void *ctx, const char *error) {
     n_all++;
 }
 
+/* The trained model's sizes the helpers below parse with (NULL: none). */
+static const lesson_model_shape *trained_shape;
+
 static int parse_all(lesson *l, const char *text) {
     all[0] = '\0';
     n_all = 0;
-    return lesson_parse_report(l, text, strlen(text), "t.md", collect, NULL);
+    return lesson_parse_report(l, text, strlen(text), "t.md", trained_shape, collect, NULL);
 }
 
 /* The text must parse; prints the errors if not. */
@@ -53,7 +56,7 @@ static int parse_ok(lesson *l, const char *text) {
 static void expect_error(int at, const char *text, size_t line, const char *want) {
     lesson l;
     char err[512] = "unset";
-    int rc = lesson_parse(&l, text, strlen(text), "t.md", err, sizeof err);
+    int rc = lesson_parse(&l, text, strlen(text), "t.md", trained_shape, err, sizeof err);
     char prefix[64];
     snprintf(prefix, sizeof prefix, "t.md:%zu: ", line);
     CHECKF(rc == 2, "test line %d: want an error, got rc %d", at, rc);
@@ -289,7 +292,7 @@ static void test_carry(void) {
     if (l.n_steps != 5) return;
     lesson_settings d = lesson_settings_default();
     CHECK(d.config.d_model == 32 && d.config.n_heads == 4 && d.config.n_kv_heads == 4);
-    CHECK(strcmp(d.sentence, LESSON_DEFAULT_SENTENCE) == 0 && d.n_tokens == 11 && d.seed == 42);
+    CHECK(strcmp(d.sentence, ATTN_EXAMPLE_SENTENCE) == 0 && d.n_tokens == 11 && d.seed == 42);
     CHECK(d.stage == 0 && d.view == LESSON_VIEW_HEADS && d.head == 0 && d.n_highlights == 0);
 
     const lesson_settings *s1 = &l.steps[0].settings, *s2 = &l.steps[1].settings;
@@ -321,7 +324,7 @@ static void test_carry(void) {
  * prune, and the way back to mechanics. */
 static void test_trained(void) {
     lesson_model_shape shape = {.n_layers = 3, .n_heads = 4, .d_model = 64, .n_ctx = 16};
-    lesson_set_trained_shape(&shape);
+    trained_shape = &shape;
     lesson l;
     const char *text =
         "# Trained\n\nS.\n\n"
@@ -383,7 +386,7 @@ static void test_trained(void) {
     snprintf(buf, sizeof buf, "%sview: model\n```\n", head);
     EXPECT_ERROR(buf, 8, "view: model shows the trained model's layers: add 'weights: trained'");
 #undef TRAINED
-    lesson_set_trained_shape(NULL);
+    trained_shape = NULL;
 }
 
 /* ---- every error, with its line ------------------------------------------------------ */
@@ -436,19 +439,19 @@ static void test_structure_errors(void) {
     const char bad[] = "# T\n\nS.\n\n## S\n\nfa\xC3\x28on\n";
     lesson l;
     char err[256];
-    CHECK(lesson_parse(&l, bad, sizeof bad - 1, "t.md", err, sizeof err) == 2);
+    CHECK(lesson_parse(&l, bad, sizeof bad - 1, "t.md", NULL, err, sizeof err) == 2);
     CHECK_STR_CONTAINS(err, "t.md:7: invalid UTF-8 at byte 17 (0xC3 0x28 0x6F 0x6E...): save the "
                             "file as UTF-8");
     const char nul[] = "# T\n\nS.\n\n## S\n\nab\0c\n";
-    CHECK(lesson_parse(&l, nul, sizeof nul - 1, "t.md", err, sizeof err) == 2);
+    CHECK(lesson_parse(&l, nul, sizeof nul - 1, "t.md", NULL, err, sizeof err) == 2);
     CHECK_STR_CONTAINS(err, "t.md:7: a NUL byte at byte 17: a lesson is a text file");
     const char cut[] = "# T\n\nS.\n\n## S\n\nend\xE2\x82";
-    CHECK(lesson_parse(&l, cut, sizeof cut - 1, "t.md", err, sizeof err) == 2);
+    CHECK(lesson_parse(&l, cut, sizeof cut - 1, "t.md", NULL, err, sizeof err) == 2);
     CHECK_STR_CONTAINS(err, "t.md:7: invalid UTF-8 at byte 18 (0xE2 0x82...)");
     /* NULL text with a length, a NULL file name. */
-    CHECK(lesson_parse(&l, NULL, 5, NULL, err, sizeof err) == 2);
+    CHECK(lesson_parse(&l, NULL, 5, NULL, NULL, err, sizeof err) == 2);
     CHECK_STR_CONTAINS(err, "lesson:1: no text to read");
-    CHECK(lesson_parse(&l, "", 0, NULL, NULL, 0) == 2);
+    CHECK(lesson_parse(&l, "", 0, NULL, NULL, NULL, 0) == 2);
 
     /* Live values outside steps. */
     EXPECT_ERROR("# {{n}} tokens\n\n## S\n", 1, "a live value in the title: {{...}} is computed "
@@ -514,7 +517,7 @@ static void test_directive_errors(void) {
                  "seed '-1' is not a whole number: use 0 to 9007199254740991");
     EXPECT_ERROR(BLOCK("seed: 9007199254740992\n"), b,
                  "seed 9007199254740992 is too large: use 0 to 9007199254740991");
-    lesson_set_trained_shape(NULL);
+    trained_shape = NULL;
     EXPECT_ERROR(BLOCK("weights: trained\n"), b,
                  "weights: trained needs the trained model, which could not be read");
     EXPECT_ERROR(BLOCK("weights: random\n"), b,
@@ -579,7 +582,7 @@ static void test_directive_errors(void) {
         lesson bad;
         char e[256];
         lesson_parse(&bad, BLOCK("highlight: token dog\n"), strlen(BLOCK("highlight: token dog\n")),
-                     "t.md", e, sizeof e);
+                     "t.md", NULL, e, sizeof e);
         CHECKF(strstr(e, "did you mean") == NULL, "no suggestion for 'dog': %s", e);
     }
     EXPECT_ERROR(BLOCK("highlight: token robt\n"), b,
@@ -733,9 +736,9 @@ static void test_live_value_errors(void) {
     ph.value = LESSON_VALUE_ROW_MAX;
     ph.n_args = 2;
     ph.args[0] = 4, ph.args[1] = 11;
-    CHECK(lesson_placeholder_check(&ph, &s, err, sizeof err) == 0 && err[0] == '\0');
+    CHECK(lesson_placeholder_check(&ph, &s, NULL, err, sizeof err) == 0 && err[0] == '\0');
     ph.args[1] = 12;
-    CHECK(lesson_placeholder_check(&ph, &s, err, sizeof err) == 2);
+    CHECK(lesson_placeholder_check(&ph, &s, NULL, err, sizeof err) == 2);
     CHECK_STR_CONTAINS(err, "'{{row_max 4 12}}': token 12 does not exist");
     CHECK(strcmp(lesson_value_name(LESSON_VALUE_KV_BYTES_PER_TOKEN), "kv_bytes_per_token") == 0);
     CHECK(strcmp(lesson_key_name(LESSON_KEY_D_MODEL), "d_model") == 0);
@@ -865,7 +868,7 @@ static void test_report(void) {
     free(many);
 
     /* A report function of NULL is allowed. */
-    CHECK(lesson_parse_report(&l, "x", 1, "t.md", NULL, NULL) == 2);
+    CHECK(lesson_parse_report(&l, "x", 1, "t.md", NULL, NULL, NULL) == 2);
 }
 
 /* ---- files ---------------------------------------------------------------------------- */
@@ -874,11 +877,11 @@ static void test_load(void) {
     lesson l;
     all[0] = '\0';
     n_all = 0;
-    CHECK(lesson_load(&l, "/nonexistent/lesson.md", collect, NULL) == 2);
+    CHECK(lesson_load(&l, "/nonexistent/lesson.md", NULL, collect, NULL) == 2);
     CHECK_STR_CONTAINS(all, "/nonexistent/lesson.md: cannot read: No such file or directory");
     CHECK(n_all == 1);
     all[0] = '\0';
-    CHECK(lesson_load(&l, "/", collect, NULL) == 2);
+    CHECK(lesson_load(&l, "/", NULL, collect, NULL) == 2);
     CHECK_STR_CONTAINS(all, "/: cannot read: Is a directory");
 
     char path[] = "/tmp/test_lesson_XXXXXX";
@@ -888,7 +891,7 @@ static void test_load(void) {
     FILE *f = fdopen(fd, "w");
     fputs(full, f);
     fclose(f);
-    if (lesson_load(&l, path, collect, NULL) == 0) CHECK(l.n_steps == 2);
+    if (lesson_load(&l, path, NULL, collect, NULL) == 0) CHECK(l.n_steps == 2);
     else CHECKF(0, "lesson_load of a good file: %s", all);
     lesson_free(&l);
 
@@ -897,7 +900,7 @@ static void test_load(void) {
     for (int i = 0; i < 20000; i++) fputs("0123456789012345678901234567890123456789012345678901234\n", f);
     fclose(f);
     all[0] = '\0';
-    CHECK(lesson_load(&l, path, collect, NULL) == 2);
+    CHECK(lesson_load(&l, path, NULL, collect, NULL) == 2);
     char want[128];
     snprintf(want, sizeof want, "%s:1: the file is larger than 1048576 bytes (1 MB): split the "
              "lesson", path);
@@ -926,7 +929,7 @@ static void timed(const char *name, const char *text, size_t len, int want_rc, c
     lesson l;
     char err[512] = "";
     clock_t t0 = clock();
-    int rc = lesson_parse(&l, text, len, "big.md", err, sizeof err);
+    int rc = lesson_parse(&l, text, len, "big.md", NULL, err, sizeof err);
     double secs = seconds_since(t0);
     printf("%s: %zu bytes, %.3f s\n", name, len, secs);
     CHECKF(rc == want_rc, "%s: rc %d, err %s", name, rc, err);
@@ -956,7 +959,7 @@ static void test_big(void) {
     }
     timed("200 long steps", buf, len, 0, NULL);
     lesson l;
-    if (lesson_parse(&l, buf, len, "big.md", NULL, 0) == 0) {
+    if (lesson_parse(&l, buf, len, "big.md", NULL, NULL, 0) == 0) {
         CHECK(l.n_steps == 200);
         CHECK(lesson_placeholders(l.steps[199].narration, NULL, 0) > 200);
         CHECK(l.steps[199].settings.stage == 9);

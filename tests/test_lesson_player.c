@@ -15,7 +15,7 @@
 #include "attnviz/heads.h"
 #include "check.h"
 #include "trained.h"
-#include "lesson_player.h"
+#include "lesson_panel.h"
 #include "render.h"
 
 /* Pixels of rc in the surface that differ from colour c: text and outlines. */
@@ -32,43 +32,43 @@ static long pixels_not(SDL_Surface *sf, SDL_Rect rc, SDL_Color c) {
 
 static void test_values(void) {
     char buf[64];
-    app_format_bytes(512, buf, sizeof buf);
+    state_format_bytes(512, buf, sizeof buf);
     CHECK(strcmp(buf, "512 B") == 0);
-    app_format_bytes(4096, buf, sizeof buf);
+    state_format_bytes(4096, buf, sizeof buf);
     CHECK(strcmp(buf, "4 KiB") == 0);
-    app_format_bytes(1.5 * 1024 * 1024, buf, sizeof buf);
+    state_format_bytes(1.5 * 1024 * 1024, buf, sizeof buf);
     CHECK(strcmp(buf, "1.5 MiB") == 0);
-    app_format_bytes(3.0 * 1024 * 1024 * 1024, buf, sizeof buf);
+    state_format_bytes(3.0 * 1024 * 1024 * 1024, buf, sizeof buf);
     CHECK(strcmp(buf, "3 GiB") == 0);
 
-    app_settings set;
-    app_settings_default(&set);
+    state_settings set;
+    state_settings_default(&set);
     app_state s;
     char err[APP_ERR_LEN], out[512];
     CHECK(app_state_init(&s, &set, err, sizeof err) == 0);
-    CHECK(app_lesson_substitute(&s.model, "{{n}} tokens, {{heads}} heads of {{d_head}}", out,
+    CHECK(state_lesson_substitute(&s.model, "{{n}} tokens, {{heads}} heads of {{d_head}}", out,
                                 sizeof out) == 0);
     CHECK(strcmp(out, "11 tokens, 4 heads of 8") == 0);
-    CHECK(app_lesson_substitute(&s.model, "{{token 2}} / {{kv_cache 32 8 128 2}}", out,
+    CHECK(state_lesson_substitute(&s.model, "{{token 2}} / {{kv_cache 32 8 128 2}}", out,
                                 sizeof out) == 0);
     CHECK(strcmp(out, "robot / 128 KiB") == 0);
     /* d_model 32, 4 heads: 2·32² + 2·32·32 + 2·32 + 2·32 = 4224 */
-    CHECK(app_lesson_substitute(&s.model, "{{params}} {{score_bytes}} {{kv_bytes_per_token}}", out,
+    CHECK(state_lesson_substitute(&s.model, "{{params}} {{score_bytes}} {{kv_bytes_per_token}}", out,
                                 sizeof out) == 0);
     CHECK(strcmp(out, "4,224 1.89 KiB 256 B") == 0);
-    CHECK(app_lesson_substitute(&s.model, "w={{weight 1 8 2}} max={{row_max 1 8}} {{row_argmax 1 8}}",
+    CHECK(state_lesson_substitute(&s.model, "w={{weight 1 8 2}} max={{row_max 1 8}} {{row_argmax 1 8}}",
                                 out, sizeof out) == 0);
     /* the argmax is one of the sentence's tokens, unquoted */
     const char *argmax = strrchr(out, ' ') + 1;
     CHECK(strncmp(out, "w=0.", 4) == 0 && strstr(out, "“") == NULL && *argmax &&
           strstr(s.model.settings.sentence, argmax) != NULL);
-    CHECK(app_lesson_substitute(&s.model, "{{flops}} {{forward_ms}} {{temperature}}", out,
+    CHECK(state_lesson_substitute(&s.model, "{{flops}} {{forward_ms}} {{temperature}}", out,
                                 sizeof out) == 0);
     CHECK(strstr(out, " ms 1") != NULL);
     /* out of range and unknown: counted, shown as "?" */
-    CHECK(app_lesson_substitute(&s.model, "a {{weight 9 1 1}} b {{bogus}} c", out, sizeof out) == 2);
+    CHECK(state_lesson_substitute(&s.model, "a {{weight 9 1 1}} b {{bogus}} c", out, sizeof out) == 2);
     CHECK(strcmp(out, "a ? b ? c") == 0);
-    CHECK(app_lesson_substitute(&s.model, "no values", out, 4) == 0);
+    CHECK(state_lesson_substitute(&s.model, "no values", out, 4) == 0);
     CHECK(strcmp(out, "no ") == 0);
     app_state_free(&s);
 }
@@ -81,8 +81,8 @@ static void test_bad_lesson(void) {
     if (!f) return;
     fputs("# Bad\n\nSummary.\n\n## Step\n\nText.\n\n```attnviz\nhaeds: 2\n```\n", f);
     fclose(f);
-    app_settings set;
-    app_settings_default(&set);
+    state_settings set;
+    state_settings_default(&set);
     app_state s;
     char err[APP_ERR_LEN] = "";
     CHECK(app_state_init(&s, &set, err, sizeof err) == 0);
@@ -99,8 +99,8 @@ static void test_bad_lesson(void) {
 /* A fresh app state with the lesson at path open (true), or false after
  * a failed check, with nothing left to free. */
 static bool open_lesson(app_state *s, const char *path) {
-    app_settings set;
-    app_settings_default(&set);
+    state_settings set;
+    state_settings_default(&set);
     char err[APP_ERR_LEN] = "";
     int rc = app_state_init(s, &set, err, sizeof err);
     CHECKF(rc == 0, "app state: %s", err);
@@ -119,7 +119,7 @@ static size_t long_steps; /* steps that scrolled, over every size */
 
 static void scroll_through(app_offscreen *o, app_state *s, const char *path, size_t k) {
     app_lesson *l = s->lesson;
-    const lesson_question *q = &l->lesson.steps[k].question;
+    const lesson_question *q = &l->player.lesson.steps[k].question;
     CHECK(l->scroll == 0);
     bool seen[LESSON_CHOICES_MAX] = {false}, clicked[LESSON_CHOICES_MAX] = {false};
     int pages = 0;
@@ -133,7 +133,7 @@ static void scroll_through(app_offscreen *o, app_state *s, const char *path, siz
         }
         if (!app_lesson_scroll(s, l->view_h * 3 / 4)) break;
         pages++;
-        app_draw(o->renderer, o->text, s, o->surface->w, o->surface->h);
+        app_draw(o->renderer, o->text, &o->pool, s, o->surface->w, o->surface->h);
     }
     bool long_step = l->content_h > l->view_h;
     long_steps += long_step;
@@ -145,7 +145,7 @@ static void scroll_through(app_offscreen *o, app_state *s, const char *path, siz
                o->surface->w, o->surface->h, c + 1);
     app_lesson_scroll(s, -l->content_h);
     CHECK(l->scroll == 0);
-    app_draw(o->renderer, o->text, s, o->surface->w, o->surface->h);
+    app_draw(o->renderer, o->text, &o->pool, s, o->surface->w, o->surface->h);
 }
 
 static void test_lesson(app_offscreen *o, const char *path) {
@@ -153,8 +153,8 @@ static void test_lesson(app_offscreen *o, const char *path) {
     char err[APP_ERR_LEN] = "";
     if (!open_lesson(&s, path)) return;
     app_lesson *l = s.lesson;
-    for (size_t k = 0; k < l->lesson.n_steps; k++) {
-        const lesson_step *st = &l->lesson.steps[k];
+    for (size_t k = 0; k < l->player.lesson.n_steps; k++) {
+        const lesson_step *st = &l->player.lesson.steps[k];
         const lesson_settings *ls = &st->settings;
         CHECKF(app_lesson_goto(&s, k, err, sizeof err) == 0, "%s step %zu: %s", path, k + 1, err);
         /* the step's settings, in effect */
@@ -170,7 +170,7 @@ static void test_lesson(app_offscreen *o, const char *path) {
         CHECK((int)s.view == (ls->view == LESSON_VIEW_MODEL ? (int)VIEW_MODEL : (int)ls->view));
         /* the weights: the trained model with its layer and pruned heads, or mechanics */
         bool trained = ls->weights == LESSON_WEIGHTS_TRAINED;
-        CHECK(s.model.settings.source == (trained ? APP_SOURCE_TRAINED : APP_SOURCE_MECHANICS));
+        CHECK(s.model.settings.source == (trained ? STATE_SOURCE_TRAINED : STATE_SOURCE_MECHANICS));
         CHECK((s.model.trained != NULL) == trained);
         if (trained) {
             CHECK(s.model.settings.layer == ls->layer);
@@ -186,22 +186,22 @@ static void test_lesson(app_offscreen *o, const char *path) {
 
         /* every live value evaluates: narration and question */
         char out[16384];
-        size_t bad = app_lesson_substitute(&s.model, st->narration, out, sizeof out);
+        size_t bad = state_lesson_substitute(&s.model, st->narration, out, sizeof out);
         CHECKF(bad == 0 && !strstr(out, "{{"), "%s step %zu: %zu live values did not evaluate",
                path, k + 1, bad);
         const lesson_question *q = &st->question;
         if (q->line) {
-            bad = app_lesson_substitute(&s.model, q->ask, out, sizeof out);
-            bad += app_lesson_substitute(&s.model, q->explain, out, sizeof out);
+            bad = state_lesson_substitute(&s.model, q->ask, out, sizeof out);
+            bad += state_lesson_substitute(&s.model, q->explain, out, sizeof out);
             for (size_t c2 = 0; c2 < q->n_choices; c2++)
-                bad += app_lesson_substitute(&s.model, q->choices[c2], out, sizeof out);
+                bad += state_lesson_substitute(&s.model, q->choices[c2], out, sizeof out);
             CHECKF(bad == 0, "%s step %zu: question values", path, k + 1);
         }
 
         /* drawn finished: panel with text, no grid under it */
         s.progress = 1.0f;
         s.playing = false;
-        app_draw(o->renderer, o->text, &s, o->surface->w, o->surface->h);
+        app_draw(o->renderer, o->text, &o->pool, &s, o->surface->w, o->surface->h);
         SDL_RenderPresent(o->renderer);
         CHECKF(l->unknown_values == 0, "%s step %zu: panel shows unknown values", path, k + 1);
         CHECK(l->n_lines > 3);
@@ -235,33 +235,33 @@ static void test_lesson(app_offscreen *o, const char *path) {
             size_t wrong = q->right == 0 ? 1 : 0;
             CHECK(app_lesson_answer(&s, q->n_choices) == -1); /* not a choice */
             CHECK(app_lesson_answer(&s, wrong) == 0);
-            CHECK(l->answer[k] == (int)wrong && !app_lesson_awaits_answer(&s));
+            CHECK(l->player.answer[k] == (int)wrong && !app_lesson_awaits_answer(&s));
             CHECK(app_lesson_answer(&s, q->right) == -1); /* answered once */
-            app_draw(o->renderer, o->text, &s, o->surface->w, o->surface->h);
+            app_draw(o->renderer, o->text, &o->pool, &s, o->surface->w, o->surface->h);
             bool marked = false;
             for (size_t n = 0; n < l->n_lines; n++)
                 if (strstr(l->text + l->lines[n].off, "✗")) marked = true;
             CHECK(marked);
-            l->answer[k] = APP_LESSON_UNANSWERED;
+            l->player.answer[k] = STATE_LESSON_UNANSWERED;
             CHECK(app_lesson_answer(&s, q->right) == 1);
-            CHECK(l->answer[k] == (int)q->right);
+            CHECK(l->player.answer[k] == (int)q->right);
         } else {
             CHECK(app_lesson_answer(&s, 0) == -1);
         }
     }
     /* the help covers the frame and the panel */
     s.show_help = true;
-    app_draw(o->renderer, o->text, &s, o->surface->w, o->surface->h);
+    app_draw(o->renderer, o->text, &o->pool, &s, o->surface->w, o->surface->h);
     SDL_RenderPresent(o->renderer);
     CHECK(pixels_not(o->surface, l->panel, s.theme->panel) > 0);
     s.show_help = false;
     /* leaving keeps the last step's settings */
-    app_settings kept = s.model.settings;
+    state_settings kept = s.model.settings;
     app_lesson_close(&s);
     CHECK(s.lesson == NULL);
     CHECK(strcmp(kept.sentence, s.model.settings.sentence) == 0 &&
           kept.config.n_heads == s.model.settings.config.n_heads);
-    app_draw(o->renderer, o->text, &s, o->surface->w, o->surface->h);
+    app_draw(o->renderer, o->text, &o->pool, &s, o->surface->w, o->surface->h);
     app_state_free(&s);
 }
 
@@ -277,8 +277,8 @@ static void test_token_highlights(void) {
           "highlight: token mat\nhighlight: cell 2 3 1\n```\n",
           f);
     fclose(f);
-    app_settings set;
-    app_settings_default(&set);
+    state_settings set;
+    state_settings_default(&set);
     app_state s;
     char err[APP_ERR_LEN] = "";
     CHECK(app_state_init(&s, &set, err, sizeof err) == 0);
@@ -286,12 +286,12 @@ static void test_token_highlights(void) {
     CHECK(s.selected_token == 1); /* "cat" */
     int row3 = 0, col3 = 0, row5 = 0, col5 = 0, cell = 0;
     for (size_t k = 0; k < s.n_highlights; k++) {
-        const app_highlight *h = &s.highlights[k];
-        row3 |= h->kind == APP_HIGHLIGHT_ROW && h->i == 3;
-        col3 |= h->kind == APP_HIGHLIGHT_COLUMN && h->j == 3;
-        row5 |= h->kind == APP_HIGHLIGHT_ROW && h->i == 5;
-        col5 |= h->kind == APP_HIGHLIGHT_COLUMN && h->j == 5;
-        cell |= h->kind == APP_HIGHLIGHT_CELL && h->head == 1 && h->i == 2 && h->j == 0;
+        const state_highlight *h = &s.highlights[k];
+        row3 |= h->kind == STATE_HIGHLIGHT_ROW && h->i == 3;
+        col3 |= h->kind == STATE_HIGHLIGHT_COLUMN && h->j == 3;
+        row5 |= h->kind == STATE_HIGHLIGHT_ROW && h->i == 5;
+        col5 |= h->kind == STATE_HIGHLIGHT_COLUMN && h->j == 5;
+        cell |= h->kind == STATE_HIGHLIGHT_CELL && h->head == 1 && h->i == 2 && h->j == 0;
     }
     CHECK(row3 && col3 && row5 && col5 && cell && s.n_highlights == 5);
     app_state_free(&s);
@@ -323,16 +323,16 @@ static void test_big_type(app_offscreen *o, const char *path) {
     if (!open_lesson(&s, path)) return;
     const app_lesson *l = s.lesson;
     const float scales[] = {1.5f, 2.0f};
-    for (size_t k = 0; k < l->lesson.n_steps; k++) {
+    for (size_t k = 0; k < l->player.lesson.n_steps; k++) {
         CHECK(app_lesson_goto(&s, k, err, sizeof err) == 0);
         s.progress = 1.0f;
         s.playing = false;
         s.type_scale = 1.0f;
-        app_draw(o->renderer, o->text, &s, o->surface->w, o->surface->h);
+        app_draw(o->renderer, o->text, &o->pool, &s, o->surface->w, o->surface->h);
         int at_1 = smallest_cell(&s);
         for (size_t z = 0; z < sizeof scales / sizeof scales[0]; z++) {
             s.type_scale = scales[z];
-            app_draw(o->renderer, o->text, &s, o->surface->w, o->surface->h);
+            app_draw(o->renderer, o->text, &o->pool, &s, o->surface->w, o->surface->h);
             int big = smallest_cell(&s);
             CHECKF(4 * big >= at_1, "%s step %zu: cells of %d px at type ×1, %d px at ×%.1f",
                    path, k + 1, at_1, big, (double)scales[z]);
@@ -365,13 +365,13 @@ static void test_lesson10_claims(void) {
                   {"Switch the previous-token head off", MODEL_ROLE_PREVIOUS}};
     size_t found = 0;
     const app_lesson *l = s.lesson;
-    for (size_t k = 0; k < l->lesson.n_steps; k++) {
-        const lesson_step *st = &l->lesson.steps[k];
+    for (size_t k = 0; k < l->player.lesson.n_steps; k++) {
+        const lesson_step *st = &l->player.lesson.steps[k];
         for (size_t p = 0; p < sizeof prunes / sizeof prunes[0]; p++) {
             if (strcmp(st->title, prunes[p].title) != 0) continue;
             found++;
             CHECK(app_lesson_goto(&s, k, err, sizeof err) == 0);
-            const app_trained *t = s.model.trained;
+            const state_trained *t = s.model.trained;
             CHECK(t != NULL && t->have_roles);
             if (!t || !t->have_roles) continue;
             /* the one head off is the best head for the role the title names */
@@ -386,14 +386,14 @@ static void test_lesson10_claims(void) {
              * run ("loud"), with this head off the copied word is no longer likely */
             int32_t id_on, id_off;
             float p_on, p_off;
-            CHECK(app_trained_top(t, true, 1, &id_on, &p_on) == 1);
-            CHECK(app_trained_top(t, false, 1, &id_off, &p_off) == 1);
+            CHECK(state_trained_top(t, true, 1, &id_on, &p_on) == 1);
+            CHECK(state_trained_top(t, false, 1, &id_off, &p_off) == 1);
             CHECK(strcmp(t->model.vocab.words[id_on], "loud") == 0 && p_on > 0.9f);
             CHECKF(id_off != id_on && p_off < 0.5f, "%s: top word %s %.2f", st->title,
                    t->model.vocab.words[id_off], (double)p_off);
             /* the narration's {{next_word}} ({{next_prob}}) are that word and its percentage */
             char out[128], want[128];
-            CHECK(app_lesson_substitute(&s.model, "{{next_word}} {{next_prob}}", out, sizeof out) == 0);
+            CHECK(state_lesson_substitute(&s.model, "{{next_word}} {{next_prob}}", out, sizeof out) == 0);
             double pc = 100.0 * p_off;
             snprintf(want, sizeof want, pc < 1 || pc > 99 ? "%s %.1f%%" : "%s %.0f%%",
                      t->model.vocab.words[id_off], pc);
@@ -429,7 +429,6 @@ static void test_lesson10_claims(void) {
 }
 
 int main(void) {
-    app_trained_lesson_shape(); /* lessons with trained steps need the shipped model's sizes */
     test_values();
     test_bad_lesson();
     test_token_highlights();
@@ -438,8 +437,8 @@ int main(void) {
     app_offscreen o;
     char err[APP_ERR_LEN];
     int sizes[][2] = {{1280, 800}, {800, 600}, {480, 360}};
-    static char paths[256][APP_LESSON_PATH];
-    int found = app_lesson_files("lessons", paths, 256);
+    static char paths[256][STATE_LESSON_PATH];
+    int found = state_lesson_files("lessons", paths, 256);
     size_t n = found > 0 ? (size_t)found : 0;
     CHECK(n >= 12);
     for (size_t z = 0; z < sizeof sizes / sizeof sizes[0]; z++) {

@@ -338,9 +338,40 @@ static void test_schedule(void) {
     char err[256];
     c.warmup = 200;
     c.seq = 8;
-    CHECK(model_train_config_check(&c, &(model_config){1, 1, 8, 8, 8}, err, sizeof err) ==
+    CHECK(model_train_config_check(&c, &(model_config){1, 1, 8, 8, 8}, NULL, err, sizeof err) ==
           ATTN_ERR_CONFIG);
-    CHECK(strstr(err, "--warmup") != NULL);
+    CHECK(strncmp(err, "warmup ", 7) == 0);
+}
+
+/* Parameter counts are checked products: the largest settings give the exact
+ * count (or SIZE_MAX where it does not fit a size_t) and model_init refuses
+ * them in plain words before allocating anything. */
+static void test_model_sizes(void) {
+    model_config big = {.n_layers = MODEL_LAYERS_MAX, .n_heads = 256, .d_model = 4096,
+                        .n_ctx = MODEL_CTX_MAX, .n_vocab = MODEL_VOCAB_MAX};
+    size_t s[MODEL_PARAM_TENSORS];
+    uint64_t L = big.n_layers, d = big.d_model;
+    uint64_t want = L * (12 * d * d + 13 * d) + (big.n_vocab + big.n_ctx) * d + 2 * d;
+    size_t got = model_param_sizes(&big, s);
+    CHECKF(want > SIZE_MAX ? got == SIZE_MAX : got == want, "%zu parameters, want %llu", got,
+           (unsigned long long)want);
+    CHECK(got > MODEL_PARAMS_MAX);
+
+    model_config c = big;
+    c.n_vocab = 64;
+    model_vocab v;
+    make_vocab(&v, c.n_vocab);
+    model m;
+    char err[512];
+    CHECK(model_init(&m, &c, &v, err, sizeof err) == ATTN_ERR_LIMIT);
+    CHECK(m.block == NULL);
+    CHECK_STR_CONTAINS(err, "48 layers of d_model 4096");
+    CHECK_STR_CONTAINS(err, "more than the limit of");
+    CHECK(strstr(err, "--") == NULL); /* no command-line flags below the command line */
+    CHECK(strchr(err, '\n') == NULL);
+    model_vocab_free(&v);
+    /* The limit itself is meaningful with a 32-bit size_t too. */
+    CHECK(MODEL_PARAMS_MAX > 0 && (uint64_t)MODEL_PARAMS_MAX * sizeof(float) < SIZE_MAX);
 }
 
 int main(void) {
@@ -351,5 +382,6 @@ int main(void) {
     test_model(1);
     test_threads_same_bits();
     test_schedule();
+    test_model_sizes();
     return check_done("test_model_grad");
 }

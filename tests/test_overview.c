@@ -76,10 +76,10 @@ static int make_model(const char *path) {
     return rc;
 }
 
-static int state_trained(app_state *s) {
-    app_settings set;
-    app_settings_default(&set);
-    set.source = APP_SOURCE_TRAINED;
+static int open_trained(app_state *s) {
+    state_settings set;
+    state_settings_default(&set);
+    set.source = STATE_SOURCE_TRAINED;
     snprintf(set.model_path, sizeof set.model_path, "%s", model_path);
     char err[APP_ERR_LEN];
     int rc = app_state_init(s, &set, err, sizeof err);
@@ -136,7 +136,7 @@ static void save_png(const app_offscreen *o, const char *name) {
 }
 
 static void draw(app_offscreen *o, app_state *s) {
-    app_draw(o->renderer, o->text, s, o->surface->w, o->surface->h);
+    app_draw(o->renderer, o->text, &o->pool, s, o->surface->w, o->surface->h);
     SDL_RenderFlush(o->renderer);
 }
 
@@ -181,18 +181,18 @@ static int find_bars(const app_offscreen *o, const app_state *s, SDL_Color accen
 
 static void test_mechanics_refuses(void) {
     app_state s;
-    app_settings set;
-    app_settings_default(&set);
+    state_settings set;
+    state_settings_default(&set);
     char err[APP_ERR_LEN];
     if (app_state_init(&s, &set, err, sizeof err) != 0) return;
     CHECK(!app_overview_available(&s));
-    CHECK(app_overview_toggle(&s) == 2);
+    CHECK(app_overview_toggle(&s) != ATTN_OK);
     CHECK(s.view != VIEW_MODEL);
     CHECK_STR_CONTAINS(s.message, "needs the trained model");
     CHECK_STR_CONTAINS(s.message, "P \xE2\x86\x92 weights");
     CHECK(s.message_is_error);
-    CHECK(app_overview_toggle_head(&s, 0, 0) == 2);
-    CHECK(app_overview_train(&s) == 2);
+    CHECK(app_overview_toggle_head(&s, 0, 0) != 0);
+    CHECK(app_overview_train(&s) != ATTN_OK);
     /* a frame asked for the overview with mechanics shows the stages instead */
     app_offscreen o;
     if (app_offscreen_init(&o, 640, 400, err, sizeof err) == 0) {
@@ -210,13 +210,13 @@ static void test_grid_and_labels(void) {
     app_state s;
     app_offscreen o;
     char err[512];
-    if (state_trained(&s)) return;
+    if (open_trained(&s)) return;
     if (app_offscreen_init(&o, 1280, 800, err, sizeof err)) {
         fprintf(stderr, "%s\n", err);
         app_state_free(&s);
         return;
     }
-    const app_trained *t = s.model.trained;
+    const state_trained *t = s.model.trained;
     CHECK(t != NULL);
     if (!t) goto done;
     size_t L = t->model.config.n_layers, H = t->model.config.n_heads;
@@ -268,7 +268,7 @@ static void test_grid_and_labels(void) {
     CHECKF(ordered, "bars %d %d %d %d %d", w[0], w[1], w[2], w[3], w[4]);
     int32_t ids[5];
     float p[5];
-    size_t got = app_trained_top(t, false, 5, ids, p);
+    size_t got = state_trained_top(t, false, 5, ids, p);
     CHECK(got == 5);
     for (size_t k = 1; k < got; k++) CHECK(p[k] <= p[k - 1]);
 
@@ -308,8 +308,8 @@ done:
 
 static void test_role_text(void) {
     app_state s;
-    if (state_trained(&s)) return;
-    app_trained *t = s.model.trained;
+    if (open_trained(&s)) return;
+    state_trained *t = s.model.trained;
     size_t L = t->model.config.n_layers, H = t->model.config.n_heads;
     model_heads_report_free(&t->roles);
     t->roles.n_layers = L;
@@ -320,12 +320,12 @@ static void test_role_text(void) {
     t->roles.score[(0 * H + 1) * MODEL_ROLES + MODEL_ROLE_INDUCTION] = 0.91f;
     t->roles.score[(1 * H + 0) * MODEL_ROLES + MODEL_ROLE_PREVIOUS] = 0.29f;
     char buf[96];
-    app_overview_role_text(&s, 0, 1, buf, sizeof buf);
+    state_overview_role_text(&s.model, 0, 1, buf, sizeof buf);
     CHECK(strcmp(buf, "induction 0.91") == 0);
-    app_overview_role_text(&s, 1, 0, buf, sizeof buf);
+    state_overview_role_text(&s.model, 1, 0, buf, sizeof buf);
     CHECK(strcmp(buf, "mixed") == 0);
     t->have_roles = false;
-    app_overview_role_text(&s, 0, 1, buf, sizeof buf);
+    state_overview_role_text(&s.model, 0, 1, buf, sizeof buf);
     CHECK(buf[0] == '\0');
     app_state_free(&s);
 }
@@ -336,12 +336,12 @@ static void test_pruning(void) {
     app_state s;
     app_offscreen o;
     char err[512];
-    if (state_trained(&s)) return;
+    if (open_trained(&s)) return;
     if (app_offscreen_init(&o, 1280, 800, err, sizeof err)) {
         app_state_free(&s);
         return;
     }
-    app_trained *t = s.model.trained;
+    state_trained *t = s.model.trained;
     size_t V = t->model.config.n_vocab, H = t->model.config.n_heads;
     const theme *th = theme_dark();
     s.theme = th;
@@ -393,7 +393,7 @@ static void test_pruning(void) {
     /* a second head, then all on again */
     CHECK(app_overview_toggle_head(&s, 0, 0) == 0);
     CHECK(app_overview_heads_off(&s) == 2);
-    CHECK(app_overview_toggle_head(&s, 9, 0) == 2); /* no such layer */
+    CHECK(app_overview_toggle_head(&s, 9, 0) != 0); /* no such layer */
     CHECK(app_overview_all_on(&s) == 0);
     CHECK(app_overview_heads_off(&s) == 0);
     CHECK(memcmp(t->run.probs + (t->n - 1) * V, before, V * sizeof *before) == 0);
@@ -414,7 +414,7 @@ static void sleep_ms(long ms) {
  * from the frame. */
 static void test_loss_in_background(void) {
     app_state s;
-    if (state_trained(&s)) return;
+    if (open_trained(&s)) return;
     app_overview_toggle(&s);
     double on = NAN, pruned = NAN;
     bool measuring = false;
@@ -454,17 +454,17 @@ static void test_loss_in_background(void) {
  * shows the curve, R stops, Shift+R (restore) puts the file's weights back. */
 static void test_live(void) {
     app_state s;
-    if (state_trained(&s)) return;
-    app_trained *t = s.model.trained;
+    if (open_trained(&s)) return;
+    state_trained *t = s.model.trained;
     size_t n_params = t->model.n_params;
     float *own = malloc(n_params * sizeof *own);
     memcpy(own, t->model.block, n_params * sizeof *own);
     app_overview_toggle(&s);
-    CHECK(app_overview_restore(&s) == 2); /* nothing to restore yet */
+    CHECK(app_overview_restore(&s) != ATTN_OK); /* nothing to restore yet */
     CHECK(app_overview_train(&s) == 0);
     CHECK(app_overview_training(&s));
     CHECK(app_overview_busy(&s));
-    const app_overview *ov = app_overview_state(&s);
+    const state_overview *ov = app_overview_state(&s);
     for (int i = 0; i < 1500; i++) {
         app_overview_update(&s);
         const train_live_state *st = train_live_last(ov->live);

@@ -32,6 +32,7 @@ typedef struct target {
     SDL_Surface *surface;
     SDL_Renderer *renderer;
     text_cache *text;
+    draw_pool pool;
     int w, h;
 } target;
 
@@ -42,6 +43,7 @@ static char font_path[1024];
 static int target_open(target *t, int w, int h) {
     char err[512] = "";
     memset(t, 0, sizeof *t);
+    draw_pool_init(&t->pool);
     t->w = w;
     t->h = h;
     t->surface = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32, SDL_PIXELFORMAT_ARGB8888);
@@ -57,6 +59,8 @@ static int target_open(target *t, int w, int h) {
     return 0;
 }
 
+/* Closes t without a word to the pool its frames were drawn with (a shared
+ * one, as a caller that forgets draw_pool_free would leave it). */
 static void target_close_keep_pool(target *t) {
     text_cache_destroy(t->text);
     if (t->renderer) SDL_DestroyRenderer(t->renderer);
@@ -65,17 +69,19 @@ static void target_close_keep_pool(target *t) {
 }
 
 static void target_close(target *t) {
-    draw_release(); /* the pool's textures belong to this renderer */
+    draw_pool_free(&t->pool); /* the pool's textures belong to this renderer */
     text_cache_destroy(t->text);
     if (t->renderer) SDL_DestroyRenderer(t->renderer);
     if (t->surface) SDL_FreeSurface(t->surface);
     memset(t, 0, sizeof *t);
 }
 
-static void frame(target *t, app_state *s) {
-    app_draw(t->renderer, t->text, s, t->w, t->h);
+static void frame_with(target *t, draw_pool *pool, app_state *s) {
+    app_draw(t->renderer, t->text, pool, s, t->w, t->h);
     SDL_RenderFlush(t->renderer);
 }
+
+static void frame(target *t, app_state *s) { frame_with(t, &t->pool, s); }
 
 static SDL_Color pixel(const target *t, int x, int y) {
     SDL_Color c = {0, 0, 0, 0};
@@ -128,8 +134,8 @@ static void save_png(const target *t, const char *name) {
 
 static int state_for(app_state *s, size_t heads, size_t kv, size_t d_model, bool causal,
                      const char *sentence) {
-    app_settings set;
-    app_settings_default(&set);
+    state_settings set;
+    state_settings_default(&set);
     set.config.n_heads = heads;
     set.config.n_kv_heads = kv;
     set.config.d_model = d_model;
@@ -142,7 +148,7 @@ static int state_for(app_state *s, size_t heads, size_t kv, size_t d_model, bool
     return rc;
 }
 
-static void show(app_state *s, app_stage st, float progress, app_view v, const theme *th) {
+static void show(app_state *s, state_stage st, float progress, state_view v, const theme *th) {
     s->stage = st;
     s->progress = progress;
     s->view = v;
@@ -173,7 +179,7 @@ static void test_softmax_colors(void) {
     if (target_open(&t, 1280, 800) || state_for(&s, 4, 4, 32, false, NULL)) return;
     size_t n = s.model.n;
     for (int v = VIEW_HEADS; v <= VIEW_FOCUS; v++) {
-        show(&s, STAGE_SOFTMAX, 1.0f, (app_view)v, theme_dark());
+        show(&s, STAGE_SOFTMAX, 1.0f, (state_view)v, theme_dark());
         s.focus_head = 2;
         frame(&t, &s);
         save_png(&t, v == VIEW_HEADS ? "softmax_heads" : "softmax_focus");
@@ -211,7 +217,7 @@ static void test_mask_cells(void) {
     size_t n = s.model.n;
     const theme *th = theme_light();
     for (int v = VIEW_HEADS; v <= VIEW_FOCUS; v++) {
-        show(&s, STAGE_MASK, 1.0f, (app_view)v, th);
+        show(&s, STAGE_MASK, 1.0f, (state_view)v, th);
         frame(&t, &s);
         save_png(&t, v == VIEW_HEADS ? "mask_heads_light" : "mask_focus_light");
         CHECK(s.layout.n_grids > 0);
@@ -289,25 +295,25 @@ static void test_stages_differ(void) {
     if (target_open(&t, 1280, 800) || state_for(&s, 4, 4, 32, true, NULL)) return;
     int px = app_type_px(800, 1.0f);
     SDL_Rect main_area = {0, 4 * px, 1280, 800 - 6 * px}; /* below the caption, above the status */
-    uint64_t whole[APP_STAGE_COUNT], body[APP_STAGE_COUNT];
-    const char *names[APP_STAGE_COUNT] = {
+    uint64_t whole[STATE_STAGE_COUNT], body[STATE_STAGE_COUNT];
+    const char *names[STATE_STAGE_COUNT] = {
         "s01_embed", "s02_project", "s03_split",    "s04_scores", "s05_scale",
         "s06_mask",  "s07_softmax", "s08_weighted", "s09_concat", "s10_output"};
-    for (int st = 0; st < APP_STAGE_COUNT; st++) {
-        show(&s, (app_stage)st, 1.0f, VIEW_HEADS, theme_dark());
+    for (int st = 0; st < STATE_STAGE_COUNT; st++) {
+        show(&s, (state_stage)st, 1.0f, VIEW_HEADS, theme_dark());
         frame(&t, &s);
         save_png(&t, names[st]);
         whole[st] = hash_rect(&t, (SDL_Rect){0, 0, 1280, 800});
         body[st] = hash_rect(&t, main_area);
     }
-    for (int a = 0; a < APP_STAGE_COUNT; a++)
-        for (int b = a + 1; b < APP_STAGE_COUNT; b++) {
+    for (int a = 0; a < STATE_STAGE_COUNT; a++)
+        for (int b = a + 1; b < STATE_STAGE_COUNT; b++) {
             CHECKF(whole[a] != whole[b], "stages %d and %d look the same", a + 1, b + 1);
             CHECKF(body[a] != body[b], "stages %d and %d draw the same picture", a + 1, b + 1);
         }
     /* and within a stage, the animation moves */
-    for (int st = 0; st < APP_STAGE_COUNT; st++) {
-        show(&s, (app_stage)st, 0.3f, VIEW_HEADS, theme_dark());
+    for (int st = 0; st < STATE_STAGE_COUNT; st++) {
+        show(&s, (state_stage)st, 0.3f, VIEW_HEADS, theme_dark());
         frame(&t, &s);
         uint64_t early = hash_rect(&t, main_area);
         CHECKF(early != body[st], "stage %d: progress 0.3 looks like progress 1", st + 1);
@@ -324,8 +330,8 @@ static void test_text_present(void) {
     const theme *themes[2] = {theme_dark(), theme_light()};
     for (int k = 0; k < 2; k++) {
         const theme *th = themes[k];
-        for (int st = 0; st < APP_STAGE_COUNT; st++) {
-            show(&s, (app_stage)st, 1.0f, VIEW_HEADS, th);
+        for (int st = 0; st < STATE_STAGE_COUNT; st++) {
+            show(&s, (state_stage)st, 1.0f, VIEW_HEADS, th);
             frame(&t, &s);
             int px = app_type_px(800, 1.0f);
             int caption = count_near(&t, (SDL_Rect){0, 0, 1280, 2 * px}, th->text, 40);
@@ -385,10 +391,10 @@ static void test_sizes(void) {
         int w = sizes[z][0], h = sizes[z][1];
         if (target_open(&t, w, h)) continue;
         int drawn = 0;
-        for (int st = 0; st < APP_STAGE_COUNT; st++)
+        for (int st = 0; st < STATE_STAGE_COUNT; st++)
             for (int v = 0; v < VIEW_COUNT; v++)
                 for (size_t p = 0; p < 3; p++) {
-                    show(&s, (app_stage)st, progresses[p], (app_view)v,
+                    show(&s, (state_stage)st, progresses[p], (state_view)v,
                          p == 1 ? theme_light() : theme_dark());
                     s.selected_token = p == 2 ? 3 : -1;
                     s.show_help = st == 5 && p == 0;
@@ -402,7 +408,7 @@ static void test_sizes(void) {
                                rc.w, rc.h);
                     }
                 }
-        CHECK(drawn == APP_STAGE_COUNT * VIEW_COUNT * 3);
+        CHECK(drawn == STATE_STAGE_COUNT * VIEW_COUNT * 3);
         if (w == 200) {
             show(&s, STAGE_SOFTMAX, 1.0f, VIEW_HEADS, theme_dark());
             frame(&t, &s);
@@ -411,9 +417,9 @@ static void test_sizes(void) {
             CHECK(s.layout.n_grids == 4);
         }
         if (w == 800) {
-            for (int st = 0; st < APP_STAGE_COUNT; st++) {
+            for (int st = 0; st < STATE_STAGE_COUNT; st++) {
                 char name[64];
-                show(&s, (app_stage)st, 1.0f, VIEW_FOCUS, theme_light());
+                show(&s, (state_stage)st, 1.0f, VIEW_FOCUS, theme_light());
                 frame(&t, &s);
                 snprintf(name, sizeof name, "800x600_focus_light_%02d", st + 1);
                 save_png(&t, name);
@@ -432,9 +438,9 @@ static void test_text_cached(void) {
     target t;
     app_state s;
     if (target_open(&t, 1280, 800) || state_for(&s, 4, 4, 32, true, NULL)) return;
-    for (int st = 0; st < APP_STAGE_COUNT; st++)
+    for (int st = 0; st < STATE_STAGE_COUNT; st++)
         for (int v = 0; v < VIEW_COUNT; v++) {
-            show(&s, (app_stage)st, st % 2 ? 0.6f : 1.0f, (app_view)v, theme_dark());
+            show(&s, (state_stage)st, st % 2 ? 0.6f : 1.0f, (state_view)v, theme_dark());
             s.hover_head = 1;
             s.hover_i = 3;
             s.hover_j = 2;
@@ -597,7 +603,7 @@ static void test_configs(void) {
         {16, 4, 64, false, "東京 is big 🙂 — naïve café, isn't it?", 800, 600},
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
-        char sentence[APP_SENTENCE_MAX];
+        char sentence[STATE_SENTENCE_MAX];
         const char *text = cases[k].sentence;
         if (cases[k].d == 768) { /* 128 tokens */
             static const char *const words[] = {"the", "robot", "sat",   "on",  "floor", "because",
@@ -617,9 +623,9 @@ static void test_configs(void) {
             continue;
         }
         if (cases[k].d == 768) CHECK(s.model.n == 128);
-        for (int st = 0; st < APP_STAGE_COUNT; st++)
+        for (int st = 0; st < STATE_STAGE_COUNT; st++)
             for (int v = 0; v < VIEW_COUNT; v++) {
-                show(&s, (app_stage)st, 1.0f, (app_view)v, theme_dark());
+                show(&s, (state_stage)st, 1.0f, (state_view)v, theme_dark());
                 s.focus_head = cases[k].heads - 1;
                 frame(&t, &s);
                 bool per_head = st >= STAGE_SCORES && st <= STAGE_WEIGHTED;
@@ -640,19 +646,22 @@ static void test_configs(void) {
     }
 }
 
-/* Offscreen targets made and dropped one after another without
- * draw_release (as a caller may forget): each new renderer, even at a
- * recycled address, gets fresh textures and a right picture. */
+/* Offscreen targets made and dropped one after another, all drawn with
+ * one pool that is not freed in between (as a caller may forget): each new
+ * renderer, even at a recycled address, gets fresh textures and a right
+ * picture. */
 static void test_targets_in_a_row(void) {
     app_state s;
     if (state_for(&s, 4, 4, 32, false, NULL)) return;
     size_t n = s.model.n;
+    draw_pool shared;
+    draw_pool_init(&shared);
     for (int round = 0; round < 6; round++) {
         target t;
         if (target_open(&t, round % 2 ? 800 : 640, 480)) break;
         show(&s, STAGE_SOFTMAX, 1.0f, VIEW_FOCUS, theme_dark());
         s.focus_head = (size_t)round % 4;
-        frame(&t, &s);
+        frame_with(&t, &shared, &s);
         CHECK(s.layout.n_grids == 1);
         if (s.layout.n_grids == 1) {
             const app_cell_map *g = &s.layout.grids[0];
@@ -664,11 +673,14 @@ static void test_targets_in_a_row(void) {
             CHECKF(near(pixel(&t, rc.x + 2, rc.y + 2), colormap_sequential(row[best]), 2),
                    "round %d: the largest weight is not its colour", round);
         }
-        if (round < 5)
+        if (round < 5) {
             target_close_keep_pool(&t);
-        else
-            target_close(&t); /* the last one releases, while its renderer lives */
+        } else {
+            draw_pool_free(&shared); /* the last one releases, while its renderer lives */
+            target_close(&t);
+        }
     }
+    draw_pool_free(&shared); /* a pool once freed is empty: freeing it again is fine */
     app_state_free(&s);
 }
 
@@ -747,7 +759,7 @@ static void test_focus_scores_bars(void) {
     app_state s;
     if (target_open(&t, 1280, 800) || state_for(&s, 4, 4, 32, false, NULL)) return;
     for (int v = VIEW_HEADS; v <= VIEW_FOCUS; v++) {
-        show(&s, STAGE_SCORES, 1.0f, (app_view)v, theme_dark());
+        show(&s, STAGE_SCORES, 1.0f, (state_view)v, theme_dark());
         frame(&t, &s);
         if (v == VIEW_FOCUS) save_png(&t, "scores_focus_bars");
         int right = 0;
@@ -785,7 +797,7 @@ static void test_concat_scale(void) {
     int px = app_type_px(800, 1.0f);
     SDL_Rect body = {0, 5 * px, 1280 - 6 * px, 800 - 7 * px}; /* not the colour bar */
     for (int st = STAGE_CONCAT; st <= STAGE_OUTPUT; st++) {
-        show(&s, (app_stage)st, 1.0f, VIEW_HEADS, theme_dark());
+        show(&s, (state_stage)st, 1.0f, VIEW_HEADS, theme_dark());
         frame(&t, &s);
         int cell = count_near(&t, body, want, 1);
         CHECKF(cell >= 30, "stage %d: %d pixels of concat's largest value", st + 1, cell);
@@ -843,7 +855,7 @@ static void test_room(void) {
     app_state s;
     if (target_open(&t, 1280, 800) || state_for(&s, 4, 4, 32, false, NULL)) return;
     int spx = app_type_px(800, 1.0f) * 4 / 5;
-    app_stage products[2] = {STAGE_PROJECT, STAGE_OUTPUT};
+    state_stage products[2] = {STAGE_PROJECT, STAGE_OUTPUT};
     for (int k = 0; k < 2; k++) {
         show(&s, products[k], 1.0f, VIEW_HEADS, theme_dark());
         frame(&t, &s);
@@ -933,15 +945,15 @@ static void test_second_token_lit(void) {
     app_state s;
     if (target_open(&t, 1280, 800) || state_for(&s, 4, 4, 32, false, NULL)) return;
     const theme *th = theme_dark();
-    const app_stage stages[] = {STAGE_EMBED, STAGE_PROJECT, STAGE_SPLIT};
+    const state_stage stages[] = {STAGE_EMBED, STAGE_PROJECT, STAGE_SPLIT};
     for (size_t k = 0; k < sizeof stages / sizeof stages[0]; k++) {
         show(&s, stages[k], 1.0f, VIEW_HEADS, th);
         s.selected_token = 0;
         s.n_highlights = 0;
         frame(&t, &s);
         int one = count_near(&t, (SDL_Rect){0, 0, t.w, t.h}, th->highlight, 0);
-        s.highlights[s.n_highlights++] = (app_highlight){APP_HIGHLIGHT_ROW, -1, 4, 0};
-        s.highlights[s.n_highlights++] = (app_highlight){APP_HIGHLIGHT_COLUMN, -1, 0, 4};
+        s.highlights[s.n_highlights++] = (state_highlight){STATE_HIGHLIGHT_ROW, -1, 4, 0};
+        s.highlights[s.n_highlights++] = (state_highlight){STATE_HIGHLIGHT_COLUMN, -1, 0, 4};
         frame(&t, &s);
         int two = count_near(&t, (SDL_Rect){0, 0, t.w, t.h}, th->highlight, 0);
         CHECKF(two > one + 100, "stage %d: %d highlight pixels for one token, %d for two",
@@ -971,7 +983,7 @@ static void test_step_row_on_values(void) {
         SDL_Rect beside = {g.x + g.w + 4, g.y - 8, t.w - (g.x + g.w + 4), g.h + 16};
         if (!v) beside.w = g.w * 2; /* all heads: stay within head 1's cell */
         int before = count_near(&t, beside, th->accent, 0);
-        s.highlights[s.n_highlights++] = (app_highlight){APP_HIGHLIGHT_ROW, -1, 7, 0};
+        s.highlights[s.n_highlights++] = (state_highlight){STATE_HIGHLIGHT_ROW, -1, 7, 0};
         frame(&t, &s);
         int after = count_near(&t, beside, th->accent, 0);
         CHECKF(after > before + 2 * (g.w / 2), "%s: %d accent pixels beside A, %d with row 8",
@@ -1025,7 +1037,7 @@ static void test_softmax_legend(void) {
         }
         s.model.settings.config.scale = cases[k].scale;
         char err[256];
-        CHECK(app_model_apply(&s.model, &s.model.settings, err, sizeof err) == 0);
+        CHECK(state_model_apply(&s.model, &s.model.settings, err, sizeof err) == 0);
         show(&s, STAGE_SOFTMAX, cases[k].progress, VIEW_FOCUS, theme_dark());
         frame(&t, &s);
         CHECKF(text_cache_count(t.text, cases[k].want, NULL) > 0, "case %zu: no \"%s\"", k,

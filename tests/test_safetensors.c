@@ -257,6 +257,50 @@ static void test_parse_errors(void) {
 
 /* ---- the generic reader: what it returns ----------------------------------- */
 
+/* Shapes whose product sits at the edge of size_t, written from its width so
+ * the test means the same with a 32-bit size_t (the browser) as with 64.
+ * JSON integers stop at 2^63 - 1, so the edges are products of two
+ * dimensions: SIZE_MAX = (2^k - 1)(2^k + 1), k half the bits of size_t. */
+static void test_shape_edges(void) {
+    char h[400], want[200];
+    size_t half = (size_t)1 << (sizeof(size_t) * 4); /* 2^k */
+    /* SIZE_MAX one-byte elements: the product fits (refused later, for
+     * data_offsets that do not hold that many bytes). */
+    snprintf(h, sizeof h,
+             "{\"edge\": {\"dtype\": \"U8\", \"shape\": [%zu, %zu], \"data_offsets\": [0, 0]}}",
+             half - 1, half + 1);
+    snprintf(want, sizeof want, "of U8 needs %zu bytes", SIZE_MAX);
+    EXPECT_REFUSED(ATTN_ERR_INPUT, h, 0, want);
+    /* One element more than fits: 2^k · 2^k = SIZE_MAX + 1. */
+    snprintf(h, sizeof h,
+             "{\"edge\": {\"dtype\": \"U8\", \"shape\": [%zu, %zu], \"data_offsets\": [0, 0]}}",
+             half, half);
+    snprintf(want, sizeof want, "its byte count overflows %d bits", (int)(sizeof(size_t) * 8));
+    EXPECT_REFUSED(ATTN_ERR_INPUT, h, 0, "tensor \"edge\"", "is too large", want);
+    /* The elements fit, their bytes do not: 2^(k-1) · 2^(k-1) F32 is
+     * (SIZE_MAX + 1) / 4 elements of 4 bytes. */
+    snprintf(h, sizeof h,
+             "{\"edge\": {\"dtype\": \"F32\", \"shape\": [%zu, %zu], \"data_offsets\": [0, 0]}}",
+             half / 2, half / 2);
+    EXPECT_REFUSED(ATTN_ERR_INPUT, h, 0, "tensor \"edge\"", want);
+    /* 65536 × 65536 F32 is 16 GiB: past 32 bits, fine in 64 (then refused
+     * for its data). Either way it is refused, never wrapped to 0 bytes. */
+    attn_status st = parse_text("{\"big\": {\"dtype\": \"F32\", \"shape\": [65536, 65536], "
+                                "\"data_offsets\": [0, 0]}}",
+                                0);
+    CHECK(st == ATTN_ERR_INPUT);
+    if (sizeof(size_t) == 8) CHECK_STR_CONTAINS(err, "needs 17179869184 bytes");
+    else CHECK_STR_CONTAINS(err, "overflows 32 bits");
+    /* An offset past what size_t counts is named as such in 32 bits; in 64,
+     * JSON's integers stop first. */
+    st = parse_text("{\"o\": {\"dtype\": \"U8\", \"shape\": [1], "
+                    "\"data_offsets\": [4294967296, 4294967297]}}",
+                    0);
+    CHECK(st == ATTN_ERR_INPUT);
+    if (sizeof(size_t) == 8) CHECK_STR_CONTAINS(err, "run past the end of the data");
+    else CHECK_STR_CONTAINS(err, "data_offsets are more than a 32-bit size can count");
+}
+
 static void test_parse_ok(void) {
     float a[6] = {1, 2, 3, 4, 5, 6};
     int32_t ids[3] = {7, -8, 9};
@@ -777,10 +821,10 @@ static void test_model_load_errors(const char *dir) {
     EXPECT_LOAD_REFUSED(&f, "metadata \"attnviz.n_heads\" is \"99999999999999999999999\"");
     mfile_set_meta(&f, "attnviz.n_heads", "3");
     EXPECT_LOAD_REFUSED(&f, "sizes in the metadata are not a valid model",
-                        "--heads 3 does not divide --d-model 8");
+                        "heads 3 does not divide d_model 8");
     mfile_build(&f, &m);
     mfile_set_meta(&f, "attnviz.n_layers", "0");
-    EXPECT_LOAD_REFUSED(&f, "--layers 0 is out of range");
+    EXPECT_LOAD_REFUSED(&f, "layers 0 is out of range");
 
     /* Vocabulary. */
     mfile_build(&f, &m);
@@ -921,7 +965,7 @@ static void test_fixture(const char *fixtures, const char *file, const char *dir
     CHECKF(model_st_parse(&f, b, len, path, err, sizeof err) == ATTN_OK, "%s", err);
     model_config c = {meta_num(&f, "n_layers"), meta_num(&f, "n_heads"), meta_num(&f, "d_model"),
                       meta_num(&f, "n_ctx"), meta_num(&f, "n_vocab")};
-    CHECKF(model_config_check(&c, err, sizeof err) == ATTN_OK, "%s", err);
+    CHECKF(model_config_check(&c, NULL, err, sizeof err) == ATTN_OK, "%s", err);
     size_t B = meta_num(&f, "batch"), T = meta_num(&f, "seq");
 
     /* Written packed in header order: the data is covered exactly once. */
@@ -1147,6 +1191,7 @@ int main(int argc, char **argv) {
         return 1;
     }
     test_parse_errors();
+    test_shape_edges();
     test_parse_ok();
     test_writer();
     test_save_atomic(dir);

@@ -288,7 +288,7 @@ static void test_limit(void) {
     CHECK(st == ATTN_ERR_LIMIT);
     CHECK(n == 4);
     CHECK_STR_CONTAINS(err, "the sentence has 4 tokens, more than the limit of 3");
-    CHECK_STR_CONTAINS(err, "raise --max-tokens (up to 65536)");
+    CHECK_STR_CONTAINS(err, "raise the token limit (up to 65536)");
     /* The first max_tokens are stored; nothing past them is written. */
     CHECK(toks[0].offset == 0 && toks[1].offset == 2 && toks[2].offset == 4 && toks[2].len == 1);
     unsigned char pattern[sizeof(attn_token)];
@@ -300,11 +300,11 @@ static void test_limit(void) {
     for (int k = 0; k < 40; k++) strcat(text, "w, ");
     expect_error(HERE, text, strlen(text), ATTN_TOKENS_DEFAULT, ATTN_ERR_LIMIT,
                  "the sentence has 80 tokens, more than the limit of 64: shorten it or raise "
-                 "--max-tokens (up to 65536)",
+                 "the token limit (up to 65536)",
                  NULL);
 
     /* Limits out of range are the caller's error. */
-    expect_error(HERE, "a", 1, 0, ATTN_ERR_CONFIG, "--max-tokens", NULL);
+    expect_error(HERE, "a", 1, 0, ATTN_ERR_CONFIG, "max_tokens 0 is out of range", NULL);
     expect_error(HERE, "a", 1, (size_t)ATTN_TOKENS_MAX + 1, ATTN_ERR_CONFIG, "65536", NULL);
     CHECK(attn_tokenize(NULL, 4, &n, "a", 1, err, sizeof err) == ATTN_ERR_CONFIG);
     CHECK(attn_tokenize(toks, 4, NULL, "a", 1, err, sizeof err) == ATTN_ERR_CONFIG);

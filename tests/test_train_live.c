@@ -31,29 +31,73 @@ static void sleep_ms(long ms) {
 static train_live_config tiny(size_t steps) {
     model_config sizes = {.n_layers = 2, .n_heads = 2, .d_model = 16, .n_ctx = 16};
     train_live_config c = train_live_config_default(&sizes);
-    c.train.batch = 8;
-    c.train.seq = 16;
-    c.train.steps = steps;
-    c.train.warmup = 10;
-    c.train.lr = 1e-2f;
-    c.train.lr_min = 1e-3f;
-    c.train.threads = 1;
+    c.recipe.train.batch = 8;
+    c.recipe.train.seq = 16;
+    c.recipe.train.steps = steps;
+    c.recipe.train.warmup = 10;
+    c.recipe.train.lr = 1e-2f;
+    c.recipe.train.lr_min = 1e-3f;
+    c.recipe.train.threads = 1;
     c.publish_every = 10;
     c.measure_every = 50;
     c.measure_sequences = 4;
     return c;
 }
 
+/* Field by field (memcmp would compare padding too). */
+static bool same_recipe(const model_recipe *a, const model_recipe *b) {
+    const model_config *x = &a->model, *y = &b->model;
+    const model_train_config *s = &a->train, *t = &b->train;
+    return x->n_layers == y->n_layers && x->n_heads == y->n_heads && x->d_model == y->d_model &&
+           x->n_ctx == y->n_ctx && x->n_vocab == y->n_vocab && s->batch == t->batch &&
+           s->seq == t->seq && s->steps == t->steps && s->warmup == t->warmup &&
+           s->lr == t->lr && s->lr_min == t->lr_min && s->beta1 == t->beta1 &&
+           s->beta2 == t->beta2 && s->eps == t->eps && s->weight_decay == t->weight_decay &&
+           s->grad_clip == t->grad_clip && s->threads == t->threads && a->seed == b->seed &&
+           a->mix.pronoun == b->mix.pronoun && a->mix.subject == b->mix.subject &&
+           a->mix.place_time == b->mix.place_time && a->mix.repeat == b->mix.repeat &&
+           a->pos_sinusoid == b->pos_sinusoid;
+}
+
+/* Live training runs the shipped recipe, shortened: every number but the
+ * steps (and the sizes, the model's own) is model_recipe_default's, which
+ * `attnviz train` takes its defaults from. */
 static void test_defaults(void) {
-    model_config sizes = {.n_layers = 3, .n_heads = 4, .d_model = 64, .n_ctx = 64, .n_vocab = 7};
-    train_live_config c = train_live_config_default(&sizes);
+    model_recipe shipped = model_recipe_default();
     const char *const *words;
-    CHECK(c.model.n_vocab == model_corpus_vocab(&words)); /* the corpus's, whatever was given */
-    CHECK(c.model.n_layers == 3 && c.model.n_heads == 4 && c.model.d_model == 64);
-    CHECK(c.train.seq == 64);
-    CHECK(c.train.steps == 2000 && c.train.batch == 32); /* attnviz train's recipe */
-    CHECK(c.seed == 1);
-    CHECK(c.publish_every >= 1 && c.measure_every == 100 && c.measure_sequences == 24);
+    size_t V = model_corpus_vocab(&words);
+    /* the shipped model's recipe, as README "The shipped model" gives it */
+    CHECK(shipped.model.n_layers == 2 && shipped.model.n_heads == 4);
+    CHECK(shipped.model.d_model == 128 && shipped.model.n_ctx == 64 && shipped.model.n_vocab == V);
+    CHECK(shipped.train.batch == 32 && shipped.train.seq == 64 && shipped.train.steps == 6000);
+    CHECK(shipped.train.warmup == 100 && shipped.train.lr == 3e-3f);
+    CHECK(shipped.train.lr_min == 3e-4f);
+    CHECK(shipped.train.weight_decay == 0.1f && shipped.train.grad_clip == 1.0f);
+    CHECK(shipped.train.threads == 2 && shipped.seed == 1 && shipped.pos_sinusoid == 0.0f);
+    model_corpus_mix mix = model_corpus_mix_default();
+    CHECK(shipped.mix.pronoun == mix.pronoun && shipped.mix.subject == mix.subject &&
+          shipped.mix.place_time == mix.place_time && shipped.mix.repeat == mix.repeat);
+    char err[256] = "";
+    CHECKF(model_recipe_check(&shipped, NULL, err, sizeof err) == ATTN_OK, "%s", err);
+
+    /* live = the same recipe with TRAIN_LIVE_STEPS steps */
+    train_live_config live = train_live_config_default(&shipped.model);
+    model_recipe want = shipped;
+    want.train.steps = TRAIN_LIVE_STEPS;
+    CHECK(TRAIN_LIVE_STEPS == 2000);
+    CHECK(same_recipe(&live.recipe, &want));
+    CHECK(live.publish_every >= 1 && live.measure_every == 100 && live.measure_sequences == 24);
+
+    /* for a model of other sizes: those sizes, the corpus's vocabulary, the rest the same */
+    model_config sizes = {.n_layers = 3, .n_heads = 4, .d_model = 64, .n_ctx = 32, .n_vocab = 7};
+    train_live_config c = train_live_config_default(&sizes);
+    CHECK(c.recipe.model.n_vocab == V); /* the corpus's, whatever was given */
+    CHECK(c.recipe.model.n_layers == 3 && c.recipe.model.n_heads == 4);
+    CHECK(c.recipe.model.d_model == 64 && c.recipe.model.n_ctx == 32);
+    CHECK(c.recipe.train.seq == 32);
+    want.model = c.recipe.model;
+    want.train.seq = 32;
+    CHECK(same_recipe(&c.recipe, &want));
 }
 
 static void test_refusals(void) {
@@ -62,7 +106,7 @@ static void test_refusals(void) {
     if (!t) return;
     char err[256];
     train_live_config c = tiny(10);
-    c.model.n_vocab = 50;
+    c.recipe.model.n_vocab = 50;
     err[0] = '\0';
     CHECK(train_live_start(t, &c, err, sizeof err) == 2);
     CHECK_STR_CONTAINS(err, "vocabulary");
@@ -73,7 +117,7 @@ static void test_refusals(void) {
     c.publish_every = 0;
     CHECK(train_live_start(t, &c, err, sizeof err) == 2);
     c = tiny(10);
-    c.train.seq = 17; /* longer than the context */
+    c.recipe.train.seq = 17; /* longer than the context */
     CHECK(train_live_start(t, &c, err, sizeof err) == 2);
     CHECK(!train_live_running(t));
     const train_live_state *s = train_live_poll(t);
@@ -95,13 +139,14 @@ static float *train_here(const train_live_config *c, size_t *n_params) {
     model_trainer tr;
     model_corpus corpus;
     if (model_vocab_init(&vocab, words, V, err, sizeof err) != ATTN_OK) return NULL;
-    if (model_init(&m, &c->model, &vocab, err, sizeof err) != ATTN_OK) return NULL;
-    model_init_gpt2(&m, c->seed);
-    model_trainer_init(&tr, &m, &c->train, err, sizeof err);
-    model_corpus_init(&corpus, c->seed, NULL, err, sizeof err);
-    size_t B = c->train.batch, T = c->train.seq;
+    const model_recipe *r = &c->recipe;
+    if (model_init(&m, &r->model, &vocab, err, sizeof err) != ATTN_OK) return NULL;
+    model_init_gpt2(&m, r->seed);
+    model_trainer_init(&tr, &m, &r->train, err, sizeof err);
+    model_corpus_init(&corpus, r->seed, NULL, err, sizeof err);
+    size_t B = r->train.batch, T = r->train.seq;
     int32_t *seq = malloc((T + 1) * sizeof *seq), *in = malloc(2 * B * T * sizeof *in);
-    for (size_t step = 0; step < c->train.steps; step++) {
+    for (size_t step = 0; step < r->train.steps; step++) {
         for (size_t b = 0; b < B; b++) {
             model_corpus_sequence(&corpus, seq, NULL, T + 1);
             memcpy(in + b * T, seq, T * sizeof *seq);
@@ -146,7 +191,7 @@ static void test_full_run(void) {
         if (s->new_params) {
             snapshots++;
             if (s->params_step < last_params_step) steps_ordered = false;
-            if (s->params_step % c.publish_every != 0 && s->params_step != c.train.steps)
+            if (s->params_step % c.publish_every != 0 && s->params_step != c.recipe.train.steps)
                 params_on_grid = false;
             last_params_step = s->params_step;
         }
@@ -244,7 +289,7 @@ static void test_stop_and_restart(void) {
     CHECK(!train_live_running(t));
     s = train_live_poll(t);
     CHECKF(s->phase == TRAIN_LIVE_STOPPED, "phase %d", (int)s->phase);
-    CHECK(s->step >= 15 && s->step < c.train.steps);
+    CHECK(s->step >= 15 && s->step < c.recipe.train.steps);
     CHECK(s->params_step == s->step); /* the last step's parameters, published at the stop */
     CHECK(s->n_loss == s->step + 1);
     train_live_stop(t); /* again: nothing happens */

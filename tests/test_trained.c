@@ -2,7 +2,7 @@
  * on it: load a tiny model this test makes itself (never the shipped file),
  * run it, flag unknown words, switch heads off, take the top predictions,
  * swap parameters, refuse bad files by path and by metadata key; then
- * app_model_apply with the trained source (config from the model, the
+ * state_model_apply with the trained source (config from the model, the
  * trace bit for bit the run's, layers, nothing half-applied) and an
  * offscreen frame whose pixels mean something.
  *
@@ -27,7 +27,7 @@
 #include "stage.h"
 #include "render.h"
 #include "trained.h"
-#include "ui.h"
+#include "settings_panel.h"
 
 #define L_TEST 2
 #define H_TEST 2
@@ -88,9 +88,9 @@ static void heads_json(char *buf, size_t len, const char *first_entry, int skip_
 }
 
 static void test_load_and_run(void) {
-    app_trained t;
+    state_trained t;
     char err[512];
-    CHECKF(app_trained_load(&t, path_plain, err, sizeof err) == 0, "%s", err);
+    CHECKF(state_trained_load(&t, path_plain, err, sizeof err) == 0, "%s", err);
     CHECK(t.model.config.n_layers == L_TEST && t.model.config.n_heads == H_TEST);
     CHECK(strcmp(t.path, path_plain) == 0);
     /* no "attnviz.heads": measured at load */
@@ -100,20 +100,20 @@ static void test_load_and_run(void) {
         CHECK(t.roles.score[k] >= 0.0f && t.roles.score[k] <= 1.0f);
 
     /* a known sentence: the start token, then one id per word */
-    CHECK(app_trained_run(&t, "The robot sat on the floor.", NULL, err, sizeof err) == 0);
+    CHECK(state_trained_run(&t, "The robot sat on the floor.", NULL, NULL, err, sizeof err) == 0);
     CHECK(t.n == 8 && t.ids[0] == MODEL_TOKEN_EOT && t.spans[0].len == 0);
     for (size_t i = 0; i < t.n; i++) CHECK(!t.unknown[i] && t.ids[i] != MODEL_TOKEN_UNK);
-    CHECK(strcmp(app_trained_word(&t, 1), "the") == 0); /* lower-cased, as the model reads it */
-    CHECK(strcmp(app_trained_word(&t, 0), "<|endoftext|>") == 0);
+    CHECK(strcmp(state_trained_word(&t, 1), "the") == 0); /* lower-cased, as the model reads it */
+    CHECK(strcmp(state_trained_word(&t, 0), "<|endoftext|>") == 0);
     uint64_t v0 = t.version;
 
     /* unknown words: run as <unk>, flagged, their spans kept */
-    CHECK(app_trained_run(&t, "The zorblax sat on the Quux", NULL, err, sizeof err) == 0);
+    CHECK(state_trained_run(&t, "The zorblax sat on the Quux", NULL, NULL, err, sizeof err) == 0);
     CHECK(t.n == 7 && t.version == v0 + 1);
     CHECK(t.unknown[2] && t.ids[2] == MODEL_TOKEN_UNK && t.unknown[6]);
     CHECK(!t.unknown[0] && !t.unknown[1] && !t.unknown[3]);
     CHECK(t.spans[2].offset == 4 && t.spans[2].len == 7);
-    CHECK(strcmp(app_trained_word(&t, 2), "<unk>") == 0);
+    CHECK(strcmp(state_trained_word(&t, 2), "<unk>") == 0);
 
     /* bit for bit the model's own forward pass on the same ids */
     model m;
@@ -134,25 +134,25 @@ static void test_load_and_run(void) {
     /* a sentence longer than the context is refused and changes nothing */
     char longer[512] = "";
     for (int i = 0; i < 20; i++) strcat(longer, "the cat ");
-    CHECK(app_trained_run(&t, longer, NULL, err, sizeof err) == 2);
+    CHECK(state_trained_run(&t, longer, NULL, NULL, err, sizeof err) == 2);
     CHECK_STR_CONTAINS(err, "sentence");
     CHECK_STR_CONTAINS(err, "shorten");
     CHECK(t.n == 7 && t.unknown[2] && t.version == v0 + 1);
     model_run_free(&r);
     model_free(&m);
-    app_trained_free(&t);
+    state_trained_free(&t);
     CHECK(t.model.block == NULL && t.probs_all_on == NULL); /* freed and zeroed */
 }
 
 static void test_prune_and_top(void) {
-    app_trained t;
+    state_trained t;
     char err[512];
-    if (app_trained_load(&t, path_plain, err, sizeof err) != 0) {
+    if (state_trained_load(&t, path_plain, err, sizeof err) != 0) {
         CHECKF(0, "%s", err);
         return;
     }
     const char *sentence = "the robot sat on the floor because it was";
-    CHECK(app_trained_run(&t, sentence, NULL, err, sizeof err) == 0);
+    CHECK(state_trained_run(&t, sentence, NULL, NULL, err, sizeof err) == 0);
     size_t V = t.model.config.n_vocab, n = t.n;
     float *before = malloc(V * sizeof *before);
     memcpy(before, t.run.probs + (n - 1) * V, V * sizeof *before);
@@ -161,7 +161,7 @@ static void test_prune_and_top(void) {
     /* top-k: most likely first, probabilities of distinct ids, summing to ≤ 1 */
     int32_t ids[300];
     float p[300];
-    size_t k = app_trained_top(&t, false, 10, ids, p);
+    size_t k = state_trained_top(&t, false, 10, ids, p);
     CHECK(k == 10);
     double sum = 0;
     for (size_t i = 0; i < k; i++) {
@@ -174,13 +174,13 @@ static void test_prune_and_top(void) {
     float best = 0;
     for (size_t j = 0; j < V; j++) best = before[j] > best ? before[j] : best;
     CHECK(p[0] == best);
-    CHECK(app_trained_top(&t, false, 1000, ids, NULL) == V); /* no more than the vocabulary */
-    CHECK(app_trained_top(&t, false, 0, ids, p) == 0);
+    CHECK(state_trained_top(&t, false, 1000, ids, NULL) == V); /* no more than the vocabulary */
+    CHECK(state_trained_top(&t, false, 0, ids, p) == 0);
 
     /* layer 1's heads off: the prediction moves, the all-on one stays */
-    uint8_t off[APP_PRUNE_MAX] = {0};
+    uint8_t off[STATE_PRUNE_MAX] = {0};
     off[0 * H_TEST + 0] = off[0 * H_TEST + 1] = 1;
-    CHECK(app_trained_run(&t, sentence, off, err, sizeof err) == 0);
+    CHECK(state_trained_run(&t, sentence, off, NULL, err, sizeof err) == 0);
     CHECK(memcmp(t.probs_all_on, before, V * sizeof *before) == 0);
     CHECK(memcmp(t.run.probs + (n - 1) * V, before, V * sizeof *before) != 0);
     CHECK(t.head_off[0] == 1 && t.head_off[2] == 0);
@@ -192,22 +192,22 @@ static void test_prune_and_top(void) {
     CHECK(zero_abs == 0.0f);
     int32_t ids_on[5], ids_off[5];
     float p_on[5], p_off[5];
-    CHECK(app_trained_top(&t, true, 5, ids_on, p_on) == 5);
-    CHECK(app_trained_top(&t, false, 5, ids_off, p_off) == 5);
+    CHECK(state_trained_top(&t, true, 5, ids_on, p_on) == 5);
+    CHECK(state_trained_top(&t, false, 5, ids_off, p_off) == 5);
     CHECK(ids_on[0] == ids[0] && p_on[0] == p[0]);
     CHECK(p_off[0] != p_on[0] || ids_off[0] != ids_on[0]);
     free(before);
-    app_trained_free(&t);
+    state_trained_free(&t);
 }
 
 static void test_set_params(void) {
-    app_trained t;
+    state_trained t;
     char err[512];
-    if (app_trained_load(&t, path_plain, err, sizeof err) != 0) {
+    if (state_trained_load(&t, path_plain, err, sizeof err) != 0) {
         CHECKF(0, "%s", err);
         return;
     }
-    CHECK(app_trained_run(&t, "the cat sat on the mat", NULL, err, sizeof err) == 0);
+    CHECK(state_trained_run(&t, "the cat sat on the mat", NULL, NULL, err, sizeof err) == 0);
     size_t P = t.model.n_params, n = t.n, V = t.model.config.n_vocab;
     float *orig = malloc(P * sizeof *orig), *scaled = malloc(P * sizeof *scaled);
     float *logits = malloc(n * V * sizeof *logits);
@@ -215,19 +215,19 @@ static void test_set_params(void) {
     memcpy(logits, t.run.logits, n * V * sizeof *logits);
     for (size_t i = 0; i < P; i++) scaled[i] = orig[i] * 1.5f;
     uint64_t v = t.version;
-    CHECK(app_trained_set_params(&t, scaled, P, err, sizeof err) == 0);
+    CHECK(state_trained_set_params(&t, scaled, P, err, sizeof err) == 0);
     CHECK(t.version == v + 1 && t.n == n);
     CHECK(memcmp(t.run.logits, logits, n * V * sizeof *logits) != 0);
     /* the core weights follow c_attn (model_run_sync) */
     CHECK(t.run.attn[0].w_q[0] == scaled[t.model.params.attn_w - t.model.block]);
-    CHECK(app_trained_set_params(&t, orig, P, err, sizeof err) == 0);
+    CHECK(state_trained_set_params(&t, orig, P, err, sizeof err) == 0);
     CHECK(memcmp(t.run.logits, logits, n * V * sizeof *logits) == 0);
-    CHECK(app_trained_set_params(&t, orig, P - 1, err, sizeof err) == 2);
+    CHECK(state_trained_set_params(&t, orig, P - 1, err, sizeof err) == 2);
     CHECK_STR_CONTAINS(err, "sizes must stay the same");
     free(orig);
     free(scaled);
     free(logits);
-    app_trained_free(&t);
+    state_trained_free(&t);
 }
 
 /* Writes the first len bytes of src to dst. */
@@ -249,9 +249,9 @@ static int copy_prefix(const char *src, const char *dst, long len) {
 }
 
 static void expect_refused(const char *path, const char *want1, const char *want2) {
-    app_trained t;
+    state_trained t;
     char err[512] = "";
-    int rc = app_trained_load(&t, path, err, sizeof err);
+    int rc = state_trained_load(&t, path, err, sizeof err);
     CHECKF(rc == 2, "%s loaded", path);
     CHECK(t.model.block == NULL && t.run.block == NULL); /* zeroed on failure */
     CHECK_STR_CONTAINS(err, path);
@@ -308,9 +308,9 @@ static void test_bad_files(void) {
     model_free(&m);
 
     /* the roles from a good "attnviz.heads", as written */
-    app_trained t;
+    state_trained t;
     char err[512];
-    CHECKF(app_trained_load(&t, path_roles, err, sizeof err) == 0, "%s", err);
+    CHECKF(state_trained_load(&t, path_roles, err, sizeof err) == 0, "%s", err);
     CHECK(t.have_roles);
     CHECK_STR_CONTAINS(t.roles_note, "from the model file");
     CHECK(model_heads_score(&t.roles, 1, 0, MODEL_ROLE_PREVIOUS) == 0.3f);
@@ -319,7 +319,7 @@ static void test_bad_files(void) {
     size_t best_l = 1;
     float sc = 0;
     CHECK(model_heads_best_role(&t.roles, best_l, 1, &sc) == MODEL_ROLE_SUBJECT && sc == 1.0f);
-    app_trained_free(&t);
+    state_trained_free(&t);
 }
 
 /* The overview names a head by the relation it leads the other heads on
@@ -358,24 +358,24 @@ static void test_label_role(void) {
 
 /* ---- the app's model ------------------------------------------------------------ */
 
-static void trained_settings(app_settings *s, const char *path, size_t layer, const char *sentence) {
-    app_settings_default(s);
-    s->source = APP_SOURCE_TRAINED;
+static void trained_settings(state_settings *s, const char *path, size_t layer, const char *sentence) {
+    state_settings_default(s);
+    s->source = STATE_SOURCE_TRAINED;
     snprintf(s->model_path, sizeof s->model_path, "%s", path);
     s->layer = layer;
     if (sentence) snprintf(s->sentence, sizeof s->sentence, "%s", sentence);
 }
 
 static void test_apply(void) {
-    app_model m;
+    state_model m;
     memset(&m, 0, sizeof m);
     char err[APP_ERR_LEN];
-    app_settings s;
+    state_settings s;
     trained_settings(&s, path_roles, 1, "The zorblax sat on the floor.");
     s.config.n_heads = 8; /* a trained model ignores the mechanics sizes */
-    CHECKF(app_model_apply(&m, &s, err, sizeof err) == 0, "%s", err);
+    CHECKF(state_model_apply(&m, &s, err, sizeof err) == 0, "%s", err);
     if (!m.trained) return;
-    const app_trained *t = m.trained;
+    const state_trained *t = m.trained;
     attn_config want = model_attn_config(&t->model.config);
     CHECK(m.settings.config.d_model == want.d_model && m.settings.config.n_heads == want.n_heads);
     CHECK(m.settings.config.d_model == 16 && m.settings.config.n_heads == H_TEST &&
@@ -410,66 +410,66 @@ static void test_apply(void) {
 
     /* tokens: spans of the sentence; labels: ⟨start⟩ and the marked word */
     CHECK(m.tokens[0].len == 0 && m.tokens[2].offset == 4 && m.tokens[2].len == 7);
-    CHECK(m.token_kind[0] == APP_TOKEN_START && m.token_kind[1] == APP_TOKEN_WORD &&
-          m.token_kind[2] == APP_TOKEN_UNKNOWN && m.n_unknown == 1);
-    CHECK(m.labels[0].len == strlen(APP_START_LABEL) &&
-          memcmp(m.label_text + m.labels[0].offset, APP_START_LABEL, m.labels[0].len) == 0);
+    CHECK(m.token_kind[0] == STATE_TOKEN_START && m.token_kind[1] == STATE_TOKEN_WORD &&
+          m.token_kind[2] == STATE_TOKEN_UNKNOWN && m.n_unknown == 1);
+    CHECK(m.labels[0].len == strlen(STATE_START_LABEL) &&
+          memcmp(m.label_text + m.labels[0].offset, STATE_START_LABEL, m.labels[0].len) == 0);
     CHECK(m.labels[2].len == 8 && memcmp(m.label_text + m.labels[2].offset, "zorblax*", 8) == 0);
     CHECK(m.labels[1].len == 3 && memcmp(m.label_text + m.labels[1].offset, "The", 3) == 0);
 
     /* another layer: the same model (no reload), the other trace */
-    const app_trained *kept = m.trained;
+    const state_trained *kept = m.trained;
     uint64_t v = m.version;
     s.layer = 0;
-    CHECK(app_model_apply(&m, &s, err, sizeof err) == 0);
+    CHECK(state_model_apply(&m, &s, err, sizeof err) == 0);
     CHECK(m.trained == kept && m.version == v + 1 && m.settings.layer == 0);
     CHECK(m.trace.x == kept->run.trace[0].x && m.weights.w_q == kept->run.attn[0].w_q);
     CHECK(memcmp(m.trace.x, r.trace[0].x, n * d * sizeof(float)) == 0);
 
     /* failures change nothing: a layer that does not exist, a sentence
      * longer than the context, a file that is not there */
-    app_settings bad = s;
+    state_settings bad = s;
     bad.layer = 2;
     v = m.version;
-    CHECK(app_model_apply(&m, &bad, err, sizeof err) == 2);
+    CHECK(state_model_apply(&m, &bad, err, sizeof err) != ATTN_OK);
     CHECK_STR_CONTAINS(err, "layer 3 does not exist: the model has 2 layers (1 to 2)");
     bad = s;
     bad.sentence[0] = '\0';
     for (int i = 0; i < 20; i++) strcat(bad.sentence, "the dog ");
-    CHECK(app_model_apply(&m, &bad, err, sizeof err) == 2);
+    CHECK(state_model_apply(&m, &bad, err, sizeof err) == 2);
     CHECK_STR_CONTAINS(err, "shorten the sentence");
     bad = s;
     snprintf(bad.model_path, sizeof bad.model_path, "%s/nothere.safetensors", dir);
-    CHECK(app_model_apply(&m, &bad, err, sizeof err) == 2);
+    CHECK(state_model_apply(&m, &bad, err, sizeof err) == 2);
     CHECK_STR_CONTAINS(err, bad.model_path);
     CHECK(m.version == v && m.trained == kept && m.settings.layer == 0 && m.n == 8);
     CHECK(memcmp(m.trace.x, r.trace[0].x, n * d * sizeof(float)) == 0);
-    CHECK(m.token_kind[2] == APP_TOKEN_UNKNOWN);
+    CHECK(m.token_kind[2] == STATE_TOKEN_UNKNOWN);
 
     /* heads off: the run is pruned, the model's flags follow */
     s.head_off[0] = 1;
-    CHECK(app_model_apply(&m, &s, err, sizeof err) == 0);
+    CHECK(state_model_apply(&m, &s, err, sizeof err) == 0);
     CHECK(m.trained == kept && kept->head_off[0] == 1);
     s.head_off[0] = 0;
 
     /* another file: loaded aside, then the first one goes */
     s.layer = 1;
     snprintf(s.model_path, sizeof s.model_path, "%s", path_plain);
-    CHECK(app_model_apply(&m, &s, err, sizeof err) == 0);
+    CHECK(state_model_apply(&m, &s, err, sizeof err) == 0);
     CHECK(m.trained && strcmp(m.trained->path, path_plain) == 0);
 
     /* back to mechanics: the sizes given, no trained model left */
-    app_settings mech = s;
-    mech.source = APP_SOURCE_MECHANICS;
+    state_settings mech = s;
+    mech.source = STATE_SOURCE_MECHANICS;
     mech.config = attn_config_default();
     mech.config.n_heads = mech.config.n_kv_heads = 8;
-    CHECK(app_model_apply(&m, &mech, err, sizeof err) == 0);
+    CHECK(state_model_apply(&m, &mech, err, sizeof err) == 0);
     CHECK(m.trained == NULL && m.label_text == NULL && m.token_kind == NULL);
     CHECK(m.settings.config.n_heads == 8 && m.n == 7 && m.trace.block != NULL);
     /* and to trained again, from a mechanics model */
-    CHECK(app_model_apply(&m, &s, err, sizeof err) == 0);
+    CHECK(state_model_apply(&m, &s, err, sizeof err) == 0);
     CHECK(m.trained && m.trace.x == m.trained->run.trace[1].x);
-    app_model_free(&m);
+    state_model_free(&m);
     CHECK(m.trained == NULL && m.tokens == NULL);
     model_run_free(&r);
     model_free(&mm);
@@ -477,22 +477,22 @@ static void test_apply(void) {
 
 static void test_step_layer(void) {
     app_state st;
-    app_settings s;
+    state_settings s;
     char err[APP_ERR_LEN];
-    app_settings_default(&s);
+    state_settings_default(&s);
     CHECK(app_state_init(&st, &s, err, sizeof err) == 0);
-    CHECK(app_state_step_layer(&st, 1) == 2 && st.message_is_error);
+    CHECK(app_state_step_layer(&st, 1) != ATTN_OK && st.message_is_error);
     CHECK_STR_CONTAINS(st.message, "trained model");
     app_state_free(&st);
 
     trained_settings(&s, path_roles, 0, NULL);
     CHECKF(app_state_init(&st, &s, err, sizeof err) == 0, "%s", err);
-    CHECK(app_state_step_layer(&st, -1) == 2 && st.model.settings.layer == 0);
+    CHECK(app_state_step_layer(&st, -1) != ATTN_OK && st.model.settings.layer == 0);
     CHECK_STR_CONTAINS(st.message, "layer 1 is the first of 2");
     CHECK(app_state_step_layer(&st, 1) == 0 && st.model.settings.layer == 1);
     CHECK_STR_CONTAINS(st.message, "layer 2 of 2");
     CHECK(!st.message_is_error && st.playing && st.progress == 0.0f);
-    CHECK(app_state_step_layer(&st, 1) == 2 && st.model.settings.layer == 1);
+    CHECK(app_state_step_layer(&st, 1) != ATTN_OK && st.model.settings.layer == 1);
     CHECK_STR_CONTAINS(st.message, "layer 2 is the last of 2");
     app_state_free(&st);
 }
@@ -530,7 +530,7 @@ static void save_png(const SDL_Surface *sf, const char *name) {
 static void test_render(void) {
     app_offscreen o;
     app_state st;
-    app_settings s;
+    state_settings s;
     char err[APP_ERR_LEN];
     trained_settings(&s, path_roles, 0, "The zorblax sat on the floor because it was tired.");
     if (app_offscreen_init(&o, 1280, 800, err, sizeof err) != 0) {
@@ -539,10 +539,10 @@ static void test_render(void) {
     }
     CHECKF(app_state_init(&st, &s, err, sizeof err) == 0, "%s", err);
     size_t n = st.model.n;
-    app_render_options r;
-    app_render_options_default(&r);
-    r.theme = theme_light();
-    const theme *th = r.theme;
+    state_frame r;
+    state_frame_default(&r);
+    r.theme = STATE_THEME_LIGHT;
+    const theme *th = theme_for(r.theme);
 
     /* stage 6: every cell above the diagonal drawn masked (fill or hatch),
      * every other in the diverging colour of its scaled value */
@@ -621,7 +621,7 @@ static void test_render(void) {
 
 /* One event pass of the panel (a key on the focused widget), then a draw
  * pass, as the window runs them. */
-static void panel_key(ui_context *ui, ui_settings_panel *p, app_state *st, SDL_Keycode k) {
+static void panel_key(ui_context *ui, settings_panel *p, app_state *st, SDL_Keycode k) {
     SDL_Event ev;
     memset(&ev, 0, sizeof ev);
     ev.type = SDL_KEYDOWN;
@@ -629,44 +629,44 @@ static void panel_key(ui_context *ui, ui_settings_panel *p, app_state *st, SDL_K
     SDL_Rect area = {800, 0, 480, 800};
     unsigned flags = UI_KEYBOARD | UI_SCROLL | UI_BACKGROUND;
     ui_begin(ui, &ev, theme_dark(), 20, area, flags);
-    ui_settings_panel_run(ui, p, st);
+    settings_panel_run(p, ui, st);
     ui_end(ui);
     ui_begin(ui, NULL, theme_dark(), 20, area, flags);
-    ui_settings_panel_run(ui, p, st);
+    settings_panel_run(p, ui, st);
     ui_end(ui);
 }
 
 static void test_panel(void) {
     app_offscreen o;
     app_state st;
-    app_settings s;
+    state_settings s;
     char err[APP_ERR_LEN], font[1024];
     if (app_offscreen_init(&o, 1280, 800, err, sizeof err) != 0 ||
         text_find_font(font, sizeof font, err, sizeof err) != 0) {
         CHECKF(0, "%s", err);
         return;
     }
-    app_settings_default(&s);
+    state_settings_default(&s);
     s.config.d_model = 64;
     s.config.n_heads = s.config.n_kv_heads = 8;
     s.config.causal = false;
     s.config.temperature = 2.0f;
     CHECK(app_state_init(&st, &s, err, sizeof err) == 0);
     ui_context ui;
-    ui_settings_panel p;
+    settings_panel p;
     ui_init(&ui, o.renderer, o.text, font);
-    ui_settings_init(&p, &st);
+    settings_panel_init(&p, &st);
 
     /* Weights → trained model: the model's sizes; the user's are kept */
     snprintf(p.draft.model_path, sizeof p.draft.model_path, "%s", path_roles);
     ui_focus(&ui, "weights");
     panel_key(&ui, &p, &st, SDLK_RIGHT);
-    CHECKF(st.model.settings.source == APP_SOURCE_TRAINED && st.model.trained, "%s", p.error);
+    CHECKF(st.model.settings.source == STATE_SOURCE_TRAINED && st.model.trained, "%s", p.error);
     CHECK(st.model.settings.config.d_model == 16 && st.model.settings.config.n_heads == H_TEST &&
           st.model.settings.config.causal && st.model.settings.config.temperature == 1.0f);
     CHECK(st.model.settings.mechanics_config.d_model == 64 &&
           st.model.settings.mechanics_config.n_heads == 8);
-    CHECK(p.error[0] == '\0' && p.draft.source == APP_SOURCE_TRAINED);
+    CHECK(p.error[0] == '\0' && p.draft.source == STATE_SOURCE_TRAINED);
     CHECK_STR_CONTAINS(st.message, "trained model");
 
     /* the layer stepper (the widget the window focuses first) */
@@ -690,7 +690,7 @@ static void test_panel(void) {
     /* back to mechanics: the sizes and flags the user had */
     ui_focus(&ui, "weights");
     panel_key(&ui, &p, &st, SDLK_LEFT);
-    CHECK(st.model.settings.source == APP_SOURCE_MECHANICS && !st.model.trained);
+    CHECK(st.model.settings.source == STATE_SOURCE_MECHANICS && !st.model.trained);
     CHECK(st.model.settings.config.d_model == 64 && st.model.settings.config.n_heads == 8 &&
           !st.model.settings.config.causal && st.model.settings.config.temperature == 2.0f);
     ui_free(&ui);

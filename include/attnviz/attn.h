@@ -12,7 +12,9 @@
  *
  * The core uses libc and libm only. Errors are values: a function that can
  * fail returns an attn_status and writes a one-line message (naming the
- * input and the fix) into err[err_len]; err may be NULL.
+ * input and the fix) into err[err_len]; err may be NULL. Messages name
+ * settings in plain words ("heads 3 does not divide d_model 32"), never by
+ * a front end's names for them (a command-line option, a panel's field).
  */
 #ifndef ATTNVIZ_ATTN_H
 #define ATTNVIZ_ATTN_H
@@ -29,8 +31,15 @@
 #define ATTN_TOKENS_MAX 65536
 #define ATTN_TEMPERATURE_MIN 0.01f
 #define ATTN_TEMPERATURE_MAX 100.0f
-/* The trace keeps four n×n matrices per head; refuse sizes past this. */
+/* The trace keeps four n×n matrices per head; refuse sizes past this:
+ * 4 GiB, or where size_t is 32 bits (the browser) half of what it can count,
+ * 2 GiB - 1. Written with #if so the limit is never (size_t)4 << 30, which is
+ * 0 in 32 bits and would refuse every trace. */
+#if SIZE_MAX > 0xFFFFFFFFu
 #define ATTN_TRACE_BYTES_MAX ((size_t)4 << 30)
+#else
+#define ATTN_TRACE_BYTES_MAX (SIZE_MAX / 2)
+#endif
 #define ATTN_THREADS_MAX 2
 
 typedef enum attn_status {
@@ -39,7 +48,29 @@ typedef enum attn_status {
     ATTN_ERR_INPUT,  /* the text or other outside input is malformed */
     ATTN_ERR_LIMIT,  /* the input is valid but larger than the limit */
     ATTN_ERR_NOMEM,  /* an allocation failed */
+    ATTN_ERR_IO,     /* the system refused: a file, a display, a font, a thread */
 } attn_status;
+
+/* The settings of attention a message can be about. A check that fails
+ * says which setting to change, so each front end names it its own way:
+ * the command line as its option (--heads), the settings panel as its
+ * field, a lesson as its directive. A message about one setting's value
+ * starts with the setting's plain name (attn_setting_name) and the value:
+ * "heads 3 does not divide d_model 32: pick a head count that divides it". */
+typedef enum attn_setting {
+    ATTN_SETTING_NONE,
+    ATTN_SETTING_SENTENCE,
+    ATTN_SETTING_D_MODEL,
+    ATTN_SETTING_HEADS,
+    ATTN_SETTING_KV_HEADS,
+    ATTN_SETTING_TEMPERATURE,
+    ATTN_SETTING_MAX_TOKENS,
+    ATTN_SETTING_COUNT,
+} attn_setting;
+
+/* "sentence", "d_model", "heads", "kv_heads", "temperature", "max_tokens";
+ * "" for ATTN_SETTING_NONE. */
+const char *attn_setting_name(attn_setting s);
 
 typedef struct attn_config {
     size_t d_model;
@@ -50,13 +81,18 @@ typedef struct attn_config {
     float temperature; /* divide scores by this too; 1 leaves them */
 } attn_config;
 
-/* The built-in example's settings: d_model 32, 4 heads, 4 kv heads, not
- * causal, scaled, temperature 1. */
+/* The built-in example every front end opens on (the app, dump, render, a
+ * lesson's first step): this sentence, this seed, and attn_config_default's
+ * settings: d_model 32, 4 heads, 4 kv heads, not causal, scaled,
+ * temperature 1. */
+#define ATTN_EXAMPLE_SENTENCE "The robot sat on the floor because it was tired."
+#define ATTN_EXAMPLE_SEED 42
 attn_config attn_config_default(void);
 
-/* Checks ranges and divisibility; the message names the option to change,
- * e.g. "--heads 3 does not divide --d-model 32". */
-attn_status attn_config_check(const attn_config *c, char *err, size_t err_len);
+/* Checks ranges and divisibility. On failure *bad (may be NULL) is the
+ * setting to change and the message starts with its name, e.g. "heads 3
+ * does not divide d_model 32: pick a head count that divides it". */
+attn_status attn_config_check(const attn_config *c, attn_setting *bad, char *err, size_t err_len);
 
 size_t attn_d_head(const attn_config *c); /* d_model / n_heads */
 size_t attn_d_kv(const attn_config *c);   /* n_kv_heads * d_head */
@@ -118,8 +154,17 @@ typedef struct attn_trace {
     float *block;
 } attn_trace;
 
-/* Bytes attn_trace_init would allocate for these limits. */
+/* Bytes attn_trace_init would allocate for these limits; SIZE_MAX when the
+ * count does not fit a size_t (checked.h). */
 size_t attn_trace_bytes(size_t n_max, size_t d_model_max, size_t n_heads_max);
+
+/* What attn_trace_init checks before it allocates (shared: as for
+ * attn_trace_init_shared, whose scratch is the caller's): the ranges
+ * (ATTN_ERR_CONFIG) and ATTN_TRACE_BYTES_MAX (ATTN_ERR_LIMIT, e.g. "65536
+ * tokens with 16 heads need 1024.0 GiB for the trace ... use fewer tokens or
+ * heads"). For asking whether settings would fit without allocating. */
+attn_status attn_trace_check(size_t n_max, size_t d_model_max, size_t n_heads_max, bool shared,
+                             char *err, size_t err_len);
 
 /* Sizes the trace for up to n_max tokens, d_model_max and n_heads_max.
  * Refuses (ATTN_ERR_LIMIT) past ATTN_TRACE_BYTES_MAX. */

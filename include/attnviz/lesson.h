@@ -46,8 +46,6 @@
 #define LESSON_ERRORS_MAX 100              /* errors kept per file; the rest are counted */
 #define LESSON_SEED_MAX 9007199254740991ull /* 2^53 - 1, as on the command line */
 #define LESSON_KV_CACHE_ARG_MAX 1000000    /* each argument of {{kv_cache L G D B}} */
-#define LESSON_DEFAULT_SENTENCE "The robot sat on the floor because it was tired."
-#define LESSON_DEFAULT_SEED 42
 
 /* The directives of an ```attnviz block, in the order of the README's table. */
 typedef enum lesson_key {
@@ -82,15 +80,12 @@ typedef enum lesson_weights {
  * checked against: its heads and d_model become the step's config (causal,
  * scaled, temperature 1), "layer:" and "prune:" must name layers and heads
  * it has, and its context bounds the sentence (counting the start token).
- * The program reads them from the shipped model once, before parsing, and
- * sets them here; until then (or with NULL) a trained step is an error that
- * says the model could not be read. Not thread-safe: set it at start-up. */
+ * The program reads them from the shipped model and passes them to the
+ * parser (lesson_parse's `trained`); with NULL a trained step is an error
+ * that says the model could not be read. */
 typedef struct lesson_model_shape {
     size_t n_layers, n_heads, d_model, n_ctx;
 } lesson_model_shape;
-void lesson_set_trained_shape(const lesson_model_shape *shape);
-/* The shape set last, or NULL. */
-const lesson_model_shape *lesson_trained_shape(void);
 
 #define LESSON_PRUNE_MAX 64 /* heads a step may switch off */
 
@@ -105,6 +100,10 @@ typedef enum lesson_view {
     LESSON_VIEW_ARCS,  /* weights drawn as arcs between tokens */
     LESSON_VIEW_MODEL, /* trained weights: every layer's heads, with their roles */
 } lesson_view;
+
+/* A view's name as a lesson writes it: "heads", "focus", "arcs", "model"
+ * ("?" for anything else). */
+const char *lesson_view_name(lesson_view v);
 
 /* The ten stages as a lesson names them; index 0 is stage 1 ("embed"). */
 #define LESSON_STAGES 10
@@ -211,13 +210,15 @@ typedef struct lesson {
 } lesson;
 
 /* Parses and checks text[0..len) (the contents of filename, which is only
- * used in messages and may be NULL). Returns 0 with *out filled, or 2 with
+ * used in messages and may be NULL), with trained the sizes of the model
+ * "weights: trained" steps run on (NULL: none could be read, and such
+ * steps are errors that say so). Returns 0 with *out filled, or 2 with
  * *out empty and err holding the first error (lowest line) as
  * "FILE:LINE: message", e.g.
  *   "lessons/03.md:14: unknown directive 'haeds' (did you mean 'heads'?)".
  * err may be NULL. */
-int lesson_parse(lesson *out, const char *text, size_t len, const char *filename, char *err,
-                 size_t err_len);
+int lesson_parse(lesson *out, const char *text, size_t len, const char *filename,
+                 const lesson_model_shape *trained, char *err, size_t err_len);
 
 /* Receives each error as one line "FILE:LINE: message" (no newline). */
 typedef void (*lesson_error_fn)(void *ctx, const char *error);
@@ -227,12 +228,13 @@ typedef void (*lesson_error_fn)(void *ctx, const char *error);
  * the rest are counted and the last report says how many were left out.
  * Returns 0 or 2 as lesson_parse does. report may be NULL. */
 int lesson_parse_report(lesson *out, const char *text, size_t len, const char *filename,
-                        lesson_error_fn report, void *ctx);
+                        const lesson_model_shape *trained, lesson_error_fn report, void *ctx);
 
 /* Reads the file at path (at most LESSON_FILE_MAX bytes plus one, so a huge
  * file is refused without reading it all) and parses it as above. A file
  * that cannot be read is one error, "PATH: cannot read: REASON". */
-int lesson_load(lesson *out, const char *path, lesson_error_fn report, void *ctx);
+int lesson_load(lesson *out, const char *path, const lesson_model_shape *trained,
+                lesson_error_fn report, void *ctx);
 
 /* Frees what the lesson owns and empties it; safe on an empty lesson. */
 void lesson_free(lesson *l);
@@ -305,9 +307,10 @@ int lesson_placeholder_next(const char *text, size_t len, size_t *pos, lesson_pl
                             char *err, size_t err_len);
 
 /* Checks the arguments against a step's settings: H <= heads, I and J <= n
- * tokens, kv_cache's four in 1..LESSON_KV_CACHE_ARG_MAX. 0, or 2 with err. */
-int lesson_placeholder_check(const lesson_placeholder *ph, const lesson_settings *s, char *err,
-                             size_t err_len);
+ * tokens, L <= the trained model's layers (trained may be NULL: none),
+ * kv_cache's four in 1..LESSON_KV_CACHE_ARG_MAX. 0, or 2 with err. */
+int lesson_placeholder_check(const lesson_placeholder *ph, const lesson_settings *s,
+                             const lesson_model_shape *trained, char *err, size_t err_len);
 
 /* Every well-formed live value of text (a NUL-terminated narration), the
  * first max of them stored in out. Returns how many there are. */

@@ -29,6 +29,15 @@
 #define MODEL_VOCAB_MAX 262144
 #define MODEL_WORD_MAX 64 /* bytes in one vocabulary word, NUL excluded */
 #define MODEL_LN_EPS 1e-5f
+/* Parameters a model may have: 2^30 (4 GiB of floats), or where size_t is 32
+ * bits (the browser) 2^26, so that the parameters, the trainer's three
+ * buffers of the same size and the app's copies stay well inside the
+ * addressable 4 GiB. */
+#if SIZE_MAX > 0xFFFFFFFFu
+#define MODEL_PARAMS_MAX ((size_t)1 << 30)
+#else
+#define MODEL_PARAMS_MAX ((size_t)1 << 26)
+#endif
 
 /* Token 0 starts every sequence (GPT-2's <|endoftext|>); token 1 stands for
  * a word the vocabulary lacks. */
@@ -43,8 +52,39 @@ typedef struct model_config {
     size_t n_vocab; /* rows of wte */
 } model_config;
 
-/* Ranges and divisibility; the message names the setting and the fix. */
-attn_status model_config_check(const model_config *c, char *err, size_t err_len);
+/* The settings of a model and its training a message can be about (as
+ * attn_setting is for attention): a check that fails says which one to
+ * change, and its message starts with the setting's plain name
+ * (model_setting_name) and the value, e.g. "learning rate 2 is out of
+ * range: use (0, 1]". The command line names them by its options. */
+typedef enum model_setting {
+    MODEL_SETTING_NONE,
+    MODEL_SETTING_LAYERS,
+    MODEL_SETTING_HEADS,
+    MODEL_SETTING_D_MODEL,
+    MODEL_SETTING_CONTEXT,
+    MODEL_SETTING_BATCH,
+    MODEL_SETTING_SEQ,
+    MODEL_SETTING_STEPS,
+    MODEL_SETTING_WARMUP,
+    MODEL_SETTING_LR,
+    MODEL_SETTING_LR_MIN,
+    MODEL_SETTING_WEIGHT_DECAY,
+    MODEL_SETTING_GRAD_CLIP,
+    MODEL_SETTING_THREADS,
+    MODEL_SETTING_SEED,
+    MODEL_SETTING_COUNT,
+} model_setting;
+
+/* "layers", "heads", "d_model", "context", "batch", "sequence length",
+ * "steps", "warmup", "learning rate", "minimum learning rate", "weight
+ * decay", "gradient clip", "threads", "seed"; "" for MODEL_SETTING_NONE. */
+const char *model_setting_name(model_setting s);
+
+/* Ranges and divisibility; on failure *bad (may be NULL) is the setting to
+ * change, and the message names it and the fix. */
+attn_status model_config_check(const model_config *c, model_setting *bad, char *err,
+                               size_t err_len);
 
 /* The core config of one attention layer: causal, scaled, temperature 1,
  * n_kv_heads = n_heads. */
@@ -102,7 +142,9 @@ typedef struct model_params {
 
 #define MODEL_PARAM_TENSORS 16
 
-/* Floats in each of the 16 tensors, in model_params order; returns the sum. */
+/* Floats in each of the 16 tensors, in model_params order; returns the sum.
+ * A size or the sum that does not fit a size_t is SIZE_MAX (checked.h), which
+ * model_init refuses as more than MODEL_PARAMS_MAX. */
 size_t model_param_sizes(const model_config *c, size_t sizes[MODEL_PARAM_TENSORS]);
 /* Points the 16 tensors into block (model_param_sizes' sum of floats). */
 void model_params_point(model_params *p, const model_config *c, float *block);
@@ -118,7 +160,8 @@ typedef struct model {
 } model;
 
 /* Allocates zeroed parameters and copies the vocabulary (vocab->n must equal
- * c->n_vocab). */
+ * c->n_vocab). Refuses (ATTN_ERR_LIMIT) more than MODEL_PARAMS_MAX
+ * parameters. */
 attn_status model_init(model *m, const model_config *c, const model_vocab *vocab, char *err,
                        size_t err_len);
 void model_free(model *m);
@@ -134,8 +177,8 @@ void model_init_gpt2(model *m, uint64_t seed);
  * times scale: still learned, but starting from a structure in which "the
  * position before this one" is a fixed linear map of this one, so a
  * previous-token head is within one step of gradient descent instead of
- * having to be found. (GPT-2 starts wpe at random; attnviz train uses this
- * start, see cli_train.c.) */
+ * having to be found. (GPT-2 starts wpe at random, and so does the shipped
+ * recipe; a model_recipe's pos_sinusoid asks for this start.) */
 void model_init_positions_sinusoid(model *m, float scale);
 
 /* ---- inference: one sequence, every stage kept -------------------------- */
@@ -194,10 +237,14 @@ typedef struct model_train_config {
     size_t threads;      /* 1 or 2: the result is the same bits either way */
 } model_train_config;
 
+/* The shipped recipe's (train.h): batch 32 × 64, 6000 steps, 100 of
+ * warm-up, lr 3e-3 to 3e-4, betas 0.9 and 0.95, eps 1e-8, weight decay
+ * 0.1, clip 1, two threads. */
 model_train_config model_train_config_default(void);
-/* The message names the setting and the fix. */
+/* On failure *bad (may be NULL) is the setting to change, and the message
+ * names it and the fix. */
 attn_status model_train_config_check(const model_train_config *c, const model_config *mc,
-                                     char *err, size_t err_len);
+                                     model_setting *bad, char *err, size_t err_len);
 /* Learning rate at step (0-based): linear warm-up to lr over `warmup`
  * steps, then a cosine from lr down to lr_min at the last step. */
 float model_train_lr(const model_train_config *c, size_t step);

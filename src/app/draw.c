@@ -18,91 +18,77 @@ enum {
     GAP_MIN_CELL = 6, /* cells this large get a gap line */
 };
 
-typedef struct slot {
+struct draw_slot {
     SDL_Texture *tex;
     int w, h; /* allocated size, may exceed what a frame uses */
-} slot;
-
-/* The pool and scratch space. One renderer at a time: the app draws on one
- * window or one offscreen surface. */
-static struct {
-    SDL_Renderer *renderer;
-    const text_cache *text; /* drawn with, and its count of rendered strings */
-    size_t text_renders;
-    slot *slots;
-    size_t n_slots, next;
-    uint32_t *col_of_x; /* per pixel column: the matrix column, top bit = gap */
-    size_t col_cap;
-} pool;
+};
 
 #define GAP_BIT 0x80000000u
 
 /* Thick lines waiting for draw_lines_flush. */
-typedef struct line_cmd {
+struct draw_line_cmd {
     float x0, y0, x1, y1, thickness;
     SDL_Color c;
-} line_cmd;
+};
 
-static line_cmd *lines;
-static size_t n_lines, line_cap;
+void draw_pool_init(draw_pool *p) { memset(p, 0, sizeof *p); }
 
 /* Forgets the pooled textures without destroying them: their renderer is
  * gone (and took them along) or belongs to someone else now. */
-static void forget_textures(void) {
-    free(pool.slots);
-    pool.slots = NULL;
-    pool.n_slots = 0;
+static void forget_textures(draw_pool *p) {
+    free(p->slots);
+    p->slots = NULL;
+    p->n_slots = 0;
 }
 
-void draw_begin(SDL_Renderer *r, const text_cache *tc) {
+void draw_begin(draw_pool *p, SDL_Renderer *r, const text_cache *tc) {
     /* A new renderer may sit at the address of a destroyed one, so the
      * pointer alone cannot tell. Its text cache is new too, and a new cache
      * has rasterised fewer strings than the old one had (the count never
      * goes down): either sign means the old textures are dead. */
     size_t renders = tc ? text_cache_renders(tc) : 0;
-    if (pool.renderer != r || pool.text != tc || renders < pool.text_renders) forget_textures();
-    pool.renderer = r;
-    pool.text = tc;
-    pool.text_renders = renders;
-    pool.next = 0;
+    if (p->renderer != r || p->text != tc || renders < p->text_renders) forget_textures(p);
+    p->renderer = r;
+    p->text = tc;
+    p->text_renders = renders;
+    p->next = 0;
 }
 
-void draw_end(const text_cache *tc) {
-    pool.text_renders = tc ? text_cache_renders(tc) : 0;
+void draw_end(draw_pool *p, const text_cache *tc) {
+    p->text_renders = tc ? text_cache_renders(tc) : 0;
     /* A cache that has rasterised nothing cannot be told from its successor
      * at the same address: keep no textures past such a frame. */
-    if (pool.text_renders == 0) {
-        for (size_t i = 0; i < pool.n_slots; i++)
-            if (pool.slots[i].tex) SDL_DestroyTexture(pool.slots[i].tex);
-        forget_textures();
+    if (p->text_renders == 0) {
+        for (size_t i = 0; i < p->n_slots; i++)
+            if (p->slots[i].tex) SDL_DestroyTexture(p->slots[i].tex);
+        forget_textures(p);
     }
 }
 
-void draw_release(void) {
-    for (size_t i = 0; i < pool.n_slots; i++)
-        if (pool.slots[i].tex) SDL_DestroyTexture(pool.slots[i].tex);
-    free(pool.slots);
-    free(pool.col_of_x);
-    memset(&pool, 0, sizeof pool);
-    free(lines);
-    lines = NULL;
-    n_lines = line_cap = 0;
+void draw_pool_free(draw_pool *p) {
+    if (!p) return;
+    for (size_t i = 0; i < p->n_slots; i++)
+        if (p->slots[i].tex) SDL_DestroyTexture(p->slots[i].tex);
+    free(p->slots);
+    free(p->col_of_x);
+    free(p->lines);
+    memset(p, 0, sizeof *p);
 }
 
 /* The next slot's texture, at least w×h; NULL when out of slots or memory. */
-static SDL_Texture *slot_texture(SDL_Renderer *r, int w, int h) {
-    if (pool.renderer != r) draw_begin(r, pool.text);
-    if (pool.next >= SLOTS_MAX) return NULL;
-    if (pool.next >= pool.n_slots) {
-        size_t n = pool.n_slots ? pool.n_slots * 2 : 32;
+static SDL_Texture *slot_texture(draw_pool *p, SDL_Renderer *r, int w, int h) {
+    if (p->renderer != r) draw_begin(p, r, p->text);
+    if (p->next >= SLOTS_MAX) return NULL;
+    if (p->next >= p->n_slots) {
+        size_t n = p->n_slots ? p->n_slots * 2 : 32;
         if (n > SLOTS_MAX) n = SLOTS_MAX;
-        slot *s = realloc(pool.slots, n * sizeof *s);
+        draw_slot *s = realloc(p->slots, n * sizeof *s);
         if (!s) return NULL;
-        memset(s + pool.n_slots, 0, (n - pool.n_slots) * sizeof *s);
-        pool.slots = s;
-        pool.n_slots = n;
+        memset(s + p->n_slots, 0, (n - p->n_slots) * sizeof *s);
+        p->slots = s;
+        p->n_slots = n;
     }
-    slot *s = &pool.slots[pool.next++];
+    draw_slot *s = &p->slots[p->next++];
     if (s->tex && s->w >= w && s->h >= h) return s->tex;
     if (s->tex) SDL_DestroyTexture(s->tex);
     int tw = (w + TEX_ROUND - 1) / TEX_ROUND * TEX_ROUND;
@@ -182,22 +168,23 @@ void draw_hatch(SDL_Renderer *r, SDL_Rect rc, SDL_Color fill, SDL_Color mark) {
  * The software renderer fills a blended triangle through a temporary
  * surface of its whole bounding box, which made long thin quads (the arcs)
  * cost 100 ms a frame; one-pixel blended lines cost microseconds. */
-void draw_lines_add(float x0, float y0, float x1, float y1, float thickness, SDL_Color c) {
+void draw_lines_add(draw_pool *p, float x0, float y0, float x1, float y1, float thickness,
+                    SDL_Color c) {
     if (c.a == 0 || !(thickness > 0.0f)) return;
-    if (n_lines == line_cap) {
-        size_t cap = line_cap ? line_cap * 2 : 1024;
-        line_cmd *p = realloc(lines, cap * sizeof *p);
-        if (!p) return;
-        lines = p;
-        line_cap = cap;
+    if (p->n_lines == p->line_cap) {
+        size_t cap = p->line_cap ? p->line_cap * 2 : 1024;
+        draw_line_cmd *l = realloc(p->lines, cap * sizeof *l);
+        if (!l) return;
+        p->lines = l;
+        p->line_cap = cap;
     }
-    lines[n_lines++] = (line_cmd){x0, y0, x1, y1, thickness, c};
+    p->lines[p->n_lines++] = (draw_line_cmd){x0, y0, x1, y1, thickness, c};
 }
 
-void draw_lines_flush(SDL_Renderer *r) {
+void draw_lines_flush(draw_pool *p, SDL_Renderer *r) {
     SDL_SetRenderDrawBlendMode(r, SDL_BLENDMODE_BLEND);
-    for (size_t k = 0; k < n_lines; k++) {
-        const line_cmd *l = &lines[k];
+    for (size_t k = 0; k < p->n_lines; k++) {
+        const draw_line_cmd *l = &p->lines[k];
         int t = (int)lroundf(l->thickness);
         if (t < 1) t = 1;
         if (t > 64) t = 64;
@@ -212,7 +199,7 @@ void draw_lines_flush(SDL_Renderer *r) {
                 SDL_RenderDrawLine(r, x0, y0 + o, x1, y1 + o);
         }
     }
-    n_lines = 0;
+    p->n_lines = 0;
 }
 
 /* ---- colours ---------------------------------------------------------------------- */
@@ -352,21 +339,21 @@ draw_cell draw_matrix_cell(const draw_matrix_desc *d, size_t i, size_t j) {
     return c;
 }
 
-static bool grow_cols(size_t w) {
-    if (w <= pool.col_cap) return true;
-    uint32_t *p = realloc(pool.col_of_x, w * sizeof *p);
-    if (!p) return false;
-    pool.col_of_x = p;
-    pool.col_cap = w;
+static bool grow_cols(draw_pool *p, size_t w) {
+    if (w <= p->col_cap) return true;
+    uint32_t *c = realloc(p->col_of_x, w * sizeof *c);
+    if (!c) return false;
+    p->col_of_x = c;
+    p->col_cap = w;
     return true;
 }
 
-bool draw_matrix(SDL_Renderer *r, SDL_Rect dst, const draw_matrix_desc *d) {
+bool draw_matrix(draw_pool *p, SDL_Renderer *r, SDL_Rect dst, const draw_matrix_desc *d) {
     if (dst.w <= 0 || dst.h <= 0 || d->rows == 0 || d->cols == 0 || !d->a.v) return false;
     if (d->blend != DRAW_BLEND_NONE && !d->b.v) return false;
     size_t w = (size_t)dst.w, h = (size_t)dst.h, rows = d->rows, cols = d->cols;
-    if (!grow_cols(w)) return false;
-    SDL_Texture *tex = slot_texture(r, dst.w, dst.h);
+    if (!grow_cols(p, w)) return false;
+    SDL_Texture *tex = slot_texture(p, r, dst.w, dst.h);
     if (!tex) { /* out of slots: a plain panel, never garbage */
         draw_fill(r, dst, d->empty);
         return false;
@@ -382,7 +369,7 @@ bool draw_matrix(SDL_Renderer *r, SDL_Rect dst, const draw_matrix_desc *d) {
     for (size_t x = 0; x < w; x++) {
         uint32_t j = (uint32_t)(x * cols / w);
         bool gap = gap_x && x + 1 < w && (x + 1) * cols / w != j;
-        pool.col_of_x[x] = j | (gap ? GAP_BIT : 0);
+        p->col_of_x[x] = j | (gap ? GAP_BIT : 0);
     }
     uint32_t gap_px = pack(d->gap), mark_px = pack(d->masked_mark), mask_px = pack(d->masked);
 
@@ -408,7 +395,7 @@ bool draw_matrix(SDL_Renderer *r, SDL_Rect dst, const draw_matrix_desc *d) {
         bool hatch = false;
         size_t diag = (size_t)dst.x + (size_t)dst.y + y; /* screen x + y, for the stripes */
         for (size_t x = 0; x < w; x++) {
-            uint32_t cx = pool.col_of_x[x];
+            uint32_t cx = p->col_of_x[x];
             if (cx & GAP_BIT) {
                 row[x] = gap_px;
                 continue;
@@ -437,12 +424,12 @@ bool draw_matrix(SDL_Renderer *r, SDL_Rect dst, const draw_matrix_desc *d) {
 
 /* ---- colour bar ------------------------------------------------------------------- */
 
-int draw_colorbar(SDL_Renderer *r, text_cache *tc, SDL_Rect bar, draw_map map, float range,
-                  const char *title, int px, const theme *th) {
+int draw_colorbar(draw_pool *p, SDL_Renderer *r, text_cache *tc, SDL_Rect bar, draw_map map,
+                  float range, const char *title, int px, const theme *th) {
     if (bar.w <= 0 || bar.h <= 0) return 0;
     if (range <= 0.0f || !isfinite(range)) range = 1.0f;
     enum { STEPS = 256 };
-    static float ramp[STEPS];
+    float ramp[STEPS]; /* filled per call: it depends on map; draw_matrix reads it at once */
     /* Top is the largest value. The ramp holds t in [0, 1] (or [-1, 1]) and
      * the bar is drawn with range 1, so it does not depend on range. */
     for (int k = 0; k < STEPS; k++) {
@@ -450,7 +437,7 @@ int draw_colorbar(SDL_Renderer *r, text_cache *tc, SDL_Rect bar, draw_map map, f
         ramp[k] = map == DRAW_DIVERGING ? 2.0f * t - 1.0f : t;
     }
     draw_matrix_desc d = draw_matrix_plain(STEPS, 1, draw_values_rows(ramp, 1, map, 1.0f), th);
-    draw_matrix(r, bar, &d);
+    draw_matrix(p, r, bar, &d);
     draw_outline(r, bar, th->panel_border, 1);
 
     char top[32], mid[32], bottom[32];

@@ -9,8 +9,10 @@
  * from a pool of slots handed out in drawing order and kept between frames,
  * so a steady picture allocates nothing.
  *
- * Lifetime: the pool belongs to one renderer at a time. draw_begin starts
- * every frame (app_draw calls it). Call draw_release() before
+ * Lifetime: the caller owns the pool (draw_pool_init / draw_pool_free) and
+ * keeps it beside its renderer: the window has one, each offscreen target
+ * has one. A pool belongs to one renderer at a time. draw_begin starts
+ * every frame (app_draw calls it). Call draw_pool_free before
  * SDL_DestroyRenderer, as with text_cache_destroy, to free the textures
  * at once; a caller that forgets is still safe (see draw_begin), and SDL
  * frees the textures with their renderer. */
@@ -20,9 +22,39 @@
 #include <SDL.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "text.h"
 #include "theme.h"
+
+/* ---- the pool --------------------------------------------------------------------- */
+
+typedef struct draw_slot draw_slot;         /* a pooled texture (draw.c) */
+typedef struct draw_line_cmd draw_line_cmd; /* a queued thick line (draw.c) */
+
+/* What the drawing functions keep between frames: the matrices' textures
+ * (slots handed out in drawing order), a scratch row for draw_matrix, and
+ * the thick lines waiting for draw_lines_flush. Fields are draw.c's. */
+typedef struct draw_pool {
+    SDL_Renderer *renderer; /* the renderer the textures belong to */
+    const text_cache *text; /* drawn with, and its count of rendered strings */
+    size_t text_renders;
+    draw_slot *slots;
+    size_t n_slots, next;
+    uint32_t *col_of_x; /* per pixel column: the matrix column, top bit = gap */
+    size_t col_cap;
+    draw_line_cmd *lines;
+    size_t n_lines, line_cap;
+} draw_pool;
+
+/* An empty pool: it allocates as frames need. */
+void draw_pool_init(draw_pool *p);
+
+/* Destroys every pooled texture and scratch buffer. Call it before
+ * destroying the renderer the frames were drawn on (never after: its
+ * textures are gone with it); drawing again after it is fine (the pool
+ * starts empty). NULL is fine. */
+void draw_pool_free(draw_pool *p);
 
 /* Starts a frame on r, whose strings are drawn through tc: texture slots
  * are handed out from the first again. When r or tc is not the last one,
@@ -30,17 +62,11 @@
  * recycled address, so a new renderer), the pool forgets its textures
  * without touching them: they belonged to a renderer that is gone or not
  * ours. */
-void draw_begin(SDL_Renderer *r, const text_cache *tc);
+void draw_begin(draw_pool *p, SDL_Renderer *r, const text_cache *tc);
 
 /* Ends a frame: remembers how many strings tc has rasterised, for the
  * next draw_begin's check (app_draw calls it). */
-void draw_end(const text_cache *tc);
-
-/* Destroys every pooled texture and scratch buffer. Call it before
- * destroying the renderer the frames were drawn on (never after: its
- * textures are gone with it); drawing again after it is fine (the pool
- * starts empty). */
-void draw_release(void);
+void draw_end(draw_pool *p, const text_cache *tc);
 
 /* ---- plain shapes ------------------------------------------------------------- */
 
@@ -59,8 +85,9 @@ void draw_hatch(SDL_Renderer *r, SDL_Rect rc, SDL_Color fill, SDL_Color mark);
 /* Thick, blended lines are collected and drawn by draw_lines_flush as
  * parallel one-pixel lines (the arcs view draws thousands; the software
  * renderer's blended triangles are far slower). */
-void draw_lines_add(float x0, float y0, float x1, float y1, float thickness, SDL_Color c);
-void draw_lines_flush(SDL_Renderer *r);
+void draw_lines_add(draw_pool *p, float x0, float y0, float x1, float y1, float thickness,
+                    SDL_Color c);
+void draw_lines_flush(draw_pool *p, SDL_Renderer *r);
 
 /* ---- matrices -------------------------------------------------------------------- */
 
@@ -107,9 +134,10 @@ draw_matrix_desc draw_matrix_plain(size_t rows, size_t cols, draw_values a, cons
 draw_values draw_values_rows(const float *v, size_t stride, draw_map map, float range);
 
 /* Draws d into dst (any size ≥ 1 pixel; cells are sampled nearest when
- * smaller than a pixel). Cells 6 pixels or larger get a one-pixel gap in
- * d->gap between them. Returns false when nothing could be drawn. */
-bool draw_matrix(SDL_Renderer *r, SDL_Rect dst, const draw_matrix_desc *d);
+ * smaller than a pixel) through a texture of p. Cells 6 pixels or larger
+ * get a one-pixel gap in d->gap between them. Returns false when nothing
+ * could be drawn. */
+bool draw_matrix(draw_pool *p, SDL_Renderer *r, SDL_Rect dst, const draw_matrix_desc *d);
 
 /* What cell (i, j) of d shows, for labels and tooltips: its value (the one
  * whose colour dominates in a blend), whether it is masked, visible. */
@@ -139,8 +167,8 @@ void draw_format_exact(char *buf, size_t len, float v);
  * needs about 3.5·px more) and title above (1.5·px): diverging bars read
  * −range, 0, +range; sequential ones 0, range/2, range. Returns the total
  * width used. */
-int draw_colorbar(SDL_Renderer *r, text_cache *tc, SDL_Rect bar, draw_map map, float range,
-                  const char *title, int px, const theme *th);
+int draw_colorbar(draw_pool *p, SDL_Renderer *r, text_cache *tc, SDL_Rect bar, draw_map map,
+                  float range, const char *title, int px, const theme *th);
 /* The legend of masked cells: a hatched swatch and what they hold (value:
  * "−∞", "0"), with "masked" on a second line; left edge at x, first line
  * centred on y. Returns the width used. */

@@ -8,12 +8,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "lesson_player.h"
+#include "lesson_panel.h"
 #include "stage.h"
 #include "trained.h"
 #include "view_model.h"
 
-static const char *const stage_titles[APP_STAGE_COUNT] = {
+static const char *const stage_titles[STATE_STAGE_COUNT] = {
     "Tokens and embeddings",
     "Projection to Q, K, V",
     "Split into heads",
@@ -28,7 +28,7 @@ static const char *const stage_titles[APP_STAGE_COUNT] = {
 
 static const char *const view_titles[VIEW_COUNT] = {"all heads", "one head", "arcs"};
 
-static bool per_head_stage(app_stage st) { return st >= STAGE_SCORES && st <= STAGE_WEIGHTED; }
+static bool per_head_stage(state_stage st) { return st >= STAGE_SCORES && st <= STAGE_WEIGHTED; }
 
 /* "÷ √8", "÷ (√8 · 2)", "÷ 2", or "" when nothing divides. */
 static void divisor_text(const attn_config *cfg, size_t d_head, char *buf, size_t len, bool value) {
@@ -191,7 +191,7 @@ static void caption(stage_ctx *c, SDL_Rect bar) {
         else
             view_w = 0;
     }
-    snprintf(num, sizeof num, "%d/%d", (int)c->s->stage + 1, APP_STAGE_COUNT);
+    snprintf(num, sizeof num, "%d/%d", (int)c->s->stage + 1, STATE_STAGE_COUNT);
     x += text_draw(c->tc, num, tpx, th->accent, x, y1, TEXT_LEFT | TEXT_MIDDLE) + px / 2;
     int limit = right - (view_w ? view_w + px : 0);
     x += stage_text_fit(c, stage_titles[c->s->stage], tpx, th->text, x, y1, TEXT_LEFT | TEXT_MIDDLE,
@@ -232,9 +232,9 @@ static void caption(stage_ctx *c, SDL_Rect bar) {
     /* the timeline: ten segments, done, current (filled to the progress), to come */
     int seg_h = px / 5 > 3 ? px / 5 : 3, seg_y = bar.y + bar.h - seg_h - px / 4;
     int seg_gap = 2, total = bar.w - 2 * pad;
-    for (int k = 0; k < APP_STAGE_COUNT; k++) {
-        int sx0 = bar.x + pad + total * k / APP_STAGE_COUNT;
-        int sx1 = bar.x + pad + total * (k + 1) / APP_STAGE_COUNT - seg_gap;
+    for (int k = 0; k < STATE_STAGE_COUNT; k++) {
+        int sx0 = bar.x + pad + total * k / STATE_STAGE_COUNT;
+        int sx1 = bar.x + pad + total * (k + 1) / STATE_STAGE_COUNT - seg_gap;
         SDL_Rect seg = {sx0, seg_y, sx1 - sx0, seg_h};
         draw_fill(c->r, seg, th->grid);
         if (k < (int)c->s->stage) {
@@ -458,7 +458,7 @@ static void per_head(stage_ctx *c) {
 }
 
 /* What draws each stage's main area, in stage order. */
-static void (*const stage_draw[APP_STAGE_COUNT])(stage_ctx *) = {
+static void (*const stage_draw[STATE_STAGE_COUNT])(stage_ctx *) = {
     stage_embed, stage_project, stage_split, per_head,     per_head,
     per_head,    per_head,      per_head,    stage_concat, stage_output,
 };
@@ -475,12 +475,12 @@ static void highlights(stage_ctx *c) {
     for (size_t g = 0; g < s->layout.n_grids && g < ATTN_HEADS_MAX; g++) {
         const app_cell_map *m = &s->layout.grids[g];
         if (m->head < 0 || m->rect.w <= 0) continue;
-        for (size_t k = 0; k < s->n_highlights && k < APP_HIGHLIGHTS_MAX; k++) {
-            const app_highlight *hl = &s->highlights[k];
+        for (size_t k = 0; k < s->n_highlights && k < STATE_HIGHLIGHTS_MAX; k++) {
+            const state_highlight *hl = &s->highlights[k];
             if (hl->i >= (int)c->n || hl->j >= (int)c->n) continue;
-            if (hl->kind == APP_HIGHLIGHT_ROW)
+            if (hl->kind == STATE_HIGHLIGHT_ROW)
                 stage_outline_row(c, m->rect, c->n, (size_t)hl->i, c->th->accent, thick);
-            else if (hl->kind == APP_HIGHLIGHT_COLUMN)
+            else if (hl->kind == STATE_HIGHLIGHT_COLUMN)
                 stage_outline_col(c, m->rect, c->n, (size_t)hl->j, c->th->accent, thick);
             else if (hl->head == m->head) {
                 SDL_Rect rc = stage_cell_rect(m->rect, c->n, c->n, (size_t)hl->i, (size_t)hl->j);
@@ -491,15 +491,15 @@ static void highlights(stage_ctx *c) {
     }
 }
 
-static void frame(SDL_Renderer *r, text_cache *text, app_state *s, int w, int h);
+static void frame(SDL_Renderer *r, text_cache *text, draw_pool *pool, app_state *s, int w, int h);
 
-void app_draw(SDL_Renderer *r, text_cache *text, app_state *s, int w, int h) {
+void app_draw(SDL_Renderer *r, text_cache *text, draw_pool *pool, app_state *s, int w, int h) {
     s->layout.n_grids = 0;
     s->layout.n_token_labels = 0;
     s->layout.n_overview_heads = 0;
     s->layout.overview_button = (SDL_Rect){0, 0, 0, 0};
-    if (!r || !text || w <= 0 || h <= 0) return;
-    draw_begin(r, text);
+    if (!r || !text || !pool || w <= 0 || h <= 0) return;
+    draw_begin(pool, r, text);
     SDL_RenderSetClipRect(r, NULL);
     const theme *th = s->theme ? s->theme : theme_dark();
     draw_fill(r, (SDL_Rect){0, 0, w, h}, th->background);
@@ -509,7 +509,7 @@ void app_draw(SDL_Renderer *r, text_cache *text, app_state *s, int w, int h) {
         int px = app_type_px(h, s->type_scale);
         SDL_Rect panel = app_lesson_panel_rect(w, h, px);
         int fw = panel.x > 0 ? panel.x : w, fh = panel.x > 0 ? h : panel.y;
-        frame(r, text, s, fw, fh);
+        frame(r, text, pool, s, fw, fh);
         SDL_RenderSetClipRect(r, NULL);
         app_lesson_draw(r, text, s, panel, px);
         if (s->show_help) {
@@ -517,26 +517,27 @@ void app_draw(SDL_Renderer *r, text_cache *text, app_state *s, int w, int h) {
             memset(&c, 0, sizeof c);
             c.r = r;
             c.tc = text;
+            c.pool = pool;
             c.s = s;
             c.th = th;
             c.px = px > h / 8 && h / 8 >= 8 ? h / 8 : px;
             help(&c, w, h);
         }
     } else {
-        frame(r, text, s, w, h);
+        frame(r, text, pool, s, w, h);
     }
     SDL_RenderSetClipRect(r, NULL);
-    draw_end(text);
+    draw_end(pool, text);
 }
 
 /* Caption, stage, status line and overlays in a w×h frame at (0, 0). */
-static void frame(SDL_Renderer *r, text_cache *text, app_state *s, int w, int h) {
+static void frame(SDL_Renderer *r, text_cache *text, draw_pool *pool, app_state *s, int w, int h) {
     if (w <= 0 || h <= 0) return;
     const theme *th = s->theme ? s->theme : theme_dark();
 
     /* A stage or view out of range (a bad state, never expected) shows the
      * first rather than reading past the tables. */
-    if ((unsigned)s->stage >= APP_STAGE_COUNT) s->stage = STAGE_EMBED;
+    if ((unsigned)s->stage >= STATE_STAGE_COUNT) s->stage = STAGE_EMBED;
     if ((unsigned)s->view >= VIEW_COUNT && s->view != VIEW_MODEL) s->view = VIEW_HEADS;
     /* the overview needs the trained model; with mechanics the stages show */
     if (s->view == VIEW_MODEL && !app_overview_available(s)) s->view = VIEW_HEADS;
@@ -546,6 +547,7 @@ static void frame(SDL_Renderer *r, text_cache *text, app_state *s, int w, int h)
     memset(&c, 0, sizeof c);
     c.r = r;
     c.tc = text;
+    c.pool = pool;
     c.s = s;
     c.th = th;
     c.m = &s->model;

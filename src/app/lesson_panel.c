@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "draw.h"
-#include "lesson_player.h"
+#include "lesson_panel.h"
 
 enum {
     LINE_TITLE,   /* the lesson's title */
@@ -206,20 +206,20 @@ static char *values(app_state *s, const char *text, size_t *unknown) {
     size_t cap = strlen(text) * 2 + 1024;
     char *out = malloc(cap);
     if (!out) return NULL;
-    *unknown += app_lesson_substitute(&s->model, text, out, cap);
+    *unknown += state_lesson_substitute(&s->model, text, out, cap);
     return out;
 }
 
 static void lay_out(app_state *s, text_cache *tc, int width, int px, int spx) {
     app_lesson *l = s->lesson;
-    const lesson_step *st = &l->lesson.steps[l->step];
+    const lesson_step *st = &l->player.lesson.steps[l->player.step];
     layout_ctx c = {l, tc, width, 0, false};
     l->n_lines = 0;
     l->text_len = 0;
     l->unknown_values = 0;
     char meta[64];
-    add_wrapped(&c, "", l->lesson.title, LINE_TITLE, -1, spx);
-    snprintf(meta, sizeof meta, "step %zu / %zu", l->step + 1, l->lesson.n_steps);
+    add_wrapped(&c, "", l->player.lesson.title, LINE_TITLE, -1, spx);
+    snprintf(meta, sizeof meta, "step %zu / %zu", l->player.step + 1, l->player.lesson.n_steps);
     add_line(&c, meta, strlen(meta), LINE_META, 0, -1, spx);
     add_line(&c, "", 0, LINE_GAP, 0, -1, px);
     add_wrapped(&c, "", st->title, LINE_HEADING, -1, px * 6 / 5);
@@ -237,7 +237,7 @@ static void lay_out(app_state *s, text_cache *tc, int width, int px, int spx) {
         add_wrapped(&c, "", t, LINE_ASK, -1, px);
     }
     free(t);
-    int answer = l->answer[l->step];
+    int answer = l->player.answer[l->player.step];
     for (size_t k = 0; k < q->n_choices; k++) {
         char prefix[32];
         int kind = LINE_CHOICE;
@@ -283,7 +283,7 @@ static int total_height(const app_lesson *l) {
 
 void app_lesson_draw(SDL_Renderer *r, text_cache *tc, app_state *s, SDL_Rect rc, int px) {
     app_lesson *l = s->lesson;
-    if (!l || rc.w <= 0 || rc.h <= 0 || l->step >= l->lesson.n_steps) return;
+    if (!l || rc.w <= 0 || rc.h <= 0 || l->player.step >= l->player.lesson.n_steps) return;
     const theme *th = s->theme ? s->theme : theme_dark();
     l->panel = rc;
     l->n_choice_rects = 0;
@@ -297,8 +297,8 @@ void app_lesson_draw(SDL_Renderer *r, text_cache *tc, app_state *s, SDL_Rect rc,
     if (width < 4 * px || avail < px) return;
 
     /* Lay out at the frame's type size, smaller when the step is long. */
-    int answer = l->answer[l->step];
-    if (!l->laid_out || l->key_step != l->step || l->key_answer != answer || l->key_w != rc.w ||
+    int answer = l->player.answer[l->player.step];
+    if (!l->laid_out || l->key_step != l->player.step || l->key_answer != answer || l->key_w != rc.w ||
         l->key_h != rc.h || l->key_px != px || l->key_version != s->model.version) {
         int min_px = px * 2 / 3 > 10 ? px * 2 / 3 : 10;
         for (int sz = px;; sz--) {
@@ -311,10 +311,10 @@ void app_lesson_draw(SDL_Renderer *r, text_cache *tc, app_state *s, SDL_Rect rc,
          * explanation, which come last. */
         l->content_h = total_height(l);
         l->view_h = avail;
-        if (!l->laid_out || l->key_step != l->step) l->scroll = 0;
+        if (!l->laid_out || l->key_step != l->player.step) l->scroll = 0;
         else if (l->key_answer != answer) l->scroll = l->content_h;
         l->laid_out = true;
-        l->key_step = l->step;
+        l->key_step = l->player.step;
         l->key_answer = answer;
         l->key_w = rc.w;
         l->key_h = rc.h;
@@ -360,7 +360,7 @@ void app_lesson_draw(SDL_Renderer *r, text_cache *tc, app_state *s, SDL_Rect rc,
         SDL_Rect cr = l->choice_rects[k], shown;
         if (!SDL_IntersectRect(&cr, &clip, &shown)) shown = (SDL_Rect){0, 0, 0, 0};
         l->choice_rects[k] = shown;
-        if (shown.w > 0 && answer == APP_LESSON_UNANSWERED)
+        if (shown.w > 0 && answer == STATE_LESSON_UNANSWERED)
             draw_outline(r, cr, th->panel_border, 1);
     }
     SDL_RenderSetClipRect(r, NULL);
@@ -375,9 +375,9 @@ void app_lesson_draw(SDL_Renderer *r, text_cache *tc, app_state *s, SDL_Rect rc,
     /* the keys, at the foot of the panel: the answer keys only while a
      * question waits (as many as it has choices), the scroll keys only
      * when the step is longer than the panel; longest form that fits */
-    const lesson_question *q = &l->lesson.steps[l->step].question;
+    const lesson_question *q = &l->player.lesson.steps[l->player.step].question;
     char keys[32] = "", more[32] = "", forms[3][128];
-    if (q->line && answer == APP_LESSON_UNANSWERED)
+    if (q->line && answer == STATE_LESSON_UNANSWERED)
         snprintf(keys, sizeof keys, "1–%zu answer", q->n_choices);
     if (scrolls) snprintf(more, sizeof more, "PgUp/PgDn more");
     snprintf(forms[0], sizeof forms[0], "→/← step   %s%s%s%sEsc leave lesson", keys,

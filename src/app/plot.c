@@ -14,16 +14,17 @@ static double nice_step(double span, int want) {
     return (f < 1.5 ? 1 : f < 3.5 ? 2 : f < 7.5 ? 5 : 10) * p;
 }
 
-void plot_loss(SDL_Renderer *r, text_cache *tc, SDL_Rect area, const theme *th,
-               const double *step, const double *train, const double *heldout, size_t n,
-               double baseline, const char *baseline_label) {
-    plot_loss_px(r, tc, area, th, step, train, heldout, n, baseline, baseline_label,
+void plot_loss(draw_pool *pool, SDL_Renderer *r, text_cache *tc, SDL_Rect area,
+               const theme *th, const double *step, const double *train, const double *heldout,
+               size_t n, double baseline, const char *baseline_label) {
+    plot_loss_px(pool, r, tc, area, th, step, train, heldout, n, baseline, baseline_label,
                  area.h > 400 ? 16 : 13);
 }
 
-void plot_loss_px(SDL_Renderer *r, text_cache *tc, SDL_Rect area, const theme *th,
-                  const double *step, const double *train, const double *heldout, size_t n,
-                  double baseline, const char *baseline_label, int px) {
+void plot_loss_px(draw_pool *pool, SDL_Renderer *r, text_cache *tc, SDL_Rect area,
+                  const theme *th, const double *step, const double *train,
+                  const double *heldout, size_t n, double baseline, const char *baseline_label,
+                  int px) {
     if (px < 8) px = 8;
     /* room for the tick labels: as wide as the widest, "5.5" */
     int tick_w = 0;
@@ -81,10 +82,11 @@ void plot_loss_px(SDL_Renderer *r, text_cache *tc, SDL_Rect area, const theme *t
         if (!isfinite(train[i])) continue;
         int x = X(step[i]), y = Y(train[i]);
         if (last_x >= 0 && x == last_x) continue;
-        if (last_x >= 0) draw_lines_add((float)last_x, (float)last_y, (float)x, (float)y, 2.0f, line);
+        if (last_x >= 0)
+            draw_lines_add(pool, (float)last_x, (float)last_y, (float)x, (float)y, 2.0f, line);
         last_x = x, last_y = y;
     }
-    draw_lines_flush(r);
+    draw_lines_flush(pool, r);
     int dot = px / 2 > 4 ? px / 2 : 4;
     for (size_t i = 0; i < n; i++)
         if (isfinite(heldout[i])) {
@@ -111,23 +113,23 @@ void plot_loss_px(SDL_Renderer *r, text_cache *tc, SDL_Rect area, const theme *t
     }
 }
 
-int app_plot_loss_png(const char *path, const double *step, const double *train,
+attn_status app_plot_loss_png(const char *path, const double *step, const double *train,
                       const double *heldout, size_t n, char *err, size_t err_len) {
     app_offscreen o;
-    if (app_offscreen_init(&o, 960, 540, err, err_len) != 0) return 2;
+    attn_status st = app_offscreen_init(&o, 960, 540, err, err_len);
+    if (st != ATTN_OK) return st;
     const theme *th = theme_light();
-    draw_begin(o.renderer, o.text);
+    draw_begin(&o.pool, o.renderer, o.text);
     SDL_SetRenderDrawColor(o.renderer, th->background.r, th->background.g, th->background.b, 255);
     SDL_RenderClear(o.renderer);
-    plot_loss(o.renderer, o.text, (SDL_Rect){0, 0, 960, 540}, th, step, train, heldout, n, NAN,
-              NULL);
-    draw_end(o.text);
+    plot_loss(&o.pool, o.renderer, o.text, (SDL_Rect){0, 0, 960, 540}, th, step, train, heldout,
+              n, NAN, NULL);
+    draw_end(&o.pool, o.text);
     SDL_RenderPresent(o.renderer);
-    int rc = 0;
+    attn_status rc = ATTN_OK;
     if (IMG_SavePNG(o.surface, path) != 0) {
-        snprintf(err, err_len, "cannot write the loss plot %s: %s (use --plot FILE.png)", path,
-                 IMG_GetError());
-        rc = 2;
+        snprintf(err, err_len, "cannot write the loss plot %s: %s", path, IMG_GetError());
+        rc = ATTN_ERR_IO;
     }
     app_offscreen_free(&o);
     return rc;

@@ -11,45 +11,37 @@
 #include <string.h>
 #include <unistd.h>
 
-void app_render_options_default(app_render_options *r) {
-    memset(r, 0, sizeof *r);
-    r->stage = STAGE_EMBED;
-    r->progress = 1.0f;
-    r->view = VIEW_HEADS;
-    r->width = 1280;
-    r->height = 800;
-    r->theme = theme_dark();
-}
-
-int app_offscreen_init(app_offscreen *o, int width, int height, char *err, size_t err_len) {
+attn_status app_offscreen_init(app_offscreen *o, int width, int height, char *err, size_t err_len) {
     memset(o, 0, sizeof *o);
+    draw_pool_init(&o->pool);
     if (TTF_Init() != 0) {
         snprintf(err, err_len, "cannot start SDL_ttf: %s", TTF_GetError());
-        return 2;
+        return ATTN_ERR_IO;
     }
     char font[1024];
-    if (text_find_font(font, sizeof font, err, err_len) != 0) {
+    attn_status st = text_find_font(font, sizeof font, err, err_len);
+    if (st != ATTN_OK) {
         TTF_Quit();
-        return 2;
+        return st;
     }
     o->surface = SDL_CreateRGBSurfaceWithFormat(0, width, height, 32, SDL_PIXELFORMAT_ARGB8888);
     o->renderer = o->surface ? SDL_CreateSoftwareRenderer(o->surface) : NULL;
     if (!o->renderer) {
         snprintf(err, err_len, "cannot make a %d×%d image: %s", width, height, SDL_GetError());
         app_offscreen_free(o);
-        return 2;
+        return ATTN_ERR_IO;
     }
     o->text = text_cache_create(o->renderer, font, err, err_len);
     if (!o->text) {
         app_offscreen_free(o);
-        return 2;
+        return ATTN_ERR_IO;
     }
-    return 0;
+    return ATTN_OK;
 }
 
 void app_offscreen_free(app_offscreen *o) {
     if (!o) return;
-    if (o->renderer) draw_release(); /* its textures belong to this renderer */
+    draw_pool_free(&o->pool); /* its textures belong to this renderer: before it goes */
     text_cache_destroy(o->text);
     if (o->renderer) SDL_DestroyRenderer(o->renderer);
     if (o->surface) SDL_FreeSurface(o->surface);
@@ -57,47 +49,47 @@ void app_offscreen_free(app_offscreen *o) {
     memset(o, 0, sizeof *o);
 }
 
-void app_offscreen_draw(app_offscreen *o, app_state *s, const app_render_options *r) {
+void app_offscreen_draw(app_offscreen *o, app_state *s, const state_frame *r) {
     s->stage = r->stage;
     s->progress = r->progress;
     s->view = r->view;
     s->focus_head = r->head;
-    s->theme = r->theme;
-    app_draw(o->renderer, o->text, s, o->surface->w, o->surface->h);
+    s->theme = theme_for(r->theme);
+    app_draw(o->renderer, o->text, &o->pool, s, o->surface->w, o->surface->h);
     SDL_RenderPresent(o->renderer);
 }
 
-int app_render_png(const app_settings *settings, const app_render_options *r, char *err,
+attn_status app_render_png(const state_settings *settings, const state_frame *r, char *err,
                    size_t err_len) {
     if (r->head >= settings->config.n_heads) {
-        snprintf(err, err_len, "--head %zu does not exist: there are %zu heads (1 to %zu)",
+        snprintf(err, err_len, "head %zu does not exist: there are %zu heads (1 to %zu)",
                  r->head + 1, settings->config.n_heads, settings->config.n_heads);
-        return 2;
+        return ATTN_ERR_CONFIG;
     }
     /* Check the path before drawing, so a typo costs nothing; append mode
      * does not truncate a file that is there. */
     int existed = access(r->out, F_OK) == 0;
     FILE *f = fopen(r->out, "ab");
     if (!f) {
-        snprintf(err, err_len, "--out %s cannot be written (%s): choose a writable path", r->out,
+        snprintf(err, err_len, "%s cannot be written (%s): choose a writable path", r->out,
                  strerror(errno));
-        return 2;
+        return ATTN_ERR_IO;
     }
     fclose(f);
 
     app_state s;
     app_offscreen o;
-    int rc = app_state_init(&s, settings, err, err_len);
-    if (rc == 0) rc = app_offscreen_init(&o, r->width, r->height, err, err_len);
-    if (rc == 0) {
+    attn_status rc = app_state_init(&s, settings, err, err_len);
+    if (rc == ATTN_OK) rc = app_offscreen_init(&o, r->width, r->height, err, err_len);
+    if (rc == ATTN_OK) {
         app_offscreen_draw(&o, &s, r);
         if (IMG_SavePNG(o.surface, r->out) != 0) {
-            snprintf(err, err_len, "--out %s could not be written: %s", r->out, IMG_GetError());
-            rc = 2;
+            snprintf(err, err_len, "%s could not be written: %s", r->out, IMG_GetError());
+            rc = ATTN_ERR_IO;
         }
         app_offscreen_free(&o);
     }
-    if (rc != 0 && !existed) remove(r->out);
+    if (rc != ATTN_OK && !existed) remove(r->out);
     app_state_free(&s);
     return rc;
 }

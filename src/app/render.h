@@ -4,38 +4,28 @@
 #define ATTNVIZ_APP_RENDER_H
 
 #include "app.h"
+#include "draw.h"
 
-typedef struct app_render_options {
-    app_stage stage;
-    float progress; /* 0..1 */
-    app_view view;
-    size_t head;    /* head in focus, from 0 */
-    int width, height;
-    const theme *theme;
-    const char *out; /* PNG path */
-} app_render_options;
-
-/* The defaults: stage 1 finished, all heads, head 0, 1280×800, dark. */
-void app_render_options_default(app_render_options *r);
-
-/* An offscreen target: a surface, a software renderer and a text cache.
- * TTF_Init is called by app_offscreen_init and balanced by _free. */
+/* An offscreen target: a surface, a software renderer, its text cache and
+ * its draw pool (app_draw(o.renderer, o.text, &o.pool, ...)). TTF_Init is
+ * called by app_offscreen_init and balanced by _free. */
 typedef struct app_offscreen {
     SDL_Surface *surface;
     SDL_Renderer *renderer;
     text_cache *text;
+    draw_pool pool;
 } app_offscreen;
 
-int app_offscreen_init(app_offscreen *o, int width, int height, char *err, size_t err_len);
+attn_status app_offscreen_init(app_offscreen *o, int width, int height, char *err, size_t err_len);
 void app_offscreen_free(app_offscreen *o);
 
 /* Draws the frame of s on o (applying r's stage, progress, view, head and
  * theme to s first). */
-void app_offscreen_draw(app_offscreen *o, app_state *s, const app_render_options *r);
+void app_offscreen_draw(app_offscreen *o, app_state *s, const state_frame *r);
 
-/* Builds the model for settings, draws the frame, writes r->out. Returns 0,
- * or 2 with a message naming what to fix. */
-int app_render_png(const app_settings *settings, const app_render_options *r, char *err,
+/* Builds the model for settings, draws the frame, writes r->out. Returns ATTN_OK,
+ * or a failure with a message naming what to fix. */
+attn_status app_render_png(const state_settings *settings, const state_frame *r, char *err,
                    size_t err_len);
 
 #endif

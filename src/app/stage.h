@@ -15,9 +15,10 @@
 typedef struct stage_ctx {
     SDL_Renderer *r;
     text_cache *tc;
+    draw_pool *pool; /* the frame's textures and line queue (draw.h) */
     app_state *s;
     const theme *th;
-    const app_model *m;
+    const state_model *m;
     const attn_trace *t;
     const attn_config *c;
     size_t n, d_model, n_heads, n_kv, d_head, d_kv;

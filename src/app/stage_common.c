@@ -28,7 +28,7 @@ const char *stage_token(const stage_ctx *c, size_t i, size_t *len) {
     }
     const attn_token *tk = &c->m->tokens[i];
     *len = tk->len;
-    return c->m->settings.sentence + tk->offset;
+    return c->m->text + tk->offset;
 }
 
 /* Start of the UTF-8 code point that contains byte k of s (k <= len). */
@@ -106,7 +106,7 @@ void stage_record_grid(const stage_ctx *c, SDL_Rect rc, size_t head) {
  * mark, so colour is not alone). */
 static SDL_Color label_color(const stage_ctx *c, size_t i) {
     if (stage_token_lit(c, i)) return c->th->accent;
-    if (c->m->token_kind && i < c->n && c->m->token_kind[i] == APP_TOKEN_UNKNOWN)
+    if (c->m->token_kind && i < c->n && c->m->token_kind[i] == STATE_TOKEN_UNKNOWN)
         return c->th->text_dim;
     return c->th->text;
 }
@@ -226,8 +226,8 @@ void stage_outline_row(const stage_ctx *c, SDL_Rect grid, size_t rows, size_t i,
 bool stage_token_lit(const stage_ctx *c, size_t i) {
     const app_state *s = c->s;
     if (s->selected_token >= 0 && (size_t)s->selected_token == i) return true;
-    for (size_t k = 0; k < s->n_highlights && k < APP_HIGHLIGHTS_MAX; k++)
-        if (s->highlights[k].kind == APP_HIGHLIGHT_ROW && s->highlights[k].i == (int)i) return true;
+    for (size_t k = 0; k < s->n_highlights && k < STATE_HIGHLIGHTS_MAX; k++)
+        if (s->highlights[k].kind == STATE_HIGHLIGHT_ROW && s->highlights[k].i == (int)i) return true;
     return false;
 }
 
@@ -239,9 +239,9 @@ void stage_outline_lit_rows(const stage_ctx *c, SDL_Rect m, size_t rows, int thi
 void stage_outline_step_rows(const stage_ctx *c, SDL_Rect m, size_t rows) {
     const app_state *s = c->s;
     int thick = c->px / 8 > 2 ? c->px / 8 : 2;
-    for (size_t k = 0; k < s->n_highlights && k < APP_HIGHLIGHTS_MAX; k++) {
-        const app_highlight *hl = &s->highlights[k];
-        if (hl->kind == APP_HIGHLIGHT_ROW && hl->i >= 0 && (size_t)hl->i < rows)
+    for (size_t k = 0; k < s->n_highlights && k < STATE_HIGHLIGHTS_MAX; k++) {
+        const state_highlight *hl = &s->highlights[k];
+        if (hl->kind == STATE_HIGHLIGHT_ROW && hl->i >= 0 && (size_t)hl->i < rows)
             stage_outline_row(c, m, rows, (size_t)hl->i, c->th->accent, thick);
     }
 }
@@ -278,7 +278,7 @@ int stage_text_alts(const stage_ctx *c, const char *alts, int px, SDL_Color col,
 void stage_matrix(const stage_ctx *c, SDL_Rect dst, const draw_matrix_desc *d, const char *title,
                   SDL_Color title_color, int title_w) {
     if (dst.w <= 0 || dst.h <= 0) return;
-    draw_matrix(c->r, dst, d);
+    draw_matrix(c->pool, c->r, dst, d);
     draw_outline(c->r, (SDL_Rect){dst.x - 1, dst.y - 1, dst.w + 2, dst.h + 2}, c->th->panel_border,
                  1);
     if (title && *title) {
@@ -324,7 +324,8 @@ void stage_colorbars(const stage_ctx *c, SDL_Rect column, const stage_bar *bars,
     if (h < 2 * spx || column.w < 3 * spx) return;
     for (int k = 0; k < count; k++) {
         SDL_Rect bar = {column.x + (k % across) * w, top + (k / across) * (h + between), spx, h};
-        draw_colorbar(c->r, c->tc, bar, bars[k].map, bars[k].range, bars[k].title, spx, c->th);
+        draw_colorbar(c->pool, c->r, c->tc, bar, bars[k].map, bars[k].range, bars[k].title, spx,
+                      c->th);
     }
     if (masked)
         draw_masked_legend(c->r, c->tc, column.x, top + down * h + (down - 1) * between + spx + spx / 2,

@@ -145,7 +145,7 @@ static void head_title(const stage_ctx *c, size_t h, int x, int y, int max_w, in
     char buf[400], name[64], num[32];
     /* the trained model's heads are named layer.head, as in the overview,
      * `attnviz heads` and the lessons ("2.4") */
-    if (c->s->model.settings.source == APP_SOURCE_TRAINED)
+    if (c->s->model.settings.source == STATE_SOURCE_TRAINED)
         snprintf(num, sizeof num, "%zu.%zu", c->s->model.settings.layer + 1, h + 1);
     else
         snprintf(num, sizeof num, "%zu", h + 1);
@@ -292,7 +292,7 @@ static void head_grid(stage_ctx *c, size_t h, SDL_Rect g, int left_w, int top_h,
         g.y + g.h > a.y + a.h)
         return;
     draw_matrix_desc d = stage_head_desc(c, h);
-    draw_matrix(c->r, g, &d);
+    draw_matrix(c->pool, c->r, g, &d);
     draw_outline(c->r, inflate(g, 2), theme_head_color(c->th, h), 2);
     stage_record_grid(c, g, h);
     if (left_w > 0) stage_row_labels(c, g, n, left_w, lpx);
@@ -577,9 +577,9 @@ static void heads_view(stage_ctx *c) {
             int vx = g.x + g.w + op_w;
             draw_matrix_desc vd = v_desc(c, h), od = o_desc(c, h);
             SDL_Rect vr = {vx, g.y, sw, g.h}, orr = {vx + sw + op_w, g.y, sw, g.h};
-            draw_matrix(c->r, vr, &vd);
+            draw_matrix(c->pool, c->r, vr, &vd);
             draw_outline(c->r, inflate(vr, 1), c->th->panel_border, 1);
-            draw_matrix(c->r, orr, &od);
+            draw_matrix(c->pool, c->r, orr, &od);
             draw_outline(c->r, inflate(orr, 1), c->th->panel_border, 1);
             stage_outline_step_rows(c, vr, n);
             stage_outline_step_rows(c, orr, n);

@@ -36,7 +36,7 @@ static int px_of(double cells, double size) {
 
 /* Largest |w| of a weight matrix, once per model build (weights are not in
  * the model's statistics, and scanning 768×768 floats each frame is waste). */
-static float weights_absmax(const app_model *m, const float *w, size_t count) {
+static float weights_absmax(const state_model *m, const float *w, size_t count) {
     static struct {
         uint64_t version;
         const float *p;
@@ -111,7 +111,7 @@ void stage_embed(stage_ctx *c) {
         }
         SDL_Rect chip = {x, chips_y, w + spx * 2 / 3, chip_h};
         bool sel = stage_token_lit(c, i);
-        bool unknown = c->m->token_kind && c->m->token_kind[i] == APP_TOKEN_UNKNOWN;
+        bool unknown = c->m->token_kind && c->m->token_kind[i] == STATE_TOKEN_UNKNOWN;
         draw_fill(c->r, chip, c->th->panel);
         draw_outline(c->r, chip, sel ? c->th->accent : c->th->panel_border, sel ? 2 : 1);
         text_draw(c->tc, buf, spx, sel ? c->th->accent : unknown ? c->th->text_dim : c->th->text,
@@ -129,10 +129,10 @@ void stage_embed(stage_ctx *c) {
             snprintf(note, sizeof note,
                      "%s starts every sequence (<|endoftext|>)   ·   word%s: not in the model's "
                      "vocabulary, read as <unk>",
-                     APP_START_LABEL, APP_UNKNOWN_MARK);
+                     STATE_START_LABEL, STATE_UNKNOWN_MARK);
         else
             snprintf(note, sizeof note,
-                     "%s starts every sequence (<|endoftext|>), as in training", APP_START_LABEL);
+                     "%s starts every sequence (<|endoftext|>), as in training", STATE_START_LABEL);
         stage_note(c, note, a.x, chips_y + chip_h + spx / 3, a.w - cb_w, c->th->text_dim);
         top += spx + spx / 2;
     }
@@ -428,7 +428,7 @@ static int draw_slabs(stage_ctx *c, int x, int y, double cw, double ch, const fl
         SDL_Color hc = theme_head_color(c->th, head);
         draw_matrix_desc d = draw_matrix_plain(
             n, dh, (draw_values){v + k * dh, (ptrdiff_t)stride, 1, DRAW_DIVERGING, range}, c->th);
-        draw_matrix(c->r, sr, &d);
+        draw_matrix(c->pool, c->r, sr, &d);
         draw_outline(c->r, (SDL_Rect){sr.x - 1, sr.y - 1, sr.w + 2, sr.h + 2}, c->th->panel_border,
                      1);
         /* The strip says which head(s) read this slab; with kv groups it

@@ -1,6 +1,7 @@
 /* Fonts and the string cache. */
 #define _POSIX_C_SOURCE 200809L
 #include "text.h"
+#include "paths.h"
 
 #include <SDL_ttf.h>
 #include <dirent.h>
@@ -10,10 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#ifndef ATTNVIZ_ASSETS_DIR
-#define ATTNVIZ_ASSETS_DIR "assets"
-#endif
 
 enum {
     CACHE_SLOTS = 4096, /* a power of two; cleared when three quarters full */
@@ -84,33 +81,27 @@ static int fontconfig_match(const char *family, char *path, size_t path_len) {
     return found;
 }
 
-int text_find_font(char *path, size_t path_len, char *err, size_t err_len) {
+attn_status text_find_font(char *path, size_t path_len, char *err, size_t err_len) {
     const char *env = getenv("ATTNVIZ_FONT");
     if (env && *env) {
         if (readable(env)) {
             snprintf(path, path_len, "%s", env);
-            return 0;
+            return ATTN_OK;
         }
         snprintf(err, err_len, "ATTNVIZ_FONT=%s cannot be read: point it at a .ttf file", env);
-        return 2;
+        return ATTN_ERR_IO;
     }
-    if (font_in_dir(ATTNVIZ_ASSETS_DIR "/fonts", path, path_len)) return 0;
-    char *base = SDL_GetBasePath(); /* assets/ next to the binary, when installed */
-    if (base) {
-        char dir[1024];
-        snprintf(dir, sizeof dir, "%sassets/fonts", base);
-        int found = font_in_dir(dir, path, path_len);
-        SDL_free(base);
-        if (found) return 0;
-    }
+    char fonts[STATE_PATH_MAX]; /* attnviz ships none: usually absent, no fault */
+    if (state_fonts_dir(fonts, sizeof fonts, NULL, 0) == 0 && font_in_dir(fonts, path, path_len))
+        return ATTN_OK;
     int found = fontconfig_match("DejaVu Sans", path, path_len) ||
                 fontconfig_match("sans-serif", path, path_len);
     FcFini(); /* the path is all we need; free fontconfig's caches */
-    if (found) return 0;
+    if (found) return ATTN_OK;
     snprintf(err, err_len,
              "no font found: install one with 'sudo apt-get install fonts-dejavu-core', "
              "or set ATTNVIZ_FONT=/path/to/font.ttf");
-    return 2;
+    return ATTN_ERR_IO;
 }
 
 text_cache *text_cache_create(SDL_Renderer *r, const char *font_path, char *err, size_t err_len) {

@@ -7,6 +7,8 @@
 #include <SDL.h>
 #include <stddef.h>
 
+#include "attnviz/attn.h"
+
 typedef struct text_cache text_cache;
 
 enum text_align {
@@ -16,10 +18,10 @@ enum text_align {
     TEXT_MIDDLE = 4, /* or-ed in: y is the vertical centre, not the top */
 };
 
-/* Finds a TrueType font: $ATTNVIZ_FONT, then assets/fonts/ (next to the
- * source tree or the binary), then fontconfig's "DejaVu Sans" or any sans.
- * Returns 0, or 2 with a message saying which package to install. */
-int text_find_font(char *path, size_t path_len, char *err, size_t err_len);
+/* Finds a TrueType font: $ATTNVIZ_FONT, then assets/fonts/ in the data folder
+ * (state_fonts_dir), then fontconfig's "DejaVu Sans" or any sans.
+ * Returns ATTN_OK, or a failure with a message saying which package to install. */
+attn_status text_find_font(char *path, size_t path_len, char *err, size_t err_len);
 
 /* TTF_Init must have been called. The cache belongs to renderer r. */
 text_cache *text_cache_create(SDL_Renderer *r, const char *font_path, char *err, size_t err_len);

@@ -47,10 +47,6 @@ static const theme light = {
 const theme *theme_dark(void) { return &dark; }
 const theme *theme_light(void) { return &light; }
 
-const theme *theme_named(const char *name) {
-    if (strcmp(name, "dark") == 0) return &dark;
-    if (strcmp(name, "light") == 0) return &light;
-    return NULL;
-}
+const theme *theme_for(state_theme t) { return t == STATE_THEME_LIGHT ? &light : &dark; }
 
 SDL_Color theme_head_color(const theme *t, size_t h) { return t->head[h % THEME_HEAD_COLORS]; }

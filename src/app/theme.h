@@ -5,6 +5,8 @@
 
 #include <SDL.h>
 
+#include "state.h"
+
 enum { THEME_HEAD_COLORS = 16 };
 
 typedef struct theme {
@@ -17,8 +19,8 @@ typedef struct theme {
 
 const theme *theme_dark(void);
 const theme *theme_light(void);
-/* "dark" or "light"; NULL for anything else. */
-const theme *theme_named(const char *name);
+/* The theme a state_theme names. */
+const theme *theme_for(state_theme t);
 
 /* The colour of head h (cycles past 16). */
 SDL_Color theme_head_color(const theme *t, size_t h);

@@ -1,5 +1,6 @@
 /* A small immediate-mode widget set (in the style of microui and Nuklear,
- * written for this app) and the settings panel built from it.
+ * written for this app). It knows widgets only: the settings panel built
+ * from it is settings_panel.h.
  *
  * Immediate mode: the caller describes the widgets every pass, in order,
  * and each call both handles input and draws. A pass is either
@@ -24,11 +25,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "app.h"
 #include "text.h"
 #include "theme.h"
 
-enum { UI_FOCUS_MAX = 64, UI_FONT_SIZES = 6 };
+enum {
+    UI_FOCUS_MAX = 64,    /* focusable widgets in one pass */
+    UI_FONT_SIZES = 6,    /* measuring fonts kept open */
+    UI_TEXT_MAX = 4096,   /* bytes a text field edits, with the NUL (Esc restores them) */
+    UI_NOTICE_LEN = 512,  /* a notice, with the NUL */
+};
 
 typedef struct ui_context {
     SDL_Renderer *renderer;
@@ -57,6 +62,7 @@ typedef struct ui_context {
     int last_right;   /* right edge of the last widget */
     bool same_line;   /* ui_same_line was called */
     bool skip_focus;  /* ui_skip_focus was called */
+    bool flag_next;   /* ui_flag_next was called */
 
     /* kept between passes */
     int mouse_x, mouse_y; /* output pixels */
@@ -65,11 +71,13 @@ typedef struct ui_context {
     bool editing;         /* the focused text field takes typing */
     size_t cursor;        /* byte offset of the caret in the edited text */
     size_t scroll_text;   /* first byte shown in the edited text */
-    char before_edit[APP_SENTENCE_MAX]; /* restored by Esc */
+    char before_edit[UI_TEXT_MAX]; /* restored by Esc */
     int scroll;           /* vertical scroll of the area's content */
     int last_content_h;   /* content height of the last pass */
     uint32_t blink_start; /* SDL_GetTicks() when the caret last moved */
-    char notice[APP_ERR_LEN]; /* a refused edit (too long, invalid UTF-8) */
+    /* A refused edit (too long, invalid UTF-8), one line for the user; the
+     * caller shows it where it likes and clears it. */
+    char notice[UI_NOTICE_LEN];
 } ui_context;
 
 /* Sets ui up to draw with r and tc; measures text with the font at
@@ -95,12 +103,18 @@ bool ui_end(ui_context *ui);
 
 /* True while a text field takes typing: keys belong to it, not shortcuts. */
 bool ui_typing(const ui_context *ui);
+/* True while the text field named id takes typing. */
+bool ui_editing(const ui_context *ui, const char *id);
 /* Drops keyboard focus (and editing, without applying). */
 void ui_clear_focus(ui_context *ui);
+/* Draws the next labelled widget's label as the one at fault (the error
+ * colour and a cross, so not by colour alone): where a change that could
+ * not apply must be mended. The focus stays where it is. */
+void ui_flag_next(ui_context *ui);
 /* Gives the keyboard focus to the widget named id. */
 void ui_focus(ui_context *ui, const char *id);
-/* The next widget is for the mouse only: Tab and the arrows skip it (when a
- * key does the same, like Close and the example sentences). */
+/* The next widget is for the mouse only: Tab and the arrows skip it (for a
+ * button a key of the caller's already does). */
 void ui_skip_focus(ui_context *ui);
 
 /* ---- layout ---------------------------------------------------------------- */
@@ -109,6 +123,11 @@ void ui_skip_focus(ui_context *ui);
 void ui_same_line(ui_context *ui);
 /* Vertical space of px * frac. */
 void ui_space(ui_context *ui, float frac);
+/* Makes the label column of labelled widgets fit the widest of labels at
+ * this pass's type size (it starts 7 type sizes wide); after ui_begin. */
+void ui_fit_labels(ui_context *ui, const char *const *labels, size_t count);
+/* Width in pixels of text at this pass's type size. */
+int ui_text_width(ui_context *ui, const char *text);
 
 /* ---- widgets ------------------------------------------------------------------ */
 
@@ -133,6 +152,9 @@ bool ui_stepper(ui_context *ui, const char *id, const char *label, uint64_t *val
  * value shown. True when *value changed (on release when dragged). */
 bool ui_slider_log(ui_context *ui, const char *id, const char *label, float *value, float lo,
                    float hi, const char *fmt);
+/* "label  value" for a value that cannot change here: framed, dimmed, not
+ * focusable, lower than a control. */
+void ui_readonly(ui_context *ui, const char *label, const char *value);
 
 /* What a text field did in this pass. */
 enum {
@@ -140,39 +162,12 @@ enum {
     UI_TEXT_SUBMIT = 2,  /* Enter, or focus left after an edit: apply it */
     UI_TEXT_CANCEL = 4,  /* Esc: the text was restored */
 };
-/* A one-line UTF-8 text field over buf[cap]. Click or Enter starts editing;
- * typing inserts at the caret, Backspace/Delete remove a code point,
- * Left/Right/Home/End move, Ctrl+V pastes. Text that is not valid UTF-8, or
- * that does not fit, is refused with a notice (ui->notice). Returns the
- * UI_TEXT_* flags. */
-int ui_text_field(ui_context *ui, const char *id, char *buf, size_t cap);
-
-/* ---- the settings panel ------------------------------------------------------- */
-
-typedef struct ui_settings_panel {
-    app_settings draft; /* what the panel shows: applied, or pending after a failure */
-    char error[APP_ERR_LEN]; /* why the draft was not applied; "" when it was */
-    int example;             /* the example sentence shown last, -1: none */
-} ui_settings_panel;
-
-/* The example sentences of the seed texts. */
-size_t ui_example_count(void);
-const char *ui_example(size_t i);
-
-/* Starts the panel on what s shows. */
-void ui_settings_init(ui_settings_panel *p, const app_state *s);
-
-/* Applies p->draft to s: on success the current stage replays (progress 0,
- * playing) and p->error is cleared; on failure nothing changes in s but the
- * message (message_is_error), and p->error says why. Returns 0 or 2. */
-int ui_settings_apply(ui_settings_panel *p, app_state *s);
-
-/* The panel's widgets in area; applies changes through ui_settings_apply.
- * Between ui_begin and ui_end; wants keyboard on. Returns true when the
- * panel asks to close (its Close button). */
-bool ui_settings_panel_run(ui_context *ui, ui_settings_panel *p, app_state *s);
-
-/* Width of the settings panel for an output of w pixels at type size px. */
-int ui_settings_width(int w, int px);
+/* A one-line UTF-8 text field over buf[cap] (cap at most UI_TEXT_MAX).
+ * Click or Enter starts editing; typing inserts at the caret,
+ * Backspace/Delete remove a code point, Left/Right/Home/End move, Ctrl+V
+ * pastes. Text that is not valid UTF-8, or that does not fit, is refused
+ * with a notice (ui->notice) that names the field by name ("sentence").
+ * Returns the UI_TEXT_* flags. */
+int ui_text_field(ui_context *ui, const char *id, const char *name, char *buf, size_t cap);
 
 #endif

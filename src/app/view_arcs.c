@@ -158,11 +158,11 @@ bool view_arcs(stage_ctx *c) {
                 col.a = (Uint8)fminf(255.0f, alpha * 255.0f);
                 /* the other heads thinner too: the head in focus reads first */
                 float thick = 0.75f + wt * thick_max * (focus ? 1.0f : 0.5f);
-                draw_lines_add((float)xl + 4.0f, y0, (float)xr - 4.0f, y1, thick, col);
+                draw_lines_add(c->pool, (float)xl + 4.0f, y0, (float)xr - 4.0f, y1, thick, col);
             }
         }
     }
-    draw_lines_flush(c->r);
+    draw_lines_flush(c->pool, c->r);
 
     /* Token columns; both are clickable. */
     for (size_t i = 0; i < n; i++) {

@@ -25,12 +25,12 @@ static SDL_Color role_color(const theme *th, int role) {
 }
 
 /* The best role of head (l, h), -1 for mixed or unmeasured. */
-static int best_role(const app_trained *t, size_t l, size_t h, float *score) {
+static int best_role(const state_trained *t, size_t l, size_t h, float *score) {
     *score = 0.0f;
     if (!t->have_roles || !t->roles.score || l >= t->roles.n_layers || h >= t->roles.n_heads)
         return -1;
-    model_role r = model_heads_label_role(&t->roles, l, h, APP_ROLE_MIN, score);
-    return *score >= APP_ROLE_MIN ? (int)r : -1;
+    model_role r = model_heads_label_role(&t->roles, l, h, STATE_ROLE_MIN, score);
+    return *score >= STATE_ROLE_MIN ? (int)r : -1;
 }
 
 static int imax(int a, int b) { return a > b ? a : b; }
@@ -44,7 +44,7 @@ static bool inside(int x, int y, SDL_Rect r) {
 
 void view_model_caption(stage_ctx *c, SDL_Rect bar) {
     const theme *th = c->th;
-    const app_trained *t = c->s->model.trained;
+    const state_trained *t = c->s->model.trained;
     int px = c->px, tpx = px * 6 / 5, pad = px / 2;
     draw_fill(c->r, bar, th->panel);
     draw_line(c->r, bar.x, bar.y + bar.h - 1, bar.x + bar.w, bar.y + bar.h - 1, th->panel_border);
@@ -71,7 +71,7 @@ void view_model_caption(stage_ctx *c, SDL_Rect bar) {
     if (off) snprintf(offs, sizeof offs, " · %zu head%s off", off, off == 1 ? "" : "s");
     const char *base = strrchr(t->path, '/');
     base = base ? base + 1 : t->path;
-    const app_overview *ov = app_overview_state(c->s);
+    const state_overview *ov = app_overview_state(c->s);
     snprintf(buf, sizeof buf,
              "%zu layers × %zu heads · d_model %zu · %zu tokens%s · weights: %.200s\n"
              "%zu layers × %zu heads · d_model %zu · %zu tokens%s\n"
@@ -94,11 +94,11 @@ static void off_mark(stage_ctx *c, SDL_Rect map) {
     float thick = (float)imax(2, map.w / 28);
     SDL_Color x = th->error;
     x.a = 220;
-    draw_lines_add((float)map.x + 3, (float)map.y + 3, (float)(map.x + map.w - 4),
+    draw_lines_add(c->pool, (float)map.x + 3, (float)map.y + 3, (float)(map.x + map.w - 4),
                    (float)(map.y + map.h - 4), thick, x);
-    draw_lines_add((float)(map.x + map.w - 4), (float)map.y + 3, (float)map.x + 3,
+    draw_lines_add(c->pool, (float)(map.x + map.w - 4), (float)map.y + 3, (float)map.x + 3,
                    (float)(map.y + map.h - 4), thick, x);
-    draw_lines_flush(c->r);
+    draw_lines_flush(c->pool, c->r);
     int opx = imax(10, imin(c->px, map.h / 3));
     int w = 0;
     text_measure(c->tc, "off", opx, &w, NULL);
@@ -118,7 +118,7 @@ typedef struct hover_info {
 
 /* The short forms of a role's label, for narrow boxes, one per line:
  * "antecedent .56", then "antec. .56". */
-static void role_text_short(const app_trained *t, size_t l, size_t h, char *buf, size_t len) {
+static void role_text_short(const state_trained *t, size_t l, size_t h, char *buf, size_t len) {
     static const char *const short_name[MODEL_ROLES] = {"previous", "first",      "current",
                                                         "induction", "antecedent", "subject"};
     static const char *const tiny_name[MODEL_ROLES] = {"prev.",   "first",  "curr.",
@@ -134,7 +134,7 @@ static void role_text_short(const app_trained *t, size_t l, size_t h, char *buf,
         snprintf(buf, len, "%s .%02d\n%s .%02d", short_name[role], pc, tiny_name[role], pc);
 }
 
-static void draw_head(stage_ctx *c, const app_trained *t, size_t l, size_t h, SDL_Rect box,
+static void draw_head(stage_ctx *c, const state_trained *t, size_t l, size_t h, SDL_Rect box,
                       int side, int title_h, int gap, hover_info *hv) {
     const theme *th = c->th;
     app_state *s = c->s;
@@ -149,7 +149,7 @@ static void draw_head(stage_ctx *c, const app_trained *t, size_t l, size_t h, SD
         n, n, draw_values_rows(tr->weights + h * n * n, n, DRAW_SEQUENTIAL, 1.0f), th);
     d.mask = tr->masked + h * n * n;
     d.mask_stride = n;
-    draw_matrix(c->r, map, &d);
+    draw_matrix(c->pool, c->r, map, &d);
     if (off) off_mark(c, map);
 
     /* "2.3" above, in the role's colour as a bar under it; "off" in words too */
@@ -160,7 +160,7 @@ static void draw_head(stage_ctx *c, const app_trained *t, size_t l, size_t h, SD
     text_draw(c->tc, title, px, off ? th->error : th->text, map.x, box.y + title_h / 2 - 1,
               TEXT_LEFT | TEXT_MIDDLE);
     char role_text[200], role_short[64];
-    app_overview_role_text(s, l, h, role_text, sizeof role_text);
+    state_overview_role_text(&s->model, l, h, role_text, sizeof role_text);
     role_text_short(t, l, h, role_short, sizeof role_short);
     /* the full label, else the short one; either may reach into the gap */
     size_t at = strlen(role_text);
@@ -202,7 +202,7 @@ static void draw_head(stage_ctx *c, const app_trained *t, size_t l, size_t h, SD
 }
 
 /* What the hovered head does: every role's score, and the cell's weight. */
-static void head_tooltip(stage_ctx *c, const app_trained *t, const hover_info *hv) {
+static void head_tooltip(stage_ctx *c, const state_trained *t, const hover_info *hv) {
     if (hv->head < 0) return;
     const theme *th = c->th;
     size_t H = t->model.config.n_heads, l = (size_t)hv->head / H, h = (size_t)hv->head % H;
@@ -269,7 +269,7 @@ static void head_tooltip(stage_ctx *c, const app_trained *t, const hover_info *h
 }
 
 /* The grid of heads in g; returns what is under the mouse. */
-static hover_info heads_grid(stage_ctx *c, const app_trained *t, SDL_Rect g) {
+static hover_info heads_grid(stage_ctx *c, const state_trained *t, SDL_Rect g) {
     hover_info hv = {-1, -1, -1, {0, 0, 0, 0}};
     size_t L = t->model.config.n_layers, H = t->model.config.n_heads;
     int px = c->px, spx = c->spx;
@@ -297,7 +297,7 @@ static hover_info heads_grid(stage_ctx *c, const app_trained *t, SDL_Rect g) {
 
 /* ---- the side panel: predictions and live training ---------------------------------------- */
 
-static int predictions(stage_ctx *c, const app_trained *t, SDL_Rect p) {
+static int predictions(stage_ctx *c, const state_trained *t, SDL_Rect p) {
     const theme *th = c->th;
     int px = c->px, spx = c->spx, line = px * 8 / 5, y = p.y;
     size_t n = t->n, off = app_overview_heads_off(c->s);
@@ -339,7 +339,7 @@ static int predictions(stage_ctx *c, const app_trained *t, SDL_Rect p) {
 
     int32_t ids[2 * TOP_K];
     float prob[2 * TOP_K];
-    size_t k = app_trained_top(t, false, TOP_K, ids, prob);
+    size_t k = state_trained_top(t, false, TOP_K, ids, prob);
     if (off && t->probs_all_on) {
         /* With heads off, the words that were likely with every head on
          * matter as much as the new favourites (switching off the induction
@@ -347,7 +347,7 @@ static int predictions(stage_ctx *c, const app_trained *t, SDL_Rect p) {
          * larger of the two probabilities, keep TOP_K. */
         int32_t on_ids[TOP_K];
         float on_p[TOP_K];
-        size_t kon = app_trained_top(t, true, TOP_K, on_ids, on_p);
+        size_t kon = state_trained_top(t, true, TOP_K, on_ids, on_p);
         const float *now_p = t->run.probs + (t->n - 1) * t->model.config.n_vocab;
         for (size_t a = 0; a < kon; a++) {
             bool seen = false;
@@ -403,7 +403,7 @@ static int predictions(stage_ctx *c, const app_trained *t, SDL_Rect p) {
     SDL_Color lc = th->text_dim;
     double on, pruned;
     bool measuring;
-    const app_overview *ov = app_overview_state(c->s);
+    const state_overview *ov = app_overview_state(c->s);
     bool training = ov && train_live_running(ov->live);
     if (training) {
         snprintf(loss, sizeof loss, "held-out loss: %.2f at the last measurement (training)",
@@ -427,11 +427,11 @@ static int predictions(stage_ctx *c, const app_trained *t, SDL_Rect p) {
     return y - p.y;
 }
 
-static void live_panel(stage_ctx *c, const app_trained *t, SDL_Rect p) {
+static void live_panel(stage_ctx *c, const state_trained *t, SDL_Rect p) {
     const theme *th = c->th;
     app_state *s = c->s;
     int px = c->px, spx = c->spx, y = p.y;
-    const app_overview *ov = app_overview_state(s);
+    const state_overview *ov = app_overview_state(s);
     const train_live_state *st = ov ? train_live_last(ov->live) : NULL;
     bool running = ov && train_live_running(ov->live);
     if (p.h < 2 * px) return;
@@ -490,7 +490,7 @@ static void live_panel(stage_ctx *c, const app_trained *t, SDL_Rect p) {
         return;
     }
     double base = t->roles.unigram_loss > 0 ? t->roles.unigram_loss : NAN;
-    plot_loss_px(c->r, c->tc, plot, th, st->loss_step, st->loss_train, st->loss_heldout,
+    plot_loss_px(c->pool, c->r, c->tc, plot, th, st->loss_step, st->loss_train, st->loss_heldout,
                  st->n_loss, base, "word frequencies alone", spx);
 }
 
@@ -498,10 +498,10 @@ void view_model(stage_ctx *c) {
     app_state *s = c->s;
     s->layout.n_overview_heads = 0;
     s->layout.overview_button = (SDL_Rect){0, 0, 0, 0};
-    const app_trained *t = s->model.trained;
+    const state_trained *t = s->model.trained;
     SDL_Rect a = c->area;
     if (!t) {
-        stage_note(c, APP_OVERVIEW_NEEDS_TRAINED, a.x, a.y, a.w, c->th->error);
+        stage_note(c, STATE_OVERVIEW_NEEDS_TRAINED, a.x, a.y, a.w, c->th->error);
         return;
     }
     size_t L = t->model.config.n_layers, H = t->model.config.n_heads;

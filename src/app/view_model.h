@@ -16,33 +16,24 @@
 #include <stddef.h>
 
 #include "app.h"
+#include "overview.h"
 #include "stage.h"
-
-/* Below this best score on every role a head is labelled "mixed". */
-#define APP_ROLE_MIN 0.3f
-/* Held-out sequences the loss of a pruned model is measured on. */
-#define APP_PRUNE_LOSS_SEQUENCES 32
 
 /* Whether the overview can be shown: the weight source is a trained model. */
 bool app_overview_available(const app_state *s);
 
-/* The message shown when it cannot (mechanics). */
-#define APP_OVERVIEW_NEEDS_TRAINED "the model overview needs the trained model: P \xE2\x86\x92 weights"
-
 /* Opens the overview (remembering the view to go back to), or closes it.
- * Returns 0, or 2 with the reason in s->message (mechanics). */
-int app_overview_toggle(app_state *s);
+ * Returns ATTN_OK, or a failure with the reason in s->message (mechanics). */
+attn_status app_overview_toggle(app_state *s);
 
-/* The role label of head (l, h) (model_heads_label_role): "induction
- * 0.91", "mixed" below APP_ROLE_MIN, "" without roles. */
-void app_overview_role_text(const app_state *s, size_t l, size_t h, char *buf, size_t len);
+/* The overview's calls below are the state layer's (overview.h) on s's
+ * model, with what they say written to s->message. */
 
-/* Switches head (layer, head) off or on and reruns the model at once
- * (app_model_apply with the settings' head_off). Returns 0, or 2 with the
- * message in s->message. */
-int app_overview_toggle_head(app_state *s, size_t layer, size_t head);
-/* Every head back on. Returns 0 or 2. */
-int app_overview_all_on(app_state *s);
+/* Switches head (layer, head) off or on and reruns the model at once,
+ * and puts the keyboard cursor on it. Returns ATTN_OK, or a failure. */
+attn_status app_overview_toggle_head(app_state *s, size_t layer, size_t head);
+/* Every head back on. Returns ATTN_OK or a failure. */
+attn_status app_overview_all_on(app_state *s);
 /* Heads switched off now. */
 size_t app_overview_heads_off(const app_state *s);
 
@@ -52,16 +43,16 @@ int app_overview_head_at(const app_state *s, int x, int y);
 void app_overview_move(app_state *s, int d_layer, int d_head);
 
 /* Starts live training (a fresh model of the trained model's sizes), or
- * stops it when it runs. Returns 0, or 2 with the reason in s->message. */
-int app_overview_train(app_state *s);
+ * stops it when it runs. Returns ATTN_OK, or a failure with the reason in s->message. */
+attn_status app_overview_train(app_state *s);
 /* Whether live training runs. */
 bool app_overview_training(const app_state *s);
 /* Puts back the weights (and head roles) the model had before live
- * training. Returns 0, or 2 when there is nothing to restore. */
-int app_overview_restore(app_state *s);
+ * training. Returns ATTN_OK, or a failure when there is nothing to restore. */
+attn_status app_overview_restore(app_state *s);
 
 /* Once a frame: takes what live training published (new weights applied
- * with app_trained_set_params, roles) and the held-out loss of the
+ * with state_trained_set_params, roles) and the held-out loss of the
  * current pruning, measured in the background. Cheap when nothing is new. */
 void app_overview_update(app_state *s);
 /* Whether background work is under way (the window then keeps drawing). */
@@ -70,6 +61,11 @@ bool app_overview_busy(const app_state *s);
 /* Stops the threads (joins them) and frees s->overview. Safe to call
  * twice and with nothing to free. */
 void app_overview_free(app_state *s);
+
+/* s->overview, or NULL before anything needed it. */
+const state_overview *app_overview_state(const app_state *s);
+/* The held-out loss of the model on screen (state_overview_loss). */
+bool app_overview_loss(const app_state *s, double *all_on, double *pruned, bool *measuring);
 
 /* ---- drawing (frame.c calls these for VIEW_MODEL) ------------------------------- */
 

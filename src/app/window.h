@@ -7,7 +7,7 @@
 #include "app.h"
 
 /* Opens a window on settings, in theme t (NULL: dark), and runs the lesson
- * until the user quits (Q, Esc, or closing the window). Returns 0, or 2 with a message in err:
+ * until the user quits (Q, Esc, or closing the window). Returns ATTN_OK, or a failure with a message in err:
  * no display, no font, settings that do not build. The keys:
  *
  *   Space       play on through the stages / pause (on a finished stage: the next one)
@@ -31,7 +31,7 @@
  * Screenshots go to $ATTNVIZ_SCREENSHOT_DIR (default: the current folder)
  * as attnviz-YYYYMMDD-HHMMSS.png; the path is printed on stdout.
  * ATTNVIZ_FRAME_STATS=1 prints the mean frame time every 2 s on stderr. */
-int app_window_run(const app_settings *settings, const theme *t, const char *lesson_path, char *err,
+int app_window_run(const state_settings *settings, const theme *t, const char *lesson_path, char *err,
                    size_t err_len);
 
 #endif

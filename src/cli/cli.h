@@ -1,20 +1,19 @@
-/* The command line: parsing, the JSON dump and the benchmarks. Nothing here
- * exits; main() turns a failed status into exit status 2. */
+/* The command line: parsing, the JSON dump, the model commands and the
+ * benchmarks, without SDL (the window's commands are in cli_gui.h). Nothing
+ * here exits; main() turns a failed status into exit status 2. */
 #ifndef ATTNVIZ_CLI_H
 #define ATTNVIZ_CLI_H
 
 #include <stdint.h>
 #include <stdio.h>
 
-#include "app.h"
 #include "attnviz/attn.h"
+#include "attnviz/model.h"
 #include "attnviz/tokenize.h"
-#include "render.h"
+#include "state.h"
 
 #define CLI_ERR_LEN 512
 
-/* The built-in example sentence (from the seed texts). */
-#define CLI_DEFAULT_SENTENCE "The robot sat on the floor because it was tired."
 
 typedef enum cli_command {
     CLI_APP, /* no command: open the window */
@@ -37,10 +36,10 @@ typedef struct cli_options {
     uint64_t seed;
     size_t max_tokens;
     int bench_reference; /* bench core: also time the plain loops */
-    app_render_options render; /* render: stage, progress, view, head, size, theme, out */
+    state_frame render; /* render: stage, progress, view, head, size, theme, out */
     char **lesson_files;       /* lesson check: the FILE arguments (in argv) */
     int n_lesson_files;
-    app_source source;         /* --weights, or trained when --model is given */
+    state_source source;         /* --weights, or trained when --model is given */
     const char *model_path;    /* --model FILE (in argv); NULL: the shipped model */
     size_t layer;              /* --layer, from 1; 0 when not given (layer 1) */
     size_t head_given;   /* trained: --head from 1, checked against the model's heads */
@@ -66,10 +65,21 @@ int cli_fail(char *err, size_t err_len, const char *fmt, ...) __attribute__((for
 /* A monotonic clock in seconds, for the benchmarks and progress. */
 double cli_now_seconds(void);
 
-/* An app-layer message as the command line's error: "sentence: ..." is
- * about the --sentence option and is written "--sentence: ..."; any other
- * (a model file's own) as it is. Returns 2. */
-int cli_fail_app(char *err, size_t err_len, const char *msg);
+/* The option that sets a setting of attention ("--heads" for
+ * ATTN_SETTING_HEADS), or NULL for ATTN_SETTING_NONE. */
+const char *cli_option_of(attn_setting s);
+
+/* A message from below the command line (which names settings in plain
+ * words) as the command line's error, naming the option to change: a
+ * message that starts with the setting's name has it replaced by the
+ * option ("heads 3 does not divide ..." -> "--heads 3 does not divide ..."),
+ * any other about a setting is prefixed with it ("--sentence: ..."), one
+ * about none (a model file's own) is kept as it is. Returns 2. */
+int cli_fail_setting(char *err, size_t err_len, attn_setting bad, const char *msg);
+
+/* The same for a model's or its training's settings (model.h): "learning
+ * rate 2 is out of range" -> "--lr 2 is out of range". */
+int cli_fail_model_setting(char *err, size_t err_len, model_setting bad, const char *msg);
 
 /* Whether path can be written as option's file, checked before any work
  * is done: not an existing folder, device or other special file (a save
@@ -97,9 +107,6 @@ int cli_heads_main(int argc, char **argv, int first, char *err, size_t err_len);
 int cli_corpus_main(int argc, char **argv, int first, char *err, size_t err_len);
 int cli_bench_train_main(int argc, char **argv, int first, char *err, size_t err_len);
 
-/* The shipped model (assets/models/), for heads, dump --model and the app. */
-const char *cli_shipped_model(void);
-
 /* Parses argv (argv[0] is the program). Returns 0, or 2 with a one-line
  * message in err that names the option and the fix. Never exits, never
  * keeps a pointer to anything but argv. */
@@ -107,47 +114,38 @@ int cli_parse(cli_options *o, int argc, char **argv, char *err, size_t err_len);
 
 /* The app's settings from the options: 0, or 2 with a message (a sentence
  * longer than the app holds). With the trained source it reads the model's
- * sizes (app_trained_peek) and checks --layer and --head against them. */
-int cli_settings(const cli_options *o, app_settings *s, char *err, size_t err_len);
+ * sizes (state_trained_peek) and checks --layer and --head against them. */
+int cli_settings(const cli_options *o, state_settings *s, char *err, size_t err_len);
+/* The same for a sentence of any length (dump): one that the settings
+ * cannot hold is left out of them ("" in s->sentence), and the caller runs
+ * o->sentence (state_model_apply_text). */
+int cli_settings_any_length(const cli_options *o, state_settings *s, char *err, size_t err_len);
 
 /* The text of `attnviz --help`. */
 void cli_print_help(FILE *f);
 
-/* Tokenizes o->sentence, embeds it, makes the weights from o->seed and runs
- * the forward pass: the inputs of `dump` (and later of the app). On success
- * the caller owns *t and *w (attn_trace_free, attn_weights_free) and tokens
- * (room for o->max_tokens). Returns 0 or 2 with a message. */
-int cli_compute(const cli_options *o, attn_token *tokens, size_t *n, attn_trace *t, attn_weights *w,
-                char *err, size_t err_len);
-
-/* Writes the whole trace as JSON (the `attnviz dump` contract, README). */
-void cli_dump_json(FILE *f, const cli_options *o, const attn_token *tokens, const attn_trace *t,
-                   const attn_weights *w);
+/* Writes the whole trace of a mechanics model as JSON (the `attnviz dump`
+ * contract, README): m is what state_model_apply built for the options. */
+void cli_dump_json(FILE *f, const state_model *m);
 
 /* `attnviz dump --model FILE` (or --weights trained): the same keys as
  * cli_dump_json for the layer of s->layer, plus the model's tokens, every
  * layer and the logits (README, "The dump"). Returns 0 or 2 with a message
  * (a sentence longer than the model's context). */
-int cli_dump_trained(FILE *f, const cli_options *o, const app_settings *s, char *err,
+int cli_dump_trained(FILE *f, const cli_options *o, const state_settings *s, char *err,
                      size_t err_len);
 
 /* `attnviz bench core`: one line per case on f. Returns 0 or 2. */
 int cli_bench_core(FILE *f, int with_reference, char *err, size_t err_len);
-
-/* `attnviz bench render`: frame times offscreen, one line per case. */
-int cli_bench_render(FILE *f, char *err, size_t err_len);
 
 /* `attnviz lesson list`: "FILE  TITLE  (N steps)" for each .md file of lessons/ but
  * README.md, sorted by name, from the source tree's lessons folder (or
  * ./lessons). Returns 0, or 2 with a message when there is no such folder. */
 int cli_lesson_list(FILE *out, char *err, size_t err_len);
 
-/* `attnviz lesson render FILE --out DIR`: each step of the lesson drawn
- * finished (progress 1, question unanswered) as DIR/step-NN.png at r's size
- * and theme, each path printed on out. Returns 0, or 2 with a message (the
- * parser's FILE:LINE: message, a DIR that is not a writable folder). */
-int cli_lesson_render(FILE *out, const char *path, const app_render_options *r, char *err,
-                      size_t err_len);
+/* Whether the lesson at path parses: 0, or 2 with the parser's first
+ * "FILE:LINE: message". */
+int cli_lesson_parses(const char *path, char *err, size_t err_len);
 
 /* `attnviz lesson check FILE...`: "FILE: ok, N steps" on out for each valid
  * file; every error of every file on errs, one per line "FILE:LINE: message"

@@ -6,8 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "lesson_player.h"
+#include "cli_gui.h"
+#include "lesson_panel.h"
+#include "paths.h"
+#include "render.h"
 
 enum { WIDTH = 1280, HEIGHT = 800, FRAMES = 400, CHANGES = 60, LAUNCHES = 15 };
 
@@ -26,7 +28,7 @@ static void report(FILE *f, const char *name, double *ms, size_t count, const ch
 }
 
 /* Frames of every stage at mid-animation, in the all-heads view. */
-static int frames(FILE *f, const char *name, const app_settings *settings, const char *what,
+static int frames(FILE *f, const char *name, const state_settings *settings, const char *what,
                   char *err, size_t err_len) {
     app_state s;
     app_offscreen o;
@@ -35,12 +37,12 @@ static int frames(FILE *f, const char *name, const app_settings *settings, const
         app_state_free(&s);
         return 2;
     }
-    app_render_options r;
-    app_render_options_default(&r);
+    state_frame r;
+    state_frame_default(&r);
     r.progress = 0.5f;
     double ms[FRAMES];
-    for (int i = -APP_STAGE_COUNT; i < FRAMES; i++) { /* the first round warms the caches */
-        r.stage = (app_stage)((i + APP_STAGE_COUNT) % APP_STAGE_COUNT);
+    for (int i = -STATE_STAGE_COUNT; i < FRAMES; i++) { /* the first round warms the caches */
+        r.stage = (state_stage)((i + STATE_STAGE_COUNT) % STATE_STAGE_COUNT);
         double t0 = now_ms();
         app_offscreen_draw(&o, &s, &r);
         if (i >= 0) ms[i] = now_ms() - t0;
@@ -55,13 +57,11 @@ static int frames(FILE *f, const char *name, const app_settings *settings, const
  * turn at mid-animation (the step is applied outside the timing; its
  * panel is laid out on its first frame, which is timed). */
 static int lesson_frames(FILE *f, char *err, size_t err_len) {
-#ifdef ATTNVIZ_LESSONS_DIR
-    const char *path = ATTNVIZ_LESSONS_DIR "/03-why-scale.md";
-#else
-    const char *path = "lessons/03-why-scale.md";
-#endif
-    app_settings demo;
-    app_settings_default(&demo);
+    char dir[STATE_PATH_MAX], path[STATE_PATH_MAX + 32];
+    state_lessons_dir(dir, sizeof dir, NULL, 0); /* a missing one is reported as skipped below */
+    snprintf(path, sizeof path, "%s/03-why-scale.md", dir);
+    state_settings demo;
+    state_settings_default(&demo);
     app_state s;
     app_offscreen o;
     if (app_state_init(&s, &demo, err, err_len) != 0) return 2;
@@ -74,14 +74,14 @@ static int lesson_frames(FILE *f, char *err, size_t err_len) {
         app_state_free(&s);
         return 2;
     }
-    size_t steps = s.lesson->lesson.n_steps;
+    size_t steps = s.lesson->player.lesson.n_steps;
     double ms[FRAMES];
     for (int i = -(int)steps; i < FRAMES; i++) {
         size_t step = (size_t)(i + (int)steps) % steps;
         if (i < 0 || (size_t)i % 10 == 0) app_lesson_goto(&s, step, err, err_len);
         s.progress = 0.5f;
         double t0 = now_ms();
-        app_draw(o.renderer, o.text, &s, o.surface->w, o.surface->h);
+        app_draw(o.renderer, o.text, &o.pool, &s, o.surface->w, o.surface->h);
         SDL_RenderPresent(o.renderer);
         if (i >= 0) ms[i] = now_ms() - t0;
     }
@@ -94,7 +94,7 @@ static int lesson_frames(FILE *f, char *err, size_t err_len) {
 /* A change of setting: rebuild the model and draw the next frame. The
  * changes cycle through what a teacher changes: heads, causal, temperature,
  * seed and a word of the sentence. */
-static int setting_change(FILE *f, const char *name, const app_settings *base, const char *what,
+static int setting_change(FILE *f, const char *name, const state_settings *base, const char *what,
                           char *err, size_t err_len) {
     app_state s;
     app_offscreen o;
@@ -103,14 +103,14 @@ static int setting_change(FILE *f, const char *name, const app_settings *base, c
         app_state_free(&s);
         return 2;
     }
-    app_render_options r;
-    app_render_options_default(&r);
+    state_frame r;
+    state_frame_default(&r);
     r.stage = STAGE_SOFTMAX;
     app_offscreen_draw(&o, &s, &r);
     double ms[CHANGES];
     int rc = 0;
     for (int i = 0; i < CHANGES && rc == 0; i++) {
-        app_settings next = s.model.settings;
+        state_settings next = s.model.settings;
         switch (i % 5) {
         case 0: /* heads: half or back */
             next.config.n_heads = next.config.n_kv_heads =
@@ -123,7 +123,7 @@ static int setting_change(FILE *f, const char *name, const app_settings *base, c
         case 4: next.sentence[0] = next.sentence[0] == 'T' ? 'A' : 'T'; break;
         }
         double t0 = now_ms();
-        rc = app_model_apply(&s.model, &next, err, err_len);
+        rc = state_model_apply(&s.model, &next, err, err_len);
         app_offscreen_draw(&o, &s, &r);
         ms[i] = now_ms() - t0;
     }
@@ -138,8 +138,8 @@ static int first_frame(FILE *f, char *err, size_t err_len) {
     double ms[LAUNCHES];
     for (int i = 0; i < LAUNCHES; i++) {
         double t0 = now_ms();
-        app_settings settings;
-        app_settings_default(&settings);
+        state_settings settings;
+        state_settings_default(&settings);
         app_state s;
         app_offscreen o;
         if (app_state_init(&s, &settings, err, err_len) != 0) return 2;
@@ -147,8 +147,8 @@ static int first_frame(FILE *f, char *err, size_t err_len) {
             app_state_free(&s);
             return 2;
         }
-        app_render_options r;
-        app_render_options_default(&r);
+        state_frame r;
+        state_frame_default(&r);
         app_offscreen_draw(&o, &s, &r);
         ms[i] = now_ms() - t0;
         app_offscreen_free(&o);
@@ -171,9 +171,9 @@ static void long_sentence(char *out, size_t len, size_t n) {
 }
 
 int cli_bench_render(FILE *f, char *err, size_t err_len) {
-    app_settings demo, big, wide;
-    app_settings_default(&demo);
-    app_settings_default(&big);
+    state_settings demo, big, wide;
+    state_settings_default(&demo);
+    state_settings_default(&big);
     long_sentence(big.sentence, sizeof big.sentence, 128);
     big.max_tokens = 128;
     big.config.d_model = 768;

@@ -34,7 +34,7 @@ int cli_bench_train_main(int argc, char **argv, int first, char *err, size_t err
     int rc = cli_args_parse("bench train", bench_usage, args, sizeof args / sizeof *args, argc,
                             argv, first, err, err_len);
     if (rc) return rc == 1 ? 0 : rc;
-    if (model_config_check(&c, err, err_len) != ATTN_OK) return 2;
+    if (model_config_check(&c, NULL, err, err_len) != ATTN_OK) return 2;
     char (*store)[24] = malloc(c.n_vocab * sizeof *store);
     const char **words = malloc(c.n_vocab * sizeof *words);
     if (!store || !words) {

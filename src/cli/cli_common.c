@@ -27,8 +27,42 @@ double cli_now_seconds(void) {
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-int cli_fail_app(char *err, size_t err_len, const char *msg) {
-    return cli_fail(err, err_len, "%s%s", strncmp(msg, "sentence:", 9) == 0 ? "--" : "", msg);
+const char *cli_option_of(attn_setting s) {
+    static const char *const options[ATTN_SETTING_COUNT] = {
+        [ATTN_SETTING_SENTENCE] = "--sentence",       [ATTN_SETTING_D_MODEL] = "--d-model",
+        [ATTN_SETTING_HEADS] = "--heads",             [ATTN_SETTING_KV_HEADS] = "--kv-heads",
+        [ATTN_SETTING_TEMPERATURE] = "--temperature", [ATTN_SETTING_MAX_TOKENS] = "--max-tokens",
+    };
+    return (unsigned)s < ATTN_SETTING_COUNT ? options[s] : NULL;
+}
+
+/* msg about the setting called name, as the error of option: the name at
+ * the start replaced by the option, else the option in front. */
+static int fail_named(char *err, size_t err_len, const char *option, const char *name,
+                      const char *msg) {
+    if (!option) return cli_fail(err, err_len, "%s", msg);
+    size_t n = strlen(name);
+    if (n && strncmp(msg, name, n) == 0 && msg[n] == ' ')
+        return cli_fail(err, err_len, "%s%s", option, msg + n);
+    return cli_fail(err, err_len, "%s: %s", option, msg);
+}
+
+int cli_fail_setting(char *err, size_t err_len, attn_setting bad, const char *msg) {
+    return fail_named(err, err_len, cli_option_of(bad), attn_setting_name(bad), msg);
+}
+
+int cli_fail_model_setting(char *err, size_t err_len, model_setting bad, const char *msg) {
+    static const char *const options[MODEL_SETTING_COUNT] = {
+        [MODEL_SETTING_LAYERS] = "--layers",         [MODEL_SETTING_HEADS] = "--heads",
+        [MODEL_SETTING_D_MODEL] = "--d-model",       [MODEL_SETTING_CONTEXT] = "--ctx",
+        [MODEL_SETTING_BATCH] = "--batch",           [MODEL_SETTING_SEQ] = "--ctx",
+        [MODEL_SETTING_STEPS] = "--steps",           [MODEL_SETTING_WARMUP] = "--warmup",
+        [MODEL_SETTING_LR] = "--lr",                 [MODEL_SETTING_LR_MIN] = "--lr-min",
+        [MODEL_SETTING_WEIGHT_DECAY] = "--weight-decay", [MODEL_SETTING_GRAD_CLIP] = "--grad-clip",
+        [MODEL_SETTING_THREADS] = "--threads",       [MODEL_SETTING_SEED] = "--seed",
+    };
+    const char *option = (unsigned)bad < MODEL_SETTING_COUNT ? options[bad] : NULL;
+    return fail_named(err, err_len, option, model_setting_name(bad), msg);
 }
 
 int cli_check_output(const char *option, const char *path, char *err, size_t err_len) {

@@ -9,32 +9,6 @@
 #include "cli.h"
 #include "trained.h"
 
-int cli_compute(const cli_options *o, attn_token *tokens, size_t *n, attn_trace *t, attn_weights *w,
-                char *err, size_t err_len) {
-    char msg[CLI_ERR_LEN];
-    memset(t, 0, sizeof *t);
-    memset(w, 0, sizeof *w);
-    attn_status s = attn_tokenize(tokens, o->max_tokens, n, o->sentence, strlen(o->sentence), msg,
-                                  sizeof msg);
-    if (s != ATTN_OK) {
-        snprintf(err, err_len, "--sentence: %s", msg);
-        return 2;
-    }
-    s = attn_trace_init(t, *n, o->config.d_model, o->config.n_heads, err, err_len);
-    if (s == ATTN_OK) s = attn_weights_init(w, &o->config, err, err_len);
-    if (s == ATTN_OK) {
-        attn_weights_xavier(w, o->seed);
-        attn_embed(t->x, o->sentence, tokens, *n, o->config.d_model, o->seed);
-        s = attn_forward(t, &o->config, w, t->x, *n, err, err_len);
-    }
-    if (s != ATTN_OK) {
-        attn_trace_free(t);
-        attn_weights_free(w);
-        return 2;
-    }
-    return 0;
-}
-
 /* A JSON string: UTF-8 passes through; quotes, backslashes and control
  * characters are escaped. */
 void cli_json_string(FILE *f, const char *s, size_t len) {
@@ -133,45 +107,47 @@ static void put_layer(FILE *f, const attn_trace *t, const attn_weights *w, const
     put_key(f, sep, "output", t->output, n, d, rows);
 }
 
-void cli_dump_json(FILE *f, const cli_options *o, const attn_token *tokens, const attn_trace *t,
-                   const attn_weights *w) {
+void cli_dump_json(FILE *f, const state_model *m) {
+    const attn_trace *t = &m->trace;
     const attn_config *c = &t->config;
     size_t n = t->n, d = c->d_model, dh = attn_d_head(c);
 
     fputs("{\n  \"tokens\": [", f);
     for (size_t i = 0; i < n; i++) {
         if (i) fputs(", ", f);
-        cli_json_string(f, o->sentence + tokens[i].offset, tokens[i].len);
+        cli_json_string(f, m->text + m->tokens[i].offset, m->tokens[i].len);
     }
     fprintf(f,
             "],\n  \"config\": {\"d_model\": %zu, \"n_heads\": %zu, \"n_kv_heads\": %zu, "
             "\"d_head\": %zu, \"causal\": %s, \"scale\": %s, \"temperature\": %.9g, "
             "\"seed\": %llu}",
             d, c->n_heads, c->n_kv_heads, dh, c->causal ? "true" : "false",
-            c->scale ? "true" : "false", (double)c->temperature, (unsigned long long)o->seed);
-    put_layer(f, t, w, ",\n  ", "  ");
+            c->scale ? "true" : "false", (double)c->temperature,
+            (unsigned long long)m->settings.seed);
+    put_layer(f, t, &m->weights, ",\n  ", "  ");
     fputs("\n}\n", f);
 }
 
 /* ---- the trained model ------------------------------------------------------ */
 
-int cli_dump_trained(FILE *f, const cli_options *o, const app_settings *s, char *err,
+int cli_dump_trained(FILE *f, const cli_options *o, const state_settings *s, char *err,
                      size_t err_len) {
-    app_trained *t = calloc(1, sizeof *t);
+    state_trained *t = calloc(1, sizeof *t);
     if (!t) {
         snprintf(err, err_len, "out of memory for the model");
         return 2;
     }
     char msg[CLI_ERR_LEN];
     /* the roles are not part of the dump: no need to measure them */
-    if (app_trained_load_ex(t, s->model_path, APP_TRAINED_NO_ROLES, msg, sizeof msg) != 0) {
+    if (state_trained_load_ex(t, s->model_path, STATE_TRAINED_NO_ROLES, msg, sizeof msg) != 0) {
         snprintf(err, err_len, "%s %s", o->model_path ? "--model" : "--weights trained:", msg);
         free(t);
         return 2;
     }
-    if (app_trained_run(t, s->sentence, NULL, msg, sizeof msg) != 0) {
-        cli_fail_app(err, err_len, msg);
-        app_trained_free(t);
+    attn_setting bad;
+    if (state_trained_run(t, s->sentence, NULL, &bad, msg, sizeof msg) != 0) {
+        cli_fail_setting(err, err_len, bad, msg);
+        state_trained_free(t);
         free(t);
         return 2;
     }
@@ -220,7 +196,7 @@ int cli_dump_trained(FILE *f, const cli_options *o, const app_settings *s, char 
     for (size_t i = 0; i < n; i++) fprintf(f, "%s%ld", i ? ", " : "", (long)t->ids[i]);
     fputs("],\n  \"words\": [", f);
     for (size_t i = 0; i < n; i++) {
-        const char *w = app_trained_word(t, i);
+        const char *w = state_trained_word(t, i);
         if (i) fputs(", ", f);
         cli_json_string(f, w, strlen(w));
     }
@@ -233,7 +209,7 @@ int cli_dump_trained(FILE *f, const cli_options *o, const app_settings *s, char 
     fputs("],\n  \"logits\": ", f);
     put_matrix(f, t->run.logits, n, V, V);
     fputs("\n}\n", f);
-    app_trained_free(t);
+    state_trained_free(t);
     free(t);
     return 0;
 }

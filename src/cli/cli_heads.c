@@ -13,9 +13,7 @@
 #include "attnviz/model.h"
 #include "cli.h"
 #include "cli_args.h"
-#include "trained.h"
-
-const char *cli_shipped_model(void) { return app_trained_shipped_path(); }
+#include "paths.h"
 
 /* "1.2,2.4" (layer.head, from 1) -> off[(l-1)·H + h-1] = 1. */
 /* "1.2,3.4": LAYER.HEAD items from 1, digits only, comma-separated, each
@@ -87,7 +85,11 @@ int cli_heads_main(int argc, char **argv, int first, char *err, size_t err_len) 
     int rc = cli_args_parse("heads", heads_usage, args, sizeof args / sizeof *args, argc, argv,
                             first, err, err_len);
     if (rc) return rc == 1 ? 0 : rc;
-    if (!path) path = cli_shipped_model();
+    char shipped[STATE_PATH_MAX];
+    if (!path) { /* the shipped model: missing, it is a set-up problem with its own fix */
+        if (state_shipped_model_path(shipped, sizeof shipped, err, err_len) != 0) return 2;
+        path = shipped;
+    }
     model m;
     if (model_load(&m, path, err, err_len) != ATTN_OK) return 2;
     size_t L = m.config.n_layers, H = m.config.n_heads;

@@ -1,8 +1,6 @@
-/* `attnviz lesson list`, `attnviz lesson check FILE...` and
- * `attnviz lesson render FILE --out DIR`. */
+/* `attnviz lesson list` and `attnviz lesson check FILE...` (no window
+ * needed; `lesson render` is in cli_lesson_render.c). */
 #define _POSIX_C_SOURCE 200809L
-#include <SDL_image.h>
-#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -10,6 +8,8 @@
 #include "attnviz/lesson.h"
 #include "cli.h"
 #include "lesson_player.h"
+#include "paths.h"
+#include "trained.h"
 
 /* A path as short as it can be said: relative to the working directory
  * when the lessons are under it. */
@@ -21,26 +21,29 @@ static const char *shorter(const char *path, const char *cwd) {
 
 int cli_lesson_list(FILE *out, char *err, size_t err_len) {
     enum { MAX_LESSONS = 1000 };
-    const char *dir = app_lessons_dir();
-    char (*paths)[APP_LESSON_PATH] = malloc(MAX_LESSONS * sizeof *paths);
+    char dir[STATE_PATH_MAX];
+    if (state_lessons_dir(dir, sizeof dir, err, err_len) != 0) return 2;
+    char (*paths)[STATE_LESSON_PATH] = malloc(MAX_LESSONS * sizeof *paths);
     if (!paths) {
         snprintf(err, err_len, "out of memory listing the lessons");
         return 2;
     }
-    int n = app_lesson_files(dir, paths, MAX_LESSONS);
+    int n = state_lesson_files(dir, paths, MAX_LESSONS);
     if (n < 0) {
-        snprintf(err, err_len, "cannot open the lessons folder '%s': run attnviz where ./lessons is",
-                 dir);
+        snprintf(err, err_len, "cannot open the lessons folder '%s': set ATTNVIZ_DATA_DIR to attnviz's "
+                 "data folder, or reinstall attnviz", dir);
         free(paths);
         return 2;
     }
     char cwd[4096];
     if (!getcwd(cwd, sizeof cwd)) cwd[0] = '\0';
     if (n == 0) fprintf(out, "no lessons in %s\n", dir);
+    lesson_model_shape shape;
+    const lesson_model_shape *trained = state_trained_lesson_shape(&shape);
     for (int i = 0; i < n; i++) {
         const char *path = shorter(paths[i], cwd);
         lesson l;
-        if (lesson_load(&l, paths[i], NULL, NULL) == 0) {
+        if (lesson_load(&l, paths[i], trained, NULL, NULL) == 0) {
             fprintf(out, "%s  %s  (%zu step%s)\n", path, l.title, l.n_steps,
                     l.n_steps == 1 ? "" : "s");
             lesson_free(&l);
@@ -62,6 +65,8 @@ static void print_error(void *ctx, const char *error) {
 }
 
 int cli_lesson_check(FILE *out, FILE *errs, char **files, int n, char *err, size_t err_len) {
+    lesson_model_shape shape;
+    const lesson_model_shape *trained = state_trained_lesson_shape(&shape);
     int bad = 0;
     for (int i = 0; i < n; i++) {
         /* lessons/README.md describes the format: `lesson check` on every .md
@@ -73,7 +78,7 @@ int cli_lesson_check(FILE *out, FILE *errs, char **files, int n, char *err, size
             continue;
         }
         lesson l;
-        if (lesson_load(&l, files[i], print_error, errs) == 0) {
+        if (lesson_load(&l, files[i], trained, print_error, errs) == 0) {
             fprintf(out, "%s: ok, %zu step%s\n", files[i], l.n_steps, l.n_steps == 1 ? "" : "s");
             lesson_free(&l);
         } else {
@@ -89,57 +94,11 @@ int cli_lesson_check(FILE *out, FILE *errs, char **files, int n, char *err, size
     return 0;
 }
 
-int cli_lesson_render(FILE *out, const char *path, const app_render_options *r, char *err,
-                      size_t err_len) {
-    /* The folder first: a typo costs nothing, and no half set of frames. */
-    struct stat st;
-    if (stat(r->out, &st) != 0) {
-        snprintf(err, err_len, "--out %s is not a folder: create it first (mkdir -p %s)", r->out,
-                 r->out);
-        return 2;
-    }
-    if (!S_ISDIR(st.st_mode)) {
-        snprintf(err, err_len, "--out %s is a file, not a folder: give a folder for the frames",
-                 r->out);
-        return 2;
-    }
-    if (access(r->out, W_OK) != 0) {
-        snprintf(err, err_len, "--out %s is a folder that cannot be written: choose another",
-                 r->out);
-        return 2;
-    }
-    app_settings settings;
-    app_settings_default(&settings);
-    app_state s;
-    int rc = app_state_init(&s, &settings, err, err_len);
-    if (rc != 0) return rc;
-    rc = app_lesson_open(&s, path, err, err_len);
-    app_offscreen o;
-    if (rc == 0) rc = app_offscreen_init(&o, r->width, r->height, err, err_len);
-    if (rc != 0) {
-        app_state_free(&s);
-        return rc;
-    }
-    s.theme = r->theme ? r->theme : theme_dark();
-    size_t steps = s.lesson->lesson.n_steps;
-    for (size_t k = 0; k < steps && rc == 0; k++) {
-        rc = app_lesson_goto(&s, k, err, err_len);
-        if (rc != 0) break;
-        s.progress = 1.0f; /* the step finished: what the class looks at */
-        s.playing = false;
-        app_draw(o.renderer, o.text, &s, o.surface->w, o.surface->h);
-        SDL_RenderPresent(o.renderer);
-        char file[4096];
-        snprintf(file, sizeof file, "%s/step-%02zu.png", r->out, k + 1);
-        if (IMG_SavePNG(o.surface, file) != 0) {
-            snprintf(err, err_len, "%s could not be written: %s", file, IMG_GetError());
-            rc = 2;
-            break;
-        }
-        fprintf(out, "%s\n", file);
-    }
-    fflush(out);
-    app_offscreen_free(&o);
-    app_state_free(&s);
+int cli_lesson_parses(const char *path, char *err, size_t err_len) {
+    state_lesson *l = malloc(sizeof *l);
+    if (!l) return cli_fail(err, err_len, "out of memory for the lesson %s", path);
+    int rc = state_lesson_load(l, path, err, err_len);
+    if (rc == 0) state_lesson_free(l);
+    free(l);
     return rc;
 }

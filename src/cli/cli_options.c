@@ -171,9 +171,9 @@ static int apply_option(cli_options *o, const char *name, const char *value, int
     o->given |= given_bit(name);
     if (strcmp(name, "--weights") == 0) {
         if (strcmp(value, "mechanics") == 0)
-            o->source = APP_SOURCE_MECHANICS;
+            o->source = STATE_SOURCE_MECHANICS;
         else if (strcmp(value, "trained") == 0)
-            o->source = APP_SOURCE_TRAINED;
+            o->source = STATE_SOURCE_TRAINED;
         else
             rc = cli_fail(err, err_len, "--weights '%.32s' is unknown: use mechanics or trained",
                       value);
@@ -205,24 +205,25 @@ static int apply_option(cli_options *o, const char *name, const char *value, int
     } else if (strcmp(name, "--max-tokens") == 0) {
         rc = cli_parse_size(name, value, 1, ATTN_TOKENS_MAX, &o->max_tokens, err, err_len);
     } else if (strcmp(name, "--theme") == 0) {
-        o->render.theme = theme_named(value);
-        if (!o->render.theme)
+        int t = state_theme_parse(value);
+        o->render.theme = t < 0 ? STATE_THEME_DARK : (state_theme)t;
+        if (t < 0)
             rc = cli_fail(err, err_len, "--theme '%.32s' is unknown: use dark or light", value);
     } else if (strcmp(name, "--stage") == 0) {
-        int st = app_stage_parse(value);
+        int st = state_stage_parse(value);
         if (st < 0)
             rc = cli_fail(err, err_len, "--stage '%.32s' is unknown: use 1 to 10 or embed, project, "
                       "split, scores, scale, mask, softmax, weighted, concat, output", value);
         else
-            o->render.stage = (app_stage)st;
+            o->render.stage = (state_stage)st;
     } else if (strcmp(name, "--progress") == 0) {
         rc = cli_parse_float(name, value, 0.0f, 1.0f, &o->render.progress, err, err_len);
     } else if (strcmp(name, "--view") == 0) {
-        int view = app_view_parse(value);
+        int view = state_view_parse(value);
         if (view < 0)
             rc = cli_fail(err, err_len, "--view '%.32s' is unknown: use heads, focus or arcs", value);
         else
-            o->render.view = (app_view)view;
+            o->render.view = (state_view)view;
     } else if (strcmp(name, "--head") == 0) {
         rc = cli_parse_size(name, value, 1, ATTN_HEADS_MAX, head, err, err_len);
     } else if (strcmp(name, "--size") == 0) {
@@ -286,8 +287,9 @@ static int lesson_options(cli_options *o, int argc, char **argv, int first, bool
             if (parse_size_wh(name, value, &o->render.width, &o->render.height, err, err_len))
                 return 2;
         } else {
-            o->render.theme = theme_named(value);
-            if (!o->render.theme)
+            int t = state_theme_parse(value);
+            o->render.theme = t < 0 ? STATE_THEME_DARK : (state_theme)t;
+            if (t < 0)
                 return cli_fail(err, err_len, "--theme '%.64s' is not a theme: use dark or light",
                             value);
         }
@@ -354,11 +356,11 @@ static int parse_lesson(cli_options *o, int argc, char **argv, char *err, size_t
 int cli_parse(cli_options *o, int argc, char **argv, char *err, size_t err_len) {
     memset(o, 0, sizeof *o);
     o->command = CLI_APP;
-    o->sentence = CLI_DEFAULT_SENTENCE;
+    o->sentence = ATTN_EXAMPLE_SENTENCE;
     o->config = attn_config_default();
-    o->seed = 42;
+    o->seed = ATTN_EXAMPLE_SEED;
     o->max_tokens = ATTN_TOKENS_DEFAULT;
-    app_render_options_default(&o->render);
+    state_frame_default(&o->render);
     if (err && err_len) err[0] = '\0';
 
     int i = 1;
@@ -446,12 +448,12 @@ int cli_parse(cli_options *o, int argc, char **argv, char *err, size_t err_len) 
     /* --model FILE alone means the trained source; with --weights mechanics
      * it is a contradiction. */
     if (o->model_path) {
-        if ((o->given & CLI_GIVEN_WEIGHTS) && o->source == APP_SOURCE_MECHANICS)
+        if ((o->given & CLI_GIVEN_WEIGHTS) && o->source == STATE_SOURCE_MECHANICS)
             return cli_fail(err, err_len, "--model %.200s needs the trained source: drop --weights "
                         "mechanics (or --model)", o->model_path);
-        o->source = APP_SOURCE_TRAINED;
+        o->source = STATE_SOURCE_TRAINED;
     }
-    if (o->source == APP_SOURCE_TRAINED) {
+    if (o->source == STATE_SOURCE_TRAINED) {
         for (size_t k = 0; k < sizeof fixed_by_model / sizeof *fixed_by_model; k++)
             if (o->given & fixed_by_model[k].bit)
                 return cli_fail(err, err_len, "%s does not apply to a trained model: %s; drop %s, or "
@@ -468,7 +470,10 @@ int cli_parse(cli_options *o, int argc, char **argv, char *err, size_t err_len) 
                     "--weights trained for the shipped one)");
     /* Without --kv-heads every head has its own keys and values. */
     if (!kv_given) o->config.n_kv_heads = o->config.n_heads;
-    if (attn_config_check(&o->config, err, err_len) != ATTN_OK) return 2;
+    char msg[CLI_ERR_LEN - 16];
+    attn_setting bad;
+    if (attn_config_check(&o->config, &bad, msg, sizeof msg) != ATTN_OK)
+        return cli_fail_setting(err, err_len, bad, msg);
     if (head > o->config.n_heads)
         return cli_fail(err, err_len, "--head %zu does not exist: there are %zu heads (1 to %zu)", head,
                     o->config.n_heads, o->config.n_heads);
@@ -476,18 +481,24 @@ int cli_parse(cli_options *o, int argc, char **argv, char *err, size_t err_len) 
     return render_out_check(o, err, err_len);
 }
 
-int cli_settings(const cli_options *o, app_settings *s, char *err, size_t err_len) {
-    app_settings_default(s);
+int cli_settings(const cli_options *o, state_settings *s, char *err, size_t err_len) {
     size_t len = strlen(o->sentence);
     if (len >= sizeof s->sentence)
         return cli_fail(err, err_len, "--sentence is %zu bytes, more than the app's %zu: shorten it",
                     len, sizeof s->sentence - 1);
-    memcpy(s->sentence, o->sentence, len + 1);
+    return cli_settings_any_length(o, s, err, err_len);
+}
+
+int cli_settings_any_length(const cli_options *o, state_settings *s, char *err, size_t err_len) {
+    state_settings_default(s);
+    size_t len = strlen(o->sentence);
+    if (len < sizeof s->sentence) memcpy(s->sentence, o->sentence, len + 1);
+    else s->sentence[0] = '\0'; /* the caller runs o->sentence itself */
     s->config = o->config;
     s->seed = o->seed;
     s->max_tokens = o->max_tokens;
     s->mechanics_config = o->config;
-    if (o->source != APP_SOURCE_TRAINED) return 0;
+    if (o->source != STATE_SOURCE_TRAINED) return 0;
 
     /* The trained source: read the model's sizes now, so that a wrong path,
      * a bad file, --layer or --head is reported before a window opens. */
@@ -497,10 +508,10 @@ int cli_settings(const cli_options *o, app_settings *s, char *err, size_t err_le
                     strlen(path), sizeof s->model_path - 1);
     model_config mc;
     char msg[CLI_ERR_LEN];
-    if (app_trained_peek(path, &mc, msg, sizeof msg) != 0)
+    if (state_trained_peek(path, &mc, msg, sizeof msg) != 0)
         return o->model_path ? cli_fail(err, err_len, "--model %s", msg)
                              : cli_fail(err, err_len, "--weights trained: %s", msg);
-    const char *shown = app_trained_resolve(path);
+    const char *shown = state_trained_resolve(path);
     size_t layer = o->layer ? o->layer : 1;
     if (layer > mc.n_layers)
         return cli_fail(err, err_len, "--layer %zu does not exist: %.300s has %zu layer%s (1 to %zu)",
@@ -508,7 +519,7 @@ int cli_settings(const cli_options *o, app_settings *s, char *err, size_t err_le
     if (o->head_given > mc.n_heads)
         return cli_fail(err, err_len, "--head %zu does not exist: %.300s has %zu heads (1 to %zu)",
                     o->head_given, shown, mc.n_heads, mc.n_heads);
-    s->source = APP_SOURCE_TRAINED;
+    s->source = STATE_SOURCE_TRAINED;
     memcpy(s->model_path, path, strlen(path) + 1);
     s->layer = layer - 1;
     s->config = model_attn_config(&mc);
@@ -541,7 +552,7 @@ void cli_print_help(FILE *f) {
         "  attnviz --help | --version\n"
         "\n"
         "settings (app, dump, render):\n"
-        "  --sentence S       the text to attend over (default: \"" CLI_DEFAULT_SENTENCE "\")\n"
+        "  --sentence S       the text to attend over (default: \"" ATTN_EXAMPLE_SENTENCE "\")\n"
         "  --d-model N        width of the model, 1 to 4096 (default 32)\n"
         "  --heads H          query heads; must divide d_model (default 4)\n"
         "  --kv-heads G       key/value heads; must divide --heads (default: = heads;\n"

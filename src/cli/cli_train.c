@@ -12,11 +12,15 @@
 #include "attnviz/corpus.h"
 #include "attnviz/heads.h"
 #include "attnviz/model.h"
+#include "attnviz/train.h"
 #include "cli.h"
 #include "cli_args.h"
-#include "plot.h"
+#ifdef ATTNVIZ_GUI
+#include "plot.h" /* the loss plot is drawn with SDL */
+#endif
 
-/* The recipe of the shipped model (README): these defaults reproduce it. */
+/* The options of `attnviz train`; their defaults are model_recipe_default
+ * (train.h), the shipped model's recipe. */
 typedef struct train_args {
     model_config model;
     model_train_config train;
@@ -30,18 +34,18 @@ typedef struct train_args {
 
 static void train_defaults(train_args *a) {
     memset(a, 0, sizeof *a);
-    a->model = (model_config){.n_layers = 2, .n_heads = 4, .d_model = 128, .n_ctx = 64};
-    a->train = model_train_config_default();
-    a->train.steps = 6000;
-    a->seed = 1;
+    model_recipe r = model_recipe_default();
+    a->model = r.model;
+    a->train = r.train;
+    a->seed = r.seed;
     a->out = "model.safetensors";
     a->eval_every = 250;
     a->eval_sequences = 128;
-    model_corpus_mix mix = model_corpus_mix_default();
-    a->mix[0] = mix.pronoun;
-    a->mix[1] = mix.subject;
-    a->mix[2] = mix.place_time;
-    a->mix[3] = mix.repeat;
+    a->mix[0] = r.mix.pronoun;
+    a->mix[1] = r.mix.subject;
+    a->mix[2] = r.mix.place_time;
+    a->mix[3] = r.mix.repeat;
+    a->pos_sinusoid = r.pos_sinusoid;
 }
 
 static const char train_usage[] =
@@ -181,25 +185,60 @@ static void log_free(loss_log *l) {
     memset(l, 0, sizeof *l);
 }
 
-/* The head scores as JSON: [{"layer":0,"head":0,"scores":{...}}, ...]
- * (from 0, as in `attnviz heads --json`). Caller frees; NULL when out of memory. */
-static char *heads_to_json(const model_heads_report *r) {
-    size_t cap = 64 + r->n_layers * r->n_heads * 256, len = 0;
-    char *s = malloc(cap);
-    if (!s) return NULL;
-    len += (size_t)snprintf(s + len, cap - len, "[");
-    for (size_t l = 0; l < r->n_layers; l++)
-        for (size_t h = 0; h < r->n_heads; h++) {
-            len += (size_t)snprintf(s + len, cap - len, "%s{\"layer\":%zu,\"head\":%zu,\"scores\":{",
-                                    l + h ? "," : "", l, h);
-            for (int k = 0; k < MODEL_ROLES; k++)
-                len += (size_t)snprintf(s + len, cap - len, "%s\"%s\":%.4f", k ? "," : "",
-                                        model_role_key((model_role)k),
-                                        (double)model_heads_score(r, l, h, (model_role)k));
-            len += (size_t)snprintf(s + len, cap - len, "}}");
-        }
-    snprintf(s + len, cap - len, "]");
-    return s;
+/* What the command line does while the loop trains: the loss log (CSV and
+ * the curve for the plot) and the progress bar. */
+typedef struct train_watch {
+    FILE *log;
+    const char *log_path;
+    loss_log curve;
+    int quiet, tty;
+    size_t report_every; /* without a terminal: a progress line every tenth of the run */
+    double start, last_print, smooth;
+} train_watch;
+
+static int watch_step(void *user, const model_train_progress *p, char *err, size_t err_len) {
+    train_watch *w = user;
+    if (p->roles) return 0; /* the final head measurement: kept by the loop */
+    double elapsed = cli_now_seconds() - w->start;
+    w->smooth = isfinite(w->smooth) ? 0.9 * w->smooth + 0.1 * p->loss : p->loss;
+    fprintf(w->log, "%zu,%.8g,%.6f,", p->step, (double)p->lr, p->loss);
+    if (isfinite(p->heldout)) fprintf(w->log, "%.6f", p->heldout);
+    fprintf(w->log, ",%zu,%.3f\n", p->tokens, elapsed);
+    if (log_add(&w->curve, (double)p->step, p->loss, p->heldout))
+        return cli_fail(err, err_len, "out of memory for the loss curve");
+    int last = p->step == p->steps;
+    if (!w->quiet && (last || isfinite(p->heldout) || (w->tty && elapsed - w->last_print > 0.1) ||
+                      (!w->tty && p->step % w->report_every == 0))) {
+        progress(stderr, w->tty, p->step, p->steps, w->smooth, p->heldout,
+                 (double)p->tokens / elapsed, elapsed);
+        if (w->tty && isfinite(p->heldout) && !last) fputc('\n', stderr);
+        w->last_print = elapsed;
+    }
+    if (last) {
+        if (w->tty) fputc('\n', stderr);
+        if (fflush(w->log) != 0 || ferror(w->log))
+            return cli_fail(err, err_len, "could not write the loss log %s", w->log_path);
+        // what each head does, measured once now and kept in the file, so the
+        // app can label heads without measuring them again
+        if (!w->quiet && p->roles_next)
+            fprintf(stderr, "measuring the heads on held-out text...\n");
+    }
+    return 0;
+}
+
+/* "best heads: previous token 1.1 0.83, ..." */
+static void print_best_heads(const model_heads_report *roles) {
+    fprintf(stderr, "best heads:");
+    for (int k = 0; k < MODEL_ROLES; k++) {
+        float best = -1;
+        size_t bl = 0, bh = 0;
+        for (size_t l = 0; l < roles->n_layers; l++)
+            for (size_t h = 0; h < roles->n_heads; h++)
+                if (model_heads_score(roles, l, h, (model_role)k) > best)
+                    best = model_heads_score(roles, l, h, (model_role)k), bl = l, bh = h;
+        fprintf(stderr, "%s %s %zu.%zu %.2f", k ? "," : "", model_role_label((model_role)k),
+                bl + 1, bh + 1, (double)best);
+    }
 }
 
 int cli_train_main(int argc, char **argv, int first, char *err, size_t err_len) {
@@ -209,23 +248,35 @@ int cli_train_main(int argc, char **argv, int first, char *err, size_t err_len) 
     char log_path[4096], plot_path[4096];
     if (!a.log) sibling(log_path, sizeof log_path, a.out, ".loss.csv");
     else snprintf(log_path, sizeof log_path, "%s", a.log);
+#ifdef ATTNVIZ_GUI
     if (!a.plot) sibling(plot_path, sizeof plot_path, a.out, ".loss.png");
     else snprintf(plot_path, sizeof plot_path, "%s", a.plot);
+    int n_outputs = 3;
+#else
+    /* Without SDL there is no plot: the loss log has the same numbers. */
+    if (a.plot)
+        return cli_fail(err, err_len, "--plot needs attnviz built with its window (cmake "
+                                      "-DATTNVIZ_GUI=ON); the loss log (--log) has the same numbers");
+    plot_path[0] = '\0';
+    int n_outputs = 2;
+#endif
 
-    const char *const *words;
-    size_t V = model_corpus_vocab(&words);
-    a.model.n_vocab = V;
-    if (model_config_check(&a.model, err, err_len) != ATTN_OK) return 2;
-    if (model_train_config_check(&a.train, &a.model, err, err_len) != ATTN_OK) return 2;
-    model_corpus_mix mix = {a.mix[0], a.mix[1], a.mix[2], a.mix[3]};
-    model_corpus corpus;
-    if (model_corpus_init(&corpus, a.seed, &mix, err, err_len) != ATTN_OK) return 2;
+    model_recipe recipe = model_recipe_default();
+    recipe.model = a.model;
+    recipe.train = a.train;
+    recipe.seed = a.seed;
+    recipe.mix = (model_corpus_mix){a.mix[0], a.mix[1], a.mix[2], a.mix[3]};
+    recipe.pos_sinusoid = a.pos_sinusoid;
+    char msg[CLI_ERR_LEN - 32];
+    model_setting bad;
+    if (model_recipe_check(&recipe, &bad, msg, sizeof msg) != ATTN_OK)
+        return cli_fail_model_setting(err, err_len, bad, msg);
 
     /* Every output is checked before any training, so a bad path never
      * costs a run: writable, not a folder or a device (a save renames over
      * what is there), and three different files. */
     const char *outputs[3][2] = {{"--out", a.out}, {"--log", log_path}, {"--plot", plot_path}};
-    for (int k = 0; k < 3; k++) {
+    for (int k = 0; k < n_outputs; k++) {
         if (cli_check_output(outputs[k][0], outputs[k][1], err, err_len)) return 2;
         for (int j = 0; j < k; j++)
             if (strcmp(outputs[k][1], outputs[j][1]) == 0)
@@ -234,158 +285,56 @@ int cli_train_main(int argc, char **argv, int first, char *err, size_t err_len) 
                                 "different paths",
                                 outputs[k][0], outputs[k][1], outputs[j][0]);
     }
-    FILE *log = fopen(log_path, "w");
-    if (!log) return cli_fail(err, err_len, "cannot write the loss log %s: %s (use --log FILE.csv)",
-                          log_path, strerror(errno));
-    fprintf(log, "step,lr,train_loss,heldout_loss,tokens,seconds\n");
-
-    model_vocab vocab;
-    model m;
-    model_trainer t;
-    int32_t *batch = NULL;
-    loss_log curve = {0};
-    int have_vocab = 0, have_model = 0, have_trainer = 0;
-    rc = 2;
-    if (model_vocab_init(&vocab, words, V, err, err_len) != ATTN_OK) goto done;
-    have_vocab = 1;
-    if (model_init(&m, &a.model, &vocab, err, err_len) != ATTN_OK) goto done;
-    have_model = 1;
-    model_init_gpt2(&m, a.seed);
-    if (a.pos_sinusoid > 0) model_init_positions_sinusoid(&m, a.pos_sinusoid);
-    if (model_trainer_init(&t, &m, &a.train, err, err_len) != ATTN_OK) goto done;
-    have_trainer = 1;
-    size_t B = a.train.batch, T = a.train.seq;
-    batch = malloc(B * (T + 1) * sizeof *batch);
-    int32_t *inputs = malloc(2 * B * T * sizeof *inputs);
-    if (!batch || !inputs) {
-        free(inputs);
-        cli_fail(err, err_len, "out of memory for a batch of %zu × %zu tokens", B, T);
-        goto done;
-    }
-    int32_t *targets = inputs + B * T;
-    int tty = !a.quiet && isatty(fileno(stderr));
-    if (!a.quiet)
+    train_watch w = {.log_path = log_path, .quiet = a.quiet,
+                     .tty = !a.quiet && isatty(fileno(stderr)), .smooth = NAN};
+    w.report_every = a.train.steps / 10 ? a.train.steps / 10 : 1;
+    w.log = fopen(log_path, "w");
+    if (!w.log)
+        return cli_fail(err, err_len, "cannot write the loss log %s: %s (use --log FILE.csv)",
+                        log_path, strerror(errno));
+    fprintf(w.log, "step,lr,train_loss,heldout_loss,tokens,seconds\n");
+    if (!a.quiet) {
+        size_t sizes[MODEL_PARAM_TENSORS];
         fprintf(stderr,
                 "training %zu layers × %zu heads, d_model %zu, context %zu, %zu words, %zu "
                 "parameters; batch %zu × %zu, %zu steps, seed %llu\n",
-                a.model.n_layers, a.model.n_heads, a.model.d_model, a.model.n_ctx, V, m.n_params,
-                B, T, a.train.steps, (unsigned long long)a.seed);
-    double start = cli_now_seconds(), last_print = 0, heldout = NAN, smooth = NAN;
-    for (size_t step = 0; step < a.train.steps; step++) {
-        model_corpus_batch(&corpus, batch, B, T, inputs, targets);
-        double loss;
-        if (model_trainer_grad(&t, &m, inputs, targets, &loss, err, err_len) != ATTN_OK) {
-            free(inputs);
-            goto done;
-        }
-        float lr = model_train_lr(&a.train, step);
-        model_trainer_update(&t, &m);
-        if (!isfinite(loss)) {
-            free(inputs);
-            cli_fail(err, err_len,
-                 "the loss became %g at step %zu: training diverged; lower --lr (now %g)", loss,
-                 step + 1, (double)a.train.lr);
-            goto done;
-        }
-        smooth = isfinite(smooth) ? 0.9 * smooth + 0.1 * loss : loss;
-        size_t done_steps = step + 1;
-        int last = done_steps == a.train.steps;
-        heldout = NAN;
-        if (last || (a.eval_every && done_steps % a.eval_every == 0)) {
-            if (model_heads_loss(&m, a.eval_sequences, NULL, &heldout, err, err_len) != ATTN_OK) {
-                free(inputs);
-                goto done;
-            }
-        }
-        double elapsed = cli_now_seconds() - start;
-        fprintf(log, "%zu,%.8g,%.6f,", done_steps, (double)lr, loss);
-        if (isfinite(heldout)) fprintf(log, "%.6f", heldout);
-        fprintf(log, ",%zu,%.3f\n", done_steps * B * T, elapsed);
-        if (log_add(&curve, (double)done_steps, loss, heldout)) {
-            free(inputs);
-            cli_fail(err, err_len, "out of memory for the loss curve");
-            goto done;
-        }
-        double tok_s = (double)(done_steps * B * T) / elapsed;
-        if (!a.quiet && (last || isfinite(heldout) || (tty && elapsed - last_print > 0.1) ||
-                         (!tty && done_steps % (a.train.steps / 10 ? a.train.steps / 10 : 1) == 0))) {
-            progress(stderr, tty, done_steps, a.train.steps, smooth, heldout, tok_s, elapsed);
-            if (tty && isfinite(heldout) && !last) fputc('\n', stderr);
-            last_print = elapsed;
-        }
+                a.model.n_layers, a.model.n_heads, a.model.d_model, a.model.n_ctx,
+                recipe.model.n_vocab, model_param_sizes(&recipe.model, sizes), a.train.batch,
+                a.train.seq, a.train.steps, (unsigned long long)a.seed);
     }
-    free(inputs);
-    if (tty) fputc('\n', stderr);
-    if (fflush(log) != 0 || ferror(log)) {
-        cli_fail(err, err_len, "could not write the loss log %s", log_path);
+
+    model_train_hooks hooks = {.eval_every = a.eval_every, .eval_sequences = a.eval_sequences,
+                               .roles_sequences = MODEL_TRAIN_ROLES_SEQUENCES,
+                               .progress = watch_step, .user = &w};
+    model m;
+    model_heads_report roles;
+    size_t steps_done;
+    w.start = cli_now_seconds();
+    rc = 2;
+    if (model_train_run(&recipe, &hooks, &m, &roles, &steps_done, err, err_len) != ATTN_OK)
         goto done;
-    }
-    {
-        // what each head does, measured once now and kept in the file, so the
-        // app can label heads without measuring them again
-        model_heads_report roles;
-        if (!a.quiet) fprintf(stderr, "measuring the heads on held-out text...\n");
-        if (model_heads_measure(&m, 400, NULL, 0, &roles, err, err_len) != ATTN_OK) goto done;
-        char *heads_json = heads_to_json(&roles);
-        double seconds = cli_now_seconds() - start;
-        /* No time or date in the file: the same command makes the same bytes. */
-        enum { N_META = 9 };
-        char v[N_META][64];
-        const char *keys[N_META] = {"attnviz.train.seed",   "attnviz.train.steps",
-                                    "attnviz.train.batch",  "attnviz.train.lr",
-                                    "attnviz.train.lr_min", "attnviz.train.mix",
-                                    "attnviz.heldout_loss",
-                                    "attnviz.unigram_loss", "attnviz.heads"};
-        const char *values[N_META];
-        snprintf(v[0], sizeof v[0], "%llu", (unsigned long long)a.seed);
-        snprintf(v[1], sizeof v[1], "%zu", a.train.steps);
-        snprintf(v[2], sizeof v[2], "%zu", a.train.batch);
-        snprintf(v[3], sizeof v[3], "%g", (double)a.train.lr);
-        snprintf(v[4], sizeof v[4], "%g", (double)a.train.lr_min);
-        snprintf(v[5], sizeof v[5], "%g,%g,%g,%g", (double)a.mix[0], (double)a.mix[1],
-                 (double)a.mix[2], (double)a.mix[3]);
-        snprintf(v[6], sizeof v[6], "%.6f", roles.heldout_loss);
-        snprintf(v[7], sizeof v[7], "%.6f", roles.unigram_loss);
-        for (int i = 0; i < N_META - 1; i++) values[i] = v[i];
-        values[N_META - 1] = heads_json ? heads_json : "[]";
-        attn_status st = model_save_meta(&m, a.out, keys, values, N_META, err, err_len);
-        free(heads_json);
-        if (st != ATTN_OK) {
-            model_heads_report_free(&roles);
-            goto done;
-        }
-        if (app_plot_loss_png(plot_path, curve.step, curve.train, curve.heldout, curve.n, err,
-                              err_len) != 0) {
-            model_heads_report_free(&roles);
-            goto done;
-        }
-        if (!a.quiet) {
-            fprintf(stderr, "saved %s in %.0f s: held-out loss %.3f (word frequencies alone %.3f)\n",
-                    a.out, seconds, roles.heldout_loss, roles.unigram_loss);
-            fprintf(stderr, "best heads:");
-            for (int k = 0; k < MODEL_ROLES; k++) {
-                float best = -1;
-                size_t bl = 0, bh = 0;
-                for (size_t l = 0; l < roles.n_layers; l++)
-                    for (size_t h = 0; h < roles.n_heads; h++)
-                        if (model_heads_score(&roles, l, h, (model_role)k) > best)
-                            best = model_heads_score(&roles, l, h, (model_role)k), bl = l, bh = h;
-                fprintf(stderr, "%s %s %zu.%zu %.2f", k ? "," : "", model_role_label((model_role)k),
-                        bl + 1, bh + 1, (double)best);
-            }
-            fprintf(stderr, "\nloss log %s, plot %s\n", log_path, plot_path);
-        }
-        model_heads_report_free(&roles);
+    double seconds = cli_now_seconds() - w.start;
+    if (model_save_trained(&m, a.out, &recipe, &roles, err, err_len) != ATTN_OK) goto trained;
+#ifdef ATTNVIZ_GUI
+    if (app_plot_loss_png(plot_path, w.curve.step, w.curve.train, w.curve.heldout, w.curve.n, err,
+                          err_len) != 0)
+        goto trained;
+#endif
+    if (!a.quiet) {
+        fprintf(stderr, "saved %s in %.0f s: held-out loss %.3f (word frequencies alone %.3f)\n",
+                a.out, seconds, roles.heldout_loss, roles.unigram_loss);
+        print_best_heads(&roles);
+        if (plot_path[0]) fprintf(stderr, "\nloss log %s, plot %s\n", log_path, plot_path);
+        else fprintf(stderr, "\nloss log %s\n", log_path);
     }
     rc = 0;
+trained:
+    model_heads_report_free(&roles);
+    model_free(&m);
 done:
-    fclose(log);
+    fclose(w.log);
     if (rc != 0) remove(log_path);
-    log_free(&curve);
-    free(batch);
-    if (have_trainer) model_trainer_free(&t);
-    if (have_model) model_free(&m);
-    if (have_vocab) model_vocab_free(&vocab);
+    log_free(&w.curve);
     return rc;
 }
 

@@ -4,13 +4,12 @@
 #include <string.h>
 
 #include "cli.h"
-#include "attnviz/lesson.h"
+#include "paths.h"
 #include "trained.h"
-#include "window.h"
 
 /* The trained source: the model's own dump (cli_dump_trained). */
 static int run_dump_trained(const cli_options *o, char *err, size_t err_len) {
-    app_settings s;
+    state_settings s;
     if (cli_settings(o, &s, err, err_len) != 0) return 2;
     int rc = cli_dump_trained(stdout, o, &s, err, err_len);
     if (rc == 0 && (fflush(stdout) != 0 || ferror(stdout))) {
@@ -20,72 +19,37 @@ static int run_dump_trained(const cli_options *o, char *err, size_t err_len) {
     return rc;
 }
 
+/* Mechanics: the same settings -> model path as the app (state_model_apply). */
 static int run_dump(const cli_options *o, char *err, size_t err_len) {
-    if (o->source == APP_SOURCE_TRAINED) return run_dump_trained(o, err, err_len);
-    attn_token *tokens = malloc(o->max_tokens * sizeof *tokens);
-    if (!tokens) {
-        snprintf(err, err_len, "out of memory for %zu tokens: lower --max-tokens", o->max_tokens);
-        return 2;
-    }
-    size_t n = 0;
-    attn_trace t;
-    attn_weights w;
-    int rc = cli_compute(o, tokens, &n, &t, &w, err, err_len);
-    if (rc == 0) {
-        cli_dump_json(stdout, o, tokens, &t, &w);
-        if (fflush(stdout) != 0 || ferror(stdout)) {
-            snprintf(err, err_len, "could not write the dump to standard output");
-            rc = 2;
-        }
-        attn_trace_free(&t);
-        attn_weights_free(&w);
-    }
-    free(tokens);
-    return rc;
-}
-
-static void keep_first(void *ctx, const char *error) {
-    char *err = ctx;
-    if (err[0] == '\0') snprintf(err, CLI_ERR_LEN, "%s", error);
-}
-
-/* The app and render take the same settings as dump. */
-static int run_app(const cli_options *o, char *err, size_t err_len) {
-    app_settings s;
-    if (cli_settings(o, &s, err, err_len) != 0) return 2;
-    /* The settings are built once before any window, so a bad sentence or
-     * model file is reported as such, with or without a display. */
-    app_model m;
+    if (o->source == STATE_SOURCE_TRAINED) return run_dump_trained(o, err, err_len);
+    state_settings s;
+    if (cli_settings_any_length(o, &s, err, err_len) != 0) return 2;
+    state_model m;
     memset(&m, 0, sizeof m);
     char msg[CLI_ERR_LEN - 2];
-    if (app_model_apply(&m, &s, msg, sizeof msg) != 0) return cli_fail_app(err, err_len, msg);
-    app_model_free(&m);
-    return app_window_run(&s, o->render.theme, NULL, err, err_len);
+    attn_setting bad;
+    if (state_model_apply_text(&m, &s, o->sentence, &bad, msg, sizeof msg) != 0)
+        return cli_fail_setting(err, err_len, bad, msg);
+    cli_dump_json(stdout, &m);
+    state_model_free(&m);
+    if (fflush(stdout) != 0 || ferror(stdout))
+        return cli_fail(err, err_len, "could not write the dump to standard output");
+    return 0;
 }
 
-/* attnviz lesson FILE: the app on the built-in example, then the lesson's
- * first step. A lesson that does not parse exits 2 before any window. */
-static int run_lesson(const cli_options *o, char *err, size_t err_len) {
-    const char *path = o->lesson_files[0];
-    lesson l;
-    char first[CLI_ERR_LEN] = "";
-    if (lesson_load(&l, path, keep_first, first) != 0) {
-        snprintf(err, err_len, "%s", first[0] ? first : "the lesson does not parse");
-        return 2;
-    }
-    lesson_free(&l);
-    app_settings s;
-    app_settings_default(&s);
-    return app_window_run(&s, o->render.theme, path, err, err_len);
+#ifdef ATTNVIZ_GUI
+#include "cli_gui.h"
+#else
+/* Built without SDL (cmake -DATTNVIZ_GUI=OFF): the commands that draw say
+ * so; every other command works the same. */
+static int no_window(const char *what, char *err, size_t err_len) {
+    return cli_fail(err, err_len,
+                    "%s needs attnviz built with its window (cmake -DATTNVIZ_GUI=ON and SDL2's "
+                    "packages); this build has dump, heads, train, corpus, bench core, bench "
+                    "train and lesson list/check",
+                    what);
 }
-
-static int run_render(const cli_options *o, char *err, size_t err_len) {
-    app_settings s;
-    if (cli_settings(o, &s, err, err_len) != 0) return 2;
-    int rc = app_render_png(&s, &o->render, err, err_len);
-    if (rc == 0) printf("%s\n", o->render.out);
-    return rc;
-}
+#endif
 
 /* The model commands parse their own options (cli_train.c, cli_heads.c);
  * -1 when argv names none of them. */
@@ -99,6 +63,16 @@ static int run_model_command(int argc, char **argv, char *err, size_t err_len) {
     return -1;
 }
 
+/* "attnviz 0.1.0 (data: FOLDER)": the data folder in use says which copy
+ * of the lessons and the shipped model this program reads. */
+static void print_version(void) {
+    char dir[STATE_PATH_MAX], why[CLI_ERR_LEN];
+    if (state_data_dir(dir, sizeof dir, why, sizeof why) == 0)
+        printf("attnviz %s (data: %s)\n", ATTN_VERSION, dir);
+    else
+        printf("attnviz %s (no data folder: %s)\n", ATTN_VERSION, why);
+}
+
 int main(int argc, char **argv) {
     char err[CLI_ERR_LEN] = "";
     cli_options o;
@@ -108,25 +82,28 @@ int main(int argc, char **argv) {
         return rc == 0 ? 0 : 2;
     }
     rc = cli_parse(&o, argc, argv, err, sizeof err);
-    /* lessons may have steps on the shipped trained model: the parser checks
-     * them against its sizes */
-    if (rc == 0 && o.command != CLI_DUMP && o.command != CLI_RENDER && o.command != CLI_HELP &&
-        o.command != CLI_VERSION && o.command != CLI_BENCH_CORE)
-        app_trained_lesson_shape();
     if (rc == 0) {
         switch (o.command) {
-        case CLI_APP: rc = run_app(&o, err, sizeof err); break;
-        case CLI_HELP: cli_print_help(stdout); break;
-        case CLI_VERSION: printf("attnviz %s\n", ATTN_VERSION); break;
-        case CLI_DUMP: rc = run_dump(&o, err, sizeof err); break;
-        case CLI_RENDER: rc = run_render(&o, err, sizeof err); break;
-        case CLI_BENCH_CORE: rc = cli_bench_core(stdout, o.bench_reference, err, sizeof err); break;
+#ifdef ATTNVIZ_GUI
+        case CLI_APP: rc = cli_run_app(&o, err, sizeof err); break;
+        case CLI_RENDER: rc = cli_run_render(&o, err, sizeof err); break;
         case CLI_BENCH_RENDER: rc = cli_bench_render(stdout, err, sizeof err); break;
-        case CLI_LESSON_LIST: rc = cli_lesson_list(stdout, err, sizeof err); break;
-        case CLI_LESSON_OPEN: rc = run_lesson(&o, err, sizeof err); break;
+        case CLI_LESSON_OPEN: rc = cli_run_lesson(&o, err, sizeof err); break;
         case CLI_LESSON_RENDER:
             rc = cli_lesson_render(stdout, o.lesson_files[0], &o.render, err, sizeof err);
             break;
+#else
+        case CLI_APP: rc = no_window("the app", err, sizeof err); break;
+        case CLI_RENDER: rc = no_window("render", err, sizeof err); break;
+        case CLI_BENCH_RENDER: rc = no_window("bench render", err, sizeof err); break;
+        case CLI_LESSON_OPEN: rc = no_window("a lesson in the window", err, sizeof err); break;
+        case CLI_LESSON_RENDER: rc = no_window("lesson render", err, sizeof err); break;
+#endif
+        case CLI_HELP: cli_print_help(stdout); break;
+        case CLI_VERSION: print_version(); break;
+        case CLI_DUMP: rc = run_dump(&o, err, sizeof err); break;
+        case CLI_BENCH_CORE: rc = cli_bench_core(stdout, o.bench_reference, err, sizeof err); break;
+        case CLI_LESSON_LIST: rc = cli_lesson_list(stdout, err, sizeof err); break;
         case CLI_LESSON_CHECK:
             rc = cli_lesson_check(stdout, stderr, o.lesson_files, o.n_lesson_files, err,
                                   sizeof err);

@@ -16,48 +16,59 @@ attn_config attn_config_default(void) {
     return c;
 }
 
-static attn_status fail(char *err, size_t err_len, const char *msg) {
+static const char *const setting_names[ATTN_SETTING_COUNT] = {
+    "", "sentence", "d_model", "heads", "kv_heads", "temperature", "max_tokens",
+};
+
+const char *attn_setting_name(attn_setting s) {
+    return (unsigned)s < ATTN_SETTING_COUNT ? setting_names[s] : "";
+}
+
+static attn_status fail(attn_setting which, attn_setting *bad, char *err, size_t err_len,
+                        const char *msg) {
+    if (bad) *bad = which;
     if (err && err_len) snprintf(err, err_len, "%s", msg);
     return ATTN_ERR_CONFIG;
 }
 
-attn_status attn_config_check(const attn_config *c, char *err, size_t err_len) {
+attn_status attn_config_check(const attn_config *c, attn_setting *bad, char *err, size_t err_len) {
     char msg[256];
+    if (bad) *bad = ATTN_SETTING_NONE;
     if (c->d_model < 1 || c->d_model > ATTN_D_MODEL_MAX) {
-        snprintf(msg, sizeof msg, "--d-model %zu is out of range: use 1 to %d", c->d_model,
+        snprintf(msg, sizeof msg, "d_model %zu is out of range: use 1 to %d", c->d_model,
                  ATTN_D_MODEL_MAX);
-        return fail(err, err_len, msg);
+        return fail(ATTN_SETTING_D_MODEL, bad, err, err_len, msg);
     }
     if (c->n_heads < 1 || c->n_heads > ATTN_HEADS_MAX) {
-        snprintf(msg, sizeof msg, "--heads %zu is out of range: use 1 to %d", c->n_heads,
+        snprintf(msg, sizeof msg, "heads %zu is out of range: use 1 to %d", c->n_heads,
                  ATTN_HEADS_MAX);
-        return fail(err, err_len, msg);
+        return fail(ATTN_SETTING_HEADS, bad, err, err_len, msg);
     }
     if (c->d_model % c->n_heads != 0) {
         snprintf(msg, sizeof msg,
-                 "--heads %zu does not divide --d-model %zu: pick a head count that divides it "
+                 "heads %zu does not divide d_model %zu: pick a head count that divides it "
                  "(d_head = d_model / heads)",
                  c->n_heads, c->d_model);
-        return fail(err, err_len, msg);
+        return fail(ATTN_SETTING_HEADS, bad, err, err_len, msg);
     }
     if (c->n_kv_heads < 1 || c->n_kv_heads > c->n_heads) {
-        snprintf(msg, sizeof msg, "--kv-heads %zu is out of range: use 1 to --heads (%zu)",
+        snprintf(msg, sizeof msg, "kv_heads %zu is out of range: use 1 to heads (%zu)",
                  c->n_kv_heads, c->n_heads);
-        return fail(err, err_len, msg);
+        return fail(ATTN_SETTING_KV_HEADS, bad, err, err_len, msg);
     }
     if (c->n_heads % c->n_kv_heads != 0) {
         snprintf(msg, sizeof msg,
-                 "--kv-heads %zu does not divide --heads %zu: each key/value group must serve "
+                 "kv_heads %zu does not divide heads %zu: each key/value group must serve "
                  "the same number of query heads",
                  c->n_kv_heads, c->n_heads);
-        return fail(err, err_len, msg);
+        return fail(ATTN_SETTING_KV_HEADS, bad, err, err_len, msg);
     }
     /* The negated test also catches NaN. */
     if (!(c->temperature >= ATTN_TEMPERATURE_MIN && c->temperature <= ATTN_TEMPERATURE_MAX)) {
-        snprintf(msg, sizeof msg, "--temperature %g is out of range: use %g to %g",
+        snprintf(msg, sizeof msg, "temperature %g is out of range: use %g to %g",
                  (double)c->temperature, (double)ATTN_TEMPERATURE_MIN,
                  (double)ATTN_TEMPERATURE_MAX);
-        return fail(err, err_len, msg);
+        return fail(ATTN_SETTING_TEMPERATURE, bad, err, err_len, msg);
     }
     return ATTN_OK;
 }

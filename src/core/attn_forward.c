@@ -24,7 +24,7 @@
  * of the same sizes, and a trace large enough. */
 static attn_status check_fits(const attn_trace *t, const attn_config *c, const attn_weights *w,
                               size_t n, char *err, size_t err_len) {
-    attn_status s = attn_config_check(c, err, err_len);
+    attn_status s = attn_config_check(c, NULL, err, err_len);
     if (s != ATTN_OK) return s;
     if (w->config.d_model != c->d_model || w->config.n_heads != c->n_heads ||
         w->config.n_kv_heads != c->n_kv_heads) {

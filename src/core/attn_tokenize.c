@@ -347,12 +347,12 @@ attn_status attn_tokenize(attn_token *out, size_t max_tokens, size_t *n_out, con
     if (n_out) *n_out = 0;
     if (max_tokens == 0)
         return fail(ATTN_ERR_CONFIG, err, err_len,
-                    "the token limit is 0: set --max-tokens between 1 and %zu",
+                    "max_tokens 0 is out of range: use 1 to %zu",
                     (size_t)ATTN_TOKENS_MAX);
     if (max_tokens > ATTN_TOKENS_MAX)
         return fail(ATTN_ERR_CONFIG, err, err_len,
-                    "the token limit %zu is more than %zu: set --max-tokens between 1 and %zu",
-                    max_tokens, (size_t)ATTN_TOKENS_MAX, (size_t)ATTN_TOKENS_MAX);
+                    "max_tokens %zu is out of range: use 1 to %zu", max_tokens,
+                    (size_t)ATTN_TOKENS_MAX);
     if (!out || !n_out || (!text && len > 0))
         return fail(ATTN_ERR_CONFIG, err, err_len,
                     "attn_tokenize: out, n_out and text must not be NULL");
@@ -445,7 +445,7 @@ attn_status attn_tokenize(attn_token *out, size_t max_tokens, size_t *n_out, con
         if (max_tokens < ATTN_TOKENS_MAX)
             return fail(ATTN_ERR_LIMIT, err, err_len,
                         "the sentence has %zu tokens, more than the limit of %zu: shorten it or "
-                        "raise --max-tokens (up to %zu)",
+                        "raise the token limit (up to %zu)",
                         s.count, max_tokens, (size_t)ATTN_TOKENS_MAX);
         return fail(ATTN_ERR_LIMIT, err, err_len,
                     "the sentence has %zu tokens, more than the limit of %zu: shorten it",

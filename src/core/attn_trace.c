@@ -5,24 +5,74 @@
 #include <string.h>
 
 #include "attnviz/attn.h"
+#include "attnviz/checked.h"
 #include "fast.h"
 
-/* Each array starts on a 64-byte boundary (16 floats) for the vector kernels. */
-static size_t round16(size_t floats) { return (floats + 15) / 16 * 16; }
+_Static_assert(ATTN_TRACE_BYTES_MAX > 0, "the trace limit must not truncate to 0");
 
-/* Floats of the stages, for the limits (n, d, h). */
-static size_t stage_floats(size_t n, size_t d, size_t h) {
-    size_t rows = round16(n * d);     /* x, q, k, v, head_out, concat, output */
-    size_t per_head = round16(h * n * n); /* scores, scaled, masked, weights */
-    return 7 * rows + 4 * per_head;
+/* Each array starts on a 64-byte boundary (16 floats) for the vector kernels:
+ * floats rounded up to a multiple of 16, or false past SIZE_MAX. */
+static bool round16(size_t *floats) {
+    if (!attn_size_add(floats, *floats, 15)) return false;
+    *floats = *floats / 16 * 16;
+    return true;
 }
 
-size_t attn_trace_scratch_floats(void) { return round16(attn_gemm_scratch_floats()); }
+/* Floats of the stages for the limits (n, d, h); SIZE_MAX when the count
+ * does not fit a size_t (in 32 bits, 65,536 tokens × 16 heads × 65,536 is
+ * 2^36, which would wrap around to 0). */
+static size_t stage_floats(size_t n, size_t d, size_t h) {
+    size_t rows, per_head, total = 0;
+    bool fits = attn_size_mul(&rows, n, d) && round16(&rows) &&
+                attn_size_mul3(&per_head, h, n, n) && round16(&per_head) &&
+                attn_size_add_mul(&total, 7, rows) &&   /* x, q, k, v, head_out, concat, output */
+                attn_size_add_mul(&total, 4, per_head); /* scores, scaled, masked, weights */
+    return fits ? total : SIZE_MAX;
+}
+
+size_t attn_trace_scratch_floats(void) {
+    size_t floats = attn_gemm_scratch_floats();
+    round16(&floats); /* a constant of a few hundred thousand */
+    return floats;
+}
+
+/* Bytes of the trace with `parts` parts of scratch space (0: the caller's). */
+static size_t trace_bytes(size_t n_max, size_t d_model_max, size_t n_heads_max, size_t parts) {
+    size_t floats = stage_floats(n_max, d_model_max, n_heads_max), bytes;
+    if (!attn_size_add_mul(&floats, parts, attn_trace_scratch_floats()) ||
+        !attn_size_mul(&bytes, floats, sizeof(float)))
+        return SIZE_MAX;
+    return bytes;
+}
 
 size_t attn_trace_bytes(size_t n_max, size_t d_model_max, size_t n_heads_max) {
-    return (stage_floats(n_max, d_model_max, n_heads_max) +
-            ATTN_THREADS_MAX * attn_trace_scratch_floats()) *
-           sizeof(float);
+    return trace_bytes(n_max, d_model_max, n_heads_max, ATTN_THREADS_MAX);
+}
+
+attn_status attn_trace_check(size_t n_max, size_t d_model_max, size_t n_heads_max, bool shared,
+                             char *err, size_t err_len) {
+    if (n_max < 1 || n_max > ATTN_TOKENS_MAX || d_model_max < 1 ||
+        d_model_max > ATTN_D_MODEL_MAX || n_heads_max < 1 || n_heads_max > ATTN_HEADS_MAX) {
+        if (err && err_len)
+            snprintf(err, err_len,
+                     "trace limits out of range: tokens 1..%d, d_model 1..%d, heads 1..%d",
+                     ATTN_TOKENS_MAX, ATTN_D_MODEL_MAX, ATTN_HEADS_MAX);
+        return ATTN_ERR_CONFIG;
+    }
+    size_t bytes = trace_bytes(n_max, d_model_max, n_heads_max, shared ? 0 : ATTN_THREADS_MAX);
+    if (bytes > ATTN_TRACE_BYTES_MAX) {
+        /* The size in double for the message: bytes may have stopped at SIZE_MAX. */
+        double n = (double)n_max, gib = 4.0 * (7.0 * n * (double)d_model_max +
+                                               4.0 * (double)n_heads_max * n * n) / (1u << 30);
+        if (err && err_len)
+            snprintf(err, err_len,
+                     "%zu tokens with %zu heads need %.1f GiB for the trace (four %zu×%zu "
+                     "matrices per head), more than the %.0f GiB limit: use fewer tokens or heads",
+                     n_max, n_heads_max, gib, n_max, n_max,
+                     (double)ATTN_TRACE_BYTES_MAX / (1u << 30));
+        return ATTN_ERR_LIMIT;
+    }
+    return ATTN_OK;
 }
 
 static attn_status trace_init(attn_trace *t, size_t n_max, size_t d_model_max,
@@ -44,25 +94,12 @@ static attn_status trace_init(attn_trace *t, size_t n_max, size_t d_model_max,
                               size_t n_heads_max, float *shared_scratch, char *err,
                               size_t err_len) {
     memset(t, 0, sizeof *t);
-    if (n_max < 1 || n_max > ATTN_TOKENS_MAX || d_model_max < 1 ||
-        d_model_max > ATTN_D_MODEL_MAX || n_heads_max < 1 || n_heads_max > ATTN_HEADS_MAX) {
-        if (err && err_len)
-            snprintf(err, err_len,
-                     "trace limits out of range: tokens 1..%d, d_model 1..%d, heads 1..%d",
-                     ATTN_TOKENS_MAX, ATTN_D_MODEL_MAX, ATTN_HEADS_MAX);
-        return ATTN_ERR_CONFIG;
-    }
-    size_t bytes = attn_trace_bytes(n_max, d_model_max, n_heads_max);
-    if (shared_scratch) bytes = stage_floats(n_max, d_model_max, n_heads_max) * sizeof(float);
-    if (bytes > ATTN_TRACE_BYTES_MAX) {
-        if (err && err_len)
-            snprintf(err, err_len,
-                     "%zu tokens with %zu heads need %.1f GiB for the trace (four %zu×%zu "
-                     "matrices per head), more than the %.0f GiB limit: use fewer tokens or heads",
-                     n_max, n_heads_max, (double)bytes / (1u << 30), n_max, n_max,
-                     (double)ATTN_TRACE_BYTES_MAX / (1u << 30));
-        return ATTN_ERR_LIMIT;
-    }
+    attn_status s = attn_trace_check(n_max, d_model_max, n_heads_max, shared_scratch != NULL,
+                                     err, err_len);
+    if (s != ATTN_OK) return s;
+    /* Within the limit, so none of the sizes below wraps around. */
+    size_t bytes = trace_bytes(n_max, d_model_max, n_heads_max,
+                               shared_scratch ? 0 : ATTN_THREADS_MAX);
     float *p = aligned_alloc(64, bytes); /* bytes is a multiple of 64 */
     if (!p) {
         if (err && err_len)
@@ -75,8 +112,9 @@ static attn_status trace_init(attn_trace *t, size_t n_max, size_t d_model_max,
     t->n_max = n_max;
     t->d_model_max = d_model_max;
     t->n_heads_max = n_heads_max;
-    size_t rows = round16(n_max * d_model_max);
-    size_t per_head = round16(n_heads_max * n_max * n_max);
+    size_t rows = n_max * d_model_max, per_head = n_heads_max * n_max * n_max;
+    round16(&rows);
+    round16(&per_head);
     t->x = p, p += rows;
     t->q = p, p += rows;
     t->k = p, p += rows;

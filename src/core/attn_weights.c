@@ -5,15 +5,28 @@
 #include <string.h>
 
 #include "attnviz/attn.h"
+#include "attnviz/checked.h"
 #include "attnviz/embed.h"
 #include "attnviz/rng.h"
 
 attn_status attn_weights_init(attn_weights *w, const attn_config *c, char *err, size_t err_len) {
     memset(w, 0, sizeof *w);
-    attn_status s = attn_config_check(c, err, err_len);
+    attn_status s = attn_config_check(c, NULL, err, err_len);
     if (s != ATTN_OK) return s;
     size_t d = c->d_model, d_kv = attn_d_kv(c);
-    size_t total = d * d + d + 2 * (d * d_kv + d_kv) + d * d + d;
+    /* W_Q and W_O (d, d), W_K and W_V (d, d_kv), and their biases. Within the
+     * checked ranges this is at most 2^26 floats; checked all the same, so
+     * the sum is right whatever the ranges become. */
+    size_t total = 0;
+    if (!attn_size_add_mul(&total, 2 * d, d) || !attn_size_add_mul(&total, 2 * d, d_kv) ||
+        !attn_size_add_mul(&total, 2, d + d_kv)) {
+        if (err && err_len)
+            snprintf(err, err_len,
+                     "weights of d_model %zu with %zu key/value heads are more floats than a "
+                     "%d-bit size can count: use a smaller d_model",
+                     d, c->n_kv_heads, ATTN_SIZE_BITS);
+        return ATTN_ERR_LIMIT;
+    }
     float *p = calloc(total, sizeof *p);
     if (!p) {
         if (err && err_len) snprintf(err, err_len, "out of memory for weights of d_model %zu", d);

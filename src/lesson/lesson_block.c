@@ -33,6 +33,10 @@ const char *lesson_stage_name(int stage) {
 }
 
 static const char *const view_names[] = {"heads", "focus", "arcs", "model"};
+
+const char *lesson_view_name(lesson_view v) {
+    return (unsigned)v < sizeof view_names / sizeof view_names[0] ? view_names[v] : "?";
+}
 static const char *const highlight_names[] = {"token", "row", "column", "cell", "none"};
 static const char *const question_keys[] = {"ask", "choice", "choice*", "explain"};
 

@@ -12,7 +12,8 @@ static void cannot_read(const char *path, const char *why, lesson_error_fn repor
     if (report) report(ctx, msg);
 }
 
-int lesson_load(lesson *out, const char *path, lesson_error_fn report, void *ctx) {
+int lesson_load(lesson *out, const char *path, const lesson_model_shape *trained,
+                lesson_error_fn report, void *ctx) {
     memset(out, 0, sizeof *out);
     FILE *f = fopen(path, "rb");
     if (!f) {
@@ -37,7 +38,7 @@ int lesson_load(lesson *out, const char *path, lesson_error_fn report, void *ctx
         cannot_read(path, saved ? strerror(saved) : "read error", report, ctx);
         return 2;
     }
-    int rc = lesson_parse_report(out, text, len, path, report, ctx);
+    int rc = lesson_parse_report(out, text, len, path, trained, report, ctx);
     free(text);
     return rc;
 }

@@ -51,7 +51,7 @@ typedef struct strbuf {
     size_t len, cap;
 } strbuf;
 
-bool strbuf_add(strbuf *b, const char *s, size_t n); /* false when out of memory */
+bool strbuf_add(strbuf *b, const char *s, size_t n); /* false when out of memory or past SIZE_MAX */
 void strbuf_free(strbuf *b);
 
 /* ---- the parser (lesson_parse.c) --------------------------------------------- */
@@ -84,6 +84,7 @@ typedef struct raw_highlight {
 
 typedef struct parser {
     const char *filename;
+    const lesson_model_shape *trained; /* sizes of the model trained steps run on, or NULL */
     lesson *out;
     bool stop; /* a fatal error: read no further */
 

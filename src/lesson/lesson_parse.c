@@ -474,7 +474,7 @@ static void report_line(lesson_error_fn report, void *ctx, const char *file, siz
 }
 
 int lesson_parse_report(lesson *out, const char *text, size_t len, const char *filename,
-                        lesson_error_fn report, void *ctx) {
+                        const lesson_model_shape *trained, lesson_error_fn report, void *ctx) {
     const char *file = filename ? filename : "lesson";
     memset(out, 0, sizeof *out);
     parser *p = calloc(1, sizeof *p);
@@ -483,12 +483,13 @@ int lesson_parse_report(lesson *out, const char *text, size_t len, const char *f
         return 2;
     }
     p->filename = file;
+    p->trained = trained;
     p->out = out;
     p->current = lesson_settings_default();
     size_t n_tok = 0;
     /* The built-in sentence always tokenizes; its tokens start the carry. */
-    attn_tokenize(p->tokens, LESSON_TOKENS_MAX, &n_tok, LESSON_DEFAULT_SENTENCE,
-                  strlen(LESSON_DEFAULT_SENTENCE), NULL, 0);
+    attn_tokenize(p->tokens, LESSON_TOKENS_MAX, &n_tok, ATTN_EXAMPLE_SENTENCE,
+                  strlen(ATTN_EXAMPLE_SENTENCE), NULL, 0);
 
     if (text || len == 0) parse(p, text ? text : "", len);
     else lesson_error(p, 1, "no text to read");
@@ -536,9 +537,9 @@ static void keep_first(void *ctx, const char *error) {
     if (f->err && f->err_len) snprintf(f->err, f->err_len, "%s", error);
 }
 
-int lesson_parse(lesson *out, const char *text, size_t len, const char *filename, char *err,
-                 size_t err_len) {
+int lesson_parse(lesson *out, const char *text, size_t len, const char *filename,
+                 const lesson_model_shape *trained, char *err, size_t err_len) {
     first_error f = {err, err_len, false};
     if (err && err_len) err[0] = '\0';
-    return lesson_parse_report(out, text, len, filename, keep_first, &f);
+    return lesson_parse_report(out, text, len, filename, trained, keep_first, &f);
 }

@@ -8,24 +8,12 @@
 
 #include "lesson_internal.h"
 
-static lesson_model_shape trained_shape;
-static bool have_trained_shape;
-
-void lesson_set_trained_shape(const lesson_model_shape *shape) {
-    have_trained_shape = shape != NULL;
-    if (shape) trained_shape = *shape;
-}
-
-const lesson_model_shape *lesson_trained_shape(void) {
-    return have_trained_shape ? &trained_shape : NULL;
-}
-
 lesson_settings lesson_settings_default(void) {
     lesson_settings s;
     memset(&s, 0, sizeof s);
     s.config = attn_config_default();
-    s.seed = LESSON_DEFAULT_SEED;
-    s.sentence = LESSON_DEFAULT_SENTENCE;
+    s.seed = ATTN_EXAMPLE_SEED;
+    s.sentence = ATTN_EXAMPLE_SENTENCE;
     attn_token tokens[LESSON_TOKENS_MAX];
     attn_tokenize(tokens, LESSON_TOKENS_MAX, &s.n_tokens, s.sentence, strlen(s.sentence), NULL, 0);
     s.weights = LESSON_WEIGHTS_MECHANICS;
@@ -37,38 +25,18 @@ lesson_settings lesson_settings_default(void) {
     return s;
 }
 
-/* attn_config_check speaks of command-line options ("--heads 3 does not
- * divide --d-model 32"); a lesson names directives ("heads 3 does not divide
- * d_model 32"). Rewrites each "--some-name" as "some_name". */
-static void as_directives(const char *in, char *out, size_t out_len) {
-    size_t i = 0, o = 0;
-    while (in[i] && o + 1 < out_len) {
-        if (in[i] == '-' && in[i + 1] == '-' && in[i + 2] >= 'a' && in[i + 2] <= 'z') {
-            i += 2; /* drop the "--", and write the name with '_' for '-' */
-            while ((in[i] >= 'a' && in[i] <= 'z') || in[i] == '-') {
-                if (o + 1 < out_len) out[o++] = in[i] == '-' ? '_' : in[i];
-                i++;
-            }
-        } else {
-            out[o++] = in[i++];
-        }
-    }
-    out[o] = '\0';
-}
-
-/* The line to blame for a bad combination of d_model, heads and kv_heads:
- * the directive the message is about when this block gives it, else the
- * other one it gives. */
-static size_t blame_line(const lesson_step *st, const char *msg) {
+/* The line to blame for a bad combination of d_model, heads, kv_heads and
+ * temperature: the directive of the setting to change when this block
+ * gives it, else the first of the four it gives, else the block. */
+static size_t blame_line(const lesson_step *st, attn_setting bad) {
+    lesson_key first = bad == ATTN_SETTING_D_MODEL       ? LESSON_KEY_D_MODEL
+                       : bad == ATTN_SETTING_KV_HEADS    ? LESSON_KEY_KV_HEADS
+                       : bad == ATTN_SETTING_TEMPERATURE ? LESSON_KEY_TEMPERATURE
+                                                         : LESSON_KEY_HEADS;
+    if (st->key_line[first]) return st->key_line[first];
     static const lesson_key order[] = {LESSON_KEY_HEADS, LESSON_KEY_D_MODEL, LESSON_KEY_KV_HEADS,
                                        LESSON_KEY_TEMPERATURE};
-    for (size_t i = 0; i < 4; i++) {
-        const char *name = lesson_key_name(order[i]);
-        size_t n = strlen(name);
-        if (strncmp(msg, name, n) == 0 && msg[n] == ' ' && st->key_line[order[i]])
-            return st->key_line[order[i]];
-    }
-    for (size_t i = 0; i < 4; i++)
+    for (size_t i = 0; i < sizeof order / sizeof *order; i++)
         if (st->key_line[order[i]]) return st->key_line[order[i]];
     return st->block_line ? st->block_line : st->line;
 }
@@ -86,10 +54,12 @@ static void apply_config(parser *p, lesson_step *st, lesson_settings *s) {
     if (given[LESSON_KEY_SCALE]) c.scale = st->scale;
     if (given[LESSON_KEY_TEMPERATURE]) c.temperature = st->temperature;
 
-    char msg[256], text[256];
-    if (attn_config_check(&c, msg, sizeof msg) != ATTN_OK) {
-        as_directives(msg, text, sizeof text);
-        lesson_error(p, blame_line(st, text), "%s", text);
+    /* The core's message names settings as the directives do ("heads 3
+     * does not divide d_model 32"), so it is shown as it is. */
+    char msg[256];
+    attn_setting bad;
+    if (attn_config_check(&c, &bad, msg, sizeof msg) != ATTN_OK) {
+        lesson_error(p, blame_line(st, bad), "%s", msg);
         /* Keep the previous sizes (they were valid); the switches apply. */
         c.d_model = s->config.d_model;
         c.n_heads = s->config.n_heads;
@@ -190,7 +160,7 @@ static void check_live_values(parser *p, span text, size_t ln, const lesson_sett
     for (;;) {
         int rc = lesson_placeholder_next(text.s, text.len, &pos, &ph, msg, sizeof msg);
         if (rc == 0) break;
-        if (rc < 0 || lesson_placeholder_check(&ph, s, msg, sizeof msg) != 0)
+        if (rc < 0 || lesson_placeholder_check(&ph, s, p->trained, msg, sizeof msg) != 0)
             lesson_error(p, ln, "%s", msg);
     }
 }
@@ -200,7 +170,7 @@ static void check_live_values(parser *p, span text, size_t ln, const lesson_sett
  * with the start token, must fit the context. */
 static void apply_trained(parser *p, lesson_step *st, lesson_settings *s, lesson_weights before) {
     const size_t *given = st->key_line;
-    const lesson_model_shape *shape = lesson_trained_shape();
+    const lesson_model_shape *shape = p->trained;
     size_t at = given[LESSON_KEY_WEIGHTS] ? given[LESSON_KEY_WEIGHTS] : st->line;
     static const lesson_key fixed[] = {LESSON_KEY_HEADS,  LESSON_KEY_D_MODEL,
                                        LESSON_KEY_KV_HEADS, LESSON_KEY_CAUSAL,

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attnviz/checked.h"
 #include "attnviz/suggest.h"
 
 #include "lesson_internal.h"
@@ -118,9 +119,14 @@ int parse_real(span x, double *out) {
 }
 
 bool strbuf_add(strbuf *b, const char *s, size_t n) {
-    if (b->len + n + 1 > b->cap) {
+    /* A lesson is at most LESSON_FILE_MAX bytes, so none of this can wrap
+     * around; checked all the same, as every size in the project is. */
+    size_t need;
+    if (!attn_size_add(&need, b->len, n) || !attn_size_add(&need, need, 1)) return false;
+    if (need > b->cap) {
         size_t cap = b->cap ? b->cap : 64;
-        while (cap < b->len + n + 1) cap *= 2; /* doubling keeps appends linear */
+        while (cap < need) /* doubling keeps appends linear; past SIZE_MAX / 2, just enough */
+            if (!attn_size_mul(&cap, cap, 2)) cap = need;
         char *grown = realloc(b->s, cap);
         if (!grown) return false;
         b->s = grown;

@@ -141,8 +141,8 @@ int lesson_placeholder_next(const char *text, size_t len, size_t *pos, lesson_pl
     return 1;
 }
 
-int lesson_placeholder_check(const lesson_placeholder *ph, const lesson_settings *s, char *err,
-                             size_t err_len) {
+int lesson_placeholder_check(const lesson_placeholder *ph, const lesson_settings *s,
+                             const lesson_model_shape *trained, char *err, size_t err_len) {
     if ((unsigned)ph->value >= LESSON_VALUE_COUNT) {
         fail(err, err_len, "not a live value");
         return 2;
@@ -162,8 +162,7 @@ int lesson_placeholder_check(const lesson_placeholder *ph, const lesson_settings
         return 2;
     }
     size_t heads = s->config.n_heads, n = s->n_tokens;
-    const lesson_model_shape *shape = lesson_trained_shape();
-    size_t layers = shape ? shape->n_layers : 0;
+    size_t layers = trained ? trained->n_layers : 0;
     for (size_t a = 0; a < ph->n_args && a < LESSON_VALUE_ARGS_MAX; a++) {
         uint64_t x = ph->args[a];
         switch (spec->args[a]) {

@@ -7,25 +7,49 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attnviz/checked.h"
 #include "attnviz/embed.h"
 #include "attnviz/model.h"
 #include "model_private.h"
 #include "attnviz/rng.h"
 #include "attnviz/tokenize.h"
 
-attn_status model_config_check(const model_config *c, char *err, size_t err_len) {
-    if (c->n_layers < 1 || c->n_layers > MODEL_LAYERS_MAX)
-        return model_fail(ATTN_ERR_CONFIG, err, err_len, "--layers %zu is out of range: use 1 to %d",
-                    c->n_layers, MODEL_LAYERS_MAX);
-    if (c->n_ctx < 2 || c->n_ctx > MODEL_CTX_MAX)
-        return model_fail(ATTN_ERR_CONFIG, err, err_len, "--ctx %zu is out of range: use 2 to %d",
-                    c->n_ctx, MODEL_CTX_MAX);
+static const char *const setting_names[MODEL_SETTING_COUNT] = {
+    "",      "layers",       "heads",         "d_model",       "context",
+    "batch", "sequence length", "steps",     "warmup",        "learning rate",
+    "minimum learning rate", "weight decay", "gradient clip", "threads", "seed",
+};
+
+const char *model_setting_name(model_setting s) {
+    return (unsigned)s < MODEL_SETTING_COUNT ? setting_names[s] : "";
+}
+
+attn_status model_config_check(const model_config *c, model_setting *bad, char *err,
+                               size_t err_len) {
+    model_setting unused;
+    if (!bad) bad = &unused;
+    *bad = MODEL_SETTING_NONE;
+    if (c->n_layers < 1 || c->n_layers > MODEL_LAYERS_MAX) {
+        *bad = MODEL_SETTING_LAYERS;
+        return model_fail(ATTN_ERR_CONFIG, err, err_len, "layers %zu is out of range: use 1 to %d",
+                          c->n_layers, MODEL_LAYERS_MAX);
+    }
+    if (c->n_ctx < 2 || c->n_ctx > MODEL_CTX_MAX) {
+        *bad = MODEL_SETTING_CONTEXT;
+        return model_fail(ATTN_ERR_CONFIG, err, err_len, "context %zu is out of range: use 2 to %d",
+                          c->n_ctx, MODEL_CTX_MAX);
+    }
     if (c->n_vocab < 3 || c->n_vocab > MODEL_VOCAB_MAX)
         return model_fail(ATTN_ERR_CONFIG, err, err_len,
                     "a vocabulary of %zu words is out of range: use 3 to %d", c->n_vocab,
                     MODEL_VOCAB_MAX);
     attn_config a = model_attn_config(c);
-    return attn_config_check(&a, err, err_len);
+    attn_setting which;
+    attn_status st = attn_config_check(&a, &which, err, err_len);
+    *bad = which == ATTN_SETTING_HEADS     ? MODEL_SETTING_HEADS
+           : which == ATTN_SETTING_D_MODEL ? MODEL_SETTING_D_MODEL
+                                           : MODEL_SETTING_NONE;
+    return st;
 }
 
 attn_config model_attn_config(const model_config *c) {
@@ -131,8 +155,13 @@ attn_status model_vocab_encode(const model_vocab *v, const char *text, int32_t *
     if (max_ids < 2)
         return model_fail(ATTN_ERR_CONFIG, err, err_len, "room for %zu tokens is too little: use 2 or more",
                     max_ids);
-    size_t len = strlen(text);
-    attn_token *tok = malloc((max_ids - 1) * sizeof *tok);
+    size_t len = strlen(text), tok_bytes;
+    if (!attn_size_mul(&tok_bytes, max_ids - 1, sizeof(attn_token)))
+        return model_fail(ATTN_ERR_LIMIT, err, err_len,
+                          "room for %zu tokens is more than a %d-bit size can count: ask for "
+                          "fewer",
+                          max_ids, ATTN_SIZE_BITS);
+    attn_token *tok = malloc(tok_bytes);
     if (!tok) return model_fail(ATTN_ERR_NOMEM, err, err_len, "out of memory for %zu tokens", max_ids);
     size_t n = 0;
     attn_status s = attn_tokenize(tok, max_ids - 1, &n, text, len, err, err_len);
@@ -172,26 +201,30 @@ attn_status model_vocab_encode(const model_vocab *v, const char *text, int32_t *
 /* ---- parameters ------------------------------------------------------- */
 
 size_t model_param_sizes(const model_config *c, size_t s[MODEL_PARAM_TENSORS]) {
-    size_t L = c->n_layers, d = c->d_model;
-    s[0] = c->n_vocab * d;  /* wte */
-    s[1] = c->n_ctx * d;    /* wpe */
-    s[2] = L * d;           /* ln1_w */
-    s[3] = L * d;           /* ln1_b */
-    s[4] = L * d * 3 * d;   /* attn_w */
-    s[5] = L * 3 * d;       /* attn_b */
-    s[6] = L * d * d;       /* proj_w */
-    s[7] = L * d;           /* proj_b */
-    s[8] = L * d;           /* ln2_w */
-    s[9] = L * d;           /* ln2_b */
-    s[10] = L * d * 4 * d;  /* fc_w */
-    s[11] = L * 4 * d;      /* fc_b */
-    s[12] = L * 4 * d * d;  /* fcproj_w */
-    s[13] = L * d;          /* fcproj_b */
-    s[14] = d;              /* lnf_w */
-    s[15] = d;              /* lnf_b */
+    size_t L = c->n_layers, d = c->d_model, dd, Ld;
+    /* Each size a checked product: in 32 bits 48 layers of d_model 4096
+     * have 3.2e9 MLP weights, which would wrap around. `&` rather than `&&`,
+     * so every size is filled in (SIZE_MAX where it does not fit). */
+    bool ok = attn_size_mul(&dd, d, d) & attn_size_mul(&Ld, L, d);
+    ok &= attn_size_mul(&s[0], c->n_vocab, d); /* wte */
+    ok &= attn_size_mul(&s[1], c->n_ctx, d);   /* wpe */
+    s[2] = Ld;                                 /* ln1_w */
+    s[3] = Ld;                                 /* ln1_b */
+    ok &= attn_size_mul3(&s[4], L, 3, dd);     /* attn_w (d, 3d) */
+    ok &= attn_size_mul(&s[5], 3, Ld);         /* attn_b */
+    ok &= attn_size_mul(&s[6], L, dd);         /* proj_w */
+    s[7] = Ld;                                 /* proj_b */
+    s[8] = Ld;                                 /* ln2_w */
+    s[9] = Ld;                                 /* ln2_b */
+    ok &= attn_size_mul3(&s[10], L, 4, dd);    /* fc_w (d, 4d) */
+    ok &= attn_size_mul(&s[11], 4, Ld);        /* fc_b */
+    ok &= attn_size_mul3(&s[12], L, 4, dd);    /* fcproj_w (4d, d) */
+    s[13] = Ld;                                /* fcproj_b */
+    s[14] = d;                                 /* lnf_w */
+    s[15] = d;                                 /* lnf_b */
     size_t total = 0;
-    for (size_t i = 0; i < MODEL_PARAM_TENSORS; i++) total += s[i];
-    return total;
+    for (size_t i = 0; i < MODEL_PARAM_TENSORS; i++) ok &= attn_size_add(&total, total, s[i]);
+    return ok ? total : SIZE_MAX;
 }
 
 void model_params_point(model_params *p, const model_config *c, float *block) {
@@ -215,7 +248,7 @@ int model_param_is_matrix(size_t i) {
 attn_status model_init(model *m, const model_config *c, const model_vocab *vocab, char *err,
                        size_t err_len) {
     memset(m, 0, sizeof *m);
-    attn_status s = model_config_check(c, err, err_len);
+    attn_status s = model_config_check(c, NULL, err, err_len);
     if (s != ATTN_OK) return s;
     if (vocab->n != c->n_vocab)
         return model_fail(ATTN_ERR_CONFIG, err, err_len,
@@ -223,9 +256,17 @@ attn_status model_init(model *m, const model_config *c, const model_vocab *vocab
                     c->n_vocab);
     size_t sizes[MODEL_PARAM_TENSORS];
     size_t total = model_param_sizes(c, sizes);
-    if (total > ((size_t)1 << 30))
+    if (total > MODEL_PARAMS_MAX) {
+        char count[48];
+        if (total == SIZE_MAX) snprintf(count, sizeof count, "more than %zu", SIZE_MAX);
+        else snprintf(count, sizeof count, "%zu", total);
         return model_fail(ATTN_ERR_LIMIT, err, err_len,
-                    "the model would have %zu parameters; attnviz keeps at most 2^30", total);
+                          "%zu layers of d_model %zu with %zu words and a context of %zu would "
+                          "have %s parameters, more than the limit of %zu: use fewer layers, a "
+                          "smaller d_model or a smaller vocabulary",
+                          c->n_layers, c->d_model, c->n_vocab, c->n_ctx, count,
+                          MODEL_PARAMS_MAX);
+    }
     m->block = calloc(total, sizeof(float));
     if (!m->block)
         return model_fail(ATTN_ERR_NOMEM, err, err_len, "out of memory for %zu parameters", total);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attnviz/checked.h"
 #include "fast.h"
 #include "model_private.h"
 
@@ -136,14 +137,27 @@ attn_status model_run_init_shared(model_run *r, const model *m, size_t n_max,
                     "a run of %zu tokens does not fit the model's context of %zu", n_max,
                     c->n_ctx);
     size_t L = c->n_layers, d = c->d_model, V = c->n_vocab, n = n_max;
-    size_t floats = (L + 1) * n * d   /* resid */
-                    + L * n * d       /* mid */
-                    + 4 * L * n       /* ln1, ln2 statistics */
-                    + L * n * d       /* ln2 */
-                    + 2 * L * n * 4 * d /* fc, gelu */
-                    + n * d + 2 * n   /* lnf */
-                    + 2 * n * V       /* logits, probs */
-                    + model_scratch_floats() + 16;
+    /* Every part a checked product: in 32 bits, 4096 tokens × 262,144 words
+     * of logits and probabilities alone would wrap around. L ≤ 48 (the
+     * model's config check), so 8 · L cannot. */
+    size_t nd, nV, floats = 0, bytes;
+    bool fits = attn_size_mul(&nd, n, d) && attn_size_mul(&nV, n, V) &&
+                attn_size_add_mul(&floats, L + 1, nd) && /* resid */
+                attn_size_add_mul(&floats, L, nd) &&     /* mid */
+                attn_size_add_mul(&floats, 4 * L, n) &&  /* ln1, ln2 statistics */
+                attn_size_add_mul(&floats, L, nd) &&     /* ln2 */
+                attn_size_add_mul(&floats, 8 * L, nd) && /* fc, gelu: (n, 4d) each */
+                attn_size_add_mul(&floats, 1, nd) &&     /* lnf */
+                attn_size_add_mul(&floats, 2, n) &&      /* lnf statistics */
+                attn_size_add_mul(&floats, 2, nV) &&     /* logits, probs */
+                attn_size_add(&floats, floats, model_scratch_floats() + 16) &&
+                attn_size_mul(&bytes, floats, sizeof(float));
+    if (!fits)
+        return model_fail(ATTN_ERR_LIMIT, err, err_len,
+                          "a run of %zu tokens through %zu layers of d_model %zu with %zu words "
+                          "needs more bytes than a %d-bit size can count: use a shorter "
+                          "context, fewer layers or a smaller vocabulary",
+                          n, L, d, V, ATTN_SIZE_BITS);
     r->block = calloc(floats, sizeof(float));
     r->trace = calloc(L, sizeof *r->trace);
     if (!r->block || !r->trace) {

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attnviz/checked.h"
 #include "attnviz/corpus.h"
 #include "attnviz/heads.h"
 #include "model_private.h"
@@ -172,8 +173,17 @@ static void text_free(held_out *t) {
 static attn_status text_make(held_out *t, size_t count, size_t n, uint64_t seed, char *err,
                              size_t err_len) {
     memset(t, 0, sizeof *t);
-    t->ids = malloc(count * n * sizeof *t->ids);
-    t->truth = malloc(count * n * sizeof *t->truth);
+    /* Up to a million sequences of up to 4096 tokens: checked, since in 32
+     * bits that many ids would wrap around. */
+    size_t ids_bytes, truth_bytes;
+    if (!attn_size_mul3(&ids_bytes, count, n, sizeof *t->ids) ||
+        !attn_size_mul3(&truth_bytes, count, n, sizeof *t->truth))
+        return model_fail(ATTN_ERR_LIMIT, err, err_len,
+                          "%zu held-out sequences of %zu tokens need more bytes than a %d-bit "
+                          "size can count: use fewer sequences",
+                          count, n, ATTN_SIZE_BITS);
+    t->ids = malloc(ids_bytes);
+    t->truth = malloc(truth_bytes);
     if (!t->ids || !t->truth) {
         text_free(t);
         return model_fail(ATTN_ERR_NOMEM, err, err_len, "out of memory for %zu held-out sequences",
@@ -197,8 +207,9 @@ static attn_status text_make(held_out *t, size_t count, size_t n, uint64_t seed,
  * probability 0), the loss is measured on the held-out text. */
 static double unigram_loss(const held_out *t, size_t V) {
     held_out counts_text;
-    size_t sample = t->count * 4;
-    if (text_make(&counts_text, sample, t->n, MODEL_HELDOUT_SEED + 1, NULL, 0) != ATTN_OK)
+    size_t sample;
+    if (!attn_size_mul(&sample, t->count, 4) ||
+        text_make(&counts_text, sample, t->n, MODEL_HELDOUT_SEED + 1, NULL, 0) != ATTN_OK)
         return NAN;
     double *count = calloc(V, sizeof *count);
     double total = 0.0;
@@ -241,7 +252,7 @@ static attn_status check_model(const model *m, size_t sequences, char *err, size
                         i, m->vocab.words[i], words[i]);
     if (sequences < 2 || sequences > 1000000)
         return model_fail(ATTN_ERR_CONFIG, err, err_len,
-                    "--sequences %zu is out of range: use 2 to 1000000", sequences);
+                    "sequences %zu is out of range: use 2 to 1000000", sequences);
     return ATTN_OK;
 }
 

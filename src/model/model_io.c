@@ -134,7 +134,7 @@ attn_status model_save_meta(const model *m, const char *path, const char *const 
     const model_config *c = &m->config;
     char msg[512];
     if (!path) return model_fail(ATTN_ERR_INPUT, err, err_len, "no path to save the model to");
-    if (model_config_check(c, msg, sizeof msg) != ATTN_OK)
+    if (model_config_check(c, NULL, msg, sizeof msg) != ATTN_OK)
         return model_fail(ATTN_ERR_CONFIG, err, err_len, "%s: not saved: the model's sizes: %s", path,
                     msg);
     if (!m->block || m->vocab.n != c->n_vocab)
@@ -394,7 +394,7 @@ attn_status model_load_bytes_meta(model *m, const uint8_t *bytes, size_t len, co
         st = meta_size(&f, size_keys[i], file, size_slots[i], err, err_len);
         if (st != ATTN_OK) goto fail;
     }
-    if (model_config_check(&c, msg, sizeof msg) != ATTN_OK) {
+    if (model_config_check(&c, NULL, msg, sizeof msg) != ATTN_OK) {
         st = model_fail(ATTN_ERR_INPUT, err, err_len,
                   "%s: the sizes in the metadata are not a valid model: %s", file, msg);
         goto fail;

@@ -12,14 +12,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attnviz/checked.h"
 #include "fast.h"
 #include "model_private.h"
 
+/* The shipped model's optimiser settings: model_recipe_default (train.h)
+ * takes them from here. */
 model_train_config model_train_config_default(void) {
     model_train_config c = {
         .batch = 32,
         .seq = 64,
-        .steps = 2000,
+        .steps = 6000,
         .warmup = 100,
         .lr = 3e-3f,
         .lr_min = 3e-4f,
@@ -33,45 +36,55 @@ model_train_config model_train_config_default(void) {
     return c;
 }
 
+/* Writes which setting to change, then fails with the message. */
+#define FAIL_SETTING(which, ...) (*bad = (which), model_fail(ATTN_ERR_CONFIG, err, err_len, __VA_ARGS__))
+
 attn_status model_train_config_check(const model_train_config *c, const model_config *mc,
-                                     char *err, size_t err_len) {
+                                     model_setting *bad, char *err, size_t err_len) {
+    model_setting unused;
+    if (!bad) bad = &unused;
+    *bad = MODEL_SETTING_NONE;
     if (c->batch < 2 || c->batch > 4096)
-        return model_fail(ATTN_ERR_CONFIG, err, err_len, "--batch %zu is out of range: use 2 to 4096",
-                    c->batch);
+        return FAIL_SETTING(MODEL_SETTING_BATCH, "batch %zu is out of range: use 2 to 4096",
+                            c->batch);
     if (c->seq < 1 || c->seq > mc->n_ctx)
-        return model_fail(ATTN_ERR_CONFIG, err, err_len,
-                    "--seq %zu is out of range: use 1 to the context (--ctx %zu)", c->seq,
-                    mc->n_ctx);
+        return FAIL_SETTING(MODEL_SETTING_SEQ,
+                            "sequence length %zu is out of range: use 1 to the context (%zu)",
+                            c->seq, mc->n_ctx);
     if (c->steps < 1 || c->steps > 100000000)
-        return model_fail(ATTN_ERR_CONFIG, err, err_len, "--steps %zu is out of range: use 1 to 1e8",
-                    c->steps);
+        return FAIL_SETTING(MODEL_SETTING_STEPS, "steps %zu is out of range: use 1 to 1e8",
+                            c->steps);
     if (c->warmup > c->steps)
-        return model_fail(ATTN_ERR_CONFIG, err, err_len,
-                    "--warmup %zu is more than --steps %zu: give --warmup %zu or fewer (its "
-                    "default is %zu)", c->warmup, c->steps, c->steps,
-                    model_train_config_default().warmup);
+        return FAIL_SETTING(MODEL_SETTING_WARMUP,
+                            "warmup %zu is more than the steps (%zu): give %zu or fewer (the "
+                            "default is %zu)",
+                            c->warmup, c->steps, c->steps, model_train_config_default().warmup);
     if (!(c->lr > 0.0f && c->lr <= 1.0f))
-        return model_fail(ATTN_ERR_CONFIG, err, err_len, "--lr %g is out of range: use (0, 1]",
-                    (double)c->lr);
+        return FAIL_SETTING(MODEL_SETTING_LR, "learning rate %g is out of range: use (0, 1]",
+                            (double)c->lr);
     if (!(c->lr_min >= 0.0f && c->lr_min <= c->lr))
-        return model_fail(ATTN_ERR_CONFIG, err, err_len,
-                    "--lr-min %g is out of range: use 0 to --lr (%g)", (double)c->lr_min,
-                    (double)c->lr);
+        return FAIL_SETTING(MODEL_SETTING_LR_MIN,
+                            "minimum learning rate %g is out of range: use 0 to the learning "
+                            "rate (%g)",
+                            (double)c->lr_min, (double)c->lr);
     if (!(c->beta1 >= 0.0f && c->beta1 < 1.0f && c->beta2 >= 0.0f && c->beta2 < 1.0f))
         return model_fail(ATTN_ERR_CONFIG, err, err_len, "Adam's betas must be in [0, 1)");
     if (!(c->eps > 0.0f && c->eps < 1.0f))
         return model_fail(ATTN_ERR_CONFIG, err, err_len, "Adam's eps must be in (0, 1)");
     if (!(c->weight_decay >= 0.0f && c->weight_decay <= 10.0f))
-        return model_fail(ATTN_ERR_CONFIG, err, err_len,
-                    "--weight-decay %g is out of range: use 0 to 10", (double)c->weight_decay);
+        return FAIL_SETTING(MODEL_SETTING_WEIGHT_DECAY,
+                            "weight decay %g is out of range: use 0 to 10",
+                            (double)c->weight_decay);
     if (!(c->grad_clip >= 0.0f && c->grad_clip <= 1e6f))
-        return model_fail(ATTN_ERR_CONFIG, err, err_len,
-                    "--grad-clip %g is out of range: use 0 (off) to 1e6", (double)c->grad_clip);
+        return FAIL_SETTING(MODEL_SETTING_GRAD_CLIP,
+                            "gradient clip %g is out of range: use 0 (off) to 1e6",
+                            (double)c->grad_clip);
     if (c->threads < 1 || c->threads > 2)
-        return model_fail(ATTN_ERR_CONFIG, err, err_len, "--threads %zu is out of range: use 1 or 2",
-                    c->threads);
+        return FAIL_SETTING(MODEL_SETTING_THREADS, "threads %zu is out of range: use 1 or 2",
+                            c->threads);
     return ATTN_OK;
 }
+#undef FAIL_SETTING
 
 float model_train_lr(const model_train_config *c, size_t step) {
     if (step < c->warmup) return c->lr * (float)(step + 1) / (float)c->warmup;
@@ -112,24 +125,46 @@ static void worker_free(model_worker *w) {
     free(w);
 }
 
-static model_worker *worker_create(const model *m, attn_weights *attn, size_t T, char *err,
-                                   size_t err_len) {
+/* A worker for sequences of T tokens in *out; on failure *out is NULL and
+ * the message in err says what failed. */
+static attn_status worker_create(model_worker **out, const model *m, attn_weights *attn, size_t T,
+                                 char *err, size_t err_len) {
+    *out = NULL;
     model_worker *w = calloc(1, sizeof *w);
-    if (!w) return NULL;
-    if (model_run_init_shared(&w->run, m, T, attn, err, err_len) != ATTN_OK) {
+    if (!w) return model_fail(ATTN_ERR_NOMEM, err, err_len, "out of memory for a training worker");
+    attn_status s = model_run_init_shared(&w->run, m, T, attn, err, err_len);
+    if (s != ATTN_OK) {
         free(w);
-        return NULL;
+        return s;
     }
+    /* The run above fits, so T·d and T·V do; the gradient, the transposes
+     * and one weight gradient (V·d or 4d²) are checked here. */
     size_t d = m->config.d_model, V = m->config.n_vocab;
     size_t tcols = V > 4 * d ? V : 4 * d;
     if (T > tcols) tcols = T;
-    size_t tmp = V * d > 4 * d * d ? V * d : 4 * d * d;
-    size_t floats = m->n_params + T * V + 4 * T * d + T * 3 * d + T * 4 * d + T * T + tcols * T +
-                    tmp;
+    size_t vd, dd4, floats = m->n_params, bytes;
+    bool fits = attn_size_mul(&vd, V, d) && attn_size_mul3(&dd4, 4, d, d) &&
+                attn_size_add_mul(&floats, T, V) &&     /* dlogits */
+                attn_size_add_mul(&floats, 4 * T, d) && /* dresid, dmid, dln, dconcat */
+                attn_size_add_mul(&floats, 7 * T, d) && /* dqkv (T, 3d), dfc (T, 4d) */
+                attn_size_add_mul(&floats, T, T) &&     /* dp */
+                attn_size_add_mul(&floats, tcols, T) && /* tbuf */
+                attn_size_add(&floats, floats, vd > dd4 ? vd : dd4) && /* tmp */
+                attn_size_mul(&bytes, floats, sizeof(float));
+    if (!fits) {
+        worker_free(w);
+        return model_fail(ATTN_ERR_LIMIT, err, err_len,
+                          "training on sequences of %zu tokens with d_model %zu and %zu words "
+                          "needs more bytes than a %d-bit size can count: use a shorter "
+                          "sequence or a smaller model",
+                          T, d, V, ATTN_SIZE_BITS);
+    }
     w->block = calloc(floats, sizeof(float));
     if (!w->block) {
         worker_free(w);
-        return NULL;
+        return model_fail(ATTN_ERR_NOMEM, err, err_len,
+                          "out of memory for a training worker (%.0f MiB)",
+                          (double)bytes / (1 << 20));
     }
     float *p = w->block;
     w->grad = p, p += m->n_params;
@@ -144,7 +179,8 @@ static model_worker *worker_create(const model *m, attn_weights *attn, size_t T,
     w->gs.tbuf = p, p += tcols * T;
     w->gs.tmp = p;
     w->gs.gemm = w->run.scratch;
-    return w;
+    *out = w;
+    return ATTN_OK;
 }
 
 /* out (cols, rows) = inᵀ, in being (rows, cols) with rows ld floats apart. */
@@ -296,9 +332,15 @@ static void *worker_run(void *arg) {
 attn_status model_trainer_init(model_trainer *t, const model *m, const model_train_config *c,
                                char *err, size_t err_len) {
     memset(t, 0, sizeof *t);
-    attn_status s = model_train_config_check(c, &m->config, err, err_len);
+    attn_status s = model_train_config_check(c, &m->config, NULL, err, err_len);
     if (s != ATTN_OK) return s;
-    size_t n = m->n_params, L = m->config.n_layers;
+    size_t n = m->n_params, L = m->config.n_layers, bytes;
+    /* The gradient and Adam's two moments: three floats per parameter. */
+    if (!attn_size_mul3(&bytes, 3, n, sizeof(float)))
+        return model_fail(ATTN_ERR_LIMIT, err, err_len,
+                          "training %zu parameters needs more bytes than a %d-bit size can "
+                          "count: use a smaller model",
+                          n, ATTN_SIZE_BITS);
     t->block = calloc(3 * n, sizeof(float));
     t->attn = calloc(L, sizeof *t->attn);
     if (!t->block || !t->attn) {
@@ -320,10 +362,10 @@ attn_status model_trainer_init(model_trainer *t, const model *m, const model_tra
         }
     }
     for (int k = 0; k < 2; k++) {
-        t->worker[k] = worker_create(m, t->attn, c->seq, err, err_len);
-        if (!t->worker[k]) {
+        s = worker_create(&t->worker[k], m, t->attn, c->seq, err, err_len);
+        if (s != ATTN_OK) {
             model_trainer_free(t);
-            return model_fail(ATTN_ERR_NOMEM, err, err_len, "out of memory for a training worker");
+            return s;
         }
     }
     return ATTN_OK;

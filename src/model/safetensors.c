@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "attnviz/checked.h"
 #include "attnviz/tokenize.h"
 #include "model_private.h"
 
@@ -106,22 +107,21 @@ static const char *known_dtypes(char buf[160]) {
     return buf;
 }
 
-/* Elements and bytes of a shape; 0 when either overflows size_t. A shape
- * with a zero dimension has zero elements whatever the others are. */
+/* Elements and bytes of a shape; 0 when either does not fit a size_t (a
+ * shape comes from the file: [65536, 65536] of F32 is 16 GiB, which wraps
+ * around to 0 in 32 bits). A shape with a zero dimension has zero elements
+ * whatever the others are. */
 static int shape_bytes(const size_t *shape, size_t n_dims, size_t elem_size, size_t *n_elements,
                        size_t *nbytes) {
     size_t n = 1;
     for (size_t i = 0; i < n_dims; i++)
         if (shape[i] == 0) n = 0;
-    if (n) {
-        for (size_t i = 0; i < n_dims; i++) {
-            if (n > SIZE_MAX / shape[i]) return 0;
-            n *= shape[i];
-        }
-    }
-    if (n > SIZE_MAX / elem_size) return 0;
+    for (size_t i = 0; n && i < n_dims; i++)
+        if (!attn_size_mul(&n, n, shape[i])) return 0;
+    size_t bytes;
+    if (!attn_size_mul(&bytes, n, elem_size)) return 0;
     *n_elements = n;
-    *nbytes = n * elem_size;
+    *nbytes = bytes;
     return 1;
 }
 
@@ -143,11 +143,13 @@ static int cmp_tensor_ptr_offset(const void *a, const void *b) {
     return strcmp(x->name, y->name);
 }
 
-/* A non-negative integer that fits size_t, else 0. */
+/* A non-negative integer that fits size_t: 1; not a non-negative integer:
+ * 0; one too large for size_t (only where size_t is 32 bits): -1. */
 static int json_size(const json_t *v, size_t *out) {
     if (!json_is_integer(v)) return 0;
     json_int_t i = json_integer_value(v);
-    if (i < 0 || (unsigned long long)i > SIZE_MAX) return 0;
+    if (i < 0) return 0;
+    if ((unsigned long long)i > SIZE_MAX) return -1;
     *out = (size_t)i;
     return 1;
 }
@@ -237,7 +239,14 @@ static attn_status parse_tensor(parse_ctx *c, const char *key, json_t *entry, si
                     c->file, name, n_dims, MODEL_ST_DIMS_MAX);
     for (size_t i = 0; i < n_dims; i++) {
         json_t *d = json_array_get(shape, i);
-        if (!json_size(d, &t->shape[i])) {
+        int got = json_size(d, &t->shape[i]);
+        if (got < 0)
+            return model_fail(ATTN_ERR_INPUT, c->err, c->err_len,
+                              "%s: tensor %s: shape element %zu is %lld, more than a %d-bit "
+                              "size can count: the tensor is too large for this machine",
+                              c->file, name, i, (long long)json_integer_value(d),
+                              ATTN_SIZE_BITS);
+        if (!got) {
             if (json_is_integer(d))
                 return model_fail(ATTN_ERR_INPUT, c->err, c->err_len,
                             "%s: tensor %s: shape element %zu is %lld: sizes are non-negative "
@@ -252,14 +261,23 @@ static attn_status parse_tensor(parse_ctx *c, const char *key, json_t *entry, si
     if (!shape_bytes(t->shape, n_dims, DTYPES[t->dtype].size, &t->n_elements, &t->nbytes))
         return model_fail(ATTN_ERR_INPUT, c->err, c->err_len,
                     "%s: tensor %s: shape %s of %s is too large: its byte count overflows "
-                    "64 bits",
-                    c->file, name, shape_text(sh, t->shape, n_dims), dtype);
+                    "%d bits",
+                    c->file, name, shape_text(sh, t->shape, n_dims), dtype, ATTN_SIZE_BITS);
 
     /* data_offsets */
     json_t *offs = vals[2];
-    size_t begin, end;
-    if (!json_is_array(offs) || json_array_size(offs) != 2 ||
-        !json_size(json_array_get(offs, 0), &begin) || !json_size(json_array_get(offs, 1), &end))
+    size_t begin = 0, end = 0;
+    int got_begin = 0, got_end = 0;
+    if (json_is_array(offs) && json_array_size(offs) == 2) {
+        got_begin = json_size(json_array_get(offs, 0), &begin);
+        got_end = json_size(json_array_get(offs, 1), &end);
+    }
+    if (got_begin < 0 || got_end < 0)
+        return model_fail(ATTN_ERR_INPUT, c->err, c->err_len,
+                          "%s: tensor %s: data_offsets are more than a %d-bit size can count: "
+                          "the file is too large for this machine",
+                          c->file, name, ATTN_SIZE_BITS);
+    if (got_begin != 1 || got_end != 1)
         return model_fail(ATTN_ERR_INPUT, c->err, c->err_len,
                     "%s: tensor %s: data_offsets is not a list of two non-negative integers "
                     "[begin, end]",
@@ -602,11 +620,11 @@ static attn_status build_header(const model_st_tensor *tensors, size_t n, const 
     size_t offset = 0;
     for (size_t i = 0; i < n; i++) {
         const model_st_tensor *t = order[i];
-        size_t elems = 0, nbytes = 0;
+        size_t elems = 0, nbytes = 0, end;
         shape_bytes(t->shape, t->n_dims, DTYPES[t->dtype].size, &elems, &nbytes);
-        if (nbytes > SIZE_MAX - offset) {
-            st = model_fail(ATTN_ERR_INPUT, err, err_len, "%s: the tensors' bytes add up past 2^64",
-                      file);
+        if (!attn_size_add(&end, offset, nbytes)) {
+            st = model_fail(ATTN_ERR_INPUT, err, err_len, "%s: the tensors' bytes add up past 2^%d",
+                      file, ATTN_SIZE_BITS);
             goto done;
         }
         if (i || n_meta) buf_put(h, ",", 1);
@@ -621,9 +639,9 @@ static attn_status build_header(const model_st_tensor *tensors, size_t n, const 
         buf_str(h, "],\"data_offsets\":[");
         buf_size(h, offset);
         buf_put(h, ",", 1);
-        buf_size(h, offset + nbytes);
+        buf_size(h, end);
         buf_str(h, "]}");
-        offset += nbytes;
+        offset = end;
     }
     buf_put(h, "}", 1);
     while (!h->oom && h->len % 8) buf_put(h, " ", 1);

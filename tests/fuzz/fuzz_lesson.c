@@ -19,6 +19,10 @@
 #include "attnviz/lesson.h"
 #include "attnviz/tokenize.h"
 
+/* The shipped model's sizes, so steps with "weights: trained" are parsed
+ * and checked too. */
+static const lesson_model_shape shape = {.n_layers = 2, .n_heads = 4, .d_model = 128, .n_ctx = 64};
+
 #define REQUIRE(cond)                                                                              \
     do {                                                                                           \
         if (!(cond)) {                                                                             \
@@ -61,12 +65,12 @@ static void check_live_values(const char *text, const lesson_settings *s) {
         REQUIRE(ph.offset + ph.len <= len && ph.len >= 4);
         REQUIRE(memcmp(text + ph.offset, "{{", 2) == 0);
         REQUIRE(memcmp(text + ph.offset + ph.len - 2, "}}", 2) == 0);
-        REQUIRE(lesson_placeholder_check(&ph, s, err, sizeof err) == 0);
+        REQUIRE(lesson_placeholder_check(&ph, s, &shape, err, sizeof err) == 0);
     }
 }
 
 static void check_settings(const lesson_settings *s) {
-    REQUIRE(attn_config_check(&s->config, NULL, 0) == ATTN_OK);
+    REQUIRE(attn_config_check(&s->config, NULL, NULL, 0) == ATTN_OK);
     REQUIRE(s->seed <= LESSON_SEED_MAX);
     REQUIRE(s->sentence != NULL);
     REQUIRE(s->n_tokens >= 1 && s->n_tokens <= LESSON_TOKENS_MAX);
@@ -137,7 +141,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (data[i] == '\n') e.lines++;
 
     lesson l;
-    int rc = lesson_parse_report(&l, text, size, "f.md", on_error, &e);
+    int rc = lesson_parse_report(&l, text, size, "f.md", &shape, on_error, &e);
     REQUIRE(rc == 0 || rc == 2);
     REQUIRE((rc == 0) == (e.n == 0));
     if (rc == 0) {
@@ -150,7 +154,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     /* lesson_parse: the same answer, and the first error of the report. */
     char err[1024];
     memset(err, 'X', sizeof err);
-    int rc2 = lesson_parse(&l, text, size, "f.md", err, sizeof err);
+    int rc2 = lesson_parse(&l, text, size, "f.md", &shape, err, sizeof err);
     REQUIRE(rc2 == rc);
     REQUIRE(memchr(err, '\0', sizeof err) != NULL);
     if (rc == 0) REQUIRE(err[0] == '\0');

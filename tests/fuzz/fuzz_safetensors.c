@@ -150,7 +150,7 @@ static int reserved(const char *k) {
 }
 
 static void check_model(const model *m, const model_meta *meta, const model_st_file *f) {
-    REQUIRE(model_config_check(&m->config, NULL, 0) == ATTN_OK);
+    REQUIRE(model_config_check(&m->config, NULL, NULL, 0) == ATTN_OK);
     REQUIRE(m->vocab.n == m->config.n_vocab);
     size_t sizes[MODEL_PARAM_TENSORS];
     REQUIRE(model_param_sizes(&m->config, sizes) == m->n_params);

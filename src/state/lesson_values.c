@@ -7,9 +7,9 @@
 
 #include "lesson_player.h"
 #include "trained.h"
-#include "view_model.h"
+#include "overview.h"
 
-void app_format_bytes(double bytes, char *buf, size_t len) {
+void state_format_bytes(double bytes, char *buf, size_t len) {
     static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
     size_t u = 0;
     while (bytes >= 1024.0 && u + 1 < sizeof units / sizeof units[0]) {
@@ -62,8 +62,8 @@ static void best_head(const model_heads_report *r, model_role role, char *buf, s
 }
 
 /* The values of the trained model (lesson.h: layer .. next_prob). */
-static int trained_value(const app_model *m, const lesson_placeholder *ph, char *buf, size_t len) {
-    const app_trained *t = m->trained;
+static int trained_value(const state_model *m, const lesson_placeholder *ph, char *buf, size_t len) {
+    const state_trained *t = m->trained;
     if (!t) {
         snprintf(buf, len, "?");
         return 2;
@@ -78,7 +78,7 @@ static int trained_value(const app_model *m, const lesson_placeholder *ph, char 
         float score;
         /* the overview's label of the head, so the text and the boxes agree */
         model_role role =
-            model_heads_label_role(r, ph->args[0] - 1, ph->args[1] - 1, APP_ROLE_MIN, &score);
+            model_heads_label_role(r, ph->args[0] - 1, ph->args[1] - 1, STATE_ROLE_MIN, &score);
         snprintf(buf, len, "%s %.2f", model_role_label(role), (double)score);
         return 0;
     }
@@ -105,7 +105,7 @@ static int trained_value(const app_model *m, const lesson_placeholder *ph, char 
     case LESSON_VALUE_NEXT_PROB: {
         int32_t id;
         float p;
-        if (app_trained_top(t, false, 1, &id, &p) != 1) break;
+        if (state_trained_top(t, false, 1, &id, &p) != 1) break;
         if (ph->value == LESSON_VALUE_NEXT_WORD)
             snprintf(buf, len, "%s", t->model.vocab.words[id]);
         else /* a percentage, as the bars beside it show it */
@@ -118,7 +118,7 @@ static int trained_value(const app_model *m, const lesson_placeholder *ph, char 
     return 2;
 }
 
-int app_lesson_value(const app_model *m, const lesson_placeholder *ph, char *buf, size_t len) {
+int state_lesson_value(const state_model *m, const lesson_placeholder *ph, char *buf, size_t len) {
     const attn_config *c = &m->settings.config;
     size_t n = m->n, H = c->n_heads, dh = attn_d_head(c);
     const uint64_t *a = ph->args;
@@ -155,10 +155,10 @@ int app_lesson_value(const app_model *m, const lesson_placeholder *ph, char *buf
         break;
     case LESSON_VALUE_FLOPS: format_count(attn_forward_flops(c, n), buf, len); break;
     case LESSON_VALUE_SCORE_BYTES:
-        app_format_bytes((double)H * (double)n * (double)n * 4.0, buf, len);
+        state_format_bytes((double)H * (double)n * (double)n * 4.0, buf, len);
         break;
     case LESSON_VALUE_KV_BYTES_PER_TOKEN:
-        app_format_bytes(2.0 * (double)c->n_kv_heads * (double)dh * 4.0, buf, len);
+        state_format_bytes(2.0 * (double)c->n_kv_heads * (double)dh * 4.0, buf, len);
         break;
     case LESSON_VALUE_SPREAD_BEFORE: format_float(m->spread_scores[a[0] - 1], buf, len); break;
     case LESSON_VALUE_SPREAD_AFTER: format_float(m->spread_scaled[a[0] - 1], buf, len); break;
@@ -184,7 +184,7 @@ int app_lesson_value(const app_model *m, const lesson_placeholder *ph, char *buf
         break;
     }
     case LESSON_VALUE_KV_CACHE:
-        app_format_bytes(2.0 * (double)a[0] * (double)a[1] * (double)a[2] * (double)a[3], buf,
+        state_format_bytes(2.0 * (double)a[0] * (double)a[1] * (double)a[2] * (double)a[3], buf,
                          len);
         break;
     case LESSON_VALUE_FORWARD_MS:
@@ -196,7 +196,7 @@ int app_lesson_value(const app_model *m, const lesson_placeholder *ph, char *buf
     return 0;
 }
 
-size_t app_lesson_substitute(const app_model *m, const char *text, char *out, size_t cap) {
+size_t state_lesson_substitute(const state_model *m, const char *text, char *out, size_t cap) {
     if (cap == 0) return 0;
     size_t len = strlen(text), pos = 0, o = 0, bad = 0;
     out[0] = '\0';
@@ -218,7 +218,7 @@ size_t app_lesson_substitute(const app_model *m, const char *text, char *out, si
         o += lit;
         if (rc == 0) break;
         if (rc == 1) {
-            if (app_lesson_value(m, &ph, val, sizeof val) != 0) bad++;
+            if (state_lesson_value(m, &ph, val, sizeof val) != 0) bad++;
         } else {
             snprintf(val, sizeof val, "?");
             bad++;

@@ -4,13 +4,14 @@
  * heads specialise.
  *
  * The thread owns its model and trainer and never touches the app's state.
+ * It runs model_train_run (train.h), the loop `attnviz train` runs too.
  * Every `publish_every` steps it publishes, under a mutex, the step, the
  * loss history and a copy of the parameters; every `measure_every` steps
  * (and before the first and after the last) a head-role measurement
  * (model_heads_measure) and its held-out loss. The main thread calls
  * train_live_poll once a frame: it copies what is new into buffers only the
  * main thread reads, so the caller can hand the parameters to
- * app_trained_set_params at leisure while training goes on.
+ * state_trained_set_params at leisure while training goes on.
  *
  * No SDL here: tests/test_train_live.c drives it without a display.
  *
@@ -18,7 +19,7 @@
  *   train_live_config c = train_live_config_default(&shipped.config);
  *   train_live_start(t, &c, err, sizeof err);
  *   each frame:  const train_live_state *s = train_live_poll(t);
- *                if (s->new_params) app_trained_set_params(..., s->params, s->n_params, ...);
+ *                if (s->new_params) state_trained_set_params(..., s->params, s->n_params, ...);
  *   train_live_stop(t);      (asks the thread to end after its step, joins)
  *   train_live_destroy(t);   (stops first; accepts NULL) */
 #ifndef ATTNVIZ_APP_TRAIN_LIVE_H
@@ -30,23 +31,26 @@
 
 #include "attnviz/heads.h"
 #include "attnviz/model.h"
+#include "attnviz/train.h"
 
 #define TRAIN_LIVE_STEPS_MAX 100000 /* the loss history is kept whole */
+/* The shipped recipe shortened to this many steps: about 2½ minutes with
+ * the window open, enough for the induction, antecedent and subject heads
+ * (the previous-token head needs the full run). */
+#define TRAIN_LIVE_STEPS 2000
 
 typedef struct train_live_config {
-    model_config model;       /* sizes; n_vocab must be the corpus vocabulary's */
-    model_train_config train; /* batch, steps, schedule; train.seq must be model.n_ctx or less */
-    uint64_t seed;            /* of the initial weights and of the text */
+    model_recipe recipe;      /* sizes, schedule, seed, mix (train.h); n_vocab the corpus's */
     size_t publish_every;     /* steps between published parameters (≥ 1) */
     size_t measure_every;     /* steps between head-role measurements; 0: first and last only */
     size_t measure_sequences; /* held-out sequences a measurement averages over (≥ 1) */
 } train_live_config;
 
-/* The recipe of the shipped model (attnviz train's defaults: seed 1,
- * batch 32, 2000 steps, lr 3e-3 with warm-up and cosine decay) for a model
- * of the sizes given (n_vocab is set to the corpus's), publishing every 10
- * steps and measuring the heads every 100 steps on 24 sequences. The
- * trainer runs on 2 threads at a lower scheduling priority than the window. */
+/* The shipped model's recipe (model_recipe_default) for a model of the
+ * sizes given (n_vocab is set to the corpus's), shortened to
+ * TRAIN_LIVE_STEPS steps, publishing every 10 steps and measuring the
+ * heads every 100 steps on 24 sequences. The trainer runs on the recipe's
+ * 2 threads at a lower scheduling priority than the window. */
 train_live_config train_live_config_default(const model_config *sizes);
 
 typedef enum train_live_phase {

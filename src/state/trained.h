@@ -10,14 +10,15 @@
 #include <stdint.h>
 
 #include "attnviz/heads.h"
+#include "attnviz/lesson.h"
 #include "attnviz/model.h"
+#include "paths.h"
 
-#define APP_TRAINED_TOKENS_MAX 256 /* bounded by the model's context anyway */
-#define APP_PRUNE_MAX 1024         /* layers × heads the pruning flags cover */
-#define APP_PATH_MAX 1024
+#define STATE_TRAINED_TOKENS_MAX 256 /* bounded by the model's context anyway */
+#define STATE_PRUNE_MAX 1024         /* layers × heads the pruning flags cover */
 
-typedef struct app_trained {
-    char path[APP_PATH_MAX];
+typedef struct state_trained {
+    char path[STATE_PATH_MAX];
     model model;          /* weights and vocabulary */
     model_meta meta;      /* the file's own metadata (training settings, head roles) */
     /* What each head does: from the file's "attnviz.heads" metadata (written
@@ -29,27 +30,29 @@ typedef struct app_trained {
      * one id per word; unknown[i] marks a word the vocabulary lacks (run as
      * <unk>, shown as the word itself, marked). */
     model_run run;
-    int32_t ids[APP_TRAINED_TOKENS_MAX];
-    attn_token spans[APP_TRAINED_TOKENS_MAX];
-    bool unknown[APP_TRAINED_TOKENS_MAX];
+    int32_t ids[STATE_TRAINED_TOKENS_MAX];
+    attn_token spans[STATE_TRAINED_TOKENS_MAX];
+    bool unknown[STATE_TRAINED_TOKENS_MAX];
     size_t n;
-    uint8_t head_off[APP_PRUNE_MAX]; /* (layer · H + head): 1 = switched off */
+    uint8_t head_off[STATE_PRUNE_MAX]; /* (layer · H + head): 1 = switched off */
     /* The next-token distribution after the last token with every head on,
      * to compare a pruned run with (n_vocab floats). */
     float *probs_all_on;
     uint64_t version; /* bumped by every successful run */
-} app_trained;
+} state_trained;
 
-/* The shipped model: ATTNVIZ_ASSETS_DIR/models/attnviz-heads.safetensors. */
-const char *app_trained_shipped_path(void);
+/* The shipped model: DATA/assets/models/attnviz-heads.safetensors, DATA being
+ * the data folder of state_data_dir (paths.h). Valid until the next call. */
+const char *state_trained_shipped_path(void);
 
 /* path itself, or the shipped model's path for "" or NULL. */
-const char *app_trained_resolve(const char *path);
+const char *state_trained_resolve(const char *path);
 
-/* Tells the lesson parser the shipped model's sizes (lesson_set_trained_shape),
- * so lessons with "weights: trained" steps can be checked; without the
- * model, such steps are errors that say so. Call once at start-up. */
-void app_trained_lesson_shape(void);
+/* The shipped model's sizes for the lesson parser (lesson_parse's
+ * `trained`), written to *shape: shape, or NULL when the model cannot be
+ * read (lessons' "weights: trained" steps are then errors that say so).
+ * Reads the file: ask once for a batch of lessons. */
+const lesson_model_shape *state_trained_lesson_shape(lesson_model_shape *shape);
 
 /* Loads path ("" or NULL: the shipped model). Returns 0, or 2 with the
  * loader's message (file, tensor and problem). t is zeroed on failure.
@@ -57,36 +60,37 @@ void app_trained_lesson_shape(void);
  * the file, naming the key), else they are measured on 64 held-out
  * sequences; a model trained on other text loads without roles
  * (have_roles false, roles_note says why). */
-int app_trained_load(app_trained *t, const char *path, char *err, size_t err_len);
-/* The same; flags APP_TRAINED_NO_ROLES skips the roles (the dump). */
-enum { APP_TRAINED_NO_ROLES = 1 };
-int app_trained_load_ex(app_trained *t, const char *path, unsigned flags, char *err,
+int state_trained_load(state_trained *t, const char *path, char *err, size_t err_len);
+/* The same; flags STATE_TRAINED_NO_ROLES skips the roles (the dump). */
+enum { STATE_TRAINED_NO_ROLES = 1 };
+int state_trained_load_ex(state_trained *t, const char *path, unsigned flags, char *err,
                         size_t err_len);
-void app_trained_free(app_trained *t);
+void state_trained_free(state_trained *t);
 
 /* The sizes of the model at path ("" or NULL: shipped), checked as
- * app_trained_load would, without keeping it: for the command line, which
+ * state_trained_load would, without keeping it: for the command line, which
  * checks --layer and --head before it opens anything. Returns 0 or 2. */
-int app_trained_peek(const char *path, model_config *c, char *err, size_t err_len);
+int state_trained_peek(const char *path, model_config *c, char *err, size_t err_len);
 
 /* Encodes sentence with the model's vocabulary and runs the model with the
- * heads in head_off (APP_PRUNE_MAX flags, may be NULL) switched off. A
- * sentence longer than the context is refused with a message. */
-int app_trained_run(app_trained *t, const char *sentence, const uint8_t *head_off, char *err,
-                    size_t err_len);
+ * heads in head_off (STATE_PRUNE_MAX flags, may be NULL) switched off. A
+ * sentence that does not encode, or is longer than the context, is refused
+ * with a message and *bad (may be NULL) ATTN_SETTING_SENTENCE. */
+int state_trained_run(state_trained *t, const char *sentence, const uint8_t *head_off,
+                      attn_setting *bad, char *err, size_t err_len);
 
 /* The k most likely next tokens after the last one (with pruning as run,
  * or all_on for every head on): ids and probabilities, most likely first.
  * Returns how many were written (≤ k, ≤ vocabulary). */
-size_t app_trained_top(const app_trained *t, bool all_on, size_t k, int32_t *ids, float *p);
+size_t state_trained_top(const state_trained *t, bool all_on, size_t k, int32_t *ids, float *p);
 
 /* New parameters (live training: the same sizes) and a rerun on the same
  * sentence and pruning. Returns 0 or 2. */
-int app_trained_set_params(app_trained *t, const float *params, size_t n_params, char *err,
+int state_trained_set_params(state_trained *t, const float *params, size_t n_params, char *err,
                            size_t err_len);
 
 /* Token i of the last run as the model sees it: its vocabulary word
  * ("<|endoftext|>", "the", "<unk>" for an unknown word). */
-const char *app_trained_word(const app_trained *t, size_t i);
+const char *state_trained_word(const state_trained *t, size_t i);
 
 #endif

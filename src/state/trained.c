@@ -4,8 +4,9 @@
 #define _POSIX_C_SOURCE 200809L
 #include "trained.h"
 #include "attnviz/lesson.h"
+#include "attnviz/train.h"
+#include "paths.h"
 
-#include <jansson.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,15 +14,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#ifndef ATTNVIZ_ASSETS_DIR
-#define ATTNVIZ_ASSETS_DIR "assets"
-#endif
-
 /* Sequences measured at load when the file has no "attnviz.heads": enough
  * for a stable ranking of the heads, and well under a second for the small
  * models attnviz trains. */
 #define ROLES_SEQUENCES 64
-#define KEY_HEADS "attnviz.heads"
 
 static int fail(char *err, size_t err_len, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -38,24 +34,24 @@ static int fail(char *err, size_t err_len, const char *fmt, ...) {
     return 2;
 }
 
-void app_trained_lesson_shape(void) {
-    model m;
-    if (model_load(&m, app_trained_shipped_path(), NULL, 0) != ATTN_OK) {
-        lesson_set_trained_shape(NULL);
-        return;
-    }
-    lesson_model_shape shape = {m.config.n_layers, m.config.n_heads, m.config.d_model,
-                                m.config.n_ctx};
-    lesson_set_trained_shape(&shape);
-    model_free(&m);
+const lesson_model_shape *state_trained_lesson_shape(lesson_model_shape *shape) {
+    model_config c;
+    if (state_trained_peek(NULL, &c, NULL, 0) != 0) return NULL;
+    *shape = (lesson_model_shape){c.n_layers, c.n_heads, c.d_model, c.n_ctx};
+    return shape;
 }
 
-const char *app_trained_shipped_path(void) {
-    return ATTNVIZ_ASSETS_DIR "/models/attnviz-heads.safetensors";
+const char *state_trained_shipped_path(void) {
+    /* Callers keep the pointer and compare it, so the path lives here; it is
+     * looked up afresh on each call (a few stat calls), never cached. A
+     * missing model is reported by shipped_missing when it is opened. */
+    static char path[STATE_PATH_MAX];
+    state_shipped_model_path(path, sizeof path, NULL, 0);
+    return path;
 }
 
-const char *app_trained_resolve(const char *path) {
-    return path && *path ? path : app_trained_shipped_path();
+const char *state_trained_resolve(const char *path) {
+    return path && *path ? path : state_trained_shipped_path();
 }
 
 /* The shipped model missing is a set-up problem, not a bad file: say how
@@ -64,29 +60,29 @@ static int shipped_missing(const char *path, char *err, size_t err_len) {
     struct stat st;
     if (stat(path, &st) == 0) return 0;
     return fail(err, err_len,
-                "the shipped model %s is missing: train one with attnviz train --out FILE and "
-                "open it with --model FILE",
+                "the shipped model %s is missing: set ATTNVIZ_DATA_DIR to attnviz's data folder "
+                "or reinstall attnviz, or train a model (attnviz train) and open its file",
                 path);
 }
 
 /* Sizes the app can show: the core's limits on the attention of one layer,
- * and the pruning flags of app_settings. */
+ * and the pruning flags of state_settings. */
 static int check_sizes(const model_config *c, const char *path, char *err, size_t err_len) {
     attn_config ac = model_attn_config(c);
     char msg[256];
-    if (attn_config_check(&ac, msg, sizeof msg) != ATTN_OK)
+    if (attn_config_check(&ac, NULL, msg, sizeof msg) != ATTN_OK)
         return fail(err, err_len, "%s: the app cannot show this model's attention: %s", path, msg);
-    if (c->n_layers * c->n_heads > APP_PRUNE_MAX)
+    if (c->n_layers * c->n_heads > STATE_PRUNE_MAX)
         return fail(err, err_len,
                     "%s: %zu layers of %zu heads are more than the %d heads the app can switch "
                     "off: use a smaller model",
-                    path, c->n_layers, c->n_heads, APP_PRUNE_MAX);
+                    path, c->n_layers, c->n_heads, STATE_PRUNE_MAX);
     return 0;
 }
 
-int app_trained_peek(const char *path, model_config *c, char *err, size_t err_len) {
-    path = app_trained_resolve(path);
-    if (strcmp(path, app_trained_shipped_path()) == 0 && shipped_missing(path, err, err_len))
+int state_trained_peek(const char *path, model_config *c, char *err, size_t err_len) {
+    path = state_trained_resolve(path);
+    if (strcmp(path, state_trained_shipped_path()) == 0 && shipped_missing(path, err, err_len))
         return 2;
     model m;
     if (model_load(&m, path, err, err_len) != ATTN_OK) return 2;
@@ -95,110 +91,16 @@ int app_trained_peek(const char *path, model_config *c, char *err, size_t err_le
     return check_sizes(c, path, err, err_len);
 }
 
-/* ---- head roles from the metadata ---------------------------------------- */
-
-/* Reads "attnviz.heads" (see cli_train.c): one object per head, each
- * {"layer": l, "head": h, "scores": {role: value, ...}} with l, h from 0.
- * Every (layer, head) exactly once, every role's score a finite number in
- * [0, 1]; unknown extra roles are ignored (a newer file). Returns 0, or 2
- * with the key and what is wrong. */
-static int roles_from_json(model_heads_report *r, const char *text, const model_config *c,
-                           const char *path, char *err, size_t err_len) {
-    size_t L = c->n_layers, H = c->n_heads;
-    json_error_t jerr;
-    json_t *root = json_loads(text, 0, &jerr);
-    if (!root)
-        return fail(err, err_len, "%s: metadata \"%s\" is not valid JSON: column %d: %s", path,
-                    KEY_HEADS, jerr.column, jerr.text);
-    int rc = 0;
-    uint8_t *seen = calloc(L * H, 1);
-    float *score = calloc(L * H * MODEL_ROLES, sizeof *score);
-    if (!seen || !score) {
-        rc = fail(err, err_len, "%s: out of memory for the head roles", path);
-        goto done;
-    }
-    if (!json_is_array(root)) {
-        rc = fail(err, err_len, "%s: metadata \"%s\" is not a JSON list of heads", path, KEY_HEADS);
-        goto done;
-    }
-    for (size_t k = 0; k < json_array_size(root); k++) {
-        json_t *e = json_array_get(root, k);
-        json_t *jl = json_object_get(e, "layer"), *jh = json_object_get(e, "head");
-        json_t *js = json_object_get(e, "scores");
-        if (!json_is_object(e) || !json_is_integer(jl) || !json_is_integer(jh) ||
-            !json_is_object(js)) {
-            rc = fail(err, err_len,
-                      "%s: metadata \"%s\": entry %zu needs \"layer\", \"head\" (whole numbers) "
-                      "and \"scores\" (an object)",
-                      path, KEY_HEADS, k + 1);
-            goto done;
-        }
-        json_int_t l = json_integer_value(jl), h = json_integer_value(jh);
-        if (l < 0 || (size_t)l >= L || h < 0 || (size_t)h >= H) {
-            rc = fail(err, err_len,
-                      "%s: metadata \"%s\": entry %zu names layer %lld head %lld, but the model "
-                      "has layers 0 to %zu and heads 0 to %zu",
-                      path, KEY_HEADS, k + 1, (long long)l, (long long)h, L - 1, H - 1);
-            goto done;
-        }
-        size_t at = (size_t)l * H + (size_t)h;
-        if (seen[at]) {
-            rc = fail(err, err_len, "%s: metadata \"%s\": layer %lld head %lld is listed twice",
-                      path, KEY_HEADS, (long long)l, (long long)h);
-            goto done;
-        }
-        seen[at] = 1;
-        for (int role = 0; role < MODEL_ROLES; role++) {
-            const char *key = model_role_key((model_role)role);
-            json_t *v = json_object_get(js, key);
-            double x = json_is_number(v) ? json_number_value(v) : NAN;
-            if (!(x >= 0.0 && x <= 1.0)) { /* also NaN and a missing or non-number value */
-                rc = fail(err, err_len,
-                          "%s: metadata \"%s\": layer %lld head %lld: \"scores.%s\" must be a "
-                          "number from 0 to 1",
-                          path, KEY_HEADS, (long long)l, (long long)h, key);
-                goto done;
-            }
-            score[at * MODEL_ROLES + (size_t)role] = (float)x;
-        }
-    }
-    for (size_t at = 0; at < L * H; at++)
-        if (!seen[at]) {
-            rc = fail(err, err_len, "%s: metadata \"%s\" has no entry for layer %zu head %zu",
-                      path, KEY_HEADS, at / H, at % H);
-            goto done;
-        }
-    memset(r, 0, sizeof *r);
-    r->n_layers = L;
-    r->n_heads = H;
-    r->score = score;
-    score = NULL;
-done:
-    free(score);
-    free(seen);
-    json_decref(root);
-    return rc;
-}
-
-/* A loss the trainer wrote ("2.960656"), or 0 when absent or not a number. */
-static double meta_number(const model_meta *meta, const char *key) {
-    const char *s = model_meta_get(meta, key);
-    if (!s) return 0.0;
-    char *end;
-    double v = strtod(s, &end);
-    return end != s && *end == '\0' && isfinite(v) ? v : 0.0;
-}
-
 /* ---- load, run, free ------------------------------------------------------ */
 
-int app_trained_load_ex(app_trained *t, const char *path, unsigned flags, char *err,
+int state_trained_load_ex(state_trained *t, const char *path, unsigned flags, char *err,
                         size_t err_len) {
     memset(t, 0, sizeof *t);
-    path = app_trained_resolve(path);
+    path = state_trained_resolve(path);
     if (strlen(path) >= sizeof t->path)
         return fail(err, err_len, "the model path is longer than %zu bytes: move the file",
                     sizeof t->path - 1);
-    if (strcmp(path, app_trained_shipped_path()) == 0 && shipped_missing(path, err, err_len))
+    if (strcmp(path, state_trained_shipped_path()) == 0 && shipped_missing(path, err, err_len))
         return 2;
     snprintf(t->path, sizeof t->path, "%s", path);
     if (model_load_meta(&t->model, path, &t->meta, err, err_len) != ATTN_OK) {
@@ -207,23 +109,20 @@ int app_trained_load_ex(app_trained *t, const char *path, unsigned flags, char *
     }
     const model_config *c = &t->model.config;
     int rc = check_sizes(c, path, err, err_len);
-    size_t n_max = c->n_ctx < APP_TRAINED_TOKENS_MAX ? c->n_ctx : APP_TRAINED_TOKENS_MAX;
+    size_t n_max = c->n_ctx < STATE_TRAINED_TOKENS_MAX ? c->n_ctx : STATE_TRAINED_TOKENS_MAX;
     if (rc == 0 && model_run_init(&t->run, &t->model, n_max, err, err_len) != ATTN_OK) rc = 2;
     if (rc == 0) {
         t->probs_all_on = calloc(c->n_vocab, sizeof *t->probs_all_on);
         if (!t->probs_all_on) rc = fail(err, err_len, "%s: out of memory for the model", path);
     }
-    if (rc == 0 && !(flags & APP_TRAINED_NO_ROLES)) {
-        const char *heads = model_meta_get(&t->meta, KEY_HEADS);
-        if (heads) {
-            rc = roles_from_json(&t->roles, heads, c, path, err, err_len);
-            if (rc == 0) {
-                t->roles.heldout_loss = meta_number(&t->meta, "attnviz.heldout_loss");
-                t->roles.unigram_loss = meta_number(&t->meta, "attnviz.unigram_loss");
-                t->have_roles = true;
-                snprintf(t->roles_note, sizeof t->roles_note, "from the model file");
-            }
-        } else {
+    if (rc == 0 && !(flags & STATE_TRAINED_NO_ROLES)) {
+        bool found = false;
+        if (model_meta_read_heads(&t->meta, c, path, &t->roles, &found, err, err_len) != ATTN_OK)
+            rc = 2;
+        if (rc == 0 && found) {
+            t->have_roles = true;
+            snprintf(t->roles_note, sizeof t->roles_note, "from the model file");
+        } else if (rc == 0) {
             /* Not a reason to refuse the model: a model trained on other
              * text has attention to show but no roles to measure. */
             char msg[256];
@@ -238,17 +137,17 @@ int app_trained_load_ex(app_trained *t, const char *path, unsigned flags, char *
         }
     }
     if (rc != 0) {
-        app_trained_free(t);
+        state_trained_free(t);
         return 2;
     }
     return 0;
 }
 
-int app_trained_load(app_trained *t, const char *path, char *err, size_t err_len) {
-    return app_trained_load_ex(t, path, 0, err, err_len);
+int state_trained_load(state_trained *t, const char *path, char *err, size_t err_len) {
+    return state_trained_load_ex(t, path, 0, err, err_len);
 }
 
-void app_trained_free(app_trained *t) {
+void state_trained_free(state_trained *t) {
     if (!t) return;
     model_run_free(&t->run);
     model_free(&t->model);
@@ -261,7 +160,7 @@ void app_trained_free(app_trained *t) {
 /* Runs t->ids with t->head_off: first with every head on (for
  * probs_all_on) when some head is off, then as asked. The ids were
  * checked, so model_forward cannot fail on them. */
-static int forward(app_trained *t, char *err, size_t err_len) {
+static int forward(state_trained *t, char *err, size_t err_len) {
     const model_config *c = &t->model.config;
     size_t LH = c->n_layers * c->n_heads, V = c->n_vocab, n = t->n;
     bool any_off = false;
@@ -284,17 +183,21 @@ static int forward(app_trained *t, char *err, size_t err_len) {
     return 0;
 }
 
-int app_trained_run(app_trained *t, const char *sentence, const uint8_t *head_off, char *err,
-                    size_t err_len) {
+int state_trained_run(state_trained *t, const char *sentence, const uint8_t *head_off,
+                      attn_setting *bad, char *err, size_t err_len) {
+    if (bad) *bad = ATTN_SETTING_NONE;
     if (!t->model.block) return fail(err, err_len, "no model is loaded");
-    int32_t ids[APP_TRAINED_TOKENS_MAX];
-    attn_token spans[APP_TRAINED_TOKENS_MAX];
+    int32_t ids[STATE_TRAINED_TOKENS_MAX];
+    attn_token spans[STATE_TRAINED_TOKENS_MAX];
     size_t n = 0;
     char msg[256];
     /* Encoded aside: a sentence that does not fit changes nothing. */
     attn_status st = model_vocab_encode(&t->model.vocab, sentence, ids, spans, t->run.n_max, &n,
                                         msg, sizeof msg);
-    if (st != ATTN_OK) return fail(err, err_len, "sentence: %s", msg);
+    if (st != ATTN_OK) {
+        if (bad) *bad = ATTN_SETTING_SENTENCE;
+        return fail(err, err_len, "%s", msg);
+    }
     memcpy(t->ids, ids, n * sizeof *ids);
     memcpy(t->spans, spans, n * sizeof *spans);
     for (size_t i = 0; i < n; i++) t->unknown[i] = i > 0 && ids[i] == MODEL_TOKEN_UNK;
@@ -321,14 +224,14 @@ static size_t top_k(const float *p, size_t V, size_t k, int32_t *ids, float *out
     return k;
 }
 
-size_t app_trained_top(const app_trained *t, bool all_on, size_t k, int32_t *ids, float *p) {
+size_t state_trained_top(const state_trained *t, bool all_on, size_t k, int32_t *ids, float *p) {
     if (!t || !t->model.block || t->n == 0 || k == 0) return 0;
     size_t V = t->model.config.n_vocab;
     const float *probs = all_on ? t->probs_all_on : t->run.probs + (t->n - 1) * V;
     return top_k(probs, V, k, ids, p);
 }
 
-int app_trained_set_params(app_trained *t, const float *params, size_t n_params, char *err,
+int state_trained_set_params(state_trained *t, const float *params, size_t n_params, char *err,
                            size_t err_len) {
     if (!t->model.block) return fail(err, err_len, "no model is loaded");
     if (n_params != t->model.n_params)
@@ -344,7 +247,7 @@ int app_trained_set_params(app_trained *t, const float *params, size_t n_params,
     return forward(t, err, err_len);
 }
 
-const char *app_trained_word(const app_trained *t, size_t i) {
+const char *state_trained_word(const state_trained *t, size_t i) {
     if (!t || i >= t->n) return "";
     int32_t id = t->ids[i];
     return id >= 0 && (size_t)id < t->model.vocab.n ? t->model.vocab.words[id] : "<unk>";

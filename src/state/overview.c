@@ -1,7 +1,7 @@
-/* The model overview's state and background work (view_model.h): pruning
+/* The model overview's state and background work (overview.h): pruning
  * heads through the settings, the held-out loss of the pruned model on a
  * thread of its own, and live training (train_live.h) applied to the model
- * on screen. The drawing is view_model.c's. */
+ * on screen. The drawing is the app's (src/app/view_model.c). */
 #define _GNU_SOURCE /* syscall(SYS_gettid): the loss thread's own priority */
 #include <math.h>
 #include <pthread.h>
@@ -14,7 +14,6 @@
 #include "attnviz/corpus.h"
 #include "overview.h"
 #include "trained.h"
-#include "view_model.h"
 
 #ifdef __linux__
 #include <sys/resource.h>
@@ -22,18 +21,16 @@
 #include <unistd.h>
 #endif
 
-__attribute__((format(printf, 3, 4))) static void say(app_state *s, bool error, const char *fmt,
-                                                    ...) {
+__attribute__((format(printf, 3, 4))) static void say(state_note *note, bool error,
+                                                    const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(s->message, sizeof s->message, fmt, ap);
+    vsnprintf(note->text, sizeof note->text, fmt, ap);
     va_end(ap);
-    s->message_is_error = error;
+    note->is_error = error;
 }
 
-bool app_overview_available(const app_state *s) { return s && s->model.trained != NULL; }
-
-static size_t heads_total(const app_trained *t) {
+static size_t heads_total(const state_trained *t) {
     return t->model.config.n_layers * t->model.config.n_heads;
 }
 
@@ -50,7 +47,7 @@ static void *loss_run(void *arg) {
     size_t LH = j->m.config.n_layers * j->m.config.n_heads;
     j->status = ATTN_OK;
     if (j->on_gen != j->gen) {
-        j->status = model_heads_loss(&j->m, APP_PRUNE_LOSS_SEQUENCES, NULL, &j->loss_on, j->err,
+        j->status = model_heads_loss(&j->m, STATE_PRUNE_LOSS_SEQUENCES, NULL, &j->loss_on, j->err,
                                      sizeof j->err);
         j->on_gen = j->status == ATTN_OK ? j->gen : 0;
     }
@@ -58,7 +55,7 @@ static void *loss_run(void *arg) {
     for (size_t k = 0; k < LH; k++) any |= j->off[k] != 0;
     if (j->status == ATTN_OK) {
         if (any)
-            j->status = model_heads_loss(&j->m, APP_PRUNE_LOSS_SEQUENCES, j->off, &j->loss_off,
+            j->status = model_heads_loss(&j->m, STATE_PRUNE_LOSS_SEQUENCES, j->off, &j->loss_off,
                                          j->err, sizeof j->err);
         else
             j->loss_off = j->loss_on;
@@ -93,7 +90,7 @@ static bool loss_ready(const overview_loss *j, uint64_t gen, const uint8_t *off,
 
 /* Starts a measurement of t with its pruning when the last one is out of
  * date and none runs. */
-static void loss_request(overview_loss *j, const app_trained *t, uint64_t gen) {
+static void loss_request(overview_loss *j, const state_trained *t, uint64_t gen) {
     size_t LH = heads_total(t);
     if (j->joinable && !atomic_load(&j->busy)) loss_join(j);
     if (j->joinable || loss_ready(j, gen, t->head_off, LH)) return;
@@ -131,17 +128,13 @@ static void loss_request(overview_loss *j, const app_trained *t, uint64_t gen) {
 
 /* ---- the overview's own state ------------------------------------------------------- */
 
-static overview *ensure(app_state *s) {
-    if (!s->overview) {
-        s->overview = calloc(1, sizeof *s->overview);
-        if (s->overview) s->overview->gen = 1;
-    }
-    return s->overview;
+state_overview *state_overview_create(void) {
+    state_overview *ov = calloc(1, sizeof *ov);
+    if (ov) ov->gen = 1;
+    return ov;
 }
 
-const overview *app_overview_state(const app_state *s) { return s ? s->overview : NULL; }
-
-static void forget_saved(overview *ov) {
+static void forget_saved(state_overview *ov) {
     free(ov->saved_params);
     free(ov->saved_scores);
     ov->saved_params = NULL;
@@ -152,13 +145,13 @@ static void forget_saved(overview *ov) {
 
 /* The model on screen is another one than last frame (a file loaded in the
  * settings): what was saved and measured for the old one goes. */
-static void check_identity(app_state *s, overview *ov) {
-    const app_trained *t = s->model.trained;
+static void check_identity(const state_model *m, state_overview *ov, state_note *note) {
+    const state_trained *t = m->trained;
     const void *block = t ? (const void *)t->model.block : NULL;
     if (t == ov->trained && block == ov->block && (!t || strcmp(t->path, ov->path) == 0)) return;
     if (ov->live && train_live_running(ov->live)) {
         train_live_stop(ov->live);
-        say(s, false, "live training stopped: another model was loaded");
+        say(note, false, "live training stopped: another model was loaded");
     }
     forget_saved(ov);
     ov->trained = t;
@@ -167,45 +160,23 @@ static void check_identity(app_state *s, overview *ov) {
     ov->gen++;
 }
 
-void app_overview_free(app_state *s) {
-    if (!s || !s->overview) return;
-    overview *ov = s->overview;
+void state_overview_destroy(state_overview *ov) {
+    if (!ov) return;
     train_live_destroy(ov->live);
     loss_free(&ov->loss);
     forget_saved(ov);
     free(ov);
-    s->overview = NULL;
 }
 
-int app_overview_toggle(app_state *s) {
-    if (s->view == VIEW_MODEL) {
-        s->view = s->overview_back < VIEW_COUNT ? s->overview_back : VIEW_HEADS;
-        say(s, false, "back to the stages (M opens the model overview)");
-        return 0;
-    }
-    if (!app_overview_available(s)) {
-        say(s, true, "%s", APP_OVERVIEW_NEEDS_TRAINED);
-        return 2;
-    }
-    s->overview_back = s->view < VIEW_COUNT ? s->view : VIEW_HEADS;
-    s->view = VIEW_MODEL;
-    const app_trained *t = s->model.trained;
-    if (s->overview_cursor >= heads_total(t)) s->overview_cursor = 0;
-    say(s, false,
-        "model overview: click a head (or arrows + Space) to switch it off; R trains a fresh "
-        "model live");
-    return 0;
-}
-
-void app_overview_role_text(const app_state *s, size_t l, size_t h, char *buf, size_t len) {
-    const app_trained *t = s->model.trained;
+void state_overview_role_text(const state_model *m, size_t l, size_t h, char *buf, size_t len) {
+    const state_trained *t = m->trained;
     buf[0] = '\0';
     if (!t || !t->have_roles || !t->roles.score || l >= t->roles.n_layers ||
         h >= t->roles.n_heads)
         return;
     float score;
-    model_role role = model_heads_label_role(&t->roles, l, h, APP_ROLE_MIN, &score);
-    if (!(score >= APP_ROLE_MIN))
+    model_role role = model_heads_label_role(&t->roles, l, h, STATE_ROLE_MIN, &score);
+    if (!(score >= STATE_ROLE_MIN))
         snprintf(buf, len, "mixed");
     else
         snprintf(buf, len, "%s %.2f", model_role_label(role), (double)score);
@@ -213,91 +184,70 @@ void app_overview_role_text(const app_state *s, size_t l, size_t h, char *buf, s
 
 /* ---- pruning ------------------------------------------------------------------------ */
 
-size_t app_overview_heads_off(const app_state *s) {
-    const app_trained *t = s->model.trained;
+size_t state_overview_heads_off(const state_model *m) {
+    const state_trained *t = m->trained;
     if (!t) return 0;
     size_t LH = heads_total(t), off = 0;
-    for (size_t k = 0; k < LH && k < APP_PRUNE_MAX; k++) off += s->model.settings.head_off[k] != 0;
+    for (size_t k = 0; k < LH && k < STATE_PRUNE_MAX; k++) off += m->settings.head_off[k] != 0;
     return off;
 }
 
-static int apply_pruning(app_state *s, const uint8_t *head_off) {
-    app_settings next = s->model.settings;
+static attn_status apply_pruning(state_model *m, const uint8_t *head_off, state_note *note) {
+    state_settings next = m->settings;
     memcpy(next.head_off, head_off, sizeof next.head_off);
-    char err[APP_ERR_LEN];
-    if (app_model_apply(&s->model, &next, err, sizeof err) != 0) {
-        say(s, true, "%s", err);
-        return 2;
-    }
-    return 0;
+    char err[STATE_ERR_LEN];
+    attn_status st = state_model_apply(m, &next, err, sizeof err);
+    if (st != ATTN_OK) say(note, true, "%s", err);
+    return st;
 }
 
-int app_overview_toggle_head(app_state *s, size_t layer, size_t head) {
-    const app_trained *t = s->model.trained;
+attn_status state_overview_toggle_head(state_model *m, size_t layer, size_t head, state_note *note) {
+    const state_trained *t = m->trained;
     if (!t) {
-        say(s, true, "%s", APP_OVERVIEW_NEEDS_TRAINED);
-        return 2;
+        say(note, true, "%s", STATE_OVERVIEW_NEEDS_TRAINED);
+        return ATTN_ERR_CONFIG;
     }
     size_t L = t->model.config.n_layers, H = t->model.config.n_heads;
-    if (layer >= L || head >= H || layer * H + head >= APP_PRUNE_MAX) {
-        say(s, true, "head %zu.%zu does not exist: the model has %zu layers of %zu heads",
+    if (layer >= L || head >= H || layer * H + head >= STATE_PRUNE_MAX) {
+        say(note, true, "head %zu.%zu does not exist: the model has %zu layers of %zu heads",
             layer + 1, head + 1, L, H);
-        return 2;
+        return ATTN_ERR_CONFIG;
     }
-    uint8_t off[APP_PRUNE_MAX];
-    memcpy(off, s->model.settings.head_off, sizeof off);
+    uint8_t off[STATE_PRUNE_MAX];
+    memcpy(off, m->settings.head_off, sizeof off);
     size_t k = layer * H + head;
     off[k] = !off[k];
-    if (apply_pruning(s, off) != 0) return 2;
-    s->overview_cursor = k;
-    size_t n_off = app_overview_heads_off(s);
+    attn_status st = apply_pruning(m, off, note);
+    if (st != ATTN_OK) return st;
+    size_t n_off = state_overview_heads_off(m);
     if (off[k])
-        say(s, false, "head %zu.%zu off (%zu of %zu off): click it again to switch it on, 0 for all",
+        say(note, false, "head %zu.%zu off (%zu of %zu off): click it again to switch it on, 0 for all",
             layer + 1, head + 1, n_off, L * H);
     else
-        say(s, false, "head %zu.%zu on again (%zu of %zu off)", layer + 1, head + 1, n_off, L * H);
-    return 0;
+        say(note, false, "head %zu.%zu on again (%zu of %zu off)", layer + 1, head + 1, n_off, L * H);
+    return ATTN_OK;
 }
 
-int app_overview_all_on(app_state *s) {
-    if (!s->model.trained) {
-        say(s, true, "%s", APP_OVERVIEW_NEEDS_TRAINED);
-        return 2;
+attn_status state_overview_all_on(state_model *m, state_note *note) {
+    if (!m->trained) {
+        say(note, true, "%s", STATE_OVERVIEW_NEEDS_TRAINED);
+        return ATTN_ERR_CONFIG;
     }
-    if (app_overview_heads_off(s) == 0) {
-        say(s, false, "every head is on already");
-        return 0;
+    if (state_overview_heads_off(m) == 0) {
+        say(note, false, "every head is on already");
+        return ATTN_OK;
     }
-    uint8_t off[APP_PRUNE_MAX] = {0};
-    if (apply_pruning(s, off) != 0) return 2;
-    say(s, false, "every head is on again");
-    return 0;
-}
-
-int app_overview_head_at(const app_state *s, int x, int y) {
-    const app_layout *l = &s->layout;
-    for (size_t k = 0; k < l->n_overview_heads && k < APP_OVERVIEW_HEADS_MAX; k++) {
-        SDL_Rect r = l->overview_heads[k];
-        if (r.w > 0 && x >= r.x && y >= r.y && x < r.x + r.w && y < r.y + r.h) return (int)k;
-    }
-    return -1;
-}
-
-void app_overview_move(app_state *s, int d_layer, int d_head) {
-    const app_trained *t = s->model.trained;
-    if (!t) return;
-    long L = (long)t->model.config.n_layers, H = (long)t->model.config.n_heads;
-    long k = (long)s->overview_cursor;
-    long l = k / H + d_layer, h = k % H + d_head;
-    l = l < 0 ? 0 : l >= L ? L - 1 : l;
-    h = h < 0 ? 0 : h >= H ? H - 1 : h;
-    s->overview_cursor = (size_t)(l * H + h);
+    uint8_t off[STATE_PRUNE_MAX] = {0};
+    attn_status st = apply_pruning(m, off, note);
+    if (st != ATTN_OK) return st;
+    say(note, false, "every head is on again");
+    return ATTN_OK;
 }
 
 /* ---- live training ------------------------------------------------------------------- */
 
-bool app_overview_training(const app_state *s) {
-    return s && s->overview && train_live_running(s->overview->live);
+bool state_overview_training(const state_overview *ov) {
+    return ov && train_live_running(ov->live);
 }
 
 /* The model's vocabulary is the corpus's, word for word: live training's
@@ -312,18 +262,18 @@ static bool corpus_vocab(const model_vocab *v) {
 }
 
 /* Applies what live training published since the last frame. */
-static void take_live(app_state *s, overview *ov) {
-    app_trained *t = s->model.trained;
+static void take_live(state_overview *ov, state_model *m, state_note *note) {
+    state_trained *t = m->trained;
     if (!ov->live || !t) return;
     const train_live_state *st = train_live_poll(ov->live);
     if (st->new_params) {
-        char err[APP_ERR_LEN];
-        if (app_trained_set_params(t, st->params, st->n_params, err, sizeof err) != 0) {
+        char err[STATE_ERR_LEN];
+        if (state_trained_set_params(t, st->params, st->n_params, err, sizeof err) != 0) {
             train_live_stop(ov->live);
-            say(s, true, "live training stopped: %s", err);
+            say(note, true, "live training stopped: %s", err);
             return;
         }
-        app_model_refresh(&s->model);
+        state_model_refresh(m);
         ov->block = t->model.block;
         ov->live_weights = true;
         ov->gen++;
@@ -354,46 +304,41 @@ static void take_live(app_state *s, overview *ov) {
     }
     if (st->phase != ov->last_phase) {
         if (st->phase == TRAIN_LIVE_DONE)
-            say(s, false, "live training done: %zu steps; Shift+R puts the model's own weights back",
+            say(note, false, "live training done: %zu steps; Shift+R puts the model's own weights back",
                 st->step);
         else if (st->phase == TRAIN_LIVE_FAILED)
-            say(s, true, "live training failed: %s", st->error);
+            say(note, true, "live training failed: %s", st->error);
         ov->last_phase = st->phase;
     }
 }
 
-int app_overview_train(app_state *s) {
-    app_trained *t = s->model.trained;
+attn_status state_overview_train(state_overview *ov, state_model *m, state_note *note) {
+    state_trained *t = m->trained;
     if (!t) {
-        say(s, true, "%s", APP_OVERVIEW_NEEDS_TRAINED);
-        return 2;
+        say(note, true, "%s", STATE_OVERVIEW_NEEDS_TRAINED);
+        return ATTN_ERR_CONFIG;
     }
-    overview *ov = ensure(s);
-    if (!ov) {
-        say(s, true, "out of memory for live training");
-        return 2;
-    }
-    check_identity(s, ov);
+    check_identity(m, ov, note);
     if (train_live_running(ov->live)) {
         train_live_stop(ov->live);
-        take_live(s, ov);
-        say(s, false,
+        take_live(ov, m, note);
+        say(note, false,
             "stopped at step %zu: the heads are as trained so far; R starts again, Shift+R puts "
             "the model's own weights back",
             train_live_last(ov->live)->step);
-        return 0;
+        return ATTN_OK;
     }
     if (!corpus_vocab(&t->model.vocab)) {
-        say(s, true,
+        say(note, true,
             "live training needs a model with attnviz's generated vocabulary: this one has "
             "%zu words; train one with attnviz train",
             t->model.vocab.n);
-        return 2;
+        return ATTN_ERR_CONFIG;
     }
     if (!ov->live) ov->live = train_live_create();
     if (!ov->live) {
-        say(s, true, "out of memory for live training");
-        return 2;
+        say(note, true, "out of memory for live training");
+        return ATTN_ERR_NOMEM;
     }
     /* The model's own weights and roles, to put back (Shift+R): kept from
      * the first run on, so a second run does not save the first one's. */
@@ -403,8 +348,8 @@ int app_overview_train(app_state *s) {
         ov->saved_scores = scores ? malloc(scores * sizeof(float)) : NULL;
         if (!ov->saved_params || (scores && !ov->saved_scores)) {
             forget_saved(ov);
-            say(s, true, "out of memory for live training");
-            return 2;
+            say(note, true, "out of memory for live training");
+            return ATTN_ERR_NOMEM;
         }
         memcpy(ov->saved_params, t->model.block, t->model.n_params * sizeof(float));
         if (scores) memcpy(ov->saved_scores, t->roles.score, scores * sizeof(float));
@@ -414,38 +359,38 @@ int app_overview_train(app_state *s) {
         snprintf(ov->saved_note, sizeof ov->saved_note, "%s", t->roles_note);
     }
     train_live_config c = train_live_config_default(&t->model.config);
-    char err[APP_ERR_LEN];
-    if (train_live_start(ov->live, &c, err, sizeof err) != 0) {
-        say(s, true, "live training: %s", err);
-        return 2;
+    char err[STATE_ERR_LEN];
+    attn_status st = train_live_start(ov->live, &c, err, sizeof err);
+    if (st != ATTN_OK) {
+        say(note, true, "live training: %s", err);
+        return st;
     }
     ov->last_phase = TRAIN_LIVE_RUNNING;
-    say(s, false,
+    say(note, false,
         "training a fresh %zu-layer model live (%zu steps): watch the heads specialise; R or Esc "
         "stops",
-        c.model.n_layers, c.train.steps);
-    return 0;
+        c.recipe.model.n_layers, c.recipe.train.steps);
+    return ATTN_OK;
 }
 
-int app_overview_restore(app_state *s) {
-    app_trained *t = s->model.trained;
-    overview *ov = s->overview;
+attn_status state_overview_restore(state_overview *ov, state_model *m, state_note *note) {
+    state_trained *t = m->trained;
     if (!t || !ov || !ov->saved_params) {
-        say(s, false, "the model has its own weights already");
-        return 2;
+        say(note, false, "the model has its own weights already");
+        return ATTN_ERR_CONFIG;
     }
-    check_identity(s, ov);
+    check_identity(m, ov, note);
     if (!ov->saved_params) {
-        say(s, false, "the model has its own weights already");
-        return 2;
+        say(note, false, "the model has its own weights already");
+        return ATTN_ERR_CONFIG;
     }
     if (train_live_running(ov->live)) train_live_stop(ov->live);
-    char err[APP_ERR_LEN];
-    if (app_trained_set_params(t, ov->saved_params, ov->n_saved, err, sizeof err) != 0) {
-        say(s, true, "%s", err);
-        return 2;
+    char err[STATE_ERR_LEN];
+    if (state_trained_set_params(t, ov->saved_params, ov->n_saved, err, sizeof err) != 0) {
+        say(note, true, "%s", err);
+        return ATTN_ERR_CONFIG;
     }
-    app_model_refresh(&s->model);
+    state_model_refresh(m);
     if (ov->saved_scores && t->roles.score)
         memcpy(t->roles.score, ov->saved_scores,
                t->roles.n_layers * t->roles.n_heads * MODEL_ROLES * sizeof(float));
@@ -455,34 +400,30 @@ int app_overview_restore(app_state *s) {
     forget_saved(ov);
     ov->block = t->model.block;
     ov->gen++;
-    say(s, false, "the model's own weights are back");
-    return 0;
+    say(note, false, "the model's own weights are back");
+    return ATTN_OK;
 }
 
-void app_overview_update(app_state *s) {
-    if (!s->overview && !(s->view == VIEW_MODEL && s->model.trained)) return;
-    overview *ov = ensure(s);
-    if (!ov) return;
-    check_identity(s, ov);
-    take_live(s, ov);
-    const app_trained *t = s->model.trained;
+void state_overview_update(state_overview *ov, state_model *m, bool measure_loss,
+                           state_note *note) {
+    check_identity(m, ov, note);
+    take_live(ov, m, note);
+    const state_trained *t = m->trained;
     if (ov->loss.joinable && !atomic_load(&ov->loss.busy)) loss_join(&ov->loss);
-    /* The loss of the pruned model, while the overview is on screen and
-     * the weights hold still (live training measures its own). */
-    if (t && s->view == VIEW_MODEL && !train_live_running(ov->live))
-        loss_request(&ov->loss, t, ov->gen);
+    /* The loss of the pruned model, while the weights hold still (live
+     * training measures its own). */
+    if (t && measure_loss && !train_live_running(ov->live)) loss_request(&ov->loss, t, ov->gen);
 }
 
-bool app_overview_busy(const app_state *s) {
-    const overview *ov = s ? s->overview : NULL;
+bool state_overview_busy(const state_overview *ov) {
     return ov && (train_live_running(ov->live) || ov->loss.joinable);
 }
 
 /* ---- for the drawing ------------------------------------------------------------------ */
 
-bool app_overview_loss(const app_state *s, double *all_on, double *pruned, bool *measuring) {
-    const overview *ov = s->overview;
-    const app_trained *t = s->model.trained;
+bool state_overview_loss(const state_overview *ov, const state_model *m, double *all_on,
+                         double *pruned, bool *measuring) {
+    const state_trained *t = m->trained;
     *measuring = false;
     if (!ov || !t) return false;
     size_t LH = heads_total(t);

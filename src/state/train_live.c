@@ -51,14 +51,7 @@ struct train_live {
 
     /* the run: set up by start, then the thread's alone until joined */
     train_live_config config;
-    model_vocab vocab;
-    model model;
-    model_trainer trainer;
-    model_corpus corpus;
-    bool have_vocab, have_model, have_trainer;
-    int32_t *batch;   /* B × (T + 1) */
-    int32_t *inputs;  /* B × T, then the targets */
-    int32_t *targets;
+    double started; /* when the first step began (the thread's clock) */
 
     published shared;
 
@@ -91,12 +84,13 @@ static double now_seconds(void) {
 train_live_config train_live_config_default(const model_config *sizes) {
     train_live_config c;
     memset(&c, 0, sizeof c);
-    c.model = *sizes;
-    const char *const *words;
-    c.model.n_vocab = model_corpus_vocab(&words);
-    c.train = model_train_config_default();
-    c.train.seq = c.model.n_ctx;
-    c.seed = 1; /* attnviz train's default: the live run retraces the shipped model's start */
+    /* attnviz train's recipe: the live run retraces the shipped model's start */
+    c.recipe = model_recipe_default();
+    size_t vocab = c.recipe.model.n_vocab;
+    c.recipe.model = *sizes;
+    c.recipe.model.n_vocab = vocab;
+    c.recipe.train.seq = sizes->n_ctx;
+    c.recipe.train.steps = TRAIN_LIVE_STEPS;
     c.publish_every = 10;
     c.measure_every = 100;
     c.measure_sequences = 24;
@@ -120,15 +114,8 @@ bool train_live_running(const train_live *t) {
     return t && atomic_load(&((train_live *)t)->running);
 }
 
-/* Frees the run and every buffer (the thread must be joined). */
+/* Frees every buffer (the thread must be joined). */
 static void free_run(train_live *t) {
-    if (t->have_trainer) model_trainer_free(&t->trainer);
-    if (t->have_model) model_free(&t->model);
-    if (t->have_vocab) model_vocab_free(&t->vocab);
-    t->have_trainer = t->have_model = t->have_vocab = false;
-    free(t->batch);
-    free(t->inputs);
-    t->batch = t->inputs = t->targets = NULL;
     published *p = &t->shared;
     free(p->loss_step), free(p->loss_train), free(p->loss_heldout), free(p->params);
     model_heads_report_free(&p->roles);
@@ -142,28 +129,23 @@ static void free_run(train_live *t) {
 
 static attn_status check_config(const train_live_config *c, size_t vocab, char *err,
                                 size_t err_len) {
-    if (model_config_check(&c->model, err, err_len) != ATTN_OK) return ATTN_ERR_CONFIG;
-    if (c->model.n_vocab != vocab) {
+    const model_recipe *r = &c->recipe;
+    if (model_config_check(&r->model, NULL, err, err_len) != ATTN_OK) return ATTN_ERR_CONFIG;
+    if (r->model.n_vocab != vocab) {
         fail(err, err_len,
              "live training needs the corpus's vocabulary of %zu words, not %zu: train the model "
              "with attnviz train",
-             vocab, c->model.n_vocab);
+             vocab, r->model.n_vocab);
         return ATTN_ERR_CONFIG;
     }
-    if (model_train_config_check(&c->train, &c->model, err, err_len) != ATTN_OK)
-        return ATTN_ERR_CONFIG;
-    if (c->train.steps > TRAIN_LIVE_STEPS_MAX) {
+    if (model_recipe_check(r, NULL, err, err_len) != ATTN_OK) return ATTN_ERR_CONFIG;
+    if (r->train.steps > TRAIN_LIVE_STEPS_MAX) {
         fail(err, err_len, "live training takes at most %d steps, not %zu", TRAIN_LIVE_STEPS_MAX,
-             c->train.steps);
+             r->train.steps);
         return ATTN_ERR_CONFIG;
     }
     if (c->publish_every < 1 || c->measure_sequences < 1) {
         fail(err, err_len, "live training needs publish_every and measure_sequences of 1 or more");
-        return ATTN_ERR_CONFIG;
-    }
-    if (c->seed == MODEL_HELDOUT_SEED) {
-        fail(err, err_len, "seed %llu is the held-out text's own: pick another",
-             (unsigned long long)c->seed);
         return ATTN_ERR_CONFIG;
     }
     return ATTN_OK;
@@ -181,32 +163,35 @@ static void lower_priority(void) {
 #endif
 }
 
-/* Copies the parameters (and the report, taken over: *rep is left with the
- * old one, for the caller to free) into `shared` and appends the loss
- * entry. Under the lock. */
-static void publish(train_live *t, size_t step, double train_loss, double heldout,
-                    bool params, model_heads_report *rep, double tokens_per_s) {
+/* Appends the loss entry and copies the parameters (when params) and the
+ * head scores (when rep), under the lock. */
+static void publish(train_live *t, const model_train_progress *pr, bool params,
+                    double tokens_per_s) {
     published *p = &t->shared;
+    const model_heads_report *rep = pr->roles;
     pthread_mutex_lock(&t->lock);
-    if (p->n_loss <= t->config.train.steps) {
-        p->loss_step[p->n_loss] = (double)step;
-        p->loss_train[p->n_loss] = train_loss;
-        p->loss_heldout[p->n_loss] = heldout;
+    if (p->n_loss <= t->config.recipe.train.steps) {
+        p->loss_step[p->n_loss] = (double)pr->step;
+        p->loss_train[p->n_loss] = pr->loss;
+        p->loss_heldout[p->n_loss] = pr->heldout;
         p->n_loss++;
     }
     if (params) {
-        memcpy(p->params, t->model.block, t->model.n_params * sizeof *p->params);
-        p->params_step = step;
+        memcpy(p->params, pr->model->block, pr->model->n_params * sizeof *p->params);
+        p->params_step = pr->step;
         p->params_version++;
     }
-    if (rep && rep->score) {
-        model_heads_report old = p->roles;
-        p->roles = *rep;
-        *rep = old;
-        p->roles_step = step;
+    if (rep) {
+        memcpy(p->roles.score, rep->score,
+               p->roles.n_layers * p->roles.n_heads * MODEL_ROLES * sizeof *rep->score);
+        p->roles.heldout_loss = rep->heldout_loss;
+        p->roles.unigram_loss = rep->unigram_loss;
+        p->roles.tokens = rep->tokens;
+        p->roles.sequences = rep->sequences;
+        p->roles_step = pr->step;
         p->roles_version++;
     }
-    p->step = step;
+    p->step = pr->step;
     p->tokens_per_s = tokens_per_s;
     pthread_mutex_unlock(&t->lock);
 }
@@ -219,74 +204,45 @@ static void finish(train_live *t, train_live_phase phase, const char *error) {
     atomic_store(&t->running, false);
 }
 
+/* The loop's hook: publish what the window shows, and stop when asked.
+ * A step whose heads are measured next is published with them, one call
+ * later, unless a stop is asked for: then it goes out now, parameters and
+ * all, and the loop ends before measuring. */
+static int on_progress(void *user, const model_train_progress *p, char *err, size_t err_len) {
+    (void)err, (void)err_len;
+    train_live *t = user;
+    /* (the last step's heads are measured whatever: the run is over anyway) */
+    bool stop = atomic_load(&t->stop) && p->step < p->steps;
+    if (p->roles_next && !stop) return 0;
+    if (p->step == 0) t->started = now_seconds(); /* the untrained model, measured */
+    double elapsed = now_seconds() - t->started;
+    double tok_s = p->step && elapsed > 0 ? (double)p->tokens / elapsed : 0.0;
+    bool params = p->roles || stop || p->step % t->config.publish_every == 0;
+    publish(t, p, params, tok_s);
+    return stop ? 1 : 0;
+}
+
 static void *run(void *arg) {
     train_live *t = arg;
     lower_priority();
     const train_live_config *c = &t->config;
-    size_t B = c->train.batch, T = c->train.seq, steps = c->train.steps;
+    model_train_hooks hooks = {.roles_every = c->measure_every,
+                               .roles_sequences = c->measure_sequences,
+                               .roles_at_start = true,
+                               .progress = on_progress,
+                               .user = t};
     char err[256] = "";
+    model m;
     model_heads_report rep;
-
-    /* step 0: the untrained model, its heads and its held-out loss */
-    if (model_heads_measure(&t->model, c->measure_sequences, NULL, 0, &rep, err, sizeof err) !=
-        ATTN_OK) {
+    size_t done = 0;
+    if (model_train_run(&c->recipe, &hooks, &m, &rep, &done, err, sizeof err) != ATTN_OK) {
         finish(t, TRAIN_LIVE_FAILED, err);
         return NULL;
     }
-    publish(t, 0, NAN, rep.heldout_loss, true, &rep, 0.0);
+    /* everything the class sees was published on the way */
     model_heads_report_free(&rep);
-
-    double start = now_seconds();
-    size_t done = 0, published_step = 0;
-    while (done < steps && !atomic_load(&t->stop)) {
-        model_corpus_batch(&t->corpus, t->batch, B, T, t->inputs, t->targets);
-        double loss;
-        if (model_trainer_grad(&t->trainer, &t->model, t->inputs, t->targets, &loss, err,
-                               sizeof err) != ATTN_OK) {
-            finish(t, TRAIN_LIVE_FAILED, err);
-            return NULL;
-        }
-        if (!isfinite(loss)) {
-            snprintf(err, sizeof err,
-                     "the loss became %g at step %zu: training diverged (lower the learning "
-                     "rate, now %g)",
-                     loss, done + 1, (double)c->train.lr);
-            finish(t, TRAIN_LIVE_FAILED, err);
-            return NULL;
-        }
-        model_trainer_update(&t->trainer, &t->model);
-        done++;
-        bool last = done == steps;
-        bool measure = last || (c->measure_every && done % c->measure_every == 0);
-        double heldout = NAN;
-        memset(&rep, 0, sizeof rep);
-        if (measure) {
-            if (model_heads_measure(&t->model, c->measure_sequences, NULL, 0, &rep, err,
-                                    sizeof err) != ATTN_OK) {
-                finish(t, TRAIN_LIVE_FAILED, err);
-                return NULL;
-            }
-            heldout = rep.heldout_loss;
-        }
-        bool params = measure || done % c->publish_every == 0;
-        double elapsed = now_seconds() - start;
-        double tok_s = elapsed > 0 ? (double)(done * B * T) / elapsed : 0.0;
-        publish(t, done, loss, heldout, params, measure ? &rep : NULL, tok_s);
-        model_heads_report_free(&rep);
-        if (params) published_step = done;
-    }
-    if (done < steps) { /* stopped: what was trained so far is what the class keeps */
-        if (published_step != done) {
-            pthread_mutex_lock(&t->lock);
-            memcpy(t->shared.params, t->model.block, t->model.n_params * sizeof(float));
-            t->shared.params_step = done;
-            t->shared.params_version++;
-            pthread_mutex_unlock(&t->lock);
-        }
-        finish(t, TRAIN_LIVE_STOPPED, NULL);
-    } else {
-        finish(t, TRAIN_LIVE_DONE, NULL);
-    }
+    model_free(&m);
+    finish(t, done < c->recipe.train.steps ? TRAIN_LIVE_STOPPED : TRAIN_LIVE_DONE, NULL);
     return NULL;
 }
 
@@ -309,41 +265,30 @@ int train_live_start(train_live *t, const train_live_config *c, char *err, size_
 
     free_run(t);
     t->config = *c;
-    size_t steps = c->train.steps, B = c->train.batch, T = c->train.seq;
-    size_t L = c->model.n_layers, H = c->model.n_heads;
-    if (model_vocab_init(&t->vocab, words, V, err, err_len) != ATTN_OK) goto failed;
-    t->have_vocab = true;
-    if (model_init(&t->model, &c->model, &t->vocab, err, err_len) != ATTN_OK) goto failed;
-    t->have_model = true;
-    model_init_gpt2(&t->model, c->seed);
-    if (model_trainer_init(&t->trainer, &t->model, &c->train, err, err_len) != ATTN_OK)
-        goto failed;
-    t->have_trainer = true;
-    if (model_corpus_init(&t->corpus, c->seed, NULL, err, err_len) != ATTN_OK) goto failed;
-
-    size_t n_params = t->model.n_params, entries = steps + 1, scores = L * H * MODEL_ROLES;
+    const model_recipe *r = &c->recipe;
+    size_t steps = r->train.steps, L = r->model.n_layers, H = r->model.n_heads;
+    size_t sizes[MODEL_PARAM_TENSORS];
+    size_t n_params = model_param_sizes(&r->model, sizes), entries = steps + 1;
+    size_t scores = L * H * MODEL_ROLES;
     published *p = &t->shared;
-    t->batch = malloc(B * (T + 1) * sizeof *t->batch);
-    t->inputs = malloc(2 * B * T * sizeof *t->inputs);
     p->loss_step = malloc(entries * sizeof(double));
     p->loss_train = malloc(entries * sizeof(double));
     p->loss_heldout = malloc(entries * sizeof(double));
     p->params = malloc(n_params * sizeof(float));
+    p->roles.score = calloc(scores, sizeof(float));
     t->f_step = malloc(entries * sizeof(double));
     t->f_train = malloc(entries * sizeof(double));
     t->f_heldout = malloc(entries * sizeof(double));
     t->f_params = malloc(n_params * sizeof(float));
     t->f_roles.score = calloc(scores, sizeof(float));
-    if (!t->batch || !t->inputs || !p->loss_step || !p->loss_train || !p->loss_heldout ||
-        !p->params || !t->f_step || !t->f_train || !t->f_heldout || !t->f_params ||
-        !t->f_roles.score) {
+    if (!p->loss_step || !p->loss_train || !p->loss_heldout || !p->params || !p->roles.score ||
+        !t->f_step || !t->f_train || !t->f_heldout || !t->f_params || !t->f_roles.score) {
         fail(err, err_len, "out of memory for live training (%zu parameters, %zu steps)",
              n_params, steps);
         goto failed;
     }
-    t->targets = t->inputs + B * T;
-    t->f_roles.n_layers = L;
-    t->f_roles.n_heads = H;
+    p->roles.n_layers = t->f_roles.n_layers = L;
+    p->roles.n_heads = t->f_roles.n_heads = H;
     p->phase = TRAIN_LIVE_RUNNING;
 
     memset(&t->state, 0, sizeof t->state);
@@ -396,7 +341,7 @@ const train_live_state *train_live_poll(train_live *t) {
         s->params_step = p->params_step;
         s->new_params = true;
     }
-    if (p->roles_version != t->f_roles_version && p->roles.score) {
+    if (p->roles_version != t->f_roles_version) {
         model_heads_report *f = &t->f_roles;
         memcpy(f->score, p->roles.score,
                f->n_layers * f->n_heads * MODEL_ROLES * sizeof *f->score);

@@ -1,0 +1,77 @@
+/* The app's state around the model: stage, view, panels; and the type size. */
+#include <stdio.h>
+#include <string.h>
+
+#include "app.h"
+#include "lesson_panel.h"
+#include "view_model.h"
+
+attn_status app_settings_check(const state_settings *settings, char *err, size_t err_len) {
+    if (settings->max_tokens > APP_TOKENS_MAX) {
+        snprintf(err, err_len, "the app shows at most %d tokens: lower the token limit (%zu)",
+                 APP_TOKENS_MAX, settings->max_tokens);
+        return ATTN_ERR_LIMIT;
+    }
+    return ATTN_OK;
+}
+
+attn_status app_state_init(app_state *s, const state_settings *settings, char *err, size_t err_len) {
+    memset(s, 0, sizeof *s);
+    attn_status st = app_settings_check(settings, err, err_len);
+    if (st != ATTN_OK) return st;
+    s->stage = STAGE_EMBED;
+    s->progress = 1.0f;
+    s->speed = 1.0f;
+    s->view = VIEW_HEADS;
+    s->theme = theme_dark();
+    s->type_scale = 1.0f;
+    s->selected_token = -1;
+    s->hover_head = s->hover_i = s->hover_j = -1;
+    return state_model_apply(&s->model, settings, err, err_len);
+}
+
+attn_status app_state_step_layer(app_state *s, int delta) {
+    const state_settings *now = &s->model.settings;
+    s->message_is_error = true;
+    if (now->source != STATE_SOURCE_TRAINED || !s->model.trained) {
+        snprintf(s->message, sizeof s->message,
+                 "[ and ] step through the layers of a trained model: P, then Weights: trained "
+                 "model");
+        return ATTN_ERR_CONFIG;
+    }
+    size_t L = s->model.trained->model.config.n_layers;
+    if ((delta < 0 && now->layer == 0) || (delta > 0 && now->layer + 1 >= L)) {
+        snprintf(s->message, sizeof s->message, "layer %zu is the %s of %zu: %s goes %s",
+                 now->layer + 1, delta < 0 ? "first" : "last", L, delta < 0 ? "]" : "[",
+                 delta < 0 ? "on" : "back");
+        s->message_is_error = false;
+        return ATTN_ERR_CONFIG;
+    }
+    state_settings next = *now;
+    next.layer = delta < 0 ? now->layer - 1 : now->layer + 1;
+    char err[APP_ERR_LEN - 16]; /* room for "not applied: " */
+    attn_status st = state_model_apply(&s->model, &next, err, sizeof err);
+    if (st != ATTN_OK) {
+        snprintf(s->message, sizeof s->message, "not applied: %s", err);
+        return st;
+    }
+    s->hover_head = s->hover_i = s->hover_j = -1;
+    s->progress = 0.0f; /* the stage replays on the new layer's numbers */
+    s->playing = true;
+    snprintf(s->message, sizeof s->message, "layer %zu of %zu ([ and ] change it)",
+             next.layer + 1, L);
+    s->message_is_error = false;
+    return ATTN_OK;
+}
+
+void app_state_free(app_state *s) {
+    if (!s) return;
+    app_overview_free(s); /* joins the overview's background threads first */
+    app_lesson_close(s);
+    state_model_free(&s->model);
+}
+
+int app_type_px(int h, float type_scale) {
+    int px = (int)((float)h / 40.0f * type_scale + 0.5f); /* 20 px at 800, 15 px at 600 */
+    return px < 10 ? 10 : px > 96 ? 96 : px;
+}

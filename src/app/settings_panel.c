@@ -1,0 +1,393 @@
+/* The settings panel (see settings_panel.h), made of the widget set's
+ * widgets; its sizes follow the type size, so it grows with Ctrl + and with
+ * the window. */
+#include "settings_panel.h"
+
+#include "trained.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* The sentence is edited in place by a text field. */
+_Static_assert(STATE_SENTENCE_MAX <= UI_TEXT_MAX, "a text field holds the whole sentence");
+
+/* The example sentences of the product's seed texts, with short names for
+ * their buttons. */
+static const char *const example_text[] = {
+    ATTN_EXAMPLE_SENTENCE,
+    "The cat sat on the mat",
+    "The bank approved the loan yesterday.",
+    "The bank by the river was closed due to flooding.",
+    "Why do we scale by the square root?",
+};
+static const char *const example_name[] = {"robot", "cat", "bank: loan", "bank: river",
+                                           "\xE2\x88\x9A why?"};
+enum { EXAMPLES = sizeof example_text / sizeof example_text[0] };
+
+size_t settings_panel_example_count(void) { return EXAMPLES; }
+const char *settings_panel_example(size_t i) {
+    return i < EXAMPLES ? example_text[i] : example_text[0];
+}
+
+/* The model file field shows the path it opens: the shipped model's when
+ * none was given. */
+static void show_model_path(state_settings *d) {
+    if (d->source == STATE_SOURCE_TRAINED && !d->model_path[0])
+        snprintf(d->model_path, sizeof d->model_path, "%s", state_trained_shipped_path());
+}
+
+void settings_panel_init(settings_panel *p, const app_state *s) {
+    memset(p, 0, sizeof *p);
+    p->draft = s->model.settings;
+    show_model_path(&p->draft);
+    p->example = -1;
+    for (int i = 0; i < EXAMPLES; i++)
+        if (strcmp(example_text[i], p->draft.sentence) == 0) p->example = i;
+}
+
+static const char *kind_of(size_t heads, size_t kv) {
+    return kv == heads ? "multi-head" : kv == 1 ? "multi-query" : "grouped-query";
+}
+
+/* The panel's field for a setting a message is about (attn.h), or NULL. */
+static const char *field_of(attn_setting s) {
+    switch (s) {
+    case ATTN_SETTING_SENTENCE: return "sentence";
+    case ATTN_SETTING_D_MODEL: return "d_model";
+    case ATTN_SETTING_HEADS: return "heads";
+    case ATTN_SETTING_KV_HEADS: return "kv";
+    case ATTN_SETTING_TEMPERATURE: return "temperature";
+    case ATTN_SETTING_MAX_TOKENS: return "max_tokens";
+    default: return NULL;
+    }
+}
+
+attn_status settings_panel_apply(settings_panel *p, app_state *s) {
+    char err[APP_ERR_LEN - 16]; /* room for "not applied: " in the status line */
+    attn_status st = state_model_apply_text(&s->model, &p->draft, p->draft.sentence,
+                                            &p->error_setting, err, sizeof err);
+    if (st != ATTN_OK) {
+        snprintf(p->error, sizeof p->error, "%s", err);
+        snprintf(s->message, sizeof s->message, "not applied: %s", err);
+        s->message_is_error = true;
+        return st;
+    }
+    p->error[0] = '\0';
+    p->error_setting = ATTN_SETTING_NONE;
+    /* What applied, as applied: a trained model sets the sizes itself. */
+    p->draft = s->model.settings;
+    show_model_path(&p->draft);
+    const attn_config *c = &s->model.settings.config;
+    if (s->focus_head >= c->n_heads) s->focus_head = 0;
+    if (s->selected_token >= (int)s->model.n) s->selected_token = -1;
+    s->hover_head = s->hover_i = s->hover_j = -1;
+    s->progress = 0.0f; /* the stage replays on the new numbers */
+    s->playing = true;
+    s->message_is_error = false;
+    if (s->model.trained) {
+        const state_trained *t = s->model.trained;
+        const char *base = strrchr(t->path, '/');
+        char unknown[96] = "";
+        if (s->model.n_unknown)
+            snprintf(unknown, sizeof unknown, ", %zu word%s not in its vocabulary (marked %s)",
+                     s->model.n_unknown, s->model.n_unknown == 1 ? "" : "s", STATE_UNKNOWN_MARK);
+        snprintf(s->message, sizeof s->message,
+                 "applied: trained model %.200s, layer %zu of %zu, %zu tokens%s",
+                 base ? base + 1 : t->path,
+                 s->model.settings.layer + 1, t->model.config.n_layers, s->model.n, unknown);
+        return ATTN_OK;
+    }
+    snprintf(s->message, sizeof s->message,
+             "applied: %zu tokens, d_model %zu, %zu heads (%s), d_k %zu, %s, %s, T %.2g, seed %llu",
+             s->model.n, c->d_model, c->n_heads, kind_of(c->n_heads, c->n_kv_heads), attn_d_head(c),
+             c->causal ? "causal" : "not causal", c->scale ? "scaled" : "not scaled",
+             (double)c->temperature, (unsigned long long)s->model.settings.seed);
+    return ATTN_OK;
+}
+
+/* The options of a size choice: the usual values plus the current one when
+ * the command line chose another. Returns the count; *at is the current. */
+static int size_options(const size_t *usual, int n_usual, size_t current, size_t *out,
+                        char (*names)[24], int *at) {
+    int n = 0;
+    bool placed = false;
+    for (int i = 0; i < n_usual; i++) {
+        if (!placed && current <= usual[i]) {
+            if (current != usual[i]) out[n++] = current;
+            placed = true;
+        }
+        out[n++] = usual[i];
+    }
+    if (!placed) out[n++] = current;
+    for (int i = 0; i < n; i++) {
+        snprintf(names[i], 24, "%zu", out[i]);
+        if (out[i] == current) *at = i;
+    }
+    return n;
+}
+
+/* Flags the next widget when it is the field of the setting that kept the
+ * last change from applying (ui_flag_next). */
+static void flag_if_at_fault(ui_context *ui, const settings_panel *p, const char *field) {
+    const char *at_fault = p->error[0] ? field_of(p->error_setting) : NULL;
+    if (at_fault && strcmp(at_fault, field) == 0) ui_flag_next(ui);
+}
+
+int settings_panel_width(int w, int px) {
+    int want = px * 23;
+    return want < w ? want : w;
+}
+
+/* Keeps the kind of key/value sharing when the head count changes. */
+static size_t kv_for(size_t old_heads, size_t old_kv, size_t heads) {
+    if (old_kv == old_heads) return heads; /* multi-head stays multi-head */
+    if (old_kv == 1) return 1;             /* multi-query stays multi-query */
+    size_t group = old_heads / old_kv;     /* grouped: keep the group size if it fits */
+    if (group < heads && heads % group == 0) return heads / group;
+    return heads >= 4 ? heads / 2 : heads;
+}
+
+/* The trained source's part of the panel: the model file, the layer, and
+ * what the model fixes. Returns true when a change should apply. */
+static bool trained_widgets(ui_context *ui, settings_panel *p, app_state *s) {
+    const theme *t = ui->theme;
+    state_settings *d = &p->draft;
+    bool changed = false;
+    ui_label(ui, ui_editing(ui, "model_file") ? "Model file: Enter opens it, Esc cancels"
+                                              : "Model file (Enter or click to edit)",
+             t->text_dim);
+    if (ui_text_field(ui, "model_file", "model file path", d->model_path, sizeof d->model_path) &
+        UI_TEXT_SUBMIT)
+        changed = true;
+    if (ui->notice[0]) {
+        snprintf(p->error, sizeof p->error, "%s", ui->notice);
+        ui->notice[0] = '\0';
+    }
+    if (strcmp(state_trained_resolve(d->model_path), state_trained_shipped_path()) == 0)
+        ui_label(ui, "the shipped model", t->text_dim);
+
+    /* The model on screen, when it is the one the draft names: its sizes
+     * bound the layer and fill the fixed rows. */
+    const state_trained *m = s->model.trained;
+    if (m && strcmp(m->path, state_trained_resolve(d->model_path)) != 0) m = NULL;
+    uint64_t layer = d->layer + 1, layers = m ? m->model.config.n_layers : MODEL_LAYERS_MAX;
+    /* "heads": the id the window gives the focus when it opens the panel;
+     * with a trained model the layer is what one steps through most. */
+    if (ui_stepper(ui, "heads", "Layer", &layer, 1, layers)) {
+        d->layer = (size_t)layer - 1;
+        changed = true;
+    }
+    if (m) {
+        char line[160];
+        snprintf(line, sizeof line, "of %zu layers ([ and ] in the frame too)",
+                 m->model.config.n_layers);
+        ui_label(ui, line, t->text_dim);
+        const attn_config *c = &s->model.settings.config;
+        char v[64];
+        ui_space(ui, 0.3f);
+        ui_label(ui, "Set by the trained model:", t->text_dim);
+        snprintf(v, sizeof v, "%zu", c->d_model);
+        ui_readonly(ui, "d_model", v);
+        snprintf(v, sizeof v, "%zu (d_k %zu)", c->n_heads, attn_d_head(c));
+        ui_readonly(ui, "Heads", v);
+        snprintf(v, sizeof v, "%zu, multi-head", c->n_kv_heads);
+        ui_readonly(ui, "K/V heads", v);
+        ui_readonly(ui, "Causal mask", c->causal ? "on" : "off");
+        ui_readonly(ui, "Scale \303\267\342\210\232d_k", c->scale ? "on" : "off");
+        snprintf(v, sizeof v, "%g", (double)c->temperature);
+        ui_readonly(ui, "Temperature", v);
+        snprintf(v, sizeof v, "%zu tokens", m->run.n_max);
+        ui_readonly(ui, "Context", v);
+        char roles[400];
+        snprintf(roles, sizeof roles, "Head roles: %s", m->roles_note);
+        ui_label(ui, roles, t->text_dim);
+    }
+    return changed;
+}
+
+/* The mechanics source's sizes and flags. Returns true when a change
+ * should apply. */
+static bool mechanics_widgets(ui_context *ui, settings_panel *p) {
+    const theme *t = ui->theme;
+    state_settings *d = &p->draft;
+    bool changed = false;
+    size_t opts[32];
+    char names[32][24];
+    const char *ptrs[32];
+    static const size_t heads_usual[] = {1, 2, 4, 8, 16};
+    static const size_t width_usual[] = {8, 16, 32, 64, 128, 256, 512};
+
+    int at = 0, n = size_options(heads_usual, 5, d->config.n_heads, opts, names, &at);
+    for (int i = 0; i < n; i++) ptrs[i] = names[i];
+    flag_if_at_fault(ui, p, "heads");
+    if (ui_choice(ui, "heads", "Heads", ptrs, n, &at)) {
+        d->config.n_kv_heads = kv_for(d->config.n_heads, d->config.n_kv_heads, opts[at]);
+        d->config.n_heads = opts[at];
+        changed = true;
+    }
+
+    n = size_options(width_usual, 7, d->config.d_model, opts, names, &at);
+    for (int i = 0; i < n; i++) ptrs[i] = names[i];
+    flag_if_at_fault(ui, p, "d_model");
+    if (ui_choice(ui, "d_model", "d_model", ptrs, n, &at)) {
+        d->config.d_model = opts[at];
+        changed = true;
+    }
+
+    /* key/value heads: the divisors of the head count, largest first */
+    n = 0;
+    at = 0;
+    for (size_t g = d->config.n_heads; g >= 1 && n < 32; g--) {
+        if (d->config.n_heads % g) continue;
+        opts[n] = g;
+        snprintf(names[n], 24, "%zu", g);
+        ptrs[n] = names[n];
+        if (g == d->config.n_kv_heads) at = n;
+        n++;
+    }
+    flag_if_at_fault(ui, p, "kv");
+    if (ui_choice(ui, "kv", "K/V heads", ptrs, n, &at)) {
+        d->config.n_kv_heads = opts[at];
+        changed = true;
+    }
+    {
+        char line[160];
+        size_t h = d->config.n_heads, g = d->config.n_kv_heads;
+        if (g == h)
+            snprintf(line, sizeof line, "multi-head: each head has its own K and V");
+        else if (g == 1)
+            snprintf(line, sizeof line, "multi-query: all %zu heads share one K and V", h);
+        else if (g > 0 && h % g == 0)
+            snprintf(line, sizeof line, "grouped-query: %zu groups of %zu heads share K and V", g,
+                     h / g);
+        else
+            snprintf(line, sizeof line, "%zu K/V heads do not divide %zu heads", g, h);
+        ui_label(ui, line, t->text_dim);
+    }
+
+    /* the token limit: the tokenizer's message names it (--max-tokens) */
+    static const size_t tokens_usual[] = {64, 128, APP_TOKENS_MAX};
+    n = size_options(tokens_usual, 3, d->max_tokens, opts, names, &at);
+    for (int i = 0; i < n; i++) ptrs[i] = names[i];
+    flag_if_at_fault(ui, p, "max_tokens");
+    if (ui_choice(ui, "max_tokens", "Max tokens", ptrs, n, &at)) {
+        d->max_tokens = opts[at];
+        changed = true;
+    }
+
+    if (ui_toggle(ui, "causal", "Causal mask", &d->config.causal)) changed = true;
+    if (ui_toggle(ui, "scale", "Scale \303\267\342\210\232d_k", &d->config.scale)) changed = true;
+    float lo = 0.1f > ATTN_TEMPERATURE_MIN ? 0.1f : ATTN_TEMPERATURE_MIN;
+    float hi = 10.0f < ATTN_TEMPERATURE_MAX ? 10.0f : ATTN_TEMPERATURE_MAX;
+    if (d->config.temperature < lo) lo = d->config.temperature; /* the command line went further */
+    if (d->config.temperature > hi) hi = d->config.temperature;
+    flag_if_at_fault(ui, p, "temperature");
+    if (ui_slider_log(ui, "temperature", "Temperature", &d->config.temperature, lo, hi, "%.2g"))
+        changed = true;
+    if (ui_stepper(ui, "seed", "Seed", &d->seed, 0, ((uint64_t)1 << 53) - 1)) changed = true;
+    return changed;
+}
+
+bool settings_panel_run(settings_panel *p, ui_context *ui, app_state *s) {
+    const theme *t = ui->theme;
+    state_settings *d = &p->draft;
+    const state_settings *applied = &s->model.settings;
+    bool close = false, changed = false;
+
+    /* the label column fits the longest label */
+    /* "Scale ÷√d_k" (d_k, as the caption calls the head width): octal escapes
+     * end after three digits, hex ones would eat the d */
+    static const char *const labels[] = {"Heads", "d_model", "K/V heads", "Max tokens", "Causal mask",
+                                         "Scale \303\267\342\210\232d_k", "Temperature", "Seed",
+                                         "Weights", "Layer", "Context"};
+    ui_fit_labels(ui, labels, sizeof labels / sizeof labels[0]);
+
+    ui_heading(ui, "Settings");
+    ui_same_line(ui);
+    ui_skip_focus(ui); /* Esc and P close it from the keyboard */
+    if (ui_button(ui, "close", "\xC3\x97 Close (P)")) close = true;
+
+    /* Where the weights come from, first: random from the seed (any size,
+     * to see how attention computes) or a trained model (what trained heads
+     * do). Above the sentence, so Up from Heads still reaches the sentence. */
+    static const char *const sources[] = {"mechanics", "trained model"};
+    int src = d->source == STATE_SOURCE_TRAINED ? 1 : 0;
+    if (ui_choice(ui, "weights", "Weights", sources, 2, &src)) {
+        if (src == 1) { /* keep the mechanics sizes to come back to */
+            d->mechanics_config = d->config;
+            d->source = STATE_SOURCE_TRAINED;
+            show_model_path(d);
+        } else {
+            d->config = d->mechanics_config;
+            d->source = STATE_SOURCE_MECHANICS;
+        }
+        changed = true;
+    }
+    bool sentence_at_fault = p->error[0] && p->error_setting == ATTN_SETTING_SENTENCE;
+    ui_label(ui, ui_typing(ui) ? "Sentence: Enter applies, Esc cancels, Ctrl+U clears"
+                 : sentence_at_fault ? "\xE2\x9C\x97 Sentence: mend it (Enter or click to edit)"
+                                     : "Sentence (Enter or click to edit)",
+             sentence_at_fault ? t->error : t->text_dim);
+    int tf = ui_text_field(ui, "sentence", "sentence", d->sentence, sizeof d->sentence);
+    if (ui->notice[0]) { /* a refused edit: say so where the typing is */
+        snprintf(p->error, sizeof p->error, "%s", ui->notice);
+        snprintf(s->message, sizeof s->message, "%s", ui->notice);
+        s->message_is_error = true;
+        ui->notice[0] = '\0';
+    }
+    if (tf & UI_TEXT_SUBMIT) changed = true, p->example = -1;
+
+    ui_label(ui, "Examples (E cycles):", t->text_dim);
+    for (int i = 0; i < EXAMPLES; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "example%d", i);
+        ui_same_line(ui);
+        ui_skip_focus(ui); /* E cycles them from the keyboard */
+        if (ui_button(ui, id, example_name[i])) {
+            snprintf(d->sentence, sizeof d->sentence, "%s", example_text[i]);
+            p->example = i;
+            changed = true;
+        }
+    }
+    ui_space(ui, 0.4f);
+
+    if (d->source == STATE_SOURCE_TRAINED) {
+        if (trained_widgets(ui, p, s)) changed = true;
+    } else if (mechanics_widgets(ui, p)) {
+        changed = true;
+    }
+
+    if (changed) settings_panel_apply(p, s);
+
+    /* Why a value was not applied, below the widgets so that nothing moves
+     * under the mouse when it appears. */
+    bool pending = !state_settings_equal(d, applied);
+    if (p->error[0] || pending) {
+        char line[APP_ERR_LEN + 32];
+        if (p->error[0]) snprintf(line, sizeof line, "\xE2\x9C\x97 Not applied: %s", p->error);
+        else snprintf(line, sizeof line, "\xE2\x9C\x97 The values above are not applied yet.");
+        ui_space(ui, 0.3f);
+        ui_label(ui, line, t->error);
+    }
+    if (pending) {
+        if (ui_button(ui, "revert", "Back to the applied settings")) {
+            *d = *applied;
+            show_model_path(d);
+            p->error[0] = '\0';
+            s->message[0] = '\0';
+            ui_focus(ui, "heads"); /* the button goes away with the difference */
+        }
+    }
+    ui_space(ui, 0.4f);
+    char info[200];
+    const attn_config *c = &s->model.settings.config;
+    /* a no-break space (U+00A0) keeps "ms" with its number when the line wraps */
+    snprintf(info, sizeof info, "Shown: %zu tokens, d_k %zu, built in %.2f\u00a0ms", s->model.n,
+             attn_d_head(c), s->model.build_ms);
+    ui_label(ui, info, t->text_dim);
+    ui_label(ui,
+             "Keys: \xE2\x86\x91\xE2\x86\x93 or Tab move, \xE2\x86\x90\xE2\x86\x92 change, "
+             "Enter edits or presses, Esc closes",
+             t->text_dim);
+    return close;
+}

@@ -1,0 +1,43 @@
+/* The settings panel (P in the window), built from the widget set (ui.h):
+ * the weights' source, the sentence and its examples, and then either the
+ * mechanics' sizes and flags (heads, d_model, key/value heads, token limit,
+ * causal mask, scaling, temperature, seed) or the trained model's file and
+ * layer with what the model fixes. A change applies at once; one that
+ * cannot apply stays in the panel with the reason, and nothing changes. */
+#ifndef ATTNVIZ_APP_SETTINGS_PANEL_H
+#define ATTNVIZ_APP_SETTINGS_PANEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "app.h"
+#include "ui.h"
+
+typedef struct settings_panel {
+    state_settings draft; /* what the panel shows: applied, or pending after a failure */
+    char error[APP_ERR_LEN]; /* why the draft was not applied; "" when it was */
+    attn_setting error_setting; /* the setting to change then, if one is to blame */
+    int example;             /* the example sentence shown last, -1: none */
+} settings_panel;
+
+/* The example sentences of the seed texts. */
+size_t settings_panel_example_count(void);
+const char *settings_panel_example(size_t i);
+
+/* Starts the panel on what s shows. */
+void settings_panel_init(settings_panel *p, const app_state *s);
+
+/* Applies p->draft to s: on success the current stage replays (progress 0,
+ * playing) and p->error is cleared; on failure nothing changes in s but the
+ * message (message_is_error), and p->error says why. Returns ATTN_OK or a failure. */
+attn_status settings_panel_apply(settings_panel *p, app_state *s);
+
+/* The panel's widgets in ui's area; applies changes through
+ * settings_panel_apply. Between ui_begin and ui_end; wants keyboard on.
+ * Returns true when the panel asks to close (its Close button). */
+bool settings_panel_run(settings_panel *p, ui_context *ui, app_state *s);
+
+/* Width of the settings panel for an output of w pixels at type size px. */
+int settings_panel_width(int w, int px);
+
+#endif

@@ -1,0 +1,66 @@
+/* `attnviz lesson render FILE --out DIR`: every step of a lesson drawn
+ * finished, offscreen, as PNGs (the window build only). */
+#define _POSIX_C_SOURCE 200809L
+#include <SDL_image.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli_gui.h"
+#include "lesson_panel.h"
+#include "render.h"
+
+int cli_lesson_render(FILE *out, const char *path, const state_frame *r, char *err,
+                      size_t err_len) {
+    /* The folder first: a typo costs nothing, and no half set of frames. */
+    struct stat st;
+    if (stat(r->out, &st) != 0) {
+        snprintf(err, err_len, "--out %s is not a folder: create it first (mkdir -p %s)", r->out,
+                 r->out);
+        return 2;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        snprintf(err, err_len, "--out %s is a file, not a folder: give a folder for the frames",
+                 r->out);
+        return 2;
+    }
+    if (access(r->out, W_OK) != 0) {
+        snprintf(err, err_len, "--out %s is a folder that cannot be written: choose another",
+                 r->out);
+        return 2;
+    }
+    state_settings settings;
+    state_settings_default(&settings);
+    app_state s;
+    int rc = app_state_init(&s, &settings, err, err_len);
+    if (rc != 0) return rc;
+    rc = app_lesson_open(&s, path, err, err_len);
+    app_offscreen o;
+    if (rc == 0) rc = app_offscreen_init(&o, r->width, r->height, err, err_len);
+    if (rc != 0) {
+        app_state_free(&s);
+        return rc;
+    }
+    s.theme = theme_for(r->theme);
+    size_t steps = s.lesson->player.lesson.n_steps;
+    for (size_t k = 0; k < steps && rc == 0; k++) {
+        rc = app_lesson_goto(&s, k, err, err_len);
+        if (rc != 0) break;
+        s.progress = 1.0f; /* the step finished: what the class looks at */
+        s.playing = false;
+        app_draw(o.renderer, o.text, &o.pool, &s, o.surface->w, o.surface->h);
+        SDL_RenderPresent(o.renderer);
+        char file[4096];
+        snprintf(file, sizeof file, "%s/step-%02zu.png", r->out, k + 1);
+        if (IMG_SavePNG(o.surface, file) != 0) {
+            snprintf(err, err_len, "%s could not be written: %s", file, IMG_GetError());
+            rc = 2;
+            break;
+        }
+        fprintf(out, "%s\n", file);
+    }
+    fflush(out);
+    app_offscreen_free(&o);
+    app_state_free(&s);
+    return rc;
+}

@@ -1,0 +1,196 @@
+/* The state layer: what the app shows, without SDL. The settings a user
+ * chose, the model computed for them (mechanics or the trained model), the
+ * stage and view on screen, and the lesson player's, the overview's and
+ * live training's state (lesson_player.h, overview.h, train_live.h).
+ *
+ *   state_settings  what the user chose (sentence, sizes, flags, seed, source)
+ *   state_model     what the core computed for them: tokens, weights, trace,
+ *                   and the few statistics the views need (ranges, spreads)
+ *
+ * The app (src/app) draws this and turns keys into changes; the command
+ * line builds it for `dump`, `heads` and lessons. Nothing here draws,
+ * exits or names a command-line option. */
+#ifndef ATTNVIZ_STATE_H
+#define ATTNVIZ_STATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "attnviz/attn.h"
+#include "attnviz/lesson.h"
+#include "attnviz/tokenize.h"
+
+#define STATE_SENTENCE_MAX 4096 /* bytes, with the terminating NUL */
+#define STATE_ERR_LEN 512 /* room for a message, with its NUL */
+
+/* ---- settings and model --------------------------------------------------- */
+
+/* Where the weights come from. */
+typedef enum state_source {
+    STATE_SOURCE_MECHANICS, /* random weights from the seed, any size (how attention computes) */
+    STATE_SOURCE_TRAINED,   /* a small GPT-2 attnviz trained (what trained heads do) */
+} state_source;
+
+typedef struct state_settings {
+    char sentence[STATE_SENTENCE_MAX];
+    attn_config config; /* trained: the model's own, read-only */
+    uint64_t seed;
+    size_t max_tokens;
+    state_source source;
+    char model_path[1024];  /* trained: a model file; "" for the shipped one */
+    size_t layer;           /* trained: the layer on screen, from 0 */
+    uint8_t head_off[1024]; /* trained: heads switched off, index layer·H + head */
+    /* trained: the mechanics sizes and flags the user had, restored when the
+     * source goes back to mechanics (config then holds the model's own) */
+    attn_config mechanics_config;
+} state_settings;
+
+/* The built-in example: the default sentence and attn_config_default(). */
+void state_settings_default(state_settings *s);
+
+/* Whether a and b build the same model, compared field by field (never
+ * bytewise: padding and the text after a sentence's NUL do not count). With
+ * the trained source the model fixes the sizes, so only the sentence, the
+ * file, the layer and the pruning count. */
+bool state_settings_equal(const state_settings *a, const state_settings *b);
+bool state_config_equal(const attn_config *a, const attn_config *b);
+
+/* How a token is shown (state_model.token_kind). */
+typedef enum state_token_kind {
+    STATE_TOKEN_WORD,    /* a span of the sentence */
+    STATE_TOKEN_START,   /* trained: the start token <|endoftext|>, shown "⟨start⟩" */
+    STATE_TOKEN_UNKNOWN, /* trained: a word the vocabulary lacks (run as <unk>), shown "word*" */
+} state_token_kind;
+
+#define STATE_START_LABEL "\xE2\x9F\xA8start\xE2\x9F\xA9" /* ⟨start⟩ */
+#define STATE_UNKNOWN_MARK "*"                                /* after an unknown word */
+
+typedef struct state_model {
+    state_settings settings; /* what this model was built from */
+    char *text;              /* the sentence it ran on (settings.sentence, or longer) */
+    attn_token *tokens;      /* n spans of text */
+    size_t n;
+    attn_weights weights;
+    attn_trace trace;
+    uint64_t version; /* bumped by every successful apply: views cache on it */
+    /* Ranges for colour scales, computed once per build (not per frame). */
+    float x_absmax, qkv_absmax, out_absmax, output_absmax;
+    float scores_absmax, scaled_absmax; /* over all heads */
+    float spread_scores[ATTN_HEADS_MAX]; /* standard deviation of each head's */
+    float spread_scaled[ATTN_HEADS_MAX]; /* scores before and after scaling */
+    double build_ms;                     /* time of the last apply */
+    /* The trained source's model, run and head roles (trained.h); NULL with
+     * mechanics. The trace and weights above are then the chosen layer's,
+     * borrowed from the run (state_model_free leaves them to it), and tokens
+     * are spans of the sentence with tokens[0] the empty span of the start
+     * token. */
+    struct state_trained *trained;
+    /* What the views write for each token (n spans of label_text) and what
+     * kind it is; NULL with mechanics, where labels are the sentence's spans. */
+    attn_token *labels;
+    char *label_text;
+    uint8_t *token_kind; /* state_token_kind */
+    size_t n_unknown;    /* tokens of kind STATE_TOKEN_UNKNOWN */
+} state_model;
+
+/* Builds the model for s. Returns ATTN_OK, or a failure with a message
+ * naming the setting and the fix; on failure m is left as it was (apply
+ * never half-applies). m must be zeroed before its first apply. */
+attn_status state_model_apply(state_model *m, const state_settings *s, char *err, size_t err_len);
+/* The same on text instead of s->sentence (mechanics only; a trained model
+ * reads s->sentence, so `dump` may run a text longer than the settings
+ * hold), and with *bad (may be NULL) the setting a failure is about
+ * (attn.h), ATTN_SETTING_NONE for a trained model's own errors. */
+attn_status state_model_apply_text(state_model *m, const state_settings *s, const char *text,
+                                   attn_setting *bad, char *err, size_t err_len);
+void state_model_free(state_model *m);
+
+/* With the trained source, after the run changed in place (new parameters
+ * from state_trained_set_params): takes the ranges again and bumps version,
+ * so the views redraw. Nothing with mechanics. */
+void state_model_refresh(state_model *m);
+
+/* ---- what is on screen ------------------------------------------------------ */
+
+enum { STATE_STAGE_COUNT = 10 };
+
+typedef enum state_stage {
+    STAGE_EMBED,    /* 1 tokens and embeddings X */
+    STAGE_PROJECT,  /* 2 Q = X·W_Q, K, V */
+    STAGE_SPLIT,    /* 3 heads: column slabs of Q, K, V */
+    STAGE_SCORES,   /* 4 Q_h·K_hᵀ */
+    STAGE_SCALE,    /* 5 ÷ √d_k (and T) */
+    STAGE_MASK,     /* 6 causal mask */
+    STAGE_SOFTMAX,  /* 7 row-wise softmax */
+    STAGE_WEIGHTED, /* 8 A_h·V_h */
+    STAGE_CONCAT,   /* 9 heads side by side */
+    STAGE_OUTPUT,   /* 10 concat·W_O */
+} state_stage;
+
+typedef enum state_view {
+    VIEW_HEADS, /* all heads side by side */
+    VIEW_FOCUS, /* one head, large */
+    VIEW_ARCS,  /* tokens in two columns, lines weighted by attention */
+    VIEW_COUNT, /* the stage views above; their tables stop here */
+    /* Outside the stage views' range: the model overview, every layer's
+     * heads at once, with the trained source only (view_model.h). */
+    VIEW_MODEL = VIEW_COUNT,
+} state_view;
+
+/* A lesson names the same views (lesson.h): one list, checked here. */
+_Static_assert(VIEW_HEADS == (int)LESSON_VIEW_HEADS && VIEW_FOCUS == (int)LESSON_VIEW_FOCUS &&
+                   VIEW_ARCS == (int)LESSON_VIEW_ARCS && VIEW_MODEL == (int)LESSON_VIEW_MODEL,
+               "state_view and lesson_view must agree");
+_Static_assert(STATE_STAGE_COUNT == LESSON_STAGES, "a lesson names every stage");
+
+/* A stage by name ("softmax", lesson.h's names) or number from 1 ("7"), or
+ * -1; a view's name ("heads", "focus", "arcs", "model") and the view by
+ * name, or -1. */
+int state_stage_parse(const char *s);
+const char *state_view_name(state_view v);
+int state_view_parse(const char *s);
+
+/* The colours for the room: the app's themes (src/app/theme.h) by name. */
+typedef enum state_theme {
+    STATE_THEME_DARK,
+    STATE_THEME_LIGHT,
+} state_theme;
+
+/* The theme by name ("dark" or "light"), or -1. */
+int state_theme_parse(const char *s);
+
+/* One frame to draw without a window (`attnviz render`, a lesson's steps
+ * as PNGs): what it shows and the picture's size. */
+typedef struct state_frame {
+    state_stage stage;
+    float progress; /* 0..1 */
+    state_view view;
+    size_t head; /* head in focus, from 0 */
+    int width, height;
+    state_theme theme;
+    const char *out; /* the PNG's path (a folder for a lesson's steps) */
+} state_frame;
+
+/* Stage 1 finished, all heads, head 0, 1280×800, dark, no path. */
+void state_frame_default(state_frame *f);
+
+/* An outline a lesson step asks for on every heatmap (rows, columns) or on
+ * one head's (cells); the first token highlight uses selected_token. */
+typedef enum state_highlight_kind {
+    STATE_HIGHLIGHT_ROW,
+    STATE_HIGHLIGHT_COLUMN,
+    STATE_HIGHLIGHT_CELL,
+} state_highlight_kind;
+
+typedef struct state_highlight {
+    state_highlight_kind kind;
+    int head; /* CELL: the head, from 0; else -1 */
+    int i, j; /* row, column, from 0 */
+} state_highlight;
+
+/* Room for every highlight a step may have: a token after the first takes
+ * two outlines (its row and its column). */
+#define STATE_HIGHLIGHTS_MAX (2 * LESSON_HIGHLIGHTS_MAX)
+
+#endif
