@@ -1,129 +1,77 @@
 #!/bin/sh
-# The lesson player in a window, under Xvfb: `attnviz lesson
-# lessons/03-why-scale.md`, stepped through with Right, a question answered
-# with a digit, a screenshot checked non-blank, Esc leaves the lesson (the
-# app goes on), q quits with status 0. Every wait has a time limit.
+# The lesson player in a window, under Xvfb (tests/xvfb_harness.sh):
+# `attnviz lesson lessons/03-why-scale.md`, checked against what the screen
+# should show:
 #
-# usage: test_lesson_window.sh PATH_TO_ATTNVIZ
-# Needs xvfb-run, xauth, xdotool and ImageMagick (scripts/setup.sh deps gui).
-exe=${1:-build/attnviz}
+# - each step, once its stage has played, is the frame `attnviz lesson
+#   render` draws for it (step 1 at first; Right to step 2; Right, Right,
+#   Left to step 3);
+# - 3 answers step 2's question: the column shows the verdict (in the
+#   accent colour), the frame left of it does not change;
+# - Esc leaves the lesson: the column is gone and the frame is what
+#   `attnviz render` draws with step 3's settings, which stay;
+# - L opens the lesson picker; a click on its first lesson opens that lesson
+#   (its column is back, the frame is lesson 1's first step);
+# - q quits with status 0.
+#
+# usage: test_lesson_window.sh PATH_TO_ATTNVIZ PATH_TO_PICTURE_PROBE
+# Needs Xvfb, xdotool and ImageMagick (scripts/setup.sh deps gui).
+# TEST_WINDOW_KEEP=DIR keeps the pictures there, to look at.
+# shellcheck source-path=SCRIPTDIR source=xvfb_harness.sh
+. "$(dirname "$0")/xvfb_harness.sh"
+xh_begin test_lesson_window "${1:-build/attnviz}" "${2:-build/picture_probe}"
+cd "$(dirname "$0")/.." || exit 1 # lessons/ is found from the source folder
+lesson=lessons/03-why-scale.md
+for first in lessons/[0-9]*.md; do break; done # the picker lists them in this order
 
-if [ "${2:-}" = "--inner" ]; then
-    tmp=$3
-    ok() { echo "ok: $*"; }
-    bad() { echo "FAIL: $*"; }
-    export SDL_RENDER_DRIVER=software
-    export ASAN_OPTIONS=detect_leaks=0 # X11 and dbus leak at exit; not ours
-    unset SDL_VIDEODRIVER
-    "$exe" lesson lessons/03-why-scale.md >"$tmp/app.out" 2>"$tmp/app.err" &
-    pid=$!
-    wid=$(timeout 30 xdotool search --sync --name '^attnviz$' 2>/dev/null | head -n 1)
-    if [ -z "$wid" ]; then
-        bad "no window named attnviz within 30 s: $(cat "$tmp/app.err")"
-        kill "$pid" 2>/dev/null
-        exit 0
-    fi
-    xdotool windowfocus "$wid" 2>/dev/null
-    sleep 1
-    keys() {
-        xdotool key --delay 80 "$@"
-        sleep 0.5
-    }
-    alive() {
-        if kill -0 "$pid" 2>/dev/null; then ok "$1: still running"
-        else bad "$1: attnviz ended: $(tail -n 3 "$tmp/app.err")"; fi
-    }
-    shot() { import -window root "$tmp/$1.png" 2>/dev/null; }
-
-    shot step1
-    keys Right
-    shot step2
-    alive "Right: step 2"
-    if ! compare -metric AE "$tmp/step1.png" "$tmp/step2.png" null: 2>/dev/null; then
-        ok "step 2 looks different from step 1"
-    else
-        bad "Right did not change the step"
-    fi
-    # step 2 of this lesson asks a question: 3 answers it
-    keys 3
-    shot answered
-    alive "3 answers the question"
-    if ! compare -metric AE "$tmp/step2.png" "$tmp/answered.png" null: 2>/dev/null; then
-        ok "the answer is shown"
-    else
-        bad "3 changed nothing on a step with a question"
-    fi
-    n=$(identify -format '%k' "$tmp/answered.png" 2>/dev/null || echo 0)
-    [ "$n" -gt 20 ] && ok "the screenshot has $n colours" || bad "the screenshot is blank ($n colours)"
-    keys Right Right Left
-    alive "Right, Right, Left"
-    keys Escape
-    shot left
-    alive "Esc leaves the lesson, the app goes on"
-    if ! compare -metric AE "$tmp/answered.png" "$tmp/left.png" null: 2>/dev/null; then
-        ok "the narration panel is gone after Esc"
-    else
-        bad "Esc did not leave the lesson"
-    fi
-    keys l
-    shot picker
-    alive "L opens the lesson picker"
-    # a click on the first lesson opens it (at 1280x800 its row is centred
-    # at y = 245: the list is centred, 30 px lines); the picker closes
-    xdotool mousemove 640 245 click 1
-    sleep 1
-    shot clicked
-    alive "a click on a lesson in the picker"
-    if ! compare -metric AE "$tmp/picker.png" "$tmp/clicked.png" null: 2>/dev/null; then
-        ok "the click opened the lesson"
-    else
-        bad "a click on a lesson changed nothing"
-    fi
-    if ! compare -metric AE "$tmp/left.png" "$tmp/clicked.png" null: 2>/dev/null; then
-        ok "a lesson is on screen again"
-    else
-        bad "the click left no lesson on screen"
-    fi
-    keys Escape
-    xdotool key q
-    i=0
-    while kill -0 "$pid" 2>/dev/null && [ $i -lt 75 ]; do sleep 0.2; i=$((i + 1)); done
-    if kill -0 "$pid" 2>/dev/null; then
-        bad "q did not quit within 15 s"
-        kill "$pid"
-    fi
-    wait "$pid"
-    status=$?
-    [ "$status" -eq 0 ] && ok "q quits, status 0" || bad "exit status $status: $(tail -n 3 "$tmp/app.err")"
-    if [ -n "${TEST_WINDOW_KEEP:-}" ]; then
-        mkdir -p "$TEST_WINDOW_KEEP" && cp "$tmp"/*.png "$TEST_WINDOW_KEEP"/ 2>/dev/null
-    fi
-    exit 0
-fi
-
-passed=0
-failed=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-missing=""
-for tool in xvfb-run xauth xdotool import identify compare; do
-    command -v "$tool" >/dev/null 2>&1 || missing="$missing $tool"
+xh_display
+# every step of both lessons, finished, as the window should show them
+mkdir -p "$xh_tmp/lesson" "$xh_tmp/first"
+for job in "$lesson lesson" "$first first"; do
+    set -- $job
+    SDL_VIDEODRIVER=dummy "$xh_exe" lesson render "$1" --out "$xh_tmp/$2" --size 1280x800 \
+        >/dev/null 2>"$xh_tmp/$2.err" &
+    xh_bg "$!"
 done
-if [ -n "$missing" ]; then
-    echo "FAIL: missing$missing: install them with 'scripts/setup.sh deps gui'"
-    failed=$((failed + 1))
-else
-    timeout 120 xvfb-run -a -s '-screen 0 1280x800x24' sh "$0" "$exe" --inner "$tmp" >"$tmp/inner" 2>&1
-    status=$?
-    grep -E '^FAIL:' "$tmp/inner"
-    p=$(grep -c '^ok:' "$tmp/inner")
-    f=$(grep -c '^FAIL:' "$tmp/inner")
-    passed=$((passed + p))
-    failed=$((failed + f))
-    if [ "$status" -ne 0 ] || [ "$p" -eq 0 ]; then
-        echo "FAIL: xvfb-run ended with status $status: $(tail -n 5 "$tmp/inner")"
-        failed=$((failed + 1))
-    fi
-fi
-echo "test_lesson_window: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+# step 3's settings (lessons/03-why-scale.md), which stay after Esc
+xh_render after-esc --d-model 512 --heads 1 --kv-heads 1 --no-scale --stage softmax \
+    --view focus --head 1 &
+xh_bg "$!"
+xh_wait_bg
+xh_start lesson "$lesson" || xh_end
+
+# The narration column fills the right of the window from x = 872.
+COLUMN=400x680+876+85
+LEFT=860x680+0+85
+xh_key Up Up Up Up Up # faster: each step's stage plays in 0.4 s
+xh_wait_same step1 "$xh_tmp/lesson/step-01.png" "$XH_ABOVE_STATUS" \
+    "step 1 is what lesson render draws for it"
+xh_key Right
+xh_wait_same step2 "$xh_tmp/lesson/step-02.png" "$XH_ABOVE_STATUS" "Right: step 2, as lesson render draws it"
+# step 2 asks a question: 3 answers it; only the column changes
+xh_key 3
+xh_wait_differ answered step2 "$COLUMN" "3 answers the question: the column shows the answer"
+xh_check "the frame left of the column stays" xh_same answered step2 "$LEFT"
+n0=$(xh_count step2 "$COLUMN" 255,196,64)
+n1=$(xh_count answered "$COLUMN" 255,196,64)
+xh_check "the verdict is written in the accent colour ($n0 to $n1 pixels)" [ "${n1:-0}" -gt $((${n0:-0} + 200)) ]
+xh_key Right Right Left
+xh_wait_same step3 "$xh_tmp/lesson/step-03.png" "$XH_ABOVE_STATUS" "Right, Right, Left: step 3"
+
+# Esc leaves the lesson; its settings stay
+xh_key Escape
+xh_wait_same left after-esc "$XH_ABOVE_STATUS" \
+    "Esc leaves the lesson: no column, the frame render draws with step 3's settings"
+xh_alive "Esc: the app goes on"
+
+# L: the picker; a click on its first lesson (at 1280x800 the list is
+# centred, 30 px lines: the first row at y = 245) opens it
+xh_key l
+# the picker takes every key (S too): look at the window
+XH_CAPTURE=window xh_wait_differ picker left "$XH_ABOVE_STATUS" "L opens the lesson picker"
+xh_click 640 245
+xh_wait_same clicked "$xh_tmp/first/step-01.png" "$XH_ABOVE_STATUS" \
+    "a click on $first opens it at its first step" 30
+xh_key Escape
+xh_quit "q quits"
+xh_end

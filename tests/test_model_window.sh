@@ -1,230 +1,124 @@
 #!/bin/sh
-# The model overview in a window, under Xvfb (xdotool for keys and clicks,
-# ImageMagick to look): a small model trained here opened with
-# `attnviz --model FILE`; M opens the overview, Space and a click switch
-# heads off, 0 puts them back, R starts live training (the picture moves
-# while it runs), R stops it, Shift+R puts the file's weights back, Tab
-# reaches the overview too, S saves a screenshot, and q quits with status
-# 0 even while training runs (the thread is stopped and joined). With
-# mechanics, M explains what it needs and the app goes on. Every wait has a
-# time limit. Skipped (77) when attnviz has no --model option yet.
+# The model overview in a window, under Xvfb (tests/xvfb_harness.sh): a
+# small model trained here, opened with `attnviz --model FILE`, checked
+# against what the screen should show:
 #
-# usage: test_model_window.sh PATH_TO_ATTNVIZ
-# Needs xvfb-run, xauth, xdotool and ImageMagick (scripts/setup.sh deps gui).
-# TEST_WINDOW_KEEP=DIR keeps the screenshots there, to look at.
-exe=${1:-build/attnviz}
-
-# ---- the inner part: runs inside xvfb-run, prints "ok: ..." / "FAIL: ..." ----
-if [ "${2:-}" = "--inner" ]; then
-    tmp=$3
-    model=$4
-    shots=$tmp/shots
-    mkdir -p "$shots"
-    ok() { echo "ok: $*"; }
-    bad() { echo "FAIL: $*"; }
-    export SDL_RENDER_DRIVER=software  # llvmpipe is slower and not what we test
-    export ASAN_OPTIONS=detect_leaks=0 # X11 and dbus leak at exit; not ours
-    export ATTNVIZ_FRAME_STATS=1       # frame times on stderr, every 2 s
-    unset SDL_VIDEODRIVER
-
-    # start ARGS...: attnviz in the background; sets pid and wid
-    start() {
-        ATTNVIZ_SCREENSHOT_DIR="$shots" "$exe" "$@" >"$tmp/app.out" 2>"$tmp/app.err" &
-        pid=$!
-        wid=$(timeout 30 xdotool search --sync --name '^attnviz$' 2>/dev/null | head -n 1)
-        if [ -z "$wid" ]; then
-            bad "no window named attnviz within 30 s: $(cat "$tmp/app.err")"
-            kill "$pid" 2>/dev/null
-            return 1
-        fi
-        xdotool windowfocus "$wid" 2>/dev/null # no window manager: give it the keys
-        sleep 1
-        return 0
-    }
-    keys() {
-        xdotool key --delay 80 "$@"
-        sleep 0.6
-    }
-    click() { # click X Y: a left click at window coordinates
-        xdotool mousemove --window "$wid" "$1" "$2" click 1
-        sleep 0.6
-    }
-    alive() {
-        if kill -0 "$pid" 2>/dev/null; then ok "$1: still running"
-        else bad "$1: attnviz ended: $(tail -n 3 "$tmp/app.err")"; fi
-    }
-    shot() { import -window root "$tmp/$1.png" 2>/dev/null; }
-    differs() { # differs A B WHAT: two screenshots are not the same picture
-        if [ -f "$tmp/$1.png" ] && [ -f "$tmp/$2.png" ] &&
-            ! compare -metric AE "$tmp/$1.png" "$tmp/$2.png" null: 2>/dev/null; then
-            ok "$3"
-        else
-            bad "$3: $1.png and $2.png show the same"
-        fi
-    }
-    same() { # same A B WHAT: the same picture above the status line (messages differ)
-        if [ -f "$tmp/$1.png" ] && [ -f "$tmp/$2.png" ] &&
-            compare -metric AE -extract 1280x740+0+0 "$tmp/$1.png" "$tmp/$2.png" null: 2>/dev/null; then
-            ok "$3"
-        else
-            bad "$3: $1.png and $2.png differ"
-        fi
-    }
-    # finish WHAT: q quits with status 0 within 15 s
-    finish() {
-        xdotool key q
-        i=0
-        while kill -0 "$pid" 2>/dev/null && [ $i -lt 75 ]; do sleep 0.2; i=$((i + 1)); done
-        if kill -0 "$pid" 2>/dev/null; then
-            bad "$1: q did not quit within 15 s"
-            kill "$pid"
-        fi
-        wait "$pid"
-        status=$?
-        [ "$status" -eq 0 ] && ok "$1: q quits, status 0" ||
-            bad "$1: exit status $status: $(tail -n 3 "$tmp/app.err")"
-    }
-
-    # ---- the trained model: the overview, pruning, live training ----
-    start --model "$model" || exit 0
-    shot stages
-    keys m
-    shot overview
-    differs stages overview "M opens the model overview"
-    alive "M"
-    # the cursor starts on head 1.1: Space switches it off, Space on again
-    keys space
-    shot off_key
-    differs overview off_key "Space switches head 1.1 off"
-    keys space
-    shot on_key
-    same overview on_key "Space again switches it back on"
-    # a click on head 2.2 (at 1280x800 the 3 x 4 heads fill the left of the window)
-    click 300 430
-    shot off_click
-    differs overview off_click "a click switches a head off"
-    keys Right Down space
-    shot two_off
-    differs off_click two_off "arrows and Space switch a second head off"
-    keys 0
-    shot all_on
-    alive "0: every head on"
-    differs two_off all_on "0 switches every head on again"
-
-    # live training: the picture moves while it runs, R stops it
-    keys r
-    sleep 4
-    shot train_a
-    sleep 4
-    shot train_b
-    alive "R: live training"
-    differs train_a train_b "live training updates the overview"
-    differs all_on train_a "live training shows the fresh model"
-    keys r
-    sleep 1
-    shot stopped_a
-    sleep 2
-    shot stopped_b
-    alive "R again stops training"
-    same stopped_a stopped_b "nothing moves once training stopped"
-    keys shift+r
-    shot restored
-    alive "Shift+R puts the model's weights back"
-    differs stopped_b restored "Shift+R shows the model's own weights"
-    # S saves what is on screen
-    keys s
-    i=0
-    while ! ls "$shots"/attnviz-*.png >/dev/null 2>&1 && [ $i -lt 25 ]; do sleep 0.2; i=$((i + 1)); done
-    png=$(ls "$shots"/attnviz-*.png 2>/dev/null | head -n 1)
-    if [ -n "$png" ]; then
-        # the file appears before it is fully written: wait until it reads
-        i=0
-        n=0
-        while [ $i -lt 50 ]; do
-            n=$(identify -format '%k' "$png" 2>/dev/null || echo 0)
-            [ "$n" -gt 20 ] && break
-            sleep 0.2
-            i=$((i + 1))
-        done
-        [ "$n" -gt 20 ] && ok "S saved the overview ($n colours)" || bad "the screenshot is blank"
-    else
-        bad "S saved nothing in $shots"
-    fi
-    # Esc leaves the overview, Tab cycles back to it
-    keys Escape
-    shot left
-    alive "Esc leaves the overview"
-    differs restored left "Esc shows the stages again"
-    keys Tab Tab Tab Tab
-    shot tabbed
-    alive "Tab through the views"
-    # the frame times while training, as the window measured them
-    keys r
-    sleep 5
-    shot training_at_quit
-    grep 'update+draw+present' "$tmp/app.err" | tail -n 2 | sed 's/^/ok: frame times: /'
-    # q while training: the thread is stopped and joined, status 0
-    finish "quit while training"
-
-    # ---- mechanics: M explains what it needs ----
-    if start; then
-        shot mech
-        keys m
-        shot mech_m
-        alive "M with mechanics"
-        differs mech mech_m "M with mechanics shows a message"
-        finish "mechanics"
-    fi
-    if [ -n "${TEST_WINDOW_KEEP:-}" ]; then
-        mkdir -p "$TEST_WINDOW_KEEP" && cp "$tmp"/*.png "$TEST_WINDOW_KEEP"/ 2>/dev/null
-    fi
-    exit 0
-fi
-
-# ---- the outer part -----------------------------------------------------------
-if ! "$exe" --help 2>/dev/null | grep -q -- '--model'; then
-    echo "test_model_window: skipped: this attnviz has no --model option yet"
-    exit 77
-fi
-passed=0
-failed=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-missing=""
-for tool in xvfb-run xauth xdotool import identify compare; do
-    command -v "$tool" >/dev/null 2>&1 || missing="$missing $tool"
-done
-if [ -n "$missing" ]; then
-    echo "FAIL: missing$missing: install them with 'scripts/setup.sh deps gui'"
-    echo "test_model_window: 0 passed, 1 failed"
-    exit 1
-fi
+# - the first frame is the stage view `attnviz render --model FILE` draws;
+# - M opens the overview (its title in the accent colour); Space switches
+#   the head under the cursor (1.1) off: its map is veiled and crossed in
+#   the error colour and the other heads of layer 1 stay as they were;
+#   Space again gives back the very same picture;
+# - a click on head 2.2 and arrows + Space switch two heads off (exactly
+#   those two maps are crossed); 0 gives back the picture with every head on;
+# - R trains live: the overview keeps moving; R stops it: it holds still;
+#   Shift+R puts the file's weights back: the heads are drawn exactly as
+#   before training;
+# - the window on the X server shows what the frames do; Esc goes back to the stages (render's frame again);
+#   Tab reaches the overview too and goes on to the stages;
+# - q quits with status 0 while live training runs (the thread is stopped
+#   and joined);
+# - with mechanics, M says in the error colour what it needs and nothing
+#   else changes.
+#
+# usage: test_model_window.sh PATH_TO_ATTNVIZ PATH_TO_PICTURE_PROBE
+# Needs Xvfb, xdotool and ImageMagick (scripts/setup.sh deps gui).
+# TEST_WINDOW_KEEP=DIR keeps the pictures there, to look at.
+# shellcheck source-path=SCRIPTDIR source=xvfb_harness.sh
+. "$(dirname "$0")/xvfb_harness.sh"
+xh_begin test_model_window "${1:-build/attnviz}" "${2:-build/picture_probe}"
+export ATTNVIZ_FRAME_STATS=1 # frame times on stderr, every 2 s
 
 # A small model with the corpus's vocabulary, trained for a moment: its
 # heads differ, and live training can start from its sizes.
-if "$exe" train --layers 3 --heads 4 --d-model 32 --ctx 32 --batch 8 --steps 60 --warmup 5 \
-    --threads 1 --eval-every 0 --quiet --out "$tmp/model.safetensors" >"$tmp/train.out" 2>&1; then
-    passed=$((passed + 1))
+model=$xh_tmp/model.safetensors
+if "$xh_exe" train --layers 3 --heads 4 --d-model 32 --ctx 32 --batch 8 --steps 60 --warmup 5 \
+    --threads 1 --eval-every 0 --quiet --out "$model" >"$xh_tmp/train.out" 2>&1; then
+    xh_ok "attnviz train made a small model"
 else
-    echo "FAIL: attnviz train: $(tail -n 3 "$tmp/train.out")"
-    echo "test_model_window: 0 passed, 1 failed"
-    exit 1
+    xh_fail "attnviz train: $(tail -n 3 "$xh_tmp/train.out")"
+    xh_end
 fi
 
-timeout 240 xvfb-run -a -s '-screen 0 1280x800x24' sh "$0" "$exe" --inner "$tmp" \
-    "$tmp/model.safetensors" >"$tmp/inner" 2>&1
-status=$?
-grep -E '^(ok|FAIL):' "$tmp/inner" | grep -v '^ok:'
-grep '^ok: frame times' "$tmp/inner"
-p=$(grep '^ok:' "$tmp/inner" | grep -vc '^ok: frame times')
-f=$(grep -c '^FAIL:' "$tmp/inner")
-passed=$((passed + p))
-failed=$((failed + f))
-if [ "$status" -ne 0 ] || [ "$p" -eq 0 ]; then
-    echo "FAIL: xvfb-run ended with status $status: $(tail -n 5 "$tmp/inner")"
-    failed=$((failed + 1))
-fi
+xh_display
+xh_render stages --model "$model" --stage 1 & xh_bg "$!"
+xh_render mechanics --stage 1 & xh_bg "$!"
+xh_wait_bg
+xh_start --model "$model" || xh_end
 
-echo "test_model_window: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+# At 1280x800 the 3 x 4 maps sit in a grid at the left, 189 x 226 apart:
+# head L.H's box
+box() { echo "166x166+$((37 + 189 * ($2 - 1)))+$((117 + 226 * ($1 - 1)))"; }
+GRID=800x680+0+85
+# off_heads NAME: the heads whose maps are crossed out (the error colour in their box)
+off_heads() {
+    list=""
+    for l in 1 2 3; do
+        for h in 1 2 3 4; do
+            n=$(xh_count "$1" "$(box $l $h)" 255,112,96)
+            [ "${n:-0}" -gt 150 ] && list="$list $l.$h"
+        done
+    done
+    echo "${list# }"
+}
+
+xh_wait_same first stages "$XH_ABOVE_STATUS" "the first frame is the stage view render --model draws"
+
+# ---- the overview; heads off and on ----
+xh_key m
+xh_wait_differ overview first "$XH_ABOVE_STATUS" "M opens the model overview"
+n=$(xh_count overview 220x40+0+5 255,196,64)
+xh_check "its title is in the accent colour ($n pixels)" [ "${n:-0}" -gt 300 ]
+xh_check "every head is on" [ -z "$(off_heads overview)" ]
+xh_key space
+xh_wait_differ off-key overview "$(box 1 1)" "Space switches head 1.1 off"
+off=$(off_heads off-key)
+xh_check "Space: head 1.1 is crossed out, no other ($off)" [ "$off" = "1.1" ]
+xh_check "the other heads of layer 1 are unchanged" xh_same off-key overview 560x190+220+95
+xh_key space
+xh_wait_same on-key overview "$XH_ABOVE_STATUS" "Space again: head 1.1 on, the same picture as before"
+xh_click 300 430
+xh_wait_differ off-click overview "$(box 2 2)" "a click switches head 2.2 off"
+xh_key Right Down space
+xh_wait_differ two-off off-click "$GRID" "arrows and Space switch a second head off"
+off=$(off_heads two-off)
+xh_check "two heads are crossed out, 2.2 and the one under the cursor ($off)" [ "$off" = "2.2 3.3" ]
+# 0: every head on, the predictions as at first (the cursor stays on 3.3)
+xh_key 0
+xh_wait_same all-on overview 460x250+810+90 "0 switches every head on: the predictions are back"
+xh_check "no head is crossed out" [ -z "$(off_heads all-on)" ]
+
+# ---- live training ----
+xh_key r
+xh_wait_differ train-a all-on "$GRID" "R: live training shows the fresh model" 30
+xh_wait_differ train-b train-a "$GRID" "live training keeps changing the maps" 30
+xh_alive "R: live training"
+xh_key r
+xh_wait_steady stopped "$GRID" "R again stops training: nothing moves"
+xh_key shift+r
+xh_wait_same restored all-on "$GRID" "Shift+R: the model's own weights, drawn as before training"
+XH_CAPTURE=window xh_wait_same restored-window restored "$GRID" \
+    "the window on the X server shows the same"
+# Esc leaves the overview, Tab cycles through the views and back to it
+xh_key Escape
+xh_wait_same left stages "$XH_ABOVE_STATUS" "Esc goes back to the stages"
+xh_key Tab Tab Tab
+xh_wait_same tabbed restored "$GRID" "Tab x3: focus, arcs, then the overview"
+xh_key Tab
+xh_wait_same tabbed-on stages "$XH_ABOVE_STATUS" "Tab again: the stages"
+# q while training: the thread is stopped and joined, status 0
+xh_key m r
+xh_wait_differ training-at-quit restored "$GRID" "M, R: training again" 30
+xh_quit "q while training"
+grep 'update+draw+present' "$xh_tmp/app.err" | tail -n 2 | sed 's/^/frame times: /'
+
+# ---- mechanics: M says what it needs ----
+if xh_start; then
+    xh_wait_same mech mechanics "$XH_ABOVE_STATUS" "mechanics: the first frame is render's"
+    xh_key m
+    xh_wait_differ mech-m mechanics 1280x34+0+766 "M with mechanics: a message"
+    n=$(xh_count mech-m 1280x34+0+766 255,112,96)
+    xh_check "the message is in the error colour ($n pixels)" [ "${n:-0}" -gt 50 ]
+    xh_check "M with mechanics changes nothing else" xh_same mech-m mechanics "$XH_ABOVE_STATUS"
+    xh_quit "mechanics: q quits"
+fi
+xh_end

@@ -38,8 +38,10 @@ typedef struct target {
 
 static char font_path[1024];
 
+/* A target that cannot be made is a failed check, never a silent skip: the
+ * test that needed it returns early and the run exits non-zero. */
 static int target_open(target *t, int w, int h) {
-    char err[512];
+    char err[512] = "";
     memset(t, 0, sizeof *t);
     draw_pool_init(&t->pool);
     t->w = w;
@@ -47,8 +49,11 @@ static int target_open(target *t, int w, int h) {
     t->surface = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32, SDL_PIXELFORMAT_ARGB8888);
     t->renderer = t->surface ? SDL_CreateSoftwareRenderer(t->surface) : NULL;
     t->text = t->renderer ? text_cache_create(t->renderer, font_path, err, sizeof err) : NULL;
+    CHECKF(t->text != NULL, "cannot make a %d×%d target: %s %s", w, h, SDL_GetError(), err);
     if (!t->text) {
-        fprintf(stderr, "cannot make a %d×%d target: %s %s\n", w, h, SDL_GetError(), err);
+        if (t->renderer) SDL_DestroyRenderer(t->renderer);
+        if (t->surface) SDL_FreeSurface(t->surface);
+        memset(t, 0, sizeof *t);
         return 1;
     }
     return 0;
@@ -137,9 +142,9 @@ static int state_for(app_state *s, size_t heads, size_t kv, size_t d_model, bool
     set.config.causal = causal;
     set.max_tokens = APP_TOKENS_MAX;
     if (sentence) snprintf(set.sentence, sizeof set.sentence, "%s", sentence);
-    char err[APP_ERR_LEN];
+    char err[APP_ERR_LEN] = "";
     int rc = app_state_init(s, &set, err, sizeof err);
-    if (rc != 0) fprintf(stderr, "app_state_init: %s\n", err);
+    CHECKF(rc == 0, "app_state_init: %s", err); /* a failed set-up is a failed check */
     return rc;
 }
 
@@ -614,7 +619,6 @@ static void test_configs(void) {
         app_state s;
         if (target_open(&t, cases[k].w, cases[k].h)) continue;
         if (state_for(&s, cases[k].heads, cases[k].kv, cases[k].d, cases[k].causal, text)) {
-            CHECK(0);
             target_close(&t);
             continue;
         }
@@ -1110,14 +1114,29 @@ static void test_row_sums_whole(void) {
 int main(void) {
     setenv("SDL_VIDEODRIVER", "dummy", 1);
     if (TTF_Init() != 0) {
-        fprintf(stderr, "TTF_Init: %s\n", TTF_GetError());
+        fprintf(stderr, "test_render: TTF_Init: %s\n", TTF_GetError());
         return 1;
     }
     char err[512];
     if (text_find_font(font_path, sizeof font_path, err, sizeof err) != 0) {
-        fprintf(stderr, "%s\n", err);
+        fprintf(stderr, "test_render: %s\n", err);
         return 1;
     }
+    /* Everything below needs an offscreen target and a state: when they
+     * cannot be made, say so once and fail, rather than 26 times. */
+    target t;
+    app_state s;
+    if (target_open(&t, 64, 64) != 0) {
+        fprintf(stderr, "test_render: cannot draw offscreen (see above)\n");
+        return check_done("test_render");
+    }
+    if (state_for(&s, 4, 4, 32, false, NULL) != 0) {
+        fprintf(stderr, "test_render: cannot build the default state (see above)\n");
+        target_close(&t);
+        return check_done("test_render");
+    }
+    app_state_free(&s);
+    target_close(&t);
     test_pieces();
     test_softmax_colors();
     test_mask_cells();
