@@ -45,7 +45,8 @@ int cli_fail(char *err, size_t err_len, const char *fmt, ...) __attribute__((for
 double cli_now_seconds(void);
 
 /* The option that sets a setting of attention ("--heads" for
- * ATTN_SETTING_HEADS), or NULL for ATTN_SETTING_NONE. */
+ * ATTN_SETTING_HEADS: the settings' row that names it, cli_options.c), or
+ * NULL for ATTN_SETTING_NONE. */
 const char *cli_option_of(attn_setting s);
 
 /* A message from below the command line (which names settings in plain

@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "attnviz/attn.h"
+
 typedef enum cli_arg_kind {
     CLI_ARG_SIZE,   /* size_t in [lo, hi], digits only */
     CLI_ARG_FLOAT,  /* float in [lo, hi], finite */
@@ -39,6 +41,7 @@ struct cli_arg {
     cli_arg_parse_fn parse; /* CUSTOM */
     const char *help;       /* for --help; a '\n' starts another line */
     const char *fixed;      /* a trained model fixes this: why (the settings refuse it then) */
+    attn_setting setting;   /* the setting of attention it sets, which messages from below name */
     bool required;
 };
 

@@ -90,18 +90,22 @@ static int parse_png(const cli_arg *a, const char *value, void *target, char *er
  * those are refused (with .fixed, the reason) rather than ignored. */
 static const cli_arg settings_rows[] = {
     {.name = "--sentence", .value = "S", .kind = CLI_ARG_TEXT, .at = AT(sentence),
-     .help = "the text to attend over (default: \"" ATTN_EXAMPLE_SENTENCE "\")"},
+     .help = "the text to attend over (default: \"" ATTN_EXAMPLE_SENTENCE "\")",
+     .setting = ATTN_SETTING_SENTENCE},
     {.name = "--d-model", .value = "N", .kind = CLI_ARG_SIZE, .at = AT(config.d_model), .lo = 1,
      .hi = ATTN_D_MODEL_MAX, .help = "width of the model, 1 to 4096 (default 32)",
-     .fixed = "the model fixes d_model"},
+     .fixed = "the model fixes d_model",
+     .setting = ATTN_SETTING_D_MODEL},
     {.name = "--heads", .value = "H", .kind = CLI_ARG_SIZE, .at = AT(config.n_heads), .lo = 1,
      .hi = ATTN_HEADS_MAX, .help = "query heads; must divide d_model (default 4)",
-     .fixed = "the model fixes its number of heads"},
+     .fixed = "the model fixes its number of heads",
+     .setting = ATTN_SETTING_HEADS},
     {.name = "--kv-heads", .value = "G", .kind = CLI_ARG_SIZE, .at = AT(config.n_kv_heads),
      .lo = 1, .hi = ATTN_HEADS_MAX,
      .help = "key/value heads; must divide --heads (default: = heads;\nfewer is grouped-query, "
              "1 is multi-query)",
-     .fixed = "every head of the model has its own K and V"},
+     .fixed = "every head of the model has its own K and V",
+     .setting = ATTN_SETTING_KV_HEADS},
     {.name = "--causal", .kind = CLI_ARG_FLAG, .at = AT(config.causal),
      .help = "position i may not attend to j > i"},
     {.name = "--no-scale", .kind = CLI_ARG_FLAG, .at = AT(no_scale),
@@ -110,13 +114,15 @@ static const cli_arg settings_rows[] = {
     {.name = "--temperature", .value = "T", .kind = CLI_ARG_FLOAT, .at = AT(config.temperature),
      .lo = ATTN_TEMPERATURE_MIN, .hi = ATTN_TEMPERATURE_MAX,
      .help = "divide scores by T too, 0.01 to 100 (default 1)",
-     .fixed = "the model was trained at temperature 1"},
+     .fixed = "the model was trained at temperature 1",
+     .setting = ATTN_SETTING_TEMPERATURE},
     {.name = "--seed", .value = "N", .kind = CLI_ARG_SEED, .at = AT(seed),
      .help = "seed of the token vectors and weights, 0 to 2^53-1 (default 42)",
      .fixed = "its weights come from the file, not from a seed"},
     {.name = "--max-tokens", .value = "N", .kind = CLI_ARG_SIZE, .at = AT(max_tokens), .lo = 1,
      .hi = ATTN_TOKENS_MAX, .help = "refuse longer sentences, up to 65536 (app: 256; default 64)",
-     .fixed = "the model's context sets the limit"},
+     .fixed = "the model's context sets the limit",
+     .setting = ATTN_SETTING_MAX_TOKENS},
     {.name = "--weights", .value = "W", .kind = CLI_ARG_CUSTOM, .at = AT(source),
      .parse = parse_weights,
      .help = "mechanics (random weights from --seed, the default) or trained\n(the shipped "
@@ -170,6 +176,14 @@ static const cli_arg bench_rows[] = {
      .help = "also time the plain reference loops"},
 };
 static const cli_arg_list bench_list = {"the cases", bench_rows, 1};
+
+/* Messages from below name a setting in plain words ("heads 3 does not
+ * divide ..."); the command line names the row that sets it. */
+const char *cli_option_of(attn_setting s) {
+    for (size_t i = 0; s != ATTN_SETTING_NONE && i < settings_list.n; i++)
+        if (settings_rows[i].setting == s) return settings_rows[i].name;
+    return NULL;
+}
 
 /* ---- defaults and the rules across options -------------------------------------- */
 
