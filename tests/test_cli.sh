@@ -69,9 +69,31 @@ expect 2 "unknown option '--frobnicate'" -- dump --frobnicate
 expect 2 "unknown command 'dunp'" -- dunp
 expect 2 "--heads needs a value" -- dump --heads
 expect 2 "--sentence needs a value" -- dump --sentence
-expect 2 "bench needs what to measure" -- bench
-expect 2 "bench core has fixed cases" -- bench core --heads 2
-expect 2 "bench render has fixed cases" -- bench render --causal
+# One parser for every command: its table gives --help, the refusals and
+# which options belong to which command.
+expect 0 "" -- dump --help
+grep -q -- "--kv-heads G" "$out" && ! grep -q -- "--stage" "$out" && passed=$((passed + 1)) ||
+    { echo "FAIL: dump --help: $(cat "$out")"; failed=$((failed + 1)); }
+expect 0 "" -- render --help
+grep -q -- "--stage NAME|N" "$out" && grep -q -- "--sentence S" "$out" && passed=$((passed + 1)) ||
+    { echo "FAIL: render --help lacks its options"; failed=$((failed + 1)); }
+expect 0 "" -- --help
+for c in "attnviz dump" "attnviz render" "attnviz bench core" "attnviz bench render" "attnviz bench train" \
+    "attnviz lesson list" "attnviz lesson check" "attnviz lesson render" "attnviz train" \
+    "attnviz heads" "attnviz corpus" "attnviz --version"; do
+    grep -qF -- "  $c" "$out" && passed=$((passed + 1)) || { echo "FAIL: --help lacks $c"; failed=$((failed + 1)); }
+done
+expect 2 "--sentence needs a value" -- dump --sentence --causal
+expect 2 "--causal takes no value" -- dump --causal=1
+expect 2 "--stage does not apply to dump" -- dump --stage=3
+expect 2 "--sentence does not apply to train" -- train --sentence x
+expect 2 "dump takes no arguments, not 'extra'" -- dump extra
+expect 2 "the command comes first: attnviz dump" -- --causal dump
+expect 2 "unknown option '--versoin' (did you mean '--version'?)" -- --versoin
+expect 2 "--model needs a file name" -- dump --model=
+expect 2 "bench needs a command: attnviz bench core, attnviz bench render or attnviz bench train" -- bench
+expect 2 "bench core takes --reference, not '--heads'" -- bench core --heads 2
+expect 2 "bench render takes no arguments, not '--causal'" -- bench render --causal
 
 # render: the same settings, plus what to draw and where
 tmpdir=$(mktemp -d)
@@ -129,7 +151,7 @@ b=$("$exe" dump --heads 2 --seed 99 | md5sum)
 expect 0 "" -- lesson list
 grep -q "steps)$" "$out" && ! grep -q "README" "$out" && passed=$((passed + 1)) ||
     { echo "FAIL: lesson list: $(cat "$out")"; failed=$((failed + 1)); }
-expect 2 "lesson needs a command: attnviz lesson list, or attnviz lesson check FILE..." -- lesson
+expect 2 "lesson needs a command: attnviz lesson list, attnviz lesson check FILE..." -- lesson
 expect 2 "unknown lesson command 'play': use attnviz lesson list" -- lesson play x.md
 expect 2 "lesson check needs at least one FILE" -- lesson check
 expect 2 "lesson list takes no arguments, not 'extra'" -- lesson list extra
@@ -256,7 +278,7 @@ rm -rf "$mdir"
 
 # lesson FILE takes a theme, nothing else
 expect 2 "lesson FILE takes --theme dark|light, not '--frob'" -- lesson lessons/01-soft-lookup.md --frob
-expect 2 "--theme 'blue' is not a theme" -- lesson lessons/01-soft-lookup.md --theme blue
+expect 2 "--theme 'blue' is unknown: use dark or light" -- lesson lessons/01-soft-lookup.md --theme blue
 
 echo "test_cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

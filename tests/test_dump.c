@@ -16,6 +16,7 @@
 #include "check.h"
 #include "attnviz/embed.h"
 #include "cli.h"
+#include "cli_commands.h"
 
 /* Every entry of a rows×cols JSON matrix equals m (row-major); null where m is -inf. */
 static int matrix_equals(json_t *j, const float *m, size_t rows, size_t cols) {
@@ -67,9 +68,13 @@ static void check_dump(const char *exe, char **args, int nargs) {
     /* The same options, in process. */
     char *argv[16] = {"attnviz", "dump"};
     for (int i = 0; i < nargs; i++) argv[2 + i] = args[i];
-    cli_options o;
+    cli_call call;
     char err[CLI_ERR_LEN];
-    CHECK(cli_parse(&o, 2 + nargs, argv, err, sizeof err) == 0);
+    CHECKF(cli_parse(&call, 2 + nargs, argv, err, sizeof err) == 0, "%s", err);
+    if (!call.opts) return;
+    CHECK(strcmp(call.command->words, "dump") == 0);
+    cli_options o = *(const cli_options *)call.opts;
+    cli_call_free(&call);
     attn_token tokens[ATTN_TOKENS_DEFAULT];
     size_t n = 0;
     attn_trace t;

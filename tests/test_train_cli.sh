@@ -43,7 +43,7 @@ expect 2 "--lr-min 0.5 is out of range: use 0 to the learning rate" -- train --l
 expect 2 "--warmup 50 is more than the steps (10)" -- train --steps 10 --warmup 50
 expect 2 "--warmup 100 is more than the steps (3): give 3 or fewer (the default is 100)" -- train --steps 3
 expect 0 "" -- bench --help
-expect 2 "unknown bench 'foo': use attnviz bench core" -- bench foo
+expect 2 "unknown bench command 'foo': use attnviz bench core" -- bench foo
 expect 2 "--threads 3 is out of range" -- train --threads 3
 expect 2 "unknown option '--step' (did you mean '--steps'?)" -- train --step 5
 expect 2 "--out needs a value" -- train --out
@@ -64,6 +64,12 @@ if [ "$window" = window ]; then
 else
     expect 2 "--plot needs attnviz built with its window" -- train $tiny --out "$dir/p.safetensors" --plot "$dir/p.png"
     plot=""
+    # the commands that draw are still commands, and say what they need
+    expect 2 "render needs attnviz built with its window" -- render --out "$dir/r.png"
+    expect 2 "the app needs attnviz built with its window" -- --heads 2
+    expect 2 "lesson render needs attnviz built with its window" -- lesson render x.md --out "$dir"
+    expect 2 "--stage 'x' is unknown" -- render --stage x --out "$dir/r.png"
+    expect 0 "" -- render --help
 fi
 [ ! -e "$dir/p.safetensors" ] && [ ! -e "$dir/p.loss.csv" ] && ok || bad "a bad --plot still trained"
 expect 2 "--log $dir/same.st is also --out's file" -- train $tiny --out "$dir/same.st" --log "$dir/same.st"

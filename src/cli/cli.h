@@ -1,6 +1,7 @@
-/* The command line: parsing, the JSON dump, the model commands and the
- * benchmarks, without SDL (the window's commands are in cli_gui.h). Nothing
- * here exits; main() turns a failed status into exit status 2. */
+/* The command line without SDL: the options of each command, the JSON
+ * dump, the model commands and the benchmarks (the commands that draw are
+ * in cli_gui.h, the table of commands in cli_commands.h). Nothing here
+ * exits; main() turns a failed status into exit status 2. */
 #ifndef ATTNVIZ_CLI_H
 #define ATTNVIZ_CLI_H
 
@@ -10,54 +11,33 @@
 #include "attnviz/attn.h"
 #include "attnviz/model.h"
 #include "attnviz/tokenize.h"
+#include "cli_args.h"
 #include "state.h"
 
 #define CLI_ERR_LEN 512
 
-
-typedef enum cli_command {
-    CLI_APP, /* no command: open the window */
-    CLI_HELP,
-    CLI_VERSION,
-    CLI_DUMP,
-    CLI_RENDER,
-    CLI_BENCH_CORE,
-    CLI_BENCH_RENDER,
-    CLI_LESSON_LIST,
-    CLI_LESSON_CHECK,
-    CLI_LESSON_OPEN,   /* attnviz lesson FILE */
-    CLI_LESSON_RENDER, /* attnviz lesson render FILE --out DIR */
-} cli_command;
-
+/* The options of the app, dump, render, the lessons and bench core (one
+ * struct: their tables in cli_options.c fill the parts they take). */
 typedef struct cli_options {
-    cli_command command;
     const char *sentence; /* points into argv, or the built-in example */
-    attn_config config;
+    attn_config config;   /* after the check: n_kv_heads = n_heads unless given */
+    bool no_scale;        /* --no-scale: config.scale is its opposite */
     uint64_t seed;
     size_t max_tokens;
-    int bench_reference; /* bench core: also time the plain loops */
-    state_frame render; /* render: stage, progress, view, head, size, theme, out */
-    char **lesson_files;       /* lesson check: the FILE arguments (in argv) */
-    int n_lesson_files;
-    state_source source;         /* --weights, or trained when --model is given */
-    const char *model_path;    /* --model FILE (in argv); NULL: the shipped model */
-    size_t layer;              /* --layer, from 1; 0 when not given (layer 1) */
-    size_t head_given;   /* trained: --head from 1, checked against the model's heads */
-    unsigned given;            /* CLI_GIVEN_*: options a trained model refuses */
+    bool bench_reference; /* bench core: also time the plain loops */
+    state_frame render;   /* render: stage, progress, view, head, size, theme, out */
+    state_source source;  /* --weights, or trained when --model is given */
+    const char *model_path; /* --model FILE (in argv); NULL: the shipped model */
+    size_t layer;           /* --layer, from 1; 0 when not given (layer 1) */
+    size_t head_given;      /* --head from 1; 0 when not given */
 } cli_options;
 
-/* Bits of cli_options.given. */
-enum {
-    CLI_GIVEN_D_MODEL = 1,
-    CLI_GIVEN_HEADS = 2,
-    CLI_GIVEN_KV_HEADS = 4,
-    CLI_GIVEN_NO_SCALE = 8,
-    CLI_GIVEN_TEMPERATURE = 16,
-    CLI_GIVEN_SEED = 32,
-    CLI_GIVEN_MAX_TOKENS = 64,
-    CLI_GIVEN_WEIGHTS = 128,
-    CLI_GIVEN_LAYER = 256,
-};
+/* The option tables (cli_args.h) of every command, beside the code that
+ * reads what they fill. */
+extern const cli_option_table cli_app_options, cli_dump_options, cli_render_options,
+    cli_bench_core_options, cli_lesson_options, cli_lesson_render_options, cli_no_options;
+extern const cli_option_table cli_train_options, cli_heads_options, cli_corpus_options,
+    cli_bench_train_options;
 
 /* Writes the printf-style message into err (err may be NULL) and returns 2:
  * the one way a command fails. */
@@ -66,7 +46,8 @@ int cli_fail(char *err, size_t err_len, const char *fmt, ...) __attribute__((for
 double cli_now_seconds(void);
 
 /* The option that sets a setting of attention ("--heads" for
- * ATTN_SETTING_HEADS), or NULL for ATTN_SETTING_NONE. */
+ * ATTN_SETTING_HEADS: the settings' row that names it, cli_options.c), or
+ * NULL for ATTN_SETTING_NONE. */
 const char *cli_option_of(attn_setting s);
 
 /* A message from below the command line (which names settings in plain
@@ -90,27 +71,13 @@ int cli_check_output(const char *option, const char *path, char *err, size_t err
  * escaped, UTF-8 passed through. */
 void cli_json_string(FILE *f, const char *s, size_t len);
 
-/* Strict number parsing shared by every command: digits only for whole
- * numbers; the message names the option and the range. Return 0 or 2. */
-int cli_parse_size(const char *opt, const char *s, size_t lo, size_t hi, size_t *out, char *err,
-                   size_t err_len);
-int cli_parse_seed(const char *opt, const char *s, uint64_t *out, char *err, size_t err_len);
-int cli_parse_float(const char *opt, const char *s, float lo, float hi, float *out, char *err,
-                    size_t err_len);
-
-/* The model commands (cli_train.c): `attnviz train`, `attnviz heads`,
- * `attnviz corpus` and `attnviz bench train`, each with its own options.
- * argv[0] is the program; `first` the index of the first option. Return 0
- * or 2 with a one-line message. */
-int cli_train_main(int argc, char **argv, int first, char *err, size_t err_len);
-int cli_heads_main(int argc, char **argv, int first, char *err, size_t err_len);
-int cli_corpus_main(int argc, char **argv, int first, char *err, size_t err_len);
-int cli_bench_train_main(int argc, char **argv, int first, char *err, size_t err_len);
-
-/* Parses argv (argv[0] is the program). Returns 0, or 2 with a one-line
- * message in err that names the option and the fix. Never exits, never
- * keeps a pointer to anything but argv. */
-int cli_parse(cli_options *o, int argc, char **argv, char *err, size_t err_len);
+/* The model commands: `attnviz train`, `attnviz heads`, `attnviz corpus`
+ * and `attnviz bench train`, on the options their tables filled (opts).
+ * Return 0 or 2 with a one-line message. */
+int cli_train_run(const void *opts, char *err, size_t err_len);
+int cli_heads_run(const void *opts, char *err, size_t err_len);
+int cli_corpus_run(const void *opts, char *err, size_t err_len);
+int cli_bench_train_run(const void *opts, char *err, size_t err_len);
 
 /* The app's settings from the options: 0, or 2 with a message (a sentence
  * longer than the app holds). With the trained source it reads the model's
@@ -121,12 +88,13 @@ int cli_settings(const cli_options *o, state_settings *s, char *err, size_t err_
  * o->sentence (state_model_apply_text). */
 int cli_settings_any_length(const cli_options *o, state_settings *s, char *err, size_t err_len);
 
-/* The text of `attnviz --help`. */
-void cli_print_help(FILE *f);
-
 /* Writes the whole trace of a mechanics model as JSON (the `attnviz dump`
  * contract, README): m is what state_model_apply built for the options. */
 void cli_dump_json(FILE *f, const state_model *m);
+
+/* `attnviz dump`: the mechanics trace (cli_dump_json) or the trained
+ * model's dump (cli_dump_trained) of o on stdout. Returns 0 or 2. */
+int cli_run_dump(const cli_options *o, char *err, size_t err_len);
 
 /* `attnviz dump --model FILE` (or --weights trained): the same keys as
  * cli_dump_json for the layer of s->layer, plus the model's tokens, every

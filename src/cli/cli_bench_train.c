@@ -1,39 +1,64 @@
 /* `attnviz bench train`: the time of training steps (forward, backward,
  * AdamW) on random tokens, beside bench/torch_train.py (bench/compare_train.sh). */
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "attnviz/model.h"
 #include "attnviz/rng.h"
 #include "cli.h"
-#include "cli_args.h"
 
-static const char bench_usage[] =
-    "usage: attnviz bench train [--layers N] [--heads H] [--d-model D] [--ctx N]\n"
-    "                           [--vocab V] [--batch B] [--steps S] [--threads 1|2] [--json]\n"
+typedef struct bench_args {
+    model_config c;
+    size_t batch, steps, threads;
+    bool json;
+} bench_args;
+
+/* bench/torch_train.py's sizes, so the two compare. */
+static void bench_init(void *opts) {
+    bench_args *a = opts;
+    a->c = (model_config){.n_layers = 2, .n_heads = 4, .d_model = 64, .n_ctx = 64, .n_vocab = 250};
+    a->batch = 32;
+    a->steps = 30;
+    a->threads = 2;
+}
+
+#define AT(field) offsetof(bench_args, field)
+static const cli_arg bench_rows[] = {
+    {.name = "--layers", .value = "N", .kind = CLI_ARG_SIZE, .at = AT(c.n_layers), .lo = 1,
+     .hi = MODEL_LAYERS_MAX, .help = "blocks (default 2)"},
+    {.name = "--heads", .value = "H", .kind = CLI_ARG_SIZE, .at = AT(c.n_heads), .lo = 1,
+     .hi = ATTN_HEADS_MAX, .help = "heads per block (default 4)"},
+    {.name = "--d-model", .value = "D", .kind = CLI_ARG_SIZE, .at = AT(c.d_model), .lo = 1,
+     .hi = 1024, .help = "width (default 64)"},
+    {.name = "--ctx", .value = "N", .kind = CLI_ARG_SIZE, .at = AT(c.n_ctx), .lo = 2, .hi = 1024,
+     .help = "tokens per sequence (default 64)"},
+    {.name = "--vocab", .value = "V", .kind = CLI_ARG_SIZE, .at = AT(c.n_vocab), .lo = 3,
+     .hi = 65536, .help = "words (default 250)"},
+    {.name = "--batch", .value = "B", .kind = CLI_ARG_SIZE, .at = AT(batch), .lo = 2, .hi = 4096,
+     .help = "sequences per step (default 32)"},
+    {.name = "--steps", .value = "S", .kind = CLI_ARG_SIZE, .at = AT(steps), .lo = 1,
+     .hi = 100000, .help = "steps timed, after 5 to warm up (default 30)"},
+    {.name = "--threads", .value = "1|2", .kind = CLI_ARG_SIZE, .at = AT(threads), .lo = 1,
+     .hi = 2, .help = "threads (default 2)"},
+    {.name = "--json", .kind = CLI_ARG_FLAG, .at = AT(json), .help = "one JSON object, for tools"},
+};
+#undef AT
+static const cli_arg_list bench_list = {"options", bench_rows,
+                                        sizeof bench_rows / sizeof *bench_rows};
+const cli_option_table cli_bench_train_options = {
+    sizeof(bench_args), bench_init, NULL, {&bench_list},
     "Times training steps (forward, backward, AdamW) on random tokens: tokens/s,\n"
     "ms per step and GFLOP/s. The defaults are bench/torch_train.py's, so the two\n"
-    "compare (bench/compare_train.sh runs both).\n";
+    "compare (bench/compare_train.sh runs both).\n"};
 
-int cli_bench_train_main(int argc, char **argv, int first, char *err, size_t err_len) {
-    model_config c = {.n_layers = 2, .n_heads = 4, .d_model = 64, .n_ctx = 64, .n_vocab = 250};
-    size_t batch = 32, steps = 30, warm = 5, threads = 2;
-    int json = 0;
-    const cli_arg args[] = {
-        {"--layers", CLI_ARG_SIZE, &c.n_layers, 1, MODEL_LAYERS_MAX},
-        {"--heads", CLI_ARG_SIZE, &c.n_heads, 1, ATTN_HEADS_MAX},
-        {"--d-model", CLI_ARG_SIZE, &c.d_model, 1, 1024},
-        {"--ctx", CLI_ARG_SIZE, &c.n_ctx, 2, 1024},
-        {"--vocab", CLI_ARG_SIZE, &c.n_vocab, 3, 65536},
-        {"--batch", CLI_ARG_SIZE, &batch, 2, 4096},
-        {"--steps", CLI_ARG_SIZE, &steps, 1, 100000},
-        {"--threads", CLI_ARG_SIZE, &threads, 1, 2},
-        {"--json", CLI_ARG_FLAG, &json, 0, 0},
-    };
-    int rc = cli_args_parse("bench train", bench_usage, args, sizeof args / sizeof *args, argc,
-                            argv, first, err, err_len);
-    if (rc) return rc == 1 ? 0 : rc;
+int cli_bench_train_run(const void *opts, char *err, size_t err_len) {
+    const bench_args *a = opts;
+    model_config c = a->c;
+    size_t batch = a->batch, steps = a->steps, warm = 5, threads = a->threads;
+    bool json = a->json;
+    int rc;
     if (model_config_check(&c, NULL, err, err_len) != ATTN_OK) return 2;
     char (*store)[24] = malloc(c.n_vocab * sizeof *store);
     const char **words = malloc(c.n_vocab * sizeof *words);

@@ -27,15 +27,6 @@ double cli_now_seconds(void) {
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-const char *cli_option_of(attn_setting s) {
-    static const char *const options[ATTN_SETTING_COUNT] = {
-        [ATTN_SETTING_SENTENCE] = "--sentence",       [ATTN_SETTING_D_MODEL] = "--d-model",
-        [ATTN_SETTING_HEADS] = "--heads",             [ATTN_SETTING_KV_HEADS] = "--kv-heads",
-        [ATTN_SETTING_TEMPERATURE] = "--temperature", [ATTN_SETTING_MAX_TOKENS] = "--max-tokens",
-    };
-    return (unsigned)s < ATTN_SETTING_COUNT ? options[s] : NULL;
-}
-
 /* msg about the setting called name, as the error of option: the name at
  * the start replaced by the option, else the option in front. */
 static int fail_named(char *err, size_t err_len, const char *option, const char *name,

@@ -213,3 +213,33 @@ int cli_dump_trained(FILE *f, const cli_options *o, const state_settings *s, cha
     free(t);
     return 0;
 }
+
+/* ---- attnviz dump ----------------------------------------------------------- */
+
+/* The trained source: the model's own dump (cli_dump_trained). */
+static int run_dump_trained(const cli_options *o, char *err, size_t err_len) {
+    state_settings s;
+    if (cli_settings(o, &s, err, err_len) != 0) return 2;
+    int rc = cli_dump_trained(stdout, o, &s, err, err_len);
+    if (rc == 0 && (fflush(stdout) != 0 || ferror(stdout)))
+        rc = cli_fail(err, err_len, "could not write the dump to standard output");
+    return rc;
+}
+
+int cli_run_dump(const cli_options *o, char *err, size_t err_len) {
+    if (o->source == STATE_SOURCE_TRAINED) return run_dump_trained(o, err, err_len);
+    /* Mechanics: the same settings -> model path as the app (state_model_apply). */
+    state_settings s;
+    if (cli_settings_any_length(o, &s, err, err_len) != 0) return 2;
+    state_model m;
+    memset(&m, 0, sizeof m);
+    char msg[CLI_ERR_LEN - 2];
+    attn_setting bad;
+    if (state_model_apply_text(&m, &s, o->sentence, &bad, msg, sizeof msg) != 0)
+        return cli_fail_setting(err, err_len, bad, msg);
+    cli_dump_json(stdout, &m);
+    state_model_free(&m);
+    if (fflush(stdout) != 0 || ferror(stdout))
+        return cli_fail(err, err_len, "could not write the dump to standard output");
+    return 0;
+}

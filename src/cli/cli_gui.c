@@ -22,8 +22,7 @@ int cli_run_app(const cli_options *o, char *err, size_t err_len) {
     return app_window_run(&s, theme_for(o->render.theme), NULL, err, err_len);
 }
 
-int cli_run_lesson(const cli_options *o, char *err, size_t err_len) {
-    const char *path = o->lesson_files[0];
+int cli_run_lesson(const cli_options *o, const char *path, char *err, size_t err_len) {
     if (cli_lesson_parses(path, err, err_len) != 0) return 2;
     state_settings s;
     state_settings_default(&s);

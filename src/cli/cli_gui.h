@@ -12,8 +12,9 @@
 int cli_run_app(const cli_options *o, char *err, size_t err_len);
 
 /* attnviz lesson FILE: the app on the built-in example, then the lesson's
- * first step. A lesson that does not parse exits 2 before any window. */
-int cli_run_lesson(const cli_options *o, char *err, size_t err_len);
+ * first step (in o's theme). A lesson that does not parse exits 2 before
+ * any window. */
+int cli_run_lesson(const cli_options *o, const char *path, char *err, size_t err_len);
 
 /* attnviz render: one frame as PNG, its path printed on stdout. */
 int cli_run_render(const cli_options *o, char *err, size_t err_len);

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +13,6 @@
 #include "attnviz/heads.h"
 #include "attnviz/model.h"
 #include "cli.h"
-#include "cli_args.h"
 #include "paths.h"
 
 /* "1.2,2.4" (layer.head, from 1) -> off[(l-1)·H + h-1] = 1. */
@@ -56,35 +56,44 @@ static int parse_prune(const char *s, uint8_t *off, size_t L, size_t H, char *er
     }
 }
 
-static const char heads_usage[] =
-    "usage: attnviz heads [--model FILE] [--json] [--sequences N] [--prune L.H,...] [--rank]\n"
+typedef struct heads_args {
+    const char *model, *prune;
+    size_t sequences;
+    bool json, rank;
+} heads_args;
+
+static void heads_init(void *opts) { ((heads_args *)opts)->sequences = 400; }
+
+static const cli_arg heads_rows[] = {
+    {.name = "--model", .value = "FILE", .kind = CLI_ARG_PATH, .at = offsetof(heads_args, model),
+     .help = "a model saved by attnviz train (default: the shipped one)"},
+    {.name = "--json", .kind = CLI_ARG_FLAG, .at = offsetof(heads_args, json),
+     .help = "one JSON object on stdout, for tools"},
+    /* 20000: about 20 s here */
+    {.name = "--sequences", .value = "N", .kind = CLI_ARG_SIZE,
+     .at = offsetof(heads_args, sequences), .lo = 2, .hi = 20000,
+     .help = "held-out sequences to average over (default 400, at most 20000)"},
+    {.name = "--prune", .value = "L.H,...", .kind = CLI_ARG_TEXT, .at = offsetof(heads_args, prune),
+     .help = "switch these heads off (layer.head from 1) and report the\nchange in held-out loss"},
+    {.name = "--rank", .kind = CLI_ARG_FLAG, .at = offsetof(heads_args, rank),
+     .help = "rank the heads by importance: the loss rise when each is\nremoved alone (Michel et "
+             "al. 2019)"},
+};
+static const cli_arg_list heads_list = {"options", heads_rows,
+                                        sizeof heads_rows / sizeof *heads_rows};
+const cli_option_table cli_heads_options = {
+    sizeof(heads_args), heads_init, NULL, {&heads_list},
     "Measures what each head of a trained model does, on held-out generated text:\n"
     "the mean attention to the previous token, the first token, the current token,\n"
     "the token after an earlier copy (induction), a pronoun's antecedent and a\n"
-    "verb's subject. Without --model, the shipped model.\n"
-    "\n"
-    "  --model FILE     a model saved by attnviz train\n"
-    "  --json           one JSON object on stdout, for tools\n"
-    "  --sequences N    held-out sequences to average over (default 400, at most 20000)\n"
-    "  --prune L.H,...  switch these heads off (layer.head from 1) and report the\n"
-    "                   change in held-out loss\n"
-    "  --rank           rank the heads by importance: the loss rise when each is\n"
-    "                   removed alone (Michel et al. 2019)\n";
+    "verb's subject. Without --model, the shipped model.\n"};
 
-int cli_heads_main(int argc, char **argv, int first, char *err, size_t err_len) {
-    const char *path = NULL, *prune = NULL;
-    size_t sequences = 400;
-    int json = 0, rank = 0;
-    const cli_arg args[] = {
-        {"--model", CLI_ARG_STRING, &path, 0, 0},
-        {"--json", CLI_ARG_FLAG, &json, 0, 0},
-        {"--sequences", CLI_ARG_SIZE, &sequences, 2, 20000}, /* 20000: about 20 s here */
-        {"--prune", CLI_ARG_STRING, &prune, 0, 0},
-        {"--rank", CLI_ARG_FLAG, &rank, 0, 0},
-    };
-    int rc = cli_args_parse("heads", heads_usage, args, sizeof args / sizeof *args, argc, argv,
-                            first, err, err_len);
-    if (rc) return rc == 1 ? 0 : rc;
+int cli_heads_run(const void *opts, char *err, size_t err_len) {
+    const heads_args *a = opts;
+    const char *path = a->model, *prune = a->prune;
+    size_t sequences = a->sequences;
+    bool json = a->json, rank = a->rank;
+    int rc;
     char shipped[STATE_PATH_MAX];
     if (!path) { /* the shipped model: missing, it is a set-up problem with its own fix */
         if (state_shipped_model_path(shipped, sizeof shipped, err, err_len) != 0) return 2;

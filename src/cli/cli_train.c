@@ -4,6 +4,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +15,6 @@
 #include "attnviz/model.h"
 #include "attnviz/train.h"
 #include "cli.h"
-#include "cli_args.h"
 #ifdef ATTNVIZ_GUI
 #include "plot.h" /* the loss plot is drawn with SDL */
 #endif
@@ -27,7 +27,7 @@ typedef struct train_args {
     uint64_t seed;
     const char *out, *log, *plot;
     size_t eval_every, eval_sequences;
-    int quiet;
+    bool quiet;
     float mix[4];
     float pos_sinusoid; /* 0: GPT-2's random wpe; else sinusoids times this */
 } train_args;
@@ -48,71 +48,74 @@ static void train_defaults(train_args *a) {
     a->pos_sinusoid = r.pos_sinusoid;
 }
 
-static const char train_usage[] =
-    "usage: attnviz train [OPTIONS]\n"
-    "Trains a small GPT-2 on generated text whose relations are known, in C, on\n"
-    "two threads, and saves it as safetensors (GPT-2's tensor names).\n"
-    "\n"
-    "  --out FILE          where to save the model (default model.safetensors)\n"
-    "  --log FILE.csv      the loss per step (default: FILE with .loss.csv)\n"
-    "  --plot FILE.png     the loss curve (default: FILE with .loss.png)\n"
-    "  --layers N          blocks (default 2)\n"
-    "  --heads H           attention heads per block (default 4)\n"
-    "  --d-model D         width, a multiple of --heads (default 128)\n"
-    "  --ctx N             tokens per sequence (default 64)\n"
-    "  --batch B           sequences per step (default 32)\n"
-    "  --steps S           optimiser steps (default 6000)\n"
-    "  --warmup W          steps of linear warm-up (default 100)\n"
-    "  --lr X              peak learning rate (default 0.003)\n"
-    "  --lr-min X          learning rate at the last step (default 0.0003)\n"
-    "  --weight-decay X    AdamW's decoupled decay of the matrices (default 0.1)\n"
-    "  --grad-clip X       clip the gradient norm to X, 0 for never (default 1)\n"
-    "  --mix-pronoun X, --mix-subject X, --mix-place X, --mix-repeat X\n"
-    "                      relative weights of the corpus's sentence kinds\n"
-    "  --pos-sinusoid X    start the position embeddings as sinusoids times X\n"
-    "                      (Vaswani et al. 2017), 0 for GPT-2's random start\n"
-    "  --seed N            seed of the weights and the text (default 1)\n"
-    "  --threads 1|2       the result is the same bits either way (default 2)\n"
-    "  --eval-every N      held-out loss every N steps, 0 for only the end (default 250)\n"
-    "  --quiet             no progress bar\n";
+static void train_init(void *a) { train_defaults(a); }
 
-static int parse_train(train_args *a, int argc, char **argv, int first, char *err,
-                       size_t err_len) {
-    train_defaults(a);
-    const cli_arg args[] = {
-        {"--out", CLI_ARG_STRING, &a->out, 0, 0},
-        {"--log", CLI_ARG_STRING, &a->log, 0, 0},
-        {"--plot", CLI_ARG_STRING, &a->plot, 0, 0},
-        {"--layers", CLI_ARG_SIZE, &a->model.n_layers, 1, MODEL_LAYERS_MAX},
-        {"--heads", CLI_ARG_SIZE, &a->model.n_heads, 1, ATTN_HEADS_MAX},
-        {"--d-model", CLI_ARG_SIZE, &a->model.d_model, 1, 1024},
-        {"--ctx", CLI_ARG_SIZE, &a->model.n_ctx, 2, 1024},
-        {"--batch", CLI_ARG_SIZE, &a->train.batch, 2, 4096},
-        {"--steps", CLI_ARG_SIZE, &a->train.steps, 1, 100000000},
-        {"--warmup", CLI_ARG_SIZE, &a->train.warmup, 0, 100000000},
-        {"--lr", CLI_ARG_FLOAT, &a->train.lr, 1e-6, 1},
-        {"--lr-min", CLI_ARG_FLOAT, &a->train.lr_min, 0, 1},
-        {"--weight-decay", CLI_ARG_FLOAT, &a->train.weight_decay, 0, 10},
-        {"--grad-clip", CLI_ARG_FLOAT, &a->train.grad_clip, 0, 1e6},
-        {"--mix-pronoun", CLI_ARG_FLOAT, &a->mix[0], 0, 1000},
-        {"--mix-subject", CLI_ARG_FLOAT, &a->mix[1], 0, 1000},
-        {"--mix-place", CLI_ARG_FLOAT, &a->mix[2], 0, 1000},
-        {"--mix-repeat", CLI_ARG_FLOAT, &a->mix[3], 0, 1000},
-        {"--seed", CLI_ARG_SEED, &a->seed, 0, 0},
-        {"--threads", CLI_ARG_SIZE, &a->train.threads, 1, 2},
-        {"--eval-every", CLI_ARG_SIZE, &a->eval_every, 0, 100000000},
-        {"--quiet", CLI_ARG_FLAG, &a->quiet, 0, 0},
-        {"--pos-sinusoid", CLI_ARG_FLOAT, &a->pos_sinusoid, 0, 10},
-    };
-    int rc = cli_args_parse("train", train_usage, args, sizeof args / sizeof *args, argc, argv,
-                            first, err, err_len);
-    if (rc) return rc;
+static int train_check(void *opts, const cli_given *given, char *err, size_t err_len) {
+    (void)given;
+    train_args *a = opts;
     a->train.seq = a->model.n_ctx;
     if (a->seed == MODEL_HELDOUT_SEED)
         return cli_fail(err, err_len, "--seed %llu is the held-out text's own seed: pick another",
                     (unsigned long long)a->seed);
     return 0;
 }
+
+#define AT(field) offsetof(train_args, field)
+static const cli_arg train_rows[] = {
+    {.name = "--out", .value = "FILE", .kind = CLI_ARG_PATH, .at = AT(out),
+     .help = "where to save the model (default model.safetensors)"},
+    {.name = "--log", .value = "FILE.csv", .kind = CLI_ARG_PATH, .at = AT(log),
+     .help = "the loss per step (default: FILE with .loss.csv)"},
+    {.name = "--plot", .value = "FILE.png", .kind = CLI_ARG_PATH, .at = AT(plot),
+     .help = "the loss curve (default: FILE with .loss.png)"},
+    {.name = "--layers", .value = "N", .kind = CLI_ARG_SIZE, .at = AT(model.n_layers), .lo = 1,
+     .hi = MODEL_LAYERS_MAX, .help = "blocks (default 2)"},
+    {.name = "--heads", .value = "H", .kind = CLI_ARG_SIZE, .at = AT(model.n_heads), .lo = 1,
+     .hi = ATTN_HEADS_MAX, .help = "attention heads per block (default 4)"},
+    {.name = "--d-model", .value = "D", .kind = CLI_ARG_SIZE, .at = AT(model.d_model), .lo = 1,
+     .hi = 1024, .help = "width, a multiple of --heads (default 128)"},
+    {.name = "--ctx", .value = "N", .kind = CLI_ARG_SIZE, .at = AT(model.n_ctx), .lo = 2,
+     .hi = 1024, .help = "tokens per sequence (default 64)"},
+    {.name = "--batch", .value = "B", .kind = CLI_ARG_SIZE, .at = AT(train.batch), .lo = 2,
+     .hi = 4096, .help = "sequences per step (default 32)"},
+    {.name = "--steps", .value = "S", .kind = CLI_ARG_SIZE, .at = AT(train.steps), .lo = 1,
+     .hi = 100000000, .help = "optimiser steps (default 6000)"},
+    {.name = "--warmup", .value = "W", .kind = CLI_ARG_SIZE, .at = AT(train.warmup), .lo = 0,
+     .hi = 100000000, .help = "steps of linear warm-up (default 100)"},
+    {.name = "--lr", .value = "X", .kind = CLI_ARG_FLOAT, .at = AT(train.lr), .lo = 1e-6, .hi = 1,
+     .help = "peak learning rate (default 0.003)"},
+    {.name = "--lr-min", .value = "X", .kind = CLI_ARG_FLOAT, .at = AT(train.lr_min), .lo = 0,
+     .hi = 1, .help = "learning rate at the last step (default 0.0003)"},
+    {.name = "--weight-decay", .value = "X", .kind = CLI_ARG_FLOAT, .at = AT(train.weight_decay),
+     .lo = 0, .hi = 10, .help = "AdamW's decoupled decay of the matrices (default 0.1)"},
+    {.name = "--grad-clip", .value = "X", .kind = CLI_ARG_FLOAT, .at = AT(train.grad_clip),
+     .lo = 0, .hi = 1e6, .help = "clip the gradient norm to X, 0 for never (default 1)"},
+    {.name = "--mix-pronoun", .value = "X", .kind = CLI_ARG_FLOAT, .at = AT(mix[0]), .lo = 0,
+     .hi = 1000, .help = "relative weights of the corpus's sentence kinds: pronouns\n(default 0.35),"},
+    {.name = "--mix-subject", .value = "X", .kind = CLI_ARG_FLOAT, .at = AT(mix[1]), .lo = 0,
+     .hi = 1000, .help = "... verbs and their subjects (0.3),"},
+    {.name = "--mix-place", .value = "X", .kind = CLI_ARG_FLOAT, .at = AT(mix[2]), .lo = 0,
+     .hi = 1000, .help = "... places and times (0.15),"},
+    {.name = "--mix-repeat", .value = "X", .kind = CLI_ARG_FLOAT, .at = AT(mix[3]), .lo = 0,
+     .hi = 1000, .help = "... passages that repeat a run of words (0.2)"},
+    {.name = "--pos-sinusoid", .value = "X", .kind = CLI_ARG_FLOAT, .at = AT(pos_sinusoid),
+     .lo = 0, .hi = 10,
+     .help = "start the position embeddings as sinusoids times X\n(Vaswani et al. 2017), 0 for "
+             "GPT-2's random start"},
+    {.name = "--seed", .value = "N", .kind = CLI_ARG_SEED, .at = AT(seed),
+     .help = "seed of the weights and the text (default 1)"},
+    {.name = "--threads", .value = "1|2", .kind = CLI_ARG_SIZE, .at = AT(train.threads), .lo = 1,
+     .hi = 2, .help = "the result is the same bits either way (default 2)"},
+    {.name = "--eval-every", .value = "N", .kind = CLI_ARG_SIZE, .at = AT(eval_every), .lo = 0,
+     .hi = 100000000, .help = "held-out loss every N steps, 0 for only the end (default 250)"},
+    {.name = "--quiet", .kind = CLI_ARG_FLAG, .at = AT(quiet), .help = "no progress bar"},
+};
+#undef AT
+static const cli_arg_list train_list = {"options", train_rows, sizeof train_rows / sizeof *train_rows};
+const cli_option_table cli_train_options = {
+    sizeof(train_args), train_init, train_check, {&train_list},
+    "Trains a small GPT-2 on generated text whose relations are known, in C, on\n"
+    "two threads, and saves it as safetensors (GPT-2's tensor names).\n"};
 
 /* "dir/name.safetensors" -> "dir/name<suffix>" */
 static void sibling(char *out, size_t len, const char *path, const char *suffix) {
@@ -241,10 +244,9 @@ static void print_best_heads(const model_heads_report *roles) {
     }
 }
 
-int cli_train_main(int argc, char **argv, int first, char *err, size_t err_len) {
-    train_args a;
-    int rc = parse_train(&a, argc, argv, first, err, err_len);
-    if (rc) return rc == 1 ? 0 : rc;
+int cli_train_run(const void *opts, char *err, size_t err_len) {
+    train_args a = *(const train_args *)opts;
+    int rc;
     char log_path[4096], plot_path[4096];
     if (!a.log) sibling(log_path, sizeof log_path, a.out, ".loss.csv");
     else snprintf(log_path, sizeof log_path, "%s", a.log);
@@ -340,25 +342,44 @@ done:
 
 /* ---- attnviz corpus ------------------------------------------------------------- */
 
-static const char corpus_usage[] =
-    "usage: attnviz corpus [--sequences N] [--ctx N] [--seed N] [--truth]\n"
+typedef struct corpus_args {
+    size_t sequences, n;
+    uint64_t seed;
+    bool truth;
+} corpus_args;
+
+static void corpus_init(void *opts) {
+    corpus_args *a = opts;
+    a->sequences = 5;
+    a->n = 64;
+    a->seed = 1;
+}
+
+static const cli_arg corpus_rows[] = {
+    {.name = "--sequences", .value = "N", .kind = CLI_ARG_SIZE,
+     .at = offsetof(corpus_args, sequences), .lo = 1, .hi = 1000000,
+     .help = "how many sequences (default 5)"},
+    /* as train: a sequence is <|endoftext|> and more */
+    {.name = "--ctx", .value = "N", .kind = CLI_ARG_SIZE, .at = offsetof(corpus_args, n), .lo = 2,
+     .hi = 4096, .help = "tokens per sequence (default 64)"},
+    {.name = "--seed", .value = "N", .kind = CLI_ARG_SEED, .at = offsetof(corpus_args, seed),
+     .help = "seed of the text (default 1)"},
+    {.name = "--truth", .kind = CLI_ARG_FLAG, .at = offsetof(corpus_args, truth),
+     .help = "each relation the heads are measured on, under its sequence"},
+};
+static const cli_arg_list corpus_list = {"options", corpus_rows,
+                                         sizeof corpus_rows / sizeof *corpus_rows};
+const cli_option_table cli_corpus_options = {
+    sizeof(corpus_args), corpus_init, NULL, {&corpus_list},
     "Prints generated training text, one sequence per line; with --truth, each\n"
     "relation the heads are measured on (pronoun -> antecedent, verb -> subject,\n"
-    "copy -> earlier occurrence) under its sequence.\n";
+    "copy -> earlier occurrence) under its sequence.\n"};
 
-int cli_corpus_main(int argc, char **argv, int first, char *err, size_t err_len) {
-    size_t sequences = 5, n = 64;
-    uint64_t seed = 1;
-    int truth = 0;
-    const cli_arg args[] = {
-        {"--sequences", CLI_ARG_SIZE, &sequences, 1, 1000000},
-        {"--ctx", CLI_ARG_SIZE, &n, 2, 4096}, /* as train: a sequence is <|endoftext|> and more */
-        {"--seed", CLI_ARG_SEED, &seed, 0, 0},
-        {"--truth", CLI_ARG_FLAG, &truth, 0, 0},
-    };
-    int rc = cli_args_parse("corpus", corpus_usage, args, sizeof args / sizeof *args, argc, argv,
-                            first, err, err_len);
-    if (rc) return rc == 1 ? 0 : rc;
+int cli_corpus_run(const void *opts, char *err, size_t err_len) {
+    const corpus_args *a = opts;
+    size_t sequences = a->sequences, n = a->n;
+    uint64_t seed = a->seed;
+    bool truth = a->truth;
     model_corpus c;
     if (model_corpus_init(&c, seed, NULL, err, err_len) != ATTN_OK) return 2;
     int32_t *ids = malloc(n * sizeof *ids);
