@@ -203,9 +203,10 @@ attn_status model_vocab_encode(const model_vocab *v, const char *text, int32_t *
 size_t model_param_sizes(const model_config *c, size_t s[MODEL_PARAM_TENSORS]) {
     size_t L = c->n_layers, d = c->d_model, dd, Ld;
     /* Each size a checked product: in 32 bits 48 layers of d_model 4096
-     * have 3.2e9 MLP weights, which would wrap around. `&` rather than `&&`,
-     * so every size is filled in (SIZE_MAX where it does not fit). */
-    bool ok = attn_size_mul(&dd, d, d) & attn_size_mul(&Ld, L, d);
+     * have 3.2e9 MLP weights, which would wrap around. `&=` rather than
+     * `&&`, so every size is filled in (SIZE_MAX where it does not fit). */
+    bool ok = attn_size_mul(&dd, d, d);
+    ok &= attn_size_mul(&Ld, L, d);
     ok &= attn_size_mul(&s[0], c->n_vocab, d); /* wte */
     ok &= attn_size_mul(&s[1], c->n_ctx, d);   /* wpe */
     s[2] = Ld;                                 /* ln1_w */
