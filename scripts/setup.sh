@@ -4,6 +4,7 @@
 #   scripts/setup.sh run [ARGS...]   set up, build (Release) and open the app (`attnviz ARGS`)
 #   scripts/setup.sh test            set up, build and run every test (ctest)
 #   scripts/setup.sh sanitize        set up, build with ASan+UBSan (clang) and run every test
+#   scripts/setup.sh nogui           build without SDL (-DATTNVIZ_GUI=OFF), run its tests, check it links no SDL
 #   scripts/setup.sh fuzz [SECONDS]  build the libFuzzer targets and run each for SECONDS (default 20)
 #   scripts/setup.sh deps [GROUP...] only install packages; groups: base, fuzz, gui, m32, torch,
 #                                    bench
@@ -92,6 +93,16 @@ case "$cmd" in
         build build-san -DATTNVIZ_WERROR=ON -DATTNVIZ_SANITIZE=ON -DCMAKE_C_COMPILER=clang
         ctest --test-dir "$root/build-san" --output-on-failure -j "$jobs"
         ;;
+    nogui)
+        deps base
+        build build-nogui -DATTNVIZ_WERROR=ON -DATTNVIZ_GUI=OFF
+        if ldd "$root/build-nogui/attnviz" | grep -qi sdl; then
+            echo "setup: the build without the window links SDL:" >&2
+            ldd "$root/build-nogui/attnviz" | grep -i sdl >&2
+            exit 1
+        fi
+        ctest --test-dir "$root/build-nogui" --output-on-failure -j "$jobs"
+        ;;
     fuzz)
         secs=${1:-20}
         deps base fuzz
@@ -120,10 +131,10 @@ case "$cmd" in
         deps "$@"
         ;;
     -h|--help|help)
-        sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+        sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
         ;;
     *)
-        echo "setup: unknown command '$cmd' (run, test, sanitize, fuzz, deps)" >&2
+        echo "setup: unknown command '$cmd' (run, test, sanitize, nogui, fuzz, deps)" >&2
         exit 2
         ;;
 esac
