@@ -212,13 +212,14 @@ typedef struct lesson {
 /* Parses and checks text[0..len) (the contents of filename, which is only
  * used in messages and may be NULL), with trained the sizes of the model
  * "weights: trained" steps run on (NULL: none could be read, and such
- * steps are errors that say so). Returns 0 with *out filled, or 2 with
+ * steps are errors that say so). Returns ATTN_OK with *out filled, or a
+ * failure (ATTN_ERR_INPUT for a lesson with errors) with
  * *out empty and err holding the first error (lowest line) as
  * "FILE:LINE: message", e.g.
  *   "lessons/03.md:14: unknown directive 'haeds' (did you mean 'heads'?)".
  * err may be NULL. */
-int lesson_parse(lesson *out, const char *text, size_t len, const char *filename,
-                 const lesson_model_shape *trained, char *err, size_t err_len);
+attn_status lesson_parse(lesson *out, const char *text, size_t len, const char *filename,
+                         const lesson_model_shape *trained, char *err, size_t err_len);
 
 /* Receives each error as one line "FILE:LINE: message" (no newline). */
 typedef void (*lesson_error_fn)(void *ctx, const char *error);
@@ -226,15 +227,16 @@ typedef void (*lesson_error_fn)(void *ctx, const char *error);
 /* Like lesson_parse, but reports every error (for `attnviz lesson check`),
  * sorted by line, through report(ctx, error). Past LESSON_ERRORS_MAX errors
  * the rest are counted and the last report says how many were left out.
- * Returns 0 or 2 as lesson_parse does. report may be NULL. */
-int lesson_parse_report(lesson *out, const char *text, size_t len, const char *filename,
-                        const lesson_model_shape *trained, lesson_error_fn report, void *ctx);
+ * Returns as lesson_parse does. report may be NULL. */
+attn_status lesson_parse_report(lesson *out, const char *text, size_t len,
+                                const char *filename, const lesson_model_shape *trained,
+                                lesson_error_fn report, void *ctx);
 
 /* Reads the file at path (at most LESSON_FILE_MAX bytes plus one, so a huge
  * file is refused without reading it all) and parses it as above. A file
  * that cannot be read is one error, "PATH: cannot read: REASON". */
-int lesson_load(lesson *out, const char *path, const lesson_model_shape *trained,
-                lesson_error_fn report, void *ctx);
+attn_status lesson_load(lesson *out, const char *path, const lesson_model_shape *trained,
+                        lesson_error_fn report, void *ctx);
 
 /* Frees what the lesson owns and empties it; safe on an empty lesson. */
 void lesson_free(lesson *l);
@@ -308,8 +310,9 @@ int lesson_placeholder_next(const char *text, size_t len, size_t *pos, lesson_pl
 
 /* Checks the arguments against a step's settings: H <= heads, I and J <= n
  * tokens, L <= the trained model's layers (trained may be NULL: none),
- * kv_cache's four in 1..LESSON_KV_CACHE_ARG_MAX. 0, or 2 with err. */
-int lesson_placeholder_check(const lesson_placeholder *ph, const lesson_settings *s,
+ * kv_cache's four in 1..LESSON_KV_CACHE_ARG_MAX. ATTN_OK, or
+ * ATTN_ERR_INPUT with err. */
+attn_status lesson_placeholder_check(const lesson_placeholder *ph, const lesson_settings *s,
                              const lesson_model_shape *trained, char *err, size_t err_len);
 
 /* Every well-formed live value of text (a NUL-terminated narration), the

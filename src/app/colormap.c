@@ -9,6 +9,9 @@
 
 enum { LUT_SIZE = 256 };
 
+/* Constant tables, filled on first use: a pure function of the index, the
+ * same for every caller, so not hidden state. Drawing happens on one
+ * thread (the window's, or the one rendering offscreen). */
 static SDL_Color sequential_lut[LUT_SIZE], diverging_lut[LUT_SIZE];
 static int luts_ready;
 

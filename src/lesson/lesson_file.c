@@ -12,13 +12,13 @@ static void cannot_read(const char *path, const char *why, lesson_error_fn repor
     if (report) report(ctx, msg);
 }
 
-int lesson_load(lesson *out, const char *path, const lesson_model_shape *trained,
-                lesson_error_fn report, void *ctx) {
+attn_status lesson_load(lesson *out, const char *path, const lesson_model_shape *trained,
+                        lesson_error_fn report, void *ctx) {
     memset(out, 0, sizeof *out);
     FILE *f = fopen(path, "rb");
     if (!f) {
         cannot_read(path, strerror(errno), report, ctx);
-        return 2;
+        return ATTN_ERR_IO;
     }
     /* One byte more than the limit: enough to know the file is too large
      * without reading a huge one to its end. */
@@ -27,7 +27,7 @@ int lesson_load(lesson *out, const char *path, const lesson_model_shape *trained
     if (!text) {
         fclose(f);
         cannot_read(path, "out of memory", report, ctx);
-        return 2;
+        return ATTN_ERR_NOMEM;
     }
     size_t len = fread(text, 1, cap, f);
     int failed = ferror(f);
@@ -36,9 +36,9 @@ int lesson_load(lesson *out, const char *path, const lesson_model_shape *trained
     if (failed) {
         free(text);
         cannot_read(path, saved ? strerror(saved) : "read error", report, ctx);
-        return 2;
+        return ATTN_ERR_IO;
     }
-    int rc = lesson_parse_report(out, text, len, path, trained, report, ctx);
+    attn_status rc = lesson_parse_report(out, text, len, path, trained, report, ctx);
     free(text);
     return rc;
 }

@@ -473,14 +473,14 @@ static void report_line(lesson_error_fn report, void *ctx, const char *file, siz
     if (report) report(ctx, msg);
 }
 
-int lesson_parse_report(lesson *out, const char *text, size_t len, const char *filename,
+attn_status lesson_parse_report(lesson *out, const char *text, size_t len, const char *filename,
                         const lesson_model_shape *trained, lesson_error_fn report, void *ctx) {
     const char *file = filename ? filename : "lesson";
     memset(out, 0, sizeof *out);
     parser *p = calloc(1, sizeof *p);
     if (!p) {
         report_line(report, ctx, file, 0, "out of memory while reading the lesson");
-        return 2;
+        return ATTN_ERR_NOMEM;
     }
     p->filename = file;
     p->trained = trained;
@@ -518,7 +518,7 @@ int lesson_parse_report(lesson *out, const char *text, size_t len, const char *f
         snprintf(more, sizeof more, "%zu more errors not shown: fix these first", p->n_dropped);
         report_line(report, ctx, file, 0, more);
     }
-    int rc = p->n_errors ? 2 : 0;
+    attn_status rc = p->n_errors ? ATTN_ERR_INPUT : ATTN_OK;
     free(p);
     if (rc) lesson_free(out);
     return rc;
@@ -537,7 +537,7 @@ static void keep_first(void *ctx, const char *error) {
     if (f->err && f->err_len) snprintf(f->err, f->err_len, "%s", error);
 }
 
-int lesson_parse(lesson *out, const char *text, size_t len, const char *filename,
+attn_status lesson_parse(lesson *out, const char *text, size_t len, const char *filename,
                  const lesson_model_shape *trained, char *err, size_t err_len) {
     first_error f = {err, err_len, false};
     if (err && err_len) err[0] = '\0';

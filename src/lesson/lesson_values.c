@@ -141,11 +141,11 @@ int lesson_placeholder_next(const char *text, size_t len, size_t *pos, lesson_pl
     return 1;
 }
 
-int lesson_placeholder_check(const lesson_placeholder *ph, const lesson_settings *s,
+attn_status lesson_placeholder_check(const lesson_placeholder *ph, const lesson_settings *s,
                              const lesson_model_shape *trained, char *err, size_t err_len) {
     if ((unsigned)ph->value >= LESSON_VALUE_COUNT) {
         fail(err, err_len, "not a live value");
-        return 2;
+        return ATTN_ERR_INPUT;
     }
     const value_spec *spec = &specs[ph->value];
     /* The live value as written, for the message. */
@@ -159,7 +159,7 @@ int lesson_placeholder_check(const lesson_placeholder *ph, const lesson_settings
     if (lesson_value_needs_trained(ph->value) && s->weights != LESSON_WEIGHTS_TRAINED) {
         fail(err, err_len, "'%s' is a value of the trained model: add 'weights: trained' to the "
              "step", written);
-        return 2;
+        return ATTN_ERR_INPUT;
     }
     size_t heads = s->config.n_heads, n = s->n_tokens;
     size_t layers = trained ? trained->n_layers : 0;
@@ -170,34 +170,34 @@ int lesson_placeholder_check(const lesson_placeholder *ph, const lesson_settings
             if (x < 1 || x > layers) {
                 fail(err, err_len, "'%s': layer %llu does not exist: the trained model has %zu "
                      "layers (1 to %zu)", written, (unsigned long long)x, layers, layers);
-                return 2;
+                return ATTN_ERR_INPUT;
             }
             break;
         case 'H':
             if (x < 1 || x > heads) {
                 fail(err, err_len, "'%s': head %llu does not exist: there are %zu heads (1 to %zu)",
                      written, (unsigned long long)x, heads, heads);
-                return 2;
+                return ATTN_ERR_INPUT;
             }
             break;
         case 'I':
             if (x < 1 || x > n) {
                 fail(err, err_len, "'%s': token %llu does not exist: the sentence has %zu tokens "
                      "(1 to %zu)", written, (unsigned long long)x, n, n);
-                return 2;
+                return ATTN_ERR_INPUT;
             }
             break;
         default: /* P */
             if (x < 1 || x > LESSON_KV_CACHE_ARG_MAX) {
                 fail(err, err_len, "'%s': %llu is out of range: each number is 1 to %d", written,
                      (unsigned long long)x, LESSON_KV_CACHE_ARG_MAX);
-                return 2;
+                return ATTN_ERR_INPUT;
             }
             break;
         }
     }
     if (err && err_len) err[0] = '\0';
-    return 0;
+    return ATTN_OK;
 }
 
 size_t lesson_placeholders(const char *text, lesson_placeholder *out, size_t max) {
