@@ -91,7 +91,8 @@ case "$cmd" in
     sanitize)
         deps base fuzz gui
         build build-san -DATTNVIZ_WERROR=ON -DATTNVIZ_SANITIZE=ON -DCMAKE_C_COMPILER=clang
-        ctest --test-dir "$root/build-san" --output-on-failure -j "$jobs"
+        # the window tests' waits: the sanitizers make every frame slower
+        XH_WAIT=90 ctest --test-dir "$root/build-san" --output-on-failure -j "$jobs"
         ;;
     nogui)
         deps base

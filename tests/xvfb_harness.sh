@@ -26,7 +26,9 @@
 # from tests/picture_probe.c) answers the questions about them.
 #
 # TEST_WINDOW_KEEP=DIR keeps the pictures there, to look at; XH_VERBOSE=1
-# prints every check that passes, with the time.
+# prints every check that passes, with the time. XH_WAIT=SECONDS is how long
+# a wait gives its condition by default (20; the sanitizer build, some
+# five times slower, sets more).
 
 XH_W=1280
 XH_H=800
@@ -37,6 +39,7 @@ XH_ABOVE_STATUS=1280x766+0+0
 # How many pixels two pictures may differ by (each by more than 5 of 255 in
 # a channel) and still count as the same; a changed label is hundreds.
 XH_TOLERANCE=40
+xh_wait=${XH_WAIT:-20}
 
 xh_passed=0
 xh_failed=0
@@ -292,23 +295,23 @@ xh_shot_differ() { xh_capture "$1" && xh_differ "$1" "$2" "$3"; }
 # the window looks as REF (a name or a path) does; ok, or a failure naming
 # how many pixels still differ
 xh_wait_same() {
-    if xh_until "${5:-20}" xh_shot_same "$1" "$2" "$3"; then
+    if xh_until "${5:-$xh_wait}" xh_shot_same "$1" "$2" "$3"; then
         xh_ok "$4"
     else
         xh_d=$(xh_diff "$1" "$2" "$3")
         case $xh_d in
         '' | *[!0-9]*) xh_fail "$4: no picture to compare: $xh_d$(xh_why)" ;;
-        *) xh_fail "$4: after ${5:-20} s, $xh_d pixels of $3 still differ from $2$(xh_why)" ;;
+        *) xh_fail "$4: after ${5:-$xh_wait} s, $xh_d pixels of $3 still differ from $2$(xh_why)" ;;
         esac
     fi
 }
 
 # xh_wait_differ NAME REF GEOM WHAT [SECONDS]: screenshots until GEOM differs from REF
 xh_wait_differ() {
-    if xh_until "${5:-20}" xh_shot_differ "$1" "$2" "$3"; then
+    if xh_until "${5:-$xh_wait}" xh_shot_differ "$1" "$2" "$3"; then
         xh_ok "$4"
     else
-        xh_fail "$4: after ${5:-20} s, $3 still looks as in $2$(xh_why)"
+        xh_fail "$4: after ${5:-$xh_wait} s, $3 still looks as in $2$(xh_why)"
     fi
 }
 
@@ -316,10 +319,10 @@ xh_wait_differ() {
 # half a second apart, show GEOM the same (an animation has ended)
 xh_wait_steady() {
     xh_capture "$1.prev"
-    if xh_until "${4:-20}" xh_steady_step "$1" "$2"; then
+    if xh_until "${4:-$xh_wait}" xh_steady_step "$1" "$2"; then
         xh_ok "$3"
     else
-        xh_fail "$3: $2 still changed after ${4:-20} s$(xh_why)"
+        xh_fail "$3: $2 still changed after ${4:-$xh_wait} s$(xh_why)"
     fi
 }
 xh_steady_step() {
@@ -344,10 +347,10 @@ xh_file_whole() {
 
 # xh_wait_exit STATUS WHAT [SECONDS]: the app ends within SECONDS, with STATUS
 xh_wait_exit() {
-    if ! xh_until "${3:-20}" xh_gone; then
+    if ! xh_until "${3:-$xh_wait}" xh_gone; then
         if xdotool getwindowname "$xh_wid" >/dev/null 2>&1; then xh_window="its window is still there"
         else xh_window="its window is gone"; fi
-        xh_fail "$2: attnviz still runs after ${3:-20} s, $xh_window: $(tail -n 2 "$xh_tmp/app.err")"
+        xh_fail "$2: attnviz still runs after ${3:-$xh_wait} s, $xh_window: $(tail -n 2 "$xh_tmp/app.err")"
         kill "$xh_pid" 2>/dev/null
     fi
     wait "$xh_pid"
