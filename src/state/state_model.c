@@ -213,6 +213,14 @@ static attn_status apply_mechanics(state_model *m, const state_settings *s, cons
     return ATTN_OK;
 }
 
+/* Frees what a mechanics model owns: its weights, trace, tokens and text. */
+static void free_mechanics(state_model *m) {
+    attn_weights_free(&m->weights);
+    attn_trace_free(&m->trace);
+    free(m->tokens);
+    free(m->text);
+}
+
 /* ---- the trained source ------------------------------------------------------- */
 
 /* Frees what a trained model view owns: its labels and tokens, and the
@@ -344,10 +352,7 @@ static attn_status apply_trained(state_model *m, const state_settings *s, attn_s
         if (m->trained == t) m->trained = NULL; /* kept: not freed below */
         free_trained_view(m);
     } else {
-        attn_weights_free(&m->weights);
-        attn_trace_free(&m->trace);
-        free(m->tokens);
-        free(m->text);
+        free_mechanics(m);
     }
     *m = next;
     take_stats(m);
@@ -390,14 +395,8 @@ void state_model_refresh(state_model *m) {
 
 void state_model_free(state_model *m) {
     if (!m) return;
-    if (m->trained) {
-        free_trained_view(m);
-    } else {
-        attn_weights_free(&m->weights);
-        attn_trace_free(&m->trace);
-        free(m->tokens);
-        free(m->text);
-    }
+    if (m->trained) free_trained_view(m);
+    else free_mechanics(m);
     memset(m, 0, sizeof *m);
 }
 
