@@ -43,7 +43,7 @@ typedef struct app_layout {
     SDL_Rect overview_button;
 } app_layout;
 
-struct app_lesson; /* lesson_player.h */
+struct app_lesson; /* lesson_panel.h */
 
 typedef struct app_state {
     state_model model;

@@ -238,7 +238,7 @@ static void free_trained_view(state_model *m) {
 }
 
 /* Room for the labels of up to cap tokens of sentence: allocated before
- * the run, so that nothing can fail after it. Returns 0, or 2. */
+ * the run, so that nothing can fail after it. Returns false when out of memory. */
 static bool alloc_labels(state_model *next, size_t cap, const char *sentence) {
     size_t bytes = sizeof STATE_START_LABEL + strlen(sentence) + cap * strlen(STATE_UNKNOWN_MARK) + 1;
     next->labels = malloc(cap * sizeof *next->labels);
