@@ -23,7 +23,9 @@ static Sint64 buf_size(SDL_RWops *rw) {
 
 static Sint64 buf_seek(SDL_RWops *rw, Sint64 offset, int whence) {
     png_buf *b = rw->hidden.unknown.data1;
-    Sint64 base = whence == RW_SEEK_SET ? 0 : whence == RW_SEEK_CUR ? (Sint64)b->pos : (Sint64)b->len;
+    Sint64 base = whence == RW_SEEK_SET   ? 0
+                  : whence == RW_SEEK_CUR ? (Sint64)b->pos
+                                          : (Sint64)b->len;
     if (base + offset < 0) return SDL_SetError("seek before the start");
     b->pos = (size_t)(base + offset);
     return (Sint64)b->pos;

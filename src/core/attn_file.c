@@ -75,8 +75,15 @@ attn_status attn_file_open(attn_file *f, const char *path, char *err, size_t err
         if (fd < 0 && errno != EEXIST) break;
     }
     int e = errno;
-    if (fd >= 0 && exists && fchmod(fd, sb.st_mode & 07777) != 0) e = errno, close(fd), unlink(f->tmp), fd = -1;
-    if (fd >= 0 && !(f->fp = fdopen(fd, "wb"))) e = errno, close(fd), unlink(f->tmp), fd = -1;
+    /* a replaced file keeps its permission bits, as writing into it would */
+    if (fd >= 0 && exists && fchmod(fd, sb.st_mode & 07777) == 0) f->fp = fdopen(fd, "wb");
+    else if (fd >= 0 && !exists) f->fp = fdopen(fd, "wb");
+    if (fd >= 0 && !f->fp) {
+        e = errno;
+        close(fd);
+        unlink(f->tmp);
+        fd = -1;
+    }
     if (fd < 0) {
         free(f->path);
         free(f->tmp);
