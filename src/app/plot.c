@@ -1,11 +1,11 @@
 /* The loss curve (plot.h). */
 #include "plot.h"
 
-#include <SDL_image.h>
 #include <math.h>
 #include <stdio.h>
 
 #include "draw.h"
+#include "png.h"
 #include "render.h"
 
 /* A "nice" tick step (1, 2 or 5 × 10^k) giving about `want` ticks. */
@@ -126,11 +126,7 @@ attn_status app_plot_loss_png(const char *path, const double *step, const double
               n, NAN, NULL);
     draw_end(&o.pool, o.text);
     SDL_RenderPresent(o.renderer);
-    attn_status rc = ATTN_OK;
-    if (IMG_SavePNG(o.surface, path) != 0) {
-        snprintf(err, err_len, "cannot write the loss plot %s: %s", path, IMG_GetError());
-        rc = ATTN_ERR_IO;
-    }
+    attn_status rc = app_save_png(o.surface, path, err, err_len);
     app_offscreen_free(&o);
     return rc;
 }

@@ -2,9 +2,10 @@
 #define _POSIX_C_SOURCE 200809L
 #include "render.h"
 
+#include "attnviz/file.h"
 #include "draw.h"
+#include "png.h"
 
-#include <SDL_image.h>
 #include <SDL_ttf.h>
 #include <errno.h>
 #include <stdio.h>
@@ -66,16 +67,11 @@ attn_status app_render_png(const state_settings *settings, const state_frame *r,
                  r->head + 1, settings->config.n_heads, settings->config.n_heads);
         return ATTN_ERR_CONFIG;
     }
-    /* Check the path before drawing, so a typo costs nothing; append mode
-     * does not truncate a file that is there. */
-    int existed = access(r->out, F_OK) == 0;
-    FILE *f = fopen(r->out, "ab");
-    if (!f) {
-        snprintf(err, err_len, "%s cannot be written (%s): choose a writable path", r->out,
-                 strerror(errno));
-        return ATTN_ERR_IO;
-    }
-    fclose(f);
+    /* Check the path before drawing, so a typo costs nothing: the writer
+     * opens (and drops) its temporary file, and the target is not touched. */
+    attn_file probe;
+    if (attn_file_open(&probe, r->out, err, err_len) != ATTN_OK) return ATTN_ERR_IO;
+    attn_file_abort(&probe);
 
     app_state s;
     app_offscreen o;
@@ -83,13 +79,9 @@ attn_status app_render_png(const state_settings *settings, const state_frame *r,
     if (rc == ATTN_OK) rc = app_offscreen_init(&o, r->width, r->height, err, err_len);
     if (rc == ATTN_OK) {
         app_offscreen_draw(&o, &s, r);
-        if (IMG_SavePNG(o.surface, r->out) != 0) {
-            snprintf(err, err_len, "%s could not be written: %s", r->out, IMG_GetError());
-            rc = ATTN_ERR_IO;
-        }
+        rc = app_save_png(o.surface, r->out, err, err_len);
         app_offscreen_free(&o);
     }
-    if (rc != ATTN_OK && !existed) remove(r->out);
     app_state_free(&s);
     return rc;
 }

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "png.h"
 #include "view_model.h"
 
 #define NO_DISPLAY_FIX                                                                             \
@@ -114,17 +115,15 @@ static void save_screenshot(window_app *a) {
         window_say(a, true, "screenshot failed: %s", SDL_GetError());
         return;
     }
-    /* Written under a temporary name and renamed: a file with the final
-     * name is always a whole PNG (a viewer or a script watching the folder
-     * never reads half of one), and a failed write leaves nothing. */
-    char tmp[1300];
-    snprintf(tmp, sizeof tmp, "%s.part", path);
+    /* The one checked writer: a temporary file renamed into place only when
+     * whole, so a file with the final name is always a whole PNG (a viewer
+     * or a script watching the folder never reads half of one), and a failed
+     * write leaves nothing. */
+    char err[1400];
     if (SDL_RenderReadPixels(a->renderer, NULL, SDL_PIXELFORMAT_RGB24, surf->pixels, surf->pitch) != 0) {
         window_say(a, true, "screenshot failed: cannot read the frame (%s)", SDL_GetError());
-    } else if (IMG_SavePNG(surf, tmp) != 0 || rename(tmp, path) != 0) {
-        remove(tmp);
-        window_say(a, true, "could not save %s (%s): set ATTNVIZ_SCREENSHOT_DIR to a folder you can write",
-            path, IMG_GetError());
+    } else if (app_save_png(surf, path, err, sizeof err) != ATTN_OK) {
+        window_say(a, true, "%s: set ATTNVIZ_SCREENSHOT_DIR to a folder you can write", err);
     } else {
         printf("%s\n", path);
         fflush(stdout);

@@ -1,13 +1,13 @@
 /* `attnviz lesson render FILE --out DIR`: every step of a lesson drawn
  * finished, offscreen, as PNGs (the window build only). */
 #define _POSIX_C_SOURCE 200809L
-#include <SDL_image.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli_gui.h"
 #include "lesson_panel.h"
+#include "png.h"
 #include "render.h"
 
 int cli_lesson_render(FILE *out, const char *path, const state_frame *r, char *err,
@@ -52,8 +52,7 @@ int cli_lesson_render(FILE *out, const char *path, const state_frame *r, char *e
         SDL_RenderPresent(o.renderer);
         char file[4096];
         snprintf(file, sizeof file, "%s/step-%02zu.png", r->out, k + 1);
-        if (IMG_SavePNG(o.surface, file) != 0) {
-            snprintf(err, err_len, "%s could not be written: %s", file, IMG_GetError());
+        if (app_save_png(o.surface, file, err, err_len) != ATTN_OK) {
             rc = 2;
             break;
         }

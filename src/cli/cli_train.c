@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "attnviz/corpus.h"
+#include "attnviz/file.h"
 #include "attnviz/heads.h"
 #include "attnviz/model.h"
 #include "attnviz/train.h"
@@ -191,7 +192,7 @@ static void log_free(loss_log *l) {
 /* What the command line does while the loop trains: the loss log (CSV and
  * the curve for the plot) and the progress bar. */
 typedef struct train_watch {
-    FILE *log;
+    attn_file log; /* renamed over the log's path only when the run succeeded */
     const char *log_path;
     loss_log curve;
     int quiet, tty;
@@ -204,9 +205,12 @@ static int watch_step(void *user, const model_train_progress *p, char *err, size
     if (p->roles) return 0; /* the final head measurement: kept by the loop */
     double elapsed = cli_now_seconds() - w->start;
     w->smooth = isfinite(w->smooth) ? 0.9 * w->smooth + 0.1 * p->loss : p->loss;
-    fprintf(w->log, "%zu,%.8g,%.6f,", p->step, (double)p->lr, p->loss);
-    if (isfinite(p->heldout)) fprintf(w->log, "%.6f", p->heldout);
-    fprintf(w->log, ",%zu,%.3f\n", p->tokens, elapsed);
+    attn_file_printf(&w->log, "%zu,%.8g,%.6f,", p->step, (double)p->lr, p->loss);
+    if (isfinite(p->heldout)) attn_file_printf(&w->log, "%.6f", p->heldout);
+    /* a failed write is kept by the writer and stops the run below */
+    if (!attn_file_printf(&w->log, ",%zu,%.3f\n", p->tokens, elapsed))
+        return cli_fail(err, err_len, "%s could not be written: %s", w->log_path,
+                        strerror(w->log.err_no));
     if (log_add(&w->curve, (double)p->step, p->loss, p->heldout))
         return cli_fail(err, err_len, "out of memory for the loss curve");
     int last = p->step == p->steps;
@@ -219,8 +223,6 @@ static int watch_step(void *user, const model_train_progress *p, char *err, size
     }
     if (last) {
         if (w->tty) fputc('\n', stderr);
-        if (fflush(w->log) != 0 || ferror(w->log))
-            return cli_fail(err, err_len, "could not write the loss log %s", w->log_path);
         // what each head does, measured once now and kept in the file, so the
         // app can label heads without measuring them again
         if (!w->quiet && p->roles_next)
@@ -290,11 +292,9 @@ int cli_train_run(const void *opts, char *err, size_t err_len) {
     train_watch w = {.log_path = log_path, .quiet = a.quiet,
                      .tty = !a.quiet && isatty(fileno(stderr)), .smooth = NAN};
     w.report_every = a.train.steps / 10 ? a.train.steps / 10 : 1;
-    w.log = fopen(log_path, "w");
-    if (!w.log)
-        return cli_fail(err, err_len, "cannot write the loss log %s: %s (use --log FILE.csv)",
-                        log_path, strerror(errno));
-    fprintf(w.log, "step,lr,train_loss,heldout_loss,tokens,seconds\n");
+    if (attn_file_open(&w.log, log_path, msg, sizeof msg) != ATTN_OK)
+        return cli_fail(err, err_len, "%s (use --log FILE.csv)", msg);
+    attn_file_printf(&w.log, "step,lr,train_loss,heldout_loss,tokens,seconds\n");
     if (!a.quiet) {
         size_t sizes[MODEL_PARAM_TENSORS];
         fprintf(stderr,
@@ -322,6 +322,7 @@ int cli_train_run(const void *opts, char *err, size_t err_len) {
                           err_len) != 0)
         goto trained;
 #endif
+    if (attn_file_commit(&w.log, err, err_len) != ATTN_OK) goto trained;
     if (!a.quiet) {
         fprintf(stderr, "saved %s in %.0f s: held-out loss %.3f (word frequencies alone %.3f)\n",
                 a.out, seconds, roles.heldout_loss, roles.unigram_loss);
@@ -334,8 +335,7 @@ trained:
     model_heads_report_free(&roles);
     model_free(&m);
 done:
-    fclose(w.log);
-    if (rc != 0) remove(log_path);
+    attn_file_abort(&w.log); /* after a commit: nothing left to do */
     log_free(&w.curve);
     return rc;
 }

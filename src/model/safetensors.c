@@ -5,15 +5,13 @@
 #include "attnviz/safetensors.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <jansson.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "attnviz/checked.h"
+#include "attnviz/file.h"
 #include "attnviz/tokenize.h"
 #include "model_private.h"
 
@@ -706,47 +704,15 @@ attn_status model_st_save(const char *path, const model_st_tensor *tensors, size
     free(order);
     if (st != ATTN_OK) return st;
 
-    /* The new file is renamed over the path: never over a folder, a device
-     * or a pipe, which a rename would replace. */
-    struct stat sb;
-    if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode))
-        return model_fail(ATTN_ERR_INPUT, err, err_len, "%s is %s, not a file: save to a file path", path,
-                    S_ISDIR(sb.st_mode) ? "a folder" : "a device or other special file");
-    size_t tmp_cap = strlen(path) + 64;
-    char *tmp = malloc(tmp_cap);
-    if (!tmp) return model_fail(ATTN_ERR_NOMEM, err, err_len, "%s: out of memory", path);
-    /* O_EXCL with a pid and a counter: never clobbers another writer's
-     * temporary file; 0666 lets the umask decide the mode, as fopen would. */
-    int fd = -1;
-    for (int k = 0; k < 100 && fd < 0; k++) {
-        snprintf(tmp, tmp_cap, "%s.tmp-%ld-%d", path, (long)getpid(), k);
-        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0666);
-        if (fd < 0 && errno != EEXIST) break;
-    }
-    if (fd < 0) {
-        st = model_fail(ATTN_ERR_INPUT, err, err_len, "%s: cannot create %s: %s", path, tmp,
-                  strerror(errno));
-        free(tmp);
+    /* The one checked writer: a temporary beside the path, renamed over it
+     * only when every byte is on disk; never over a folder or a device. A
+     * refused path is the caller's input, as it always was here. */
+    attn_file f;
+    if (attn_file_open(&f, path, err, err_len) != ATTN_OK) return ATTN_ERR_INPUT;
+    st = model_st_write(f.fp, tensors, n, meta, n_meta, path, err, err_len);
+    if (st != ATTN_OK) {
+        attn_file_abort(&f);
         return st;
     }
-    FILE *out = fdopen(fd, "wb");
-    if (!out) {
-        st = model_fail(ATTN_ERR_INPUT, err, err_len, "%s: cannot open %s: %s", path, tmp,
-                  strerror(errno));
-        close(fd);
-        unlink(tmp);
-        free(tmp);
-        return st;
-    }
-    st = model_st_write(out, tensors, n, meta, n_meta, path, err, err_len);
-    if (st == ATTN_OK && fsync(fileno(out)) != 0)
-        st = model_fail(ATTN_ERR_INPUT, err, err_len, "%s: cannot write: %s", path, strerror(errno));
-    if (fclose(out) != 0 && st == ATTN_OK)
-        st = model_fail(ATTN_ERR_INPUT, err, err_len, "%s: cannot write: %s", path, strerror(errno));
-    if (st == ATTN_OK && rename(tmp, path) != 0)
-        st = model_fail(ATTN_ERR_INPUT, err, err_len, "%s: cannot rename %s to it: %s", path, tmp,
-                  strerror(errno));
-    if (st != ATTN_OK) unlink(tmp);
-    free(tmp);
-    return st;
+    return attn_file_commit(&f, err, err_len) == ATTN_OK ? ATTN_OK : ATTN_ERR_INPUT;
 }
