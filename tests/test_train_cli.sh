@@ -150,9 +150,9 @@ i=0
 while [ $i -lt 256 ]; do printf '\231\166\226\176' >>"$dir/big.bin"; i=$((i + 1)); done # 1e38
 cp "$dir/a.safetensors" "$dir/huge.safetensors"
 dd if="$dir/big.bin" of="$dir/huge.safetensors" bs=1 seek=$((8 + hlen + wte)) conv=notrunc 2>/dev/null
-expect 2 "the model's outputs overflow (NaN) on held-out text" -- heads --model "$dir/huge.safetensors"
-expect 2 "the model's outputs overflow (NaN) on held-out text" -- heads --model "$dir/huge.safetensors" --json
-expect 2 "the model's outputs overflow (NaN) on this sentence" -- dump --model "$dir/huge.safetensors" --sentence "the robot sat"
+expect 2 "huge.safetensors: the inputs (X) of layer 1 overflow float32 (NaN) on this text: the weights are too large (wte.weight holds 1e+38)" -- heads --model "$dir/huge.safetensors"
+expect 2 "huge.safetensors: the inputs (X) of layer 1 overflow float32 (NaN) on this text: the weights are too large (wte.weight holds 1e+38)" -- heads --model "$dir/huge.safetensors" --json
+expect 2 "overflow float32 (NaN) on this text: the weights are too large (wte.weight" -- dump --model "$dir/huge.safetensors" --sentence "the robot sat"
 expect 2 "--sequences 20001 is out of range" -- heads --sequences 20001
 
 # ---- corpus and bench ------------------------------------------------------------------
