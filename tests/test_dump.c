@@ -293,6 +293,87 @@ static void check_trained_dump(const char *exe, const char *path, const char *se
     model_free(&m);
 }
 
+/* A tiny model whose weights are finite but too large for float32 products:
+ * one c_attn weight of 3e38 (huge 0), or every c_attn weight ±1e30 (huge 1). */
+static int make_huge_model(const char *path, int huge) {
+    const char *const *words;
+    size_t V = model_corpus_vocab(&words);
+    model_vocab vocab;
+    model m;
+    char err[512];
+    model_config c = {2, 2, 16, 16, V};
+    if (model_vocab_init(&vocab, words, V, err, sizeof err) != ATTN_OK ||
+        model_init(&m, &c, &vocab, err, sizeof err) != ATTN_OK) {
+        fprintf(stderr, "%s\n", err);
+        return 1;
+    }
+    model_vocab_free(&vocab);
+    model_init_gpt2(&m, 11);
+    size_t per = c.d_model * 3 * c.d_model;
+    if (huge == 0) m.params.attn_w[5] = 3e38f;
+    else
+        for (size_t i = 0; i < per; i++) m.params.attn_w[i] = (i % 3) ? 1e30f : -1e30f;
+    attn_status st = model_save(&m, path, err, sizeof err);
+    if (st != ATTN_OK) fprintf(stderr, "%s\n", err);
+    model_free(&m);
+    return st != ATTN_OK;
+}
+
+/* Runs cmd; its stdout and stderr, each up to len bytes; the exit status. */
+static int run_capture(const char *cmd, char *out, char *errs, size_t len) {
+    char full[1400], errpath[] = "/tmp/test_dump_err.XXXXXX";
+    int fd = mkstemp(errpath);
+    if (fd < 0) return -1;
+    close(fd);
+    snprintf(full, sizeof full, "%s 2>'%s'", cmd, errpath);
+    FILE *p = popen(full, "r");
+    size_t got = p ? fread(out, 1, len - 1, p) : 0;
+    out[got] = '\0';
+    int rc = p ? pclose(p) : -1;
+    FILE *e = fopen(errpath, "r");
+    got = e ? fread(errs, 1, len - 1, e) : 0;
+    errs[got] = '\0';
+    if (e) fclose(e);
+    remove(errpath);
+    return rc;
+}
+
+/* An overflowed score never passes for a masked one: the command line
+ * (dump, heads), the trained source and the app's model all refuse the
+ * model, naming it and the tensor, in one line; nothing is written. */
+static void check_overflow(const char *exe, const char *path) {
+    static char out[1 << 16], errs[4096];
+    const char *cmds[] = {"dump --model '%s' --sentence 'the cat sat on the mat'",
+                          "heads --model '%s' --sequences 8"};
+    for (size_t k = 0; k < 2; k++) {
+        char cmd[1024], args[600];
+        snprintf(args, sizeof args, cmds[k], path);
+        snprintf(cmd, sizeof cmd, "'%s' %s", exe, args);
+        int rc = run_capture(cmd, out, errs, sizeof out < sizeof errs ? sizeof out : sizeof errs);
+        CHECKF(rc != 0, "%s succeeded", cmd);
+        CHECKF(out[0] == '\0', "%s wrote %.80s", cmd, out);
+        CHECK_STR_CONTAINS(errs, path);
+        CHECK_STR_CONTAINS(errs, "h.0.attn.c_attn.weight");
+        CHECK_STR_CONTAINS(errs, "overflow");
+        char *nl = strchr(errs, '\n');
+        CHECKF(nl && nl[1] == '\0', "%s: not one line: %s", cmd, errs);
+    }
+    state_settings s;
+    state_settings_default(&s);
+    s.source = STATE_SOURCE_TRAINED;
+    snprintf(s.model_path, sizeof s.model_path, "%s", path);
+    snprintf(s.sentence, sizeof s.sentence, "the cat sat on the mat");
+    state_model sm;
+    memset(&sm, 0, sizeof sm);
+    char err[512] = "";
+    CHECKF(state_model_apply(&sm, &s, err, sizeof err) != ATTN_OK, "%s applied", path);
+    CHECK_STR_CONTAINS(err, path);
+    CHECK_STR_CONTAINS(err, "h.0.attn.c_attn.weight");
+    CHECKF(strchr(err, '\n') == NULL, "not one line: %s", err);
+    CHECK(sm.trained == NULL);
+    state_model_free(&sm);
+}
+
 int main(int argc, char **argv) {
     const char *exe = argc > 1 ? argv[1] : "build/attnviz";
     check_dump(exe, NULL, 0); /* the built-in example */
@@ -314,6 +395,11 @@ int main(int argc, char **argv) {
             check_trained_dump(exe, path, "it", 3);
         }
         remove(path);
+        for (int huge = 0; huge < 2; huge++) {
+            snprintf(path, sizeof path, "%s/huge%d.safetensors", dir, huge);
+            if (make_huge_model(path, huge) == 0) check_overflow(exe, path);
+            remove(path);
+        }
         rmdir(dir);
     }
     return check_done("test_dump");

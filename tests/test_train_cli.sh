@@ -150,10 +150,37 @@ i=0
 while [ $i -lt 256 ]; do printf '\231\166\226\176' >>"$dir/big.bin"; i=$((i + 1)); done # 1e38
 cp "$dir/a.safetensors" "$dir/huge.safetensors"
 dd if="$dir/big.bin" of="$dir/huge.safetensors" bs=1 seek=$((8 + hlen + wte)) conv=notrunc 2>/dev/null
-expect 2 "the model's outputs overflow (NaN) on held-out text" -- heads --model "$dir/huge.safetensors"
-expect 2 "the model's outputs overflow (NaN) on held-out text" -- heads --model "$dir/huge.safetensors" --json
-expect 2 "the model's outputs overflow (NaN) on this sentence" -- dump --model "$dir/huge.safetensors" --sentence "the robot sat"
+expect 2 "huge.safetensors: the inputs (X) of layer 1 overflow float32 (NaN) on this text: the weights are too large (wte.weight holds 1e+38)" -- heads --model "$dir/huge.safetensors"
+expect 2 "wte.weight holds 1e+38" -- heads --model "$dir/huge.safetensors" --json
+expect 2 "overflow float32 (NaN) on this text: the weights are too large (wte.weight" -- dump --model "$dir/huge.safetensors" --sentence "the robot sat"
 expect 2 "--sequences 20001 is out of range" -- heads --sequences 20001
+
+# ---- the estimate before the first step ------------------------------------------------
+# Too large for the trace, or for this machine: refused at once, with the figures.
+t0=$(date +%s)
+expect 2 "1024 tokens with 256 heads need 4.0 GiB for the trace" -- train --heads 256 --d-model 1024 --layers 1 --ctx 1024 --batch 2 --steps 1 --warmup 1 --out "$dir/h.safetensors"
+mem_kb=$(awk '/^MemTotal:/ {print $2}' /proc/meminfo 2>/dev/null)
+if [ -n "$mem_kb" ] && [ "$mem_kb" -lt 40000000 ]; then # the run below needs about 40 GiB
+    expect 2 "training this model needs about 4" -- train --layers 48 --d-model 1024 --ctx 1024 --batch 4096 --out "$dir/big.safetensors"
+    grep -qF "but this machine has" "$errf" && ok || bad "no machine memory in: $(cat "$errf")"
+fi
+[ $(($(date +%s) - t0)) -le 2 ] && ok || bad "refusing the oversized runs took more than 2 s"
+# The shipped recipe's estimate, within 2× of the peak measured (the program's
+# own code and libraries, about 10 MB, are not in the estimate: add them).
+if [ -x /usr/bin/time ]; then
+    /usr/bin/time -f 'peak %M' "$exe" train --steps 20 --warmup 5 --out "$dir/d.safetensors" >"$out" 2>"$errf"
+    est=$(sed -n 's/^estimate: \([0-9]*\) MiB of memory, .* GFLOP per step; at least .* GFLOP\/s$/\1/p' "$errf")
+    peak=$(sed -n 's/^peak \([0-9]*\)$/\1/p' "$errf")
+    if [ -n "$est" ] && [ -n "$peak" ]; then
+        est_kb=$(((est + 10) * 1024))
+        [ "$est_kb" -le $((2 * peak)) ] && [ "$peak" -le $((2 * est_kb)) ] && ok ||
+            bad "estimate $est MiB (+10) against a measured peak of $peak kB"
+    else
+        bad "no estimate or peak in: $(cat "$errf")"
+    fi
+    "$exe" train --steps 20 --warmup 5 --quiet --out "$dir/d.safetensors" 2>"$errf"
+    grep -q '^estimate' "$errf" && bad "--quiet printed the estimate" || ok
+fi
 
 # ---- corpus and bench ------------------------------------------------------------------
 expect 0 "" -- corpus --sequences 3 --ctx 20

@@ -166,6 +166,13 @@ size_t attn_trace_bytes(size_t n_max, size_t d_model_max, size_t n_heads_max);
 attn_status attn_trace_check(size_t n_max, size_t d_model_max, size_t n_heads_max, bool shared,
                              char *err, size_t err_len);
 
+/* The first value of the last forward that is not finite, other than a
+ * causal mask's -inf (the only -inf a correct trace holds, where j > i in
+ * "masked"): its stage in words ("attention scores", ...) and value, or false when
+ * every value is finite. Overflow (weights too large for float32) shows
+ * here, and must never be shown or written as if it were the mask. */
+bool attn_trace_find_nonfinite(const attn_trace *t, const char **stage, float *value);
+
 /* Sizes the trace for up to n_max tokens, d_model_max and n_heads_max.
  * Refuses (ATTN_ERR_LIMIT) past ATTN_TRACE_BYTES_MAX. */
 attn_status attn_trace_init(attn_trace *t, size_t n_max, size_t d_model_max, size_t n_heads_max,

@@ -167,6 +167,9 @@ attn_status model_init(model *m, const model_config *c, const model_vocab *vocab
 void model_free(model *m);
 /* The largest |parameter|: what to name when finite weights overflow. */
 float model_largest_weight(const model *m);
+/* The file's name of the tensor holding the largest |parameter|
+ * ("h.0.attn.c_attn.weight"), written into name; returns that |parameter|. */
+float model_largest_tensor(const model *m, char *name, size_t name_len);
 /* GPT-2's initialisation, deterministic for the seed: weights N(0, 0.02²)
  * (wpe 0.01², as in GPT-2's code), the two projections into the residual
  * stream (c_proj) N(0, (0.02/√(2L))²),
@@ -221,6 +224,14 @@ attn_status model_forward(model_run *r, const model *m, const int32_t *ids, size
 /* Mean cross-entropy (nats) of the last forward predicting ids[1..n) from
  * positions 0..n-2. */
 double model_run_loss(const model_run *r, const model *m, const int32_t *ids, size_t n);
+/* Refuses (ATTN_ERR_INPUT) a last forward holding a value that is not
+ * finite, other than the causal mask's -inf: finite weights too large for
+ * float32 overflow, and an overflowed score must never pass for a masked
+ * one. The message names the layer, the stage and the tensor with the
+ * largest weight, e.g. "the attention scores of layer 1 overflow float32
+ * (-inf) on this text: the weights are too large (h.0.attn.c_attn.weight
+ * holds 3e+38); retrain the model". */
+attn_status model_run_check(const model_run *r, const model *m, char *err, size_t err_len);
 
 /* ---- training ------------------------------------------------------------ */
 

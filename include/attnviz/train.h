@@ -48,6 +48,22 @@ model_recipe model_recipe_default(void);
 attn_status model_recipe_check(const model_recipe *r, model_setting *bad, char *err,
                                size_t err_len);
 
+/* What training on this recipe costs, from its sizes alone, before anything
+ * is allocated: *bytes the peak memory (parameters, their gradient and
+ * Adam's two moments, the batch, two workers' activations, traces and
+ * gradients, and the held-out evaluation's two runs: model_train.c,
+ * model_forward.c, model_heads.c; not the program's own code and
+ * libraries, about 10 MB), *flops the floating-point
+ * operations of one optimiser step (forward and backward, ≈ 3 forwards).
+ * Refuses (ATTN_ERR_LIMIT) sizes whose per-layer trace passes
+ * ATTN_TRACE_BYTES_MAX, with the figures and the fix. */
+attn_status model_train_estimate(const model_recipe *r, double *bytes, double *flops, char *err,
+                                 size_t err_len);
+/* Floating-point operations per second of this machine's matrix product,
+ * measured in a few milliseconds: with model_train_estimate's flops, a
+ * lower bound on a step's time. */
+double model_matmul_rate(void);
+
 /* ---- the loop -------------------------------------------------------------- */
 
 /* What the loop reports to its hook. */

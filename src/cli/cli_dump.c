@@ -23,9 +23,10 @@ void cli_json_string(FILE *f, const char *s, size_t len) {
 }
 
 /* 9 significant digits read back as the same float32; -inf (a masked cell)
- * is null because JSON has no infinity. */
+ * is null because JSON has no infinity. Nothing else can be non-finite:
+ * the trace was checked before writing (attn_trace_find_nonfinite). */
 static void put_number(FILE *f, float v) {
-    if (isinf(v)) fputs("null", f);
+    if (v == -INFINITY) fputs("null", f);
     else fprintf(f, "%.9g", (double)v);
 }
 
@@ -237,6 +238,16 @@ int cli_run_dump(const cli_options *o, char *err, size_t err_len) {
     attn_setting bad;
     if (state_model_apply_text(&m, &s, o->sentence, &bad, msg, sizeof msg) != 0)
         return cli_fail_setting(err, err_len, bad, msg);
+    /* an overflowed value must not be written as a masked cell (null) nor
+     * as NaN, which is not JSON */
+    const char *stage;
+    float value;
+    if (attn_trace_find_nonfinite(&m.trace, &stage, &value)) {
+        state_model_free(&m);
+        return cli_fail(err, err_len, "the %s overflow float32 (%s) on this sentence, so "
+                        "nothing was written: try other settings", stage,
+                        isnan(value) ? "NaN" : value > 0 ? "+inf" : "-inf");
+    }
     cli_dump_json(stdout, &m);
     state_model_free(&m);
     if (fflush(stdout) != 0 || ferror(stdout))

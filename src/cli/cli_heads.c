@@ -110,10 +110,13 @@ int cli_heads_run(const void *opts, char *err, size_t err_len) {
         goto done;
     }
     if (prune && parse_prune(prune, off, L, H, err, err_len)) goto done;
-    if (model_heads_measure(&m, sequences, prune ? off : NULL, rank, &r, err, err_len) != ATTN_OK)
+    char msg[CLI_ERR_LEN - 300];
+    if (model_heads_measure(&m, sequences, prune ? off : NULL, rank, &r, msg, sizeof msg) !=
+            ATTN_OK ||
+        (prune && model_heads_measure(&m, sequences, NULL, 0, &base, msg, sizeof msg) != ATTN_OK)) {
+        cli_fail(err, err_len, "%s: %s", path, msg);
         goto done;
-    if (prune && model_heads_measure(&m, sequences, NULL, 0, &base, err, err_len) != ATTN_OK)
-        goto done;
+    }
     /* Finite weights can still overflow: say so rather than print NaN (or
      * write JSON no parser reads). */
     bool finite = isfinite(r.heldout_loss) && (!prune || isfinite(base.heldout_loss));

@@ -275,6 +275,19 @@ int cli_train_run(const void *opts, char *err, size_t err_len) {
     model_setting bad;
     if (model_recipe_check(&recipe, &bad, msg, sizeof msg) != ATTN_OK)
         return cli_fail_model_setting(err, err_len, bad, msg);
+    /* What the run will cost, before anything is allocated: a run that
+     * cannot fit is refused now, not after minutes of swapping. */
+    double need = 0, flops = 0;
+    if (model_train_estimate(&recipe, &need, &flops, msg, sizeof msg) != ATTN_OK)
+        return cli_fail(err, err_len, "%s (--heads, --seq, --ctx)", msg);
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    double have = pages > 0 && page > 0 ? (double)pages * (double)page : 0;
+    if (have > 0 && need > have)
+        return cli_fail(err, err_len,
+                        "training this model needs about %.1f GiB (parameters, gradients, Adam "
+                        "state and two workers' activations) but this machine has %.1f GiB: use "
+                        "fewer --layers, a smaller --d-model, or a shorter --seq",
+                        need / (1 << 30), have / (1 << 30));
 
     /* Every output is checked before any training, so a bad path never
      * costs a run: writable, not a folder or a device (a save renames over
@@ -303,6 +316,16 @@ int cli_train_run(const void *opts, char *err, size_t err_len) {
                 a.model.n_layers, a.model.n_heads, a.model.d_model, a.model.n_ctx,
                 recipe.model.n_vocab, model_param_sizes(&recipe.model, sizes), a.train.batch,
                 a.train.seq, a.train.steps, (unsigned long long)a.seed);
+        /* a lower bound: the matrix product at its measured rate, nothing else */
+        double rate = model_matmul_rate(), seconds = flops * (double)a.train.steps / rate;
+        char eta[32];
+        if (seconds < 120) snprintf(eta, sizeof eta, "%.0f s", seconds);
+        else if (seconds < 7200) snprintf(eta, sizeof eta, "%.0f min", seconds / 60);
+        else if (seconds < 172800) snprintf(eta, sizeof eta, "%.1f h", seconds / 3600);
+        else snprintf(eta, sizeof eta, "%.0f days", seconds / 86400);
+        fprintf(stderr, "estimate: %.0f MiB of memory, %.3g GFLOP per step; at least %s at the "
+                        "measured %.1f GFLOP/s\n",
+                need / (1 << 20), flops / 1e9, eta, rate / 1e9);
     }
 
     model_train_hooks hooks = {.eval_every = a.eval_every, .eval_sequences = a.eval_sequences,

@@ -1,5 +1,6 @@
 /* The trace: every stage's tensor in one block, sized once (llm.c's
  * activation slab), so a forward call never allocates. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,4 +139,58 @@ void attn_trace_free(attn_trace *t) {
     if (!t) return;
     free(t->block);
     memset(t, 0, sizeof *t);
+}
+
+/* The first non-finite of p[0..count), or false. */
+static bool first_bad(const float *p, size_t count, float *value) {
+    for (size_t i = 0; i < count; i++)
+        if (!isfinite(p[i])) {
+            *value = p[i];
+            return true;
+        }
+    return false;
+}
+
+bool attn_trace_find_nonfinite(const attn_trace *t, const char **stage, float *value) {
+    const attn_config *c = &t->config;
+    size_t n = t->n, d = c->d_model, d_kv = attn_d_kv(c), H = c->n_heads, dh = attn_d_head(c);
+    const struct {
+        const char *name;
+        const float *p;
+        size_t count;
+    } plain[] = {
+        {"inputs (X)", t->x, n * d},           {"queries (Q)", t->q, n * d},
+        {"keys (K)", t->k, n * d_kv},        {"values (V)", t->v, n * d_kv},
+        {"attention scores", t->scores, H * n * n}, {"scaled scores", t->scaled, H * n * n},
+    };
+    for (size_t s = 0; s < sizeof plain / sizeof plain[0]; s++)
+        if (first_bad(plain[s].p, plain[s].count, value)) {
+            *stage = plain[s].name;
+            return true;
+        }
+    /* masked: exactly the mask's -inf above the diagonal, finite elsewhere */
+    for (size_t h = 0; h < H; h++)
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j < n; j++) {
+                float v = t->masked[(h * n + i) * n + j];
+                bool mask = c->causal && j > i;
+                if (mask ? v == -INFINITY : isfinite(v)) continue;
+                *stage = "masked scores";
+                *value = v;
+                return true;
+            }
+    const struct {
+        const char *name;
+        const float *p;
+        size_t count;
+    } after[] = {
+        {"attention weights", t->weights, H * n * n}, {"head outputs", t->head_out, H * n * dh},
+        {"concatenated heads", t->concat, n * d},       {"attention outputs", t->output, n * d},
+    };
+    for (size_t s = 0; s < sizeof after / sizeof after[0]; s++)
+        if (first_bad(after[s].p, after[s].count, value)) {
+            *stage = after[s].name;
+            return true;
+        }
+    return false;
 }

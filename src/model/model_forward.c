@@ -317,3 +317,29 @@ double model_run_loss(const model_run *r, const model *m, const int32_t *ids, si
     for (size_t i = 0; i + 1 < n; i++) total += model_token_loss(r->logits + i * V, V, ids[i + 1]);
     return total / (double)(n - 1);
 }
+
+attn_status model_run_check(const model_run *r, const model *m, char *err, size_t err_len) {
+    size_t n = r->n, V = m->config.n_vocab;
+    const char *stage = NULL;
+    float value = 0.0f;
+    size_t layer = 0;
+    for (; layer < m->config.n_layers; layer++)
+        if (attn_trace_find_nonfinite(&r->trace[layer], &stage, &value)) break;
+    if (!stage) {
+        for (size_t i = 0; i < n * V && !stage; i++)
+            if (!isfinite(r->logits[i]) || !isfinite(r->probs[i])) {
+                stage = "outputs (logits)";
+                value = isfinite(r->logits[i]) ? r->probs[i] : r->logits[i];
+            }
+        if (!stage) return ATTN_OK;
+    }
+    char where[48] = "";
+    if (layer < m->config.n_layers) snprintf(where, sizeof where, " of layer %zu", layer + 1);
+    char name[64];
+    float most = model_largest_tensor(m, name, sizeof name);
+    return model_fail(ATTN_ERR_INPUT, err, err_len,
+                      "the %s%s overflow float32 (%s) on this text: the weights are too large "
+                      "(%s holds %g); retrain the model",
+                      stage, where, isnan(value) ? "NaN" : value > 0 ? "+inf" : "-inf", name,
+                      (double)most);
+}

@@ -91,6 +91,8 @@ static void *run_job(void *arg) {
         const int32_t *ids = t->ids + s * t->n;
         j->status = model_forward(&j->run, j->m, ids, t->n, j->head_off, j->err, sizeof j->err);
         if (j->status != ATTN_OK) return NULL;
+        j->status = model_run_check(&j->run, j->m, j->err, sizeof j->err);
+        if (j->status != ATTN_OK) return NULL;
         j->loss += model_run_loss(&j->run, j->m, ids, t->n) * (double)(t->n - 1);
         j->tokens += t->n - 1;
         if (j->scores) add_scores(j, t->truth + s * t->n, t->n);

@@ -569,3 +569,23 @@ void model_meta_free(model_meta *meta) {
     free(meta->storage);
     memset(meta, 0, sizeof *meta);
 }
+
+float model_largest_tensor(const model *m, char *name, size_t name_len) {
+    float most = -1.0f;
+    size_t best = 0, best_layer = 0;
+    for (size_t i = 0; i < MODEL_PARAM_TENSORS; i++) {
+        size_t shape[2], dims = tensor_shape(&m->config, i, shape), count = shape_count(shape, dims);
+        size_t layers = TENSORS[i].per_layer ? m->config.n_layers : 1;
+        const float *p = slot(&m->params, i);
+        for (size_t l = 0; l < layers; l++)
+            for (size_t k = 0; k < count; k++)
+                if (fabsf(p[l * count + k]) > most) {
+                    most = fabsf(p[l * count + k]);
+                    best = i, best_layer = l;
+                }
+    }
+    char full[NAME_CAP];
+    tensor_name(full, best, best_layer);
+    if (name && name_len) snprintf(name, name_len, "%s", full);
+    return most < 0.0f ? 0.0f : most;
+}

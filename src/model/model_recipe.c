@@ -1,10 +1,13 @@
 /* The training recipe (train.h): the shipped model's numbers, once, and
  * the loop every training in attnviz runs. */
+#define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "attnviz/train.h"
+#include "fast.h"
 #include "model_private.h"
 
 model_recipe model_recipe_default(void) {
@@ -174,4 +177,55 @@ failed:
     model_heads_report_free(roles);
     memset(roles, 0, sizeof *roles);
     return st;
+}
+
+/* Floats of a model_run of T tokens with its per-layer traces sharing one
+ * scratch (model_run_init_shared, attn_trace_init_shared). */
+static double run_floats(double L, double d, double V, double H, double T) {
+    double trace = 7.0 * T * d + 4.0 * H * T * T;
+    return (3.0 * L + 1.0) * T * d + 8.0 * L * T * d + 4.0 * L * T + 3.0 * T * d + 2.0 * T * V +
+           (double)model_scratch_floats() + L * trace;
+}
+
+attn_status model_train_estimate(const model_recipe *r, double *bytes, double *flops, char *err,
+                                 size_t err_len) {
+    const model_config *c = &r->model;
+    size_t sizes[MODEL_PARAM_TENSORS];
+    double P = (double)model_param_sizes(c, sizes);
+    double L = (double)c->n_layers, d = (double)c->d_model, V = (double)c->n_vocab;
+    double H = (double)c->n_heads, T = (double)r->train.seq, B = (double)r->train.batch;
+    /* each worker keeps one sequence's trace per layer, sharing its scratch */
+    char msg[256];
+    if (attn_trace_check(r->train.seq, c->d_model, c->n_heads, true, msg, sizeof msg) != ATTN_OK)
+        return model_fail(ATTN_ERR_LIMIT, err, err_len, "training cannot keep one layer's "
+                          "trace: %s", msg);
+    double run = run_floats(L, d, V, H, T);
+    double tcols = V > 4.0 * d ? V : 4.0 * d;
+    if (T > tcols) tcols = T;
+    double work = P + T * V + 11.0 * T * d + T * T + tcols * T + (V * d > 4.0 * d * d ? V * d : 4.0 * d * d);
+    /* the held-out evaluation runs two more on whole contexts (model_heads.c) */
+    double floats = 4.0 * P + L * (4.0 * d * d + 4.0 * d) + 2.0 * (run + work) +
+                    2.0 * run_floats(L, d, V, H, (double)c->n_ctx);
+    *bytes = floats * sizeof(float) + B * (3.0 * T + 1.0) * sizeof(int32_t);
+    /* per token: every weight matrix twice (multiply, add), the attention
+     * 2·T·d for Q·Kᵀ and again for weights·V per layer; backward ≈ 2 forwards */
+    double forward = 2.0 * (12.0 * L * d * d + d * V) + 4.0 * L * T * d;
+    *flops = 3.0 * forward * B * T;
+    return ATTN_OK;
+}
+
+double model_matmul_rate(void) {
+    enum { N = 128, REPEAT = 8 };
+    float *a = calloc(3 * N * N + model_scratch_floats(), sizeof(float));
+    if (!a) return 1e9;
+    float *b = a + N * N, *out = b + N * N, *scratch = out + N * N;
+    for (size_t i = 0; i < 2 * N * N; i++) a[i] = (float)(i % 7) * 0.1f;
+    attn_gemm(out, N, a, N, b, N, 0, NULL, N, N, N, scratch); /* warm: caches, clock */
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (int k = 0; k < REPEAT; k++) attn_gemm(out, N, a, N, b, N, 0, NULL, N, N, N, scratch);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    free(a);
+    double s = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+    return s > 0 ? 2.0 * N * N * N * REPEAT / s : 1e9;
 }

@@ -155,18 +155,17 @@ static attn_status forward(state_trained *t, char *err, size_t err_len) {
     attn_status st = model_forward(&t->run, &t->model, t->ids, n, NULL, err, err_len);
     if (st != ATTN_OK) return st;
     /* Finite weights can still overflow (a file edited by hand, a run
-     * that diverged): refuse rather than show or write NaN. */
-    for (size_t i = 0; i < n * V; i++)
-        if (!isfinite(t->run.logits[i]))
-            return state_fail(ATTN_ERR_INPUT, err, err_len,
-                        "%s: the model's outputs overflow (%s) on this sentence: its weights "
-                        "are out of range (the largest is %g); retrain it (attnviz train)",
-                        t->path, isnan(t->run.logits[i]) ? "NaN" : "∞",
-                        (double)model_largest_weight(&t->model));
+     * that diverged): refuse rather than show an overflowed score as the
+     * mask, or write NaN. */
+    char msg[256];
+    if (model_run_check(&t->run, &t->model, msg, sizeof msg) != ATTN_OK)
+        return state_fail(ATTN_ERR_INPUT, err, err_len, "%s: %s", t->path, msg);
     memcpy(t->probs_all_on, t->run.probs + (n - 1) * V, V * sizeof *t->probs_all_on);
     if (any_off) {
         st = model_forward(&t->run, &t->model, t->ids, n, t->head_off, err, err_len);
         if (st != ATTN_OK) return st;
+        if (model_run_check(&t->run, &t->model, msg, sizeof msg) != ATTN_OK)
+            return state_fail(ATTN_ERR_INPUT, err, err_len, "%s: %s", t->path, msg);
     }
     t->version++;
     return ATTN_OK;
