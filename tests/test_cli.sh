@@ -13,7 +13,8 @@ trap 'rm -f "$out" "$errf" "$big"' EXIT
 expect() {
     want_status=$1 want_text=$2
     shift 3
-    "$exe" "$@" >"$out" 2>"$errf"
+    # $limit (say "timeout 10") turns a hang into a failure: exit 124.
+    $limit "$exe" "$@" >"$out" 2>"$errf"
     status=$?
     lines=$(wc -l <"$errf")
     if [ "$status" -ne "$want_status" ]; then
@@ -166,7 +167,7 @@ printf '# Bad\n\nS.\n\n## Step\n\n```attnviz\nhaeds: 3\nheads: 3\n```\n\n{{nope}
 check_lesson() {
     want_status=$1 want_out=$2 want_err=$3
     shift 3
-    "$exe" lesson check "$@" >"$out" 2>"$errf"
+    $limit "$exe" lesson check "$@" >"$out" 2>"$errf"
     status=$?
     if [ "$status" -ne "$want_status" ]; then
         echo "FAIL: lesson check $*: exit $status, want $want_status; stderr: $(cat "$errf")"
@@ -194,7 +195,13 @@ check_lesson 2 "" "attnviz: lesson check: $ldir/bad.md has errors" "$ldir/bad.md
 check_lesson 2 "$ldir/good.md: ok, 1 step" "attnviz: lesson check: 2 of 3 files have errors" \
     "$ldir/good.md" "$ldir/bad.md" "$ldir/missing.md"
 check_lesson 2 "" "$ldir/missing.md: cannot read: No such file or directory" "$ldir/missing.md"
-check_lesson 2 "" "$ldir: cannot read: Is a directory" "$ldir"
+check_lesson 2 "" "$ldir is not a regular file (a folder): give a lesson file" "$ldir"
+# A FIFO is refused before it is opened: opening one with no writer waits forever.
+mkfifo "$ldir/fifo.md"
+limit="timeout 10"
+check_lesson 2 "" "$ldir/fifo.md is not a regular file (a FIFO): give a lesson file" "$ldir/fifo.md"
+expect 2 "$ldir/fifo.md is not a regular file (a FIFO)" -- lesson "$ldir/fifo.md"
+limit=
 check_lesson 0 "$ldir/README.md: skipped, a README is not a lesson" "" "$ldir/README.md"
 
 # ---- lesson render: one PNG per step, each path printed; lesson FILE ----------
@@ -236,6 +243,12 @@ expect 0 "" -- render --model "$model" --layer 2 --stage softmax --view focus --
 [ -s "$mdir/f.png" ] && passed=$((passed + 1)) || { echo "FAIL: render --model wrote no PNG"; failed=$((failed + 1)); }
 expect 2 "--model $mdir/missing.safetensors: cannot read" -- dump --model "$mdir/missing.safetensors"
 expect 2 "--model $mdir/missing.safetensors: cannot read" -- render --model "$mdir/missing.safetensors" --out "$mdir/g.png"
+mkfifo "$mdir/fifo"
+limit="timeout 10"
+expect 2 "--model $mdir/fifo is not a regular file (a FIFO): give a model file" -- dump --model "$mdir/fifo"
+expect 2 "$mdir/fifo is not a regular file (a FIFO)" -- heads --model "$mdir/fifo"
+expect 2 "--model $mdir is not a regular file (a folder): give a model file" -- dump --model "$mdir"
+limit=
 head -c 3000 "$model" >"$mdir/corrupt.safetensors"
 expect 2 "--model $mdir/corrupt.safetensors: " -- dump --model "$mdir/corrupt.safetensors"
 printf 'not a model at all' >"$mdir/text.safetensors"

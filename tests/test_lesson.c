@@ -882,7 +882,7 @@ static void test_load(void) {
     CHECK(n_all == 1);
     all[0] = '\0';
     CHECK(lesson_load(&l, "/", NULL, collect, NULL) != ATTN_OK);
-    CHECK_STR_CONTAINS(all, "/: cannot read: Is a directory");
+    CHECK_STR_CONTAINS(all, "/ is not a regular file (a folder): give a lesson file");
 
     char path[] = "/tmp/test_lesson_XXXXXX";
     int fd = mkstemp(path);
