@@ -485,7 +485,7 @@ static void test_directive_errors(void) {
                  "unknown directive 'hightlight' (did you mean 'highlight'?)");
     EXPECT_ERROR(BLOCK("colour: red\n"), b, "unknown directive 'colour': use sentence, heads, "
                  "d_model, kv_heads, causal, scale, temperature, seed, weights, stage, progress, "
-                 "view, head or highlight");
+                 "view, head, highlight, layer or prune");
     EXPECT_ERROR(BLOCK("explain: why\n"), b,
                  "'explain' belongs in a ```question block, not in ```attnviz");
     EXPECT_ERROR(BLOCK("heads 8\n"), b,
