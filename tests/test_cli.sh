@@ -55,6 +55,16 @@ expect 2 "--temperature -1 is out of range" -- dump --temperature -1
 expect 2 "--temperature 'nan' is not a finite number" -- dump --temperature nan
 expect 2 "--temperature 'inf' is not a finite number" -- dump --temperature inf
 expect 2 "--temperature '' is not a finite number" -- dump --temperature ""
+# Numbers in plain decimal only: no spaces either side, no hex.
+expect 2 "--temperature ' 1' is not a finite number" -- dump --temperature " 1"
+expect 2 "--temperature '1 ' is not a finite number" -- dump --temperature "1 "
+expect 2 "--temperature '0x1p-3' is not a finite number" -- dump --temperature 0x1p-3
+expect 2 "--temperature '1e' is not a finite number" -- dump --temperature 1e
+expect 2 "--temperature '.' is not a finite number" -- dump --temperature .
+expect 0 "" -- dump --temperature .5
+expect 0 "" -- dump --temperature 2.
+expect 0 "" -- dump --temperature 5e-1
+expect 0 "" -- dump --temperature +1.5E0
 expect 2 "--seed -1 is out of range: use 0 to" -- dump --seed -1
 expect 2 "--seed 9007199254740992 is too large" -- dump --seed 9007199254740992
 expect 2 "--seed 99999999999999999999999 is too large" -- dump --seed 99999999999999999999999

@@ -498,12 +498,35 @@ bad:
                     SEED_MAX);
 }
 
-/* A finite number in [lo, hi]. */
+/* Whether s is a plain decimal number: an optional sign, digits with at
+ * most one point (some digit on either side), an optional exponent. strtod
+ * alone would also take leading spaces, hex ("0x1p-3"), "inf" and "nan"; a
+ * number reads the same whatever way it is written, or it is refused. */
+static int is_decimal(const char *s) {
+    const char *p = s;
+    if (*p == '+' || *p == '-') p++;
+    int digits = 0;
+    while (*p >= '0' && *p <= '9') p++, digits++;
+    if (*p == '.') {
+        p++;
+        while (*p >= '0' && *p <= '9') p++, digits++;
+    }
+    if (!digits) return 0;
+    if (*p == 'e' || *p == 'E') {
+        p++;
+        if (*p == '+' || *p == '-') p++;
+        if (*p < '0' || *p > '9') return 0;
+        while (*p >= '0' && *p <= '9') p++;
+    }
+    return *p == '\0';
+}
+
+/* A finite number in [lo, hi], written in decimal. */
 int cli_parse_float(const char *opt, const char *s, float lo, float hi, float *out, char *err,
                     size_t err_len) {
     char *end = NULL;
-    double v = strtod(s, &end);
-    if (*s == '\0' || end == s || *end != '\0' || !isfinite(v))
+    double v = is_decimal(s) ? strtod(s, &end) : 0.0;
+    if (!is_decimal(s) || end == s || *end != '\0' || !isfinite(v))
         return cli_fail(err, err_len, "%s '%.32s' is not a finite number: use %g to %g", opt, s,
                         (double)lo, (double)hi);
     if (!(v >= lo && v <= hi))
