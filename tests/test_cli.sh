@@ -120,6 +120,8 @@ expect 2 "--stage '11' is unknown" -- render --stage 11 --out "$tmpdir/c.png"
 expect 2 "--stage 'sofmax' is unknown" -- render --stage sofmax --out "$tmpdir/c.png"
 expect 2 "--progress 2 is out of range: use 0 to 1" -- render --progress 2 --out "$tmpdir/c.png"
 expect 2 "--view 'grid' is unknown: use heads, focus or arcs" -- render --view grid --out "$tmpdir/c.png"
+expect 2 "--view model shows the trained model's layers: add --weights trained" -- render --view model --out "$tmpdir/c.png"
+[ ! -e "$tmpdir/c.png" ] && passed=$((passed + 1)) || { echo "FAIL: render --view model drew"; failed=$((failed + 1)); }
 expect 2 "--head 5 does not exist: there are 4 heads" -- render --head 5 --out "$tmpdir/c.png"
 expect 2 "--head 0 is out of range" -- render --head 0 --out "$tmpdir/c.png"
 expect 2 "--size '10x10' is not a size" -- render --size 10x10 --out "$tmpdir/c.png"

@@ -224,6 +224,11 @@ static int settings_check(void *opts, const cli_given *given, char *err, size_t 
     if (cli_given_has(given, "--layer"))
         return cli_fail(err, err_len, "--layer applies to a trained model: add --model FILE (or "
                         "--weights trained for the shipped one)");
+    /* As a lesson's 'view: model' without 'weights: trained': an error, not
+     * the heads view drawn in its place. */
+    if (o->render.view == VIEW_MODEL)
+        return cli_fail(err, err_len, "--view model shows the trained model's layers: add "
+                        "--weights trained (or --model FILE)");
     /* Without --kv-heads every head has its own keys and values. */
     if (o->config.n_kv_heads == 0) o->config.n_kv_heads = o->config.n_heads;
     char msg[CLI_ERR_LEN - 16];
