@@ -114,7 +114,7 @@ expect 0 "" -- render --stage 6 --causal --view focus --head 3 --theme light --s
 # the app checks its settings before it looks for a display (dummy: it would open)
 SDL_VIDEODRIVER=dummy expect 2 "--sentence: the sentence is empty" -- --sentence ""
 expect 2 "render needs --out FILE.png" -- render --stage 3
-expect 2 "--out $tmpdir/a.jpg: render writes a PNG image: give a path ending in .png" -- render --out "$tmpdir/a.jpg"
+expect 2 "--out $tmpdir/a.jpg: attnviz writes a PNG image: give a path ending in .png" -- render --out "$tmpdir/a.jpg"
 expect 2 "--ctx 1 is out of range: use 2 to 4096" -- corpus --ctx 1
 expect 2 "--stage '11' is unknown" -- render --stage 11 --out "$tmpdir/c.png"
 expect 2 "--stage 'sofmax' is unknown" -- render --stage sofmax --out "$tmpdir/c.png"

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "attnviz/suggest.h"
 #include "cli.h"
@@ -449,6 +450,20 @@ int cli_args_help(FILE *f, const cli_command *table, size_t n, const char *what)
     }
     if (c->options->about) fprintf(f, "\n%s", c->options->about);
     print_rows(f, c->options);
+    return 0;
+}
+
+/* ---- file names ---------------------------------------------------------------- */
+
+/* render and train's plot write PNG: a name that says so (a ".jpg" holding
+ * PNG bytes would mislead whatever opens it). */
+int cli_parse_png(const cli_arg *a, const char *value, void *target, char *err, size_t err_len) {
+    size_t len = strlen(value);
+    if (len == 0) return cli_fail(err, err_len, "%s needs a file name, e.g. %s frame.png", a->name, a->name);
+    if (len < 4 || strcasecmp(value + len - 4, ".png") != 0)
+        return cli_fail(err, err_len, "%s %.200s: attnviz writes a PNG image: give a path ending "
+                        "in .png", a->name, value);
+    *(const char **)target = value;
     return 0;
 }
 
