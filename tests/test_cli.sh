@@ -78,6 +78,25 @@ expect 0 "" -- dump --sentence "one two three four five" --max-tokens 5
 expect 2 "unknown option '--haeds' (did you mean '--heads'?)" -- dump --haeds 4
 expect 2 "unknown option '--frobnicate'" -- dump --frobnicate
 expect 2 "unknown command 'dunp'" -- dunp
+# Messages quote what was typed, but print one line with no control
+# characters: a newline or a terminal escape becomes '?'.
+no_controls() {
+    if tr -d '\n' <"$errf" | LC_ALL=C grep -q '[[:cntrl:]]'; then
+        echo "FAIL: $1: a control character on stderr: $(od -c "$errf" | head -3)"
+        failed=$((failed + 1))
+    else
+        passed=$((passed + 1))
+    fi
+}
+nasty=$(printf -- '--x\n\033[2Jy')
+expect 2 "unknown option '--x??[2Jy'" -- dump "$nasty"
+no_controls "dump with an escape in an option"
+expect 2 "unknown command '??[2Jy'" -- "$(printf '\n\033[2Jy')"
+no_controls "an escape in a command"
+expect 2 "--heads '4?' is not a whole number" -- dump --heads "$(printf '4\033')"
+no_controls "an escape in a value"
+expect 2 "" -- dump --sentence "$(printf 'a\033[2Jb')" --max-tokens 1
+no_controls "an escape in the sentence"
 expect 2 "--heads needs a value" -- dump --heads
 expect 2 "--sentence needs a value" -- dump --sentence
 # One parser for every command: its table gives --help, the refusals and
