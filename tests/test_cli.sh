@@ -13,7 +13,8 @@ trap 'rm -f "$out" "$errf" "$big"' EXIT
 expect() {
     want_status=$1 want_text=$2
     shift 3
-    "$exe" "$@" >"$out" 2>"$errf"
+    # $limit (say "timeout 10") turns a hang into a failure: exit 124.
+    $limit "$exe" "$@" >"$out" 2>"$errf"
     status=$?
     lines=$(wc -l <"$errf")
     if [ "$status" -ne "$want_status" ]; then
@@ -54,6 +55,16 @@ expect 2 "--temperature -1 is out of range" -- dump --temperature -1
 expect 2 "--temperature 'nan' is not a finite number" -- dump --temperature nan
 expect 2 "--temperature 'inf' is not a finite number" -- dump --temperature inf
 expect 2 "--temperature '' is not a finite number" -- dump --temperature ""
+# Numbers in plain decimal only: no spaces either side, no hex.
+expect 2 "--temperature ' 1' is not a finite number" -- dump --temperature " 1"
+expect 2 "--temperature '1 ' is not a finite number" -- dump --temperature "1 "
+expect 2 "--temperature '0x1p-3' is not a finite number" -- dump --temperature 0x1p-3
+expect 2 "--temperature '1e' is not a finite number" -- dump --temperature 1e
+expect 2 "--temperature '.' is not a finite number" -- dump --temperature .
+expect 0 "" -- dump --temperature .5
+expect 0 "" -- dump --temperature 2.
+expect 0 "" -- dump --temperature 5e-1
+expect 0 "" -- dump --temperature +1.5E0
 expect 2 "--seed -1 is out of range: use 0 to" -- dump --seed -1
 expect 2 "--seed 9007199254740992 is too large" -- dump --seed 9007199254740992
 expect 2 "--seed 99999999999999999999999 is too large" -- dump --seed 99999999999999999999999
@@ -67,6 +78,25 @@ expect 0 "" -- dump --sentence "one two three four five" --max-tokens 5
 expect 2 "unknown option '--haeds' (did you mean '--heads'?)" -- dump --haeds 4
 expect 2 "unknown option '--frobnicate'" -- dump --frobnicate
 expect 2 "unknown command 'dunp'" -- dunp
+# Messages quote what was typed, but print one line with no control
+# characters: a newline or a terminal escape becomes '?'.
+no_controls() {
+    if tr -d '\n' <"$errf" | LC_ALL=C grep -q '[[:cntrl:]]'; then
+        echo "FAIL: $1: a control character on stderr: $(od -c "$errf" | head -3)"
+        failed=$((failed + 1))
+    else
+        passed=$((passed + 1))
+    fi
+}
+nasty=$(printf -- '--x\n\033[2Jy')
+expect 2 "unknown option '--x??[2Jy'" -- dump "$nasty"
+no_controls "dump with an escape in an option"
+expect 2 "unknown command '??[2Jy'" -- "$(printf '\n\033[2Jy')"
+no_controls "an escape in a command"
+expect 2 "--heads '4?' is not a whole number" -- dump --heads "$(printf '4\033')"
+no_controls "an escape in a value"
+expect 2 "" -- dump --sentence "$(printf 'a\033[2Jb')" --max-tokens 1
+no_controls "an escape in the sentence"
 expect 2 "--heads needs a value" -- dump --heads
 expect 2 "--sentence needs a value" -- dump --sentence
 # One parser for every command: its table gives --help, the refusals and
@@ -103,12 +133,14 @@ expect 0 "" -- render --stage 6 --causal --view focus --head 3 --theme light --s
 # the app checks its settings before it looks for a display (dummy: it would open)
 SDL_VIDEODRIVER=dummy expect 2 "--sentence: the sentence is empty" -- --sentence ""
 expect 2 "render needs --out FILE.png" -- render --stage 3
-expect 2 "--out $tmpdir/a.jpg: render writes a PNG image: give a path ending in .png" -- render --out "$tmpdir/a.jpg"
+expect 2 "--out $tmpdir/a.jpg: attnviz writes a PNG image: give a path ending in .png" -- render --out "$tmpdir/a.jpg"
 expect 2 "--ctx 1 is out of range: use 2 to 4096" -- corpus --ctx 1
 expect 2 "--stage '11' is unknown" -- render --stage 11 --out "$tmpdir/c.png"
 expect 2 "--stage 'sofmax' is unknown" -- render --stage sofmax --out "$tmpdir/c.png"
 expect 2 "--progress 2 is out of range: use 0 to 1" -- render --progress 2 --out "$tmpdir/c.png"
 expect 2 "--view 'grid' is unknown: use heads, focus or arcs" -- render --view grid --out "$tmpdir/c.png"
+expect 2 "--view model shows the trained model's layers: add --weights trained" -- render --view model --out "$tmpdir/c.png"
+[ ! -e "$tmpdir/c.png" ] && passed=$((passed + 1)) || { echo "FAIL: render --view model drew"; failed=$((failed + 1)); }
 expect 2 "--head 5 does not exist: there are 4 heads" -- render --head 5 --out "$tmpdir/c.png"
 expect 2 "--head 0 is out of range" -- render --head 0 --out "$tmpdir/c.png"
 expect 2 "--size '10x10' is not a size" -- render --size 10x10 --out "$tmpdir/c.png"
@@ -166,7 +198,7 @@ printf '# Bad\n\nS.\n\n## Step\n\n```attnviz\nhaeds: 3\nheads: 3\n```\n\n{{nope}
 check_lesson() {
     want_status=$1 want_out=$2 want_err=$3
     shift 3
-    "$exe" lesson check "$@" >"$out" 2>"$errf"
+    $limit "$exe" lesson check "$@" >"$out" 2>"$errf"
     status=$?
     if [ "$status" -ne "$want_status" ]; then
         echo "FAIL: lesson check $*: exit $status, want $want_status; stderr: $(cat "$errf")"
@@ -194,7 +226,13 @@ check_lesson 2 "" "attnviz: lesson check: $ldir/bad.md has errors" "$ldir/bad.md
 check_lesson 2 "$ldir/good.md: ok, 1 step" "attnviz: lesson check: 2 of 3 files have errors" \
     "$ldir/good.md" "$ldir/bad.md" "$ldir/missing.md"
 check_lesson 2 "" "$ldir/missing.md: cannot read: No such file or directory" "$ldir/missing.md"
-check_lesson 2 "" "$ldir: cannot read: Is a directory" "$ldir"
+check_lesson 2 "" "$ldir is not a regular file (a folder): give a lesson file" "$ldir"
+# A FIFO is refused before it is opened: opening one with no writer waits forever.
+mkfifo "$ldir/fifo.md"
+limit="timeout 10"
+check_lesson 2 "" "$ldir/fifo.md is not a regular file (a FIFO): give a lesson file" "$ldir/fifo.md"
+expect 2 "$ldir/fifo.md is not a regular file (a FIFO)" -- lesson "$ldir/fifo.md"
+limit=
 check_lesson 0 "$ldir/README.md: skipped, a README is not a lesson" "" "$ldir/README.md"
 
 # ---- lesson render: one PNG per step, each path printed; lesson FILE ----------
@@ -236,6 +274,12 @@ expect 0 "" -- render --model "$model" --layer 2 --stage softmax --view focus --
 [ -s "$mdir/f.png" ] && passed=$((passed + 1)) || { echo "FAIL: render --model wrote no PNG"; failed=$((failed + 1)); }
 expect 2 "--model $mdir/missing.safetensors: cannot read" -- dump --model "$mdir/missing.safetensors"
 expect 2 "--model $mdir/missing.safetensors: cannot read" -- render --model "$mdir/missing.safetensors" --out "$mdir/g.png"
+mkfifo "$mdir/fifo"
+limit="timeout 10"
+expect 2 "--model $mdir/fifo is not a regular file (a FIFO): give a model file" -- dump --model "$mdir/fifo"
+expect 2 "$mdir/fifo is not a regular file (a FIFO)" -- heads --model "$mdir/fifo"
+expect 2 "--model $mdir is not a regular file (a folder): give a model file" -- dump --model "$mdir"
+limit=
 head -c 3000 "$model" >"$mdir/corrupt.safetensors"
 expect 2 "--model $mdir/corrupt.safetensors: " -- dump --model "$mdir/corrupt.safetensors"
 printf 'not a model at all' >"$mdir/text.safetensors"

@@ -485,7 +485,7 @@ static void test_directive_errors(void) {
                  "unknown directive 'hightlight' (did you mean 'highlight'?)");
     EXPECT_ERROR(BLOCK("colour: red\n"), b, "unknown directive 'colour': use sentence, heads, "
                  "d_model, kv_heads, causal, scale, temperature, seed, weights, stage, progress, "
-                 "view, head or highlight");
+                 "view, head, highlight, layer or prune");
     EXPECT_ERROR(BLOCK("explain: why\n"), b,
                  "'explain' belongs in a ```question block, not in ```attnviz");
     EXPECT_ERROR(BLOCK("heads 8\n"), b,
@@ -882,7 +882,7 @@ static void test_load(void) {
     CHECK(n_all == 1);
     all[0] = '\0';
     CHECK(lesson_load(&l, "/", NULL, collect, NULL) != ATTN_OK);
-    CHECK_STR_CONTAINS(all, "/: cannot read: Is a directory");
+    CHECK_STR_CONTAINS(all, "/ is not a regular file (a folder): give a lesson file");
 
     char path[] = "/tmp/test_lesson_XXXXXX";
     int fd = mkstemp(path);

@@ -921,7 +921,13 @@ static void test_model_load_errors(const char *dir) {
     CHECK_STR_CONTAINS(err, buf);
     CHECK_STR_CONTAINS(err, "cannot read: No such file or directory");
     CHECK(model_load(&ok, dir, err, sizeof err) == ATTN_ERR_INPUT && model_zeroed(&ok));
-    CHECK_STR_CONTAINS(err, "cannot read: Is a directory");
+    CHECK_STR_CONTAINS(err, "is not a regular file (a folder): give a model file");
+    /* A FIFO with no writer: refused at once, not waited on. */
+    snprintf(buf, sizeof buf, "%s/fifo.safetensors", dir);
+    CHECK(mkfifo(buf, 0600) == 0);
+    CHECK(model_load(&ok, buf, err, sizeof err) == ATTN_ERR_INPUT && model_zeroed(&ok));
+    CHECK_STR_CONTAINS(err, "is not a regular file (a FIFO): give a model file");
+    unlink(buf);
     /* Over 2 GiB: a sparse file, refused before it is read. */
     snprintf(buf, sizeof buf, "%s/huge.safetensors", dir);
     FILE *h = fopen(buf, "wb");

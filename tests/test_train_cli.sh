@@ -54,6 +54,8 @@ expect 2 "every weight is 0: give at least one kind a weight > 0" -- train --mix
 expect 2 "--out $dir/no/such.safetensors: the folder $dir/no does not exist: create it" -- train $tiny --out "$dir/no/such.safetensors"
 [ ! -e "$dir/no" ] && ok || bad "a failed train left files"
 expect 2 "--out $dir is a folder: give a file path" -- train $tiny --out "$dir"
+expect 2 "--plot $dir/loss.jpg: attnviz writes a PNG image: give a path ending in .png" -- train $tiny --out "$dir/m.safetensors" --plot "$dir/loss.jpg"
+[ ! -e "$dir/m.safetensors" ] && ok || bad "train ran with a --plot that is no PNG"
 mkfifo "$dir/fifo"
 expect 2 "--out $dir/fifo is a device or other special file, not a file" -- train $tiny --out "$dir/fifo"
 [ -p "$dir/fifo" ] && ok || bad "train replaced a FIFO given as --out"

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "attnviz/suggest.h"
 #include "cli.h"
@@ -452,6 +453,20 @@ int cli_args_help(FILE *f, const cli_command *table, size_t n, const char *what)
     return 0;
 }
 
+/* ---- file names ---------------------------------------------------------------- */
+
+/* render and train's plot write PNG: a name that says so (a ".jpg" holding
+ * PNG bytes would mislead whatever opens it). */
+int cli_parse_png(const cli_arg *a, const char *value, void *target, char *err, size_t err_len) {
+    size_t len = strlen(value);
+    if (len == 0) return cli_fail(err, err_len, "%s needs a file name, e.g. %s frame.png", a->name, a->name);
+    if (len < 4 || strcasecmp(value + len - 4, ".png") != 0)
+        return cli_fail(err, err_len, "%s %.200s: attnviz writes a PNG image: give a path ending "
+                        "in .png", a->name, value);
+    *(const char **)target = value;
+    return 0;
+}
+
 /* ---- numbers ------------------------------------------------------------------- */
 
 /* A whole number in [lo, hi]: digits only, no sign, no spaces. */
@@ -498,12 +513,35 @@ bad:
                     SEED_MAX);
 }
 
-/* A finite number in [lo, hi]. */
+/* Whether s is a plain decimal number: an optional sign, digits with at
+ * most one point (some digit on either side), an optional exponent. strtod
+ * alone would also take leading spaces, hex ("0x1p-3"), "inf" and "nan"; a
+ * number reads the same whatever way it is written, or it is refused. */
+static int is_decimal(const char *s) {
+    const char *p = s;
+    if (*p == '+' || *p == '-') p++;
+    int digits = 0;
+    while (*p >= '0' && *p <= '9') p++, digits++;
+    if (*p == '.') {
+        p++;
+        while (*p >= '0' && *p <= '9') p++, digits++;
+    }
+    if (!digits) return 0;
+    if (*p == 'e' || *p == 'E') {
+        p++;
+        if (*p == '+' || *p == '-') p++;
+        if (*p < '0' || *p > '9') return 0;
+        while (*p >= '0' && *p <= '9') p++;
+    }
+    return *p == '\0';
+}
+
+/* A finite number in [lo, hi], written in decimal. */
 int cli_parse_float(const char *opt, const char *s, float lo, float hi, float *out, char *err,
                     size_t err_len) {
     char *end = NULL;
-    double v = strtod(s, &end);
-    if (*s == '\0' || end == s || *end != '\0' || !isfinite(v))
+    double v = is_decimal(s) ? strtod(s, &end) : 0.0;
+    if (!is_decimal(s) || end == s || *end != '\0' || !isfinite(v))
         return cli_fail(err, err_len, "%s '%.32s' is not a finite number: use %g to %g", opt, s,
                         (double)lo, (double)hi);
     if (!(v >= lo && v <= hi))

@@ -124,6 +124,8 @@ void cli_args_command_name(char *out, size_t len, const cli_command *table, size
 
 /* Strict number parsing shared by every option: digits only for whole
  * numbers; the message names the option and the range. Return 0 or 2. */
+/* A path ending in .png (any case), for the options that write a PNG image. */
+int cli_parse_png(const cli_arg *a, const char *value, void *target, char *err, size_t err_len);
 int cli_parse_size(const char *opt, const char *s, size_t lo, size_t hi, size_t *out, char *err,
                    size_t err_len);
 int cli_parse_seed(const char *opt, const char *s, uint64_t *out, char *err, size_t err_len);

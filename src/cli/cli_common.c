@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "attnviz/tokenize.h"
 #include "cli.h"
 
 int cli_fail(char *err, size_t err_len, const char *fmt, ...) {
@@ -17,8 +18,19 @@ int cli_fail(char *err, size_t err_len, const char *fmt, ...) {
         va_start(ap, fmt);
         vsnprintf(err, err_len, fmt, ap);
         va_end(ap);
+        cli_clean_message(err);
     }
     return 2;
+}
+
+void cli_clean_message(char *msg) {
+    size_t len = strlen(msg);
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)msg[i] < 0x20 || msg[i] == 0x7f) msg[i] = '?';
+    for (size_t i = 0; i < len;) {
+        i += attn_utf8_first_invalid(msg + i, len - i);
+        if (i < len) msg[i++] = '?';
+    }
 }
 
 double cli_now_seconds(void) {

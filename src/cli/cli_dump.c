@@ -157,15 +157,21 @@ int cli_dump_trained(FILE *f, const cli_options *o, const state_settings *s, cha
     size_t unknown = 0;
     for (size_t i = 1; i < t->n; i++) unknown += t->unknown[i];
     if (unknown) {
-        fprintf(stderr, "attnviz: note: %zu word%s not in the model's vocabulary, run as <unk>:",
-                unknown, unknown == 1 ? " is" : "s are");
-        for (size_t i = 1, shown = 0; i < t->n && shown < 8; i++)
+        /* Built whole, then cleaned: the words are the user's and may hold
+         * a terminal escape. */
+        char note[CLI_ERR_LEN * 2];
+        size_t at = (size_t)snprintf(note, sizeof note,
+                                     "note: %zu word%s not in the model's vocabulary, run as <unk>:",
+                                     unknown, unknown == 1 ? " is" : "s are");
+        for (size_t i = 1, shown = 0; i < t->n && shown < 8 && at < sizeof note; i++)
             if (t->unknown[i]) {
-                fprintf(stderr, "%s \"%.*s\"", shown ? "," : "", (int)t->spans[i].len,
-                        s->sentence + t->spans[i].offset);
+                at += (size_t)snprintf(note + at, sizeof note - at, "%s \"%.*s\"", shown ? "," : "",
+                                       (int)t->spans[i].len, s->sentence + t->spans[i].offset);
                 shown++;
             }
-        fprintf(stderr, "%s\n", unknown > 8 ? ", ..." : "");
+        if (unknown > 8 && at < sizeof note) snprintf(note + at, sizeof note - at, ", ...");
+        cli_clean_message(note);
+        fprintf(stderr, "attnviz: %s\n", note);
     }
     const model_config *mc = &t->model.config;
     const attn_trace *lt = &t->run.trace[s->layer];

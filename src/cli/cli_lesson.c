@@ -61,7 +61,10 @@ int cli_lesson_list(FILE *out, char *err, size_t err_len) {
 
 /* Each error on its own line, as it comes. */
 static void print_error(void *ctx, const char *error) {
-    fprintf((FILE *)ctx, "%s\n", error);
+    char line[2048];
+    snprintf(line, sizeof line, "%s", error);
+    cli_clean_message(line);
+    fprintf((FILE *)ctx, "%s\n", line);
 }
 
 int cli_lesson_check(FILE *out, FILE *errs, char **files, int n, char *err, size_t err_len) {

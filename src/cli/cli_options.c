@@ -4,7 +4,6 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 #include "cli.h"
 #include "trained.h"
@@ -67,19 +66,6 @@ static int parse_wh(const cli_arg *a, const char *value, void *target, char *err
                         "WxH, e.g. %s 1280x800", opt, value, opt);
     frame->width = (int)w;
     frame->height = (int)h;
-    return 0;
-}
-
-/* render writes a PNG: a name that says so (a ".jpg" holding PNG bytes
- * would mislead whatever opens it). */
-static int parse_png(const cli_arg *a, const char *value, void *target, char *err,
-                     size_t err_len) {
-    size_t len = strlen(value);
-    if (len == 0) return cli_fail(err, err_len, "%s needs a file name, e.g. %s frame.png", a->name, a->name);
-    if (len < 4 || strcasecmp(value + len - 4, ".png") != 0)
-        return cli_fail(err, err_len, "%s %.200s: render writes a PNG image: give a path ending "
-                        "in .png", a->name, value);
-    *(const char **)target = value;
     return 0;
 }
 
@@ -157,7 +143,7 @@ static const cli_arg frame_rows[] = {
     {.name = "--size", .value = "WxH", .kind = CLI_ARG_CUSTOM, .at = AT(render), .parse = parse_wh,
      .help = "image size in pixels (default 1280x800)"},
     {.name = "--out", .value = "FILE.png", .kind = CLI_ARG_CUSTOM, .at = AT(render.out),
-     .parse = parse_png, .help = "where to write the frame", .required = true},
+     .parse = cli_parse_png, .help = "where to write the frame", .required = true},
 };
 static const cli_arg_list frame_list = {"the frame", frame_rows,
                                         sizeof frame_rows / sizeof *frame_rows};
@@ -224,6 +210,11 @@ static int settings_check(void *opts, const cli_given *given, char *err, size_t 
     if (cli_given_has(given, "--layer"))
         return cli_fail(err, err_len, "--layer applies to a trained model: add --model FILE (or "
                         "--weights trained for the shipped one)");
+    /* As a lesson's 'view: model' without 'weights: trained': an error, not
+     * the heads view drawn in its place. */
+    if (o->render.view == VIEW_MODEL)
+        return cli_fail(err, err_len, "--view model shows the trained model's layers: add "
+                        "--weights trained (or --model FILE)");
     /* Without --kv-heads every head has its own keys and values. */
     if (o->config.n_kv_heads == 0) o->config.n_kv_heads = o->config.n_heads;
     char msg[CLI_ERR_LEN - 16];

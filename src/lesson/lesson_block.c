@@ -278,10 +278,16 @@ void lesson_directive_line(parser *p, span line, size_t ln) {
         else if (q)
             lesson_error(p, ln, "'%s' belongs in a ```question block, not in ```attnviz",
                          shown(key, b));
-        else
-            lesson_error(p, ln, "unknown directive '%s': use sentence, heads, d_model, kv_heads, "
-                         "causal, scale, temperature, seed, weights, stage, progress, view, head "
-                         "or highlight", shown(key, b));
+        else {
+            /* The list is made from the table, so a new directive is never left out. */
+            char all[256] = "";
+            size_t at = 0;
+            for (int i = 0; i < LESSON_KEY_COUNT && at < sizeof all; i++)
+                at += (size_t)snprintf(all + at, sizeof all - at, "%s%s",
+                                       i == 0 ? "" : i == LESSON_KEY_COUNT - 1 ? " or " : ", ",
+                                       key_names[i]);
+            lesson_error(p, ln, "unknown directive '%s': use %s", shown(key, b), all);
+        }
         return;
     }
     const char *name = key_names[k];

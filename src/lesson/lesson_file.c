@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "attnviz/lesson.h"
+#include "attnviz/open_read.h"
 
 static void cannot_read(const char *path, const char *why, lesson_error_fn report, void *ctx) {
     char msg[1024];
@@ -15,7 +16,14 @@ static void cannot_read(const char *path, const char *why, lesson_error_fn repor
 attn_status lesson_load(lesson *out, const char *path, const lesson_model_shape *trained,
                         lesson_error_fn report, void *ctx) {
     memset(out, 0, sizeof *out);
-    FILE *f = fopen(path, "rb");
+    const char *kind;
+    FILE *f = attn_open_read(path, &kind);
+    if (!f && kind) {
+        char msg[1024];
+        snprintf(msg, sizeof msg, "%s is not a regular file (%s): give a lesson file", path, kind);
+        if (report) report(ctx, msg);
+        return ATTN_ERR_IO;
+    }
     if (!f) {
         cannot_read(path, strerror(errno), report, ctx);
         return ATTN_ERR_IO;

@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 
 #include "attnviz/model.h"
+#include "attnviz/open_read.h"
 #include "model_private.h"
 #include "attnviz/safetensors.h"
 #include "attnviz/tokenize.h"
@@ -513,7 +514,11 @@ attn_status model_load_meta(model *m, const char *path, model_meta *meta, char *
     memset(m, 0, sizeof *m);
     if (meta) memset(meta, 0, sizeof *meta);
     if (!path) return model_fail(ATTN_ERR_INPUT, err, err_len, "no model file given");
-    FILE *fp = fopen(path, "rb");
+    const char *kind;
+    FILE *fp = attn_open_read(path, &kind);
+    if (!fp && kind)
+        return model_fail(ATTN_ERR_INPUT, err, err_len,
+                          "%s is not a regular file (%s): give a model file", path, kind);
     if (!fp) return model_fail(ATTN_ERR_INPUT, err, err_len, "%s: cannot read: %s", path, strerror(errno));
     struct stat sb;
     if (fstat(fileno(fp), &sb) != 0) {
@@ -521,11 +526,6 @@ attn_status model_load_meta(model *m, const char *path, model_meta *meta, char *
                               strerror(errno));
         fclose(fp);
         return st;
-    }
-    if (!S_ISREG(sb.st_mode)) {
-        fclose(fp);
-        return model_fail(ATTN_ERR_INPUT, err, err_len, "%s: cannot read: %s", path,
-                    S_ISDIR(sb.st_mode) ? strerror(EISDIR) : "not a regular file");
     }
     if ((unsigned long long)sb.st_size > MODEL_FILE_MAX) {
         fclose(fp);

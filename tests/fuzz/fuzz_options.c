@@ -2,27 +2,39 @@
  * argv. Finding the command and parsing its options must never crash, and a
  * refusal always says why; a help it asks for prints; when it accepts dump
  * on modest settings, the trace must be built or refused with a message,
- * and never hold NaN. */
+ * and never hold NaN. Every message is one line of UTF-8 with no control
+ * characters, whatever bytes the arguments hold. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "attnviz/tokenize.h"
 #include "cli.h"
 #include "cli_commands.h"
+
+/* A refusal says why, on one clean line: a message must not carry a newline
+ * or a terminal escape from the input to the user's terminal. */
+static void check_message(const char *err) {
+    size_t len = strlen(err);
+    if (len == 0) abort();
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)err[i] < 0x20 || err[i] == 0x7f) abort();
+    if (attn_utf8_first_invalid(err, len) != len) abort();
+}
 
 /* dump on the settings the options give, as `attnviz dump` runs it. */
 static void run_dump(const cli_options *o) {
     state_settings s;
     char err[CLI_ERR_LEN] = "";
     if (cli_settings_any_length(o, &s, err, sizeof err) != 0) {
-        if (err[0] == '\0') abort();
+        check_message(err);
         return;
     }
     state_model m;
     memset(&m, 0, sizeof m);
     attn_setting bad;
     if (state_model_apply_text(&m, &s, o->sentence, &bad, err, sizeof err) != ATTN_OK) {
-        if (err[0] == '\0') abort();
+        check_message(err);
         return;
     }
     for (size_t i = 0; i < m.trace.n * m.trace.config.d_model; i++)
@@ -48,7 +60,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     cli_call call;
     char err[CLI_ERR_LEN];
     int rc = cli_parse(&call, argc, argv, err, sizeof err);
-    if (rc != 0 && (rc != 2 || err[0] == '\0')) abort(); /* a refusal always says why */
+    if (rc != 0 && rc != 2) abort();
+    if (rc != 0) check_message(err); /* a refusal always says why, on one clean line */
     if (rc == 0 && call.help) {
         if (sink && cli_print_help(sink, call.help) != 0) abort(); /* what it asks for exists */
     } else if (rc == 0 && strcmp(call.command->words, "dump") == 0) {
