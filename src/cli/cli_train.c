@@ -280,14 +280,14 @@ int cli_train_run(const void *opts, char *err, size_t err_len) {
      * cannot fit is refused now, not after minutes of swapping. */
     double need = 0, flops = 0;
     if (model_train_estimate(&recipe, &need, &flops, msg, sizeof msg) != ATTN_OK)
-        return cli_fail(err, err_len, "%s (--heads, --seq, --ctx)", msg);
+        return cli_fail(err, err_len, "%s (--heads, --ctx)", msg);
     long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
     double have = pages > 0 && page > 0 ? (double)pages * (double)page : 0;
     if (have > 0 && need > have)
         return cli_fail(err, err_len,
                         "training this model needs about %.1f GiB (parameters, gradients, Adam "
                         "state and two workers' activations) but this machine has %.1f GiB: use "
-                        "fewer --layers, a smaller --d-model, or a shorter --seq",
+                        "fewer --layers, a smaller --d-model, or a shorter --ctx",
                         need / (1 << 30), have / (1 << 30));
 
     /* Every output is checked before any training, so a bad path never
