@@ -184,14 +184,17 @@ static void check_layer(json_t *o, const attn_trace *t, const attn_weights *w, s
     CHECK(matrix_equals(json_object_get(o, "output"), t->output, n, d));
 }
 
-/* A tiny model on the corpus vocabulary, saved to path. */
-static int make_model(const char *path) {
+/* A tiny model of n_layers on the corpus vocabulary with GPT-2's initial
+ * weights; huge: 0 leaves them, 1 sets one c_attn weight of layer 1 to
+ * 3e38, 2 sets every c_attn weight of layer 1 to ±1e30 (finite, but too
+ * large for float32 products). Saved to path; 0 on success. */
+static int save_tiny_model(const char *path, size_t n_layers, int huge) {
     const char *const *words;
     size_t V = model_corpus_vocab(&words);
     model_vocab vocab;
     model m;
     char err[512];
-    model_config c = {3, 2, 16, 16, V};
+    model_config c = {n_layers, 2, 16, 16, V};
     if (model_vocab_init(&vocab, words, V, err, sizeof err) != ATTN_OK ||
         model_init(&m, &c, &vocab, err, sizeof err) != ATTN_OK) {
         fprintf(stderr, "%s\n", err);
@@ -199,10 +202,23 @@ static int make_model(const char *path) {
     }
     model_vocab_free(&vocab);
     model_init_gpt2(&m, 11);
+    size_t per = c.d_model * 3 * c.d_model;
+    if (huge == 1) m.params.attn_w[5] = 3e38f;
+    if (huge == 2)
+        for (size_t i = 0; i < per; i++) m.params.attn_w[i] = (i % 3) ? 1e30f : -1e30f;
     attn_status st = model_save(&m, path, err, sizeof err);
     if (st != ATTN_OK) fprintf(stderr, "%s\n", err);
     model_free(&m);
     return st != ATTN_OK;
+}
+
+/* A tiny model on the corpus vocabulary, saved to path. */
+static int make_model(const char *path) { return save_tiny_model(path, 3, 0); }
+
+/* A tiny model whose weights are finite but too large for float32 products:
+ * one c_attn weight of 3e38 (huge 0), or every c_attn weight ±1e30 (huge 1). */
+static int make_huge_model(const char *path, int huge) {
+    return save_tiny_model(path, 2, huge + 1);
 }
 
 static void check_trained_dump(const char *exe, const char *path, const char *sentence,
@@ -291,32 +307,6 @@ static void check_trained_dump(const char *exe, const char *path, const char *se
     json_decref(root);
     model_run_free(&r);
     model_free(&m);
-}
-
-/* A tiny model whose weights are finite but too large for float32 products:
- * one c_attn weight of 3e38 (huge 0), or every c_attn weight ±1e30 (huge 1). */
-static int make_huge_model(const char *path, int huge) {
-    const char *const *words;
-    size_t V = model_corpus_vocab(&words);
-    model_vocab vocab;
-    model m;
-    char err[512];
-    model_config c = {2, 2, 16, 16, V};
-    if (model_vocab_init(&vocab, words, V, err, sizeof err) != ATTN_OK ||
-        model_init(&m, &c, &vocab, err, sizeof err) != ATTN_OK) {
-        fprintf(stderr, "%s\n", err);
-        return 1;
-    }
-    model_vocab_free(&vocab);
-    model_init_gpt2(&m, 11);
-    size_t per = c.d_model * 3 * c.d_model;
-    if (huge == 0) m.params.attn_w[5] = 3e38f;
-    else
-        for (size_t i = 0; i < per; i++) m.params.attn_w[i] = (i % 3) ? 1e30f : -1e30f;
-    attn_status st = model_save(&m, path, err, sizeof err);
-    if (st != ATTN_OK) fprintf(stderr, "%s\n", err);
-    model_free(&m);
-    return st != ATTN_OK;
 }
 
 /* Runs cmd; its stdout and stderr, each up to len bytes; the exit status. */

@@ -42,11 +42,6 @@ extern const cli_option_table cli_train_options, cli_heads_options, cli_corpus_o
 /* Writes the printf-style message into err (err may be NULL) and returns 2:
  * the one way a command fails. */
 int cli_fail(char *err, size_t err_len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-/* Makes msg one printable line in place: control characters (a newline, a
- * terminal escape) and bytes that are not UTF-8 become '?', as the model's
- * and the state's messages do. Every message the command line prints goes
- * through it, since messages quote what the user typed. */
-void cli_clean_message(char *msg);
 /* A monotonic clock in seconds, for the benchmarks and progress. */
 double cli_now_seconds(void);
 

@@ -18,19 +18,9 @@ int cli_fail(char *err, size_t err_len, const char *fmt, ...) {
         va_start(ap, fmt);
         vsnprintf(err, err_len, fmt, ap);
         va_end(ap);
-        cli_clean_message(err);
+        attn_clean_line(err);
     }
     return 2;
-}
-
-void cli_clean_message(char *msg) {
-    size_t len = strlen(msg);
-    for (size_t i = 0; i < len; i++)
-        if ((unsigned char)msg[i] < 0x20 || msg[i] == 0x7f) msg[i] = '?';
-    for (size_t i = 0; i < len;) {
-        i += attn_utf8_first_invalid(msg + i, len - i);
-        if (i < len) msg[i++] = '?';
-    }
 }
 
 double cli_now_seconds(void) {

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "attnviz/embed.h"
+#include "attnviz/tokenize.h"
 #include "cli.h"
 #include "trained.h"
 
@@ -170,7 +171,7 @@ int cli_dump_trained(FILE *f, const cli_options *o, const state_settings *s, cha
                 shown++;
             }
         if (unknown > 8 && at < sizeof note) snprintf(note + at, sizeof note - at, ", ...");
-        cli_clean_message(note);
+        attn_clean_line(note);
         fprintf(stderr, "attnviz: %s\n", note);
     }
     const model_config *mc = &t->model.config;

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "attnviz/lesson.h"
+#include "attnviz/tokenize.h"
 #include "cli.h"
 #include "lesson_player.h"
 #include "paths.h"
@@ -63,7 +64,7 @@ int cli_lesson_list(FILE *out, char *err, size_t err_len) {
 static void print_error(void *ctx, const char *error) {
     char line[2048];
     snprintf(line, sizeof line, "%s", error);
-    cli_clean_message(line);
+    attn_clean_line(line);
     fprintf((FILE *)ctx, "%s\n", line);
 }
 

@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "cli_commands.h"
+#include "attnviz/tokenize.h"
 #include "cli.h"
 
 int main(int argc, char **argv) {
@@ -13,7 +14,7 @@ int main(int argc, char **argv) {
     if (rc == 0) rc = cli_run(&call, err, sizeof err);
     cli_call_free(&call);
     if (rc != 0) {
-        cli_clean_message(err); /* also what a command wrote without cli_fail */
+        attn_clean_line(err); /* also what a command wrote without cli_fail */
         fprintf(stderr, "attnviz: %s\n", err);
         return 2;
     }

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "attnviz/tokenize.h"
 
@@ -453,6 +454,16 @@ attn_status attn_tokenize(attn_token *out, size_t max_tokens, size_t *n_out, con
     }
     if (err && err_len > 0) err[0] = '\0';
     return ATTN_OK;
+}
+
+void attn_clean_line(char *s) {
+    size_t len = strlen(s);
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) s[i] = '?';
+    for (size_t i = 0; i < len;) {
+        i += attn_utf8_first_invalid(s + i, len - i);
+        if (i < len) s[i++] = '?';
+    }
 }
 
 size_t attn_utf8_first_invalid(const char *s, size_t len) {

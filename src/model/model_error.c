@@ -14,13 +14,7 @@ attn_status model_fail(attn_status s, char *err, size_t err_len, const char *fmt
         va_end(ap);
         /* Messages may quote file contents (metadata, words): keep them one
          * line of valid UTF-8 (a long one may be cut inside a character). */
-        size_t len = strlen(err);
-        for (size_t i = 0; i < len; i++)
-            if ((unsigned char)err[i] < 0x20 || err[i] == 0x7f) err[i] = '?';
-        for (size_t i = 0; i < len;) {
-            i += attn_utf8_first_invalid(err + i, len - i);
-            if (i < len) err[i++] = '?';
-        }
+        attn_clean_line(err);
     }
     return s;
 }

@@ -2,6 +2,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "attnviz/tokenize.h"
 #include "state.h"
 
 attn_status state_fail(attn_status status, char *err, size_t err_len, const char *fmt, ...) {
@@ -11,8 +12,7 @@ attn_status state_fail(attn_status status, char *err, size_t err_len, const char
         vsnprintf(err, err_len, fmt, ap);
         va_end(ap);
         /* a path or a file's metadata may hold anything: keep one line */
-        for (char *p = err; *p; p++)
-            if ((unsigned char)*p < 0x20 || *p == 0x7f) *p = '?';
+        attn_clean_line(err);
     }
     return status;
 }
