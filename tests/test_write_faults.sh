@@ -1,14 +1,17 @@
 #!/bin/sh
 # Every file attnviz writes goes through one checked writer: a write that
 # fails exits 2 with one line naming the file, leaves the file that was there
-# byte for byte, and leaves no temporary file behind. Two faults: the target
-# is a link to /dev/full (refused: a rename would replace the device), and a
-# file-size limit (ulimit -f, SIGXFSZ ignored so the write gets EFBIG).
+# byte for byte, and leaves no temporary file behind. Three faults: the target
+# is a link to /dev/full (refused: a rename would replace the device), a
+# file-size limit (ulimit -f, SIGXFSZ ignored so the write gets EFBIG), and a
+# full disk: a 64 KiB tmpfs mounted in a private user and mount namespace
+# (unshare -rm; skipped with a note where the kernel does not allow one).
 # usage: test_write_faults.sh PATH_TO_ATTNVIZ [window|no-window] [SOURCE_DIR]
 # (no-window: a build without SDL, where only train's model and log are written)
 exe=${1:-build/attnviz}
 window=${2:-window}
 src=${3:-.}
+part=${4:-all}
 passed=0
 failed=0
 dir=$(mktemp -d)
@@ -49,6 +52,43 @@ intact() {
 }
 
 tiny="--layers 1 --heads 2 --d-model 16 --ctx 16 --batch 4 --steps 5 --warmup 1 --quiet"
+
+# ---- a full disk (run inside the private namespace) -------------------------------------
+if [ "$part" = full-disk ]; then
+    d="$dir/small"
+    mkdir "$d"
+    mount -t tmpfs -o size=64k attnviz-test "$d" || { echo "FAIL: mount"; exit 1; }
+    exe=$(realpath "$exe")
+    if [ "$window" = window ]; then
+        # a small picture fits; a large one over it does not, and the small one stays
+        "$exe" render --out "$d/x.png" --size 160x100 >/dev/null 2>"$errf" ||
+            bad "render a small picture on the small disk: $(cat "$errf")"
+        cp "$d/x.png" "$dir/x.png.good"
+        "$exe" render --out "$d/x.png" --size 1920x1080 >/dev/null 2>"$errf"
+        failed $? "$d/x.png could not be written: No space left on device" "render onto a full disk"
+        cmp -s "$d/x.png" "$dir/x.png.good" && ok || bad "render on a full disk changed the old file"
+        no_temps "$d"
+        rm -f "$d/x.png"
+    fi
+    # a model bigger than the disk: no model, no log, no plot, nothing left over
+    # shellcheck disable=SC2086
+    "$exe" train --layers 2 --heads 2 --d-model 64 --ctx 16 --batch 4 --steps 2 --warmup 1 \
+        --quiet --out "$d/m.st" >/dev/null 2>"$errf"
+    failed $? "No space left on device" "train --out onto a full disk"
+    [ -e "$d/m.st" ] && bad "train on a full disk left a model file"
+    no_temps "$d"
+    umount "$d"
+    echo "test_write_faults (full disk): $passed passed, $failed failed"
+    [ "$failed" -eq 0 ]
+    exit
+fi
+if [ "$part" = all ]; then
+    if unshare -rm true 2>/dev/null; then
+        unshare -rm sh "$0" "$exe" "$window" "$src" full-disk && ok || bad "the full-disk part"
+    else
+        echo "test_write_faults: no private mount namespace here; the full-disk part is skipped"
+    fi
+fi
 
 if [ "$window" = window ]; then
     # ---- render --out ----------------------------------------------------------------

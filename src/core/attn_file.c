@@ -112,6 +112,32 @@ bool attn_file_printf(attn_file *f, const char *fmt, ...) {
     return f->err_no == 0;
 }
 
+/* After the rename, the folder's entry itself is made durable: without this
+ * a power cut can bring back the old name (or none). The new file is
+ * already in place, so a failure here is not reported: the data is written
+ * and a reader sees it; some file systems (and /proc-like ones) refuse
+ * fsync on a folder with EINVAL, which means nothing to sync. */
+static void sync_folder(const char *path) {
+    const char *slash = strrchr(path, '/');
+    char *dir = NULL;
+    if (!slash) dir = copy_string(".");
+    else if (slash == path) dir = copy_string("/");
+    else {
+        size_t n = (size_t)(slash - path);
+        dir = malloc(n + 1);
+        if (dir) {
+            memcpy(dir, path, n);
+            dir[n] = '\0';
+        }
+    }
+    if (!dir) return;
+    int fd = open(dir, O_RDONLY | O_DIRECTORY);
+    free(dir);
+    if (fd < 0) return;
+    (void)fsync(fd);
+    close(fd);
+}
+
 static void file_release(attn_file *f) {
     free(f->path);
     free(f->tmp);
@@ -133,6 +159,7 @@ attn_status attn_file_commit(attn_file *f, char *err, size_t err_len) {
     f->fp = NULL;
     if (!e && rename(f->tmp, f->path) != 0) e = errno;
     if (e) unlink(f->tmp);
+    else sync_folder(f->path);
     file_release(f);
     if (e) return file_fail(err, err_len, "%s could not be written: %s", f->name, strerror(e));
     return ATTN_OK;
