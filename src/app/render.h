@@ -23,7 +23,8 @@ void app_offscreen_free(app_offscreen *o);
  * theme to s first). */
 void app_offscreen_draw(app_offscreen *o, app_state *s, const state_frame *r);
 
-/* Builds the model for settings, draws the frame, writes r->out. Returns ATTN_OK,
+/* Builds the model for settings, draws the frame, writes r->out (and
+ * r->layout, what it drew, when set: layout_record.h). Returns ATTN_OK,
  * or a failure with a message naming what to fix. */
 attn_status app_render_png(const state_settings *settings, const state_frame *r, char *err,
                    size_t err_len);

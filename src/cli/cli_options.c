@@ -144,6 +144,9 @@ static const cli_arg frame_rows[] = {
      .help = "image size in pixels (default 1280x800)"},
     {.name = "--out", .value = "FILE.png", .kind = CLI_ARG_CUSTOM, .at = AT(render.out),
      .parse = cli_parse_png, .help = "where to write the frame", .required = true},
+    {.name = "--layout", .value = "FILE.json", .kind = CLI_ARG_PATH, .at = AT(render.layout),
+     .help = "also write what the frame drew: every heatmap and text run,\nwith its place "
+             "and size, as JSON (for tests)"},
 };
 static const cli_arg_list frame_list = {"the frame", frame_rows,
                                         sizeof frame_rows / sizeof *frame_rows};
