@@ -445,6 +445,7 @@ int draw_colorbar(draw_pool *p, SDL_Renderer *r, text_cache *tc, SDL_Rect bar, d
         ramp[k] = map == DRAW_DIVERGING ? 2.0f * t - 1.0f : t;
     }
     draw_matrix_desc d = draw_matrix_plain(STEPS, 1, draw_values_rows(ramp, 1, map, 1.0f), th);
+    d.name = "colorbar";
     draw_matrix(p, r, bar, &d);
     draw_outline(r, bar, th->panel_border, 1);
 
