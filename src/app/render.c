@@ -51,6 +51,11 @@ void app_offscreen_free(app_offscreen *o) {
     memset(o, 0, sizeof *o);
 }
 
+void app_offscreen_record(app_offscreen *o, layout_record *rec) {
+    text_cache_set_record(o->text, rec);
+    o->pool.record = rec;
+}
+
 void app_offscreen_draw(app_offscreen *o, app_state *s, const state_frame *r) {
     s->stage = r->stage;
     s->progress = r->progress;
@@ -86,13 +91,9 @@ attn_status app_render_png(const state_settings *settings, const state_frame *r,
         /* Recording only when asked: the window never sets a recorder. */
         layout_record rec;
         layout_init(&rec, r->width, r->height);
-        if (r->layout) {
-            text_cache_set_record(o.text, &rec);
-            o.pool.record = &rec;
-        }
+        if (r->layout) app_offscreen_record(&o, &rec);
         app_offscreen_draw(&o, &s, r);
-        text_cache_set_record(o.text, NULL);
-        o.pool.record = NULL;
+        app_offscreen_record(&o, NULL);
         rc = app_save_png(o.surface, r->out, err, err_len);
         if (rc == ATTN_OK && r->layout) rc = layout_write(&rec, r->layout, err, err_len);
         layout_free(&rec);

@@ -5,6 +5,7 @@
 
 #include "app.h"
 #include "draw.h"
+#include "layout_record.h"
 
 /* An offscreen target: a surface, a software renderer, its text cache and
  * its draw pool (app_draw(o.renderer, o.text, &o.pool, ...)). TTF_Init is
@@ -18,6 +19,10 @@ typedef struct app_offscreen {
 
 attn_status app_offscreen_init(app_offscreen *o, int width, int height, char *err, size_t err_len);
 void app_offscreen_free(app_offscreen *o);
+
+/* From now on every heatmap and string drawn on o is noted in rec (NULL:
+ * none, the default). */
+void app_offscreen_record(app_offscreen *o, layout_record *rec);
 
 /* Draws the frame of s on o (applying r's stage, progress, view, head and
  * theme to s first). */

@@ -154,6 +154,8 @@ static const cli_arg_list frame_list = {"the frame", frame_rows,
 static const cli_arg lesson_frames_rows[] = {
     {.name = "--out", .value = "DIR", .kind = CLI_ARG_PATH, .at = AT(render.out),
      .help = "a folder for step-01.png, step-02.png, ...", .required = true},
+    {.name = "--layout", .kind = CLI_ARG_FLAG, .at = AT(step_layouts),
+     .help = "also write what each step drew as step-01.json, ... (see render --help)"},
     {.name = "--size", .value = "WxH", .kind = CLI_ARG_CUSTOM, .at = AT(render), .parse = parse_wh,
      .help = "image size in pixels (default 1280x800)"},
 };
