@@ -147,6 +147,8 @@ expect 2 "--size '10x10' is not a size" -- render --size 10x10 --out "$tmpdir/c.
 expect 2 "--size '1280' is not a size" -- render --size 1280 --out "$tmpdir/c.png"
 expect 2 "--theme 'blue' is unknown: use dark or light" -- render --theme blue --out "$tmpdir/c.png"
 expect 2 "cannot be written" -- render --out /nonexistent-dir/c.png
+expect 2 "/nonexistent-dir/c.json cannot be written" -- render --out "$tmpdir/c.png" --layout /nonexistent-dir/c.json
+expect 2 "--layout needs a file name" -- render --out "$tmpdir/c.png" --layout ""
 expect 2 "the app shows at most 256 tokens" -- render --max-tokens 300 --out "$tmpdir/c.png"
 expect 2 "--stage does not apply to dump" -- dump --stage 3
 expect 2 "--out does not apply to the app" -- --out x.png
@@ -251,7 +253,7 @@ expect 2 "--out $ldir/nothere is not a folder" -- lesson render "$lesson" --out 
 expect 2 "--out $ldir/good.md is a file, not a folder" -- lesson render "$lesson" --out "$ldir/good.md"
 expect 2 "lesson render needs --out DIR" -- lesson render "$lesson"
 expect 2 "lesson render needs a FILE" -- lesson render --out "$ldir/frames"
-expect 2 "lesson render takes --out DIR, --size WxH and --theme" -- lesson render "$lesson" --out "$ldir" --heads 2
+expect 2 "--heads does not apply to lesson render; see attnviz lesson render --help" -- lesson render "$lesson" --out "$ldir" --heads 2
 expect 2 "$ldir/bad.md:8: unknown directive 'haeds'" -- lesson render "$ldir/bad.md" --out "$ldir/frames"
 expect 2 "$ldir/bad.md:8: unknown directive 'haeds'" -- lesson "$ldir/bad.md"
 expect 2 "$ldir/missing.md: cannot read" -- lesson "$ldir/missing.md"

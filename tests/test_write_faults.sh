@@ -100,6 +100,13 @@ if [ "$window" = window ]; then
     no_temps "$d"
     [ -L "$d/full.png" ] && ok || bad "render replaced the link to /dev/full"
 
+    # --layout onto the device: refused before anything is drawn or written
+    ln -s /dev/full "$d/full.json"
+    "$exe" render --out "$d/b.png" --layout "$d/full.json" >/dev/null 2>"$errf"
+    failed $? "$d/full.json" "render --layout a link to /dev/full"
+    [ -e "$d/b.png" ] && bad "render wrote its PNG though its layout was refused"
+    no_temps "$d"
+
     "$exe" render --out "$d/a.png" --size 1920x1080 >/dev/null 2>"$errf" || bad "render: $(cat "$errf")"
     cp "$d/a.png" "$d/a.png.good"
     limited render --out "$d/a.png" --size 1920x1080

@@ -279,6 +279,13 @@ draw_matrix_desc draw_matrix_plain(size_t rows, size_t cols, draw_values a, cons
     d.gap = th->background;
     d.masked = th->masked;
     d.masked_mark = th->masked_mark;
+    d.head = -1;
+    return d;
+}
+
+draw_matrix_desc draw_matrix_named(draw_matrix_desc d, const char *name, int head) {
+    d.name = name;
+    d.head = head;
     return d;
 }
 
@@ -351,6 +358,7 @@ static bool grow_cols(draw_pool *p, size_t w) {
 bool draw_matrix(draw_pool *p, SDL_Renderer *r, SDL_Rect dst, const draw_matrix_desc *d) {
     if (dst.w <= 0 || dst.h <= 0 || d->rows == 0 || d->cols == 0 || !d->a.v) return false;
     if (d->blend != DRAW_BLEND_NONE && !d->b.v) return false;
+    if (p->record) layout_heatmap(p->record, d->name, d->head, dst, d->rows, d->cols);
     size_t w = (size_t)dst.w, h = (size_t)dst.h, rows = d->rows, cols = d->cols;
     if (!grow_cols(p, w)) return false;
     SDL_Texture *tex = slot_texture(p, r, dst.w, dst.h);
@@ -437,6 +445,7 @@ int draw_colorbar(draw_pool *p, SDL_Renderer *r, text_cache *tc, SDL_Rect bar, d
         ramp[k] = map == DRAW_DIVERGING ? 2.0f * t - 1.0f : t;
     }
     draw_matrix_desc d = draw_matrix_plain(STEPS, 1, draw_values_rows(ramp, 1, map, 1.0f), th);
+    d.name = "colorbar";
     draw_matrix(p, r, bar, &d);
     draw_outline(r, bar, th->panel_border, 1);
 

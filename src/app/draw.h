@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "layout_record.h"
 #include "text.h"
 #include "theme.h"
 
@@ -45,6 +46,7 @@ typedef struct draw_pool {
     size_t col_cap;
     draw_line_cmd *lines;
     size_t n_lines, line_cap;
+    layout_record *record; /* NULL, or where draw_matrix notes each matrix (the caller's) */
 } draw_pool;
 
 /* An empty pool: it allocates as frames need. */
@@ -125,11 +127,17 @@ typedef struct draw_matrix_desc {
     const float *mask;
     size_t mask_stride;
     SDL_Color empty, gap, masked, masked_mark;
+    /* What the matrix is, for a layout record: "scores", "W_O" (NULL:
+     * "matrix"), and its head, from 0, or -1 when not per head. */
+    const char *name;
+    int head;
 } draw_matrix_desc;
 
-/* A description with sizes, one plain matrix a, everything visible, and
- * the theme's colours. */
+/* A description with sizes, one plain matrix a, everything visible, the
+ * theme's colours, no name, no head. */
 draw_matrix_desc draw_matrix_plain(size_t rows, size_t cols, draw_values a, const theme *th);
+/* Names d for a layout record (head -1: not per head); returns d. */
+draw_matrix_desc draw_matrix_named(draw_matrix_desc d, const char *name, int head);
 /* A row-major rows×cols view of v with the given stride. */
 draw_values draw_values_rows(const float *v, size_t stride, draw_map map, float range);
 

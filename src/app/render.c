@@ -4,6 +4,7 @@
 
 #include "attnviz/file.h"
 #include "draw.h"
+#include "layout_record.h"
 #include "png.h"
 
 #include <SDL_ttf.h>
@@ -50,6 +51,11 @@ void app_offscreen_free(app_offscreen *o) {
     memset(o, 0, sizeof *o);
 }
 
+void app_offscreen_record(app_offscreen *o, layout_record *rec) {
+    text_cache_set_record(o->text, rec);
+    o->pool.record = rec;
+}
+
 void app_offscreen_draw(app_offscreen *o, app_state *s, const state_frame *r) {
     s->stage = r->stage;
     s->progress = r->progress;
@@ -72,14 +78,25 @@ attn_status app_render_png(const state_settings *settings, const state_frame *r,
     attn_file probe;
     if (attn_file_open(&probe, r->out, err, err_len) != ATTN_OK) return ATTN_ERR_IO;
     attn_file_abort(&probe);
+    if (r->layout) {
+        if (attn_file_open(&probe, r->layout, err, err_len) != ATTN_OK) return ATTN_ERR_IO;
+        attn_file_abort(&probe);
+    }
 
     app_state s;
     app_offscreen o;
     attn_status rc = app_state_init(&s, settings, err, err_len);
     if (rc == ATTN_OK) rc = app_offscreen_init(&o, r->width, r->height, err, err_len);
     if (rc == ATTN_OK) {
+        /* Recording only when asked: the window never sets a recorder. */
+        layout_record rec;
+        layout_init(&rec, r->width, r->height);
+        if (r->layout) app_offscreen_record(&o, &rec);
         app_offscreen_draw(&o, &s, r);
+        app_offscreen_record(&o, NULL);
         rc = app_save_png(o.surface, r->out, err, err_len);
+        if (rc == ATTN_OK && r->layout) rc = layout_write(&rec, r->layout, err, err_len);
+        layout_free(&rec);
         app_offscreen_free(&o);
     }
     app_state_free(&s);

@@ -85,7 +85,10 @@ draw_matrix_desc stage_head_desc(const stage_ctx *c, size_t h) {
         }
         break;
     }
-    return d;
+    static const char *const map_names[] = {[STAGE_SCORES] = "scores", [STAGE_SCALE] = "scaled",
+                                            [STAGE_MASK] = "masked", [STAGE_SOFTMAX] = "weights"};
+    bool named = (size_t)c->s->stage < sizeof map_names / sizeof *map_names && map_names[c->s->stage];
+    return draw_matrix_named(d, named ? map_names[c->s->stage] : "weights", (int)h);
 }
 
 /* ---- pieces ------------------------------------------------------------------------- */
@@ -435,10 +438,11 @@ static void spread_text(const stage_ctx *c, size_t h, char *buf, size_t len) {
 /* The V_h and O_h slabs of head h (n×d_head), for the weighted stage. */
 static draw_matrix_desc v_desc(const stage_ctx *c, size_t h) {
     size_t g = attn_kv_group(c->c, h);
-    return draw_matrix_plain(c->n, c->d_head,
+    draw_matrix_desc d = draw_matrix_plain(c->n, c->d_head,
                              (draw_values){c->t->v + g * c->d_head, (ptrdiff_t)c->d_kv, 1,
                                            DRAW_DIVERGING, c->m->qkv_absmax},
                              c->th);
+    return draw_matrix_named(d, "V", (int)h);
 }
 
 static draw_matrix_desc o_desc(const stage_ctx *c, size_t h) {
@@ -448,7 +452,7 @@ static draw_matrix_desc o_desc(const stage_ctx *c, size_t h) {
                                            DRAW_DIVERGING, c->m->qkv_absmax),
                           c->th);
     d.visible = stage_cells_shown(c->e, c->n, c->d_head);
-    return d;
+    return draw_matrix_named(d, "O", (int)h);
 }
 
 /* ---- all heads ---------------------------------------------------------------------- */
@@ -647,6 +651,8 @@ static void focus_scores(stage_ctx *c, size_t h, SDL_Rect a, int bars_w) {
         dk, n,
         (draw_values){c->t->k + g * dk, 1, (ptrdiff_t)c->d_kv, DRAW_DIVERGING, c->m->qkv_absmax},
         c->th);
+    qd = draw_matrix_named(qd, "Q", (int)h);
+    kd = draw_matrix_named(kd, "K", (int)h);
     char tq[80], tk[64], ts[64];
     snprintf(tq, sizeof tq, "Q_%zu  %zu×%zu\nQ_%zu", h + 1, n, dk, h + 1);
     snprintf(tk, sizeof tk, "K_%zuᵀ  %zu×%zu%s", (c->n_kv < c->n_heads ? g : h) + 1, dk, n,

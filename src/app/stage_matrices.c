@@ -146,6 +146,7 @@ void stage_embed(stage_ctx *c) {
     draw_matrix_desc dx = draw_matrix_plain(
         n, d, draw_values_rows(c->t->x, d, DRAW_DIVERGING, c->m->x_absmax), c->th);
     dx.visible = stage_cells_shown(c->e, n, d);
+    dx.name = "X";
     char title[512];
     if (c->m->trained) {
         /* the walkthrough starts inside the model: layer l's input, normalised */
@@ -293,19 +294,22 @@ void stage_project(stage_ctx *c) {
     float qkv = c->m->qkv_absmax;
     draw_matrix_desc left =
         draw_matrix_plain(n, d, draw_values_rows(t->x, d, DRAW_DIVERGING, c->m->x_absmax), c->th);
+    left.name = "X";
     char left_title[256];
     range_text(left_title, sizeof left_title, "X", NULL, n, d, c->m->x_absmax);
     product parts[3];
     const float *ws[3] = {w->w_q, w->w_k, w->w_v};
     const float *rs[3] = {t->q, t->k, t->v};
     size_t widths[3] = {d, dkv, dkv};
-    const char *names[3] = {"Q", "K", "V"};
+    const char *names[3] = {"Q", "K", "V"}, *w_names[3] = {"W_Q", "W_K", "W_V"};
     for (int p = 0; p < 3; p++) {
         float wr = weights_absmax(c->m, ws[p], d * widths[p]);
         parts[p].right = draw_matrix_plain(
             d, widths[p], draw_values_rows(ws[p], widths[p], DRAW_DIVERGING, wr), c->th);
         parts[p].result = draw_matrix_plain(
             n, widths[p], draw_values_rows(rs[p], widths[p], DRAW_DIVERGING, qkv), c->th);
+        parts[p].right.name = w_names[p];
+        parts[p].result.name = names[p];
         char wname[16], rname[32];
         snprintf(wname, sizeof wname, "W_%s", names[p]);
         range_text(parts[p].right_title, sizeof parts[p].right_title, wname, NULL, d, widths[p],
@@ -337,6 +341,9 @@ void stage_output(stage_ctx *c) {
         draw_matrix_plain(d, d, draw_values_rows(c->m->weights.w_o, d, DRAW_DIVERGING, wr), c->th);
     part.result = draw_matrix_plain(
         n, d, draw_values_rows(t->output, d, DRAW_DIVERGING, c->m->output_absmax), c->th);
+    left.name = "concat";
+    part.right.name = "W_O";
+    part.result.name = "output";
     range_text(part.right_title, sizeof part.right_title, "W_O", NULL, d, d, wr);
     range_text(part.result_title, sizeof part.result_title, "output = concat·W_O + b_O", "output",
                n, d, c->m->output_absmax);
@@ -428,6 +435,7 @@ static int draw_slabs(stage_ctx *c, int x, int y, double cw, double ch, const fl
         SDL_Color hc = theme_head_color(c->th, head);
         draw_matrix_desc d = draw_matrix_plain(
             n, dh, (draw_values){v + k * dh, (ptrdiff_t)stride, 1, DRAW_DIVERGING, range}, c->th);
+        d = draw_matrix_named(d, name ? name : "O", (int)k); /* a K/V slab: its group */
         draw_matrix(c->pool, c->r, sr, &d);
         draw_outline(c->r, (SDL_Rect){sr.x - 1, sr.y - 1, sr.w + 2, sr.h + 2}, c->th->panel_border,
                      1);

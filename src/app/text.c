@@ -37,6 +37,7 @@ struct text_cache {
     size_t n_fonts, next_font; /* round-robin replacement */
     entry slots[CACHE_SLOTS];
     size_t used, renders;
+    layout_record *record; /* NULL but when a frame's layout is asked for */
 };
 
 static int readable(const char *path) { return *path && access(path, R_OK) == 0; }
@@ -148,6 +149,8 @@ void text_cache_destroy(text_cache *tc) {
 
 size_t text_cache_renders(const text_cache *tc) { return tc->renders; }
 
+void text_cache_set_record(text_cache *tc, layout_record *rec) { tc->record = rec; }
+
 size_t text_cache_count(const text_cache *tc, const char *prefix, const char *part) {
     size_t count = 0, n = strlen(prefix);
     for (size_t i = 0; i < CACHE_SLOTS; i++) {
@@ -236,6 +239,7 @@ int text_draw_n(text_cache *tc, const char *s, size_t len, int px, SDL_Color col
     if ((align & 3) == TEXT_CENTER) dst.x -= e->w / 2;
     if ((align & 3) == TEXT_RIGHT) dst.x -= e->w;
     if (align & TEXT_MIDDLE) dst.y -= e->h / 2;
+    if (tc->record) layout_text(tc->record, e->text, strlen(e->text), e->px, dst);
     SDL_SetTextureColorMod(e->texture, color.r, color.g, color.b);
     SDL_SetTextureAlphaMod(e->texture, color.a);
     SDL_RenderCopy(tc->renderer, e->texture, NULL, &dst);
@@ -248,6 +252,9 @@ int text_draw_up(text_cache *tc, const char *s, int px, SDL_Color color, int x, 
     /* turned about its centre, a w×h texture fills an h×w box with the same
      * centre: put that centre half the length above y_bottom */
     SDL_Rect dst = {x - e->w / 2, y_bottom - e->w / 2 - e->h / 2, e->w, e->h};
+    if (tc->record) /* the box it fills once turned: h wide, w high */
+        layout_text(tc->record, e->text, strlen(e->text), e->px,
+                    (SDL_Rect){x - e->h / 2, y_bottom - e->w, e->h, e->w});
     SDL_SetTextureColorMod(e->texture, color.r, color.g, color.b);
     SDL_SetTextureAlphaMod(e->texture, color.a);
     SDL_RenderCopyEx(tc->renderer, e->texture, NULL, &dst, -90.0, NULL, SDL_FLIP_NONE);

@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "attnviz/attn.h"
+#include "layout_record.h"
 
 typedef struct text_cache text_cache;
 
@@ -38,6 +39,10 @@ void text_measure(text_cache *tc, const char *s, int px, int *w, int *h);
  * on x and ending at y_bottom: labels for columns narrower than a word.
  * Returns its length in pixels (the height it takes). */
 int text_draw_up(text_cache *tc, const char *s, int px, SDL_Color color, int x, int y_bottom);
+
+/* From now on every string drawn is also noted in rec (NULL: none, as in
+ * the window). The caller keeps rec alive while it is set. */
+void text_cache_set_record(text_cache *tc, layout_record *rec);
 
 /* Strings rasterised since creation (a test checks that a second frame adds
  * none). */

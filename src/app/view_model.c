@@ -149,6 +149,7 @@ static void draw_head(stage_ctx *c, const state_trained *t, size_t l, size_t h, 
         n, n, draw_values_rows(tr->weights + h * n * n, n, DRAW_SEQUENTIAL, 1.0f), th);
     d.mask = tr->masked + h * n * n;
     d.mask_stride = n;
+    d = draw_matrix_named(d, "weights", (int)h);
     draw_matrix(c->pool, c->r, map, &d);
     if (off) off_mark(c, map);
 

@@ -25,6 +25,7 @@ typedef struct cli_options {
     uint64_t seed;
     size_t max_tokens;
     bool bench_reference; /* bench core: also time the plain loops */
+    bool step_layouts;    /* lesson render --layout: DIR/step-01.json, ... too */
     state_frame render;   /* render: stage, progress, view, head, size, theme, out */
     state_source source;  /* --weights, or trained when --model is given */
     const char *model_path; /* --model FILE (in argv); NULL: the shipped model */

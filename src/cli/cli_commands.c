@@ -84,7 +84,7 @@ static int run_lesson(const cli_call *c, char *err, size_t err_len) {
 
 static int run_lesson_render(const cli_call *c, char *err, size_t err_len) {
     const cli_options *o = c->opts;
-    return cli_lesson_render(stdout, c->files[0], &o->render, err, err_len);
+    return cli_lesson_render(stdout, c->files[0], &o->render, o->step_layouts, err, err_len);
 }
 #define WINDOW(run) run
 #else

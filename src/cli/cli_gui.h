@@ -21,9 +21,10 @@ int cli_run_render(const cli_options *o, char *err, size_t err_len);
 
 /* `attnviz lesson render FILE --out DIR`: each step of the lesson drawn
  * finished (progress 1, question unanswered) as DIR/step-NN.png at r's size
- * and theme, each path printed on out. Returns 0, or 2 with a message (the
+ * and theme (with layouts, what each drew as DIR/step-NN.json, layout_record.h),
+ * each path printed on out. Returns 0, or 2 with a message (the
  * parser's FILE:LINE: message, a DIR that is not a writable folder). */
-int cli_lesson_render(FILE *out, const char *path, const state_frame *r, char *err,
+int cli_lesson_render(FILE *out, const char *path, const state_frame *r, bool layouts, char *err,
                       size_t err_len);
 
 /* `attnviz bench render`: frame times offscreen, one line per case. */

@@ -10,7 +10,7 @@
 #include "png.h"
 #include "render.h"
 
-int cli_lesson_render(FILE *out, const char *path, const state_frame *r, char *err,
+int cli_lesson_render(FILE *out, const char *path, const state_frame *r, bool layouts, char *err,
                       size_t err_len) {
     /* The folder first: a typo costs nothing, and no half set of frames. */
     struct stat st;
@@ -42,12 +42,16 @@ int cli_lesson_render(FILE *out, const char *path, const state_frame *r, char *e
         return rc;
     }
     s.theme = theme_for(r->theme);
+    layout_record rec; /* each step's, when asked for: cleared between steps */
+    layout_init(&rec, r->width, r->height);
+    if (layouts) app_offscreen_record(&o, &rec);
     size_t steps = s.lesson->player.lesson.n_steps;
     for (size_t k = 0; k < steps && rc == 0; k++) {
         rc = app_lesson_goto(&s, k, err, err_len);
         if (rc != 0) break;
         s.progress = 1.0f; /* the step finished: what the class looks at */
         s.playing = false;
+        layout_clear(&rec);
         app_draw(o.renderer, o.text, &o.pool, &s, o.surface->w, o.surface->h);
         SDL_RenderPresent(o.renderer);
         char file[4096];
@@ -57,8 +61,18 @@ int cli_lesson_render(FILE *out, const char *path, const state_frame *r, char *e
             break;
         }
         fprintf(out, "%s\n", file);
+        if (layouts) {
+            snprintf(file, sizeof file, "%s/step-%02zu.json", r->out, k + 1);
+            if (layout_write(&rec, file, err, err_len) != ATTN_OK) {
+                rc = 2;
+                break;
+            }
+            fprintf(out, "%s\n", file);
+        }
     }
     fflush(out);
+    app_offscreen_record(&o, NULL);
+    layout_free(&rec);
     app_offscreen_free(&o);
     app_state_free(&s);
     return rc;

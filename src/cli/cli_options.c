@@ -144,6 +144,9 @@ static const cli_arg frame_rows[] = {
      .help = "image size in pixels (default 1280x800)"},
     {.name = "--out", .value = "FILE.png", .kind = CLI_ARG_CUSTOM, .at = AT(render.out),
      .parse = cli_parse_png, .help = "where to write the frame", .required = true},
+    {.name = "--layout", .value = "FILE.json", .kind = CLI_ARG_PATH, .at = AT(render.layout),
+     .help = "also write what the frame drew: every heatmap and text run,\nwith its place "
+             "and size, as JSON (for tests)"},
 };
 static const cli_arg_list frame_list = {"the frame", frame_rows,
                                         sizeof frame_rows / sizeof *frame_rows};
@@ -151,6 +154,8 @@ static const cli_arg_list frame_list = {"the frame", frame_rows,
 static const cli_arg lesson_frames_rows[] = {
     {.name = "--out", .value = "DIR", .kind = CLI_ARG_PATH, .at = AT(render.out),
      .help = "a folder for step-01.png, step-02.png, ...", .required = true},
+    {.name = "--layout", .kind = CLI_ARG_FLAG, .at = AT(step_layouts),
+     .help = "also write what each step drew as step-01.json, ... (see render --help)"},
     {.name = "--size", .value = "WxH", .kind = CLI_ARG_CUSTOM, .at = AT(render), .parse = parse_wh,
      .help = "image size in pixels (default 1280x800)"},
 };

@@ -176,6 +176,7 @@ typedef struct state_frame {
     int width, height;
     state_theme theme;
     const char *out; /* the PNG's path (a folder for a lesson's steps) */
+    const char *layout; /* NULL, or where to write what the frame drew, as JSON */
 } state_frame;
 
 /* Stage 1 finished, all heads, head 0, 1280×800, dark, no path. */

@@ -1,0 +1,229 @@
+/* `attnviz render --layout F.json`: what the frame drew, read back with
+ * jansson and checked for what a reader of the picture relies on: every
+ * head's heatmap at the attention stages, all inside the frame and apart,
+ * text runs with a size, the sentence's words as labels, and a layout that
+ * follows the frame's size; and `lesson render --layout`, one a step.
+ * usage: test_layout PATH_TO_ATTNVIZ */
+#define _POSIX_C_SOURCE 200809L
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "attnviz/attn.h"
+#include "attnviz/tokenize.h"
+#include "check.h"
+
+static const char *exe;
+static char dir[] = "/tmp/test_layout.XXXXXX";
+
+/* Runs attnviz render with args, writing dir/name.png and dir/name.json;
+ * returns the exit status (stdout and stderr go to dir/log). */
+static int render(const char *name, const char *args) {
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd,
+             "SDL_VIDEODRIVER=dummy '%s' render %s --out '%s/%s.png' --layout '%s/%s.json' "
+             ">'%s/log' 2>&1",
+             exe, args, dir, name, dir, name, dir);
+    int rc = system(cmd);
+    return rc != -1 && WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+/* The layout render wrote for name, or NULL (a failed check). */
+static json_t *layout_of(const char *name, const char *args) {
+    int rc = render(name, args);
+    CHECKF(rc == 0, "render %s exited %d", args, rc);
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s.json", dir, name);
+    json_error_t e;
+    json_t *root = json_load_file(path, 0, &e);
+    CHECKF(root != NULL, "%s: %s (line %d)", path, e.text, e.line);
+    return root;
+}
+
+static int int_of(const json_t *o, const char *key) {
+    return (int)json_integer_value(json_object_get(o, key));
+}
+
+static bool is_kind(const json_t *it, const char *kind) {
+    const char *k = json_string_value(json_object_get(it, "kind"));
+    return k && strcmp(k, kind) == 0;
+}
+
+/* The heatmap named name of head (-1: not per head), or NULL. */
+static const json_t *heatmap(const json_t *root, const char *name, int head) {
+    const json_t *items = json_object_get(root, "items");
+    for (size_t i = 0; i < json_array_size(items); i++) {
+        const json_t *it = json_array_get(items, i);
+        const char *nm = json_string_value(json_object_get(it, "name"));
+        if (is_kind(it, "heatmap") && nm && strcmp(nm, name) == 0 && int_of(it, "head") == head)
+            return it;
+    }
+    return NULL;
+}
+
+static bool overlap(const json_t *a, const json_t *b) {
+    return int_of(a, "x") < int_of(b, "x") + int_of(b, "w") &&
+           int_of(b, "x") < int_of(a, "x") + int_of(a, "w") &&
+           int_of(a, "y") < int_of(b, "y") + int_of(b, "h") &&
+           int_of(b, "y") < int_of(a, "y") + int_of(a, "h");
+}
+
+/* What holds on any frame: the frame's size, a dozen text runs, every
+ * heatmap a non-empty box inside the frame with cells, every text run a
+ * size and a box; word, if given, is drawn. Returns the count of heatmaps. */
+static size_t check_frame(const json_t *root, int w, int h, const char *word) {
+    const json_t *frame = json_object_get(root, "frame");
+    CHECK(int_of(frame, "w") == w && int_of(frame, "h") == h);
+    const json_t *items = json_object_get(root, "items");
+    CHECK(json_is_array(items));
+    size_t maps = 0, texts = 0, words = 0;
+    for (size_t i = 0; i < json_array_size(items); i++) {
+        const json_t *it = json_array_get(items, i);
+        int x = int_of(it, "x"), y = int_of(it, "y"), iw = int_of(it, "w"), ih = int_of(it, "h");
+        if (is_kind(it, "heatmap")) {
+            maps++;
+            CHECKF(iw > 0 && ih > 0 && x >= 0 && y >= 0 && x + iw <= w && y + ih <= h,
+                   "heatmap %s at %d,%d %dx%d is not inside %dx%d",
+                   json_string_value(json_object_get(it, "name")), x, y, iw, ih, w, h);
+            CHECK(int_of(it, "rows") > 0 && int_of(it, "cols") > 0);
+            CHECK(json_is_integer(json_object_get(it, "head")));
+        } else if (is_kind(it, "text")) {
+            texts++;
+            const char *s = json_string_value(json_object_get(it, "text"));
+            CHECK(s != NULL && int_of(it, "px") > 0 && iw > 0 && ih > 0);
+            if (s && word && strcmp(s, word) == 0) words++;
+        } else {
+            CHECKF(false, "item %zu has no known kind", i);
+        }
+    }
+    CHECKF(texts >= 12, "%zu text runs: is recording broken?", texts);
+    if (word) CHECKF(words > 0, "no text run reads \"%s\"", word);
+    return maps;
+}
+
+/* Every head has a map called name, n×n, and no two heads' maps overlap. */
+static void check_heads(const json_t *root, const char *name, int heads, int n) {
+    for (int h = 0; h < heads; h++) {
+        const json_t *m = heatmap(root, name, h);
+        CHECKF(m != NULL, "no %s heatmap for head %d", name, h);
+        if (!m) continue;
+        CHECK(int_of(m, "rows") == n && int_of(m, "cols") == n);
+        for (int g = 0; g < h; g++) {
+            const json_t *o = heatmap(root, name, g);
+            CHECKF(!o || !overlap(m, o), "heads %d and %d's %s overlap", g, h, name);
+        }
+    }
+}
+
+/* Tokens of the built-in sentence: the side of every head's map. */
+static int n_tokens(void) {
+    char err[256];
+    attn_token toks[64];
+    size_t n = 0;
+    const char *s = ATTN_EXAMPLE_SENTENCE;
+    if (attn_tokenize(toks, 64, &n, s, strlen(s), err, sizeof err) != ATTN_OK) return -1;
+    return (int)n;
+}
+
+int main(int argc, char **argv) {
+    exe = argc > 1 ? argv[1] : "build/attnviz";
+    if (!mkdtemp(dir)) {
+        perror("mkdtemp");
+        return 1;
+    }
+    attn_config c = attn_config_default();
+    int heads = (int)c.n_heads, n = n_tokens();
+    CHECK(n > 1);
+
+    /* stage 4, the scores: one map per head, the words as labels */
+    json_t *scores = layout_of("scores", "--stage 4 --size 1280x800");
+    if (scores) {
+        CHECK(check_frame(scores, 1280, 800, "robot") == (size_t)heads + 1); /* + colour bar */
+        check_heads(scores, "scores", heads, n);
+    }
+
+    /* the weights (softmax finished) and the weighted sum, with V and O */
+    json_t *weights = layout_of("weights", "--stage 7");
+    if (weights) {
+        check_frame(weights, 1280, 800, "robot");
+        check_heads(weights, "weights", heads, n);
+    }
+    json_t *weighted = layout_of("weighted", "--stage 8");
+    if (weighted) {
+        check_frame(weighted, 1280, 800, NULL);
+        check_heads(weighted, "weights", heads, n);
+        for (int h = 0; h < heads; h++)
+            CHECKF(heatmap(weighted, "V", h) && heatmap(weighted, "O", h),
+                   "stage 8 lacks head %d's V or O", h);
+    }
+
+    /* another size: the same maps, placed anew, still inside the frame */
+    json_t *small = layout_of("small", "--stage 4 --size 900x560");
+    if (small && scores) {
+        check_frame(small, 900, 560, NULL);
+        check_heads(small, "scores", heads, n);
+        const json_t *a = heatmap(scores, "scores", heads - 1), *b = heatmap(small, "scores", heads - 1);
+        CHECK(a && b);
+        if (a && b)
+            CHECKF(int_of(a, "x") != int_of(b, "x") || int_of(a, "w") != int_of(b, "w"),
+                   "the last head's map did not move or shrink with the frame");
+    }
+
+    /* the projections: whole matrices, not per head */
+    json_t *project = layout_of("project", "--stage 2");
+    if (project) {
+        check_frame(project, 1280, 800, NULL);
+        const char *names[] = {"X", "W_Q", "W_K", "W_V", "Q", "K", "V"};
+        for (size_t k = 0; k < sizeof names / sizeof *names; k++)
+            CHECKF(heatmap(project, names[k], -1), "stage 2 lacks %s", names[k]);
+    }
+
+    /* a lesson's steps: step-NN.json beside each step-NN.png, each a frame
+     * of its own (the lesson panel's text in it) */
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd,
+             "SDL_VIDEODRIVER=dummy '%s' lesson render lessons/01-soft-lookup.md --out '%s' "
+             "--size 1024x640 --layout >'%s/log' 2>&1",
+             exe, dir, dir);
+    int rc = system(cmd);
+    CHECK(rc != -1 && WIFEXITED(rc) && WEXITSTATUS(rc) == 0);
+    size_t steps = 0, maps = 0;
+    for (int k = 1; k < 100; k++) {
+        char png[1024];
+        snprintf(png, sizeof png, "%s/step-%02d.png", dir, k);
+        if (access(png, F_OK) != 0) break;
+        steps++;
+        char name[32];
+        snprintf(name, sizeof name, "step-%02d", k);
+        char path[1024];
+        snprintf(path, sizeof path, "%s/%s.json", dir, name);
+        json_t *step = json_load_file(path, 0, NULL);
+        CHECKF(step != NULL, "%s is missing or not JSON", path);
+        if (step) maps += check_frame(step, 1024, 640, NULL);
+        json_decref(step);
+    }
+    CHECK(steps >= 2 && maps > 0);
+
+    /* a path that cannot be written: exit 2, no layout, no picture */
+    snprintf(cmd, sizeof cmd,
+             "SDL_VIDEODRIVER=dummy '%s' render --out '%s/x.png' --layout '%s/no/such/x.json' "
+             ">/dev/null 2>'%s/log'",
+             exe, dir, dir, dir);
+    rc = system(cmd);
+    CHECK(rc != -1 && WIFEXITED(rc) && WEXITSTATUS(rc) == 2);
+    snprintf(cmd, sizeof cmd, "%s/x.png", dir);
+    CHECK(access(cmd, F_OK) != 0);
+
+    json_decref(scores);
+    json_decref(weights);
+    json_decref(weighted);
+    json_decref(small);
+    json_decref(project);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
+    return check_done("test_layout");
+}
