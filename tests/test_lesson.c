@@ -732,6 +732,18 @@ static void test_live_value_errors(void) {
     CHECK(ph.value == LESSON_VALUE_HEADS);
     CHECK(lesson_placeholder_next(text, len, &pos, &ph, err, sizeof err) == 0 && pos == len);
     CHECK(lesson_placeholders(text, &ph, 1) == 2);
+    /* A message quotes the text as one clean line: a terminal escape
+     * (ESC, or C1's CSI) in a live value is shown as '?'. */
+    const char *escapes = "{{b\x1b[2J\xc2\x9b" "1m}}";
+    pos = 0;
+    CHECK(lesson_placeholder_next(escapes, strlen(escapes), &pos, &ph, err, sizeof err) == -1);
+    CHECKF(strstr(err, "'{{b?[2J?1m}}'") != NULL, "%s", err);
+    lesson l2;
+    char perr[512];
+    const char *file = STEP("x {{b\x1b[2J}} y");
+    CHECK(lesson_parse(&l2, file, strlen(file), "t.md", NULL, perr, sizeof perr) == 2);
+    CHECKF(strstr(perr, "'{{b?[2J}}'") != NULL && strchr(perr, '\x1b') == NULL, "%s", perr);
+    lesson_free(&l2);
     lesson_settings s = lesson_settings_default();
     ph.value = LESSON_VALUE_ROW_MAX;
     ph.n_args = 2;

@@ -782,6 +782,25 @@ static void test_model_round_trip(const char *dir) {
     model_free(&m);
 }
 
+/* Every id an encoding gives is a word of the vocabulary: unknown words are
+ * MODEL_TOKEN_UNK (1), so a vocabulary needs ids 0 and 1. */
+static void test_vocab_unknown_id(void) {
+    static const char *const words[2] = {"a", "b"};
+    model_vocab v;
+    CHECK(model_vocab_init(&v, words, 1, err, sizeof err) == ATTN_ERR_INPUT);
+    CHECK_STR_CONTAINS(err, "a vocabulary of 1 words is out of range: use 2 to");
+    CHECK(v.n == 0 && v.words == NULL);
+    CHECK(model_vocab_init(&v, words, 0, err, sizeof err) == ATTN_ERR_INPUT);
+    CHECKF(model_vocab_init(&v, words, 2, err, sizeof err) == ATTN_OK, "%s", err);
+    int32_t ids[4];
+    size_t n = 0;
+    CHECKF(model_vocab_encode(&v, "A b zzz", ids, NULL, 4, &n, err, sizeof err) == ATTN_OK, "%s",
+           err);
+    CHECK(n == 4 && ids[0] == MODEL_TOKEN_EOT && ids[1] == 0 && ids[2] == 1 &&
+          ids[3] == MODEL_TOKEN_UNK && (size_t)ids[3] < v.n);
+    model_vocab_free(&v);
+}
+
 static void test_model_load_errors(const char *dir) {
     model m;
     CHECKF(tiny_model(&m, 7), "%s", err);
@@ -1202,6 +1221,7 @@ int main(int argc, char **argv) {
     test_writer();
     test_save_atomic(dir);
     test_model_round_trip(dir);
+    test_vocab_unknown_id();
     test_model_load_errors(dir);
     test_fixture(fixtures, "model_tiny.safetensors", dir);
     test_fixture(fixtures, "model_small.safetensors", dir);

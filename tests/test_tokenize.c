@@ -423,7 +423,26 @@ static void test_big(void) {
     free(text);
 }
 
+/* Messages quote file contents through attn_clean_line: one line of valid
+ * UTF-8, every control character (C0, DEL, C1) and stray byte a '?'. */
+static void test_clean_line(void) {
+    char s[64];
+    snprintf(s, sizeof s, "a\nb\x7f" "c\xff" "d");
+    attn_clean_line(s);
+    CHECKF(strcmp(s, "a?b?c?d") == 0, "%s", s);
+    /* U+0085 (next line), U+009B (CSI) and U+0080 go; U+00A0 (the same
+     * lead byte) and é stay */
+    snprintf(s, sizeof s, "x\xc2\x85y\xc2\x9b[2Jz\xc2\x80\xc2\xa0\xc3\xa9");
+    attn_clean_line(s);
+    CHECKF(strcmp(s, "x?y?[2Jz?\xc2\xa0\xc3\xa9") == 0, "%s", s);
+    /* a lone C2 at the end is not UTF-8 */
+    snprintf(s, sizeof s, "end\xc2");
+    attn_clean_line(s);
+    CHECKF(strcmp(s, "end?") == 0, "%s", s);
+}
+
 int main(void) {
+    test_clean_line();
     test_ascii();
     test_apostrophes_hyphens();
     test_scripts();

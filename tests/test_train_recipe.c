@@ -256,6 +256,10 @@ static void test_record(void) {
         {"attnviz.train.seed", "-1", "\"attnviz.train.seed\""},
         {"attnviz.train.lr", "nan", "\"attnviz.train.lr\" is \"nan\", not a number"},
         {"attnviz.train.mix", "1,2,3", "\"attnviz.train.mix\" is \"1,2,3\", not four numbers"},
+        /* finite as a double, infinite as the float the recipe keeps */
+        {"attnviz.train.lr", "1e300", "\"attnviz.train.lr\" is \"1e300\", not a number"},
+        {"attnviz.train.lr_min", "-4e38", "\"attnviz.train.lr_min\" is \"-4e38\", not a number"},
+        {"attnviz.train.mix", "1,1,1,1e39", "\"attnviz.train.mix\" is \"1,1,1,1e39\", not four"},
         {"attnviz.heads", "[{\"layer\":0,", "\"attnviz.heads\" is not valid JSON"},
         {"attnviz.heads", "{}", "\"attnviz.heads\" is not a JSON list of heads"},
     };

@@ -100,8 +100,9 @@ typedef struct model_vocab {
     char *storage;      /* the words' bytes */
 } model_vocab;
 
-/* Copies n words. Refuses an empty or too long word, one with a space or a
- * control character, and duplicates, naming the word. */
+/* Copies n words (2 or more: ids MODEL_TOKEN_EOT and MODEL_TOKEN_UNK).
+ * Refuses an empty or too long word, one with a space or a control
+ * character, and duplicates, naming the word. */
 attn_status model_vocab_init(model_vocab *v, const char *const *words, size_t n, char *err,
                              size_t err_len);
 void model_vocab_free(model_vocab *v);

@@ -53,8 +53,8 @@ attn_status attn_tokenize(attn_token *out, size_t max_tokens, size_t *n_out, con
 size_t attn_utf8_first_invalid(const char *s, size_t len);
 
 /* Makes the NUL-terminated message s one line of valid UTF-8 in place:
- * control characters (a newline, a terminal escape) and bytes that are not
- * UTF-8 become '?'. Messages quote what users typed and what files hold;
+ * control characters (C0, DEL and C1: a newline, a terminal escape) and
+ * bytes that are not UTF-8 become '?' (one for each). Messages quote what users typed and what files hold;
  * every layer's failure helper runs them through this. */
 void attn_clean_line(char *s);
 

@@ -464,6 +464,19 @@ void attn_clean_line(char *s) {
         i += attn_utf8_first_invalid(s + i, len - i);
         if (i < len) s[i++] = '?';
     }
+    /* C1 controls (U+0080..U+009F, now always the valid pair C2 80..9F):
+     * U+0085 is a newline, U+009B a terminal escape. One '?' each, so the
+     * text moves left. */
+    size_t o = 0;
+    for (size_t i = 0; i < len; i++) {
+        if ((unsigned char)s[i] == 0xC2 && i + 1 < len && (unsigned char)s[i + 1] <= 0x9F) {
+            s[o++] = '?';
+            i++;
+        } else {
+            s[o++] = s[i];
+        }
+    }
+    s[o] = '\0';
 }
 
 size_t attn_utf8_first_invalid(const char *s, size_t len) {

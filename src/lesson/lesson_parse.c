@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attnviz/tokenize.h"
 #include "lesson_internal.h"
 
 void lesson_error(parser *p, size_t line, const char *fmt, ...) {
@@ -24,6 +25,7 @@ void lesson_error(parser *p, size_t line, const char *fmt, ...) {
     va_start(ap, fmt);
     vsnprintf(e->text, sizeof e->text, fmt, ap);
     va_end(ap);
+    attn_clean_line(e->text); /* messages quote lines of the file */
 }
 
 lesson_step *current_step(parser *p) {

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "attnviz/tokenize.h"
 #include "lesson_internal.h"
 
 /* Each argument is a layer (1..layers of the trained model), a head
@@ -66,6 +67,8 @@ static int fail(char *err, size_t err_len, const char *fmt, ...) {
         va_start(ap, fmt);
         vsnprintf(err, err_len, fmt, ap);
         va_end(ap);
+        /* It quotes the lesson's text, which may hold any character. */
+        attn_clean_line(err);
     }
     return -1;
 }

@@ -87,9 +87,12 @@ int32_t model_vocab_find(const model_vocab *v, const char *word, size_t len) {
 attn_status model_vocab_init(model_vocab *v, const char *const *words, size_t n, char *err,
                              size_t err_len) {
     memset(v, 0, sizeof *v);
-    if (n < 1 || n > MODEL_VOCAB_MAX)
+    /* At least ids 0 and 1: model_vocab_encode gives every unknown word
+     * MODEL_TOKEN_UNK, which must be an id of the vocabulary. */
+    if (n < 2 || n > MODEL_VOCAB_MAX)
         return model_fail(ATTN_ERR_INPUT, err, err_len,
-                    "a vocabulary of %zu words is out of range: use 1 to %d", n, MODEL_VOCAB_MAX);
+                    "a vocabulary of %zu words is out of range: use 2 to %d (the start token, "
+                    "the unknown word, ...)", n, MODEL_VOCAB_MAX);
     size_t bytes = 0;
     for (size_t i = 0; i < n; i++) {
         const char *w = words[i];

@@ -2,6 +2,7 @@
  * recipe as decimal strings, the losses, and the head roles as JSON, written
  * and read here and nowhere else. */
 #define _POSIX_C_SOURCE 200809L
+#include <float.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -109,12 +110,13 @@ static bool parse_size(const char *s, unsigned long long max, unsigned long long
     return true;
 }
 
-/* n finite numbers separated by commas. */
+/* n numbers separated by commas, each finite as a float: strtod reads
+ * "1e300" as a finite double that becomes an infinite float. */
 static bool parse_floats(const char *s, float *out, int n) {
     for (int i = 0; i < n; i++) {
         char *end;
         double x = strtod(s, &end);
-        if (end == s || !isfinite(x) || *s == ' ') return false;
+        if (end == s || !(fabs(x) <= FLT_MAX) || *s == ' ') return false;
         out[i] = (float)x;
         if (i + 1 < n) {
             if (*end != ',') return false;
@@ -147,12 +149,13 @@ attn_status model_meta_read_recipe(const model_meta *meta, const model_config *c
                               file, keys[i]);
     unsigned long long seed, steps, batch;
     float lr, lr_min, mix[4];
+    const char *const a_number = "a number (at most 3.4e38 in size)";
     const char *bad = NULL, *want = NULL;
     if (!parse_size(v[0], UINT64_MAX, &seed)) bad = keys[0], want = "a whole number in decimal";
     else if (!parse_size(v[1], SIZE_MAX, &steps)) bad = keys[1], want = "a whole number in decimal";
     else if (!parse_size(v[2], SIZE_MAX, &batch)) bad = keys[2], want = "a whole number in decimal";
-    else if (!parse_floats(v[3], &lr, 1)) bad = keys[3], want = "a number";
-    else if (!parse_floats(v[4], &lr_min, 1)) bad = keys[4], want = "a number";
+    else if (!parse_floats(v[3], &lr, 1)) bad = keys[3], want = a_number;
+    else if (!parse_floats(v[4], &lr_min, 1)) bad = keys[4], want = a_number;
     else if (!parse_floats(v[5], mix, 4)) bad = keys[5], want = "four numbers separated by commas";
     if (bad)
         return model_fail(ATTN_ERR_INPUT, err, err_len, "%s: metadata \"%s\" is \"%.40s\", not %s",

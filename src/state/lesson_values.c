@@ -61,6 +61,17 @@ static void best_head(const model_heads_report *r, model_role role, char *buf, s
     snprintf(buf, len, "%zu.%zu (%.2f)", bl + 1, bh + 1, (double)model_heads_score(r, bl, bh, role));
 }
 
+/* Token i as the sentence writes it; the trained model's start token has
+ * no text there, so it is named as the views name it ("⟨start⟩"). */
+static void token_text(const state_model *m, size_t i, char *buf, size_t len) {
+    if (m->token_kind && m->token_kind[i] == STATE_TOKEN_START) {
+        snprintf(buf, len, "%s", STATE_START_LABEL);
+        return;
+    }
+    const attn_token *tk = &m->tokens[i];
+    snprintf(buf, len, "%.*s", (int)tk->len, m->text + tk->offset);
+}
+
 /* The values of the trained model (lesson.h: layer .. next_prob). */
 static attn_status trained_value(const state_model *m, const lesson_placeholder *ph, char *buf, size_t len) {
     const state_trained *t = m->trained;
@@ -173,16 +184,11 @@ attn_status state_lesson_value(const state_model *m, const lesson_placeholder *p
             format_float(t->weights[at + best], buf, len);
         } else {
             /* the token as written, like {{token I}}: the lesson quotes it */
-            const attn_token *tk = &m->tokens[best];
-            snprintf(buf, len, "%.*s", (int)tk->len, m->settings.sentence + tk->offset);
+            token_text(m, best, buf, len);
         }
         break;
     }
-    case LESSON_VALUE_TOKEN: {
-        const attn_token *tk = &m->tokens[a[0] - 1];
-        snprintf(buf, len, "%.*s", (int)tk->len, m->settings.sentence + tk->offset);
-        break;
-    }
+    case LESSON_VALUE_TOKEN: token_text(m, a[0] - 1, buf, len); break;
     case LESSON_VALUE_KV_CACHE:
         state_format_bytes(2.0 * (double)a[0] * (double)a[1] * (double)a[2] * (double)a[3], buf,
                          len);
