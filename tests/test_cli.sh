@@ -279,11 +279,13 @@ expect 2 "--model $mdir/missing.safetensors: cannot read" -- render --model "$md
 mkfifo "$mdir/fifo"
 limit="timeout 10"
 expect 2 "--model $mdir/fifo is not a regular file (a FIFO): give a model file" -- dump --model "$mdir/fifo"
-expect 2 "$mdir/fifo is not a regular file (a FIFO)" -- heads --model "$mdir/fifo"
+expect 2 "--model $mdir/fifo is not a regular file (a FIFO)" -- heads --model "$mdir/fifo"
 expect 2 "--model $mdir is not a regular file (a folder): give a model file" -- dump --model "$mdir"
 limit=
 head -c 3000 "$model" >"$mdir/corrupt.safetensors"
 expect 2 "--model $mdir/corrupt.safetensors: " -- dump --model "$mdir/corrupt.safetensors"
+expect 2 "--model $mdir/corrupt.safetensors: " -- heads --model "$mdir/corrupt.safetensors"
+expect 2 "--model $mdir/corrupt.safetensors: " -- render --model "$mdir/corrupt.safetensors" --out "$mdir/g.png"
 printf 'not a model at all' >"$mdir/text.safetensors"
 expect 2 "--model $mdir/text.safetensors: " -- dump --model "$mdir/text.safetensors"
 expect 2 "--layer 3 does not exist: $model has 2 layers (1 to 2)" -- dump --model "$model" --layer 3

@@ -63,6 +63,12 @@ int cli_fail_setting(char *err, size_t err_len, attn_setting bad, const char *ms
  * rate 2 is out of range" -> "--lr 2 is out of range". */
 int cli_fail_model_setting(char *err, size_t err_len, model_setting bad, const char *msg);
 
+/* A model file's failure, whose message (the model layer's) starts with the
+ * file's path: prefixed with the option that brought the file in ("--model
+ * m.st: the file is 1 bytes ...", "--weights trained: ..."), kept as it is
+ * when no option did (option NULL: heads on the shipped model). Returns 2. */
+int cli_fail_model_file(char *err, size_t err_len, const char *option, const char *msg);
+
 /* Whether path can be written as option's file, checked before any work
  * is done: not an existing folder, device or other special file (a save
  * renames over it), in a folder that exists and may be written. Returns

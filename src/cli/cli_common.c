@@ -44,6 +44,10 @@ int cli_fail_setting(char *err, size_t err_len, attn_setting bad, const char *ms
     return fail_named(err, err_len, cli_option_of(bad), attn_setting_name(bad), msg);
 }
 
+int cli_fail_model_file(char *err, size_t err_len, const char *option, const char *msg) {
+    return option ? cli_fail(err, err_len, "%s %s", option, msg) : cli_fail(err, err_len, "%s", msg);
+}
+
 int cli_fail_model_setting(char *err, size_t err_len, model_setting bad, const char *msg) {
     static const char *const options[MODEL_SETTING_COUNT] = {
         [MODEL_SETTING_LAYERS] = "--layers",         [MODEL_SETTING_HEADS] = "--heads",

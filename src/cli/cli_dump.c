@@ -142,9 +142,9 @@ int cli_dump_trained(FILE *f, const cli_options *o, const state_settings *s, cha
     char msg[CLI_ERR_LEN];
     /* the roles are not part of the dump: no need to measure them */
     if (state_trained_load_ex(t, s->model_path, STATE_TRAINED_NO_ROLES, msg, sizeof msg) != 0) {
-        snprintf(err, err_len, "%s %s", o->model_path ? "--model" : "--weights trained:", msg);
         free(t);
-        return 2;
+        return cli_fail_model_file(err, err_len, o->model_path ? "--model" : "--weights trained:",
+                                   msg);
     }
     attn_setting bad;
     if (state_trained_run(t, s->sentence, NULL, &bad, msg, sizeof msg) != 0) {

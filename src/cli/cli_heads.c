@@ -99,8 +99,12 @@ int cli_heads_run(const void *opts, char *err, size_t err_len) {
         if (state_shipped_model_path(shipped, sizeof shipped, err, err_len) != 0) return 2;
         path = shipped;
     }
+    /* the option that named the file, for messages about it */
+    const char *option = a->model ? "--model" : NULL;
     model m;
-    if (model_load(&m, path, err, err_len) != ATTN_OK) return 2;
+    char msg[CLI_ERR_LEN - 300];
+    if (model_load(&m, path, msg, sizeof msg) != ATTN_OK)
+        return cli_fail_model_file(err, err_len, option, msg);
     size_t L = m.config.n_layers, H = m.config.n_heads;
     uint8_t *off = calloc(L * H, 1);
     model_heads_report r = {0}, base = {0};
@@ -110,11 +114,12 @@ int cli_heads_run(const void *opts, char *err, size_t err_len) {
         goto done;
     }
     if (prune && parse_prune(prune, off, L, H, err, err_len)) goto done;
-    char msg[CLI_ERR_LEN - 300];
     if (model_heads_measure(&m, sequences, prune ? off : NULL, rank, &r, msg, sizeof msg) !=
             ATTN_OK ||
         (prune && model_heads_measure(&m, sequences, NULL, 0, &base, msg, sizeof msg) != ATTN_OK)) {
-        cli_fail(err, err_len, "%s: %s", path, msg);
+        char about[CLI_ERR_LEN];
+        snprintf(about, sizeof about, "%s: %s", path, msg);
+        cli_fail_model_file(err, err_len, option, about);
         goto done;
     }
     /* Finite weights can still overflow: say so rather than print NaN (or
@@ -124,9 +129,9 @@ int cli_heads_run(const void *opts, char *err, size_t err_len) {
     for (size_t k = 0; finite && rank && k < L * H; k++) finite = isfinite(r.importance[k]);
     if (!finite) {
         cli_fail(err, err_len,
-                 "%s: the model's outputs overflow (NaN) on held-out text: its weights are out "
+                 "%s%s%s: the model's outputs overflow (NaN) on held-out text: its weights are out "
                  "of range (the largest is %g); retrain it (attnviz train)",
-                 path, (double)model_largest_weight(&m));
+                 option ? option : "", option ? " " : "", path, (double)model_largest_weight(&m));
         goto done;
     }
     if (json) {

@@ -282,8 +282,8 @@ int cli_settings_any_length(const cli_options *o, state_settings *s, char *err, 
     model_config mc;
     char msg[CLI_ERR_LEN];
     if (state_trained_peek(path, &mc, msg, sizeof msg) != 0)
-        return o->model_path ? cli_fail(err, err_len, "--model %s", msg)
-                             : cli_fail(err, err_len, "--weights trained: %s", msg);
+        return cli_fail_model_file(err, err_len, o->model_path ? "--model" : "--weights trained:",
+                                   msg);
     const char *shown = state_trained_resolve(path);
     size_t layer = o->layer ? o->layer : 1;
     if (layer > mc.n_layers)
