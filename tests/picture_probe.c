@@ -79,10 +79,18 @@ static int inside(const picture *p, rect r, const char *path) {
 
 static int diff(int argc, char **argv) {
     picture a, b;
-    if (load(&a, argv[2]) || load(&b, argv[3])) return 2;
+    if (load(&a, argv[2])) return 2;
+    if (load(&b, argv[3])) {
+        free(a.rgba);
+        return 2;
+    }
     int w = a.w > b.w ? a.w : b.w, h = a.h > b.h ? a.h : b.h;
     rect r = {0, 0, w, h};
-    if (argc > 4 && parse_region(argv[4], &r)) return 2;
+    if (argc > 4 && parse_region(argv[4], &r)) {
+        free(a.rgba);
+        free(b.rgba);
+        return 2;
+    }
     long count = 0;
     for (int y = r.y; y < r.y + r.h; y++)
         for (int x = r.x; x < r.x + r.w; x++) {
@@ -98,6 +106,8 @@ static int diff(int argc, char **argv) {
                 }
         }
     printf("%ld\n", count);
+    free(a.rgba);
+    free(b.rgba);
     return 0;
 }
 
@@ -110,7 +120,11 @@ static int count(char **argv) {
         fprintf(stderr, "picture_probe: '%s' is not a colour R,G,B\n", argv[4]);
         return 2;
     }
-    if (parse_region(argv[3], &r) || load(&p, argv[2]) || inside(&p, r, argv[2])) return 2;
+    if (parse_region(argv[3], &r) || load(&p, argv[2])) return 2;
+    if (inside(&p, r, argv[2])) {
+        free(p.rgba);
+        return 2;
+    }
     long n = 0;
     for (int y = r.y; y < r.y + r.h; y++)
         for (int x = r.x; x < r.x + r.w; x++) {
@@ -118,13 +132,18 @@ static int count(char **argv) {
             n += abs(c[0] - want[0]) <= 8 && abs(c[1] - want[1]) <= 8 && abs(c[2] - want[2]) <= 8;
         }
     printf("%ld\n", n);
+    free(p.rgba);
     return 0;
 }
 
 static int mean(char **argv) {
     picture p;
     rect r;
-    if (parse_region(argv[3], &r) || load(&p, argv[2]) || inside(&p, r, argv[2])) return 2;
+    if (parse_region(argv[3], &r) || load(&p, argv[2])) return 2;
+    if (inside(&p, r, argv[2])) {
+        free(p.rgba);
+        return 2;
+    }
     double sum = 0;
     for (int y = r.y; y < r.y + r.h; y++)
         for (int x = r.x; x < r.x + r.w; x++) {
@@ -132,15 +151,21 @@ static int mean(char **argv) {
             sum += (0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]) / 255.0;
         }
     printf("%.4f\n", sum / ((double)r.w * r.h));
+    free(p.rgba);
     return 0;
 }
 
 static int pixel(char **argv) {
     picture p;
     rect r = {atoi(argv[3]), atoi(argv[4]), 1, 1};
-    if (load(&p, argv[2]) || inside(&p, r, argv[2])) return 2;
+    if (load(&p, argv[2])) return 2;
+    if (inside(&p, r, argv[2])) {
+        free(p.rgba);
+        return 2;
+    }
     const unsigned char *c = at(&p, r.x, r.y);
     printf("%d,%d,%d\n", c[0], c[1], c[2]);
+    free(p.rgba);
     return 0;
 }
 
@@ -154,6 +179,7 @@ int main(int argc, char **argv) {
     if (strcmp(cmd, "size") == 0 && argc == 3) {
         if (load(&p, argv[2])) return 2;
         printf("%d %d\n", p.w, p.h);
+        free(p.rgba);
         return 0;
     }
     fprintf(stderr, "usage: picture_probe diff|count|mean|pixel|size FILE... (see its source)\n");
