@@ -86,8 +86,11 @@ static void rules(void) {
     char buf[96];
     arcs_rule_text(arcs_rule_for(9, 0), buf, sizeof buf);
     CHECK(strcmp(buf, "lines: top 2 per row, weights \xE2\x89\xA5 0.10") == 0);
+    arcs_rule_text(arcs_rule_for(22, 0), buf, sizeof buf);
+    CHECK(strcmp(buf, "lines: top 2 per row, weights \xE2\x89\xA5 0.09") == 0);
     arcs_rule_text(arcs_rule_for(64, 0), buf, sizeof buf);
-    CHECK(strcmp(buf, "lines: top 1 per row, weights \xE2\x89\xA5 0.10") == 0);
+    CHECK(strcmp(buf, "lines: top 1 per row, weights \xE2\x89\xA5 0.03") == 0);
+    CHECK(arcs_rule_for(64, 0).min_weight == 0.03f); /* the floor applied is the one shown */
     arcs_rule_text(arcs_rule_for(9, ARCS_K_CHOICES), buf, sizeof buf);
     CHECK(strcmp(buf, "lines: every weight \xE2\x89\xA5 0.10") == 0);
     /* K steps 2 → 3 → no limit → 1 → 2 from the default at 9 tokens */

@@ -7,7 +7,12 @@
 #define ARCS_MIN_WEIGHT 0.10f
 
 arcs_rule arcs_rule_for(size_t n, int choice) {
-    arcs_rule r = {n > 24 ? 1 : 2, ARCS_MIN_WEIGHT};
+    /* The floor: 0.10, or twice an even share (2/n) when that is lower, so
+     * a long sentence, whose weights are all small, still shows its
+     * strongest links; rounded down to what the screen says (0.03). */
+    float floor_w = ARCS_MIN_WEIGHT;
+    if (n > 0 && 2.0f / (float)n < floor_w) floor_w = floorf(200.0f / (float)n) / 100.0f;
+    arcs_rule r = {n > 24 ? 1 : 2, floor_w};
     if (choice >= 1 && choice < ARCS_K_CHOICES) r.top_k = (size_t)choice;
     else if (choice == ARCS_K_CHOICES) r.top_k = 0;
     return r;

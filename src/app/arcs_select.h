@@ -18,7 +18,8 @@ enum { ARCS_K_CHOICES = 4 }; /* the K key steps through 1, 2, 3 per row and "no 
 
 /* The rule for n tokens: choice 0 is the default for n (2 per row up to
  * 24 tokens, 1 above, where the rows get too thin for two), choice
- * 1 … ARCS_K_CHOICES the K key's steps. The weight floor is always 0.10. */
+ * 1 … ARCS_K_CHOICES the K key's steps. The weight floor is 0.10, or twice
+ * an even share 2/n when lower (0.09 at 22 tokens, 0.03 at 64). */
 arcs_rule arcs_rule_for(size_t n, int choice);
 
 /* The choice after choice when K is pressed (cycles through every step,

@@ -304,7 +304,7 @@ static void help(stage_ctx *c, int w, int h) {
         {"Home", "start again from stage 1"},
         {"1 – 9, 0", "head in focus (0 = head 10)"},
         {"Tab / Shift+Tab", "next / previous view: all heads, one head, arcs"},
-        {"K (arcs)", "lines per row: 1, 2, 3, every weight \xE2\x89\xA5 0.10"},
+        {"K (arcs)", "lines per row: 1, 2, 3, or every large weight"},
         {"mouse on a head (arcs)", "that head's lines alone"},
         {"click a token", "light up its row and column"},
         {"F", "fullscreen"},

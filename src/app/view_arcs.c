@@ -304,10 +304,11 @@ bool view_arcs(stage_ctx *c) {
 
     arcs_geom g;
     if (!geometry(c, top, &g)) return true;
-    /* With rows too thin to follow (long sentences) or more heads than
-     * colours, the other heads' lines would bury the focus head's (and cost
-     * 100 ms): it is drawn alone, and the legend says so. */
-    bool thin = g.rh < 8.0, many = c->n_heads > LEGEND_MAX;
+    /* With rows too thin to follow or too many of them (over 24 tokens a
+     * head has a line a row already), or more heads than colours, the
+     * other heads' lines would bury the focus head's (and cost 100 ms): it
+     * is drawn alone, and the legend says so. */
+    bool thin = g.rh < 8.0 || n > 24, many = c->n_heads > LEGEND_MAX;
     bool focus_only = alone >= 0 || ((thin || many) && c->n_heads > 1);
     if (focus_only && alone < 0) {
         char buf[128];
