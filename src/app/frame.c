@@ -304,6 +304,8 @@ static void help(stage_ctx *c, int w, int h) {
         {"Home", "start again from stage 1"},
         {"1 – 9, 0", "head in focus (0 = head 10)"},
         {"Tab / Shift+Tab", "next / previous view: all heads, one head, arcs"},
+        {"K (arcs)", "lines per row: 1, 2, 3, or every large weight"},
+        {"mouse on a head (arcs)", "that head's lines alone"},
         {"click a token", "light up its row and column"},
         {"F", "fullscreen"},
         {"Ctrl + / − / 0", "larger / smaller / default type"},
@@ -446,13 +448,7 @@ static void tooltip(stage_ctx *c, int w, int h) {
  * before softmax: there the heatmaps stand in, and a line says so. */
 static void per_head(stage_ctx *c) {
     if (c->s->view == VIEW_ARCS) {
-        if (view_arcs(c)) return;
-        int line = c->spx + c->spx / 2;
-        stage_note(c, "arcs show attention weights, from stage 7 (softmax) on; here: all heads",
-                   c->area.x, c->area.y, c->area.w, c->th->accent);
-        c->area.y += line;
-        c->area.h -= line;
-        SDL_RenderSetClipRect(c->r, &c->area);
+        if (view_arcs(c)) return; /* else it said why there are no arcs yet */
     }
     stage_heads(c, c->s->view == VIEW_FOCUS);
 }
@@ -589,6 +585,8 @@ static void frame(SDL_Renderer *r, text_cache *text, draw_pool *pool, app_state 
         if (s->view == VIEW_MODEL) {
             view_model(&c);
         } else {
+            /* the arcs view says in words why a stage has no arcs */
+            if (s->view == VIEW_ARCS && !per_head_stage(s->stage)) view_arcs(&c);
             stage_draw[s->stage](&c);
             highlights(&c);
         }

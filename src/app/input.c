@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "arcs_select.h"
 #include "view_model.h"
 
 #define SPEED_STEP 1.5f
@@ -92,7 +93,7 @@ static void pick_head(window_app *a, int head) {
         return;
     }
     a->s.focus_head = (size_t)head - 1;
-    a->s.view = VIEW_FOCUS;
+    if (a->s.view != VIEW_ARCS) a->s.view = VIEW_FOCUS; /* the arcs draw it on top */
     window_say(a, false, "head %d of %zu in focus", head, heads);
 }
 
@@ -336,6 +337,16 @@ static void on_key(window_app *a, const SDL_KeyboardEvent *e) {
         else open_panel(a);
         break;
     case SDLK_e: if (!again) next_example(a); break;
+    case SDLK_k: /* the arcs view's lines per row */
+        if (!again && s->view == VIEW_ARCS) {
+            size_t n = s->model.trace.n;
+            s->arcs_k = arcs_next_choice(n, s->arcs_k);
+            arcs_rule r = arcs_rule_for(n, s->arcs_k);
+            char buf[96];
+            arcs_rule_text(r, buf, sizeof buf);
+            window_say(a, false, "%s", buf);
+        }
+        break;
     case SDLK_LEFTBRACKET: /* the layer of a trained model; the open panel follows */
     case SDLK_RIGHTBRACKET:
         if (app_state_step_layer(s, k == SDLK_RIGHTBRACKET ? 1 : -1) == 0)

@@ -149,7 +149,9 @@ void stage_heads(stage_ctx *c, bool focus);
 draw_matrix_desc stage_head_desc(const stage_ctx *c, size_t h);
 
 /* view_arcs.c: 7–8 as lines between two columns of tokens. Returns false
- * when the stage has no weights yet (the caller draws the heads view). */
+ * when the stage has no weights (the caller draws the stage's usual view
+ * in the area left): it then wrote a line saying so and took the line's
+ * room from c->area. */
 bool view_arcs(stage_ctx *c);
 
 #endif
