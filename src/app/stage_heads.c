@@ -322,55 +322,7 @@ static void head_grid(stage_ctx *c, size_t h, SDL_Rect g, int left_w, int top_h,
     }
 }
 
-/* ---- the stage's sentence and colour bars ----------------------------------------- */
-
-/* The stage's sentence, in forms from the whole to the shortest, one per
- * line (drawn with stage_text_alts: the longest that fits). */
-static void explain(const stage_ctx *c, char *buf, size_t len) {
-    switch (c->s->stage) {
-    case STAGE_SCORES:
-        snprintf(buf, len,
-                 "cell (i, j) = q_i · k_j: how well token i's query matches token j's key "
-                 "(%zu products summed)\ncell (i, j) = q_i · k_j, %zu products summed",
-                 c->d_head, c->d_head);
-        break;
-    case STAGE_SCALE:
-        if (c->c->scale)
-            snprintf(buf, len,
-                     "÷ √%zu%s shrinks every score by the same factor: the spread (std, under "
-                     "each head) drops, so softmax does not saturate\n"
-                     "÷ √%zu%s: a smaller spread, so softmax does not saturate",
-                     c->d_head, c->c->temperature != 1.0f ? " ÷ T" : "", c->d_head,
-                     c->c->temperature != 1.0f ? " ÷ T" : "");
-        else if (c->c->temperature != 1.0f)
-            snprintf(buf, len, "scaling off: only ÷ T = %g", (double)c->c->temperature);
-        else
-            snprintf(buf, len, "scaling off and T = 1: the scores pass through unchanged");
-        break;
-    case STAGE_MASK:
-        if (c->c->causal)
-            snprintf(buf, len,
-                     "causal: token i may not look at a later token j > i, so those "
-                     "cells become −∞\ncausal: cells with j > i become −∞");
-        else
-            snprintf(buf, len,
-                     "no mask (causal off): every token may look at every token; "
-                     "the scaled scores pass through unchanged\n"
-                     "no mask: the scores pass through unchanged");
-        break;
-    case STAGE_SOFTMAX:
-        snprintf(buf, len,
-                 "row by row: exp, then divide by the row's total, so each row is "
-                 "≥ 0 and sums to 1%s\neach row: exp, ÷ its total, so it sums to 1",
-                 c->c->causal ? " (−∞ → 0)" : "");
-        break;
-    default:
-        snprintf(buf, len,
-                 "row i of O_h = Σ_j A_h[i, j] · (row j of V_h): a mix of value rows, "
-                 "weighted by attention\nrow i of O_h = Σ_j A_h[i, j] · row j of V_h");
-        break;
-    }
-}
+/* ---- the stage's colour bars ----------------------------------------- */
 
 /* Stage 4 in focus draws Q_h and K_hᵀ beside the scores, in their own
  * colours: they get a bar of their own. */
@@ -545,7 +497,7 @@ static void heads_view(stage_ctx *c) {
     if (weighted) best.extra_w = weighted_extra(c, cw, op_w);
 
     char note[256];
-    explain(c, note, sizeof note);
+    stage_heads_explain(c, note, sizeof note);
     if (note_h > 0) stage_note(c, note, a.x, a.y, a.w, c->th->text_dim);
 
     int pw = (ga.w - (best.cols - 1) * gap) / best.cols,
@@ -788,7 +740,7 @@ static void focus_view(stage_ctx *c) {
     int spx = c->spx, note_h = a.h >= 12 * spx ? spx + spx / 2 : 0;
     int bars_w = colorbars_width(c);
     char note[256];
-    explain(c, note, sizeof note);
+    stage_heads_explain(c, note, sizeof note);
     if (note_h > 0) stage_note(c, note, a.x, a.y, a.w, c->th->text_dim);
     SDL_Rect body = {a.x, a.y + note_h, a.w, a.h - note_h};
     size_t h = c->focus;
