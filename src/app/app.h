@@ -55,6 +55,7 @@ typedef struct app_state {
     size_t focus_head;
     const theme *theme;
     float type_scale; /* Ctrl +/−, multiplies the type size */
+    bool present;     /* presenter mode (F5): type read from the back of a room */
     int selected_token;               /* -1: none; its row and column light up */
     int hover_head, hover_i, hover_j; /* -1: none; the cell under the mouse */
     int hover_x, hover_y;             /* mouse position, for the tooltip */
