@@ -15,8 +15,8 @@ void stage_heads_explain(const stage_ctx *c, char *buf, size_t len) {
     case STAGE_SCALE:
         if (c->c->scale)
             snprintf(buf, len,
-                     "÷ √%zu%s shrinks every score by the same factor: the spread (std, under "
-                     "each head) drops, so softmax does not saturate\n"
+                     "÷ √%zu%s shrinks every score by the same factor: the spread (std, by "
+                     "each head's name) drops, so softmax does not saturate\n"
                      "÷ √%zu%s: a smaller spread, so softmax does not saturate",
                      c->d_head, c->c->temperature != 1.0f ? " ÷ T" : "", c->d_head,
                      c->c->temperature != 1.0f ? " ÷ T" : "");
