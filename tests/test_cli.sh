@@ -325,7 +325,7 @@ b=$("$exe" dump --model "$model" --layer 2 | md5sum)
 rm -rf "$mdir"
 
 # lesson FILE takes a theme, nothing else
-expect 2 "lesson FILE takes --theme dark|light, not '--frob'" -- lesson lessons/01-soft-lookup.md --frob
+expect 2 "lesson FILE takes --theme dark|light and --present, not '--frob'" -- lesson lessons/01-soft-lookup.md --frob
 expect 2 "--theme 'blue' is unknown: use dark or light" -- lesson lessons/01-soft-lookup.md --theme blue
 
 echo "test_cli: $passed passed, $failed failed"

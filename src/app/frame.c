@@ -308,6 +308,7 @@ static void help(stage_ctx *c, int w, int h) {
         {"mouse on a head (arcs)", "that head's lines alone"},
         {"click a token", "light up its row and column"},
         {"F", "fullscreen"},
+        {"F5", "presenter mode: larger type, whole labels"},
         {"Ctrl + / − / 0", "larger / smaller / default type"},
         {"S", "save a PNG screenshot"},
         {"P", "settings panel"},
@@ -489,6 +490,21 @@ static void highlights(stage_ctx *c) {
 
 static void frame(SDL_Renderer *r, text_cache *text, draw_pool *pool, app_state *s, int w, int h);
 
+/* The type size of a frame h pixels high: presenter mode a quarter larger,
+ * for the back of a room; Ctrl +/− work on top of either. */
+static int frame_type_px(const app_state *s, int h) {
+    return app_type_px(h, s->type_scale * (s->present ? 1.25f : 1.0f));
+}
+
+/* The smallest type a frame h pixels high draws: 20 px at 1080 in
+ * presenter mode, 14 px otherwise (a projected label under that is not
+ * read from the back), following Ctrl +/−; the full frame's height sets
+ * it, so the narration panel does not lower it. */
+static int frame_min_px(const app_state *s, int h) {
+    float per_px = s->present ? 54.0f : 77.0f;
+    return (int)((float)h / per_px * s->type_scale + 0.5f);
+}
+
 void app_draw(SDL_Renderer *r, text_cache *text, draw_pool *pool, app_state *s, int w, int h) {
     s->layout.n_grids = 0;
     s->layout.n_token_labels = 0;
@@ -496,13 +512,14 @@ void app_draw(SDL_Renderer *r, text_cache *text, draw_pool *pool, app_state *s, 
     s->layout.overview_button = (SDL_Rect){0, 0, 0, 0};
     if (!r || !text || !pool || w <= 0 || h <= 0) return;
     draw_begin(pool, r, text);
+    text_cache_set_min_px(text, frame_min_px(s, h));
     SDL_RenderSetClipRect(r, NULL);
     const theme *th = s->theme ? s->theme : theme_dark();
     draw_fill(r, (SDL_Rect){0, 0, w, h}, th->background);
     if (s->lesson) {
         /* The narration takes a column (or a band) of its own: it never
          * covers the heatmaps it talks about. */
-        int px = app_type_px(h, s->type_scale);
+        int px = frame_type_px(s, h);
         SDL_Rect panel = app_lesson_panel_rect(w, h, px);
         int fw = panel.x > 0 ? panel.x : w, fh = panel.x > 0 ? h : panel.y;
         frame(r, text, pool, s, fw, fh);
@@ -524,6 +541,7 @@ void app_draw(SDL_Renderer *r, text_cache *text, draw_pool *pool, app_state *s, 
     }
     SDL_RenderSetClipRect(r, NULL);
     draw_end(pool, text);
+    text_cache_set_min_px(text, 0); /* the window's other drawing keeps its own sizes */
 }
 
 /* Caption, stage, status line and overlays in a w×h frame at (0, 0). */
@@ -537,7 +555,7 @@ static void frame(SDL_Renderer *r, text_cache *text, draw_pool *pool, app_state 
     if ((unsigned)s->view >= VIEW_COUNT && s->view != VIEW_MODEL) s->view = VIEW_HEADS;
     /* the overview needs the trained model; with mechanics the stages show */
     if (s->view == VIEW_MODEL && !app_overview_available(s)) s->view = VIEW_HEADS;
-    int px = app_type_px(h, s->type_scale);
+    int px = frame_type_px(s, h);
     if (px > h / 8 && h / 8 >= 8) px = h / 8; /* a tiny window keeps room for the picture */
     stage_ctx c;
     memset(&c, 0, sizeof c);

@@ -325,6 +325,7 @@ static void on_key(window_app *a, const SDL_KeyboardEvent *e) {
         break;
     }
     case SDLK_f: if (!again) toggle_fullscreen(a); break;
+    case SDLK_F5: if (!again) a->s.present = !a->s.present; break;
     case SDLK_s: if (!again) a->shot_pending = true; break;
     case SDLK_t:
         if (again) break;

@@ -62,6 +62,7 @@ void app_offscreen_draw(app_offscreen *o, app_state *s, const state_frame *r) {
     s->view = r->view;
     s->focus_head = r->head;
     s->theme = theme_for(r->theme);
+    s->present = r->present;
     app_draw(o->renderer, o->text, &o->pool, s, o->surface->w, o->surface->h);
     SDL_RenderPresent(o->renderer);
 }

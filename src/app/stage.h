@@ -143,6 +143,10 @@ void stage_output(stage_ctx *c);
 /* stage_heads.c: 4–8 in VIEW_HEADS and VIEW_FOCUS. */
 void stage_heads(stage_ctx *c, bool focus);
 
+/* stage_heads_explain.c: the stage's sentence above the heads (4–8), its
+ * forms from the whole to the shortest, one per line (for stage_note). */
+void stage_heads_explain(const stage_ctx *c, char *buf, size_t len);
+
 /* The description of what head h's n×n grid shows at this stage and
  * progress (scores, scaling, masking, weights), used by the views and the
  * tooltip. */

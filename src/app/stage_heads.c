@@ -124,9 +124,12 @@ static void cell_size(double room_w, double room_h, double cap, double *cw, doub
     *ch = snap_cell(fmin(room_h, CELL_ASPECT * room_w), cap);
 }
 
-/* Label type for rows of cell pixels: at most the small type, at least 9. */
+/* Label type for rows of cell pixels: at most the small type, at least 9
+ * and the frame's smallest type (text_cache_set_min_px: 14 px at 1080, 20
+ * in presenter mode). */
 static int label_px_for(const stage_ctx *c, double cell) {
-    int px = (int)fmin(cell * 0.8, (double)c->spx);
+    int px = (int)fmin(cell * 0.8, (double)c->spx), least = text_cache_min_px(c->tc);
+    if (px < least) px = least;
     return px < 9 ? 9 : px;
 }
 
@@ -174,9 +177,12 @@ static void cell_values(const stage_ctx *c, const draw_matrix_desc *d, SDL_Rect 
     int vw = 0;
     bool weights = d->a.map == DRAW_SEQUENTIAL && d->blend == DRAW_BLEND_NONE;
     const char *widest = weights ? "0.00" : "−0.00";
-    if (vpx >= 10) text_measure(c->tc, widest, vpx, &vw, NULL);
+    /* values under the frame's smallest type are left out, not drawn larger
+     * than their cells */
+    int least = text_cache_min_px(c->tc) > 10 ? text_cache_min_px(c->tc) : 10;
+    if (vpx >= least) text_measure(c->tc, widest, vpx, &vw, NULL);
     if (vw > 0 && vw > cw - 4.0) vpx = (int)((double)vpx * (cw - 4.0) / (double)vw);
-    if (vpx < 10) return;
+    if (vpx < least) return;
     char buf[32];
     for (size_t i = 0; i < d->rows; i++)
         for (size_t j = 0; j < d->cols; j++) {
@@ -271,7 +277,9 @@ static void sums_summary(const stage_ctx *c, size_t h, char *buf, size_t len) {
     char a[16], b[16];
     snprintf(a, sizeof a, "%.3f", (double)lo);
     snprintf(b, sizeof b, "%.3f", (double)hi);
-    if (strcmp(a, b) == 0)
+    if (strcmp(a, b) == 0 && c->s->present && strcmp(a, "1.000") == 0)
+        snprintf(buf, len, "each row sums to 1"); /* one note a map, in words */
+    else if (strcmp(a, b) == 0)
         snprintf(buf, len, "every row Σ=%s", a);
     else
         snprintf(buf, len, "row sums %s–%s", a, b);
@@ -322,55 +330,7 @@ static void head_grid(stage_ctx *c, size_t h, SDL_Rect g, int left_w, int top_h,
     }
 }
 
-/* ---- the stage's sentence and colour bars ----------------------------------------- */
-
-/* The stage's sentence, in forms from the whole to the shortest, one per
- * line (drawn with stage_text_alts: the longest that fits). */
-static void explain(const stage_ctx *c, char *buf, size_t len) {
-    switch (c->s->stage) {
-    case STAGE_SCORES:
-        snprintf(buf, len,
-                 "cell (i, j) = q_i · k_j: how well token i's query matches token j's key "
-                 "(%zu products summed)\ncell (i, j) = q_i · k_j, %zu products summed",
-                 c->d_head, c->d_head);
-        break;
-    case STAGE_SCALE:
-        if (c->c->scale)
-            snprintf(buf, len,
-                     "÷ √%zu%s shrinks every score by the same factor: the spread (std, under "
-                     "each head) drops, so softmax does not saturate\n"
-                     "÷ √%zu%s: a smaller spread, so softmax does not saturate",
-                     c->d_head, c->c->temperature != 1.0f ? " ÷ T" : "", c->d_head,
-                     c->c->temperature != 1.0f ? " ÷ T" : "");
-        else if (c->c->temperature != 1.0f)
-            snprintf(buf, len, "scaling off: only ÷ T = %g", (double)c->c->temperature);
-        else
-            snprintf(buf, len, "scaling off and T = 1: the scores pass through unchanged");
-        break;
-    case STAGE_MASK:
-        if (c->c->causal)
-            snprintf(buf, len,
-                     "causal: token i may not look at a later token j > i, so those "
-                     "cells become −∞\ncausal: cells with j > i become −∞");
-        else
-            snprintf(buf, len,
-                     "no mask (causal off): every token may look at every token; "
-                     "the scaled scores pass through unchanged\n"
-                     "no mask: the scores pass through unchanged");
-        break;
-    case STAGE_SOFTMAX:
-        snprintf(buf, len,
-                 "row by row: exp, then divide by the row's total, so each row is "
-                 "≥ 0 and sums to 1%s\neach row: exp, ÷ its total, so it sums to 1",
-                 c->c->causal ? " (−∞ → 0)" : "");
-        break;
-    default:
-        snprintf(buf, len,
-                 "row i of O_h = Σ_j A_h[i, j] · (row j of V_h): a mix of value rows, "
-                 "weighted by attention\nrow i of O_h = Σ_j A_h[i, j] · row j of V_h");
-        break;
-    }
-}
+/* ---- the stage's colour bars ----------------------------------------- */
 
 /* Stage 4 in focus draws Q_h and K_hᵀ beside the scores, in their own
  * colours: they get a bar of their own. */
@@ -421,12 +381,11 @@ static void colorbars(const stage_ctx *c, SDL_Rect column) {
     }
 }
 
+/* Two bars' room in every stage (4, 7 and 8 show two), so the picture
+ * beside them keeps its place from stage to stage. */
 static int colorbars_width(const stage_ctx *c) {
-    int bars = c->s->stage == STAGE_SOFTMAX || c->s->stage == STAGE_WEIGHTED || focus_factors(c)
-                   ? 2
-                   : 1;
     /* the note line above the heads takes at most 2 lines of the height */
-    return stage_colorbars_width(c, bars, c->area.w, c->area.h - 2 * c->spx);
+    return stage_colorbars_width(c, 2, c->area.w, c->area.h - 2 * c->spx);
 }
 
 /* "std 2.84 → 1.00" for head h (stage 5). */
@@ -457,35 +416,129 @@ static draw_matrix_desc o_desc(const stage_ctx *c, size_t h) {
 
 /* ---- all heads ---------------------------------------------------------------------- */
 
+/* One layout for stages 4–8: every head's map keeps its place and size
+ * from the scores to the weighted sum, so a class compares before and
+ * after on the same spot. The room every stage may need is planned once,
+ * from the sentence, the heads and the frame: stage 7's row sums and
+ * stage 8's V and O right of the map (stage 5's spread is in the title). */
 typedef struct heads_layout {
     int cols, rows;
     double cw, ch;          /* pixels per grid cell, across and down */
     int left_w, top_h, lpx; /* token labels, 0: none */
-    int side_w;             /* right of the grid: Σ column */
-    int extra_w;            /* stage 8: V and O beside the grid */
+    int side_w;             /* the row sums' column (0: said in the title) */
+    int right_w;            /* right of the grid: V and O, or the row sums */
+    int op_w;               /* stage 8: room of "·" and "→" between the maps */
+    double slab;            /* columns of the grid V and O each take */
 } heads_layout;
 
-/* Pixels beside the grid for V_h and O_h in stage 8, for a grid cell. */
-static int weighted_extra(const stage_ctx *c, double cw, int op_w) {
-    return 2 * op_w + 2 * span(c->d_head, cw);
+/* The room every stage of the heads view is planned with, the same for
+ * stages 4–8. */
+typedef struct heads_room {
+    SDL_Rect ga;                  /* the heads' room (the note and bars outside) */
+    int note_h, bars_w, gap, title_h, op_w;
+} heads_room;
+
+static heads_room heads_room_of(const stage_ctx *c) {
+    SDL_Rect a = c->area;
+    int spx = c->spx;
+    heads_room r;
+    r.note_h = a.h >= 12 * spx ? spx + spx / 2 : 0; /* a tiny window keeps its room */
+    r.bars_w = colorbars_width(c);
+    r.ga = (SDL_Rect){a.x, a.y + r.note_h, a.w - r.bars_w - spx / 2, a.h - r.note_h};
+    r.gap = c->n_heads > 16 ? spx / 3 : spx; /* many heads: tight */
+    r.title_h = spx + spx / 2 + 2;
+    r.op_w = spx + spx / 2;
+    return r;
 }
 
-/* Cells of one candidate layout l (cols set) in the room ga: fills l.cw,
- * l.ch (0 when nothing fits). */
-static void heads_cells(const stage_ctx *c, SDL_Rect ga, int gap, int fixed_h, int op_w,
-                        heads_layout *l) {
+/* V_h and O_h are n × d_head: beside a grid of n columns they take at most
+ * half its width each (their columns then narrower than the grid's), so a
+ * wide head does not shrink every stage's map. */
+static double slab_units(const stage_ctx *c) {
+    double half = fmax((double)c->n / 2.0, 1.0);
+    return fmin((double)c->d_head, half);
+}
+
+/* Cells of one candidate layout l (cols, labels and side_w set) in the room
+ * R: fills l.cw, l.ch (0 when nothing fits) and l.right_w. */
+static void heads_cells(const stage_ctx *c, const heads_room *R, heads_layout *l) {
     size_t n = c->n, H = c->n_heads;
-    bool weighted = c->s->stage == STAGE_WEIGHTED;
+    SDL_Rect ga = R->ga;
     l->rows = ((int)H + l->cols - 1) / l->cols;
-    int pw = (ga.w - (l->cols - 1) * gap) / l->cols, ph = (ga.h - (l->rows - 1) * gap) / l->rows;
-    int room_w = pw - l->left_w - l->side_w - 4;
-    /* the grid's n columns, plus for stage 8 two slabs of d_head columns */
-    double units_w = (double)n + (weighted ? 2.0 * (double)c->d_head : 0.0);
-    double cell_w = (room_w - 2 * op_w) / units_w;
-    double cell_h = (double)(ph - fixed_h - l->top_h - 4) / (double)n;
+    int pw = (ga.w - (l->cols - 1) * R->gap) / l->cols;
+    int ph = (ga.h - (l->rows - 1) * R->gap) / l->rows;
+    int room_w = pw - l->left_w - 4;
+    l->slab = slab_units(c);
+    /* many heads or large type: the operators take at most a tenth of a
+     * head's room, the maps keep the rest */
+    l->op_w = R->op_w < pw / 10 ? R->op_w : pw / 10;
+    /* the grid's n columns and the two slabs of stage 8 */
+    double cell_w = (room_w - 2 * l->op_w) / ((double)n + 2.0 * l->slab);
+    if (l->side_w > 2 * l->op_w + (int)(2.0 * l->slab * cell_w))
+        cell_w = (double)(room_w - l->side_w) / (double)n; /* the row sums are wider */
+    double cell_h = (double)(ph - R->title_h - l->top_h - 4) / (double)n;
     l->cw = l->ch = 0.0;
+    l->right_w = 0;
     if (cell_w <= 0.0 || cell_h <= 0.0) return;
     cell_size(cell_w, cell_h, 4.0 * c->px, &l->cw, &l->ch);
+    int slabs = 2 * l->op_w + 2 * (int)(l->slab * l->cw);
+    l->right_w = slabs > l->side_w ? slabs : l->side_w;
+}
+
+/* Whether rows of l take their labels whole: one a row, none skipped. */
+static bool rows_whole(const heads_layout *l) {
+    return l->lpx > 0 && l->ch >= (double)l->lpx * 1.15;
+}
+
+/* The heads view's layout, the same in stages 4–8: try every number of
+ * columns and keep the one whose rows take their labels whole, then the
+ * largest cells (by area). Token labels take room, so they are planned
+ * only where rows would be at least 8 px, at the size the rows then
+ * allow. */
+static heads_layout heads_layout_of(const stage_ctx *c, const heads_room *R) {
+    size_t H = c->n_heads, n = c->n;
+    heads_layout best = {.cols = 1, .rows = (int)H};
+    for (int cols = 1; cols <= (int)H; cols++) {
+        heads_layout l = {.cols = cols};
+        heads_cells(c, R, &l);
+        if (l.cw * l.ch > best.cw * best.ch) best = l;
+    }
+    if (best.ch < 8.0) return best;
+    heads_layout no_labels = best;
+    best.cw = best.ch = 0.0;
+    for (int cols = 1; cols <= (int)H; cols++) {
+        heads_layout l = {.cols = cols};
+        /* Labels at the size of the unlabelled rows, then once more at the
+         * size of the rows they leave, so thin rows are not labelled every
+         * other one. */
+        double row_h = no_labels.ch;
+        for (int round = 0; round < 3; round++) {
+            l.lpx = label_px_for(c, row_h);
+            l.left_w = stage_token_width(c, l.lpx, 5 * l.lpx) + l.lpx / 2;
+            l.top_h = 2 * (l.lpx + l.lpx / 4) + l.lpx / 4;
+            /* presenter mode says the row sums once, in the title */
+            l.side_w = c->s->present ? 0 : sums_width(c, l.lpx);
+            heads_cells(c, R, &l);
+            /* column labels may need less room, not fit at all, or be
+             * turned up the columns: those take at most a quarter of a
+             * head's room (a third in presenter mode, where words are
+             * turned up whole rather than cut) */
+            int rows = ((int)H + cols - 1) / cols;
+            int ph = (R->ga.h - (rows - 1) * R->gap) / rows;
+            int need = stage_col_labels_height(c, span(n, l.cw), n, l.lpx,
+                                               c->s->present ? ph / 3 : ph / 4);
+            if (need != l.top_h) {
+                l.top_h = need;
+                heads_cells(c, R, &l);
+            }
+            if (l.ch <= 0.0 || label_px_for(c, l.ch) >= l.lpx) break;
+            row_h = l.ch;
+        }
+        bool whole = rows_whole(&l), best_whole = rows_whole(&best);
+        if (whole != best_whole ? whole : l.cw * l.ch > best.cw * best.ch) best = l;
+    }
+    if (best.ch < 8.0) best = no_labels; /* rows too thin for labels after all */
+    return best;
 }
 
 static void heads_view(stage_ctx *c) {
@@ -493,75 +546,34 @@ static void heads_view(stage_ctx *c) {
     int spx = c->spx;
     size_t H = c->n_heads, n = c->n;
     bool weighted = c->s->stage == STAGE_WEIGHTED;
-    int note_h = a.h >= 12 * spx ? spx + spx / 2 : 0; /* a tiny window keeps its room */
-    int bars_w = colorbars_width(c);
-    SDL_Rect ga = {a.x, a.y + note_h, a.w - bars_w - spx / 2, a.h - note_h};
-    int gap = H > 16 ? spx / 3 : spx, title_h = spx + spx / 2 + 2; /* many heads: tight */
-    int foot_h = c->s->stage == STAGE_SCALE ? spx + spx / 2 : 0;
-    int op_w = weighted ? spx + spx / 2 : 0;
-
-    /* Try every number of columns; keep the largest cells (by area). Token
-     * labels take room, so they are planned only where rows would be at
-     * least 8 px, at the size the rows then allow. */
-    heads_layout best = {1, (int)H, 0, 0, 0, 0, 0, 0, 0};
-    for (int cols = 1; cols <= (int)H; cols++) {
-        heads_layout l = {cols, 0, 0, 0, 0, 0, 0, 0, 0};
-        heads_cells(c, ga, gap, title_h + foot_h, op_w, &l);
-        if (l.cw * l.ch > best.cw * best.ch) best = l;
-    }
-    if (best.ch >= 8.0) {
-        heads_layout no_labels = best;
-        best.cw = best.ch = 0.0;
-        for (int cols = 1; cols <= (int)H; cols++) {
-            heads_layout l = {cols, 0, 0, 0, 0, 0, 0, 0, 0};
-            /* Labels at the size of the unlabelled rows, then once more
-             * at the size of the rows they leave, so thin rows are not
-             * labelled every other one. */
-            double row_h = no_labels.ch;
-            for (int round = 0; round < 2; round++) {
-                l.lpx = label_px_for(c, row_h);
-                l.left_w = stage_token_width(c, l.lpx, 5 * l.lpx) + l.lpx / 2;
-                l.top_h = 2 * (l.lpx + l.lpx / 4) + l.lpx / 4;
-                l.side_w = c->s->stage == STAGE_SOFTMAX ? sums_width(c, l.lpx) : 0;
-                heads_cells(c, ga, gap, title_h + foot_h, op_w, &l);
-                /* column labels may need less room, not fit at all, or be
-                 * turned up the columns: those take at most a quarter of a
-                 * head's room */
-                int rows = ((int)H + cols - 1) / cols;
-                int ph = (ga.h - (rows - 1) * gap) / rows;
-                int need = stage_col_labels_height(c, span(n, l.cw), n, l.lpx, ph / 4);
-                if (need != l.top_h) {
-                    l.top_h = need;
-                    heads_cells(c, ga, gap, title_h + foot_h, op_w, &l);
-                }
-                if (l.ch <= 0.0 || label_px_for(c, l.ch) >= l.lpx) break;
-                row_h = l.ch;
-            }
-            if (l.cw * l.ch > best.cw * best.ch) best = l;
-        }
-        if (best.ch < 8.0) best = no_labels; /* rows too thin for labels after all */
-    }
+    heads_room R = heads_room_of(c);
+    SDL_Rect ga = R.ga;
+    int note_h = R.note_h, bars_w = R.bars_w, gap = R.gap, title_h = R.title_h;
+    heads_layout best = heads_layout_of(c, &R);
     double cw = best.cw, ch = best.ch;
-    if (weighted) best.extra_w = weighted_extra(c, cw, op_w);
+    int op_w = best.op_w;
 
     char note[256];
-    explain(c, note, sizeof note);
+    stage_heads_explain(c, note, sizeof note);
     if (note_h > 0) stage_note(c, note, a.x, a.y, a.w, c->th->text_dim);
 
     int pw = (ga.w - (best.cols - 1) * gap) / best.cols,
         ph = (ga.h - (best.rows - 1) * gap) / best.rows;
     int grid_w = span(n, cw), grid_h = span(n, ch);
-    int content_w = best.left_w + grid_w + best.extra_w + best.side_w;
+    int content_w = best.left_w + grid_w + best.right_w;
     int sums_px = c->s->stage == STAGE_SOFTMAX ? row_sums_px(c, grid_h, n, best.side_w) : 0;
     for (size_t h = 0; h < H; h++) {
         int col = (int)h % best.cols, row = (int)h / best.cols;
         int x0 = ga.x + col * (pw + gap), y0 = ga.y + row * (ph + gap);
         int cx = x0 + (pw - content_w) / 2;
         if (cx < x0) cx = x0;
-        int content_h = title_h + best.top_h + 2 + grid_h + foot_h;
+        int content_h = title_h + best.top_h + 2 + grid_h;
         if (ph > content_h) y0 += (ph - content_h) / 2; /* centred in its cell of the layout */
         char extra[96] = "";
         if (weighted) snprintf(extra, sizeof extra, "A · V → O");
+        /* stage 5's spread in the title, not under the map: the map keeps
+         * the room and place it has in the other stages */
+        if (c->s->stage == STAGE_SCALE) spread_text(c, h, extra, sizeof extra);
         if (c->s->stage == STAGE_SOFTMAX && sums_px == 0) sums_summary(c, h, extra, sizeof extra);
         /* stage 8: the title stops short of V_h and O_h, named on its line */
         int title_w = weighted ? best.left_w + grid_w + op_w / 2 : x0 + pw - cx;
@@ -570,14 +582,8 @@ static void heads_view(stage_ctx *c) {
         SDL_Rect g = {cx + best.left_w, y0 + title_h + best.top_h + 2, grid_w, grid_h};
         head_grid(c, h, g, best.left_w, best.top_h, best.lpx);
         if (sums_px > 0) row_sums(c, h, g, best.side_w, sums_px);
-        if (foot_h > 0) {
-            char buf[64];
-            spread_text(c, h, buf, sizeof buf);
-            stage_text_fit(c, buf, spx, c->th->text, g.x, g.y + g.h + 3 + foot_h / 2,
-                           TEXT_LEFT | TEXT_MIDDLE, x0 + pw - g.x);
-        }
         if (weighted) {
-            int sw = span(c->d_head, cw);
+            int sw = (int)(best.slab * cw) > 0 ? (int)(best.slab * cw) : 1;
             int vx = g.x + g.w + op_w;
             draw_matrix_desc vd = v_desc(c, h), od = o_desc(c, h);
             SDL_Rect vr = {vx, g.y, sw, g.h}, orr = {vx + sw + op_w, g.y, sw, g.h};
@@ -748,10 +754,12 @@ static void focus_grid(stage_ctx *c, size_t h, SDL_Rect a, int bars_w) {
     int spx = c->spx;
     size_t n = c->n;
     int title_h = spx + spx / 2 + 2;
-    int foot_h = c->s->stage == STAGE_SCALE ? 2 * spx : 0;
+    /* the room of stage 5's spread line and stage 7's row sums in each of
+     * stages 5–7, so the grid keeps its place between them */
+    int foot_h = 2 * spx;
     int label_w = stage_token_width(c, spx, 6 * spx) + spx / 2;
     int top_lab = 2 * (spx + spx / 4) + spx / 4;
-    int side_w = c->s->stage == STAGE_SOFTMAX ? sums_width(c, spx) : 0;
+    int side_w = c->s->present ? 0 : sums_width(c, spx);
     int avail_h = a.h - title_h - top_lab - foot_h - spx / 2;
     double cw, ch;
     for (;;) {
@@ -775,7 +783,7 @@ static void focus_grid(stage_ctx *c, size_t h, SDL_Rect a, int bars_w) {
                extra[0] ? extra : NULL);
     head_grid(c, h, g, label_w > 0 ? label_w - spx / 2 : 0, top_lab, lpx);
     if (sums_px > 0) row_sums(c, h, g, side_w, sums_px);
-    if (foot_h > 0) {
+    if (c->s->stage == STAGE_SCALE) {
         char buf[160];
         spread_text(c, h, buf, sizeof buf);
         stage_text_fit(c, buf, spx, c->th->text, g.x, g.y + g.h + spx, TEXT_LEFT | TEXT_MIDDLE,
@@ -788,7 +796,7 @@ static void focus_view(stage_ctx *c) {
     int spx = c->spx, note_h = a.h >= 12 * spx ? spx + spx / 2 : 0;
     int bars_w = colorbars_width(c);
     char note[256];
-    explain(c, note, sizeof note);
+    stage_heads_explain(c, note, sizeof note);
     if (note_h > 0) stage_note(c, note, a.x, a.y, a.w, c->th->text_dim);
     SDL_Rect body = {a.x, a.y + note_h, a.w, a.h - note_h};
     size_t h = c->focus;

@@ -38,6 +38,7 @@ struct text_cache {
     entry slots[CACHE_SLOTS];
     size_t used, renders;
     layout_record *record; /* NULL but when a frame's layout is asked for */
+    int min_px;            /* the smallest type drawn or measured (0: 4 px) */
 };
 
 static int readable(const char *path) { return *path && access(path, R_OK) == 0; }
@@ -189,6 +190,7 @@ static uint64_t hash_text(const char *s, size_t len, int px) {
 /* The cached rendering of s at px, made on first use. */
 static const entry *lookup(text_cache *tc, const char *s, size_t len, int px) {
     if (len > TEXT_MAX) len = TEXT_MAX;
+    if (px < tc->min_px) px = tc->min_px;
     if (px < 4) px = 4;
     if (px > 400) px = 400;
     uint64_t h = hash_text(s, len, px);
@@ -260,6 +262,10 @@ int text_draw_up(text_cache *tc, const char *s, int px, SDL_Color color, int x, 
     SDL_RenderCopyEx(tc->renderer, e->texture, NULL, &dst, -90.0, NULL, SDL_FLIP_NONE);
     return e->w;
 }
+
+void text_cache_set_min_px(text_cache *tc, int px) { tc->min_px = px > 0 ? px : 0; }
+
+int text_cache_min_px(const text_cache *tc) { return tc->min_px; }
 
 int text_draw(text_cache *tc, const char *s, int px, SDL_Color color, int x, int y, int align) {
     return text_draw_n(tc, s, strlen(s), px, color, x, y, align);

@@ -44,6 +44,13 @@ int text_draw_up(text_cache *tc, const char *s, int px, SDL_Color color, int x, 
  * the window). The caller keeps rec alive while it is set. */
 void text_cache_set_record(text_cache *tc, layout_record *rec);
 
+/* From now on no text is drawn or measured under px (0: no floor), so a
+ * frame legible from the back of a room stays so where a layout would ask
+ * for smaller type: what is measured is what is drawn, and fitting
+ * ("…", fewer labels) takes the floor into account. */
+void text_cache_set_min_px(text_cache *tc, int px);
+int text_cache_min_px(const text_cache *tc);
+
 /* Strings rasterised since creation (a test checks that a second frame adds
  * none). */
 size_t text_cache_renders(const text_cache *tc);

@@ -235,8 +235,8 @@ static int fail(char *err, size_t err_len, const char *what) {
     return 2;
 }
 
-int app_window_run(const state_settings *settings, const theme *t, const char *lesson_path, char *err,
-                   size_t err_len) {
+int app_window_run(const state_settings *settings, const theme *t, bool present,
+                   const char *lesson_path, char *err, size_t err_len) {
     /* Clicking into the window also acts; a fullscreen lesson on a projector
      * does not minimise when the teacher clicks on the laptop's screen. */
     SDL_SetHint(SDL_HINT_MOUSE_FOCUS_CLICKTHROUGH, "1");
@@ -300,6 +300,7 @@ int app_window_run(const state_settings *settings, const theme *t, const char *l
     if (!a->text) goto done;
     if (app_state_init(&a->s, settings, err, err_len) != 0) goto done;
     if (t) a->s.theme = t;
+    a->s.present = present;
     if (lesson_path) {
         if (app_lesson_open(&a->s, lesson_path, err, err_len) != 0) goto done;
         a->stop_at_end = true; /* the first step's stage plays once */

@@ -31,7 +31,7 @@
  * Screenshots go to $ATTNVIZ_SCREENSHOT_DIR (default: the current folder)
  * as attnviz-YYYYMMDD-HHMMSS.png; the path is printed on stdout.
  * ATTNVIZ_FRAME_STATS=1 prints the mean frame time every 2 s on stderr. */
-int app_window_run(const state_settings *settings, const theme *t, const char *lesson_path, char *err,
-                   size_t err_len);
+int app_window_run(const state_settings *settings, const theme *t, bool present,
+                   const char *lesson_path, char *err, size_t err_len);
 
 #endif

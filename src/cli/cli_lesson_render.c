@@ -42,6 +42,7 @@ int cli_lesson_render(FILE *out, const char *path, const state_frame *r, bool la
         return rc;
     }
     s.theme = theme_for(r->theme);
+    s.present = r->present;
     layout_record rec; /* each step's, when asked for: cleared between steps */
     layout_init(&rec, r->width, r->height);
     if (layouts) app_offscreen_record(&o, &rec);

@@ -126,8 +126,11 @@ static const cli_arg_list settings_list = {"settings of attention (the app, dump
 static const cli_arg theme_rows[] = {
     {.name = "--theme", .value = "dark|light", .kind = CLI_ARG_CUSTOM, .at = AT(render.theme),
      .parse = parse_theme, .help = "colours for the room (default dark)"},
+    {.name = "--present", .kind = CLI_ARG_FLAG, .at = AT(render.present),
+     .help = "presenter mode: larger type, every token label whole (F5 in the app)"},
 };
-static const cli_arg_list theme_list = {"colours", theme_rows, 1};
+static const cli_arg_list theme_list = {"colours and type", theme_rows,
+                                        sizeof theme_rows / sizeof *theme_rows};
 
 static const cli_arg frame_rows[] = {
     {.name = "--stage", .value = "NAME|N", .kind = CLI_ARG_CUSTOM, .at = AT(render.stage),

@@ -175,6 +175,7 @@ typedef struct state_frame {
     size_t head; /* head in focus, from 0 */
     int width, height;
     state_theme theme;
+    bool present; /* presenter mode: type for the back of a room */
     const char *out; /* the PNG's path (a folder for a lesson's steps) */
     const char *layout; /* NULL, or where to write what the frame drew, as JSON */
 } state_frame;

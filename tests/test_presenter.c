@@ -1,0 +1,227 @@
+/* What a class sees, read back from `attnviz render --layout F.json`:
+ * - one layout per view: through stages 4–8 every head's attention map
+ *   keeps its place and size (4, 8, 16 heads; 9 and 22 tokens; 1280×800
+ *   and 1920×1080), so before and after can be compared; one head large
+ *   keeps its place through stages 5–7;
+ * - presenter mode (--present) at 1920×1080: every text run at least 20 px,
+ *   and with up to 16 tokens every token whole as a row and a column label
+ *   of each map; the normal mode's token labels at least 14 px there.
+ * usage: test_presenter PATH_TO_ATTNVIZ */
+#define _POSIX_C_SOURCE 200809L
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "attnviz/attn.h"
+#include "attnviz/tokenize.h"
+#include "check.h"
+
+static const char *exe;
+static char dir[] = "/tmp/test_presenter.XXXXXX";
+
+static const char *const sentence9 = "the cat sat on the mat because it slept";
+static const char *const sentence22 =
+    "the old robot sat on the soft floor of the big room because it was very tired after the "
+    "long busy day";
+
+/* The layout of one render with args, or NULL (a failed check). */
+static json_t *layout_of(const char *args) {
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd,
+             "SDL_VIDEODRIVER=dummy '%s' render --weights mechanics %s --out '%s/f.png' "
+             "--layout '%s/f.json' >'%s/log' 2>&1",
+             exe, args, dir, dir, dir);
+    int rc = system(cmd);
+    rc = rc != -1 && WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+    CHECKF(rc == 0, "render %s exited %d", args, rc);
+    if (rc != 0) return NULL;
+    char path[1024];
+    snprintf(path, sizeof path, "%s/f.json", dir);
+    json_error_t e;
+    json_t *root = json_load_file(path, 0, &e);
+    CHECKF(root != NULL, "%s: %s (line %d)", path, e.text, e.line);
+    return root;
+}
+
+static int int_of(const json_t *o, const char *key) {
+    return (int)json_integer_value(json_object_get(o, key));
+}
+
+static bool is_kind(const json_t *it, const char *kind) {
+    const char *k = json_string_value(json_object_get(it, "kind"));
+    return k && strcmp(k, kind) == 0;
+}
+
+/* Head h's n×n attention map (whatever the stage calls it), or NULL. */
+static const json_t *head_map(const json_t *root, int h, int n) {
+    const json_t *items = json_object_get(root, "items");
+    for (size_t i = 0; i < json_array_size(items); i++) {
+        const json_t *it = json_array_get(items, i);
+        if (is_kind(it, "heatmap") && int_of(it, "head") == h && int_of(it, "rows") == n &&
+            int_of(it, "cols") == n)
+            return it;
+    }
+    return NULL;
+}
+
+static int count_tokens(const char *s) {
+    char err[256];
+    attn_token toks[64];
+    size_t n = 0;
+    if (attn_tokenize(toks, 64, &n, s, strlen(s), err, sizeof err) != ATTN_OK) return -1;
+    return (int)n;
+}
+
+/* Stages 4–8 in the heads view: every head's map where stage 4 put it. */
+static void check_steady(int w, int h, int heads, const char *sentence) {
+    int n = count_tokens(sentence);
+    int boxes[16][4];
+    for (int stage = 4; stage <= 8; stage++) {
+        char args[1024];
+        snprintf(args, sizeof args, "--stage %d --size %dx%d --heads %d --d-model 64 --sentence '%s'",
+                 stage, w, h, heads, sentence);
+        json_t *root = layout_of(args);
+        if (!root) return;
+        for (int k = 0; k < heads; k++) {
+            const json_t *m = head_map(root, k, n);
+            CHECKF(m != NULL, "%dx%d, %d heads, %d tokens, stage %d: no map for head %d", w, h,
+                   heads, n, stage, k + 1);
+            if (!m) continue;
+            int box[4] = {int_of(m, "x"), int_of(m, "y"), int_of(m, "w"), int_of(m, "h")};
+            if (stage == 4) memcpy(boxes[k], box, sizeof box);
+            else
+                CHECKF(memcmp(boxes[k], box, sizeof box) == 0,
+                       "%dx%d, %d heads, %d tokens: head %d's map is at %d,%d %dx%d in stage 4, "
+                       "at %d,%d %dx%d in stage %d",
+                       w, h, heads, n, k + 1, boxes[k][0], boxes[k][1], boxes[k][2], boxes[k][3],
+                       box[0], box[1], box[2], box[3], stage);
+        }
+        json_decref(root);
+    }
+}
+
+/* Every text run at least min px; with labels, every token of the sentence
+ * whole left of each map (a row label) and above it (a column label). */
+static void check_type(const char *what, const json_t *root, int min, int heads,
+                       const char *sentence, bool labels) {
+    const json_t *items = json_object_get(root, "items");
+    int small = 0, smallest = 1000;
+    for (size_t i = 0; i < json_array_size(items); i++) {
+        const json_t *it = json_array_get(items, i);
+        if (!is_kind(it, "text")) continue;
+        int px = int_of(it, "px");
+        if (px < min) small++;
+        if (px < smallest) smallest = px;
+    }
+    CHECKF(small == 0, "%s: %d text runs under %d px (the smallest %d px)", what, small, min,
+           smallest);
+    if (!labels) return;
+    char err[256];
+    attn_token toks[64];
+    size_t n = 0;
+    CHECK(attn_tokenize(toks, 64, &n, sentence, strlen(sentence), err, sizeof err) == ATTN_OK);
+    for (int h = 0; h < heads; h++) {
+        const json_t *m = head_map(root, h, (int)n);
+        CHECKF(m != NULL, "%s: no map for head %d", what, h + 1);
+        if (!m) continue;
+        int mx = int_of(m, "x"), my = int_of(m, "y"), mw = int_of(m, "w"), mh = int_of(m, "h");
+        for (size_t t = 0; t < n; t++) {
+            char word[128];
+            snprintf(word, sizeof word, "%.*s", (int)toks[t].len, sentence + toks[t].offset);
+            bool row = false, col = false;
+            for (size_t i = 0; i < json_array_size(items); i++) {
+                const json_t *it = json_array_get(items, i);
+                const char *s = json_string_value(json_object_get(it, "text"));
+                if (!is_kind(it, "text") || !s || strcmp(s, word) != 0) continue;
+                int x = int_of(it, "x"), y = int_of(it, "y"), iw = int_of(it, "w"),
+                    ih = int_of(it, "h");
+                /* a row label: left of the map, beside its rows; a column
+                 * label: above the map, over its columns */
+                if (x + iw <= mx + 2 && x + iw >= mx - mw && y + ih / 2 >= my && y + ih / 2 <= my + mh)
+                    row = true;
+                if (y + ih <= my + 2 && y + ih >= my - mh && x + iw / 2 >= mx && x + iw / 2 <= mx + mw)
+                    col = true;
+            }
+            CHECKF(row && col, "%s: head %d's map lacks \"%s\" whole as a %s label", what, h + 1,
+                   word, row ? "column" : "row");
+        }
+    }
+}
+
+static void check_presenter(int stage, int heads, const char *sentence, bool labels) {
+    char args[1024], what[128];
+    snprintf(args, sizeof args,
+             "--present --stage %d --size 1920x1080 --heads %d --d-model 64 --sentence '%s'", stage,
+             heads, sentence);
+    snprintf(what, sizeof what, "presenter, stage %d, %d heads, %d tokens", stage, heads,
+             count_tokens(sentence));
+    json_t *root = layout_of(args);
+    if (root) check_type(what, root, 20, heads, sentence, labels);
+    json_decref(root);
+}
+
+int main(int argc, char **argv) {
+    exe = argc > 1 ? argv[1] : "build/attnviz";
+    if (!mkdtemp(dir)) {
+        perror("mkdtemp");
+        return 1;
+    }
+    CHECK(count_tokens(sentence9) == 9 && count_tokens(sentence22) == 22);
+
+    static const int sizes[][2] = {{1280, 800}, {1920, 1080}};
+    static const int head_counts[] = {4, 8, 16};
+    const char *sentences[] = {sentence9, sentence22};
+    for (size_t s = 0; s < 2; s++)
+        for (size_t k = 0; k < 3; k++)
+            for (size_t t = 0; t < 2; t++)
+                check_steady(sizes[s][0], sizes[s][1], head_counts[k], sentences[t]);
+
+    /* one head large: stages 5–7 (one grid, the same drawing) keep it in
+     * place too, in either mode */
+    for (size_t z = 0; z < 2; z++)
+        for (int present = 0; present < 2; present++) {
+            int box[4] = {0, 0, 0, 0};
+            for (int stage = 5; stage <= 7; stage++) {
+                char args[512];
+                snprintf(args, sizeof args, "%s--view focus --stage %d --size %dx%d",
+                         present ? "--present " : "", stage, sizes[z][0], sizes[z][1]);
+                json_t *root = layout_of(args);
+                const json_t *m = root ? head_map(root, 0, count_tokens(ATTN_EXAMPLE_SENTENCE)) : NULL;
+                CHECKF(m != NULL, "%s: no map of head 1", args);
+                if (m) {
+                    int b2[4] = {int_of(m, "x"), int_of(m, "y"), int_of(m, "w"), int_of(m, "h")};
+                    if (stage == 5) memcpy(box, b2, sizeof box);
+                    else
+                        CHECKF(memcmp(box, b2, sizeof box) == 0,
+                               "%s: head 1 at %d,%d %dx%d, at %d,%d %dx%d in stage 5", args, b2[0],
+                               b2[1], b2[2], b2[3], box[0], box[1], box[2], box[3]);
+                }
+                json_decref(root);
+            }
+        }
+
+    /* presenter mode: 20 px everywhere; whole labels where a class counts
+     * tokens (4 heads: maps large enough to label) */
+    for (int stage = 4; stage <= 8; stage++) check_presenter(stage, 4, sentence9, true);
+    check_presenter(7, 4, ATTN_EXAMPLE_SENTENCE, true);
+    check_presenter(7, 8, sentence22, false);
+    check_presenter(6, 16, sentence9, false);
+
+    /* the normal mode at 1920×1080: token labels at least 14 px */
+    for (int stage = 4; stage <= 8; stage += 2) {
+        char args[512];
+        snprintf(args, sizeof args, "--stage %d --size 1920x1080 --sentence '%s'", stage, sentence9);
+        json_t *root = layout_of(args);
+        if (root) check_type("normal mode, 1920x1080", root, 14, 4, sentence9, false);
+        json_decref(root);
+    }
+
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
+    return check_done("test_presenter");
+}
