@@ -178,6 +178,19 @@ check_source "mechanics The robot sat" --seed 7 --causal
 check_source "mechanics The cat sat" --weights mechanics --sentence "The cat sat on the mat"
 check_source "trained ⟨start⟩ The cat" --sentence "The cat sat on the mat"
 expect 2 "--heads does not apply to a trained model" -- render --weights trained --heads 8 --out "$tmpdir/c.png"
+# With random weights stages 7 and 8 say why the rows are near uniform, with
+# the numbers of this model (1/n: n = 11 tokens); the trained model does not.
+note_of() { # the note about random weights render draws for "$@", or ""
+    "$exe" render "$@" --out "$tmpdir/s.png" --layout "$tmpdir/s.json" >/dev/null 2>&1 &&
+        jq -r '[.items[] | select(.kind == "text") | .text | select(test("^random weights"))] | join("|")' "$tmpdir/s.json"
+}
+for st in 7 8; do
+    note=$(note_of --weights mechanics --stage $st)
+    case $note in *"near 1/n = 0.09 (largest 0."*) passed=$((passed + 1)) ;;
+    *) echo "FAIL: render --weights mechanics --stage $st: note '$note'"; failed=$((failed + 1)) ;; esac
+    note=$(note_of --stage $st)
+    [ -z "$note" ] && passed=$((passed + 1)) || { echo "FAIL: render --stage $st (trained) notes '$note'"; failed=$((failed + 1)); }
+done
 # a font that cannot be read: the message says what to do, nothing is written
 ATTNVIZ_FONT=/nonexistent/font.ttf "$exe" render --out "$tmpdir/d.png" >"$out" 2>"$errf"
 if [ $? -eq 2 ] && grep -q "ATTNVIZ_FONT=/nonexistent/font.ttf cannot be read" "$errf" && [ ! -e "$tmpdir/d.png" ]; then

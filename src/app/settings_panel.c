@@ -76,9 +76,9 @@ attn_status settings_panel_switch_source(settings_panel *p, app_state *s) {
         d->config = d->mechanics_config;
         d->source = STATE_SOURCE_MECHANICS;
     }
-    /* An example of one source becomes the other's first unless it is in
-     * both lists: a trained model's example stays in its vocabulary. */
-    if (was_example && example_index(d) < 0)
+    /* An example of one source becomes the other's first (where each
+     * starts), so a trained model's example stays in its vocabulary. */
+    if (was_example)
         snprintf(d->sentence, sizeof d->sentence, "%s", settings_panel_example(d->source, 0));
     p->example = example_index(d);
     return settings_panel_apply(p, s);

@@ -27,7 +27,7 @@ const char *settings_panel_example(state_source source, size_t i);
 
 /* Switches what s shows between random weights (the mechanics) and the
  * trained model, as the panel's Weights choice does (one key, W); an
- * example sentence becomes the other source's when it does not fit it.
+ * example sentence becomes the other source's first example.
  * Returns what settings_panel_apply returns. */
 attn_status settings_panel_switch_source(settings_panel *p, app_state *s);
 

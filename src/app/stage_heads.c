@@ -327,6 +327,7 @@ static void head_grid(stage_ctx *c, size_t h, SDL_Rect g, int left_w, int top_h,
 /* The stage's sentence, in forms from the whole to the shortest, one per
  * line (drawn with stage_text_alts: the longest that fits). */
 static void explain(const stage_ctx *c, char *buf, size_t len) {
+    if (stage_mechanics_note(c, buf, len)) return;
     switch (c->s->stage) {
     case STAGE_SCORES:
         snprintf(buf, len,
