@@ -233,7 +233,7 @@ xh_quit "q quits"
 XH_SHOTS=/nonexistent/attnviz-test
 XH_CAPTURE=window # S saves nothing here: look at the window
 if xh_start; then
-    xh_wait_same unwritable-first stage1 "$XH_ABOVE_STATUS" "started again"
+    xh_wait_same unwritable-first start "$XH_ABOVE_STATUS" "started again, on the trained model"
     xh_key s
     xh_wait_differ unwritable unwritable-first 1280x34+0+766 "S into a folder that does not exist: a message"
     n=$(xh_count unwritable 1280x34+0+766 255,112,96)
