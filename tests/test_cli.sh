@@ -178,6 +178,11 @@ check_source "mechanics The robot sat" --seed 7 --causal
 check_source "mechanics The cat sat" --weights mechanics --sentence "The cat sat on the mat"
 check_source "trained ⟨start⟩ The cat" --sentence "The cat sat on the mat"
 expect 2 "--heads does not apply to a trained model" -- render --weights trained --heads 8 --out "$tmpdir/c.png"
+# dump keeps its default: random weights (no start token) on the robot sentence
+got=$("$exe" dump 2>/dev/null | jq -r '.source // "mechanics"' )
+toks=$("$exe" dump 2>/dev/null | jq -r '.tokens | join(" ")')
+[ "$got $toks" = "mechanics The robot sat on the floor because it was tired ." ] && passed=$((passed + 1)) ||
+    { echo "FAIL: dump with no options: '$got $toks'"; failed=$((failed + 1)); }
 # With random weights stages 7 and 8 say why the rows are near uniform, with
 # the numbers of this model (1/n: n = 11 tokens); the trained model does not.
 note_of() { # the note about random weights render draws for "$@", or ""

@@ -76,8 +76,8 @@ static int parse_wh(const cli_arg *a, const char *value, void *target, char *err
  * those are refused (with .fixed, the reason) rather than ignored. */
 static const cli_arg settings_rows[] = {
     {.name = "--sentence", .value = "S", .kind = CLI_ARG_TEXT, .at = AT(sentence),
-     .help = "the text to attend over (default: \"" STATE_START_SENTENCE "\"\non the "
-             "trained model, \"" ATTN_EXAMPLE_SENTENCE "\"\non mechanics)",
+     .help = "the text to attend over (default, trained model:\n\"" STATE_START_SENTENCE
+             "\";\nmechanics: \"" ATTN_EXAMPLE_SENTENCE "\")",
      .setting = ATTN_SETTING_SENTENCE},
     {.name = "--d-model", .value = "N", .kind = CLI_ARG_SIZE, .at = AT(config.d_model), .lo = 1,
      .hi = ATTN_D_MODEL_MAX, .help = "width of the model, 1 to 4096 (default 32)",
@@ -112,9 +112,10 @@ static const cli_arg settings_rows[] = {
      .setting = ATTN_SETTING_MAX_TOKENS},
     {.name = "--weights", .value = "W", .kind = CLI_ARG_CUSTOM, .at = AT(source),
      .parse = parse_weights,
-     .help = "trained (the shipped trained model: the app's and render's\ndefault) or "
-             "mechanics (random weights from --seed: the mechanics,\nbefore any learning; "
-             "dump's default, and what a setting above\nthat a trained model fixes picks)"},
+     .help = "trained (the shipped trained model; the app's and render's\ndefault) or "
+             "mechanics (random weights from --seed: the\nmechanics, before any learning; "
+             "dump's default, and the\napp's and render's when a setting above that a "
+             "trained\nmodel fixes is given)"},
     {.name = "--model", .value = "FILE", .kind = CLI_ARG_PATH, .at = AT(model_path),
      .help = "a model saved by attnviz train: the trained source on it; it\nfixes d_model, "
              "heads, causal, scaling and temperature"},
@@ -205,11 +206,12 @@ static void options_init_start(void *opts) {
 static int settings_check(void *opts, const cli_given *given, char *err, size_t err_len) {
     cli_options *o = opts;
     o->config.scale = !o->no_scale;
-    /* Mechanics, the default's or chosen, runs on its own example unless a
-     * sentence was given (the start sentence is the trained model's). */
-    if (o->source == STATE_SOURCE_MECHANICS && !o->model_path &&
-        !cli_given_has(given, "--sentence"))
-        o->sentence = ATTN_EXAMPLE_SENTENCE;
+    /* Each source runs on its own example unless a sentence was given: the
+     * trained model on one in its vocabulary that its heads differ on. */
+    if (!cli_given_has(given, "--sentence"))
+        o->sentence = o->source == STATE_SOURCE_MECHANICS && !o->model_path
+                          ? ATTN_EXAMPLE_SENTENCE
+                          : STATE_START_SENTENCE;
     /* --model FILE alone means the trained source; with --weights mechanics
      * it is a contradiction. */
     if (o->model_path) {
