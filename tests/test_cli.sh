@@ -139,9 +139,10 @@ expect 2 "--stage '11' is unknown" -- render --stage 11 --out "$tmpdir/c.png"
 expect 2 "--stage 'sofmax' is unknown" -- render --stage sofmax --out "$tmpdir/c.png"
 expect 2 "--progress 2 is out of range: use 0 to 1" -- render --progress 2 --out "$tmpdir/c.png"
 expect 2 "--view 'grid' is unknown: use heads, focus or arcs" -- render --view grid --out "$tmpdir/c.png"
-expect 2 "--view model shows the trained model's layers: add --weights trained" -- render --view model --out "$tmpdir/c.png"
+expect 2 "--view model shows the trained model's layers: add --weights trained" -- render --weights mechanics --view model --out "$tmpdir/c.png"
 [ ! -e "$tmpdir/c.png" ] && passed=$((passed + 1)) || { echo "FAIL: render --view model drew"; failed=$((failed + 1)); }
-expect 2 "--head 5 does not exist: there are 4 heads" -- render --head 5 --out "$tmpdir/c.png"
+expect 2 "--head 5 does not exist: there are 4 heads" -- render --weights mechanics --head 5 --out "$tmpdir/c.png"
+expect 2 "has 4 heads (1 to 4)" -- render --head 5 --out "$tmpdir/c.png"
 expect 2 "--head 0 is out of range" -- render --head 0 --out "$tmpdir/c.png"
 expect 2 "--size '10x10' is not a size" -- render --size 10x10 --out "$tmpdir/c.png"
 expect 2 "--size '1280' is not a size" -- render --size 1280 --out "$tmpdir/c.png"
@@ -153,6 +154,48 @@ expect 2 "the app shows at most 256 tokens" -- render --max-tokens 300 --out "$t
 expect 2 "--stage does not apply to dump" -- dump --stage 3
 expect 2 "--out does not apply to the app" -- --out x.png
 [ ! -e "$tmpdir/c.png" ] && passed=$((passed + 1)) || { echo "FAIL: a failed render left a file"; failed=$((failed + 1)); }
+
+# The source render (and the app) open on: the trained model on its start
+# sentence; random weights when named, or when a setting only they have is
+# given; the trained model still refuses those settings when it is named.
+source_of() { # what render draws for "$@": "trained SENTENCE" or "mechanics SENTENCE"
+    "$exe" render "$@" --out "$tmpdir/s.png" --layout "$tmpdir/s.json" >/dev/null 2>&1 || { echo "failed"; return; }
+    jq -r '[.items[] | select(.kind == "text") | .text] as $t
+           | (if ($t | index("⟨start⟩")) then "trained" else "mechanics" end)
+             + " " + ($t | index("tokens:") as $i | $t[$i + 1:$i + 4] | join(" "))' "$tmpdir/s.json"
+}
+check_source() { # want args...
+    local want=$1; shift
+    local got; got=$(source_of "$@")
+    [ "$got" = "$want" ] && passed=$((passed + 1)) ||
+        { echo "FAIL: render $*: draws '$got', want '$want'"; failed=$((failed + 1)); }
+}
+check_source "trained ⟨start⟩ The girl"
+check_source "trained ⟨start⟩ The girl" --weights trained
+check_source "mechanics The robot sat" --weights mechanics
+check_source "mechanics The robot sat" --heads 8
+check_source "mechanics The robot sat" --seed 7 --causal
+check_source "mechanics The cat sat" --weights mechanics --sentence "The cat sat on the mat"
+check_source "trained ⟨start⟩ The cat" --sentence "The cat sat on the mat"
+expect 2 "--heads does not apply to a trained model" -- render --weights trained --heads 8 --out "$tmpdir/c.png"
+# dump keeps its default: random weights (no start token) on the robot sentence
+got=$("$exe" dump 2>/dev/null | jq -r '.source // "mechanics"' )
+toks=$("$exe" dump 2>/dev/null | jq -r '.tokens | join(" ")')
+[ "$got $toks" = "mechanics The robot sat on the floor because it was tired ." ] && passed=$((passed + 1)) ||
+    { echo "FAIL: dump with no options: '$got $toks'"; failed=$((failed + 1)); }
+# With random weights stages 7 and 8 say why the rows are near uniform, with
+# the numbers of this model (1/n: n = 11 tokens); the trained model does not.
+note_of() { # the note about random weights render draws for "$@", or ""
+    "$exe" render "$@" --out "$tmpdir/s.png" --layout "$tmpdir/s.json" >/dev/null 2>&1 &&
+        jq -r '[.items[] | select(.kind == "text") | .text | select(test("^random weights"))] | join("|")' "$tmpdir/s.json"
+}
+for st in 7 8; do
+    note=$(note_of --weights mechanics --stage $st)
+    case $note in *"near 1/n = 0.09 (largest 0."*) passed=$((passed + 1)) ;;
+    *) echo "FAIL: render --weights mechanics --stage $st: note '$note'"; failed=$((failed + 1)) ;; esac
+    note=$(note_of --stage $st)
+    [ -z "$note" ] && passed=$((passed + 1)) || { echo "FAIL: render --stage $st (trained) notes '$note'"; failed=$((failed + 1)); }
+done
 # a font that cannot be read: the message says what to do, nothing is written
 ATTNVIZ_FONT=/nonexistent/font.ttf "$exe" render --out "$tmpdir/d.png" >"$out" 2>"$errf"
 if [ $? -eq 2 ] && grep -q "ATTNVIZ_FONT=/nonexistent/font.ttf cannot be read" "$errf" && [ ! -e "$tmpdir/d.png" ]; then

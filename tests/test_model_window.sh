@@ -41,7 +41,7 @@ fi
 
 xh_display
 xh_render stages --model "$model" --stage 1 & xh_bg "$!"
-xh_render mechanics --stage 1 & xh_bg "$!"
+xh_render mechanics --weights mechanics --stage 1 & xh_bg "$!"
 xh_wait_bg
 xh_start --model "$model" || xh_end
 
@@ -117,7 +117,7 @@ xh_quit "q while training"
 grep 'update+draw+present' "$xh_tmp/app.err" | tail -n 2 | sed 's/^/frame times: /'
 
 # ---- mechanics: M says what it needs ----
-if xh_start; then
+if xh_start --weights mechanics; then
     xh_wait_same mech mechanics "$XH_ABOVE_STATUS" "mechanics: the first frame is render's"
     xh_key m
     xh_wait_differ mech-m mechanics 1280x34+0+766 "M with mechanics: a message"

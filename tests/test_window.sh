@@ -3,6 +3,9 @@
 # driven by keys from xdotool through tests/xvfb_harness.sh, its frames
 # checked against what they should show:
 #
+# - with no options the first frame is render's with no options: the trained
+#   model on its start sentence; W switches to random weights (the mechanics,
+#   which the rest of this test is about) and back;
 # - the first frame, every one of the ten stages, the views and heads, the
 #   light theme and the dark one are each the frame `attnviz render` draws
 #   with the same settings (it shares the drawing code), above the status line;
@@ -40,13 +43,22 @@ xh_check "without a display: one line on stderr" [ "$(wc -l <"$xh_tmp/nodisplay.
 
 # the frames the window should show, drawn offscreen while Xvfb starts
 xh_display
-for n in 1 2 3 4 5 6 7 8 9 10; do xh_render "stage$n" --stage "$n" & xh_bg "$!"; done
-xh_render focus1 --stage 7 --view focus --head 1 & xh_bg "$!"
-xh_render focus2 --stage 7 --view focus --head 2 & xh_bg "$!"
-xh_render arcs2 --stage 7 --view arcs --head 2 & xh_bg "$!"
-xh_render light10 --stage 10 --theme light & xh_bg "$!"
+xh_render start & xh_bg "$!"
+for n in 1 2 3 4 5 6 7 8 9 10; do xh_render "stage$n" --weights mechanics --stage "$n" & xh_bg "$!"; done
+xh_render focus1 --weights mechanics --stage 7 --view focus --head 1 & xh_bg "$!"
+xh_render focus2 --weights mechanics --stage 7 --view focus --head 2 & xh_bg "$!"
+xh_render arcs2 --weights mechanics --stage 7 --view arcs --head 2 & xh_bg "$!"
+xh_render light10 --weights mechanics --stage 10 --theme light & xh_bg "$!"
 xh_wait_bg
 xh_start || xh_end
+
+# ---- the start: the trained model; W switches to random weights and back ----
+xh_wait_same start-window start "$XH_ABOVE_STATUS" "no options: the first frame is render's, the trained model"
+xh_key w
+xh_wait_same w-mechanics stage1 "$XH_ABOVE_STATUS" "W: random weights on their example, as render --weights mechanics"
+xh_key w
+xh_wait_same w-trained start "$XH_ABOVE_STATUS" "W again: the trained model on its start sentence"
+xh_key w
 
 # ---- the first frame, the stages ----
 xh_wait_same first stage1 "$XH_ABOVE_STATUS" "the first frame is stage 1 as attnviz render draws it"
@@ -221,7 +233,7 @@ xh_quit "q quits"
 XH_SHOTS=/nonexistent/attnviz-test
 XH_CAPTURE=window # S saves nothing here: look at the window
 if xh_start; then
-    xh_wait_same unwritable-first stage1 "$XH_ABOVE_STATUS" "started again"
+    xh_wait_same unwritable-first start "$XH_ABOVE_STATUS" "started again, on the trained model"
     xh_key s
     xh_wait_differ unwritable unwritable-first 1280x34+0+766 "S into a folder that does not exist: a message"
     n=$(xh_count unwritable 1280x34+0+766 255,112,96)

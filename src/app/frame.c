@@ -312,6 +312,7 @@ static void help(stage_ctx *c, int w, int h) {
         {"Ctrl + / − / 0", "larger / smaller / default type"},
         {"S", "save a PNG screenshot"},
         {"P", "settings panel"},
+        {"W", "weights: trained model / random (the mechanics)"},
         {"E", "next example sentence"},
         {"[ / ]", "previous / next layer (trained model)"},
         {"M", "model overview: all heads (trained model)"},

@@ -24,7 +24,8 @@ static void open_panel(window_app *a) {
     int example = a->panel.example;
     settings_panel_init(&a->panel, &a->s); /* show what is applied */
     if (example >= 0 &&
-        strcmp(settings_panel_example((size_t)example), a->panel.draft.sentence) == 0)
+        strcmp(settings_panel_example(a->panel.draft.source, (size_t)example),
+               a->panel.draft.sentence) == 0)
         a->panel.example = example;
     ui_clear_focus(&a->ui);
     ui_focus(&a->ui, "heads"); /* the most used setting: arrows change it at once */
@@ -99,16 +100,27 @@ static void pick_head(window_app *a, int head) {
 
 static void next_example(window_app *a) {
     settings_panel *p = &a->panel;
-    size_t count = settings_panel_example_count();
+    state_source source = a->s.model.settings.source;
+    size_t count = settings_panel_example_count(source);
     size_t next = p->example < 0 ? 0 : ((size_t)p->example + 1) % count;
-    if (p->example < 0 && strcmp(settings_panel_example(0), a->s.model.settings.sentence) == 0)
+    if (p->example < 0 && strcmp(settings_panel_example(source, 0), a->s.model.settings.sentence) == 0)
         next = 1;
     p->draft = a->s.model.settings; /* the example, on what is applied */
-    snprintf(p->draft.sentence, sizeof p->draft.sentence, "%s", settings_panel_example(next));
+    snprintf(p->draft.sentence, sizeof p->draft.sentence, "%s", settings_panel_example(source, next));
     if (settings_panel_apply(p, &a->s) == 0) {
         p->example = (int)next;
-        window_say(a, false, "example %zu of %zu: %s", next + 1, count, settings_panel_example(next));
+        window_say(a, false, "example %zu of %zu: %s", next + 1, count,
+                   settings_panel_example(source, next));
     }
+}
+
+static void switch_weights(window_app *a) {
+    if (settings_panel_switch_source(&a->panel, &a->s) != 0) return; /* it says why */
+    if (a->s.model.settings.source == STATE_SOURCE_MECHANICS)
+        window_say(a, false, "random weights: the mechanics, before any learning (W: the trained "
+                   "model)");
+    else
+        window_say(a, false, "the trained model: what its heads learned (W: random weights)");
 }
 
 static void toggle_fullscreen(window_app *a) {
@@ -348,6 +360,7 @@ static void on_key(window_app *a, const SDL_KeyboardEvent *e) {
             window_say(a, false, "%s", buf);
         }
         break;
+    case SDLK_w: if (!again) switch_weights(a); break;
     case SDLK_LEFTBRACKET: /* the layer of a trained model; the open panel follows */
     case SDLK_RIGHTBRACKET:
         if (app_state_step_layer(s, k == SDLK_RIGHTBRACKET ? 1 : -1) == 0)

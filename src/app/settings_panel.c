@@ -11,22 +11,77 @@
 /* The sentence is edited in place by a text field. */
 _Static_assert(STATE_SENTENCE_MAX <= UI_TEXT_MAX, "a text field holds the whole sentence");
 
-/* The example sentences of the product's seed texts, with short names for
- * their buttons. */
-static const char *const example_text[] = {
-    ATTN_EXAMPLE_SENTENCE,
-    "The cat sat on the mat",
-    "The bank approved the loan yesterday.",
-    "The bank by the river was closed due to flooding.",
-    "Why do we scale by the square root?",
+/* The example sentences, each fitting its source, with short names for
+ * their buttons. Random weights (the mechanics) take any words: the seed
+ * texts. The trained model's are in its vocabulary (tests/test_examples.c
+ * checks) and each shows a head's role, as measured with `attnviz dump`:
+ * the previous token (1.1) on every one, "she" -> "girl" and "it" -> "robot"
+ * (1.4, 2.4: the antecedent), the repeat's second half (2.4: induction). */
+typedef struct example {
+    const char *name, *text;
+} example;
+static const example mechanics_examples[] = {
+    {"robot", ATTN_EXAMPLE_SENTENCE},
+    {"cat", "The cat sat on the mat"},
+    {"bank: loan", "The bank approved the loan yesterday."},
+    {"bank: river", "The bank by the river was closed due to flooding."},
+    {"\xE2\x88\x9A why?", "Why do we scale by the square root?"},
 };
-static const char *const example_name[] = {"robot", "cat", "bank: loan", "bank: river",
-                                           "\xE2\x88\x9A why?"};
-enum { EXAMPLES = sizeof example_text / sizeof example_text[0] };
+static const example trained_examples[] = {
+    {"girl: she", STATE_START_SENTENCE},
+    {"robot: it", ATTN_EXAMPLE_SENTENCE},
+    {"repeat", "rusty wet hungry loud castle tiny . rusty wet hungry loud castle tiny ."},
+    {"cat", "The cat sat on the mat"},
+    {"bank: river", "The bank by the river was closed due to flooding."},
+};
+enum {
+    MECHANICS_EXAMPLES = sizeof mechanics_examples / sizeof mechanics_examples[0],
+    TRAINED_EXAMPLES = sizeof trained_examples / sizeof trained_examples[0],
+};
 
-size_t settings_panel_example_count(void) { return EXAMPLES; }
-const char *settings_panel_example(size_t i) {
-    return i < EXAMPLES ? example_text[i] : example_text[0];
+static const example *examples_of(state_source source, size_t *count) {
+    bool trained = source == STATE_SOURCE_TRAINED;
+    *count = trained ? TRAINED_EXAMPLES : MECHANICS_EXAMPLES;
+    return trained ? trained_examples : mechanics_examples;
+}
+
+size_t settings_panel_example_count(state_source source) {
+    size_t count;
+    examples_of(source, &count);
+    return count;
+}
+const char *settings_panel_example(state_source source, size_t i) {
+    size_t count;
+    const example *e = examples_of(source, &count);
+    return i < count ? e[i].text : e[0].text;
+}
+
+/* The example the draft's sentence is, in its source's list, or -1. */
+static int example_index(const state_settings *d) {
+    size_t count;
+    const example *e = examples_of(d->source, &count);
+    for (size_t i = 0; i < count; i++)
+        if (strcmp(e[i].text, d->sentence) == 0) return (int)i;
+    return -1;
+}
+
+attn_status settings_panel_switch_source(settings_panel *p, app_state *s) {
+    state_settings *d = &p->draft;
+    *d = s->model.settings; /* the switch, on what is applied */
+    bool was_example = example_index(d) >= 0;
+    if (d->source == STATE_SOURCE_MECHANICS) { /* keep the mechanics sizes to come back to */
+        d->mechanics_config = d->config;
+        d->source = STATE_SOURCE_TRAINED;
+    } else {
+        d->config = d->mechanics_config;
+        d->source = STATE_SOURCE_MECHANICS;
+    }
+    /* An example of one source becomes the other's first (where each
+     * starts), so a trained model's example stays in its vocabulary. */
+    if (was_example)
+        snprintf(d->sentence, sizeof d->sentence, "%s", settings_panel_example(d->source, 0));
+    p->example = example_index(d);
+    return settings_panel_apply(p, s);
 }
 
 /* The model file field shows the path it opens: the shipped model's when
@@ -40,9 +95,7 @@ void settings_panel_init(settings_panel *p, const app_state *s) {
     memset(p, 0, sizeof *p);
     p->draft = s->model.settings;
     show_model_path(&p->draft);
-    p->example = -1;
-    for (int i = 0; i < EXAMPLES; i++)
-        if (strcmp(example_text[i], p->draft.sentence) == 0) p->example = i;
+    p->example = example_index(&p->draft);
 }
 
 static const char *kind_of(size_t heads, size_t kv) {
@@ -321,6 +374,7 @@ bool settings_panel_run(settings_panel *p, ui_context *ui, app_state *s) {
             d->config = d->mechanics_config;
             d->source = STATE_SOURCE_MECHANICS;
         }
+        p->example = example_index(d); /* the other source's list */
         changed = true;
     }
     bool sentence_at_fault = p->error[0] && p->error_setting == ATTN_SETTING_SENTENCE;
@@ -338,13 +392,15 @@ bool settings_panel_run(settings_panel *p, ui_context *ui, app_state *s) {
     if (tf & UI_TEXT_SUBMIT) changed = true, p->example = -1;
 
     ui_label(ui, "Examples (E cycles):", t->text_dim);
-    for (int i = 0; i < EXAMPLES; i++) {
+    size_t n_examples;
+    const example *examples = examples_of(d->source, &n_examples);
+    for (int i = 0; i < (int)n_examples; i++) {
         char id[16];
         snprintf(id, sizeof id, "example%d", i);
         ui_same_line(ui);
         ui_skip_focus(ui); /* E cycles them from the keyboard */
-        if (ui_button(ui, id, example_name[i])) {
-            snprintf(d->sentence, sizeof d->sentence, "%s", example_text[i]);
+        if (ui_button(ui, id, examples[i].name)) {
+            snprintf(d->sentence, sizeof d->sentence, "%s", examples[i].text);
             p->example = i;
             changed = true;
         }

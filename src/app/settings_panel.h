@@ -20,9 +20,16 @@ typedef struct settings_panel {
     int example;             /* the example sentence shown last, -1: none */
 } settings_panel;
 
-/* The example sentences of the seed texts. */
-size_t settings_panel_example_count(void);
-const char *settings_panel_example(size_t i);
+/* The example sentences for a source (random weights take any words; the
+ * trained model's are in its vocabulary and show its heads' roles). */
+size_t settings_panel_example_count(state_source source);
+const char *settings_panel_example(state_source source, size_t i);
+
+/* Switches what s shows between random weights (the mechanics) and the
+ * trained model, as the panel's Weights choice does (one key, W); an
+ * example sentence becomes the other source's first example.
+ * Returns what settings_panel_apply returns. */
+attn_status settings_panel_switch_source(settings_panel *p, app_state *s);
 
 /* Starts the panel on what s shows. */
 void settings_panel_init(settings_panel *p, const app_state *s);

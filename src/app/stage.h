@@ -30,6 +30,12 @@ typedef struct stage_ctx {
     SDL_Rect area; /* where the stage draws (clipped to it) */
 } stage_ctx;
 
+/* With random weights at stages 7 and 8: writes why the rows are near
+ * uniform, quoting this model's numbers, as '\n'-separated alternatives
+ * (stage_text_alts) into buf and returns true; else false
+ * (stage_mechanics_note.c). */
+bool stage_mechanics_note(const stage_ctx *c, char *buf, size_t len);
+
 /* ---- helpers (stage_common.c) --------------------------------------------------- */
 
 /* Height of a matrix title line (stage_matrix draws it above the matrix). */

@@ -5,6 +5,7 @@
 #include "stage.h"
 
 void stage_heads_explain(const stage_ctx *c, char *buf, size_t len) {
+    if (stage_mechanics_note(c, buf, len)) return;
     switch (c->s->stage) {
     case STAGE_SCORES:
         snprintf(buf, len,

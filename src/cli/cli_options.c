@@ -76,7 +76,8 @@ static int parse_wh(const cli_arg *a, const char *value, void *target, char *err
  * those are refused (with .fixed, the reason) rather than ignored. */
 static const cli_arg settings_rows[] = {
     {.name = "--sentence", .value = "S", .kind = CLI_ARG_TEXT, .at = AT(sentence),
-     .help = "the text to attend over (default: \"" ATTN_EXAMPLE_SENTENCE "\")",
+     .help = "the text to attend over (default, trained model:\n\"" STATE_START_SENTENCE
+             "\";\nmechanics: \"" ATTN_EXAMPLE_SENTENCE "\")",
      .setting = ATTN_SETTING_SENTENCE},
     {.name = "--d-model", .value = "N", .kind = CLI_ARG_SIZE, .at = AT(config.d_model), .lo = 1,
      .hi = ATTN_D_MODEL_MAX, .help = "width of the model, 1 to 4096 (default 32)",
@@ -111,8 +112,10 @@ static const cli_arg settings_rows[] = {
      .setting = ATTN_SETTING_MAX_TOKENS},
     {.name = "--weights", .value = "W", .kind = CLI_ARG_CUSTOM, .at = AT(source),
      .parse = parse_weights,
-     .help = "mechanics (random weights from --seed, the default) or trained\n(the shipped "
-             "trained model)"},
+     .help = "trained (the shipped trained model; the app's and render's\ndefault) or "
+             "mechanics (random weights from --seed: the\nmechanics, before any learning; "
+             "dump's default, and the\napp's and render's when a setting above that a "
+             "trained\nmodel fixes is given)"},
     {.name = "--model", .value = "FILE", .kind = CLI_ARG_PATH, .at = AT(model_path),
      .help = "a model saved by attnviz train: the trained source on it; it\nfixes d_model, "
              "heads, causal, scaling and temperature"},
@@ -191,12 +194,27 @@ static void options_init(void *opts) {
     state_frame_default(&o->render);
 }
 
+/* The app and render open on the trained model (what trained heads do)
+ * unless a setting says otherwise: see start_check. */
+static void options_init_start(void *opts) {
+    options_init(opts);
+    cli_options *o = opts;
+    o->source = STATE_SOURCE_TRAINED;
+    o->sentence = STATE_START_SENTENCE;
+}
+
 /* What the settings' rows cannot check alone. The model's own sizes are
  * known once it is read: --layer and --head against them are checked in
  * cli_settings. */
 static int settings_check(void *opts, const cli_given *given, char *err, size_t err_len) {
     cli_options *o = opts;
     o->config.scale = !o->no_scale;
+    /* Each source runs on its own example unless a sentence was given: the
+     * trained model on one in its vocabulary that its heads differ on. */
+    if (!cli_given_has(given, "--sentence"))
+        o->sentence = o->source == STATE_SOURCE_MECHANICS && !o->model_path
+                          ? ATTN_EXAMPLE_SENTENCE
+                          : STATE_START_SENTENCE;
     /* --model FILE alone means the trained source; with --weights mechanics
      * it is a contradiction. */
     if (o->model_path) {
@@ -236,14 +254,28 @@ static int settings_check(void *opts, const cli_given *given, char *err, size_t 
     return 0;
 }
 
+/* The app and render: the trained model unless the source is named or a
+ * setting only mechanics has is given (--heads 8 asks for random weights of
+ * that size, not for an error about the trained model). */
+static int start_check(void *opts, const cli_given *given, char *err, size_t err_len) {
+    cli_options *o = opts;
+    bool named = cli_given_has(given, "--weights") || o->model_path;
+    for (size_t k = 0; !named && k < given->n; k++)
+        if (given->args[k]->fixed) {
+            o->source = STATE_SOURCE_MECHANICS;
+            break;
+        }
+    return settings_check(opts, given, err, err_len);
+}
+
 /* ---- the tables ----------------------------------------------------------------- */
 
-const cli_option_table cli_app_options = {sizeof(cli_options), options_init, settings_check,
+const cli_option_table cli_app_options = {sizeof(cli_options), options_init_start, start_check,
                                           {&settings_list, &theme_list}, NULL};
 const cli_option_table cli_dump_options = {sizeof(cli_options), options_init, settings_check,
                                            {&settings_list}, NULL};
 const cli_option_table cli_render_options = {
-    sizeof(cli_options), options_init, settings_check, {&settings_list, &frame_list, &theme_list},
+    sizeof(cli_options), options_init_start, start_check, {&settings_list, &frame_list, &theme_list},
     "Draws the frame the window would show, with SDL's software renderer and no\ndisplay, and "
     "prints the PNG's path.\n"};
 const cli_option_table cli_bench_core_options = {sizeof(cli_options), options_init, NULL,

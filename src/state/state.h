@@ -52,7 +52,13 @@ typedef struct state_settings {
 attn_status state_fail(attn_status status, char *err, size_t err_len, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
-/* The built-in example: the default sentence and attn_config_default(). */
+/* The sentence the app and render open on, with the trained model: every
+ * word in its vocabulary, and its heads visibly differ on it (layer 1: head
+ * 1 looks at the previous token, head 4 from "she" back to "girl"). */
+#define STATE_START_SENTENCE "The girl met the robot because she was hungry."
+
+/* The built-in example of the mechanics (random weights), which dump and
+ * the lessons start from: ATTN_EXAMPLE_SENTENCE and attn_config_default(). */
 void state_settings_default(state_settings *s);
 
 /* Whether a and b build the same model, compared field by field (never

@@ -1,0 +1,36 @@
+/* The note above the maps at stages 7 and 8 with random weights (the
+ * mechanics): why every row is near uniform, with this model's numbers. */
+#include <stdio.h>
+
+#include "stage.h"
+
+bool stage_mechanics_note(const stage_ctx *c, char *buf, size_t len) {
+    if (c->m->settings.source != STATE_SOURCE_MECHANICS || c->n < 2 ||
+        (c->s->stage != STAGE_SOFTMAX && c->s->stage != STAGE_WEIGHTED))
+        return false;
+    /* The last row sees all n tokens, causal or not: its largest weight in
+     * any head against 1/n; and the widest spread of the scores it came from. */
+    size_t n = c->n, last = (n - 1) * n;
+    float top = 0.0f, spread = 0.0f;
+    for (size_t h = 0; h < c->n_heads; h++) {
+        const float *row = c->t->weights + h * n * n + last;
+        for (size_t j = 0; j < n; j++)
+            if (row[j] > top) top = row[j];
+        if (c->m->spread_scaled[h] > spread) spread = c->m->spread_scaled[h];
+    }
+    double uniform = 1.0 / (double)n;
+    /* under 256 bytes in all: the note's buffer */
+    if (c->s->stage == STAGE_SOFTMAX)
+        snprintf(buf, len,
+                 "random weights, before any learning: random projections give similar scores "
+                 "(spread %.2f); softmax of near-equal scores is near 1/n = %.2f (largest %.2f)\n"
+                 "random weights: near-equal scores, so weights near 1/%zu = %.2f",
+                 (double)spread, uniform, (double)top, n, uniform);
+    else
+        snprintf(buf, len,
+                 "random weights, before any learning: weights near 1/n = %.2f (largest %.2f), so "
+                 "each row of O_h is near the average of V_h's rows\n"
+                 "random weights: each row of O_h is near the average of V_h's rows",
+                 uniform, (double)top);
+    return true;
+}
