@@ -301,7 +301,7 @@ static void help(stage_ctx *c, int w, int h) {
         {"Space", "play / pause"},
         {"→ / ←", "next / previous stage"},
         {"↑ / ↓", "faster / slower"},
-        {"Home", "start again from stage 1"},
+        {"Home", "back to stage 1, paused"},
         {"1 – 9, 0", "head in focus (0 = head 10)"},
         {"Tab / Shift+Tab", "next / previous view: all heads, one head, arcs"},
         {"click a token", "light up its row and column"},

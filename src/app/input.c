@@ -41,7 +41,7 @@ static void next_stage(window_app *a) {
         s->progress = 0.0f; /* forward: the new stage's animation plays */
         s->playing = true;
     } else {
-        window_say(a, false, "stage 10 (output) is the last: Home starts again");
+        window_say(a, false, "stage 10 (output) is the last: Home goes back to stage 1");
     }
 }
 
@@ -61,7 +61,7 @@ static void play_pause(window_app *a) {
     }
     if (s->progress >= 1.0f) { /* a finished stage: on to the next one */
         if ((int)s->stage + 1 >= STATE_STAGE_COUNT) {
-            window_say(a, false, "stage 10 (output) is the last: Home starts again");
+            window_say(a, false, "stage 10 (output) is the last: Home goes back to stage 1");
             return;
         }
         s->stage = (state_stage)(s->stage + 1);
@@ -304,11 +304,11 @@ static void on_key(window_app *a, const SDL_KeyboardEvent *e) {
     case SDLK_LEFT: previous_stage(a); break;
     case SDLK_UP: change_speed(a, SPEED_STEP); break;
     case SDLK_DOWN: change_speed(a, 1.0f / SPEED_STEP); break;
-    case SDLK_HOME:
+    case SDLK_HOME: /* back to the start, paused: the class begins when Space says so */
         s->stage = STAGE_EMBED;
         s->progress = 0.0f;
-        s->playing = true;
-        a->play_through = true;
+        s->playing = false;
+        window_say(a, false, "stage 1 (embed), paused: Space plays");
         break;
     case SDLK_TAB: {
         /* the stage views, then the model overview when the model is trained */
