@@ -101,6 +101,10 @@ struct draw_pool; /* draw.h */
 void app_draw(SDL_Renderer *r, text_cache *text, struct draw_pool *pool, app_state *s, int w,
               int h);
 
+/* "s" after a count other than one, for every count put in words on screen:
+ * "1 product", "2 products". */
+static inline const char *app_plural(size_t n) { return n == 1 ? "" : "s"; }
+
 /* The base type size in pixels for a frame of height h at type_scale. */
 int app_type_px(int h, float type_scale);
 

@@ -109,7 +109,9 @@ static void shapes(const stage_ctx *c, char *buf, size_t len) {
     size_t n = c->n, d = c->d_model, dk = c->d_head, H = c->n_heads, G = c->n_kv, dkv = c->d_kv;
     char div[64], each[40];
     switch (c->s->stage) {
-    case STAGE_EMBED: snprintf(buf, len, "%zu tokens → X: %zu×%zu (n × d_model)", n, n, d); break;
+    case STAGE_EMBED:
+        snprintf(buf, len, "%zu token%s → X: %zu×%zu (n × d_model)", n, app_plural(n), n, d);
+        break;
     case STAGE_PROJECT:
         if (dkv == d)
             snprintf(buf, len, "(%zu×%zu)·(%zu×%zu) → %zu×%zu, for each of Q, K, V", n, d, d, d, n,
@@ -205,11 +207,11 @@ static void caption(stage_ctx *c, SDL_Rect bar) {
     char cfg[160];
     if (c->n_kv == c->n_heads)
         snprintf(cfg, sizeof cfg, "n %zu · d_model %zu · %zu head%s · d_k %zu%s", c->n,
-                 c->d_model, c->n_heads, c->n_heads == 1 ? "" : "s", c->d_head,
+                 c->d_model, c->n_heads, app_plural(c->n_heads), c->d_head,
                  c->c->causal ? " · causal" : "");
     else
-        snprintf(cfg, sizeof cfg, "n %zu · d_model %zu · %zu heads · %zu kv heads · d_k %zu%s",
-                 c->n, c->d_model, c->n_heads, c->n_kv, c->d_head, c->c->causal ? " · causal" : "");
+        snprintf(cfg, sizeof cfg, "n %zu · d_model %zu · %zu heads · %zu kv head%s · d_k %zu%s",
+                 c->n, c->d_model, c->n_heads, c->n_kv, app_plural(c->n_kv), c->d_head, c->c->causal ? " · causal" : "");
     if (c->m->trained) {
         /* the trained model: which of its layers this walkthrough shows */
         size_t used = strlen(cfg);
