@@ -93,7 +93,9 @@ static void pick_head(window_app *a, int head) {
     }
     a->s.focus_head = (size_t)head - 1;
     a->s.view = VIEW_FOCUS;
-    window_say(a, false, "head %d of %zu in focus", head, heads);
+    char hn[24];
+    app_head_name(&a->s, a->s.focus_head, hn, sizeof hn);
+    window_say(a, false, "head %s of %zu in focus", hn, heads);
 }
 
 static void next_example(window_app *a) {

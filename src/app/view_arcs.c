@@ -26,10 +26,12 @@ static size_t rows_shown(const stage_ctx *c, float *last_alpha) {
  * "heads" prefix), with " (focus)" on the head in focus. */
 static void legend_name(const stage_ctx *c, size_t h, bool short_form, char *buf, size_t len) {
     const char *focus = h == c->focus ? " (focus)" : "";
+    char hn[24];
+    app_head_name(c->s, h, hn, sizeof hn);
     if (short_form)
-        snprintf(buf, len, "%zu%s", h + 1, focus);
+        snprintf(buf, len, "%s%s", hn, focus);
     else
-        snprintf(buf, len, "head %zu%s", h + 1, focus);
+        snprintf(buf, len, "head %s%s", hn, focus);
 }
 
 /* Width of the whole legend in one form. */
@@ -112,9 +114,10 @@ bool view_arcs(stage_ctx *c) {
     bool thin = rh < 8.0, many = c->n_heads > LEGEND_MAX;
     bool focus_only = (thin || many) && c->n_heads > 1;
     if (focus_only) {
-        char buf[96];
+        char buf[120], hn[24];
+        app_head_name(c->s, c->focus, hn, sizeof hn);
         snprintf(buf, sizeof buf,
-                 "head %zu only (1–9 picks another; too many %s to overlay heads)", c->focus + 1,
+                 "head %s only (1–9 picks another; too many %s to overlay heads)", hn,
                  thin ? "rows" : "heads");
         SDL_Rect sq = {a.x, a.y + line_h + line_h / 2 - spx * 3 / 8, spx * 3 / 4, spx * 3 / 4};
         draw_fill(c->r, sq, theme_head_color(c->th, c->focus));
