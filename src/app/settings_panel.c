@@ -149,7 +149,7 @@ static size_t kv_for(size_t old_heads, size_t old_kv, size_t heads) {
 
 /* The trained source's part of the panel: the model file, the layer, and
  * what the model fixes. Returns true when a change should apply. */
-static bool trained_widgets(ui_context *ui, settings_panel *p, app_state *s) {
+static bool trained_widgets(ui_context *ui, settings_panel *p, app_state *s, const char **typed) {
     const theme *t = ui->theme;
     state_settings *d = &p->draft;
     bool changed = false;
@@ -158,7 +158,7 @@ static bool trained_widgets(ui_context *ui, settings_panel *p, app_state *s) {
              t->text_dim);
     if (ui_text_field(ui, "model_file", "model file path", d->model_path, sizeof d->model_path) &
         UI_TEXT_SUBMIT)
-        changed = true;
+        changed = true, *typed = "model_file";
     if (ui->notice[0]) {
         snprintf(p->error, sizeof p->error, "%s", ui->notice);
         ui->notice[0] = '\0';
@@ -336,7 +336,10 @@ bool settings_panel_run(settings_panel *p, ui_context *ui, app_state *s) {
         s->message_is_error = true;
         ui->notice[0] = '\0';
     }
-    if (tf & UI_TEXT_SUBMIT) changed = true, p->example = -1;
+    /* the field a typed text was submitted from: it goes on taking the keys
+     * when the text is refused, as it still looks focused */
+    const char *typed = NULL;
+    if (tf & UI_TEXT_SUBMIT) changed = true, p->example = -1, typed = "sentence";
 
     ui_label(ui, "Examples (E cycles):", t->text_dim);
     for (int i = 0; i < EXAMPLES; i++) {
@@ -353,12 +356,18 @@ bool settings_panel_run(settings_panel *p, ui_context *ui, app_state *s) {
     ui_space(ui, 0.4f);
 
     if (d->source == STATE_SOURCE_TRAINED) {
-        if (trained_widgets(ui, p, s)) changed = true;
+        if (trained_widgets(ui, p, s, &typed)) changed = true;
     } else if (mechanics_widgets(ui, p)) {
         changed = true;
     }
 
-    if (changed) settings_panel_apply(p, s);
+    /* Enter in a field submitted a text that was refused: the field goes
+     * on taking the keys (Tab or a click away leave it, as they meant) */
+    const SDL_Event *e = ui->event;
+    bool by_enter = e && e->type == SDL_KEYDOWN &&
+                    (e->key.keysym.sym == SDLK_RETURN || e->key.keysym.sym == SDLK_KP_ENTER);
+    if (changed && settings_panel_apply(p, s) != ATTN_OK && typed && by_enter)
+        ui_keep_editing(ui, typed);
 
     /* Why a value was not applied, below the widgets so that nothing moves
      * under the mouse when it appears. */
