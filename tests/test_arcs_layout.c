@@ -143,8 +143,9 @@ int main(int argc, char **argv) {
     softmax_lines(64, "--heads 4", "--size 1920x1080 --theme light", 2, 1);
 
     /* stage 8: one token's output from the value rows, not stage 7 again */
-    says("--stage 8", "value flow, head 1");
-    says("--stage 8 --head 3", "value flow, head 3");
+    says("--weights mechanics --stage 8", "value flow, head 1");
+    says("--weights mechanics --stage 8 --head 3", "value flow, head 3");
+    says("--stage 8 --head 3", "value flow, head 1.3"); /* the trained model's layer.head */
     /* no weights: words, not a silent switch to matrices */
     says("--stage 1", "no arcs at this stage");
     says("--stage 3", "no arcs at this stage");

@@ -103,6 +103,16 @@ struct draw_pool; /* draw.h */
 void app_draw(SDL_Renderer *r, text_cache *text, struct draw_pool *pool, app_state *s, int w,
               int h);
 
+/* "s" after a count other than one, for every count put in words on screen:
+ * "1 product", "2 products". */
+static inline const char *app_plural(size_t n) { return n == 1 ? "" : "s"; }
+
+/* Head h's name (h from 0), the one way heads are named on screen: with a
+ * trained model "layer.head" from 1 ("2.4", as the model overview, `attnviz
+ * heads` and the lessons say), else the head's number from 1 ("4"). Every
+ * label, legend, subscript and message takes its head names from here. */
+void app_head_name(const app_state *s, size_t h, char *buf, size_t len);
+
 /* The base type size in pixels for a frame of height h at type_scale. */
 int app_type_px(int h, float type_scale);
 

@@ -75,3 +75,10 @@ int app_type_px(int h, float type_scale) {
     int px = (int)((float)h / 40.0f * type_scale + 0.5f); /* 20 px at 800, 15 px at 600 */
     return px < 10 ? 10 : px > 96 ? 96 : px;
 }
+
+void app_head_name(const app_state *s, size_t h, char *buf, size_t len) {
+    if (s->model.settings.source == STATE_SOURCE_TRAINED)
+        snprintf(buf, len, "%zu.%zu", s->model.settings.layer + 1, h + 1);
+    else
+        snprintf(buf, len, "%zu", h + 1);
+}

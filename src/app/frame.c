@@ -92,24 +92,43 @@ static void formula(const stage_ctx *c, char *buf, size_t len) {
                  "A_h = softmax(M_h), row by row\nA_h = softmax(M_h)");
         break;
     case STAGE_WEIGHTED: snprintf(buf, len, "O_h = A_h · V_h"); break;
-    case STAGE_CONCAT: snprintf(buf, len, "concat = [O_1 | O_2 | … | O_%zu]", c->n_heads); break;
+    case STAGE_CONCAT: {
+        char h1[24], h2[24], hl[24];
+        app_head_name(c->s, 0, h1, sizeof h1);
+        app_head_name(c->s, 1, h2, sizeof h2);
+        app_head_name(c->s, c->n_heads - 1, hl, sizeof hl);
+        if (c->n_heads == 1) snprintf(buf, len, "concat = O_%s (one head)", h1);
+        else if (c->n_heads == 2) snprintf(buf, len, "concat = [O_%s | O_%s]", h1, h2);
+        else snprintf(buf, len, "concat = [O_%s | O_%s | … | O_%s]", h1, h2, hl);
+        break;
+    }
     case STAGE_OUTPUT:
     default: snprintf(buf, len, "output = concat · W_O + b_O"); break;
     }
 }
 
-/* "for each of the 4 heads", or "for the one head". */
-static const char *each_head(size_t heads, char *buf, size_t len) {
+/* "for each of the 4 heads", "for the one head", or in the focus view,
+ * which shows one head, "for head 2 (each of the 4 alike)". */
+static const char *each_head(const stage_ctx *c, char *buf, size_t len) {
+    size_t heads = c->n_heads;
     if (heads == 1) return "for the one head";
-    snprintf(buf, len, "for each of the %zu heads", heads);
+    if (c->s->view == VIEW_FOCUS) {
+        char hn[24];
+        app_head_name(c->s, c->focus, hn, sizeof hn);
+        snprintf(buf, len, "for head %s (each of the %zu alike)", hn, heads);
+    } else {
+        snprintf(buf, len, "for each of the %zu heads", heads);
+    }
     return buf;
 }
 
 static void shapes(const stage_ctx *c, char *buf, size_t len) {
     size_t n = c->n, d = c->d_model, dk = c->d_head, H = c->n_heads, G = c->n_kv, dkv = c->d_kv;
-    char div[64], each[40];
+    char div[64], each[64];
     switch (c->s->stage) {
-    case STAGE_EMBED: snprintf(buf, len, "%zu tokens → X: %zu×%zu (n × d_model)", n, n, d); break;
+    case STAGE_EMBED:
+        snprintf(buf, len, "%zu token%s → X: %zu×%zu (n × d_model)", n, app_plural(n), n, d);
+        break;
     case STAGE_PROJECT:
         if (dkv == d)
             snprintf(buf, len, "(%zu×%zu)·(%zu×%zu) → %zu×%zu, for each of Q, K, V", n, d, d, d, n,
@@ -136,27 +155,27 @@ static void shapes(const stage_ctx *c, char *buf, size_t len) {
         break;
     case STAGE_SCORES:
         snprintf(buf, len, "(%zu×%zu)·(%zu×%zu) → %zu×%zu, %s", n, dk, dk, n, n, n,
-                 each_head(H, each, sizeof each));
+                 each_head(c, each, sizeof each));
         break;
     case STAGE_SCALE:
         divisor_text(c->c, dk, div, sizeof div, true);
         snprintf(buf, len, "%zu×%zu %s, %s", n, n, div[0] ? div : "unchanged",
-                 each_head(H, each, sizeof each));
+                 each_head(c, each, sizeof each));
         break;
     case STAGE_MASK:
         if (c->c->causal)
             snprintf(buf, len, "%zu×%zu: %zu of %zu cells → −∞, %s", n, n, n * (n - 1) / 2,
-                     n * n, each_head(H, each, sizeof each));
+                     n * n, each_head(c, each, sizeof each));
         else
-            snprintf(buf, len, "%zu×%zu unchanged, %s", n, n, each_head(H, each, sizeof each));
+            snprintf(buf, len, "%zu×%zu unchanged, %s", n, n, each_head(c, each, sizeof each));
         break;
     case STAGE_SOFTMAX:
         snprintf(buf, len, "%zu×%zu, each row sums to 1, %s", n, n,
-                 each_head(H, each, sizeof each));
+                 each_head(c, each, sizeof each));
         break;
     case STAGE_WEIGHTED:
         snprintf(buf, len, "(%zu×%zu)·(%zu×%zu) → %zu×%zu, %s", n, n, n, dk, n, dk,
-                 each_head(H, each, sizeof each));
+                 each_head(c, each, sizeof each));
         break;
     case STAGE_CONCAT: snprintf(buf, len, "%zu × (%zu×%zu) → %zu×%zu", H, n, dk, n, d); break;
     case STAGE_OUTPUT:
@@ -205,11 +224,11 @@ static void caption(stage_ctx *c, SDL_Rect bar) {
     char cfg[160];
     if (c->n_kv == c->n_heads)
         snprintf(cfg, sizeof cfg, "n %zu · d_model %zu · %zu head%s · d_k %zu%s", c->n,
-                 c->d_model, c->n_heads, c->n_heads == 1 ? "" : "s", c->d_head,
+                 c->d_model, c->n_heads, app_plural(c->n_heads), c->d_head,
                  c->c->causal ? " · causal" : "");
     else
-        snprintf(cfg, sizeof cfg, "n %zu · d_model %zu · %zu heads · %zu kv heads · d_k %zu%s",
-                 c->n, c->d_model, c->n_heads, c->n_kv, c->d_head, c->c->causal ? " · causal" : "");
+        snprintf(cfg, sizeof cfg, "n %zu · d_model %zu · %zu heads · %zu kv head%s · d_k %zu%s",
+                 c->n, c->d_model, c->n_heads, c->n_kv, app_plural(c->n_kv), c->d_head, c->c->causal ? " · causal" : "");
     if (c->m->trained) {
         /* the trained model: which of its layers this walkthrough shows */
         size_t used = strlen(cfg);
@@ -301,7 +320,7 @@ static void help(stage_ctx *c, int w, int h) {
         {"Space", "play / pause"},
         {"→ / ←", "next / previous stage"},
         {"↑ / ↓", "faster / slower"},
-        {"Home", "start again from stage 1"},
+        {"Home", "back to stage 1, paused"},
         {"1 – 9, 0", "head in focus (0 = head 10)"},
         {"Tab / Shift+Tab", "next / previous view: all heads, one head, arcs"},
         {"K (arcs)", "lines per row: 1, 2, 3, or every large weight"},
@@ -388,7 +407,9 @@ static void tooltip(stage_ctx *c, int w, int h) {
     int count = 0;
     token_name(c, i, ti, sizeof ti);
     token_name(c, j, tj, sizeof tj);
-    snprintf(lines[count++], sizeof lines[0], "head %zu: row %s, column %s", hh + 1, ti, tj);
+    char hn[24];
+    app_head_name(s, hh, hn, sizeof hn);
+    snprintf(lines[count++], sizeof lines[0], "head %s: row %s, column %s", hn, ti, tj);
     draw_format_exact(v, sizeof v, t->scores[at]);
     snprintf(lines[count++], sizeof lines[0], "score q_i·k_j = %s", v);
     if (s->stage >= STAGE_SCALE) {
@@ -416,7 +437,7 @@ static void tooltip(stage_ctx *c, int w, int h) {
     }
     if (s->stage >= STAGE_WEIGHTED) {
         draw_format_exact(v2, sizeof v2, t->weights[at]);
-        snprintf(lines[count++], sizeof lines[0], "O_%zu row %zu takes %s × row %zu of V", hh + 1,
+        snprintf(lines[count++], sizeof lines[0], "O_%s row %zu takes %s × row %zu of V", hn,
                  i + 1, v2, j + 1);
     }
     const theme *th = c->th;

@@ -43,7 +43,7 @@ static void next_stage(window_app *a) {
         s->progress = 0.0f; /* forward: the new stage's animation plays */
         s->playing = true;
     } else {
-        window_say(a, false, "stage 10 (output) is the last: Home starts again");
+        window_say(a, false, "stage 10 (output) is the last: Home goes back to stage 1");
     }
 }
 
@@ -63,7 +63,7 @@ static void play_pause(window_app *a) {
     }
     if (s->progress >= 1.0f) { /* a finished stage: on to the next one */
         if ((int)s->stage + 1 >= STATE_STAGE_COUNT) {
-            window_say(a, false, "stage 10 (output) is the last: Home starts again");
+            window_say(a, false, "stage 10 (output) is the last: Home goes back to stage 1");
             return;
         }
         s->stage = (state_stage)(s->stage + 1);
@@ -95,7 +95,9 @@ static void pick_head(window_app *a, int head) {
     }
     a->s.focus_head = (size_t)head - 1;
     if (a->s.view != VIEW_ARCS) a->s.view = VIEW_FOCUS; /* the arcs draw it on top */
-    window_say(a, false, "head %d of %zu in focus", head, heads);
+    char hn[24];
+    app_head_name(&a->s, a->s.focus_head, hn, sizeof hn);
+    window_say(a, false, "head %s of %zu in focus", hn, heads);
 }
 
 static void next_example(window_app *a) {
@@ -317,11 +319,11 @@ static void on_key(window_app *a, const SDL_KeyboardEvent *e) {
     case SDLK_LEFT: previous_stage(a); break;
     case SDLK_UP: change_speed(a, SPEED_STEP); break;
     case SDLK_DOWN: change_speed(a, 1.0f / SPEED_STEP); break;
-    case SDLK_HOME:
+    case SDLK_HOME: /* back to the start, paused: the class begins when Space says so */
         s->stage = STAGE_EMBED;
         s->progress = 0.0f;
-        s->playing = true;
-        a->play_through = true;
+        s->playing = false;
+        window_say(a, false, "stage 1 (embed), paused: Space plays");
         break;
     case SDLK_TAB: {
         /* the stage views, then the model overview when the model is trained */

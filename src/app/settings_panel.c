@@ -145,14 +145,14 @@ attn_status settings_panel_apply(settings_panel *p, app_state *s) {
             snprintf(unknown, sizeof unknown, ", %zu word%s not in its vocabulary (marked %s)",
                      s->model.n_unknown, s->model.n_unknown == 1 ? "" : "s", STATE_UNKNOWN_MARK);
         snprintf(s->message, sizeof s->message,
-                 "applied: trained model %.200s, layer %zu of %zu, %zu tokens%s",
-                 base ? base + 1 : t->path,
-                 s->model.settings.layer + 1, t->model.config.n_layers, s->model.n, unknown);
+                 "applied: trained model %.200s, layer %zu of %zu, %zu token%s%s",
+                 base ? base + 1 : t->path, s->model.settings.layer + 1,
+                 t->model.config.n_layers, s->model.n, app_plural(s->model.n), unknown);
         return ATTN_OK;
     }
     snprintf(s->message, sizeof s->message,
-             "applied: %zu tokens, d_model %zu, %zu heads (%s), d_k %zu, %s, %s, T %.2g, seed %llu",
-             s->model.n, c->d_model, c->n_heads, kind_of(c->n_heads, c->n_kv_heads), attn_d_head(c),
+             "applied: %zu token%s, d_model %zu, %zu head%s (%s), d_k %zu, %s, %s, T %.2g, seed %llu",
+             s->model.n, app_plural(s->model.n), c->d_model, c->n_heads, app_plural(c->n_heads), kind_of(c->n_heads, c->n_kv_heads), attn_d_head(c),
              c->causal ? "causal" : "not causal", c->scale ? "scaled" : "not scaled",
              (double)c->temperature, (unsigned long long)s->model.settings.seed);
     return ATTN_OK;
@@ -202,7 +202,7 @@ static size_t kv_for(size_t old_heads, size_t old_kv, size_t heads) {
 
 /* The trained source's part of the panel: the model file, the layer, and
  * what the model fixes. Returns true when a change should apply. */
-static bool trained_widgets(ui_context *ui, settings_panel *p, app_state *s) {
+static bool trained_widgets(ui_context *ui, settings_panel *p, app_state *s, const char **typed) {
     const theme *t = ui->theme;
     state_settings *d = &p->draft;
     bool changed = false;
@@ -211,7 +211,7 @@ static bool trained_widgets(ui_context *ui, settings_panel *p, app_state *s) {
              t->text_dim);
     if (ui_text_field(ui, "model_file", "model file path", d->model_path, sizeof d->model_path) &
         UI_TEXT_SUBMIT)
-        changed = true;
+        changed = true, *typed = "model_file";
     if (ui->notice[0]) {
         snprintf(p->error, sizeof p->error, "%s", ui->notice);
         ui->notice[0] = '\0';
@@ -232,8 +232,8 @@ static bool trained_widgets(ui_context *ui, settings_panel *p, app_state *s) {
     }
     if (m) {
         char line[160];
-        snprintf(line, sizeof line, "of %zu layers ([ and ] in the frame too)",
-                 m->model.config.n_layers);
+        snprintf(line, sizeof line, "of %zu layer%s ([ and ] in the frame too)",
+                 m->model.config.n_layers, app_plural(m->model.config.n_layers));
         ui_label(ui, line, t->text_dim);
         const attn_config *c = &s->model.settings.config;
         char v[64];
@@ -249,7 +249,7 @@ static bool trained_widgets(ui_context *ui, settings_panel *p, app_state *s) {
         ui_readonly(ui, "Scale \303\267\342\210\232d_k", c->scale ? "on" : "off");
         snprintf(v, sizeof v, "%g", (double)c->temperature);
         ui_readonly(ui, "Temperature", v);
-        snprintf(v, sizeof v, "%zu tokens", m->run.n_max);
+        snprintf(v, sizeof v, "%zu token%s", m->run.n_max, app_plural(m->run.n_max));
         ui_readonly(ui, "Context", v);
         char roles[400];
         snprintf(roles, sizeof roles, "Head roles: %s", m->roles_note);
@@ -314,7 +314,8 @@ static bool mechanics_widgets(ui_context *ui, settings_panel *p) {
             snprintf(line, sizeof line, "grouped-query: %zu groups of %zu heads share K and V", g,
                      h / g);
         else
-            snprintf(line, sizeof line, "%zu K/V heads do not divide %zu heads", g, h);
+            snprintf(line, sizeof line, "%zu K/V head%s do not divide %zu head%s", g, app_plural(g),
+                     h, app_plural(h));
         ui_label(ui, line, t->text_dim);
     }
 
@@ -389,7 +390,10 @@ bool settings_panel_run(settings_panel *p, ui_context *ui, app_state *s) {
         s->message_is_error = true;
         ui->notice[0] = '\0';
     }
-    if (tf & UI_TEXT_SUBMIT) changed = true, p->example = -1;
+    /* the field a typed text was submitted from: it goes on taking the keys
+     * when the text is refused, as it still looks focused */
+    const char *typed = NULL;
+    if (tf & UI_TEXT_SUBMIT) changed = true, p->example = -1, typed = "sentence";
 
     ui_label(ui, "Examples (E cycles):", t->text_dim);
     size_t n_examples;
@@ -408,12 +412,18 @@ bool settings_panel_run(settings_panel *p, ui_context *ui, app_state *s) {
     ui_space(ui, 0.4f);
 
     if (d->source == STATE_SOURCE_TRAINED) {
-        if (trained_widgets(ui, p, s)) changed = true;
+        if (trained_widgets(ui, p, s, &typed)) changed = true;
     } else if (mechanics_widgets(ui, p)) {
         changed = true;
     }
 
-    if (changed) settings_panel_apply(p, s);
+    /* Enter in a field submitted a text that was refused: the field goes
+     * on taking the keys (Tab or a click away leave it, as they meant) */
+    const SDL_Event *e = ui->event;
+    bool by_enter = e && e->type == SDL_KEYDOWN &&
+                    (e->key.keysym.sym == SDLK_RETURN || e->key.keysym.sym == SDLK_KP_ENTER);
+    if (changed && settings_panel_apply(p, s) != ATTN_OK && typed && by_enter)
+        ui_keep_editing(ui, typed);
 
     /* Why a value was not applied, below the widgets so that nothing moves
      * under the mouse when it appears. */
@@ -438,8 +448,8 @@ bool settings_panel_run(settings_panel *p, ui_context *ui, app_state *s) {
     char info[200];
     const attn_config *c = &s->model.settings.config;
     /* a no-break space (U+00A0) keeps "ms" with its number when the line wraps */
-    snprintf(info, sizeof info, "Shown: %zu tokens, d_k %zu, built in %.2f\u00a0ms", s->model.n,
-             attn_d_head(c), s->model.build_ms);
+    snprintf(info, sizeof info, "Shown: %zu token%s, d_k %zu, built in %.2f\u00a0ms", s->model.n,
+             app_plural(s->model.n), attn_d_head(c), s->model.build_ms);
     ui_label(ui, info, t->text_dim);
     ui_label(ui,
              "Keys: \xE2\x86\x91\xE2\x86\x93 or Tab move, \xE2\x86\x90\xE2\x86\x92 change, "

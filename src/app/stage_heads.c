@@ -140,7 +140,7 @@ static void head_title(const stage_ctx *c, size_t h, int x, int y, int max_w, in
     SDL_Color hc = theme_head_color(c->th, h);
     if (max_w < sw + 2 * px) { /* too narrow for a swatch: the number alone */
         char only[24];
-        snprintf(only, sizeof only, "%zu", h + 1);
+        app_head_name(c->s, h, only, sizeof only);
         stage_text_fit(c, only, px, c->th->text, x, y, TEXT_LEFT | TEXT_MIDDLE, max_w);
         return;
     }
@@ -149,12 +149,7 @@ static void head_title(const stage_ctx *c, size_t h, int x, int y, int max_w, in
     /* The longest that fits: with the kv group and the extra, without
      * them, "head 3", or at least the number (colours repeat after 16). */
     char buf[400], name[64], num[32];
-    /* the trained model's heads are named layer.head, as in the overview,
-     * `attnviz heads` and the lessons ("2.4") */
-    if (c->s->model.settings.source == STATE_SOURCE_TRAINED)
-        snprintf(num, sizeof num, "%zu.%zu", c->s->model.settings.layer + 1, h + 1);
-    else
-        snprintf(num, sizeof num, "%zu", h + 1);
+    app_head_name(c->s, h, num, sizeof num);
     if (c->n_kv < c->n_heads)
         snprintf(name, sizeof name, "head %s · kv %zu", num, attn_kv_group(c->c, h) + 1);
     else
@@ -594,10 +589,12 @@ static void heads_view(stage_ctx *c) {
             stage_outline_step_rows(c, vr, n);
             stage_outline_step_rows(c, orr, n);
             {
-                char nv[32], no[32];
+                char nv[48], no[48], hn[24];
                 size_t grp = attn_kv_group(c->c, h);
-                snprintf(nv, sizeof nv, "V_%zu", (c->n_kv < c->n_heads ? grp : h) + 1);
-                snprintf(no, sizeof no, "O_%zu", h + 1);
+                app_head_name(c->s, h, hn, sizeof hn);
+                if (c->n_kv < c->n_heads) snprintf(nv, sizeof nv, "V_%zu", grp + 1);
+                else snprintf(nv, sizeof nv, "V_%s", hn);
+                snprintf(no, sizeof no, "O_%s", hn);
                 int ty = y0 + title_h / 2;
                 stage_text_fit(c, nv, spx, c->th->text, vr.x, ty, TEXT_LEFT | TEXT_MIDDLE,
                                vr.w + op_w);
@@ -659,12 +656,13 @@ static void focus_scores(stage_ctx *c, size_t h, SDL_Rect a, int bars_w) {
         c->th);
     qd = draw_matrix_named(qd, "Q", (int)h);
     kd = draw_matrix_named(kd, "K", (int)h);
-    char tq[80], tk[64], ts[64];
-    snprintf(tq, sizeof tq, "Q_%zu  %zu×%zu\nQ_%zu", h + 1, n, dk, h + 1);
-    snprintf(tk, sizeof tk, "K_%zuᵀ  %zu×%zu%s", (c->n_kv < c->n_heads ? g : h) + 1, dk, n,
-             c->n_kv < c->n_heads ? " (shared)" : "");
-    snprintf(ts, sizeof ts, "S = Q_%zu·K_%zuᵀ  %zu×%zu", h + 1, (c->n_kv < c->n_heads ? g : h) + 1,
-             n, n);
+    char tq[80], tk[64], ts[80], hn[24], kn[24];
+    app_head_name(c->s, h, hn, sizeof hn); /* K's is the head's, or its kv group's when shared */
+    if (c->n_kv < c->n_heads) snprintf(kn, sizeof kn, "%zu", g + 1);
+    else snprintf(kn, sizeof kn, "%s", hn);
+    snprintf(tq, sizeof tq, "Q_%s  %zu×%zu\nQ_%s", hn, n, dk, hn);
+    snprintf(tk, sizeof tk, "K_%sᵀ  %zu×%zu%s", kn, dk, n, c->n_kv < c->n_heads ? " (shared)" : "");
+    snprintf(ts, sizeof ts, "S = Q_%s·K_%sᵀ  %zu×%zu", hn, kn, n, n);
     /* Q's title ends at Q's right edge: Q is narrow, and the scores' title
      * starts just right of it */
     stage_matrix(c, qr, &qd, NULL, c->th->text, 0);
@@ -710,12 +708,14 @@ static void focus_weighted(stage_ctx *c, size_t h, SDL_Rect a, int bars_w) {
     SDL_Rect vr = {ar.x + n_w + op_w, y, dk_w, n_h};
     SDL_Rect orr = {vr.x + dk_w + op_w, y, dk_w, n_h};
     head_title(c, h, a.x, a.y + title_h / 2, a.w - bars_w, spx, NULL);
-    char ta[64], tv[64], to[64];
+    char ta[64], tv[64], to[64], hn[24], vn[24];
     size_t g = attn_kv_group(c->c, h);
-    snprintf(ta, sizeof ta, "A_%zu  %zu×%zu", h + 1, n, n);
-    snprintf(tv, sizeof tv, "V_%zu  %zu×%zu%s", (c->n_kv < c->n_heads ? g : h) + 1, n, dk,
-             c->n_kv < c->n_heads ? " (shared)" : "");
-    snprintf(to, sizeof to, "O_%zu  %zu×%zu", h + 1, n, dk);
+    app_head_name(c->s, h, hn, sizeof hn); /* V's is the head's, or its kv group's when shared */
+    if (c->n_kv < c->n_heads) snprintf(vn, sizeof vn, "%zu", g + 1);
+    else snprintf(vn, sizeof vn, "%s", hn);
+    snprintf(ta, sizeof ta, "A_%s  %zu×%zu", hn, n, n);
+    snprintf(tv, sizeof tv, "V_%s  %zu×%zu%s", vn, n, dk, c->n_kv < c->n_heads ? " (shared)" : "");
+    snprintf(to, sizeof to, "O_%s  %zu×%zu", hn, n, dk);
     bool labels = ch >= 8.0;
     int lpx = label_px_for(c, ch);
     head_grid(c, h, ar, labels ? label_w - spx / 2 : 0, labels ? top_lab : 0, lpx);

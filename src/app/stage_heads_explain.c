@@ -10,8 +10,8 @@ void stage_heads_explain(const stage_ctx *c, char *buf, size_t len) {
     case STAGE_SCORES:
         snprintf(buf, len,
                  "cell (i, j) = q_i · k_j: how well token i's query matches token j's key "
-                 "(%zu products summed)\ncell (i, j) = q_i · k_j, %zu products summed",
-                 c->d_head, c->d_head);
+                 "(%zu product%s summed)\ncell (i, j) = q_i · k_j, %zu product%s summed",
+                 c->d_head, app_plural(c->d_head), c->d_head, app_plural(c->d_head));
         break;
     case STAGE_SCALE:
         if (c->c->scale)

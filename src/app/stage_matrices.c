@@ -197,8 +197,9 @@ static void head_bands(const stage_ctx *c, SDL_Rect lr, size_t rows, SDL_Rect rr
         SDL_Rect band = {rr.x, a.y, rr.w, b.y + b.h - a.y};
         draw_outline(c->r, band, hc, 2);
         if (band.h >= c->spx) {
-            char name[32];
-            snprintf(name, sizeof name, "head %zu", h + 1);
+            char name[40], hn[24];
+            app_head_name(c->s, h, hn, sizeof hn);
+            snprintf(name, sizeof name, "head %s", hn);
             stage_text_fit(c, name, c->spx, hc, rr.x + rr.w + c->spx / 2, band.y + band.h / 2,
                            TEXT_LEFT | TEXT_MIDDLE, c->area.x + c->area.w - (rr.x + rr.w) - c->spx);
         }
@@ -359,12 +360,14 @@ void stage_output(stage_ctx *c) {
 enum { SLAB_FORMS = 4 };
 static void slab_label(const stage_ctx *c, char *buf, size_t len, size_t k, bool kv, int form) {
     if (!kv || c->n_kv == c->n_heads) {
+        char hn[24];
+        app_head_name(c->s, k, hn, sizeof hn);
         if (form == 0)
-            snprintf(buf, len, "head %zu", k + 1);
+            snprintf(buf, len, "head %s", hn);
         else if (form == 1)
-            snprintf(buf, len, "h%zu", k + 1);
+            snprintf(buf, len, "h%s", hn);
         else
-            snprintf(buf, len, "%zu", k + 1);
+            snprintf(buf, len, "%s", hn);
         return;
     }
     size_t per = c->n_heads / c->n_kv, first = k * per + 1, last = (k + 1) * per;
@@ -520,9 +523,13 @@ void stage_concat(stage_ctx *c) {
     if (gap > 0)
         snprintf(title, sizeof title, "%zu head outputs O_h, %zu×%zu each  →  concat %zu×%zu   ±%s",
                  c->n_heads, n, c->d_head, n, d, rv);
-    else
-        snprintf(title, sizeof title, "concat = [O_1 | … | O_%zu]  %zu×%zu   ±%s", c->n_heads, n, d,
+    else {
+        char h1[24], hl[24];
+        app_head_name(c->s, 0, h1, sizeof h1);
+        app_head_name(c->s, c->n_heads - 1, hl, sizeof hl);
+        snprintf(title, sizeof title, "concat = [O_%s | … | O_%s]  %zu×%zu   ±%s", h1, hl, n, d,
                  rv);
+    }
     int x = a.x + label_w;
     /* The outputs are read from the trace's concat, which holds head h's
      * O_h in columns h·d_head … (h+1)·d_head: the same numbers, moved. */

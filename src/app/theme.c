@@ -2,13 +2,18 @@
 
 #include <string.h>
 
-/* Head colours: twelve hues evenly spaced around the wheel at similar
- * lightness, then four darker ones; readable on both backgrounds. */
+/* Head colours, safe for colour-blind eyes and apart up to 16 heads: the
+ * Okabe-Ito set (orange, sky blue, bluish green, yellow, blue, vermillion,
+ * reddish purple; its black would vanish on the dark theme), then nine
+ * picked one by one as far as possible (CIE76) from those before and from
+ * both themes' backgrounds and panels, at a mid lightness. tests/
+ * test_palette.c checks every pair apart by a ΔE of 25 and every colour
+ * 30 from the backgrounds. */
 #define HEADS                                                                                      \
-    {{230, 97, 63, 255},  {64, 152, 222, 255}, {92, 178, 82, 255},  {204, 121, 200, 255},          \
-     {222, 170, 44, 255}, {48, 181, 170, 255}, {236, 92, 128, 255}, {137, 130, 230, 255},          \
-     {160, 160, 60, 255}, {88, 140, 180, 255}, {200, 110, 90, 255}, {90, 170, 130, 255},           \
-     {170, 90, 160, 255}, {120, 120, 120, 255}, {190, 140, 100, 255}, {100, 110, 200, 255}}
+    {{230, 159, 0, 255},  {86, 180, 233, 255}, {0, 158, 115, 255},   {240, 228, 66, 255},          \
+     {0, 114, 178, 255},  {213, 94, 0, 255},   {204, 121, 167, 255}, {119, 17, 255, 255},          \
+     {0, 221, 0, 255},    {255, 0, 204, 255},  {255, 0, 102, 255},   {153, 119, 255, 255},         \
+     {119, 102, 51, 255}, {85, 153, 17, 255},  {255, 170, 136, 255}, {187, 204, 136, 255}}
 
 static const theme dark = {
     .name = "dark",

@@ -71,6 +71,7 @@ void ui_free(ui_context *ui) {
 void ui_stop_editing(ui_context *ui) {
     if (ui->editing) SDL_StopTextInput();
     ui->editing = false;
+    ui->all_selected = false;
 }
 
 void ui_clear_focus(ui_context *ui) {

@@ -70,6 +70,7 @@ typedef struct ui_context {
     uint32_t active;      /* widget the mouse is pressing (a dragged slider) */
     bool editing;         /* the focused text field takes typing */
     size_t cursor;        /* byte offset of the caret in the edited text */
+    bool all_selected;    /* Ctrl+A: the whole text, replaced by what is typed next */
     size_t scroll_text;   /* first byte shown in the edited text */
     char before_edit[UI_TEXT_MAX]; /* restored by Esc */
     int scroll;           /* vertical scroll of the area's content */
@@ -165,9 +166,15 @@ enum {
 /* A one-line UTF-8 text field over buf[cap] (cap at most UI_TEXT_MAX).
  * Click or Enter starts editing; typing inserts at the caret,
  * Backspace/Delete remove a code point, Left/Right/Home/End move, Ctrl+V
- * pastes. Text that is not valid UTF-8, or that does not fit, is refused
- * with a notice (ui->notice) that names the field by name ("sentence").
- * Returns the UI_TEXT_* flags. */
+ * pastes, Ctrl+A selects the whole text (typing, pasting, Backspace or
+ * Delete then replace it). Text that is not valid UTF-8, or that does not
+ * fit, is refused with a notice (ui->notice) that names the field by name
+ * ("sentence"). Returns the UI_TEXT_* flags. */
 int ui_text_field(ui_context *ui, const char *id, const char *name, char *buf, size_t cap);
+
+/* Field id goes on being edited (its caret where it was): for a submitted
+ * text the caller refused, so that the field that looks focused still
+ * takes the keys and the text can be mended at once. */
+void ui_keep_editing(ui_context *ui, const char *id);
 
 #endif

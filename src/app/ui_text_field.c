@@ -62,10 +62,25 @@ static void start_editing(ui_context *ui, uint32_t id, const char *buf, SDL_Rect
     ui->editing = true;
     snprintf(ui->before_edit, sizeof ui->before_edit, "%s", buf);
     ui->cursor = strlen(buf);
+    ui->all_selected = false;
     ui->scroll_text = 0;
     ui->blink_start = SDL_GetTicks();
     SDL_StartTextInput();
     SDL_SetTextInputRect(&r);
+}
+
+void ui_keep_editing(ui_context *ui, const char *id) {
+    ui->focus = hash_id(id);
+    if (!ui->editing) SDL_StartTextInput();
+    ui->editing = true;
+    ui->all_selected = false;
+    ui->blink_start = SDL_GetTicks();
+}
+
+/* Ctrl+A's selection goes: replaced (the text emptied) when replace. */
+static void drop_selection(ui_context *ui, char *buf, bool replace) {
+    if (ui->all_selected && replace) buf[0] = '\0', ui->cursor = 0;
+    ui->all_selected = false;
 }
 
 /* Inserts text at the caret: control characters (a pasted newline) become
@@ -133,13 +148,33 @@ int ui_text_field(ui_context *ui, const char *id, const char *name, char *buf, s
         }
     } else if (e && editing && e->type == SDL_TEXTINPUT && !ui->consumed) {
         ui->consumed = true;
+        char kept[UI_TEXT_MAX];
+        snprintf(kept, sizeof kept, "%s", buf);
+        bool was_all = ui->all_selected;
+        drop_selection(ui, buf, true);
         if (insert(ui, name, buf, cap, e->text.text)) flags |= UI_TEXT_CHANGED;
+        else if (was_all) snprintf(buf, cap, "%s", kept), ui->cursor = strlen(buf); /* refused: keep */
         ui->blink_start = SDL_GetTicks();
     } else if (e && editing && e->type == SDL_KEYDOWN && !ui->consumed) {
         SDL_Keycode k = e->key.keysym.sym;
         bool ctrl = (e->key.keysym.mod & KMOD_CTRL) != 0;
         ui->consumed = true; /* keys type, they are not shortcuts */
         ui->blink_start = SDL_GetTicks();
+        if (ui->all_selected) { /* the selection goes: replaced, or left with the caret */
+            bool ctrl_only = ctrl && k != SDLK_v && k != SDLK_a;
+            bool replace = (k == SDLK_BACKSPACE || k == SDLK_DELETE) && !ctrl_only;
+            if (replace) {
+                drop_selection(ui, buf, true);
+                ui->consumed = true;
+                return flags | UI_TEXT_CHANGED;
+            }
+            if (k == SDLK_LEFT || k == SDLK_HOME) ui->cursor = 0;
+            if (k == SDLK_LEFT || k == SDLK_RIGHT) { /* just to its edge */
+                ui->all_selected = false;
+                return flags;
+            }
+            if (k != SDLK_v && k != SDLK_a) drop_selection(ui, buf, false);
+        }
         size_t at = ui->cursor;
         switch (k) {
         case SDLK_RETURN:
@@ -187,11 +222,20 @@ int ui_text_field(ui_context *ui, const char *id, const char *name, char *buf, s
         case SDLK_u: /* Ctrl+U clears, to type a new sentence quickly */
             if (ctrl) buf[0] = '\0', ui->cursor = 0, flags |= UI_TEXT_CHANGED;
             break;
+        case SDLK_a: /* Ctrl+A selects the whole text, to type a new one over it */
+            if (ctrl && len > 0) ui->all_selected = true, ui->cursor = len;
+            break;
         case SDLK_v:
             if (ctrl && SDL_HasClipboardText()) {
-                char *clip = SDL_GetClipboardText();
+                char *clip = SDL_GetClipboardText(), kept[UI_TEXT_MAX];
+                snprintf(kept, sizeof kept, "%s", buf);
+                bool was_all = ui->all_selected;
+                drop_selection(ui, buf, true);
                 if (clip && insert(ui, name, buf, cap, clip)) flags |= UI_TEXT_CHANGED;
+                else if (was_all) snprintf(buf, cap, "%s", kept), ui->cursor = strlen(buf);
                 SDL_free(clip);
+            } else if (ctrl) {
+                ui->all_selected = false;
             }
             break;
         default: break;
@@ -232,6 +276,11 @@ int ui_text_field(ui_context *ui, const char *id, const char *name, char *buf, s
         SDL_RenderGetClipRect(ui->renderer, &old);
         if (SDL_IntersectRect(&clip, &old, &both)) {
             SDL_RenderSetClipRect(ui->renderer, &both);
+            if (editing && ui->all_selected && end > start) { /* Ctrl+A's selection */
+                SDL_Rect sel = {inner_x, r.y + r.h / 6, ui_measure(ui, buf + start, end - start),
+                                r.h * 2 / 3};
+                fill(ui->renderer, sel, t->panel_border);
+            }
             if (len == 0 && !editing)
                 ui_text_at(ui, "(empty: press Enter and type)", 29, t->text_dim, inner_x,
                            r.y + r.h / 2, TEXT_LEFT | TEXT_MIDDLE);

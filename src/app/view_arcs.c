@@ -38,10 +38,12 @@ static size_t rows_shown(const stage_ctx *c, float *last_alpha) {
  * "heads" prefix), with " (focus)" on the head in focus. */
 static void legend_name(const stage_ctx *c, size_t h, bool short_form, char *buf, size_t len) {
     const char *focus = h == c->focus ? " (focus)" : "";
+    char hn[24];
+    app_head_name(c->s, h, hn, sizeof hn);
     if (short_form)
-        snprintf(buf, len, "%zu%s", h + 1, focus);
+        snprintf(buf, len, "%s%s", hn, focus);
     else
-        snprintf(buf, len, "head %zu%s", h + 1, focus);
+        snprintf(buf, len, "head %s%s", hn, focus);
 }
 
 /* Width of the whole legend in one form. */
@@ -190,13 +192,14 @@ static void value_flow(stage_ctx *c, int top, size_t h) {
                    : n - 1;
     size_t len;
     const char *tok = stage_token(c, q, &len);
-    char buf[320];
+    char buf[320], hn[24];
+    app_head_name(c->s, h, hn, sizeof hn);
     snprintf(buf, sizeof buf,
-             "value flow, head %zu: the output of \"%.*s\" is the sum of the value rows v_j, each "
+             "value flow, head %s: the output of \"%.*s\" is the sum of the value rows v_j, each "
              "times its weight A[i, j] (line width); click a token to follow another\n"
-             "head %zu: output of \"%.*s\" = sum of weight \xC3\x97 value row (line width = "
-             "weight)\nhead %zu: output = \xCE\xA3 A[i, j]\xC2\xB7v_j",
-             h + 1, (int)len, tok, h + 1, (int)len, tok, h + 1);
+             "head %s: output of \"%.*s\" = sum of weight \xC3\x97 value row (line width = "
+             "weight)\nhead %s: output = \xCE\xA3 A[i, j]\xC2\xB7v_j",
+             hn, (int)len, tok, hn, (int)len, tok, hn);
     stage_note(c, buf, a.x, a.y + line_h, a.w, c->th->text);
     arcs_geom g;
     if (!geometry(c, top, &g)) return;
@@ -311,10 +314,11 @@ bool view_arcs(stage_ctx *c) {
     bool thin = g.rh < 8.0 || n > 24, many = c->n_heads > LEGEND_MAX;
     bool focus_only = alone >= 0 || ((thin || many) && c->n_heads > 1);
     if (focus_only && alone < 0) {
-        char buf[128];
+        char buf[128], hn[24];
+        app_head_name(c->s, c->focus, hn, sizeof hn);
         snprintf(buf, sizeof buf,
-                 "head %zu only (1\xE2\x80\x93" "9 picks another; too many %s to overlay heads)",
-                 c->focus + 1, thin ? "rows" : "heads");
+                 "head %s only (1\xE2\x80\x93" "9 picks another; too many %s to overlay heads)",
+                 hn, thin ? "rows" : "heads");
         SDL_Rect sq = {a.x, a.y + 2 * line_h + line_h / 2 - spx * 3 / 8, spx * 3 / 4,
                        spx * 3 / 4};
         draw_fill(c->r, sq, theme_head_color(c->th, c->focus));
@@ -368,9 +372,10 @@ bool view_arcs(stage_ctx *c) {
     draw_lines_flush(c->pool, c->r);
 
     /* The rule, and how many lines it left for the head shown. */
-    char buf[200];
-    snprintf(buf, sizeof buf, "%s: %zu of head %zu's weights drawn (K changes how many per row)",
-             rule_text, drawn_shown, shown + 1);
+    char buf[200], hn[24];
+    app_head_name(c->s, shown, hn, sizeof hn);
+    snprintf(buf, sizeof buf, "%s: %zu of head %s's weights drawn (K changes how many per row)",
+             rule_text, drawn_shown, hn);
     stage_text_fit(c, buf, spx, c->th->text, a.x, a.y + line_h + spx / 2, TEXT_LEFT | TEXT_MIDDLE,
                    a.w);
 

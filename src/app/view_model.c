@@ -68,17 +68,19 @@ void view_model_caption(stage_ctx *c, SDL_Rect bar) {
     const model_config *mc = &t->model.config;
     size_t off = app_overview_heads_off(c->s);
     char buf[512], offs[64] = "";
-    if (off) snprintf(offs, sizeof offs, " · %zu head%s off", off, off == 1 ? "" : "s");
+    if (off) snprintf(offs, sizeof offs, " · %zu head%s off", off, app_plural(off));
     const char *base = strrchr(t->path, '/');
     base = base ? base + 1 : t->path;
     const state_overview *ov = app_overview_state(c->s);
     snprintf(buf, sizeof buf,
-             "%zu layers × %zu heads · d_model %zu · %zu tokens%s · weights: %.200s\n"
-             "%zu layers × %zu heads · d_model %zu · %zu tokens%s\n"
-             "%zu × %zu heads%s",
-             mc->n_layers, mc->n_heads, mc->d_model, c->n, offs,
-             ov && ov->live_weights ? "live training" : base, mc->n_layers, mc->n_heads,
-             mc->d_model, c->n, offs, mc->n_layers, mc->n_heads, offs);
+             "%zu layer%s × %zu head%s · d_model %zu · %zu token%s%s · weights: %.200s\n"
+             "%zu layer%s × %zu head%s · d_model %zu · %zu token%s%s\n"
+             "%zu × %zu head%s%s",
+             mc->n_layers, app_plural(mc->n_layers), mc->n_heads, app_plural(mc->n_heads),
+             mc->d_model, c->n, app_plural(c->n), offs,
+             ov && ov->live_weights ? "live training" : base, mc->n_layers,
+             app_plural(mc->n_layers), mc->n_heads, app_plural(mc->n_heads), mc->d_model, c->n,
+             app_plural(c->n), offs, mc->n_layers, mc->n_heads, app_plural(mc->n_heads), offs);
     stage_text_alts(c, buf, px, th->text_dim, bar.x + pad, y2, TEXT_LEFT | TEXT_MIDDLE,
                     bar.w - 2 * pad);
 }

@@ -11,6 +11,7 @@
 #include "attnviz/attn.h"
 #include "attnviz/model.h"
 #include "attnviz/tokenize.h"
+#include "attnviz/train.h"
 #include "cli_args.h"
 #include "state.h"
 
@@ -85,6 +86,22 @@ int cli_train_run(const void *opts, char *err, size_t err_len);
 int cli_heads_run(const void *opts, char *err, size_t err_len);
 int cli_corpus_run(const void *opts, char *err, size_t err_len);
 int cli_bench_train_run(const void *opts, char *err, size_t err_len);
+
+/* The checks `attnviz train` makes before any work, on the options its
+ * table filled: the recipe (sizes, rates, mix) and what a step would cost
+ * against the 4 GiB trace limit and this machine's memory. Fills *recipe,
+ * the memory a run needs (*bytes) and its FLOPs per step (*flops); 0, or 2
+ * with a one-line message naming the option. */
+int cli_train_recipe(const void *opts, model_recipe *recipe, double *bytes, double *flops,
+                     char *err, size_t err_len);
+
+/* `attnviz heads --prune LIST`: "1.2,3.4" (LAYER.HEAD from 1) sets
+ * off[(l-1)·H + h-1] = 1 for a model of L layers of H heads; 0, or 2 with
+ * the form to write or the head that does not exist. */
+int cli_heads_parse_prune(const char *s, uint8_t *off, size_t L, size_t H, char *err,
+                          size_t err_len);
+/* The --prune list heads' table filled in opts, or NULL. */
+const char *cli_heads_prune(const void *opts);
 
 /* The app's settings from the options: 0, or 2 with a message (a sentence
  * longer than the app holds). With the trained source it reads the model's

@@ -15,11 +15,10 @@
 #include "cli.h"
 #include "paths.h"
 
-/* "1.2,2.4" (layer.head, from 1) -> off[(l-1)·H + h-1] = 1. */
 /* "1.2,3.4": LAYER.HEAD items from 1, digits only, comma-separated, each
  * head once; anything else is refused with the form to write. */
-static int parse_prune(const char *s, uint8_t *off, size_t L, size_t H, char *err,
-                       size_t err_len) {
+int cli_heads_parse_prune(const char *s, uint8_t *off, size_t L, size_t H, char *err,
+                          size_t err_len) {
     const char *p = s;
     for (;;) {
         const char *item = p;
@@ -61,6 +60,8 @@ typedef struct heads_args {
     size_t sequences;
     bool json, rank;
 } heads_args;
+
+const char *cli_heads_prune(const void *opts) { return ((const heads_args *)opts)->prune; }
 
 static void heads_init(void *opts) { ((heads_args *)opts)->sequences = 400; }
 
@@ -113,7 +114,7 @@ int cli_heads_run(const void *opts, char *err, size_t err_len) {
         cli_fail(err, err_len, "out of memory");
         goto done;
     }
-    if (prune && parse_prune(prune, off, L, H, err, err_len)) goto done;
+    if (prune && cli_heads_parse_prune(prune, off, L, H, err, err_len)) goto done;
     if (model_heads_measure(&m, sequences, prune ? off : NULL, rank, &r, msg, sizeof msg) !=
             ATTN_OK ||
         (prune && model_heads_measure(&m, sequences, NULL, 0, &base, msg, sizeof msg) != ATTN_OK)) {

@@ -247,6 +247,37 @@ static void print_best_heads(const model_heads_report *roles) {
     }
 }
 
+int cli_train_recipe(const void *opts, model_recipe *out, double *bytes, double *flops,
+                     char *err, size_t err_len) {
+    const train_args *a = opts;
+    *out = model_recipe_default();
+    out->model = a->model;
+    out->train = a->train;
+    out->seed = a->seed;
+    out->mix = (model_corpus_mix){a->mix[0], a->mix[1], a->mix[2], a->mix[3]};
+    out->pos_sinusoid = a->pos_sinusoid;
+    char msg[CLI_ERR_LEN - 32];
+    model_setting bad;
+    if (model_recipe_check(out, &bad, msg, sizeof msg) != ATTN_OK)
+        return cli_fail_model_setting(err, err_len, bad, msg);
+    /* What the run will cost, before anything is allocated: a run that
+     * cannot fit is refused now, not after minutes of swapping. */
+    double need = 0;
+    *flops = 0;
+    if (model_train_estimate(out, &need, flops, msg, sizeof msg) != ATTN_OK)
+        return cli_fail(err, err_len, "%s (--heads, --ctx)", msg);
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    double have = pages > 0 && page > 0 ? (double)pages * (double)page : 0;
+    if (have > 0 && need > have)
+        return cli_fail(err, err_len,
+                        "training this model needs about %.1f GiB (parameters, gradients, Adam "
+                        "state and two workers' activations) but this machine has %.1f GiB: use "
+                        "fewer --layers, a smaller --d-model, or a shorter --ctx",
+                        need / (1 << 30), have / (1 << 30));
+    *bytes = need;
+    return 0;
+}
+
 int cli_train_run(const void *opts, char *err, size_t err_len) {
     train_args a = *(const train_args *)opts;
     int rc;
@@ -266,29 +297,10 @@ int cli_train_run(const void *opts, char *err, size_t err_len) {
     int n_outputs = 2;
 #endif
 
-    model_recipe recipe = model_recipe_default();
-    recipe.model = a.model;
-    recipe.train = a.train;
-    recipe.seed = a.seed;
-    recipe.mix = (model_corpus_mix){a.mix[0], a.mix[1], a.mix[2], a.mix[3]};
-    recipe.pos_sinusoid = a.pos_sinusoid;
+    model_recipe recipe;
+    double need, flops;
+    if (cli_train_recipe(&a, &recipe, &need, &flops, err, err_len) != 0) return 2;
     char msg[CLI_ERR_LEN - 32];
-    model_setting bad;
-    if (model_recipe_check(&recipe, &bad, msg, sizeof msg) != ATTN_OK)
-        return cli_fail_model_setting(err, err_len, bad, msg);
-    /* What the run will cost, before anything is allocated: a run that
-     * cannot fit is refused now, not after minutes of swapping. */
-    double need = 0, flops = 0;
-    if (model_train_estimate(&recipe, &need, &flops, msg, sizeof msg) != ATTN_OK)
-        return cli_fail(err, err_len, "%s (--heads, --ctx)", msg);
-    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
-    double have = pages > 0 && page > 0 ? (double)pages * (double)page : 0;
-    if (have > 0 && need > have)
-        return cli_fail(err, err_len,
-                        "training this model needs about %.1f GiB (parameters, gradients, Adam "
-                        "state and two workers' activations) but this machine has %.1f GiB: use "
-                        "fewer --layers, a smaller --d-model, or a shorter --ctx",
-                        need / (1 << 30), have / (1 << 30));
 
     /* Every output is checked before any training, so a bad path never
      * costs a run: writable, not a folder or a device (a save renames over

@@ -2,7 +2,8 @@
  * argv. Finding the command and parsing its options must never crash, and a
  * refusal always says why; a help it asks for prints; when it accepts dump
  * on modest settings, the trace must be built or refused with a message,
- * and never hold NaN. Every message is one line of UTF-8 with no control
+ * and never hold NaN; train's checks before a run (the recipe and its cost)
+ * and heads' --prune list run on what they accept. Every message is one line of UTF-8 with no control
  * characters, whatever bytes the arguments hold. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -64,6 +65,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (rc != 0) check_message(err); /* a refusal always says why, on one clean line */
     if (rc == 0 && call.help) {
         if (sink && cli_print_help(sink, call.help) != 0) abort(); /* what it asks for exists */
+    } else if (rc == 0 && strcmp(call.command->words, "train") == 0) {
+        model_recipe recipe;
+        double bytes = 0, flops = 0;
+        if (cli_train_recipe(call.opts, &recipe, &bytes, &flops, err, sizeof err) != 0)
+            check_message(err);
+        else if (!(bytes > 0) || !(flops > 0)) /* an accepted run has a cost */
+            abort();
+    } else if (rc == 0 && strcmp(call.command->words, "heads") == 0) {
+        /* --prune against a model of 3 layers of 4 heads, as the shipped one */
+        const char *prune = cli_heads_prune(call.opts);
+        uint8_t off[12] = {0};
+        if (prune && cli_heads_parse_prune(prune, off, 3, 4, err, sizeof err) != 0)
+            check_message(err);
     } else if (rc == 0 && strcmp(call.command->words, "dump") == 0) {
         const cli_options *o = call.opts;
         /* Keep each run fast: compute only modest sizes, never a model file. */

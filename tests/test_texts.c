@@ -1,0 +1,112 @@
+/* The words a class reads on screen, from `attnviz render --layout F.json`
+ * (every text run drawn): counts in the right number ("1 product", not
+ * "1 products"), the focus view naming its head, one name per head.
+ * usage: test_texts PATH_TO_ATTNVIZ */
+#define _POSIX_C_SOURCE 200809L
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "check.h"
+
+static const char *exe;
+static char dir[] = "/tmp/test_texts.XXXXXX";
+
+/* The layout of `attnviz render ARGS`, or NULL (a failed check). */
+static json_t *layout_of(const char *args) {
+    char cmd[2048], path[1024];
+    snprintf(path, sizeof path, "%s/frame.json", dir);
+    snprintf(cmd, sizeof cmd,
+             "SDL_VIDEODRIVER=dummy '%s' render %s --out '%s/frame.png' --layout '%s' "
+             ">'%s/log' 2>&1",
+             exe, args, dir, path, dir);
+    int rc = system(cmd);
+    CHECKF(rc != -1 && WIFEXITED(rc) && WEXITSTATUS(rc) == 0, "render %s failed", args);
+    json_error_t e;
+    json_t *root = json_load_file(path, 0, &e);
+    CHECKF(root != NULL, "%s: %s", path, e.text);
+    return root;
+}
+
+/* How many text runs contain word. */
+static int texts_with(const json_t *root, const char *word) {
+    const json_t *items = json_object_get(root, "items");
+    int count = 0;
+    for (size_t i = 0; i < json_array_size(items); i++) {
+        const char *s = json_string_value(json_object_get(json_array_get(items, i), "text"));
+        if (s && strstr(s, word)) count++;
+    }
+    return count;
+}
+
+/* Checks that the frame of args shows want (when not NULL) and never
+ * shows refuse (when not NULL). */
+static void check_words(const char *args, const char *want, const char *refuse) {
+    json_t *root = layout_of(args);
+    if (!root) return;
+    if (want) CHECKF(texts_with(root, want) > 0, "render %s: no text with \"%s\"", args, want);
+    if (refuse)
+        CHECKF(texts_with(root, refuse) == 0, "render %s: a text with \"%s\"", args, refuse);
+    json_decref(root);
+}
+
+/* Checks that every head named in the frame of args is named layer.head
+ * ("head 2.3", "O_2.3"), the trained model's one naming of heads. */
+static void check_trained_names(const char *args, const char *layer) {
+    json_t *root = layout_of(args);
+    if (!root) return;
+    const json_t *items = json_object_get(root, "items");
+    size_t ll = strlen(layer);
+    for (size_t i = 0; i < json_array_size(items); i++) {
+        const char *s = json_string_value(json_object_get(json_array_get(items, i), "text"));
+        if (!s) continue;
+        static const char *const marks[] = {"head ", "Q_", "K_", "V_", "O_", "A_"};
+        for (size_t m = 0; m < sizeof marks / sizeof *marks; m++) {
+            size_t ml = strlen(marks[m]);
+            for (const char *at = strstr(s, marks[m]); at; at = strstr(at + 1, marks[m])) {
+                const char *d = at + ml;
+                if (*d < '0' || *d > '9') continue; /* "head in focus", "Q_h" */
+                CHECKF(strncmp(d, layer, ll) == 0 && d[ll] == '.',
+                       "render %s: \"%s\" names a head without its layer", args, s);
+            }
+        }
+    }
+    json_decref(root);
+}
+
+int main(int argc, char **argv) {
+    exe = argc > 1 ? argv[1] : "build/attnviz";
+    if (!mkdtemp(dir)) return 1;
+
+    /* counts: one head's width of 1 is "1 product summed" */
+    check_words("--stage 4 --d-model 4 --heads 4", "1 product summed", "1 products");
+    check_words("--stage 4 --d-model 8 --heads 4", "2 products summed", NULL);
+
+    /* the focus view shows one head and says which */
+    check_words("--weights mechanics --stage 4 --view focus --head 2",
+                "for head 2 (each of the 4 alike)", "for each of the");
+    check_words("--weights mechanics --stage 8 --view focus --head 3", "for head 3",
+                "for each of the");
+    check_words("--stage 8 --view focus --head 3", "for head 1.3", "for each of the");
+    check_words("--stage 4 --view heads", "for each of the 4 heads", NULL);
+
+    /* a trained model's heads are layer.head everywhere on screen */
+    static const char *const views[] = {
+        "--stage 3", "--stage 4", "--stage 8", "--stage 9", "--stage 10",
+        "--stage 4 --view focus --head 3", "--stage 8 --view focus --head 2",
+        "--stage 7 --view arcs --head 2", "--stage 9 --view focus --head 2",
+    };
+    for (size_t k = 0; k < sizeof views / sizeof *views; k++) {
+        char args[256];
+        snprintf(args, sizeof args, "%s --weights trained --layer 2", views[k]);
+        check_trained_names(args, "2");
+    }
+
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
+    return check_done("test_texts");
+}
