@@ -19,7 +19,7 @@ pkgs_base=(build-essential cmake pkg-config libjansson-dev
            libsdl2-dev libsdl2-ttf-dev libsdl2-image-dev libcglm-dev libfontconfig-dev
            fonts-dejavu-core)
 # To drive the app in a virtual display in the end-to-end tests.
-pkgs_gui=(xvfb xauth xdotool imagemagick libpng-dev)
+pkgs_gui=(xvfb xauth xdotool imagemagick libpng-dev jq)
 # clang's sanitizer and libFuzzer runtimes live in libclang-rt-14-dev, which
 # --no-install-recommends would leave out: name it.
 pkgs_fuzz=(clang libclang-rt-14-dev)

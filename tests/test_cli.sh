@@ -159,7 +159,7 @@ expect 2 "--out does not apply to the app" -- --out x.png
 # sentence; random weights when named, or when a setting only they have is
 # given; the trained model still refuses those settings when it is named.
 source_of() { # what render draws for "$@": "trained SENTENCE" or "mechanics SENTENCE"
-    "$exe" render "$@" --out "$tmpdir/s.png" --layout "$tmpdir/s.json" >/dev/null 2>&1 || { echo "failed"; return; }
+    "$exe" render --stage 1 "$@" --out "$tmpdir/s.png" --layout "$tmpdir/s.json" >/dev/null 2>&1 || { echo "failed"; return; }
     jq -r '[.items[] | select(.kind == "text") | .text] as $t
            | (if ($t | index("⟨start⟩")) then "trained" else "mechanics" end)
              + " " + ($t | index("tokens:") as $i | $t[$i + 1:$i + 4] | join(" "))' "$tmpdir/s.json"

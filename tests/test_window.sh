@@ -56,10 +56,12 @@ xh_start || xh_end
 # ---- the start: the trained model; W switches to random weights and back ----
 xh_wait_same start-window start "$XH_ABOVE_STATUS" "no options: the first frame is render's, the trained model"
 xh_key w
-xh_wait_same w-mechanics stage1 "$XH_ABOVE_STATUS" "W: random weights on their example, as render --weights mechanics"
+xh_wait_same w-mechanics stage7 "$XH_ABOVE_STATUS" "W: random weights on their example at the same stage, as render --weights mechanics --stage 7"
 xh_key w
 xh_wait_same w-trained start "$XH_ABOVE_STATUS" "W again: the trained model on its start sentence"
-xh_key w
+xh_quit "q quits the trained model's window"
+# the rest is about the mechanics, which open on stage 1
+xh_start --weights mechanics || xh_end
 
 # ---- the first frame, the stages ----
 xh_wait_same first stage1 "$XH_ABOVE_STATUS" "the first frame is stage 1 as attnviz render draws it"

@@ -19,7 +19,7 @@ attn_status app_state_init(app_state *s, const state_settings *settings, char *e
     memset(s, 0, sizeof *s);
     attn_status st = app_settings_check(settings, err, err_len);
     if (st != ATTN_OK) return st;
-    s->stage = STAGE_EMBED;
+    s->stage = state_opening_stage(settings->source);
     s->progress = 1.0f;
     s->speed = 1.0f;
     s->view = VIEW_HEADS;

@@ -265,7 +265,9 @@ static int start_check(void *opts, const cli_given *given, char *err, size_t err
             o->source = STATE_SOURCE_MECHANICS;
             break;
         }
-    return settings_check(opts, given, err, err_len);
+    int rc = settings_check(opts, given, err, err_len);
+    if (rc == 0 && !cli_given_has(given, "--stage")) o->render.stage = state_opening_stage(o->source);
+    return rc;
 }
 
 /* ---- the tables ----------------------------------------------------------------- */

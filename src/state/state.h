@@ -160,6 +160,12 @@ _Static_assert(STATE_STAGE_COUNT == LESSON_STAGES, "a lesson names every stage")
  * -1; a view's name ("heads", "focus", "arcs", "model") and the view by
  * name, or -1. */
 int state_stage_parse(const char *s);
+
+/* The stage the app and render open on: the trained model on its attention
+ * weights (stage 7), where its heads visibly differ from the first frame;
+ * random weights on the embeddings (stage 1), the start of the mechanics'
+ * walk through every stage. */
+state_stage state_opening_stage(state_source source);
 const char *state_view_name(state_view v);
 int state_view_parse(const char *s);
 

@@ -402,6 +402,10 @@ void state_model_free(state_model *m) {
 
 /* ---- names of stages and views ---------------------------------------------- */
 
+state_stage state_opening_stage(state_source source) {
+    return source == STATE_SOURCE_TRAINED ? STAGE_SOFTMAX : STAGE_EMBED;
+}
+
 int state_stage_parse(const char *s) {
     for (int i = 0; i < STATE_STAGE_COUNT; i++)
         if (strcmp(s, lesson_stage_name(i)) == 0) return i;
