@@ -1111,6 +1111,49 @@ static void test_row_sums_whole(void) {
     }
 }
 
+/* A change of setting shows on the very next frame: after heads, causal,
+ * sentence or seed change (as the settings panel applies them), one frame
+ * drawn with the warm caches of the old settings equals a fresh state's
+ * frame with the new ones (no stale map, layout or label). */
+static void test_setting_next_frame(void) {
+    target t, fresh;
+    app_state s, want;
+    if (target_open(&t, 1280, 800)) return;
+    if (target_open(&fresh, 1280, 800)) {
+        target_close(&t);
+        return;
+    }
+    if (state_for(&s, 4, 4, 32, false, NULL) == 0) {
+        SDL_Rect all = {0, 0, 1280, 800};
+        for (int k = 0; k < 4; k++) {
+            show(&s, STAGE_SOFTMAX, 1.0f, VIEW_HEADS, theme_dark());
+            frame(&t, &s); /* the old settings' frame: caches warm */
+            state_settings next = s.model.settings;
+            switch (k) {
+            case 0: next.config.n_heads = next.config.n_kv_heads = 8; break;
+            case 1: next.config.causal = true; break;
+            case 2: snprintf(next.sentence, sizeof next.sentence, "quiet cats sat on the mat"); break;
+            case 3: next.seed++; break;
+            }
+            char err[APP_ERR_LEN] = "";
+            CHECKF(state_model_apply(&s.model, &next, err, sizeof err) == 0, "case %d: %s", k, err);
+            frame(&t, &s);
+            if (app_state_init(&want, &next, err, sizeof err) != 0) {
+                CHECKF(0, "case %d: %s", k, err);
+                break;
+            }
+            show(&want, STAGE_SOFTMAX, 1.0f, VIEW_HEADS, theme_dark());
+            frame(&fresh, &want);
+            CHECKF(hash_rect(&t, all) == hash_rect(&fresh, all),
+                   "case %d: the next frame after the change is not the new settings' frame", k);
+            app_state_free(&want);
+        }
+        app_state_free(&s);
+    }
+    target_close(&fresh);
+    target_close(&t);
+}
+
 int main(void) {
     setenv("SDL_VIDEODRIVER", "dummy", 1);
     if (TTF_Init() != 0) {
@@ -1138,6 +1181,7 @@ int main(void) {
     app_state_free(&s);
     target_close(&t);
     test_pieces();
+    test_setting_next_frame();
     test_softmax_colors();
     test_mask_cells();
     test_mask_progress();

@@ -1,6 +1,7 @@
-/* `attnviz bench render`: frames drawn offscreen at 1280×800 with SDL's
- * software renderer, as `attnviz render` draws them. Speed is measured here,
- * never in a timed test. One line per case: "NAME: median X ms, p99 Y ms". */
+/* `attnviz bench render`: frames drawn offscreen with SDL's software
+ * renderer, as `attnviz render` draws them: at 1280×800, and in presenter
+ * mode at 1920×1080. Speed is measured here, never in a timed test. One line
+ * per case: "NAME: median X ms, p99 Y ms". */
 #define _POSIX_C_SOURCE 200809L
 #include <SDL_ttf.h>
 #include <stdlib.h>
@@ -10,8 +11,11 @@
 #include "lesson_panel.h"
 #include "paths.h"
 #include "render.h"
+#include "trained.h"
 
 enum { WIDTH = 1280, HEIGHT = 800, FRAMES = 400, CHANGES = 60, LAUNCHES = 15 };
+/* A projector's frame, in presenter mode. */
+enum { PRESENT_WIDTH = 1920, PRESENT_HEIGHT = 1080 };
 
 static double now_ms(void) { return cli_now_seconds() * 1e3; }
 
@@ -27,18 +31,18 @@ static void report(FILE *f, const char *name, double *ms, size_t count, const ch
     fflush(f);
 }
 
-/* Frames of every stage at mid-animation, in the all-heads view. */
-static int frames(FILE *f, const char *name, const state_settings *settings, const char *what,
-                  char *err, size_t err_len) {
+/* Frames of every stage at mid-animation, in the all-heads view, at r0's
+ * size and mode. */
+static int frames_as(FILE *f, const char *name, const state_settings *settings,
+                     const state_frame *r0, const char *what, char *err, size_t err_len) {
     app_state s;
     app_offscreen o;
     if (app_state_init(&s, settings, err, err_len) != 0) return 2;
-    if (app_offscreen_init(&o, WIDTH, HEIGHT, err, err_len) != 0) {
+    if (app_offscreen_init(&o, r0->width, r0->height, err, err_len) != 0) {
         app_state_free(&s);
         return 2;
     }
-    state_frame r;
-    state_frame_default(&r);
+    state_frame r = *r0;
     r.progress = 0.5f;
     double ms[FRAMES];
     for (int i = -STATE_STAGE_COUNT; i < FRAMES; i++) { /* the first round warms the caches */
@@ -50,6 +54,40 @@ static int frames(FILE *f, const char *name, const state_settings *settings, con
     report(f, name, ms, FRAMES, what);
     app_offscreen_free(&o);
     app_state_free(&s);
+    return 0;
+}
+
+static int frames(FILE *f, const char *name, const state_settings *settings, const char *what,
+                  char *err, size_t err_len) {
+    state_frame r;
+    state_frame_default(&r);
+    r.width = WIDTH;
+    r.height = HEIGHT;
+    return frames_as(f, name, settings, &r, what, err, err_len);
+}
+
+/* Presenter mode at 1920×1080, as `attnviz render --present --size 1920x1080`. */
+static int present_frames(FILE *f, const char *name, const state_settings *settings,
+                          const char *what, char *err, size_t err_len) {
+    state_frame r;
+    state_frame_default(&r);
+    r.width = PRESENT_WIDTH;
+    r.height = PRESENT_HEIGHT;
+    r.present = true;
+    return frames_as(f, name, settings, &r, what, err, err_len);
+}
+
+/* What the app and render open on: the shipped trained model, layer 1, on
+ * its start sentence (as the command line builds it). */
+static int start_settings(state_settings *s, char *err, size_t err_len) {
+    state_settings_default(s);
+    model_config mc;
+    if (state_trained_peek("", &mc, err, err_len) != ATTN_OK) return 2;
+    snprintf(s->sentence, sizeof s->sentence, "%s", STATE_START_SENTENCE);
+    s->source = STATE_SOURCE_TRAINED;
+    s->model_path[0] = '\0';
+    s->layer = 0;
+    s->config = model_attn_config(&mc);
     return 0;
 }
 
@@ -171,8 +209,14 @@ static void long_sentence(char *out, size_t len, size_t n) {
 }
 
 int cli_bench_render(FILE *f, char *err, size_t err_len) {
-    state_settings demo, big, wide;
+    state_settings demo, big, wide, start, n64;
     state_settings_default(&demo);
+    /* 64 tokens × 12 heads: the largest picture a class is shown */
+    state_settings_default(&n64);
+    long_sentence(n64.sentence, sizeof n64.sentence, 64);
+    n64.max_tokens = 64;
+    n64.config.d_model = 96;
+    n64.config.n_heads = n64.config.n_kv_heads = 12;
     state_settings_default(&big);
     long_sentence(big.sentence, sizeof big.sentence, 128);
     big.max_tokens = 128;
@@ -195,6 +239,17 @@ int cli_bench_render(FILE *f, char *err, size_t err_len) {
                        "n=128, d_model=512: heads 8<->4, causal, temperature, seed, sentence",
                        err, err_len) != 0 ||
         first_frame(f, err, err_len) != 0 || lesson_frames(f, err, err_len) != 0)
+        return 2;
+    if (start_settings(&start, err, err_len) != 0) { /* no shipped model here: nothing to time */
+        fprintf(f, "present-start: skipped (%s)\n", err);
+    } else if (present_frames(f, "present-start", &start,
+                              "presenter mode 1920x1080, trained model on its start sentence, "
+                              "every stage at 0.5", err, err_len) != 0) {
+        return 2;
+    }
+    if (present_frames(f, "present-n64-h12", &n64,
+                       "presenter mode 1920x1080, 64 tokens, 12 heads, d_model 96, every stage "
+                       "at 0.5", err, err_len) != 0)
         return 2;
     return 0;
 }
