@@ -352,7 +352,9 @@ static void draw_products(stage_ctx *c, draw_matrix_desc *left, const char *left
     int hp = -1;
     size_t hi = 0, hj = 0;
     for (int p = 0; p < n_parts && p < 3 && hp < 0; p++)
-        if (stage_hover_cell(c, results[p], rows, parts[p].result.cols, &hi, &hj)) hp = p;
+        if (stage_hover_cell(c, results[p], rows, parts[p].result.cols, &hi, &hj) &&
+            draw_matrix_cell(&parts[p].result, hi, hj).visible) /* a cell made already */
+            hp = p;
     if (hp >= 0) {
         product *pp = &parts[hp];
         SDL_Color hc = c->th->highlight;
