@@ -191,7 +191,7 @@ static void check_concat_lit(const json_t *root, int heads, int i) {
 static void check_follow(int heads, int n) {
     static const struct {
         const char *stage, *says;
-    } stages[] = {{"1", "its row of X"},   {"2", "its rows q_i, k_i, v_i"}, {"4", "its score row"},
+    } stages[] = {{"1", "x_3, its row of X"},   {"2", "its rows q_3, k_3, v_3"}, {"4", "its score row"},
                   {"7", "its weight row, which sums to 1"}, {"8", "its row of O_h"},
                   {"9", "its concat row"}, {"10", "its output row"}};
     const int i = 2; /* --follow 3 */
