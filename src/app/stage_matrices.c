@@ -129,12 +129,23 @@ static void embed_sum(const stage_ctx *c, size_t i, SDL_Rect xr, int x, int y, i
              word, word, i + 1, i + 1, i + 1);
     stage_text_fit(c, title, spx, c->th->text, x, y + spx / 2, TEXT_LEFT | TEXT_MIDDLE, w);
     int lab_w = 0;
-    for (int k = 0; k < 3; k++) {
-        int lw = 0;
-        text_measure(c->tc, lab[k], spx, &lw, NULL);
-        if (lw > lab_w) lab_w = lw;
+    for (int form = 0; form < 2; form++) {
+        /* the short forms ("e", "+ p", "= x") when the long ones would push
+         * the rows off X's columns: the title spells them out */
+        if (form == 1) {
+            snprintf(lab[0], sizeof lab[0], "e");
+            snprintf(lab[1], sizeof lab[1], "+ p");
+            snprintf(lab[2], sizeof lab[2], "= x");
+        }
+        lab_w = 0;
+        for (int k = 0; k < 3; k++) {
+            int lw = 0;
+            text_measure(c->tc, lab[k], spx, &lw, NULL);
+            if (lw > lab_w) lab_w = lw;
+        }
+        lab_w += spx / 2;
+        if (xr.x - x >= lab_w) break;
     }
-    lab_w += spx / 2;
     /* under X's columns where the labels fit beside them, so column k of
      * the three rows and of X line up */
     int row_x = xr.x - x >= lab_w ? xr.x : x + lab_w;
