@@ -96,6 +96,13 @@ static size_t check_frame(const json_t *root, int w, int h, const char *word) {
             const char *s = json_string_value(json_object_get(it, "text"));
             CHECK(s != NULL && int_of(it, "px") > 0 && iw > 0 && ih > 0);
             if (s && word && strcmp(s, word) == 0) words++;
+        } else if (is_kind(it, "highlight")) {
+            /* an operand lit: a part of a matrix, inside the frame */
+            CHECKF(iw > 0 && ih > 0 && x >= 0 && y >= 0 && x + iw <= w && y + ih <= h,
+                   "highlight on %s at %d,%d %dx%d is not inside %dx%d",
+                   json_string_value(json_object_get(it, "name")), x, y, iw, ih, w, h);
+            CHECK(json_is_integer(json_object_get(it, "row")) &&
+                  json_is_integer(json_object_get(it, "col")));
         } else {
             CHECKF(false, "item %zu has no known kind", i);
         }
@@ -117,6 +124,125 @@ static void check_heads(const json_t *root, const char *name, int heads, int n) 
             CHECKF(!o || !overlap(m, o), "heads %d and %d's %s overlap", g, h, name);
         }
     }
+}
+
+/* The highlight on row (col -1) or cell (row, col) of the matrix name of
+ * head, or NULL. */
+static const json_t *highlight(const json_t *root, const char *name, int head, int row, int col) {
+    const json_t *items = json_object_get(root, "items");
+    for (size_t i = 0; i < json_array_size(items); i++) {
+        const json_t *it = json_array_get(items, i);
+        const char *nm = json_string_value(json_object_get(it, "name"));
+        if (is_kind(it, "highlight") && nm && strcmp(nm, name) == 0 &&
+            int_of(it, "head") == head && int_of(it, "row") == row && int_of(it, "col") == col)
+            return it;
+    }
+    return NULL;
+}
+
+/* The first text run that holds sub, or NULL. */
+static const char *text_with(const json_t *root, const char *sub) {
+    const json_t *items = json_object_get(root, "items");
+    for (size_t i = 0; i < json_array_size(items); i++) {
+        const json_t *it = json_array_get(items, i);
+        const char *t = json_string_value(json_object_get(it, "text"));
+        if (is_kind(it, "text") && t && strstr(t, sub)) return t;
+    }
+    return NULL;
+}
+
+/* hl lies on row i of the heatmap m (called name). */
+static void check_row_at(const json_t *hl, const json_t *m, const char *name, int i) {
+    int rows = int_of(m, "rows"), mh = int_of(m, "h");
+    int top = int_of(m, "y") + (int)((long)mh * i / rows);
+    int bottom = int_of(m, "y") + (int)((long)mh * (i + 1) / rows);
+    CHECKF(int_of(hl, "x") == int_of(m, "x") && int_of(hl, "w") == int_of(m, "w") &&
+               int_of(hl, "y") == top && int_of(hl, "h") == bottom - top,
+           "%s row %d lit at %d,%d %dx%d, the row is at %d,%d %dx%d", name, i, int_of(hl, "x"),
+           int_of(hl, "y"), int_of(hl, "w"), int_of(hl, "h"), int_of(m, "x"), top, int_of(m, "w"),
+           bottom - top);
+}
+
+/* The highlight of row i on the matrix name of head exists and sits on
+ * that row of the matrix's heatmap: its full width, the row's top and
+ * height. */
+static void check_row_lit(const json_t *root, const char *name, int head, int i) {
+    const json_t *m = heatmap(root, name, head), *hl = highlight(root, name, head, i, -1);
+    CHECKF(m && hl, "no highlight on row %d of %s (head %d)", i, name, head);
+    if (!m || !hl) return;
+    check_row_at(hl, m, name, i);
+}
+
+/* Stage 9's concat is drawn as one slab per head (heatmaps "O"), lit
+ * across them all: on row i of the first slab, as wide as the slabs. */
+static void check_concat_lit(const json_t *root, int heads, int i) {
+    const json_t *first = heatmap(root, "O", 0), *last = heatmap(root, "O", heads - 1);
+    const json_t *hl = highlight(root, "concat", -1, i, -1);
+    CHECKF(first && last && hl, "no highlight on row %d of concat", i);
+    if (!first || !last || !hl) return;
+    int rows = int_of(first, "rows"), mh = int_of(first, "h");
+    int top = int_of(first, "y") + (int)((long)mh * i / rows);
+    CHECK(int_of(hl, "y") == top && int_of(hl, "x") == int_of(first, "x") &&
+          int_of(hl, "x") + int_of(hl, "w") == int_of(last, "x") + int_of(last, "w"));
+}
+
+/* `render --follow 3`: token 3 ('sat') lit on every stage, on the right
+ * matrix and row, and a line saying where it is. */
+static void check_follow(int heads, int n) {
+    static const struct {
+        const char *stage, *says;
+    } stages[] = {{"1", "x_3, its row of X"},   {"2", "its rows q_3, k_3, v_3"}, {"4", "its score row"},
+                  {"7", "its weight row, which sums to 1"}, {"8", "its row of O_h"},
+                  {"9", "its concat row"}, {"10", "its output row"}};
+    const int i = 2; /* --follow 3 */
+    for (size_t k = 0; k < sizeof stages / sizeof *stages; k++) {
+        char args[160], name[32];
+        snprintf(args, sizeof args, "--weights mechanics --stage %s --follow 3", stages[k].stage);
+        snprintf(name, sizeof name, "follow%s", stages[k].stage);
+        json_t *root = layout_of(name, args);
+        if (!root) continue;
+        check_frame(root, 1280, 800, NULL);
+        const char *line = text_with(root, "following 'sat' (token 3)");
+        CHECKF(line && strstr(line, stages[k].says), "stage %s: the follow line is \"%s\"",
+               stages[k].stage, line ? line : "(none)");
+        switch (atoi(stages[k].stage)) {
+        case 1: check_row_lit(root, "X", -1, i); break;
+        case 2:
+            check_row_lit(root, "X", -1, i);
+            check_row_lit(root, "Q", -1, i);
+            check_row_lit(root, "K", -1, i);
+            check_row_lit(root, "V", -1, i);
+            break;
+        case 4: for (int h = 0; h < heads; h++) check_row_lit(root, "scores", h, i); break;
+        case 7: for (int h = 0; h < heads; h++) check_row_lit(root, "weights", h, i); break;
+        case 8:
+            for (int h = 0; h < heads; h++) {
+                check_row_lit(root, "weights", h, i);
+                check_row_lit(root, "O", h, i);
+                /* a bar beside each V row the weight row mixes (none masked) */
+                for (int j = 0; j < n; j++)
+                    CHECKF(highlight(root, "V", h, j, -1), "head %d: no bar beside V row %d", h, j);
+            }
+            break;
+        case 9: check_concat_lit(root, heads, i); break;
+        case 10:
+            check_row_lit(root, "concat", -1, i);
+            check_row_lit(root, "output", -1, i);
+            break;
+        }
+        json_decref(root);
+    }
+    /* stage 1 spells the token's row out: word vector + position = x */
+    json_t *embed = layout_of("follow-embed", "--weights mechanics --stage 1 --follow 3");
+    if (embed) {
+        CHECK(text_with(embed, "e('sat') + p(3) = x_3"));
+        for (size_t k = 0; k < 3; k++)
+            CHECKF(heatmap(embed, (const char *[]){"e", "p", "x"}[k], -1),
+                   "stage 1 lacks the sum's row %zu", k);
+        json_decref(embed);
+    }
+    /* a token past the sentence is refused in words */
+    CHECK(render("follow-bad", "--weights mechanics --stage 7 --follow 99") != 0);
 }
 
 /* Tokens of the built-in sentence: the side of every head's map. */
@@ -181,6 +307,8 @@ int main(int argc, char **argv) {
         for (size_t k = 0; k < sizeof names / sizeof *names; k++)
             CHECKF(heatmap(project, names[k], -1), "stage 2 lacks %s", names[k]);
     }
+
+    check_follow(heads, n);
 
     /* a lesson's steps: step-NN.json beside each step-NN.png, each a frame
      * of its own (the lesson panel's text in it) */

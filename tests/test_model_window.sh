@@ -40,7 +40,7 @@ else
 fi
 
 xh_display
-xh_render stages --model "$model" --stage 1 & xh_bg "$!"
+xh_render stages --model "$model" & xh_bg "$!"
 xh_render mechanics --weights mechanics --stage 1 & xh_bg "$!"
 xh_wait_bg
 xh_start --model "$model" || xh_end

@@ -58,6 +58,7 @@ typedef struct app_state {
     int arcs_k;       /* the arcs view's lines per row (K): 0 its default (arcs_select.h) */
     bool present;     /* presenter mode (F5): type read from the back of a room */
     int selected_token;               /* -1: none; its row and column light up */
+    bool follow; /* follow one token: the selected one, named stage by stage (O) */
     int hover_head, hover_i, hover_j; /* -1: none; the cell under the mouse */
     int hover_x, hover_y;             /* mouse position, for the tooltip */
     bool show_help;

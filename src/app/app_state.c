@@ -27,6 +27,7 @@ attn_status app_state_init(app_state *s, const state_settings *settings, char *e
     s->type_scale = 1.0f;
     s->selected_token = -1;
     s->hover_head = s->hover_i = s->hover_j = -1;
+    s->hover_x = s->hover_y = -1; /* no mouse until the window says where it is */
     return state_model_apply(&s->model, settings, err, err_len);
 }
 

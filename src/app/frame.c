@@ -326,6 +326,7 @@ static void help(stage_ctx *c, int w, int h) {
         {"K (arcs)", "lines per row: 1, 2, 3, or every large weight"},
         {"mouse on a head (arcs)", "that head's lines alone"},
         {"click a token", "light up its row and column"},
+        {"O", "follow the selected token (or the last) stage by stage"},
         {"F", "fullscreen"},
         {"F5", "presenter mode: larger type, whole labels"},
         {"Ctrl + / − / 0", "larger / smaller / default type"},
@@ -619,6 +620,10 @@ static void frame(SDL_Renderer *r, text_cache *text, draw_pool *pool, app_state 
     }
     int pad = px / 2 > 2 ? px / 2 : 2;
     SDL_Rect main_area = {pad, cap_h + pad, w - 2 * pad, h - cap_h - status_h - 2 * pad};
+    /* follow mode: a line under the stage says where the token is */
+    int follow_h = stage_follow_height(&c);
+    if (follow_h > main_area.h / 4) follow_h = 0;
+    main_area.h -= follow_h;
     if (main_area.w > 0 && main_area.h > 0) {
         c.area = main_area;
         SDL_RenderSetClipRect(r, &main_area);
@@ -631,6 +636,9 @@ static void frame(SDL_Renderer *r, text_cache *text, draw_pool *pool, app_state 
             highlights(&c);
         }
         SDL_RenderSetClipRect(r, NULL);
+        if (follow_h > 0 && s->view != VIEW_MODEL)
+            stage_follow_caption(&c, (SDL_Rect){main_area.x, main_area.y + main_area.h,
+                                                main_area.w, follow_h});
     }
     if (s->view == VIEW_MODEL) view_model_caption(&c, (SDL_Rect){0, 0, w, cap_h});
     else caption(&c, (SDL_Rect){0, 0, w, cap_h});

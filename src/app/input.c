@@ -362,6 +362,16 @@ static void on_key(window_app *a, const SDL_KeyboardEvent *e) {
             window_say(a, false, "%s", buf);
         }
         break;
+    case SDLK_o: /* follow one token stage by stage: the selected one, else the last */
+        if (!again) {
+            s->follow = !s->follow;
+            size_t n = s->model.n;
+            if (s->follow && (s->selected_token < 0 || (size_t)s->selected_token >= n) && n > 0)
+                s->selected_token = (int)n - 1;
+            window_say(a, false, "%s", s->follow ? "following one token: click another to follow it"
+                                                 : "no longer following a token");
+        }
+        break;
     case SDLK_w: if (!again) switch_weights(a); break;
     case SDLK_LEFTBRACKET: /* the layer of a trained model; the open panel follows */
     case SDLK_RIGHTBRACKET:

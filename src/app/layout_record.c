@@ -74,6 +74,16 @@ void layout_heatmap(layout_record *l, const char *name, int head, SDL_Rect box, 
     it->cols = cols;
 }
 
+void layout_highlight(layout_record *l, const char *name, int head, int row, int col,
+                      SDL_Rect box) {
+    if (!name) name = "matrix";
+    layout_item *it = add(l, LAYOUT_HIGHLIGHT, name, strlen(name), box);
+    if (!it) return;
+    it->head = head;
+    it->row = row;
+    it->col = col;
+}
+
 /* One item as a JSON object (NULL when out of memory). */
 static json_t *item_json(const layout_item *it) {
     if (it->kind == LAYOUT_HEATMAP)
@@ -81,6 +91,10 @@ static json_t *item_json(const layout_item *it) {
                          "name", it->text, "head", it->head, "x", it->box.x, "y", it->box.y, "w",
                          it->box.w, "h", it->box.h, "rows", (json_int_t)it->rows, "cols",
                          (json_int_t)it->cols);
+    if (it->kind == LAYOUT_HIGHLIGHT)
+        return json_pack("{s:s, s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:i}", "kind", "highlight",
+                         "name", it->text, "head", it->head, "row", it->row, "col", it->col, "x",
+                         it->box.x, "y", it->box.y, "w", it->box.w, "h", it->box.h);
     /* a run cut inside a UTF-8 sequence is no valid string: keep its bytes
      * as far as they are whole */
     return json_pack("{s:s, s:s%, s:i, s:i, s:i, s:i, s:i}", "kind", "text", "text", it->text,

@@ -17,12 +17,13 @@
 
 #include "attnviz/attn.h"
 
-typedef enum layout_kind { LAYOUT_HEATMAP, LAYOUT_TEXT } layout_kind;
+typedef enum layout_kind { LAYOUT_HEATMAP, LAYOUT_TEXT, LAYOUT_HIGHLIGHT } layout_kind;
 
 typedef struct layout_item {
     layout_kind kind;
-    char *text;   /* the string drawn (text) or what the matrix is (heatmap) */
-    int head;     /* heatmap: the head, from 0, or -1 when not per head */
+    char *text;   /* the string drawn (text) or what the matrix is (heatmap, highlight) */
+    int head;     /* heatmap, highlight: the head, from 0, or -1 when not per head */
+    int row, col; /* highlight: the row and column lit, -1 for a whole column or row */
     int px;       /* text: the type size in pixels */
     SDL_Rect box; /* where it was drawn */
     size_t rows, cols; /* heatmap: its size in cells */
@@ -47,6 +48,11 @@ void layout_text(layout_record *l, const char *s, size_t len, int px, SDL_Rect b
 /* A matrix of rows×cols cells drawn in box; name NULL reads "matrix". */
 void layout_heatmap(layout_record *l, const char *name, int head, SDL_Rect box, size_t rows,
                     size_t cols);
+
+/* An outline lighting row (col -1), column (row -1) or cell (row, col) of
+ * the matrix named name; box is the part of the matrix it frames. */
+void layout_highlight(layout_record *l, const char *name, int head, int row, int col,
+                      SDL_Rect box);
 
 /* Writes {"frame": {"w", "h"}, "items": [...]} to path through the checked
  * writer: on failure the old file is kept and the message names the path. */

@@ -63,6 +63,10 @@ void app_offscreen_draw(app_offscreen *o, app_state *s, const state_frame *r) {
     s->focus_head = r->head;
     s->theme = theme_for(r->theme);
     s->present = r->present;
+    if (r->follow > 0 && r->follow <= s->model.n) {
+        s->follow = true;
+        s->selected_token = (int)r->follow - 1;
+    }
     app_draw(o->renderer, o->text, &o->pool, s, o->surface->w, o->surface->h);
     SDL_RenderPresent(o->renderer);
 }
@@ -87,6 +91,11 @@ attn_status app_render_png(const state_settings *settings, const state_frame *r,
     app_state s;
     app_offscreen o;
     attn_status rc = app_state_init(&s, settings, err, err_len);
+    if (rc == ATTN_OK && r->follow > s.model.n) {
+        snprintf(err, err_len, "token %zu does not exist: the sentence has %zu tokens (1 to %zu)",
+                 r->follow, s.model.n, s.model.n);
+        rc = ATTN_ERR_CONFIG;
+    }
     if (rc == ATTN_OK) rc = app_offscreen_init(&o, r->width, r->height, err, err_len);
     if (rc == ATTN_OK) {
         /* Recording only when asked: the window never sets a recorder. */

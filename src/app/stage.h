@@ -113,6 +113,30 @@ void stage_outline_lit_rows(const stage_ctx *c, SDL_Rect m, size_t rows, int thi
  * marked where the text points. */
 void stage_outline_step_rows(const stage_ctx *c, SDL_Rect m, size_t rows);
 
+/* Where every number comes from: outlines row i (j < 0), column j (i < 0)
+ * or cell (i, j) of the rows×cols matrix called name (head -1: not per
+ * head) drawn at grid, and notes it in the layout record as a highlight,
+ * so a test can see which operand is lit. */
+void stage_mark(const stage_ctx *c, SDL_Rect grid, size_t rows, size_t cols, int i, int j,
+                const char *name, int head, SDL_Color col, int thick);
+/* stage_outline_lit_rows, each lit row also noted as a highlight of name. */
+void stage_mark_lit_rows(const stage_ctx *c, SDL_Rect m, size_t rows, int thick, const char *name,
+                         int head);
+/* The cell of a rows×cols matrix drawn at grid under the mouse; false when
+ * the mouse is not on it. */
+bool stage_hover_cell(const stage_ctx *c, SDL_Rect grid, size_t rows, size_t cols, size_t *i,
+                      size_t *j);
+/* The token followed stage by stage (follow mode, the selected token), or
+ * -1 when the mode is off. */
+int stage_followed(const stage_ctx *c);
+
+/* stage_follow.c: in follow mode, the height of a line at the foot of
+ * the stage (0 when the mode is off), and that line drawn in strip, saying
+ * where the followed token is ("following 'robot': its weight row, which
+ * sums to 1"); at stages 4–7 its row marked on every head's grid. */
+int stage_follow_height(const stage_ctx *c);
+void stage_follow_caption(const stage_ctx *c, SDL_Rect strip);
+
 /* The pixel rectangle of cell (i, j) in a rows×cols matrix drawn at grid. */
 SDL_Rect stage_cell_rect(SDL_Rect grid, size_t rows, size_t cols, size_t i, size_t j);
 
@@ -148,6 +172,14 @@ void stage_output(stage_ctx *c);
 
 /* stage_heads.c: 4–8 in VIEW_HEADS and VIEW_FOCUS. */
 void stage_heads(stage_ctx *c, bool focus);
+
+/* stage_mix.c: stage 8 for token i of head h: its row of A_h (drawn at
+ * ar), a bar left of each row of V_h (at vr) in proportion to the weight
+ * that row gets (the row's largest weight as long as gap, the room
+ * between A and V), lines from those rows to row i of O_h (at orr); all
+ * noted as highlights. */
+void stage_mix(const stage_ctx *c, size_t h, size_t i, SDL_Rect ar, SDL_Rect vr, SDL_Rect orr,
+               int gap);
 
 /* stage_heads_explain.c: the stage's sentence above the heads (4–8), its
  * forms from the whole to the shortest, one per line (for stage_note). */

@@ -236,6 +236,46 @@ void stage_outline_lit_rows(const stage_ctx *c, SDL_Rect m, size_t rows, int thi
         if (stage_token_lit(c, i)) stage_outline_row(c, m, rows, i, c->th->highlight, thick);
 }
 
+void stage_mark(const stage_ctx *c, SDL_Rect grid, size_t rows, size_t cols, int i, int j,
+                const char *name, int head, SDL_Color col, int thick) {
+    if ((i < 0 && j < 0) || (i >= 0 && (size_t)i >= rows) || (j >= 0 && (size_t)j >= cols)) return;
+    SDL_Rect rc;
+    if (i >= 0 && j >= 0)
+        rc = stage_cell_rect(grid, rows, cols, (size_t)i, (size_t)j);
+    else if (i >= 0)
+        rc = stage_cell_rect(grid, rows, 1, (size_t)i, 0);
+    else
+        rc = stage_cell_rect(grid, 1, cols, 0, (size_t)j);
+    draw_outline(c->r, (SDL_Rect){rc.x - thick, rc.y - thick, rc.w + 2 * thick, rc.h + 2 * thick},
+                 col, thick);
+    if (c->pool && c->pool->record) layout_highlight(c->pool->record, name, head, i, j, rc);
+}
+
+void stage_mark_lit_rows(const stage_ctx *c, SDL_Rect m, size_t rows, int thick, const char *name,
+                         int head) {
+    for (size_t i = 0; i < rows; i++)
+        if (stage_token_lit(c, i))
+            stage_mark(c, m, rows, 1, (int)i, -1, name, head, c->th->highlight, thick);
+}
+
+bool stage_hover_cell(const stage_ctx *c, SDL_Rect grid, size_t rows, size_t cols, size_t *i,
+                      size_t *j) {
+    int x = c->s->hover_x, y = c->s->hover_y;
+    if (rows == 0 || cols == 0 || grid.w <= 0 || grid.h <= 0 || x < grid.x || y < grid.y ||
+        x >= grid.x + grid.w || y >= grid.y + grid.h)
+        return false;
+    size_t a = (size_t)((long)(y - grid.y) * (long)rows / grid.h);
+    size_t b = (size_t)((long)(x - grid.x) * (long)cols / grid.w);
+    *i = a < rows ? a : rows - 1;
+    *j = b < cols ? b : cols - 1;
+    return true;
+}
+
+int stage_followed(const stage_ctx *c) {
+    int t = c->s->selected_token;
+    return c->s->follow && t >= 0 && (size_t)t < c->n ? t : -1;
+}
+
 void stage_outline_step_rows(const stage_ctx *c, SDL_Rect m, size_t rows) {
     const app_state *s = c->s;
     int thick = c->px / 8 > 2 ? c->px / 8 : 2;

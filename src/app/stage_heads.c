@@ -612,6 +612,9 @@ static void heads_view(stage_ctx *c) {
                 stage_outline_row(c, g, n, r, c->th->accent, 1);
                 stage_outline_row(c, orr, n, r, c->th->accent, 1);
             }
+            /* the row under the mouse, else the selected token's */
+            int mi = c->s->hover_head == (int)h ? c->s->hover_i : c->s->selected_token;
+            if (mi >= 0) stage_mix(c, h, (size_t)mi, g, vr, orr, op_w);
         }
     }
     SDL_Rect column = {a.x + a.w - bars_w, ga.y, bars_w, ga.h};
@@ -740,11 +743,9 @@ static void focus_weighted(stage_ctx *c, size_t h, SDL_Rect a, int bars_w) {
         stage_outline_row(c, ar, n, r, c->th->accent, 2);
         stage_outline_row(c, orr, n, r, c->th->accent, 2);
     }
-    int sel = c->s->selected_token;
-    if (sel >= 0 && (size_t)sel < n) {
-        stage_outline_row(c, vr, n, (size_t)sel, c->th->highlight, 2);
-        stage_outline_row(c, orr, n, (size_t)sel, c->th->highlight, 2);
-    }
+    /* the row under the mouse, else the selected token's: what it mixes */
+    int mi = c->s->hover_head == (int)h ? c->s->hover_i : c->s->selected_token;
+    if (mi >= 0) stage_mix(c, h, (size_t)mi, ar, vr, orr, op_w);
     stage_outline_step_rows(c, vr, n);
     stage_outline_step_rows(c, orr, n);
 }

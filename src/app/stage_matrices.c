@@ -6,8 +6,10 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "attnviz/embed.h"
 #include "stage.h"
 #include "trained.h"
 
@@ -87,6 +89,86 @@ static bool current_row(const stage_ctx *c, size_t rows, size_t cols, size_t *ro
 
 /* ---- 1 embed ------------------------------------------------------------------------ */
 
+/* The token whose sum stage 1 spells out: the row of X under the mouse,
+ * else the selected token, else the first. */
+static size_t embed_token(const stage_ctx *c, SDL_Rect xr) {
+    size_t i, j;
+    if (stage_hover_cell(c, xr, c->n, c->d_model, &i, &j)) return i;
+    int sel = c->s->selected_token;
+    return sel >= 0 && (size_t)sel < c->n ? (size_t)sel : 0;
+}
+
+/* Height of the sum strip under X: a title line and three rows. */
+static int embed_sum_h(const stage_ctx *c) { return 3 * (c->spx + c->spx / 3) + 2 * c->spx; }
+
+/* Token i's row of X as its two parts, "e('robot') + p(5) = x_5": the
+ * word's vector (made from the seed, as the model made it), the position
+ * (what X holds beyond the word's vector) and their sum, X's row, on X's
+ * colour scale, in the strip at (x, y) w wide. */
+static void embed_sum(const stage_ctx *c, size_t i, SDL_Rect xr, int x, int y, int w) {
+    size_t d = c->d_model, len;
+    int spx = c->spx, row_h = spx + spx / 3;
+    float *e = malloc(2 * d * sizeof *e);
+    if (!e || w < 8 * spx) {
+        free(e);
+        return;
+    }
+    float *p = e + d;
+    const attn_token *tk = &c->m->tokens[i];
+    attn_token_vector(e, c->m->text + tk->offset, tk->len, d, c->m->settings.seed);
+    const float *xi = c->t->x + i * d;
+    for (size_t k = 0; k < d; k++) p[k] = xi[k] - e[k];
+    char word[64], lab[3][96];
+    const char *s = stage_token(c, i, &len);
+    stage_fit(c, s, len, spx, 6 * spx, word, sizeof word);
+    snprintf(lab[0], sizeof lab[0], "e('%s')", word);
+    snprintf(lab[1], sizeof lab[1], "+ p(%zu)", i + 1);
+    snprintf(lab[2], sizeof lab[2], "= x_%zu", i + 1);
+    char title[400];
+    snprintf(title, sizeof title, "token %zu, '%s': e('%s') + p(%zu) = x_%zu, row %zu of X", i + 1,
+             word, word, i + 1, i + 1, i + 1);
+    stage_text_fit(c, title, spx, c->th->text, x, y + spx / 2, TEXT_LEFT | TEXT_MIDDLE, w);
+    int lab_w = 0;
+    for (int form = 0; form < 2; form++) {
+        /* the short forms ("e", "+ p", "= x") when the long ones would push
+         * the rows off X's columns: the title spells them out */
+        if (form == 1) {
+            snprintf(lab[0], sizeof lab[0], "e");
+            snprintf(lab[1], sizeof lab[1], "+ p");
+            snprintf(lab[2], sizeof lab[2], "= x");
+        }
+        lab_w = 0;
+        for (int k = 0; k < 3; k++) {
+            int lw = 0;
+            text_measure(c->tc, lab[k], spx, &lw, NULL);
+            if (lw > lab_w) lab_w = lw;
+        }
+        lab_w += spx / 2;
+        if (xr.x - x >= lab_w) break;
+    }
+    /* under X's columns where the labels fit beside them, so column k of
+     * the three rows and of X line up */
+    int row_x = xr.x - x >= lab_w ? xr.x : x + lab_w;
+    int row_w = xr.x + xr.w - row_x;
+    if (row_w > x + w - row_x) row_w = x + w - row_x;
+    lab_w = row_x - x;
+    const float *rows[3] = {e, p, xi};
+    const char *names[3] = {"e", "p", "x"};
+    for (int k = 0; k < 3; k++) {
+        int ry = y + spx + spx / 2 + k * row_h;
+        text_draw(c->tc, lab[k], spx, k == 2 ? c->th->highlight : c->th->text, x + lab_w - spx / 2,
+                  ry + (row_h - 2) / 2, TEXT_RIGHT | TEXT_MIDDLE);
+        SDL_Rect rr = {x + lab_w, ry, row_w, row_h - 2};
+        draw_matrix_desc dm = draw_matrix_plain(
+            1, d, draw_values_rows(rows[k], d, DRAW_DIVERGING, c->m->x_absmax), c->th);
+        dm.name = names[k];
+        draw_matrix(c->pool, c->r, rr, &dm);
+        draw_outline(c->r, (SDL_Rect){rr.x - 1, rr.y - 1, rr.w + 2, rr.h + 2},
+                     k == 2 ? c->th->highlight : c->th->panel_border, k == 2 ? 2 : 1);
+    }
+    free(e);
+}
+
 void stage_embed(stage_ctx *c) {
     SDL_Rect a = c->area;
     int spx = c->spx, title_h = stage_title_h(c);
@@ -140,6 +222,10 @@ void stage_embed(stage_ctx *c) {
     /* X with the tokens beside its rows. */
     int label_w = stage_token_width(c, spx, 7 * spx) + spx / 2;
     int avail_w = a.w - label_w - cb_w - spx, avail_h = a.y + a.h - top - spx;
+    /* Mechanics: a strip under X spells one row out as its two parts (a
+     * trained model's X is a layer's normalised input, no such sum). */
+    int sum_h = !c->m->trained && avail_h > 4 * embed_sum_h(c) ? embed_sum_h(c) : 0;
+    avail_h -= sum_h;
     double cw, ch;
     fit_cells(avail_w, avail_h, (double)d, (double)n, 4.0 * c->px, &cw, &ch);
     SDL_Rect xr = {a.x + label_w, top, px_of((double)d, cw), px_of((double)n, ch)};
@@ -162,7 +248,12 @@ void stage_embed(stage_ctx *c) {
     stage_row_labels(c, xr, n, label_w - spx / 2, label_px(c, ch));
     size_t row;
     if (current_row(c, n, d, &row)) stage_outline_row(c, xr, n, row, c->th->accent, 2);
-    stage_outline_lit_rows(c, xr, n, 2);
+    stage_mark_lit_rows(c, xr, n, 2, "X", -1);
+    if (sum_h > 0) {
+        size_t i = embed_token(c, xr);
+        stage_mark(c, xr, n, d, (int)i, -1, "X", -1, c->th->highlight, 2);
+        embed_sum(c, i, xr, a.x, xr.y + xr.h + spx, a.w - cb_w);
+    }
 
     SDL_Rect col = {a.x + a.w - cb_w + spx / 2, top, cb_w - spx / 2,
                     xr.h > 8 * spx ? xr.h : 8 * spx};
@@ -249,6 +340,7 @@ static void draw_products(stage_ctx *c, draw_matrix_desc *left, const char *left
     stage_row_labels(c, lr, rows, label_w - spx / 2, label_px(c, ch_res));
     int x = lr.x + lr.w + gap;
     SDL_Rect first_right = {0, 0, 0, 0};
+    SDL_Rect rights[3], results[3];
     for (int p = 0; p < n_parts; p++) {
         product *pp = &parts[p];
         size_t cols = pp->result.cols;
@@ -260,11 +352,30 @@ static void draw_products(stage_ctx *c, draw_matrix_desc *left, const char *left
         pp->result.visible = stage_cells_shown(c->e, rows, cols);
         stage_matrix(c, res, &pp->result, pp->result_title, pp->color, title_w);
         if (moving) stage_outline_row(c, res, rows, row, c->th->accent, 2);
-        stage_outline_lit_rows(c, res, rows, 2); /* the tokens' rows in every result */
+        /* the tokens' rows in every result */
+        stage_mark_lit_rows(c, res, rows, 2, pp->result.name, -1);
+        if (p < 3) rights[p] = rr, results[p] = res;
         x += rr.w + gap;
     }
     if (moving) stage_outline_row(c, lr, rows, row, c->th->accent, 2);
-    stage_outline_lit_rows(c, lr, rows, 2);
+    stage_mark_lit_rows(c, lr, rows, 2, left->name, -1);
+    /* The cell under the mouse and the two it comes from: row i of the
+     * left factor and column j of the right one. */
+    int hp = -1;
+    size_t hi = 0, hj = 0;
+    for (int p = 0; p < n_parts && p < 3 && hp < 0; p++)
+        if (stage_hover_cell(c, results[p], rows, parts[p].result.cols, &hi, &hj) &&
+            draw_matrix_cell(&parts[p].result, hi, hj).visible) /* a cell made already */
+            hp = p;
+    if (hp >= 0) {
+        product *pp = &parts[hp];
+        SDL_Color hc = c->th->highlight;
+        stage_mark(c, lr, rows, k, (int)hi, -1, left->name, -1, hc, 2);
+        stage_mark(c, rights[hp], k, pp->result.cols, -1, (int)hj, pp->right.name, -1, hc, 2);
+        stage_mark(c, results[hp], rows, pp->result.cols, (int)hi, (int)hj, pp->result.name, -1,
+                   hc, 2);
+        left_name = left->name, right_name = pp->right.name, result_name = pp->result.name;
+    }
     if (c->s->stage == STAGE_OUTPUT && c->s->view == VIEW_HEADS && n_parts == 1)
         head_bands(c, lr, rows, first_right, parts[0].result.cols, k);
 
@@ -275,6 +386,17 @@ static void draw_products(stage_ctx *c, draw_matrix_desc *left, const char *left
         snprintf(l1, sizeof l1, "row i of %s", left_name);
         snprintf(l2, sizeof l2, "· column j of %s", right_name);
         snprintf(l3, sizeof l3, "= cell (i, j) of %s", result_name);
+        if (hp >= 0) { /* the cell under the mouse, in numbers */
+            char v[24], word[64];
+            size_t len;
+            const char *s = stage_token(c, hi, &len);
+            stage_fit(c, s, len, spx, 5 * spx, word, sizeof word);
+            draw_cell cell = draw_matrix_cell(&parts[hp].result, hi, hj);
+            draw_format_value(v, sizeof v, cell.value);
+            snprintf(l1, sizeof l1, "row %zu of %s ('%s')", hi + 1, left_name, word);
+            snprintf(l2, sizeof l2, "· column %zu of %s", hj + 1, right_name);
+            snprintf(l3, sizeof l3, "+ b = %s[%zu, %zu] = %s", result_name, hi + 1, hj + 1, v);
+        }
         const char *lines[3] = {l1, l2, l3};
         int line_h = spx + spx / 3, y0 = y_right + top_h / 2 - line_h;
         for (int k = 0; k < 3; k++)
@@ -459,7 +581,7 @@ static int draw_slabs(stage_ctx *c, int x, int y, double cw, double ch, const fl
     if (label_w > 0) {
         SDL_Rect whole = {x, grid_y, (int)(slabs - 1) * pitch + slab_w, h};
         stage_row_labels(c, whole, n, label_w - spx / 2, label_px(c, ch));
-        stage_outline_lit_rows(c, whole, n, 2);
+        stage_mark_lit_rows(c, whole, n, 2, name ? name : "concat", -1);
     }
     return grid_y + h;
 }

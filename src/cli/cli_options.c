@@ -146,6 +146,10 @@ static const cli_arg frame_rows[] = {
      .parse = parse_view, .help = "heads, focus or arcs (default heads)"},
     {.name = "--head", .value = "H", .kind = CLI_ARG_SIZE, .at = AT(head_given), .lo = 1,
      .hi = ATTN_HEADS_MAX, .help = "the head in focus, from 1 (default 1)"},
+    {.name = "--follow", .value = "I", .kind = CLI_ARG_SIZE, .at = AT(render.follow), .lo = 1,
+     .hi = ATTN_TOKENS_MAX,
+     .help = "follow token I (from 1) stage by stage: its rows lit and a line\nsaying where it "
+             "is (O in the app)"},
     {.name = "--size", .value = "WxH", .kind = CLI_ARG_CUSTOM, .at = AT(render), .parse = parse_wh,
      .help = "image size in pixels (default 1280x800)"},
     {.name = "--out", .value = "FILE.png", .kind = CLI_ARG_CUSTOM, .at = AT(render.out),

@@ -188,6 +188,7 @@ typedef struct state_frame {
     int width, height;
     state_theme theme;
     bool present; /* presenter mode: type for the back of a room */
+    size_t follow; /* the token followed stage by stage, from 1; 0: none */
     const char *out; /* the PNG's path (a folder for a lesson's steps) */
     const char *layout; /* NULL, or where to write what the frame drew, as JSON */
 } state_frame;
