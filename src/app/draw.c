@@ -16,7 +16,11 @@ enum {
     TEX_ROUND = 64,   /* textures grow in steps, so a resize rarely reallocates */
     HATCH_PERIOD = 7, /* pixels between hatch stripes */
     HATCH_WIDTH = 2,  /* pixels of stripe */
-    GAP_MIN_CELL = 6, /* cells this large get a gap line */
+    /* Cells this large get a gap line. At 6 pixels a 1-pixel gap is a
+     * sixth of the cell, and a 128-wide matrix reads as a striped barcode;
+     * from 9 on the gaps read as the edges of tiles. Each axis on its own:
+     * token rows keep their gaps when the columns are too narrow. */
+    GAP_MIN_CELL = 9,
 };
 
 struct draw_slot {

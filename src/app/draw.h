@@ -146,8 +146,8 @@ draw_matrix_desc draw_matrix_named(draw_matrix_desc d, const char *name, int hea
 draw_values draw_values_rows(const float *v, size_t stride, draw_map map, float range);
 
 /* Draws d into dst (any size ≥ 1 pixel; cells are sampled nearest when
- * smaller than a pixel) through a texture of p. Cells 6 pixels or larger
- * get a one-pixel gap in d->gap between them. Returns false when nothing
+ * smaller than a pixel) through a texture of p. Cells 9 pixels or larger
+ * (in that direction) get a one-pixel gap in d->gap between them. Returns false when nothing
  * could be drawn. */
 bool draw_matrix(draw_pool *p, SDL_Renderer *r, SDL_Rect dst, const draw_matrix_desc *d);
 
