@@ -25,6 +25,7 @@
 #include "check.h"
 #include "colormap.h"
 #include "draw.h"
+#include "scale.h"
 
 /* ---- an offscreen target ------------------------------------------------------------ */
 
@@ -241,7 +242,8 @@ static void test_mask_cells(void) {
                             }
                     } else {
                         float val = s.model.trace.scaled[((size_t)g->head * n + i) * n + j];
-                        SDL_Color want = draw_value_color(DRAW_DIVERGING, s.model.scaled_absmax,
+                        /* stage 6 keeps stage 4's (and 5's) scale */
+                        SDL_Color want = draw_value_color(DRAW_DIVERGING, s.model.scores_absmax,
                                                           val, th->masked);
                         SDL_Color got = pixel(&t, rc.x + 2, rc.y + 2);
                         if (!near(got, want, 2) || near(got, th->masked, 1)) bad_below++;
@@ -781,7 +783,7 @@ static void test_focus_scores_bars(void) {
 }
 
 /* The head outputs keep V's colour scale in stages 8, 9 and 10: concat's
- * largest value is drawn at value / qkv_absmax, not saturated. */
+ * largest value is drawn at value / V's range, not saturated. */
 static void test_concat_scale(void) {
     target t;
     app_state s;
@@ -790,7 +792,7 @@ static void test_concat_scale(void) {
     float big = 0.0f;
     for (size_t k = 0; k < n * d; k++)
         if (fabsf(s.model.trace.concat[k]) > fabsf(big)) big = s.model.trace.concat[k];
-    float range = s.model.qkv_absmax;
+    float range = scale_robust(s.model.trace.v, n * attn_d_kv(&s.model.settings.config)).range;
     CHECK(fabsf(big) < range * 0.9f); /* else this test could not tell the scales apart */
     SDL_Color want = colormap_diverging(big / range);
     SDL_Color saturated = colormap_diverging(big > 0 ? 1.0f : -1.0f);
@@ -833,7 +835,7 @@ static void test_values_margin(void) {
             for (size_t j = 0; j < n; j++) {
                 SDL_Rect rc = cell_rect(g, n, i, j);
                 float v = s.model.trace.scaled[(0 * n + i) * n + j];
-                SDL_Color want = draw_value_color(DRAW_DIVERGING, s.model.scaled_absmax, v,
+                SDL_Color want = draw_value_color(DRAW_DIVERGING, s.model.scores_absmax, v,
                                                   theme_light()->masked);
                 for (int y = rc.y + 1; y < rc.y + rc.h - 2; y++)
                     if (!near(pixel(&t, rc.x + 1, y), want, 3) ||

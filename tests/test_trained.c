@@ -567,7 +567,7 @@ static void test_render(void) {
                 } else {
                     float v = st.model.trace.scaled[((size_t)head * n + i) * n + j];
                     SDL_Color want =
-                        draw_value_color(DRAW_DIVERGING, st.model.scaled_absmax, v, th->masked);
+                        draw_value_color(DRAW_DIVERGING, st.model.scores_absmax, v, th->masked);
                     if (!near(pixel(o.surface, rc.x + 2, rc.y + 2), want, 2)) bad_below++;
                 }
             }

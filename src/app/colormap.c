@@ -13,6 +13,7 @@ enum { LUT_SIZE = 256 };
  * same for every caller, so not hidden state. Drawing happens on one
  * thread (the window's, or the one rendering offscreen). */
 static SDL_Color sequential_lut[LUT_SIZE], diverging_lut[LUT_SIZE];
+static SDL_Color clipped_low, clipped_high, clipped_top;
 static int luts_ready;
 
 /* linear-light sRGB component -> 8-bit gamma-encoded */
@@ -58,6 +59,10 @@ static void build_luts(void) {
         float u = 2.0f * t - 1.0f, a = fabsf(u);
         diverging_lut[i] = lch_color(0.95f - 0.50f * a, 0.16f * a, u < 0 ? 255.0f : 30.0f);
     }
+    /* one step of lightness past the ends: the diverging ends are L 0.45 */
+    clipped_low = lch_color(0.30f, 0.12f, 255.0f);
+    clipped_high = lch_color(0.30f, 0.12f, 30.0f);
+    clipped_top = lch_color(0.99f, 0.03f, 100.0f);
     luts_ready = 1;
 }
 
@@ -76,4 +81,10 @@ SDL_Color colormap_sequential(float t) {
 SDL_Color colormap_diverging(float t) {
     if (!luts_ready) build_luts();
     return diverging_lut[index_of(0.5f * (t + 1.0f))];
+}
+
+SDL_Color colormap_clipped(float sign, int sequential) {
+    if (!luts_ready) build_luts();
+    if (sequential) return clipped_top;
+    return sign < 0.0f ? clipped_low : clipped_high;
 }

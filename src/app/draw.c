@@ -9,13 +9,18 @@
 #include <string.h>
 
 #include "colormap.h"
+#include "scale.h"
 
 enum {
     SLOTS_MAX = 4096, /* matrices per frame; more are drawn as plain fills */
     TEX_ROUND = 64,   /* textures grow in steps, so a resize rarely reallocates */
     HATCH_PERIOD = 7, /* pixels between hatch stripes */
     HATCH_WIDTH = 2,  /* pixels of stripe */
-    GAP_MIN_CELL = 6, /* cells this large get a gap line */
+    /* Cells this large get a gap line. At 6 pixels a 1-pixel gap is a
+     * sixth of the cell, and a 128-wide matrix reads as a striped barcode;
+     * from 9 on the gaps read as the edges of tiles. Each axis on its own:
+     * token rows keep their gaps when the columns are too narrow. */
+    GAP_MIN_CELL = 9,
 };
 
 struct draw_slot {
@@ -222,8 +227,13 @@ static bool is_masked_value(float v) { return isinf(v) && v < 0.0f; }
 SDL_Color draw_value_color(draw_map map, float range, float v, SDL_Color masked) {
     if (is_masked_value(v)) return masked;
     if (range <= 0.0f || !isfinite(range)) range = 1.0f;
-    if (map == DRAW_SEQUENTIAL) return colormap_sequential(v / range);
-    return colormap_diverging(v / range);
+    float t = v / range;
+    /* past the end (a robust range clips the few largest values); a hair of
+     * slack so a value equal to the range is never called clipped */
+    if (t > 1.0001f || (map == DRAW_DIVERGING && t < -1.0001f))
+        return colormap_clipped(t, map == DRAW_SEQUENTIAL);
+    if (map == DRAW_SEQUENTIAL) return colormap_sequential(t);
+    return colormap_diverging(t);
 }
 
 static uint32_t pack(SDL_Color c) {
@@ -265,7 +275,7 @@ void draw_format_exact(char *buf, size_t len, float v) {
 /* ---- matrices -------------------------------------------------------------------- */
 
 draw_values draw_values_rows(const float *v, size_t stride, draw_map map, float range) {
-    return (draw_values){v, (ptrdiff_t)stride, 1, map, range};
+    return (draw_values){v, (ptrdiff_t)stride, 1, map, range, false};
 }
 
 draw_matrix_desc draw_matrix_plain(size_t rows, size_t cols, draw_values a, const theme *th) {
@@ -299,13 +309,32 @@ typedef struct look {
     bool hatch;
 } look;
 
-static look look_of(const draw_matrix_desc *d, const draw_values *v, float x, bool forced_mask) {
-    if (forced_mask || is_masked_value(x)) return (look){d->masked, true};
-    if (x != x) return (look){d->empty, false};
-    return (look){draw_value_color(v->map, v->range, x, d->masked), false};
+/* The range row i of v is drawn with: its own maximum under per-row
+ * contrast, else v's range. */
+static float row_range(const draw_values *v, size_t i, size_t cols) {
+    if (!v->per_row || !v->v) return v->range;
+    return scale_row_max(v->v + (ptrdiff_t)i * v->row_stride, v->col_stride, cols);
 }
 
-static look cell_look(const draw_matrix_desc *d, size_t i, size_t j) {
+/* The ranges of row i of a and b (b's only when a blend draws it). */
+typedef struct row_ranges {
+    float a, b;
+} row_ranges;
+
+static row_ranges ranges_of_row(const draw_matrix_desc *d, size_t i) {
+    row_ranges rr = {row_range(&d->a, i, d->cols), d->b.range};
+    if (d->blend != DRAW_BLEND_NONE) rr.b = row_range(&d->b, i, d->cols);
+    return rr;
+}
+
+static look look_of(const draw_matrix_desc *d, const draw_values *v, float range, float x,
+                    bool forced_mask) {
+    if (forced_mask || is_masked_value(x)) return (look){d->masked, true};
+    if (x != x) return (look){d->empty, false};
+    return (look){draw_value_color(v->map, range, x, d->masked), false};
+}
+
+static look cell_look(const draw_matrix_desc *d, size_t i, size_t j, row_ranges rr) {
     if (i * d->cols + j >= d->visible) return (look){d->empty, false};
     bool mask = d->mask && is_masked_value(d->mask[i * d->mask_stride + j]);
     float a = value_at(&d->a, i, j);
@@ -313,24 +342,25 @@ static look cell_look(const draw_matrix_desc *d, size_t i, size_t j) {
     case DRAW_BLEND_VALUES: {
         float b = value_at(&d->b, i, j);
         if (is_masked_value(a) || is_masked_value(b)) /* no halfway to −∞ */
-            return look_of(d, &d->a, d->t < 0.5f ? a : b, mask);
-        return look_of(d, &d->a, glm_lerp(a, b, glm_clamp_zo(d->t)), mask);
+            return look_of(d, &d->a, rr.a, d->t < 0.5f ? a : b, mask);
+        return look_of(d, &d->a, rr.a, glm_lerp(a, b, glm_clamp_zo(d->t)), mask);
     }
     case DRAW_BLEND_ROWS: {
-        if (i < d->row) return look_of(d, &d->b, value_at(&d->b, i, j), mask);
-        look la = look_of(d, &d->a, a, mask);
+        if (i < d->row) return look_of(d, &d->b, rr.b, value_at(&d->b, i, j), mask);
+        look la = look_of(d, &d->a, rr.a, a, mask);
         if (i > d->row || d->t <= 0.0f) return la;
-        look lb = look_of(d, &d->b, value_at(&d->b, i, j), mask);
+        look lb = look_of(d, &d->b, rr.b, value_at(&d->b, i, j), mask);
         return (look){draw_mix(la.color, lb.color, d->t), d->t < 0.5f ? la.hatch : lb.hatch};
     }
     case DRAW_BLEND_NONE:
-    default: return look_of(d, &d->a, a, mask);
+    default: return look_of(d, &d->a, rr.a, a, mask);
     }
 }
 
 draw_cell draw_matrix_cell(const draw_matrix_desc *d, size_t i, size_t j) {
     draw_cell c = {0.0f, false, false, d->a.map, d->a.range};
     if (i >= d->rows || j >= d->cols || !d->a.v) return c;
+    c.range = row_range(&d->a, i, d->cols);
     c.visible = i * d->cols + j < d->visible;
     float a = value_at(&d->a, i, j);
     c.value = a;
@@ -339,7 +369,7 @@ draw_cell draw_matrix_cell(const draw_matrix_desc *d, size_t i, size_t j) {
     } else if (d->blend == DRAW_BLEND_ROWS && (i < d->row || (i == d->row && d->t >= 0.5f))) {
         c.value = value_at(&d->b, i, j);
         c.map = d->b.map;
-        c.range = d->b.range;
+        c.range = row_range(&d->b, i, d->cols);
     }
     c.masked =
         is_masked_value(c.value) || (d->mask && is_masked_value(d->mask[i * d->mask_stride + j]));
@@ -384,6 +414,8 @@ bool draw_matrix(draw_pool *p, SDL_Renderer *r, SDL_Rect dst, const draw_matrix_
     uint32_t *prev = NULL;
     size_t prev_i = SIZE_MAX;
     bool prev_hatched = false;
+    size_t ranges_i = SIZE_MAX; /* the row rr holds the ranges of */
+    row_ranges rr = {d->a.range, d->b.range};
     for (size_t y = 0; y < h; y++) {
         uint32_t *row = (uint32_t *)((uint8_t *)pixels + y * (size_t)pitch);
         size_t i = y * rows / h;
@@ -398,6 +430,10 @@ bool draw_matrix(draw_pool *p, SDL_Renderer *r, SDL_Rect dst, const draw_matrix_
             prev = row;
             continue;
         }
+        if (i != ranges_i) {
+            rr = ranges_of_row(d, i);
+            ranges_i = i;
+        }
         bool hatched = false;
         uint32_t last_j = UINT32_MAX, px = 0;
         bool hatch = false;
@@ -409,7 +445,7 @@ bool draw_matrix(draw_pool *p, SDL_Renderer *r, SDL_Rect dst, const draw_matrix_
                 continue;
             }
             if (cx != last_j) {
-                look l = cell_look(d, i, cx);
+                look l = cell_look(d, i, cx, rr);
                 px = pack(l.color);
                 hatch = l.hatch;
                 last_j = cx;
@@ -433,30 +469,47 @@ bool draw_matrix(draw_pool *p, SDL_Renderer *r, SDL_Rect dst, const draw_matrix_
 /* ---- colour bar ------------------------------------------------------------------- */
 
 int draw_colorbar(draw_pool *p, SDL_Renderer *r, text_cache *tc, SDL_Rect bar, draw_map map,
-                  float range, const char *title, int px, const theme *th) {
+                  float range, const char *title, int px, const theme *th, int flags) {
     if (bar.w <= 0 || bar.h <= 0) return 0;
     if (range <= 0.0f || !isfinite(range)) range = 1.0f;
+    bool diverging = map == DRAW_DIVERGING;
+    /* Caps of the clipped colour, half a line of type tall, where they
+     * leave the scale itself at least two lines (draw_clipped_legend says
+     * what they are). */
+    int cap = (flags & DRAW_BAR_CLIPPED) && bar.h >= 3 * px ? px / 2 + 1 : 0;
+    SDL_Rect inner = {bar.x, bar.y + cap, bar.w, bar.h - cap - (diverging ? cap : 0)};
     enum { STEPS = 256 };
     float ramp[STEPS]; /* filled per call: it depends on map; draw_matrix reads it at once */
     /* Top is the largest value. The ramp holds t in [0, 1] (or [-1, 1]) and
      * the bar is drawn with range 1, so it does not depend on range. */
     for (int k = 0; k < STEPS; k++) {
         float t = 1.0f - (float)k / (STEPS - 1);
-        ramp[k] = map == DRAW_DIVERGING ? 2.0f * t - 1.0f : t;
+        ramp[k] = diverging ? 2.0f * t - 1.0f : t;
     }
     draw_matrix_desc d = draw_matrix_plain(STEPS, 1, draw_values_rows(ramp, 1, map, 1.0f), th);
     d.name = "colorbar";
-    draw_matrix(p, r, bar, &d);
+    draw_matrix(p, r, inner, &d);
+    if (cap) {
+        draw_fill(r, (SDL_Rect){bar.x, bar.y, bar.w, cap}, colormap_clipped(1.0f, !diverging));
+        if (diverging)
+            draw_fill(r, (SDL_Rect){bar.x, inner.y + inner.h, bar.w, cap},
+                      colormap_clipped(-1.0f, 0));
+    }
     draw_outline(r, bar, th->panel_border, 1);
 
     char top[32], mid[32], bottom[32];
-    if (map == DRAW_DIVERGING) {
+    if (diverging) {
         char v[24];
         draw_format_value(v, sizeof v, range);
         snprintf(top, sizeof top, "+%s", v);
         snprintf(mid, sizeof mid, "0");
         draw_format_value(v, sizeof v, -range);
         snprintf(bottom, sizeof bottom, "%s", v);
+    } else if (flags & DRAW_BAR_PER_ROW) {
+        /* each row has its own top (its max): no number would be true for all */
+        snprintf(top, sizeof top, "max");
+        snprintf(mid, sizeof mid, "half");
+        snprintf(bottom, sizeof bottom, "0");
     } else {
         draw_format_value(top, sizeof top, range);
         draw_format_value(mid, sizeof mid, range * 0.5f);
@@ -464,19 +517,31 @@ int draw_colorbar(draw_pool *p, SDL_Renderer *r, text_cache *tc, SDL_Rect bar, d
     }
     int lx = bar.x + bar.w + px / 3, width = 0;
     int w1 = 0, w2 = 0, w3 = 0;
-    /* Labels only where they fit without colliding. */
-    if (bar.h >= px) {
-        w1 = text_draw(tc, top, px, th->text, lx, bar.y, TEXT_LEFT | TEXT_MIDDLE);
-        w3 = text_draw(tc, bottom, px, th->text, lx, bar.y + bar.h, TEXT_LEFT | TEXT_MIDDLE);
+    /* Labels only where they fit without colliding; with caps, the scale's
+     * ends are where the caps begin. */
+    if (inner.h >= px) {
+        w1 = text_draw(tc, top, px, th->text, lx, inner.y, TEXT_LEFT | TEXT_MIDDLE);
+        w3 = text_draw(tc, bottom, px, th->text, lx, inner.y + inner.h, TEXT_LEFT | TEXT_MIDDLE);
     }
-    if (bar.h >= 3 * px) {
-        w2 = text_draw(tc, mid, px, th->text_dim, lx, bar.y + bar.h / 2, TEXT_LEFT | TEXT_MIDDLE);
+    if (inner.h >= 3 * px) {
+        w2 = text_draw(tc, mid, px, th->text_dim, lx, inner.y + inner.h / 2,
+                       TEXT_LEFT | TEXT_MIDDLE);
     }
     width = w1 > w2 ? w1 : w2;
     width = width > w3 ? width : w3;
     if (title && bar.y - px * 2 >= 0)
         text_draw(tc, title, px, th->text_dim, bar.x, bar.y - px - px / 2, TEXT_LEFT | TEXT_MIDDLE);
     return bar.w + px / 3 + width;
+}
+
+int draw_clipped_legend(SDL_Renderer *r, text_cache *tc, int x, int y, int px, const theme *th) {
+    /* the swatch is the two caps side by side: past −range, past +range */
+    SDL_Rect sw = {x, y - px / 2, px, px};
+    draw_fill(r, (SDL_Rect){sw.x, sw.y, px / 2, px}, colormap_clipped(-1.0f, 0));
+    draw_fill(r, (SDL_Rect){sw.x + px / 2, sw.y, px - px / 2, px}, colormap_clipped(1.0f, 0));
+    draw_outline(r, sw, th->panel_border, 1);
+    int w = text_draw(tc, "clipped", px, th->text, x + px + px / 3, y, TEXT_LEFT | TEXT_MIDDLE);
+    return px + px / 3 + w;
 }
 
 int draw_masked_legend(SDL_Renderer *r, text_cache *tc, int x, int y, int px, const char *value,

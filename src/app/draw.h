@@ -105,7 +105,11 @@ typedef struct draw_values {
     const float *v; /* NULL: none */
     ptrdiff_t row_stride, col_stride;
     draw_map map;
-    float range; /* the value drawn at full colour; <= 0 is taken as 1 */
+    float range; /* the value drawn at full colour; <= 0 is taken as 1; beyond it
+                  * a value is clipped (colormap_clipped) */
+    /* Per-row contrast: each row drawn with its own largest value as the
+     * range (the values themselves are unchanged, for labels). */
+    bool per_row;
 } draw_values;
 
 typedef enum draw_blend {
@@ -142,8 +146,8 @@ draw_matrix_desc draw_matrix_named(draw_matrix_desc d, const char *name, int hea
 draw_values draw_values_rows(const float *v, size_t stride, draw_map map, float range);
 
 /* Draws d into dst (any size ≥ 1 pixel; cells are sampled nearest when
- * smaller than a pixel) through a texture of p. Cells 6 pixels or larger
- * get a one-pixel gap in d->gap between them. Returns false when nothing
+ * smaller than a pixel) through a texture of p. Cells 9 pixels or larger
+ * (in that direction) get a one-pixel gap in d->gap between them. Returns false when nothing
  * could be drawn. */
 bool draw_matrix(draw_pool *p, SDL_Renderer *r, SDL_Rect dst, const draw_matrix_desc *d);
 
@@ -173,14 +177,24 @@ void draw_format_exact(char *buf, size_t len, float v);
 
 /* A vertical colour bar in bar with its scale written to the right (so it
  * needs about 3.5·px more) and title above (1.5·px): diverging bars read
- * −range, 0, +range; sequential ones 0, range/2, range. Returns the total
- * width used. */
+ * −range, 0, +range; sequential ones 0, range/2, range. With
+ * DRAW_BAR_CLIPPED a cap of the clipped colour ends the bar (both ends when
+ * diverging) and the scale's labels sit where the caps begin. Returns the
+ * total width used. */
+enum {
+    DRAW_BAR_CLIPPED = 1, /* the scale clips: end caps in the clipped colours */
+    DRAW_BAR_PER_ROW = 2, /* per-row contrast: the top reads "max", not a number */
+};
 int draw_colorbar(draw_pool *p, SDL_Renderer *r, text_cache *tc, SDL_Rect bar, draw_map map,
-                  float range, const char *title, int px, const theme *th);
+                  float range, const char *title, int px, const theme *th, int flags);
 /* The legend of masked cells: a hatched swatch and what they hold (value:
  * "−∞", "0"), with "masked" on a second line; left edge at x, first line
  * centred on y. Returns the width used. */
 int draw_masked_legend(SDL_Renderer *r, text_cache *tc, int x, int y, int px, const char *value,
                        const theme *th);
+/* The legend of clipped cells (values past a bar's ends, drawn in the
+ * clipped colours): a swatch and "clipped", one line centred on y, left
+ * edge at x. Returns the width used. */
+int draw_clipped_legend(SDL_Renderer *r, text_cache *tc, int x, int y, int px, const theme *th);
 
 #endif

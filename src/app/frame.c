@@ -340,6 +340,7 @@ static void help(stage_ctx *c, int w, int h) {
         {"overview: 0", "every head on again"},
         {"overview: R / Shift+R", "train live, stop / own weights"},
         {"T", "light / dark theme"},
+        {"C", "attention maps: absolute 0–1 / each row to its own max"},
         {"L", "lessons: pick one (↑/↓, Enter)"},
         {"in a lesson: → / ←", "next / previous step"},
         {"in a lesson: 1 – 6", "answer the step's question"},

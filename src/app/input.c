@@ -352,6 +352,13 @@ static void on_key(window_app *a, const SDL_KeyboardEvent *e) {
         else open_panel(a);
         break;
     case SDLK_e: if (!again) next_example(a); break;
+    case SDLK_c: /* contrast of the attention maps: absolute 0–1, or per row */
+        if (again) break;
+        s->weights_per_row = !s->weights_per_row;
+        window_say(a, false, "%s (C changes it)",
+                   s->weights_per_row ? "attention maps per row: each row's max is full colour"
+                                      : "attention maps on the absolute scale: 1 is full colour");
+        break;
     case SDLK_k: /* the arcs view's lines per row */
         if (!again && s->view == VIEW_ARCS) {
             size_t n = s->model.trace.n;

@@ -10,6 +10,7 @@
 
 #include "app.h"
 #include "draw.h"
+#include "scale.h"
 
 /* One frame's facts, filled by app_draw before a stage draws. */
 typedef struct stage_ctx {
@@ -150,6 +151,7 @@ typedef struct stage_bar {
     draw_map map;
     float range;
     const char *title;
+    int flags; /* DRAW_BAR_CLIPPED, DRAW_BAR_PER_ROW (draw.h) */
 } stage_bar;
 void stage_colorbars(const stage_ctx *c, SDL_Rect column, const stage_bar *bars, int count,
                      const char *masked);
@@ -160,6 +162,17 @@ void stage_note(const stage_ctx *c, const char *s, int x, int y, int max_w, SDL_
 
 /* Cells that appear in row-major order as the eased progress goes. */
 size_t stage_cells_shown(float e, size_t rows, size_t cols);
+
+/* ---- colour scales (stage_scales.c) ---------------------------------------------- */
+
+/* The robust scale (scale_robust) of count values at v, cached per model
+ * build. Q and K share one scale (stage 4 multiplies them); V has its own,
+ * which its mixes keep: the head outputs O_h and concat. */
+scale_range stage_scale_of(const stage_ctx *c, const float *v, size_t count);
+scale_range stage_qk_scale(const stage_ctx *c);
+scale_range stage_v_scale(const stage_ctx *c);
+/* A colour bar's flags for scale s (DRAW_BAR_CLIPPED when it clips). */
+int stage_bar_flags(scale_range s);
 
 /* ---- the stages ------------------------------------------------------------------- */
 

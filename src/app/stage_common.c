@@ -346,15 +346,42 @@ int stage_colorbars_width(const stage_ctx *c, int count, int area_w, int area_h)
     return 0;
 }
 
+/* Into buf, the first of the '\n'-separated forms in alts that fits max_w
+ * at px, else the last one shortened with "…". */
+static void fit_alts(const stage_ctx *c, const char *alts, int px, int max_w, char *buf,
+                     size_t cap) {
+    const char *s = alts;
+    for (;;) {
+        const char *end = strchr(s, '\n');
+        size_t len = end ? (size_t)(end - s) : strlen(s);
+        if (len >= cap) len = cap - 1;
+        memcpy(buf, s, len);
+        buf[len] = '\0';
+        int w = 0;
+        text_measure(c->tc, buf, px, &w, NULL);
+        if (w <= max_w) return;
+        if (!end) {
+            char whole[256];
+            snprintf(whole, sizeof whole, "%s", buf);
+            stage_fit(c, whole, strlen(whole), px, max_w, buf, cap);
+            return;
+        }
+        s = end + 1;
+    }
+}
+
 void stage_colorbars(const stage_ctx *c, SDL_Rect column, const stage_bar *bars, int count,
                      const char *masked) {
     int spx = c->spx, w = stage_colorbar_w(c);
+    bool clipped = false;
+    for (int k = 0; k < count; k++) clipped = clipped || (bars[k].flags & DRAW_BAR_CLIPPED);
+    int legends = (masked ? 1 : 0) + (clipped ? 1 : 0);
     /* Side by side, or one above the other in a column one bar wide (a
      * narrow frame: large type, the lesson panel beside it). Between two
      * stacked bars: the lower one's title and the upper one's last label. */
     int across = column.w >= count * w ? count : 1;
     int down = count > 0 ? (count + across - 1) / across : 0, between = 3 * spx;
-    int top = column.y + 2 * spx, bottom = column.y + column.h - spx - (masked ? 3 * spx : 0);
+    int top = column.y + 2 * spx, bottom = column.y + column.h - spx - legends * 3 * spx;
     if (down < 1) return;
     int h = (bottom - top - (down - 1) * between) / down;
     if (h > 16 * spx) { /* a legend, centred on the column */
@@ -364,10 +391,20 @@ void stage_colorbars(const stage_ctx *c, SDL_Rect column, const stage_bar *bars,
     if (h < 2 * spx || column.w < 3 * spx) return;
     for (int k = 0; k < count; k++) {
         SDL_Rect bar = {column.x + (k % across) * w, top + (k / across) * (h + between), spx, h};
-        draw_colorbar(c->pool, c->r, c->tc, bar, bars[k].map, bars[k].range, bars[k].title, spx,
-                      c->th);
+        /* a title may hold shorter forms after '\n': the longest that fits
+         * before the next bar (or the area's edge) */
+        int last = k % across == across - 1 || k == count - 1;
+        int max_w = last ? c->area.x + c->area.w - bar.x : w - spx / 2;
+        char title[128];
+        fit_alts(c, bars[k].title ? bars[k].title : "", spx, max_w, title, sizeof title);
+        draw_colorbar(c->pool, c->r, c->tc, bar, bars[k].map, bars[k].range, title, spx, c->th,
+                      bars[k].flags);
     }
-    if (masked)
-        draw_masked_legend(c->r, c->tc, column.x, top + down * h + (down - 1) * between + spx + spx / 2,
-                           spx, masked, c->th);
+    int y = top + down * h + (down - 1) * between + spx + spx / 2;
+    if (masked) {
+        draw_masked_legend(c->r, c->tc, column.x, y, spx, masked, c->th);
+        y += 3 * spx;
+    }
+    /* one line, so it fits under a bar as narrow as the masked legend */
+    if (clipped) draw_clipped_legend(c->r, c->tc, column.x, y, spx, c->th);
 }

@@ -11,15 +11,36 @@
 
 /* ---- what a head's grid shows ---------------------------------------------------- */
 
-/* Stage 5 first shrinks the values under the scores' colour scale (so the
- * shrink is visible), then the scale follows to the scaled range, so the
- * stage ends where stage 6 begins. */
+/* Stage 5 shrinks the values under stage 4's colour scale and keeps it to
+ * the end: the paler picture is the lesson (a bar that followed the values
+ * would end with the same picture as stage 4). Stage 6 and the rows of
+ * stage 7 not yet through softmax show the same scaled scores, so they keep
+ * that scale too: the mask changes no value but the masked ones, and a new
+ * scale there would look as if it had; and the pale rows going into softmax
+ * are why its weights come out softer. */
 #define SCALE_SHRINK_END 0.7f
-#define SCALE_RESCALE_START 0.75f
 
-static float scale_stage_range(const stage_ctx *c) {
-    float t = stage_ease_part(c->p, SCALE_RESCALE_START, 1.0f);
-    return glm_lerp(c->m->scores_absmax, c->m->scaled_absmax, t);
+static float scores_range(const stage_ctx *c) { return c->m->scores_absmax; }
+
+/* The bar title of those scores: which scale they are drawn on. */
+static const char *scaled_bar_title(const stage_ctx *c) {
+    return c->c->scale ? "scale of stage 4's scores\nstage 4's scale\nscaled" : "scores";
+}
+
+/* The attention weights: on the absolute 0–1 scale, or each row stretched
+ * to its own maximum (app_state.weights_per_row, a key in the window). */
+static draw_values weights_values(const stage_ctx *c, const float *weights) {
+    draw_values v = draw_values_rows(weights, c->n, DRAW_SEQUENTIAL, 1.0f);
+    v.per_row = c->s->weights_per_row;
+    return v;
+}
+
+static stage_bar weights_bar(const stage_ctx *c) {
+    if (c->s->weights_per_row)
+        return (stage_bar){DRAW_SEQUENTIAL, 1.0f,
+                           "per row: each row's max = full colour\nper row: max = full\nper row",
+                           DRAW_BAR_PER_ROW};
+    return (stage_bar){DRAW_SEQUENTIAL, 1.0f, "weights", 0};
 }
 
 /* Row sweep of stages 6 and 7: rows before `row` are done, row `row` is
@@ -40,7 +61,7 @@ draw_matrix_desc stage_head_desc(const stage_ctx *c, size_t h) {
     const attn_trace *t = c->t;
     const float *scores = t->scores + h * nn, *scaled = t->scaled + h * nn;
     const float *masked = t->masked + h * nn, *weights = t->weights + h * nn;
-    float rs = c->m->scaled_absmax;
+    float rs = scores_range(c);
     draw_matrix_desc d;
     switch (c->s->stage) {
     case STAGE_SCORES:
@@ -49,7 +70,7 @@ draw_matrix_desc stage_head_desc(const stage_ctx *c, size_t h) {
         d.visible = stage_cells_shown(c->e, n, n);
         break;
     case STAGE_SCALE: {
-        float range = scale_stage_range(c);
+        float range = scores_range(c);
         d = draw_matrix_plain(n, n, draw_values_rows(scores, n, DRAW_DIVERGING, range), c->th);
         d.b = draw_values_rows(scaled, n, DRAW_DIVERGING, range);
         d.blend = DRAW_BLEND_VALUES;
@@ -68,7 +89,7 @@ draw_matrix_desc stage_head_desc(const stage_ctx *c, size_t h) {
         break;
     case STAGE_SOFTMAX:
         d = draw_matrix_plain(n, n, draw_values_rows(masked, n, DRAW_DIVERGING, rs), c->th);
-        d.b = draw_values_rows(weights, n, DRAW_SEQUENTIAL, 1.0f);
+        d.b = weights_values(c, weights);
         d.blend = DRAW_BLEND_ROWS;
         sweep(c, &d.row, &d.t);
         if (c->c->causal) {
@@ -78,7 +99,7 @@ draw_matrix_desc stage_head_desc(const stage_ctx *c, size_t h) {
         break;
     case STAGE_WEIGHTED:
     default:
-        d = draw_matrix_plain(n, n, draw_values_rows(weights, n, DRAW_SEQUENTIAL, 1.0f), c->th);
+        d = draw_matrix_plain(n, n, weights_values(c, weights), c->th);
         if (c->c->causal) {
             d.mask = masked;
             d.mask_stride = n;
@@ -337,39 +358,37 @@ static bool focus_factors(const stage_ctx *c) {
  * colorbars_width). Every colour on screen has its bar: the V and O slabs
  * of stage 8 share one, as O's rows are mixes of V's rows. */
 static void colorbars(const stage_ctx *c, SDL_Rect column) {
-    float rs = c->m->scaled_absmax;
+    float rs = scores_range(c);
     bool causal = c->c->causal;
+    scale_range qk = stage_qk_scale(c), vs = stage_v_scale(c);
     switch (c->s->stage) {
     case STAGE_SCORES: {
-        stage_bar bars[2] = {{DRAW_DIVERGING, c->m->scores_absmax, "scores"},
-                             {DRAW_DIVERGING, c->m->qkv_absmax, "Q, K"}};
+        stage_bar bars[2] = {{DRAW_DIVERGING, c->m->scores_absmax, "scores", 0},
+                             {DRAW_DIVERGING, qk.range, "Q, K", stage_bar_flags(qk)}};
         stage_colorbars(c, column, bars, focus_factors(c) ? 2 : 1, NULL);
         break;
     }
     case STAGE_SCALE:
-        stage_colorbars(c, column,
-                        &(stage_bar){DRAW_DIVERGING, scale_stage_range(c),
-                                     c->p < SCALE_RESCALE_START ? "scores" : "scaled"},
-                        1, NULL);
+        stage_colorbars(c, column, &(stage_bar){DRAW_DIVERGING, rs, scaled_bar_title(c), 0}, 1,
+                        NULL);
         break;
     case STAGE_MASK:
-        stage_colorbars(c, column, &(stage_bar){DRAW_DIVERGING, rs, c->c->scale ? "scaled" : "scores"},
-                        1, causal ? "−∞" : NULL);
+        stage_colorbars(c, column, &(stage_bar){DRAW_DIVERGING, rs, scaled_bar_title(c), 0}, 1,
+                        causal ? "−∞" : NULL);
         break;
     case STAGE_SOFTMAX: {
         /* rows not yet done still show the scaled scores (the unscaled ones
          * with scaling off): their bar goes once every row is weights;
          * masked cells are −∞ until their row is done, then weight 0 */
-        stage_bar bars[2] = {{DRAW_DIVERGING, rs, c->c->scale ? "scaled" : "scores"},
-                             {DRAW_SEQUENTIAL, 1.0f, "weights"}};
+        stage_bar bars[2] = {{DRAW_DIVERGING, rs, scaled_bar_title(c), 0}, weights_bar(c)};
         bool done = rows_done(c) >= c->n;
         stage_colorbars(c, column, done ? bars + 1 : bars, done ? 1 : 2,
                         causal ? (done ? "0" : "−∞ → 0") : NULL);
         break;
     }
     default: {
-        stage_bar bars[2] = {{DRAW_SEQUENTIAL, 1.0f, "weights"},
-                             {DRAW_DIVERGING, c->m->qkv_absmax, "V, O"}};
+        stage_bar bars[2] = {weights_bar(c),
+                             {DRAW_DIVERGING, vs.range, "V, O", stage_bar_flags(vs)}};
         stage_colorbars(c, column, bars, 2, causal ? "0" : NULL);
         break;
     }
@@ -394,7 +413,7 @@ static draw_matrix_desc v_desc(const stage_ctx *c, size_t h) {
     size_t g = attn_kv_group(c->c, h);
     draw_matrix_desc d = draw_matrix_plain(c->n, c->d_head,
                              (draw_values){c->t->v + g * c->d_head, (ptrdiff_t)c->d_kv, 1,
-                                           DRAW_DIVERGING, c->m->qkv_absmax},
+                                           DRAW_DIVERGING, stage_v_scale(c).range, false},
                              c->th);
     return draw_matrix_named(d, "V", (int)h);
 }
@@ -403,7 +422,7 @@ static draw_matrix_desc o_desc(const stage_ctx *c, size_t h) {
     draw_matrix_desc d =
         draw_matrix_plain(c->n, c->d_head,
                           draw_values_rows(c->t->head_out + h * c->n * c->d_head, c->d_head,
-                                           DRAW_DIVERGING, c->m->qkv_absmax),
+                                           DRAW_DIVERGING, stage_v_scale(c).range),
                           c->th);
     d.visible = stage_cells_shown(c->e, c->n, c->d_head);
     return draw_matrix_named(d, "O", (int)h);
@@ -650,12 +669,11 @@ static void focus_scores(stage_ctx *c, size_t h, SDL_Rect a, int bars_w) {
     int x_q = a.x + label_w + (slack > 0 ? slack / 2 : 0), x_s = x_q + dk_px + gap;
     int y_k = a.y + title_h + top_lab, y_s = y_k + dk_px + gap + title_h;
     SDL_Rect qr = {x_q, y_s, dk_px, nh}, kr = {x_s, y_k, nw, dk_px}, sr = {x_s, y_s, nw, nh};
+    float qkv = stage_qk_scale(c).range;
     draw_matrix_desc qd = draw_matrix_plain(
-        n, dk, draw_values_rows(c->t->q + h * dk, c->d_model, DRAW_DIVERGING, c->m->qkv_absmax),
-        c->th);
+        n, dk, draw_values_rows(c->t->q + h * dk, c->d_model, DRAW_DIVERGING, qkv), c->th);
     draw_matrix_desc kd = draw_matrix_plain(
-        dk, n,
-        (draw_values){c->t->k + g * dk, 1, (ptrdiff_t)c->d_kv, DRAW_DIVERGING, c->m->qkv_absmax},
+        dk, n, (draw_values){c->t->k + g * dk, 1, (ptrdiff_t)c->d_kv, DRAW_DIVERGING, qkv, false},
         c->th);
     qd = draw_matrix_named(qd, "Q", (int)h);
     kd = draw_matrix_named(kd, "K", (int)h);

@@ -36,32 +36,6 @@ static int px_of(double cells, double size) {
     return v < 1.0 ? (v > 0.0 ? 1 : 0) : (int)v;
 }
 
-/* Largest |w| of a weight matrix, once per model build (weights are not in
- * the model's statistics, and scanning 768×768 floats each frame is waste). */
-static float weights_absmax(const state_model *m, const float *w, size_t count) {
-    static struct {
-        uint64_t version;
-        const float *p;
-        size_t count;
-        float first, value;
-    } cache[8];
-    static size_t next;
-    for (size_t k = 0; k < 8; k++)
-        if (cache[k].p == w && cache[k].version == m->version && cache[k].count == count &&
-            count > 0 && cache[k].first == w[0])
-            return cache[k].value;
-    float a = 0.0f;
-    for (size_t i = 0; i < count; i++)
-        if (fabsf(w[i]) > a) a = fabsf(w[i]);
-    size_t k = next++ % 8;
-    cache[k].version = m->version;
-    cache[k].p = w;
-    cache[k].count = count;
-    cache[k].first = count ? w[0] : 0.0f;
-    cache[k].value = a > 0.0f ? a : 1.0f;
-    return cache[k].value;
-}
-
 /* A matrix title with shorter alternatives for narrow matrices:
  * "Q = X·W_Q + b  11×32  ±3.2", then "Q  11×32  ±3.2", "Q  11×32", "Q". */
 static void range_text(char *buf, size_t len, const char *name, const char *short_name, size_t rows,
@@ -229,8 +203,9 @@ void stage_embed(stage_ctx *c) {
     double cw, ch;
     fit_cells(avail_w, avail_h, (double)d, (double)n, 4.0 * c->px, &cw, &ch);
     SDL_Rect xr = {a.x + label_w, top, px_of((double)d, cw), px_of((double)n, ch)};
-    draw_matrix_desc dx = draw_matrix_plain(
-        n, d, draw_values_rows(c->t->x, d, DRAW_DIVERGING, c->m->x_absmax), c->th);
+    scale_range xs = stage_scale_of(c, c->t->x, n * d);
+    draw_matrix_desc dx =
+        draw_matrix_plain(n, d, draw_values_rows(c->t->x, d, DRAW_DIVERGING, xs.range), c->th);
     dx.visible = stage_cells_shown(c->e, n, d);
     dx.name = "X";
     char title[512];
@@ -240,9 +215,9 @@ void stage_embed(stage_ctx *c) {
         snprintf(name, sizeof name, "X = LN\xE2\x82\x81 output of layer %zu (of %zu)",
                  c->m->settings.layer + 1, c->m->trained->model.config.n_layers);
         snprintf(short_name, sizeof short_name, "X (layer %zu)", c->m->settings.layer + 1);
-        range_text(title, sizeof title, name, short_name, n, d, c->m->x_absmax);
+        range_text(title, sizeof title, name, short_name, n, d, xs.range);
     } else {
-        range_text(title, sizeof title, "X = token vector + position", "X", n, d, c->m->x_absmax);
+        range_text(title, sizeof title, "X = token vector + position", "X", n, d, xs.range);
     }
     stage_matrix(c, xr, &dx, title, c->th->text, 0);
     stage_row_labels(c, xr, n, label_w - spx / 2, label_px(c, ch));
@@ -257,7 +232,8 @@ void stage_embed(stage_ctx *c) {
 
     SDL_Rect col = {a.x + a.w - cb_w + spx / 2, top, cb_w - spx / 2,
                     xr.h > 8 * spx ? xr.h : 8 * spx};
-    stage_colorbars(c, col, &(stage_bar){DRAW_DIVERGING, c->m->x_absmax, "X"}, 1, NULL);
+    stage_colorbars(c, col, &(stage_bar){DRAW_DIVERGING, xs.range, "X", stage_bar_flags(xs)}, 1,
+                    NULL);
 }
 
 /* ---- products: 2 project and 10 output --------------------------------------------- */
@@ -298,7 +274,7 @@ static void head_bands(const stage_ctx *c, SDL_Rect lr, size_t rows, SDL_Rect rr
 }
 
 static void draw_products(stage_ctx *c, draw_matrix_desc *left, const char *left_title,
-                          product *parts, int n_parts, float bar_range, const char *bar_title,
+                          product *parts, int n_parts, const stage_bar *bars, int n_bars,
                           const char *left_name, const char *right_name, const char *result_name) {
     SDL_Rect a = c->area;
     int spx = c->spx, title_h = stage_title_h(c), gap = spx + spx / 2;
@@ -404,29 +380,32 @@ static void draw_products(stage_ctx *c, draw_matrix_desc *left, const char *left
                            TEXT_LEFT | TEXT_MIDDLE, corner_w);
     }
 
-    SDL_Rect col = {a.x + a.w - cb_w + spx / 2, y_res, cb_w - spx / 2,
-                    lr.h > 8 * spx ? lr.h : 8 * spx};
+    /* stacked bars need room for each one's title and labels */
+    int col_h = lr.h > 8 * spx * n_bars ? lr.h : 8 * spx * n_bars;
+    SDL_Rect col = {a.x + a.w - cb_w + spx / 2, y_res, cb_w - spx / 2, col_h};
     if (col.y + col.h > a.y + a.h) col.y = a.y + a.h - col.h;
-    stage_colorbars(c, col, &(stage_bar){DRAW_DIVERGING, bar_range, bar_title}, 1, NULL);
+    if (col.y < a.y) col.y = a.y;
+    stage_colorbars(c, col, bars, n_bars, NULL);
 }
 
 void stage_project(stage_ctx *c) {
     const attn_trace *t = c->t;
     const attn_weights *w = &c->m->weights;
     size_t n = c->n, d = c->d_model, dkv = c->d_kv;
-    float qkv = c->m->qkv_absmax;
+    scale_range qk = stage_qk_scale(c), vs = stage_v_scale(c), xs = stage_scale_of(c, t->x, n * d);
     draw_matrix_desc left =
-        draw_matrix_plain(n, d, draw_values_rows(t->x, d, DRAW_DIVERGING, c->m->x_absmax), c->th);
+        draw_matrix_plain(n, d, draw_values_rows(t->x, d, DRAW_DIVERGING, xs.range), c->th);
     left.name = "X";
     char left_title[256];
-    range_text(left_title, sizeof left_title, "X", NULL, n, d, c->m->x_absmax);
+    range_text(left_title, sizeof left_title, "X", NULL, n, d, xs.range);
     product parts[3];
     const float *ws[3] = {w->w_q, w->w_k, w->w_v};
     const float *rs[3] = {t->q, t->k, t->v};
     size_t widths[3] = {d, dkv, dkv};
     const char *names[3] = {"Q", "K", "V"}, *w_names[3] = {"W_Q", "W_K", "W_V"};
     for (int p = 0; p < 3; p++) {
-        float wr = weights_absmax(c->m, ws[p], d * widths[p]);
+        float qkv = p < 2 ? qk.range : vs.range;
+        float wr = stage_scale_of(c, ws[p], d * widths[p]).range;
         parts[p].right = draw_matrix_plain(
             d, widths[p], draw_values_rows(ws[p], widths[p], DRAW_DIVERGING, wr), c->th);
         parts[p].result = draw_matrix_plain(
@@ -442,19 +421,22 @@ void stage_project(stage_ctx *c) {
                    widths[p], qkv);
         parts[p].color = c->th->text;
     }
-    draw_products(c, &left, left_title, parts, 3, qkv, "Q K V", "X", "W_Q", "Q");
+    stage_bar bars[2] = {{DRAW_DIVERGING, qk.range, "Q, K", stage_bar_flags(qk)},
+                         {DRAW_DIVERGING, vs.range, "V", stage_bar_flags(vs)}};
+    draw_products(c, &left, left_title, parts, 3, bars, 2, "X", "W_Q", "Q");
 }
 
 /* The head outputs O_h are drawn on V's colour scale in stage 8 (each of
  * their rows is a weighted mean of V's rows, so they fade where attention
  * is spread); concat holds the same numbers, so stages 9 and 10 keep that
  * scale and the colours do not jump from one stage to the next. */
-static float o_range(const stage_ctx *c) { return c->m->qkv_absmax; }
+static float o_range(const stage_ctx *c) { return stage_v_scale(c).range; }
 
 void stage_output(stage_ctx *c) {
     const attn_trace *t = c->t;
     size_t n = c->n, d = c->d_model;
-    float wr = weights_absmax(c->m, c->m->weights.w_o, d * d);
+    float wr = stage_scale_of(c, c->m->weights.w_o, d * d).range;
+    scale_range out = stage_scale_of(c, t->output, n * d);
     draw_matrix_desc left = draw_matrix_plain(
         n, d, draw_values_rows(t->concat, d, DRAW_DIVERGING, o_range(c)), c->th);
     char left_title[256];
@@ -463,15 +445,16 @@ void stage_output(stage_ctx *c) {
     part.right =
         draw_matrix_plain(d, d, draw_values_rows(c->m->weights.w_o, d, DRAW_DIVERGING, wr), c->th);
     part.result = draw_matrix_plain(
-        n, d, draw_values_rows(t->output, d, DRAW_DIVERGING, c->m->output_absmax), c->th);
+        n, d, draw_values_rows(t->output, d, DRAW_DIVERGING, out.range), c->th);
     left.name = "concat";
     part.right.name = "W_O";
     part.result.name = "output";
     range_text(part.right_title, sizeof part.right_title, "W_O", NULL, d, d, wr);
     range_text(part.result_title, sizeof part.result_title, "output = concat·W_O + b_O", "output",
-               n, d, c->m->output_absmax);
+               n, d, out.range);
     part.color = c->th->text;
-    draw_products(c, &left, left_title, &part, 1, c->m->output_absmax, "output", "concat", "W_O",
+    draw_products(c, &left, left_title, &part, 1,
+                  &(stage_bar){DRAW_DIVERGING, out.range, "output", stage_bar_flags(out)}, 1, "concat", "W_O",
                   "output");
 }
 
@@ -559,7 +542,8 @@ static int draw_slabs(stage_ctx *c, int x, int y, double cw, double ch, const fl
         size_t head = kv ? k * (size_t)per : k;
         SDL_Color hc = theme_head_color(c->th, head);
         draw_matrix_desc d = draw_matrix_plain(
-            n, dh, (draw_values){v + k * dh, (ptrdiff_t)stride, 1, DRAW_DIVERGING, range}, c->th);
+            n, dh, (draw_values){v + k * dh, (ptrdiff_t)stride, 1, DRAW_DIVERGING, range, false},
+            c->th);
         d = draw_matrix_named(d, name ? name : "O", (int)k); /* a K/V slab: its group */
         draw_matrix(c->pool, c->r, sr, &d);
         draw_outline(c->r, (SDL_Rect){sr.x - 1, sr.y - 1, sr.w + 2, sr.h + 2}, c->th->panel_border,
@@ -614,16 +598,20 @@ void stage_split(stage_ctx *c) {
      * a shared group stays under the heads that read it. */
     int gap = (int)lroundf(c->e * (float)max_gap);
     int x = a.x + label_w, y = a.y;
-    float r = c->m->qkv_absmax;
+    scale_range qk = stage_qk_scale(c), vs = stage_v_scale(c);
+    float r = qk.range;
     y = draw_slabs(c, x, y, cw, ch, c->t->q, d, c->n_heads, r, gap, false, NULL, "Q", label_w) +
         band_gap;
     y = draw_slabs(c, x, y, cw, ch, c->t->k, c->d_kv, c->n_kv, r, gap, true, NULL, "K", label_w) +
         band_gap;
-    draw_slabs(c, x, y, cw, ch, c->t->v, c->d_kv, c->n_kv, r, gap, true, NULL, "V", label_w);
+    draw_slabs(c, x, y, cw, ch, c->t->v, c->d_kv, c->n_kv, vs.range, gap, true, NULL, "V",
+               label_w);
 
     SDL_Rect col = {a.x + a.w - cb_w + spx / 2, a.y + band_head_h(c, false), cb_w - spx / 2,
                     a.h - band_head_h(c, false)};
-    stage_colorbars(c, col, &(stage_bar){DRAW_DIVERGING, r, "Q K V"}, 1, NULL);
+    stage_bar bars[2] = {{DRAW_DIVERGING, r, "Q, K", stage_bar_flags(qk)},
+                         {DRAW_DIVERGING, vs.range, "V", stage_bar_flags(vs)}};
+    stage_colorbars(c, col, bars, 2, NULL);
 }
 
 void stage_concat(stage_ctx *c) {
@@ -665,5 +653,10 @@ void stage_concat(stage_ctx *c) {
     int bh = band_head_h(c, true);
     SDL_Rect col = {a.x + a.w - cb_w + spx / 2, a.y + bh, cb_w - spx / 2,
                     bottom - a.y - bh > 8 * spx ? bottom - a.y - bh : 8 * spx};
-    stage_colorbars(c, col, &(stage_bar){DRAW_DIVERGING, o_range(c), "O, concat"}, 1, NULL);
+    stage_colorbars(c, col,
+                    &(stage_bar){DRAW_DIVERGING, o_range(c), "O, concat",
+                                 stage_scale_of(c, c->t->concat, n * d).absmax > o_range(c)
+                                     ? DRAW_BAR_CLIPPED
+                                     : 0},
+                    1, NULL);
 }

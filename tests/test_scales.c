@@ -1,0 +1,202 @@
+/* Colour scales that teach: the robust range of wide matrices (scale.h),
+ * stage 5 kept on stage 4's scale, the per-row contrast of the attention
+ * maps and its bar, and a wide matrix that is not washed out to white.
+ * Frames are drawn offscreen as `attnviz render` draws them, with the
+ * layout recorded. */
+#define _POSIX_C_SOURCE 200809L
+#include <SDL.h>
+#include <SDL_image.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "check.h"
+#include "colormap.h"
+#include "draw.h"
+#include "render.h"
+#include "scale.h"
+
+/* ---- the pure scale functions ----------------------------------------------------- */
+
+static void test_robust(void) {
+    enum { N = 2000 };
+    static float v[N];
+    /* a bell of values within ±1 (sums of uniforms), and one huge outlier */
+    unsigned s = 7;
+    for (int i = 0; i < N; i++) {
+        float a = 0.0f;
+        for (int k = 0; k < 4; k++) {
+            s = s * 1103515245u + 12345u;
+            a += (float)((s >> 8) & 0xFFFF) / 65535.0f - 0.5f;
+        }
+        v[i] = a * 0.5f;
+    }
+    scale_range plain = scale_robust(v, N);
+    v[123] = 1000.0f;
+    scale_range r = scale_robust(v, N);
+    CHECKF(r.range <= 1.0f, "one outlier of 1000 set the range to %g", (double)r.range);
+    CHECK(r.range > 0.3f && r.clipped && r.absmax == 1000.0f);
+    /* the outlier moves the range by at most one value's rank */
+    CHECKF(fabsf(r.range - plain.range) < 0.01f, "%g without the outlier, %g with it",
+           (double)plain.range, (double)r.range);
+    /* −∞ (masked), NaN and +∞ are not values of the scale */
+    float odd[4] = {-INFINITY, NAN, INFINITY, -0.5f};
+    scale_range o = scale_robust(odd, 4);
+    CHECK(o.range == 0.5f && !o.clipped);
+    scale_range none = scale_robust(odd, 3);
+    CHECK(none.range == 1.0f && !none.clipped);
+    /* uniform weights (random Xavier): the maximum, nothing clipped */
+    for (int i = 0; i < N; i++) v[i] = (float)(i % 201 - 100) / 100.0f;
+    scale_range u = scale_robust(v, N);
+    CHECK(!u.clipped && u.range == 1.0f);
+
+    float row[5] = {0.1f, -INFINITY, 0.4f, NAN, 0.2f};
+    CHECK(scale_row_max(row, 1, 5) == 0.4f);
+    CHECK(scale_row_max(row, 2, 2) == 0.4f); /* a strided view: 0.1 and 0.4 */
+    float zeros[3] = {0.0f, 0.0f, -INFINITY};
+    CHECK(scale_row_max(zeros, 1, 3) == 1.0f);
+}
+
+/* ---- frames ------------------------------------------------------------------------ */
+
+static layout_record rec;
+static app_offscreen off;
+
+static void save_png(const char *name) {
+    const char *out = getenv("ATTNVIZ_TEST_PNG_DIR");
+    if (!out || !*out) return;
+    char path[1200];
+    snprintf(path, sizeof path, "%s/%s.png", out, name);
+    if (IMG_SavePNG(off.surface, path) != 0) fprintf(stderr, "%s: %s\n", path, IMG_GetError());
+}
+
+static void draw(app_state *st, state_stage stage, float progress, const char *name) {
+    state_frame r;
+    state_frame_default(&r);
+    r.stage = stage;
+    r.progress = progress;
+    layout_clear(&rec);
+    app_offscreen_draw(&off, st, &r);
+    save_png(name);
+}
+
+/* Whether a text run starting with prefix was drawn. */
+static bool drew_text(const char *prefix) {
+    for (size_t i = 0; i < rec.n; i++)
+        if (rec.items[i].kind == LAYOUT_TEXT && rec.items[i].text &&
+            strncmp(rec.items[i].text, prefix, strlen(prefix)) == 0)
+            return true;
+    return false;
+}
+
+static const layout_item *heatmap(const char *name, int head) {
+    for (size_t i = 0; i < rec.n; i++)
+        if (rec.items[i].kind == LAYOUT_HEATMAP && rec.items[i].text &&
+            strcmp(rec.items[i].text, name) == 0 && rec.items[i].head == head)
+            return &rec.items[i];
+    return NULL;
+}
+
+static SDL_Color pixel(int x, int y) {
+    const SDL_Surface *sf = off.surface;
+    Uint32 p = ((const Uint32 *)((const Uint8 *)sf->pixels + y * sf->pitch))[x];
+    SDL_Color c;
+    SDL_GetRGBA(p, sf->format, &c.r, &c.g, &c.b, &c.a);
+    return c;
+}
+
+/* Mean distance (RGB, 0–441) of a box's pixels from colour c. */
+static double mean_distance(SDL_Rect b, SDL_Color c) {
+    double sum = 0.0;
+    long count = 0;
+    for (int y = b.y; y < b.y + b.h; y++)
+        for (int x = b.x; x < b.x + b.w; x++) {
+            SDL_Color p = pixel(x, y);
+            double dr = p.r - c.r, dg = p.g - c.g, db = p.b - c.b;
+            sum += sqrt(dr * dr + dg * dg + db * db);
+            count++;
+        }
+    return count ? sum / (double)count : 0.0;
+}
+
+static void test_frames(void) {
+    char err[APP_ERR_LEN];
+    state_settings s;
+    state_settings_default(&s);
+    s.source = STATE_SOURCE_TRAINED; /* the shipped model, as the app starts */
+    s.model_path[0] = '\0';
+    snprintf(s.sentence, sizeof s.sentence, "The girl met the robot because she was hungry.");
+    app_state st;
+    if (app_state_init(&st, &s, err, sizeof err) != 0) {
+        CHECKF(0, "%s", err);
+        return;
+    }
+
+    /* stage 5 ends on stage 4's scale, and its bar says so */
+    char want[40], v[24];
+    draw_format_value(v, sizeof v, st.model.scores_absmax);
+    snprintf(want, sizeof want, "+%s", v);
+    draw(&st, STAGE_SCORES, 1.0f, "scales_stage4");
+    CHECKF(drew_text(want), "stage 4's bar does not read %s", want);
+    draw(&st, STAGE_SCALE, 1.0f, "scales_stage5");
+    CHECKF(drew_text(want), "stage 5's bar does not keep stage 4's %s", want);
+    CHECK(drew_text("scale of stage 4") || drew_text("stage 4"));
+    draw(&st, STAGE_MASK, 1.0f, "scales_stage6");
+    CHECKF(drew_text(want), "stage 6's bar does not keep stage 5's %s", want);
+
+    /* attention maps per row: the bar says so, and each row's largest
+     * weight is drawn at full colour */
+    st.weights_per_row = true;
+    draw(&st, STAGE_WEIGHTED, 1.0f, "scales_per_row");
+    CHECK(drew_text("per row"));
+    CHECK(drew_text("max"));
+    const layout_item *w0 = heatmap("weights", 0);
+    CHECK(w0 != NULL);
+    if (w0) {
+        size_t n = st.model.n;
+        int bad = 0;
+        for (size_t i = 0; i < n; i++) {
+            const float *row = st.model.trace.weights + i * n;
+            size_t best = 0;
+            for (size_t j = 1; j < n; j++)
+                if (row[j] > row[best]) best = j;
+            int x = w0->box.x + (int)((best * 2 + 1) * (size_t)w0->box.w / (2 * n));
+            int y = w0->box.y + (int)((i * 2 + 1) * (size_t)w0->box.h / (2 * n));
+            SDL_Color p = pixel(x, y), f = colormap_sequential(1.0f);
+            if (abs(p.r - f.r) > 2 || abs(p.g - f.g) > 2 || abs(p.b - f.b) > 2) bad++;
+        }
+        CHECKF(bad == 0, "%d rows' largest weight not at full colour", bad);
+    }
+    st.weights_per_row = false;
+    draw(&st, STAGE_WEIGHTED, 1.0f, "scales_absolute");
+    CHECK(!drew_text("per row"));
+
+    /* X (11×128) on its robust scale: not mostly the neutral grey */
+    draw(&st, STAGE_EMBED, 1.0f, "scales_x");
+    const layout_item *x = heatmap("X", -1);
+    CHECK(x != NULL);
+    if (x) {
+        double d = mean_distance(x->box, colormap_diverging(0.0f));
+        CHECKF(d > 40.0, "X is mostly white: mean distance %.1f from the neutral colour", d);
+    }
+    app_state_free(&st);
+}
+
+int main(void) {
+    test_robust();
+    setenv("SDL_VIDEODRIVER", "dummy", 1);
+    char err[APP_ERR_LEN];
+    if (app_offscreen_init(&off, 1280, 800, err, sizeof err) != 0) {
+        CHECKF(0, "offscreen: %s", err);
+        return check_done("test_scales");
+    }
+    layout_init(&rec, 1280, 800);
+    app_offscreen_record(&off, &rec);
+    test_frames();
+    app_offscreen_record(&off, NULL);
+    layout_free(&rec);
+    app_offscreen_free(&off);
+    return check_done("test_scales");
+}
