@@ -28,6 +28,8 @@
 # - in the settings panel, after a refused (empty) sentence the field keeps
 #   the keys: t and s type into it (no theme change, no screenshot) and
 #   Enter applies them; Ctrl+A selects the text and typing replaces it.
+# - a model path of 200 characters that does not exist: the error breaks
+#   into lines inside the settings panel, nothing of it outside.
 #
 # usage: test_window.sh PATH_TO_ATTNVIZ PATH_TO_PICTURE_PROBE
 # Needs Xvfb, xdotool and ImageMagick (scripts/setup.sh deps gui).
@@ -287,5 +289,28 @@ if xh_start --weights mechanics; then
     # exit status 1; q's status is checked above, and this is to be mended
     # on its own. The harness ends the app.
     xh_alive "after the traps"
+    kill "$xh_pid" && wait "$xh_pid"
+    xh_pid=""
+fi
+# ---- a long error in the settings panel wraps inside the panel ----
+# A model path of 200 characters that does not exist: the message (one
+# long word) breaks into lines inside the panel; the frame beside the
+# panel and the panel's right margin get none of it.
+if xh_start; then
+    xh_key p
+    xh_wait_steady panel-open 1280x766+0+0 "the panel opens on the trained model"
+    long=/no/such/folder/$(printf 'x%.0s' $(seq 1 172)).safetensors
+    xh_key Up Return ctrl+a # the model file field, its text selected
+    xdotool type --delay 20 "$long"
+    xh_key Return
+    long_error() { xh_capture "$1" && [ "$(xh_count "$1" 460x720+820+40 255,112,96)" -gt 1500 ]; }
+    xh_check "a model path of 200 characters that does not exist: a long error in the panel" \
+        xh_until "$xh_wait" long_error panel-error
+    n=$(xh_count panel-error 821x766+0+0 255,112,96)
+    xh_check "none of the error is drawn left of the panel ($n pixels)" [ "${n:-1}" -eq 0 ]
+    n=$(xh_count panel-error 8x766+1272+0 255,112,96)
+    xh_check "none of it in the panel's right margin ($n pixels)" [ "${n:-1}" -eq 0 ]
+    xh_check "the frame beside the panel is as before" xh_same panel-error panel-open 820x766+0+0
+    xh_alive "after a long error"
 fi
 xh_end
