@@ -45,9 +45,9 @@ xh_render mechanics --weights mechanics --stage 1 & xh_bg "$!"
 xh_wait_bg
 xh_start --model "$model" || xh_end
 
-# At 1280x800 the 3 x 4 maps sit in a grid at the left, 189 x 226 apart:
-# head L.H's box
-box() { echo "166x166+$((37 + 189 * ($2 - 1)))+$((117 + 226 * ($1 - 1)))"; }
+# At 1280x800 the 3 x 4 maps sit in a grid at the left, right of their
+# token labels, 179 x 226 apart: head L.H's box
+box() { echo "163x163+$((90 + 179 * ($2 - 1)))+$((120 + 226 * ($1 - 1)))"; }
 GRID=800x680+0+85
 # The next words' bars, without the line above them: that line gains the
 # held-out loss when its measurement (a thread of its own, seconds under the
@@ -77,7 +77,7 @@ xh_key space
 xh_wait_differ off-key overview "$(box 1 1)" "Space switches head 1.1 off"
 off=$(off_heads off-key)
 xh_check "Space: head 1.1 is crossed out, no other ($off)" [ "$off" = "1.1" ]
-xh_check "the other heads of layer 1 are unchanged" xh_same off-key overview 560x190+220+95
+xh_check "the other heads of layer 1 are unchanged" xh_same off-key overview 525x190+265+95
 xh_key space
 xh_wait_same on-key overview "$GRID" "Space again: head 1.1 on, the heads as before"
 xh_check "Space again: the next words as before" xh_same on-key overview "$BARS"

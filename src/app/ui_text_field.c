@@ -173,7 +173,9 @@ int ui_text_field(ui_context *ui, const char *id, const char *name, char *buf, s
                 ui->all_selected = false;
                 return flags;
             }
-            if (k != SDLK_v && k != SDLK_a) drop_selection(ui, buf, false);
+            /* a typed character's key comes before its text (SDL_TEXTINPUT),
+             * as does Shift's: the selection waits for the text to replace */
+            if (k == SDLK_HOME || k == SDLK_END) drop_selection(ui, buf, false);
         }
         size_t at = ui->cursor;
         switch (k) {

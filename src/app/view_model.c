@@ -271,6 +271,26 @@ static void head_tooltip(stage_ctx *c, const state_trained *t, const hover_info 
     }
 }
 
+/* The tokens beside a layer's row of maps, right-aligned before x: row i
+ * of every map in the row is where token i looks, so one column of labels
+ * serves the whole row. When rows are shorter than the type, every k-th
+ * token is labelled, so labels never overlap. */
+static void token_labels(stage_ctx *c, SDL_Rect map, int x, int max_w) {
+    size_t n = c->n;
+    int spx = c->spx;
+    if (n == 0 || max_w < spx) return;
+    int step = 1;
+    while ((long)step * map.h < (long)n * (spx * 9 / 8) && (size_t)step < n) step++;
+    for (size_t i = 0; i < n; i += (size_t)step) {
+        size_t len;
+        const char *tok = stage_token(c, i, &len);
+        char buf[256];
+        if (stage_fit(c, tok, len, spx, max_w, buf, sizeof buf) == 0) continue;
+        int y = map.y + (int)(((long)map.h * (long)(2 * i + 1)) / (long)(2 * n));
+        text_draw(c->tc, buf, spx, c->th->text_dim, x, y, TEXT_RIGHT | TEXT_MIDDLE);
+    }
+}
+
 /* The grid of heads in g; returns what is under the mouse. */
 static hover_info heads_grid(stage_ctx *c, const state_trained *t, SDL_Rect g) {
     hover_info hv = {-1, -1, -1, {0, 0, 0, 0}};
@@ -278,6 +298,11 @@ static hover_info heads_grid(stage_ctx *c, const state_trained *t, SDL_Rect g) {
     int px = c->px, spx = c->spx;
     int gap = imax(4, px * 3 / 4);
     int title_h = px * 3 / 2, role_h = spx * 3 / 2 + 2;
+    /* the token labels' column, left of the first map of each row */
+    int lab_w = stage_token_width(c, spx, imin(spx * 7, g.w / 6));
+    if (lab_w > 0) lab_w += spx / 2;
+    g.x += lab_w;
+    g.w -= lab_w;
     int cw = (g.w - (int)(H - 1) * gap) / (int)H, ch = (g.h - (int)(L - 1) * gap) / (int)L;
     int side = imin(cw - 8, ch - title_h - role_h);
     if (side < 6) {
@@ -294,6 +319,10 @@ static hover_info heads_grid(stage_ctx *c, const state_trained *t, SDL_Rect g) {
         for (size_t h = 0; h < H; h++) {
             SDL_Rect box = {x0 + (int)h * (col_w + gap), y0 + (int)l * (row_h + gap), col_w, row_h};
             draw_head(c, t, l, h, box, side, title_h, gap, &hv);
+            if (h == 0) {
+                SDL_Rect map = {box.x + (box.w - side) / 2, box.y + title_h, side, side};
+                token_labels(c, map, map.x - spx / 3 - 4, map.x - spx / 3 - 4 - (g.x - lab_w));
+            }
         }
     return hv;
 }

@@ -1,0 +1,111 @@
+/* The model overview's token labels, read from `attnviz render --view model
+ * --layout`: beside the first map of every layer's row, each label inside
+ * its map's rows (its middle within the map's height), right of the frame's
+ * edge and left of the map, legible (at least 12 px; 14 px at 1920x1080),
+ * and no two labels nor a label and a map overlapping.
+ * usage: test_overview_labels PATH_TO_ATTNVIZ */
+#define _POSIX_C_SOURCE 200809L
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "check.h"
+
+static const char *exe;
+
+static int int_of(const json_t *o, const char *key) {
+    return (int)json_integer_value(json_object_get(o, key));
+}
+
+static bool is_kind(const json_t *it, const char *kind) {
+    const char *k = json_string_value(json_object_get(it, "kind"));
+    return k && strcmp(k, kind) == 0;
+}
+
+static bool overlap(const json_t *a, const json_t *b) {
+    return int_of(a, "x") < int_of(b, "x") + int_of(b, "w") &&
+           int_of(b, "x") < int_of(a, "x") + int_of(a, "w") &&
+           int_of(a, "y") < int_of(b, "y") + int_of(b, "h") &&
+           int_of(b, "y") < int_of(a, "y") + int_of(a, "h");
+}
+
+/* The words of the start sentence a label may read (unknown words end in
+ * '*', the start token is its own label). */
+static bool is_token(const char *s) {
+    static const char *const words[] = {"girl", "met", "the", "robot", "because", "she",
+                                        "was", "hungry", ".", "The"};
+    if (strstr(s, "start")) return true;
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        if (strcmp(s, words[i]) == 0) return true;
+    return false;
+}
+
+static void check_size(const char *size, int min_px) {
+    char path[] = "/tmp/test_overview_labels.XXXXXX", cmd[1024], json[64];
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    snprintf(json, sizeof json, "%s", path);
+    snprintf(cmd, sizeof cmd,
+             "SDL_VIDEODRIVER=dummy '%s' render --view model --size %s --out '%s.png' "
+             "--layout '%s' >/dev/null 2>&1",
+             exe, size, path, json);
+    int rc = system(cmd);
+    CHECKF(rc != -1 && WIFEXITED(rc) && WEXITSTATUS(rc) == 0, "render --view model --size %s", size);
+    json_error_t e;
+    json_t *root = json_load_file(json, 0, &e);
+    CHECKF(root != NULL, "%s: %s", json, e.text);
+    if (!root) return;
+    const json_t *items = json_object_get(root, "items");
+    /* the first column of maps: the smallest x of the attention maps */
+    int first_x = 1 << 30, maps = 0;
+    for (size_t i = 0; i < json_array_size(items); i++) {
+        const json_t *it = json_array_get(items, i);
+        if (is_kind(it, "heatmap")) maps++, first_x = int_of(it, "x") < first_x ? int_of(it, "x") : first_x;
+    }
+    CHECKF(maps == 8, "%s: %d maps, want 2 layers x 4 heads", size, maps);
+    int rows_labelled = 0;
+    for (size_t m = 0; m < json_array_size(items); m++) {
+        const json_t *map = json_array_get(items, m);
+        if (!is_kind(map, "heatmap") || int_of(map, "x") != first_x) continue;
+        int my = int_of(map, "y"), mh = int_of(map, "h"), n = int_of(map, "rows"), labels = 0;
+        for (size_t i = 0; i < json_array_size(items); i++) {
+            const json_t *t = json_array_get(items, i);
+            const char *s = json_string_value(json_object_get(t, "text"));
+            if (!is_kind(t, "text") || !s || !is_token(s)) continue;
+            int x = int_of(t, "x"), w = int_of(t, "w"), mid = int_of(t, "y") + int_of(t, "h") / 2;
+            if (x + w > first_x || mid < my || mid >= my + mh) continue;
+            labels++;
+            CHECKF(x >= 0, "%s: label \"%s\" starts left of the frame (%d)", size, s, x);
+            CHECKF(int_of(t, "px") >= min_px, "%s: label \"%s\" is %d px, want %d", size, s,
+                   int_of(t, "px"), min_px);
+            for (size_t j = 0; j < json_array_size(items); j++) {
+                const json_t *o = json_array_get(items, j);
+                if (j == i) continue;
+                const char *os = json_string_value(json_object_get(o, "text"));
+                bool other_label = is_kind(o, "text") && os && is_token(os);
+                CHECKF(!((is_kind(o, "heatmap") || other_label) && overlap(t, o)),
+                       "%s: label \"%s\" overlaps %s", size, s, os ? os : "a map");
+            }
+        }
+        /* every row, or every k-th when rows are shorter than the type */
+        CHECKF(labels >= (n + 2) / 3, "%s: %d labels beside a map of %d rows", size, labels, n);
+        rows_labelled++;
+    }
+    CHECKF(rows_labelled == 2, "%s: %d layers' rows labelled, want 2", size, rows_labelled);
+    json_decref(root);
+    char png[96];
+    snprintf(png, sizeof png, "%s.png", path);
+    remove(png);
+    remove(path);
+}
+
+int main(int argc, char **argv) {
+    exe = argc > 1 ? argv[1] : "build/attnviz";
+    check_size("1280x800", 12);
+    check_size("1920x1080", 14);
+    return check_done("test_overview_labels");
+}
