@@ -12,7 +12,8 @@
 # - a stage change changes the main area and leaves the caption bar in place;
 # - the dark theme's background is dark and the light theme's light;
 # - Space plays on through the stages and stops at stage 10; Home goes
-#   back to stage 1's start, paused (the picture holds still), Space plays on;
+#   back to stage 1's start, paused (the picture holds still), and the
+#   status saying so goes with the next stage; Space plays on;
 # - 9 with 4 heads shows an error on the status line and changes nothing;
 # - H draws the help over a dimmed frame, Esc takes it away; Ctrl +/- change
 #   the type and Ctrl 0 restores it;
@@ -127,6 +128,12 @@ xh_wait_same played stage10 "$XH_ABOVE_STATUS" "playing goes through to stage 10
 xh_key Home
 xh_wait_same paused home1 "$XH_ABOVE_STATUS" "Home: stage 1 at its start, paused"
 xh_wait_steady paused-still "$XH_MAIN" "Home: the picture holds still"
+# the status "stage 1 (embed), paused: Space plays" goes as soon as it is
+# false: after Right the status line's left part shows the key hints, as render's
+xh_key Right
+xh_wait_same home-right stage2 900x34+0+766 "Home then Right: the paused status is gone at once"
+xh_key Home
+xh_wait_same paused-again home1 "$XH_ABOVE_STATUS" "Home again: stage 1 at its start"
 xh_key Down Up space
 xh_wait_differ resumed paused "$XH_MAIN" "Space plays on"
 xh_key Right Right Right Right Right Right Right Right Right

@@ -36,9 +36,18 @@ static void close_panel(window_app *a) {
     ui_clear_focus(&a->ui);
 }
 
+/* A status about where the app stands ("stage 1 (embed), paused: Space
+ * plays") is false once the stage or playing changes: it goes at once
+ * rather than fading out beside a picture that contradicts it. Errors stay
+ * their time. */
+static void forget_status(window_app *a) {
+    if (!a->s.message_is_error) a->s.message[0] = '\0';
+}
+
 static void next_stage(window_app *a) {
     app_state *s = &a->s;
     if ((int)s->stage + 1 < STATE_STAGE_COUNT) {
+        forget_status(a);
         s->stage = (state_stage)(s->stage + 1);
         s->progress = 0.0f; /* forward: the new stage's animation plays */
         s->playing = true;
@@ -49,6 +58,7 @@ static void next_stage(window_app *a) {
 
 static void previous_stage(window_app *a) {
     app_state *s = &a->s;
+    forget_status(a);
     if (s->stage > 0) s->stage = (state_stage)(s->stage - 1);
     s->progress = 1.0f; /* back: the stage finished, to look at */
     s->playing = false;
@@ -61,6 +71,7 @@ static void play_pause(window_app *a) {
         window_say(a, false, "paused: Space plays");
         return;
     }
+    forget_status(a); /* "paused: Space plays" is no longer true */
     if (s->progress >= 1.0f) { /* a finished stage: on to the next one */
         if ((int)s->stage + 1 >= STATE_STAGE_COUNT) {
             window_say(a, false, "stage 10 (output) is the last: Home goes back to stage 1");
