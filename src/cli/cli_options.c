@@ -139,7 +139,7 @@ static const cli_arg frame_rows[] = {
     {.name = "--stage", .value = "NAME|N", .kind = CLI_ARG_CUSTOM, .at = AT(render.stage),
      .parse = parse_stage,
      .help = "1 embed, 2 project, 3 split, 4 scores, 5 scale, 6 mask,\n7 softmax, 8 weighted, "
-             "9 concat, 10 output (default 1)"},
+             "9 concat, 10 output (default 7 with\ntrained weights, 1 with random ones)"},
     {.name = "--progress", .value = "P", .kind = CLI_ARG_FLOAT, .at = AT(render.progress),
      .lo = 0, .hi = 1, .help = "how far the stage's animation is, 0 to 1 (default 1)"},
     {.name = "--view", .value = "V", .kind = CLI_ARG_CUSTOM, .at = AT(render.view),
