@@ -119,7 +119,8 @@ typedef struct hover_info {
 } hover_info;
 
 /* The short forms of a role's label, for narrow boxes, one per line:
- * "antecedent .56", then "antec. .56". */
+ * "antecedent 0.56", then "antec. 0.56": the score written as everywhere
+ * else on screen (two decimals, a leading zero), only the name shortens. */
 static void role_text_short(const state_trained *t, size_t l, size_t h, char *buf, size_t len) {
     static const char *const short_name[MODEL_ROLES] = {"previous", "first",      "current",
                                                         "induction", "antecedent", "subject"};
@@ -127,13 +128,11 @@ static void role_text_short(const state_trained *t, size_t l, size_t h, char *bu
                                                        "induct.", "antec.", "subj."};
     float score;
     int role = best_role(t, l, h, &score);
-    int pc = (int)lroundf(score * 100.0f);
     if (role < 0)
         snprintf(buf, len, "mixed");
-    else if (pc >= 100) /* 0.995 and up: ".100" would misread */
-        snprintf(buf, len, "%s 1.0\n%s 1.0", short_name[role], tiny_name[role]);
     else
-        snprintf(buf, len, "%s .%02d\n%s .%02d", short_name[role], pc, tiny_name[role], pc);
+        snprintf(buf, len, "%s %.2f\n%s %.2f", short_name[role], (double)score, tiny_name[role],
+                 (double)score);
 }
 
 static void draw_head(stage_ctx *c, const state_trained *t, size_t l, size_t h, SDL_Rect box,
