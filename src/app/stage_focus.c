@@ -49,8 +49,14 @@ SDL_Rect stage_mark_band(const stage_ctx *c, SDL_Rect grid, size_t rows, size_t 
         SDL_Rect b = stage_cell_rect(grid, rows, cols, 0, first + count - 1);
         band.x = a.x, band.w = b.x + b.w - a.x;
     }
-    draw_outline(c->r, (SDL_Rect){band.x - thick, band.y - thick, band.w + 2 * thick,
-                                  band.h + 2 * thick},
+    /* a line of the background either side: the head's colour alone is
+     * lost on a busy heatmap whose cells hold the same hues */
+    draw_outline(c->r,
+                 (SDL_Rect){band.x - thick - 1, band.y - thick - 1, band.w + 2 * thick + 2,
+                            band.h + 2 * thick + 2},
+                 c->th->background, thick + 2);
+    draw_outline(c->r,
+                 (SDL_Rect){band.x - thick, band.y - thick, band.w + 2 * thick, band.h + 2 * thick},
                  col, thick);
     if (c->pool && c->pool->record)
         layout_highlight(c->pool->record, name, head, by_rows ? (int)first : -1,
