@@ -373,6 +373,8 @@ static void draw_products(stage_ctx *c, draw_matrix_desc *left, const char *left
     int label_w = stage_token_width(c, spx, 6 * spx) + spx / 2;
     int avail_w = a.w - label_w - cb_w - gap * n_parts - spx;
     int avail_h = a.h - 2 * title_h - gap - spx;
+    /* the focus view names the head's columns under the results, and says whose they are */
+    if (stage_focus_on(c) && c->s->stage == STAGE_PROJECT) avail_h -= 4 * spx;
     double cw, ch;
     fit_cells(avail_w, avail_h, units_w, units_h, 3.0 * c->px, &cw, &ch);
     /* The results (and the left factor) are what the stage is about, and
