@@ -174,9 +174,28 @@ scale_range stage_v_scale(const stage_ctx *c);
 /* A colour bar's flags for scale s (DRAW_BAR_CLIPPED when it clips). */
 int stage_bar_flags(scale_range s);
 
+/* ---- the head in focus at the whole-matrix stages (stage_focus.c) ------------------ */
+
+/* Whether the focus view asks for one head's share of a whole-matrix stage. */
+bool stage_focus_on(const stage_ctx *c);
+/* The K/V group head h reads (its own slab when there are as many as heads). */
+size_t stage_kv_group(const stage_ctx *c, size_t h);
+/* "head 1.2" (app_head_name's name). */
+void stage_head_label(const stage_ctx *c, size_t h, char *buf, size_t len);
+/* "kv 1, shared by heads 1.1–1.2": K/V group g in words. */
+void stage_group_label(const stage_ctx *c, size_t g, char *buf, size_t len);
+/* Outlines the band of count columns from first (or rows, by_rows) of a
+ * rows×cols matrix drawn at grid and notes it in the layout record as a
+ * highlight of name (its row or column: the band's first), so a test can
+ * see which head's share is lit. Returns the band's rectangle. */
+SDL_Rect stage_mark_band(const stage_ctx *c, SDL_Rect grid, size_t rows, size_t cols,
+                         size_t first, size_t count, bool by_rows, const char *name, int head,
+                         SDL_Color col, int thick);
+
 /* ---- the stages ------------------------------------------------------------------- */
 
-/* stage_matrices.c: 1–3, 9, 10 (whole-matrix stages; the view is not used). */
+/* stage_matrices.c: 1–3, 9, 10 (whole-matrix stages; in VIEW_FOCUS the head in focus
+ * is marked where the stage has a share of it). */
 void stage_embed(stage_ctx *c);
 void stage_project(stage_ctx *c);
 void stage_split(stage_ctx *c);

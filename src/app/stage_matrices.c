@@ -200,6 +200,7 @@ void stage_embed(stage_ctx *c) {
      * trained model's X is a layer's normalised input, no such sum). */
     int sum_h = !c->m->trained && avail_h > 4 * embed_sum_h(c) ? embed_sum_h(c) : 0;
     avail_h -= sum_h;
+    if (stage_focus_on(c)) avail_h -= 2 * c->spx; /* the line saying X is not per head */
     double cw, ch;
     fit_cells(avail_w, avail_h, (double)d, (double)n, 4.0 * c->px, &cw, &ch);
     SDL_Rect xr = {a.x + label_w, top, px_of((double)d, cw), px_of((double)n, ch)};
@@ -228,6 +229,16 @@ void stage_embed(stage_ctx *c) {
         size_t i = embed_token(c, xr);
         stage_mark(c, xr, n, d, (int)i, -1, "X", -1, c->th->highlight, 2);
         embed_sum(c, i, xr, a.x, xr.y + xr.h + spx, a.w - cb_w);
+    }
+    int note_y = xr.y + xr.h + (sum_h > 0 ? sum_h + 2 * spx : spx + spx / 2);
+    if (stage_focus_on(c) && note_y + spx < a.y + a.h) {
+        char hl[40], note[200];
+        stage_head_label(c, c->focus, hl, sizeof hl);
+        snprintf(note, sizeof note,
+                 "not per head: every head, %s too, reads all of X\nnot per head: every head "
+                 "reads all of X\nnot per head",
+                 hl);
+        stage_note(c, note, a.x, note_y, a.w - cb_w, theme_head_color(c->th, c->focus));
     }
 
     SDL_Rect col = {a.x + a.w - cb_w + spx / 2, top, cb_w - spx / 2,
@@ -273,6 +284,83 @@ static void head_bands(const stage_ctx *c, SDL_Rect lr, size_t rows, SDL_Rect rr
     }
 }
 
+/* The focus view at stages 2 and 10: the head's share of the products.
+ * Stage 2: its columns of W_Q and Q (and its group's of W_K, K, W_V, V),
+ * named under the results. Stage 10: its columns of concat (O_h) and the
+ * rows of W_O they meet, with a line saying those rows are its share. */
+static void focus_products(const stage_ctx *c, SDL_Rect lr, size_t rows, size_t k,
+                           const SDL_Rect *rights, const SDL_Rect *results, const product *parts,
+                           int n_parts) {
+    size_t h = c->focus, dh = c->d_head, g = stage_kv_group(c, h);
+    int spx = c->spx, bottom = lr.y + lr.h;
+    SDL_Rect a = c->area;
+    int right_edge = a.x + a.w - stage_colorbar_w(c);
+    SDL_Color hc = theme_head_color(c->th, h);
+    char hl[40], hn[24], note[512];
+    stage_head_label(c, h, hl, sizeof hl);
+    app_head_name(c->s, h, hn, sizeof hn);
+    if (c->s->stage == STAGE_PROJECT) {
+        bool grouped = c->n_kv < c->n_heads;
+        for (int p = 0; p < n_parts && p < 3; p++) {
+            size_t cols = parts[p].result.cols, first = (p == 0 ? h : g) * dh;
+            stage_mark_band(c, rights[p], k, cols, first, dh, false, parts[p].right.name, (int)h,
+                            hc, 2);
+            SDL_Rect b = stage_mark_band(c, results[p], rows, cols, first, dh, false,
+                                   parts[p].result.name, (int)h, hc, 2);
+            char lab[80];
+            if (p > 0 && grouped)
+                snprintf(lab, sizeof lab, "kv %zu (%s's group)\nkv %zu", g + 1, hl, g + 1);
+            else
+                snprintf(lab, sizeof lab, "%s\n%s", hl, hn);
+            if (b.w > 0 && bottom + 2 * spx < a.y + a.h)
+                stage_text_alts(c, lab, spx, hc, b.x, bottom + spx, TEXT_LEFT | TEXT_MIDDLE,
+                                results[p].x + results[p].w - b.x);
+        }
+        if (grouped) {
+            char gl[80];
+            stage_group_label(c, g, gl, sizeof gl);
+            snprintf(note, sizeof note,
+                     "%s: columns %zu–%zu of Q are its own; its K and V columns %zu–%zu are "
+                     "its group's (%s)\n%s: its Q columns %zu–%zu; K, V: group kv %zu\n%s",
+                     hl, h * dh + 1, (h + 1) * dh, g * dh + 1, (g + 1) * dh, gl, hl, h * dh + 1,
+                     (h + 1) * dh, g + 1, hl);
+        } else {
+            snprintf(note, sizeof note,
+                     "%s: its columns %zu–%zu of W_Q, W_K, W_V make its columns of Q, K, V\n"
+                     "%s: columns %zu–%zu\n%s",
+                     hl, h * dh + 1, (h + 1) * dh, hl, h * dh + 1, (h + 1) * dh, hl);
+        }
+    } else {
+        stage_mark_band(c, lr, rows, k, h * dh, dh, false, "concat", (int)h, hc, 2);
+        SDL_Rect b = stage_mark_band(c, rights[0], k, parts[0].result.cols, h * dh, dh, true, "W_O",
+                               (int)h, hc, 2);
+        if (b.h > 0) /* named left of W_O, in the corner: its right is the colour bars' */
+            stage_text_fit(c, hl, spx, hc, rights[0].x - spx / 2, b.y + b.h / 2,
+                           TEXT_RIGHT | TEXT_MIDDLE, rights[0].x - a.x - spx);
+        /* the corner above concat holds the sentence when it is tall enough */
+        int corner_w = lr.x + lr.w - a.x - spx;
+        if (rights[0].h > 10 * spx && corner_w > 10 * spx) {
+            char l[3][160];
+            snprintf(l[0], sizeof l[0], "rows %zu–%zu of W_O (outlined)", h * dh + 1,
+                     (h + 1) * dh);
+            snprintf(l[1], sizeof l[1], "are %s's share of the output:", hl);
+            snprintf(l[2], sizeof l[2], "they multiply O_%s, its columns of concat", hn);
+            for (int i = 0; i < 3; i++)
+                stage_text_fit(c, l[i], spx, hc, a.x, rights[0].y + spx + i * (spx + spx / 3),
+                               TEXT_LEFT | TEXT_MIDDLE, corner_w);
+            return;
+        }
+        snprintf(note, sizeof note,
+                 "rows %zu–%zu of W_O are %s's share of the output: they multiply O_%s, its "
+                 "columns of concat\nrows %zu–%zu of W_O: %s's share of the output\n%s's share "
+                 "of the output",
+                 h * dh + 1, (h + 1) * dh, hl, hn, h * dh + 1, (h + 1) * dh, hl, hl);
+    }
+    int y = bottom + 2 * spx + spx / 2;
+    if (y + spx < a.y + a.h) stage_text_alts(c, note, spx, hc, a.x, y, TEXT_LEFT | TEXT_MIDDLE,
+                                             right_edge - a.x);
+}
+
 static void draw_products(stage_ctx *c, draw_matrix_desc *left, const char *left_title,
                           product *parts, int n_parts, const stage_bar *bars, int n_bars,
                           const char *left_name, const char *right_name, const char *result_name) {
@@ -285,6 +373,8 @@ static void draw_products(stage_ctx *c, draw_matrix_desc *left, const char *left
     int label_w = stage_token_width(c, spx, 6 * spx) + spx / 2;
     int avail_w = a.w - label_w - cb_w - gap * n_parts - spx;
     int avail_h = a.h - 2 * title_h - gap - spx;
+    /* the focus view names the head's columns under the results, and says whose they are */
+    if (stage_focus_on(c) && c->s->stage == STAGE_PROJECT) avail_h -= 4 * spx;
     double cw, ch;
     fit_cells(avail_w, avail_h, units_w, units_h, 3.0 * c->px, &cw, &ch);
     /* The results (and the left factor) are what the stage is about, and
@@ -354,6 +444,8 @@ static void draw_products(stage_ctx *c, draw_matrix_desc *left, const char *left
     }
     if (c->s->stage == STAGE_OUTPUT && c->s->view == VIEW_HEADS && n_parts == 1)
         head_bands(c, lr, rows, first_right, parts[0].result.cols, k);
+    if (stage_focus_on(c) && (c->s->stage == STAGE_PROJECT || c->s->stage == STAGE_OUTPUT))
+        focus_products(c, lr, rows, k, rights, results, parts, n_parts);
 
     /* The empty corner above the left factor says how to read the picture. */
     int corner_w = label_w + lr.w - spx;
@@ -518,7 +610,7 @@ static int slab_form(const stage_ctx *c, size_t slabs, bool kv, int max_w) {
  * bottom. */
 static int draw_slabs(stage_ctx *c, int x, int y, double cw, double ch, const float *v,
                       size_t stride, size_t slabs, float range, int gap, bool kv, const char *title,
-                      const char *name, int label_w) {
+                      const char *name, int label_w, int focus_slab, bool fade) {
     int spx = c->spx, strip = spx / 3 + 2;
     size_t n = c->n, dh = c->d_head;
     int slab_w = px_of((double)dh, cw), h = px_of((double)n, ch);
@@ -561,6 +653,15 @@ static int draw_slabs(stage_ctx *c, int x, int y, double cw, double ch, const fl
         int max_w = k + 1 == slabs ? right - sr.x : lab_w;
         stage_text_fit(c, lab, spx, hc, sr.x, label_y, TEXT_LEFT | TEXT_MIDDLE, max_w);
         if (gap > 0) draw_outline(c->r, (SDL_Rect){sr.x - 2, sr.y - 2, sr.w + 4, sr.h + 4}, hc, 1);
+        /* the focus view: the head's own slab outlined, the others faded */
+        if (focus_slab >= 0 && (size_t)focus_slab == k) {
+            stage_mark_band(c, sr, n, dh, 0, dh, false, name ? name : "O", (int)k,
+                      theme_head_color(c->th, c->focus), 3);
+        } else if (focus_slab >= 0 && fade) {
+            SDL_Color bg = c->th->background;
+            bg.a = 170;
+            draw_fill(c->r, (SDL_Rect){sr.x - 1, sr.y - 1, sr.w + 2, sr.h + 2}, bg);
+        }
     }
     if (label_w > 0) {
         SDL_Rect whole = {x, grid_y, (int)(slabs - 1) * pitch + slab_w, h};
@@ -592,20 +693,43 @@ void stage_split(stage_ctx *c) {
     int band_gap = spx;
     int avail_w = a.w - label_w - cb_w - (int)(c->n_heads - 1) * max_gap - spx;
     int avail_h = a.h - 3 * band_head_h(c, false) - 2 * band_gap - spx / 2;
+    bool focus = stage_focus_on(c);
+    if (focus) avail_h -= 2 * spx; /* a line saying which slabs are the head's */
     double cw, ch;
     fit_cells(avail_w, avail_h, (double)d, 3.0 * (double)n, 3.0 * c->px, &cw, &ch);
+    int fq = focus ? (int)c->focus : -1, fkv = focus ? (int)stage_kv_group(c, c->focus) : -1;
     /* The slabs move apart as the progress goes; K and V move with Q, so
      * a shared group stays under the heads that read it. */
     int gap = (int)lroundf(c->e * (float)max_gap);
     int x = a.x + label_w, y = a.y;
     scale_range qk = stage_qk_scale(c), vs = stage_v_scale(c);
     float r = qk.range;
-    y = draw_slabs(c, x, y, cw, ch, c->t->q, d, c->n_heads, r, gap, false, NULL, "Q", label_w) +
+    y = draw_slabs(c, x, y, cw, ch, c->t->q, d, c->n_heads, r, gap, false, NULL, "Q", label_w, fq,
+                   true) +
         band_gap;
-    y = draw_slabs(c, x, y, cw, ch, c->t->k, c->d_kv, c->n_kv, r, gap, true, NULL, "K", label_w) +
+    y = draw_slabs(c, x, y, cw, ch, c->t->k, c->d_kv, c->n_kv, r, gap, true, NULL, "K", label_w,
+                   fkv, true) +
         band_gap;
-    draw_slabs(c, x, y, cw, ch, c->t->v, c->d_kv, c->n_kv, vs.range, gap, true, NULL, "V",
-               label_w);
+    y = draw_slabs(c, x, y, cw, ch, c->t->v, c->d_kv, c->n_kv, vs.range, gap, true, NULL, "V",
+                   label_w, fkv, true);
+    if (focus && y + spx < a.y + a.h) {
+        char hl[40], gl[80], note[400];
+        stage_head_label(c, c->focus, hl, sizeof hl);
+        if (c->n_kv < c->n_heads) {
+            stage_group_label(c, (size_t)fkv, gl, sizeof gl);
+            snprintf(note, sizeof note,
+                     "%s reads its own Q slab and its group's K and V slabs (%s); the rest are "
+                     "faded\n%s: its Q slab, its group's K and V (%s)\n%s",
+                     hl, gl, hl, gl, hl);
+        } else {
+            snprintf(note, sizeof note,
+                     "%s reads only its own slabs of Q, K and V; the other heads' are faded\n"
+                     "%s: its own slabs of Q, K, V\n%s",
+                     hl, hl, hl);
+        }
+        stage_text_alts(c, note, spx, theme_head_color(c->th, c->focus), a.x, y + spx,
+                        TEXT_LEFT | TEXT_MIDDLE, a.w - cb_w);
+    }
 
     SDL_Rect col = {a.x + a.w - cb_w + spx / 2, a.y + band_head_h(c, false), cb_w - spx / 2,
                     a.h - band_head_h(c, false)};
@@ -643,9 +767,20 @@ void stage_concat(stage_ctx *c) {
     int x = a.x + label_w;
     /* The outputs are read from the trace's concat, which holds head h's
      * O_h in columns h·d_head … (h+1)·d_head: the same numbers, moved. */
+    bool focus = stage_focus_on(c);
     int bottom = draw_slabs(c, x, a.y, cw, ch, c->t->concat, d, c->n_heads, o_range(c), gap,
-                            false, title, NULL, label_w);
-    if (bottom + 2 * spx < a.y + a.h) {
+                            false, title, NULL, label_w, focus ? (int)c->focus : -1, false);
+    if (focus && bottom + 2 * spx < a.y + a.h) {
+        char hl[40], hn[24], note[300];
+        stage_head_label(c, c->focus, hl, sizeof hl);
+        app_head_name(c->s, c->focus, hn, sizeof hn);
+        size_t dh = c->d_head, h = c->focus;
+        snprintf(note, sizeof note,
+                 "%s's output O_%s (outlined) becomes columns %zu–%zu of concat\nO_%s: columns "
+                 "%zu–%zu of concat",
+                 hl, hn, h * dh + 1, (h + 1) * dh, hn, h * dh + 1, (h + 1) * dh);
+        stage_note(c, note, x, bottom + spx, a.w - label_w - cb_w, theme_head_color(c->th, h));
+    } else if (bottom + 2 * spx < a.y + a.h) {
         const char *note = gap > 0 ? "each head's output keeps its own columns"
                                    : "no numbers change: the heads' columns sit side by side";
         stage_note(c, note, x, bottom + spx, a.w - label_w - cb_w, c->th->text_dim);
