@@ -70,7 +70,7 @@ void plot_loss_px(draw_pool *pool, SDL_Renderer *r, text_cache *tc, SDL_Rect are
         SDL_Color c = th->text_dim;
         for (int x = left; x < right; x += 12) draw_line(r, x, Y(baseline), x + 6 < right ? x + 6 : right, Y(baseline), c);
         /* under the line at the right: a loss that falls leaves the baseline
-         * early, and the legend has the top right */
+         * early */
         if (baseline_label)
             text_draw(tc, baseline_label, px, c, right - px / 2, Y(baseline) + px * 2 / 3,
                       TEXT_RIGHT | TEXT_MIDDLE);
@@ -95,10 +95,25 @@ void plot_loss_px(draw_pool *pool, SDL_Renderer *r, text_cache *tc, SDL_Rect are
         }
     #undef X
     #undef Y
-    // the legend, top right, on the background so the curve never hides it
-    int w1 = 0, w2 = 0;
+    /* The legend: on the title's line, right of it, where no curve or
+     * baseline label can be (inside the plot it covered the baseline's
+     * label, which sits near the top); in the plot's top right corner, on
+     * the background, only when that line is too short. */
+    int w1 = 0, w2 = 0, wt = 0;
     text_measure(tc, "training batch", px, &w1, NULL);
     text_measure(tc, "held-out text", px, &w2, NULL);
+    text_measure(tc, "loss (nats/token)", px, &wt, NULL);
+    int row_w = 2 * px + px / 2 + w1 + px + dot + px / 2 + w2;
+    if (area.x + wt + px + row_w <= right) {
+        int lx = right - row_w, ly = area.y + px * 3 / 4;
+        draw_fill(r, (SDL_Rect){lx, ly - 1, 2 * px, 3}, line);
+        text_draw(tc, "training batch", px, th->text, lx + 2 * px + px / 2, ly,
+                  TEXT_LEFT | TEXT_MIDDLE);
+        int dx = lx + 2 * px + px / 2 + w1 + px;
+        draw_fill(r, (SDL_Rect){dx, ly - dot / 2, dot + 1, dot + 1}, dots);
+        text_draw(tc, "held-out text", px, th->text, dx + dot + px / 2, ly, TEXT_LEFT | TEXT_MIDDLE);
+        return;
+    }
     int lw = 2 * px + px / 2 + (w1 > w2 ? w1 : w2), lx = right - lw - px / 2, ly = top + px / 4;
     if (lx > left + px) {
         SDL_Color bg = th->background;
