@@ -184,6 +184,55 @@ static void test_frames(void) {
     app_state_free(&st);
 }
 
+/* In presenter mode at 1920x1080 the wide matrices of stage 2 are clipped,
+ * so their bars get the "clipped" legend: it stays inside the stage area
+ * with room to spare (it once ran into its right edge and was cut). */
+static void test_legend_inside(void) {
+    char err[APP_ERR_LEN];
+    app_offscreen big;
+    if (app_offscreen_init(&big, 1920, 1080, err, sizeof err) != 0) {
+        CHECKF(0, "offscreen: %s", err);
+        return;
+    }
+    layout_record lr;
+    layout_init(&lr, 1920, 1080);
+    app_offscreen_record(&big, &lr);
+    state_settings s;
+    state_settings_default(&s);
+    s.source = STATE_SOURCE_TRAINED;
+    s.model_path[0] = '\0';
+    snprintf(s.sentence, sizeof s.sentence, "The girl met the robot because she was hungry.");
+    app_state st;
+    if (app_state_init(&st, &s, err, sizeof err) != 0) {
+        CHECKF(0, "%s", err);
+    } else {
+        st.present = true;
+        state_frame r;
+        state_frame_default(&r);
+        r.stage = STAGE_PROJECT;
+        r.progress = 1.0f;
+        r.present = true;
+        app_offscreen_draw(&big, &st, &r);
+        bool legend = false;
+        for (size_t i = 0; i < lr.n; i++) {
+            const layout_item *it = &lr.items[i];
+            if (it->kind != LAYOUT_TEXT || !it->text) continue;
+            if (strcmp(it->text, "clipped") != 0) continue;
+            legend = true;
+            /* the stage area ends px/2 before the frame's edge, and is
+             * clipped there; a glyph may reach past its measured advance */
+            int limit = 1920 - it->px / 2 - it->px / 4;
+            CHECKF(it->box.x + it->box.w <= limit, "\"clipped\" ends at x %d, past %d",
+                   it->box.x + it->box.w, limit);
+        }
+        CHECKF(legend, "stage 2 in presenter mode draws no \"clipped\" legend");
+        app_state_free(&st);
+    }
+    app_offscreen_record(&big, NULL);
+    layout_free(&lr);
+    app_offscreen_free(&big);
+}
+
 int main(void) {
     test_robust();
     setenv("SDL_VIDEODRIVER", "dummy", 1);
@@ -195,6 +244,7 @@ int main(void) {
     layout_init(&rec, 1280, 800);
     app_offscreen_record(&off, &rec);
     test_frames();
+    test_legend_inside();
     app_offscreen_record(&off, NULL);
     layout_free(&rec);
     app_offscreen_free(&off);

@@ -534,13 +534,21 @@ int draw_colorbar(draw_pool *p, SDL_Renderer *r, text_cache *tc, SDL_Rect bar, d
     return bar.w + px / 3 + width;
 }
 
-int draw_clipped_legend(SDL_Renderer *r, text_cache *tc, int x, int y, int px, const theme *th) {
+int draw_clipped_legend(SDL_Renderer *r, text_cache *tc, int x, int y, int px, int max_w,
+                        const theme *th) {
     /* the swatch is the two caps side by side: past −range, past +range */
     SDL_Rect sw = {x, y - px / 2, px, px};
     draw_fill(r, (SDL_Rect){sw.x, sw.y, px / 2, px}, colormap_clipped(-1.0f, 0));
     draw_fill(r, (SDL_Rect){sw.x + px / 2, sw.y, px - px / 2, px}, colormap_clipped(1.0f, 0));
     draw_outline(r, sw, th->panel_border, 1);
-    int w = text_draw(tc, "clipped", px, th->text, x + px + px / 3, y, TEXT_LEFT | TEXT_MIDDLE);
+    int w = 0;
+    text_measure(tc, "clipped", px, &w, NULL);
+    /* a glyph may reach a pixel or two past its measured advance: keep px/4 */
+    if (px + px / 3 + w + px / 4 > max_w) {
+        text_draw(tc, "clipped", px, th->text, x, y + px + px / 3, TEXT_LEFT | TEXT_MIDDLE);
+        return w > px ? w : px;
+    }
+    text_draw(tc, "clipped", px, th->text, x + px + px / 3, y, TEXT_LEFT | TEXT_MIDDLE);
     return px + px / 3 + w;
 }
 

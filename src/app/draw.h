@@ -194,7 +194,9 @@ int draw_masked_legend(SDL_Renderer *r, text_cache *tc, int x, int y, int px, co
                        const theme *th);
 /* The legend of clipped cells (values past a bar's ends, drawn in the
  * clipped colours): a swatch and "clipped", one line centred on y, left
- * edge at x. Returns the width used. */
-int draw_clipped_legend(SDL_Renderer *r, text_cache *tc, int x, int y, int px, const theme *th);
+ * edge at x; when that line would pass max_w, the word goes under the
+ * swatch (as the masked legend's does). Returns the width used. */
+int draw_clipped_legend(SDL_Renderer *r, text_cache *tc, int x, int y, int px, int max_w,
+                        const theme *th);
 
 #endif

@@ -405,6 +405,7 @@ void stage_colorbars(const stage_ctx *c, SDL_Rect column, const stage_bar *bars,
         draw_masked_legend(c->r, c->tc, column.x, y, spx, masked, c->th);
         y += 3 * spx;
     }
-    /* one line, so it fits under a bar as narrow as the masked legend */
-    if (clipped) draw_clipped_legend(c->r, c->tc, column.x, y, spx, c->th);
+    /* one line when the area's edge allows, else two, as the masked legend */
+    if (clipped)
+        draw_clipped_legend(c->r, c->tc, column.x, y, spx, c->area.x + c->area.w - column.x, c->th);
 }
