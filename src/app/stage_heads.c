@@ -188,7 +188,8 @@ void heads_cell_values(const stage_ctx *c, const draw_matrix_desc *d, SDL_Rect g
     double cw = (double)g.w / (double)d->cols, ch = (double)g.h / (double)d->rows;
     int vpx = (int)fmin(ch * 0.42, (double)c->spx);
     /* The widest label keeps a margin on both sides, so the values of
-     * neighbouring cells never run together: "−0.00", or "0.00" for
+     * neighbouring cells never run together (3 px, so antialiased edges
+     * stay inside too): "−0.00", or "0.00" for
      * weights, which are never negative. */
     int vw = 0;
     bool weights = d->a.map == DRAW_SEQUENTIAL && d->blend == DRAW_BLEND_NONE;
@@ -197,7 +198,7 @@ void heads_cell_values(const stage_ctx *c, const draw_matrix_desc *d, SDL_Rect g
      * than their cells */
     int least = text_cache_min_px(c->tc) > 10 ? text_cache_min_px(c->tc) : 10;
     if (vpx >= least) text_measure(c->tc, widest, vpx, &vw, NULL);
-    if (vw > 0 && vw > cw - 4.0) vpx = (int)((double)vpx * (cw - 4.0) / (double)vw);
+    if (vw > 0 && vw > cw - 6.0) vpx = (int)((double)vpx * (cw - 6.0) / (double)vw);
     if (vpx < least) return;
     char buf[32];
     for (size_t i = 0; i < d->rows; i++)
