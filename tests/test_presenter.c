@@ -214,6 +214,21 @@ int main(int argc, char **argv) {
     check_presenter(7, 8, sentence22, false);
     check_presenter(6, 16, sentence9, false);
 
+    /* the default start in presenter mode: V and O take the room the maps
+     * leave, so each of the four maps is wider than a sixth of the window
+     * (it was 297 of 1920 px while V and O kept half of every head's room) */
+    for (int stage = 4; stage <= 8; stage += 4) {
+        char args[512];
+        snprintf(args, sizeof args, "--present --stage %d --size 1920x1080", stage);
+        json_t *root = layout_of(args);
+        for (int k = 0; root && k < 4; k++) {
+            const json_t *m = head_map(root, k, count_tokens(ATTN_EXAMPLE_SENTENCE));
+            CHECKF(m && int_of(m, "w") > 1920 / 6, "%s: head %d's map %d px wide", args, k + 1,
+                   m ? int_of(m, "w") : 0);
+        }
+        json_decref(root);
+    }
+
     /* the normal mode at 1920×1080: token labels at least 14 px */
     for (int stage = 4; stage <= 8; stage += 2) {
         char args[512];

@@ -465,16 +465,21 @@ static heads_room heads_room_of(const stage_ctx *c) {
     return r;
 }
 
-/* V_h and O_h are n × d_head: beside a grid of n columns they take at most
- * half its width each (their columns then narrower than the grid's), so a
- * wide head does not shrink every stage's map. */
-static double slab_units(const stage_ctx *c) {
-    double half = fmax((double)c->n / 2.0, 1.0);
-    return fmin((double)c->d_head, half);
+/* V_h and O_h are n × d_head: beside a grid of n columns each takes at
+ * least a quarter of its width and at most half (their columns then
+ * narrower than the grid's), so a wide head does not shrink every stage's
+ * map. The maps are sized first, with V and O at the least; V and O then
+ * take what the maps leave, up to the most. */
+static double slab_least(const stage_ctx *c) {
+    return fmin((double)c->d_head, fmax((double)c->n / 4.0, 1.0));
+}
+
+static double slab_most(const stage_ctx *c) {
+    return fmin((double)c->d_head, fmax((double)c->n / 2.0, 1.0));
 }
 
 /* Cells of one candidate layout l (cols, labels and side_w set) in the room
- * R: fills l.cw, l.ch (0 when nothing fits) and l.right_w. */
+ * R: fills l.cw, l.ch (0 when nothing fits), l.slab and l.right_w. */
 static void heads_cells(const stage_ctx *c, const heads_room *R, heads_layout *l) {
     size_t n = c->n, H = c->n_heads;
     SDL_Rect ga = R->ga;
@@ -482,19 +487,22 @@ static void heads_cells(const stage_ctx *c, const heads_room *R, heads_layout *l
     int pw = (ga.w - (l->cols - 1) * R->gap) / l->cols;
     int ph = (ga.h - (l->rows - 1) * R->gap) / l->rows;
     int room_w = pw - l->left_w - 4;
-    l->slab = slab_units(c);
+    double least = slab_least(c);
     /* many heads or large type: the operators take at most a tenth of a
      * head's room, the maps keep the rest */
     l->op_w = R->op_w < pw / 10 ? R->op_w : pw / 10;
     /* the grid's n columns and the two slabs of stage 8 */
-    double cell_w = (room_w - 2 * l->op_w) / ((double)n + 2.0 * l->slab);
-    if (l->side_w > 2 * l->op_w + (int)(2.0 * l->slab * cell_w))
+    double cell_w = (room_w - 2 * l->op_w) / ((double)n + 2.0 * least);
+    if (l->side_w > 2 * l->op_w + (int)(2.0 * least * cell_w))
         cell_w = (double)(room_w - l->side_w) / (double)n; /* the row sums are wider */
     double cell_h = (double)(ph - R->title_h - l->top_h - 4) / (double)n;
     l->cw = l->ch = 0.0;
     l->right_w = 0;
+    l->slab = least;
     if (cell_w <= 0.0 || cell_h <= 0.0) return;
     heads_cell_size(cell_w, cell_h, 4.0 * c->px, &l->cw, &l->ch);
+    double left = (double)(room_w - 2 * l->op_w) / (2.0 * l->cw) - (double)n / 2.0;
+    l->slab = fmax(least, fmin(slab_most(c), left));
     int slabs = 2 * l->op_w + 2 * (int)(l->slab * l->cw);
     l->right_w = slabs > l->side_w ? slabs : l->side_w;
 }
@@ -539,9 +547,12 @@ static heads_layout heads_layout_of(const stage_ctx *c, const heads_room *R) {
              * turned up whole rather than cut) */
             int rows = ((int)H + cols - 1) / cols;
             int ph = (R->ga.h - (rows - 1) * R->gap) / rows;
-            int need = stage_col_labels_height(c, heads_span(n, l.cw), n, l.lpx,
-                                               c->s->present ? ph / 3 : ph / 4);
-            if (need != l.top_h) {
+            /* the cells the labels' room leaves may want another kind
+             * of label again (a few rounds settle it) */
+            for (int k = 0; k < 4; k++) {
+                int need = stage_col_labels_height(c, heads_span(n, l.cw), n, l.lpx,
+                                                   c->s->present ? ph / 3 : ph / 4);
+                if (need == l.top_h) break;
                 l.top_h = need;
                 heads_cells(c, R, &l);
             }
