@@ -56,13 +56,16 @@ static bool is_kind(const json_t *it, const char *kind) {
     return k && strcmp(k, kind) == 0;
 }
 
-/* Head h's n×n attention map (whatever the stage calls it), or NULL. */
+/* Head h's n×n attention map (whatever the stage calls it), or NULL; not
+ * Q, K, V or O, which are n×n too when d_head equals n. */
 static const json_t *head_map(const json_t *root, int h, int n) {
     const json_t *items = json_object_get(root, "items");
     for (size_t i = 0; i < json_array_size(items); i++) {
         const json_t *it = json_array_get(items, i);
-        if (is_kind(it, "heatmap") && int_of(it, "head") == h && int_of(it, "rows") == n &&
-            int_of(it, "cols") == n)
+        const char *name = json_string_value(json_object_get(it, "name"));
+        bool factor = name && strlen(name) == 1 && strchr("QKVO", name[0]);
+        if (is_kind(it, "heatmap") && !factor && int_of(it, "head") == h &&
+            int_of(it, "rows") == n && int_of(it, "cols") == n)
             return it;
     }
     return NULL;
@@ -180,12 +183,12 @@ int main(int argc, char **argv) {
             for (size_t t = 0; t < 2; t++)
                 check_steady(sizes[s][0], sizes[s][1], head_counts[k], sentences[t]);
 
-    /* one head large: stages 5–7 (one grid, the same drawing) keep it in
-     * place too, in either mode */
+    /* one head large: stages 4–8 keep the map in place too, in either
+     * mode (Q_h and K_hᵀ at 4, V_h and O_h at 8 in room kept for them) */
     for (size_t z = 0; z < 2; z++)
         for (int present = 0; present < 2; present++) {
             int box[4] = {0, 0, 0, 0};
-            for (int stage = 5; stage <= 7; stage++) {
+            for (int stage = 4; stage <= 8; stage++) {
                 char args[512];
                 snprintf(args, sizeof args, "%s--view focus --stage %d --size %dx%d",
                          present ? "--present " : "", stage, sizes[z][0], sizes[z][1]);
@@ -194,10 +197,10 @@ int main(int argc, char **argv) {
                 CHECKF(m != NULL, "%s: no map of head 1", args);
                 if (m) {
                     int b2[4] = {int_of(m, "x"), int_of(m, "y"), int_of(m, "w"), int_of(m, "h")};
-                    if (stage == 5) memcpy(box, b2, sizeof box);
+                    if (stage == 4) memcpy(box, b2, sizeof box);
                     else
                         CHECKF(memcmp(box, b2, sizeof box) == 0,
-                               "%s: head 1 at %d,%d %dx%d, at %d,%d %dx%d in stage 5", args, b2[0],
+                               "%s: head 1 at %d,%d %dx%d, at %d,%d %dx%d in stage 4", args, b2[0],
                                b2[1], b2[2], b2[3], box[0], box[1], box[2], box[3]);
                 }
                 json_decref(root);
@@ -210,6 +213,21 @@ int main(int argc, char **argv) {
     check_presenter(7, 4, ATTN_EXAMPLE_SENTENCE, true);
     check_presenter(7, 8, sentence22, false);
     check_presenter(6, 16, sentence9, false);
+
+    /* the default start in presenter mode: V and O take the room the maps
+     * leave, so each of the four maps is wider than a sixth of the window
+     * (it was 297 of 1920 px while V and O kept half of every head's room) */
+    for (int stage = 4; stage <= 8; stage += 4) {
+        char args[512];
+        snprintf(args, sizeof args, "--present --stage %d --size 1920x1080", stage);
+        json_t *root = layout_of(args);
+        for (int k = 0; root && k < 4; k++) {
+            const json_t *m = head_map(root, k, count_tokens(ATTN_EXAMPLE_SENTENCE));
+            CHECKF(m && int_of(m, "w") > 1920 / 6, "%s: head %d's map %d px wide", args, k + 1,
+                   m ? int_of(m, "w") : 0);
+        }
+        json_decref(root);
+    }
 
     /* the normal mode at 1920×1080: token labels at least 14 px */
     for (int stage = 4; stage <= 8; stage += 2) {

@@ -143,7 +143,10 @@ static int col_label_lines(const stage_ctx *c, int w, size_t cols, int px, int m
     int lines = 0, up = 0;
     int cw = cols > 0 && w > 0 ? w / (int)cols : 0;
     if (cw >= 8) {
-        int widest = stage_token_width(c, px, 4 * px);
+        /* measured whole, then capped: a word cut to fit 4 em is as wide
+         * as 4 em, not as its shorter cut form */
+        int widest = stage_token_width(c, px, 1000 * px);
+        if (widest > 4 * px) widest = 4 * px;
         if (widest <= cw - 2) lines = 1;
         else if (widest <= 2 * cw - 4) lines = 2;
         else if (5 * cw >= 4 * px && (up = stage_token_width(c, px, 5 * px) + px / 2) <= max_h)

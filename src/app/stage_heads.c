@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "stage.h"
+#include "stage_heads.h"
 
 /* ---- what a head's grid shows ---------------------------------------------------- */
 
@@ -121,14 +121,14 @@ static SDL_Rect inflate(SDL_Rect r, int k) {
 /* A cell size in pixels: whole pixels once cells are big enough to show
  * gaps (so every gap is alike), fractional below (128 tokens in 200 pixels
  * should use the 200), never above cap, never zero or negative. */
-static double snap_cell(double cell, double cap) {
+double heads_snap_cell(double cell, double cap) {
     if (cell > cap) cell = cap;
     if (cell >= 6.0) cell = floor(cell);
     return cell > 0.05 ? cell : 0.05;
 }
 
 /* Pixels of count cells, at least one. */
-static int span(size_t count, double cell) {
+int heads_span(size_t count, double cell) {
     int v = (int)((double)count * cell);
     return v > 0 ? v : 1;
 }
@@ -140,22 +140,22 @@ static int span(size_t count, double cell) {
 
 /* Cell width and height for room_w × room_h pixels per cell: each at most
  * CELL_ASPECT times the other, snapped and capped as snap_cell does. */
-static void cell_size(double room_w, double room_h, double cap, double *cw, double *ch) {
-    *cw = snap_cell(fmin(room_w, CELL_ASPECT * room_h), cap);
-    *ch = snap_cell(fmin(room_h, CELL_ASPECT * room_w), cap);
+void heads_cell_size(double room_w, double room_h, double cap, double *cw, double *ch) {
+    *cw = heads_snap_cell(fmin(room_w, CELL_ASPECT * room_h), cap);
+    *ch = heads_snap_cell(fmin(room_h, CELL_ASPECT * room_w), cap);
 }
 
 /* Label type for rows of cell pixels: at most the small type, at least 9
  * and the frame's smallest type (text_cache_set_min_px: 14 px at 1080, 20
  * in presenter mode). */
-static int label_px_for(const stage_ctx *c, double cell) {
+int heads_label_px(const stage_ctx *c, double cell) {
     int px = (int)fmin(cell * 0.8, (double)c->spx), least = text_cache_min_px(c->tc);
     if (px < least) px = least;
     return px < 9 ? 9 : px;
 }
 
 /* "■ head 3 · kv 2" at (x, y) (vertical centre), fitted to max_w. */
-static void head_title(const stage_ctx *c, size_t h, int x, int y, int max_w, int px,
+void heads_title(const stage_ctx *c, size_t h, int x, int y, int max_w, int px,
                        const char *extra) {
     int sw = px * 3 / 4;
     SDL_Color hc = theme_head_color(c->th, h);
@@ -183,12 +183,13 @@ static void head_title(const stage_ctx *c, size_t h, int x, int y, int max_w, in
 
 /* The values in the cells of d drawn at g, when the cells are big enough
  * to read them (about 3.2 characters of at least 10 pixels). */
-static void cell_values(const stage_ctx *c, const draw_matrix_desc *d, SDL_Rect g) {
+void heads_cell_values(const stage_ctx *c, const draw_matrix_desc *d, SDL_Rect g) {
     if (d->rows == 0 || d->cols == 0) return;
     double cw = (double)g.w / (double)d->cols, ch = (double)g.h / (double)d->rows;
     int vpx = (int)fmin(ch * 0.42, (double)c->spx);
     /* The widest label keeps a margin on both sides, so the values of
-     * neighbouring cells never run together: "−0.00", or "0.00" for
+     * neighbouring cells never run together (3 px, so antialiased edges
+     * stay inside too): "−0.00", or "0.00" for
      * weights, which are never negative. */
     int vw = 0;
     bool weights = d->a.map == DRAW_SEQUENTIAL && d->blend == DRAW_BLEND_NONE;
@@ -197,7 +198,7 @@ static void cell_values(const stage_ctx *c, const draw_matrix_desc *d, SDL_Rect 
      * than their cells */
     int least = text_cache_min_px(c->tc) > 10 ? text_cache_min_px(c->tc) : 10;
     if (vpx >= least) text_measure(c->tc, widest, vpx, &vw, NULL);
-    if (vw > 0 && vw > cw - 4.0) vpx = (int)((double)vpx * (cw - 4.0) / (double)vw);
+    if (vw > 0 && vw > cw - 6.0) vpx = (int)((double)vpx * (cw - 6.0) / (double)vw);
     if (vpx < least) return;
     char buf[32];
     for (size_t i = 0; i < d->rows; i++)
@@ -244,21 +245,20 @@ static size_t rows_done(const stage_ctx *c) {
     return row;
 }
 
-static int sums_width(const stage_ctx *c, int px);
 
 /* The type size of the row sums beside a grid of n rows g_h pixels high,
  * in max_w pixels (0: no column): the largest that shows "Σ=1.000" whole,
  * 0 when none of at least 9 px does (the head's title then says the sums).
  * The same for every head of a frame: the caller asks once. */
-static int row_sums_px(const stage_ctx *c, int g_h, size_t n, int max_w) {
+int heads_row_sums_px(const stage_ctx *c, int g_h, size_t n, int max_w) {
     if (max_w <= 0 || n == 0) return 0;
     int px = (int)fmin((double)g_h / (double)n * 0.8, (double)c->spx);
-    while (px >= 9 && sums_width(c, px) > max_w) px--;
+    while (px >= 9 && heads_sums_width(c, px) > max_w) px--;
     return px >= 9 ? px : 0;
 }
 
 /* "Σ=1.000" right of each finished row of grid g, at px (row_sums_px). */
-static void row_sums(const stage_ctx *c, size_t h, SDL_Rect g, int max_w, int px) {
+void heads_row_sums(const stage_ctx *c, size_t h, SDL_Rect g, int max_w, int px) {
     size_t n = c->n, done = rows_done(c);
     if (px == 0) return;
     char buf[32];
@@ -281,7 +281,7 @@ static void row_sums(const stage_ctx *c, size_t h, SDL_Rect g, int max_w, int px
 
 /* "every row Σ=1.000" (or "row sums 0.999–1.000"), for grids whose rows
  * are too thin for a Σ beside each; "" until every row is done. */
-static void sums_summary(const stage_ctx *c, size_t h, char *buf, size_t len) {
+void heads_sums_summary(const stage_ctx *c, size_t h, char *buf, size_t len) {
     buf[0] = '\0';
     if (rows_done(c) < c->n || c->s->stage != STAGE_SOFTMAX) return;
     float lo = INFINITY, hi = -INFINITY;
@@ -301,7 +301,7 @@ static void sums_summary(const stage_ctx *c, size_t h, char *buf, size_t len) {
         snprintf(buf, len, "row sums %s–%s", a, b);
 }
 
-static int sums_width(const stage_ctx *c, int px) {
+int heads_sums_width(const stage_ctx *c, int px) {
     int w = 0;
     text_measure(c->tc, "Σ=1.000", px, &w, NULL);
     return w + px;
@@ -310,7 +310,7 @@ static int sums_width(const stage_ctx *c, int px) {
 /* Head h's grid at g with everything on it: the cells, the head's frame,
  * labels (left_w / top_h of room, 0: none), values, the row or cell being
  * worked on, the selected token and the hovered cell. */
-static void head_grid(stage_ctx *c, size_t h, SDL_Rect g, int left_w, int top_h, int lpx) {
+void heads_grid(stage_ctx *c, size_t h, SDL_Rect g, int left_w, int top_h, int lpx) {
     size_t n = c->n;
     /* A grid cut by the edge would hide cells without saying so: a grid
      * that does not fit is left out (a tiny window shows what fits). */
@@ -324,7 +324,7 @@ static void head_grid(stage_ctx *c, size_t h, SDL_Rect g, int left_w, int top_h,
     stage_record_grid(c, g, h);
     if (left_w > 0) stage_row_labels(c, g, n, left_w, lpx);
     if (top_h > 0) stage_col_labels(c, g, n, top_h, lpx);
-    cell_values(c, &d, g);
+    heads_cell_values(c, &d, g);
     int thick = g.w / (int)n >= 12 ? 2 : 1;
     /* what the animation is working on */
     if (c->s->stage == STAGE_SCORES && d.visible > 0 && d.visible < n * n) {
@@ -357,7 +357,7 @@ static bool focus_factors(const stage_ctx *c) {
 /* Colour bars of the stage in column (a strip at the right, as wide as
  * colorbars_width). Every colour on screen has its bar: the V and O slabs
  * of stage 8 share one, as O's rows are mixes of V's rows. */
-static void colorbars(const stage_ctx *c, SDL_Rect column) {
+void heads_colorbars(const stage_ctx *c, SDL_Rect column) {
     float rs = scores_range(c);
     bool causal = c->c->causal;
     scale_range qk = stage_qk_scale(c), vs = stage_v_scale(c);
@@ -397,19 +397,19 @@ static void colorbars(const stage_ctx *c, SDL_Rect column) {
 
 /* Two bars' room in every stage (4, 7 and 8 show two), so the picture
  * beside them keeps its place from stage to stage. */
-static int colorbars_width(const stage_ctx *c) {
+int heads_colorbars_width(const stage_ctx *c) {
     /* the note line above the heads takes at most 2 lines of the height */
     return stage_colorbars_width(c, 2, c->area.w, c->area.h - 2 * c->spx);
 }
 
 /* "std 2.84 → 1.00" for head h (stage 5). */
-static void spread_text(const stage_ctx *c, size_t h, char *buf, size_t len) {
+void heads_spread_text(const stage_ctx *c, size_t h, char *buf, size_t len) {
     snprintf(buf, len, "std %.2f → %.2f", (double)c->m->spread_scores[h],
              (double)c->m->spread_scaled[h]);
 }
 
 /* The V_h and O_h slabs of head h (n×d_head), for the weighted stage. */
-static draw_matrix_desc v_desc(const stage_ctx *c, size_t h) {
+draw_matrix_desc heads_v_desc(const stage_ctx *c, size_t h) {
     size_t g = attn_kv_group(c->c, h);
     draw_matrix_desc d = draw_matrix_plain(c->n, c->d_head,
                              (draw_values){c->t->v + g * c->d_head, (ptrdiff_t)c->d_kv, 1,
@@ -418,7 +418,7 @@ static draw_matrix_desc v_desc(const stage_ctx *c, size_t h) {
     return draw_matrix_named(d, "V", (int)h);
 }
 
-static draw_matrix_desc o_desc(const stage_ctx *c, size_t h) {
+draw_matrix_desc heads_o_desc(const stage_ctx *c, size_t h) {
     draw_matrix_desc d =
         draw_matrix_plain(c->n, c->d_head,
                           draw_values_rows(c->t->head_out + h * c->n * c->d_head, c->d_head,
@@ -457,7 +457,7 @@ static heads_room heads_room_of(const stage_ctx *c) {
     int spx = c->spx;
     heads_room r;
     r.note_h = a.h >= 12 * spx ? spx + spx / 2 : 0; /* a tiny window keeps its room */
-    r.bars_w = colorbars_width(c);
+    r.bars_w = heads_colorbars_width(c);
     r.ga = (SDL_Rect){a.x, a.y + r.note_h, a.w - r.bars_w - spx / 2, a.h - r.note_h};
     r.gap = c->n_heads > 16 ? spx / 3 : spx; /* many heads: tight */
     r.title_h = spx + spx / 2 + 2;
@@ -465,16 +465,21 @@ static heads_room heads_room_of(const stage_ctx *c) {
     return r;
 }
 
-/* V_h and O_h are n × d_head: beside a grid of n columns they take at most
- * half its width each (their columns then narrower than the grid's), so a
- * wide head does not shrink every stage's map. */
-static double slab_units(const stage_ctx *c) {
-    double half = fmax((double)c->n / 2.0, 1.0);
-    return fmin((double)c->d_head, half);
+/* V_h and O_h are n × d_head: beside a grid of n columns each takes at
+ * least a quarter of its width and at most half (their columns then
+ * narrower than the grid's), so a wide head does not shrink every stage's
+ * map. The maps are sized first, with V and O at the least; V and O then
+ * take what the maps leave, up to the most. */
+static double slab_least(const stage_ctx *c) {
+    return fmin((double)c->d_head, fmax((double)c->n / 4.0, 1.0));
+}
+
+static double slab_most(const stage_ctx *c) {
+    return fmin((double)c->d_head, fmax((double)c->n / 2.0, 1.0));
 }
 
 /* Cells of one candidate layout l (cols, labels and side_w set) in the room
- * R: fills l.cw, l.ch (0 when nothing fits) and l.right_w. */
+ * R: fills l.cw, l.ch (0 when nothing fits), l.slab and l.right_w. */
 static void heads_cells(const stage_ctx *c, const heads_room *R, heads_layout *l) {
     size_t n = c->n, H = c->n_heads;
     SDL_Rect ga = R->ga;
@@ -482,19 +487,22 @@ static void heads_cells(const stage_ctx *c, const heads_room *R, heads_layout *l
     int pw = (ga.w - (l->cols - 1) * R->gap) / l->cols;
     int ph = (ga.h - (l->rows - 1) * R->gap) / l->rows;
     int room_w = pw - l->left_w - 4;
-    l->slab = slab_units(c);
+    double least = slab_least(c);
     /* many heads or large type: the operators take at most a tenth of a
      * head's room, the maps keep the rest */
     l->op_w = R->op_w < pw / 10 ? R->op_w : pw / 10;
     /* the grid's n columns and the two slabs of stage 8 */
-    double cell_w = (room_w - 2 * l->op_w) / ((double)n + 2.0 * l->slab);
-    if (l->side_w > 2 * l->op_w + (int)(2.0 * l->slab * cell_w))
+    double cell_w = (room_w - 2 * l->op_w) / ((double)n + 2.0 * least);
+    if (l->side_w > 2 * l->op_w + (int)(2.0 * least * cell_w))
         cell_w = (double)(room_w - l->side_w) / (double)n; /* the row sums are wider */
     double cell_h = (double)(ph - R->title_h - l->top_h - 4) / (double)n;
     l->cw = l->ch = 0.0;
     l->right_w = 0;
+    l->slab = least;
     if (cell_w <= 0.0 || cell_h <= 0.0) return;
-    cell_size(cell_w, cell_h, 4.0 * c->px, &l->cw, &l->ch);
+    heads_cell_size(cell_w, cell_h, 4.0 * c->px, &l->cw, &l->ch);
+    double left = (double)(room_w - 2 * l->op_w) / (2.0 * l->cw) - (double)n / 2.0;
+    l->slab = fmax(least, fmin(slab_most(c), left));
     int slabs = 2 * l->op_w + 2 * (int)(l->slab * l->cw);
     l->right_w = slabs > l->side_w ? slabs : l->side_w;
 }
@@ -527,11 +535,11 @@ static heads_layout heads_layout_of(const stage_ctx *c, const heads_room *R) {
          * other one. */
         double row_h = no_labels.ch;
         for (int round = 0; round < 3; round++) {
-            l.lpx = label_px_for(c, row_h);
+            l.lpx = heads_label_px(c, row_h);
             l.left_w = stage_token_width(c, l.lpx, 5 * l.lpx) + l.lpx / 2;
             l.top_h = 2 * (l.lpx + l.lpx / 4) + l.lpx / 4;
             /* presenter mode says the row sums once, in the title */
-            l.side_w = c->s->present ? 0 : sums_width(c, l.lpx);
+            l.side_w = c->s->present ? 0 : heads_sums_width(c, l.lpx);
             heads_cells(c, R, &l);
             /* column labels may need less room, not fit at all, or be
              * turned up the columns: those take at most a quarter of a
@@ -539,13 +547,16 @@ static heads_layout heads_layout_of(const stage_ctx *c, const heads_room *R) {
              * turned up whole rather than cut) */
             int rows = ((int)H + cols - 1) / cols;
             int ph = (R->ga.h - (rows - 1) * R->gap) / rows;
-            int need = stage_col_labels_height(c, span(n, l.cw), n, l.lpx,
-                                               c->s->present ? ph / 3 : ph / 4);
-            if (need != l.top_h) {
+            /* the cells the labels' room leaves may want another kind
+             * of label again (a few rounds settle it) */
+            for (int k = 0; k < 4; k++) {
+                int need = stage_col_labels_height(c, heads_span(n, l.cw), n, l.lpx,
+                                                   c->s->present ? ph / 3 : ph / 4);
+                if (need == l.top_h) break;
                 l.top_h = need;
                 heads_cells(c, R, &l);
             }
-            if (l.ch <= 0.0 || label_px_for(c, l.ch) >= l.lpx) break;
+            if (l.ch <= 0.0 || heads_label_px(c, l.ch) >= l.lpx) break;
             row_h = l.ch;
         }
         bool whole = rows_whole(&l), best_whole = rows_whole(&best);
@@ -573,9 +584,9 @@ static void heads_view(stage_ctx *c) {
 
     int pw = (ga.w - (best.cols - 1) * gap) / best.cols,
         ph = (ga.h - (best.rows - 1) * gap) / best.rows;
-    int grid_w = span(n, cw), grid_h = span(n, ch);
+    int grid_w = heads_span(n, cw), grid_h = heads_span(n, ch);
     int content_w = best.left_w + grid_w + best.right_w;
-    int sums_px = c->s->stage == STAGE_SOFTMAX ? row_sums_px(c, grid_h, n, best.side_w) : 0;
+    int sums_px = c->s->stage == STAGE_SOFTMAX ? heads_row_sums_px(c, grid_h, n, best.side_w) : 0;
     for (size_t h = 0; h < H; h++) {
         int col = (int)h % best.cols, row = (int)h / best.cols;
         int x0 = ga.x + col * (pw + gap), y0 = ga.y + row * (ph + gap);
@@ -587,19 +598,19 @@ static void heads_view(stage_ctx *c) {
         if (weighted) snprintf(extra, sizeof extra, "A · V → O");
         /* stage 5's spread in the title, not under the map: the map keeps
          * the room and place it has in the other stages */
-        if (c->s->stage == STAGE_SCALE) spread_text(c, h, extra, sizeof extra);
-        if (c->s->stage == STAGE_SOFTMAX && sums_px == 0) sums_summary(c, h, extra, sizeof extra);
+        if (c->s->stage == STAGE_SCALE) heads_spread_text(c, h, extra, sizeof extra);
+        if (c->s->stage == STAGE_SOFTMAX && sums_px == 0) heads_sums_summary(c, h, extra, sizeof extra);
         /* stage 8: the title stops short of V_h and O_h, named on its line */
         int title_w = weighted ? best.left_w + grid_w + op_w / 2 : x0 + pw - cx;
-        head_title(c, h, cx, y0 + title_h / 2, title_w, spx, extra[0] ? extra : NULL);
+        heads_title(c, h, cx, y0 + title_h / 2, title_w, spx, extra[0] ? extra : NULL);
         if (cw <= 0.0 || ch <= 0.0) continue;
         SDL_Rect g = {cx + best.left_w, y0 + title_h + best.top_h + 2, grid_w, grid_h};
-        head_grid(c, h, g, best.left_w, best.top_h, best.lpx);
-        if (sums_px > 0) row_sums(c, h, g, best.side_w, sums_px);
+        heads_grid(c, h, g, best.left_w, best.top_h, best.lpx);
+        if (sums_px > 0) heads_row_sums(c, h, g, best.side_w, sums_px);
         if (weighted) {
             int sw = (int)(best.slab * cw) > 0 ? (int)(best.slab * cw) : 1;
             int vx = g.x + g.w + op_w;
-            draw_matrix_desc vd = v_desc(c, h), od = o_desc(c, h);
+            draw_matrix_desc vd = heads_v_desc(c, h), od = heads_o_desc(c, h);
             SDL_Rect vr = {vx, g.y, sw, g.h}, orr = {vx + sw + op_w, g.y, sw, g.h};
             draw_matrix(c->pool, c->r, vr, &vd);
             draw_outline(c->r, inflate(vr, 1), c->th->panel_border, 1);
@@ -637,200 +648,12 @@ static void heads_view(stage_ctx *c) {
         }
     }
     SDL_Rect column = {a.x + a.w - bars_w, ga.y, bars_w, ga.h};
-    colorbars(c, column);
-}
-
-/* ---- one head, large ------------------------------------------------------------------ */
-
-/* Stage 4 in focus: Q_h at the left, K_hᵀ above, the scores where they
- * meet, so row i of Q_h and column j of K_hᵀ frame the cell they make. */
-static void focus_scores(stage_ctx *c, size_t h, SDL_Rect a, int bars_w) {
-    int spx = c->spx, title_h = stage_title_h(c), gap = spx;
-    size_t n = c->n, dk = c->d_head, g = attn_kv_group(c->c, h);
-    int label_w = stage_token_width(c, spx, 6 * spx) + spx / 2;
-    int top_lab = 2 * (spx + spx / 4) + spx / 4;
-    int avail_w = a.w - bars_w - label_w - gap - spx;
-    int avail_h = a.h - title_h * 2 - top_lab - gap - spx;
-    /* Square cells on the factors' d_k side; the scores' columns and rows
-     * (shared with K_hᵀ's columns and Q_h's rows) then take the room left. */
-    double sq = snap_cell(
-        fmin((double)avail_w / (double)(dk + n), (double)avail_h / (double)(dk + n)), 4.0 * c->px);
-    int dk_px = span(dk, sq);
-    /* A wide head (d_k much larger than n) would leave the scores a dot: the
-     * factors' d_k side gets at most a third of the room, and their columns
-     * are then drawn narrower than a pixel (the title gives the shape). */
-    int dk_cap = (avail_w < avail_h ? avail_w : avail_h) / 3;
-    if (dk_px > dk_cap && dk_cap > 0) dk_px = dk_cap;
-    double cw, ch;
-    cell_size((double)(avail_w - dk_px) / (double)n, (double)(avail_h - dk_px) / (double)n,
-              4.0 * c->px, &cw, &ch);
-    int nw = span(n, cw), nh = span(n, ch);
-    int slack = avail_w - (dk_px + nw);
-    int x_q = a.x + label_w + (slack > 0 ? slack / 2 : 0), x_s = x_q + dk_px + gap;
-    int y_k = a.y + title_h + top_lab, y_s = y_k + dk_px + gap + title_h;
-    SDL_Rect qr = {x_q, y_s, dk_px, nh}, kr = {x_s, y_k, nw, dk_px}, sr = {x_s, y_s, nw, nh};
-    float qkv = stage_qk_scale(c).range;
-    draw_matrix_desc qd = draw_matrix_plain(
-        n, dk, draw_values_rows(c->t->q + h * dk, c->d_model, DRAW_DIVERGING, qkv), c->th);
-    draw_matrix_desc kd = draw_matrix_plain(
-        dk, n, (draw_values){c->t->k + g * dk, 1, (ptrdiff_t)c->d_kv, DRAW_DIVERGING, qkv, false},
-        c->th);
-    qd = draw_matrix_named(qd, "Q", (int)h);
-    kd = draw_matrix_named(kd, "K", (int)h);
-    char tq[80], tk[64], ts[80], hn[24], kn[24];
-    app_head_name(c->s, h, hn, sizeof hn); /* K's is the head's, or its kv group's when shared */
-    if (c->n_kv < c->n_heads) snprintf(kn, sizeof kn, "%zu", g + 1);
-    else snprintf(kn, sizeof kn, "%s", hn);
-    snprintf(tq, sizeof tq, "Q_%s  %zu×%zu\nQ_%s", hn, n, dk, hn);
-    snprintf(tk, sizeof tk, "K_%sᵀ  %zu×%zu%s", kn, dk, n, c->n_kv < c->n_heads ? " (shared)" : "");
-    snprintf(ts, sizeof ts, "S = Q_%s·K_%sᵀ  %zu×%zu", hn, kn, n, n);
-    /* Q's title ends at Q's right edge: Q is narrow, and the scores' title
-     * starts just right of it */
-    stage_matrix(c, qr, &qd, NULL, c->th->text, 0);
-    stage_text_alts(c, tq, spx, c->th->text, qr.x + qr.w, qr.y - spx * 3 / 4 - 2,
-                    TEXT_RIGHT | TEXT_MIDDLE, label_w + dk_px);
-    stage_matrix(c, kr, &kd, NULL, c->th->text, nw);
-    stage_text_fit(c, tk, spx, c->th->text, kr.x, a.y + title_h / 2, TEXT_LEFT | TEXT_MIDDLE,
-                   a.x + a.w - bars_w - kr.x);
-    /* the keys' tokens label K_hᵀ's columns, which are the scores' columns */
-    stage_col_labels(c, kr, n, top_lab, label_px_for(c, cw));
-    stage_text_fit(c, ts, spx, c->th->text, sr.x, sr.y - spx * 3 / 4 - 2, TEXT_LEFT | TEXT_MIDDLE,
-                   a.x + a.w - bars_w - sr.x);
-    head_grid(c, h, sr, 0, 0, spx);
-    stage_row_labels(c, qr, n, label_w - spx / 2, label_px_for(c, ch));
-    size_t shown = stage_cells_shown(c->e, n, n);
-    if (shown > 0 && shown < n * n) {
-        size_t i = (shown - 1) / n, j = (shown - 1) % n;
-        stage_outline_row(c, qr, n, i, c->th->accent, 2);
-        stage_outline_col(c, kr, n, j, c->th->accent, 2);
-    }
-    int sel = c->s->selected_token;
-    if (sel >= 0 && (size_t)sel < n) { /* its query row and its key column */
-        stage_outline_row(c, qr, n, (size_t)sel, c->th->highlight, 2);
-        stage_outline_col(c, kr, n, (size_t)sel, c->th->highlight, 2);
-    }
-    head_title(c, h, x_q - label_w, a.y + title_h / 2, label_w + dk_px, spx, NULL);
-}
-
-/* Stage 8 in focus: A_h · V_h → O_h side by side, O filling row by row. */
-static void focus_weighted(stage_ctx *c, size_t h, SDL_Rect a, int bars_w) {
-    int spx = c->spx, title_h = stage_title_h(c), op_w = 2 * spx;
-    size_t n = c->n, dk = c->d_head;
-    int label_w = stage_token_width(c, spx, 6 * spx) + spx / 2;
-    int top_lab = 2 * (spx + spx / 4) + spx / 4;
-    int avail_w = a.w - bars_w - label_w - 2 * op_w - spx;
-    int avail_h = a.h - title_h * 2 - top_lab - spx;
-    double cw, ch;
-    cell_size((double)avail_w / (double)(n + 2 * dk), (double)avail_h / (double)n, 4.0 * c->px,
-              &cw, &ch);
-    int n_w = span(n, cw), n_h = span(n, ch), dk_w = span(dk, cw);
-    int y = a.y + 2 * title_h + top_lab;
-    SDL_Rect ar = {a.x + label_w, y, n_w, n_h};
-    SDL_Rect vr = {ar.x + n_w + op_w, y, dk_w, n_h};
-    SDL_Rect orr = {vr.x + dk_w + op_w, y, dk_w, n_h};
-    head_title(c, h, a.x, a.y + title_h / 2, a.w - bars_w, spx, NULL);
-    char ta[64], tv[64], to[64], hn[24], vn[24];
-    size_t g = attn_kv_group(c->c, h);
-    app_head_name(c->s, h, hn, sizeof hn); /* V's is the head's, or its kv group's when shared */
-    if (c->n_kv < c->n_heads) snprintf(vn, sizeof vn, "%zu", g + 1);
-    else snprintf(vn, sizeof vn, "%s", hn);
-    snprintf(ta, sizeof ta, "A_%s  %zu×%zu", hn, n, n);
-    snprintf(tv, sizeof tv, "V_%s  %zu×%zu%s", vn, n, dk, c->n_kv < c->n_heads ? " (shared)" : "");
-    snprintf(to, sizeof to, "O_%s  %zu×%zu", hn, n, dk);
-    bool labels = ch >= 8.0;
-    int lpx = label_px_for(c, ch);
-    head_grid(c, h, ar, labels ? label_w - spx / 2 : 0, labels ? top_lab : 0, lpx);
-    /* the three titles on one line, above A's column labels */
-    int ty = ar.y - top_lab - spx * 3 / 4 - 2;
-    stage_text_fit(c, ta, spx, c->th->text, ar.x, ty, TEXT_LEFT | TEXT_MIDDLE, ar.w + op_w / 2);
-    draw_matrix_desc vd = v_desc(c, h), od = o_desc(c, h);
-    stage_matrix(c, vr, &vd, NULL, c->th->text, 0);
-    stage_matrix(c, orr, &od, NULL, c->th->text, 0);
-    stage_text_alts(c, tv, spx, c->th->text, vr.x, ty, TEXT_LEFT | TEXT_MIDDLE, dk_w + op_w / 2);
-    stage_text_fit(c, to, spx, theme_head_color(c->th, h), orr.x, ty, TEXT_LEFT | TEXT_MIDDLE,
-                   a.x + a.w - bars_w - orr.x);
-    cell_values(c, &vd, vr);
-    cell_values(c, &od, orr);
-    text_draw(c->tc, "·", c->px * 3 / 2, c->th->text, ar.x + ar.w + op_w / 2, y + n_h / 2,
-              TEXT_CENTER | TEXT_MIDDLE);
-    text_draw(c->tc, "→", c->px, c->th->text, vr.x + vr.w + op_w / 2, y + n_h / 2,
-              TEXT_CENTER | TEXT_MIDDLE);
-    size_t shown = od.visible;
-    if (shown > 0 && shown < n * dk) {
-        size_t r = shown / dk;
-        stage_outline_row(c, ar, n, r, c->th->accent, 2);
-        stage_outline_row(c, orr, n, r, c->th->accent, 2);
-    }
-    /* the row under the mouse, else the selected token's: what it mixes */
-    int mi = c->s->hover_head == (int)h ? c->s->hover_i : c->s->selected_token;
-    if (mi >= 0) stage_mix(c, h, (size_t)mi, ar, vr, orr, op_w);
-    stage_outline_step_rows(c, vr, n);
-    stage_outline_step_rows(c, orr, n);
-}
-
-/* Stages 5–7 in focus: the grid large, labels on both axes. */
-static void focus_grid(stage_ctx *c, size_t h, SDL_Rect a, int bars_w) {
-    int spx = c->spx;
-    size_t n = c->n;
-    int title_h = spx + spx / 2 + 2;
-    /* the room of stage 5's spread line and stage 7's row sums in each of
-     * stages 5–7, so the grid keeps its place between them */
-    int foot_h = 2 * spx;
-    int label_w = stage_token_width(c, spx, 6 * spx) + spx / 2;
-    int top_lab = 2 * (spx + spx / 4) + spx / 4;
-    int side_w = c->s->present ? 0 : sums_width(c, spx);
-    int avail_h = a.h - title_h - top_lab - foot_h - spx / 2;
-    double cw, ch;
-    for (;;) {
-        int avail_w = a.w - bars_w - label_w - side_w - spx;
-        cell_size((double)avail_w / (double)n, (double)avail_h / (double)n, 4.0 * c->px, &cw, &ch);
-        /* cells smaller than the type: the row sums go to the title line
-         * (as for thin rows) and the grid takes their room */
-        if (side_w == 0 || ch >= (double)spx) break;
-        side_w = 0;
-    }
-    int lpx = label_px_for(c, ch);
-    if (ch < 8.0) label_w = top_lab = 0;
-    int g_w = span(n, cw), g_h = span(n, ch);
-    int x0 = a.x + (a.w - bars_w - (label_w + g_w + side_w)) / 2;
-    if (x0 < a.x) x0 = a.x;
-    SDL_Rect g = {x0 + label_w, a.y + title_h + top_lab, g_w, g_h};
-    char extra[96] = "";
-    int sums_px = c->s->stage == STAGE_SOFTMAX ? row_sums_px(c, g_h, n, side_w) : 0;
-    if (c->s->stage == STAGE_SOFTMAX && sums_px == 0) sums_summary(c, h, extra, sizeof extra);
-    head_title(c, h, x0, a.y + title_h / 2, a.w - bars_w - (x0 - a.x), spx,
-               extra[0] ? extra : NULL);
-    head_grid(c, h, g, label_w > 0 ? label_w - spx / 2 : 0, top_lab, lpx);
-    if (sums_px > 0) row_sums(c, h, g, side_w, sums_px);
-    if (c->s->stage == STAGE_SCALE) {
-        char buf[160];
-        spread_text(c, h, buf, sizeof buf);
-        stage_text_fit(c, buf, spx, c->th->text, g.x, g.y + g.h + spx, TEXT_LEFT | TEXT_MIDDLE,
-                       a.w - bars_w - (g.x - a.x));
-    }
-}
-
-static void focus_view(stage_ctx *c) {
-    SDL_Rect a = c->area;
-    int spx = c->spx, note_h = a.h >= 12 * spx ? spx + spx / 2 : 0;
-    int bars_w = colorbars_width(c);
-    char note[256];
-    stage_heads_explain(c, note, sizeof note);
-    if (note_h > 0) stage_note(c, note, a.x, a.y, a.w, c->th->text_dim);
-    SDL_Rect body = {a.x, a.y + note_h, a.w, a.h - note_h};
-    size_t h = c->focus;
-    switch (c->s->stage) {
-    case STAGE_SCORES: focus_scores(c, h, body, bars_w); break;
-    case STAGE_WEIGHTED: focus_weighted(c, h, body, bars_w); break;
-    default: focus_grid(c, h, body, bars_w); break;
-    }
-    SDL_Rect column = {a.x + a.w - bars_w, body.y, bars_w, body.h};
-    colorbars(c, column);
+    heads_colorbars(c, column);
 }
 
 void stage_heads(stage_ctx *c, bool focus) {
     if (focus)
-        focus_view(c);
+        stage_heads_focus(c);
     else
         heads_view(c);
 }
