@@ -32,12 +32,14 @@ static json_t *layout_of(const char *args) {
 }
 
 /* How many text runs contain word. */
+/* How many text runs hold word; "=WORD" counts the runs that are exactly WORD. */
 static int texts_with(const json_t *root, const char *word) {
     const json_t *items = json_object_get(root, "items");
+    bool exact = word[0] == '=';
     int count = 0;
     for (size_t i = 0; i < json_array_size(items); i++) {
         const char *s = json_string_value(json_object_get(json_array_get(items, i), "text"));
-        if (s && strstr(s, word)) count++;
+        if (s && (exact ? strcmp(s, word + 1) == 0 : strstr(s, word) != NULL)) count++;
     }
     return count;
 }
@@ -92,6 +94,13 @@ int main(int argc, char **argv) {
                 "for each of the");
     check_words("--stage 8 --view focus --head 3", "for head 1.3", "for each of the");
     check_words("--stage 4 --view heads", "for each of the 4 heads", NULL);
+
+    /* rows too thin for a readable sum beside each: one line per map says it */
+    check_words("--weights mechanics --heads 8 --kv-heads 2 --causal --stage 7 --size 1920x1080 "
+                "--sentence 'The cat sat on a mat by the old door and then slept the cat sat on "
+                "a mat by old door and'",
+                "every row Σ=1.000", "=Σ=1.000");
+    check_words("--weights mechanics --stage 7 --size 1920x1080", "=Σ=1.000", "every row");
 
     /* a trained model's heads are layer.head everywhere on screen */
     static const char *const views[] = {

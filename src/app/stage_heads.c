@@ -248,13 +248,17 @@ static size_t rows_done(const stage_ctx *c) {
 
 /* The type size of the row sums beside a grid of n rows g_h pixels high,
  * in max_w pixels (0: no column): the largest that shows "Σ=1.000" whole,
- * 0 when none of at least 9 px does (the head's title then says the sums).
+ * 0 when none of the frame's smallest type does (the head's title then
+ * says the sums).
  * The same for every head of a frame: the caller asks once. */
 int heads_row_sums_px(const stage_ctx *c, int g_h, size_t n, int max_w) {
     if (max_w <= 0 || n == 0) return 0;
+    /* never under the frame's smallest type (14 px at 1080 lines): a column
+     * of sums too small to read says less than the title's one line */
+    int floor_px = text_cache_min_px(c->tc) > 9 ? text_cache_min_px(c->tc) : 9;
     int px = (int)fmin((double)g_h / (double)n * 0.8, (double)c->spx);
-    while (px >= 9 && heads_sums_width(c, px) > max_w) px--;
-    return px >= 9 ? px : 0;
+    while (px >= floor_px && heads_sums_width(c, px) > max_w) px--;
+    return px >= floor_px ? px : 0;
 }
 
 /* "Σ=1.000" right of each finished row of grid g, at px (row_sums_px). */
