@@ -102,6 +102,10 @@ int main(int argc, char **argv) {
                 "every row Σ=1.000", "=Σ=1.000");
     check_words("--weights mechanics --stage 7 --size 1920x1080", "=Σ=1.000", "every row");
 
+    /* the overview's side text is re-wrapped to its column, never cut */
+    check_words("--view model --present", "=update as it learns.", NULL);
+    check_words("--view model --present", "=off", "switch th…");
+
     /* a trained model's heads are layer.head everywhere on screen */
     static const char *const views[] = {
         "--stage 3", "--stage 4", "--stage 8", "--stage 9", "--stage 10",

@@ -65,6 +65,12 @@ int stage_fit(const stage_ctx *c, const char *s, size_t len, int px, int max_w, 
 /* Draws s fitted to max_w; returns the width drawn. */
 int stage_text_fit(const stage_ctx *c, const char *s, int px, SDL_Color col, int x, int y,
                    int align, int max_w);
+/* Draws s broken at spaces into lines of at most max_w pixels, the first
+ * centred on y, each line_h below the last, at most max_lines of them (the
+ * last one shortened with "…" when the text goes on). A sentence is
+ * re-wrapped, never cut, while the lines allow. Returns the lines drawn. */
+int stage_text_wrap(const stage_ctx *c, const char *s, int px, SDL_Color col, int x, int y,
+                    int max_w, int line_h, int max_lines);
 
 /* Draws the first of the '\n'-separated alternatives in alts that fits
  * max_w (the last one shortened with "…" when none does). */

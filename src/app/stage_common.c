@@ -73,6 +73,43 @@ int stage_text_fit(const stage_ctx *c, const char *s, int px, SDL_Color col, int
     return text_draw(c->tc, buf, px, col, x, y, align);
 }
 
+int stage_text_wrap(const stage_ctx *c, const char *s, int px, SDL_Color col, int x, int y,
+                    int max_w, int line_h, int max_lines) {
+    int lines = 0;
+    while (*s == ' ') s++;
+    while (*s && lines < max_lines) {
+        /* the longest run of whole words that fits; a word longer than the
+         * line is cut with "…" rather than overflow */
+        size_t end = 0, fit = 0;
+        char buf[512];
+        for (;;) {
+            size_t next = end;
+            while (s[next] && s[next] != ' ') next++;
+            if (next >= sizeof buf) break;
+            memcpy(buf, s, next);
+            buf[next] = '\0';
+            int w = 0;
+            text_measure(c->tc, buf, px, &w, NULL);
+            if (w > max_w) break;
+            fit = next;
+            if (!s[next]) break;
+            end = next + 1;
+        }
+        bool last = lines + 1 == max_lines;
+        if (fit == 0 || (last && s[fit])) { /* one word too long, or no line left */
+            stage_text_fit(c, s, px, col, x, y + lines * line_h, TEXT_LEFT | TEXT_MIDDLE, max_w);
+            return lines + 1;
+        }
+        memcpy(buf, s, fit);
+        buf[fit] = '\0';
+        text_draw(c->tc, buf, px, col, x, y + lines * line_h, TEXT_LEFT | TEXT_MIDDLE);
+        lines++;
+        s += fit;
+        while (*s == ' ') s++;
+    }
+    return lines;
+}
+
 int stage_token_width(const stage_ctx *c, int px, int cap) {
     int best = 0;
     char buf[256];

@@ -363,8 +363,9 @@ static int predictions(stage_ctx *c, const state_trained *t, SDL_Rect p) {
         stage_text_fit(c, "every head on", spx, th->text_dim, x, y + spx / 2,
                        TEXT_LEFT | TEXT_MIDDLE, p.x + p.w - x);
     } else {
-        stage_text_fit(c, "every head on: click heads to switch them off", spx, th->text_dim, p.x,
-                       y + spx / 2, TEXT_LEFT | TEXT_MIDDLE, p.w);
+        int lines = stage_text_wrap(c, "every head on: click heads to switch them off", spx,
+                                    th->text_dim, p.x, y + spx / 2, p.w, spx * 5 / 4, 2);
+        y += (lines > 1 ? lines - 1 : 0) * spx * 5 / 4;
     }
     y += spx * 3 / 2;
 
@@ -510,14 +511,13 @@ static void live_panel(stage_ctx *c, const state_trained *t, SDL_Rect p) {
     SDL_Rect plot = {p.x - px / 2, y, p.w + px / 2, p.y + p.h - y};
     if (!st || st->n_loss == 0 || plot.h < 5 * px) {
         /* before the first run: what the button does */
-        static const char *const lines[] = {
-            "A fresh model of these sizes learns the",
-            "generated text from scratch, on a thread of",
-            "its own: the heads' roles and the loss",
-            "curve update as it learns.",
-        };
-        for (int k = 0; k < 4 && y + spx <= p.y + p.h; k++, y += spx * 3 / 2)
-            stage_text_fit(c, lines[k], spx, th->text_dim, p.x, y, TEXT_LEFT | TEXT_MIDDLE, p.w);
+        int line_h = spx * 3 / 2, room = (p.y + p.h - y) / line_h;
+        if (room > 0)
+            stage_text_wrap(c,
+                            "A fresh model of these sizes learns the generated text from scratch, "
+                            "on a thread of its own: the heads' roles and the loss curve update "
+                            "as it learns.",
+                            spx, th->text_dim, p.x, y, p.w, line_h, room);
         return;
     }
     double base = t->roles.unigram_loss > 0 ? t->roles.unigram_loss : NAN;
