@@ -128,6 +128,27 @@ int main(void) {
     }
     s.hover_head = s.hover_i = s.hover_j = -1;
 
+    /* stage 8 with the mouse on a weight: the tooltip opens left of the
+     * mouse, leaving the V rows and O's row it points to in view */
+    const layout_item *wm = find(LAYOUT_HEATMAP, "weights", 1);
+    CHECK(wm != NULL);
+    if (wm) {
+        layout_item m = *wm; /* rec is cleared by the next frame */
+        hover_cell(&m, 4, 2);
+        s.hover_head = 1, s.hover_i = 4, s.hover_j = 2;
+        draw(STAGE_WEIGHTED);
+        const layout_item *tip = NULL;
+        for (size_t k = 0; k < rec.n; k++)
+            if (rec.items[k].kind == LAYOUT_TEXT && strstr(rec.items[k].text, " takes "))
+                tip = &rec.items[k];
+        CHECKF(tip != NULL, "stage 8: no tooltip over head 2's weights");
+        if (tip)
+            CHECKF(tip->box.x + tip->box.w < s.hover_x, "stage 8: the tooltip (x %d to %d) is not "
+                   "left of the mouse (x %d)", tip->box.x, tip->box.x + tip->box.w, s.hover_x);
+        s.hover_x = s.hover_y = -1;
+        s.hover_head = s.hover_i = s.hover_j = -1;
+    }
+
     /* stage 1: the mouse on row 7 of X spells token 7's sum out */
     s.hover_x = s.hover_y = -1;
     draw(STAGE_EMBED);

@@ -453,7 +453,10 @@ static void tooltip(stage_ctx *c, int w, int h) {
     if (box_w > w - 4) box_w = w - 4;
     int box_h = count * line + 2 * pad - (line - px - px / 4);
     int x = s->hover_x + 16, y = s->hover_y + 20;
-    if (x + box_w > w - 2) x = s->hover_x - 12 - box_w;
+    /* stage 8 draws the mixing to the right of the weights (the V rows, their
+     * bars and O's row): the tooltip goes left of the mouse, not over them */
+    bool left_first = s->stage == STAGE_WEIGHTED && s->hover_x - 12 - box_w >= 2;
+    if (left_first || x + box_w > w - 2) x = s->hover_x - 12 - box_w;
     if (x < 2) x = 2;
     if (y + box_h > h - 2) y = s->hover_y - 12 - box_h;
     if (y < 2) y = 2;
