@@ -55,6 +55,41 @@ static void check_words(const char *args, const char *want, const char *refuse) 
     json_decref(root);
 }
 
+/* Checks that no two text runs of the frame of args overlap (more than a
+ * pixel or two of the boxes' slack): labels thinned for rows shorter than
+ * the type must be thinned for the type actually drawn. */
+static void check_no_overlap(const char *args) {
+    json_t *root = layout_of(args);
+    if (!root) return;
+    const json_t *items = json_object_get(root, "items");
+    int bad = 0;
+    for (size_t a = 0; a < json_array_size(items); a++) {
+        const json_t *A = json_array_get(items, a);
+        const char *ta = json_string_value(json_object_get(A, "text"));
+        if (!ta || strcmp(json_string_value(json_object_get(A, "kind")), "text") != 0) continue;
+        for (size_t b = a + 1; b < json_array_size(items); b++) {
+            const json_t *B = json_array_get(items, b);
+            const char *tb = json_string_value(json_object_get(B, "text"));
+            if (!tb || strcmp(json_string_value(json_object_get(B, "kind")), "text") != 0) continue;
+            long ax = json_integer_value(json_object_get(A, "x")),
+                 aw = json_integer_value(json_object_get(A, "w")),
+                 ay = json_integer_value(json_object_get(A, "y")),
+                 ah = json_integer_value(json_object_get(A, "h"));
+            long bx = json_integer_value(json_object_get(B, "x")),
+                 bw = json_integer_value(json_object_get(B, "w")),
+                 by = json_integer_value(json_object_get(B, "y")),
+                 bh = json_integer_value(json_object_get(B, "h"));
+            long ox = (ax + aw < bx + bw ? ax + aw : bx + bw) - (ax > bx ? ax : bx);
+            long oy = (ay + ah < by + bh ? ay + ah : by + bh) - (ay > by ? ay : by);
+            if (ox > 2 && oy > 4 && bad++ < 3)
+                CHECKF(0, "render %s: \"%s\" and \"%s\" overlap by %ld x %ld px", args, ta, tb,
+                       ox, oy);
+        }
+    }
+    CHECKF(bad == 0, "render %s: %d pairs of text runs overlap", args, bad);
+    json_decref(root);
+}
+
 /* Checks that every head named in the frame of args is named layer.head
  * ("head 2.3", "O_2.3"), the trained model's one naming of heads. */
 static void check_trained_names(const char *args, const char *layer) {
@@ -101,6 +136,12 @@ int main(int argc, char **argv) {
                 "a mat by old door and'",
                 "every row Σ=1.000", "=Σ=1.000");
     check_words("--weights mechanics --stage 7 --size 1920x1080", "=Σ=1.000", "every row");
+
+    /* no label runs into another, wide matrices' thinned row labels included */
+    check_no_overlap("--stage 2 --present --size 1920x1080");
+    check_no_overlap("--stage 2 --size 1280x800");
+    check_no_overlap("--stage 7 --present --size 1920x1080");
+    check_no_overlap("--weights mechanics --d-model 512 --stage 2 --present --size 1920x1080");
 
     /* the overview's side text is re-wrapped to its column, never cut */
     check_words("--view model --present", "=update as it learns.", NULL);

@@ -153,9 +153,11 @@ void stage_row_labels(const stage_ctx *c, SDL_Rect grid, size_t rows, int max_w,
     int right = grid.x - px / 3;
     char buf[256];
     /* Rows a little shorter than the type: label every step-th, so labels
-     * never run into each other. */
+     * never run into each other; the type drawn is never under the frame's
+     * smallest (text.c), whatever px asks for. */
     double row_h = (double)grid.h / (double)rows;
-    size_t step = (size_t)ceil(px * 1.15 / row_h);
+    int drawn_px = px > text_cache_min_px(c->tc) ? px : text_cache_min_px(c->tc);
+    size_t step = (size_t)ceil(drawn_px * 1.15 / row_h);
     if (step < 1) step = 1;
     for (size_t i = 0; i < rows && i < c->n; i += step) {
         int top = grid.y + (int)((size_t)grid.h * i / rows);
