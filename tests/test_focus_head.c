@@ -13,27 +13,16 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "layout_json.h"
 
 static const char *exe;
 static char dir[] = "/tmp/test_focus_head.XXXXXX";
 
+/* The layout of the focus view rendered with args, or NULL. */
 static json_t *layout_of(const char *args) {
-    char cmd[2048], path[512];
-    snprintf(path, sizeof path, "%s/f.json", dir);
-    snprintf(cmd, sizeof cmd,
-             "SDL_VIDEODRIVER=dummy '%s' render --view focus %s --out '%s/f.png' --layout '%s' "
-             ">'%s/log' 2>&1",
-             exe, args, dir, path, dir);
-    int rc = system(cmd);
-    CHECKF(rc != -1 && WIFEXITED(rc) && WEXITSTATUS(rc) == 0, "render %s failed", args);
-    json_error_t e;
-    json_t *root = json_load_file(path, 0, &e);
-    CHECKF(root != NULL, "render %s: no layout", args);
-    return root;
-}
-
-static int int_of(const json_t *o, const char *key) {
-    return (int)json_integer_value(json_object_get(o, key));
+    char all[1024];
+    snprintf(all, sizeof all, "--view focus %s", args);
+    return layout_render(exe, dir, all);
 }
 
 /* The first item of kind named name of head (any head when head < -1). */
@@ -44,7 +33,7 @@ static const json_t *find(const json_t *root, const char *kind, const char *name
         const char *k = json_string_value(json_object_get(it, "kind"));
         const char *nm = json_string_value(json_object_get(it, "name"));
         if (k && strcmp(k, kind) == 0 && nm && strcmp(nm, name) == 0 &&
-            (head < -1 || int_of(it, "head") == head))
+            (head < -1 || layout_int(it, "head") == head))
             return it;
     }
     return NULL;
@@ -67,11 +56,11 @@ static void check_band(const json_t *root, const char *name, int hm, int hl, int
     CHECKF(m && b, "%s: no heatmap or highlight %s", what, name);
     if (!m || !b) return;
     const char *pos = by_rows ? "y" : "x", *len = by_rows ? "h" : "w";
-    int cells = int_of(m, by_rows ? "rows" : "cols");
-    double px = (double)int_of(m, len) / cells;
-    int want0 = int_of(m, pos) + (int)(first * px);
-    int want1 = int_of(m, pos) + (int)((first + count) * px);
-    int got0 = int_of(b, pos), got1 = got0 + int_of(b, len);
+    int cells = layout_int(m, by_rows ? "rows" : "cols");
+    double px = (double)layout_int(m, len) / cells;
+    int want0 = layout_int(m, pos) + (int)(first * px);
+    int want1 = layout_int(m, pos) + (int)((first + count) * px);
+    int got0 = layout_int(b, pos), got1 = got0 + layout_int(b, len);
     CHECKF(abs(got0 - want0) <= 2 && abs(got1 - want1) <= 2,
            "%s: %s band %d..%d px, want %d..%d", what, name, got0, got1, want0, want1);
 }

@@ -16,6 +16,7 @@
 #include "attnviz/attn.h"
 #include "attnviz/tokenize.h"
 #include "check.h"
+#include "layout_json.h"
 
 static const char *exe;
 static char dir[] = "/tmp/test_layout.XXXXXX";
@@ -44,32 +45,23 @@ static json_t *layout_of(const char *name, const char *args) {
     return root;
 }
 
-static int int_of(const json_t *o, const char *key) {
-    return (int)json_integer_value(json_object_get(o, key));
-}
-
-static bool is_kind(const json_t *it, const char *kind) {
-    const char *k = json_string_value(json_object_get(it, "kind"));
-    return k && strcmp(k, kind) == 0;
-}
-
 /* The heatmap named name of head (-1: not per head), or NULL. */
 static const json_t *heatmap(const json_t *root, const char *name, int head) {
     const json_t *items = json_object_get(root, "items");
     for (size_t i = 0; i < json_array_size(items); i++) {
         const json_t *it = json_array_get(items, i);
         const char *nm = json_string_value(json_object_get(it, "name"));
-        if (is_kind(it, "heatmap") && nm && strcmp(nm, name) == 0 && int_of(it, "head") == head)
+        if (layout_is_kind(it, "heatmap") && nm && strcmp(nm, name) == 0 && layout_int(it, "head") == head)
             return it;
     }
     return NULL;
 }
 
 static bool overlap(const json_t *a, const json_t *b) {
-    return int_of(a, "x") < int_of(b, "x") + int_of(b, "w") &&
-           int_of(b, "x") < int_of(a, "x") + int_of(a, "w") &&
-           int_of(a, "y") < int_of(b, "y") + int_of(b, "h") &&
-           int_of(b, "y") < int_of(a, "y") + int_of(a, "h");
+    return layout_int(a, "x") < layout_int(b, "x") + layout_int(b, "w") &&
+           layout_int(b, "x") < layout_int(a, "x") + layout_int(a, "w") &&
+           layout_int(a, "y") < layout_int(b, "y") + layout_int(b, "h") &&
+           layout_int(b, "y") < layout_int(a, "y") + layout_int(a, "h");
 }
 
 /* What holds on any frame: the frame's size, a dozen text runs, every
@@ -77,26 +69,26 @@ static bool overlap(const json_t *a, const json_t *b) {
  * size and a box; word, if given, is drawn. Returns the count of heatmaps. */
 static size_t check_frame(const json_t *root, int w, int h, const char *word) {
     const json_t *frame = json_object_get(root, "frame");
-    CHECK(int_of(frame, "w") == w && int_of(frame, "h") == h);
+    CHECK(layout_int(frame, "w") == w && layout_int(frame, "h") == h);
     const json_t *items = json_object_get(root, "items");
     CHECK(json_is_array(items));
     size_t maps = 0, texts = 0, words = 0;
     for (size_t i = 0; i < json_array_size(items); i++) {
         const json_t *it = json_array_get(items, i);
-        int x = int_of(it, "x"), y = int_of(it, "y"), iw = int_of(it, "w"), ih = int_of(it, "h");
-        if (is_kind(it, "heatmap")) {
+        int x = layout_int(it, "x"), y = layout_int(it, "y"), iw = layout_int(it, "w"), ih = layout_int(it, "h");
+        if (layout_is_kind(it, "heatmap")) {
             maps++;
             CHECKF(iw > 0 && ih > 0 && x >= 0 && y >= 0 && x + iw <= w && y + ih <= h,
                    "heatmap %s at %d,%d %dx%d is not inside %dx%d",
                    json_string_value(json_object_get(it, "name")), x, y, iw, ih, w, h);
-            CHECK(int_of(it, "rows") > 0 && int_of(it, "cols") > 0);
+            CHECK(layout_int(it, "rows") > 0 && layout_int(it, "cols") > 0);
             CHECK(json_is_integer(json_object_get(it, "head")));
-        } else if (is_kind(it, "text")) {
+        } else if (layout_is_kind(it, "text")) {
             texts++;
             const char *s = json_string_value(json_object_get(it, "text"));
-            CHECK(s != NULL && int_of(it, "px") > 0 && iw > 0 && ih > 0);
+            CHECK(s != NULL && layout_int(it, "px") > 0 && iw > 0 && ih > 0);
             if (s && word && strcmp(s, word) == 0) words++;
-        } else if (is_kind(it, "highlight")) {
+        } else if (layout_is_kind(it, "highlight")) {
             /* an operand lit: a part of a matrix, inside the frame */
             CHECKF(iw > 0 && ih > 0 && x >= 0 && y >= 0 && x + iw <= w && y + ih <= h,
                    "highlight on %s at %d,%d %dx%d is not inside %dx%d",
@@ -118,7 +110,7 @@ static void check_heads(const json_t *root, const char *name, int heads, int n) 
         const json_t *m = heatmap(root, name, h);
         CHECKF(m != NULL, "no %s heatmap for head %d", name, h);
         if (!m) continue;
-        CHECK(int_of(m, "rows") == n && int_of(m, "cols") == n);
+        CHECK(layout_int(m, "rows") == n && layout_int(m, "cols") == n);
         for (int g = 0; g < h; g++) {
             const json_t *o = heatmap(root, name, g);
             CHECKF(!o || !overlap(m, o), "heads %d and %d's %s overlap", g, h, name);
@@ -133,8 +125,8 @@ static const json_t *highlight(const json_t *root, const char *name, int head, i
     for (size_t i = 0; i < json_array_size(items); i++) {
         const json_t *it = json_array_get(items, i);
         const char *nm = json_string_value(json_object_get(it, "name"));
-        if (is_kind(it, "highlight") && nm && strcmp(nm, name) == 0 &&
-            int_of(it, "head") == head && int_of(it, "row") == row && int_of(it, "col") == col)
+        if (layout_is_kind(it, "highlight") && nm && strcmp(nm, name) == 0 &&
+            layout_int(it, "head") == head && layout_int(it, "row") == row && layout_int(it, "col") == col)
             return it;
     }
     return NULL;
@@ -146,20 +138,20 @@ static const char *text_with(const json_t *root, const char *sub) {
     for (size_t i = 0; i < json_array_size(items); i++) {
         const json_t *it = json_array_get(items, i);
         const char *t = json_string_value(json_object_get(it, "text"));
-        if (is_kind(it, "text") && t && strstr(t, sub)) return t;
+        if (layout_is_kind(it, "text") && t && strstr(t, sub)) return t;
     }
     return NULL;
 }
 
 /* hl lies on row i of the heatmap m (called name). */
 static void check_row_at(const json_t *hl, const json_t *m, const char *name, int i) {
-    int rows = int_of(m, "rows"), mh = int_of(m, "h");
-    int top = int_of(m, "y") + (int)((long)mh * i / rows);
-    int bottom = int_of(m, "y") + (int)((long)mh * (i + 1) / rows);
-    CHECKF(int_of(hl, "x") == int_of(m, "x") && int_of(hl, "w") == int_of(m, "w") &&
-               int_of(hl, "y") == top && int_of(hl, "h") == bottom - top,
-           "%s row %d lit at %d,%d %dx%d, the row is at %d,%d %dx%d", name, i, int_of(hl, "x"),
-           int_of(hl, "y"), int_of(hl, "w"), int_of(hl, "h"), int_of(m, "x"), top, int_of(m, "w"),
+    int rows = layout_int(m, "rows"), mh = layout_int(m, "h");
+    int top = layout_int(m, "y") + (int)((long)mh * i / rows);
+    int bottom = layout_int(m, "y") + (int)((long)mh * (i + 1) / rows);
+    CHECKF(layout_int(hl, "x") == layout_int(m, "x") && layout_int(hl, "w") == layout_int(m, "w") &&
+               layout_int(hl, "y") == top && layout_int(hl, "h") == bottom - top,
+           "%s row %d lit at %d,%d %dx%d, the row is at %d,%d %dx%d", name, i, layout_int(hl, "x"),
+           layout_int(hl, "y"), layout_int(hl, "w"), layout_int(hl, "h"), layout_int(m, "x"), top, layout_int(m, "w"),
            bottom - top);
 }
 
@@ -180,10 +172,10 @@ static void check_concat_lit(const json_t *root, int heads, int i) {
     const json_t *hl = highlight(root, "concat", -1, i, -1);
     CHECKF(first && last && hl, "no highlight on row %d of concat", i);
     if (!first || !last || !hl) return;
-    int rows = int_of(first, "rows"), mh = int_of(first, "h");
-    int top = int_of(first, "y") + (int)((long)mh * i / rows);
-    CHECK(int_of(hl, "y") == top && int_of(hl, "x") == int_of(first, "x") &&
-          int_of(hl, "x") + int_of(hl, "w") == int_of(last, "x") + int_of(last, "w"));
+    int rows = layout_int(first, "rows"), mh = layout_int(first, "h");
+    int top = layout_int(first, "y") + (int)((long)mh * i / rows);
+    CHECK(layout_int(hl, "y") == top && layout_int(hl, "x") == layout_int(first, "x") &&
+          layout_int(hl, "x") + layout_int(hl, "w") == layout_int(last, "x") + layout_int(last, "w"));
 }
 
 /* `render --follow 3`: token 3 ('sat') lit on every stage, on the right
@@ -295,7 +287,7 @@ int main(int argc, char **argv) {
         const json_t *a = heatmap(scores, "scores", heads - 1), *b = heatmap(small, "scores", heads - 1);
         CHECK(a && b);
         if (a && b)
-            CHECKF(int_of(a, "x") != int_of(b, "x") || int_of(a, "w") != int_of(b, "w"),
+            CHECKF(layout_int(a, "x") != layout_int(b, "x") || layout_int(a, "w") != layout_int(b, "w"),
                    "the last head's map did not move or shrink with the frame");
     }
 

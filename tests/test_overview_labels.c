@@ -14,23 +14,15 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "layout_json.h"
 
 static const char *exe;
 
-static int int_of(const json_t *o, const char *key) {
-    return (int)json_integer_value(json_object_get(o, key));
-}
-
-static bool is_kind(const json_t *it, const char *kind) {
-    const char *k = json_string_value(json_object_get(it, "kind"));
-    return k && strcmp(k, kind) == 0;
-}
-
 static bool overlap(const json_t *a, const json_t *b) {
-    return int_of(a, "x") < int_of(b, "x") + int_of(b, "w") &&
-           int_of(b, "x") < int_of(a, "x") + int_of(a, "w") &&
-           int_of(a, "y") < int_of(b, "y") + int_of(b, "h") &&
-           int_of(b, "y") < int_of(a, "y") + int_of(a, "h");
+    return layout_int(a, "x") < layout_int(b, "x") + layout_int(b, "w") &&
+           layout_int(b, "x") < layout_int(a, "x") + layout_int(a, "w") &&
+           layout_int(a, "y") < layout_int(b, "y") + layout_int(b, "h") &&
+           layout_int(b, "y") < layout_int(a, "y") + layout_int(a, "h");
 }
 
 /* The words of the start sentence a label may read (unknown words end in
@@ -64,30 +56,30 @@ static void check_size(const char *size, int min_px) {
     int first_x = 1 << 30, maps = 0;
     for (size_t i = 0; i < json_array_size(items); i++) {
         const json_t *it = json_array_get(items, i);
-        if (is_kind(it, "heatmap")) maps++, first_x = int_of(it, "x") < first_x ? int_of(it, "x") : first_x;
+        if (layout_is_kind(it, "heatmap")) maps++, first_x = layout_int(it, "x") < first_x ? layout_int(it, "x") : first_x;
     }
     CHECKF(maps == 8, "%s: %d maps, want 2 layers x 4 heads", size, maps);
     int rows_labelled = 0;
     for (size_t m = 0; m < json_array_size(items); m++) {
         const json_t *map = json_array_get(items, m);
-        if (!is_kind(map, "heatmap") || int_of(map, "x") != first_x) continue;
-        int my = int_of(map, "y"), mh = int_of(map, "h"), n = int_of(map, "rows"), labels = 0;
+        if (!layout_is_kind(map, "heatmap") || layout_int(map, "x") != first_x) continue;
+        int my = layout_int(map, "y"), mh = layout_int(map, "h"), n = layout_int(map, "rows"), labels = 0;
         for (size_t i = 0; i < json_array_size(items); i++) {
             const json_t *t = json_array_get(items, i);
             const char *s = json_string_value(json_object_get(t, "text"));
-            if (!is_kind(t, "text") || !s || !is_token(s)) continue;
-            int x = int_of(t, "x"), w = int_of(t, "w"), mid = int_of(t, "y") + int_of(t, "h") / 2;
+            if (!layout_is_kind(t, "text") || !s || !is_token(s)) continue;
+            int x = layout_int(t, "x"), w = layout_int(t, "w"), mid = layout_int(t, "y") + layout_int(t, "h") / 2;
             if (x + w > first_x || mid < my || mid >= my + mh) continue;
             labels++;
             CHECKF(x >= 0, "%s: label \"%s\" starts left of the frame (%d)", size, s, x);
-            CHECKF(int_of(t, "px") >= min_px, "%s: label \"%s\" is %d px, want %d", size, s,
-                   int_of(t, "px"), min_px);
+            CHECKF(layout_int(t, "px") >= min_px, "%s: label \"%s\" is %d px, want %d", size, s,
+                   layout_int(t, "px"), min_px);
             for (size_t j = 0; j < json_array_size(items); j++) {
                 const json_t *o = json_array_get(items, j);
                 if (j == i) continue;
                 const char *os = json_string_value(json_object_get(o, "text"));
-                bool other_label = is_kind(o, "text") && os && is_token(os);
-                CHECKF(!((is_kind(o, "heatmap") || other_label) && overlap(t, o)),
+                bool other_label = layout_is_kind(o, "text") && os && is_token(os);
+                CHECKF(!((layout_is_kind(o, "heatmap") || other_label) && overlap(t, o)),
                        "%s: label \"%s\" overlaps %s", size, s, os ? os : "a map");
             }
         }

@@ -19,42 +19,22 @@
 #include "attnviz/attn.h"
 #include "attnviz/tokenize.h"
 #include "check.h"
+#include "layout_json.h"
 
 static const char *exe;
 static char dir[] = "/tmp/test_presenter.XXXXXX";
+
+/* The layout of one render with args on random weights, or NULL (a failed check). */
+static json_t *layout_of(const char *args) {
+    char all[2048];
+    snprintf(all, sizeof all, "--weights mechanics %s", args);
+    return layout_render(exe, dir, all);
+}
 
 static const char *const sentence9 = "the cat sat on the mat because it slept";
 static const char *const sentence22 =
     "the old robot sat on the soft floor of the big room because it was very tired after the "
     "long busy day";
-
-/* The layout of one render with args, or NULL (a failed check). */
-static json_t *layout_of(const char *args) {
-    char cmd[2048];
-    snprintf(cmd, sizeof cmd,
-             "SDL_VIDEODRIVER=dummy '%s' render --weights mechanics %s --out '%s/f.png' "
-             "--layout '%s/f.json' >'%s/log' 2>&1",
-             exe, args, dir, dir, dir);
-    int rc = system(cmd);
-    rc = rc != -1 && WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-    CHECKF(rc == 0, "render %s exited %d", args, rc);
-    if (rc != 0) return NULL;
-    char path[1024];
-    snprintf(path, sizeof path, "%s/f.json", dir);
-    json_error_t e;
-    json_t *root = json_load_file(path, 0, &e);
-    CHECKF(root != NULL, "%s: %s (line %d)", path, e.text, e.line);
-    return root;
-}
-
-static int int_of(const json_t *o, const char *key) {
-    return (int)json_integer_value(json_object_get(o, key));
-}
-
-static bool is_kind(const json_t *it, const char *kind) {
-    const char *k = json_string_value(json_object_get(it, "kind"));
-    return k && strcmp(k, kind) == 0;
-}
 
 /* Head h's n×n attention map (whatever the stage calls it), or NULL; not
  * Q, K, V or O, which are n×n too when d_head equals n. */
@@ -64,8 +44,8 @@ static const json_t *head_map(const json_t *root, int h, int n) {
         const json_t *it = json_array_get(items, i);
         const char *name = json_string_value(json_object_get(it, "name"));
         bool factor = name && strlen(name) == 1 && strchr("QKVO", name[0]);
-        if (is_kind(it, "heatmap") && !factor && int_of(it, "head") == h &&
-            int_of(it, "rows") == n && int_of(it, "cols") == n)
+        if (layout_is_kind(it, "heatmap") && !factor && layout_int(it, "head") == h &&
+            layout_int(it, "rows") == n && layout_int(it, "cols") == n)
             return it;
     }
     return NULL;
@@ -94,7 +74,7 @@ static void check_steady(int w, int h, int heads, const char *sentence) {
             CHECKF(m != NULL, "%dx%d, %d heads, %d tokens, stage %d: no map for head %d", w, h,
                    heads, n, stage, k + 1);
             if (!m) continue;
-            int box[4] = {int_of(m, "x"), int_of(m, "y"), int_of(m, "w"), int_of(m, "h")};
+            int box[4] = {layout_int(m, "x"), layout_int(m, "y"), layout_int(m, "w"), layout_int(m, "h")};
             if (stage == 4) memcpy(boxes[k], box, sizeof box);
             else
                 CHECKF(memcmp(boxes[k], box, sizeof box) == 0,
@@ -115,8 +95,8 @@ static void check_type(const char *what, const json_t *root, int min, int heads,
     int small = 0, smallest = 1000;
     for (size_t i = 0; i < json_array_size(items); i++) {
         const json_t *it = json_array_get(items, i);
-        if (!is_kind(it, "text")) continue;
-        int px = int_of(it, "px");
+        if (!layout_is_kind(it, "text")) continue;
+        int px = layout_int(it, "px");
         if (px < min) small++;
         if (px < smallest) smallest = px;
     }
@@ -131,7 +111,7 @@ static void check_type(const char *what, const json_t *root, int min, int heads,
         const json_t *m = head_map(root, h, (int)n);
         CHECKF(m != NULL, "%s: no map for head %d", what, h + 1);
         if (!m) continue;
-        int mx = int_of(m, "x"), my = int_of(m, "y"), mw = int_of(m, "w"), mh = int_of(m, "h");
+        int mx = layout_int(m, "x"), my = layout_int(m, "y"), mw = layout_int(m, "w"), mh = layout_int(m, "h");
         for (size_t t = 0; t < n; t++) {
             char word[128];
             snprintf(word, sizeof word, "%.*s", (int)toks[t].len, sentence + toks[t].offset);
@@ -139,9 +119,9 @@ static void check_type(const char *what, const json_t *root, int min, int heads,
             for (size_t i = 0; i < json_array_size(items); i++) {
                 const json_t *it = json_array_get(items, i);
                 const char *s = json_string_value(json_object_get(it, "text"));
-                if (!is_kind(it, "text") || !s || strcmp(s, word) != 0) continue;
-                int x = int_of(it, "x"), y = int_of(it, "y"), iw = int_of(it, "w"),
-                    ih = int_of(it, "h");
+                if (!layout_is_kind(it, "text") || !s || strcmp(s, word) != 0) continue;
+                int x = layout_int(it, "x"), y = layout_int(it, "y"), iw = layout_int(it, "w"),
+                    ih = layout_int(it, "h");
                 /* a row label: left of the map, beside its rows; a column
                  * label: above the map, over its columns */
                 if (x + iw <= mx + 2 && x + iw >= mx - mw && y + ih / 2 >= my && y + ih / 2 <= my + mh)
@@ -196,7 +176,7 @@ int main(int argc, char **argv) {
                 const json_t *m = root ? head_map(root, 0, count_tokens(ATTN_EXAMPLE_SENTENCE)) : NULL;
                 CHECKF(m != NULL, "%s: no map of head 1", args);
                 if (m) {
-                    int b2[4] = {int_of(m, "x"), int_of(m, "y"), int_of(m, "w"), int_of(m, "h")};
+                    int b2[4] = {layout_int(m, "x"), layout_int(m, "y"), layout_int(m, "w"), layout_int(m, "h")};
                     if (stage == 4) memcpy(box, b2, sizeof box);
                     else
                         CHECKF(memcmp(box, b2, sizeof box) == 0,
@@ -223,8 +203,8 @@ int main(int argc, char **argv) {
         json_t *root = layout_of(args);
         for (int k = 0; root && k < 4; k++) {
             const json_t *m = head_map(root, k, count_tokens(ATTN_EXAMPLE_SENTENCE));
-            CHECKF(m && int_of(m, "w") > 1920 / 6, "%s: head %d's map %d px wide", args, k + 1,
-                   m ? int_of(m, "w") : 0);
+            CHECKF(m && layout_int(m, "w") > 1920 / 6, "%s: head %d's map %d px wide", args, k + 1,
+                   m ? layout_int(m, "w") : 0);
         }
         json_decref(root);
     }

@@ -11,27 +11,14 @@
 #include <sys/wait.h>
 
 #include "check.h"
+#include "layout_json.h"
 
 static const char *exe;
 static char dir[] = "/tmp/test_texts.XXXXXX";
 
 /* The layout of `attnviz render ARGS`, or NULL (a failed check). */
-static json_t *layout_of(const char *args) {
-    char cmd[2048], path[1024];
-    snprintf(path, sizeof path, "%s/frame.json", dir);
-    snprintf(cmd, sizeof cmd,
-             "SDL_VIDEODRIVER=dummy '%s' render %s --out '%s/frame.png' --layout '%s' "
-             ">'%s/log' 2>&1",
-             exe, args, dir, path, dir);
-    int rc = system(cmd);
-    CHECKF(rc != -1 && WIFEXITED(rc) && WEXITSTATUS(rc) == 0, "render %s failed", args);
-    json_error_t e;
-    json_t *root = json_load_file(path, 0, &e);
-    CHECKF(root != NULL, "%s: %s", path, e.text);
-    return root;
-}
+static json_t *layout_of(const char *args) { return layout_render(exe, dir, args); }
 
-/* How many text runs contain word. */
 /* How many text runs hold word; "=WORD" counts the runs that are exactly WORD. */
 static int texts_with(const json_t *root, const char *word) {
     const json_t *items = json_object_get(root, "items");
