@@ -386,7 +386,11 @@ static void draw_products(stage_ctx *c, draw_matrix_desc *left, const char *left
      * the cell width. */
     double ch_right = fmin(ch, cw), ch_res = ch;
     if (rows > 0 && k > 0) {
-        double max_res = fmin(3.0 * cw, 3.0 * c->px), want = fmin(1.3 * spx, max_res);
+        /* A wide matrix (d_model 128 in 250 pixels) has cells a pixel or
+         * two wide; its rows are still tokens, and read as labelled bars
+         * when they are as tall as the label type. */
+        double want = 1.3 * spx, max_res = fmin(fmax(3.0 * cw, want), 3.0 * c->px);
+        if (want > max_res) want = max_res;
         double room = avail_h - (double)k * ch_right;
         if (room < want * (double)rows)
             ch_right = fmax(0.5 * cw, (avail_h - want * (double)rows) / (double)k);
