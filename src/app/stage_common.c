@@ -202,6 +202,29 @@ int stage_col_labels_height(const stage_ctx *c, int w, size_t cols, int px, int 
     return height;
 }
 
+/* A column label a little too wide for its room ("because" over two
+ * staggered columns) is drawn a little smaller rather than cut, down to
+ * the frame's smallest type (14 px at 1080 lines, 20 in presenter mode);
+ * only a word that does not fit even then is cut. */
+static int whole_px(const stage_ctx *c, const char *s, size_t len, int px, int max_w) {
+    char buf[256];
+    if (len >= sizeof buf) return px;
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+    int w = 0, least = text_cache_min_px(c->tc);
+    text_measure(c->tc, buf, px, &w, NULL);
+    if (w <= max_w || w <= 0) return px;
+    int smaller = (int)((double)px * (double)max_w / (double)w);
+    if (smaller < least || smaller < 9) return px;
+    /* glyph widths do not scale exactly with the size: step down until whole */
+    while (smaller >= least && smaller >= 9) {
+        text_measure(c->tc, buf, smaller, &w, NULL);
+        if (w <= max_w) return smaller;
+        smaller--;
+    }
+    return px;
+}
+
 int stage_col_labels(const stage_ctx *c, SDL_Rect grid, size_t cols, int max_h, int px) {
     int need;
     int lines = col_label_lines(c, grid.w, cols, px, max_h, &need);
@@ -231,9 +254,10 @@ int stage_col_labels(const stage_ctx *c, SDL_Rect grid, size_t cols, int max_h, 
         int cy = grid.y - px / 4 - line * line_h - line_h / 2;
         size_t len;
         const char *s = stage_token(c, j, &len);
-        int w = stage_fit(c, s, len, px, max_w, buf, sizeof buf);
+        int lpx = whole_px(c, s, len, px, max_w);
+        int w = stage_fit(c, s, len, lpx, max_w, buf, sizeof buf);
         if (w == 0) continue;
-        text_draw(c->tc, buf, px, label_color(c, j), (left + right) / 2, cy,
+        text_draw(c->tc, buf, lpx, label_color(c, j), (left + right) / 2, cy,
                   TEXT_CENTER | TEXT_MIDDLE);
         if (line == 1) /* a tick down past the lower line, so the column is clear */
             draw_line(c->r, (left + right) / 2, cy + px / 2 + 1, (left + right) / 2, grid.y - 2,
