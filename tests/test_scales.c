@@ -77,6 +77,7 @@ static void draw(app_state *st, state_stage stage, float progress, const char *n
     state_frame_default(&r);
     r.stage = stage;
     r.progress = progress;
+    r.per_row = st->maps_per_row; /* the frame's setting, as render --per-row gives it */
     layout_clear(&rec);
     app_offscreen_draw(&off, st, &r);
     save_png(name);
@@ -148,7 +149,7 @@ static void test_frames(void) {
 
     /* attention maps per row: the bar says so, and each row's largest
      * weight is drawn at full colour */
-    st.weights_per_row = true;
+    st.maps_per_row = true;
     draw(&st, STAGE_WEIGHTED, 1.0f, "scales_per_row");
     CHECK(drew_text("per row"));
     CHECK(drew_text("max"));
@@ -169,7 +170,57 @@ static void test_frames(void) {
         }
         CHECKF(bad == 0, "%d rows' largest weight not at full colour", bad);
     }
-    st.weights_per_row = false;
+    /* scores per row: each row drawn minus the mean of the cells softmax
+     * sees, on the centred range; in every row the cell nearest that mean
+     * is near the neutral colour, and the bar's middle says "row mean" */
+    draw(&st, STAGE_SCORES, 1.0f, "scales_scores_per_row");
+    CHECK(drew_text("row mean"));
+    CHECK(drew_text("cell (i, j) = q_i · k_j") || drew_text("cell (i, j)"));
+    draw_format_value(v, sizeof v, st.model.scores_centred_absmax);
+    snprintf(want, sizeof want, "+%s", v);
+    CHECKF(drew_text(want), "stage 4's bar per row does not read %s", want);
+    CHECKF(st.model.scores_centred_absmax < st.model.scores_absmax,
+           "centring does not narrow the trained model's scores (%g vs %g)",
+           (double)st.model.scores_centred_absmax, (double)st.model.scores_absmax);
+    const layout_item *s0 = heatmap("scores", 0);
+    CHECK(s0 != NULL);
+    if (s0) {
+        size_t n = st.model.n;
+        int bad = 0;
+        for (size_t i = 0; i < n; i++) {
+            const float *row = st.model.trace.scores + i * n;
+            const float *kept = st.model.trace.masked + i * n;
+            double sum = 0.0;
+            size_t count = 0;
+            for (size_t j = 0; j < n; j++)
+                if (isfinite(kept[j])) sum += row[j], count++;
+            float mean = (float)(sum / (double)count);
+            size_t near = 0;
+            for (size_t j = 1; j < n; j++)
+                if (fabsf(row[j] - mean) < fabsf(row[near] - mean)) near = j;
+            float off = (row[near] - mean) / st.model.scores_centred_absmax;
+            int x = s0->box.x + (int)((near * 2 + 1) * (size_t)s0->box.w / (2 * n));
+            int y = s0->box.y + (int)((i * 2 + 1) * (size_t)s0->box.h / (2 * n));
+            SDL_Color p = pixel(x, y), f = colormap_diverging(off);
+            if (abs(p.r - f.r) > 3 || abs(p.g - f.g) > 3 || abs(p.b - f.b) > 3) bad++;
+        }
+        CHECKF(bad == 0, "%d rows' cell nearest the row mean not drawn as its centred value", bad);
+    }
+    st.maps_per_row = false;
+    draw(&st, STAGE_SCORES, 1.0f, "scales_scores_absolute");
+    CHECK(!drew_text("row mean"));
+    /* the trained model's rows differ by more than the pattern in them:
+     * the note says softmax ignores that, and how to take it away */
+    CHECK(st.model.scores_row_shift > st.model.scores_centred_absmax);
+    CHECK(drew_text("cell (i, j)"));
+    {
+        bool said = false;
+        for (size_t k = 0; k < rec.n; k++)
+            if (rec.items[k].kind == LAYOUT_TEXT && rec.items[k].text &&
+                strstr(rec.items[k].text, "C centres them"))
+                said = true;
+        CHECK(said);
+    }
     draw(&st, STAGE_WEIGHTED, 1.0f, "scales_absolute");
     CHECK(!drew_text("per row"));
 

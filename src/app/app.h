@@ -66,7 +66,7 @@ typedef struct app_state {
     /* The attention maps (stages 7, 8, the overview) with each row stretched
      * to its own maximum instead of the absolute 0–1 scale; the numbers
      * shown stay the true weights. */
-    bool weights_per_row;
+    bool maps_per_row;
     char message[APP_ERR_LEN]; /* a status line: a saved path, an error */
     bool message_is_error;
     state_highlight highlights[STATE_HIGHLIGHTS_MAX]; /* outlined on the heatmaps */

@@ -275,7 +275,7 @@ void draw_format_exact(char *buf, size_t len, float v) {
 /* ---- matrices -------------------------------------------------------------------- */
 
 draw_values draw_values_rows(const float *v, size_t stride, draw_map map, float range) {
-    return (draw_values){v, (ptrdiff_t)stride, 1, map, range, false};
+    return (draw_values){v, (ptrdiff_t)stride, 1, map, range, false, false, NULL};
 }
 
 draw_matrix_desc draw_matrix_plain(size_t rows, size_t cols, draw_values a, const theme *th) {
@@ -316,14 +316,36 @@ static float row_range(const draw_values *v, size_t i, size_t cols) {
     return scale_row_max(v->v + (ptrdiff_t)i * v->row_stride, v->col_stride, cols);
 }
 
-/* The ranges of row i of a and b (b's only when a blend draws it). */
+/* What row i of v is drawn relative to: the mean of its cells that
+ * centre_over keeps (finite there), or 0 when v is not centred. */
+static float row_centre(const draw_values *v, size_t i, size_t cols) {
+    if (!v->centred || !v->v) return 0.0f;
+    const float *keep = v->centre_over ? v->centre_over : v->v;
+    double sum = 0.0;
+    size_t count = 0;
+    for (size_t j = 0; j < cols; j++) {
+        ptrdiff_t at = (ptrdiff_t)i * v->row_stride + (ptrdiff_t)j * v->col_stride;
+        float x = v->v[at];
+        if (!isfinite(keep[at]) || !isfinite(x)) continue;
+        sum += x;
+        count++;
+    }
+    return count > 0 ? (float)(sum / (double)count) : 0.0f;
+}
+
+/* The ranges and centres of row i of a and b (b's only when a blend draws it). */
 typedef struct row_ranges {
     float a, b;
+    float a_centre, b_centre;
 } row_ranges;
 
 static row_ranges ranges_of_row(const draw_matrix_desc *d, size_t i) {
-    row_ranges rr = {row_range(&d->a, i, d->cols), d->b.range};
-    if (d->blend != DRAW_BLEND_NONE) rr.b = row_range(&d->b, i, d->cols);
+    row_ranges rr = {row_range(&d->a, i, d->cols), d->b.range, row_centre(&d->a, i, d->cols),
+                     0.0f};
+    if (d->blend != DRAW_BLEND_NONE) {
+        rr.b = row_range(&d->b, i, d->cols);
+        rr.b_centre = row_centre(&d->b, i, d->cols);
+    }
     return rr;
 }
 
@@ -337,19 +359,21 @@ static look look_of(const draw_matrix_desc *d, const draw_values *v, float range
 static look cell_look(const draw_matrix_desc *d, size_t i, size_t j, row_ranges rr) {
     if (i * d->cols + j >= d->visible) return (look){d->empty, false};
     bool mask = d->mask && is_masked_value(d->mask[i * d->mask_stride + j]);
-    float a = value_at(&d->a, i, j);
+    /* −∞ minus a centre is still −∞: the hatch */
+    float a = value_at(&d->a, i, j) - rr.a_centre;
     switch (d->blend) {
     case DRAW_BLEND_VALUES: {
-        float b = value_at(&d->b, i, j);
+        float b = value_at(&d->b, i, j) - rr.b_centre;
         if (is_masked_value(a) || is_masked_value(b)) /* no halfway to −∞ */
             return look_of(d, &d->a, rr.a, d->t < 0.5f ? a : b, mask);
         return look_of(d, &d->a, rr.a, glm_lerp(a, b, glm_clamp_zo(d->t)), mask);
     }
     case DRAW_BLEND_ROWS: {
-        if (i < d->row) return look_of(d, &d->b, rr.b, value_at(&d->b, i, j), mask);
+        float b = value_at(&d->b, i, j) - rr.b_centre;
+        if (i < d->row) return look_of(d, &d->b, rr.b, b, mask);
         look la = look_of(d, &d->a, rr.a, a, mask);
         if (i > d->row || d->t <= 0.0f) return la;
-        look lb = look_of(d, &d->b, rr.b, value_at(&d->b, i, j), mask);
+        look lb = look_of(d, &d->b, rr.b, b, mask);
         return (look){draw_mix(la.color, lb.color, d->t), d->t < 0.5f ? la.hatch : lb.hatch};
     }
     case DRAW_BLEND_NONE:
@@ -358,16 +382,21 @@ static look cell_look(const draw_matrix_desc *d, size_t i, size_t j, row_ranges 
 }
 
 draw_cell draw_matrix_cell(const draw_matrix_desc *d, size_t i, size_t j) {
-    draw_cell c = {0.0f, false, false, d->a.map, d->a.range};
+    draw_cell c = {0.0f, false, false, d->a.map, d->a.range, 0.0f};
     if (i >= d->rows || j >= d->cols || !d->a.v) return c;
     c.range = row_range(&d->a, i, d->cols);
     c.visible = i * d->cols + j < d->visible;
     float a = value_at(&d->a, i, j);
     c.value = a;
+    c.shade = a - row_centre(&d->a, i, d->cols);
     if (d->blend == DRAW_BLEND_VALUES) {
-        c.value = d->t < 0.5f ? a : value_at(&d->b, i, j); /* a label does not morph */
+        if (d->t >= 0.5f) { /* a label does not morph */
+            c.value = value_at(&d->b, i, j);
+            c.shade = c.value - row_centre(&d->b, i, d->cols);
+        }
     } else if (d->blend == DRAW_BLEND_ROWS && (i < d->row || (i == d->row && d->t >= 0.5f))) {
         c.value = value_at(&d->b, i, j);
+        c.shade = c.value - row_centre(&d->b, i, d->cols);
         c.map = d->b.map;
         c.range = row_range(&d->b, i, d->cols);
     }
@@ -415,7 +444,7 @@ bool draw_matrix(draw_pool *p, SDL_Renderer *r, SDL_Rect dst, const draw_matrix_
     size_t prev_i = SIZE_MAX;
     bool prev_hatched = false;
     size_t ranges_i = SIZE_MAX; /* the row rr holds the ranges of */
-    row_ranges rr = {d->a.range, d->b.range};
+    row_ranges rr = {d->a.range, d->b.range, 0.0f, 0.0f};
     for (size_t y = 0; y < h; y++) {
         uint32_t *row = (uint32_t *)((uint8_t *)pixels + y * (size_t)pitch);
         size_t i = y * rows / h;
@@ -502,7 +531,8 @@ int draw_colorbar(draw_pool *p, SDL_Renderer *r, text_cache *tc, SDL_Rect bar, d
         char v[24];
         draw_format_value(v, sizeof v, range);
         snprintf(top, sizeof top, "+%s", v);
-        snprintf(mid, sizeof mid, "0");
+        /* rows centred: the middle is each row's mean, not zero */
+        snprintf(mid, sizeof mid, "%s", (flags & DRAW_BAR_PER_ROW) ? "row mean" : "0");
         draw_format_value(v, sizeof v, -range);
         snprintf(bottom, sizeof bottom, "%s", v);
     } else if (flags & DRAW_BAR_PER_ROW) {

@@ -110,6 +110,13 @@ typedef struct draw_values {
     /* Per-row contrast: each row drawn with its own largest value as the
      * range (the values themselves are unchanged, for labels). */
     bool per_row;
+    /* Rows centred: each row drawn minus its mean, the mean taken over the
+     * cells where centre_over (same strides; NULL: v itself) is finite, so
+     * a masked score's −∞ is left out. Softmax gives the same weights for a
+     * row plus any constant, so this shows only what softmax sees. Values
+     * stay unchanged, for labels. */
+    bool centred;
+    const float *centre_over;
 } draw_values;
 
 typedef enum draw_blend {
@@ -158,6 +165,7 @@ typedef struct draw_cell {
     bool masked, visible;
     draw_map map;
     float range;
+    float shade; /* what the colour is of: value, minus the row's mean when centred */
 } draw_cell;
 draw_cell draw_matrix_cell(const draw_matrix_desc *d, size_t i, size_t j);
 
@@ -183,7 +191,8 @@ void draw_format_exact(char *buf, size_t len, float v);
  * total width used. */
 enum {
     DRAW_BAR_CLIPPED = 1, /* the scale clips: end caps in the clipped colours */
-    DRAW_BAR_PER_ROW = 2, /* per-row contrast: the top reads "max", not a number */
+    DRAW_BAR_PER_ROW = 2, /* per-row contrast: the top reads "max", not a number;
+                           * diverging (rows centred): the middle reads "row mean" */
 };
 int draw_colorbar(draw_pool *p, SDL_Renderer *r, text_cache *tc, SDL_Rect bar, draw_map map,
                   float range, const char *title, int px, const theme *th, int flags);

@@ -365,9 +365,9 @@ static void on_key(window_app *a, const SDL_KeyboardEvent *e) {
     case SDLK_e: if (!again) next_example(a); break;
     case SDLK_c: /* contrast of the attention maps: absolute 0–1, or per row */
         if (again) break;
-        s->weights_per_row = !s->weights_per_row;
+        s->maps_per_row = !s->maps_per_row;
         window_say(a, false, "%s (C changes it)",
-                   s->weights_per_row ? "attention maps per row: each row's max is full colour"
+                   s->maps_per_row ? "attention maps per row: each row's max is full colour"
                                       : "attention maps on the absolute scale: 1 is full colour");
         break;
     case SDLK_k: /* the arcs view's lines per row */

@@ -20,23 +20,51 @@
  * are why its weights come out softer. */
 #define SCALE_SHRINK_END 0.7f
 
-static float scores_range(const stage_ctx *c) { return c->m->scores_absmax; }
+/* With the maps per row (C), the scores are drawn with each row's mean
+ * taken away: softmax gives the same weights for a row plus a constant,
+ * and a trained model's rows differ by large constants (±114 where the
+ * pattern within a row spans ±20), which would set the colours and hide
+ * the pattern. The range is then that of the centred scores. */
+static float scores_range(const stage_ctx *c) {
+    return c->s->maps_per_row ? c->m->scores_centred_absmax : c->m->scores_absmax;
+}
+
+/* Scores of head h (scores, scaled or masked: v) as drawn: centred per
+ * row over the cells the mask keeps when the maps are per row. */
+static draw_values score_values(const stage_ctx *c, const float *v, size_t h) {
+    draw_values dv = draw_values_rows(v, c->n, DRAW_DIVERGING, scores_range(c));
+    if (c->s->maps_per_row) {
+        dv.centred = true;
+        dv.centre_over = c->t->masked + h * c->n * c->n;
+    }
+    return dv;
+}
+
+static int scores_bar_flags(const stage_ctx *c) { return c->s->maps_per_row ? DRAW_BAR_PER_ROW : 0; }
 
 /* The bar title of those scores: which scale they are drawn on. */
 static const char *scaled_bar_title(const stage_ctx *c) {
+    if (c->s->maps_per_row)
+        return c->c->scale ? "stage 4's scale, each row minus its mean\nrow − mean, stage 4's "
+                             "scale\nrow − mean"
+                           : "each row minus its mean\nrow − mean";
     return c->c->scale ? "scale of stage 4's scores\nstage 4's scale\nscaled" : "scores";
 }
 
+static const char *scores_bar_title(const stage_ctx *c) {
+    return c->s->maps_per_row ? "scores, each row minus its mean\nrow − mean" : "scores";
+}
+
 /* The attention weights: on the absolute 0–1 scale, or each row stretched
- * to its own maximum (app_state.weights_per_row, a key in the window). */
+ * to its own maximum (app_state.maps_per_row, a key in the window). */
 static draw_values weights_values(const stage_ctx *c, const float *weights) {
     draw_values v = draw_values_rows(weights, c->n, DRAW_SEQUENTIAL, 1.0f);
-    v.per_row = c->s->weights_per_row;
+    v.per_row = c->s->maps_per_row;
     return v;
 }
 
 static stage_bar weights_bar(const stage_ctx *c) {
-    if (c->s->weights_per_row)
+    if (c->s->maps_per_row)
         return (stage_bar){DRAW_SEQUENTIAL, 1.0f,
                            "per row: each row's max = full colour\nper row: max = full\nper row",
                            DRAW_BAR_PER_ROW};
@@ -61,34 +89,30 @@ draw_matrix_desc stage_head_desc(const stage_ctx *c, size_t h) {
     const attn_trace *t = c->t;
     const float *scores = t->scores + h * nn, *scaled = t->scaled + h * nn;
     const float *masked = t->masked + h * nn, *weights = t->weights + h * nn;
-    float rs = scores_range(c);
     draw_matrix_desc d;
     switch (c->s->stage) {
     case STAGE_SCORES:
-        d = draw_matrix_plain(
-            n, n, draw_values_rows(scores, n, DRAW_DIVERGING, c->m->scores_absmax), c->th);
+        d = draw_matrix_plain(n, n, score_values(c, scores, h), c->th);
         d.visible = stage_cells_shown(c->e, n, n);
         break;
-    case STAGE_SCALE: {
-        float range = scores_range(c);
-        d = draw_matrix_plain(n, n, draw_values_rows(scores, n, DRAW_DIVERGING, range), c->th);
-        d.b = draw_values_rows(scaled, n, DRAW_DIVERGING, range);
+    case STAGE_SCALE:
+        d = draw_matrix_plain(n, n, score_values(c, scores, h), c->th);
+        d.b = score_values(c, scaled, h);
         d.blend = DRAW_BLEND_VALUES;
         d.t = stage_ease_part(c->p, 0.0f, SCALE_SHRINK_END);
         break;
-    }
     case STAGE_MASK:
         if (!c->c->causal) {
-            d = draw_matrix_plain(n, n, draw_values_rows(masked, n, DRAW_DIVERGING, rs), c->th);
+            d = draw_matrix_plain(n, n, score_values(c, masked, h), c->th);
             break;
         }
-        d = draw_matrix_plain(n, n, draw_values_rows(scaled, n, DRAW_DIVERGING, rs), c->th);
-        d.b = draw_values_rows(masked, n, DRAW_DIVERGING, rs);
+        d = draw_matrix_plain(n, n, score_values(c, scaled, h), c->th);
+        d.b = score_values(c, masked, h);
         d.blend = DRAW_BLEND_ROWS;
         sweep(c, &d.row, &d.t);
         break;
     case STAGE_SOFTMAX:
-        d = draw_matrix_plain(n, n, draw_values_rows(masked, n, DRAW_DIVERGING, rs), c->th);
+        d = draw_matrix_plain(n, n, score_values(c, masked, h), c->th);
         d.b = weights_values(c, weights);
         d.blend = DRAW_BLEND_ROWS;
         sweep(c, &d.row, &d.t);
@@ -221,7 +245,7 @@ void heads_cell_values(const stage_ctx *c, const draw_matrix_desc *d, SDL_Rect g
                           TEXT_CENTER | TEXT_MIDDLE);
                 continue;
             }
-            SDL_Color bg = draw_value_color(cell.map, cell.range, cell.value, c->th->masked);
+            SDL_Color bg = draw_value_color(cell.map, cell.range, cell.shade, c->th->masked);
             text_draw(c->tc, buf, vpx, draw_ink_on(bg), cx, cy, TEXT_CENTER | TEXT_MIDDLE);
         }
 }
@@ -367,24 +391,27 @@ void heads_colorbars(const stage_ctx *c, SDL_Rect column) {
     scale_range qk = stage_qk_scale(c), vs = stage_v_scale(c);
     switch (c->s->stage) {
     case STAGE_SCORES: {
-        stage_bar bars[2] = {{DRAW_DIVERGING, c->m->scores_absmax, "scores", 0},
+        stage_bar bars[2] = {{DRAW_DIVERGING, rs, scores_bar_title(c), scores_bar_flags(c)},
                              {DRAW_DIVERGING, qk.range, "Q, K", stage_bar_flags(qk)}};
         stage_colorbars(c, column, bars, focus_factors(c) ? 2 : 1, NULL);
         break;
     }
     case STAGE_SCALE:
-        stage_colorbars(c, column, &(stage_bar){DRAW_DIVERGING, rs, scaled_bar_title(c), 0}, 1,
-                        NULL);
+        stage_colorbars(c, column,
+                        &(stage_bar){DRAW_DIVERGING, rs, scaled_bar_title(c), scores_bar_flags(c)},
+                        1, NULL);
         break;
     case STAGE_MASK:
-        stage_colorbars(c, column, &(stage_bar){DRAW_DIVERGING, rs, scaled_bar_title(c), 0}, 1,
-                        causal ? "−∞" : NULL);
+        stage_colorbars(c, column,
+                        &(stage_bar){DRAW_DIVERGING, rs, scaled_bar_title(c), scores_bar_flags(c)},
+                        1, causal ? "−∞" : NULL);
         break;
     case STAGE_SOFTMAX: {
         /* rows not yet done still show the scaled scores (the unscaled ones
          * with scaling off): their bar goes once every row is weights;
          * masked cells are −∞ until their row is done, then weight 0 */
-        stage_bar bars[2] = {{DRAW_DIVERGING, rs, scaled_bar_title(c), 0}, weights_bar(c)};
+        stage_bar bars[2] = {{DRAW_DIVERGING, rs, scaled_bar_title(c), scores_bar_flags(c)},
+                             weights_bar(c)};
         bool done = rows_done(c) >= c->n;
         stage_colorbars(c, column, done ? bars + 1 : bars, done ? 1 : 2,
                         causal ? (done ? "0" : "−∞ → 0") : NULL);
@@ -417,7 +444,7 @@ draw_matrix_desc heads_v_desc(const stage_ctx *c, size_t h) {
     size_t g = attn_kv_group(c->c, h);
     draw_matrix_desc d = draw_matrix_plain(c->n, c->d_head,
                              (draw_values){c->t->v + g * c->d_head, (ptrdiff_t)c->d_kv, 1,
-                                           DRAW_DIVERGING, stage_v_scale(c).range, false},
+                                           DRAW_DIVERGING, stage_v_scale(c).range, false, false, NULL},
                              c->th);
     return draw_matrix_named(d, "V", (int)h);
 }
@@ -582,7 +609,7 @@ static void heads_view(stage_ctx *c) {
     double cw = best.cw, ch = best.ch;
     int op_w = best.op_w;
 
-    char note[256];
+    char note[768];
     stage_heads_explain(c, note, sizeof note);
     if (note_h > 0) stage_note(c, note, a.x, a.y, a.w, c->th->text_dim);
 

@@ -1,11 +1,61 @@
 /* The sentence above the per-head stages 4–8: what each cell of a head's
  * map is at this stage, in forms from the whole to the shortest. */
 #include <stdio.h>
+#include <string.h>
 
 #include "stage.h"
 
+/* Stages 4–6 draw scores: with the maps per row (C) each row is drawn
+ * minus its mean, and the note says so; on the absolute scale, when the
+ * rows' constants outgrow the pattern within the rows (a trained model's
+ * rows differ by ±114 where a row spans ±20), the note says that softmax
+ * ignores them and that C takes them away. Empty otherwise. */
+static void rows_note(const stage_ctx *c, char *buf, size_t len) {
+    buf[0] = '\0';
+    bool scores = c->s->stage == STAGE_SCORES || c->s->stage == STAGE_SCALE ||
+                  c->s->stage == STAGE_MASK;
+    if (!scores) return;
+    if (c->s->maps_per_row) {
+        snprintf(buf, len, "; each row minus its mean, which softmax ignores (C: raw)");
+        return;
+    }
+    if (c->m->scores_row_shift > c->m->scores_centred_absmax && c->m->scores_row_shift > 0.0f) {
+        char v[24];
+        draw_format_value(v, sizeof v, c->m->scores_row_shift);
+        snprintf(buf, len, "; rows differ by up to %s, a constant softmax ignores: C centres them",
+                 v);
+    }
+}
+
+/* base's forms (split at '\n'), each followed by extra. */
+static void with_extra(char *buf, size_t len, const char *base, const char *extra) {
+    size_t at = 0;
+    const char *s = base;
+    buf[0] = '\0';
+    while (*s && at + 1 < len) {
+        const char *nl = strchr(s, '\n');
+        size_t part = nl ? (size_t)(nl - s) : strlen(s);
+        int w = snprintf(buf + at, len - at, "%s%.*s%s", at ? "\n" : "", (int)part, s, extra);
+        if (w < 0 || (size_t)w >= len - at) break;
+        at += (size_t)w;
+        s += part + (nl ? 1 : 0);
+    }
+    /* the shortest form alone last, for the narrowest frames */
+    const char *last = strrchr(base, '\n');
+    if (extra[0] && at + 1 < len) snprintf(buf + at, len - at, "\n%s", last ? last + 1 : base);
+}
+
+static void explain(const stage_ctx *c, char *buf, size_t len);
+
 void stage_heads_explain(const stage_ctx *c, char *buf, size_t len) {
     if (stage_mechanics_note(c, buf, len)) return;
+    char base[512], extra[128];
+    explain(c, base, sizeof base);
+    rows_note(c, extra, sizeof extra);
+    with_extra(buf, len, base, extra);
+}
+
+static void explain(const stage_ctx *c, char *buf, size_t len) {
     switch (c->s->stage) {
     case STAGE_SCORES:
         snprintf(buf, len,

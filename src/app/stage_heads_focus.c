@@ -86,7 +86,7 @@ static void focus_scores(stage_ctx *c, size_t h, SDL_Rect a, int bars_w, const f
     draw_matrix_desc qd = draw_matrix_plain(
         n, dk, draw_values_rows(c->t->q + h * dk, c->d_model, DRAW_DIVERGING, qkv), c->th);
     draw_matrix_desc kd = draw_matrix_plain(
-        dk, n, (draw_values){c->t->k + g * dk, 1, (ptrdiff_t)c->d_kv, DRAW_DIVERGING, qkv, false},
+        dk, n, (draw_values){c->t->k + g * dk, 1, (ptrdiff_t)c->d_kv, DRAW_DIVERGING, qkv, false, false, NULL},
         c->th);
     qd = draw_matrix_named(qd, "Q", (int)h);
     kd = draw_matrix_named(kd, "K", (int)h);
@@ -191,7 +191,7 @@ void stage_heads_focus(stage_ctx *c) {
     SDL_Rect a = c->area;
     int spx = c->spx, note_h = a.h >= 12 * spx ? spx + spx / 2 : 0;
     int bars_w = heads_colorbars_width(c);
-    char note[256];
+    char note[768];
     stage_heads_explain(c, note, sizeof note);
     if (note_h > 0) stage_note(c, note, a.x, a.y, a.w, c->th->text_dim);
     SDL_Rect body = {a.x, a.y + note_h, a.w, a.h - note_h};

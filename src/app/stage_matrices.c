@@ -638,7 +638,7 @@ static int draw_slabs(stage_ctx *c, int x, int y, double cw, double ch, const fl
         size_t head = kv ? k * (size_t)per : k;
         SDL_Color hc = theme_head_color(c->th, head);
         draw_matrix_desc d = draw_matrix_plain(
-            n, dh, (draw_values){v + k * dh, (ptrdiff_t)stride, 1, DRAW_DIVERGING, range, false},
+            n, dh, (draw_values){v + k * dh, (ptrdiff_t)stride, 1, DRAW_DIVERGING, range, false, false, NULL},
             c->th);
         d = draw_matrix_named(d, name ? name : "O", (int)k); /* a K/V slab: its group */
         draw_matrix(c->pool, c->r, sr, &d);

@@ -150,6 +150,9 @@ static const cli_arg frame_rows[] = {
      .hi = ATTN_TOKENS_MAX,
      .help = "follow token I (from 1) stage by stage: its rows lit and a line\nsaying where it "
              "is (O in the app)"},
+    {.name = "--per-row", .kind = CLI_ARG_FLAG, .at = AT(render.per_row),
+     .help = "attention maps per row: scores minus each row's mean (softmax\nignores a "
+             "row's constant), weights to each row's max (C in the app)"},
     {.name = "--size", .value = "WxH", .kind = CLI_ARG_CUSTOM, .at = AT(render), .parse = parse_wh,
      .help = "image size in pixels (default 1280x800)"},
     {.name = "--out", .value = "FILE.png", .kind = CLI_ARG_CUSTOM, .at = AT(render.out),

@@ -89,6 +89,14 @@ typedef struct state_model {
     /* Ranges for colour scales, computed once per build (not per frame). */
     float x_absmax, qkv_absmax, out_absmax, output_absmax;
     float scores_absmax, scaled_absmax; /* over all heads */
+    /* The same of the scores with each row's mean taken away (the mean of
+     * the cells softmax sees, the mask's left out): the range of the maps
+     * with rows centred, where a constant per row, which softmax ignores,
+     * no longer sets the colours. */
+    float scores_centred_absmax;
+    /* The largest difference between two rows' means within a head: how
+     * far the constants per row go, which softmax ignores. */
+    float scores_row_shift;
     float spread_scores[ATTN_HEADS_MAX]; /* standard deviation of each head's */
     float spread_scaled[ATTN_HEADS_MAX]; /* scores before and after scaling */
     double build_ms;                     /* time of the last apply */
@@ -189,6 +197,7 @@ typedef struct state_frame {
     state_theme theme;
     bool present; /* presenter mode: type for the back of a room */
     size_t follow; /* the token followed stage by stage, from 1; 0: none */
+    bool per_row;  /* attention maps per row: scores centred, weights stretched (C) */
     const char *out; /* the PNG's path (a folder for a lesson's steps) */
     const char *layout; /* NULL, or where to write what the frame drew, as JSON */
 } state_frame;

@@ -57,6 +57,32 @@ static float spread(const float *v, size_t count) {
     return (float)sqrt(sq / (double)count);
 }
 
+/* Over every row of every head, the means of the cells the mask keeps:
+ * the largest |score − its row's mean| (*centred) and the largest
+ * difference between two rows' means of one head (*shift). */
+static void row_stats(const float *scores, const float *masked, size_t heads, size_t n,
+                      float *centred, float *shift) {
+    *centred = *shift = 0.0f;
+    for (size_t h = 0; h < heads; h++) {
+        float lo = INFINITY, hi = -INFINITY;
+        for (size_t i = 0; i < n; i++) {
+            const float *s = scores + (h * n + i) * n, *k = masked + (h * n + i) * n;
+            double sum = 0.0;
+            size_t count = 0;
+            for (size_t j = 0; j < n; j++)
+                if (isfinite(k[j]) && isfinite(s[j])) sum += s[j], count++;
+            if (count == 0) continue;
+            float mean = (float)(sum / (double)count);
+            lo = fminf(lo, mean);
+            hi = fmaxf(hi, mean);
+            for (size_t j = 0; j < n; j++)
+                if (isfinite(k[j]) && isfinite(s[j]) && fabsf(s[j] - mean) > *centred)
+                    *centred = fabsf(s[j] - mean);
+        }
+        if (hi >= lo && hi - lo > *shift) *shift = hi - lo;
+    }
+}
+
 static void take_stats(state_model *m) {
     const attn_trace *t = &m->trace;
     const attn_config *c = &m->settings.config;
@@ -68,6 +94,8 @@ static void take_stats(state_model *m) {
     m->output_absmax = absmax(t->output, n * d);
     m->scores_absmax = absmax(t->scores, c->n_heads * nn);
     m->scaled_absmax = absmax(t->scaled, c->n_heads * nn);
+    row_stats(t->scores, t->masked, c->n_heads, n, &m->scores_centred_absmax,
+              &m->scores_row_shift);
     for (size_t h = 0; h < c->n_heads; h++) {
         m->spread_scores[h] = spread(t->scores + h * nn, nn);
         m->spread_scaled[h] = spread(t->scaled + h * nn, nn);
