@@ -104,7 +104,8 @@ attn_status model_bpe_decode(const model_bpe *b, const int32_t *ids, size_t n, c
 /* A token as it is shown: valid UTF-8, one line. A space is "·" (U+00B7), a
  * newline "↵", a tab "→", another control byte and any byte that does not
  * complete a UTF-8 character within the token its hex, "<E2>" (never
- * U+FFFD). Writes at most cap − 1 bytes and a NUL, like snprintf, cut only
+ * U+FFFD; a U+FFFD that is really in the token, as in eight of GPT-2's, is
+ * "<U+FFFD>"). Writes at most cap − 1 bytes and a NUL, like snprintf, cut only
  * between shown characters, and returns the length of the whole form. */
 size_t model_bpe_display(const unsigned char *bytes, size_t len, char *out, size_t cap);
 

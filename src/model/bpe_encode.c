@@ -246,6 +246,11 @@ size_t model_bpe_display(const unsigned char *bytes, size_t len, char *out, size
             for (size_t j = 0; j < n; j++) put_hex(&k, bytes[i + j]);
             i += n;
             continue;
+        } else if (cp == 0xFFFD) { /* a real one, in GPT-2's web text: named, so it is
+                                       * never taken for a broken byte */
+            put(&k, "<U+FFFD>", 8);
+            i += n;
+            continue;
         } else {
             put(&k, bytes + i, n);
             i += n;
