@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attnviz/tokenize.h"
 #include "bpe_private.h"
 #include "model_private.h"
 
@@ -143,16 +144,12 @@ attn_status model_bpe_encode(const model_bpe *b, const char *text, size_t len, i
                              size_t err_len) {
     const unsigned char *t = (const unsigned char *)text;
     *n_ids = 0;
-    for (size_t i = 0; i < len;) {
-        uint32_t cp;
-        size_t k = bpe_utf8_decode(t + i, len - i, &cp);
-        if (!k)
-            return model_fail(ATTN_ERR_INPUT, err, err_len,
-                              "the text is not valid UTF-8: byte %zu (0x%02X) does not start or "
-                              "continue a character",
-                              i, t[i]);
-        i += k;
-    }
+    size_t bad = attn_utf8_first_invalid(text, len);
+    if (bad < len)
+        return model_fail(ATTN_ERR_INPUT, err, err_len,
+                          "the text is not valid UTF-8: byte %zu (0x%02X) does not start or "
+                          "continue a character",
+                          bad, t[bad]);
     work w = {0};
     attn_status s = ATTN_OK;
     size_t n = 0;

@@ -1,5 +1,7 @@
 /* Loading GPT-2's vocabulary and merges into hash tables (bpe.h). */
+#define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <sys/stat.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -214,13 +216,13 @@ static attn_status load_vocab_jansson(vocab_ctx *v, const char *text, size_t len
 }
 
 static attn_status load_vocab(model_bpe *b, const char *text, size_t len, const char *name,
-                              const int *table, char *err, size_t err_len) {
+                              const int *table, bool quick, char *err, size_t err_len) {
     vocab_ctx v = {b, name, table, 0, err, err_len, ATTN_OK};
     attn_status s = ATTN_ERR_INPUT;
     unsigned char *key_buf = malloc(len + 1);
     if (!key_buf) return model_fail(ATTN_ERR_NOMEM, err, err_len, "out of memory loading %s", name);
     /* the quick reader first; anything it does not take goes to jansson */
-    long n = bpe_vocab_scan(text, len, key_buf, NULL, NULL);
+    long n = quick ? bpe_vocab_scan(text, len, key_buf, NULL, NULL) : -1;
     if (n > 0 && vocab_tables(b, (size_t)n, len, name, err, err_len) == ATTN_OK &&
         bpe_vocab_scan(text, len, key_buf, add_token, &v) == n)
         s = ATTN_OK;
@@ -315,15 +317,15 @@ static attn_status load_merges(model_bpe *b, const char *text, size_t len, const
     return s;
 }
 
-attn_status model_bpe_load_memory(model_bpe **out, const char *vocab, size_t vocab_len,
-                                  const char *vocab_name, const char *merges, size_t merges_len,
-                                  const char *merges_name, char *err, size_t err_len) {
+attn_status bpe_load_memory_by(model_bpe **out, bool quick, const char *vocab, size_t vocab_len,
+                               const char *vocab_name, const char *merges, size_t merges_len,
+                               const char *merges_name, char *err, size_t err_len) {
     *out = NULL;
     int table[512];
     for (uint32_t cp = 0; cp < 512; cp++) table[cp] = byte_of_char(cp);
     model_bpe *b = calloc(1, sizeof *b);
     if (!b) return model_fail(ATTN_ERR_NOMEM, err, err_len, "out of memory");
-    attn_status s = load_vocab(b, vocab, vocab_len, vocab_name, table, err, err_len);
+    attn_status s = load_vocab(b, vocab, vocab_len, vocab_name, table, quick, err, err_len);
     if (s == ATTN_OK) s = load_merges(b, merges, merges_len, merges_name, table, err, err_len);
     if (s != ATTN_OK) {
         model_bpe_destroy(b);
@@ -331,6 +333,13 @@ attn_status model_bpe_load_memory(model_bpe **out, const char *vocab, size_t voc
     }
     *out = b;
     return ATTN_OK;
+}
+
+attn_status model_bpe_load_memory(model_bpe **out, const char *vocab, size_t vocab_len,
+                                  const char *vocab_name, const char *merges, size_t merges_len,
+                                  const char *merges_name, char *err, size_t err_len) {
+    return bpe_load_memory_by(out, true, vocab, vocab_len, vocab_name, merges, merges_len,
+                              merges_name, err, err_len);
 }
 
 /* ---- files ------------------------------------------------------------------------ */
@@ -400,6 +409,12 @@ static bool readable(const char *path) {
 
 attn_status model_bpe_load_dir(model_bpe **out, const char *dir, char *err, size_t err_len) {
     *out = NULL;
+    struct stat st;
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+        return model_fail(ATTN_ERR_IO, err, err_len,
+                          "%s is not a folder: give the folder that holds vocab.json + "
+                          "merges.txt (or encoder.json + vocab.bpe)",
+                          dir);
     static const char *const layouts[][2] = {{"vocab.json", "merges.txt"},
                                              {"encoder.json", "vocab.bpe"}};
     size_t dlen = strlen(dir);

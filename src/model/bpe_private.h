@@ -59,6 +59,12 @@ typedef bool (*bpe_vocab_entry_fn)(void *ctx, const unsigned char *key, size_t l
 long bpe_vocab_scan(const char *text, size_t len, unsigned char *key_buf, bpe_vocab_entry_fn fn,
                     void *ctx);
 
+/* model_bpe_load_memory with the quick reader (quick) or jansson alone:
+ * the fuzz target checks both give the same. */
+attn_status bpe_load_memory_by(model_bpe **out, bool quick, const char *vocab, size_t vocab_len,
+                               const char *vocab_name, const char *merges, size_t merges_len,
+                               const char *merges_name, char *err, size_t err_len);
+
 /* Unicode classes of the pattern. */
 bool bpe_is_letter(uint32_t cp);
 bool bpe_is_number(uint32_t cp);
