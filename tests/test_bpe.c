@@ -84,6 +84,32 @@ static void test_reference(const model_bpe *b, const char *fixture) {
     json_decref(root);
 }
 
+/* Where JavaScript's \s differs from Python's (U+0085 is space in Python,
+ * U+FEFF in JavaScript), GPT-2's own encoder.py (Python's regex module) is
+ * followed: ids from tests/bpe/check_with_python.py. The JavaScript reference
+ * gives 64 1587 227 65 and 64 220 171 119 123 65 for the first two. */
+static void test_python_spaces(const model_bpe *b) {
+    static const struct {
+        const char *text;
+        int32_t ids[8];
+        size_t n;
+    } cases[] = {
+        {"a \xC2\x85" "b", {64, 220, 126, 227, 65}, 5},
+        {"a \xEF\xBB\xBF" "b", {64, 27332, 119, 123, 65}, 5},
+        {"x\xC2\x85\xC2\x85" "y", {87, 126, 227, 126, 227, 88}, 6},
+        {"\xEF\xBB\xBFHello", {171, 119, 123, 15496}, 4},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+        int32_t ids[16];
+        size_t n = 0;
+        attn_status s = model_bpe_encode(b, cases[k].text, strlen(cases[k].text), ids, NULL, 16,
+                                         &n, err, sizeof err);
+        CHECKF(s == ATTN_OK && n == cases[k].n &&
+                   memcmp(ids, cases[k].ids, n * sizeof *ids) == 0,
+               "Python's \\s, case %zu: %zu ids", k, n);
+    }
+}
+
 /* ---- loading ---------------------------------------------------------------------- */
 static void copy_file(const char *from, const char *to) {
     FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
@@ -338,6 +364,7 @@ int main(int argc, char **argv) {
     if (!b) return check_done("test_bpe");
     CHECKF(load_ms < 1000, "loading GPT-2's vocabulary took %.0f ms", load_ms);
     test_reference(b, fixture);
+    test_python_spaces(b);
     test_text(b);
     test_display(b);
     test_layouts(dir);
