@@ -293,12 +293,21 @@ static attn_status load_merges(model_bpe *b, const char *text, size_t len, const
         int32_t left = bpe_lookup(b, buf, (size_t)la);
         int32_t right = bpe_lookup(b, buf + la, (size_t)lb);
         int32_t joined = bpe_lookup(b, buf, (size_t)(la + lb));
-        if (left < 0 || right < 0 || joined < 0) {
+        if (left < 0 || right < 0) { /* name the token the vocabulary lacks */
+            const char *missing = left < 0 ? line : sp + 1;
+            size_t mlen = left < 0 ? alen : blen_text;
             s = model_fail(ATTN_ERR_INPUT, err, err_len,
-                           "%s line %zu merges %s: \"%.*s\" is not in the vocabulary", name,
-                           line_no, joined < 0 && left >= 0 && right >= 0 ? "into a token that is not there" : "an unknown token",
-                           (int)(left < 0 ? alen : right < 0 ? blen_text : llen > 80 ? 80 : llen),
-                           left < 0 ? line : right < 0 ? sp + 1 : line);
+                           "%s line %zu merges an unknown token: \"%.*s\" is not in the "
+                           "vocabulary",
+                           name, line_no, (int)(mlen > 80 ? 80 : mlen), missing);
+            break;
+        }
+        if (joined < 0) {
+            s = model_fail(ATTN_ERR_INPUT, err, err_len,
+                           "%s line %zu merges into a token that is not there: \"%.*s%.*s\" is "
+                           "not in the vocabulary",
+                           name, line_no, (int)(alen > 40 ? 40 : alen), line,
+                           (int)(blen_text > 40 ? 40 : blen_text), sp + 1);
             break;
         }
         uint64_t key = bpe_pair(left, right);
