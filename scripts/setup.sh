@@ -15,7 +15,7 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 jobs=$(nproc 2>/dev/null || echo 2)
 
-pkgs_base=(build-essential cmake pkg-config libjansson-dev
+pkgs_base=(build-essential cmake pkg-config libjansson-dev libutf8proc-dev
            libsdl2-dev libsdl2-ttf-dev libsdl2-image-dev libcglm-dev libfontconfig-dev
            fonts-dejavu-core)
 # To drive the app in a virtual display in the end-to-end tests.

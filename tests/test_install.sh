@@ -72,6 +72,8 @@ for f in bin/attnviz share/attnviz/lessons/README.md share/attnviz/lessons/03-wh
     share/attnviz/assets/models/attnviz-heads.safetensors \
     share/attnviz/assets/models/attnviz-heads.loss.csv \
     share/attnviz/assets/models/attnviz-heads.loss.png \
+    share/attnviz/assets/gpt2/encoder.json share/attnviz/assets/gpt2/vocab.bpe \
+    share/attnviz/assets/gpt2/LICENSE-openai-gpt-2 \
     share/applications/attnviz.desktop share/icons/hicolor/scalable/apps/attnviz.svg; do
     if [ -s "$prefix/$f" ]; then pass; else fail "not installed: $f"; fi
 done
@@ -105,6 +107,13 @@ check_prefix() {
     expect_ok "dump --weights trained"
     if grep -qF "\"model\": \"$data/assets/models/attnviz-heads.safetensors\"" "$out"; then pass
     else fail "dump --weights trained did not read the installed model: $(grep '"model"' "$out")"
+    fi
+
+    run tokenize tokenize Hello, world --json
+    expect_ok "tokenize"
+    if grep -qF "\"vocab\": \"$data/assets/gpt2\"" "$out" && grep -qF '"ids": [15496, 11, 995]' "$out"
+    then pass
+    else fail "tokenize did not read the installed GPT-2 vocabulary: $(head -c 200 "$out")"
     fi
 
     run list lesson list

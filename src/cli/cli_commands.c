@@ -41,6 +41,10 @@ static int run_corpus(const cli_call *c, char *err, size_t err_len) {
     return cli_corpus_run(c->opts, err, err_len);
 }
 
+static int run_tokenize(const cli_call *c, char *err, size_t err_len) {
+    return cli_tokenize_run(c->opts, c->files, c->n_files, err, err_len);
+}
+
 static int run_bench_train(const cli_call *c, char *err, size_t err_len) {
     return cli_bench_train_run(c->opts, err, err_len);
 }
@@ -115,6 +119,8 @@ static const cli_command commands[] = {
     {"heads", "what each head of a trained model does; pruning", &cli_heads_options, 0, 0,
      run_heads, false},
     {"corpus", "print the generated training text", &cli_corpus_options, 0, 0, run_corpus, false},
+    {"tokenize", "how GPT-2's tokenizer splits a text: pieces, ids, bytes",
+     &cli_tokenize_options, 0, -1, run_tokenize, false},
     {"bench train", "time training steps (tokens/s)", &cli_bench_train_options, 0, 0,
      run_bench_train, false},
     {"help", "this text; attnviz COMMAND --help gives a command's options", &cli_no_options, 0, 0,

@@ -144,3 +144,7 @@ attn_status state_shipped_model_path(char *path, size_t path_len, char *err, siz
 attn_status state_fonts_dir(char *dir, size_t dir_len, char *err, size_t err_len) {
     return in_data(dir, dir_len, "assets/fonts", 1, "the fonts folder", err, err_len);
 }
+
+attn_status state_gpt2_vocab_dir(char *dir, size_t dir_len, char *err, size_t err_len) {
+    return in_data(dir, dir_len, "assets/gpt2", 1, "GPT-2's vocabulary folder", err, err_len);
+}

@@ -40,6 +40,10 @@ attn_status state_lessons_dir(char *dir, size_t dir_len, char *err, size_t err_l
 /* DATA/assets/models/attnviz-heads.safetensors: a failure when it cannot be read. */
 attn_status state_shipped_model_path(char *path, size_t path_len, char *err, size_t err_len);
 
+/* DATA/assets/gpt2, GPT-2's vocabulary (encoder.json, vocab.bpe): a
+ * failure when it is not a folder. */
+attn_status state_gpt2_vocab_dir(char *dir, size_t dir_len, char *err, size_t err_len);
+
 /* DATA/assets/fonts: a failure when it is not a folder (attnviz ships no font;
  * fontconfig finds one, so this is the usual case and no fault). */
 attn_status state_fonts_dir(char *dir, size_t dir_len, char *err, size_t err_len);
