@@ -3,6 +3,7 @@
  * so a bad file never half-loads; each message is one line naming the file
  * and the tensor. */
 #define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE /* madvise's MADV_DONTNEED (Linux, the BSDs) */
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
