@@ -439,6 +439,16 @@ static void check_sparse(const char *tmp) {
     CHECK_STR_CONTAINS(err, "gpt2-xl");
     unlink(path);
 #endif
+    // limits, named with the tensor that gives the size
+    snprintf(path, sizeof path, "%s/wide.safetensors", tmp);
+    CHECK(sparse_gpt2(path, (size_t)MODEL_VOCAB_MAX + 1, 8, 768, 1));
+    CHECK(model_load_gpt2(&m, path, 0, &info, err, sizeof err) == ATTN_ERR_LIMIT);
+    CHECK_STR_CONTAINS(err, "wide.safetensors: tensor \"wte.weight\" has 262145 rows: a "
+                            "vocabulary of 262145 is over attnviz's limit of 262144");
+    CHECK(sparse_gpt2(path, 50257, (size_t)MODEL_CTX_MAX + 1, 768, 1));
+    CHECK(model_load_gpt2(&m, path, 0, &info, err, sizeof err) == ATTN_ERR_LIMIT);
+    CHECK_STR_CONTAINS(err, "tensor \"wpe.weight\" has 4097 rows: a context of 4097 is over");
+    unlink(path);
     snprintf(path, sizeof path, "%s/d768.safetensors", tmp);
     unlink(path);
     CHECK(model_load_gpt2(&m, path, 0, &info, err, sizeof err) == ATTN_ERR_INPUT);
@@ -520,6 +530,53 @@ static void check_cache(const char *tmp_dir) {
     CHECK_STR_CONTAINS(err, "a folder without model.safetensors");
 }
 
+/* The cache as huggingface_hub lays it out: snapshot files are symbolic
+ * links into blobs/. A real fixture, found by name and loaded, with its
+ * config.json read through the link. */
+static void check_cache_links(const char *tmp_dir, const char *fixtures) {
+    char tmp[512], repo[700], p[4096], target[4096], err[1024];
+    snprintf(tmp, sizeof tmp, "%.500s", tmp_dir);
+    snprintf(repo, sizeof repo, "%s/links/hub/models--openai-community--gpt2-large", tmp);
+    snprintf(p, sizeof p, "%s/blobs", repo), mkdirs(p);
+    snprintf(p, sizeof p, "%s/snapshots/0123abc", repo), mkdirs(p);
+    snprintf(p, sizeof p, "%s/refs", repo), mkdirs(p);
+    snprintf(p, sizeof p, "%s/refs/main", repo);
+    CHECK(write_file(p, "0123abc", 7)); /* no newline, as the hub writes it */
+    const char *files[2] = {"model.safetensors", "config.json"};
+    for (int i = 0; i < 2; i++) {
+        size_t len;
+        snprintf(p, sizeof p, "%.3000s/v80_d32_f16_prefixed/%s", fixtures, files[i]);
+        uint8_t *bytes = read_file(p, &len);
+        CHECK(bytes != NULL);
+        snprintf(target, sizeof target, "%s/blobs/blob%d", repo, i);
+        CHECK(bytes && write_file(target, bytes, len));
+        free(bytes);
+        snprintf(p, sizeof p, "%s/snapshots/0123abc/%s", repo, files[i]);
+        snprintf(target, sizeof target, "../../blobs/blob%d", i);
+        CHECK(symlink(target, p) == 0);
+    }
+    char hf[600];
+    snprintf(hf, sizeof hf, "%s/links", tmp);
+    model_gpt2_files found;
+    CHECKF(model_gpt2_find("gpt2-large", hf, NULL, &found, err, sizeof err) == ATTN_OK, "%s", err);
+    CHECK(found.from_cache && found.config[0] && !found.merges[0]);
+    model m;
+    model_gpt2_info info;
+    CHECKF(model_load_gpt2(&m, found.weights, 0, &info, err, sizeof err) == ATTN_OK, "%s", err);
+    CHECK(info.heads_from == MODEL_GPT2_HEADS_CONFIG && m.config.n_heads == 4 && info.prefixed);
+    model_free(&m);
+    // the snapshot folder itself loads as its model.safetensors
+    snprintf(p, sizeof p, "%s/snapshots/0123abc", repo);
+    CHECKF(model_load_gpt2(&m, p, 0, &info, err, sizeof err) == ATTN_OK, "%s", err);
+    CHECK(m.config.n_vocab == 80 && m.config.d_model == 32);
+    model_free(&m);
+    // a FIFO is refused, not opened
+    snprintf(p, sizeof p, "%s/fifo.safetensors", tmp);
+    CHECK(mkfifo(p, 0600) == 0);
+    CHECK(model_load_gpt2(&m, p, 2, &info, err, sizeof err) == ATTN_ERR_INPUT);
+    CHECK_STR_CONTAINS(err, "is not a regular file (a FIFO)");
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) {
         fprintf(stderr, "usage: test_gpt2 FIXTURES_DIR [MORE_DIRS...]\n");
@@ -531,6 +588,7 @@ int main(int argc, char **argv) {
     CHECK(mkdtemp(tmp) != NULL);
     check_sparse(tmp);
     check_cache(tmp);
+    check_cache_links(tmp, argv[1]);
     char cmd[200];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
     CHECK(system(cmd) == 0);

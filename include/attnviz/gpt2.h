@@ -63,7 +63,8 @@ attn_status model_load_gpt2_bytes(model *m, const uint8_t *bytes, size_t len, co
                                   size_t n_heads, model_gpt2_info *info, char *err,
                                   size_t err_len);
 
-/* The same from the file at path, memory-mapped read-only while its values
+/* The same from the file at path (a folder: its model.safetensors),
+ * memory-mapped read-only while its values
  * are converted (pages already converted are given back), so the peak
  * memory is about the model's floats plus one tensor's pages. The heads:
  * n_heads if not 0, else config.json in the file's folder when there is

@@ -5,7 +5,6 @@
 #define _POSIX_C_SOURCE 200809L
 #define _DEFAULT_SOURCE /* madvise's MADV_DONTNEED (Linux, the BSDs) */
 #include <errno.h>
-#include <fcntl.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -13,7 +12,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <unistd.h>
+#include <unistd.h> /* sysconf */
 
 #include "attnviz/gpt2.h"
 #include "attnviz/open_read.h"
@@ -497,44 +496,54 @@ attn_status model_load_gpt2(model *m, const char *path, size_t n_heads, model_gp
                             char *err, size_t err_len) {
     memset(m, 0, sizeof *m);
     if (!path) return model_fail(ATTN_ERR_INPUT, err, err_len, "no GPT-2 checkpoint given");
+    // a folder stands for its model.safetensors (Hugging Face's name)
+    char inside[MODEL_GPT2_PATH_MAX];
+    struct stat sb;
+    if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        int n = snprintf(inside, sizeof inside, "%s/model.safetensors", path);
+        if (n < 0 || n >= (int)sizeof inside)
+            return model_fail(ATTN_ERR_INPUT, err, err_len, "the folder's path is too long");
+        path = inside;
+    }
     hf_config hc;
     model_gpt2_heads_from from = MODEL_GPT2_HEADS_GIVEN;
+    memset(&hc, 0, sizeof hc);
     if (n_heads == 0) {
         attn_status st = read_config(&hc, path, err, err_len);
         if (st != ATTN_OK) return st;
         if (hc.n_head) n_heads = hc.n_head, from = MODEL_GPT2_HEADS_CONFIG;
-    } else memset(&hc, 0, sizeof hc);
+    }
 
-    int fd = open(path, O_RDONLY);
-    if (fd < 0) return model_fail(ATTN_ERR_INPUT, err, err_len, "%s: cannot read: %s", path,
-                                  strerror(errno));
-    struct stat sb;
-    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+    const char *kind;
+    FILE *fp = attn_open_read(path, &kind); /* refuses FIFOs and devices before opening */
+    if (!fp && kind)
+        return model_fail(ATTN_ERR_INPUT, err, err_len,
+                          "%s is not a regular file (%s): give a GPT-2 model.safetensors", path,
+                          kind);
+    if (!fp)
+        return model_fail(ATTN_ERR_INPUT, err, err_len, "%s: cannot read: %s", path,
+                          strerror(errno));
+    if (fstat(fileno(fp), &sb) != 0) {
         int e = errno;
-        close(fd);
-        if (S_ISDIR(sb.st_mode))
-            return model_fail(ATTN_ERR_INPUT, err, err_len,
-                              "%s is a folder: give its model.safetensors (or find it with "
-                              "model_gpt2_find)", path);
-        return model_fail(ATTN_ERR_INPUT, err, err_len, "%s: not a regular file%s%s", path,
-                          e ? ": " : "", e ? strerror(e) : "");
+        fclose(fp);
+        return model_fail(ATTN_ERR_INPUT, err, err_len, "%s: cannot read: %s", path, strerror(e));
     }
     if (sb.st_size < 8) {
-        close(fd);
+        fclose(fp);
         return model_fail(ATTN_ERR_INPUT, err, err_len,
                           "%s: %lld bytes, too short for a safetensors file", path,
                           (long long)sb.st_size);
     }
     if ((unsigned long long)sb.st_size > SIZE_MAX / 2) {
-        close(fd);
+        fclose(fp);
         return model_fail(ATTN_ERR_LIMIT, err, err_len,
                           "%s: %lld bytes is more than this build can map", path,
                           (long long)sb.st_size);
     }
     size_t len = (size_t)sb.st_size;
-    void *map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+    void *map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fileno(fp), 0);
     int map_errno = errno;
-    close(fd);
+    fclose(fp); /* the mapping stays */
     if (map == MAP_FAILED)
         return model_fail(ATTN_ERR_NOMEM, err, err_len, "%s: cannot map %zu bytes: %s", path, len,
                           strerror(map_errno));
