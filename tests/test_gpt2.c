@@ -352,6 +352,18 @@ static void check_bad_files(void) {
     CHECK_STR_CONTAINS(err, "no word vocabulary");
     model_free(&m);
     free(buf);
+    // model_init: no vocabulary (NULL or 0 words) is allowed; a wrong count is not
+    model_config c = {.n_layers = 1, .n_heads = 2, .d_model = 8, .n_ctx = 4, .n_vocab = 5};
+    CHECK(model_init(&m, &c, NULL, err, sizeof err) == ATTN_OK && m.vocab.n == 0);
+    model_free(&m);
+    model_vocab none = {0}, two;
+    CHECK(model_init(&m, &c, &none, err, sizeof err) == ATTN_OK && m.vocab.n == 0);
+    model_free(&m);
+    const char *const words[2] = {"<eot>", "<unk>"};
+    CHECK(model_vocab_init(&two, words, 2, err, sizeof err) == ATTN_OK);
+    CHECK(model_init(&m, &c, &two, err, sizeof err) == ATTN_ERR_CONFIG);
+    CHECK_STR_CONTAINS(err, "the vocabulary has 2 words but the model expects 5");
+    model_vocab_free(&two);
 }
 
 /* Sparse files: the header of a big checkpoint over zeros the disk never
