@@ -92,6 +92,10 @@ attn_config model_attn_config(const model_config *c);
 
 /* ---- vocabulary ------------------------------------------------------- */
 
+/* n == 0 (every field zero) is "no word vocabulary": a model that reads
+ * and gives token ids only, like a GPT-2 checkpoint (model_gpt2.h), whose
+ * text goes through GPT-2's BPE instead. model_vocab_find finds nothing in
+ * it and model_vocab_encode refuses it; callers that show words check n. */
 typedef struct model_vocab {
     size_t n;
     char **words;       /* words[id], NUL-terminated */
@@ -161,7 +165,8 @@ typedef struct model {
 } model;
 
 /* Allocates zeroed parameters and copies the vocabulary (vocab->n must equal
- * c->n_vocab). Refuses (ATTN_ERR_LIMIT) more than MODEL_PARAMS_MAX
+ * c->n_vocab; vocab NULL or with n 0 makes a model without a word
+ * vocabulary, m->vocab.n == 0). Refuses (ATTN_ERR_LIMIT) more than MODEL_PARAMS_MAX
  * parameters. */
 attn_status model_init(model *m, const model_config *c, const model_vocab *vocab, char *err,
                        size_t err_len);
@@ -206,13 +211,26 @@ typedef struct model_run {
     float *gelu;             /* (L, n_max, 4d) GELU output */
     float *lnf;              /* (n_max, d) LN_f output */
     float *lnf_mean, *lnf_rstd; /* (n_max) */
-    float *logits;           /* (n_max, vocab) */
-    float *probs;            /* (n_max, vocab) softmax of logits */
+    float *logits;           /* (logit_rows, vocab) */
+    float *probs;            /* (logit_rows, vocab) softmax of logits */
+    size_t logit_rows;       /* n_max, or 1: the last position's row only (MODEL_LOGITS_LAST) */
     float *scratch;          /* GEMM packing */
     float *block;
 } model_run;
 
+/* Which positions' logits a run keeps. */
+typedef enum model_logits {
+    MODEL_LOGITS_ALL,  /* every position: (n_max, vocab); training and the shipped model */
+    MODEL_LOGITS_LAST, /* the last position of each forward only: (1, vocab), row 0 */
+} model_logits;
+
+/* A run keeping every position's logits (MODEL_LOGITS_ALL). */
 attn_status model_run_init(model_run *r, const model *m, size_t n_max, char *err, size_t err_len);
+/* The same, choosing the logits kept: MODEL_LOGITS_LAST for a large
+ * vocabulary (GPT-2's 50257) saves n_max − 1 rows of logits and of
+ * probabilities; model_run_loss then gives 0 (it needs every row). */
+attn_status model_run_init_logits(model_run *r, const model *m, size_t n_max, model_logits which,
+                                  char *err, size_t err_len);
 void model_run_free(model_run *r);
 /* Copies c_attn and c_proj into the core's per-layer weights. Call after
  * the parameters change (model_forward does not, to stay cheap). */

@@ -184,7 +184,12 @@ int cli_dump_trained(FILE *f, const cli_options *o, const state_settings *s, cha
     fputs("{\n  \"tokens\": [", f);
     for (size_t i = 0; i < n; i++) {
         if (i) fputs(", ", f);
-        if (i == 0) cli_json_string(f, t->model.vocab.words[0], strlen(t->model.vocab.words[0]));
+        if (i == 0) {
+            /* the start token as the model's word for it ("<|endoftext|>"
+             * for a model without a word vocabulary, GPT-2's name) */
+            const char *start = t->model.vocab.n ? t->model.vocab.words[0] : "<|endoftext|>";
+            cli_json_string(f, start, strlen(start));
+        }
         else cli_json_string(f, s->sentence + t->spans[i].offset, t->spans[i].len);
     }
     fprintf(f,

@@ -155,6 +155,10 @@ attn_status model_vocab_encode(const model_vocab *v, const char *text, int32_t *
                                attn_token *spans, size_t max_ids, size_t *n_out, char *err,
                                size_t err_len) {
     *n_out = 0;
+    if (v->n == 0)
+        return model_fail(ATTN_ERR_CONFIG, err, err_len,
+                          "this model has no word vocabulary (it reads token ids, e.g. a GPT-2 "
+                          "checkpoint): encode the text with the model's own tokenizer");
     if (max_ids < 2)
         return model_fail(ATTN_ERR_CONFIG, err, err_len, "room for %zu tokens is too little: use 2 or more",
                     max_ids);
@@ -254,9 +258,12 @@ attn_status model_init(model *m, const model_config *c, const model_vocab *vocab
     memset(m, 0, sizeof *m);
     attn_status s = model_config_check(c, NULL, err, err_len);
     if (s != ATTN_OK) return s;
-    if (vocab->n != c->n_vocab)
+    /* No vocabulary (NULL or 0 words): a model of token ids only, e.g. a
+     * GPT-2 checkpoint, whose tokenizer is GPT-2's BPE, not a word list. */
+    size_t n_words = vocab ? vocab->n : 0;
+    if (n_words != 0 && n_words != c->n_vocab)
         return model_fail(ATTN_ERR_CONFIG, err, err_len,
-                    "the vocabulary has %zu words but the model expects %zu", vocab->n,
+                    "the vocabulary has %zu words but the model expects %zu", n_words,
                     c->n_vocab);
     size_t sizes[MODEL_PARAM_TENSORS];
     size_t total = model_param_sizes(c, sizes);
@@ -274,7 +281,7 @@ attn_status model_init(model *m, const model_config *c, const model_vocab *vocab
     m->block = calloc(total, sizeof(float));
     if (!m->block)
         return model_fail(ATTN_ERR_NOMEM, err, err_len, "out of memory for %zu parameters", total);
-    s = model_vocab_init(&m->vocab, (const char *const *)vocab->words, vocab->n, err, err_len);
+    if (n_words) s = model_vocab_init(&m->vocab, (const char *const *)vocab->words, n_words, err, err_len);
     if (s != ATTN_OK) {
         free(m->block);
         memset(m, 0, sizeof *m);

@@ -128,8 +128,8 @@ void model_run_sync(model_run *r, const model *m) {
     for (size_t l = 0; l < m->config.n_layers; l++) model_attn_weights_sync(&r->attn[l], m, l);
 }
 
-attn_status model_run_init_shared(model_run *r, const model *m, size_t n_max,
-                                  attn_weights *attn, char *err, size_t err_len) {
+static attn_status run_init(model_run *r, const model *m, size_t n_max, model_logits which,
+                            attn_weights *attn, char *err, size_t err_len) {
     memset(r, 0, sizeof *r);
     const model_config *c = &m->config;
     if (n_max < 1 || n_max > c->n_ctx)
@@ -137,11 +137,14 @@ attn_status model_run_init_shared(model_run *r, const model *m, size_t n_max,
                     "a run of %zu tokens does not fit the model's context of %zu", n_max,
                     c->n_ctx);
     size_t L = c->n_layers, d = c->d_model, V = c->n_vocab, n = n_max;
+    /* Rows of logits and probabilities: GPT-2's 50257 words × 1024 tokens
+     * would be 400 MB for the two, when a class looks at the last row. */
+    size_t rows = which == MODEL_LOGITS_LAST ? 1 : n;
     /* Every part a checked product: in 32 bits, 4096 tokens × 262,144 words
      * of logits and probabilities alone would wrap around. L ≤ 48 (the
      * model's config check), so 8 · L cannot. */
     size_t nd, nV, floats = 0, bytes;
-    bool fits = attn_size_mul(&nd, n, d) && attn_size_mul(&nV, n, V) &&
+    bool fits = attn_size_mul(&nd, n, d) && attn_size_mul(&nV, rows, V) &&
                 attn_size_add_mul(&floats, L + 1, nd) && /* resid */
                 attn_size_add_mul(&floats, L, nd) &&     /* mid */
                 attn_size_add_mul(&floats, 4 * L, n) &&  /* ln1, ln2 statistics */
@@ -177,8 +180,9 @@ attn_status model_run_init_shared(model_run *r, const model *m, size_t n_max,
     r->lnf = p, p += n * d;
     r->lnf_mean = p, p += n;
     r->lnf_rstd = p, p += n;
-    r->logits = p, p += n * V;
-    r->probs = p, p += n * V;
+    r->logits = p, p += rows * V;
+    r->probs = p, p += rows * V;
+    r->logit_rows = rows;
     r->scratch = p;
     r->n_max = n;
     r->n_layers = L;
@@ -213,8 +217,18 @@ attn_status model_run_init_shared(model_run *r, const model *m, size_t n_max,
     return ATTN_OK;
 }
 
+attn_status model_run_init_shared(model_run *r, const model *m, size_t n_max,
+                                  attn_weights *attn, char *err, size_t err_len) {
+    return run_init(r, m, n_max, MODEL_LOGITS_ALL, attn, err, err_len);
+}
+
 attn_status model_run_init(model_run *r, const model *m, size_t n_max, char *err, size_t err_len) {
-    return model_run_init_shared(r, m, n_max, NULL, err, err_len);
+    return run_init(r, m, n_max, MODEL_LOGITS_ALL, NULL, err, err_len);
+}
+
+attn_status model_run_init_logits(model_run *r, const model *m, size_t n_max, model_logits which,
+                                  char *err, size_t err_len) {
+    return run_init(r, m, n_max, which, NULL, err, err_len);
 }
 
 void model_run_free(model_run *r) {
@@ -294,9 +308,11 @@ attn_status model_forward(model_run *r, const model *m, const int32_t *ids, size
     }
     model_layernorm(r->lnf, r->lnf_mean, r->lnf_rstd, r->resid + L * N * d, p->lnf_w, p->lnf_b,
                     n, d);
-    // logits = y · wteᵀ (the embedding is tied), then a softmax per row
-    attn_gemm(r->logits, V, r->lnf, d, p->wte, d, 1, NULL, n, V, d, r->scratch);
-    attn_softmax_rows_fast(r->probs, r->logits, n, V);
+    // logits = y · wteᵀ (the embedding is tied), then a softmax per row;
+    // a run of one logit row reads out the last position only
+    size_t first = r->logit_rows == 1 ? n - 1 : 0, rows = n - first;
+    attn_gemm(r->logits, V, r->lnf + first * d, d, p->wte, d, 1, NULL, rows, V, d, r->scratch);
+    attn_softmax_rows_fast(r->probs, r->logits, rows, V);
     return ATTN_OK;
 }
 
@@ -311,7 +327,7 @@ double model_token_loss(const float *logits, size_t V, int32_t target) {
 }
 
 double model_run_loss(const model_run *r, const model *m, const int32_t *ids, size_t n) {
-    if (n < 2 || n > r->n) return 0.0;
+    if (n < 2 || n > r->n || r->logit_rows < n) return 0.0;
     size_t V = m->config.n_vocab;
     double total = 0.0;
     for (size_t i = 0; i + 1 < n; i++) total += model_token_loss(r->logits + i * V, V, ids[i + 1]);
@@ -326,7 +342,8 @@ attn_status model_run_check(const model_run *r, const model *m, char *err, size_
     for (; layer < m->config.n_layers; layer++)
         if (attn_trace_find_nonfinite(&r->trace[layer], &stage, &value)) break;
     if (!stage) {
-        for (size_t i = 0; i < n * V && !stage; i++)
+        size_t rows = r->logit_rows == 1 ? 1 : n;
+        for (size_t i = 0; i < rows * V && !stage; i++)
             if (!isfinite(r->logits[i]) || !isfinite(r->probs[i])) {
                 stage = "outputs (logits)";
                 value = isfinite(r->logits[i]) ? r->probs[i] : r->logits[i];

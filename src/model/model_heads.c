@@ -246,6 +246,10 @@ static attn_status check_model(const model *m, size_t sequences, char *err, size
                     "the model has %zu words and the generated text %zu: head scores need a "
                     "model trained on attnviz's corpus (attnviz train)",
                     m->config.n_vocab, V);
+    if (m->vocab.n != V)
+        return model_fail(ATTN_ERR_INPUT, err, err_len,
+                          "the model has no word vocabulary (token ids only): head scores need a "
+                          "model trained on attnviz's corpus (attnviz train)");
     for (size_t i = 0; i < V; i++)
         if (strcmp(m->vocab.words[i], words[i]) != 0)
             return model_fail(ATTN_ERR_INPUT, err, err_len,

@@ -138,6 +138,11 @@ attn_status model_save_meta(const model *m, const char *path, const char *const 
     if (model_config_check(c, NULL, msg, sizeof msg) != ATTN_OK)
         return model_fail(ATTN_ERR_CONFIG, err, err_len, "%s: not saved: the model's sizes: %s", path,
                     msg);
+    if (m->block && m->vocab.n == 0)
+        return model_fail(ATTN_ERR_CONFIG, err, err_len,
+                          "%s: not saved: the model has no word vocabulary (token ids only, e.g. "
+                          "a GPT-2 checkpoint): attnviz's model files carry one",
+                          path);
     if (!m->block || m->vocab.n != c->n_vocab)
         return model_fail(ATTN_ERR_CONFIG, err, err_len,
                     "%s: not saved: the model has no parameters or a vocabulary of %zu words "
