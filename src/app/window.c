@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -91,11 +92,28 @@ void window_say(window_app *a, bool error, const char *fmt, ...) {
 
 /* ---- screenshots ------------------------------------------------------------------ */
 
-/* ./attnviz-YYYYMMDD-HHMMSS.png, or in $ATTNVIZ_SCREENSHOT_DIR; a suffix
- * -2, -3, ... when one was saved in the same second. */
+/* Whether path is a folder. */
+static bool is_folder(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* attnviz-YYYYMMDD-HHMMSS.png in $ATTNVIZ_SCREENSHOT_DIR, else in
+ * ~/Pictures when there is one (where a desktop keeps screenshots, not the
+ * folder the app was started from, which may be a source tree), else in
+ * the current folder; a suffix -2, -3, ... when one was saved in the same
+ * second. */
 static void screenshot_path(char *path, size_t len) {
     const char *dir = getenv("ATTNVIZ_SCREENSHOT_DIR");
-    if (!dir || !*dir) dir = ".";
+    char pictures[1024];
+    if (!dir || !*dir) {
+        const char *home = getenv("HOME");
+        dir = ".";
+        if (home && *home && (size_t)snprintf(pictures, sizeof pictures, "%s/Pictures", home) <
+                                 sizeof pictures &&
+            is_folder(pictures))
+            dir = pictures;
+    }
     char stamp[32];
     time_t now = time(NULL);
     struct tm tm;
