@@ -15,7 +15,7 @@
  * factors are colour strips (their numbers are stage 2's), the map takes
  * the rest. Stage 5's spread goes on the head's line, not under the map. */
 typedef struct focus_layout {
-    int x0;                   /* left edge of it all: the head's title */
+    int x0, top;              /* left and top edge of it all: the head's title */
     int title_h;              /* the head's line, and the matrices' titles */
     int label_w, top_lab;     /* token labels beside and above the map */
     bool labels;              /* rows tall enough to label */
@@ -31,8 +31,6 @@ typedef struct focus_layout {
  * so presenter mode's map (larger type) is not smaller than the normal
  * mode's where the room allows. */
 #define FOCUS_ROW_CAP 2.5
-/* Widest cells, in small type: "−52.7" at the small type fits in 3. */
-#define FOCUS_COL_CAP 3.0
 
 /* The map's cells for column labels top_lab pixels high; the rest of the
  * layout from them. kh: K_hᵀ's height, qw: Q_h's width. */
@@ -53,8 +51,11 @@ static focus_layout focus_place(const stage_ctx *c, SDL_Rect a, int bars_w, int 
     double slab = fmin((double)dk, fmax((double)n / 6.0, 1.0));
     double cw, ch;
     double row = fmin((double)avail_h / (double)n, FOCUS_ROW_CAP * spx);
-    heads_cell_size((double)avail_w / ((double)n + 2.0 * slab), row, FOCUS_COL_CAP * spx, &cw,
-                    &ch);
+    /* and at most as wide as a value at the small type ("−52.7") and a
+     * digit's margin */
+    int value_w = 0;
+    text_measure(c->tc, "−00.00", spx, &value_w, NULL);
+    heads_cell_size((double)avail_w / ((double)n + 2.0 * slab), row, value_w + 6.0, &cw, &ch);
     int nw = heads_span(n, cw), nh = heads_span(n, ch);
     int sw = heads_span(dk, cw), left = (avail_w - nw) / 2;
     if (sw > left) sw = left > 1 ? left : 1;
@@ -65,10 +66,14 @@ static focus_layout focus_place(const stage_ctx *c, SDL_Rect a, int bars_w, int 
     l.x0 = a.x + (room_w - total_w) / 2;
     if (l.x0 < a.x) l.x0 = a.x;
     int mx = l.x0 + qw + gap + l.label_w;
-    int my = a.y + kh + gap + l.title_h + top_lab;
+    /* rows capped by the type leave room over: half of it above, so the
+     * picture sits in the middle of the frame, not at its top */
+    int spare = avail_h - nh;
+    l.top = a.y + (spare > 0 ? spare / 2 : 0);
+    int my = l.top + kh + gap + l.title_h + top_lab;
     l.map = (SDL_Rect){mx, my, nw, nh};
     l.q = (SDL_Rect){l.x0, my, qw, nh};
-    l.k = (SDL_Rect){mx, a.y, nw, kh};
+    l.k = (SDL_Rect){mx, l.top, nw, kh};
     l.v = (SDL_Rect){mx + nw + l.op_w, my, sw, nh};
     l.o = (SDL_Rect){l.v.x + sw + l.op_w, my, sw, nh};
     return l;
@@ -165,7 +170,7 @@ static void focus_scores(stage_ctx *c, size_t h, SDL_Rect a, int bars_w, const f
         stage_outline_row(c, qr, n, (size_t)sel, c->th->highlight, 2);
         stage_outline_col(c, kr, n, (size_t)sel, c->th->highlight, 2);
     }
-    heads_title(c, h, l->x0, a.y + l->title_h / 2, kr.x - l->x0 - spx / 2, spx, NULL);
+    heads_title(c, h, l->x0, l->top + l->title_h / 2, kr.x - l->x0 - spx / 2, spx, NULL);
 }
 
 /* Stage 8: A_h · V_h → O_h side by side, O filling row by row. */
@@ -173,7 +178,7 @@ static void focus_weighted(stage_ctx *c, size_t h, SDL_Rect a, int bars_w, const
     int spx = c->spx, op_w = l->op_w;
     size_t n = c->n, dk = c->d_head;
     SDL_Rect ar = l->map, vr = l->v, orr = l->o;
-    heads_title(c, h, l->x0, a.y + l->title_h / 2, a.x + a.w - bars_w - l->x0, spx, NULL);
+    heads_title(c, h, l->x0, l->top + l->title_h / 2, a.x + a.w - bars_w - l->x0, spx, NULL);
     char ta[64], tv[96], to[64], hn[24], vn[24];
     size_t g = attn_kv_group(c->c, h);
     app_head_name(c->s, h, hn, sizeof hn); /* V's is the head's, or its kv group's when shared */
@@ -222,7 +227,7 @@ static void focus_grid(stage_ctx *c, size_t h, SDL_Rect a, int bars_w, const foc
     int sums_px = c->s->stage == STAGE_SOFTMAX ? heads_row_sums_px(c, g.h, c->n, side) : 0;
     if (c->s->stage == STAGE_SOFTMAX && sums_px == 0) heads_sums_summary(c, h, extra, sizeof extra);
     if (c->s->stage == STAGE_SCALE) heads_spread_text(c, h, extra, sizeof extra);
-    heads_title(c, h, l->x0, a.y + l->title_h / 2, a.x + a.w - bars_w - l->x0, c->spx,
+    heads_title(c, h, l->x0, l->top + l->title_h / 2, a.x + a.w - bars_w - l->x0, c->spx,
                 extra[0] ? extra : NULL);
     focus_map(c, h, l);
     if (sums_px > 0) heads_row_sums(c, h, g, side, sums_px);
