@@ -183,6 +183,69 @@ static void shapes(const stage_ctx *c, char *buf, size_t len) {
     }
 }
 
+/* The settings line's forms, longest first, one per line: "n 11 · d_model
+ * 128 · 4 heads · d_k 32 · causal · layer 1 of 2 ([ ])" down to "n 11 · d_k
+ * 32", the numbers the shapes beside them are made of. */
+static void settings_alts(const stage_ctx *c, char *buf, size_t len) {
+    char heads[64], layer[64] = "", layer_short[32] = "";
+    if (c->n_kv == c->n_heads)
+        snprintf(heads, sizeof heads, "%zu head%s", c->n_heads, app_plural(c->n_heads));
+    else
+        snprintf(heads, sizeof heads, "%zu heads · %zu kv head%s", c->n_heads, c->n_kv,
+                 app_plural(c->n_kv));
+    if (c->m->trained) { /* the trained model: which of its layers this walkthrough shows */
+        size_t l = c->m->settings.layer + 1, nl = c->m->trained->model.config.n_layers;
+        snprintf(layer, sizeof layer, " · layer %zu of %zu ([ ])", l, nl);
+        snprintf(layer_short, sizeof layer_short, " · layer %zu/%zu", l, nl);
+    }
+    const char *causal = c->c->causal ? " · causal" : "";
+    snprintf(buf, len,
+             "n %zu · d_model %zu · %s · d_k %zu%s%s\n"
+             "n %zu · d_model %zu · %s · d_k %zu%s%s\n"
+             "n %zu · d_model %zu · %s · d_k %zu%s\n"
+             "n %zu · %s · d_k %zu%s\n"
+             "n %zu · %s · d_k %zu\n"
+             "n %zu · d_k %zu",
+             c->n, c->d_model, heads, c->d_head, causal, layer, c->n, c->d_model, heads,
+             c->d_head, causal, layer_short, c->n, c->d_model, heads, c->d_head, causal, c->n,
+             heads, c->d_head, causal, c->n, heads, c->d_head, c->n, c->d_head);
+}
+
+/* Width of line k (from 0; -1 the last) of the forms in alts at px. */
+static int form_width(const stage_ctx *c, const char *alts, int k, int px) {
+    char one[512];
+    const char *s = alts;
+    for (int i = 0; k < 0 || i < k; i++) {
+        const char *nl = strchr(s, '\n');
+        if (!nl) break;
+        s = nl + 1;
+    }
+    size_t n = strcspn(s, "\n");
+    if (n >= sizeof one) n = sizeof one - 1;
+    memcpy(one, s, n);
+    one[n] = '\0';
+    int w = 0;
+    text_measure(c->tc, one, px, &w, NULL);
+    return w;
+}
+
+/* Room for the settings right of the shapes in a line max_w wide: the
+ * longest settings form beside the whole shapes, else the longest beside
+ * the shapes' shortest form, else the shortest settings form cut. */
+static int fit_beside(const stage_ctx *c, const char *shapes_alts, const char *cfg_alts, int px,
+                      int max_w) {
+    int gap = 2 * px, forms = 1;
+    for (const char *s = cfg_alts; (s = strchr(s, '\n')) != NULL; s++) forms++;
+    int firsts[2] = {form_width(c, shapes_alts, 0, px), form_width(c, shapes_alts, -1, px)};
+    for (int f = 0; f < 2; f++)
+        for (int k = 0; k < forms; k++) {
+            int w = form_width(c, cfg_alts, k, px);
+            if (firsts[f] + gap + w <= max_w) return w;
+        }
+    int w = max_w - firsts[1] - gap;
+    return w > 0 ? w : 0;
+}
+
 /* ---- caption bar ------------------------------------------------------------------- */
 
 static int caption_height(int px) {
@@ -220,33 +283,17 @@ static void caption(stage_ctx *c, SDL_Rect bar) {
     if (limit - x > 3 * px)
         stage_text_alts(c, buf, tpx, th->text, x, y1, TEXT_LEFT | TEXT_MIDDLE, limit - x);
 
-    /* line 2: shapes with the numbers, and the settings that make them */
-    char cfg[160];
-    if (c->n_kv == c->n_heads)
-        snprintf(cfg, sizeof cfg, "n %zu · d_model %zu · %zu head%s · d_k %zu%s", c->n,
-                 c->d_model, c->n_heads, app_plural(c->n_heads), c->d_head,
-                 c->c->causal ? " · causal" : "");
-    else
-        snprintf(cfg, sizeof cfg, "n %zu · d_model %zu · %zu heads · %zu kv head%s · d_k %zu%s",
-                 c->n, c->d_model, c->n_heads, c->n_kv, app_plural(c->n_kv), c->d_head, c->c->causal ? " · causal" : "");
-    if (c->m->trained) {
-        /* the trained model: which of its layers this walkthrough shows */
-        size_t used = strlen(cfg);
-        snprintf(cfg + used, sizeof cfg - used, " · layer %zu of %zu ([ ])",
-                 c->m->settings.layer + 1, c->m->trained->model.config.n_layers);
-    }
-    int cfg_w = 0;
-    text_measure(c->tc, cfg, px, &cfg_w, NULL);
+    /* line 2: shapes with the numbers, and the settings that make them
+     * (shortened, never left out, when the line is narrow) */
+    char cfg[512];
+    settings_alts(c, cfg, sizeof cfg);
     shapes(c, buf, sizeof buf); /* forms one per line, as the formula's */
-    int shapes_w = 0;
-    char *nl = strchr(buf, '\n');
-    if (nl) *nl = '\0'; /* the whole form decides whether the settings fit beside it */
-    text_measure(c->tc, buf, px, &shapes_w, NULL);
-    if (nl) *nl = '\n';
     int x2 = bar.x + pad;
-    bool show_cfg = x2 + shapes_w + 2 * px + cfg_w <= right;
-    if (show_cfg) text_draw(c->tc, cfg, px, th->text_dim, right, y2, TEXT_RIGHT | TEXT_MIDDLE);
-    stage_text_alts(c, buf, px, th->text, x2, y2, TEXT_LEFT | TEXT_MIDDLE, right - x2);
+    int cfg_w = fit_beside(c, buf, cfg, px, right - x2);
+    if (cfg_w > 0)
+        stage_text_alts(c, cfg, px, th->text_dim, right, y2, TEXT_RIGHT | TEXT_MIDDLE, cfg_w);
+    stage_text_alts(c, buf, px, th->text, x2, y2, TEXT_LEFT | TEXT_MIDDLE,
+                    right - x2 - (cfg_w > 0 ? cfg_w + 2 * px : 0));
 
     /* the timeline: ten segments, done, current (filled to the progress), to come */
     int seg_h = px / 5 > 3 ? px / 5 : 3, seg_y = bar.y + bar.h - seg_h - px / 4;
