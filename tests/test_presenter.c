@@ -135,6 +135,70 @@ static void check_type(const char *what, const json_t *root, int min, int heads,
     }
 }
 
+/* 8 heads × 20 tokens at 1920×1080 (maps of 180×280 with every other row
+ * named in normal mode, 220×200 with 7 of 20 in presenter mode): each map
+ * names at least min_rows of its rows beside them, each column it names
+ * is over it (or over the map above it, the first row of maps naming the
+ * columns for all), the maps are at least min_w × min_h, and no row
+ * carries its own "Σ=1.000" (one note a map says it). */
+static void check_many_heads(const char *extra, int min_w, int min_h, int min_rows) {
+    static const char *const sentence20 =
+        "The old teacher told the tired students that the long exam would start after lunch "
+        "because the room was cold";
+    char args[1024], err[256];
+    snprintf(args, sizeof args,
+             "--heads 8 --kv-heads 2 --causal --stage 7 --size 1920x1080 %s --sentence '%s'", extra,
+             sentence20);
+    attn_token toks[64];
+    size_t n = 0;
+    CHECK(attn_tokenize(toks, 64, &n, sentence20, strlen(sentence20), err, sizeof err) == ATTN_OK &&
+          n == 20);
+    json_t *root = layout_of(args);
+    if (!root) return;
+    const json_t *items = json_object_get(root, "items");
+    for (size_t i = 0; i < json_array_size(items); i++) {
+        const char *s = json_string_value(json_object_get(json_array_get(items, i), "text"));
+        CHECKF(!s || strncmp(s, "Σ=", strlen("Σ=")) != 0, "%s: a row's own sum \"%s\"", args, s);
+    }
+    for (int h = 0; h < 8; h++) {
+        const json_t *m = head_map(root, h, (int)n);
+        CHECKF(m != NULL, "%s: no map for head %d", args, h + 1);
+        if (!m) continue;
+        int mx = layout_int(m, "x"), my = layout_int(m, "y"), mw = layout_int(m, "w"),
+            mh = layout_int(m, "h");
+        CHECKF(mw >= min_w && mh >= min_h, "%s: head %d's map %dx%d, under %dx%d", args, h + 1, mw,
+               mh, min_w, min_h);
+        int rows = 0, cols = 0;
+        for (size_t t = 0; t < n; t++) {
+            char word[128];
+            snprintf(word, sizeof word, "%.*s", (int)toks[t].len, sentence20 + toks[t].offset);
+            int row_top = my + (int)((size_t)mh * t / n), row_bottom = my + (int)((size_t)mh * (t + 1) / n);
+            bool row = false, col = false;
+            for (size_t i = 0; i < json_array_size(items); i++) {
+                const json_t *it = json_array_get(items, i);
+                const char *s = json_string_value(json_object_get(it, "text"));
+                if (!layout_is_kind(it, "text") || !s || strcmp(s, word) != 0) continue;
+                int x = layout_int(it, "x"), y = layout_int(it, "y"), iw = layout_int(it, "w"),
+                    ih = layout_int(it, "h");
+                /* beside its own row, left of the map */
+                if (x + iw <= mx + 2 && x + iw >= mx - mw && y + ih / 2 >= row_top &&
+                    y + ih / 2 <= row_bottom)
+                    row = true;
+                /* above the map, over its columns (turned-up labels are
+                 * as tall as the word) */
+                if (y + ih <= my + 2 && x + iw / 2 >= mx && x + iw / 2 <= mx + mw) col = true;
+            }
+            rows += row;
+            cols += col;
+        }
+        CHECKF(rows >= min_rows, "%s: head %d names %d rows of %zu, under %d", args, h + 1, rows,
+               n, min_rows);
+        CHECKF(cols == 0 || cols == (int)n, "%s: head %d names %d columns of %zu", args, h + 1,
+               cols, n);
+    }
+    json_decref(root);
+}
+
 static void check_presenter(int stage, int heads, const char *sentence, bool labels) {
     char args[1024], what[128];
     snprintf(args, sizeof args,
@@ -154,6 +218,9 @@ int main(int argc, char **argv) {
         return 1;
     }
     CHECK(count_tokens(sentence9) == 9 && count_tokens(sentence22) == 22);
+
+    check_many_heads("", 220, 340, 20);
+    check_many_heads("--present", 170, 260, 9);
 
     static const int sizes[][2] = {{1280, 800}, {1920, 1080}};
     static const int head_counts[] = {4, 8, 16};

@@ -122,12 +122,19 @@ int main(int argc, char **argv) {
                 "--sentence 'The cat sat on a mat by the old door and then slept the cat sat on "
                 "a mat by old door and'",
                 "every row Σ=1.000", "=Σ=1.000");
-    check_words("--weights mechanics --stage 7 --size 1920x1080", "=Σ=1.000", "every row");
+    /* normal mode too: one note a map, no column of the same Σ beside every row */
+    check_words("--weights mechanics --stage 7 --size 1920x1080", "every row Σ=1.000", "=Σ=1.000");
 
     /* no label runs into another, wide matrices' thinned row labels included */
     check_no_overlap("--stage 2 --present --size 1920x1080");
     check_no_overlap("--stage 2 --size 1280x800");
     check_no_overlap("--stage 7 --present --size 1920x1080");
+    /* stage 8's V_h and O_h names beside a narrow head, and stage 7's step
+     * note beside the row under way */
+    check_no_overlap("--weights mechanics --heads 8 --d-model 8 --stage 8 --size 1280x800");
+    check_no_overlap("--weights mechanics --heads 8 --kv-heads 2 --causal --stage 7 --progress 0.6 "
+                     "--size 1920x1080 --sentence 'The old teacher told the tired students that the "
+                     "long exam would start after lunch because the room was cold'");
     check_no_overlap("--weights mechanics --d-model 512 --stage 2 --present --size 1920x1080");
 
     /* the overview's side text is re-wrapped to its column, never cut */

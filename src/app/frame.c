@@ -482,7 +482,12 @@ static void tooltip(stage_ctx *c, int w, int h) {
     }
     if (s->stage >= STAGE_SOFTMAX) {
         draw_format_exact(v, sizeof v, t->weights[at]);
-        snprintf(lines[count++], sizeof lines[0], "softmax of row %s → %s", ti, v);
+        /* the map's note says every row sums to 1; the row's own sum here */
+        const float *wr = t->weights + (hh * n + i) * n;
+        double sum = 0.0;
+        for (size_t k = 0; k < n; k++) sum += wr[k];
+        snprintf(lines[count++], sizeof lines[0], "softmax of row %s → %s (row Σ=%.3f)", ti, v,
+                 sum);
     }
     if (s->stage >= STAGE_WEIGHTED) {
         draw_format_exact(v2, sizeof v2, t->weights[at]);

@@ -470,8 +470,9 @@ typedef struct heads_layout {
     int cols, rows;
     double cw, ch;          /* pixels per grid cell, across and down */
     int left_w, top_h, lpx; /* token labels, 0: none */
-    int side_w;             /* the row sums' column (0: said in the title) */
-    int right_w;            /* right of the grid: V and O, or the row sums */
+    bool cols_once;         /* column labels above the first row of maps only:
+                             * every map below shares its columns */
+    int right_w;            /* right of the grid: stage 8's V and O */
     int op_w;               /* stage 8: room of "·" and "→" between the maps */
     double slab;            /* columns of the grid V and O each take */
 } heads_layout;
@@ -480,7 +481,7 @@ typedef struct heads_layout {
  * stages 4–8. */
 typedef struct heads_room {
     SDL_Rect ga;                  /* the heads' room (the note and bars outside) */
-    int note_h, bars_w, gap, title_h, op_w;
+    int note_h, bars_w, gap, gap_x, title_h, op_w; /* gap between rows, gap_x across */
 } heads_room;
 
 static heads_room heads_room_of(const stage_ctx *c) {
@@ -491,32 +492,50 @@ static heads_room heads_room_of(const stage_ctx *c) {
     r.bars_w = heads_colorbars_width(c);
     r.ga = (SDL_Rect){a.x, a.y + r.note_h, a.w - r.bars_w - spx / 2, a.h - r.note_h};
     r.gap = c->n_heads > 16 ? spx / 3 : spx; /* many heads: tight */
+    r.gap_x = r.gap / 2; /* stage 8's V and O already keep maps apart across */
     r.title_h = spx + spx / 2 + 2;
-    r.op_w = spx + spx / 2;
+    r.op_w = spx; /* "·" and "→" with a little room each side */
     return r;
 }
 
 /* V_h and O_h are n × d_head: beside a grid of n columns each takes at
- * least a quarter of its width and at most half (their columns then
+ * least a twelfth of its width and at most half (their columns then
  * narrower than the grid's), so a wide head does not shrink every stage's
- * map. The maps are sized first, with V and O at the least; V and O then
- * take what the maps leave, up to the most. */
+ * map: stages 4–7 keep that room empty for stage 8, so it is kept small.
+ * The maps are sized first, with V and O at the least; V and O then take
+ * what the maps leave, up to the most. */
 static double slab_least(const stage_ctx *c) {
-    return fmin((double)c->d_head, fmax((double)c->n / 4.0, 1.0));
+    return fmin((double)c->d_head, fmax((double)c->n / 12.0, 1.0));
 }
 
 static double slab_most(const stage_ctx *c) {
     return fmin((double)c->d_head, fmax((double)c->n / 2.0, 1.0));
 }
 
-/* Cells of one candidate layout l (cols, labels and side_w set) in the room
- * R: fills l.cw, l.ch (0 when nothing fits), l.slab and l.right_w. */
+/* Cells may be taller than wide by up to this much where that lets every
+ * row take its label whole (a thin column still reads as a cell; a row
+ * label skipped is a token the class cannot name). */
+#define CELL_TALL 2.0
+
+/* Rows this tall take a label of px whole, one a row (stage_row_labels
+ * labels every row from 1.15 em). */
+static double whole_row_h(int px) { return ceil((double)px * 1.15); }
+
+/* The height of a row of maps in layout l (rows set): the room shared
+ * evenly, less the column labels once above the first row (cols_once). */
+static int heads_row_h(const heads_room *R, const heads_layout *l) {
+    int once = l->cols_once ? l->top_h : 0;
+    return (R->ga.h - once - (l->rows - 1) * R->gap) / l->rows;
+}
+
+/* Cells of one candidate layout l (cols, labels set) in the room R: fills
+ * l.rows, l.cw, l.ch (0 when nothing fits), l.slab and l.right_w. */
 static void heads_cells(const stage_ctx *c, const heads_room *R, heads_layout *l) {
     size_t n = c->n, H = c->n_heads;
     SDL_Rect ga = R->ga;
     l->rows = ((int)H + l->cols - 1) / l->cols;
-    int pw = (ga.w - (l->cols - 1) * R->gap) / l->cols;
-    int ph = (ga.h - (l->rows - 1) * R->gap) / l->rows;
+    int pw = (ga.w - (l->cols - 1) * R->gap_x) / l->cols;
+    int ph = heads_row_h(R, l);
     int room_w = pw - l->left_w - 4;
     double least = slab_least(c);
     /* many heads or large type: the operators take at most a tenth of a
@@ -524,32 +543,89 @@ static void heads_cells(const stage_ctx *c, const heads_room *R, heads_layout *l
     l->op_w = R->op_w < pw / 10 ? R->op_w : pw / 10;
     /* the grid's n columns and the two slabs of stage 8 */
     double cell_w = (room_w - 2 * l->op_w) / ((double)n + 2.0 * least);
-    if (l->side_w > 2 * l->op_w + (int)(2.0 * least * cell_w))
-        cell_w = (double)(room_w - l->side_w) / (double)n; /* the row sums are wider */
-    double cell_h = (double)(ph - R->title_h - l->top_h - 4) / (double)n;
+    double cell_h = (double)(ph - R->title_h - (l->cols_once ? 0 : l->top_h) - 4) / (double)n;
     l->cw = l->ch = 0.0;
     l->right_w = 0;
     l->slab = least;
     if (cell_w <= 0.0 || cell_h <= 0.0) return;
     heads_cell_size(cell_w, cell_h, 4.0 * c->px, &l->cw, &l->ch);
+    /* rows a little short of whole labels, in a room taller than that:
+     * taller cells, so no row goes unnamed */
+    double want = l->lpx > 0 ? whole_row_h(l->lpx) : 0.0;
+    if (l->ch < want && cell_h >= want && want <= CELL_TALL * l->cw) l->ch = want;
     double left = (double)(room_w - 2 * l->op_w) / (2.0 * l->cw) - (double)n / 2.0;
     l->slab = fmax(least, fmin(slab_most(c), left));
-    int slabs = 2 * l->op_w + 2 * (int)(l->slab * l->cw);
-    l->right_w = slabs > l->side_w ? slabs : l->side_w;
+    l->right_w = 2 * l->op_w + 2 * (int)(l->slab * l->cw);
 }
 
 /* Whether rows of l take their labels whole: one a row, none skipped. */
 static bool rows_whole(const heads_layout *l) {
-    return l->lpx > 0 && l->ch >= (double)l->lpx * 1.15;
+    return l->lpx > 0 && l->ch >= whole_row_h(l->lpx);
 }
 
-/* The heads view's layout, the same in stages 4–8: try every number of
- * columns and keep the one whose rows take their labels whole, then the
- * largest cells (by area). Token labels take room, so they are planned
- * only where rows would be at least 8 px, at the size the rows then
- * allow. */
+/* Labels of l at px: the row labels' width, and the column labels' height
+ * (on one or two lines, or turned up the columns: those take at most a
+ * quarter of a head's room, a third in presenter mode, where words are
+ * turned up whole rather than cut). The cells the labels leave may want
+ * another kind of column label again: a few rounds settle it. */
+static void heads_labels_at(const stage_ctx *c, const heads_room *R, heads_layout *l, int px) {
+    size_t n = c->n;
+    l->lpx = px;
+    l->left_w = stage_token_width(c, px, 5 * px) + px / 2;
+    l->top_h = 2 * (px + px / 4) + px / 4;
+    heads_cells(c, R, l);
+    int ph = (R->ga.h - (l->rows - 1) * R->gap) / l->rows;
+    if (l->cols_once) ph = R->ga.h;
+    int line_h = 0;
+    text_measure(c->tc, "Ag", px, NULL, &line_h);
+    for (int k = 0; k < 4 && l->cw > 0.0; k++) {
+        int need = stage_col_labels_height(c, heads_span(n, l->cw), n, px,
+                                           c->s->present ? ph / 3 : ph / 4);
+        /* labels turned up the columns stand a line apart: columns
+         * narrower than a line would run them into each other */
+        if (need > 2 * (px + px / 4) + px / 4 && heads_span(n, l->cw) < (int)n * (line_h - 2))
+            need = 0;
+        if (need == l->top_h) break;
+        l->top_h = need;
+        heads_cells(c, R, l);
+    }
+}
+
+/* Whether layout a reads better than b: every row named first (unless
+ * that shrinks the maps under WHOLE_ROWS_AREA of the other's), then the
+ * columns named, then the largest maps with the largest type (area times
+ * label size, so larger type, Ctrl +, keeps its grid while it can).
+ * Column labels once above the first row of maps only where no layout
+ * names every row with them over every map. */
+#define WHOLE_ROWS_AREA 0.6
+
+/* Map area times label size, times the share of rows labelled (rows too
+ * thin for their label are labelled every step-th, stage_row_labels);
+ * columns named over each map are a little better than once above. */
+static double heads_score(const heads_layout *l) {
+    if (l->lpx <= 0) return l->cw * l->ch;
+    double step = l->ch > 0.0 ? ceil(whole_row_h(l->lpx) / l->ch) : 1.0;
+    return l->cw * l->ch * l->lpx / (step > 1.0 ? step : 1.0) * (l->cols_once ? 0.8 : 1.0);
+}
+
+static bool heads_better(const heads_layout *a, const heads_layout *b) {
+    bool ar = rows_whole(a), br = rows_whole(b);
+    double area_a = a->cw * a->ch, area_b = b->cw * b->ch;
+    if (ar && !br) return area_a >= WHOLE_ROWS_AREA * area_b;
+    if (br && !ar) return area_b < WHOLE_ROWS_AREA * area_a;
+    /* columns named over every map, then once above the first row */
+    int ac = a->top_h > 0 ? (a->cols_once ? 1 : 2) : 0;
+    int bc = b->top_h > 0 ? (b->cols_once ? 1 : 2) : 0;
+    if (ac != bc) return ac > bc;
+    return heads_score(a) > heads_score(b);
+}
+
+/* The heads view's layout, the same in stages 4–8: every number of
+ * columns (the last row of the grid may be short), with token labels from
+ * the stage's type down to the frame's smallest, kept by heads_better.
+ * Rows too thin for labels even at the smallest go without them. */
 static heads_layout heads_layout_of(const stage_ctx *c, const heads_room *R) {
-    size_t H = c->n_heads, n = c->n;
+    size_t H = c->n_heads;
     heads_layout best = {.cols = 1, .rows = (int)H};
     for (int cols = 1; cols <= (int)H; cols++) {
         heads_layout l = {.cols = cols};
@@ -558,43 +634,64 @@ static heads_layout heads_layout_of(const stage_ctx *c, const heads_room *R) {
     }
     if (best.ch < 8.0) return best;
     heads_layout no_labels = best;
-    best.cw = best.ch = 0.0;
+    int least = text_cache_min_px(c->tc) > 9 ? text_cache_min_px(c->tc) : 9;
+    int most = c->spx > least ? c->spx : least;
+    bool any = false;
     for (int cols = 1; cols <= (int)H; cols++) {
-        heads_layout l = {.cols = cols};
-        /* Labels at the size of the unlabelled rows, then once more at the
-         * size of the rows they leave, so thin rows are not labelled every
-         * other one. */
-        double row_h = no_labels.ch;
-        for (int round = 0; round < 3; round++) {
-            l.lpx = heads_label_px(c, row_h);
-            l.left_w = stage_token_width(c, l.lpx, 5 * l.lpx) + l.lpx / 2;
-            l.top_h = 2 * (l.lpx + l.lpx / 4) + l.lpx / 4;
-            /* presenter mode says the row sums once, in the title */
-            l.side_w = c->s->present ? 0 : heads_sums_width(c, l.lpx);
-            heads_cells(c, R, &l);
-            /* column labels may need less room, not fit at all, or be
-             * turned up the columns: those take at most a quarter of a
-             * head's room (a third in presenter mode, where words are
-             * turned up whole rather than cut) */
-            int rows = ((int)H + cols - 1) / cols;
-            int ph = (R->ga.h - (rows - 1) * R->gap) / rows;
-            /* the cells the labels' room leaves may want another kind
-             * of label again (a few rounds settle it) */
-            for (int k = 0; k < 4; k++) {
-                int need = stage_col_labels_height(c, heads_span(n, l.cw), n, l.lpx,
-                                                   c->s->present ? ph / 3 : ph / 4);
-                if (need == l.top_h) break;
-                l.top_h = need;
-                heads_cells(c, R, &l);
+        int rows = ((int)H + cols - 1) / cols;
+        /* the column labels over every map, or once above the first row
+         * of maps where the rows of every map need their room */
+        for (int once = 0; once < (rows > 1 ? 2 : 1); once++)
+            for (int px = most; px >= least; px -= px - least > 4 ? 2 : 1) {
+                heads_layout l = {.cols = cols, .cols_once = once == 1};
+                heads_labels_at(c, R, &l, px);
+                if (l.ch < 8.0) continue;
+                if (!any || heads_better(&l, &best)) best = l;
+                any = true;
+                /* smaller type only to name every row and column */
+                if (rows_whole(&l) && l.top_h > 0) break;
             }
-            if (l.ch <= 0.0 || heads_label_px(c, l.ch) >= l.lpx) break;
-            row_h = l.ch;
-        }
-        bool whole = rows_whole(&l), best_whole = rows_whole(&best);
-        if (whole != best_whole ? whole : l.cw * l.ch > best.cw * best.ch) best = l;
     }
-    if (best.ch < 8.0) best = no_labels; /* rows too thin for labels after all */
+    if (!any) best = no_labels; /* rows too thin for labels after all */
     return best;
+}
+
+/* A slab's name ("V_2", "O_2") at x, y in max_w: at the stage's type, or
+ * smaller down to the frame's smallest, else its letter alone. */
+static void heads_slab_name(const stage_ctx *c, const char *s, SDL_Color col, int x, int y,
+                            int max_w) {
+    int px = c->spx, least = text_cache_min_px(c->tc), w = 0;
+    if (max_w <= 0) return;
+    for (; px > least && px > 9; px--) {
+        text_measure(c->tc, s, px, &w, NULL);
+        if (w <= max_w) break;
+    }
+    /* too narrow for "O_2": the letter alone, the title names the head */
+    char letter[2] = {s[0], '\0'};
+    text_measure(c->tc, s, px, &w, NULL);
+    stage_text_fit(c, w <= max_w ? s : letter, px, col, x, y, TEXT_LEFT | TEXT_MIDDLE, max_w);
+}
+
+/* Stage 7 under way: "exp …" or "÷ Σ …" right of the row being worked on,
+ * in the room stage 8's V and O take (right_w wide, empty in stage 7),
+ * at px down to the frame's smallest type; left out where even that does
+ * not fit whole, so it never runs into the next head. */
+static void heads_step_note(const stage_ctx *c, SDL_Rect g, int room_w, int px) {
+    size_t row;
+    float t;
+    sweep(c, &row, &t);
+    if (row >= c->n || c->e <= 0.0f) return;
+    const char *s = t < 0.5f ? "exp …" : "÷ Σ …";
+    int least = text_cache_min_px(c->tc), w = 0, gap = px / 2;
+    for (; px >= least && px >= 9; px--) {
+        gap = px / 2;
+        text_measure(c->tc, s, px, &w, NULL);
+        if (gap + w + 2 <= room_w) break;
+    }
+    if (px < least || px < 9 || gap + w + 2 > room_w) return;
+    SDL_Rect rc = stage_cell_rect(g, c->n, 1, row, 0);
+    text_draw(c->tc, s, px, c->th->accent, g.x + g.w + gap, rc.y + rc.h / 2,
+              TEXT_LEFT | TEXT_MIDDLE);
 }
 
 static void heads_view(stage_ctx *c) {
@@ -613,31 +710,35 @@ static void heads_view(stage_ctx *c) {
     stage_heads_explain(c, note, sizeof note);
     if (note_h > 0) stage_note(c, note, a.x, a.y, a.w, c->th->text_dim);
 
-    int pw = (ga.w - (best.cols - 1) * gap) / best.cols,
-        ph = (ga.h - (best.rows - 1) * gap) / best.rows;
+    int pw = (ga.w - (best.cols - 1) * R.gap_x) / best.cols, ph = heads_row_h(&R, &best);
+    int once = best.cols_once ? best.top_h : 0; /* column labels over the first row only */
     int grid_w = heads_span(n, cw), grid_h = heads_span(n, ch);
     int content_w = best.left_w + grid_w + best.right_w;
-    int sums_px = c->s->stage == STAGE_SOFTMAX ? heads_row_sums_px(c, grid_h, n, best.side_w) : 0;
     for (size_t h = 0; h < H; h++) {
         int col = (int)h % best.cols, row = (int)h / best.cols;
-        int x0 = ga.x + col * (pw + gap), y0 = ga.y + row * (ph + gap);
+        int x0 = ga.x + col * (pw + R.gap_x), y0 = ga.y + row * (ph + gap) + (row > 0 ? once : 0);
         int cx = x0 + (pw - content_w) / 2;
         if (cx < x0) cx = x0;
-        int content_h = title_h + best.top_h + 2 + grid_h;
-        if (ph > content_h) y0 += (ph - content_h) / 2; /* centred in its cell of the layout */
+        int top_h = best.cols_once && row > 0 ? 0 : best.top_h;
+        int slot_h = ph + (row == 0 ? once : 0), content_h = title_h + top_h + 2 + grid_h;
+        if (slot_h > content_h) y0 += (slot_h - content_h) / 2; /* centred in its cell */
         char extra[96] = "";
         if (weighted) snprintf(extra, sizeof extra, "A · V → O");
         /* stage 5's spread in the title, not under the map: the map keeps
          * the room and place it has in the other stages */
         if (c->s->stage == STAGE_SCALE) heads_spread_text(c, h, extra, sizeof extra);
-        if (c->s->stage == STAGE_SOFTMAX && sums_px == 0) heads_sums_summary(c, h, extra, sizeof extra);
+        /* stage 7: one note a map that its rows sum to 1 (the tooltip
+         * gives a row's own sum), not a column of the same Σ beside every
+         * row */
+        if (c->s->stage == STAGE_SOFTMAX) heads_sums_summary(c, h, extra, sizeof extra);
         /* stage 8: the title stops short of V_h and O_h, named on its line */
         int title_w = weighted ? best.left_w + grid_w + op_w / 2 : x0 + pw - cx;
         heads_title(c, h, cx, y0 + title_h / 2, title_w, spx, extra[0] ? extra : NULL);
         if (cw <= 0.0 || ch <= 0.0) continue;
-        SDL_Rect g = {cx + best.left_w, y0 + title_h + best.top_h + 2, grid_w, grid_h};
-        heads_grid(c, h, g, best.left_w, best.top_h, best.lpx);
-        if (sums_px > 0) heads_row_sums(c, h, g, best.side_w, sums_px);
+        SDL_Rect g = {cx + best.left_w, y0 + title_h + top_h + 2, grid_w, grid_h};
+        heads_grid(c, h, g, best.left_w, top_h, best.lpx);
+        if (c->s->stage == STAGE_SOFTMAX)
+            heads_step_note(c, g, x0 + pw - (g.x + g.w), best.lpx > 0 ? best.lpx : spx);
         if (weighted) {
             int sw = (int)(best.slab * cw) > 0 ? (int)(best.slab * cw) : 1;
             int vx = g.x + g.w + op_w;
@@ -656,11 +757,15 @@ static void heads_view(stage_ctx *c) {
                 if (c->n_kv < c->n_heads) snprintf(nv, sizeof nv, "V_%zu", grp + 1);
                 else snprintf(nv, sizeof nv, "V_%s", hn);
                 snprintf(no, sizeof no, "O_%s", hn);
-                int ty = y0 + title_h / 2;
-                stage_text_fit(c, nv, spx, c->th->text, vr.x, ty, TEXT_LEFT | TEXT_MIDDLE,
-                               vr.w + op_w);
-                stage_text_fit(c, no, spx, theme_head_color(c->th, h), orr.x, ty,
-                               TEXT_LEFT | TEXT_MIDDLE, orr.w + op_w);
+                /* each name over its slab and the operator after it, a
+                 * quarter em short of the next name and of the head's
+                 * room, so "V_1" and "O_1" never run together or into
+                 * the next head's title */
+                int ty = y0 + title_h / 2, sp = spx / 4 > 2 ? spx / 4 : 2;
+                int o_w = x0 + pw - orr.x;
+                if (o_w > orr.w + op_w) o_w = orr.w + op_w;
+                heads_slab_name(c, nv, c->th->text, vr.x, ty, vr.w + op_w - sp);
+                heads_slab_name(c, no, theme_head_color(c->th, h), orr.x, ty, o_w - sp);
             }
             text_draw(c->tc, "·", spx, c->th->text, g.x + g.w + op_w / 2, g.y + g.h / 2,
                       TEXT_CENTER | TEXT_MIDDLE);

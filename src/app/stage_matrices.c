@@ -31,6 +31,17 @@ static void fit_cells(int avail_w, int avail_h, double units_w, double units_h, 
     *ch = h;
 }
 
+/* Rows a little short of a whole label of the frame's smallest type (14
+ * px at 1080 lines, 20 in presenter mode) are labelled every other one
+ * (stage_row_labels): where avail_h holds units_h rows that tall, the
+ * rows are made that tall, taller than wide if need be. */
+static double whole_label_rows(const stage_ctx *c, int avail_h, double units_h, double ch) {
+    int least = text_cache_min_px(c->tc) > 9 ? text_cache_min_px(c->tc) : 9;
+    double want = ceil((double)least * 1.15);
+    if (ch >= want || units_h <= 0.0 || (double)avail_h / units_h < want) return ch;
+    return want;
+}
+
 static int px_of(double cells, double size) {
     double v = cells * size;
     return v < 1.0 ? (v > 0.0 ? 1 : 0) : (int)v;
@@ -701,6 +712,7 @@ void stage_split(stage_ctx *c) {
     if (focus) avail_h -= 2 * spx; /* a line saying which slabs are the head's */
     double cw, ch;
     fit_cells(avail_w, avail_h, (double)d, 3.0 * (double)n, 3.0 * c->px, &cw, &ch);
+    ch = whole_label_rows(c, avail_h, 3.0 * (double)n, ch);
     int fq = focus ? (int)c->focus : -1, fkv = focus ? (int)stage_kv_group(c, c->focus) : -1;
     /* The slabs move apart as the progress goes; K and V move with Q, so
      * a shared group stays under the heads that read it. */
@@ -754,6 +766,7 @@ void stage_concat(stage_ctx *c) {
     int avail_h = a.h - band_head_h(c, true) - 4 * spx;
     double cw, ch;
     fit_cells(avail_w, avail_h, (double)d, (double)n, 3.0 * c->px, &cw, &ch);
+    ch = whole_label_rows(c, avail_h, (double)n, ch);
     /* The head outputs slide together as the progress goes. */
     int gap = (int)lroundf((1.0f - c->e) * (float)max_gap);
     char title[160], rv[16];
