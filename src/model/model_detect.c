@@ -190,10 +190,13 @@ attn_status model_heads_detect(const model *m, const model_detect_config *c,
         j->c = c;
         j->sum = calloc(LH * MODEL_DETECTORS, sizeof *j->sum);
         j->ids = malloc(n * sizeof *j->ids);
-        /* the last position's logits only: nothing here reads them, and
-         * GPT-2's 50257 per position would be most of the memory */
+        /* The last position's logits only: nothing here reads them, and
+         * GPT-2's 50257 per position would cost as much as a third of the
+         * forward. The second run reads the first's copy of the attention
+         * weights (GPT-2 small: 113 MB, not copied twice). */
         s = j->sum && j->ids
-                ? model_run_init_logits(&j->run, m, n, MODEL_LOGITS_LAST, err, err_len)
+                ? model_run_init_shared_logits(&j->run, m, n, MODEL_LOGITS_LAST,
+                                               k ? jobs[0].run.attn : NULL, err, err_len)
                 : model_fail(ATTN_ERR_NOMEM, err, err_len, "out of memory for the detector");
     }
     out->score = s == ATTN_OK ? calloc(LH * MODEL_DETECTORS, sizeof *out->score) : NULL;
