@@ -222,6 +222,12 @@ attn_status model_run_init_shared(model_run *r, const model *m, size_t n_max,
     return run_init(r, m, n_max, MODEL_LOGITS_ALL, attn, err, err_len);
 }
 
+attn_status model_run_init_shared_logits(model_run *r, const model *m, size_t n_max,
+                                         model_logits which, attn_weights *attn, char *err,
+                                         size_t err_len) {
+    return run_init(r, m, n_max, which, attn, err, err_len);
+}
+
 attn_status model_run_init(model_run *r, const model *m, size_t n_max, char *err, size_t err_len) {
     return run_init(r, m, n_max, MODEL_LOGITS_ALL, NULL, err, err_len);
 }

@@ -47,6 +47,10 @@ void model_attention_backward(const attn_trace *t, const attn_weights *aw, const
  * (owned by the caller) instead of its own copy. */
 attn_status model_run_init_shared(model_run *r, const model *m, size_t n_max,
                                   attn_weights *attn, char *err, size_t err_len);
+/* The same, choosing the logits kept (model_run_init_logits). */
+attn_status model_run_init_shared_logits(model_run *r, const model *m, size_t n_max,
+                                         model_logits which, attn_weights *attn, char *err,
+                                         size_t err_len);
 /* Copies layer l's c_attn and c_proj into the core's layout. */
 void model_attn_weights_sync(attn_weights *w, const model *m, size_t l);
 /* -log softmax(logits)[target], in double. */
