@@ -270,6 +270,23 @@ static void head_tooltip(stage_ctx *c, const state_trained *t, const hover_info 
     }
 }
 
+/* Row labels for rows under 8 px (stage_row_labels draws none there):
+ * every k-th token, right-aligned before x, so labels never overlap. */
+static void token_labels(stage_ctx *c, SDL_Rect map, int x, int max_w, int lpx) {
+    size_t n = c->n;
+    if (n == 0 || max_w < lpx) return;
+    int step = 1;
+    while ((long)step * map.h < (long)n * (lpx * 9 / 8) && (size_t)step < n) step++;
+    for (size_t i = 0; i < n; i += (size_t)step) {
+        size_t len;
+        const char *tok = stage_token(c, i, &len);
+        char buf[256];
+        if (stage_fit(c, tok, len, lpx, max_w, buf, sizeof buf) == 0) continue;
+        int y = map.y + (int)(((long)map.h * (long)(2 * i + 1)) / (long)(2 * n));
+        text_draw(c->tc, buf, lpx, c->th->text_dim, x, y, TEXT_RIGHT | TEXT_MIDDLE);
+    }
+}
+
 /* The side of the maps when each of L rows of H maps gets title_h above
  * and role_h below it, the first row top_h more for the column labels,
  * in g (label column already taken off). */
@@ -279,12 +296,11 @@ static int map_side(SDL_Rect g, size_t L, size_t H, int gap, int title_h, int ro
     return imin(cw - 8, ch - title_h - role_h);
 }
 
-/* The maps' side for token labels at lpx: *lab_w the row labels' column,
+/* The maps' side for row labels at lpx, column labels at cpx: *lab_w the row labels' column,
  * *top_h the column labels' band (asked twice as the map shrinks by the
- * band; turned up when the words are wider than the columns, up to 5 em;
- * none when they do not fit). */
+ * band; turned up when the words are wider than the columns, up to 5 em). */
 static int grid_fit(const stage_ctx *c, SDL_Rect g, size_t L, size_t H, int gap, int title_h,
-                    int role_h, int lpx, int *lab_w, int *top_h) {
+                    int role_h, int lpx, int cpx, int *lab_w, int *top_h) {
     size_t n = c->n;
     *lab_w = stage_token_width(c, lpx, imin(lpx * 7, g.w / 6));
     if (*lab_w > 0) *lab_w += lpx / 2;
@@ -292,10 +308,13 @@ static int grid_fit(const stage_ctx *c, SDL_Rect g, size_t L, size_t H, int gap,
     int side = map_side(g, L, H, gap, title_h, role_h, 0);
     *top_h = 0;
     for (int pass = 0; pass < 2 && side > 0 && n > 0; pass++) {
-        *top_h = stage_col_labels_height(c, side, n, lpx, g.h / 4);
+        *top_h = stage_col_labels_height(c, side, n, cpx, g.h / 4);
         side = map_side(g, L, H, gap, title_h, role_h, *top_h);
     }
-    if (side > 0 && n > 0 && stage_col_labels_height(c, side, n, lpx, g.h / 4) > *top_h)
+    /* none when they do not fit, nor in columns narrower than the type
+     * (turned-up words there would touch their neighbours) */
+    if (side > 0 && n > 0 &&
+        (stage_col_labels_height(c, side, n, cpx, g.h / 4) > *top_h || side < cpx * (int)n))
         *top_h = 0, side = map_side(g, L, H, gap, title_h, role_h, 0);
     return side;
 }
@@ -318,19 +337,27 @@ static hover_info heads_grid(stage_ctx *c, const state_trained *t, SDL_Rect g) {
     /* stage_row_labels' rule: a label a row when rows are 1.15 type tall;
      * tried at the smallest type first, so many tokens cost one try */
     int lpx = least, lab_w = 0, top_h = 0;
-    int side = grid_fit(c, g, L, H, gap, title_h, role_h, lpx, &lab_w, &top_h);
+    int side = grid_fit(c, g, L, H, gap, title_h, role_h, lpx, lpx, &lab_w, &top_h);
     if (n > 0 && (double)side / (double)n < lpx * 1.15) {
         lpx = spx;
-        side = grid_fit(c, g, L, H, gap, title_h, role_h, lpx, &lab_w, &top_h);
+        side = grid_fit(c, g, L, H, gap, title_h, role_h, lpx, lpx, &lab_w, &top_h);
     } else {
         for (int try_px = spx; try_px > least; try_px--) {
             int try_lab, try_top;
-            int try_side = grid_fit(c, g, L, H, gap, title_h, role_h, try_px, &try_lab, &try_top);
+            int try_side =
+                grid_fit(c, g, L, H, gap, title_h, role_h, try_px, try_px, &try_lab, &try_top);
             if (n == 0 || (double)try_side / (double)n >= try_px * 1.15) {
                 lpx = try_px, side = try_side, lab_w = try_lab, top_h = try_top;
                 break;
             }
         }
+    }
+    /* column labels that do not fit at the rows' type may at a smaller one */
+    int cpx = lpx;
+    for (int try_px = lpx - 1; top_h == 0 && n > 0 && try_px >= least; try_px--) {
+        int try_lab, try_top;
+        int try_side = grid_fit(c, g, L, H, gap, title_h, role_h, lpx, try_px, &try_lab, &try_top);
+        if (try_top > 0) cpx = try_px, side = try_side, lab_w = try_lab, top_h = try_top;
     }
     g.x += lab_w;
     g.w -= lab_w;
@@ -354,8 +381,11 @@ static hover_info heads_grid(stage_ctx *c, const state_trained *t, SDL_Rect g) {
             int map_top = box.y + title_h + (l == 0 ? top_h : 0);
             draw_head(c, t, l, h, box, side, map_top, gap, &hv);
             SDL_Rect map = {box.x + (box.w - side) / 2, map_top, side, side};
-            if (h == 0 && lab_w > 0) stage_row_labels(c, map, n, lab_w - lpx / 3, lpx);
-            if (l == 0 && top_h > 0) stage_col_labels(c, map, n, top_h, lpx);
+            if (h == 0 && lab_w > 0) {
+                if (map.h >= 8 * (int)n) stage_row_labels(c, map, n, lab_w - lpx / 3, lpx);
+                else token_labels(c, map, map.x - lpx / 3, lab_w - lpx / 3, lpx);
+            }
+            if (l == 0 && top_h > 0) stage_col_labels(c, map, n, top_h, cpx);
         }
     return hv;
 }
