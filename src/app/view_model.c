@@ -178,9 +178,13 @@ static void draw_head(stage_ctx *c, const state_trained *t, size_t l, size_t h, 
                         TEXT_LEFT | TEXT_MIDDLE, box.x + box.w + gap - spx / 2 - lx);
     }
 
-    /* the keyboard cursor and the mouse */
-    SDL_Rect whole = {map.x - 4, box.y, map.w + 8, box.h};
-    bool hovered = inside(s->hover_x, s->hover_y, box);
+    /* the keyboard cursor and the mouse: the head's box is its title's
+     * height, the map and the role; not the first row's column labels,
+     * whose clicks pick a token */
+    int hit_y = map.y - px * 3 / 2;
+    SDL_Rect hit = {box.x, hit_y, box.w, box.y + box.h - hit_y};
+    SDL_Rect whole = {map.x - 4, hit.y, map.w + 8, hit.h};
+    bool hovered = inside(s->hover_x, s->hover_y, hit);
     if (s->overview_cursor == k)
         draw_outline(c->r, (SDL_Rect){map.x - 4, map.y - 4, map.w + 8, map.h + 8}, th->accent,
                      imax(2, px / 7));
@@ -198,7 +202,7 @@ static void draw_head(stage_ctx *c, const state_trained *t, size_t l, size_t h, 
     }
     app_layout *lay = &s->layout;
     if (k < APP_OVERVIEW_HEADS_MAX) {
-        lay->overview_heads[k] = box;
+        lay->overview_heads[k] = hit;
         if (lay->n_overview_heads < k + 1) lay->n_overview_heads = k + 1;
     }
 }
