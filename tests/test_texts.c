@@ -138,8 +138,8 @@ int main(int argc, char **argv) {
     check_no_overlap("--weights mechanics --d-model 512 --stage 2 --present --size 1920x1080");
 
     /* the overview's side text is re-wrapped to its column, never cut */
-    check_words("--view model --present", "=update as it learns.", NULL);
-    check_words("--view model --present", "=off", "switch th…");
+    check_words("--view model --present", "=learns.", NULL);
+    check_words("--view model --present", "=them off", "switch th…");
 
     /* a trained model's heads are layer.head everywhere on screen */
     static const char *const views[] = {

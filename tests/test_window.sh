@@ -28,7 +28,10 @@
 # - without a display attnviz says so on one line and exits 2.
 # - in the settings panel, after a refused (empty) sentence the field keeps
 #   the keys: t and s type into it (no theme change, no screenshot) and
-#   Enter applies them; Ctrl+A selects the text and typing replaces it.
+#   Enter applies them; Ctrl+A selects the text and typing replaces it;
+#   Esc discards an edit and says so; a click away applies it, and when a
+#   pending invalid choice (heads 16, d_model 8) blocks it the panel says so
+#   above the field, and closing the panel names what was dropped.
 # - a model path of 200 characters that does not exist: the error breaks
 #   into lines inside the settings panel, nothing of it outside.
 #
@@ -267,6 +270,8 @@ shots_none() { [ -z "$(ls -A "$XH_SHOTS")" ]; }
 xh_render traps10 --weights mechanics --stage 10 & xh_bg "$!"
 xh_render traps-ts --weights mechanics --stage 10 --sentence ts & xh_bg "$!"
 xh_render traps-cat --weights mechanics --stage 10 --sentence 'cat sat' & xh_bg "$!"
+xh_render traps-dog --weights mechanics --stage 10 --sentence 'dog ran' & xh_bg "$!"
+xh_render traps-dog16 --weights mechanics --stage 10 --sentence 'dog ran' --heads 16 --d-model 16 & xh_bg "$!"
 xh_wait_bg
 if xh_start --weights mechanics; then
     xh_key Up Up Up Up Up Right Right Right Right Right Right Right Right Right
@@ -293,6 +298,40 @@ if xh_start --weights mechanics; then
     xh_wait_same traps-cat-window traps-cat "$XH_ABOVE_STATUS" \
         "Ctrl+A then typing replaces the text: the frame is render's with the sentence 'cat sat'"
     xh_check "no screenshot was written all along" shots_none
+    # Esc in the field with an edit: the edit goes, and the status line says
+    # so; the frame keeps 'cat sat' when the panel closes
+    xh_key p Up Return ctrl+a
+    xdotool type --delay 30 'dog ran'
+    xh_wait_steady traps-esc-typed 460x720+820+40 "an edit typed over 'cat sat'"
+    xh_key Escape
+    xh_wait_differ traps-esc-said traps-esc-typed 820x34+0+766 "Esc in the field: the status line says the edit was discarded"
+    xh_key Escape
+    xh_wait_same traps-esc-window traps-cat "$XH_ABOVE_STATUS" \
+        "Esc discarded the edit: the frame keeps the sentence 'cat sat'"
+    # a click elsewhere applies the edit, as Enter does (in the caption,
+    # where a click changes nothing else)
+    xh_key p Up Return ctrl+a
+    xdotool type --delay 30 'dog ran'
+    xh_click 700 30
+    xh_key Escape
+    xh_wait_same traps-blur-window traps-dog "$XH_ABOVE_STATUS" \
+        "a click away from the field applies its edit: the frame is render's with 'dog ran'"
+    # a click away while heads 16 with d_model 8 block every change: the
+    # panel says so above the field, in the error colour, and closing it
+    # says in the status line what was dropped; the frame keeps 'dog ran'
+    # (with 16 heads and d_model 16, applied on the way to d_model 8)
+    xh_key p Right Right Down Left Left Up Up Return ctrl+a
+    xdotool type --delay 30 'cats chase mice'
+    xh_click 700 30
+    blocked() { xh_capture "$1" && [ "$(xh_count "$1" 440x70+830+95 255,112,96)" -gt 50 ]; }
+    xh_check "a click away while heads 16 with d_model 8 are pending: the sentence field says it is not applied" \
+        xh_until "$xh_wait" blocked traps-blocked
+    xh_key Escape
+    dropped() { xh_capture "$1" && [ "$(xh_count "$1" 820x34+0+766 255,112,96)" -gt 50 ]; }
+    xh_check "closing the panel with values not applied: the status line says what was dropped" \
+        xh_until "$xh_wait" dropped traps-dropped
+    xh_check "the values not applied changed nothing: the frame is render's with 'dog ran'" \
+        xh_same traps-dropped traps-dog16 "$XH_ABOVE_STATUS"
     # no q here: after text editing, about one quit in four ends with an X
     # error (BadWindow on X_SendEvent from a second X connection at exit),
     # exit status 1; q's status is checked above, and this is to be mended

@@ -32,6 +32,7 @@ static void open_panel(window_app *a) {
 }
 
 static void close_panel(window_app *a) {
+    settings_panel_close(&a->panel, &a->s); /* says what unapplied values it drops */
     a->s.show_settings = false;
     ui_clear_focus(&a->ui);
 }

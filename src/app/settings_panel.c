@@ -115,6 +115,59 @@ static const char *field_of(attn_setting s) {
     }
 }
 
+/* The label the panel shows for a setting, to name it in a sentence. */
+static const char *label_of(attn_setting s) {
+    switch (s) {
+    case ATTN_SETTING_SENTENCE: return "Sentence";
+    case ATTN_SETTING_D_MODEL: return "d_model";
+    case ATTN_SETTING_HEADS: return "Heads";
+    case ATTN_SETTING_KV_HEADS: return "K/V heads";
+    case ATTN_SETTING_TEMPERATURE: return "Temperature";
+    case ATTN_SETTING_MAX_TOKENS: return "Max tokens";
+    default: return NULL;
+    }
+}
+
+/* The settings of the draft that differ from what is applied, in words
+ * ("the sentence, Heads"), into buf; "" when none does. */
+static void pending_names(const state_settings *d, const state_settings *a, char *buf,
+                          size_t len) {
+    const char *names[12];
+    int n = 0;
+    if (d->source != a->source) names[n++] = "Weights";
+    if (strcmp(d->sentence, a->sentence) != 0) names[n++] = "the sentence";
+    if (d->source == STATE_SOURCE_TRAINED) {
+        if (strcmp(state_trained_resolve(d->model_path), state_trained_resolve(a->model_path)) != 0)
+            names[n++] = "Model file";
+        if (d->layer != a->layer) names[n++] = "Layer";
+    } else {
+        if (d->config.n_heads != a->config.n_heads) names[n++] = "Heads";
+        if (d->config.d_model != a->config.d_model) names[n++] = "d_model";
+        if (d->config.n_kv_heads != a->config.n_kv_heads) names[n++] = "K/V heads";
+        if (d->max_tokens != a->max_tokens) names[n++] = "Max tokens";
+        if (d->config.causal != a->config.causal) names[n++] = "Causal mask";
+        if (d->config.scale != a->config.scale) names[n++] = "Scale";
+        if (d->config.temperature != a->config.temperature) names[n++] = "Temperature";
+        if (d->seed != a->seed) names[n++] = "Seed";
+    }
+    buf[0] = '\0';
+    size_t at = 0;
+    for (int i = 0; i < n && at < len; i++)
+        at += (size_t)snprintf(buf + at, len - at, "%s%s", i ? ", " : "", names[i]);
+    if (n == 0 && !state_settings_equal(d, a)) snprintf(buf, len, "a setting");
+}
+
+void settings_panel_close(settings_panel *p, app_state *s) {
+    char what[160];
+    pending_names(&p->draft, &s->model.settings, what, sizeof what);
+    if (what[0]) {
+        snprintf(s->message, sizeof s->message,
+                 "settings closed: not applied, so dropped: %s (P opens the panel again)", what);
+        s->message_is_error = true;
+    }
+    p->note[0] = '\0';
+}
+
 attn_status settings_panel_apply(settings_panel *p, app_state *s) {
     char err[APP_ERR_LEN - 16]; /* room for "not applied: " in the status line */
     attn_status st = state_model_apply_text(&s->model, &p->draft, p->draft.sentence,
@@ -378,12 +431,48 @@ bool settings_panel_run(settings_panel *p, ui_context *ui, app_state *s) {
         p->example = example_index(d); /* the other source's list */
         changed = true;
     }
+    /* Above the field: how to edit, or why the sentence shown is not the
+     * one on screen (it is at fault; another setting blocks it; Esc just
+     * threw an edit away), so that no edit is lost without a word. */
     bool sentence_at_fault = p->error[0] && p->error_setting == ATTN_SETTING_SENTENCE;
-    ui_label(ui, ui_typing(ui) ? "Sentence: Enter applies, Esc cancels, Ctrl+U clears"
-                 : sentence_at_fault ? "\xE2\x9C\x97 Sentence: mend it (Enter or click to edit)"
-                                     : "Sentence (Enter or click to edit)",
-             sentence_at_fault ? t->error : t->text_dim);
+    bool sentence_pending = strcmp(d->sentence, applied->sentence) != 0;
+    const char *blocker = p->error[0] ? label_of(p->error_setting) : NULL;
+    char sentence_label[APP_ERR_LEN];
+    SDL_Color sentence_color = t->text_dim;
+    if (ui_typing(ui) && ui_editing(ui, "sentence")) {
+        snprintf(sentence_label, sizeof sentence_label,
+                 "Sentence: Enter or a click elsewhere applies, Esc discards the edit, "
+                 "Ctrl+U clears");
+    } else if (sentence_at_fault) {
+        snprintf(sentence_label, sizeof sentence_label,
+                 "\xE2\x9C\x97 Sentence: mend it (Enter or click to edit)");
+        sentence_color = t->error;
+    } else if (sentence_pending) {
+        if (blocker)
+            snprintf(sentence_label, sizeof sentence_label,
+                     "\xE2\x9C\x97 Sentence not applied: %s blocks it (see below); mend %s, or "
+                     "go back to the applied settings",
+                     blocker, blocker);
+        else
+            snprintf(sentence_label, sizeof sentence_label,
+                     "\xE2\x9C\x97 Sentence not applied (see below)");
+        sentence_color = t->error;
+    } else if (p->note[0]) {
+        snprintf(sentence_label, sizeof sentence_label, "%s", p->note);
+    } else {
+        snprintf(sentence_label, sizeof sentence_label, "Sentence (Enter or click to edit)");
+    }
+    ui_label(ui, sentence_label, sentence_color);
     int tf = ui_text_field(ui, "sentence", "sentence", d->sentence, sizeof d->sentence);
+    if (tf & UI_TEXT_DISCARDED) { /* Esc: the edit goes, and the user is told */
+        snprintf(p->note, sizeof p->note,
+                 "Sentence: edit discarded (Esc); Enter or a click edits again");
+        snprintf(s->message, sizeof s->message,
+                 "sentence: edit discarded (Esc); the field shows the sentence it had before");
+        s->message_is_error = false;
+    } else if (tf & (UI_TEXT_CHANGED | UI_TEXT_SUBMIT)) {
+        p->note[0] = '\0';
+    }
     if (ui->notice[0]) { /* a refused edit: say so where the typing is */
         snprintf(p->error, sizeof p->error, "%s", ui->notice);
         snprintf(s->message, sizeof s->message, "%s", ui->notice);
@@ -422,8 +511,14 @@ bool settings_panel_run(settings_panel *p, ui_context *ui, app_state *s) {
     const SDL_Event *e = ui->event;
     bool by_enter = e && e->type == SDL_KEYDOWN &&
                     (e->key.keysym.sym == SDLK_RETURN || e->key.keysym.sym == SDLK_KP_ENTER);
-    if (changed && settings_panel_apply(p, s) != ATTN_OK && typed && by_enter)
-        ui_keep_editing(ui, typed);
+    if (changed && settings_panel_apply(p, s) != ATTN_OK) {
+        if (typed && by_enter) ui_keep_editing(ui, typed);
+        /* a typed sentence held back by another setting: name both */
+        const char *b = label_of(p->error_setting);
+        if (typed && strcmp(typed, "sentence") == 0 && b && p->error_setting != ATTN_SETTING_SENTENCE)
+            snprintf(s->message, sizeof s->message, "sentence not applied, %s blocks it: %.400s", b,
+                     p->error);
+    }
 
     /* Why a value was not applied, below the widgets so that nothing moves
      * under the mouse when it appears. */
@@ -453,7 +548,8 @@ bool settings_panel_run(settings_panel *p, ui_context *ui, app_state *s) {
     ui_label(ui, info, t->text_dim);
     ui_label(ui,
              "Keys: \xE2\x86\x91\xE2\x86\x93 or Tab move, \xE2\x86\x90\xE2\x86\x92 change, "
-             "Enter edits or presses, Esc closes",
+             "Enter edits or presses, Esc closes. The stage keys "
+             "(\xE2\x86\x90\xE2\x86\x92 stage, Space play) wait until the panel closes.",
              t->text_dim);
     return close;
 }

@@ -18,6 +18,7 @@ typedef struct settings_panel {
     char error[APP_ERR_LEN]; /* why the draft was not applied; "" when it was */
     attn_setting error_setting; /* the setting to change then, if one is to blame */
     int example;             /* the example sentence shown last, -1: none */
+    char note[APP_ERR_LEN];  /* what just happened to the sentence field ("edit discarded") */
 } settings_panel;
 
 /* The example sentences for a source (random weights take any words; the
@@ -43,6 +44,10 @@ attn_status settings_panel_apply(settings_panel *p, app_state *s);
  * settings_panel_apply. Between ui_begin and ui_end; wants keyboard on.
  * Returns true when the panel asks to close (its Close button). */
 bool settings_panel_run(settings_panel *p, ui_context *ui, app_state *s);
+
+/* Closes the panel: a draft that was not applied is dropped, and the
+ * status line says so, naming what was dropped. */
+void settings_panel_close(settings_panel *p, app_state *s);
 
 /* Width of the settings panel for an output of w pixels at type size px. */
 int settings_panel_width(int w, int px);

@@ -152,6 +152,35 @@ static void move_focus(ui_context *ui, int step) {
     if (at == 0) ui->scroll = 0; /* the first widget: show the top, title included */
 }
 
+/* Where the content goes on past the area's edge: the last lines fade
+ * into the panel and a tab says "more ↓" (or "↑ more" at the top), so a
+ * panel cut by a short window does not look whole. The thin scroll bar
+ * alone went unseen. */
+static void more_marks(ui_context *ui, int bar_w) {
+    const theme *t = ui->theme;
+    SDL_Rect a = ui->area;
+    int fade_h = ui->px * 2, tab_h = ui->px * 3 / 2;
+    SDL_SetRenderDrawBlendMode(ui->renderer, SDL_BLENDMODE_BLEND);
+    for (int edge = 0; edge < 2; edge++) {
+        bool below = edge == 0;
+        if (below ? ui->scroll >= max_scroll(ui) : ui->scroll <= 0) continue;
+        for (int i = 0; i < fade_h; i++) { /* opaque at the edge */
+            SDL_Color c = t->panel;
+            c.a = (Uint8)(255 * (i + 1) / fade_h);
+            int y = below ? a.y + a.h - fade_h + i : a.y + fade_h - 1 - i;
+            fill(ui->renderer, (SDL_Rect){a.x + 2, y, a.w - bar_w - 3, 1}, c);
+        }
+        const char *label = below ? "more \xE2\x86\x93" : "\xE2\x86\x91 more";
+        int w = measure_str(ui, label) + ui->px;
+        SDL_Rect tab = {a.x + a.w - bar_w - 4 - w, below ? a.y + a.h - tab_h - 2 : a.y + 2, w,
+                        tab_h};
+        fill(ui->renderer, tab, t->background);
+        outline(ui->renderer, tab, t->accent, 2);
+        ui_text_at(ui, label, strlen(label), t->text, tab.x + w / 2, tab.y + tab_h / 2,
+                   TEXT_CENTER | TEXT_MIDDLE);
+    }
+}
+
 bool ui_end(ui_context *ui) {
     const SDL_Event *e = ui->event;
     ui->last_content_h = ui->row_y + ui->row_h + pad(ui) - ui->area.y;
@@ -191,6 +220,7 @@ bool ui_end(ui_context *ui) {
             int thumb_y = ui->area.y + (track - thumb_h) * ui->scroll / max_scroll(ui);
             SDL_Rect thumb = {ui->area.x + ui->area.w - bar_w - 1, thumb_y, bar_w, thumb_h};
             fill(ui->renderer, thumb, ui->theme->text_dim);
+            more_marks(ui, bar_w);
         }
         SDL_RenderSetClipRect(ui->renderer, NULL);
     }

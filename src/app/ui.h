@@ -162,6 +162,7 @@ enum {
     UI_TEXT_CHANGED = 1, /* the text was edited */
     UI_TEXT_SUBMIT = 2,  /* Enter, or focus left after an edit: apply it */
     UI_TEXT_CANCEL = 4,  /* Esc: the text was restored */
+    UI_TEXT_DISCARDED = 8, /* with UI_TEXT_CANCEL: Esc threw away an edit (the text differed) */
 };
 /* A one-line UTF-8 text field over buf[cap] (cap at most UI_TEXT_MAX).
  * Click or Enter starts editing; typing inserts at the caret,

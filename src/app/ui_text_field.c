@@ -185,6 +185,7 @@ int ui_text_field(ui_context *ui, const char *id, const char *name, char *buf, s
             flags |= UI_TEXT_SUBMIT;
             break;
         case SDLK_ESCAPE:
+            if (strcmp(buf, ui->before_edit) != 0) flags |= UI_TEXT_DISCARDED;
             snprintf(buf, cap, "%s", ui->before_edit);
             ui_stop_editing(ui);
             flags |= UI_TEXT_CANCEL;
@@ -252,7 +253,10 @@ int ui_text_field(ui_context *ui, const char *id, const char *name, char *buf, s
     editing = ui->editing && ui->focus == uid;
     len = strlen(buf);
 
-    /* Keep the caret in view: scroll_text is the first byte shown. */
+    /* Keep the caret in view: scroll_text is the first byte shown. Text
+     * that fits shows from its start; a long one scrolls no further than
+     * the caret needs (after Ctrl+A and typing over a long text, the new
+     * short text must not stay scrolled by the old one's offset). */
     size_t start = 0;
     if (editing) {
         if (ui->cursor > len) ui->cursor = len;
@@ -260,6 +264,11 @@ int ui_text_field(ui_context *ui, const char *id, const char *name, char *buf, s
         while (ui->scroll_text < ui->cursor &&
                ui_measure(ui, buf + ui->scroll_text, ui->cursor - ui->scroll_text) > field_w - 2)
             ui->scroll_text = ui_next_cp(buf, len, ui->scroll_text);
+        while (ui->scroll_text > 0) { /* scroll back while the caret stays in view */
+            size_t back = prev_cp(buf, ui->scroll_text);
+            if (ui_measure(ui, buf + back, ui->cursor - back) > field_w - 2) break;
+            ui->scroll_text = back;
+        }
         start = ui->scroll_text;
     }
     if (drawing(ui)) {

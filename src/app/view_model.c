@@ -136,13 +136,13 @@ static void role_text_short(const state_trained *t, size_t l, size_t h, char *bu
 }
 
 static void draw_head(stage_ctx *c, const state_trained *t, size_t l, size_t h, SDL_Rect box,
-                      int side, int title_h, int gap, hover_info *hv) {
+                      int side, int map_top, int gap, hover_info *hv) {
     const theme *th = c->th;
     app_state *s = c->s;
     size_t H = t->model.config.n_heads, k = l * H + h, n = t->n;
     bool off = t->head_off[k] != 0;
     int px = c->px, spx = c->spx;
-    SDL_Rect map = {box.x + (box.w - side) / 2, box.y + title_h, side, side};
+    SDL_Rect map = {box.x + (box.w - side) / 2, map_top, side, side};
 
     /* the map: row i is where token i looks, as in the stage views */
     const attn_trace *tr = &t->run.trace[l];
@@ -159,7 +159,7 @@ static void draw_head(stage_ctx *c, const state_trained *t, size_t l, size_t h, 
     int role = best_role(t, l, h, &score);
     char title[64];
     snprintf(title, sizeof title, off ? "%zu.%zu off" : "%zu.%zu", l + 1, h + 1);
-    text_draw(c->tc, title, px, off ? th->error : th->text, map.x, box.y + title_h / 2 - 1,
+    text_draw(c->tc, title, px, off ? th->error : th->text, map.x, box.y + px * 3 / 4 - 1,
               TEXT_LEFT | TEXT_MIDDLE);
     char role_text[200], role_short[64];
     state_overview_role_text(&s->model, l, h, role_text, sizeof role_text);
@@ -178,9 +178,13 @@ static void draw_head(stage_ctx *c, const state_trained *t, size_t l, size_t h, 
                         TEXT_LEFT | TEXT_MIDDLE, box.x + box.w + gap - spx / 2 - lx);
     }
 
-    /* the keyboard cursor and the mouse */
-    SDL_Rect whole = {map.x - 4, box.y, map.w + 8, box.h};
-    bool hovered = inside(s->hover_x, s->hover_y, box);
+    /* the keyboard cursor and the mouse: the head's box is its title's
+     * height, the map and the role; not the first row's column labels,
+     * whose clicks pick a token */
+    int hit_y = map.y - px * 3 / 2;
+    SDL_Rect hit = {box.x, hit_y, box.w, box.y + box.h - hit_y};
+    SDL_Rect whole = {map.x - 4, hit.y, map.w + 8, hit.h};
+    bool hovered = inside(s->hover_x, s->hover_y, hit);
     if (s->overview_cursor == k)
         draw_outline(c->r, (SDL_Rect){map.x - 4, map.y - 4, map.w + 8, map.h + 8}, th->accent,
                      imax(2, px / 7));
@@ -198,7 +202,7 @@ static void draw_head(stage_ctx *c, const state_trained *t, size_t l, size_t h, 
     }
     app_layout *lay = &s->layout;
     if (k < APP_OVERVIEW_HEADS_MAX) {
-        lay->overview_heads[k] = box;
+        lay->overview_heads[k] = hit;
         if (lay->n_overview_heads < k + 1) lay->n_overview_heads = k + 1;
     }
 }
@@ -270,58 +274,122 @@ static void head_tooltip(stage_ctx *c, const state_trained *t, const hover_info 
     }
 }
 
-/* The tokens beside a layer's row of maps, right-aligned before x: row i
- * of every map in the row is where token i looks, so one column of labels
- * serves the whole row. When rows are shorter than the type, every k-th
- * token is labelled, so labels never overlap. */
-static void token_labels(stage_ctx *c, SDL_Rect map, int x, int max_w) {
+/* Row labels for rows under 8 px (stage_row_labels draws none there):
+ * every k-th token, right-aligned before x, so labels never overlap. */
+static void token_labels(stage_ctx *c, SDL_Rect map, int x, int max_w, int lpx) {
     size_t n = c->n;
-    int spx = c->spx;
-    if (n == 0 || max_w < spx) return;
+    if (n == 0 || max_w < lpx) return;
     int step = 1;
-    while ((long)step * map.h < (long)n * (spx * 9 / 8) && (size_t)step < n) step++;
+    while ((long)step * map.h < (long)n * (lpx * 9 / 8) && (size_t)step < n) step++;
     for (size_t i = 0; i < n; i += (size_t)step) {
         size_t len;
         const char *tok = stage_token(c, i, &len);
         char buf[256];
-        if (stage_fit(c, tok, len, spx, max_w, buf, sizeof buf) == 0) continue;
+        if (stage_fit(c, tok, len, lpx, max_w, buf, sizeof buf) == 0) continue;
         int y = map.y + (int)(((long)map.h * (long)(2 * i + 1)) / (long)(2 * n));
-        text_draw(c->tc, buf, spx, c->th->text_dim, x, y, TEXT_RIGHT | TEXT_MIDDLE);
+        text_draw(c->tc, buf, lpx, c->th->text_dim, x, y, TEXT_RIGHT | TEXT_MIDDLE);
     }
 }
 
-/* The grid of heads in g; returns what is under the mouse. */
+/* The side of the maps when each of L rows of H maps gets title_h above
+ * and role_h below it, the first row top_h more for the column labels,
+ * in g (label column already taken off). */
+static int map_side(SDL_Rect g, size_t L, size_t H, int gap, int title_h, int role_h, int top_h) {
+    int cw = (g.w - (int)(H - 1) * gap) / (int)H;
+    int ch = (g.h - top_h - (int)(L - 1) * gap) / (int)L;
+    return imin(cw - 8, ch - title_h - role_h);
+}
+
+/* The maps' side for row labels at lpx, column labels at cpx: *lab_w the row labels' column,
+ * *top_h the column labels' band (asked twice as the map shrinks by the
+ * band; turned up when the words are wider than the columns, up to 5 em). */
+static int grid_fit(const stage_ctx *c, SDL_Rect g, size_t L, size_t H, int gap, int title_h,
+                    int role_h, int lpx, int cpx, int *lab_w, int *top_h) {
+    size_t n = c->n;
+    *lab_w = stage_token_width(c, lpx, imin(lpx * 7, g.w / 6));
+    if (*lab_w > 0) *lab_w += lpx / 2;
+    g.w -= *lab_w;
+    int side = map_side(g, L, H, gap, title_h, role_h, 0);
+    *top_h = 0;
+    for (int pass = 0; pass < 2 && side > 0 && n > 0; pass++) {
+        *top_h = stage_col_labels_height(c, side, n, cpx, g.h / 4);
+        side = map_side(g, L, H, gap, title_h, role_h, *top_h);
+    }
+    /* none when they do not fit, nor in columns narrower than the type
+     * (turned-up words there would touch their neighbours) */
+    if (side > 0 && n > 0 &&
+        (stage_col_labels_height(c, side, n, cpx, g.h / 4) > *top_h || side < cpx * (int)n))
+        *top_h = 0, side = map_side(g, L, H, gap, title_h, role_h, 0);
+    return side;
+}
+
+/* The grid of heads in g; returns what is under the mouse. Row i of every
+ * map in a layer's row is where token i looks, so one column of token
+ * labels left of the row serves the whole row; column j is the same token
+ * in every map of a column, so labels above the first layer's maps serve
+ * the maps below (BertViz's small multiples). The labels take the largest
+ * type from the small one down to the frame's smallest (14 px at 1080
+ * lines, 20 in presenter mode) at which every row has its label; when none
+ * does (many tokens), the small type, every k-th row. */
 static hover_info heads_grid(stage_ctx *c, const state_trained *t, SDL_Rect g) {
     hover_info hv = {-1, -1, -1, {0, 0, 0, 0}};
-    size_t L = t->model.config.n_layers, H = t->model.config.n_heads;
+    size_t L = t->model.config.n_layers, H = t->model.config.n_heads, n = c->n;
     int px = c->px, spx = c->spx;
     int gap = imax(4, px * 3 / 4);
     int title_h = px * 3 / 2, role_h = spx * 3 / 2 + 2;
-    /* the token labels' column, left of the first map of each row */
-    int lab_w = stage_token_width(c, spx, imin(spx * 7, g.w / 6));
-    if (lab_w > 0) lab_w += spx / 2;
+    int least = imin(spx, text_cache_min_px(c->tc));
+    /* stage_row_labels' rule: a label a row when rows are 1.15 type tall;
+     * tried at the smallest type first, so many tokens cost one try */
+    int lpx = least, lab_w = 0, top_h = 0;
+    int side = grid_fit(c, g, L, H, gap, title_h, role_h, lpx, lpx, &lab_w, &top_h);
+    if (n > 0 && (double)side / (double)n < lpx * 1.15) {
+        lpx = spx;
+        side = grid_fit(c, g, L, H, gap, title_h, role_h, lpx, lpx, &lab_w, &top_h);
+    } else {
+        for (int try_px = spx; try_px > least; try_px--) {
+            int try_lab, try_top;
+            int try_side =
+                grid_fit(c, g, L, H, gap, title_h, role_h, try_px, try_px, &try_lab, &try_top);
+            if (n == 0 || (double)try_side / (double)n >= try_px * 1.15) {
+                lpx = try_px, side = try_side, lab_w = try_lab, top_h = try_top;
+                break;
+            }
+        }
+    }
+    /* column labels that do not fit at the rows' type may at a smaller one */
+    int cpx = lpx;
+    for (int try_px = lpx - 1; top_h == 0 && n > 0 && try_px >= least; try_px--) {
+        int try_lab, try_top;
+        int try_side = grid_fit(c, g, L, H, gap, title_h, role_h, lpx, try_px, &try_lab, &try_top);
+        if (try_top > 0) cpx = try_px, side = try_side, lab_w = try_lab, top_h = try_top;
+    }
     g.x += lab_w;
     g.w -= lab_w;
-    int cw = (g.w - (int)(H - 1) * gap) / (int)H, ch = (g.h - (int)(L - 1) * gap) / (int)L;
-    int side = imin(cw - 8, ch - title_h - role_h);
     if (side < 6) {
         stage_note(c, "too little room for the heads: enlarge the window or Ctrl − for smaller type",
                    g.x, g.y, g.w, c->th->text_dim);
         return hv;
     }
+    int cw = (g.w - (int)(H - 1) * gap) / (int)H;
     /* columns as wide as they need, the block centred in g */
     int col_w = imin(cw, side + 8 + imax(0, (cw - side - 8) / 2));
     int row_h = side + title_h + role_h;
-    int total_w = (int)H * col_w + (int)(H - 1) * gap, total_h = (int)L * row_h + (int)(L - 1) * gap;
+    int total_w = (int)H * col_w + (int)(H - 1) * gap;
+    int total_h = top_h + (int)L * row_h + (int)(L - 1) * gap;
     int x0 = g.x + (g.w - total_w) / 2, y0 = g.y + imax(0, (g.h - total_h) / 2);
     for (size_t l = 0; l < L; l++)
         for (size_t h = 0; h < H; h++) {
-            SDL_Rect box = {x0 + (int)h * (col_w + gap), y0 + (int)l * (row_h + gap), col_w, row_h};
-            draw_head(c, t, l, h, box, side, title_h, gap, &hv);
-            if (h == 0) {
-                SDL_Rect map = {box.x + (box.w - side) / 2, box.y + title_h, side, side};
-                token_labels(c, map, map.x - spx / 3 - 4, map.x - spx / 3 - 4 - (g.x - lab_w));
+            /* the first row is top_h taller: its title, the labels, the map */
+            int y = y0 + (l > 0 ? top_h : 0) + (int)l * (row_h + gap);
+            SDL_Rect box = {x0 + (int)h * (col_w + gap), y, col_w, row_h + (l == 0 ? top_h : 0)};
+            int map_top = box.y + title_h + (l == 0 ? top_h : 0);
+            draw_head(c, t, l, h, box, side, map_top, gap, &hv);
+            SDL_Rect map = {box.x + (box.w - side) / 2, map_top, side, side};
+            if (h == 0 && lab_w > 0) {
+                if (map.h >= 8 * (int)n) stage_row_labels(c, map, n, lab_w - lpx / 3, lpx);
+                else token_labels(c, map, map.x - lpx / 3, lab_w - lpx / 3, lpx);
             }
+            if (l == 0 && top_h > 0) stage_col_labels(c, map, n, top_h, cpx);
         }
     return hv;
 }
@@ -544,8 +612,9 @@ void view_model(stage_ctx *c) {
         return;
     }
     int px = c->px;
-    /* the side panel takes a third, never less than the predictions need */
-    int panel_w = imin(imax(a.w * 9 / 25, 15 * px), 28 * px);
+    /* the side panel takes under a third (the maps want the room), never
+     * less than the predictions need */
+    int panel_w = imin(imax(a.w * 3 / 10, 15 * px), 24 * px);
     SDL_Rect grid = {a.x, a.y, a.w - panel_w - px, a.h};
     if (grid.w < 8 * px) { /* narrow: the heads take it all */
         grid.w = a.w;
