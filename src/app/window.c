@@ -150,6 +150,24 @@ static void save_screenshot(window_app *a) {
     SDL_FreeSurface(surf);
 }
 
+/* Waits up to ms milliseconds for an event, in steps of at most 10 ms.
+ * Not SDL_WaitEventTimeout: on X11 it wakes itself by sending an event to
+ * the window over a second X connection, and when the X server is busy
+ * that event can be handled after the window is destroyed at quit; Xlib
+ * then ends the program with BadWindow and status 1. A short sleep between
+ * polls keeps an idle window idle (about 100 wake-ups a second) and a key
+ * shows within 10 ms, well inside a frame. */
+static bool wait_event(SDL_Event *ev, int ms) {
+    Uint32 start = SDL_GetTicks();
+    for (;;) {
+        if (SDL_PollEvent(ev)) return true;
+        Uint32 spent = SDL_GetTicks() - start;
+        if (spent >= (Uint32)ms) return false;
+        Uint32 left = (Uint32)ms - spent;
+        SDL_Delay(left < 10 ? left : 10);
+    }
+}
+
 /* ---- update and draw ----------------------------------------------------------------- */
 
 static void update(window_app *a, float dt) {
@@ -340,7 +358,7 @@ int app_window_run(const state_settings *settings, const theme *t, bool present,
             int wait = app_overview_busy(&a->s) ? 30 : ui_typing(&a->ui) ? 100
                                                      : a->s.message[0]  ? 250
                                                                         : 1000;
-            if (SDL_WaitEventTimeout(&ev, wait)) window_on_event(a, &ev);
+            if (wait_event(&ev, wait)) window_on_event(a, &ev);
         }
         while (!a->quit && SDL_PollEvent(&ev)) window_on_event(a, &ev);
         if (a->quit) break;
