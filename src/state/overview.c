@@ -328,6 +328,12 @@ attn_status state_overview_train(state_overview *ov, state_model *m, state_note 
             train_live_last(ov->live)->step);
         return ATTN_OK;
     }
+    if (t->gpt2) {
+        say(note, true,
+            "live training trains attnviz's small models on its generated text: GPT-2 is shown "
+            "with its own weights");
+        return ATTN_ERR_CONFIG;
+    }
     if (!corpus_vocab(&t->model.vocab)) {
         say(note, true,
             "live training needs a model with attnviz's generated vocabulary: this one has "
