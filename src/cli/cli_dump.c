@@ -240,9 +240,11 @@ int cli_dump_trained(FILE *f, const cli_options *o, const state_settings *s, cha
         fputs("}", f);
     }
     /* every position's logits, or (a GPT-2 without --all-logits) the last
-     * one's: "logits_from" is the position of the first row */
+     * one's: a GPT-2's "logits_from" is the position of the first row */
     size_t rows = t->run.logit_rows == 1 ? 1 : n;
-    fprintf(f, "],\n  \"logits_from\": %zu,\n  \"logits\": ", n - rows);
+    if (t->gpt2) fprintf(f, "],\n  \"logits_from\": %zu", n - rows);
+    else fputs("]", f);
+    fputs(",\n  \"logits\": ", f);
     put_matrix(f, t->run.logits, rows, V, V);
     fputs("\n}\n", f);
     state_trained_free(t);

@@ -361,7 +361,14 @@ static attn_status apply_trained(state_model *m, const state_settings *s, attn_s
             rc = ATTN_ERR_NOMEM;
         }
     }
-    if (rc == ATTN_OK) rc = state_trained_run(t, s->sentence, s->head_off, bad, err, err_len);
+    /* Another layer of the same run (the [ and ] keys) needs no new run: a
+     * GPT-2's forward is the slow part, and it would give the same bits. */
+    bool same_run = !loaded && m->trained == t && t->n > 0 && t->run.n == t->n &&
+                    strcmp(m->settings.sentence, s->sentence) == 0 &&
+                    memcmp(m->settings.head_off, s->head_off, sizeof s->head_off) == 0;
+    const attn_trace *traces_before = t->run.trace;
+    if (rc == ATTN_OK && !same_run)
+        rc = state_trained_run(t, s->sentence, s->head_off, bad, err, err_len);
     if (rc != ATTN_OK) {
         free(next.tokens);
         free(next.text);
@@ -371,7 +378,7 @@ static attn_status apply_trained(state_model *m, const state_settings *s, attn_s
         if (loaded) {
             state_trained_free(t);
             free(t);
-        } else if (m->trained == t) {
+        } else if (m->trained == t && t->run.trace != traces_before) {
             /* a GPT-2's run may have grown before the failure: what is on
              * screen borrows the new one */
             state_model_refresh(m);

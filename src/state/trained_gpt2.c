@@ -46,7 +46,11 @@ bool state_model_is_gpt2(const char *what) {
     if (!what || !*what) return false; /* the shipped model */
     struct stat sb;
     if (stat(what, &sb) != 0) return model_gpt2_is_family(what) != 0;
-    if (S_ISDIR(sb.st_mode)) return true;
+    if (S_ISDIR(sb.st_mode)) { /* a checkpoint's folder; any other is model_load's to refuse */
+        char inside[STATE_PATH_MAX + 32];
+        snprintf(inside, sizeof inside, "%s/model.safetensors", what);
+        return stat(inside, &sb) == 0;
+    }
     /* A file: attnviz writes its sizes as "attnviz.*" metadata (model_save);
      * a GPT-2 checkpoint has none and holds wte.weight. Anything else goes
      * to model_load, whose messages say what is wrong with it. */
