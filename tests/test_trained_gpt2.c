@@ -4,7 +4,8 @@
  * probabilities exactly those of the model layer's own forward on the same
  * ids (which test_gpt2 checks against PyTorch), the attention rows, the top
  * predictions, the shown pieces, a sentence over the context refused with
- * its count, and state_model_apply walking the layers.
+ * its count, and state_model_apply walking the layers; on a model of
+ * context 200 written here, the run growing with the sentence.
  *
  * usage: test_trained_gpt2 FIXTURES_GPT2_DIR (tests/torch/fixtures/gpt2) */
 #define _POSIX_C_SOURCE 200809L
@@ -12,8 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "attnviz/bpe.h"
+#include "attnviz/safetensors.h"
 #include "attnviz/gpt2.h"
 #include "check.h"
 #include "paths.h"
@@ -40,6 +43,97 @@ static void check_rows(const state_trained *t) {
             }
     }
     CHECKF(bad == 0, "%zu attention rows are not causal distributions", bad);
+}
+
+/* A GPT-2 of 1 layer, 2 heads, d 8, context 200 and GPT-2's 50257 tokens
+ * in GPT-2's names, written to folder/model.safetensors with a config.json
+ * (d 8 is no GPT-2 family size, so the heads come from it). */
+static int write_long_context(model *m, const char *folder) {
+    char err[STATE_ERR_LEN], path[600];
+    model_config c = {1, 2, 8, 200, MODEL_BPE_GPT2_VOCAB};
+    if (model_init(m, &c, NULL, err, sizeof err) != ATTN_OK) return 1;
+    model_init_gpt2(m, 7);
+    static const char *const names[MODEL_PARAM_TENSORS] = {
+        "wte.weight", "wpe.weight", "h.0.ln_1.weight", "h.0.ln_1.bias",
+        "h.0.attn.c_attn.weight", "h.0.attn.c_attn.bias", "h.0.attn.c_proj.weight",
+        "h.0.attn.c_proj.bias", "h.0.ln_2.weight", "h.0.ln_2.bias", "h.0.mlp.c_fc.weight",
+        "h.0.mlp.c_fc.bias", "h.0.mlp.c_proj.weight", "h.0.mlp.c_proj.bias", "ln_f.weight",
+        "ln_f.bias"};
+    const size_t d = c.d_model;
+    const size_t shapes[MODEL_PARAM_TENSORS][2] = {
+        {c.n_vocab, d}, {c.n_ctx, d}, {d, 0}, {d, 0}, {d, 3 * d}, {3 * d, 0}, {d, d}, {d, 0},
+        {d, 0}, {d, 0}, {d, 4 * d}, {4 * d, 0}, {4 * d, d}, {d, 0}, {d, 0}, {d, 0}};
+    const float *data[MODEL_PARAM_TENSORS] = {
+        m->params.wte,  m->params.wpe,    m->params.ln1_w, m->params.ln1_b,
+        m->params.attn_w, m->params.attn_b, m->params.proj_w, m->params.proj_b,
+        m->params.ln2_w, m->params.ln2_b, m->params.fc_w,  m->params.fc_b,
+        m->params.fcproj_w, m->params.fcproj_b, m->params.lnf_w, m->params.lnf_b};
+    model_st_tensor t[MODEL_PARAM_TENSORS];
+    for (size_t i = 0; i < MODEL_PARAM_TENSORS; i++)
+        t[i] = (model_st_tensor){.name = names[i], .dtype = MODEL_ST_F32,
+                                 .n_dims = shapes[i][1] ? 2 : 1,
+                                 .shape = {shapes[i][0], shapes[i][1]}, .data = data[i]};
+    snprintf(path, sizeof path, "%s/model.safetensors", folder);
+    if (model_st_save(path, t, MODEL_PARAM_TENSORS, NULL, 0, err, sizeof err) != ATTN_OK) {
+        fprintf(stderr, "%s\n", err);
+        return 1;
+    }
+    snprintf(path, sizeof path, "%s/config.json", folder);
+    FILE *f = fopen(path, "w");
+    if (!f) return 1;
+    fputs("{\"n_head\": 2, \"n_layer\": 1, \"n_embd\": 8, \"n_positions\": 200}\n", f);
+    return fclose(f) != 0;
+}
+
+/* Sentences of 10, 100, 150, 20 and 199 tokens on the long-context model:
+ * the run grows (64 → 128 → 200), never shrinks, and each layer on screen
+ * is model_forward's on the same ids; 201 tokens are refused. */
+static void check_growth(void) {
+    char folder[] = "/tmp/attnviz-gpt2-XXXXXX", err[STATE_ERR_LEN];
+    if (!mkdtemp(folder)) {
+        CHECK(0);
+        return;
+    }
+    model m;
+    CHECK(write_long_context(&m, folder) == 0);
+    state_settings s;
+    state_settings_default(&s);
+    s.source = STATE_SOURCE_TRAINED;
+    snprintf(s.model_path, sizeof s.model_path, "%s", folder);
+    state_model sm;
+    memset(&sm, 0, sizeof sm);
+    model_run r;
+    CHECK(model_run_init(&r, &m, 200, err, sizeof err) == ATTN_OK);
+    const size_t words[] = {9, 99, 149, 19, 198};
+    const size_t rooms[] = {64, 128, 200, 200, 200};
+    for (size_t k = 0; k < 5; k++) {
+        s.sentence[0] = '\0';
+        for (size_t w = 0; w < words[k]; w++) strcat(s.sentence, w ? " cat" : "cat");
+        CHECKF(state_model_apply(&sm, &s, err, sizeof err) == ATTN_OK, "%s", err);
+        if (!sm.trained) break;
+        const state_trained *t = sm.trained;
+        CHECKF(t->n == words[k] + 1 && t->run.n_max == rooms[k], "%zu tokens, room %zu", t->n,
+               t->run.n_max);
+        size_t n = t->n, H = 2;
+        CHECK(model_forward(&r, &m, t->ids, n, NULL, err, sizeof err) == ATTN_OK);
+        CHECK(sm.trace.weights == t->run.trace[0].weights && sm.n == n);
+        CHECK(memcmp(sm.trace.weights, r.trace[0].weights, H * n * n * sizeof(float)) == 0);
+        CHECK(memcmp(state_trained_last_probs(t), r.probs + (n - 1) * MODEL_BPE_GPT2_VOCAB,
+                     MODEL_BPE_GPT2_VOCAB * sizeof(float)) == 0);
+    }
+    strcat(s.sentence, " cat cat"); /* 201 tokens */
+    CHECK(state_model_apply(&sm, &s, err, sizeof err) == ATTN_ERR_LIMIT);
+    CHECK_STR_CONTAINS(err, "201 tokens with the start token, more than the 200 of the model's context");
+    CHECK(sm.n == 199); /* as it was */
+    state_model_free(&sm);
+    model_run_free(&r);
+    model_free(&m);
+    char path[600];
+    snprintf(path, sizeof path, "%s/model.safetensors", folder);
+    remove(path);
+    snprintf(path, sizeof path, "%s/config.json", folder);
+    remove(path);
+    rmdir(folder);
 }
 
 int main(int argc, char **argv) {
@@ -166,5 +260,7 @@ int main(int argc, char **argv) {
     snprintf(dir, sizeof dir, "%s/v64_d64_f32", fixtures);
     CHECK(state_trained_load(&t, dir, err, sizeof err) != ATTN_OK);
     CHECK_STR_CONTAINS(err, "are not GPT-2's 50257");
+
+    check_growth();
     return check_done("test_trained_gpt2");
 }
