@@ -80,6 +80,11 @@ attn_status model_load_gpt2(model *m, const char *path, size_t n_heads, model_gp
  * NaN or Inf values are found only by the load. */
 attn_status model_gpt2_peek(const char *path, size_t n_heads, model_gpt2_info *info, char *err,
                             size_t err_len);
+/* The same on bytes in memory (as model_load_gpt2_bytes; the fuzz target's
+ * entry): ATTN_OK whenever that load would succeed, with its sizes. */
+attn_status model_gpt2_peek_bytes(const uint8_t *bytes, size_t len, const char *name,
+                                  size_t n_heads, model_gpt2_info *info, char *err,
+                                  size_t err_len);
 
 /* ---- finding a checkpoint ------------------------------------------------ */
 

@@ -420,6 +420,13 @@ attn_status model_load_gpt2_bytes(model *m, const uint8_t *bytes, size_t len, co
     return load(m, bytes, len, name, n_heads, MODEL_GPT2_HEADS_GIVEN, 0, info, err, err_len);
 }
 
+attn_status model_gpt2_peek_bytes(const uint8_t *bytes, size_t len, const char *name,
+                                  size_t n_heads, model_gpt2_info *info, char *err,
+                                  size_t err_len) {
+    if (!name) name = "GPT-2 checkpoint";
+    return load(NULL, bytes, len, name, n_heads, MODEL_GPT2_HEADS_GIVEN, 0, info, err, err_len);
+}
+
 /* ---- config.json ------------------------------------------------------------ */
 
 /* config.json in path's folder: *heads from "n_head" (0 when there is no
