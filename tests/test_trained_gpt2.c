@@ -4,7 +4,8 @@
  * probabilities exactly those of the model layer's own forward on the same
  * ids (which test_gpt2 checks against PyTorch), the attention rows, the top
  * predictions, the shown pieces, a sentence over the context refused with
- * its count, and state_model_apply walking the layers; on a model of
+ * its count, state_model_apply walking the layers, the overview measuring
+ * no held-out loss and refusing live training; on a model of
  * context 200 written here, the run growing with the sentence.
  *
  * usage: test_trained_gpt2 FIXTURES_GPT2_DIR (tests/torch/fixtures/gpt2) */
@@ -19,6 +20,7 @@
 #include "attnviz/safetensors.h"
 #include "attnviz/gpt2.h"
 #include "check.h"
+#include "overview.h"
 #include "paths.h"
 #include "state.h"
 #include "trained.h"
@@ -248,6 +250,17 @@ int main(int argc, char **argv) {
         CHECK(sm.settings.config.n_heads == 4 && sm.n == nw + 1);
     }
     CHECK(sm.token_kind[0] == STATE_TOKEN_START && sm.n_unknown == 0);
+    // the overview: no held-out loss (attnviz's text) and no live training on GPT-2
+    state_overview *ov = state_overview_create();
+    state_note note = {0};
+    double on = 0, pruned = 0;
+    bool measuring = true;
+    state_overview_update(ov, &sm, true, &note);
+    CHECK(!state_overview_busy(ov));
+    CHECK(!state_overview_loss(ov, &sm, &on, &pruned, &measuring) && !measuring);
+    CHECK(state_overview_train(ov, &sm, &note) == ATTN_ERR_CONFIG && note.is_error);
+    CHECK_STR_CONTAINS(note.text, "GPT-2 is shown with its own weights");
+    state_overview_destroy(ov);
     const attn_token *lab = &sm.labels[2];
     CHECK(lab->len == 8 && memcmp(sm.label_text + lab->offset, "\xC2\xB7" "animal", 8) == 0);
     s.layer = 2;

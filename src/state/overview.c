@@ -91,6 +91,9 @@ static bool loss_ready(const overview_loss *j, uint64_t gen, const uint8_t *off,
 /* Starts a measurement of t with its pruning when the last one is out of
  * date and none runs. */
 static void loss_request(overview_loss *j, const state_trained *t, uint64_t gen) {
+    /* The held-out text is attnviz's generated grammar, which GPT-2 never
+     * saw; and the copy the measurement runs on would double its memory. */
+    if (t->gpt2) return;
     size_t LH = heads_total(t);
     if (j->joinable && !atomic_load(&j->busy)) loss_join(j);
     if (j->joinable || loss_ready(j, gen, t->head_off, LH)) return;
@@ -431,7 +434,7 @@ bool state_overview_loss(const state_overview *ov, const state_model *m, double 
                          double *pruned, bool *measuring) {
     const state_trained *t = m->trained;
     *measuring = false;
-    if (!ov || !t) return false;
+    if (!ov || !t || t->gpt2) return false; /* not measured on GPT-2: loss_request */
     size_t LH = heads_total(t);
     if (loss_ready(&ov->loss, ov->gen, t->head_off, LH)) {
         *all_on = ov->loss.loss_on;
