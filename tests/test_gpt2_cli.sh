@@ -107,7 +107,7 @@ expect 2 "give one" -- tokenize x --model gpt2 --vocab "$own"
 
 # render through the same state path
 if [ "$window" = window ]; then
-    SDL_VIDEODRIVER=dummy expect 0 "" -- render --model "$own/../hf/hub/models--openai-community--gpt2/snapshots/0123abcd" --sentence "$sentence" --out "$dir/f.png"
+    SDL_VIDEODRIVER=dummy expect 0 "" -- render --model "$repo/snapshots/0123abcd" --sentence "$sentence" --out "$dir/f.png"
     [ -s "$dir/f.png" ] && [ "$(head -c 4 "$dir/f.png" | tail -c 3)" = PNG ] && ok || bad "render wrote no PNG"
     SDL_VIDEODRIVER=dummy expect 0 "" -- render --model gpt2 --view model --layer 2 --out "$dir/g.png"
     [ -s "$dir/g.png" ] && ok || bad "render --view model wrote no PNG"

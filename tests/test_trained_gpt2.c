@@ -151,6 +151,15 @@ int main(int argc, char **argv) {
     CHECK(!state_model_is_gpt2("no-such-model.safetensors"));
     CHECK(!state_model_is_gpt2("") && !state_model_is_gpt2(NULL));
     CHECK(!state_model_is_gpt2(state_trained_shipped_path()));
+    char attnviz_dir[] = "/tmp/attnviz-gpt2-XXXXXX"; /* a folder holding an attnviz model */
+    if (mkdtemp(attnviz_dir)) {
+        char inside[64];
+        snprintf(inside, sizeof inside, "%s/model.safetensors", attnviz_dir);
+        CHECK(symlink(state_trained_shipped_path(), inside) == 0);
+        CHECK(!state_model_is_gpt2(attnviz_dir));
+        remove(inside);
+        rmdir(attnviz_dir);
+    }
     char expected[1100];
     snprintf(expected, sizeof expected, "%s/expected.safetensors", dir); /* no wte.weight */
     CHECK(!state_model_is_gpt2(expected));

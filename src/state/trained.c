@@ -296,17 +296,19 @@ attn_status state_trained_run(state_trained *t, const char *sentence, const uint
 /* Indices of the k largest of p[0..V), largest first; ties by smaller id. */
 static size_t top_k(const float *p, size_t V, size_t k, int32_t *ids, float *out) {
     if (k > V) k = V;
-    for (size_t r = 0; r < k; r++) {
-        size_t best = V;
-        for (size_t j = 0; j < V; j++) {
-            bool taken = false;
-            for (size_t q = 0; q < r && !taken; q++) taken = (size_t)ids[q] == j;
-            if (taken) continue;
-            if (best == V || p[j] > p[best]) best = j;
+    if (k == 0) return 0;
+    /* one pass, ids[0..have) kept sorted: GPT-2's 50257 each frame */
+    size_t have = 0;
+    for (size_t j = 0; j < V; j++) {
+        if (have == k && !(p[j] > p[ids[k - 1]])) continue; /* ties: the smaller id stays */
+        size_t at = have < k ? have++ : k - 1;
+        while (at > 0 && p[j] > p[ids[at - 1]]) {
+            ids[at] = ids[at - 1];
+            at--;
         }
-        ids[r] = (int32_t)best;
-        if (out) out[r] = p[best];
+        ids[at] = (int32_t)j;
     }
+    for (size_t r = 0; out && r < k; r++) out[r] = p[ids[r]];
     return k;
 }
 

@@ -42,30 +42,39 @@ static json_t *read_header(const char *path) {
     return root;
 }
 
-bool state_model_is_gpt2(const char *what) {
-    if (!what || !*what) return false; /* the shipped model */
-    struct stat sb;
-    if (stat(what, &sb) != 0) return model_gpt2_is_family(what) != 0;
-    if (S_ISDIR(sb.st_mode)) { /* a checkpoint's folder; any other is model_load's to refuse */
-        char inside[STATE_PATH_MAX + 32];
-        snprintf(inside, sizeof inside, "%s/model.safetensors", what);
-        return stat(inside, &sb) == 0;
-    }
-    /* A file: attnviz writes its sizes as "attnviz.*" metadata (model_save);
-     * a GPT-2 checkpoint has none and holds wte.weight. Anything else goes
-     * to model_load, whose messages say what is wrong with it. */
-    json_t *root = read_header(what);
-    if (!root) return false;
+/* What the safetensors file at path holds, from its header. */
+typedef enum { SNIFF_UNREADABLE, SNIFF_ATTNVIZ, SNIFF_GPT2, SNIFF_OTHER } sniffed;
+
+static sniffed sniff(const char *path) {
+    json_t *root = read_header(path);
+    if (!root) return SNIFF_UNREADABLE;
+    /* attnviz writes its sizes as "attnviz.*" metadata (model_save); a
+     * GPT-2 checkpoint has none and holds wte.weight */
     bool ours = false;
     json_t *meta = json_object_get(root, "__metadata__");
     const char *key;
     json_t *value;
     if (json_is_object(meta))
         json_object_foreach(meta, key, value) ours |= strncmp(key, "attnviz.", 8) == 0;
-    bool gpt2 = !ours && (json_object_get(root, "wte.weight") ||
-                          json_object_get(root, "transformer.wte.weight"));
+    bool wte = json_object_get(root, "wte.weight") || json_object_get(root, "transformer.wte.weight");
     json_decref(root);
-    return gpt2;
+    return ours ? SNIFF_ATTNVIZ : wte ? SNIFF_GPT2 : SNIFF_OTHER;
+}
+
+bool state_model_is_gpt2(const char *what) {
+    if (!what || !*what) return false; /* the shipped model */
+    struct stat sb;
+    if (stat(what, &sb) != 0) return model_gpt2_is_family(what) != 0;
+    if (S_ISDIR(sb.st_mode)) {
+        /* a checkpoint's folder (its file's problems are the GPT-2
+         * loader's to name), unless it holds a model attnviz saved */
+        char inside[STATE_PATH_MAX + 32];
+        snprintf(inside, sizeof inside, "%s/model.safetensors", what);
+        return stat(inside, &sb) == 0 && sniff(inside) != SNIFF_ATTNVIZ;
+    }
+    /* A file: anything but a GPT-2 goes to model_load, whose messages say
+     * what is wrong with it. */
+    return sniff(what) == SNIFF_GPT2;
 }
 
 /* dir of path (the folder a file is in) into out. */
