@@ -175,7 +175,7 @@ int main(int argc, char **argv) {
     if (!t.model.block) return check_done("test_trained_gpt2");
     CHECK(t.gpt2 && t.bpe && strcmp(t.file, file) == 0 && strcmp(t.path, dir) == 0);
     CHECK(!t.have_roles && strstr(t.roles_note, "not measured") != NULL);
-    CHECK(strstr(t.tokenizer_note, "GPT-2's own vocabulary") != NULL); /* none beside it */
+    CHECK(t.tokenizer_shipped && strstr(t.tokenizer_note, "GPT-2's own vocabulary") != NULL);
     CHECK(t.run.logit_rows == 1 && t.run.n_max == 32);
 
     CHECKF(state_trained_run(&t, SENTENCE, NULL, NULL, err, sizeof err) == ATTN_OK, "%s", err);

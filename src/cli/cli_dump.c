@@ -176,7 +176,7 @@ int cli_dump_trained(FILE *f, const cli_options *o, const state_settings *s, cha
         fprintf(stderr, "attnviz: %s\n", note);
     }
     /* which tokenizer a GPT-2 got, when it is not its own files */
-    if (t->gpt2 && strncmp(t->tokenizer_note, "no tokenizer", 12) == 0) {
+    if (t->gpt2 && t->tokenizer_shipped) {
         char note[sizeof t->tokenizer_note];
         snprintf(note, sizeof note, "%s", t->tokenizer_note);
         attn_clean_line(note);

@@ -96,12 +96,13 @@ int cli_tokenize_run(const void *opts, char **files, int n_files, char *err, siz
             goto done;
         }
         char note[STATE_PATH_MAX + 96];
-        if (state_gpt2_open_tokenizer(a->model, &b, note, sizeof note, msg, sizeof msg) !=
-            ATTN_OK) {
+        bool shipped = false;
+        if (state_gpt2_open_tokenizer(a->model, &b, &shipped, note, sizeof note, msg,
+                                      sizeof msg) != ATTN_OK) {
             cli_fail_model_file(err, err_len, "--model", msg);
             goto done;
         }
-        if (strncmp(note, "no tokenizer", 12) == 0) {
+        if (shipped) {
             attn_clean_line(note);
             fprintf(stderr, "attnviz: note: %s\n", note);
         }

@@ -119,8 +119,8 @@ static attn_status load_gpt2(state_trained *t, const char *what, char *err, size
     const model_config *c = &t->model.config;
     if (rc == ATTN_OK) rc = check_sizes(c, what, err, err_len);
     if (rc == ATTN_OK)
-        rc = state_gpt2_tokenizer(files.weights, c->n_vocab, &t->bpe, t->tokenizer_note,
-                                  sizeof t->tokenizer_note, err, err_len);
+        rc = state_gpt2_tokenizer(files.weights, c->n_vocab, &t->bpe, &t->tokenizer_shipped,
+                                  t->tokenizer_note, sizeof t->tokenizer_note, err, err_len);
     size_t first = gpt2_limit(c) < GPT2_RUN_FIRST ? gpt2_limit(c) : GPT2_RUN_FIRST;
     if (rc == ATTN_OK) rc = size_run(t, first, err, err_len);
     if (rc == ATTN_OK) {

@@ -29,6 +29,7 @@ typedef struct state_trained {
      * NULL and "" for an attnviz model, whose words are its own. */
     model_bpe *bpe;
     char tokenizer_note[STATE_PATH_MAX + 96];
+    bool tokenizer_shipped; /* the shipped copy, none being beside the model */
     unsigned flags;       /* of state_trained_load_ex */
     model model;          /* weights (and an attnviz model's vocabulary) */
     model_meta meta;      /* the file's own metadata (training settings, head roles) */
@@ -142,14 +143,15 @@ attn_status state_gpt2_peek(const char *what, model_config *c, char *weights, si
 
 /* The tokenizer of the GPT-2 whose weights file is weights: vocab.json +
  * merges.txt or encoder.json + vocab.bpe beside it, else the shipped
- * GPT-2 vocabulary when the model has 50257 tokens, else refused. note
- * (may be NULL) says which was taken. A tokenizer with more tokens than
+ * GPT-2 vocabulary when the model has 50257 tokens (*shipped true), else
+ * refused. note (may be NULL) says which was taken, in words. A tokenizer with more tokens than
  * the model, or without <|endoftext|>, is refused. */
-attn_status state_gpt2_tokenizer(const char *weights, size_t n_vocab, model_bpe **out, char *note,
-                                 size_t note_len, char *err, size_t err_len);
+attn_status state_gpt2_tokenizer(const char *weights, size_t n_vocab, model_bpe **out,
+                                 bool *shipped, char *note, size_t note_len, char *err,
+                                 size_t err_len);
 /* The same from what the user typed (state_gpt2_peek's what). */
-attn_status state_gpt2_open_tokenizer(const char *what, model_bpe **out, char *note,
-                                      size_t note_len, char *err, size_t err_len);
+attn_status state_gpt2_open_tokenizer(const char *what, model_bpe **out, bool *shipped,
+                                      char *note, size_t note_len, char *err, size_t err_len);
 
 /* t's sentence through its BPE: ids[0] <|endoftext|>, then the pieces;
  * spans[i] their bytes in sentence (spans[0] empty). Refuses more than

@@ -92,9 +92,11 @@ static bool readable(const char *dir, const char *name) {
     return stat(p, &sb) == 0 && S_ISREG(sb.st_mode);
 }
 
-attn_status state_gpt2_tokenizer(const char *weights, size_t n_vocab, model_bpe **out, char *note,
-                                 size_t note_len, char *err, size_t err_len) {
+attn_status state_gpt2_tokenizer(const char *weights, size_t n_vocab, model_bpe **out,
+                                 bool *shipped, char *note, size_t note_len, char *err,
+                                 size_t err_len) {
     *out = NULL;
+    *shipped = false;
     char dir[STATE_PATH_MAX], msg[STATE_ERR_LEN];
     folder_of(dir, sizeof dir, weights);
     bool own = (readable(dir, "vocab.json") && readable(dir, "merges.txt")) ||
@@ -110,6 +112,7 @@ attn_status state_gpt2_tokenizer(const char *weights, size_t n_vocab, model_bpe 
                               "GPT-2's %d: put the model's own tokenizer files in that folder",
                               weights, dir, n_vocab, MODEL_BPE_GPT2_VOCAB);
         if (state_gpt2_vocab_dir(dir, sizeof dir, err, err_len) != ATTN_OK) return ATTN_ERR_INPUT;
+        *shipped = true;
         if (note)
             snprintf(note, note_len,
                      "no tokenizer beside the model: GPT-2's own vocabulary from %s", dir);
@@ -134,15 +137,15 @@ attn_status state_gpt2_tokenizer(const char *weights, size_t n_vocab, model_bpe 
     return ATTN_OK;
 }
 
-attn_status state_gpt2_open_tokenizer(const char *what, model_bpe **out, char *note,
-                                      size_t note_len, char *err, size_t err_len) {
+attn_status state_gpt2_open_tokenizer(const char *what, model_bpe **out, bool *shipped,
+                                      char *note, size_t note_len, char *err, size_t err_len) {
     *out = NULL;
     model_gpt2_files files;
     model_gpt2_info info;
     if (model_gpt2_find_env(what, &files, err, err_len) != ATTN_OK) return ATTN_ERR_INPUT;
     if (model_gpt2_peek(files.weights, 0, &info, err, err_len) != ATTN_OK) return ATTN_ERR_INPUT;
-    return state_gpt2_tokenizer(files.weights, info.config.n_vocab, out, note, note_len, err,
-                                err_len);
+    return state_gpt2_tokenizer(files.weights, info.config.n_vocab, out, shipped, note, note_len,
+                                err, err_len);
 }
 
 attn_status state_gpt2_peek(const char *what, model_config *c, char *weights, size_t weights_len,
