@@ -73,6 +73,19 @@ attn_status model_load_gpt2_bytes(model *m, const uint8_t *bytes, size_t len, co
 attn_status model_load_gpt2(model *m, const char *path, size_t n_heads, model_gpt2_info *info,
                             char *err, size_t err_len);
 
+/* What model_load_gpt2 would find in the file at path, without reading a
+ * value: the file is parsed and every tensor's name, shape and dtype
+ * checked as a load checks them (and config.json beside it), so a caller
+ * can learn the sizes of a 3 GB checkpoint before deciding to load it.
+ * NaN or Inf values are found only by the load. */
+attn_status model_gpt2_peek(const char *path, size_t n_heads, model_gpt2_info *info, char *err,
+                            size_t err_len);
+/* The same on bytes in memory (as model_load_gpt2_bytes; the fuzz target's
+ * entry): ATTN_OK whenever that load would succeed, with its sizes. */
+attn_status model_gpt2_peek_bytes(const uint8_t *bytes, size_t len, const char *name,
+                                  size_t n_heads, model_gpt2_info *info, char *err,
+                                  size_t err_len);
+
 /* ---- finding a checkpoint ------------------------------------------------ */
 
 /* The files of one checkpoint. Empty strings for files that are not there

@@ -32,6 +32,7 @@ typedef struct cli_options {
     const char *model_path; /* --model FILE (in argv); NULL: the shipped model */
     size_t layer;           /* --layer, from 1; 0 when not given (layer 1) */
     size_t head_given;      /* --head from 1; 0 when not given */
+    bool all_logits;        /* dump --all-logits: every position's logits (a GPT-2: the last only) */
 } cli_options;
 
 /* The option tables (cli_args.h) of every command, beside the code that

@@ -141,7 +141,8 @@ int cli_dump_trained(FILE *f, const cli_options *o, const state_settings *s, cha
     }
     char msg[CLI_ERR_LEN];
     /* the roles are not part of the dump: no need to measure them */
-    if (state_trained_load_ex(t, s->model_path, STATE_TRAINED_NO_ROLES, msg, sizeof msg) != 0) {
+    unsigned flags = STATE_TRAINED_NO_ROLES | (o->all_logits ? STATE_TRAINED_ALL_LOGITS : 0);
+    if (state_trained_load_ex(t, s->model_path, flags, msg, sizeof msg) != 0) {
         free(t);
         return cli_fail_model_file(err, err_len, o->model_path ? "--model" : "--weights trained:",
                                    msg);
@@ -174,6 +175,13 @@ int cli_dump_trained(FILE *f, const cli_options *o, const state_settings *s, cha
         attn_clean_line(note);
         fprintf(stderr, "attnviz: %s\n", note);
     }
+    /* which tokenizer a GPT-2 got, when it is not its own files */
+    if (t->gpt2 && t->tokenizer_shipped) {
+        char note[sizeof t->tokenizer_note];
+        snprintf(note, sizeof note, "%s", t->tokenizer_note);
+        attn_clean_line(note);
+        fprintf(stderr, "attnviz: note: %s\n", note);
+    }
     const model_config *mc = &t->model.config;
     const attn_trace *lt = &t->run.trace[s->layer];
     const attn_config *c = &lt->config;
@@ -190,7 +198,13 @@ int cli_dump_trained(FILE *f, const cli_options *o, const state_settings *s, cha
             const char *start = t->model.vocab.n ? t->model.vocab.words[0] : "<|endoftext|>";
             cli_json_string(f, start, strlen(start));
         }
-        else cli_json_string(f, s->sentence + t->spans[i].offset, t->spans[i].len);
+        else if (t->gpt2 && attn_utf8_first_invalid(s->sentence + t->spans[i].offset,
+                                                    t->spans[i].len) != t->spans[i].len) {
+            /* part of a character (GPT-2 cuts some between tokens): its
+             * shown form, as "words" has it, for JSON holds UTF-8 only */
+            const char *w = state_trained_word(t, i);
+            cli_json_string(f, w, strlen(w));
+        } else cli_json_string(f, s->sentence + t->spans[i].offset, t->spans[i].len);
     }
     fprintf(f,
             "],\n  \"config\": {\"d_model\": %zu, \"n_heads\": %zu, \"n_kv_heads\": %zu, "
@@ -202,6 +216,12 @@ int cli_dump_trained(FILE *f, const cli_options *o, const state_settings *s, cha
 
     fputs(",\n  \"source\": \"trained\",\n  \"model\": ", f);
     cli_json_string(f, t->path, strlen(t->path));
+    if (t->gpt2) {
+        fputs(",\n  \"model_kind\": \"gpt2\",\n  \"model_file\": ", f);
+        cli_json_string(f, t->file, strlen(t->file));
+        fputs(",\n  \"tokenizer\": ", f);
+        cli_json_string(f, t->tokenizer_note, strlen(t->tokenizer_note));
+    }
     fprintf(f, ",\n  \"layer\": %zu,\n  \"n_layers\": %zu,\n  \"n_ctx\": %zu,"
                "\n  \"vocab_size\": %zu",
             s->layer + 1, mc->n_layers, mc->n_ctx, V);
@@ -219,8 +239,13 @@ int cli_dump_trained(FILE *f, const cli_options *o, const state_settings *s, cha
         put_layer(f, &t->run.trace[l], &t->run.attn[l], "", "    ");
         fputs("}", f);
     }
-    fputs("],\n  \"logits\": ", f);
-    put_matrix(f, t->run.logits, n, V, V);
+    /* every position's logits, or (a GPT-2 without --all-logits) the last
+     * one's: a GPT-2's "logits_from" is the position of the first row */
+    size_t rows = t->run.logit_rows == 1 ? 1 : n;
+    if (t->gpt2) fprintf(f, "],\n  \"logits_from\": %zu", n - rows);
+    else fputs("]", f);
+    fputs(",\n  \"logits\": ", f);
+    put_matrix(f, t->run.logits, rows, V, V);
     fputs("\n}\n", f);
     state_trained_free(t);
     free(t);
@@ -241,6 +266,9 @@ static int run_dump_trained(const cli_options *o, char *err, size_t err_len) {
 
 int cli_run_dump(const cli_options *o, char *err, size_t err_len) {
     if (o->source == STATE_SOURCE_TRAINED) return run_dump_trained(o, err, err_len);
+    if (o->all_logits)
+        return cli_fail(err, err_len, "--all-logits applies to a trained model, which has "
+                        "logits: add --model FILE|DIR|NAME (or --weights trained)");
     /* Mechanics: the same settings -> model path as the app (state_model_apply). */
     state_settings s;
     if (cli_settings_any_length(o, &s, err, err_len) != 0) return 2;

@@ -14,6 +14,7 @@
 #include "attnviz/model.h"
 #include "cli.h"
 #include "paths.h"
+#include "trained.h"
 
 /* "1.2,3.4": LAYER.HEAD items from 1, digits only, comma-separated, each
  * head once; anything else is refused with the form to write. */
@@ -66,8 +67,10 @@ const char *cli_heads_prune(const void *opts) { return ((const heads_args *)opts
 static void heads_init(void *opts) { ((heads_args *)opts)->sequences = 400; }
 
 static const cli_arg heads_rows[] = {
-    {.name = "--model", .value = "FILE", .kind = CLI_ARG_PATH, .at = offsetof(heads_args, model),
-     .help = "a model saved by attnviz train (default: the shipped one)"},
+    {.name = "--model", .value = "FILE|DIR|NAME", .kind = CLI_ARG_PATH,
+     .at = offsetof(heads_args, model),
+     .help = "a model saved by attnviz train (default: the shipped one), or\na GPT-2 (a file, "
+             "its folder, or gpt2, distilgpt2, ...): its\nsizes only, for now"},
     {.name = "--json", .kind = CLI_ARG_FLAG, .at = offsetof(heads_args, json),
      .help = "one JSON object on stdout, for tools"},
     /* 20000: about 20 s here */
@@ -89,8 +92,45 @@ const cli_option_table cli_heads_options = {
     "the token after an earlier copy (induction), a pronoun's antecedent and a\n"
     "verb's subject. Without --model, the shipped model.\n"};
 
+/* A GPT-2: the roles above are measured on the shipped model's generated
+ * grammar, which GPT-2 never saw, so they would mean nothing; GPT-2's own
+ * detectors (previous-token, duplicate-token, induction on repeated random
+ * tokens) are not in this build. Its sizes, and that, said plainly. */
+static int heads_gpt2(const heads_args *a, char *err, size_t err_len) {
+    if (a->prune || a->rank)
+        return cli_fail(err, err_len, "--%s on a GPT-2: the held-out loss here is measured on "
+                        "attnviz's generated text, not GPT-2's; switch heads off in the app "
+                        "(attnviz --model %.200s, M) to see the predictions change",
+                        a->prune ? "prune" : "rank", a->model);
+    model_config c;
+    char file[STATE_PATH_MAX], msg[CLI_ERR_LEN - 16];
+    if (state_gpt2_peek(a->model, &c, file, sizeof file, msg, sizeof msg) != ATTN_OK)
+        return cli_fail_model_file(err, err_len, "--model", msg);
+    size_t sizes[MODEL_PARAM_TENSORS], params = model_param_sizes(&c, sizes);
+    static const char note[] = "head roles of GPT-2 are not measured yet: attnviz heads will "
+                               "show them once GPT-2's detectors (previous-token, "
+                               "duplicate-token, induction) are in";
+    if (a->json) {
+        printf("{\"model\": ");
+        cli_json_string(stdout, a->model, strlen(a->model));
+        printf(", \"model_kind\": \"gpt2\", \"model_file\": ");
+        cli_json_string(stdout, file, strlen(file));
+        printf(", \"layers\": %zu, \"heads_per_layer\": %zu, \"d_model\": %zu, \"n_ctx\": %zu, "
+               "\"vocab_size\": %zu, \"parameters\": %zu, \"heads\": null, \"note\": \"%s\"}\n",
+               c.n_layers, c.n_heads, c.d_model, c.n_ctx, c.n_vocab, params, note);
+    } else {
+        printf("%s: GPT-2, %zu layers × %zu heads, d_model %zu, context %zu, %zu tokens, %zu "
+               "parameters\n(%s)\n%s\n",
+               a->model, c.n_layers, c.n_heads, c.d_model, c.n_ctx, c.n_vocab, params, file, note);
+    }
+    if (fflush(stdout) != 0 || ferror(stdout))
+        return cli_fail(err, err_len, "could not write to standard output");
+    return 0;
+}
+
 int cli_heads_run(const void *opts, char *err, size_t err_len) {
     const heads_args *a = opts;
+    if (a->model && state_model_is_gpt2(a->model)) return heads_gpt2(a, err, err_len);
     const char *path = a->model, *prune = a->prune;
     size_t sequences = a->sequences;
     bool json = a->json, rank = a->rank;

@@ -116,15 +116,26 @@ static const cli_arg settings_rows[] = {
              "mechanics (random weights from --seed: the\nmechanics, before any learning; "
              "dump's default, and the\napp's and render's when a setting above that a "
              "trained\nmodel fixes is given)"},
-    {.name = "--model", .value = "FILE", .kind = CLI_ARG_PATH, .at = AT(model_path),
-     .help = "a model saved by attnviz train: the trained source on it; it\nfixes d_model, "
-             "heads, causal, scaling and temperature"},
+    {.name = "--model", .value = "FILE|DIR|NAME", .kind = CLI_ARG_PATH, .at = AT(model_path),
+     .help = "the trained source on: a model saved by attnviz train; a GPT-2\n"
+             "checkpoint (model.safetensors, or its folder with config.json,\n"
+             "vocab.json, merges.txt); or gpt2, distilgpt2, gpt2-medium,\n"
+             "gpt2-large from the Hugging Face cache ($HF_HOME/hub or\n"
+             "~/.cache/huggingface/hub). It fixes d_model, heads, causal,\nscaling and "
+             "temperature"},
     {.name = "--layer", .value = "N", .kind = CLI_ARG_SIZE, .at = AT(layer), .lo = 1,
      .hi = MODEL_LAYERS_MAX, .help = "the layer of the trained model shown, from 1 (default 1)"},
 };
 static const cli_arg_list settings_list = {"settings of attention (the app, dump and render)",
                                            settings_rows,
                                            sizeof settings_rows / sizeof *settings_rows};
+
+static const cli_arg dump_rows[] = {
+    {.name = "--all-logits", .kind = CLI_ARG_FLAG, .at = AT(all_logits),
+     .help = "a trained model's logits at every position (a GPT-2 dump\nholds the last "
+             "position's only: 50257 numbers a token)"},
+};
+static const cli_arg_list dump_list = {"the dump", dump_rows, sizeof dump_rows / sizeof *dump_rows};
 
 static const cli_arg theme_rows[] = {
     {.name = "--theme", .value = "dark|light", .kind = CLI_ARG_CUSTOM, .at = AT(render.theme),
@@ -282,7 +293,7 @@ static int start_check(void *opts, const cli_given *given, char *err, size_t err
 const cli_option_table cli_app_options = {sizeof(cli_options), options_init_start, start_check,
                                           {&settings_list, &theme_list}, NULL};
 const cli_option_table cli_dump_options = {sizeof(cli_options), options_init, settings_check,
-                                           {&settings_list}, NULL};
+                                           {&settings_list, &dump_list}, NULL};
 const cli_option_table cli_render_options = {
     sizeof(cli_options), options_init_start, start_check, {&settings_list, &frame_list, &theme_list},
     "Draws the frame the window would show, with SDL's software renderer and no\ndisplay, and "

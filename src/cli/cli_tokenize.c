@@ -9,9 +9,10 @@
 #include "attnviz/bpe.h"
 #include "cli.h"
 #include "paths.h"
+#include "trained.h"
 
 typedef struct tokenize_args {
-    const char *vocab, *sentence;
+    const char *vocab, *model, *sentence;
     bool json, eot;
 } tokenize_args;
 
@@ -22,6 +23,10 @@ static const cli_arg tokenize_rows[] = {
     {.name = "--vocab", .value = "DIR", .kind = CLI_ARG_PATH, .at = offsetof(tokenize_args, vocab),
      .help = "a folder with vocab.json + merges.txt or encoder.json +\nvocab.bpe (default: "
              "GPT-2's, in the data folder's assets/gpt2)"},
+    {.name = "--model", .value = "FILE|DIR|NAME", .kind = CLI_ARG_PATH,
+     .at = offsetof(tokenize_args, model),
+     .help = "the tokenizer of this GPT-2 (as the app's --model: a file, its\nfolder, or gpt2, "
+             "distilgpt2, ... from the Hugging Face cache)"},
     {.name = "--eot", .kind = CLI_ARG_FLAG, .at = offsetof(tokenize_args, eot),
      .help = "put <|endoftext|> first, as GPT-2's start token"},
     {.name = "--json", .kind = CLI_ARG_FLAG, .at = offsetof(tokenize_args, json),
@@ -35,7 +40,8 @@ const cli_option_table cli_tokenize_options = {
     "its id, its bytes in the text (from-to) and its text, a space shown as ·, a\n"
     "newline as ↵, a tab as →, a byte that is part of a character as <E2>.\n"
     "  attnviz tokenize \"The animal didn't cross the street\"\n"
-    "  attnviz tokenize --sentence \"  two spaces\" --json\n"};
+    "  attnviz tokenize --sentence \"  two spaces\" --json\n"
+    "  attnviz tokenize \"The animal didn't cross\" --model gpt2\n"};
 
 /* The words after tokenize joined by one space, or --sentence as given. */
 static int the_text(const tokenize_args *a, char **files, int n_files, char **text, char *err,
@@ -78,11 +84,35 @@ int cli_tokenize_run(const void *opts, char **files, int n_files, char *err, siz
     model_bpe *b = NULL;
     int32_t *ids = NULL;
     model_bpe_span *spans = NULL;
+    if (a->model) {
+        if (a->vocab) {
+            cli_fail(err, err_len, "--vocab and --model both name a tokenizer: give one");
+            goto done;
+        }
+        if (!state_model_is_gpt2(a->model)) {
+            cli_fail(err, err_len, "--model %.300s is not a GPT-2 (a model attnviz trained has "
+                     "words of its own): see its tokens with attnviz dump --model %.300s",
+                     a->model, a->model);
+            goto done;
+        }
+        char note[STATE_PATH_MAX + 96];
+        bool shipped = false;
+        if (state_gpt2_open_tokenizer(a->model, &b, &shipped, note, sizeof note, msg,
+                                      sizeof msg) != ATTN_OK) {
+            cli_fail_model_file(err, err_len, "--model", msg);
+            goto done;
+        }
+        if (shipped) {
+            attn_clean_line(note);
+            fprintf(stderr, "attnviz: note: %s\n", note);
+        }
+        vocab = a->model;
+    }
     if (!vocab) { /* the shipped files: missing, it is a set-up problem with its own fix */
         if (state_gpt2_vocab_dir(dir, sizeof dir, err, err_len) != ATTN_OK) goto done;
         vocab = dir;
     }
-    if (model_bpe_load_dir(&b, vocab, msg, sizeof msg) != ATTN_OK) {
+    if (!b && model_bpe_load_dir(&b, vocab, msg, sizeof msg) != ATTN_OK) {
         cli_fail_model_file(err, err_len, a->vocab ? "--vocab" : NULL, msg);
         goto done;
     }
@@ -111,7 +141,7 @@ int cli_tokenize_run(const void *opts, char **files, int n_files, char *err, siz
     n += first;
     char shown[MODEL_BPE_TOKEN_BYTES_MAX * 8 + 1];
     if (a->json) {
-        printf("{\"vocab\": ");
+        printf(a->model ? "{\"model\": " : "{\"vocab\": ");
         cli_json_string(stdout, vocab, strlen(vocab));
         printf(", \"text\": ");
         cli_json_string(stdout, text, len);

@@ -195,7 +195,8 @@ static void release_pages(const model_st_tensor *t) {
 static attn_status load(model *m, const uint8_t *bytes, size_t len, const char *file,
                         size_t n_heads, model_gpt2_heads_from heads_from, int mapped,
                         model_gpt2_info *info, char *err, size_t err_len) {
-    memset(m, 0, sizeof *m);
+    /* m NULL: every name, shape and dtype checked, no value read (a peek) */
+    if (m) memset(m, 0, sizeof *m);
     model_st_file f;
     attn_status st = model_st_parse(&f, bytes, len, file, err, err_len);
     if (st != ATTN_OK) return st;
@@ -368,6 +369,14 @@ static attn_status load(model *m, const uint8_t *bytes, size_t len, const char *
                         file);
         goto fail;
     }
+    if (!m) {
+        if (info)
+            *info = (model_gpt2_info){.config = c, .heads_from = heads_from, .dtype = wte->dtype,
+                                      .prefixed = prefixed, .buffers_skipped = buffers,
+                                      .file_bytes = len};
+        model_st_free(&f);
+        return ATTN_OK;
+    }
 
     st = model_init(m, &c, NULL, msg, sizeof msg);
     if (st != ATTN_OK) {
@@ -400,7 +409,7 @@ static attn_status load(model *m, const uint8_t *bytes, size_t len, const char *
 
 fail:
     model_st_free(&f);
-    model_free(m);
+    if (m) model_free(m);
     return st;
 }
 
@@ -409,6 +418,13 @@ attn_status model_load_gpt2_bytes(model *m, const uint8_t *bytes, size_t len, co
                                   size_t err_len) {
     if (!name) name = "GPT-2 checkpoint";
     return load(m, bytes, len, name, n_heads, MODEL_GPT2_HEADS_GIVEN, 0, info, err, err_len);
+}
+
+attn_status model_gpt2_peek_bytes(const uint8_t *bytes, size_t len, const char *name,
+                                  size_t n_heads, model_gpt2_info *info, char *err,
+                                  size_t err_len) {
+    if (!name) name = "GPT-2 checkpoint";
+    return load(NULL, bytes, len, name, n_heads, MODEL_GPT2_HEADS_GIVEN, 0, info, err, err_len);
 }
 
 /* ---- config.json ------------------------------------------------------------ */
@@ -492,9 +508,10 @@ static attn_status config_agrees(const hf_config *hc, const model_config *c, cha
     return ATTN_OK;
 }
 
-attn_status model_load_gpt2(model *m, const char *path, size_t n_heads, model_gpt2_info *info,
-                            char *err, size_t err_len) {
-    memset(m, 0, sizeof *m);
+/* model_load_gpt2, or with m NULL model_gpt2_peek. */
+static attn_status load_path(model *m, const char *path, size_t n_heads, model_gpt2_info *info,
+                             char *err, size_t err_len) {
+    if (m) memset(m, 0, sizeof *m);
     if (!path) return model_fail(ATTN_ERR_INPUT, err, err_len, "no GPT-2 checkpoint given");
     // a folder stands for its model.safetensors (Hugging Face's name)
     char inside[MODEL_GPT2_PATH_MAX];
@@ -547,9 +564,23 @@ attn_status model_load_gpt2(model *m, const char *path, size_t n_heads, model_gp
     if (map == MAP_FAILED)
         return model_fail(ATTN_ERR_NOMEM, err, err_len, "%s: cannot map %zu bytes: %s", path, len,
                           strerror(map_errno));
-    attn_status st = load(m, map, len, path, n_heads, from, 1, info, err, err_len);
+    model_gpt2_info found;
+    attn_status st = load(m, map, len, path, n_heads, from, 1, &found, err, err_len);
     munmap(map, len);
-    if (st == ATTN_OK && hc.n_head && (st = config_agrees(&hc, &m->config, err, err_len)) != ATTN_OK)
+    if (st == ATTN_OK && hc.n_head &&
+        (st = config_agrees(&hc, &found.config, err, err_len)) != ATTN_OK && m)
         model_free(m);
+    if (st == ATTN_OK && info) *info = found;
     return st;
+}
+
+attn_status model_load_gpt2(model *m, const char *path, size_t n_heads, model_gpt2_info *info,
+                            char *err, size_t err_len) {
+    if (!m) return model_fail(ATTN_ERR_INPUT, err, err_len, "no model to load into");
+    return load_path(m, path, n_heads, info, err, err_len);
+}
+
+attn_status model_gpt2_peek(const char *path, size_t n_heads, model_gpt2_info *info, char *err,
+                            size_t err_len) {
+    return load_path(NULL, path, n_heads, info, err, err_len);
 }

@@ -118,9 +118,8 @@ static attn_status trained_value(const state_model *m, const lesson_placeholder 
         float p;
         if (state_trained_top(t, false, 1, &id, &p) != 1) break;
         if (ph->value == LESSON_VALUE_NEXT_WORD)
-            /* a model without a word vocabulary (GPT-2's ids) shows the id */
-            if ((size_t)id < t->model.vocab.n) snprintf(buf, len, "%s", t->model.vocab.words[id]);
-            else snprintf(buf, len, "#%ld", (long)id);
+            /* the word, a GPT-2's piece as shown, else the id */
+            state_trained_token_text(t, id, buf, len);
         else /* a percentage, as the bars beside it show it */
             format_percent(p, buf, len);
         return ATTN_OK;

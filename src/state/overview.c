@@ -91,6 +91,9 @@ static bool loss_ready(const overview_loss *j, uint64_t gen, const uint8_t *off,
 /* Starts a measurement of t with its pruning when the last one is out of
  * date and none runs. */
 static void loss_request(overview_loss *j, const state_trained *t, uint64_t gen) {
+    /* The held-out text is attnviz's generated grammar, which GPT-2 never
+     * saw; and the copy the measurement runs on would double its memory. */
+    if (t->gpt2) return;
     size_t LH = heads_total(t);
     if (j->joinable && !atomic_load(&j->busy)) loss_join(j);
     if (j->joinable || loss_ready(j, gen, t->head_off, LH)) return;
@@ -328,6 +331,12 @@ attn_status state_overview_train(state_overview *ov, state_model *m, state_note 
             train_live_last(ov->live)->step);
         return ATTN_OK;
     }
+    if (t->gpt2) {
+        say(note, true,
+            "live training trains attnviz's small models on its generated text: GPT-2 is shown "
+            "with its own weights");
+        return ATTN_ERR_CONFIG;
+    }
     if (!corpus_vocab(&t->model.vocab)) {
         say(note, true,
             "live training needs a model with attnviz's generated vocabulary: this one has "
@@ -425,7 +434,7 @@ bool state_overview_loss(const state_overview *ov, const state_model *m, double 
                          double *pruned, bool *measuring) {
     const state_trained *t = m->trained;
     *measuring = false;
-    if (!ov || !t) return false;
+    if (!ov || !t || t->gpt2) return false; /* not measured on GPT-2: loss_request */
     size_t LH = heads_total(t);
     if (loss_ready(&ov->loss, ov->gen, t->head_off, LH)) {
         *all_on = ov->loss.loss_on;

@@ -268,7 +268,10 @@ static void free_trained_view(state_model *m) {
 /* Room for the labels of up to cap tokens of sentence: allocated before
  * the run, so that nothing can fail after it. Returns false when out of memory. */
 static bool alloc_labels(state_model *next, size_t cap, const char *sentence) {
-    size_t bytes = sizeof STATE_START_LABEL + strlen(sentence) + cap * strlen(STATE_UNKNOWN_MARK) + 1;
+    /* a GPT-2 piece is shown in at most 4 bytes a byte ("<E2>" for a
+     * byte of a character cut between tokens, "·" for a space) */
+    size_t bytes = sizeof STATE_START_LABEL + 4 * strlen(sentence) +
+                   cap * strlen(STATE_UNKNOWN_MARK) + 1;
     next->labels = malloc(cap * sizeof *next->labels);
     next->label_text = malloc(bytes);
     next->token_kind = malloc(cap);
@@ -288,6 +291,12 @@ static void make_labels(state_model *next, const state_trained *t, const char *s
             memcpy(next->label_text + at, STATE_START_LABEL, sizeof STATE_START_LABEL - 1);
             at += sizeof STATE_START_LABEL - 1;
             next->token_kind[i] = STATE_TOKEN_START;
+        } else if (t->gpt2) {
+            /* the piece as GPT-2 reads it: "·animal", a cut character's bytes */
+            const char *w = state_trained_word(t, i);
+            memcpy(next->label_text + at, w, strlen(w));
+            at += strlen(w);
+            next->token_kind[i] = STATE_TOKEN_WORD;
         } else {
             memcpy(next->label_text + at, sentence + t->spans[i].offset, t->spans[i].len);
             at += t->spans[i].len;
@@ -342,7 +351,8 @@ static attn_status apply_trained(state_model *m, const state_settings *s, attn_s
      * model in place: the sentence is encoded there before anything else
      * (a sentence that does not fit changes nothing), and the memory for
      * tokens and labels is taken here. */
-    size_t cap = t->run.n_max;
+    /* a GPT-2's run grows with the sentence: room for the most it may hold */
+    size_t cap = t->gpt2 ? STATE_TRAINED_TOKENS_MAX : t->run.n_max;
     if (rc == ATTN_OK) {
         next.tokens = malloc(cap * sizeof *next.tokens);
         next.text = copy_text(s->sentence, strlen(s->sentence));
@@ -351,7 +361,14 @@ static attn_status apply_trained(state_model *m, const state_settings *s, attn_s
             rc = ATTN_ERR_NOMEM;
         }
     }
-    if (rc == ATTN_OK) rc = state_trained_run(t, s->sentence, s->head_off, bad, err, err_len);
+    /* Another layer of the same run (the [ and ] keys) needs no new run: a
+     * GPT-2's forward is the slow part, and it would give the same bits. */
+    bool same_run = !loaded && m->trained == t && t->n > 0 && t->run.n == t->n &&
+                    strcmp(m->settings.sentence, s->sentence) == 0 &&
+                    memcmp(m->settings.head_off, s->head_off, sizeof s->head_off) == 0;
+    const attn_trace *traces_before = t->run.trace;
+    if (rc == ATTN_OK && !same_run)
+        rc = state_trained_run(t, s->sentence, s->head_off, bad, err, err_len);
     if (rc != ATTN_OK) {
         free(next.tokens);
         free(next.text);
@@ -361,6 +378,10 @@ static attn_status apply_trained(state_model *m, const state_settings *s, attn_s
         if (loaded) {
             state_trained_free(t);
             free(t);
+        } else if (m->trained == t && t->run.trace != traces_before) {
+            /* a GPT-2's run may have grown before the failure: what is on
+             * screen borrows the new one */
+            state_model_refresh(m);
         }
         return rc;
     }

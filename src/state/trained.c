@@ -4,6 +4,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "trained.h"
 #include "state.h"
+#include "attnviz/gpt2.h"
 #include "attnviz/lesson.h"
 #include "attnviz/train.h"
 #include "paths.h"
@@ -19,6 +20,11 @@
  * for a stable ranking of the heads, and well under a second for the small
  * models attnviz trains. */
 #define ROLES_SEQUENCES 64
+
+/* A GPT-2's run starts with room for this many tokens and grows as
+ * sentences need (up to STATE_TRAINED_TOKENS_MAX): GPT-2 small's trace of
+ * 256 tokens is about 250 MB over its 12 layers, of 64 tokens 30 MB. */
+#define GPT2_RUN_FIRST 64
 
 const lesson_model_shape *state_trained_lesson_shape(lesson_model_shape *shape) {
     model_config c;
@@ -68,6 +74,10 @@ static attn_status check_sizes(const model_config *c, const char *path, char *er
 
 attn_status state_trained_peek(const char *path, model_config *c, char *err, size_t err_len) {
     path = state_trained_resolve(path);
+    if (state_model_is_gpt2(path)) {
+        if (state_gpt2_peek(path, c, NULL, 0, err, err_len) != ATTN_OK) return ATTN_ERR_INPUT;
+        return check_sizes(c, path, err, err_len);
+    }
     if (strcmp(path, state_trained_shipped_path()) == 0 && shipped_missing(path, err, err_len))
         return ATTN_ERR_INPUT;
     model m;
@@ -80,6 +90,57 @@ attn_status state_trained_peek(const char *path, model_config *c, char *err, siz
 
 /* ---- load, run, free ------------------------------------------------------ */
 
+/* The largest run a GPT-2 is given: the app's limit or its context. */
+static size_t gpt2_limit(const model_config *c) {
+    return c->n_ctx < STATE_TRAINED_TOKENS_MAX ? c->n_ctx : STATE_TRAINED_TOKENS_MAX;
+}
+
+/* t's run made for n_max tokens, aside: the old one stays on failure. */
+static attn_status size_run(state_trained *t, size_t n_max, char *err, size_t err_len) {
+    model_run r;
+    model_logits which = t->flags & STATE_TRAINED_ALL_LOGITS ? MODEL_LOGITS_ALL : MODEL_LOGITS_LAST;
+    char msg[STATE_ERR_LEN];
+    attn_status st = model_run_init_logits(&r, &t->model, n_max, which, msg, sizeof msg);
+    if (st != ATTN_OK)
+        return state_fail(st, err, err_len, "%s: room for %zu tokens: %s", t->path, n_max, msg);
+    model_run_free(&t->run);
+    t->run = r;
+    return ATTN_OK;
+}
+
+/* A GPT-2 checkpoint (gpt2.h) and its tokenizer; roles not measured. */
+static attn_status load_gpt2(state_trained *t, const char *what, char *err, size_t err_len) {
+    model_gpt2_files files;
+    attn_status rc = model_gpt2_find_env(what, &files, err, err_len);
+    if (rc == ATTN_OK) {
+        snprintf(t->file, sizeof t->file, "%s", files.weights);
+        rc = model_load_gpt2(&t->model, files.weights, 0, NULL, err, err_len);
+    }
+    const model_config *c = &t->model.config;
+    if (rc == ATTN_OK) rc = check_sizes(c, what, err, err_len);
+    if (rc == ATTN_OK)
+        rc = state_gpt2_tokenizer(files.weights, c->n_vocab, &t->bpe, &t->tokenizer_shipped,
+                                  t->tokenizer_note, sizeof t->tokenizer_note, err, err_len);
+    size_t first = gpt2_limit(c) < GPT2_RUN_FIRST ? gpt2_limit(c) : GPT2_RUN_FIRST;
+    if (rc == ATTN_OK) rc = size_run(t, first, err, err_len);
+    if (rc == ATTN_OK) {
+        t->probs_all_on = calloc(c->n_vocab, sizeof *t->probs_all_on);
+        if (!t->probs_all_on) rc = state_fail(ATTN_ERR_NOMEM, err, err_len, "%s: out of memory for the model", what);
+    }
+    if (rc != ATTN_OK) {
+        state_trained_free(t);
+        return rc;
+    }
+    t->gpt2 = true;
+    /* The detectors of the shipped model's roles read its generated
+     * grammar; GPT-2's own (previous-token, duplicate, induction on repeated
+     * random tokens) are not measured here yet: no roles rather than
+     * invented ones. */
+    snprintf(t->roles_note, sizeof t->roles_note,
+             "not measured: head roles of GPT-2 are not measured yet");
+    return ATTN_OK;
+}
+
 attn_status state_trained_load_ex(state_trained *t, const char *path, unsigned flags, char *err,
                                   size_t err_len) {
     memset(t, 0, sizeof *t);
@@ -90,6 +151,9 @@ attn_status state_trained_load_ex(state_trained *t, const char *path, unsigned f
     if (strcmp(path, state_trained_shipped_path()) == 0 && shipped_missing(path, err, err_len))
         return ATTN_ERR_INPUT;
     snprintf(t->path, sizeof t->path, "%s", path);
+    snprintf(t->file, sizeof t->file, "%s", path);
+    t->flags = flags;
+    if (state_model_is_gpt2(path)) return load_gpt2(t, path, err, err_len);
     attn_status rc = model_load_meta(&t->model, path, &t->meta, err, err_len);
     if (rc != ATTN_OK) {
         memset(t, 0, sizeof *t);
@@ -140,6 +204,8 @@ void state_trained_free(state_trained *t) {
     model_free(&t->model);
     model_meta_free(&t->meta);
     model_heads_report_free(&t->roles);
+    model_bpe_destroy(t->bpe);
+    free(t->shown);
     free(t->probs_all_on);
     memset(t, 0, sizeof *t);
 }
@@ -160,7 +226,7 @@ static attn_status forward(state_trained *t, char *err, size_t err_len) {
     char msg[256];
     if (model_run_check(&t->run, &t->model, msg, sizeof msg) != ATTN_OK)
         return state_fail(ATTN_ERR_INPUT, err, err_len, "%s: %s", t->path, msg);
-    memcpy(t->probs_all_on, t->run.probs + (n - 1) * V, V * sizeof *t->probs_all_on);
+    memcpy(t->probs_all_on, state_trained_last_probs(t), V * sizeof *t->probs_all_on);
     if (any_off) {
         st = model_forward(&t->run, &t->model, t->ids, n, t->head_off, err, err_len);
         if (st != ATTN_OK) return st;
@@ -168,6 +234,34 @@ static attn_status forward(state_trained *t, char *err, size_t err_len) {
             return state_fail(ATTN_ERR_INPUT, err, err_len, "%s: %s", t->path, msg);
     }
     t->version++;
+    return ATTN_OK;
+}
+
+/* A GPT-2 before a run on ids[0..n): a run large enough (grown by
+ * doubling, so a sentence typed a letter at a time grows it a few times)
+ * and the tokens' shown forms. Fails before anything of t changes but the
+ * run's room. */
+static attn_status gpt2_prepare(state_trained *t, const int32_t *ids, size_t n, char *err,
+                                size_t err_len) {
+    if (n > t->run.n_max) {
+        size_t want = t->run.n_max, limit = gpt2_limit(&t->model.config);
+        while (want < n) want *= 2;
+        if (want > limit) want = limit;
+        attn_status st = size_run(t, want, err, err_len);
+        if (st != ATTN_OK) return st;
+    }
+    size_t bytes = 0;
+    char one[8];
+    for (size_t i = 0; i < n; i++) bytes += state_gpt2_shown(t, ids[i], one, sizeof one) + 1;
+    char *shown = malloc(bytes);
+    if (!shown) return state_fail(ATTN_ERR_NOMEM, err, err_len, "out of memory for the tokens");
+    size_t at = 0;
+    for (size_t i = 0; i < n; i++) {
+        t->shown_at[i] = at;
+        at += state_gpt2_shown(t, ids[i], shown + at, bytes - at) + 1;
+    }
+    free(t->shown);
+    t->shown = shown;
     return ATTN_OK;
 }
 
@@ -180,12 +274,16 @@ attn_status state_trained_run(state_trained *t, const char *sentence, const uint
     size_t n = 0;
     char msg[256];
     /* Encoded aside: a sentence that does not fit changes nothing. */
-    attn_status st = model_vocab_encode(&t->model.vocab, sentence, ids, spans, t->run.n_max, &n,
+    attn_status st;
+    if (t->gpt2) st = state_gpt2_encode(t, sentence, gpt2_limit(&t->model.config), ids, spans, &n,
                                         msg, sizeof msg);
+    else st = model_vocab_encode(&t->model.vocab, sentence, ids, spans, t->run.n_max, &n, msg,
+                                 sizeof msg);
     if (st != ATTN_OK) {
         if (bad) *bad = ATTN_SETTING_SENTENCE;
         return state_fail(st, err, err_len, "%s", msg);
     }
+    if (t->gpt2 && (st = gpt2_prepare(t, ids, n, err, err_len)) != ATTN_OK) return st;
     memcpy(t->ids, ids, n * sizeof *ids);
     memcpy(t->spans, spans, n * sizeof *spans);
     for (size_t i = 0; i < n; i++) t->unknown[i] = i > 0 && ids[i] == MODEL_TOKEN_UNK;
@@ -198,25 +296,40 @@ attn_status state_trained_run(state_trained *t, const char *sentence, const uint
 /* Indices of the k largest of p[0..V), largest first; ties by smaller id. */
 static size_t top_k(const float *p, size_t V, size_t k, int32_t *ids, float *out) {
     if (k > V) k = V;
-    for (size_t r = 0; r < k; r++) {
-        size_t best = V;
-        for (size_t j = 0; j < V; j++) {
-            bool taken = false;
-            for (size_t q = 0; q < r && !taken; q++) taken = (size_t)ids[q] == j;
-            if (taken) continue;
-            if (best == V || p[j] > p[best]) best = j;
+    if (k == 0) return 0;
+    /* one pass, ids[0..have) kept sorted: GPT-2's 50257 each frame */
+    size_t have = 0;
+    for (size_t j = 0; j < V; j++) {
+        if (have == k && !(p[j] > p[ids[k - 1]])) continue; /* ties: the smaller id stays */
+        size_t at = have < k ? have++ : k - 1;
+        while (at > 0 && p[j] > p[ids[at - 1]]) {
+            ids[at] = ids[at - 1];
+            at--;
         }
-        ids[r] = (int32_t)best;
-        if (out) out[r] = p[best];
+        ids[at] = (int32_t)j;
     }
+    for (size_t r = 0; out && r < k; r++) out[r] = p[ids[r]];
     return k;
 }
 
 size_t state_trained_top(const state_trained *t, bool all_on, size_t k, int32_t *ids, float *p) {
     if (!t || !t->model.block || t->n == 0 || k == 0) return 0;
     size_t V = t->model.config.n_vocab;
-    const float *probs = all_on ? t->probs_all_on : t->run.probs + (t->n - 1) * V;
+    const float *probs = all_on ? t->probs_all_on : state_trained_last_probs(t);
     return top_k(probs, V, k, ids, p);
+}
+
+const float *state_trained_last_probs(const state_trained *t) {
+    if (!t || !t->run.probs || t->run.n == 0) return NULL;
+    size_t row = t->run.logit_rows == 1 ? 0 : t->run.n - 1;
+    return t->run.probs + row * t->model.config.n_vocab;
+}
+
+size_t state_trained_token_text(const state_trained *t, int32_t id, char *out, size_t cap) {
+    if (t && t->gpt2) return state_gpt2_shown(t, id, out, cap);
+    if (t && id >= 0 && (size_t)id < t->model.vocab.n)
+        return (size_t)snprintf(out, cap, "%s", t->model.vocab.words[id]);
+    return (size_t)snprintf(out, cap, "#%ld", (long)id);
 }
 
 attn_status state_trained_set_params(state_trained *t, const float *params, size_t n_params, char *err,
@@ -237,6 +350,7 @@ attn_status state_trained_set_params(state_trained *t, const float *params, size
 
 const char *state_trained_word(const state_trained *t, size_t i) {
     if (!t || i >= t->n) return "";
+    if (t->gpt2) return t->shown ? t->shown + t->shown_at[i] : "";
     int32_t id = t->ids[i];
     return id >= 0 && (size_t)id < t->model.vocab.n ? t->model.vocab.words[id] : "<unk>";
 }

@@ -1,5 +1,7 @@
 /* The "trained model" weight source: a small GPT-2 trained by attnviz
- * (model.h), loaded from safetensors, run on the app's sentence. The
+ * (model.h), or a real GPT-2 checkpoint (gpt2.h: a safetensors file, a
+ * folder, or a family name found in the Hugging Face cache), loaded and
+ * run on the app's sentence. The
  * walkthrough shows one layer's attention: X is that layer's LN_1 output,
  * so every stage on screen is the model's real computation. */
 #ifndef ATTNVIZ_APP_TRAINED_H
@@ -9,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "attnviz/bpe.h"
 #include "attnviz/heads.h"
 #include "attnviz/lesson.h"
 #include "attnviz/model.h"
@@ -18,8 +21,17 @@
 #define STATE_PRUNE_MAX 1024         /* layers × heads the pruning flags cover */
 
 typedef struct state_trained {
-    char path[STATE_PATH_MAX];
-    model model;          /* weights and vocabulary */
+    char path[STATE_PATH_MAX]; /* what was asked for: a file, a folder or a name */
+    char file[STATE_PATH_MAX]; /* the weights file read */
+    bool gpt2;                 /* a GPT-2 checkpoint (else a model attnviz saved) */
+    /* GPT-2: its tokenizer (the files beside the model, else the shipped
+     * GPT-2 vocabulary for a model of 50257 tokens) and where it came from;
+     * NULL and "" for an attnviz model, whose words are its own. */
+    model_bpe *bpe;
+    char tokenizer_note[STATE_PATH_MAX + 96];
+    bool tokenizer_shipped; /* the shipped copy, none being beside the model */
+    unsigned flags;       /* of state_trained_load_ex */
+    model model;          /* weights (and an attnviz model's vocabulary) */
     model_meta meta;      /* the file's own metadata (training settings, head roles) */
     /* What each head does: from the file's "attnviz.heads" metadata (written
      * by attnviz train), else measured when loaded. */
@@ -34,6 +46,10 @@ typedef struct state_trained {
     attn_token spans[STATE_TRAINED_TOKENS_MAX];
     bool unknown[STATE_TRAINED_TOKENS_MAX];
     size_t n;
+    /* GPT-2: each token's shown form ("·animal", model_bpe_display), NUL
+     * after each, token i at shown + shown_at[i]. */
+    char *shown;
+    size_t shown_at[STATE_TRAINED_TOKENS_MAX];
     uint8_t head_off[STATE_PRUNE_MAX]; /* (layer · H + head): 1 = switched off */
     /* The next-token distribution after the last token with every head on,
      * to compare a pruned run with (n_vocab floats). */
@@ -61,14 +77,22 @@ const lesson_model_shape *state_trained_lesson_shape(lesson_model_shape *shape);
  * sequences; a model trained on other text loads without roles
  * (have_roles false, roles_note says why). */
 attn_status state_trained_load(state_trained *t, const char *path, char *err, size_t err_len);
-/* The same; flags STATE_TRAINED_NO_ROLES skips the roles (the dump). */
-enum { STATE_TRAINED_NO_ROLES = 1 };
+/* The same with flags: STATE_TRAINED_NO_ROLES skips the roles (the dump);
+ * STATE_TRAINED_ALL_LOGITS keeps every position's logits (a GPT-2 keeps the
+ * last position's only, unless asked: 50257 floats a token).
+ *
+ * path may name a GPT-2 (state_model_is_gpt2): its sentence is then
+ * encoded with GPT-2's BPE after <|endoftext|>, its tokens shown as
+ * model_bpe_display shows them, its run sized for the sentence (grown up to
+ * STATE_TRAINED_TOKENS_MAX as sentences need) and its head roles left
+ * unmeasured (roles_note says so). */
+enum { STATE_TRAINED_NO_ROLES = 1, STATE_TRAINED_ALL_LOGITS = 2 };
 attn_status state_trained_load_ex(state_trained *t, const char *path, unsigned flags, char *err,
                         size_t err_len);
 void state_trained_free(state_trained *t);
 
-/* The sizes of the model at path ("" or NULL: shipped), checked as
- * state_trained_load would, without keeping it: for the command line, which
+/* The sizes of the model at path ("" or NULL: shipped; a GPT-2 from its
+ * file's header only), checked as state_trained_load would, without keeping it: for the command line, which
  * checks --layer and --head before it opens anything. Returns ATTN_OK or a failure. */
 attn_status state_trained_peek(const char *path, model_config *c, char *err, size_t err_len);
 
@@ -90,7 +114,53 @@ attn_status state_trained_set_params(state_trained *t, const float *params, size
                            size_t err_len);
 
 /* Token i of the last run as the model sees it: its vocabulary word
- * ("<|endoftext|>", "the", "<unk>" for an unknown word). */
+ * ("<|endoftext|>", "the", "<unk>" for an unknown word), or a GPT-2's piece
+ * as shown ("·animal"; "<|endoftext|>" for the start token). */
 const char *state_trained_word(const state_trained *t, size_t i);
+
+/* Token id as text, for predictions: the vocabulary word, or a GPT-2's
+ * piece as shown; "#id" for an id neither has. Like snprintf: returns the
+ * length of the whole text. */
+size_t state_trained_token_text(const state_trained *t, int32_t id, char *out, size_t cap);
+
+/* The row of probabilities after the last token of the last run (the run
+ * may keep the last position's logits only). NULL before a run. */
+const float *state_trained_last_probs(const state_trained *t);
+
+/* ---- GPT-2 (trained_gpt2.c) ----------------------------------------------- */
+
+/* Whether what names a GPT-2 rather than a model file attnviz saved: a
+ * folder, a family name (gpt2, distilgpt2, gpt2-medium, gpt2-large) that is
+ * not a path, or a safetensors file without attnviz's metadata that holds
+ * wte.weight. "" or NULL (the shipped model): false. */
+bool state_model_is_gpt2(const char *what);
+
+/* The sizes of the GPT-2 what names, from its file's header (nothing is
+ * loaded), and the weights file found (weights may be NULL). The message
+ * of a name not in the cache says where it looked and how to get it. */
+attn_status state_gpt2_peek(const char *what, model_config *c, char *weights, size_t weights_len,
+                            char *err, size_t err_len);
+
+/* The tokenizer of the GPT-2 whose weights file is weights: vocab.json +
+ * merges.txt or encoder.json + vocab.bpe beside it, else the shipped
+ * GPT-2 vocabulary when the model has 50257 tokens (*shipped true), else
+ * refused. note (may be NULL) says which was taken, in words. A tokenizer with more tokens than
+ * the model, or without <|endoftext|>, is refused. */
+attn_status state_gpt2_tokenizer(const char *weights, size_t n_vocab, model_bpe **out,
+                                 bool *shipped, char *note, size_t note_len, char *err,
+                                 size_t err_len);
+/* The same from what the user typed (state_gpt2_peek's what). */
+attn_status state_gpt2_open_tokenizer(const char *what, model_bpe **out, bool *shipped,
+                                      char *note, size_t note_len, char *err, size_t err_len);
+
+/* t's sentence through its BPE: ids[0] <|endoftext|>, then the pieces;
+ * spans[i] their bytes in sentence (spans[0] empty). Refuses more than
+ * limit ids with the count and the limit, and malformed UTF-8. */
+attn_status state_gpt2_encode(const state_trained *t, const char *sentence, size_t limit,
+                              int32_t *ids, attn_token *spans, size_t *n_out, char *err,
+                              size_t err_len);
+/* Token id's shown form (model_bpe_display; "<|endoftext|>" for it), like
+ * snprintf. */
+size_t state_gpt2_shown(const state_trained *t, int32_t id, char *out, size_t cap);
 
 #endif

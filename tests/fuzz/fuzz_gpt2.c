@@ -191,6 +191,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                                            &info, err, sizeof err);
     check_loaded(&m, st, err, sizeof err);
     if (st == ATTN_OK) REQUIRE(info.config.n_vocab == m.config.n_vocab);
+    /* the peek reads no value: it succeeds whenever the load does, with the
+     * same sizes, and a file it refuses the load refuses the same way */
+    model_gpt2_info peeked;
+    char perr[512] = "";
+    attn_status ps = model_gpt2_peek_bytes(data + 1, size - 1, "g.st", data[0] >> 1 & 3, &peeked,
+                                           perr, sizeof perr);
+    if (st == ATTN_OK)
+        REQUIRE(ps == ATTN_OK && memcmp(&peeked.config, &m.config, sizeof m.config) == 0);
+    if (ps != ATTN_OK) REQUIRE(st == ps && strcmp(perr, err) == 0);
     model_free(&m);
     return 0;
 }

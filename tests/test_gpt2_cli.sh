@@ -1,0 +1,117 @@
+#!/bin/sh
+# GPT-2 on the command line, from a fake Hugging Face cache built from a
+# committed GPT-2-format fixture (random weights, GPT-2's 50257 tokens):
+# dump --model gpt2 (ids as tokenize gives them, the last position's logits
+# unless --all-logits), a folder with its own tokenizer files, a name not in
+# the cache, a sentence over the context, heads and tokenize --model, and
+# render to a PNG. Needs no jq; every failure exits 2 with one line.
+# usage: test_gpt2_cli.sh PATH_TO_ATTNVIZ FIXTURES_GPT2_DIR [window|no-window]
+exe=${1:-build/attnviz}
+fixtures=${2:-tests/torch/fixtures/gpt2}
+window=${3:-window}
+passed=0
+failed=0
+dir=$(mktemp -d)
+out=$dir/out
+errf=$dir/err
+trap 'rm -rf "$dir"' EXIT
+ok() { passed=$((passed + 1)); }
+bad() { echo "FAIL: $*"; failed=$((failed + 1)); }
+
+# expect STATUS TEXT -- ARGS...: exit status and a piece of stderr (one line on failure)
+expect() {
+    want_status=$1 want_text=$2
+    shift 3
+    "$exe" "$@" >"$out" 2>"$errf"
+    status=$?
+    if [ "$status" -ne "$want_status" ]; then
+        bad "attnviz $*: exit $status, want $want_status; stderr: $(cat "$errf")"
+    elif [ -n "$want_text" ] && ! grep -qF -- "$want_text" "$errf"; then
+        bad "attnviz $*: stderr lacks '$want_text': $(cat "$errf")"
+    elif [ "$want_status" -ne 0 ] && [ "$(wc -l <"$errf")" -ne 1 ]; then
+        bad "attnviz $*: $(wc -l <"$errf") lines on stderr, want 1"
+    else
+        ok
+    fi
+}
+# has TEXT: stdout holds it
+has() { if grep -qF -- "$1" "$out"; then ok; else bad "output lacks '$1': $(head -c 400 "$out")"; fi; }
+
+# the cache: hub/models--openai-community--gpt2/snapshots/<hash>/ and refs/main
+fixture=$fixtures/v50257_d16_f16
+repo=$dir/hf/hub/models--openai-community--gpt2
+mkdir -p "$repo/snapshots/0123abcd" "$repo/refs"
+cp "$fixture/model.safetensors" "$fixture/config.json" "$repo/snapshots/0123abcd/"
+printf '0123abcd' >"$repo/refs/main"
+export HF_HOME=$dir/hf
+sentence="The animal didn't cross the street"
+
+# dump --model gpt2: its ids are tokenize's with <|endoftext|> first
+expect 0 "GPT-2's own vocabulary" -- dump --model gpt2 --sentence "$sentence"
+has '"model_kind": "gpt2"'
+has "\"model_file\": \"$repo/snapshots/0123abcd/model.safetensors\""
+has '"words": ["<|endoftext|>", "The", "·animal", "·didn", "'"'"'t", "·cross", "·the", "·street"]'
+has '"logits_from": 7,'
+has '"n_layers": 2,'
+dump_ids=$(sed -n 's/.*"token_ids": \[\(.*\)\].*/\1/p' "$out")
+"$exe" tokenize --model gpt2 --eot --json --sentence "$sentence" >"$out" 2>"$errf"
+tok_ids=$(sed -n 's/.*"ids": \[\([^]]*\)\].*/\1/p' "$out")
+[ -n "$dump_ids" ] && [ "$dump_ids" = "$tok_ids" ] && ok ||
+    bad "dump's token_ids '$dump_ids' differ from tokenize's '$tok_ids'"
+case $dump_ids in 50256,*) ok ;; *) bad "token_ids do not start with 50256: $dump_ids" ;; esac
+
+# every position's logits when asked; a row of 50257 numbers each
+expect 0 "" -- dump --model gpt2 --sentence "$sentence" --all-logits --layer 2
+has '"logits_from": 0,'
+has '"layer": 2,'
+expect 2 "--all-logits applies to a trained model" -- dump --all-logits
+
+# a folder with its own tokenizer files (HF layout): no note, said in the dump
+own=$dir/own
+mkdir "$own"
+cp "$fixture/model.safetensors" "$fixture/config.json" "$own/"
+data=$("$exe" --version | sed -n 's/.*(data: \(.*\))$/\1/p')
+cp "$data/assets/gpt2/encoder.json" "$own/vocab.json"
+cp "$data/assets/gpt2/vocab.bpe" "$own/merges.txt"
+expect 0 "" -- dump --model "$own" --sentence "$sentence"
+[ -s "$errf" ] && bad "dump with its own tokenizer wrote to stderr: $(cat "$errf")" || ok
+has '"tokenizer": "the tokenizer beside the model'
+printf '{"a": 0' >"$own/vocab.json"
+expect 2 "vocab.json is not valid JSON" -- dump --model "$own"
+
+# not in the cache: where it looked and how to get it
+HF_HOME=$dir/empty expect 2 "huggingface-cli download openai-community/gpt2 model.safetensors" -- dump --model gpt2
+HF_HOME=$dir/empty expect 2 "$dir/empty/hub/models--gpt2" -- dump --model gpt2
+HF_HOME=$dir/empty expect 2 "distilbert/distilgpt2" -- heads --model distilgpt2
+HF_HOME=$dir/empty expect 2 "is not in the Hugging Face cache" -- tokenize x --model gpt2-medium
+
+# another vocabulary with no tokenizer beside it; over the context; layers
+expect 2 "are not GPT-2's 50257" -- dump --model "$fixtures/v64_d64_f32"
+long="word$(printf ' word%.0s' $(seq 1 39))" # 40 words
+expect 2 "41 tokens with the start token, more than the 32 of the model's context" -- dump --model gpt2 --sentence "$long"
+expect 2 "--layer 3 does not exist" -- dump --model gpt2 --layer 3
+
+# heads: the sizes, and plainly that GPT-2's roles are not measured
+expect 0 "" -- heads --model gpt2
+has "GPT-2, 2 layers × 4 heads, d_model 16, context 32, 50257 tokens"
+has "not measured yet"
+expect 0 "" -- heads --model gpt2 --json
+has '"heads": null'
+expect 2 "--rank on a GPT-2" -- heads --model gpt2 --rank
+
+# tokenize with the model's tokenizer
+expect 0 "" -- tokenize "Hello, world" --model gpt2
+has "   995      6-12    ·world"
+expect 2 "is not a GPT-2" -- tokenize x --model "$data/assets/models/attnviz-heads.safetensors"
+expect 2 "give one" -- tokenize x --model gpt2 --vocab "$own"
+
+# render through the same state path
+if [ "$window" = window ]; then
+    SDL_VIDEODRIVER=dummy expect 0 "" -- render --model "$repo/snapshots/0123abcd" --sentence "$sentence" --out "$dir/f.png"
+    [ -s "$dir/f.png" ] && [ "$(head -c 4 "$dir/f.png" | tail -c 3)" = PNG ] && ok || bad "render wrote no PNG"
+    SDL_VIDEODRIVER=dummy expect 0 "" -- render --model gpt2 --view model --layer 2 --out "$dir/g.png"
+    [ -s "$dir/g.png" ] && ok || bad "render --view model wrote no PNG"
+fi
+
+echo "test_gpt2_cli: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
