@@ -135,55 +135,82 @@ static void role_text_short(const state_trained *t, size_t l, size_t h, char *bu
                  (double)score);
 }
 
-static void draw_head(stage_ctx *c, const state_trained *t, size_t l, size_t h, SDL_Rect box,
-                      int side, int map_top, int gap, hover_info *hv) {
+/* Head (l, h)'s role as a square of its colour and its name and score
+ * ("previous 0.56", shorter when narrow) at (x, y) (the middle of the
+ * line), in max_w. */
+static void role_tag(stage_ctx *c, const state_trained *t, size_t l, size_t h, int x, int y,
+                     int max_w) {
     const theme *th = c->th;
-    app_state *s = c->s;
-    size_t H = t->model.config.n_heads, k = l * H + h, n = t->n;
-    bool off = t->head_off[k] != 0;
-    int px = c->px, spx = c->spx;
-    SDL_Rect map = {box.x + (box.w - side) / 2, map_top, side, side};
-
-    /* the map: row i is where token i looks, as in the stage views */
-    const attn_trace *tr = &t->run.trace[l];
-    draw_matrix_desc d = draw_matrix_plain(
-        n, n, draw_values_rows(tr->weights + h * n * n, n, DRAW_SEQUENTIAL, 1.0f), th);
-    d.mask = tr->masked + h * n * n;
-    d.mask_stride = n;
-    d = draw_matrix_named(d, "weights", (int)h);
-    draw_matrix(c->pool, c->r, map, &d);
-    if (off) off_mark(c, map);
-
-    /* "2.3" above, in the role's colour as a bar under it; "off" in words too */
+    int spx = c->spx;
+    bool off = t->head_off[l * t->model.config.n_heads + h] != 0;
     float score;
     int role = best_role(t, l, h, &score);
-    char title[64];
-    snprintf(title, sizeof title, off ? "%zu.%zu off" : "%zu.%zu", l + 1, h + 1);
-    text_draw(c->tc, title, px, off ? th->error : th->text, map.x, box.y + px * 3 / 4 - 1,
-              TEXT_LEFT | TEXT_MIDDLE);
     char role_text[200], role_short[64];
-    state_overview_role_text(&s->model, l, h, role_text, sizeof role_text);
+    state_overview_role_text(&c->s->model, l, h, role_text, sizeof role_text);
     role_text_short(t, l, h, role_short, sizeof role_short);
     /* the full label, else the short one; either may reach into the gap */
     size_t at = strlen(role_text);
     if (at) snprintf(role_text + at, sizeof role_text - at, "\n%s", role_short);
-    int ry = map.y + map.h + spx * 3 / 4 + 1;
-    if (role_text[0]) {
-        int sw = spx * 2 / 3;
-        SDL_Color rc = role_color(th, role);
-        if (off) rc = draw_mix(rc, th->background, 0.6f);
-        draw_fill(c->r, (SDL_Rect){map.x, ry - sw / 2, sw, sw}, rc);
-        int lx = map.x + sw + spx / 3;
-        stage_text_alts(c, role_text, spx, off ? th->text_dim : th->text, lx, ry,
-                        TEXT_LEFT | TEXT_MIDDLE, box.x + box.w + gap - spx / 2 - lx);
-    }
+    if (!role_text[0]) return;
+    int sw = spx * 2 / 3;
+    SDL_Color rc = role_color(th, role);
+    if (off) rc = draw_mix(rc, th->background, 0.6f);
+    draw_fill(c->r, (SDL_Rect){x, y - sw / 2, sw, sw}, rc);
+    int lx = x + sw + spx / 3;
+    stage_text_alts(c, role_text, spx, off ? th->text_dim : th->text, lx, y,
+                    TEXT_LEFT | TEXT_MIDDLE, max_w - (lx - x));
+}
+
+static void head_hit(stage_ctx *c, size_t k, SDL_Rect map, SDL_Rect hit, SDL_Rect whole,
+                     hover_info *hv);
+
+/* Head (l, h)'s weights at map: row i is where token i looks, as in the
+ * stage views; veiled and crossed when it is off. */
+static void head_map(stage_ctx *c, const state_trained *t, size_t l, size_t h, SDL_Rect map) {
+    size_t n = t->n;
+    const attn_trace *tr = &t->run.trace[l];
+    draw_matrix_desc d = draw_matrix_plain(
+        n, n, draw_values_rows(tr->weights + h * n * n, n, DRAW_SEQUENTIAL, 1.0f), c->th);
+    d.mask = tr->masked + h * n * n;
+    d.mask_stride = n;
+    d = draw_matrix_named(d, "weights", (int)h);
+    draw_matrix(c->pool, c->r, map, &d);
+    if (t->head_off[l * t->model.config.n_heads + h]) off_mark(c, map);
+}
+
+static void draw_head(stage_ctx *c, const state_trained *t, size_t l, size_t h, SDL_Rect box,
+                      int side, int map_top, int gap, hover_info *hv) {
+    const theme *th = c->th;
+    size_t H = t->model.config.n_heads, k = l * H + h;
+    bool off = t->head_off[k] != 0;
+    int px = c->px, spx = c->spx;
+    SDL_Rect map = {box.x + (box.w - side) / 2, map_top, side, side};
+    head_map(c, t, l, h, map);
+
+    /* "2.3" above, the role under it; "off" in words too */
+    char title[64];
+    snprintf(title, sizeof title, off ? "%zu.%zu off" : "%zu.%zu", l + 1, h + 1);
+    text_draw(c->tc, title, px, off ? th->error : th->text, map.x, box.y + px * 3 / 4 - 1,
+              TEXT_LEFT | TEXT_MIDDLE);
+    role_tag(c, t, l, h, map.x, map.y + map.h + spx * 3 / 4 + 1,
+             box.x + box.w + gap - spx / 2 - map.x);
 
     /* the keyboard cursor and the mouse: the head's box is its title's
      * height, the map and the role; not the first row's column labels,
      * whose clicks pick a token */
     int hit_y = map.y - px * 3 / 2;
     SDL_Rect hit = {box.x, hit_y, box.w, box.y + box.h - hit_y};
-    SDL_Rect whole = {map.x - 4, hit.y, map.w + 8, hit.h};
+    head_hit(c, k, map, hit, (SDL_Rect){map.x - 4, hit.y, map.w + 8, hit.h}, hv);
+}
+
+/* The keyboard cursor and the mouse over head k drawn at map: hit is where
+ * a click or the pointer counts as on it, whole what its tooltip avoids. */
+static void head_hit(stage_ctx *c, size_t k, SDL_Rect map, SDL_Rect hit, SDL_Rect whole,
+                     hover_info *hv) {
+    const theme *th = c->th;
+    app_state *s = c->s;
+    size_t n = c->n;
+    int px = c->px;
     bool hovered = inside(s->hover_x, s->hover_y, hit);
     if (s->overview_cursor == k)
         draw_outline(c->r, (SDL_Rect){map.x - 4, map.y - 4, map.w + 8, map.h + 8}, th->accent,
@@ -323,6 +350,74 @@ static int grid_fit(const stage_ctx *c, SDL_Rect g, size_t L, size_t H, int gap,
     return side;
 }
 
+/* The grid for many heads (GPT-2 small's 12 × 12, gpt2-medium's 24 × 16):
+ * no title per map but the layer numbers down the left and the head
+ * numbers across the top, at the small type (14 px at 1080 lines, 20 in
+ * presenter mode), the hovered head's pair in the accent colour. Under each
+ * map its role as a tag when a type line fits under maps of at least
+ * 3 em, else as a bar of the role's colour in the gap (the tooltip names
+ * it, and the tokens of the cell under the mouse); no token labels, which
+ * would not fit beside maps of a few pixels a row. */
+static hover_info heads_compact(stage_ctx *c, const state_trained *t, SDL_Rect g) {
+    hover_info hv = {-1, -1, -1, {0, 0, 0, 0}};
+    const theme *th = c->th;
+    size_t L = t->model.config.n_layers, H = t->model.config.n_heads;
+    int spx = c->spx, npx = spx, gap = imax(6, c->px / 4);
+    char widest[24];
+    snprintf(widest, sizeof widest, "%zu", L > H ? L : H);
+    int num_w = 0;
+    text_measure(c->tc, widest, npx, &num_w, NULL);
+    int lab_w = num_w + npx / 2, top_h = npx * 5 / 4, tag_h = spx * 3 / 2;
+    int cw = (g.w - lab_w - (int)(H - 1) * gap) / (int)H;
+    int ch = (g.h - top_h - (int)(L - 1) * gap) / (int)L;
+    bool tags = t->have_roles && imin(cw, ch - tag_h) >= 3 * c->px;
+    int side = imin(cw, ch - (tags ? tag_h : 0));
+    if (side < 6) {
+        stage_note(c, "too little room for the heads: enlarge the window or Ctrl − for smaller type",
+                   g.x, g.y, g.w, th->text_dim);
+        return hv;
+    }
+    /* square maps; columns wider only to give the tags room */
+    int pitch_x = (tags ? cw : side) + gap, pitch_y = side + (tags ? tag_h : 0) + gap;
+    int total_w = (int)H * pitch_x - gap, total_h = top_h + (int)L * pitch_y - gap;
+    int x0 = g.x + lab_w + (g.w - lab_w - total_w) / 2, y0 = g.y + top_h + imax(0, (g.h - total_h) / 2);
+    int bar = imax(2, gap / 2);
+    for (size_t l = 0; l < L; l++)
+        for (size_t h = 0; h < H; h++) {
+            size_t k = l * H + h;
+            SDL_Rect map = {x0 + (int)h * pitch_x, y0 + (int)l * pitch_y, side, side};
+            head_map(c, t, l, h, map);
+            if (tags) {
+                role_tag(c, t, l, h, map.x, map.y + side + tag_h / 2, pitch_x - gap / 2);
+            } else {
+                float score;
+                int role = best_role(t, l, h, &score);
+                SDL_Color rc = role_color(th, role);
+                if (t->head_off[k]) rc = draw_mix(rc, th->background, 0.6f);
+                if (role >= 0) draw_fill(c->r, (SDL_Rect){map.x, map.y + side + 1, side, bar}, rc);
+            }
+            SDL_Rect hit = {map.x - gap / 2, map.y - gap / 2, pitch_x, pitch_y};
+            head_hit(c, k, map, hit, (SDL_Rect){map.x - 4, map.y - 4, side + 8, pitch_y}, &hv);
+        }
+    /* the numbers, after the maps so the hovered head's are known */
+    size_t cur = c->s->overview_cursor;
+    int hl = hv.head >= 0 ? (int)((size_t)hv.head / H) : (int)(cur / H);
+    int hh = hv.head >= 0 ? (int)((size_t)hv.head % H) : (int)(cur % H);
+    char num[24];
+    for (size_t l = 0; l < L; l++) {
+        snprintf(num, sizeof num, "%zu", l + 1);
+        text_draw(c->tc, num, npx, (int)l == hl ? th->accent : th->text_dim, x0 - npx / 2,
+                  y0 + (int)l * pitch_y + side / 2, TEXT_RIGHT | TEXT_MIDDLE);
+    }
+    for (size_t h = 0; h < H; h++) {
+        snprintf(num, sizeof num, "%zu", h + 1);
+        text_draw(c->tc, num, npx, (int)h == hh ? th->accent : th->text_dim,
+                  x0 + (int)h * pitch_x + side / 2, y0 - gap / 2 - top_h / 2,
+                  TEXT_CENTER | TEXT_MIDDLE);
+    }
+    return hv;
+}
+
 /* The grid of heads in g; returns what is under the mouse. Row i of every
  * map in a layer's row is where token i looks, so one column of token
  * labels left of the row serves the whole row; column j is the same token
@@ -337,6 +432,8 @@ static hover_info heads_grid(stage_ctx *c, const state_trained *t, SDL_Rect g) {
     int px = c->px, spx = c->spx;
     int gap = imax(4, px * 3 / 4);
     int title_h = px * 3 / 2, role_h = spx * 3 / 2 + 2;
+    /* maps under 4 em with a title each: the numbered grid instead */
+    if (map_side(g, L, H, gap, title_h, role_h, 0) < 4 * px) return heads_compact(c, t, g);
     int least = imin(spx, text_cache_min_px(c->tc));
     /* stage_row_labels' rule: a label a row when rows are 1.15 type tall;
      * tried at the smallest type first, so many tokens cost one try */
@@ -472,8 +569,11 @@ static int predictions(stage_ctx *c, const state_trained *t, SDL_Rect p) {
     int bar_x = p.x + word_w + px / 2, bar_max = p.x + p.w - pct_w - px / 2 - bar_x;
     for (size_t r = 0; r < k; r++, y += line) {
         int32_t id = ids[r];
-        const char *word = id >= 0 && (size_t)id < t->model.vocab.n ? t->model.vocab.words[id] : "?";
-        if (id == MODEL_TOKEN_EOT) word = "⟨end⟩";
+        /* the shipped model's word, or GPT-2's piece as the tokens show it
+         * ("·tired", the leading space as a dot) */
+        char word[128];
+        state_trained_token_text(t, id, word, sizeof word);
+        if (!t->gpt2 && id == MODEL_TOKEN_EOT) snprintf(word, sizeof word, "⟨end⟩");
         int cy = y + line / 2;
         stage_text_fit(c, word, px, th->text, p.x + word_w, cy, TEXT_RIGHT | TEXT_MIDDLE, word_w);
         if (bar_max < 4) continue;
