@@ -22,7 +22,8 @@
 
 #define APP_ERR_LEN 512
 #define APP_TOKENS_MAX 256 /* the window draws at most this many tokens */
-#define APP_OVERVIEW_HEADS_MAX 256 /* heads the model overview draws */
+#define APP_OVERVIEW_HEADS_MAX 1024 /* heads the overview draws: as many as can be switched off
+                                     (STATE_PRUNE_MAX), gpt2-large's 36 × 20 */
 
 /* Where things were drawn in the last frame, for the mouse. */
 typedef struct app_cell_map {

@@ -377,9 +377,20 @@ static hover_info heads_compact(stage_ctx *c, const state_trained *t, SDL_Rect g
                    g.x, g.y, g.w, th->text_dim);
         return hv;
     }
-    /* square maps; columns wider only to give the tags room */
-    int pitch_x = (tags ? cw : side) + gap, pitch_y = side + (tags ? tag_h : 0) + gap;
+    /* square maps; the width to spare parts the columns a little (a
+     * layer's row reads as one line), or gives the tags room */
+    int pitch_x = (tags ? cw : imin(cw, side + side / 6)) + gap;
+    int pitch_y = side + (tags ? tag_h : 0) + gap;
     int total_w = (int)H * pitch_x - gap, total_h = top_h + (int)L * pitch_y - gap;
+    /* what the numbers count, in the corner left of the head numbers: the
+     * first form the width to spare takes */
+    static const char *const axes[] = {"layer ↓  head →", "L ↓ H →"};
+    const char *axis = NULL;
+    for (size_t a = 0; a < sizeof axes / sizeof axes[0] && !axis; a++) {
+        int w = 0;
+        text_measure(c->tc, axes[a], npx, &w, NULL);
+        if (w + npx / 2 + total_w <= g.w) axis = axes[a], lab_w = imax(lab_w, w + npx / 2);
+    }
     int x0 = g.x + lab_w + (g.w - lab_w - total_w) / 2, y0 = g.y + top_h + imax(0, (g.h - total_h) / 2);
     int bar = imax(2, gap / 2);
     for (size_t l = 0; l < L; l++)
@@ -415,6 +426,9 @@ static hover_info heads_compact(stage_ctx *c, const state_trained *t, SDL_Rect g
                   x0 + (int)h * pitch_x + side / 2, y0 - gap / 2 - top_h / 2,
                   TEXT_CENTER | TEXT_MIDDLE);
     }
+    if (axis)
+        text_draw(c->tc, axis, npx, th->text_dim, x0 - npx / 2, y0 - gap / 2 - top_h / 2,
+                  TEXT_RIGHT | TEXT_MIDDLE);
     return hv;
 }
 
