@@ -362,14 +362,22 @@ static hover_info heads_compact(stage_ctx *c, const state_trained *t, SDL_Rect g
     hover_info hv = {-1, -1, -1, {0, 0, 0, 0}};
     const theme *th = c->th;
     size_t L = t->model.config.n_layers, H = t->model.config.n_heads;
-    int spx = c->spx, npx = spx, gap = imax(6, c->px / 4);
+    int spx = c->spx, npx = spx, gap = imax(6, c->px * 3 / 10);
     char widest[24];
     snprintf(widest, sizeof widest, "%zu", L > H ? L : H);
     int num_w = 0;
     text_measure(c->tc, widest, npx, &num_w, NULL);
     int lab_w = num_w + npx / 2, top_h = npx * 5 / 4, tag_h = spx * 3 / 2;
+    /* the roles the heads play, for the legend under the grid */
+    bool present[MODEL_ROLES] = {false};
+    int legend_h = 0;
+    for (size_t k = 0; k < L * H; k++) {
+        float score;
+        int role = best_role(t, k / H, k % H, &score);
+        if (role >= 0) present[role] = true, legend_h = spx * 3 / 2;
+    }
     int cw = (g.w - lab_w - (int)(H - 1) * gap) / (int)H;
-    int ch = (g.h - top_h - (int)(L - 1) * gap) / (int)L;
+    int ch = (g.h - top_h - legend_h - (int)(L - 1) * gap) / (int)L;
     bool tags = t->have_roles && imin(cw, ch - tag_h) >= 3 * c->px;
     int side = imin(cw, ch - (tags ? tag_h : 0));
     if (side < 6) {
@@ -381,7 +389,7 @@ static hover_info heads_compact(stage_ctx *c, const state_trained *t, SDL_Rect g
      * layer's row reads as one line), or gives the tags room */
     int pitch_x = (tags ? cw : imin(cw, side + side / 6)) + gap;
     int pitch_y = side + (tags ? tag_h : 0) + gap;
-    int total_w = (int)H * pitch_x - gap, total_h = top_h + (int)L * pitch_y - gap;
+    int total_w = (int)H * pitch_x - gap, total_h = top_h + (int)L * pitch_y - gap + legend_h;
     /* what the numbers count, in the corner left of the head numbers: the
      * first form the width to spare takes */
     static const char *const axes[] = {"layer ↓  head →", "L ↓ H →"};
@@ -429,6 +437,19 @@ static hover_info heads_compact(stage_ctx *c, const state_trained *t, SDL_Rect g
     if (axis)
         text_draw(c->tc, axis, npx, th->text_dim, x0 - npx / 2, y0 - gap / 2 - top_h / 2,
                   TEXT_RIGHT | TEXT_MIDDLE);
+    /* the legend of the bars' colours (the tags name their roles) */
+    int lx = x0, ly = y0 + (int)L * pitch_y - gap / 2 + legend_h / 2, sw = spx * 2 / 3;
+    for (int r = 0; r < MODEL_ROLES && !tags && legend_h > 0; r++) {
+        if (!present[r]) continue;
+        const char *name = model_role_label((model_role)r);
+        int w = 0;
+        text_measure(c->tc, name, spx, &w, NULL);
+        if (lx + sw + spx / 3 + w > x0 + total_w) break;
+        draw_fill(c->r, (SDL_Rect){lx, ly - imax(2, gap / 2) / 2, sw, imax(2, gap / 2)},
+                  role_color(th, r));
+        lx += sw + spx / 3;
+        lx += text_draw(c->tc, name, spx, th->text_dim, lx, ly, TEXT_LEFT | TEXT_MIDDLE) + spx;
+    }
     return hv;
 }
 
