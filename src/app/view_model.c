@@ -3,7 +3,9 @@
  * on the sentence, read from the trained model's run (every layer's trace,
  * as the model computed it, pruning included). Each is labelled
  * "layer.head" and with the role it plays best; a head switched off is
- * veiled and crossed. At the right: the next word the model predicts, now
+ * veiled and crossed. Grids too many for a title per map (GPT-2 small's
+ * 12 × 12) number the layers down the left and the heads across the top
+ * instead (heads_compact). At the right: the next word the model predicts, now
  * and with every head on, the held-out loss, and live training with its
  * loss curve. */
 #include <math.h>
