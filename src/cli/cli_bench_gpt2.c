@@ -111,8 +111,8 @@ static int load_model(model *m, const bench_args *a, char *err, size_t err_len) 
     /* GPT-2 small's shape, or a tiny one for --quick */
     model_config c = {.n_layers = 12, .n_heads = 12, .d_model = 768, .n_ctx = 1024,
                       .n_vocab = 50257};
-    if (a->quick) c = (model_config){.n_layers = 2, .n_heads = 2, .d_model = 64, .n_ctx = 256,
-                                     .n_vocab = 500};
+    if (a->quick) c = (model_config){.n_layers = 2, .n_heads = 2, .d_model = 128, .n_ctx = 256,
+                                     .n_vocab = 500}; /* heads of 64, as GPT-2's */
     if (model_init(m, &c, NULL, err, err_len) != ATTN_OK) return 2;
     model_init_gpt2(m, 1);
     printf("init: %.1f ms (random weights, seed 1: %zu layers, %zu heads, d_model %zu, "
