@@ -6,7 +6,8 @@
 # position's logits against attnviz's (1e-4 of the largest logit), then is
 # timed with OPENBLAS_NUM_THREADS=1 and =2, each in its own process. Prints
 # both sides' lines, then attnviz ÷ NumPy per length and thread count
-# (below 1: attnviz is faster).
+# (below 1: attnviz is faster), by the wall clock and by CPU time (which
+# other programs on a shared machine do not inflate; two threads add both).
 #
 #   bench/compare_gpt2.sh [--model FILE|DIR|NAME] [--quick]
 #
@@ -32,15 +33,16 @@ echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 # "forward N tokens, T thread(s): median X ms, p90 Y ms" on both sides
 "$py" - "$tmp/attnviz.txt" "$tmp/numpy.txt" <<'PY'
 import re, sys
-pat = re.compile(r"forward (\d+) tokens, (\d+) threads?: median ([\d.]+) ms, p90 ([\d.]+) ms")
+pat = re.compile(r"forward (\d+) tokens, (\d+) threads?: median ([\d.]+) ms, p90 ([\d.]+) ms, cpu ([\d.]+) ms")
 def read(path):
-    return {(int(m[1]), int(m[2])): (float(m[3]), float(m[4]))
+    return {(int(m[1]), int(m[2])): (float(m[3]), float(m[5]))
             for m in map(pat.search, open(path)) if m}
 ours, theirs = read(sys.argv[1]), read(sys.argv[2])
-print("ratio attnviz / numpy (median; below 1 is faster):")
+print("ratio attnviz / numpy, wall-clock median and CPU-time median (below 1: attnviz is faster):")
 for key in sorted(ours):
     if key in theirs:
         n, t = key
         print(f"  {n:4d} tokens, {t} thread{'s' if t > 1 else ' '}: "
-              f"{ours[key][0]:9.2f} ms / {theirs[key][0]:9.2f} ms = {ours[key][0] / theirs[key][0]:.2f}")
+              f"wall {ours[key][0]:8.2f} / {theirs[key][0]:8.2f} ms = {ours[key][0] / theirs[key][0]:.2f}, "
+              f"cpu {ours[key][1]:8.2f} / {theirs[key][1]:8.2f} ms = {ours[key][1] / theirs[key][1]:.2f}")
 PY

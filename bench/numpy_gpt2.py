@@ -12,9 +12,10 @@ numpy is imported: OpenBLAS reads it once, when it is loaded. Run one
 process per thread count.
 
 Prints, like attnviz:
-    numpy forward N tokens, T threads: median X ms, p90 Y ms (R runs)
+    numpy forward N tokens, T threads: median X ms, p90 Y ms, cpu Z ms (R runs)
 for N = 16, 64, 256 random token ids, the median and p90 over at least 5
-runs and 2 s after a warm-up; each forward computes every layer for all
+runs and 2 s after a warm-up (cpu: the median CPU time of the process, all
+threads, which other programs on a shared machine do not inflate); each forward computes every layer for all
 positions and the logits of the last position only (as attnviz does).
 With --check: the ids and last-position logits attnviz saved
 (--save-logits) against this forward's, as the largest relative difference.
@@ -125,17 +126,19 @@ def main():
             continue
         ids = rng.integers(0, p["wte.weight"].shape[0], size=n)
         forward(ids, p, n_layer, n_head)  # warm-up
-        times = []
+        times, cpu = [], []
         start = time.perf_counter()
         while len(times) < MIN_RUNS or time.perf_counter() - start < MIN_SECONDS:
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             forward(ids, p, n_layer, n_head)
+            cpu.append(time.process_time() - c)
             times.append(time.perf_counter() - t)
         times.sort()
+        cpu.sort()
         p90 = times[max(1, (len(times) * 9 + 9) // 10) - 1]
         print(f"numpy forward {n} tokens, {_threads} thread{'s' if _threads != '1' else ''}: "
-              f"median {times[len(times) // 2] * 1e3:.2f} ms, p90 {p90 * 1e3:.2f} ms "
-              f"({len(times)} runs)", flush=True)
+              f"median {times[len(times) // 2] * 1e3:.2f} ms, p90 {p90 * 1e3:.2f} ms, "
+              f"cpu {cpu[len(cpu) // 2] * 1e3:.2f} ms ({len(times)} runs)", flush=True)
 
 
 if __name__ == "__main__":

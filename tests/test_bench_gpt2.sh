@@ -12,7 +12,7 @@ trap 'rm -rf "$dir"' EXIT
 ok() { passed=$((passed + 1)); }
 bad() { echo "FAIL: $*"; failed=$((failed + 1)); }
 
-forward_lines() { grep -cE "^forward [0-9]+ tokens, [12] threads?: median [0-9.]+ ms, p90 [0-9.]+ ms \(1 runs\)$" "$1"; }
+forward_lines() { grep -cE "^forward [0-9]+ tokens, [12] threads?: median [0-9.]+ ms, p90 [0-9.]+ ms, cpu [0-9.]+ ms \(1 runs\)$" "$1"; }
 
 if "$exe" bench gpt2 --quick --save-weights "$dir/w.safetensors" --save-logits "$dir/c.safetensors" \
     >"$dir/out" 2>"$dir/err"; then ok; else bad "bench gpt2 --quick: $(cat "$dir/err")"; fi
