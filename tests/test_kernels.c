@@ -262,30 +262,6 @@ static void test_gemm_one_row(float *scratch) {
                 }
 }
 
-/* Few rows (b read in place) give the same bits as the same rows of a
- * product with more rows (b packed), on AVX2 and SSE2, with and without
- * bias: a short sentence's layer equals the first rows of a long one's. */
-static void test_gemm_few_rows(float *scratch) {
-    static const size_t shapes[][2] = {{64, 600}, {2304, 768}, {32, 256}};
-    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
-        for (int with_bias = 0; with_bias <= 1; with_bias++)
-            for (int avx2 = 1; avx2 >= 0; avx2--) {
-                size_t many = 31, few = 16, n = shapes[s][0], k = shapes[s][1];
-                float *a = random_floats(many * k), *b = random_floats(k * n);
-                float *bias = with_bias ? random_floats(n) : NULL;
-                float *c_many = malloc(many * n * sizeof *c_many),
-                      *c_few = malloc(few * n * sizeof *c_few);
-                attn_fast_allow_avx2(avx2);
-                attn_gemm(c_many, n, a, k, b, n, 0, bias, many, n, k, scratch);
-                attn_gemm(c_few, n, a, k, b, n, 0, bias, few, n, k, scratch);
-                attn_fast_allow_avx2(1);
-                CHECKF(memcmp(c_many, c_few, few * n * sizeof *c_few) == 0,
-                       "%zu rows of %zux%zu bias=%d avx2=%d differ from those of %zu rows", few, n,
-                       k, with_bias, avx2, many);
-                free(a), free(b), free(bias), free(c_many), free(c_few);
-            }
-}
-
 /* ---- exp ---------------------------------------------------------------------- */
 
 static void test_exp(void) {
@@ -568,7 +544,6 @@ int main(void) {
     test_gemm_paths_agree(scratch);
     test_gemm_small_is_reference(scratch);
     test_gemm_one_row(scratch);
-    test_gemm_few_rows(scratch);
     free(scratch);
 
     test_exp();

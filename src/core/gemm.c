@@ -66,8 +66,7 @@ enum {
     NR = 16,
     KC = 256,
     MC = 144, /* a multiple of MR */
-    NC = 2048, /* a multiple of NR */
-    FEW_ROWS = 4 * MR /* up to this many rows of a, b is read in place (the driver) */
+    NC = 2048 /* a multiple of NR */
 };
 
 size_t attn_gemm_scratch_floats(void) { return (size_t)MC * KC + (size_t)KC * NC; }
@@ -149,7 +148,6 @@ static ALWAYS_INLINE void pack_b(float *packed, const float *b, size_t ldb, int 
  * vectors of b and the broadcast of a that fills the 16 ymm registers, and
  * 12 independent sums hide the 3-cycle latency of the two add units. */
 static ALWAYS_INLINE void micro_kernel_v8(size_t kc, const float *a_panel, const float *b_panel,
-                                          size_t ldbp,
                                           float *c, size_t ldc, enum tile_update update,
                                           const float *bias) {
     v8f sum[MR][2];
@@ -165,7 +163,7 @@ static ALWAYS_INLINE void micro_kernel_v8(size_t kc, const float *a_panel, const
             sum[i][1] += a_ip * b1;
         }
         a_panel += MR;
-        b_panel += ldbp; /* NR when packed; b's own rows when read in place */
+        b_panel += NR;
     }
 
     for (int i = 0; i < MR; i++) {
@@ -188,7 +186,6 @@ static ALWAYS_INLINE void micro_kernel_v8(size_t kc, const float *a_panel, const
  * Each element of c still gets the same operations in the same order, so the
  * results are the same bits as with AVX2. */
 static ALWAYS_INLINE void micro_kernel_v4(size_t kc, const float *a_panel, const float *b_panel,
-                                          size_t ldbp,
                                           float *c, size_t ldc, enum tile_update update,
                                           const float *bias) {
     v4f sum[MR][2];
@@ -204,7 +201,7 @@ static ALWAYS_INLINE void micro_kernel_v4(size_t kc, const float *a_panel, const
             sum[i][1] += a_ip * b1;
         }
         a_panel += MR;
-        b_panel += ldbp; /* a panel is NR wide; this call uses 8 columns */
+        b_panel += NR; /* the packed panel is NR wide; this call uses 8 columns */
     }
 
     for (int i = 0; i < MR; i++) {
@@ -227,42 +224,38 @@ enum kernel_isa { KERNEL_SSE2, KERNEL_AVX2 };
 
 /* One MR x NR tile of c. */
 static ALWAYS_INLINE void tile_kernel(enum kernel_isa isa, size_t kc, const float *a_panel,
-                                      const float *b_panel, size_t ldbp, float *c, size_t ldc,
+                                      const float *b_panel, float *c, size_t ldc,
                                       enum tile_update update, const float *bias) {
     if (isa == KERNEL_AVX2) {
-        micro_kernel_v8(kc, a_panel, b_panel, ldbp, c, ldc, update, bias);
+        micro_kernel_v8(kc, a_panel, b_panel, c, ldc, update, bias);
     } else {
-        micro_kernel_v4(kc, a_panel, b_panel, ldbp, c, ldc, update, bias);
-        micro_kernel_v4(kc, a_panel, b_panel + 8, ldbp, c + 8, ldc, update,
-                        bias ? bias + 8 : NULL);
+        micro_kernel_v4(kc, a_panel, b_panel, c, ldc, update, bias);
+        micro_kernel_v4(kc, a_panel, b_panel + 8, c + 8, ldc, update, bias ? bias + 8 : NULL);
     }
 }
 
 /* ---- the macro-kernel -------------------------------------------------------
- * c (mc, nc) updated with packed a (mc x kc) times packed b (kc x nc), or,
- * when b_rows is not 0, times b read in place: rows b_rows floats apart,
- * nc a multiple of NR (see "few rows" in the driver). */
+ * c (mc, nc) updated with packed a (mc x kc) times packed b (kc x nc). */
 static ALWAYS_INLINE void macro_kernel(float *c, size_t ldc, const float *a_packed,
-                                       const float *b_packed, size_t b_rows, const float *bias,
+                                       const float *b_packed, const float *bias,
                                        enum tile_update update, size_t mc, size_t nc, size_t kc,
                                        enum kernel_isa isa) {
-    size_t ldbp = b_rows ? b_rows : NR;
     for (size_t jr = 0; jr < nc; jr += NR) {
-        const float *b_panel = b_rows ? b_packed + jr : b_packed + jr * kc;
+        const float *b_panel = b_packed + jr * kc;
         size_t cols = min_size(NR, nc - jr);
         for (size_t ir = 0; ir < mc; ir += MR) {
             const float *a_panel = a_packed + ir * kc;
             size_t rows = min_size(MR, mc - ir);
             float *c_tile = c + ir * ldc + jr;
             if (rows == MR && cols == NR) {
-                tile_kernel(isa, kc, a_panel, b_panel, ldbp, c_tile, ldc, update,
+                tile_kernel(isa, kc, a_panel, b_panel, c_tile, ldc, update,
                             bias ? bias + jr : NULL);
                 continue;
             }
             /* An edge tile: the same kernel into a buffer, then the same
              * additions, one float at a time, for the part inside c. */
             float tile[MR * NR];
-            tile_kernel(isa, kc, a_panel, b_panel, ldbp, tile, NR, TILE_STORE, NULL);
+            tile_kernel(isa, kc, a_panel, b_panel, tile, NR, TILE_STORE, NULL);
             for (size_t i = 0; i < rows; i++) {
                 float *row = c_tile + i * ldc;
                 const float *sum = tile + i * NR;
@@ -482,18 +475,13 @@ static ALWAYS_INLINE void gemm_body(float *c, size_t ldc, const float *a, size_t
                                     enum kernel_isa isa) {
     float *b_packed = scratch;                   /* KC x NC */
     float *a_packed = scratch + (size_t)KC * NC; /* MC x KC */
-    /* Few rows (a GPT-2 forward of a short sentence): packing b would copy
-     * all of it to use each value in at most FEW_ROWS / MR tiles, so the
-     * kernel reads b's rows in place instead (whole NR-column panels only,
-     * b not transposed). The same kernel, the same order: the same bits. */
-    int in_place = !b_trans && m <= FEW_ROWS && n % NR == 0;
 
     for (size_t jc = 0; jc < n; jc += NC) {
         size_t nc = min_size(NC, n - jc);
         for (size_t pc = 0; pc < k; pc += KC) {
             size_t kc = min_size(KC, k - pc);
             const float *b_block = b_trans ? b + jc * ldb + pc : b + pc * ldb + jc;
-            if (!in_place) pack_b(b_packed, b_block, ldb, b_trans, kc, nc);
+            pack_b(b_packed, b_block, ldb, b_trans, kc, nc);
 
             enum tile_update update = pc > 0 ? TILE_ACCUMULATE
                                       : bias ? TILE_STORE_BIAS
@@ -501,8 +489,8 @@ static ALWAYS_INLINE void gemm_body(float *c, size_t ldc, const float *a, size_t
             for (size_t ic = 0; ic < m; ic += MC) {
                 size_t mc = min_size(MC, m - ic);
                 pack_a(a_packed, a + ic * lda + pc, lda, mc, kc);
-                macro_kernel(c + ic * ldc + jc, ldc, a_packed, in_place ? b_block : b_packed,
-                             in_place ? ldb : 0, bias ? bias + jc : NULL, update, mc, nc, kc, isa);
+                macro_kernel(c + ic * ldc + jc, ldc, a_packed, b_packed, bias ? bias + jc : NULL,
+                             update, mc, nc, kc, isa);
             }
         }
     }
