@@ -106,6 +106,11 @@ int cli_train_recipe(const void *opts, model_recipe *recipe, double *bytes, doub
  * the form to write or the head that does not exist. */
 int cli_heads_parse_prune(const char *s, uint8_t *off, size_t L, size_t H, char *err,
                           size_t err_len);
+/* `attnviz heads --model GPT2`: the detectors (detect.h) on what names a
+ * GPT-2, with sequences (0: the default) and seed (when given); a
+ * progress line on stderr. 0, or 2 with a one-line message. */
+int cli_heads_gpt2(const char *what, size_t sequences, bool seed_given, uint64_t seed, bool json,
+                   char *err, size_t err_len);
 /* The --prune list heads' table filled in opts, or NULL. */
 const char *cli_heads_prune(const void *opts);
 
