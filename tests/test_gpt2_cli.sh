@@ -3,8 +3,10 @@
 # committed GPT-2-format fixture (random weights, GPT-2's 50257 tokens):
 # dump --model gpt2 (ids as tokenize gives them, the last position's logits
 # unless --all-logits), a folder with its own tokenizer files, a name not in
-# the cache, a sentence over the context, heads and tokenize --model, and
-# render to a PNG. Needs no jq; every failure exits 2 with one line.
+# the cache, a sentence over the context, heads (the detector table) and
+# tokenize --model, and
+# render to a PNG. The JSON checks need jq (skipped without it); every
+# failure exits 2 with one line.
 # usage: test_gpt2_cli.sh PATH_TO_ATTNVIZ FIXTURES_GPT2_DIR [window|no-window]
 exe=${1:-build/attnviz}
 fixtures=${2:-tests/torch/fixtures/gpt2}
@@ -91,12 +93,47 @@ long="word$(printf ' word%.0s' $(seq 1 39))" # 40 words
 expect 2 "41 tokens with the start token, more than the 32 of the model's context" -- dump --model gpt2 --sentence "$long"
 expect 2 "--layer 3 does not exist" -- dump --model gpt2 --layer 3
 
-# heads: the sizes, and plainly that GPT-2's roles are not measured
-expect 0 "" -- heads --model gpt2
+# heads: the detector table, one row per head, scores in [0, 1]; the
+# JSON has the same numbers under the detect keys; a progress line on
+# stderr; the same seed gives the same table, another seed another
+expect 0 "measured head roles on random repeated tokens: 8/8" -- heads --model gpt2
 has "GPT-2, 2 layers × 4 heads, d_model 16, context 32, 50257 tokens"
-has "not measured yet"
+has "head roles measured on 8 sequences of 15 random tokens repeated twice"
+has "head    previous  duplicate  induction   first   role"
+rows() { # the table's rows as "l.h prev dup ind first"
+    awk '/^[0-9]+\.[0-9]+ / { printf "%s %.4f %.4f %.4f %.4f\n", $1, $2, $3, $4, $5 }' "$1"
+}
+cp "$out" "$dir/table"
+rows "$dir/table" >"$dir/rows"
+[ "$(wc -l <"$dir/rows")" -eq 8 ] && ok || bad "heads --model gpt2: $(wc -l <"$dir/rows") rows, want 8"
+[ "$(cut -d' ' -f1 "$dir/rows" | tr '\n' ' ')" = "1.1 1.2 1.3 1.4 2.1 2.2 2.3 2.4 " ] && ok ||
+    bad "heads rows are not 1.1 .. 2.4: $(cut -d' ' -f1 "$dir/rows" | tr '\n' ' ')"
+awk '{ for (k = 2; k <= 5; k++) if (!($k >= 0 && $k <= 1)) bad = 1 } END { exit bad }' "$dir/rows" &&
+    ok || bad "a score outside [0, 1]: $(cat "$dir/rows")"
+# a head's previous and first scores share rows, so they sum to at most 1
+awk '{ if ($2 + $5 > 1.0002) bad = 1 } END { exit bad }' "$dir/rows" && ok ||
+    bad "previous + first over 1: $(cat "$dir/rows")"
 expect 0 "" -- heads --model gpt2 --json
-has '"heads": null'
+if command -v jq >/dev/null; then
+    jq -r '.heads[] | "\(.layer + 1).\(.head + 1) \(.scores.previous_token) \(.scores.duplicate_token) \(.scores.induction) \(.scores.first_token)"' "$out" |
+        awk '{ printf "%s %.4f %.4f %.4f %.4f\n", $1, $2, $3, $4, $5 }' >"$dir/jrows"
+    cmp -s "$dir/rows" "$dir/jrows" && ok || bad "heads --json differs from the table: $(diff "$dir/rows" "$dir/jrows" | head -4)"
+    [ "$(jq -r '.measured | "\(.sequences) \(.block) \(.start_id)"' "$out")" = "8 15 50256" ] && ok ||
+        bad "heads --json measured: $(jq -c .measured "$out")"
+    [ "$(jq -r '[.heads[] | .role] | length' "$out")" = 8 ] && ok || bad "heads --json: roles missing"
+else
+    echo "test_gpt2_cli: jq not installed (scripts/setup.sh deps gui): JSON checks skipped"
+fi
+expect 0 "" -- heads --model gpt2
+rows "$out" | cmp -s - "$dir/rows" && ok || bad "heads --model gpt2 twice: different tables"
+expect 0 "3/3" -- heads --model gpt2 --sequences 3 --seed 7
+has "head roles measured on 3 sequences of 15 random tokens repeated twice"
+has "seed 7"
+rows "$out" | cmp -s - "$dir/rows" && bad "--sequences 3 --seed 7 gave the default table" || ok
+expect 2 "--sequences 0 is out of range" -- heads --model gpt2 --sequences 0
+expect 2 "--sequences 20001 is out of range" -- heads --model gpt2 --sequences 20001
+expect 2 "--seed" -- heads --model gpt2 --seed -1
+expect 2 "--seed is for a GPT-2" -- heads --seed 3
 expect 2 "--rank on a GPT-2" -- heads --model gpt2 --rank
 
 # tokenize with the model's tokenizer

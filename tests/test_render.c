@@ -146,6 +146,9 @@ static int state_for(app_state *s, size_t heads, size_t kv, size_t d_model, bool
     char err[APP_ERR_LEN] = "";
     int rc = app_state_init(s, &set, err, sizeof err);
     CHECKF(rc == 0, "app_state_init: %s", err); /* a failed set-up is a failed check */
+    /* these tests check each score's colour against its value: the scores
+     * as computed (test_scales checks them centred per row) */
+    s->scores_view = STATE_SCORES_RAW;
     return rc;
 }
 

@@ -77,7 +77,8 @@ static void draw(app_state *st, state_stage stage, float progress, const char *n
     state_frame_default(&r);
     r.stage = stage;
     r.progress = progress;
-    r.per_row = st->maps_per_row; /* the frame's setting, as render --per-row gives it */
+    r.per_row = st->maps_per_row; /* the frame's settings, as render --per-row and */
+    r.scores = st->scores_view;   /* --scores give them */
     layout_clear(&rec);
     app_offscreen_draw(&off, st, &r);
     save_png(name);
@@ -135,7 +136,9 @@ static void test_frames(void) {
         return;
     }
 
-    /* stage 5 ends on stage 4's scale, and its bar says so */
+    /* the scores as computed (Z): stage 5 ends on stage 4's scale, and its
+     * bar says so */
+    st.scores_view = STATE_SCORES_RAW;
     char want[40], v[24];
     draw_format_value(v, sizeof v, st.model.scores_absmax);
     snprintf(want, sizeof want, "+%s", v);
@@ -170,9 +173,14 @@ static void test_frames(void) {
         }
         CHECKF(bad == 0, "%d rows' largest weight not at full colour", bad);
     }
-    /* scores per row: each row drawn minus the mean of the cells softmax
-     * sees, on the centred range; in every row the cell nearest that mean
-     * is near the neutral colour, and the bar's middle says "row mean" */
+    /* scores centred, by default on the trained model (its rows differ by
+     * more than the pattern in them): each row drawn minus the mean of the
+     * cells softmax sees, on the centred range; in every row the cell
+     * nearest that mean is near the neutral colour, and the bar's middle
+     * says "row mean" */
+    st.maps_per_row = false;
+    st.scores_view = STATE_SCORES_AUTO;
+    CHECK(app_scores_centred(&st));
     draw(&st, STAGE_SCORES, 1.0f, "scales_scores_per_row");
     CHECK(drew_text("row mean"));
     CHECK(drew_text("cell (i, j) = q_i · k_j") || drew_text("cell (i, j)"));
@@ -206,7 +214,7 @@ static void test_frames(void) {
         }
         CHECKF(bad == 0, "%d rows' cell nearest the row mean not drawn as its centred value", bad);
     }
-    st.maps_per_row = false;
+    st.scores_view = STATE_SCORES_RAW;
     draw(&st, STAGE_SCORES, 1.0f, "scales_scores_absolute");
     CHECK(!drew_text("row mean"));
     /* the trained model's rows differ by more than the pattern in them:
@@ -217,7 +225,7 @@ static void test_frames(void) {
         bool said = false;
         for (size_t k = 0; k < rec.n; k++)
             if (rec.items[k].kind == LAYOUT_TEXT && rec.items[k].text &&
-                strstr(rec.items[k].text, "C centres them"))
+                strstr(rec.items[k].text, "Z centres them"))
                 said = true;
         CHECK(said);
     }

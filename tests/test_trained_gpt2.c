@@ -6,7 +6,9 @@
  * predictions, the shown pieces, a sentence over the context refused with
  * its count, state_model_apply walking the layers, the overview measuring
  * no held-out loss and refusing live training; on a model of
- * context 200 written here, the run growing with the sentence.
+ * context 200 written here, the run growing with the sentence; the head
+ * roles measured on their own thread while the runs go on, polled without
+ * waiting, equal to the detectors' own figures, kept across sentences.
  *
  * usage: test_trained_gpt2 FIXTURES_GPT2_DIR (tests/torch/fixtures/gpt2) */
 #define _POSIX_C_SOURCE 200809L
@@ -14,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "attnviz/bpe.h"
@@ -138,6 +141,60 @@ static void check_growth(void) {
     rmdir(folder);
 }
 
+static double now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* t's roles, measured on their thread: polled (each poll at once) until
+ * they are in, then the detectors' own figures on the same model m, the
+ * note saying how, duplicate-token kept, nothing measured again by a run. */
+static void roles_check(state_trained *t, const model *m) {
+    double start = now(), slowest = 0.0;
+    bool measuring = true, finished = false, any = false;
+    while (measuring && now() - start < 60.0) {
+        double t0 = now();
+        measuring = state_trained_roles_poll(t, &finished);
+        double took = now() - t0;
+        if (took > slowest) slowest = took;
+        any |= finished;
+        if (measuring) {
+            CHECK_STR_CONTAINS(t->roles_note, "measuring head roles on random repeated tokens: ");
+            CHECK_STR_CONTAINS(t->roles_note, "/8");
+            nanosleep(&(struct timespec){0, 2000000}, NULL);
+        }
+    }
+    CHECKF(!measuring, "the roles were not measured in 60 s: %s", t->roles_note);
+    CHECKF(slowest < 0.05, "a poll took %.3f s: it must not wait for the thread", slowest);
+    CHECK(any && t->roles_job == NULL && t->have_roles && t->have_detect);
+    if (!t->have_roles || !t->have_detect) return;
+    CHECK_STR_CONTAINS(t->roles_note, "measured on 8 sequences of 15 random tokens repeated "
+                                      "twice (Olsson et al. 2022)");
+    model_detect_config c = model_detect_defaults(m);
+    model_detect_report want;
+    char err[STATE_ERR_LEN];
+    CHECKF(model_heads_detect(m, &c, &want, err, sizeof err) == ATTN_OK, "%s", err);
+    size_t L = want.n_layers, H = want.n_heads;
+    CHECK(t->detect.n_layers == L && t->detect.n_heads == H && t->roles.n_layers == L &&
+          t->roles.n_heads == H && t->detect.config.sequences == 8);
+    CHECK(memcmp(t->detect.score, want.score, L * H * MODEL_DETECTORS * sizeof(float)) == 0);
+    for (size_t l = 0; l < L; l++)
+        for (size_t h = 0; h < H; h++) {
+            CHECK(model_heads_score(&t->roles, l, h, MODEL_ROLE_INDUCTION) ==
+                  model_detect_score(&want, l, h, MODEL_DETECT_INDUCTION));
+            CHECK(model_heads_score(&t->roles, l, h, MODEL_ROLE_PREVIOUS) ==
+                  model_detect_score(&want, l, h, MODEL_DETECT_PREVIOUS));
+            CHECK(model_heads_score(&t->roles, l, h, MODEL_ROLE_SUBJECT) == 0.0f);
+        }
+    model_detect_report_free(&want);
+    // a sentence edit measures nothing again
+    const float *scores = t->roles.score;
+    CHECK(state_trained_run(t, "Another sentence", NULL, NULL, err, sizeof err) == ATTN_OK);
+    CHECK(!state_trained_roles_poll(t, &finished) && !finished && t->roles_job == NULL);
+    CHECK(t->roles.score == scores && t->have_roles);
+}
+
 int main(int argc, char **argv) {
     const char *fixtures = argc > 1 ? argv[1] : "tests/torch/fixtures/gpt2";
     char dir[1024], file[1100], err[STATE_ERR_LEN];
@@ -174,7 +231,10 @@ int main(int argc, char **argv) {
     CHECKF(state_trained_load(&t, dir, err, sizeof err) == ATTN_OK, "%s", err);
     if (!t.model.block) return check_done("test_trained_gpt2");
     CHECK(t.gpt2 && t.bpe && strcmp(t.file, file) == 0 && strcmp(t.path, dir) == 0);
-    CHECK(!t.have_roles && strstr(t.roles_note, "not measured") != NULL);
+    // head roles: measured on a thread started by the load, the runs below
+    // going on meanwhile; taken by state_trained_roles_poll (roles_check)
+    CHECK(!t.have_roles && t.roles_job != NULL);
+    CHECK_STR_CONTAINS(t.roles_note, "measuring head roles on random repeated tokens: 0/8");
     CHECK(t.tokenizer_shipped && strstr(t.tokenizer_note, "GPT-2's own vocabulary") != NULL);
     CHECK(t.run.logit_rows == 1 && t.run.n_max == 32);
 
@@ -239,6 +299,7 @@ int main(int argc, char **argv) {
     CHECK(state_trained_run(&t, longer, NULL, &bad, err, sizeof err) == ATTN_ERR_LIMIT);
     CHECK_STR_CONTAINS(err, "41 tokens with the start token, more than the 32 of the model's context");
     CHECK(bad == ATTN_SETTING_SENTENCE && t.n == n);
+    roles_check(&t, &m);
     model_run_free(&r);
     model_free(&m);
     model_bpe_destroy(b);
@@ -277,6 +338,18 @@ int main(int argc, char **argv) {
     CHECK_STR_CONTAINS(err, "layer 3 does not exist");
     CHECK(sm.settings.layer == 1); /* as it was */
     state_model_free(&sm);
+
+    // without roles asked for: no thread; freed at once while measuring:
+    // stopped and joined
+    CHECKF(state_trained_load_ex(&t, dir, STATE_TRAINED_NO_ROLES, err, sizeof err) == ATTN_OK,
+           "%s", err);
+    CHECK(t.roles_job == NULL && !t.have_roles);
+    CHECK_STR_CONTAINS(t.roles_note, "not measured");
+    state_trained_free(&t);
+    CHECKF(state_trained_load(&t, dir, err, sizeof err) == ATTN_OK, "%s", err);
+    CHECK(t.roles_job != NULL);
+    state_trained_free(&t);
+    CHECK(t.roles_job == NULL);
 
     // a model of another vocabulary without its tokenizer is refused plainly
     snprintf(dir, sizeof dir, "%s/v64_d64_f32", fixtures);

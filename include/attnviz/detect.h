@@ -90,6 +90,16 @@ typedef struct model_detect_report {
  * in the range, zero sequences or more than a million. */
 attn_status model_heads_detect(const model *m, const model_detect_config *c,
                                model_detect_report *out, char *err, size_t err_len);
+
+/* Told after each sequence how many of how many are done (from either of
+ * the two threads, one call at a time, done rising by one each call), for
+ * a progress line; returns nonzero to stop early. */
+typedef int (*model_detect_progress_fn)(void *user, size_t done, size_t total);
+/* model_heads_detect with progress (may be NULL): a stop asked for by
+ * progress returns ATTN_ERR_IO ("stopped before the end"), out empty. */
+attn_status model_heads_detect_watched(const model *m, const model_detect_config *c,
+                                       model_detect_progress_fn progress, void *user,
+                                       model_detect_report *out, char *err, size_t err_len);
 void model_detect_report_free(model_detect_report *r);
 
 static inline float model_detect_score(const model_detect_report *r, size_t l, size_t h,

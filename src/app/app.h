@@ -64,10 +64,13 @@ typedef struct app_state {
     int hover_x, hover_y;             /* mouse position, for the tooltip */
     bool show_help;
     bool show_settings;
-    /* The attention maps (stages 7, 8, the overview) with each row stretched
-     * to its own maximum instead of the absolute 0–1 scale; the numbers
-     * shown stay the true weights. */
+    /* The attention weights (stages 7, 8) with each row stretched to its
+     * own maximum instead of the absolute 0–1 scale; the numbers shown stay
+     * the true weights (C). */
     bool maps_per_row;
+    /* The scores of stages 4–7: raw, each row minus its mean, or the
+     * latter where the rows' constants dominate (Z; state.h). */
+    state_scores_view scores_view;
     char message[APP_ERR_LEN]; /* a status line: a saved path, an error */
     bool message_is_error;
     state_highlight highlights[STATE_HIGHLIGHTS_MAX]; /* outlined on the heatmaps */
@@ -118,6 +121,13 @@ static inline const char *app_plural(size_t n) { return n == 1 ? "" : "s"; }
  * heads` and the lessons say), else the head's number from 1 ("4"). Every
  * label, legend, subscript and message takes its head names from here. */
 void app_head_name(const app_state *s, size_t h, char *buf, size_t len);
+
+/* Whether stages 4–7 draw the scores minus each row's mean: asked for
+ * (Z), or by default where the rows' constants, which softmax ignores,
+ * outgrow the pattern within the rows. */
+bool app_scores_centred(const app_state *s);
+/* Whether the default would centre them (the rows' constants dominate). */
+bool app_scores_rows_dominate(const app_state *s);
 
 /* The base type size in pixels for a frame of height h at type_scale. */
 int app_type_px(int h, float type_scale);

@@ -118,6 +118,15 @@ attn_status app_overview_restore(app_state *s) {
 }
 
 void app_overview_update(app_state *s) {
+    /* A GPT-2's head roles, measured on their own thread (trained.h): the
+     * settings panel shows roles_note, the progress, meanwhile. */
+    bool finished = false;
+    state_trained_roles_poll(s->model.trained, &finished);
+    if (finished) {
+        state_note done = {"", false};
+        snprintf(done.text, sizeof done.text, "head roles %s", s->model.trained->roles_note);
+        show_note(s, &done);
+    }
     if (!s->overview && !(s->view == VIEW_MODEL && s->model.trained)) return;
     state_overview *ov = ensure(s);
     if (!ov) return;
@@ -127,7 +136,11 @@ void app_overview_update(app_state *s) {
     show_note(s, &note);
 }
 
-bool app_overview_busy(const app_state *s) { return s && state_overview_busy(s->overview); }
+bool app_overview_busy(const app_state *s) {
+    /* the roles' progress keeps the window drawing too */
+    return s && (state_overview_busy(s->overview) ||
+                 (s->model.trained && s->model.trained->roles_job));
+}
 
 bool app_overview_loss(const app_state *s, double *all_on, double *pruned, bool *measuring) {
     *measuring = false;

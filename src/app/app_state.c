@@ -77,6 +77,20 @@ int app_type_px(int h, float type_scale) {
     return px < 10 ? 10 : px > 96 ? 96 : px;
 }
 
+bool app_scores_rows_dominate(const app_state *s) {
+    const state_model *m = &s->model;
+    return m->scores_row_shift > 0.0f && m->scores_row_shift > m->scores_centred_absmax;
+}
+
+bool app_scores_centred(const app_state *s) {
+    switch (s->scores_view) {
+    case STATE_SCORES_RAW: return false;
+    case STATE_SCORES_CENTRED: return true;
+    case STATE_SCORES_AUTO:
+    default: return app_scores_rows_dominate(s);
+    }
+}
+
 void app_head_name(const app_state *s, size_t h, char *buf, size_t len) {
     if (s->model.settings.source == STATE_SOURCE_TRAINED)
         snprintf(buf, len, "%zu.%zu", s->model.settings.layer + 1, h + 1);

@@ -364,12 +364,20 @@ static void on_key(window_app *a, const SDL_KeyboardEvent *e) {
         else open_panel(a);
         break;
     case SDLK_e: if (!again) next_example(a); break;
-    case SDLK_c: /* contrast of the attention maps: absolute 0–1, or per row */
+    case SDLK_c: /* contrast of the attention weights: absolute 0–1, or per row */
         if (again) break;
         s->maps_per_row = !s->maps_per_row;
         window_say(a, false, "%s (C changes it)",
-                   s->maps_per_row ? "attention maps per row: each row's max is full colour"
-                                      : "attention maps on the absolute scale: 1 is full colour");
+                   s->maps_per_row ? "attention weights per row: each row's max is full colour"
+                                   : "attention weights on the absolute scale: 1 is full colour");
+        break;
+    case SDLK_z: /* the scores: each row minus its mean (zero-centred) ↔ as computed */
+        if (again) break;
+        s->scores_view = app_scores_centred(s) ? STATE_SCORES_RAW : STATE_SCORES_CENTRED;
+        window_say(a, false, "%s (Z changes it)",
+                   s->scores_view == STATE_SCORES_CENTRED
+                       ? "scores drawn minus each row's mean, which softmax ignores"
+                       : "scores drawn as computed");
         break;
     case SDLK_k: /* the arcs view's lines per row */
         if (!again && s->view == VIEW_ARCS) {

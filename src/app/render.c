@@ -64,6 +64,7 @@ void app_offscreen_draw(app_offscreen *o, app_state *s, const state_frame *r) {
     s->theme = theme_for(r->theme);
     s->present = r->present;
     s->maps_per_row = r->per_row;
+    s->scores_view = r->scores;
     if (r->follow > 0 && r->follow <= s->model.n) {
         s->follow = true;
         s->selected_token = (int)r->follow - 1;

@@ -26,25 +26,27 @@
  * pattern within a row spans ±20), which would set the colours and hide
  * the pattern. The range is then that of the centred scores. */
 static float scores_range(const stage_ctx *c) {
-    return c->s->maps_per_row ? c->m->scores_centred_absmax : c->m->scores_absmax;
+    return app_scores_centred(c->s) ? c->m->scores_centred_absmax : c->m->scores_absmax;
 }
 
 /* Scores of head h (scores, scaled or masked: v) as drawn: centred per
  * row over the cells the mask keeps when the maps are per row. */
 static draw_values score_values(const stage_ctx *c, const float *v, size_t h) {
     draw_values dv = draw_values_rows(v, c->n, DRAW_DIVERGING, scores_range(c));
-    if (c->s->maps_per_row) {
+    if (app_scores_centred(c->s)) {
         dv.centred = true;
         dv.centre_over = c->t->masked + h * c->n * c->n;
     }
     return dv;
 }
 
-static int scores_bar_flags(const stage_ctx *c) { return c->s->maps_per_row ? DRAW_BAR_PER_ROW : 0; }
+static int scores_bar_flags(const stage_ctx *c) {
+    return app_scores_centred(c->s) ? DRAW_BAR_PER_ROW : 0;
+}
 
 /* The bar title of those scores: which scale they are drawn on. */
 static const char *scaled_bar_title(const stage_ctx *c) {
-    if (c->s->maps_per_row)
+    if (app_scores_centred(c->s))
         return c->c->scale ? "stage 4's scale, each row minus its mean\nrow − mean, stage 4's "
                              "scale\nrow − mean"
                            : "each row minus its mean\nrow − mean";
@@ -52,7 +54,7 @@ static const char *scaled_bar_title(const stage_ctx *c) {
 }
 
 static const char *scores_bar_title(const stage_ctx *c) {
-    return c->s->maps_per_row ? "scores, each row minus its mean\nrow − mean" : "scores";
+    return app_scores_centred(c->s) ? "scores, each row minus its mean\nrow − mean" : "scores";
 }
 
 /* The attention weights: on the absolute 0–1 scale, or each row stretched

@@ -5,26 +5,27 @@
 
 #include "stage.h"
 
-/* Stages 4–6 draw scores: with the maps per row (C) each row is drawn
- * minus its mean, and the note says so; on the absolute scale, when the
- * rows' constants outgrow the pattern within the rows (a trained model's
- * rows differ by ±114 where a row spans ±20), the note says that softmax
- * ignores them and that C takes them away. Empty otherwise. */
+/* Stages 4–6 draw scores: centred (by default where the rows' constants
+ * outgrow the pattern within the rows — a trained model's rows differ by
+ * ±114 where a row spans ±20 — or asked for with Z) the note says each row
+ * is drawn minus its mean and why; raw while the constants dominate, it
+ * says that softmax ignores them and that Z takes them away. */
 static void rows_note(const stage_ctx *c, char *buf, size_t len) {
     buf[0] = '\0';
     bool scores = c->s->stage == STAGE_SCORES || c->s->stage == STAGE_SCALE ||
                   c->s->stage == STAGE_MASK;
     if (!scores) return;
-    if (c->s->maps_per_row) {
-        snprintf(buf, len, "; each row minus its mean, which softmax ignores (C: raw)");
-        return;
-    }
-    if (c->m->scores_row_shift > c->m->scores_centred_absmax && c->m->scores_row_shift > 0.0f) {
-        char v[24];
-        draw_format_value(v, sizeof v, c->m->scores_row_shift);
-        snprintf(buf, len, "; rows differ by up to %s, a constant softmax ignores: C centres them",
+    char v[24];
+    draw_format_value(v, sizeof v, c->m->scores_row_shift);
+    bool dominate = app_scores_rows_dominate(c->s);
+    if (app_scores_centred(c->s) && dominate)
+        snprintf(buf, len, "; colours: each row minus its mean (rows differ by up to %s, a "
+                 "constant softmax ignores; Z: raw)", v);
+    else if (app_scores_centred(c->s))
+        snprintf(buf, len, "; colours: each row minus its mean, which softmax ignores (Z: raw)");
+    else if (dominate)
+        snprintf(buf, len, "; rows differ by up to %s, a constant softmax ignores: Z centres them",
                  v);
-    }
 }
 
 /* base's forms (split at '\n'), each followed by extra. */

@@ -242,7 +242,7 @@ static void head_tooltip(stage_ctx *c, const state_trained *t, const hover_info 
     const theme *th = c->th;
     size_t H = t->model.config.n_heads, l = (size_t)hv->head / H, h = (size_t)hv->head % H;
     size_t n = t->n;
-    char lines[MODEL_ROLES + 3][160];
+    char lines[MODEL_ROLES + 4][160];
     int count = 0, best_line = -1;
     snprintf(lines[count++], sizeof lines[0], "head %zu.%zu: layer %zu, head %zu%s", l + 1, h + 1,
              l + 1, h + 1, t->head_off[hv->head] ? " (off)" : "");
@@ -260,13 +260,24 @@ static void head_tooltip(stage_ctx *c, const state_trained *t, const hover_info 
                  (int)(li > 40 ? 40 : li), si, hv->i + 1, (int)(lj > 40 ? 40 : lj), sj, hv->j + 1,
                  v);
     }
+    if (t->have_detect && l < t->detect.n_layers && h < t->detect.n_heads) /* GPT-2 */
+        snprintf(lines[count++], sizeof lines[0], "duplicate token  %.2f (on random tokens)",
+                 (double)model_detect_score(&t->detect, l, h, MODEL_DETECT_DUPLICATE));
     if (t->have_roles && t->roles.score) {
         float best;
         int br = best_role(t, l, h, &best); /* the box's label, -1 for mixed */
         for (int r = 0; r < MODEL_ROLES; r++) {
             if (r == br) best_line = count;
-            snprintf(lines[count++], sizeof lines[0], "%s  %.2f", model_role_label((model_role)r),
-                     (double)model_heads_score(&t->roles, l, h, (model_role)r));
+            /* GPT-2's detectors measure no current, antecedent or subject */
+            bool none = t->have_detect && r != MODEL_ROLE_PREVIOUS && r != MODEL_ROLE_FIRST &&
+                        r != MODEL_ROLE_INDUCTION;
+            if (none)
+                snprintf(lines[count++], sizeof lines[0], "%s  not measured",
+                         model_role_label((model_role)r));
+            else
+                snprintf(lines[count++], sizeof lines[0], "%s  %.2f",
+                         model_role_label((model_role)r),
+                         (double)model_heads_score(&t->roles, l, h, (model_role)r));
         }
     }
     snprintf(lines[count++], sizeof lines[0], t->head_off[hv->head] ? "click: switch it on again"

@@ -40,7 +40,7 @@ typedef struct cli_options {
 extern const cli_option_table cli_app_options, cli_dump_options, cli_render_options,
     cli_bench_core_options, cli_lesson_options, cli_lesson_render_options, cli_no_options;
 extern const cli_option_table cli_train_options, cli_heads_options, cli_corpus_options,
-    cli_bench_train_options, cli_tokenize_options;
+    cli_bench_train_options, cli_tokenize_options, cli_bench_gpt2_options;
 
 /* Writes the printf-style message into err (err may be NULL) and returns 2:
  * the one way a command fails. */
@@ -90,6 +90,8 @@ int cli_corpus_run(const void *opts, char *err, size_t err_len);
  * --sentence (cli_tokenize.c). */
 int cli_tokenize_run(const void *opts, char **files, int n_files, char *err, size_t err_len);
 int cli_bench_train_run(const void *opts, char *err, size_t err_len);
+/* `attnviz bench gpt2` (cli_bench_gpt2.c). */
+int cli_bench_gpt2_run(const void *opts, char *err, size_t err_len);
 
 /* The checks `attnviz train` makes before any work, on the options its
  * table filled: the recipe (sizes, rates, mix) and what a step would cost
@@ -104,6 +106,11 @@ int cli_train_recipe(const void *opts, model_recipe *recipe, double *bytes, doub
  * the form to write or the head that does not exist. */
 int cli_heads_parse_prune(const char *s, uint8_t *off, size_t L, size_t H, char *err,
                           size_t err_len);
+/* `attnviz heads --model GPT2`: the detectors (detect.h) on what names a
+ * GPT-2, with sequences (0: the default) and seed (when given); a
+ * progress line on stderr. 0, or 2 with a one-line message. */
+int cli_heads_gpt2(const char *what, size_t sequences, bool seed_given, uint64_t seed, bool json,
+                   char *err, size_t err_len);
 /* The --prune list heads' table filled in opts, or NULL. */
 const char *cli_heads_prune(const void *opts);
 

@@ -58,25 +58,39 @@ int cli_heads_parse_prune(const char *s, uint8_t *off, size_t L, size_t H, char 
 
 typedef struct heads_args {
     const char *model, *prune;
-    size_t sequences;
-    bool json, rank;
+    size_t sequences; /* 0: the default of the model's kind */
+    uint64_t seed;
+    bool json, rank, seed_given;
 } heads_args;
 
-const char *cli_heads_prune(const void *opts) { return ((const heads_args *)opts)->prune; }
+/* Held-out sequences for a model attnviz trained, when not given. */
+#define HEADS_SEQUENCES 400
 
-static void heads_init(void *opts) { ((heads_args *)opts)->sequences = 400; }
+/* --seed is a GPT-2's: the shipped model's held-out text has its own. */
+static int heads_check(void *opts, const cli_given *given, char *err, size_t err_len) {
+    (void)err;
+    (void)err_len;
+    ((heads_args *)opts)->seed_given = cli_given_has(given, "--seed");
+    return 0;
+}
+
+const char *cli_heads_prune(const void *opts) { return ((const heads_args *)opts)->prune; }
 
 static const cli_arg heads_rows[] = {
     {.name = "--model", .value = "FILE|DIR|NAME", .kind = CLI_ARG_PATH,
      .at = offsetof(heads_args, model),
      .help = "a model saved by attnviz train (default: the shipped one), or\na GPT-2 (a file, "
-             "its folder, or gpt2, distilgpt2, ...): its\nsizes only, for now"},
+             "its folder, or gpt2, distilgpt2, ...): its\nheads by the standard detectors on "
+             "random tokens repeated\ntwice (previous, duplicate, induction, first token)"},
     {.name = "--json", .kind = CLI_ARG_FLAG, .at = offsetof(heads_args, json),
      .help = "one JSON object on stdout, for tools"},
     /* 20000: about 20 s here */
     {.name = "--sequences", .value = "N", .kind = CLI_ARG_SIZE,
      .at = offsetof(heads_args, sequences), .lo = 2, .hi = 20000,
-     .help = "held-out sequences to average over (default 400, at most 20000)"},
+     .help = "sequences to average over (default 400 held-out ones; a\nGPT-2: 8 random ones; at "
+             "most 20000)"},
+    {.name = "--seed", .value = "N", .kind = CLI_ARG_SEED, .at = offsetof(heads_args, seed),
+     .help = "a GPT-2: the random tokens' seed (default attnviz's fixed one)"},
     {.name = "--prune", .value = "L.H,...", .kind = CLI_ARG_TEXT, .at = offsetof(heads_args, prune),
      .help = "switch these heads off (layer.head from 1) and report the\nchange in held-out loss"},
     {.name = "--rank", .kind = CLI_ARG_FLAG, .at = offsetof(heads_args, rank),
@@ -86,53 +100,31 @@ static const cli_arg heads_rows[] = {
 static const cli_arg_list heads_list = {"options", heads_rows,
                                         sizeof heads_rows / sizeof *heads_rows};
 const cli_option_table cli_heads_options = {
-    sizeof(heads_args), heads_init, NULL, {&heads_list},
+    sizeof(heads_args), NULL, heads_check, {&heads_list},
     "Measures what each head of a trained model does, on held-out generated text:\n"
     "the mean attention to the previous token, the first token, the current token,\n"
     "the token after an earlier copy (induction), a pronoun's antecedent and a\n"
-    "verb's subject. Without --model, the shipped model.\n"};
-
-/* A GPT-2: the roles above are measured on the shipped model's generated
- * grammar, which GPT-2 never saw, so they would mean nothing; GPT-2's own
- * detectors (previous-token, duplicate-token, induction on repeated random
- * tokens) are not in this build. Its sizes, and that, said plainly. */
-static int heads_gpt2(const heads_args *a, char *err, size_t err_len) {
-    if (a->prune || a->rank)
-        return cli_fail(err, err_len, "--%s on a GPT-2: the held-out loss here is measured on "
-                        "attnviz's generated text, not GPT-2's; switch heads off in the app "
-                        "(attnviz --model %.200s, M) to see the predictions change",
-                        a->prune ? "prune" : "rank", a->model);
-    model_config c;
-    char file[STATE_PATH_MAX], msg[CLI_ERR_LEN - 16];
-    if (state_gpt2_peek(a->model, &c, file, sizeof file, msg, sizeof msg) != ATTN_OK)
-        return cli_fail_model_file(err, err_len, "--model", msg);
-    size_t sizes[MODEL_PARAM_TENSORS], params = model_param_sizes(&c, sizes);
-    static const char note[] = "head roles of GPT-2 are not measured yet: attnviz heads will "
-                               "show them once GPT-2's detectors (previous-token, "
-                               "duplicate-token, induction) are in";
-    if (a->json) {
-        printf("{\"model\": ");
-        cli_json_string(stdout, a->model, strlen(a->model));
-        printf(", \"model_kind\": \"gpt2\", \"model_file\": ");
-        cli_json_string(stdout, file, strlen(file));
-        printf(", \"layers\": %zu, \"heads_per_layer\": %zu, \"d_model\": %zu, \"n_ctx\": %zu, "
-               "\"vocab_size\": %zu, \"parameters\": %zu, \"heads\": null, \"note\": \"%s\"}\n",
-               c.n_layers, c.n_heads, c.d_model, c.n_ctx, c.n_vocab, params, note);
-    } else {
-        printf("%s: GPT-2, %zu layers × %zu heads, d_model %zu, context %zu, %zu tokens, %zu "
-               "parameters\n(%s)\n%s\n",
-               a->model, c.n_layers, c.n_heads, c.d_model, c.n_ctx, c.n_vocab, params, file, note);
-    }
-    if (fflush(stdout) != 0 || ferror(stdout))
-        return cli_fail(err, err_len, "could not write to standard output");
-    return 0;
-}
+    "verb's subject. Without --model, the shipped model. A GPT-2 (--model gpt2)\n"
+    "is measured instead on random tokens repeated twice (Olsson et al. 2022).\n"};
 
 int cli_heads_run(const void *opts, char *err, size_t err_len) {
     const heads_args *a = opts;
-    if (a->model && state_model_is_gpt2(a->model)) return heads_gpt2(a, err, err_len);
+    if (a->model && state_model_is_gpt2(a->model)) {
+        if (a->prune || a->rank)
+            return cli_fail(err, err_len,
+                            "--%s on a GPT-2: the held-out loss here is measured on attnviz's "
+                            "generated text, not GPT-2's; switch heads off in the app (attnviz "
+                            "--model %.200s, M) to see the predictions change",
+                            a->prune ? "prune" : "rank", a->model);
+        return cli_heads_gpt2(a->model, a->sequences, a->seed_given, a->seed, a->json, err,
+                              err_len);
+    }
+    if (a->seed_given)
+        return cli_fail(err, err_len,
+                        "--seed is for a GPT-2's random tokens (--model gpt2): a model attnviz "
+                        "trained is measured on its fixed held-out text; drop --seed");
     const char *path = a->model, *prune = a->prune;
-    size_t sequences = a->sequences;
+    size_t sequences = a->sequences ? a->sequences : HEADS_SEQUENCES;
     bool json = a->json, rank = a->rank;
     int rc;
     char shipped[STATE_PATH_MAX];

@@ -47,6 +47,17 @@ static int parse_view(const cli_arg *a, const char *value, void *target, char *e
     return 0;
 }
 
+static int parse_scores(const cli_arg *a, const char *value, void *target, char *err,
+                        size_t err_len) {
+    static const char *const names[] = {"auto", "raw", "centred"};
+    for (int k = 0; k < 3; k++)
+        if (strcmp(value, names[k]) == 0) {
+            *(state_scores_view *)target = (state_scores_view)k;
+            return 0;
+        }
+    return cli_fail(err, err_len, "%s '%.32s' is unknown: use raw, centred or auto", a->name, value);
+}
+
 /* WxH, each 100 to 8192 pixels, into a frame's width and height. */
 static int parse_wh(const cli_arg *a, const char *value, void *target, char *err,
                     size_t err_len) {
@@ -162,8 +173,12 @@ static const cli_arg frame_rows[] = {
      .help = "follow token I (from 1) stage by stage: its rows lit and a line\nsaying where it "
              "is (O in the app)"},
     {.name = "--per-row", .kind = CLI_ARG_FLAG, .at = AT(render.per_row),
-     .help = "attention maps per row: scores minus each row's mean (softmax\nignores a "
-             "row's constant), weights to each row's max (C in the app)"},
+     .help = "attention weights per row: each row's max at full colour (C in\nthe app)"},
+    {.name = "--scores", .value = "V", .kind = CLI_ARG_CUSTOM, .at = AT(render.scores),
+     .parse = parse_scores,
+     .help = "colours of the scores (stages 4-7): raw, centred (each row minus\nits mean, "
+             "which softmax ignores) or auto (centred where the\nrows' constants dominate; "
+             "the default; Z in the app)"},
     {.name = "--size", .value = "WxH", .kind = CLI_ARG_CUSTOM, .at = AT(render), .parse = parse_wh,
      .help = "image size in pixels (default 1280x800)"},
     {.name = "--out", .value = "FILE.png", .kind = CLI_ARG_CUSTOM, .at = AT(render.out),

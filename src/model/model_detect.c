@@ -138,7 +138,28 @@ static attn_status check_config(const model *m, const model_detect_config *c, ch
 
 /* ---- two threads ----------------------------------------------------------------------- */
 
+/* What the two threads share: the count of sequences done, and whether
+ * the caller asked to stop. */
+typedef struct detect_shared {
+    pthread_mutex_t lock;
+    size_t done, total;
+    int stop;
+    model_detect_progress_fn progress;
+    void *user;
+} detect_shared;
+
+/* One more sequence done; whether to go on. */
+static int detect_tick(detect_shared *sh) {
+    pthread_mutex_lock(&sh->lock);
+    sh->done++;
+    if (sh->progress && !sh->stop) sh->stop = sh->progress(sh->user, sh->done, sh->total) != 0;
+    int go = !sh->stop;
+    pthread_mutex_unlock(&sh->lock);
+    return go;
+}
+
 typedef struct detect_job {
+    detect_shared *shared;
     const model *m;
     const model_detect_config *c;
     size_t first, end;  /* sequences */
@@ -166,6 +187,7 @@ static void *detect_run(void *arg) {
                 double *sum = j->sum + (l * H + h) * MODEL_DETECTORS;
                 for (int k = 0; k < MODEL_DETECTORS; k++) sum[k] += one[k];
             }
+        if (!detect_tick(j->shared)) return NULL;
     }
     return NULL;
 }
@@ -178,14 +200,23 @@ void model_detect_report_free(model_detect_report *r) {
 
 attn_status model_heads_detect(const model *m, const model_detect_config *c,
                                model_detect_report *out, char *err, size_t err_len) {
+    return model_heads_detect_watched(m, c, NULL, NULL, out, err, err_len);
+}
+
+attn_status model_heads_detect_watched(const model *m, const model_detect_config *c,
+                                       model_detect_progress_fn progress, void *user,
+                                       model_detect_report *out, char *err, size_t err_len) {
     memset(out, 0, sizeof *out);
     attn_status s = check_config(m, c, err, err_len);
     if (s != ATTN_OK) return s;
+    detect_shared shared = {.total = c->sequences, .progress = progress, .user = user};
+    pthread_mutex_init(&shared.lock, NULL);
     size_t L = m->config.n_layers, H = m->config.n_heads, LH = L * H, n = 1 + 2 * c->block;
     detect_job jobs[2];
     memset(jobs, 0, sizeof jobs);
     for (int k = 0; k < 2 && s == ATTN_OK; k++) {
         detect_job *j = &jobs[k];
+        j->shared = &shared;
         j->m = m;
         j->c = c;
         j->sum = calloc(LH * MODEL_DETECTORS, sizeof *j->sum);
@@ -215,6 +246,10 @@ attn_status model_heads_detect(const model *m, const model_detect_config *c,
         for (int k = 0; k < 2 && s == ATTN_OK; k++)
             if (jobs[k].status != ATTN_OK)
                 s = model_fail(jobs[k].status, err, err_len, "%s", jobs[k].err);
+        if (s == ATTN_OK && shared.stop)
+            s = model_fail(ATTN_ERR_IO, err, err_len,
+                           "the head detectors stopped after %zu of %zu sequences, as asked",
+                           shared.done, c->sequences);
     }
     if (s == ATTN_OK) {
         /* the halves added in a fixed order: the same bits on one thread or two */
@@ -230,6 +265,7 @@ attn_status model_heads_detect(const model *m, const model_detect_config *c,
         free(jobs[k].sum);
         free(jobs[k].ids);
     }
+    pthread_mutex_destroy(&shared.lock);
     if (s != ATTN_OK) model_detect_report_free(out);
     return s;
 }

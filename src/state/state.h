@@ -188,6 +188,17 @@ int state_theme_parse(const char *s);
 
 /* One frame to draw without a window (`attnviz render`, a lesson's steps
  * as PNGs): what it shows and the picture's size. */
+/* How the scores of stages 4–7 are coloured: as computed, or each row
+ * minus its mean (softmax gives the same weights for a row plus any
+ * constant), or the latter only where the rows' constants outgrow the
+ * pattern within them (a trained model: rows ±114 apart, a row's own
+ * pattern ±20), which is the default. */
+typedef enum state_scores_view {
+    STATE_SCORES_AUTO,
+    STATE_SCORES_RAW,
+    STATE_SCORES_CENTRED,
+} state_scores_view;
+
 typedef struct state_frame {
     state_stage stage;
     float progress; /* 0..1 */
@@ -197,7 +208,8 @@ typedef struct state_frame {
     state_theme theme;
     bool present; /* presenter mode: type for the back of a room */
     size_t follow; /* the token followed stage by stage, from 1; 0: none */
-    bool per_row;  /* attention maps per row: scores centred, weights stretched (C) */
+    bool per_row;  /* attention weights per row: each row's max at full colour (C) */
+    state_scores_view scores; /* how stages 4–7 colour the scores (Z) */
     const char *out; /* the PNG's path (a folder for a lesson's steps) */
     const char *layout; /* NULL, or where to write what the frame drew, as JSON */
 } state_frame;

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "attnviz/bpe.h"
+#include "attnviz/detect.h"
 #include "attnviz/heads.h"
 #include "attnviz/lesson.h"
 #include "attnviz/model.h"
@@ -38,6 +39,12 @@ typedef struct state_trained {
     model_heads_report roles;
     bool have_roles;
     char roles_note[320]; /* where the roles came from, or why there are none */
+    /* GPT-2: the detectors' own scores (detect.h), duplicate-token
+     * included, which roles has no place for; and the measurement on its
+     * thread while it runs (trained_roles.c). */
+    model_detect_report detect;
+    bool have_detect;
+    struct state_roles_job *roles_job;
     /* The current sentence: ids[0] is <|endoftext|> (as in training), then
      * one id per word; unknown[i] marks a word the vocabulary lacks (run as
      * <unk>, shown as the word itself, marked). */
@@ -84,8 +91,9 @@ attn_status state_trained_load(state_trained *t, const char *path, char *err, si
  * path may name a GPT-2 (state_model_is_gpt2): its sentence is then
  * encoded with GPT-2's BPE after <|endoftext|>, its tokens shown as
  * model_bpe_display shows them, its run sized for the sentence (grown up to
- * STATE_TRAINED_TOKENS_MAX as sentences need) and its head roles left
- * unmeasured (roles_note says so). */
+ * STATE_TRAINED_TOKENS_MAX as sentences need) and its head roles
+ * measured on a thread (state_trained_roles_poll takes them; not with
+ * STATE_TRAINED_NO_ROLES). */
 enum { STATE_TRAINED_NO_ROLES = 1, STATE_TRAINED_ALL_LOGITS = 2 };
 attn_status state_trained_load_ex(state_trained *t, const char *path, unsigned flags, char *err,
                         size_t err_len);
@@ -126,6 +134,28 @@ size_t state_trained_token_text(const state_trained *t, int32_t id, char *out, s
 /* The row of probabilities after the last token of the last run (the run
  * may keep the last position's logits only). NULL before a run. */
 const float *state_trained_last_probs(const state_trained *t);
+
+/* ---- GPT-2's head roles, on a thread (trained_roles.c) ---------------------- */
+
+/* A GPT-2's roles come from the standard detectors (detect.h: random tokens
+ * repeated twice), seconds of work for GPT-2 small: state_trained_load_ex
+ * starts them on a thread of their own (not with STATE_TRAINED_NO_ROLES),
+ * once per loaded checkpoint; sentences and pruning do not touch them. */
+#define STATE_ROLES_METHOD "random tokens repeated twice (Olsson et al. 2022)"
+
+/* Starts the measurement when t is a GPT-2 without roles and none runs.
+ * Returns ATTN_OK (also when there is nothing to do) or a failure (no
+ * thread), which roles_note then says too. */
+attn_status state_trained_roles_start(state_trained *t, char *err, size_t err_len);
+/* Once a frame (cheap): while the measurement runs, roles_note says how far
+ * it is ("measuring head roles on random repeated tokens: 3/8") and the
+ * answer is true; when it has ended, takes its results (roles, have_roles,
+ * detect, roles_note saying how they were measured, or why not) and
+ * answers false. *finished (may be NULL) is set when this call took them. */
+bool state_trained_roles_poll(state_trained *t, bool *finished);
+/* Asks the measurement to stop and waits for it (at most one sequence's
+ * work); roles_note then says it was stopped. Nothing when none runs. */
+void state_trained_roles_stop(state_trained *t);
 
 /* ---- GPT-2 (trained_gpt2.c) ----------------------------------------------- */
 
