@@ -15,6 +15,7 @@
 #include "attnviz/model.h"
 #include "attnviz/safetensors.h"
 #include "check.h"
+#include "trained_lens.h"
 
 #define TOL 1e-4
 #define K 5
@@ -213,6 +214,46 @@ static void shipped(const char *path) {
     model_free(&m);
 }
 
+/* The state layer's cache: computed for the predicted token, kept until the
+ * next run, the heads ordered by |contribution|. */
+static void state_cache(const char *path) {
+    char err[256];
+    static state_trained t;
+    CHECKF(state_trained_load_ex(&t, path, STATE_TRAINED_NO_ROLES, err, sizeof err) == ATTN_OK,
+           "%s", err);
+    static state_lens lens;
+    CHECK(state_trained_lens(&t, &lens, err, sizeof err) == ATTN_ERR_INPUT); /* no run yet */
+    CHECK(!lens.valid);
+    CHECKF(state_trained_run(&t, "the cat sat on the mat and the cat", NULL, NULL, err,
+                             sizeof err) == ATTN_OK, "%s", err);
+    CHECKF(state_trained_lens(&t, &lens, err, sizeof err) == ATTN_OK, "%s", err);
+    CHECK(lens.valid);
+    int32_t top;
+    float p;
+    CHECK(state_trained_top(&t, false, 1, &top, &p) == 1 && lens.token == top && lens.prob == p);
+    CHECK(lens.lens_ids[t.model.config.n_layers * STATE_LENS_K] == top);
+    size_t L = t.model.config.n_layers, H = t.model.config.n_heads, order[8];
+    float heads[MODEL_LAYERS_MAX * 64];
+    CHECK(model_head_contributions(&t.run, &t.model, t.n - 1, top, heads, NULL, err, sizeof err) ==
+          ATTN_OK);
+    for (size_t i = 0; i < L * H; i++) CHECK(heads[i] == lens.contrib[i]);
+    size_t k = state_lens_top_heads(&lens, 8, order);
+    CHECK(k == (L * H < 8 ? L * H : 8));
+    for (size_t i = 1; i < k; i++)
+        CHECK(fabsf(lens.contrib[order[i]]) <= fabsf(lens.contrib[order[i - 1]]));
+    for (size_t i = 0; i < L * H; i++) /* nothing left out beats the last kept */
+        CHECK(fabsf(lens.contrib[i]) <= fabsf(lens.contrib[order[0]]));
+    /* kept while the run is the same; recomputed after a new one */
+    lens.contrib[0] = 1e9f;
+    CHECK(state_trained_lens(&t, &lens, err, sizeof err) == ATTN_OK && lens.contrib[0] == 1e9f);
+    uint8_t off[STATE_PRUNE_MAX] = {0};
+    off[0] = 1;
+    CHECKF(state_trained_run(&t, "the cat sat on the mat and the cat", off, NULL, err,
+                             sizeof err) == ATTN_OK, "%s", err);
+    CHECK(state_trained_lens(&t, &lens, err, sizeof err) == ATTN_OK && lens.contrib[0] == 0.0f);
+    state_trained_free(&t);
+}
+
 int main(int argc, char **argv) {
     if (argc < 4) {
         fprintf(stderr, "usage: test_lens GPT2_FIXTURES_DIR LENS_FIXTURES_DIR SHIPPED_MODEL\n");
@@ -221,5 +262,6 @@ int main(int argc, char **argv) {
     oracle_case(argv[1], argv[2], "v64_d64_f32");
     oracle_case(argv[1], argv[2], "v50257_d16_f16");
     shipped(argv[3]);
+    state_cache(argv[3]);
     return check_done("test_lens");
 }
