@@ -23,6 +23,16 @@ static void token_text(const state_trained *t, int32_t id, char *buf, size_t len
     else state_trained_token_text(t, id, buf, len);
 }
 
+/* A probability in percent with the digits it needs: "42%", "4.2%",
+ * "0.42%", "<0.01%" (a random model's are all small, and not all 0%). */
+static void percent(char *buf, size_t len, float p) {
+    double v = 100.0 * (double)p;
+    if (v >= 9.5) snprintf(buf, len, "%.0f%%", v);
+    else if (v >= 0.95) snprintf(buf, len, "%.1f%%", v);
+    else if (v >= 0.005) snprintf(buf, len, "%.2f%%", v);
+    else snprintf(buf, len, "<0.01%%");
+}
+
 /* The bars: "2.4 +1.8", positive to the right of the zero line in the
  * diverging map's red, negative to the left in its blue; the number's
  * sign says it too (never colour alone). Returns the height used. */
@@ -73,7 +83,7 @@ static int lens_table(stage_ctx *c, const state_trained *t, const state_lens *le
     size_t skip_to = R > fit ? R - (fit - 1) : 1; /* rows 1 .. skip_to-1 left out */
     int col_w = 0, pct_w = 0;
     text_measure(c->tc, "emb.", spx, &col_w, NULL);
-    text_measure(c->tc, "100%", spx, &pct_w, NULL);
+    text_measure(c->tc, "<0.01%", spx, &pct_w, NULL);
     col_w = imax(col_w, spx * 2);
     int y = p.y;
     for (size_t r = 0; r < R; r++) {
@@ -86,7 +96,7 @@ static int lens_table(stage_ctx *c, const state_trained *t, const state_lens *le
         int32_t id = lens->lens_ids[r * STATE_LENS_K];
         float pr = lens->lens_probs[r * STATE_LENS_K];
         token_text(t, id, word, sizeof word);
-        snprintf(pct, sizeof pct, "%.0f%%", 100.0 * (double)pr);
+        percent(pct, sizeof pct, pr);
         bool answer = id == lens->token;
         SDL_Color col = answer ? th->accent : th->text;
         text_draw(c->tc, layer, spx, th->text_dim, p.x + col_w, cy, TEXT_RIGHT | TEXT_MIDDLE);
@@ -121,9 +131,11 @@ int view_lens_draw(stage_ctx *c, const state_trained *t, SDL_Rect area) {
     stage_text_alts(c, "direct contribution to its logit\ncontribution to the logit\nlogit",
                     spx, th->text_dim, area.x, y + spx / 2, TEXT_LEFT | TEXT_MIDDLE, area.w);
     y += spx * 3 / 2;
-    /* the bars take about half of what is left, the table the rest */
+    /* the table takes what its rows need, up to half of what is left; the
+     * bars the rest */
     int rest = area.y + area.h - y;
-    y += head_bars(c, t, &lens, (SDL_Rect){area.x, y, area.w, rest / 2 - spx}) + spx / 2;
+    int table_h = imin(rest / 2, px * 3 / 2 + (int)(lens.n_layers + 1) * (spx * 5 / 4));
+    y += head_bars(c, t, &lens, (SDL_Rect){area.x, y, area.w, rest - table_h - spx}) + spx / 2;
     if (area.y + area.h - y < 3 * spx) return y - area.y;
     stage_text_alts(c, "Logit lens: the answer layer by layer\nLogit lens\nLens", px, th->text,
                     area.x, y + px / 2, TEXT_LEFT | TEXT_MIDDLE, area.w);
