@@ -334,7 +334,8 @@ static void check_gpt2_lens_dump(const char *exe, const char *folder) {
     json_t *jid = json_object_get(root, "token_ids");
     size_t n = json_array_size(jid), L = m.config.n_layers, H = m.config.n_heads;
     int32_t ids[64];
-    for (size_t i = 0; i < n && i < 64; i++) ids[i] = (int32_t)json_integer_value(json_array_get(jid, i));
+    for (size_t i = 0; i < n && i < 64; i++)
+        ids[i] = (int32_t)json_integer_value(json_array_get(jid, i));
     CHECK(n > 1 && n <= 64);
     CHECK(model_run_init_logits(&r, &m, n, MODEL_LOGITS_LAST, err, sizeof err) == ATTN_OK);
     CHECK(model_forward(&r, &m, ids, n, NULL, err, sizeof err) == ATTN_OK);
@@ -354,9 +355,10 @@ static void check_gpt2_lens_dump(const char *exe, const char *folder) {
     CHECK(vector_equals(json_object_get(jc, "attention_bias"), pt.attn_bias, L));
     double sum = json_number_value(json_object_get(jc, "embeddings")) +
                  json_number_value(json_object_get(jc, "ln_f_bias"));
+    json_t *jh = json_object_get(jc, "heads");
     for (size_t l = 0; l < L; l++) {
         for (size_t h = 0; h < H; h++)
-            sum += json_number_value(json_array_get(json_array_get(json_object_get(jc, "heads"), l), h));
+            sum += json_number_value(json_array_get(json_array_get(jh, l), h));
         sum += json_number_value(json_array_get(json_object_get(jc, "mlp"), l)) +
                json_number_value(json_array_get(json_object_get(jc, "attention_bias"), l));
     }

@@ -85,8 +85,8 @@ static void self_checks(const char *name, const model_run *r, const model *m) {
     CHECKF(model_head_contributions(r, m, pos, top, heads, &pt, err, sizeof err) == ATTN_OK, "%s",
            err);
     double sum = parts_sum(heads, &pt, L, H);
-    CHECKF(near(sum, logits[top], fabs(logits[top])), "%s: the parts sum to %.7g, the logit is %.7g",
-           name, sum, logits[top]);
+    CHECKF(near(sum, logits[top], fabs(logits[top])),
+           "%s: the parts sum to %.7g, the logit is %.7g", name, sum, logits[top]);
     CHECKF(near(pt.logit, logits[top], fabs(logits[top])), "%s: own logit %.7g, the run's %.7g",
            name, pt.logit, logits[top]);
     int32_t ids[(MODEL_LAYERS_MAX + 1) * K];

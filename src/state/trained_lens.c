@@ -17,8 +17,9 @@ attn_status state_trained_lens(const state_trained *t, state_lens *lens, char *e
         return state_fail(ATTN_ERR_INPUT, err, err_len, "the model has not run on a sentence yet");
     }
     if (c->n_layers * c->n_heads > STATE_PRUNE_MAX) {
-        return state_fail(ATTN_ERR_LIMIT, err, err_len, "%zu heads are more than the lens shows (%d)",
-                          c->n_layers * c->n_heads, STATE_PRUNE_MAX);
+        return state_fail(ATTN_ERR_LIMIT, err, err_len,
+                          "%zu heads are more than the lens shows (%d)", c->n_layers * c->n_heads,
+                          STATE_PRUNE_MAX);
     }
     int32_t token;
     float prob;
