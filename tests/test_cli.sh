@@ -109,7 +109,7 @@ grep -q -- "--stage NAME|N" "$out" && grep -q -- "--sentence S" "$out" && passed
     { echo "FAIL: render --help lacks its options"; failed=$((failed + 1)); }
 expect 0 "" -- --help
 for c in "attnviz dump" "attnviz render" "attnviz bench core" "attnviz bench render" "attnviz bench train" \
-    "attnviz lesson list" "attnviz lesson check" "attnviz lesson render" "attnviz train" \
+    "attnviz bench gpt2" "attnviz lesson list" "attnviz lesson check" "attnviz lesson render" "attnviz train" \
     "attnviz heads" "attnviz corpus" "attnviz --version"; do
     grep -qF -- "  $c" "$out" && passed=$((passed + 1)) || { echo "FAIL: --help lacks $c"; failed=$((failed + 1)); }
 done
@@ -121,7 +121,7 @@ expect 2 "dump takes no arguments, not 'extra'" -- dump extra
 expect 2 "the command comes first: attnviz dump" -- --causal dump
 expect 2 "unknown option '--versoin' (did you mean '--version'?)" -- --versoin
 expect 2 "--model needs a file name" -- dump --model=
-expect 2 "bench needs a command: attnviz bench core, attnviz bench render or attnviz bench train" -- bench
+expect 2 "bench needs a command: attnviz bench core, attnviz bench render, attnviz bench train or attnviz bench gpt2" -- bench
 expect 2 "bench core takes --reference, not '--heads'" -- bench core --heads 2
 expect 2 "bench render takes no arguments, not '--causal'" -- bench render --causal
 

@@ -237,6 +237,31 @@ static void test_gemm_paths_agree(float *scratch) {
     }
 }
 
+/* A product of one row (the one-row path) is the same bits as row 0 of the
+ * same product with more rows (the blocked path), on AVX2 and SSE2, with and
+ * without bias, b transposed or not: the last position's logits equal that
+ * row of all the logits. */
+static void test_gemm_one_row(float *scratch) {
+    static const size_t shapes[][2] = {{2060, 600}, {37, 1000}, {4096, 256}, {8, 5000}};
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
+        for (int b_trans = 0; b_trans <= 1; b_trans++)
+            for (int with_bias = 0; with_bias <= 1; with_bias++)
+                for (int avx2 = 1; avx2 >= 0; avx2--) {
+                    size_t m = 3, n = shapes[s][0], k = shapes[s][1];
+                    float *a = random_floats(m * k), *b = random_floats(k * n);
+                    float *bias = with_bias ? random_floats(n) : NULL;
+                    float *all = malloc(m * n * sizeof *all), *one = malloc(n * sizeof *one);
+                    attn_fast_allow_avx2(avx2);
+                    attn_gemm(all, n, a, k, b, b_trans ? k : n, b_trans, bias, m, n, k, scratch);
+                    attn_gemm(one, n, a, k, b, b_trans ? k : n, b_trans, bias, 1, n, k, scratch);
+                    attn_fast_allow_avx2(1);
+                    CHECKF(memcmp(all, one, n * sizeof *one) == 0,
+                           "one row of %zux%zu b_trans=%d bias=%d avx2=%d differs from row 0", n,
+                           k, b_trans, with_bias, avx2);
+                    free(a), free(b), free(bias), free(all), free(one);
+                }
+}
+
 /* ---- exp ---------------------------------------------------------------------- */
 
 static void test_exp(void) {
@@ -518,6 +543,7 @@ int main(void) {
     test_gemm_head_views(scratch);
     test_gemm_paths_agree(scratch);
     test_gemm_small_is_reference(scratch);
+    test_gemm_one_row(scratch);
     free(scratch);
 
     test_exp();

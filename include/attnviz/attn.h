@@ -151,6 +151,7 @@ typedef struct attn_trace {
     size_t scratch_floats;
     size_t threads;  /* threads attn_forward may use: 1 (the default) or 2 */
     bool shared_scratch; /* scratch belongs to the caller (attn_trace_init_shared) */
+    size_t scratch_parts; /* parts of scratch: ATTN_THREADS_MAX, or the caller's count */
     float *block;
 } attn_trace;
 
@@ -188,6 +189,13 @@ size_t attn_trace_scratch_floats(void);
 attn_status attn_trace_init_shared(attn_trace *t, size_t n_max, size_t d_model_max,
                                    size_t n_heads_max, float *scratch, char *err,
                                    size_t err_len);
+/* The same with parts (1 to ATTN_THREADS_MAX) parts of
+ * attn_trace_scratch_floats() floats each in scratch: with two, the trace
+ * may run on two threads (t->threads = 2), e.g. the layers of one model run
+ * used one at a time by one caller that wants both cores. */
+attn_status attn_trace_init_shared_parts(attn_trace *t, size_t n_max, size_t d_model_max,
+                                         size_t n_heads_max, float *scratch, size_t parts,
+                                         char *err, size_t err_len);
 
 /* ---- forward --------------------------------------------------------- */
 

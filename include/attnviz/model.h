@@ -214,7 +214,10 @@ typedef struct model_run {
     float *logits;           /* (logit_rows, vocab) */
     float *probs;            /* (logit_rows, vocab) softmax of logits */
     size_t logit_rows;       /* n_max, or 1: the last position's row only (MODEL_LOGITS_LAST) */
-    float *scratch;          /* GEMM packing */
+    float *scratch;          /* GEMM packing: scratch_parts parts */
+    size_t scratch_parts;    /* 2 for a run of its own, 1 for one sharing attn (training) */
+    size_t threads;          /* 1 (the default) or 2: model_forward's large products and the
+                                heads on two threads, with the same bits as on one */
     float *block;
 } model_run;
 
@@ -314,6 +317,11 @@ void model_trainer_update(model_trainer *t, model *m);
  * …, "ln_f.bias" as F32; sizes and the vocabulary in the metadata. Writes to
  * a temporary file and renames it, so a failure leaves nothing behind. */
 attn_status model_save(const model *m, const char *path, char *err, size_t err_len);
+/* Writes the weights alone as a Hugging Face GPT-2 checkpoint: the same F32
+ * tensors and names, metadata {"format": "pt"} only, no vocabulary (so a
+ * model without one, like a loaded GPT-2, can be written). model_load_gpt2
+ * and any safetensors reader read it back. Atomic like model_save. */
+attn_status model_save_gpt2(const model *m, const char *path, char *err, size_t err_len);
 /* Reads a model written by model_save. Every problem is refused with the
  * tensor (or metadata key) and what is wrong: see model_io.c. */
 attn_status model_load(model *m, const char *path, char *err, size_t err_len);

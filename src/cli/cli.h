@@ -40,7 +40,7 @@ typedef struct cli_options {
 extern const cli_option_table cli_app_options, cli_dump_options, cli_render_options,
     cli_bench_core_options, cli_lesson_options, cli_lesson_render_options, cli_no_options;
 extern const cli_option_table cli_train_options, cli_heads_options, cli_corpus_options,
-    cli_bench_train_options, cli_tokenize_options;
+    cli_bench_train_options, cli_tokenize_options, cli_bench_gpt2_options;
 
 /* Writes the printf-style message into err (err may be NULL) and returns 2:
  * the one way a command fails. */
@@ -90,6 +90,8 @@ int cli_corpus_run(const void *opts, char *err, size_t err_len);
  * --sentence (cli_tokenize.c). */
 int cli_tokenize_run(const void *opts, char **files, int n_files, char *err, size_t err_len);
 int cli_bench_train_run(const void *opts, char *err, size_t err_len);
+/* `attnviz bench gpt2` (cli_bench_gpt2.c). */
+int cli_bench_gpt2_run(const void *opts, char *err, size_t err_len);
 
 /* The checks `attnviz train` makes before any work, on the options its
  * table filled: the recipe (sizes, rates, mix) and what a step would cost

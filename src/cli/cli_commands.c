@@ -49,6 +49,10 @@ static int run_bench_train(const cli_call *c, char *err, size_t err_len) {
     return cli_bench_train_run(c->opts, err, err_len);
 }
 
+static int run_bench_gpt2(const cli_call *c, char *err, size_t err_len) {
+    return cli_bench_gpt2_run(c->opts, err, err_len);
+}
+
 static int run_help(const cli_call *c, char *err, size_t err_len) {
     (void)c, (void)err, (void)err_len;
     return cli_print_help(stdout, "");
@@ -123,6 +127,8 @@ static const cli_command commands[] = {
      &cli_tokenize_options, 0, -1, run_tokenize, false},
     {"bench train", "time training steps (tokens/s)", &cli_bench_train_options, 0, 0,
      run_bench_train, false},
+    {"bench gpt2", "time GPT-2's forward at 16, 64, 256 tokens (median, p90 ms)",
+     &cli_bench_gpt2_options, 0, 0, run_bench_gpt2, false},
     {"help", "this text; attnviz COMMAND --help gives a command's options", &cli_no_options, 0, 0,
      run_help, false},
     {"--version", "the version, and the data folder in use", &cli_no_options, 0, 0, run_version,

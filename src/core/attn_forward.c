@@ -109,31 +109,11 @@ attn_status attn_forward_reference(attn_trace *t, const attn_config *c, const at
  * on one thread, where starting another would cost more than it saves. */
 enum { PARALLEL_WORK = 1 << 22 }; /* multiply-adds: about a millisecond */
 
-/* A trace with the caller's scratch has one part only (attn_trace_init_shared). */
-static int two_threads(const attn_trace *t) { return t->threads > 1 && !t->shared_scratch; }
+/* A trace with the caller's scratch may have one part only (attn_trace_init_shared). */
+static int two_threads(const attn_trace *t) { return t->threads > 1 && t->scratch_parts > 1; }
 
 static float *scratch_part(const attn_trace *t, size_t part) {
     return t->scratch + part * ((t->scratch_floats + 15) / 16 * 16);
-}
-
-typedef struct gemm_job {
-    float *c;
-    size_t ldc;
-    const float *a;
-    size_t lda;
-    const float *b;
-    size_t ldb;
-    int b_trans;
-    const float *bias;
-    size_t m, n, k;
-    float *scratch;
-} gemm_job;
-
-static void *run_gemm_job(void *arg) {
-    gemm_job *j = arg;
-    attn_gemm(j->c, j->ldc, j->a, j->lda, j->b, j->ldb, j->b_trans, j->bias, j->m, j->n, j->k,
-              j->scratch);
-    return NULL;
 }
 
 /* c (m, n) = a · op(b) + bias, as attn_gemm; the right half of the columns
@@ -141,18 +121,8 @@ static void *run_gemm_job(void *arg) {
 static void gemm(const attn_trace *t, float *c, size_t ldc, const float *a, size_t lda,
                  const float *b, size_t ldb, int b_trans, const float *bias, size_t m, size_t n,
                  size_t k) {
-    size_t left = (n / 2 + 15) / 16 * 16; /* whole register tiles on each side */
-    if (two_threads(t) && (double)m * n * k >= PARALLEL_WORK && left < n) {
-        gemm_job right = {c + left, ldc, a, lda, b_trans ? b + left * ldb : b + left, ldb, b_trans,
-                          bias ? bias + left : NULL, m, n - left, k, scratch_part(t, 1)};
-        pthread_t thread;
-        if (pthread_create(&thread, NULL, run_gemm_job, &right) == 0) {
-            attn_gemm(c, ldc, a, lda, b, ldb, b_trans, bias, m, left, k, scratch_part(t, 0));
-            pthread_join(thread, NULL);
-            return;
-        }
-    }
-    attn_gemm(c, ldc, a, lda, b, ldb, b_trans, bias, m, n, k, scratch_part(t, 0));
+    attn_gemm_split(c, ldc, a, lda, b, ldb, b_trans, bias, m, n, k, scratch_part(t, 0),
+                    two_threads(t) ? scratch_part(t, 1) : NULL, two_threads(t) ? 2 : 1);
 }
 
 typedef struct heads_job {

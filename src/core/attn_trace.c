@@ -77,22 +77,29 @@ attn_status attn_trace_check(size_t n_max, size_t d_model_max, size_t n_heads_ma
 }
 
 static attn_status trace_init(attn_trace *t, size_t n_max, size_t d_model_max,
-                              size_t n_heads_max, float *shared_scratch, char *err,
+                              size_t n_heads_max, float *shared_scratch, size_t parts, char *err,
                               size_t err_len);
 
 attn_status attn_trace_init(attn_trace *t, size_t n_max, size_t d_model_max, size_t n_heads_max,
                             char *err, size_t err_len) {
-    return trace_init(t, n_max, d_model_max, n_heads_max, NULL, err, err_len);
+    return trace_init(t, n_max, d_model_max, n_heads_max, NULL, ATTN_THREADS_MAX, err, err_len);
 }
 
 attn_status attn_trace_init_shared(attn_trace *t, size_t n_max, size_t d_model_max,
                                    size_t n_heads_max, float *scratch, char *err,
                                    size_t err_len) {
-    return trace_init(t, n_max, d_model_max, n_heads_max, scratch, err, err_len);
+    return trace_init(t, n_max, d_model_max, n_heads_max, scratch, 1, err, err_len);
+}
+
+attn_status attn_trace_init_shared_parts(attn_trace *t, size_t n_max, size_t d_model_max,
+                                         size_t n_heads_max, float *scratch, size_t parts,
+                                         char *err, size_t err_len) {
+    if (parts < 1 || parts > ATTN_THREADS_MAX) parts = 1;
+    return trace_init(t, n_max, d_model_max, n_heads_max, scratch, parts, err, err_len);
 }
 
 static attn_status trace_init(attn_trace *t, size_t n_max, size_t d_model_max,
-                              size_t n_heads_max, float *shared_scratch, char *err,
+                              size_t n_heads_max, float *shared_scratch, size_t parts, char *err,
                               size_t err_len) {
     memset(t, 0, sizeof *t);
     attn_status s = attn_trace_check(n_max, d_model_max, n_heads_max, shared_scratch != NULL,
@@ -132,6 +139,7 @@ static attn_status trace_init(attn_trace *t, size_t n_max, size_t d_model_max,
     t->scratch_floats = attn_gemm_scratch_floats();
     t->threads = 1;
     t->shared_scratch = shared_scratch != NULL;
+    t->scratch_parts = parts;
     return ATTN_OK;
 }
 

@@ -22,6 +22,14 @@ void attn_gemm(float *c, size_t ldc, const float *a, size_t lda, const float *b,
                int b_trans, const float *bias, size_t m, size_t n, size_t k, float *scratch);
 size_t attn_gemm_scratch_floats(void);
 
+/* attn_gemm with the right part of c's columns on a second thread when
+ * threads is 2, scratch2 (a second attn_gemm_scratch_floats() floats) is
+ * given and the product is large enough to pay for the thread; the same
+ * bits as attn_gemm on one (gemm_split.c). */
+void attn_gemm_split(float *c, size_t ldc, const float *a, size_t lda, const float *b, size_t ldb,
+                     int b_trans, const float *bias, size_t m, size_t n, size_t k, float *scratch,
+                     float *scratch2, size_t threads);
+
 /* Same contract as attn_softmax_rows (stages.h), vectorised, with an exp
  * of our own (relative error < 2e-7 over the range softmax uses). out may
  * equal in. */

@@ -406,6 +406,67 @@ static void small_portable(float *c, size_t ldc, const float *a, size_t lda, con
     small_body(c, ldc, a, lda, b, ldb, b_trans, bias, m, n, k, scratch);
 }
 
+/* ---- one row -----------------------------------------------------------------
+ * c (1, n): the last position's logits (wte is 50257 x 768, op(b) = wteᵀ).
+ * The blocked path would pack all of b and compute MR rows of which one is
+ * used. Here each column is summed straight from b in the blocked path's
+ * order: c = ((bias + S_0) + S_1) + ..., S_p summed from 0 in increasing k
+ * over k-block p (KC values), so the result is the same bits as row 0 of
+ * any blocked product, on one thread or two. Eight columns at a time, one
+ * per lane; when b is transposed, the eight rows' k-block is first copied
+ * into (kc, 8) order so each lane reads its own column. */
+static ALWAYS_INLINE void row_body(float *c, const float *a, const float *b, size_t ldb,
+                                   int b_trans, const float *bias, size_t n, size_t k,
+                                   float *scratch) {
+    size_t n8 = n / 8 * 8;
+    for (size_t j0 = 0; j0 < n8; j0 += 8) {
+        v8f total = {0};
+        for (size_t pc = 0; pc < k; pc += KC) {
+            size_t kc = min_size(KC, k - pc);
+            const float *cols = b + pc * ldb + j0; /* (kc, 8) rows ldr apart */
+            size_t ldr = ldb;
+            if (b_trans) {
+                for (size_t jj = 0; jj < 8; jj++) {
+                    const float *src = b + (j0 + jj) * ldb + pc;
+                    for (size_t p = 0; p < kc; p++) scratch[p * 8 + jj] = src[p];
+                }
+                cols = scratch;
+                ldr = 8;
+            }
+            v8f sum = {0};
+            for (size_t p = 0; p < kc; p++) {
+                v8f b_v;
+                memcpy(&b_v, cols + p * ldr, sizeof b_v);
+                sum += a[pc + p] * b_v; /* a rounded product, then a rounded sum */
+            }
+            if (pc == 0 && bias) {
+                v8f start;
+                memcpy(&start, bias + j0, sizeof start);
+                total = start + sum;
+            } else {
+                total = pc == 0 ? sum : total + sum;
+            }
+        }
+        memcpy(c + j0, &total, sizeof total);
+    }
+    for (size_t j = n8; j < n; j++) { /* the last columns, one at a time */
+        float total = 0.0f;
+        for (size_t pc = 0; pc < k; pc += KC) {
+            size_t kc = min_size(KC, k - pc);
+            float sum = 0.0f;
+            for (size_t p = 0; p < kc; p++)
+                sum += a[pc + p] * (b_trans ? b[j * ldb + pc + p] : b[(pc + p) * ldb + j]);
+            total = pc == 0 ? (bias ? bias[j] + sum : sum) : total + sum;
+        }
+        c[j] = total;
+    }
+}
+
+static void row_portable(float *c, const float *a, const float *b, size_t ldb, int b_trans,
+                         const float *bias, size_t n, size_t k, float *scratch) {
+    row_body(c, a, b, ldb, b_trans, bias, n, k, scratch);
+}
+
 /* ---- the driver --------------------------------------------------------------
  * Compiled twice (below): once for AVX2 and once for plain x86-64. */
 static ALWAYS_INLINE void gemm_body(float *c, size_t ldc, const float *a, size_t lda,
@@ -458,6 +519,12 @@ __attribute__((target("avx2"))) static void small_avx2(float *c, size_t ldc, con
                                                        size_t n, size_t k, float *scratch) {
     small_body(c, ldc, a, lda, b, ldb, b_trans, bias, m, n, k, scratch);
 }
+
+__attribute__((target("avx2"))) static void row_avx2(float *c, const float *a, const float *b,
+                                                     size_t ldb, int b_trans, const float *bias,
+                                                     size_t n, size_t k, float *scratch) {
+    row_body(c, a, b, ldb, b_trans, bias, n, k, scratch);
+}
 #else
 #define HAVE_AVX2_PATH 0
 #endif
@@ -472,6 +539,16 @@ void attn_gemm(float *c, size_t ldc, const float *a, size_t lda, const float *b,
         return;
     }
     int small = m * n * k <= SMALL_WORK;
+    if (m == 1 && !small) { /* one row: no packing (see "one row") */
+#if HAVE_AVX2_PATH
+        if (attn_fast_use_avx2()) {
+            row_avx2(c, a, b, ldb, b_trans, bias, n, k, scratch);
+            return;
+        }
+#endif
+        row_portable(c, a, b, ldb, b_trans, bias, n, k, scratch);
+        return;
+    }
 #if HAVE_AVX2_PATH
     if (attn_fast_use_avx2()) {
         (small ? small_avx2 : gemm_avx2)(c, ldc, a, lda, b, ldb, b_trans, bias, m, n, k, scratch);

@@ -140,6 +140,9 @@ static attn_status run_init(model_run *r, const model *m, size_t n_max, model_lo
     /* Rows of logits and probabilities: GPT-2's 50257 words × 1024 tokens
      * would be 400 MB for the two, when a class looks at the last row. */
     size_t rows = which == MODEL_LOGITS_LAST ? 1 : n;
+    /* A run of its own may use two threads (two parts of packing space); runs
+     * sharing the trainer's weights are each one thread of a batch. */
+    size_t parts = attn ? 1 : ATTN_THREADS_MAX;
     /* Every part a checked product: in 32 bits, 4096 tokens × 262,144 words
      * of logits and probabilities alone would wrap around. L ≤ 48 (the
      * model's config check), so 8 · L cannot. */
@@ -153,7 +156,8 @@ static attn_status run_init(model_run *r, const model *m, size_t n_max, model_lo
                 attn_size_add_mul(&floats, 1, nd) &&     /* lnf */
                 attn_size_add_mul(&floats, 2, n) &&      /* lnf statistics */
                 attn_size_add_mul(&floats, 2, nV) &&     /* logits, probs */
-                attn_size_add(&floats, floats, model_scratch_floats() + 16) &&
+                attn_size_add_mul(&floats, parts, model_scratch_floats()) &&
+                attn_size_add(&floats, floats, 16) &&
                 attn_size_mul(&bytes, floats, sizeof(float));
     if (!fits)
         return model_fail(ATTN_ERR_LIMIT, err, err_len,
@@ -184,12 +188,15 @@ static attn_status run_init(model_run *r, const model *m, size_t n_max, model_lo
     r->probs = p, p += rows * V;
     r->logit_rows = rows;
     r->scratch = p;
+    r->scratch_parts = parts;
+    r->threads = 1;
     r->n_max = n;
     r->n_layers = L;
     r->config = *c;
     for (size_t l = 0; l < L; l++) {
         attn_status s =
-            attn_trace_init_shared(&r->trace[l], n, d, c->n_heads, r->scratch, err, err_len);
+            attn_trace_init_shared_parts(&r->trace[l], n, d, c->n_heads, r->scratch, parts, err,
+                                         err_len);
         if (s != ATTN_OK) {
             model_run_free(r);
             return s;
@@ -249,10 +256,17 @@ void model_run_free(model_run *r) {
     memset(r, 0, sizeof *r);
 }
 
-/* c (n, out) = a (n, in) · W (in, out) + b: one Conv1D layer of GPT-2. */
-static void linear(float *c, const float *a, const float *w, const float *b, size_t n, size_t in,
-                   size_t out, float *scratch) {
-    attn_gemm(c, out, a, in, w, out, 0, b, n, out, in, scratch);
+/* The run's second part of packing space when it may use two threads. */
+static float *second_scratch(const model_run *r) {
+    return r->threads > 1 && r->scratch_parts > 1 ? r->scratch + model_scratch_floats() : NULL;
+}
+
+/* c (n, out) = a (n, in) · W (in, out) + b: one Conv1D layer of GPT-2, its
+ * columns split between the run's threads (the same bits on one or two). */
+static void linear(const model_run *r, float *c, const float *a, const float *w, const float *b,
+                   size_t n, size_t in, size_t out) {
+    attn_gemm_split(c, out, a, in, w, out, 0, b, n, out, in, r->scratch, second_scratch(r),
+                    r->threads);
 }
 
 attn_status model_forward(model_run *r, const model *m, const int32_t *ids, size_t n,
@@ -285,6 +299,7 @@ attn_status model_forward(model_run *r, const model *m, const int32_t *ids, size
         float *x = r->resid + l * N * d, *mid = r->mid + l * N * d;
         float *next = r->resid + (l + 1) * N * d;
         attn_trace *t = &r->trace[l];
+        t->threads = r->threads;
         // a = LN_1(x), written straight into the trace's X
         model_layernorm(t->x, r->ln1_mean + l * N, r->ln1_rstd + l * N, x, p->ln1_w + l * d,
                         p->ln1_b + l * d, n, d);
@@ -298,7 +313,7 @@ attn_status model_forward(model_run *r, const model *m, const int32_t *ids, size
             for (size_t i = 0; i < n; i++)
                 for (size_t h = 0; h < H; h++)
                     if (off[h]) memset(t->concat + i * d + h * d_head, 0, d_head * sizeof(float));
-            linear(t->output, t->concat, r->attn[l].w_o, r->attn[l].b_o, n, d, d, r->scratch);
+            linear(r, t->output, t->concat, r->attn[l].w_o, r->attn[l].b_o, n, d, d);
         }
         for (size_t i = 0; i < n * d; i++) mid[i] = x[i] + t->output[i];
         // the MLP: m = LN_2(mid); next = mid + GELU(m·W_fc + b)·W_proj + b
@@ -306,10 +321,9 @@ attn_status model_forward(model_run *r, const model *m, const int32_t *ids, size
         float *gelu = r->gelu + l * N * 4 * d;
         model_layernorm(ln2, r->ln2_mean + l * N, r->ln2_rstd + l * N, mid, p->ln2_w + l * d,
                         p->ln2_b + l * d, n, d);
-        linear(fc, ln2, p->fc_w + l * d * 4 * d, p->fc_b + l * 4 * d, n, d, 4 * d, r->scratch);
+        linear(r, fc, ln2, p->fc_w + l * d * 4 * d, p->fc_b + l * 4 * d, n, d, 4 * d);
         model_gelu(gelu, fc, n * 4 * d);
-        linear(next, gelu, p->fcproj_w + l * 4 * d * d, p->fcproj_b + l * d, n, 4 * d, d,
-               r->scratch);
+        linear(r, next, gelu, p->fcproj_w + l * 4 * d * d, p->fcproj_b + l * d, n, 4 * d, d);
         for (size_t i = 0; i < n * d; i++) next[i] += mid[i];
     }
     model_layernorm(r->lnf, r->lnf_mean, r->lnf_rstd, r->resid + L * N * d, p->lnf_w, p->lnf_b,
@@ -317,7 +331,8 @@ attn_status model_forward(model_run *r, const model *m, const int32_t *ids, size
     // logits = y · wteᵀ (the embedding is tied), then a softmax per row;
     // a run of one logit row reads out the last position only
     size_t first = r->logit_rows == 1 ? n - 1 : 0, rows = n - first;
-    attn_gemm(r->logits, V, r->lnf + first * d, d, p->wte, d, 1, NULL, rows, V, d, r->scratch);
+    attn_gemm_split(r->logits, V, r->lnf + first * d, d, p->wte, d, 1, NULL, rows, V, d,
+                    r->scratch, second_scratch(r), r->threads);
     attn_softmax_rows_fast(r->probs, r->logits, rows, V);
     return ATTN_OK;
 }

@@ -125,6 +125,58 @@ static int shown(const char *s, size_t max) {
 
 /* ---- saving ------------------------------------------------------------ */
 
+/* The 4 + 12·L tensors of m in GPT-2's names and layout, pointing into its
+ * parameters (names[k] holds tensor k's name). Refuses a NaN or Inf, naming
+ * the tensor, since the file could not be read back. */
+static attn_status fill_tensors(const model *m, const char *path, model_st_tensor *t,
+                                char (*names)[NAME_CAP], char *err, size_t err_len) {
+    const model_config *c = &m->config;
+    char msg[160];
+    /* Tensors in GPT-2's order (the writer sorts them by name anyway). */
+    size_t k = 0;
+    for (size_t i = 0; i < MODEL_PARAM_TENSORS; i++) {
+        size_t layers = TENSORS[i].per_layer ? c->n_layers : 1;
+        for (size_t l = 0; l < layers; l++, k++) {
+            tensor_name(names[k], i, l);
+            t[k].name = names[k];
+            t[k].dtype = MODEL_ST_F32;
+            t[k].n_dims = tensor_shape(c, i, t[k].shape);
+            size_t count = shape_count(t[k].shape, t[k].n_dims);
+            const float *data = slot(&m->params, i) + l * count;
+            t[k].data = data;
+            /* A file written here is one the loaders read. */
+            if (first_nonfinite(data, count, t[k].shape, t[k].n_dims, msg, sizeof msg))
+                return model_fail(ATTN_ERR_INPUT, err, err_len,
+                                  "%s: not saved: tensor \"%s\" has %s: the parameters diverged",
+                                  path, names[k], msg);
+        }
+    }
+    return ATTN_OK;
+}
+
+attn_status model_save_gpt2(const model *m, const char *path, char *err, size_t err_len) {
+    const model_config *c = &m->config;
+    char msg[512];
+    if (!path) return model_fail(ATTN_ERR_INPUT, err, err_len, "no path to save the model to");
+    if (model_config_check(c, NULL, msg, sizeof msg) != ATTN_OK || !m->block)
+        return model_fail(ATTN_ERR_CONFIG, err, err_len,
+                          "%s: not saved: the model has no parameters or invalid sizes", path);
+    size_t n_tensors = 4 + 12 * c->n_layers;
+    model_st_tensor *t = calloc(n_tensors, sizeof *t);
+    char(*names)[NAME_CAP] = calloc(n_tensors, NAME_CAP);
+    attn_status st;
+    if (!t || !names) {
+        st = model_fail(ATTN_ERR_NOMEM, err, err_len, "%s: not saved: out of memory", path);
+    } else {
+        const model_st_meta meta[1] = {{KEY_FORMAT, "pt"}};
+        st = fill_tensors(m, path, t, names, err, err_len);
+        if (st == ATTN_OK) st = model_st_save(path, t, n_tensors, meta, 1, err, err_len);
+    }
+    free(names);
+    free(t);
+    return st;
+}
+
 attn_status model_save(const model *m, const char *path, char *err, size_t err_len) {
     return model_save_meta(m, path, NULL, NULL, 0, err, err_len);
 }
@@ -172,27 +224,8 @@ attn_status model_save_meta(const model *m, const char *path, const char *const 
         goto done;
     }
 
-    /* Tensors in GPT-2's order (the writer sorts them by name anyway). */
-    size_t k = 0;
-    for (size_t i = 0; i < MODEL_PARAM_TENSORS; i++) {
-        size_t layers = TENSORS[i].per_layer ? L : 1;
-        for (size_t l = 0; l < layers; l++, k++) {
-            tensor_name(names[k], i, l);
-            t[k].name = names[k];
-            t[k].dtype = MODEL_ST_F32;
-            t[k].n_dims = tensor_shape(c, i, t[k].shape);
-            size_t count = shape_count(t[k].shape, t[k].n_dims);
-            const float *data = slot(&m->params, i) + l * count;
-            t[k].data = data;
-            /* A file model_save writes is one model_load reads. */
-            if (first_nonfinite(data, count, t[k].shape, t[k].n_dims, msg, sizeof msg)) {
-                st = model_fail(ATTN_ERR_INPUT, err, err_len,
-                          "%s: not saved: tensor \"%s\" has %s: the parameters diverged", path,
-                          names[k], msg);
-                goto done;
-            }
-        }
-    }
+    st = fill_tensors(m, path, t, names, err, err_len);
+    if (st != ATTN_OK) goto done;
 
     for (size_t w = 0; w < m->vocab.n; w++) {
         json_t *s = json_string(m->vocab.words[w]);
