@@ -2,7 +2,8 @@
  * jansson, and check every key, every shape, and that every number reads
  * back as exactly the float32 the core computed (masked cells are null);
  * `attnviz dump --model FILE` likewise against model_forward's run on a
- * tiny model made here: every layer, the logits, tokens, ids and words.
+ * tiny model made here: every layer, the logits, tokens, ids and words;
+ * a GPT-2's "contributions" and "logit_lens" against lens.h in process.
  *
  * usage: test_dump PATH_TO_ATTNVIZ */
 #define _POSIX_C_SOURCE 200809L
@@ -12,6 +13,8 @@
 #include <unistd.h>
 
 #include "attnviz/corpus.h"
+#include "attnviz/gpt2.h"
+#include "attnviz/lens.h"
 #include "attnviz/model.h"
 #include "check.h"
 #include "attnviz/embed.h"
@@ -309,6 +312,79 @@ static void check_trained_dump(const char *exe, const char *path, const char *se
     model_free(&m);
 }
 
+/* A GPT-2's dump (a committed fixture) adds the lens of the predicted token:
+ * the same numbers as lens.h gives in process, parts that sum to the
+ * logit, and a logit lens whose last layer is the prediction. */
+static void check_gpt2_lens_dump(const char *exe, const char *folder) {
+    char cmd[1024], err[512];
+    snprintf(cmd, sizeof cmd, "'%s' dump --model '%s' --sentence 'The cat sat on the' 2>/dev/null",
+             exe, folder);
+    FILE *p = popen(cmd, "r");
+    CHECK(p != NULL);
+    json_error_t jerr;
+    json_t *root = p ? json_loadf(p, 0, &jerr) : NULL;
+    CHECKF(p && pclose(p) == 0, "%s exited non-zero", cmd);
+    CHECKF(root != NULL, "%s: invalid JSON", cmd);
+    if (!root) return;
+    char file[1024];
+    snprintf(file, sizeof file, "%s/model.safetensors", folder);
+    model m;
+    model_run r;
+    CHECK(model_load_gpt2(&m, file, 0, NULL, err, sizeof err) == ATTN_OK);
+    json_t *jid = json_object_get(root, "token_ids");
+    size_t n = json_array_size(jid), L = m.config.n_layers, H = m.config.n_heads;
+    int32_t ids[64];
+    for (size_t i = 0; i < n && i < 64; i++)
+        ids[i] = (int32_t)json_integer_value(json_array_get(jid, i));
+    CHECK(n > 1 && n <= 64);
+    CHECK(model_run_init_logits(&r, &m, n, MODEL_LOGITS_LAST, err, sizeof err) == ATTN_OK);
+    CHECK(model_forward(&r, &m, ids, n, NULL, err, sizeof err) == ATTN_OK);
+    size_t V = m.config.n_vocab, top = 0;
+    for (size_t v = 1; v < V; v++) top = r.probs[v] > r.probs[top] ? v : top;
+
+    json_t *jc = json_object_get(root, "contributions");
+    CHECK(json_integer_value(json_object_get(jc, "token_id")) == (json_int_t)top);
+    CHECK(json_integer_value(json_object_get(jc, "position")) == (json_int_t)(n - 1));
+    CHECK(json_is_string(json_object_get(jc, "token")));
+    float heads[64];
+    model_logit_parts pt;
+    CHECK(L * H <= 64 && model_head_contributions(&r, &m, n - 1, (int32_t)top, heads, &pt, err,
+                                                  sizeof err) == ATTN_OK);
+    CHECK(matrix_equals(json_object_get(jc, "heads"), heads, L, H));
+    CHECK(vector_equals(json_object_get(jc, "mlp"), pt.mlp, L));
+    CHECK(vector_equals(json_object_get(jc, "attention_bias"), pt.attn_bias, L));
+    double sum = json_number_value(json_object_get(jc, "embeddings")) +
+                 json_number_value(json_object_get(jc, "ln_f_bias"));
+    json_t *jh = json_object_get(jc, "heads");
+    for (size_t l = 0; l < L; l++) {
+        for (size_t h = 0; h < H; h++)
+            sum += json_number_value(json_array_get(json_array_get(jh, l), h));
+        sum += json_number_value(json_array_get(json_object_get(jc, "mlp"), l)) +
+               json_number_value(json_array_get(json_object_get(jc, "attention_bias"), l));
+    }
+    double logit = json_number_value(json_object_get(jc, "logit"));
+    CHECKF(fabs(sum - r.logits[top]) <= 1e-4 * fabs(r.logits[top]), "parts %.7g, logit %.7g", sum,
+           (double)r.logits[top]);
+    CHECK(fabs(logit - r.logits[top]) <= 1e-5 * fabs(r.logits[top]));
+
+    json_t *jl = json_object_get(root, "logit_lens");
+    CHECK(json_array_size(jl) == L + 1);
+    for (size_t i = 0; i <= L && i < json_array_size(jl); i++) {
+        json_t *row = json_array_get(jl, i), *probs = json_object_get(row, "probs");
+        CHECK(json_integer_value(json_object_get(row, "layer")) == (json_int_t)i);
+        CHECK(json_array_size(json_object_get(row, "ids")) == 5 && json_array_size(probs) == 5 &&
+              json_array_size(json_object_get(row, "tokens")) == 5);
+        for (size_t k = 1; k < json_array_size(probs); k++)
+            CHECK(json_number_value(json_array_get(probs, k)) <=
+                  json_number_value(json_array_get(probs, k - 1)));
+    }
+    json_t *last = json_array_get(jl, L);
+    CHECK(json_integer_value(json_array_get(json_object_get(last, "ids"), 0)) == (json_int_t)top);
+    json_decref(root);
+    model_run_free(&r);
+    model_free(&m);
+}
+
 /* Runs cmd; its stdout and stderr, each up to len bytes; the exit status. */
 static int run_capture(const char *cmd, char *out, char *errs, size_t len) {
     char full[1400], errpath[] = "/tmp/test_dump_err.XXXXXX";
@@ -392,5 +468,6 @@ int main(int argc, char **argv) {
         }
         rmdir(dir);
     }
+    check_gpt2_lens_dump(exe, "tests/torch/fixtures/gpt2/v50257_d16_f16");
     return check_done("test_dump");
 }

@@ -542,6 +542,9 @@ static void test_render(void) {
     state_frame r;
     state_frame_default(&r);
     r.theme = STATE_THEME_LIGHT;
+    /* each cell against its scaled value's colour: the scores as computed
+     * (test_scales checks them centred per row, the trained model's default) */
+    r.scores = STATE_SCORES_RAW;
     const theme *th = theme_for(r.theme);
 
     /* stage 6: every cell above the diagonal drawn masked (fill or hatch),

@@ -15,6 +15,7 @@
 #include "overview.h"
 #include "plot.h"
 #include "trained.h"
+#include "view_lens.h"
 #include "view_model.h"
 
 enum { TOP_K = 5 };
@@ -772,7 +773,9 @@ void view_model(stage_ctx *c) {
     if (panel_w > 0) {
         SDL_Rect side = {a.x + a.w - panel_w, a.y, panel_w, a.h};
         int used = predictions(c, t, side);
-        live_panel(c, t, (SDL_Rect){side.x, side.y + used, side.w, side.h - used});
+        SDL_Rect below = {side.x, side.y + used, side.w, side.h - used};
+        if (t->gpt2) view_lens_draw(c, t, below); /* no live training for a GPT-2 */
+        else live_panel(c, t, below);
     }
     if (!s->show_help) head_tooltip(c, t, &hv);
 }

@@ -9,6 +9,7 @@
 #include "attnviz/tokenize.h"
 #include "cli.h"
 #include "trained.h"
+#include "trained_lens.h"
 
 /* A JSON string: UTF-8 passes through; quotes, backslashes and control
  * characters are escaped. */
@@ -132,6 +133,59 @@ void cli_dump_json(FILE *f, const state_model *m) {
 
 /* ---- the trained model ------------------------------------------------------ */
 
+static void put_token(FILE *f, const state_trained *t, int32_t id) {
+    char text[256];
+    state_trained_token_text(t, id, text, sizeof text);
+    cli_json_string(f, text, strlen(text));
+}
+
+/* A GPT-2's lens (trained_lens.h) for the predicted token after the last
+ * one: "contributions", each head's direct contribution to its logit
+ * (rows: layers, columns: heads) with the rest of the logit, which the
+ * parts sum to; "logit_lens", for the embeddings (layer 0) and after each
+ * block, its 5 most likely tokens. */
+static int put_lens(FILE *f, const state_trained *t, char *err, size_t err_len) {
+    static state_lens lens; /* 10 kB: not on the stack */
+    char msg[CLI_ERR_LEN];
+    memset(&lens, 0, sizeof lens);
+    if (state_trained_lens(t, &lens, msg, sizeof msg) != ATTN_OK)
+        return cli_fail(err, err_len, "the lens: %s", msg);
+    size_t L = lens.n_layers, H = lens.n_heads;
+    fprintf(f, ",\n  \"contributions\": {\"position\": %zu, \"token_id\": %ld, \"token\": ",
+            t->n - 1, (long)lens.token);
+    put_token(f, t, lens.token);
+    fputs(", \"probability\": ", f);
+    put_number(f, lens.prob);
+    fputs(", \"logit\": ", f);
+    put_number(f, lens.parts.logit);
+    fputs(",\n   \"heads\": ", f);
+    put_matrix_in(f, lens.contrib, L, H, H, "    ");
+    fputs(",\n   \"attention_bias\": ", f);
+    put_vector(f, lens.parts.attn_bias, L);
+    fputs(",\n   \"mlp\": ", f);
+    put_vector(f, lens.parts.mlp, L);
+    fputs(",\n   \"embeddings\": ", f);
+    put_number(f, lens.parts.embed);
+    fputs(", \"ln_f_bias\": ", f);
+    put_number(f, lens.parts.lnf_bias);
+    fputs("},\n  \"logit_lens\": [", f);
+    for (size_t r = 0; r <= L; r++) {
+        fprintf(f, "%s{\"layer\": %zu, \"ids\": [", r ? ",\n   " : "\n   ", r);
+        for (size_t i = 0; i < STATE_LENS_K; i++)
+            fprintf(f, "%s%ld", i ? ", " : "", (long)lens.lens_ids[r * STATE_LENS_K + i]);
+        fputs("], \"tokens\": [", f);
+        for (size_t i = 0; i < STATE_LENS_K; i++) {
+            if (i) fputs(", ", f);
+            put_token(f, t, lens.lens_ids[r * STATE_LENS_K + i]);
+        }
+        fputs("], \"probs\": ", f);
+        put_vector(f, lens.lens_probs + r * STATE_LENS_K, STATE_LENS_K);
+        fputs("}", f);
+    }
+    fputs("]", f);
+    return 0;
+}
+
 int cli_dump_trained(FILE *f, const cli_options *o, const state_settings *s, char *err,
                      size_t err_len) {
     state_trained *t = calloc(1, sizeof *t);
@@ -246,6 +300,11 @@ int cli_dump_trained(FILE *f, const cli_options *o, const state_settings *s, cha
     else fputs("]", f);
     fputs(",\n  \"logits\": ", f);
     put_matrix(f, t->run.logits, rows, V, V);
+    if (t->gpt2 && put_lens(f, t, err, err_len) != 0) {
+        state_trained_free(t);
+        free(t);
+        return 2;
+    }
     fputs("\n}\n", f);
     state_trained_free(t);
     free(t);
