@@ -31,7 +31,10 @@
 #   Enter applies them; Ctrl+A selects the text and typing replaces it;
 #   Esc discards an edit and says so; a click away applies it, and when a
 #   pending invalid choice (heads 16, d_model 8) blocks it the panel says so
-#   above the field, and closing the panel names what was dropped.
+#   above the field, and closing the panel names what was dropped;
+#   with the panel open a digit picks no head and q closes the panel (the
+#   app goes on); digits typed into Seed apply with Enter (the frame is
+#   render's with that --seed) and are thrown away with Esc.
 # - a model path of 200 characters that does not exist: the error breaks
 #   into lines inside the settings panel, nothing of it outside.
 #
@@ -272,6 +275,7 @@ xh_render traps-ts --weights mechanics --stage 10 --sentence ts & xh_bg "$!"
 xh_render traps-cat --weights mechanics --stage 10 --sentence 'cat sat' & xh_bg "$!"
 xh_render traps-dog --weights mechanics --stage 10 --sentence 'dog ran' & xh_bg "$!"
 xh_render traps-dog16 --weights mechanics --stage 10 --sentence 'dog ran' --heads 16 --d-model 16 & xh_bg "$!"
+xh_render traps-seed --weights mechanics --stage 10 --sentence 'dog ran' --heads 16 --d-model 16 --seed 4242 & xh_bg "$!"
 xh_wait_bg
 if xh_start --weights mechanics; then
     xh_key Up Up Up Up Up Right Right Right Right Right Right Right Right Right
@@ -336,6 +340,31 @@ if xh_start --weights mechanics; then
     # connection, once reached the destroyed window at about one quit in
     # four (BadWindow, exit status 1); the window now polls instead
     xh_alive "after the traps"
+    # With the panel open its keys stay in it: a digit does not pick a head
+    # (7 of 16 heads would show head 7 alone), q closes the panel and does
+    # not quit, and digits typed into Seed apply with Enter
+    xh_key p 7
+    sleep 1
+    xh_key Escape
+    xh_wait_same traps-digit-window traps-dog16 "$XH_ABOVE_STATUS" \
+        "7 with the panel open picks no head: the frame is still all 16 heads"
+    xh_check "the seed 4242 draws other weights than the default seed" \
+        xh_differ traps-seed traps-dog16 "$XH_MAIN"
+    # Down x7: from Heads to Seed; a typed value Esc throws away changes nothing
+    xh_key p Down Down Down Down Down Down Down
+    xdotool type --delay 30 '999'
+    xh_key Escape q
+    sleep 1
+    xh_alive "q with the settings panel open"
+    xh_wait_same traps-seed-esc traps-dog16 "$XH_ABOVE_STATUS" \
+        "digits typed into Seed and Esc: the seed stays; q closed the panel"
+    xh_key p Down Down Down Down Down Down Down
+    xdotool type --delay 30 '4242'
+    xh_key Return q
+    sleep 1
+    xh_alive "q after typing into Seed"
+    xh_wait_same traps-seed-window traps-seed "$XH_ABOVE_STATUS" \
+        "4242 typed into Seed, Enter: the frame is render's with --seed 4242"
     xh_quit "q quits after the traps"
 fi
 # ---- a long error in the settings panel wraps inside the panel ----

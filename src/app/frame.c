@@ -394,7 +394,7 @@ static void help(stage_ctx *c, int w, int h) {
         {"in a lesson: PgUp / PgDn", "scroll a step longer than its panel (or the wheel)"},
         {"in a lesson: Esc", "leave the lesson (its settings stay)"},
         {"H or ?", "this help"},
-        {"Esc / Q", "quit (Esc closes overlays first)"},
+        {"Esc / Q", "quit (Esc closes overlays first, Q the settings; Ctrl+Q always)"},
     };
     const int rows = (int)(sizeof keys / sizeof keys[0]);
     const theme *th = c->th;

@@ -186,6 +186,31 @@ static int digit_of(SDL_Keycode k) {
     return -1;
 }
 
+/* A key while the panel is open and nothing in it is being typed: the
+ * panel has it first (a digit types into the focused Seed or Layer, the
+ * keys of its widgets change them). Of the keys it leaves, those that would
+ * surprise under an open dialog do not reach the frame's shortcuts: digits
+ * do not switch heads, and q closes the panel rather than quitting (Ctrl+Q
+ * quits). Returns true when the key was taken here. */
+static bool panel_first(window_app *a, const SDL_Event *ev) {
+    SDL_Keycode k = ev->key.keysym.sym;
+    if (route_ui(a, ev) || panel_key(k)) return true;
+    if (digit_of(k) >= 0) {
+        if (!ev->key.repeat)
+            window_say(a, false, "the settings panel has the keys: digits type into %s when it "
+                       "has the focus; P closes the panel, then digits pick heads",
+                       a->s.model.settings.source == STATE_SOURCE_TRAINED ? "Layer" : "Seed");
+        return true;
+    }
+    if (k == SDLK_q) {
+        if (ev->key.repeat) return true;
+        close_panel(a);
+        if (!a->s.message_is_error) window_say(a, false, "settings closed (Q); Q again quits");
+        return true;
+    }
+    return false;
+}
+
 /* ---- the lesson being played ------------------------------------------------------ */
 
 /* A step of the lesson: its settings apply, its stage plays once. */
@@ -515,14 +540,16 @@ static void handle(window_app *a, const SDL_Event *ev) {
                 picker_key(a, ev->key.keysym.sym);
             break;
         }
+        if (ev->key.keysym.sym == SDLK_q && (ev->key.keysym.mod & KMOD_CTRL)) {
+            a->quit = true; /* Ctrl+Q quits from anywhere, a field being typed in too */
+            break;
+        }
         if (ui_typing(&a->ui)) { /* keys type into the field */
             route_ui(a, ev);
             break;
         }
-        if (a->s.show_settings && panel_key(ev->key.keysym.sym)) {
-            route_ui(a, ev);
-            break;
-        }
+        /* Ctrl's keys (type size) are the app's, not the focused widget's */
+        if (a->s.show_settings && !(ev->key.keysym.mod & KMOD_CTRL) && panel_first(a, ev)) break;
         on_key(a, &ev->key);
         break;
     case SDL_TEXTINPUT:

@@ -288,6 +288,8 @@ static bool trained_widgets(ui_context *ui, settings_panel *p, app_state *s, con
         snprintf(line, sizeof line, "of %zu layer%s ([ and ] in the frame too)",
                  m->model.config.n_layers, app_plural(m->model.config.n_layers));
         ui_label(ui, line, t->text_dim);
+        if (ui_editing(ui, "heads"))
+            ui_label(ui, "Layer: type digits; Enter applies, Esc keeps the old one", t->text_dim);
         const attn_config *c = &s->model.settings.config;
         char v[64];
         ui_space(ui, 0.3f);
@@ -392,6 +394,10 @@ static bool mechanics_widgets(ui_context *ui, settings_panel *p) {
     if (ui_slider_log(ui, "temperature", "Temperature", &d->config.temperature, lo, hi, "%.2g"))
         changed = true;
     if (ui_stepper(ui, "seed", "Seed", &d->seed, 0, ((uint64_t)1 << 53) - 1)) changed = true;
+    if (ui_editing(ui, "seed"))
+        ui_label(ui, "Seed: type digits; Enter applies, Esc keeps the old one", t->text_dim);
+    else
+        ui_label(ui, "Seed: type digits, or \xE2\x86\x90\xE2\x86\x92 one at a time", t->text_dim);
     return changed;
 }
 
@@ -506,6 +512,14 @@ bool settings_panel_run(settings_panel *p, ui_context *ui, app_state *s) {
         changed = true;
     }
 
+    if (ui->notice[0]) { /* a typed number refused (out of range, not a digit) */
+        snprintf(p->error, sizeof p->error, "%s", ui->notice);
+        p->error_setting = ATTN_SETTING_NONE;
+        snprintf(s->message, sizeof s->message, "%s", ui->notice);
+        s->message_is_error = true;
+        ui->notice[0] = '\0';
+    }
+
     /* Enter in a field submitted a text that was refused: the field goes
      * on taking the keys (Tab or a click away leave it, as they meant) */
     const SDL_Event *e = ui->event;
@@ -548,8 +562,9 @@ bool settings_panel_run(settings_panel *p, ui_context *ui, app_state *s) {
     ui_label(ui, info, t->text_dim);
     ui_label(ui,
              "Keys: \xE2\x86\x91\xE2\x86\x93 or Tab move, \xE2\x86\x90\xE2\x86\x92 change, "
-             "Enter edits or presses, Esc closes. The stage keys "
-             "(\xE2\x86\x90\xE2\x86\x92 stage, Space play) wait until the panel closes.",
+             "Enter edits or presses, Esc or Q closes, Ctrl+Q quits. The stage keys "
+             "(\xE2\x86\x90\xE2\x86\x92 stage, Space play, digits for heads) wait until the "
+             "panel closes.",
              t->text_dim);
     return close;
 }

@@ -152,6 +152,9 @@ static void move_focus(ui_context *ui, int step) {
     if (at == 0) ui->scroll = 0; /* the first widget: show the top, title included */
 }
 
+/* Height of the "more" tab, with its margin. */
+static int more_tab_h(const ui_context *ui) { return ui->px * 3 / 2; }
+
 /* Where the content goes on past the area's edge: the last lines fade
  * into the panel and a tab says "more ↓" (or "↑ more" at the top), so a
  * panel cut by a short window does not look whole. The thin scroll bar
@@ -159,7 +162,7 @@ static void move_focus(ui_context *ui, int step) {
 static void more_marks(ui_context *ui, int bar_w) {
     const theme *t = ui->theme;
     SDL_Rect a = ui->area;
-    int fade_h = ui->px * 2, tab_h = ui->px * 3 / 2;
+    int fade_h = ui->px * 2, tab_h = more_tab_h(ui);
     SDL_SetRenderDrawBlendMode(ui->renderer, SDL_BLENDMODE_BLEND);
     for (int edge = 0; edge < 2; edge++) {
         bool below = edge == 0;
@@ -184,6 +187,10 @@ static void more_marks(ui_context *ui, int bar_w) {
 bool ui_end(ui_context *ui) {
     const SDL_Event *e = ui->event;
     ui->last_content_h = ui->row_y + ui->row_h + pad(ui) - ui->area.y;
+    /* Content that scrolls ends with room for the "more" tab (more_marks),
+     * so that no line stays under it on the way down. */
+    if ((ui->flags & UI_SCROLL) && ui->last_content_h > ui->area.h)
+        ui->last_content_h += more_tab_h(ui) + pad(ui);
     if (ui->keyboard && ui->focus) { /* the focused widget went away */
         bool found = false;
         for (size_t i = 0; i < ui->n_focus; i++) found |= ui->focus_ids[i] == ui->focus;
@@ -529,6 +536,92 @@ bool ui_choice(ui_context *ui, const char *id, const char *label, const char *co
     return *index != old;
 }
 
+/* The digit a key stands for (the top row or the keypad), or -1. */
+static int key_digit(SDL_Keycode k) {
+    if (k >= SDLK_0 && k <= SDLK_9) return (int)(k - SDLK_0);
+    if (k >= SDLK_KP_1 && k <= SDLK_KP_9) return (int)(k - SDLK_KP_1) + 1;
+    if (k == SDLK_KP_0) return 0;
+    return -1;
+}
+
+/* Starts typing a stepper's value: its digits, all selected (the first
+ * digit typed replaces them), or, when a digit key started it, that digit. */
+static void start_number(ui_context *ui, uint32_t id, uint64_t value, int digit) {
+    ui->focus = id;
+    ui->editing = true;
+    ui->blink_start = SDL_GetTicks();
+    if (digit >= 0) {
+        snprintf(ui->number, sizeof ui->number, "%d", digit);
+        ui->all_selected = false;
+    } else {
+        snprintf(ui->number, sizeof ui->number, "%llu", (unsigned long long)value);
+        ui->all_selected = true;
+    }
+}
+
+/* The typed digits as a number in [lo, hi] into *out; false (and a
+ * notice naming label) when they are none or out of range. */
+static bool typed_number(ui_context *ui, const char *label, uint64_t lo, uint64_t hi,
+                         uint64_t *out) {
+    uint64_t v = 0;
+    bool over = false;
+    for (const char *c = ui->number; *c; c++) {
+        unsigned d = (unsigned)(*c - '0');
+        if (v > (UINT64_MAX - d) / 10) over = true;
+        else v = v * 10 + d;
+    }
+    if (!ui->number[0]) return false; /* nothing typed: the value stays */
+    if (over || v < lo || v > hi) {
+        snprintf(ui->notice, sizeof ui->notice, "%s: %s is out of range: type %llu to %llu",
+                 label, ui->number, (unsigned long long)lo, (unsigned long long)hi);
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+/* A key while the stepper's value is typed: the digits come from the keys,
+ * not from SDL's text input, which may be off when the first digit starts
+ * the edit. Returns true when the typed value is to apply. */
+static bool number_key(ui_context *ui, const SDL_KeyboardEvent *e, const char *label) {
+    SDL_Keycode k = e->keysym.sym;
+    size_t len = strlen(ui->number);
+    int d = key_digit(k);
+    ui->consumed = true; /* keys type, they are not shortcuts */
+    ui->blink_start = SDL_GetTicks();
+    if (d >= 0 && !(e->keysym.mod & (KMOD_CTRL | KMOD_ALT))) {
+        if (ui->all_selected) ui->number[0] = '\0', len = 0, ui->all_selected = false;
+        if (len + 1 < sizeof ui->number - 4) ui->number[len] = (char)('0' + d), ui->number[len + 1] = '\0';
+        return false;
+    }
+    switch (k) {
+    case SDLK_BACKSPACE:
+    case SDLK_DELETE:
+        if (ui->all_selected || (e->keysym.mod & KMOD_CTRL)) ui->number[0] = '\0';
+        else if (len > 0) ui->number[len - 1] = '\0';
+        ui->all_selected = false;
+        return false;
+    case SDLK_u:
+        if (e->keysym.mod & KMOD_CTRL) ui->number[0] = '\0', ui->all_selected = false;
+        return false;
+    case SDLK_RETURN:
+    case SDLK_KP_ENTER: ui_stop_editing(ui); return true;
+    case SDLK_ESCAPE: ui_stop_editing(ui); return false; /* the value was not touched */
+    case SDLK_TAB:
+    case SDLK_UP:
+    case SDLK_DOWN: /* leave, applying it; ui_end moves the focus */
+        ui_stop_editing(ui);
+        ui->consumed = false;
+        return true;
+    default:
+        /* a letter or sign: say what the field takes, rather than nothing */
+        if (k >= SDLK_SPACE && k < 127 && !(e->keysym.mod & (KMOD_CTRL | KMOD_ALT)))
+            snprintf(ui->notice, sizeof ui->notice,
+                     "%s takes digits 0-9: Enter applies them, Esc keeps the value it had", label);
+        return false;
+    }
+}
+
 bool ui_stepper(ui_context *ui, const char *id, const char *label, uint64_t *value, uint64_t lo,
                 uint64_t hi) {
     uint32_t uid = hash_id(id);
@@ -537,17 +630,43 @@ bool ui_stepper(ui_context *ui, const char *id, const char *label, uint64_t *val
     SDL_Rect c = label_column(ui, row, label, focused);
     uint64_t old = *value;
     SDL_Rect minus = {c.x, c.y, c.h, c.h}, plus = {c.x + c.w - c.h, c.y, c.h, c.h};
-    if (clicked_in(ui, minus)) take_click(ui, uid), *value = *value > lo ? *value - 1 : lo;
-    if (clicked_in(ui, plus)) take_click(ui, uid), *value = *value < hi ? *value + 1 : hi;
-    if (clicked_in(ui, row)) take_click(ui, uid);
-    SDL_Keycode k = ui_key_for(ui, uid);
-    if (k == SDLK_LEFT || k == SDLK_MINUS || k == SDLK_KP_MINUS)
-        *value = *value > lo ? *value - 1 : lo, ui->consumed = true;
-    if (k == SDLK_RIGHT || k == SDLK_PLUS || k == SDLK_EQUALS || k == SDLK_KP_PLUS)
-        *value = *value < hi ? *value + 1 : hi, ui->consumed = true;
+    SDL_Rect number = {c.x + c.h, c.y, c.w - 2 * c.h, c.h};
+    const SDL_Event *e = ui->event;
+    bool editing = ui->editing && ui->focus == uid, submit = false, by_enter = false;
+    if (editing && e && e->type == SDL_MOUSEBUTTONDOWN && e->button.button == SDL_BUTTON_LEFT &&
+        !(inside(e->button.x, e->button.y, number) && inside(e->button.x, e->button.y, ui->area))) {
+        ui_stop_editing(ui); /* a click elsewhere applies the typed value, then does its own */
+        submit = true;
+    } else if (editing && e && e->type == SDL_TEXTINPUT && !ui->consumed) {
+        ui->consumed = true; /* the digits came with their keys */
+    } else if (editing && e && e->type == SDL_KEYDOWN && !ui->consumed) {
+        SDL_Keycode k = e->key.keysym.sym;
+        by_enter = k == SDLK_RETURN || k == SDLK_KP_ENTER;
+        submit = number_key(ui, &e->key, label);
+    } else if (!editing) {
+        if (clicked_in(ui, minus)) take_click(ui, uid), *value = *value > lo ? *value - 1 : lo;
+        if (clicked_in(ui, plus)) take_click(ui, uid), *value = *value < hi ? *value + 1 : hi;
+        if (clicked_in(ui, number) && ui->keyboard) take_click(ui, uid), start_number(ui, uid, *value, -1);
+        if (clicked_in(ui, row)) take_click(ui, uid);
+        SDL_Keycode k = ui_key_for(ui, uid);
+        bool plain = e && e->type == SDL_KEYDOWN && !(e->key.keysym.mod & (KMOD_CTRL | KMOD_ALT));
+        if (plain && (k == SDLK_LEFT || k == SDLK_MINUS || k == SDLK_KP_MINUS))
+            *value = *value > lo ? *value - 1 : lo, ui->consumed = true;
+        if (plain && (k == SDLK_RIGHT || k == SDLK_PLUS || k == SDLK_EQUALS || k == SDLK_KP_PLUS))
+            *value = *value < hi ? *value + 1 : hi, ui->consumed = true;
+        if (plain && (k == SDLK_RETURN || k == SDLK_KP_ENTER))
+            start_number(ui, uid, *value, -1), ui->consumed = true;
+        if (plain && key_digit(k) >= 0) start_number(ui, uid, *value, key_digit(k)), ui->consumed = true;
+    }
+    if (submit) {
+        uint64_t v;
+        if (typed_number(ui, label, lo, hi, &v)) *value = v;
+        else if (by_enter && ui->notice[0]) ui->focus = uid, ui->editing = true; /* mend it */
+    }
+    editing = ui->editing && ui->focus == uid;
     if (drawing(ui)) {
         const theme *t = ui->theme;
-        ui_box(ui, c, t->background, focused, hovered(ui, c));
+        ui_box(ui, c, t->background, focused || editing, hovered(ui, c));
         ui_box(ui, minus, t->panel, false, hovered(ui, minus));
         ui_box(ui, plus, t->panel, false, hovered(ui, plus));
         ui_text_at(ui, "\xE2\x88\x92", 3, t->text, minus.x + minus.w / 2, minus.y + minus.h / 2,
@@ -556,8 +675,20 @@ bool ui_stepper(ui_context *ui, const char *id, const char *label, uint64_t *val
                    TEXT_CENTER | TEXT_MIDDLE);
         char num[32];
         snprintf(num, sizeof num, "%llu", (unsigned long long)*value);
-        ui_text_at(ui, num, strlen(num), t->text, c.x + c.w / 2, c.y + c.h / 2,
-                   TEXT_CENTER | TEXT_MIDDLE);
+        const char *shown = editing ? ui->number : num;
+        int w = measure_str(ui, shown), cx = number.x + number.w / 2;
+        if (editing) { /* as the text field shows typing: a thick outline, a caret */
+            outline(ui->renderer, c, t->accent, ui->px / 8 > 2 ? ui->px / 8 + 2 : 4);
+            if (ui->all_selected && w > 0)
+                fill(ui->renderer, (SDL_Rect){cx - w / 2, c.y + c.h / 6, w, c.h * 2 / 3},
+                     t->panel_border);
+        }
+        ui_text_at(ui, shown, strlen(shown), t->text, cx, c.y + c.h / 2, TEXT_CENTER | TEXT_MIDDLE);
+        if (editing && ((SDL_GetTicks() - ui->blink_start) / 530) % 2 == 0) {
+            SDL_Rect caret = {cx + w / 2 + 1, c.y + c.h / 6, ui->px / 8 > 2 ? ui->px / 8 : 2,
+                              c.h * 2 / 3};
+            fill(ui->renderer, caret, t->text);
+        }
     }
     return *value != old;
 }

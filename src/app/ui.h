@@ -73,6 +73,7 @@ typedef struct ui_context {
     bool all_selected;    /* Ctrl+A: the whole text, replaced by what is typed next */
     size_t scroll_text;   /* first byte shown in the edited text */
     char before_edit[UI_TEXT_MAX]; /* restored by Esc */
+    char number[24];      /* the digits typed into a stepper being edited */
     int scroll;           /* vertical scroll of the area's content */
     int last_content_h;   /* content height of the last pass */
     uint32_t blink_start; /* SDL_GetTicks() when the caret last moved */
@@ -145,7 +146,11 @@ bool ui_toggle(ui_context *ui, const char *id, const char *label, bool *value);
  * segments do not fit it draws as "◀ option ▶". */
 bool ui_choice(ui_context *ui, const char *id, const char *label, const char *const *options,
                int count, int *index);
-/* "label  [−] value [+]" over [lo, hi]; true when *value changed. */
+/* "label  [−] value [+]" over [lo, hi]; true when *value changed. The
+ * value can be typed too: a digit key, Enter or a click on the value starts
+ * editing it (digits and Backspace); Enter, Tab or a click elsewhere apply
+ * it, Esc puts the old value back. A value outside [lo, hi] is refused with
+ * a notice (ui->notice) naming the label. */
 bool ui_stepper(ui_context *ui, const char *id, const char *label, uint64_t *value, uint64_t lo,
                 uint64_t hi);
 /* A slider over [lo, hi] on a log scale (both > 0); keys step by a tenth

@@ -18,7 +18,7 @@
  *   S           screenshot PNG                      T  light / dark theme
  *   P           settings panel (also its button)    E  next example sentence
  *   H or ?      help                                Esc  close help / panel, else quit
- *   Q           quit
+ *   Q           quit (with the settings panel open: close it; Ctrl+Q always quits)
  * With lesson_path (not NULL) the window opens on that lesson's first step:
  *   Right/Left  next / previous step   1-6  answer the step's question
  *   Esc         leave the lesson (its settings stay)
