@@ -157,15 +157,27 @@ int heads_span(size_t count, double cell) {
     return v > 0 ? v : 1;
 }
 
-/* Cells may be up to this much wider than tall, or taller than wide: a
- * grid then fills a room of another shape, and its labels and values grow,
- * while its cells still read as cells. */
+/* Cells may be up to CELL_WIDE wider than tall, or CELL_ASPECT taller
+ * than wide: a grid then fills a room of another shape, and its labels and
+ * values grow, while its cells still read as cells. Wider than 1.25 a map
+ * stops reading as square (a row of 11 cells 45 px wide, 30 px tall looks
+ * like a table, not a matrix); taller cells are what lets every row take
+ * its label whole (heads_cells goes up to CELL_TALL for that). */
 #define CELL_ASPECT 1.5
+#define CELL_WIDE 1.25
+#define CELL_PRESENT_WIDE 1.5
 
-/* Cell width and height for room_w × room_h pixels per cell: each at most
- * CELL_ASPECT times the other, snapped and capped as snap_cell does. */
+/* Cell width and height for room_w × room_h pixels per cell: at most
+ * CELL_WIDE times as wide as tall and CELL_ASPECT times as tall as wide,
+ * snapped and capped as snap_cell does. */
 void heads_cell_size(double room_w, double room_h, double cap, double *cw, double *ch) {
-    *cw = heads_snap_cell(fmin(room_w, CELL_ASPECT * room_h), cap);
+    heads_cell_size_wide(room_w, room_h, cap, CELL_WIDE, cw, ch);
+}
+
+/* The same with cells up to wide times as wide as tall. */
+void heads_cell_size_wide(double room_w, double room_h, double cap, double wide, double *cw,
+                          double *ch) {
+    *cw = heads_snap_cell(fmin(room_w, wide * room_h), cap);
     *ch = heads_snap_cell(fmin(room_h, CELL_ASPECT * room_w), cap);
 }
 
@@ -491,9 +503,13 @@ static heads_room heads_room_of(const stage_ctx *c) {
     r.note_h = a.h >= 12 * spx ? spx + spx / 2 : 0; /* a tiny window keeps its room */
     r.bars_w = heads_colorbars_width(c);
     r.ga = (SDL_Rect){a.x, a.y + r.note_h, a.w - r.bars_w - spx / 2, a.h - r.note_h};
-    r.gap = c->n_heads > 16 ? spx / 3 : spx; /* many heads: tight */
-    r.gap_x = r.gap / 2; /* stage 8's V and O already keep maps apart across */
-    r.title_h = spx + spx / 2 + 2;
+    /* between rows of maps, half a line: each map's title line already
+     * keeps it apart from the map above; many heads: tight */
+    r.gap = c->n_heads > 16 ? spx / 3 : spx / 2;
+    r.gap_x = c->n_heads > 16 ? spx / 6 : spx / 2; /* stage 8's V and O already keep maps apart across */
+    /* the title's line: its type's height and a little (text_draw's box of
+     * spx type is about 1.2 spx high) */
+    r.title_h = spx + spx / 4 + 2;
     r.op_w = spx; /* "·" and "→" with a little room each side */
     return r;
 }
@@ -548,7 +564,12 @@ static void heads_cells(const stage_ctx *c, const heads_room *R, heads_layout *l
     l->right_w = 0;
     l->slab = least;
     if (cell_w <= 0.0 || cell_h <= 0.0) return;
-    heads_cell_size(cell_w, cell_h, 4.0 * c->px, &l->cw, &l->ch);
+    /* presenter mode: cells up to 1.5 times as wide as tall, where the
+     * larger type's column labels then fit across on two staggered lines
+     * rather than turned up (a fifth of the map's height given back to
+     * its rows) */
+    heads_cell_size_wide(cell_w, cell_h, 4.0 * c->px, c->s->present ? CELL_PRESENT_WIDE : CELL_WIDE,
+                         &l->cw, &l->ch);
     /* rows a little short of whole labels, in a room taller than that:
      * taller cells, so no row goes unnamed */
     double want = l->lpx > 0 ? whole_row_h(l->lpx) : 0.0;
@@ -591,32 +612,38 @@ static void heads_labels_at(const stage_ctx *c, const heads_room *R, heads_layou
     }
 }
 
-/* Whether layout a reads better than b: every row named first (unless
- * that shrinks the maps under WHOLE_ROWS_AREA of the other's), then the
- * columns named, then the largest maps with the largest type (area times
- * label size, so larger type, Ctrl +, keeps its grid while it can).
- * Column labels once above the first row of maps only where no layout
- * names every row with them over every map. */
+/* Whether layout a reads better than b: the most token labels first (a
+ * row named, a column named: each a token the class can point at), unless
+ * that shrinks the maps under WHOLE_ROWS_AREA of the other's; then the
+ * largest maps with the largest type (area times label size, so larger
+ * type, Ctrl +, keeps its grid while it can). So a bigger screen or bigger
+ * type never shows fewer labels for larger maps. Column labels over every
+ * map count a little more than once above the first row of maps, so the
+ * once-above grid wins only where it makes the maps clearly larger (large
+ * type, presenter mode). */
 #define WHOLE_ROWS_AREA 0.6
 
-/* Map area times label size, times the share of rows labelled (rows too
- * thin for their label are labelled every step-th, stage_row_labels);
- * columns named over each map are a little better than once above. */
-static double heads_score(const heads_layout *l) {
-    if (l->lpx <= 0) return l->cw * l->ch;
-    double step = l->ch > 0.0 ? ceil(whole_row_h(l->lpx) / l->ch) : 1.0;
-    return l->cw * l->ch * l->lpx / (step > 1.0 ? step : 1.0) * (l->cols_once ? 0.8 : 1.0);
+/* Rows labelled: all when they take their labels whole, else every step-th
+ * (stage_row_labels). */
+static double rows_named(const heads_layout *l, size_t n) {
+    if (l->lpx <= 0 || l->ch <= 0.0) return 0.0;
+    double step = ceil((double)l->lpx * 1.15 / l->ch);
+    return ceil((double)n / (step > 1.0 ? step : 1.0));
 }
 
-static bool heads_better(const heads_layout *a, const heads_layout *b) {
-    bool ar = rows_whole(a), br = rows_whole(b);
+/* Map area times label size; column labels once above the first row of
+ * maps weigh 0.8 of labels over each map. */
+static double heads_score(const heads_layout *l) {
+    if (l->lpx <= 0) return l->cw * l->ch;
+    return l->cw * l->ch * l->lpx * (l->cols_once ? 0.8 : 1.0);
+}
+
+static bool heads_better(const heads_layout *a, const heads_layout *b, size_t n) {
+    double la = rows_named(a, n) + (a->top_h > 0 ? (double)n : 0.0);
+    double lb = rows_named(b, n) + (b->top_h > 0 ? (double)n : 0.0);
     double area_a = a->cw * a->ch, area_b = b->cw * b->ch;
-    if (ar && !br) return area_a >= WHOLE_ROWS_AREA * area_b;
-    if (br && !ar) return area_b < WHOLE_ROWS_AREA * area_a;
-    /* columns named over every map, then once above the first row */
-    int ac = a->top_h > 0 ? (a->cols_once ? 1 : 2) : 0;
-    int bc = b->top_h > 0 ? (b->cols_once ? 1 : 2) : 0;
-    if (ac != bc) return ac > bc;
+    if (la > lb) return area_a >= WHOLE_ROWS_AREA * area_b;
+    if (lb > la) return area_b < WHOLE_ROWS_AREA * area_a;
     return heads_score(a) > heads_score(b);
 }
 
@@ -646,10 +673,14 @@ static heads_layout heads_layout_of(const stage_ctx *c, const heads_room *R) {
                 heads_layout l = {.cols = cols, .cols_once = once == 1};
                 heads_labels_at(c, R, &l, px);
                 if (l.ch < 8.0) continue;
-                if (!any || heads_better(&l, &best)) best = l;
+                if (!any || heads_better(&l, &best, c->n)) best = l;
                 any = true;
-                /* smaller type only to name every row and column */
-                if (rows_whole(&l) && l.top_h > 0) break;
+                /* smaller type where that names every row and column, or
+                 * lets the column labels lie across on two lines rather
+                 * than stand turned up (their room given to the maps);
+                 * heads_score weighs the smaller type against the maps */
+                if (rows_whole(&l) && l.top_h > 0 && l.top_h <= 2 * (px + px / 4) + px / 4)
+                    break;
             }
     }
     if (!any) best = no_labels; /* rows too thin for labels after all */

@@ -13,6 +13,9 @@ double heads_snap_cell(double cell, double cap);
 int heads_span(size_t count, double cell);
 /* Cell width and height for room_w × room_h pixels per cell. */
 void heads_cell_size(double room_w, double room_h, double cap, double *cw, double *ch);
+/* The same with cells up to wide times as wide as tall. */
+void heads_cell_size_wide(double room_w, double room_h, double cap, double wide, double *cw,
+                          double *ch);
 /* Label type for rows of cell pixels. */
 int heads_label_px(const stage_ctx *c, double cell);
 
