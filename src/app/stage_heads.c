@@ -282,45 +282,9 @@ static size_t rows_done(const stage_ctx *c) {
 }
 
 
-/* The type size of the row sums beside a grid of n rows g_h pixels high,
- * in max_w pixels (0: no column): the largest that shows "Σ=1.000" whole,
- * 0 when none of the frame's smallest type does (the head's title then
- * says the sums).
- * The same for every head of a frame: the caller asks once. */
-int heads_row_sums_px(const stage_ctx *c, int g_h, size_t n, int max_w) {
-    if (max_w <= 0 || n == 0) return 0;
-    /* never under the frame's smallest type (14 px at 1080 lines): a column
-     * of sums too small to read says less than the title's one line */
-    int floor_px = text_cache_min_px(c->tc) > 9 ? text_cache_min_px(c->tc) : 9;
-    int px = (int)fmin((double)g_h / (double)n * 0.8, (double)c->spx);
-    while (px >= floor_px && heads_sums_width(c, px) > max_w) px--;
-    return px >= floor_px ? px : 0;
-}
-
-/* "Σ=1.000" right of each finished row of grid g, at px (row_sums_px). */
-void heads_row_sums(const stage_ctx *c, size_t h, SDL_Rect g, int max_w, int px) {
-    size_t n = c->n, done = rows_done(c);
-    if (px == 0) return;
-    char buf[32];
-    for (size_t i = 0; i < done; i++) {
-        SDL_Rect rc = stage_cell_rect(g, n, 1, i, 0);
-        snprintf(buf, sizeof buf, "Σ=%.3f", (double)row_sum(c, h, i));
-        stage_text_fit(c, buf, px, c->th->text_dim, g.x + g.w + px / 2, rc.y + rc.h / 2,
-                       TEXT_LEFT | TEXT_MIDDLE, max_w - px / 2);
-    }
-    /* The row being worked on says which step it is in. */
-    size_t row;
-    float t;
-    sweep(c, &row, &t);
-    if (c->s->stage == STAGE_SOFTMAX && row < n && row >= done && c->e > 0.0f) {
-        SDL_Rect rc = stage_cell_rect(g, n, 1, row, 0);
-        stage_text_fit(c, t < 0.5f ? "exp …" : "÷ Σ …", px, c->th->accent, g.x + g.w + px / 2,
-                       rc.y + rc.h / 2, TEXT_LEFT | TEXT_MIDDLE, max_w - px / 2);
-    }
-}
-
-/* "every row Σ=1.000" (or "row sums 0.999–1.000"), for grids whose rows
- * are too thin for a Σ beside each; "" until every row is done. */
+/* "every row Σ=1.000" (or "row sums 0.999–1.000"): one note a map, not a
+ * Σ beside each row (the tooltip gives a row's own); "" until every row
+ * is done. */
 void heads_sums_summary(const stage_ctx *c, size_t h, char *buf, size_t len) {
     buf[0] = '\0';
     if (rows_done(c) < c->n || c->s->stage != STAGE_SOFTMAX) return;
@@ -339,12 +303,6 @@ void heads_sums_summary(const stage_ctx *c, size_t h, char *buf, size_t len) {
         snprintf(buf, len, "every row Σ=%s", a);
     else
         snprintf(buf, len, "row sums %s–%s", a, b);
-}
-
-int heads_sums_width(const stage_ctx *c, int px) {
-    int w = 0;
-    text_measure(c->tc, "Σ=1.000", px, &w, NULL);
-    return w + px;
 }
 
 /* Head h's grid at g with everything on it: the cells, the head's frame,
@@ -579,11 +537,6 @@ static void heads_cells(const stage_ctx *c, const heads_room *R, heads_layout *l
     l->right_w = 2 * l->op_w + 2 * (int)(l->slab * l->cw);
 }
 
-/* Whether rows of l take their labels whole: one a row, none skipped. */
-static bool rows_whole(const heads_layout *l) {
-    return l->lpx > 0 && l->ch >= whole_row_h(l->lpx);
-}
-
 /* Labels of l at px: the row labels' width, and the column labels' height
  * (on one or two lines, or turned up the columns: those take at most a
  * quarter of a head's room, a third in presenter mode, where words are
@@ -612,38 +565,36 @@ static void heads_labels_at(const stage_ctx *c, const heads_room *R, heads_layou
     }
 }
 
-/* Whether layout a reads better than b: the most token labels first (a
- * row named, a column named: each a token the class can point at), unless
- * that shrinks the maps under WHOLE_ROWS_AREA of the other's; then the
- * largest maps with the largest type (area times label size, so larger
- * type, Ctrl +, keeps its grid while it can). So a bigger screen or bigger
- * type never shows fewer labels for larger maps. Column labels over every
- * map count a little more than once above the first row of maps, so the
- * once-above grid wins only where it makes the maps clearly larger (large
- * type, presenter mode). */
+/* Whether layout a reads better than b: every row named first (unless
+ * that shrinks the maps under WHOLE_ROWS_AREA of the other's), then the
+ * columns named, then the largest maps with the largest type (area times
+ * label size, so larger type, Ctrl +, keeps its grid while it can). So a
+ * bigger screen or bigger type never names fewer tokens for larger maps.
+ * Column labels once above the first row of maps weigh 0.8 of labels over
+ * every map: the once-above grid wins only where it makes the maps clearly
+ * larger (large type, presenter mode, long sentences). */
 #define WHOLE_ROWS_AREA 0.6
 
-/* Rows labelled: all when they take their labels whole, else every step-th
- * (stage_row_labels). */
-static double rows_named(const heads_layout *l, size_t n) {
-    if (l->lpx <= 0 || l->ch <= 0.0) return 0.0;
-    double step = ceil((double)l->lpx * 1.15 / l->ch);
-    return ceil((double)n / (step > 1.0 ? step : 1.0));
+/* Whether rows of l take their labels whole: one a row, none skipped. */
+static bool rows_whole(const heads_layout *l) {
+    return l->lpx > 0 && l->ch >= whole_row_h(l->lpx);
 }
 
-/* Map area times label size; column labels once above the first row of
- * maps weigh 0.8 of labels over each map. */
+/* Map area times label size, times the share of rows labelled (rows too
+ * thin for their label are labelled every step-th, stage_row_labels). */
 static double heads_score(const heads_layout *l) {
     if (l->lpx <= 0) return l->cw * l->ch;
-    return l->cw * l->ch * l->lpx * (l->cols_once ? 0.8 : 1.0);
+    double step = l->ch > 0.0 ? ceil(whole_row_h(l->lpx) / l->ch) : 1.0;
+    return l->cw * l->ch * l->lpx / (step > 1.0 ? step : 1.0) * (l->cols_once ? 0.8 : 1.0);
 }
 
-static bool heads_better(const heads_layout *a, const heads_layout *b, size_t n) {
-    double la = rows_named(a, n) + (a->top_h > 0 ? (double)n : 0.0);
-    double lb = rows_named(b, n) + (b->top_h > 0 ? (double)n : 0.0);
+static bool heads_better(const heads_layout *a, const heads_layout *b) {
+    bool ar = rows_whole(a), br = rows_whole(b);
     double area_a = a->cw * a->ch, area_b = b->cw * b->ch;
-    if (la > lb) return area_a >= WHOLE_ROWS_AREA * area_b;
-    if (lb > la) return area_b < WHOLE_ROWS_AREA * area_a;
+    if (ar && !br) return area_a >= WHOLE_ROWS_AREA * area_b;
+    if (br && !ar) return area_b < WHOLE_ROWS_AREA * area_a;
+    bool ac = a->top_h > 0, bc = b->top_h > 0;
+    if (ac != bc) return ac;
     return heads_score(a) > heads_score(b);
 }
 
@@ -673,7 +624,7 @@ static heads_layout heads_layout_of(const stage_ctx *c, const heads_room *R) {
                 heads_layout l = {.cols = cols, .cols_once = once == 1};
                 heads_labels_at(c, R, &l, px);
                 if (l.ch < 8.0) continue;
-                if (!any || heads_better(&l, &best, c->n)) best = l;
+                if (!any || heads_better(&l, &best)) best = l;
                 any = true;
                 /* smaller type where that names every row and column, or
                  * lets the column labels lie across on two lines rather
@@ -707,7 +658,7 @@ static void heads_slab_name(const stage_ctx *c, const char *s, SDL_Color col, in
  * in the room stage 8's V and O take (right_w wide, empty in stage 7),
  * at px down to the frame's smallest type; left out where even that does
  * not fit whole, so it never runs into the next head. */
-static void heads_step_note(const stage_ctx *c, SDL_Rect g, int room_w, int px) {
+void heads_step_note(const stage_ctx *c, SDL_Rect g, int room_w, int px) {
     size_t row;
     float t;
     sweep(c, &row, &t);
