@@ -585,7 +585,8 @@ static bool rows_whole(const heads_layout *l) {
 static double heads_score(const heads_layout *l) {
     if (l->lpx <= 0) return l->cw * l->ch;
     double step = l->ch > 0.0 ? ceil(whole_row_h(l->lpx) / l->ch) : 1.0;
-    return l->cw * l->ch * l->lpx / (step > 1.0 ? step : 1.0) * (l->cols_once ? 0.8 : 1.0);
+    step = step > 1.0 ? step : 1.0;
+    return l->cw * l->ch * l->lpx / (step * step) * (l->cols_once ? 0.8 : 1.0);
 }
 
 static bool heads_better(const heads_layout *a, const heads_layout *b) {
