@@ -159,15 +159,27 @@ int heads_span(size_t count, double cell) {
     return v > 0 ? v : 1;
 }
 
-/* Cells may be up to this much wider than tall, or taller than wide: a
- * grid then fills a room of another shape, and its labels and values grow,
- * while its cells still read as cells. */
+/* Cells may be up to CELL_WIDE wider than tall, or CELL_ASPECT taller
+ * than wide: a grid then fills a room of another shape, and its labels and
+ * values grow, while its cells still read as cells. Wider than 1.25 a map
+ * stops reading as square (a row of 11 cells 45 px wide, 30 px tall looks
+ * like a table, not a matrix); taller cells are what lets every row take
+ * its label whole (heads_cells goes up to CELL_TALL for that). */
 #define CELL_ASPECT 1.5
+#define CELL_WIDE 1.25
+#define CELL_PRESENT_WIDE 1.5
 
-/* Cell width and height for room_w × room_h pixels per cell: each at most
- * CELL_ASPECT times the other, snapped and capped as snap_cell does. */
+/* Cell width and height for room_w × room_h pixels per cell: at most
+ * CELL_WIDE times as wide as tall and CELL_ASPECT times as tall as wide,
+ * snapped and capped as snap_cell does. */
 void heads_cell_size(double room_w, double room_h, double cap, double *cw, double *ch) {
-    *cw = heads_snap_cell(fmin(room_w, CELL_ASPECT * room_h), cap);
+    heads_cell_size_wide(room_w, room_h, cap, CELL_WIDE, cw, ch);
+}
+
+/* The same with cells up to wide times as wide as tall. */
+void heads_cell_size_wide(double room_w, double room_h, double cap, double wide, double *cw,
+                          double *ch) {
+    *cw = heads_snap_cell(fmin(room_w, wide * room_h), cap);
     *ch = heads_snap_cell(fmin(room_h, CELL_ASPECT * room_w), cap);
 }
 
@@ -272,45 +284,9 @@ static size_t rows_done(const stage_ctx *c) {
 }
 
 
-/* The type size of the row sums beside a grid of n rows g_h pixels high,
- * in max_w pixels (0: no column): the largest that shows "Σ=1.000" whole,
- * 0 when none of the frame's smallest type does (the head's title then
- * says the sums).
- * The same for every head of a frame: the caller asks once. */
-int heads_row_sums_px(const stage_ctx *c, int g_h, size_t n, int max_w) {
-    if (max_w <= 0 || n == 0) return 0;
-    /* never under the frame's smallest type (14 px at 1080 lines): a column
-     * of sums too small to read says less than the title's one line */
-    int floor_px = text_cache_min_px(c->tc) > 9 ? text_cache_min_px(c->tc) : 9;
-    int px = (int)fmin((double)g_h / (double)n * 0.8, (double)c->spx);
-    while (px >= floor_px && heads_sums_width(c, px) > max_w) px--;
-    return px >= floor_px ? px : 0;
-}
-
-/* "Σ=1.000" right of each finished row of grid g, at px (row_sums_px). */
-void heads_row_sums(const stage_ctx *c, size_t h, SDL_Rect g, int max_w, int px) {
-    size_t n = c->n, done = rows_done(c);
-    if (px == 0) return;
-    char buf[32];
-    for (size_t i = 0; i < done; i++) {
-        SDL_Rect rc = stage_cell_rect(g, n, 1, i, 0);
-        snprintf(buf, sizeof buf, "Σ=%.3f", (double)row_sum(c, h, i));
-        stage_text_fit(c, buf, px, c->th->text_dim, g.x + g.w + px / 2, rc.y + rc.h / 2,
-                       TEXT_LEFT | TEXT_MIDDLE, max_w - px / 2);
-    }
-    /* The row being worked on says which step it is in. */
-    size_t row;
-    float t;
-    sweep(c, &row, &t);
-    if (c->s->stage == STAGE_SOFTMAX && row < n && row >= done && c->e > 0.0f) {
-        SDL_Rect rc = stage_cell_rect(g, n, 1, row, 0);
-        stage_text_fit(c, t < 0.5f ? "exp …" : "÷ Σ …", px, c->th->accent, g.x + g.w + px / 2,
-                       rc.y + rc.h / 2, TEXT_LEFT | TEXT_MIDDLE, max_w - px / 2);
-    }
-}
-
-/* "every row Σ=1.000" (or "row sums 0.999–1.000"), for grids whose rows
- * are too thin for a Σ beside each; "" until every row is done. */
+/* "every row Σ=1.000" (or "row sums 0.999–1.000"): one note a map, not a
+ * Σ beside each row (the tooltip gives a row's own); "" until every row
+ * is done. */
 void heads_sums_summary(const stage_ctx *c, size_t h, char *buf, size_t len) {
     buf[0] = '\0';
     if (rows_done(c) < c->n || c->s->stage != STAGE_SOFTMAX) return;
@@ -329,12 +305,6 @@ void heads_sums_summary(const stage_ctx *c, size_t h, char *buf, size_t len) {
         snprintf(buf, len, "every row Σ=%s", a);
     else
         snprintf(buf, len, "row sums %s–%s", a, b);
-}
-
-int heads_sums_width(const stage_ctx *c, int px) {
-    int w = 0;
-    text_measure(c->tc, "Σ=1.000", px, &w, NULL);
-    return w + px;
 }
 
 /* Head h's grid at g with everything on it: the cells, the head's frame,
@@ -493,9 +463,13 @@ static heads_room heads_room_of(const stage_ctx *c) {
     r.note_h = a.h >= 12 * spx ? spx + spx / 2 : 0; /* a tiny window keeps its room */
     r.bars_w = heads_colorbars_width(c);
     r.ga = (SDL_Rect){a.x, a.y + r.note_h, a.w - r.bars_w - spx / 2, a.h - r.note_h};
-    r.gap = c->n_heads > 16 ? spx / 3 : spx; /* many heads: tight */
-    r.gap_x = r.gap / 2; /* stage 8's V and O already keep maps apart across */
-    r.title_h = spx + spx / 2 + 2;
+    /* between rows of maps, half a line: each map's title line already
+     * keeps it apart from the map above; many heads: tight */
+    r.gap = c->n_heads > 16 ? spx / 3 : spx / 2;
+    r.gap_x = c->n_heads > 16 ? spx / 6 : spx / 2; /* stage 8's V and O already keep maps apart across */
+    /* the title's line: its type's height and a little (text_draw's box of
+     * spx type is about 1.2 spx high) */
+    r.title_h = spx + spx / 4 + 2;
     r.op_w = spx; /* "·" and "→" with a little room each side */
     return r;
 }
@@ -550,7 +524,12 @@ static void heads_cells(const stage_ctx *c, const heads_room *R, heads_layout *l
     l->right_w = 0;
     l->slab = least;
     if (cell_w <= 0.0 || cell_h <= 0.0) return;
-    heads_cell_size(cell_w, cell_h, 4.0 * c->px, &l->cw, &l->ch);
+    /* presenter mode: cells up to 1.5 times as wide as tall, where the
+     * larger type's column labels then fit across on two staggered lines
+     * rather than turned up (a fifth of the map's height given back to
+     * its rows) */
+    heads_cell_size_wide(cell_w, cell_h, 4.0 * c->px, c->s->present ? CELL_PRESENT_WIDE : CELL_WIDE,
+                         &l->cw, &l->ch);
     /* rows a little short of whole labels, in a room taller than that:
      * taller cells, so no row goes unnamed */
     double want = l->lpx > 0 ? whole_row_h(l->lpx) : 0.0;
@@ -558,11 +537,6 @@ static void heads_cells(const stage_ctx *c, const heads_room *R, heads_layout *l
     double left = (double)(room_w - 2 * l->op_w) / (2.0 * l->cw) - (double)n / 2.0;
     l->slab = fmax(least, fmin(slab_most(c), left));
     l->right_w = 2 * l->op_w + 2 * (int)(l->slab * l->cw);
-}
-
-/* Whether rows of l take their labels whole: one a row, none skipped. */
-static bool rows_whole(const heads_layout *l) {
-    return l->lpx > 0 && l->ch >= whole_row_h(l->lpx);
 }
 
 /* Labels of l at px: the row labels' width, and the column labels' height
@@ -596,18 +570,25 @@ static void heads_labels_at(const stage_ctx *c, const heads_room *R, heads_layou
 /* Whether layout a reads better than b: every row named first (unless
  * that shrinks the maps under WHOLE_ROWS_AREA of the other's), then the
  * columns named, then the largest maps with the largest type (area times
- * label size, so larger type, Ctrl +, keeps its grid while it can).
- * Column labels once above the first row of maps only where no layout
- * names every row with them over every map. */
+ * label size, so larger type, Ctrl +, keeps its grid while it can). So a
+ * bigger screen or bigger type never names fewer tokens for larger maps.
+ * Column labels once above the first row of maps weigh 0.8 of labels over
+ * every map: the once-above grid wins only where it makes the maps clearly
+ * larger (large type, presenter mode, long sentences). */
 #define WHOLE_ROWS_AREA 0.6
 
+/* Whether rows of l take their labels whole: one a row, none skipped. */
+static bool rows_whole(const heads_layout *l) {
+    return l->lpx > 0 && l->ch >= whole_row_h(l->lpx);
+}
+
 /* Map area times label size, times the share of rows labelled (rows too
- * thin for their label are labelled every step-th, stage_row_labels);
- * columns named over each map are a little better than once above. */
+ * thin for their label are labelled every step-th, stage_row_labels). */
 static double heads_score(const heads_layout *l) {
     if (l->lpx <= 0) return l->cw * l->ch;
     double step = l->ch > 0.0 ? ceil(whole_row_h(l->lpx) / l->ch) : 1.0;
-    return l->cw * l->ch * l->lpx / (step > 1.0 ? step : 1.0) * (l->cols_once ? 0.8 : 1.0);
+    step = step > 1.0 ? step : 1.0;
+    return l->cw * l->ch * l->lpx / (step * step) * (l->cols_once ? 0.8 : 1.0);
 }
 
 static bool heads_better(const heads_layout *a, const heads_layout *b) {
@@ -615,10 +596,8 @@ static bool heads_better(const heads_layout *a, const heads_layout *b) {
     double area_a = a->cw * a->ch, area_b = b->cw * b->ch;
     if (ar && !br) return area_a >= WHOLE_ROWS_AREA * area_b;
     if (br && !ar) return area_b < WHOLE_ROWS_AREA * area_a;
-    /* columns named over every map, then once above the first row */
-    int ac = a->top_h > 0 ? (a->cols_once ? 1 : 2) : 0;
-    int bc = b->top_h > 0 ? (b->cols_once ? 1 : 2) : 0;
-    if (ac != bc) return ac > bc;
+    bool ac = a->top_h > 0, bc = b->top_h > 0;
+    if (ac != bc) return ac;
     return heads_score(a) > heads_score(b);
 }
 
@@ -650,8 +629,12 @@ static heads_layout heads_layout_of(const stage_ctx *c, const heads_room *R) {
                 if (l.ch < 8.0) continue;
                 if (!any || heads_better(&l, &best)) best = l;
                 any = true;
-                /* smaller type only to name every row and column */
-                if (rows_whole(&l) && l.top_h > 0) break;
+                /* smaller type where that names every row and column, or
+                 * lets the column labels lie across on two lines rather
+                 * than stand turned up (their room given to the maps);
+                 * heads_score weighs the smaller type against the maps */
+                if (rows_whole(&l) && l.top_h > 0 && l.top_h <= 2 * (px + px / 4) + px / 4)
+                    break;
             }
     }
     if (!any) best = no_labels; /* rows too thin for labels after all */
@@ -678,7 +661,7 @@ static void heads_slab_name(const stage_ctx *c, const char *s, SDL_Color col, in
  * in the room stage 8's V and O take (right_w wide, empty in stage 7),
  * at px down to the frame's smallest type; left out where even that does
  * not fit whole, so it never runs into the next head. */
-static void heads_step_note(const stage_ctx *c, SDL_Rect g, int room_w, int px) {
+void heads_step_note(const stage_ctx *c, SDL_Rect g, int room_w, int px) {
     size_t row;
     float t;
     sweep(c, &row, &t);

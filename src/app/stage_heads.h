@@ -13,6 +13,9 @@ double heads_snap_cell(double cell, double cap);
 int heads_span(size_t count, double cell);
 /* Cell width and height for room_w × room_h pixels per cell. */
 void heads_cell_size(double room_w, double room_h, double cap, double *cw, double *ch);
+/* The same with cells up to wide times as wide as tall. */
+void heads_cell_size_wide(double room_w, double room_h, double cap, double wide, double *cw,
+                          double *ch);
 /* Label type for rows of cell pixels. */
 int heads_label_px(const stage_ctx *c, double cell);
 
@@ -24,12 +27,11 @@ void heads_grid(stage_ctx *c, size_t h, SDL_Rect g, int left_w, int top_h, int l
 /* The values in the cells of d drawn at g, when they can be read. */
 void heads_cell_values(const stage_ctx *c, const draw_matrix_desc *d, SDL_Rect g);
 
-/* The row sums right of a grid: their type size (0: none fit), drawing,
- * the one-line summary for the title, and the column's width at px. */
-int heads_row_sums_px(const stage_ctx *c, int g_h, size_t n, int max_w);
-void heads_row_sums(const stage_ctx *c, size_t h, SDL_Rect g, int max_w, int px);
+/* "every row Σ=1.000" for head h's title, "" until every row is done. */
 void heads_sums_summary(const stage_ctx *c, size_t h, char *buf, size_t len);
-int heads_sums_width(const stage_ctx *c, int px);
+/* Stage 7 under way: "exp …" or "÷ Σ …" right of the row being worked on,
+ * in room_w pixels right of grid g, at px down to the frame's smallest. */
+void heads_step_note(const stage_ctx *c, SDL_Rect g, int room_w, int px);
 
 /* "std 2.84 → 1.00" for head h (stage 5). */
 void heads_spread_text(const stage_ctx *c, size_t h, char *buf, size_t len);

@@ -217,20 +217,20 @@ static void focus_weighted(stage_ctx *c, size_t h, SDL_Rect a, int bars_w, const
     stage_outline_step_rows(c, orr, n);
 }
 
-/* Stages 5–7: the map, stage 5's spread on the head's line, stage 7's row
- * sums right of it (in presenter mode, or when they do not fit, in the
- * title). */
+/* Stages 5–7: the map, stage 5's spread on the head's line, stage 7's
+ * "every row Σ=1.000" there too: one note for the map, not a column of the
+ * same Σ beside every row (the tooltip gives a row's own sum); right of the
+ * map only the step of the row under way ("exp …", "÷ Σ …"). */
 static void focus_grid(stage_ctx *c, size_t h, SDL_Rect a, int bars_w, const focus_layout *l) {
     SDL_Rect g = l->map;
     char extra[160] = "";
-    int side = c->s->present ? 0 : l->side_w;
-    int sums_px = c->s->stage == STAGE_SOFTMAX ? heads_row_sums_px(c, g.h, c->n, side) : 0;
-    if (c->s->stage == STAGE_SOFTMAX && sums_px == 0) heads_sums_summary(c, h, extra, sizeof extra);
+    if (c->s->stage == STAGE_SOFTMAX) heads_sums_summary(c, h, extra, sizeof extra);
     if (c->s->stage == STAGE_SCALE) heads_spread_text(c, h, extra, sizeof extra);
     heads_title(c, h, l->x0, l->top + l->title_h / 2, a.x + a.w - bars_w - l->x0, c->spx,
                 extra[0] ? extra : NULL);
     focus_map(c, h, l);
-    if (sums_px > 0) heads_row_sums(c, h, g, side, sums_px);
+    if (c->s->stage == STAGE_SOFTMAX)
+        heads_step_note(c, g, a.x + a.w - bars_w - (g.x + g.w), l->lpx > 0 ? l->lpx : c->spx);
 }
 
 void stage_heads_focus(stage_ctx *c) {
