@@ -23,45 +23,10 @@
 #define PREFIX_LEN 12
 #define CONFIG_MAX ((size_t)1 << 20) /* bytes of config.json read */
 
-/* The 16 tensors in model_params order; 2..13 are per layer ("h.N." before
- * the name). */
-static const char *const NAMES[MODEL_PARAM_TENSORS] = {
-    "wte.weight",         "wpe.weight",        "ln_1.weight",     "ln_1.bias",
-    "attn.c_attn.weight", "attn.c_attn.bias",  "attn.c_proj.weight", "attn.c_proj.bias",
-    "ln_2.weight",        "ln_2.bias",         "mlp.c_fc.weight", "mlp.c_fc.bias",
-    "mlp.c_proj.weight",  "mlp.c_proj.bias",   "ln_f.weight",     "ln_f.bias",
-};
-
-static int per_layer(size_t i) { return i >= 2 && i <= 13; }
-
-/* GPT-2's shape of tensor i (one layer's part of the stacked ones). */
-static size_t expected_shape(const model_config *c, size_t i, size_t shape[2]) {
-    size_t d = c->d_model;
-    switch (i) {
-    case 0: shape[0] = c->n_vocab, shape[1] = d; return 2;
-    case 1: shape[0] = c->n_ctx, shape[1] = d; return 2;
-    case 4: shape[0] = d, shape[1] = 3 * d; return 2;
-    case 5: shape[0] = 3 * d; return 1;
-    case 6: shape[0] = d, shape[1] = d; return 2;
-    case 10: shape[0] = d, shape[1] = 4 * d; return 2;
-    case 11: shape[0] = 4 * d; return 1;
-    case 12: shape[0] = 4 * d, shape[1] = d; return 2;
-    default: shape[0] = d; return 1;
-    }
-}
-
-static float *slot(model_params *p, size_t i) {
-    float *const s[MODEL_PARAM_TENSORS] = {
-        p->wte,   p->wpe,   p->ln1_w, p->ln1_b, p->attn_w, p->attn_b,   p->proj_w, p->proj_b,
-        p->ln2_w, p->ln2_b, p->fc_w,  p->fc_b,  p->fcproj_w, p->fcproj_b, p->lnf_w,  p->lnf_b,
-    };
-    return s[i];
-}
-
 static void full_name(char out[NAME_CAP], int prefixed, size_t i, size_t layer) {
     const char *pre = prefixed ? PREFIX : "";
-    if (per_layer(i)) snprintf(out, NAME_CAP, "%sh.%zu.%s", pre, layer, NAMES[i]);
-    else snprintf(out, NAME_CAP, "%s%s", pre, NAMES[i]);
+    if (model_tensor_per_layer(i)) snprintf(out, NAME_CAP, "%sh.%zu.%s", pre, layer, model_tensor_name(i));
+    else snprintf(out, NAME_CAP, "%s%s", pre, model_tensor_name(i));
 }
 
 static void shape_text(char *out, size_t cap, const size_t *shape, size_t n_dims) {
@@ -109,7 +74,7 @@ static enum kind classify(const char *name, size_t *i, size_t *layer) {
     *layer = 0;
     if (strcmp(name, "lm_head.weight") == 0) return K_LM_HEAD;
     for (size_t k = 0; k < MODEL_PARAM_TENSORS; k++)
-        if (!per_layer(k) && strcmp(name, NAMES[k]) == 0) {
+        if (!model_tensor_per_layer(k) && strcmp(name, model_tensor_name(k)) == 0) {
             *i = k;
             return K_PARAM;
         }
@@ -125,7 +90,7 @@ static enum kind classify(const char *name, size_t *i, size_t *layer) {
     *layer = n;
     if (strcmp(p, "attn.bias") == 0 || strcmp(p, "attn.masked_bias") == 0) return K_BUFFER;
     for (size_t k = 2; k <= 13; k++)
-        if (strcmp(p, NAMES[k]) == 0) {
+        if (strcmp(p, model_tensor_name(k)) == 0) {
             *i = k;
             return K_PARAM;
         }
@@ -228,7 +193,7 @@ static attn_status load(model *m, const uint8_t *bytes, size_t len, const char *
             kind = classify(bare, &i, &layer);
         if (kind == K_BUFFER) buffers++;
         if (kind == K_LM_HEAD) lm_head = &f.tensors[k];
-        int in_layer = (kind == K_PARAM && per_layer(i)) || kind == K_BUFFER;
+        int in_layer = (kind == K_PARAM && model_tensor_per_layer(i)) || kind == K_BUFFER;
         if (in_layer && layer >= MODEL_LAYERS_MAX) {
             st = model_fail(ATTN_ERR_LIMIT, err, err_len,
                             "%s: tensor \"%.*s\" is in layer %zu: attnviz reads models of at "
@@ -347,7 +312,7 @@ static attn_status load(model *m, const uint8_t *bytes, size_t len, const char *
                                     file, tname, model_st_dtype_name(t->dtype));
                     goto fail;
                 }
-                size_t shape[2], n_dims = expected_shape(&c, i, shape);
+                size_t shape[2], n_dims = model_tensor_shape(&c, i, shape);
                 int same = t->n_dims == n_dims;
                 for (size_t d = 0; same && d < n_dims; d++) same = t->shape[d] == shape[d];
                 if (!same) {
@@ -384,10 +349,10 @@ static attn_status load(model *m, const uint8_t *bytes, size_t len, const char *
         goto fail;
     }
     for (size_t i = 0; i < MODEL_PARAM_TENSORS; i++)
-        for (size_t l = 0; l < (per_layer(i) ? L : 1); l++) {
+        for (size_t l = 0; l < (model_tensor_per_layer(i) ? L : 1); l++) {
             full_name(tname, prefixed, i, l);
             const model_st_tensor *t = model_st_find(&f, tname);
-            float *dst = slot(&m->params, i) + l * t->n_elements;
+            float *dst = model_tensor_slot(&m->params, i) + l * t->n_elements;
             convert(dst, t);
             if (mapped) release_pages(t);
             for (size_t k = 0; k < t->n_elements; k++) {

@@ -72,8 +72,12 @@ static float *slot(const model_params *p, size_t i) {
     return *(float *const *)((const char *)p + TENSORS[i].slot);
 }
 
+float *model_tensor_slot(const model_params *p, size_t i) { return slot(p, i); }
+const char *model_tensor_name(size_t i) { return TENSORS[i].name; }
+int model_tensor_per_layer(size_t i) { return TENSORS[i].per_layer; }
+
 /* GPT-2's shape of tensor i (one layer's part of the stacked ones). */
-static size_t tensor_shape(const model_config *c, size_t i, size_t shape[2]) {
+size_t model_tensor_shape(const model_config *c, size_t i, size_t shape[2]) {
     size_t d = c->d_model;
     switch (i) {
     case 0: shape[0] = c->n_vocab, shape[1] = d; return 2;
@@ -140,7 +144,7 @@ static attn_status fill_tensors(const model *m, const char *path, model_st_tenso
             tensor_name(names[k], i, l);
             t[k].name = names[k];
             t[k].dtype = MODEL_ST_F32;
-            t[k].n_dims = tensor_shape(c, i, t[k].shape);
+            t[k].n_dims = model_tensor_shape(c, i, t[k].shape);
             size_t count = shape_count(t[k].shape, t[k].n_dims);
             const float *data = slot(&m->params, i) + l * count;
             t[k].data = data;
@@ -467,7 +471,7 @@ attn_status model_load_bytes_meta(model *m, const uint8_t *bytes, size_t len, co
                     goto fail;
                 }
                 size_t shape[2];
-                size_t n_dims = tensor_shape(&c, i, shape);
+                size_t n_dims = model_tensor_shape(&c, i, shape);
                 int same = t->n_dims == n_dims;
                 for (size_t d = 0; same && d < n_dims; d++) same = t->shape[d] == shape[d];
                 if (!same) {
@@ -612,7 +616,7 @@ float model_largest_tensor(const model *m, char *name, size_t name_len) {
     float most = -1.0f;
     size_t best = 0, best_layer = 0;
     for (size_t i = 0; i < MODEL_PARAM_TENSORS; i++) {
-        size_t shape[2], dims = tensor_shape(&m->config, i, shape), count = shape_count(shape, dims);
+        size_t shape[2], dims = model_tensor_shape(&m->config, i, shape), count = shape_count(shape, dims);
         size_t layers = TENSORS[i].per_layer ? m->config.n_layers : 1;
         const float *p = slot(&m->params, i);
         for (size_t l = 0; l < layers; l++)

@@ -9,6 +9,16 @@
 attn_status model_fail(attn_status s, char *err, size_t err_len, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* The 16 tensors in model_params order, as GPT-2 names and shapes them
+ * (model_io.c holds the one table; the GPT-2 loader reads it too): the
+ * name ("ln_1.weight"; a per-layer one follows "h.N."), whether it is per
+ * layer, one layer's shape (returns the number of dimensions), and where
+ * its stacked floats start in p. */
+const char *model_tensor_name(size_t i);
+int model_tensor_per_layer(size_t i);
+size_t model_tensor_shape(const model_config *c, size_t i, size_t shape[2]);
+float *model_tensor_slot(const model_params *p, size_t i);
+
 /* GELU's tanh approximation: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). */
 #define MODEL_GELU_K 0.7978845608028654f /* √(2/π) */
 #define MODEL_GELU_C 0.044715f
