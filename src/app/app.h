@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "state.h"
+#include "trained_lens.h"
 #include "text.h"
 #include "theme.h"
 
@@ -71,6 +72,9 @@ typedef struct app_state {
     /* The scores of stages 4–7: raw, each row minus its mean, or the
      * latter where the rows' constants dominate (Z; state.h). */
     state_scores_view scores_view;
+    /* The overview's head contributions and logit lens for a GPT-2,
+     * brought up to date after each run (trained_lens.h), not per frame. */
+    state_lens lens;
     char message[APP_ERR_LEN]; /* a status line: a saved path, an error */
     bool message_is_error;
     state_highlight highlights[STATE_HIGHLIGHTS_MAX]; /* outlined on the heatmaps */

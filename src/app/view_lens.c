@@ -109,21 +109,21 @@ static int lens_table(stage_ctx *c, const state_trained *t, const state_lens *le
 }
 
 int view_lens_draw(stage_ctx *c, const state_trained *t, SDL_Rect area) {
-    /* the cache lives here, the numbers in the state layer: recomputed
-     * only after a new run (state_trained_lens) */
-    static state_lens lens;
+    /* the app state holds the cache; state_trained_lens recomputes it only
+     * after a new run */
+    state_lens *lens = &c->s->lens;
     const theme *th = c->th;
     int px = c->px, spx = c->spx, y = area.y;
     if (area.h < 3 * px) return 0;
     char err[256];
     draw_line(c->r, area.x, y, area.x + area.w, y, th->panel_border);
     y += px / 2;
-    if (state_trained_lens(t, &lens, err, sizeof err) != ATTN_OK) {
+    if (state_trained_lens(t, lens, err, sizeof err) != ATTN_OK) {
         stage_text_wrap(c, err, spx, th->text_dim, area.x, y + spx / 2, area.w, spx * 5 / 4, 2);
         return y + spx * 3 - area.y;
     }
     char word[96], title[512];
-    token_text(t, lens.token, word, sizeof word);
+    token_text(t, lens->token, word, sizeof word);
     snprintf(title, sizeof title,
              "Heads that pushed “%s”\nHeads for “%s”\nHeads → “%s”", word, word, word);
     stage_text_alts(c, title, px, th->text, area.x, y + px / 2, TEXT_LEFT | TEXT_MIDDLE, area.w);
@@ -134,12 +134,12 @@ int view_lens_draw(stage_ctx *c, const state_trained *t, SDL_Rect area) {
     /* the table takes what its rows need, up to half of what is left; the
      * bars the rest */
     int rest = area.y + area.h - y;
-    int table_h = imin(rest / 2, px * 3 / 2 + (int)(lens.n_layers + 1) * (spx * 5 / 4));
-    y += head_bars(c, t, &lens, (SDL_Rect){area.x, y, area.w, rest - table_h - spx}) + spx / 2;
+    int table_h = imin(rest / 2, px * 3 / 2 + (int)(lens->n_layers + 1) * (spx * 5 / 4));
+    y += head_bars(c, t, lens, (SDL_Rect){area.x, y, area.w, rest - table_h - spx}) + spx / 2;
     if (area.y + area.h - y < 3 * spx) return y - area.y;
     stage_text_alts(c, "Logit lens: the answer layer by layer\nLogit lens\nLens", px, th->text,
                     area.x, y + px / 2, TEXT_LEFT | TEXT_MIDDLE, area.w);
     y += px * 3 / 2;
-    y += lens_table(c, t, &lens, (SDL_Rect){area.x, y, area.w, area.y + area.h - y});
+    y += lens_table(c, t, lens, (SDL_Rect){area.x, y, area.w, area.y + area.h - y});
     return y - area.y;
 }
