@@ -387,5 +387,23 @@ if xh_start; then
     xh_check "none of it in the panel's right margin ($n pixels)" [ "${n:-1}" -eq 0 ]
     xh_check "the frame beside the panel is as before" xh_same panel-error panel-open 820x766+0+0
     xh_alive "after a long error"
+    xh_key ctrl+q
+    xh_wait_exit 0 "Ctrl+Q quits with the panel open"
+fi
+# A sentence longer than the model file field's path: the caret is the
+# edited field's alone, so every letter lands where it was typed (another
+# field's shorter text once held the caret back, and the rest came out
+# reversed).
+long='the girl met the robot because she was hungry and then the robot met the girl because it was tired'
+xh_render long-sentence --sentence "$long"
+if xh_start; then
+    xh_key p
+    xh_wait_steady long-panel 1280x766+0+0 "the panel opens"
+    xh_click 1000 150 # the sentence field: it edits
+    xh_key ctrl+a
+    xdotool type --delay 15 "$long"
+    xh_key Return Escape
+    xh_wait_same long-sentence-window long-sentence "$XH_ABOVE_STATUS" \
+        "a typed sentence of ${#long} characters applies as typed: the frame is render's with it" 30
 fi
 xh_end

@@ -22,6 +22,8 @@
 #include "attnviz/attn.h"
 #include "attnviz/tokenize.h"
 
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #define MODEL_LAYERS_MAX 48
@@ -192,6 +194,18 @@ void model_init_positions_sinusoid(model *m, float scale);
 
 /* ---- inference: one sequence, every stage kept -------------------------- */
 
+/* A forward watched from another thread: model_forward counts the
+ * forwards it began and stores how many layers of the latest it has
+ * finished, and when stop is set it ends after the layer
+ * under way with ATTN_ERR_IO ("stopped as asked"). The app runs a GPT-2 on
+ * a thread this way: a progress mark while it works, and a newer sentence
+ * need not wait for an older one. */
+typedef struct model_watch {
+    atomic_size_t forwards;
+    atomic_size_t layers_done;
+    atomic_bool stop;
+} model_watch;
+
 /* Every activation of one sequence, kept for the views and for backward.
  * Per-layer arrays are stacked: layer l of ln2 is ln2 + l·n_max·d. */
 typedef struct model_run {
@@ -218,6 +232,7 @@ typedef struct model_run {
     size_t scratch_parts;    /* 2 for a run of its own, 1 for one sharing attn (training) */
     size_t threads;          /* 1 (the default) or 2: model_forward's large products and the
                                 heads on two threads, with the same bits as on one */
+    model_watch *watch;      /* NULL, or where model_forward reports (model_watch) */
     float *block;
 } model_run;
 
@@ -235,6 +250,17 @@ attn_status model_run_init(model_run *r, const model *m, size_t n_max, char *err
 attn_status model_run_init_logits(model_run *r, const model *m, size_t n_max, model_logits which,
                                   char *err, size_t err_len);
 void model_run_free(model_run *r);
+/* Every layer's attention weights in the core's layout (c_attn split into
+ * W_Q, W_K, W_V; c_proj as W_O), made once for runs that share them:
+ * GPT-2 small's are 113 MB, which two runs of one model need not hold
+ * twice. *out is an array of n_layers, freed by model_attn_free. */
+attn_status model_attn_make(const model *m, attn_weights **out, char *err, size_t err_len);
+void model_attn_free(attn_weights *attn, size_t n_layers);
+/* A run reading attn (model_attn_make's, which must outlive it) instead of
+ * a copy of its own; like a run of its own it may use two threads.
+ * model_run_sync on it writes the shared weights. */
+attn_status model_run_init_reading(model_run *r, const model *m, size_t n_max, model_logits which,
+                                   attn_weights *attn, char *err, size_t err_len);
 /* Copies c_attn and c_proj into the core's per-layer weights. Call after
  * the parameters change (model_forward does not, to stay cheap). */
 void model_run_sync(model_run *r, const model *m);

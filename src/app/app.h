@@ -106,6 +106,19 @@ void app_state_free(app_state *s);
  * or why nothing did, to s->message. Returns ATTN_OK, or a failure when nothing changed. */
 attn_status app_state_step_layer(app_state *s, int delta);
 
+/* After the model on screen changed to new settings (at once, or when a
+ * GPT-2's run on its thread ended): what every apply resets (hover, the
+ * head and token chosen when they no longer exist; the stage replays) and,
+ * for a trained model, the status line's "applied: …". */
+void app_model_applied(app_state *s);
+/* Once a frame: a GPT-2's pending run (state_model_apply_async) applied
+ * when it ends, or its failure said in the status line. */
+void app_model_poll(app_state *s);
+/* The status line while a run is pending: "GPT-2 reads 23 tokens: layer
+ * 5 of 12", and *fraction (may be NULL) how far it is, 0..1. False when
+ * nothing is pending. */
+bool app_model_progress(const app_state *s, char *buf, size_t len, float *fraction);
+
 /* ---- drawing ------------------------------------------------------------------ */
 
 struct draw_pool; /* draw.h */

@@ -137,8 +137,8 @@ void app_overview_update(app_state *s) {
 }
 
 bool app_overview_busy(const app_state *s) {
-    /* the roles' progress keeps the window drawing too */
-    return s && (state_overview_busy(s->overview) ||
+    /* the roles' progress and a pending run keep the window drawing too */
+    return s && (state_overview_busy(s->overview) || s->model.pending ||
                  (s->model.trained && s->model.trained->roles_job));
 }
 

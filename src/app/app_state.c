@@ -32,7 +32,7 @@ attn_status app_state_init(app_state *s, const state_settings *settings, char *e
 }
 
 attn_status app_state_step_layer(app_state *s, int delta) {
-    const state_settings *now = &s->model.settings;
+    const state_settings *now = state_model_wanted(&s->model); /* a pending run's, if one */
     s->message_is_error = true;
     if (now->source != STATE_SOURCE_TRAINED || !s->model.trained) {
         snprintf(s->message, sizeof s->message,
@@ -51,10 +51,17 @@ attn_status app_state_step_layer(app_state *s, int delta) {
     state_settings next = *now;
     next.layer = delta < 0 ? now->layer - 1 : now->layer + 1;
     char err[APP_ERR_LEN - 16]; /* room for "not applied: " */
-    attn_status st = state_model_apply(&s->model, &next, err, sizeof err);
+    attn_status st = state_model_apply_async(&s->model, &next, NULL, err, sizeof err);
     if (st != ATTN_OK) {
         snprintf(s->message, sizeof s->message, "not applied: %s", err);
         return st;
+    }
+    if (s->model.pending) {
+        /* the layer shows when the run under way ends */
+        snprintf(s->message, sizeof s->message, "layer %zu of %zu when the run ends",
+                 next.layer + 1, L);
+        s->message_is_error = false;
+        return ATTN_OK;
     }
     s->hover_head = s->hover_i = s->hover_j = -1;
     s->progress = 0.0f; /* the stage replays on the new layer's numbers */
@@ -63,6 +70,55 @@ attn_status app_state_step_layer(app_state *s, int delta) {
              next.layer + 1, L);
     s->message_is_error = false;
     return ATTN_OK;
+}
+
+void app_model_applied(app_state *s) {
+    const state_model *m = &s->model;
+    if (s->focus_head >= m->settings.config.n_heads) s->focus_head = 0;
+    if (s->selected_token >= (int)m->n) s->selected_token = -1;
+    s->hover_head = s->hover_i = s->hover_j = -1;
+    s->progress = 0.0f; /* the stage replays on the new numbers */
+    s->playing = true;
+    s->message_is_error = false;
+    if (!m->trained) return;
+    const state_trained *t = m->trained;
+    const char *base = strrchr(t->path, '/');
+    char unknown[96] = "";
+    if (m->n_unknown)
+        snprintf(unknown, sizeof unknown, ", %zu word%s not in its vocabulary (marked %s)",
+                 m->n_unknown, app_plural(m->n_unknown), STATE_UNKNOWN_MARK);
+    snprintf(s->message, sizeof s->message, "applied: %s %.200s, layer %zu of %zu, %zu token%s%s",
+             t->gpt2 ? "GPT-2" : "trained model", base ? base + 1 : t->path,
+             m->settings.layer + 1, t->model.config.n_layers, m->n, app_plural(m->n), unknown);
+}
+
+void app_model_poll(app_state *s) {
+    char err[APP_ERR_LEN - 16];
+    switch (state_model_poll(&s->model, err, sizeof err)) {
+    case STATE_POLL_APPLIED: app_model_applied(s); break;
+    case STATE_POLL_FAILED:
+        snprintf(s->message, sizeof s->message, "not applied: %s", err);
+        s->message_is_error = true;
+        break;
+    case STATE_POLL_IDLE:
+    case STATE_POLL_RUNNING:
+    default: break;
+    }
+}
+
+bool app_model_progress(const app_state *s, char *buf, size_t len, float *fraction) {
+    size_t done, total, tokens;
+    state_model_progress(&s->model, &done, &total, &tokens);
+    if (!s->model.pending || !s->model.trained || total == 0) return false;
+    const state_trained *t = s->model.trained;
+    size_t L = t->model.config.n_layers;
+    size_t at = done < total ? done : total - 1; /* the layer under way, counted over passes */
+    /* with heads off the model runs twice: every head on first, to compare */
+    const char *pass = total <= L ? "" : at < L ? " (all heads on)" : " (pruned)";
+    snprintf(buf, len, "%s reads %zu token%s: layer %zu of %zu%s", t->gpt2 ? "GPT-2" : "the model",
+             tokens, app_plural(tokens), at % L + 1, L, pass);
+    if (fraction) *fraction = (float)done / (float)total;
+    return true;
 }
 
 void app_state_free(app_state *s) {

@@ -320,6 +320,17 @@ static void status(stage_ctx *c, SDL_Rect bar) {
     int px = c->spx, pad = c->px / 2, y = bar.y + bar.h / 2;
     draw_fill(c->r, bar, th->panel);
     draw_line(c->r, bar.x, bar.y, bar.x + bar.w, bar.y, th->panel_border);
+    /* A GPT-2 reading a new sentence on its thread: the layer it is at, and
+     * a bar along the top of the line that fills as it goes. */
+    char running[128];
+    float fraction = 0.0f;
+    if (app_model_progress(c->s, running, sizeof running, &fraction)) {
+        SDL_Rect fill = {bar.x, bar.y, (int)lroundf((float)bar.w * fraction), px / 5 > 3 ? px / 5 : 3};
+        draw_fill(c->r, fill, th->accent);
+        stage_text_fit(c, running, px, th->text, bar.x + pad, y, TEXT_LEFT | TEXT_MIDDLE,
+                       bar.w - 2 * pad);
+        return;
+    }
     char state[64];
     if (c->s->view == VIEW_MODEL)
         snprintf(state, sizeof state, "%s",

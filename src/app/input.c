@@ -119,7 +119,7 @@ static void next_example(window_app *a) {
     size_t next = p->example < 0 ? 0 : ((size_t)p->example + 1) % count;
     if (p->example < 0 && strcmp(settings_panel_example(source, 0), a->s.model.settings.sentence) == 0)
         next = 1;
-    p->draft = a->s.model.settings; /* the example, on what is applied */
+    p->draft = *state_model_wanted(&a->s.model); /* the example, on what is applied */
     snprintf(p->draft.sentence, sizeof p->draft.sentence, "%s", settings_panel_example(source, next));
     if (settings_panel_apply(p, &a->s) == 0) {
         p->example = (int)next;
@@ -250,7 +250,8 @@ static void lesson_leave(window_app *a) {
 
 /* The pruning changed: the open settings panel shows (and would apply) it. */
 static void overview_sync_panel(window_app *a) {
-    memcpy(a->panel.draft.head_off, a->s.model.settings.head_off, sizeof a->panel.draft.head_off);
+    memcpy(a->panel.draft.head_off, state_model_wanted(&a->s.model)->head_off,
+           sizeof a->panel.draft.head_off);
 }
 
 /* M anywhere; in the overview the arrows move the cursor, Space or Enter
@@ -428,7 +429,7 @@ static void on_key(window_app *a, const SDL_KeyboardEvent *e) {
     case SDLK_LEFTBRACKET: /* the layer of a trained model; the open panel follows */
     case SDLK_RIGHTBRACKET:
         if (app_state_step_layer(s, k == SDLK_RIGHTBRACKET ? 1 : -1) == 0)
-            a->panel.draft.layer = s->model.settings.layer;
+            a->panel.draft.layer = state_model_wanted(&s->model)->layer;
         break;
     case SDLK_l:
         if (!again) picker_open(a);

@@ -67,7 +67,7 @@ static int example_index(const state_settings *d) {
 
 attn_status settings_panel_switch_source(settings_panel *p, app_state *s) {
     state_settings *d = &p->draft;
-    *d = s->model.settings; /* the switch, on what is applied */
+    *d = *state_model_wanted(&s->model); /* the switch, on what is applied */
     bool was_example = example_index(d) >= 0;
     if (d->source == STATE_SOURCE_MECHANICS) { /* keep the mechanics sizes to come back to */
         d->mechanics_config = d->config;
@@ -159,7 +159,7 @@ static void pending_names(const state_settings *d, const state_settings *a, char
 
 void settings_panel_close(settings_panel *p, app_state *s) {
     char what[160];
-    pending_names(&p->draft, &s->model.settings, what, sizeof what);
+    pending_names(&p->draft, state_model_wanted(&s->model), what, sizeof what);
     if (what[0]) {
         snprintf(s->message, sizeof s->message,
                  "settings closed: not applied, so dropped: %s (P opens the panel again)", what);
@@ -170,8 +170,9 @@ void settings_panel_close(settings_panel *p, app_state *s) {
 
 attn_status settings_panel_apply(settings_panel *p, app_state *s) {
     char err[APP_ERR_LEN - 16]; /* room for "not applied: " in the status line */
-    attn_status st = state_model_apply_text(&s->model, &p->draft, p->draft.sentence,
-                                            &p->error_setting, err, sizeof err);
+    /* a GPT-2 reads the sentence on a thread: the window goes on drawing */
+    attn_status st = state_model_apply_async(&s->model, &p->draft, &p->error_setting, err,
+                                             sizeof err);
     if (st != ATTN_OK) {
         snprintf(p->error, sizeof p->error, "%s", err);
         snprintf(s->message, sizeof s->message, "not applied: %s", err);
@@ -181,28 +182,17 @@ attn_status settings_panel_apply(settings_panel *p, app_state *s) {
     p->error[0] = '\0';
     p->error_setting = ATTN_SETTING_NONE;
     /* What applied, as applied: a trained model sets the sizes itself. */
-    p->draft = s->model.settings;
+    p->draft = *state_model_wanted(&s->model);
     show_model_path(&p->draft);
-    const attn_config *c = &s->model.settings.config;
-    if (s->focus_head >= c->n_heads) s->focus_head = 0;
-    if (s->selected_token >= (int)s->model.n) s->selected_token = -1;
-    s->hover_head = s->hover_i = s->hover_j = -1;
-    s->progress = 0.0f; /* the stage replays on the new numbers */
-    s->playing = true;
-    s->message_is_error = false;
-    if (s->model.trained) {
-        const state_trained *t = s->model.trained;
-        const char *base = strrchr(t->path, '/');
-        char unknown[96] = "";
-        if (s->model.n_unknown)
-            snprintf(unknown, sizeof unknown, ", %zu word%s not in its vocabulary (marked %s)",
-                     s->model.n_unknown, s->model.n_unknown == 1 ? "" : "s", STATE_UNKNOWN_MARK);
-        snprintf(s->message, sizeof s->message,
-                 "applied: trained model %.200s, layer %zu of %zu, %zu token%s%s",
-                 base ? base + 1 : t->path, s->model.settings.layer + 1,
-                 t->model.config.n_layers, s->model.n, app_plural(s->model.n), unknown);
+    if (s->model.pending) {
+        /* app_model_poll finishes it; the status line shows the progress */
+        snprintf(s->message, sizeof s->message, "running the model on the new settings");
+        s->message_is_error = false;
         return ATTN_OK;
     }
+    app_model_applied(s);
+    if (s->model.trained) return ATTN_OK; /* its message says it */
+    const attn_config *c = &s->model.settings.config;
     snprintf(s->message, sizeof s->message,
              "applied: %zu token%s, d_model %zu, %zu head%s (%s), d_k %zu, %s, %s, T %.2g, seed %llu",
              s->model.n, app_plural(s->model.n), c->d_model, c->n_heads, app_plural(c->n_heads), kind_of(c->n_heads, c->n_kv_heads), attn_d_head(c),
@@ -404,7 +394,9 @@ static bool mechanics_widgets(ui_context *ui, settings_panel *p) {
 bool settings_panel_run(settings_panel *p, ui_context *ui, app_state *s) {
     const theme *t = ui->theme;
     state_settings *d = &p->draft;
-    const state_settings *applied = &s->model.settings;
+    /* a GPT-2's run under way counts as applied: the panel does not ask
+     * for it again */
+    const state_settings *applied = state_model_wanted(&s->model);
     bool close = false, changed = false;
 
     /* the label column fits the longest label */

@@ -133,7 +133,9 @@ int ui_text_field(ui_context *ui, const char *id, const char *name, char *buf, s
     const SDL_Event *e = ui->event;
     int flags = 0;
     size_t len = strlen(buf);
-    if (ui->cursor > len) ui->cursor = len;
+    /* the caret is the edited field's: another field's shorter text must
+     * not move it (typing past a short model path would insert in place) */
+    if (editing && ui->cursor > len) ui->cursor = len;
 
     if (e && e->type == SDL_MOUSEBUTTONDOWN && e->button.button == SDL_BUTTON_LEFT) {
         bool hit = inside(e->button.x, e->button.y, r) && inside(e->button.x, e->button.y, ui->area);

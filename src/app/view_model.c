@@ -138,6 +138,12 @@ static void role_text_short(const state_trained *t, size_t l, size_t h, char *bu
                  (double)score);
 }
 
+/* Which heads are off as the class asked: a GPT-2's pruned run may still
+ * be under way (state_model_apply_async), but the click shows at once. */
+static const uint8_t *wanted_off(const stage_ctx *c) {
+    return state_model_wanted(&c->s->model)->head_off;
+}
+
 /* Head (l, h)'s role as a square of its colour and its name and score
  * ("previous 0.56", shorter when narrow) at (x, y) (the middle of the
  * line), in max_w. */
@@ -145,7 +151,7 @@ static void role_tag(stage_ctx *c, const state_trained *t, size_t l, size_t h, i
                      int max_w) {
     const theme *th = c->th;
     int spx = c->spx;
-    bool off = t->head_off[l * t->model.config.n_heads + h] != 0;
+    bool off = wanted_off(c)[l * t->model.config.n_heads + h] != 0;
     float score;
     int role = best_role(t, l, h, &score);
     char role_text[200], role_short[64];
@@ -178,14 +184,14 @@ static void head_map(stage_ctx *c, const state_trained *t, size_t l, size_t h, S
     d.mask_stride = n;
     d = draw_matrix_named(d, "weights", (int)h);
     draw_matrix(c->pool, c->r, map, &d);
-    if (t->head_off[l * t->model.config.n_heads + h]) off_mark(c, map);
+    if (wanted_off(c)[l * t->model.config.n_heads + h]) off_mark(c, map);
 }
 
 static void draw_head(stage_ctx *c, const state_trained *t, size_t l, size_t h, SDL_Rect box,
                       int side, int map_top, int gap, hover_info *hv) {
     const theme *th = c->th;
     size_t H = t->model.config.n_heads, k = l * H + h;
-    bool off = t->head_off[k] != 0;
+    bool off = wanted_off(c)[k] != 0;
     int px = c->px, spx = c->spx;
     SDL_Rect map = {box.x + (box.w - side) / 2, map_top, side, side};
     head_map(c, t, l, h, map);
@@ -246,7 +252,7 @@ static void head_tooltip(stage_ctx *c, const state_trained *t, const hover_info 
     char lines[MODEL_ROLES + 4][160];
     int count = 0, best_line = -1;
     snprintf(lines[count++], sizeof lines[0], "head %zu.%zu: layer %zu, head %zu%s", l + 1, h + 1,
-             l + 1, h + 1, t->head_off[hv->head] ? " (off)" : "");
+             l + 1, h + 1, wanted_off(c)[hv->head] ? " (off)" : "");
     if (hv->i >= 0 && hv->j >= 0 && (size_t)hv->i < n && (size_t)hv->j < n) {
         size_t li, lj;
         const char *si = stage_token(c, (size_t)hv->i, &li), *sj = stage_token(c, (size_t)hv->j, &lj);
@@ -281,7 +287,7 @@ static void head_tooltip(stage_ctx *c, const state_trained *t, const hover_info 
                          (double)model_heads_score(&t->roles, l, h, (model_role)r));
         }
     }
-    snprintf(lines[count++], sizeof lines[0], t->head_off[hv->head] ? "click: switch it on again"
+    snprintf(lines[count++], sizeof lines[0], wanted_off(c)[hv->head] ? "click: switch it on again"
                                                                       : "click: switch it off");
     int px = c->spx, line = px * 3 / 2, pad = px / 2, box_w = 0;
     for (int k = 0; k < count; k++) {
@@ -426,7 +432,7 @@ static hover_info heads_compact(stage_ctx *c, const state_trained *t, SDL_Rect g
                 float score;
                 int role = best_role(t, l, h, &score);
                 SDL_Color rc = role_color(th, role);
-                if (t->head_off[k]) rc = draw_mix(rc, th->background, 0.6f);
+                if (wanted_off(c)[k]) rc = draw_mix(rc, th->background, 0.6f);
                 if (role >= 0) draw_fill(c->r, (SDL_Rect){map.x, map.y + side + 1, side, bar}, rc);
             }
             SDL_Rect hit = {map.x - gap / 2, map.y - gap / 2, pitch_x, pitch_y};

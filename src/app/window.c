@@ -172,6 +172,7 @@ static bool wait_event(SDL_Event *ev, int ms) {
 
 static void update(window_app *a, float dt) {
     app_state *s = &a->s;
+    app_model_poll(s);      /* a GPT-2's run on its thread, when it ends */
     app_overview_update(s); /* live training's weights, the pruned model's loss */
     if (s->playing) {
         s->progress += dt * s->speed / APP_STAGE_SECONDS;

@@ -129,7 +129,7 @@ void model_run_sync(model_run *r, const model *m) {
 }
 
 static attn_status run_init(model_run *r, const model *m, size_t n_max, model_logits which,
-                            attn_weights *attn, char *err, size_t err_len) {
+                            attn_weights *attn, size_t parts, char *err, size_t err_len) {
     memset(r, 0, sizeof *r);
     const model_config *c = &m->config;
     if (n_max < 1 || n_max > c->n_ctx)
@@ -140,9 +140,6 @@ static attn_status run_init(model_run *r, const model *m, size_t n_max, model_lo
     /* Rows of logits and probabilities: GPT-2's 50257 words × 1024 tokens
      * would be 400 MB for the two, when a class looks at the last row. */
     size_t rows = which == MODEL_LOGITS_LAST ? 1 : n;
-    /* A run of its own may use two threads (two parts of packing space); runs
-     * sharing the trainer's weights are each one thread of a batch. */
-    size_t parts = attn ? 1 : ATTN_THREADS_MAX;
     /* Every part a checked product: in 32 bits, 4096 tokens × 262,144 words
      * of logits and probabilities alone would wrap around. L ≤ 48 (the
      * model's config check), so 8 · L cannot. */
@@ -224,24 +221,60 @@ static attn_status run_init(model_run *r, const model *m, size_t n_max, model_lo
     return ATTN_OK;
 }
 
+/* A run of its own may use two threads (two parts of packing space); runs
+ * sharing the trainer's or the detector's weights are each one thread of a
+ * batch; a run reading shared weights alone (model_run_init_reading) may
+ * use two. */
 attn_status model_run_init_shared(model_run *r, const model *m, size_t n_max,
                                   attn_weights *attn, char *err, size_t err_len) {
-    return run_init(r, m, n_max, MODEL_LOGITS_ALL, attn, err, err_len);
+    return run_init(r, m, n_max, MODEL_LOGITS_ALL, attn, attn ? 1 : ATTN_THREADS_MAX, err,
+                    err_len);
 }
 
 attn_status model_run_init_shared_logits(model_run *r, const model *m, size_t n_max,
                                          model_logits which, attn_weights *attn, char *err,
                                          size_t err_len) {
-    return run_init(r, m, n_max, which, attn, err, err_len);
+    return run_init(r, m, n_max, which, attn, attn ? 1 : ATTN_THREADS_MAX, err, err_len);
+}
+
+attn_status model_run_init_reading(model_run *r, const model *m, size_t n_max, model_logits which,
+                                   attn_weights *attn, char *err, size_t err_len) {
+    if (!attn)
+        return model_fail(ATTN_ERR_CONFIG, err, err_len,
+                          "a run reading shared attention weights needs them: make them first");
+    return run_init(r, m, n_max, which, attn, ATTN_THREADS_MAX, err, err_len);
 }
 
 attn_status model_run_init(model_run *r, const model *m, size_t n_max, char *err, size_t err_len) {
-    return run_init(r, m, n_max, MODEL_LOGITS_ALL, NULL, err, err_len);
+    return run_init(r, m, n_max, MODEL_LOGITS_ALL, NULL, ATTN_THREADS_MAX, err, err_len);
 }
 
 attn_status model_run_init_logits(model_run *r, const model *m, size_t n_max, model_logits which,
                                   char *err, size_t err_len) {
-    return run_init(r, m, n_max, which, NULL, err, err_len);
+    return run_init(r, m, n_max, which, NULL, ATTN_THREADS_MAX, err, err_len);
+}
+
+attn_status model_attn_make(const model *m, attn_weights **out, char *err, size_t err_len) {
+    size_t L = m->config.n_layers;
+    attn_weights *attn = calloc(L, sizeof *attn);
+    if (!attn) return model_fail(ATTN_ERR_NOMEM, err, err_len, "out of memory for the attention weights");
+    attn_config ac = model_attn_config(&m->config);
+    for (size_t l = 0; l < L; l++) {
+        attn_status s = attn_weights_init(&attn[l], &ac, err, err_len);
+        if (s != ATTN_OK) {
+            model_attn_free(attn, l);
+            return s;
+        }
+        model_attn_weights_sync(&attn[l], m, l);
+    }
+    *out = attn;
+    return ATTN_OK;
+}
+
+void model_attn_free(attn_weights *attn, size_t n_layers) {
+    if (!attn) return;
+    for (size_t l = 0; l < n_layers; l++) attn_weights_free(&attn[l]);
+    free(attn);
 }
 
 void model_run_free(model_run *r) {
@@ -288,6 +321,10 @@ attn_status model_forward(model_run *r, const model *m, const int32_t *ids, size
     size_t H = c->n_heads, d_head = d / H;
     attn_config ac = model_attn_config(c);
     r->n = n;
+    if (r->watch) {
+        atomic_store(&r->watch->layers_done, 0);
+        atomic_fetch_add(&r->watch->forwards, 1);
+    }
 
     // x = wte[ids] + wpe[positions]
     for (size_t i = 0; i < n; i++) {
@@ -325,6 +362,12 @@ attn_status model_forward(model_run *r, const model *m, const int32_t *ids, size
         model_gelu(gelu, fc, n * 4 * d);
         linear(r, next, gelu, p->fcproj_w + l * 4 * d * d, p->fcproj_b + l * d, n, 4 * d, d);
         for (size_t i = 0; i < n * d; i++) next[i] += mid[i];
+        if (r->watch) {
+            atomic_store(&r->watch->layers_done, l + 1);
+            if (atomic_load(&r->watch->stop))
+                return model_fail(ATTN_ERR_IO, err, err_len,
+                                  "the forward stopped after layer %zu of %zu, as asked", l + 1, L);
+        }
     }
     model_layernorm(r->lnf, r->lnf_mean, r->lnf_rstd, r->resid + L * N * d, p->lnf_w, p->lnf_b,
                     n, d);

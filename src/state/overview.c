@@ -191,15 +191,18 @@ size_t state_overview_heads_off(const state_model *m) {
     const state_trained *t = m->trained;
     if (!t) return 0;
     size_t LH = heads_total(t), off = 0;
-    for (size_t k = 0; k < LH && k < STATE_PRUNE_MAX; k++) off += m->settings.head_off[k] != 0;
+    const uint8_t *head_off = state_model_wanted(m)->head_off;
+    for (size_t k = 0; k < LH && k < STATE_PRUNE_MAX; k++) off += head_off[k] != 0;
     return off;
 }
 
+/* A GPT-2 runs the pruned model on a thread (state_model_apply_async): the
+ * overview shows the change when the run ends. */
 static attn_status apply_pruning(state_model *m, const uint8_t *head_off, state_note *note) {
-    state_settings next = m->settings;
+    state_settings next = *state_model_wanted(m);
     memcpy(next.head_off, head_off, sizeof next.head_off);
     char err[STATE_ERR_LEN];
-    attn_status st = state_model_apply(m, &next, err, sizeof err);
+    attn_status st = state_model_apply_async(m, &next, NULL, err, sizeof err);
     if (st != ATTN_OK) say(note, true, "%s", err);
     return st;
 }
@@ -217,7 +220,7 @@ attn_status state_overview_toggle_head(state_model *m, size_t layer, size_t head
         return ATTN_ERR_CONFIG;
     }
     uint8_t off[STATE_PRUNE_MAX];
-    memcpy(off, m->settings.head_off, sizeof off);
+    memcpy(off, state_model_wanted(m)->head_off, sizeof off);
     size_t k = layer * H + head;
     off[k] = !off[k];
     attn_status st = apply_pruning(m, off, note);

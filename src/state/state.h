@@ -112,6 +112,11 @@ typedef struct state_model {
     char *label_text;
     uint8_t *token_kind; /* state_token_kind */
     size_t n_unknown;    /* tokens of kind STATE_TOKEN_UNKNOWN */
+    /* A GPT-2's new sentence or pruning running on a thread
+     * (state_model_apply_async): what will apply when it ends. Everything
+     * above stays the model on screen until then. */
+    bool pending;
+    state_settings pending_settings;
 } state_model;
 
 /* Builds the model for s. Returns ATTN_OK, or a failure with a message
@@ -125,6 +130,34 @@ attn_status state_model_apply(state_model *m, const state_settings *s, char *err
 attn_status state_model_apply_text(state_model *m, const state_settings *s, const char *text,
                                    attn_setting *bad, char *err, size_t err_len);
 void state_model_free(state_model *m);
+
+/* The same as state_model_apply_text on s->sentence, except that a loaded
+ * GPT-2's new sentence or pruning runs on a thread (its forward takes a
+ * tenth of a second to a second): what can be checked at once is (a
+ * sentence that does not encode, a layer that does not exist: a failure as
+ * from state_model_apply), then m stays the model on screen with pending
+ * set until state_model_poll applies the run. Anything else applies at
+ * once, as state_model_apply does. A newer call replaces a pending one;
+ * state_model_apply stops it. */
+attn_status state_model_apply_async(state_model *m, const state_settings *s, attn_setting *bad,
+                                    char *err, size_t err_len);
+
+/* What state_model_poll found. */
+typedef enum state_poll {
+    STATE_POLL_IDLE,    /* nothing pending */
+    STATE_POLL_RUNNING, /* still running: state_model_progress says how far */
+    STATE_POLL_APPLIED, /* the run ended and m now shows pending_settings */
+    STATE_POLL_FAILED,  /* the run failed (err says why); m is as it was */
+} state_poll;
+/* Once a frame (cheap until a run ends). */
+state_poll state_model_poll(state_model *m, char *err, size_t err_len);
+/* The settings the model will show: pending_settings while a run is
+ * pending, else settings. A change made meanwhile (another head off, the
+ * next layer) starts from these, so it is not lost when the run ends. */
+const state_settings *state_model_wanted(const state_model *m);
+/* A pending run's progress: layers done of total and tokens read; all 0
+ * when nothing is pending. */
+void state_model_progress(const state_model *m, size_t *done, size_t *total, size_t *tokens);
 
 /* With the trained source, after the run changed in place (new parameters
  * from state_trained_set_params): takes the ranges again and bumps version,

@@ -317,7 +317,7 @@ static void make_labels(state_model *next, const state_trained *t, const char *s
  * kept one is run only after every check that can fail, so a failure
  * leaves m as it was. */
 static attn_status apply_trained(state_model *m, const state_settings *s, attn_setting *bad, char *err,
-                         size_t err_len) {
+                         size_t err_len, bool *deferred) {
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     char msg[STATE_ERR_LEN];
@@ -363,10 +363,27 @@ static attn_status apply_trained(state_model *m, const state_settings *s, attn_s
     }
     /* Another layer of the same run (the [ and ] keys) needs no new run: a
      * GPT-2's forward is the slow part, and it would give the same bits. */
-    bool same_run = !loaded && m->trained == t && t->n > 0 && t->run.n == t->n &&
-                    strcmp(m->settings.sentence, s->sentence) == 0 &&
-                    memcmp(m->settings.head_off, s->head_off, sizeof s->head_off) == 0;
+    bool same_run = !loaded && m->trained == t && t->n > 0 && t->run.n == t->n && t->sentence &&
+                    strcmp(t->sentence, s->sentence) == 0 &&
+                    memcmp(t->head_off, s->head_off, sizeof s->head_off) == 0;
     const attn_trace *traces_before = t->run.trace;
+    /* A kept GPT-2 runs on a thread when asked: m stays as it is, pending,
+     * until state_model_poll finds the run ended (the run under way, when
+     * it is on this sentence and pruning already, goes on). */
+    if (rc == ATTN_OK && !same_run && deferred && !loaded && t->gpt2) {
+        if (!state_trained_run_is_on(t, s->sentence, s->head_off))
+            rc = state_trained_run_start(t, s->sentence, s->head_off, bad, err, err_len);
+        free(next.tokens);
+        free(next.text);
+        free(next.labels);
+        free(next.label_text);
+        free(next.token_kind);
+        if (rc != ATTN_OK) return rc;
+        m->pending = true;
+        m->pending_settings = *s;
+        *deferred = true;
+        return ATTN_OK;
+    }
     if (rc == ATTN_OK && !same_run)
         rc = state_trained_run(t, s->sentence, s->head_off, bad, err, err_len);
     if (rc != ATTN_OK) {
@@ -414,12 +431,27 @@ attn_status state_model_apply(state_model *m, const state_settings *s, char *err
     return state_model_apply_text(m, s, s->sentence, NULL, err, err_len);
 }
 
-attn_status state_model_apply_text(state_model *m, const state_settings *s, const char *text,
-                                   attn_setting *bad, char *err, size_t err_len) {
+/* A pending run is dropped by any apply: the newer settings win. */
+static void drop_pending(state_model *m) {
+    if (m->trained) state_trained_run_stop(m->trained);
+    m->pending = false;
+}
+
+static attn_status apply_any(state_model *m, const state_settings *s, const char *text,
+                             attn_setting *bad, char *err, size_t err_len, bool async) {
     attn_setting unused;
     if (!bad) bad = &unused;
     *bad = ATTN_SETTING_NONE;
-    if (s->source == STATE_SOURCE_TRAINED) return apply_trained(m, s, bad, err, err_len);
+    if (!async) drop_pending(m);
+    if (s->source == STATE_SOURCE_TRAINED) {
+        /* a failed async apply leaves an earlier pending run to end; one
+         * that applied at once replaces it */
+        bool deferred = false;
+        attn_status st = apply_trained(m, s, bad, err, err_len, async ? &deferred : NULL);
+        if (async && st == ATTN_OK && !deferred) drop_pending(m);
+        return st;
+    }
+    drop_pending(m);
     if (!m->trained) return apply_mechanics(m, s, text, bad, err, err_len);
     /* From trained to mechanics: the trace and weights were the run's, so
      * the mechanics model is built from nothing, then the trained one goes. */
@@ -431,6 +463,46 @@ attn_status state_model_apply_text(state_model *m, const state_settings *s, cons
     free_trained_view(m);
     *m = fresh;
     return ATTN_OK;
+}
+
+attn_status state_model_apply_text(state_model *m, const state_settings *s, const char *text,
+                                   attn_setting *bad, char *err, size_t err_len) {
+    return apply_any(m, s, text, bad, err, err_len, false);
+}
+
+attn_status state_model_apply_async(state_model *m, const state_settings *s, attn_setting *bad,
+                                    char *err, size_t err_len) {
+    return apply_any(m, s, s->sentence, bad, err, err_len, true);
+}
+
+state_poll state_model_poll(state_model *m, char *err, size_t err_len) {
+    if (!m->pending) return STATE_POLL_IDLE;
+    state_trained *t = m->trained;
+    attn_status result;
+    if (t && !state_trained_run_poll(t, &result, err, err_len)) {
+        if (t->run_job) return STATE_POLL_RUNNING;
+        result = ATTN_ERR_IO; /* stopped from elsewhere: nothing to take */
+        snprintf(err, err_len, "the run was stopped before it ended");
+    }
+    m->pending = false;
+    if (!t || result != ATTN_OK) return STATE_POLL_FAILED;
+    /* the run is the pending settings' now: applying them builds the view
+     * without another run */
+    state_settings s = m->pending_settings;
+    if (apply_trained(m, &s, NULL, err, err_len, NULL) != ATTN_OK) return STATE_POLL_FAILED;
+    return STATE_POLL_APPLIED;
+}
+
+const state_settings *state_model_wanted(const state_model *m) {
+    return m->pending ? &m->pending_settings : &m->settings;
+}
+
+void state_model_progress(const state_model *m, size_t *done, size_t *total, size_t *tokens) {
+    state_run_status st = {0};
+    if (m->pending && m->trained) st = state_trained_run_status(m->trained);
+    if (done) *done = st.done;
+    if (total) *total = st.total;
+    if (tokens) *tokens = st.tokens;
 }
 
 void state_model_refresh(state_model *m) {

@@ -8,6 +8,8 @@
 #include "attnviz/lesson.h"
 #include "attnviz/train.h"
 #include "paths.h"
+#include "trained_lens.h"
+#include "trained_private.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -90,22 +92,32 @@ attn_status state_trained_peek(const char *path, model_config *c, char *err, siz
 
 /* ---- load, run, free ------------------------------------------------------ */
 
-/* The largest run a GPT-2 is given: the app's limit or its context. */
-static size_t gpt2_limit(const model_config *c) {
+size_t state_gpt2_limit(const model_config *c) {
     return c->n_ctx < STATE_TRAINED_TOKENS_MAX ? c->n_ctx : STATE_TRAINED_TOKENS_MAX;
 }
 
-/* t's run made for n_max tokens, aside: the old one stays on failure. */
-static attn_status size_run(state_trained *t, size_t n_max, char *err, size_t err_len) {
+attn_status state_trained_make_run(const state_trained *t, model_run *out, size_t n_max, char *err,
+                                   size_t err_len) {
     model_run r;
     model_logits which = t->flags & STATE_TRAINED_ALL_LOGITS ? MODEL_LOGITS_ALL : MODEL_LOGITS_LAST;
     char msg[STATE_ERR_LEN];
-    attn_status st = model_run_init_logits(&r, &t->model, n_max, which, msg, sizeof msg);
+    attn_status st = t->attn ? model_run_init_reading(&r, &t->model, n_max, which, t->attn, msg,
+                                                      sizeof msg)
+                             : model_run_init_logits(&r, &t->model, n_max, which, msg, sizeof msg);
     if (st != ATTN_OK)
         return state_fail(st, err, err_len, "%s: room for %zu tokens: %s", t->path, n_max, msg);
     /* GPT-2's large products split over two threads, with the same bits as
      * one (model.h): a sentence edit shows sooner */
     r.threads = 2;
+    *out = r;
+    return ATTN_OK;
+}
+
+/* t's run made for n_max tokens, aside: the old one stays on failure. */
+static attn_status size_run(state_trained *t, size_t n_max, char *err, size_t err_len) {
+    model_run r;
+    attn_status st = state_trained_make_run(t, &r, n_max, err, err_len);
+    if (st != ATTN_OK) return st;
     model_run_free(&t->run);
     t->run = r;
     return ATTN_OK;
@@ -121,10 +133,13 @@ static attn_status load_gpt2(state_trained *t, const char *what, char *err, size
     }
     const model_config *c = &t->model.config;
     if (rc == ATTN_OK) rc = check_sizes(c, what, err, err_len);
+    /* one copy of the attention weights for the run on screen and the one
+     * a new sentence is computed in */
+    if (rc == ATTN_OK) rc = model_attn_make(&t->model, &t->attn, err, err_len);
     if (rc == ATTN_OK)
         rc = state_gpt2_tokenizer(files.weights, c->n_vocab, &t->bpe, &t->tokenizer_shipped,
                                   t->tokenizer_note, sizeof t->tokenizer_note, err, err_len);
-    size_t first = gpt2_limit(c) < GPT2_RUN_FIRST ? gpt2_limit(c) : GPT2_RUN_FIRST;
+    size_t first = state_gpt2_limit(c) < GPT2_RUN_FIRST ? state_gpt2_limit(c) : GPT2_RUN_FIRST;
     if (rc == ATTN_OK) rc = size_run(t, first, err, err_len);
     if (rc == ATTN_OK) {
         t->probs_all_on = calloc(c->n_vocab, sizeof *t->probs_all_on);
@@ -205,8 +220,13 @@ attn_status state_trained_load(state_trained *t, const char *path, char *err, si
 void state_trained_free(state_trained *t) {
     if (!t) return;
     state_trained_roles_stop(t); /* it reads the model */
+    state_trained_run_stop(t);   /* it reads the model and writes the spare run */
     model_detect_report_free(&t->detect);
     model_run_free(&t->run);
+    model_run_free(&t->spare);
+    model_attn_free(t->attn, t->model.config.n_layers); /* after the runs reading it */
+    free(t->sentence);
+    free(t->lens_ready);
     model_free(&t->model);
     model_meta_free(&t->meta);
     model_heads_report_free(&t->roles);
@@ -216,30 +236,62 @@ void state_trained_free(state_trained *t) {
     memset(t, 0, sizeof *t);
 }
 
-/* Runs t->ids with t->head_off: first with every head on (for
- * probs_all_on) when some head is off, then as asked. The ids were
- * checked, so model_forward cannot fail on them. */
-static attn_status forward(state_trained *t, char *err, size_t err_len) {
-    const model_config *c = &t->model.config;
-    size_t LH = c->n_layers * c->n_heads, V = c->n_vocab, n = t->n;
-    bool any_off = false;
-    for (size_t k = 0; k < LH; k++) any_off |= t->head_off[k] != 0;
-    attn_status st = model_forward(&t->run, &t->model, t->ids, n, NULL, err, err_len);
+const float *state_run_last_probs(const model_run *r, size_t V) {
+    if (!r->probs || r->n == 0) return NULL;
+    size_t row = r->logit_rows == 1 ? 0 : r->n - 1;
+    return r->probs + row * V;
+}
+
+/* A forward's result checked: finite weights can still overflow (a file
+ * edited by hand, a run that diverged): refuse rather than show an
+ * overflowed score as the mask, or write NaN. */
+static attn_status checked_forward(const state_trained *t, model_run *r, const int32_t *ids,
+                                   size_t n, const uint8_t *head_off, char *err, size_t err_len) {
+    attn_status st = model_forward(r, &t->model, ids, n, head_off, err, err_len);
     if (st != ATTN_OK) return st;
-    /* Finite weights can still overflow (a file edited by hand, a run
-     * that diverged): refuse rather than show an overflowed score as the
-     * mask, or write NaN. */
     char msg[256];
-    if (model_run_check(&t->run, &t->model, msg, sizeof msg) != ATTN_OK)
+    if (model_run_check(r, &t->model, msg, sizeof msg) != ATTN_OK)
         return state_fail(ATTN_ERR_INPUT, err, err_len, "%s: %s", t->path, msg);
-    memcpy(t->probs_all_on, state_trained_last_probs(t), V * sizeof *t->probs_all_on);
-    if (any_off) {
-        st = model_forward(&t->run, &t->model, t->ids, n, t->head_off, err, err_len);
-        if (st != ATTN_OK) return st;
-        if (model_run_check(&t->run, &t->model, msg, sizeof msg) != ATTN_OK)
-            return state_fail(ATTN_ERR_INPUT, err, err_len, "%s: %s", t->path, msg);
-    }
+    return ATTN_OK;
+}
+
+attn_status state_trained_forward(const state_trained *t, model_run *r, const int32_t *ids,
+                                  size_t n, const uint8_t *head_off, float *probs_all_on,
+                                  char *err, size_t err_len) {
+    const model_config *c = &t->model.config;
+    size_t LH = c->n_layers * c->n_heads, V = c->n_vocab;
+    bool any_off = false;
+    for (size_t k = 0; head_off && k < LH; k++) any_off |= head_off[k] != 0;
+    attn_status st = checked_forward(t, r, ids, n, NULL, err, err_len);
+    if (st != ATTN_OK) return st;
+    memcpy(probs_all_on, state_run_last_probs(r, V), V * sizeof *probs_all_on);
+    if (any_off) st = checked_forward(t, r, ids, n, head_off, err, err_len);
+    return st;
+}
+
+/* Runs t->ids with t->head_off into t's own run. The ids were checked, so
+ * model_forward cannot fail on them. */
+static attn_status forward(state_trained *t, char *err, size_t err_len) {
+    attn_status st = state_trained_forward(t, &t->run, t->ids, t->n, t->head_off, t->probs_all_on,
+                                           err, err_len);
+    if (st != ATTN_OK) return st;
     t->version++;
+    return ATTN_OK;
+}
+
+attn_status state_gpt2_shown_all(const state_trained *t, const int32_t *ids, size_t n,
+                                 char **shown_out, size_t *shown_at, char *err, size_t err_len) {
+    size_t bytes = 0;
+    char one[8];
+    for (size_t i = 0; i < n; i++) bytes += state_gpt2_shown(t, ids[i], one, sizeof one) + 1;
+    char *shown = malloc(bytes);
+    if (!shown) return state_fail(ATTN_ERR_NOMEM, err, err_len, "out of memory for the tokens");
+    size_t at = 0;
+    for (size_t i = 0; i < n; i++) {
+        shown_at[i] = at;
+        at += state_gpt2_shown(t, ids[i], shown + at, bytes - at) + 1;
+    }
+    *shown_out = shown;
     return ATTN_OK;
 }
 
@@ -250,22 +302,15 @@ static attn_status forward(state_trained *t, char *err, size_t err_len) {
 static attn_status gpt2_prepare(state_trained *t, const int32_t *ids, size_t n, char *err,
                                 size_t err_len) {
     if (n > t->run.n_max) {
-        size_t want = t->run.n_max, limit = gpt2_limit(&t->model.config);
+        size_t want = t->run.n_max, limit = state_gpt2_limit(&t->model.config);
         while (want < n) want *= 2;
         if (want > limit) want = limit;
         attn_status st = size_run(t, want, err, err_len);
         if (st != ATTN_OK) return st;
     }
-    size_t bytes = 0;
-    char one[8];
-    for (size_t i = 0; i < n; i++) bytes += state_gpt2_shown(t, ids[i], one, sizeof one) + 1;
-    char *shown = malloc(bytes);
-    if (!shown) return state_fail(ATTN_ERR_NOMEM, err, err_len, "out of memory for the tokens");
-    size_t at = 0;
-    for (size_t i = 0; i < n; i++) {
-        t->shown_at[i] = at;
-        at += state_gpt2_shown(t, ids[i], shown + at, bytes - at) + 1;
-    }
+    char *shown;
+    attn_status st = state_gpt2_shown_all(t, ids, n, &shown, t->shown_at, err, err_len);
+    if (st != ATTN_OK) return st;
     free(t->shown);
     t->shown = shown;
     return ATTN_OK;
@@ -275,13 +320,14 @@ attn_status state_trained_run(state_trained *t, const char *sentence, const uint
                       attn_setting *bad, char *err, size_t err_len) {
     if (bad) *bad = ATTN_SETTING_NONE;
     if (!t->model.block) return state_fail(ATTN_ERR_CONFIG, err, err_len, "no model is loaded");
+    state_trained_run_stop(t); /* this run replaces any under way */
     int32_t ids[STATE_TRAINED_TOKENS_MAX];
     attn_token spans[STATE_TRAINED_TOKENS_MAX];
     size_t n = 0;
     char msg[256];
     /* Encoded aside: a sentence that does not fit changes nothing. */
     attn_status st;
-    if (t->gpt2) st = state_gpt2_encode(t, sentence, gpt2_limit(&t->model.config), ids, spans, &n,
+    if (t->gpt2) st = state_gpt2_encode(t, sentence, state_gpt2_limit(&t->model.config), ids, spans, &n,
                                         msg, sizeof msg);
     else st = model_vocab_encode(&t->model.vocab, sentence, ids, spans, t->run.n_max, &n, msg,
                                  sizeof msg);
@@ -296,7 +342,15 @@ attn_status state_trained_run(state_trained *t, const char *sentence, const uint
     t->n = n;
     if (head_off) memcpy(t->head_off, head_off, sizeof t->head_off);
     else memset(t->head_off, 0, sizeof t->head_off);
-    return forward(t, err, err_len);
+    /* what the run is on, so a view of another layer needs no new run */
+    free(t->sentence);
+    t->sentence = strdup(sentence);
+    st = forward(t, err, err_len);
+    if (st != ATTN_OK || !t->sentence) {
+        free(t->sentence);
+        t->sentence = NULL; /* no run to reuse */
+    }
+    return st;
 }
 
 /* Indices of the k largest of p[0..V), largest first; ties by smaller id. */
@@ -326,9 +380,7 @@ size_t state_trained_top(const state_trained *t, bool all_on, size_t k, int32_t 
 }
 
 const float *state_trained_last_probs(const state_trained *t) {
-    if (!t || !t->run.probs || t->run.n == 0) return NULL;
-    size_t row = t->run.logit_rows == 1 ? 0 : t->run.n - 1;
-    return t->run.probs + row * t->model.config.n_vocab;
+    return t ? state_run_last_probs(&t->run, t->model.config.n_vocab) : NULL;
 }
 
 size_t state_trained_token_text(const state_trained *t, int32_t id, char *out, size_t cap) {
@@ -346,6 +398,7 @@ attn_status state_trained_set_params(state_trained *t, const float *params, size
                     "%zu parameters do not fit the model's %zu: the sizes must stay the same",
                     n_params, t->model.n_params);
     state_trained_roles_stop(t); /* it reads the weights being replaced */
+    state_trained_run_stop(t);
     memcpy(t->model.block, params, n_params * sizeof *params);
     model_run_sync(&t->run, &t->model);
     if (t->n == 0) {

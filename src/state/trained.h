@@ -49,6 +49,18 @@ typedef struct state_trained {
      * one id per word; unknown[i] marks a word the vocabulary lacks (run as
      * <unk>, shown as the word itself, marked). */
     model_run run;
+    /* GPT-2: every layer's attention weights in the core's layout, read by
+     * run and spare alike (model_attn_make); NULL for an attnviz model,
+     * whose run holds its own. */
+    attn_weights *attn;
+    /* GPT-2: the run a new sentence is computed in on a thread while run
+     * stays on screen (trained_job.c); the two trade places when it ends. */
+    model_run spare;
+    struct state_run_job *run_job;
+    char *sentence; /* what run was run on (NULL before the first run) */
+    /* GPT-2: the lens (trained_lens.h) the thread computed with its run,
+     * so the window never computes it; NULL until then. */
+    struct state_lens *lens_ready;
     int32_t ids[STATE_TRAINED_TOKENS_MAX];
     attn_token spans[STATE_TRAINED_TOKENS_MAX];
     bool unknown[STATE_TRAINED_TOKENS_MAX];
@@ -134,6 +146,40 @@ size_t state_trained_token_text(const state_trained *t, int32_t id, char *out, s
 /* The row of probabilities after the last token of the last run (the run
  * may keep the last position's logits only). NULL before a run. */
 const float *state_trained_last_probs(const state_trained *t);
+
+/* ---- a GPT-2's run on a thread (trained_job.c) ------------------------------- */
+
+/* GPT-2 small reads a sentence in a tenth of a second to a second: too long
+ * for a frame. state_trained_run_start encodes the sentence at once (a
+ * sentence that does not encode is refused here, *bad (may be NULL)
+ * ATTN_SETTING_SENTENCE) and runs the model on a thread into t->spare, with
+ * the heads in head_off (may be NULL) switched off, and the lens of its
+ * prediction; t's run, tokens and version stay as they were until
+ * state_trained_run_poll takes the result. A run already under way is
+ * stopped first. Only for a GPT-2 (ATTN_ERR_CONFIG otherwise). */
+attn_status state_trained_run_start(state_trained *t, const char *sentence, const uint8_t *head_off,
+                                    attn_setting *bad, char *err, size_t err_len);
+/* Whether the run under way is on this sentence with these heads off
+ * (head_off may be NULL: none). */
+bool state_trained_run_is_on(const state_trained *t, const char *sentence,
+                             const uint8_t *head_off);
+/* How a run on a thread stands: whether one runs, layers done of total
+ * (two passes of the layers when heads are off: every head on first). */
+typedef struct state_run_status {
+    bool running;
+    size_t done, total;
+    size_t tokens; /* the tokens it reads, start token included */
+} state_run_status;
+state_run_status state_trained_run_status(const state_trained *t);
+/* Once a frame (cheap): when the run has ended, takes its result: on
+ * success t's run, tokens, pruning and lens become the new sentence's and
+ * version is bumped. Returns false when nothing ended (running or none),
+ * true when this call took an ended run, with *result ATTN_OK or the
+ * failure (err says why; t is then as before the start). */
+bool state_trained_run_poll(state_trained *t, attn_status *result, char *err, size_t err_len);
+/* Stops a run under way (after the layer it is in) and waits for it;
+ * nothing of it is taken. Nothing when none runs. */
+void state_trained_run_stop(state_trained *t);
 
 /* ---- GPT-2's head roles, on a thread (trained_roles.c) ---------------------- */
 

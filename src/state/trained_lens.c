@@ -5,15 +5,13 @@
 
 #include "state.h"
 #include "trained_lens.h"
+#include "trained_private.h"
 
-attn_status state_trained_lens(const state_trained *t, state_lens *lens, char *err,
+attn_status state_lens_compute(const model *m, const model_run *run, state_lens *lens, char *err,
                                size_t err_len) {
-    if (lens->valid && lens->of == t && lens->block == t->model.block &&
-        lens->version == t->version && lens->n == t->n)
-        return ATTN_OK;
     lens->valid = false;
-    const model_config *c = &t->model.config;
-    if (t->n == 0 || t->version == 0) {
+    const model_config *c = &m->config;
+    if (run->n == 0) {
         return state_fail(ATTN_ERR_INPUT, err, err_len, "the model has not run on a sentence yet");
     }
     if (c->n_layers * c->n_heads > STATE_PRUNE_MAX) {
@@ -21,27 +19,51 @@ attn_status state_trained_lens(const state_trained *t, state_lens *lens, char *e
                           "%zu heads are more than the lens shows (%d)", c->n_layers * c->n_heads,
                           STATE_PRUNE_MAX);
     }
-    int32_t token;
-    float prob;
-    if (state_trained_top(t, false, 1, &token, &prob) != 1) {
-        return state_fail(ATTN_ERR_INPUT, err, err_len, "the model has no prediction yet");
-    }
-    size_t pos = t->n - 1;
-    attn_status s = model_head_contributions(&t->run, &t->model, pos, token, lens->contrib,
-                                             &lens->parts, err, err_len);
+    /* the predicted token: the most likely, the smaller id on a tie (as
+     * state_trained_top orders them) */
+    const float *p = state_run_last_probs(run, c->n_vocab);
+    if (!p) return state_fail(ATTN_ERR_INPUT, err, err_len, "the model has no prediction yet");
+    int32_t token = 0;
+    for (size_t j = 1; j < c->n_vocab; j++)
+        if (p[j] > p[token]) token = (int32_t)j;
+    size_t pos = run->n - 1;
+    attn_status s = model_head_contributions(run, m, pos, token, lens->contrib, &lens->parts, err,
+                                             err_len);
     if (s == ATTN_OK)
-        s = model_logit_lens(&t->run, &t->model, pos, STATE_LENS_K, lens->lens_ids,
-                             lens->lens_probs, err, err_len);
+        s = model_logit_lens(run, m, pos, STATE_LENS_K, lens->lens_ids, lens->lens_probs, err,
+                             err_len);
+    if (s != ATTN_OK) return s;
+    lens->n = run->n;
+    lens->token = token;
+    lens->prob = p[token];
+    lens->n_layers = c->n_layers;
+    lens->n_heads = c->n_heads;
+    lens->valid = true;
+    return ATTN_OK;
+}
+
+attn_status state_trained_lens(const state_trained *t, state_lens *lens, char *err,
+                               size_t err_len) {
+    if (lens->valid && lens->of == t && lens->block == t->model.block &&
+        lens->version == t->version && lens->n == t->n)
+        return ATTN_OK;
+    /* a GPT-2's run on a thread computed it already (trained_job.c) */
+    const state_lens *ready = t->lens_ready;
+    if (ready && ready->valid && ready->version == t->version && ready->n == t->n &&
+        ready->block == t->model.block) {
+        *lens = *ready;
+        lens->of = t;
+        return ATTN_OK;
+    }
+    lens->valid = false;
+    if (t->n == 0 || t->version == 0) {
+        return state_fail(ATTN_ERR_INPUT, err, err_len, "the model has not run on a sentence yet");
+    }
+    attn_status s = state_lens_compute(&t->model, &t->run, lens, err, err_len);
     if (s != ATTN_OK) return s;
     lens->of = t;
     lens->block = t->model.block;
     lens->version = t->version;
-    lens->n = t->n;
-    lens->token = token;
-    lens->prob = prob;
-    lens->n_layers = c->n_layers;
-    lens->n_heads = c->n_heads;
-    lens->valid = true;
     return ATTN_OK;
 }
 

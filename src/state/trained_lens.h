@@ -40,6 +40,12 @@ typedef struct state_lens {
 attn_status state_trained_lens(const state_trained *t, state_lens *lens, char *err,
                                size_t err_len);
 
+/* The lens of run (m's, after a forward), into lens: everything but of,
+ * block and version, which say what it belongs to. For a run on a thread
+ * (trained_job.c). */
+attn_status state_lens_compute(const model *m, const model_run *run, state_lens *lens, char *err,
+                               size_t err_len);
+
 /* The heads ordered by |contribution|, largest first (ties: lower index):
  * up to k indices (layer · H + head) into order. Returns how many. */
 size_t state_lens_top_heads(const state_lens *lens, size_t k, size_t *order);
