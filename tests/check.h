@@ -33,6 +33,9 @@ static int check_passed, check_failed;
         }                                                                                          \
     } while (0)
 
+#define CHECK_STR_EQ(got, want)                                                                    \
+    CHECKF(strcmp((got), (want)) == 0, "\"%s\", not \"%s\"", (got), (want))
+
 #define CHECK_STR_CONTAINS(hay, needle)                                                            \
     CHECKF(strstr((hay), (needle)) != NULL, "\"%s\" does not contain \"%s\"", (hay), (needle))
 

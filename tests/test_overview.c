@@ -323,7 +323,7 @@ static void test_role_text(void) {
     state_overview_role_text(&s.model, 0, 1, buf, sizeof buf);
     CHECK(strcmp(buf, "induction 0.91") == 0);
     state_overview_role_text(&s.model, 1, 0, buf, sizeof buf);
-    CHECK(strcmp(buf, "mixed") == 0);
+    CHECK(strcmp(buf, "no clear role") == 0);
     t->have_roles = false;
     state_overview_role_text(&s.model, 0, 1, buf, sizeof buf);
     CHECK(buf[0] == '\0');

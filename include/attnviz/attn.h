@@ -222,7 +222,10 @@ attn_status attn_forward_heads(attn_trace *t, const attn_config *c, const attn_w
 attn_status attn_forward_reference(attn_trace *t, const attn_config *c, const attn_weights *w,
                                    const float *x, size_t n, char *err, size_t err_len);
 
-/* Floating-point operations of one forward call (multiply-add = 2). */
+/* Floating-point operations of the matrix products of one forward call
+ * (multiply-add = 2): the four projections and each head's scores and
+ * weighted sum. Scaling, masking and softmax (h·n² element-wise each) are
+ * not counted: this is the figure that stays the same for any head count. */
 double attn_forward_flops(const attn_config *c, size_t n);
 
 #endif

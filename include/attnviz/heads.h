@@ -68,15 +68,43 @@ static inline float model_heads_score(const model_heads_report *r, size_t l, siz
 /* The role a head scores highest on, and that score. */
 model_role model_heads_best_role(const model_heads_report *r, size_t l, size_t h, float *score);
 
-/* The role to name head (l, h) by: of the roles where its own score is at
- * least min_score and it leads every other head of the model by at least
- * MODEL_LABEL_LEAD, the one it leads by the most; else its highest-scoring
- * role. A head that is clearly the model's induction head and also scores
- * high on subject, as another head does, is named for induction; that
- * other head, clearly best at nothing, for subject. */
+/* ---- naming a head: the one rule the overview, `attnviz heads` and the
+ * lessons' {{role L H}} and {{best_*}} all use ----
+ *
+ * A head wins a role when its score on it is the model's highest, a tie
+ * counting for every head within MODEL_ROLE_TIE of the highest, and is at
+ * least MODEL_ROLE_MIN. A head is named by every role it wins, the one it
+ * leads the runner-up by most first (ties last); one head can win several
+ * roles. A head that wins none has no clear role (its highest score is
+ * still printed beside it, never as its name). */
+#define MODEL_ROLE_TIE 0.005f
+#define MODEL_ROLE_MIN 0.3f
+
+typedef struct model_head_name {
+    size_t n;                      /* roles won; 0: no clear role */
+    model_role role[MODEL_ROLES];  /* the largest lead first */
+    float score[MODEL_ROLES];
+    bool tied[MODEL_ROLES];        /* another head is within MODEL_ROLE_TIE */
+} model_head_name;
+
+/* The heads that score highest on role, ties included: their indices
+ * (layer · n_heads + head) in order into idx (up to cap), their count
+ * returned; *top the highest score. */
+size_t model_heads_role_winners(const model_heads_report *r, model_role role, size_t *idx,
+                                size_t cap, float *top);
+/* The name of head (l, h) by the rule above. */
+void model_heads_name(const model_heads_report *r, size_t l, size_t h, model_head_name *out);
+/* A name as text: "induction 0.89, antecedent 0.82, subject 0.97 (tied)",
+ * or "no clear role". */
+void model_heads_name_text(const model_head_name *nm, char *buf, size_t len);
+/* The heads that win role as text: "1.1 (0.83)", "2.1 and 2.4 (0.97,
+ * tied)" (layer.head from 1). */
+void model_heads_winners_text(const model_heads_report *r, model_role role, char *buf,
+                              size_t len);
+
+/* A GPT-2's detector labels (detect.h, model_detect_label) name a head for
+ * a relation it leads every other head on by at least this much. */
 #define MODEL_LABEL_LEAD 0.1f
-model_role model_heads_label_role(const model_heads_report *r, size_t l, size_t h,
-                                  float min_score, float *score);
 
 /* Held-out loss with head_off (L·H entries, may be NULL) on `sequences`
  * sequences, two threads. */

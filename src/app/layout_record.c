@@ -17,6 +17,8 @@ void layout_init(layout_record *l, int w, int h) {
 
 void layout_clear(layout_record *l) {
     for (size_t i = 0; i < l->n; i++) free(l->items[i].text);
+    for (size_t i = 0; i < sizeof l->cut / sizeof l->cut[0]; i++) free(l->cut[i]), l->cut[i] = NULL;
+    l->n_cut = 0;
     l->n = 0;
     l->out_of_memory = false;
 }
@@ -59,9 +61,18 @@ static layout_item *add(layout_record *l, layout_kind kind, const char *s, size_
     return it;
 }
 
+void layout_cut(layout_record *l, const char *s) {
+    size_t k = l->n_cut++ % (sizeof l->cut / sizeof l->cut[0]);
+    free(l->cut[k]);
+    l->cut[k] = strdup(s); /* NULL when out of memory: that cut goes unmarked */
+}
+
 void layout_text(layout_record *l, const char *s, size_t len, int px, SDL_Rect box) {
     layout_item *it = add(l, LAYOUT_TEXT, s, len, box);
-    if (it) it->px = px;
+    if (!it) return;
+    it->px = px;
+    for (size_t k = 0; k < sizeof l->cut / sizeof l->cut[0]; k++)
+        if (l->cut[k] && strcmp(l->cut[k], it->text) == 0) it->cut = true;
 }
 
 void layout_heatmap(layout_record *l, const char *name, int head, SDL_Rect box, size_t rows,
@@ -97,9 +108,14 @@ static json_t *item_json(const layout_item *it) {
                          it->box.x, "y", it->box.y, "w", it->box.w, "h", it->box.h);
     /* a run cut inside a UTF-8 sequence is no valid string: keep its bytes
      * as far as they are whole */
-    return json_pack("{s:s, s:s%, s:i, s:i, s:i, s:i, s:i}", "kind", "text", "text", it->text,
-                     strlen(it->text), "px", it->px, "x", it->box.x, "y", it->box.y, "w",
-                     it->box.w, "h", it->box.h);
+    json_t *o = json_pack("{s:s, s:s%, s:i, s:i, s:i, s:i, s:i}", "kind", "text", "text",
+                          it->text, strlen(it->text), "px", it->px, "x", it->box.x, "y",
+                          it->box.y, "w", it->box.w, "h", it->box.h);
+    if (o && it->cut && json_object_set_new(o, "cut", json_true()) != 0) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
 }
 
 attn_status layout_write(const layout_record *l, const char *path, char *err, size_t err_len) {

@@ -25,6 +25,7 @@ typedef struct layout_item {
     int head;     /* heatmap, highlight: the head, from 0, or -1 when not per head */
     int row, col; /* highlight: the row and column lit, -1 for a whole column or row */
     int px;       /* text: the type size in pixels */
+    bool cut;     /* text: shortened with "…" to fit (stage_fit), the whole did not */
     SDL_Rect box; /* where it was drawn */
     size_t rows, cols; /* heatmap: its size in cells */
 } layout_item;
@@ -34,6 +35,8 @@ typedef struct layout_record {
     layout_item *items;
     size_t n, cap;
     bool out_of_memory; /* an item could not be kept: layout_write refuses */
+    char *cut[64];      /* strings a fitter shortened, not yet drawn (a ring) */
+    size_t n_cut;
 } layout_record;
 
 /* An empty record of a w×h frame. */
@@ -45,6 +48,9 @@ void layout_clear(layout_record *l);
 
 /* A text run: the first len bytes of s at px, drawn in box. */
 void layout_text(layout_record *l, const char *s, size_t len, int px, SDL_Rect box);
+/* s is a text a fitter shortened with "…" because the whole did not fit:
+ * the next text run drawn with exactly s is marked "cut" in the JSON. */
+void layout_cut(layout_record *l, const char *s);
 /* A matrix of rows×cols cells drawn in box; name NULL reads "matrix". */
 void layout_heatmap(layout_record *l, const char *name, int head, SDL_Rect box, size_t rows,
                     size_t cols);

@@ -58,7 +58,10 @@ int stage_fit(const stage_ctx *c, const char *s, size_t len, int px, int max_w, 
         memcpy(buf, s, keep);
         memcpy(buf + keep, "…", 4); /* three bytes and the NUL */
         text_measure(c->tc, buf, px, &w, NULL);
-        if (w <= max_w) return w;
+        if (w <= max_w) {
+            text_cache_note_cut(c->tc, buf); /* the layout marks it cut when drawn */
+            return w;
+        }
         if (keep == 0) break;
         keep--;
     }

@@ -48,13 +48,13 @@ static int scores_bar_flags(const stage_ctx *c) {
 static const char *scaled_bar_title(const stage_ctx *c) {
     if (app_scores_centred(c->s))
         return c->c->scale ? "stage 4's scale, each row minus its mean\nrow − mean, stage 4's "
-                             "scale\nrow − mean"
-                           : "each row minus its mean\nrow − mean";
+                             "scale\nrow − mean\n− mean"
+                           : "each row minus its mean\nrow − mean\n− mean";
     return c->c->scale ? "scale of stage 4's scores\nstage 4's scale\nscaled" : "scores";
 }
 
 static const char *scores_bar_title(const stage_ctx *c) {
-    return app_scores_centred(c->s) ? "scores, each row minus its mean\nrow − mean" : "scores";
+    return app_scores_centred(c->s) ? "scores, each row minus its mean\nrow − mean\n− mean" : "scores";
 }
 
 /* The attention weights: on the absolute 0–1 scale, or each row stretched

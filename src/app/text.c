@@ -152,6 +152,10 @@ size_t text_cache_renders(const text_cache *tc) { return tc->renders; }
 
 void text_cache_set_record(text_cache *tc, layout_record *rec) { tc->record = rec; }
 
+void text_cache_note_cut(text_cache *tc, const char *s) {
+    if (tc->record) layout_cut(tc->record, s);
+}
+
 size_t text_cache_count(const text_cache *tc, const char *prefix, const char *part) {
     size_t count = 0, n = strlen(prefix);
     for (size_t i = 0; i < CACHE_SLOTS; i++) {

@@ -44,6 +44,10 @@ int text_draw_up(text_cache *tc, const char *s, int px, SDL_Color color, int x, 
  * the window). The caller keeps rec alive while it is set. */
 void text_cache_set_record(text_cache *tc, layout_record *rec);
 
+/* s was shortened with "…" because the whole did not fit: noted in the
+ * record (layout_cut), if any, so the layout marks the run drawn as cut. */
+void text_cache_note_cut(text_cache *tc, const char *s);
+
 /* From now on no text is drawn or measured under px (0: no floor), so a
  * frame legible from the back of a room stays so where a layout would ask
  * for smaller type: what is measured is what is drawn, and fitting

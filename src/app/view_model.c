@@ -27,13 +27,22 @@ static SDL_Color role_color(const theme *th, int role) {
     return role >= 0 && role < MODEL_ROLES ? th->head[pick[role]] : th->text_dim;
 }
 
-/* The best role of head (l, h), -1 for mixed or unmeasured. */
-static int best_role(const state_trained *t, size_t l, size_t h, float *score) {
-    *score = 0.0f;
+/* Head (l, h)'s name by heads.h's one rule (the roles it wins); none when
+ * unmeasured. */
+static void head_name(const state_trained *t, size_t l, size_t h, model_head_name *nm) {
+    memset(nm, 0, sizeof *nm);
     if (!t->have_roles || !t->roles.score || l >= t->roles.n_layers || h >= t->roles.n_heads)
-        return -1;
-    model_role r = model_heads_label_role(&t->roles, l, h, STATE_ROLE_MIN, score);
-    return *score >= STATE_ROLE_MIN ? (int)r : -1;
+        return;
+    model_heads_name(&t->roles, l, h, nm);
+}
+
+/* The first role of head (l, h)'s name (its colour), -1 for no clear role
+ * or unmeasured. */
+static int best_role(const state_trained *t, size_t l, size_t h, float *score) {
+    model_head_name nm;
+    head_name(t, l, h, &nm);
+    *score = nm.n ? nm.score[0] : 0.0f;
+    return nm.n ? (int)nm.role[0] : -1;
 }
 
 static int imax(int a, int b) { return a > b ? a : b; }
@@ -121,21 +130,24 @@ typedef struct hover_info {
     SDL_Rect box;
 } hover_info;
 
-/* The short forms of a role's label, for narrow boxes, one per line:
- * "antecedent 0.56", then "antec. 0.56": the score written as everywhere
- * else on screen (two decimals, a leading zero), only the name shortens. */
-static void role_text_short(const state_trained *t, size_t l, size_t h, char *buf, size_t len) {
-    static const char *const short_name[MODEL_ROLES] = {"previous", "first",      "current",
-                                                        "induction", "antecedent", "subject"};
-    static const char *const tiny_name[MODEL_ROLES] = {"prev.",   "first",  "curr.",
-                                                       "induct.", "antec.", "subj."};
-    float score;
-    int role = best_role(t, l, h, &score);
-    if (role < 0)
-        snprintf(buf, len, "mixed");
+/* The forms of role k of a head's name, longest first, one per line, for
+ * stage_text_alts: "subject 0.97 (tied)", "subj. 0.97 tied", "subj. tied";
+ * the score written as everywhere else on screen (two decimals, a leading
+ * zero); the name shortens first, a tie is never dropped. With more > 0
+ * the roles after it are counted: "induction 0.89 +2", "ind. +2". */
+static void role_forms(const model_head_name *nm, size_t k, size_t more, char *buf, size_t len) {
+    static const char *const tiny_name[MODEL_ROLES] = {"prev.", "first", "curr.",
+                                                       "ind.",  "ant.",  "subj."};
+    model_role r = nm->role[k];
+    const char *full = model_role_label(r), *tiny = tiny_name[r];
+    double s = nm->score[k];
+    char plus[32] = "";
+    if (more) snprintf(plus, sizeof plus, " +%zu", more);
+    if (nm->tied[k])
+        snprintf(buf, len, "%s %.2f (tied)%s\n%s %.2f tied%s\n%s tied%s", full, s, plus, tiny, s,
+                 plus, tiny, plus);
     else
-        snprintf(buf, len, "%s %.2f\n%s %.2f", short_name[role], (double)score, tiny_name[role],
-                 (double)score);
+        snprintf(buf, len, "%s %.2f%s\n%s %.2f%s\n%s%s", full, s, plus, tiny, s, plus, tiny, plus);
 }
 
 /* Which heads are off as the class asked: a GPT-2's pruned run may still
@@ -144,30 +156,43 @@ static const uint8_t *wanted_off(const stage_ctx *c) {
     return state_model_wanted(&c->s->model)->head_off;
 }
 
-/* Head (l, h)'s role as a square of its colour and its name and score
- * ("previous 0.56", shorter when narrow) at (x, y) (the middle of the
- * line), in max_w. */
+/* How many lines the roles under a head's map take: one per role its name
+ * holds (one for no clear role), at most max_lines. */
+static int role_lines_of(const state_trained *t, size_t l, size_t h, int max_lines) {
+    model_head_name nm;
+    head_name(t, l, h, &nm);
+    int n = nm.n ? (int)nm.n : 1;
+    return n < max_lines ? n : max_lines;
+}
+
+/* Head (l, h)'s name: a square of each role's colour and the role with its
+ * score ("induction 0.89", shorter when narrow), one role a line from y
+ * (the middle of the first line) down, at most max_lines (the last counts
+ * the rest: "+2"); "no clear role" in the dim colour. In max_w. */
 static void role_tag(stage_ctx *c, const state_trained *t, size_t l, size_t h, int x, int y,
-                     int max_w) {
+                     int max_w, int max_lines) {
     const theme *th = c->th;
-    int spx = c->spx;
+    int spx = c->spx, sw = spx * 2 / 3, lx = x + sw + spx / 3;
     bool off = wanted_off(c)[l * t->model.config.n_heads + h] != 0;
-    float score;
-    int role = best_role(t, l, h, &score);
-    char role_text[200], role_short[64];
-    state_overview_role_text(&c->s->model, l, h, role_text, sizeof role_text);
-    role_text_short(t, l, h, role_short, sizeof role_short);
-    /* the full label, else the short one; either may reach into the gap */
-    size_t at = strlen(role_text);
-    if (at) snprintf(role_text + at, sizeof role_text - at, "\n%s", role_short);
-    if (!role_text[0]) return;
-    int sw = spx * 2 / 3;
-    SDL_Color rc = role_color(th, role);
-    if (off) rc = draw_mix(rc, th->background, 0.6f);
-    draw_fill(c->r, (SDL_Rect){x, y - sw / 2, sw, sw}, rc);
-    int lx = x + sw + spx / 3;
-    stage_text_alts(c, role_text, spx, off ? th->text_dim : th->text, lx, y,
-                    TEXT_LEFT | TEXT_MIDDLE, max_w - (lx - x));
+    if (!t->have_roles || !t->roles.score) return;
+    model_head_name nm;
+    head_name(t, l, h, &nm);
+    if (nm.n == 0) {
+        stage_text_alts(c, "no clear role\nno role", spx, off ? th->text_dim : th->text, x, y,
+                        TEXT_LEFT | TEXT_MIDDLE, max_w);
+        return;
+    }
+    size_t lines = nm.n < (size_t)max_lines ? nm.n : (size_t)(max_lines > 0 ? max_lines : 1);
+    for (size_t k = 0; k < lines; k++) {
+        int ly = y + (int)k * (spx * 5 / 4);
+        SDL_Color rc = role_color(th, (int)nm.role[k]);
+        if (off) rc = draw_mix(rc, th->background, 0.6f);
+        draw_fill(c->r, (SDL_Rect){x, ly - sw / 2, sw, sw}, rc);
+        char forms[200];
+        role_forms(&nm, k, k + 1 == lines ? nm.n - lines : 0, forms, sizeof forms);
+        stage_text_alts(c, forms, spx, off ? th->text_dim : th->text, lx, ly,
+                        TEXT_LEFT | TEXT_MIDDLE, max_w - (lx - x));
+    }
 }
 
 static void head_hit(stage_ctx *c, size_t k, SDL_Rect map, SDL_Rect hit, SDL_Rect whole,
@@ -188,7 +213,7 @@ static void head_map(stage_ctx *c, const state_trained *t, size_t l, size_t h, S
 }
 
 static void draw_head(stage_ctx *c, const state_trained *t, size_t l, size_t h, SDL_Rect box,
-                      int side, int map_top, int gap, hover_info *hv) {
+                      int side, int map_top, int gap, int role_lines, hover_info *hv) {
     const theme *th = c->th;
     size_t H = t->model.config.n_heads, k = l * H + h;
     bool off = wanted_off(c)[k] != 0;
@@ -202,13 +227,15 @@ static void draw_head(stage_ctx *c, const state_trained *t, size_t l, size_t h, 
     text_draw(c->tc, title, px, off ? th->error : th->text, map.x, box.y + px * 3 / 4 - 1,
               TEXT_LEFT | TEXT_MIDDLE);
     role_tag(c, t, l, h, map.x, map.y + map.h + spx * 3 / 4 + 1,
-             box.x + box.w + gap - spx / 2 - map.x);
+             box.x + box.w + gap - spx / 2 - map.x, role_lines);
 
     /* the keyboard cursor and the mouse: the head's box is its title's
      * height, the map and the role; not the first row's column labels,
      * whose clicks pick a token */
     int hit_y = map.y - px * 3 / 2;
-    SDL_Rect hit = {box.x, hit_y, box.w, box.y + box.h - hit_y};
+    /* down to its own last role line (rows leave room for the most lines) */
+    int unused = role_lines - role_lines_of(t, l, h, role_lines);
+    SDL_Rect hit = {box.x, hit_y, box.w, box.y + box.h - hit_y - unused * (spx * 5 / 4)};
     head_hit(c, k, map, hit, (SDL_Rect){map.x - 4, hit.y, map.w + 8, hit.h}, hv);
 }
 
@@ -250,7 +277,8 @@ static void head_tooltip(stage_ctx *c, const state_trained *t, const hover_info 
     size_t H = t->model.config.n_heads, l = (size_t)hv->head / H, h = (size_t)hv->head % H;
     size_t n = t->n;
     char lines[MODEL_ROLES + 4][160];
-    int count = 0, best_line = -1;
+    bool won[MODEL_ROLES + 4] = {false};
+    int count = 0;
     snprintf(lines[count++], sizeof lines[0], "head %zu.%zu: layer %zu, head %zu%s", l + 1, h + 1,
              l + 1, h + 1, wanted_off(c)[hv->head] ? " (off)" : "");
     if (hv->i >= 0 && hv->j >= 0 && (size_t)hv->i < n && (size_t)hv->j < n) {
@@ -271,10 +299,11 @@ static void head_tooltip(stage_ctx *c, const state_trained *t, const hover_info 
         snprintf(lines[count++], sizeof lines[0], "duplicate token  %.2f (on random tokens)",
                  (double)model_detect_score(&t->detect, l, h, MODEL_DETECT_DUPLICATE));
     if (t->have_roles && t->roles.score) {
-        float best;
-        int br = best_role(t, l, h, &best); /* the box's label, -1 for mixed */
+        model_head_name nm; /* the roles it wins: in the accent colour */
+        head_name(t, l, h, &nm);
         for (int r = 0; r < MODEL_ROLES; r++) {
-            if (r == br) best_line = count;
+            for (size_t k = 0; k < nm.n; k++)
+                if ((int)nm.role[k] == r) won[count] = true;
             /* GPT-2's detectors measure no current, antecedent or subject */
             bool none = t->have_detect && r != MODEL_ROLE_PREVIOUS && r != MODEL_ROLE_FIRST &&
                         r != MODEL_ROLE_INDUCTION;
@@ -316,7 +345,7 @@ static void head_tooltip(stage_ctx *c, const state_trained *t, const hover_info 
             draw_fill(c->r, (SDL_Rect){tx, ty - sw / 2, sw, sw}, role_color(th, r));
             tx += sw + px / 3;
         }
-        stage_text_fit(c, lines[k], px, k == best_line ? th->accent : th->text, tx, ty,
+        stage_text_fit(c, lines[k], px, won[k] ? th->accent : th->text, tx, ty,
                        TEXT_LEFT | TEXT_MIDDLE, box_w - (tx - x) - pad);
     }
 }
@@ -427,7 +456,7 @@ static hover_info heads_compact(stage_ctx *c, const state_trained *t, SDL_Rect g
             SDL_Rect map = {x0 + (int)h * pitch_x, y0 + (int)l * pitch_y, side, side};
             head_map(c, t, l, h, map);
             if (tags) {
-                role_tag(c, t, l, h, map.x, map.y + side + tag_h / 2, pitch_x - gap / 2);
+                role_tag(c, t, l, h, map.x, map.y + side + tag_h / 2, pitch_x - gap / 2, 1);
             } else {
                 float score;
                 int role = best_role(t, l, h, &score);
@@ -473,27 +502,21 @@ static hover_info heads_compact(stage_ctx *c, const state_trained *t, SDL_Rect g
     return hv;
 }
 
-/* The grid of heads in g; returns what is under the mouse. Row i of every
- * map in a layer's row is where token i looks, so one column of token
- * labels left of the row serves the whole row; column j is the same token
- * in every map of a column, so labels above the first layer's maps serve
- * the maps below (BertViz's small multiples). The labels take the largest
- * type from the small one down to the frame's smallest (14 px at 1080
- * lines, 20 in presenter mode) at which every row has its label; when none
- * does (many tokens), the small type, every k-th row. */
-static hover_info heads_grid(stage_ctx *c, const state_trained *t, SDL_Rect g) {
-    hover_info hv = {-1, -1, -1, {0, 0, 0, 0}};
-    size_t L = t->model.config.n_layers, H = t->model.config.n_heads, n = c->n;
-    int px = c->px, spx = c->spx;
-    int gap = imax(4, px * 3 / 4);
-    int title_h = px * 3 / 2, role_h = spx * 3 / 2 + 2;
-    /* maps under 4 em with a title each: the numbered grid instead */
-    if (map_side(g, L, H, gap, title_h, role_h, 0) < 4 * px) return heads_compact(c, t, g);
-    int least = imin(spx, text_cache_min_px(c->tc));
+/* The maps' side and their labels' type for role_h under each map
+ * (heads_grid). */
+typedef struct grid_labels {
+    int lpx, lab_w, top_h, side, cpx;
+} grid_labels;
+
+static void grid_labels_fit(const stage_ctx *c, SDL_Rect g, size_t L, size_t H, int gap,
+                            int title_h, int role_h, grid_labels *f) {
+    size_t n = c->n;
+    int spx = c->spx, least = imin(spx, text_cache_min_px(c->tc));
+    int lpx, lab_w, top_h, side, cpx;
     /* stage_row_labels' rule: a label a row when rows are 1.15 type tall;
      * tried at the smallest type first, so many tokens cost one try */
-    int lpx = least, lab_w = 0, top_h = 0;
-    int side = grid_fit(c, g, L, H, gap, title_h, role_h, lpx, lpx, &lab_w, &top_h);
+    lpx = least, lab_w = 0, top_h = 0;
+    side = grid_fit(c, g, L, H, gap, title_h, role_h, lpx, lpx, &lab_w, &top_h);
     if (n > 0 && (double)side / (double)n < lpx * 1.15) {
         lpx = spx;
         side = grid_fit(c, g, L, H, gap, title_h, role_h, lpx, lpx, &lab_w, &top_h);
@@ -509,12 +532,48 @@ static hover_info heads_grid(stage_ctx *c, const state_trained *t, SDL_Rect g) {
         }
     }
     /* column labels that do not fit at the rows' type may at a smaller one */
-    int cpx = lpx;
+    cpx = lpx;
     for (int try_px = lpx - 1; top_h == 0 && n > 0 && try_px >= least; try_px--) {
         int try_lab, try_top;
         int try_side = grid_fit(c, g, L, H, gap, title_h, role_h, lpx, try_px, &try_lab, &try_top);
         if (try_top > 0) cpx = try_px, side = try_side, lab_w = try_lab, top_h = try_top;
     }
+    *f = (grid_labels){lpx, lab_w, top_h, side, cpx};
+}
+
+/* The grid of heads in g; returns what is under the mouse. Row i of every
+ * map in a layer's row is where token i looks, so one column of token
+ * labels left of the row serves the whole row; column j is the same token
+ * in every map of a column, so labels above the first layer's maps serve
+ * the maps below (BertViz's small multiples). The labels take the largest
+ * type from the small one down to the frame's smallest (14 px at 1080
+ * lines, 20 in presenter mode) at which every row has its label; when none
+ * does (many tokens), the small type, every k-th row. */
+static hover_info heads_grid(stage_ctx *c, const state_trained *t, SDL_Rect g) {
+    hover_info hv = {-1, -1, -1, {0, 0, 0, 0}};
+    size_t L = t->model.config.n_layers, H = t->model.config.n_heads, n = c->n;
+    int px = c->px, spx = c->spx;
+    int gap = imax(4, px * 3 / 4);
+    /* a line under each map for each role its head wins (up to three: the
+     * last counts the rest), as many for every head so the rows align */
+    int lines = 1;
+    for (size_t k = 0; k < L * H; k++) lines = imax(lines, role_lines_of(t, k / H, k % H, 3));
+    int title_h = px * 3 / 2, role_h = spx * 3 / 2 + 2 + (lines - 1) * (spx * 5 / 4);
+    /* maps under 4 em with a title each: the numbered grid instead */
+    if (map_side(g, L, H, gap, title_h, role_h, 0) < 4 * px) return heads_compact(c, t, g);
+    /* a role line more under every map only where it costs the maps and
+     * their labels nothing (else the last line counts the rest, "+2") */
+    grid_labels one, fit;
+    grid_labels_fit(c, g, L, H, gap, title_h, spx * 3 / 2 + 2, &one);
+    fit = one;
+    for (int k = lines; k > 1; k--) {
+        grid_labels_fit(c, g, L, H, gap, title_h, spx * 3 / 2 + 2 + (k - 1) * (spx * 5 / 4), &fit);
+        if (memcmp(&fit, &one, sizeof fit) == 0) break;
+        fit = one;
+        lines = k - 1;
+    }
+    role_h = spx * 3 / 2 + 2 + (lines - 1) * (spx * 5 / 4);
+    int lpx = fit.lpx, lab_w = fit.lab_w, top_h = fit.top_h, side = fit.side, cpx = fit.cpx;
     g.x += lab_w;
     g.w -= lab_w;
     if (side < 6) {
@@ -535,7 +594,7 @@ static hover_info heads_grid(stage_ctx *c, const state_trained *t, SDL_Rect g) {
             int y = y0 + (l > 0 ? top_h : 0) + (int)l * (row_h + gap);
             SDL_Rect box = {x0 + (int)h * (col_w + gap), y, col_w, row_h + (l == 0 ? top_h : 0)};
             int map_top = box.y + title_h + (l == 0 ? top_h : 0);
-            draw_head(c, t, l, h, box, side, map_top, gap, &hv);
+            draw_head(c, t, l, h, box, side, map_top, gap, lines, &hv);
             SDL_Rect map = {box.x + (box.w - side) / 2, map_top, side, side};
             if (h == 0 && lab_w > 0) {
                 if (map.h >= 8 * (int)n) stage_row_labels(c, map, n, lab_w - lpx / 3, lpx);

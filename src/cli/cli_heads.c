@@ -184,6 +184,19 @@ int cli_heads_run(const void *opts, char *err, size_t err_len) {
                     printf("%s\"%s\": %.4f", k ? ", " : "", model_role_key((model_role)k),
                            (double)model_heads_score(&r, l, h, (model_role)k));
                 printf("}");
+                /* its name by heads.h's one rule, as the overview and the lessons say it */
+                model_head_name nm;
+                char name[256];
+                model_heads_name(&r, l, h, &nm);
+                model_heads_name_text(&nm, name, sizeof name);
+                printf(", \"name\": ");
+                cli_json_string(stdout, name, strlen(name));
+                printf(", \"roles\": [");
+                for (size_t k = 0; k < nm.n; k++)
+                    printf("%s{\"role\": \"%s\", \"score\": %.4f, \"tied\": %s}", k ? ", " : "",
+                           model_role_key(nm.role[k]), (double)nm.score[k],
+                           nm.tied[k] ? "true" : "false");
+                printf("]");
                 if (r.importance) printf(", \"importance\": %.6f", (double)r.importance[l * H + h]);
                 printf("}");
             }
@@ -196,7 +209,7 @@ int cli_heads_run(const void *opts, char *err, size_t err_len) {
         if (prune)
             printf("with %s off: %.3f, %+.3f against all heads (%.3f)\n", prune, r.heldout_loss,
                    r.heldout_loss - base.heldout_loss, base.heldout_loss);
-        printf("\nhead   previous  first  current  induction  antecedent  subject   best\n");
+        printf("\nhead   previous  first  current  induction  antecedent  subject   name\n");
         for (size_t l = 0; l < L; l++)
             for (size_t h = 0; h < H; h++) {
                 printf("%zu.%-3zu", l + 1, h + 1);
@@ -204,12 +217,16 @@ int cli_heads_run(const void *opts, char *err, size_t err_len) {
                     static const int width[MODEL_ROLES] = {9, 7, 9, 11, 12, 9};
                     printf("%*.2f", width[k], (double)model_heads_score(&r, l, h, (model_role)k));
                 }
-                float best;
-                model_role role = model_heads_best_role(&r, l, h, &best);
-                printf("   %s%s\n", model_role_label(role), prune && off[l * H + h] ? " (off)" : "");
+                model_head_name nm;
+                char name[256];
+                model_heads_name(&r, l, h, &nm);
+                model_heads_name_text(&nm, name, sizeof name);
+                printf("   %s%s\n", name, prune && off[l * H + h] ? " (off)" : "");
             }
         printf("(layer.head from 1; a score is the mean attention weight on the token the "
-               "relation names)\n");
+               "relation names;\n a head is named for each relation it scores highest on, ties "
+               "within %.3f\n included, from %.2f up; one head can win several)\n",
+               (double)MODEL_ROLE_TIE, (double)MODEL_ROLE_MIN);
         if (r.importance) {
             size_t *order = malloc(L * H * sizeof *order);
             if (order) {
@@ -224,10 +241,12 @@ int cli_heads_run(const void *opts, char *err, size_t err_len) {
                        "2019):\n");
                 for (size_t i = 0; i < L * H; i++) {
                     size_t k = order[i];
-                    float best;
-                    model_role role = model_heads_best_role(&r, k / H, k % H, &best);
-                    printf("%3zu. head %zu.%zu  %+.4f  (%s %.2f)\n", i + 1, k / H + 1, k % H + 1,
-                           (double)r.importance[k], model_role_label(role), (double)best);
+                    model_head_name nm;
+                    char name[256];
+                    model_heads_name(&r, k / H, k % H, &nm);
+                    model_heads_name_text(&nm, name, sizeof name);
+                    printf("%3zu. head %zu.%zu  %+.4f  (%s)\n", i + 1, k / H + 1, k % H + 1,
+                           (double)r.importance[k], name);
                 }
                 free(order);
             }

@@ -354,26 +354,6 @@ done:
     return s;
 }
 
-model_role model_heads_label_role(const model_heads_report *r, size_t l, size_t h,
-                                  float min_score, float *score) {
-    size_t LH = r->n_layers * r->n_heads, me = l * r->n_heads + h;
-    int pick = -1;
-    float pick_lead = 0.0f;
-    for (int k = 0; k < MODEL_ROLES; k++) {
-        float mine = r->score[me * MODEL_ROLES + k], other = 0.0f;
-        for (size_t i = 0; i < LH; i++)
-            if (i != me && r->score[i * MODEL_ROLES + k] > other) other = r->score[i * MODEL_ROLES + k];
-        float lead = mine - other;
-        if (mine >= min_score && lead >= MODEL_LABEL_LEAD && (pick < 0 || lead > pick_lead)) {
-            pick = k;
-            pick_lead = lead;
-        }
-    }
-    if (pick < 0) return model_heads_best_role(r, l, h, score);
-    if (score) *score = r->score[me * MODEL_ROLES + pick];
-    return (model_role)pick;
-}
-
 model_role model_heads_best_role(const model_heads_report *r, size_t l, size_t h, float *score) {
     model_role best = MODEL_ROLE_PREVIOUS;
     for (int k = 1; k < MODEL_ROLES; k++)
@@ -381,4 +361,83 @@ model_role model_heads_best_role(const model_heads_report *r, size_t l, size_t h
             best = (model_role)k;
     if (score) *score = model_heads_score(r, l, h, best);
     return best;
+}
+
+/* ---- naming a head (heads.h: the one rule) ------------------------------------------ */
+
+size_t model_heads_role_winners(const model_heads_report *r, model_role role, size_t *idx,
+                                size_t cap, float *top) {
+    size_t LH = r->n_layers * r->n_heads, count = 0;
+    float best = 0.0f;
+    for (size_t i = 0; i < LH; i++)
+        if (i == 0 || r->score[i * MODEL_ROLES + role] > best) best = r->score[i * MODEL_ROLES + role];
+    for (size_t i = 0; i < LH; i++)
+        if (r->score[i * MODEL_ROLES + role] >= best - MODEL_ROLE_TIE) {
+            if (count < cap) idx[count] = i;
+            count++;
+        }
+    if (top) *top = best;
+    return count;
+}
+
+void model_heads_name(const model_heads_report *r, size_t l, size_t h, model_head_name *out) {
+    memset(out, 0, sizeof *out);
+    size_t LH = r->n_layers * r->n_heads, me = l * r->n_heads + h;
+    float lead[MODEL_ROLES];
+    for (int k = 0; k < MODEL_ROLES; k++) {
+        float mine = r->score[me * MODEL_ROLES + k], other = -1.0f;
+        for (size_t i = 0; i < LH; i++)
+            if (i != me && r->score[i * MODEL_ROLES + k] > other) other = r->score[i * MODEL_ROLES + k];
+        /* won: the highest, or within the tie of it; and not too faint to name */
+        if (mine < MODEL_ROLE_MIN || mine < other - MODEL_ROLE_TIE) continue;
+        size_t at = out->n++;
+        out->role[at] = (model_role)k;
+        out->score[at] = mine;
+        out->tied[at] = other >= mine - MODEL_ROLE_TIE;
+        lead[at] = out->tied[at] ? 0.0f : mine - other;
+        /* insertion by lead, the largest first; ties keep the roles' order */
+        for (size_t j = at; j > 0 && lead[j] > lead[j - 1]; j--) {
+            model_role tr = out->role[j];
+            float ts = out->score[j], tl = lead[j];
+            bool tt = out->tied[j];
+            out->role[j] = out->role[j - 1], out->score[j] = out->score[j - 1];
+            out->tied[j] = out->tied[j - 1], lead[j] = lead[j - 1];
+            out->role[j - 1] = tr, out->score[j - 1] = ts, out->tied[j - 1] = tt, lead[j - 1] = tl;
+        }
+    }
+}
+
+void model_heads_name_text(const model_head_name *nm, char *buf, size_t len) {
+    if (len == 0) return;
+    buf[0] = '\0';
+    if (nm->n == 0) {
+        snprintf(buf, len, "no clear role");
+        return;
+    }
+    size_t at = 0;
+    for (size_t k = 0; k < nm->n && at < len; k++) {
+        int w = snprintf(buf + at, len - at, "%s%s %.2f%s", k ? ", " : "",
+                         model_role_label(nm->role[k]), (double)nm->score[k],
+                         nm->tied[k] ? " (tied)" : "");
+        if (w < 0) break;
+        at += (size_t)w;
+    }
+}
+
+void model_heads_winners_text(const model_heads_report *r, model_role role, char *buf,
+                              size_t len) {
+    if (len == 0) return;
+    size_t idx[64];
+    float top;
+    size_t n = model_heads_role_winners(r, role, idx, sizeof idx / sizeof idx[0], &top);
+    if (n > sizeof idx / sizeof idx[0]) n = sizeof idx / sizeof idx[0];
+    size_t at = 0;
+    buf[0] = '\0';
+    for (size_t k = 0; k < n && at < len; k++) {
+        int w = snprintf(buf + at, len - at, "%s%zu.%zu", k == 0 ? "" : k + 1 == n ? " and " : ", ",
+                         idx[k] / r->n_heads + 1, idx[k] % r->n_heads + 1);
+        if (w < 0) break;
+        at += (size_t)w;
+    }
+    if (at < len) snprintf(buf + at, len - at, n > 1 ? " (%.2f, tied)" : " (%.2f)", (double)top);
 }

@@ -52,15 +52,6 @@ static void format_percent(double p, char *buf, size_t len) {
  * width dkv: W_Q, W_O (d²), W_K, W_V (d·dkv), b_Q, b_O (d), b_K, b_V (dkv). */
 static double params(double d, double dkv) { return 2 * d * d + 2 * d * dkv + 2 * d + 2 * dkv; }
 
-/* The best head for a role: "3.2 (0.91)", layer and head from 1. */
-static void best_head(const model_heads_report *r, model_role role, char *buf, size_t len) {
-    size_t bl = 0, bh = 0;
-    for (size_t l = 0; l < r->n_layers; l++)
-        for (size_t h = 0; h < r->n_heads; h++)
-            if (model_heads_score(r, l, h, role) > model_heads_score(r, bl, bh, role)) bl = l, bh = h;
-    snprintf(buf, len, "%zu.%zu (%.2f)", bl + 1, bh + 1, (double)model_heads_score(r, bl, bh, role));
-}
-
 /* Token i as the sentence writes it; the trained model's start token has
  * no text there, so it is named as the views name it ("⟨start⟩"). */
 static void token_text(const state_model *m, size_t i, char *buf, size_t len) {
@@ -86,11 +77,11 @@ static attn_status trained_value(const state_model *m, const lesson_placeholder 
     case LESSON_VALUE_LAYERS: snprintf(buf, len, "%zu", t->model.config.n_layers); return ATTN_OK;
     case LESSON_VALUE_ROLE: {
         if (!roles) break;
-        float score;
-        /* the overview's label of the head, so the text and the boxes agree */
-        model_role role =
-            model_heads_label_role(r, ph->args[0] - 1, ph->args[1] - 1, STATE_ROLE_MIN, &score);
-        snprintf(buf, len, "%s %.2f", model_role_label(role), (double)score);
+        /* the head's name by heads.h's one rule, as the overview and
+         * `attnviz heads` name it */
+        model_head_name nm;
+        model_heads_name(r, ph->args[0] - 1, ph->args[1] - 1, &nm);
+        model_heads_name_text(&nm, buf, len);
         return ATTN_OK;
     }
     case LESSON_VALUE_BEST_PREVIOUS:
@@ -102,7 +93,8 @@ static attn_status trained_value(const state_model *m, const lesson_placeholder 
                           : ph->value == LESSON_VALUE_BEST_INDUCTION ? MODEL_ROLE_INDUCTION
                           : ph->value == LESSON_VALUE_BEST_ANTECEDENT ? MODEL_ROLE_ANTECEDENT
                                                                       : MODEL_ROLE_SUBJECT;
-        best_head(r, role, buf, len);
+        /* the head(s) that win the role, ties named as ties: "2.1 and 2.4 (0.97, tied)" */
+        model_heads_winners_text(r, role, buf, len);
         return ATTN_OK;
     }
     case LESSON_VALUE_HELDOUT_LOSS:

@@ -177,12 +177,9 @@ void state_overview_role_text(const state_model *m, size_t l, size_t h, char *bu
     if (!t || !t->have_roles || !t->roles.score || l >= t->roles.n_layers ||
         h >= t->roles.n_heads)
         return;
-    float score;
-    model_role role = model_heads_label_role(&t->roles, l, h, STATE_ROLE_MIN, &score);
-    if (!(score >= STATE_ROLE_MIN))
-        snprintf(buf, len, "mixed");
-    else
-        snprintf(buf, len, "%s %.2f", model_role_label(role), (double)score);
+    model_head_name nm;
+    model_heads_name(&t->roles, l, h, &nm);
+    model_heads_name_text(&nm, buf, len);
 }
 
 /* ---- pruning ------------------------------------------------------------------------ */

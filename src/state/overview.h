@@ -57,8 +57,8 @@ typedef struct state_overview {
     char saved_note[320];
 } state_overview;
 
-/* Below this best score on every role a head is labelled "mixed". */
-#define STATE_ROLE_MIN 0.3f
+/* Below this score a head is not named for a role (heads.h's rule). */
+#define STATE_ROLE_MIN MODEL_ROLE_MIN
 /* Held-out sequences the loss of a pruned model is measured on. */
 #define STATE_PRUNE_LOSS_SEQUENCES 32
 /* Why there is no overview with the mechanics source. */
@@ -76,8 +76,9 @@ state_overview *state_overview_create(void);
 /* Stops the threads (joins them) and frees everything. Accepts NULL. */
 void state_overview_destroy(state_overview *ov);
 
-/* The role label of head (l, h) (model_heads_label_role): "induction
- * 0.91", "mixed" below STATE_ROLE_MIN, "" without roles. */
+/* The name of head (l, h) by heads.h's one rule (model_heads_name):
+ * "induction 0.89, antecedent 0.82, subject 0.97 (tied)", "no clear role",
+ * "" without roles. */
 void state_overview_role_text(const state_model *m, size_t l, size_t h, char *buf, size_t len);
 
 /* Heads of m switched off now. */
