@@ -99,7 +99,7 @@ expect 2 "--layer 3 does not exist" -- dump --model gpt2 --layer 3
 expect 0 "measured head roles on random repeated tokens: 8/8" -- heads --model gpt2
 has "GPT-2, 2 layers × 4 heads, d_model 16, context 32, 50257 tokens"
 has "head roles measured on 8 sequences of 15 random tokens repeated twice"
-has "head    previous  duplicate  induction   first   role"
+has "head    previous  duplicate  induction   first   name"
 rows() { # the table's rows as "l.h prev dup ind first"
     awk '/^[0-9]+\.[0-9]+ / { printf "%s %.4f %.4f %.4f %.4f\n", $1, $2, $3, $4, $5 }' "$1"
 }
@@ -120,7 +120,7 @@ if command -v jq >/dev/null; then
     cmp -s "$dir/rows" "$dir/jrows" && ok || bad "heads --json differs from the table: $(diff "$dir/rows" "$dir/jrows" | head -4)"
     [ "$(jq -r '.measured | "\(.sequences) \(.block) \(.start_id)"' "$out")" = "8 15 50256" ] && ok ||
         bad "heads --json measured: $(jq -c .measured "$out")"
-    [ "$(jq -r '[.heads[] | .role] | length' "$out")" = 8 ] && ok || bad "heads --json: roles missing"
+    [ "$(jq -r '[.heads[] | .name] | length' "$out")" = 8 ] && ok || bad "heads --json: roles missing"
 else
     echo "test_gpt2_cli: jq not installed (scripts/setup.sh deps gui): JSON checks skipped"
 fi
@@ -146,8 +146,11 @@ expect 2 "give one" -- tokenize x --model gpt2 --vocab "$own"
 if [ "$window" = window ]; then
     SDL_VIDEODRIVER=dummy expect 0 "" -- render --model "$repo/snapshots/0123abcd" --sentence "$sentence" --out "$dir/f.png"
     [ -s "$dir/f.png" ] && [ "$(head -c 4 "$dir/f.png" | tail -c 3)" = PNG ] && ok || bad "render wrote no PNG"
-    SDL_VIDEODRIVER=dummy expect 0 "" -- render --model gpt2 --view model --layer 2 --out "$dir/g.png"
+    SDL_VIDEODRIVER=dummy expect 0 "" -- render --model gpt2 --view model --layer 2 --out "$dir/g.png" --layout "$dir/g.json"
     [ -s "$dir/g.png" ] && ok || bad "render --view model wrote no PNG"
+    # the overview's picture waits for the head roles measured on their thread
+    ! grep -q "measuring head roles" "$dir/g.json" && grep -q "clear role\|previous token\|induction\|first token" "$dir/g.json" &&
+        ok || bad "render --view model drew before the head roles were measured"
 fi
 
 echo "test_gpt2_cli: $passed passed, $failed failed"

@@ -262,6 +262,31 @@ static void test_gemm_one_row(float *scratch) {
                 }
 }
 
+/* Few rows read b in place (gemm.c's DIRECT_ROWS, 24), more rows pack it
+ * first: the same operations in the same order, so the first rows of a
+ * product of 25 rows are the same bits as the product of those 24 alone,
+ * over several blocks of k, on AVX2 and SSE2, with and without bias. */
+static void test_gemm_direct(float *scratch) {
+    static const size_t shapes[][2] = {{96, 600}, {2304, 300}, {48, 17}};
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
+        for (int with_bias = 0; with_bias <= 1; with_bias++)
+            for (int avx2 = 1; avx2 >= 0; avx2--) {
+                size_t n = shapes[s][0], k = shapes[s][1], few = 24;
+                float *a = random_floats((few + 1) * k), *b = random_floats(k * n);
+                float *bias = with_bias ? random_floats(n) : NULL;
+                float *packed = malloc((few + 1) * n * sizeof *packed);
+                float *direct = malloc(few * n * sizeof *direct);
+                attn_fast_allow_avx2(avx2);
+                attn_gemm(packed, n, a, k, b, n, 0, bias, few + 1, n, k, scratch);
+                attn_gemm(direct, n, a, k, b, n, 0, bias, few, n, k, scratch);
+                attn_fast_allow_avx2(1);
+                CHECKF(memcmp(packed, direct, few * n * sizeof *direct) == 0,
+                       "%zu rows of %zux%zu bias=%d avx2=%d differ from the same rows of %zu", few,
+                       n, k, with_bias, avx2, few + 1);
+                free(a), free(b), free(bias), free(packed), free(direct);
+            }
+}
+
 /* ---- exp ---------------------------------------------------------------------- */
 
 static void test_exp(void) {
@@ -544,6 +569,7 @@ int main(void) {
     test_gemm_paths_agree(scratch);
     test_gemm_small_is_reference(scratch);
     test_gemm_one_row(scratch);
+    test_gemm_direct(scratch);
     free(scratch);
 
     test_exp();

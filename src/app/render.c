@@ -10,6 +10,7 @@
 #include <SDL_ttf.h>
 #include <errno.h>
 #include <stdio.h>
+#include <time.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -97,6 +98,13 @@ attn_status app_render_png(const state_settings *settings, const state_frame *r,
         snprintf(err, err_len, "token %zu does not exist: the sentence has %zu tokens (1 to %zu)",
                  r->follow, s.model.n, s.model.n);
         rc = ATTN_ERR_CONFIG;
+    }
+    /* A GPT-2's head roles are measured on a thread (seconds for GPT-2
+     * small): the overview's picture waits for them, as a class would,
+     * rather than show "measuring". Other views do not show them. */
+    if (rc == ATTN_OK && r->view == VIEW_MODEL && s.model.trained) {
+        while (state_trained_roles_poll(s.model.trained, NULL))
+            nanosleep(&(struct timespec){0, 20 * 1000 * 1000}, NULL);
     }
     if (rc == ATTN_OK) rc = app_offscreen_init(&o, r->width, r->height, err, err_len);
     if (rc == ATTN_OK) {

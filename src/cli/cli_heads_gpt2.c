@@ -11,7 +11,6 @@
 #include "attnviz/detect.h"
 #include "attnviz/gpt2.h"
 #include "cli.h"
-#include "overview.h" /* STATE_ROLE_MIN: the app's rule for naming a role */
 #include "trained.h"
 
 /* The progress line: rewritten in place on a terminal; elsewhere (a
@@ -31,13 +30,13 @@ static int on_sequence(void *user, size_t done, size_t total) {
     return 0;
 }
 
-/* The role named by the app's rule (model_detect_label, STATE_ROLE_MIN):
- * its key and score, or "mixed" when no score reaches the minimum. */
-static const char *role_of(const model_detect_report *r, size_t l, size_t h, bool key,
-                           float *score) {
-    model_detector d = model_detect_label(r, l, h, STATE_ROLE_MIN, score);
-    if (!(*score >= STATE_ROLE_MIN)) return "mixed";
-    return key ? model_detector_key(d) : model_detector_label(d);
+/* Head (l, h)'s name by the one rule the overview and the lessons use
+ * (heads.h: model_heads_name) on the detectors' roles: "previous token
+ * 0.92", "no clear role". */
+static void name_of(const model_heads_report *roles, size_t l, size_t h, char *buf, size_t len) {
+    model_head_name nm;
+    model_heads_name(roles, l, h, &nm);
+    model_heads_name_text(&nm, buf, len);
 }
 
 int cli_heads_gpt2(const char *what, size_t sequences, bool seed_given, uint64_t seed, bool json,
@@ -66,6 +65,12 @@ int cli_heads_gpt2(const char *what, size_t sequences, bool seed_given, uint64_t
     }
     fprintf(stderr, "measured head roles on random repeated tokens: %zu/%zu in %.2f s\n", p.shown,
             dc.sequences, seconds);
+    model_heads_report roles;
+    if (model_detect_as_roles(&r, &roles, msg, sizeof msg) != ATTN_OK) {
+        model_detect_report_free(&r);
+        model_free(&m);
+        return cli_fail(err, err_len, "--model %.200s: %s", what, msg);
+    }
     size_t L = r.n_layers, H = r.n_heads;
     size_t sizes[MODEL_PARAM_TENSORS], params = model_param_sizes(c, sizes);
     if (json) {
@@ -80,9 +85,10 @@ int cli_heads_gpt2(const char *what, size_t sequences, bool seed_given, uint64_t
          * below 2^53 */
         printf(", \"measured\": {\"method\": \"%s\", \"sequences\": %zu, \"block\": %zu, "
                "\"seed\": \"%llu\", \"start_id\": %d, \"id_lo\": %d, \"id_hi\": %d, "
-               "\"role_min\": %.2f}",
+               "\"role_min\": %.2f, \"role_tie\": %.3f}",
                STATE_ROLES_METHOD, dc.sequences, dc.block, (unsigned long long)dc.seed,
-               (int)dc.start_id, (int)dc.id_lo, (int)dc.id_hi, (double)STATE_ROLE_MIN);
+               (int)dc.start_id, (int)dc.id_lo, (int)dc.id_hi, (double)MODEL_ROLE_MIN,
+               (double)MODEL_ROLE_TIE);
         printf(", \"heads\": [");
         for (size_t l = 0; l < L; l++)
             for (size_t h = 0; h < H; h++) {
@@ -91,9 +97,18 @@ int cli_heads_gpt2(const char *what, size_t sequences, bool seed_given, uint64_t
                 for (int k = 0; k < MODEL_DETECTORS; k++)
                     printf("%s\"%s\": %.4f", k ? ", " : "", model_detector_key((model_detector)k),
                            (double)model_detect_score(&r, l, h, (model_detector)k));
-                float score;
-                const char *role = role_of(&r, l, h, true, &score);
-                printf("}, \"role\": \"%s\", \"role_score\": %.4f}", role, (double)score);
+                model_head_name nm;
+                model_heads_name(&roles, l, h, &nm);
+                char name[200];
+                model_heads_name_text(&nm, name, sizeof name);
+                printf("}, \"name\": ");
+                cli_json_string(stdout, name, strlen(name));
+                printf(", \"roles\": [");
+                for (size_t k = 0; k < nm.n; k++)
+                    printf("%s{\"role\": \"%s\", \"score\": %.4f, \"tied\": %s}", k ? ", " : "",
+                           model_role_key(nm.role[k]), (double)nm.score[k],
+                           nm.tied[k] ? "true" : "false");
+                printf("]}");
             }
         printf("\n]}\n");
     } else {
@@ -104,7 +119,7 @@ int cli_heads_gpt2(const char *what, size_t sequences, bool seed_given, uint64_t
                "(Olsson et al. 2022): token ids %d to %d after %d, seed %llu\n",
                dc.sequences, dc.sequences == 1 ? "" : "s", dc.block, (int)dc.id_lo,
                (int)dc.id_hi - 1, (int)dc.start_id, (unsigned long long)dc.seed);
-        printf("\nhead    previous  duplicate  induction   first   role\n");
+        printf("\nhead    previous  duplicate  induction   first   name\n");
         for (size_t l = 0; l < L; l++)
             for (size_t h = 0; h < H; h++) {
                 char name[48];
@@ -114,17 +129,17 @@ int cli_heads_gpt2(const char *what, size_t sequences, bool seed_given, uint64_t
                 for (int k = 0; k < MODEL_DETECTORS; k++)
                     printf("%*.4f", width[k],
                            (double)model_detect_score(&r, l, h, (model_detector)k));
-                float score;
-                const char *role = role_of(&r, l, h, false, &score);
-                if (score >= STATE_ROLE_MIN) printf("   %s %.2f\n", role, (double)score);
-                else printf("   %s\n", role);
+                char named[200];
+                name_of(&roles, l, h, named, sizeof named);
+                printf("   %s\n", named);
             }
         printf("(layer.head from 1; a score is the mean attention weight on the position the "
-               "pattern names; a head is named for the pattern where it scores at least %.2f "
-               "and leads every other head by %.2f or more, else for its highest score, and "
-               "\"mixed\" when that is under %.2f)\n",
-               (double)STATE_ROLE_MIN, (double)MODEL_LABEL_LEAD, (double)STATE_ROLE_MIN);
+               "pattern names; a head is named, as in the overview and the lessons, by every "
+               "role it scores highest on of all heads (ties within %.3f count) with at least "
+               "%.2f; duplicate token is measured but is no role of the naming rule)\n",
+               (double)MODEL_ROLE_TIE, (double)MODEL_ROLE_MIN);
     }
+    model_heads_report_free(&roles);
     model_detect_report_free(&r);
     model_free(&m);
     if (fflush(stdout) != 0 || ferror(stdout))

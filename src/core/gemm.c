@@ -45,6 +45,7 @@
 #pragma STDC FP_CONTRACT OFF
 #endif
 
+#include <stdbool.h>
 #include <string.h>
 
 /* ---- block sizes ------------------------------------------------------------
@@ -66,7 +67,9 @@ enum {
     NR = 16,
     KC = 256,
     MC = 144, /* a multiple of MR */
-    NC = 2048 /* a multiple of NR */
+    NC = 2048, /* a multiple of NR */
+    /* At most this many rows of a read b in place, unpacked (gemm_body). */
+    DIRECT_ROWS = 4 * MR
 };
 
 size_t attn_gemm_scratch_floats(void) { return (size_t)MC * KC + (size_t)KC * NC; }
@@ -148,8 +151,8 @@ static ALWAYS_INLINE void pack_b(float *packed, const float *b, size_t ldb, int 
  * vectors of b and the broadcast of a that fills the 16 ymm registers, and
  * 12 independent sums hide the 3-cycle latency of the two add units. */
 static ALWAYS_INLINE void micro_kernel_v8(size_t kc, const float *a_panel, const float *b_panel,
-                                          float *c, size_t ldc, enum tile_update update,
-                                          const float *bias) {
+                                          size_t ldbp, float *c, size_t ldc,
+                                          enum tile_update update, const float *bias) {
     v8f sum[MR][2];
     for (int i = 0; i < MR; i++) sum[i][0] = sum[i][1] = (v8f){0};
 
@@ -163,7 +166,7 @@ static ALWAYS_INLINE void micro_kernel_v8(size_t kc, const float *a_panel, const
             sum[i][1] += a_ip * b1;
         }
         a_panel += MR;
-        b_panel += NR;
+        b_panel += ldbp;
     }
 
     for (int i = 0; i < MR; i++) {
@@ -186,8 +189,8 @@ static ALWAYS_INLINE void micro_kernel_v8(size_t kc, const float *a_panel, const
  * Each element of c still gets the same operations in the same order, so the
  * results are the same bits as with AVX2. */
 static ALWAYS_INLINE void micro_kernel_v4(size_t kc, const float *a_panel, const float *b_panel,
-                                          float *c, size_t ldc, enum tile_update update,
-                                          const float *bias) {
+                                          size_t ldbp, float *c, size_t ldc,
+                                          enum tile_update update, const float *bias) {
     v4f sum[MR][2];
     for (int i = 0; i < MR; i++) sum[i][0] = sum[i][1] = (v4f){0};
 
@@ -201,7 +204,7 @@ static ALWAYS_INLINE void micro_kernel_v4(size_t kc, const float *a_panel, const
             sum[i][1] += a_ip * b1;
         }
         a_panel += MR;
-        b_panel += NR; /* the packed panel is NR wide; this call uses 8 columns */
+        b_panel += ldbp; /* the panel is NR wide (or b's rows); this call uses 8 columns */
     }
 
     for (int i = 0; i < MR; i++) {
@@ -224,38 +227,40 @@ enum kernel_isa { KERNEL_SSE2, KERNEL_AVX2 };
 
 /* One MR x NR tile of c. */
 static ALWAYS_INLINE void tile_kernel(enum kernel_isa isa, size_t kc, const float *a_panel,
-                                      const float *b_panel, float *c, size_t ldc,
+                                      const float *b_panel, size_t ldbp, float *c, size_t ldc,
                                       enum tile_update update, const float *bias) {
     if (isa == KERNEL_AVX2) {
-        micro_kernel_v8(kc, a_panel, b_panel, c, ldc, update, bias);
+        micro_kernel_v8(kc, a_panel, b_panel, ldbp, c, ldc, update, bias);
     } else {
-        micro_kernel_v4(kc, a_panel, b_panel, c, ldc, update, bias);
-        micro_kernel_v4(kc, a_panel, b_panel + 8, c + 8, ldc, update, bias ? bias + 8 : NULL);
+        micro_kernel_v4(kc, a_panel, b_panel, ldbp, c, ldc, update, bias);
+        micro_kernel_v4(kc, a_panel, b_panel + 8, ldbp, c + 8, ldc, update, bias ? bias + 8 : NULL);
     }
 }
 
 /* ---- the macro-kernel -------------------------------------------------------
- * c (mc, nc) updated with packed a (mc x kc) times packed b (kc x nc). */
+ * c (mc, nc) updated with packed a (mc x kc) times b (kc x nc): packed (ldbp
+ * NR: panel jr at b + jr·kc), or b's own rows when few rows of a read each
+ * panel (ldbp ldb: panel jr at b + jr; nc a multiple of NR). */
 static ALWAYS_INLINE void macro_kernel(float *c, size_t ldc, const float *a_packed,
-                                       const float *b_packed, const float *bias,
+                                       const float *b, size_t ldbp, const float *bias,
                                        enum tile_update update, size_t mc, size_t nc, size_t kc,
                                        enum kernel_isa isa) {
     for (size_t jr = 0; jr < nc; jr += NR) {
-        const float *b_panel = b_packed + jr * kc;
+        const float *b_panel = ldbp == NR ? b + jr * kc : b + jr;
         size_t cols = min_size(NR, nc - jr);
         for (size_t ir = 0; ir < mc; ir += MR) {
             const float *a_panel = a_packed + ir * kc;
             size_t rows = min_size(MR, mc - ir);
             float *c_tile = c + ir * ldc + jr;
             if (rows == MR && cols == NR) {
-                tile_kernel(isa, kc, a_panel, b_panel, c_tile, ldc, update,
+                tile_kernel(isa, kc, a_panel, b_panel, ldbp, c_tile, ldc, update,
                             bias ? bias + jr : NULL);
                 continue;
             }
             /* An edge tile: the same kernel into a buffer, then the same
              * additions, one float at a time, for the part inside c. */
             float tile[MR * NR];
-            tile_kernel(isa, kc, a_panel, b_panel, tile, NR, TILE_STORE, NULL);
+            tile_kernel(isa, kc, a_panel, b_panel, ldbp, tile, NR, TILE_STORE, NULL);
             for (size_t i = 0; i < rows; i++) {
                 float *row = c_tile + i * ldc;
                 const float *sum = tile + i * NR;
@@ -481,7 +486,12 @@ static ALWAYS_INLINE void gemm_body(float *c, size_t ldc, const float *a, size_t
         for (size_t pc = 0; pc < k; pc += KC) {
             size_t kc = min_size(KC, k - pc);
             const float *b_block = b_trans ? b + jc * ldb + pc : b + pc * ldb + jc;
-            pack_b(b_packed, b_block, ldb, b_trans, kc, nc);
+            /* Few rows (a GPT-2 reading a short sentence) use each panel of
+             * b a few times only: copying it first costs more than reading
+             * b's rows in place, which needs whole panels. The kernels do
+             * the same operations either way: the same bits. */
+            bool direct = !b_trans && m <= DIRECT_ROWS && nc % NR == 0;
+            if (!direct) pack_b(b_packed, b_block, ldb, b_trans, kc, nc);
 
             enum tile_update update = pc > 0 ? TILE_ACCUMULATE
                                       : bias ? TILE_STORE_BIAS
@@ -489,8 +499,8 @@ static ALWAYS_INLINE void gemm_body(float *c, size_t ldc, const float *a, size_t
             for (size_t ic = 0; ic < m; ic += MC) {
                 size_t mc = min_size(MC, m - ic);
                 pack_a(a_packed, a + ic * lda + pc, lda, mc, kc);
-                macro_kernel(c + ic * ldc + jc, ldc, a_packed, b_packed, bias ? bias + jc : NULL,
-                             update, mc, nc, kc, isa);
+                macro_kernel(c + ic * ldc + jc, ldc, a_packed, direct ? b_block : b_packed,
+                             direct ? ldb : NR, bias ? bias + jc : NULL, update, mc, nc, kc, isa);
             }
         }
     }
