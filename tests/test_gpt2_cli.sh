@@ -142,6 +142,13 @@ has "   995      6-12    ·world"
 expect 2 "is not a GPT-2" -- tokenize x --model "$data/assets/models/attnviz-heads.safetensors"
 expect 2 "give one" -- tokenize x --model gpt2 --vocab "$own"
 
+# the app: bad settings exit 2 with one line before any window opens (the
+# weights are not loaded for that: no display is needed)
+expect 2 "--layer 3 does not exist: gpt2 has 2 layers" -- --model gpt2 --layer 3
+words=$(printf ' word%.0s' $(seq 1 40))
+expect 2 "41 tokens with the start token, more than the 32 of the model's context" -- --model gpt2 --sentence "$words"
+expect 2 "huggingface" -- --model gpt2-large
+
 # render through the same state path
 if [ "$window" = window ]; then
     SDL_VIDEODRIVER=dummy expect 0 "" -- render --model "$repo/snapshots/0123abcd" --sentence "$sentence" --out "$dir/f.png"

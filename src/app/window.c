@@ -168,6 +168,25 @@ static bool wait_event(SDL_Event *ev, int ms) {
     }
 }
 
+/* A GPT-2 takes seconds to map and prepare: the window says so rather than
+ * stay black until the first frame. */
+static void loading_frame(window_app *a, const state_settings *settings) {
+    if (settings->source != STATE_SOURCE_TRAINED || !state_model_is_gpt2(settings->model_path))
+        return;
+    SDL_Event ev;
+    while (SDL_PollEvent(&ev)) {} /* the window mapped: the X server shows it */
+    const theme *th = theme_dark();
+    int w = 0, h = 0;
+    SDL_GetRendererOutputSize(a->renderer, &w, &h);
+    SDL_SetRenderDrawColor(a->renderer, th->background.r, th->background.g, th->background.b, 255);
+    SDL_RenderClear(a->renderer);
+    char line[STATE_PATH_MAX + 64];
+    snprintf(line, sizeof line, "reading GPT-2 from %s \xE2\x80\xA6", settings->model_path);
+    int px = app_type_px(h, 1.0f);
+    text_draw(a->text, line, px, th->text, w / 2, h / 2, TEXT_CENTER | TEXT_MIDDLE);
+    SDL_RenderPresent(a->renderer);
+}
+
 /* ---- update and draw ----------------------------------------------------------------- */
 
 static void update(window_app *a, float dt) {
@@ -335,6 +354,7 @@ int app_window_run(const state_settings *settings, const theme *t, bool present,
     if (text_find_font(font, sizeof font, err, err_len) != 0) goto done;
     a->text = text_cache_create(a->renderer, font, err, err_len);
     if (!a->text) goto done;
+    loading_frame(a, settings);
     if (app_state_init(&a->s, settings, err, err_len) != 0) goto done;
     if (t) a->s.theme = t;
     a->s.present = present;

@@ -12,10 +12,17 @@ int cli_run_app(const cli_options *o, char *err, size_t err_len) {
     /* The settings are built once before any window, so a bad sentence or
      * model file is reported as such, with or without a display. */
     if (app_settings_check(&s, err, err_len) != 0) return 2;
-    state_model m;
-    memset(&m, 0, sizeof m);
     char msg[CLI_ERR_LEN - 2];
     attn_setting bad;
+    /* a GPT-2 (hundreds of MB) is checked without loading it twice */
+    if (s.source == STATE_SOURCE_TRAINED && state_model_is_gpt2(s.model_path)) {
+        if (state_gpt2_check(&s, &bad, msg, sizeof msg) != ATTN_OK)
+            return cli_fail_setting(err, err_len, bad, msg);
+        return app_window_run(&s, theme_for(o->render.theme), o->render.present, NULL, err,
+                              err_len);
+    }
+    state_model m;
+    memset(&m, 0, sizeof m);
     if (state_model_apply_text(&m, &s, s.sentence, &bad, msg, sizeof msg) != 0)
         return cli_fail_setting(err, err_len, bad, msg);
     state_model_free(&m);

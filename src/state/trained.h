@@ -217,6 +217,15 @@ bool state_model_is_gpt2(const char *what);
 attn_status state_gpt2_peek(const char *what, model_config *c, char *weights, size_t weights_len,
                             char *err, size_t err_len);
 
+/* What state_model_apply would refuse in s (a GPT-2 named by
+ * s->model_path) without loading its weights: the file's header, the
+ * layer, the tokenizer, the sentence within the context. *bad is the
+ * setting a failure is about. For the command line, before a window opens
+ * and loads the model once. */
+struct state_settings;
+attn_status state_gpt2_check(const struct state_settings *s, attn_setting *bad, char *err,
+                             size_t err_len);
+
 /* The tokenizer of the GPT-2 whose weights file is weights: vocab.json +
  * merges.txt or encoder.json + vocab.bpe beside it, else the shipped
  * GPT-2 vocabulary when the model has 50257 tokens (*shipped true), else

@@ -206,3 +206,39 @@ size_t state_gpt2_shown(const state_trained *t, int32_t id, char *out, size_t ca
     if (id == model_bpe_eot(t->bpe)) return (size_t)snprintf(out, cap, "%s", MODEL_BPE_EOT_TEXT);
     return model_bpe_display(bytes, len, out, cap);
 }
+
+attn_status state_gpt2_check(const state_settings *s, attn_setting *bad, char *err,
+                             size_t err_len) {
+    *bad = ATTN_SETTING_NONE;
+    state_trained *t = calloc(1, sizeof *t); /* its tokenizer and sizes only */
+    if (!t) return state_fail(ATTN_ERR_NOMEM, err, err_len, "out of memory");
+    char msg[STATE_ERR_LEN];
+    attn_status st = state_gpt2_peek(s->model_path, &t->model.config, t->file, sizeof t->file,
+                                      msg, sizeof msg);
+    if (st != ATTN_OK) {
+        state_fail(st, err, err_len, "model: %s", msg);
+    } else if (s->layer >= t->model.config.n_layers) {
+        size_t L = t->model.config.n_layers;
+        st = state_fail(ATTN_ERR_CONFIG, err, err_len,
+                        "layer %zu does not exist: the model has %zu layer%s (1 to %zu)",
+                        s->layer + 1, L, L == 1 ? "" : "s", L);
+    } else if ((st = state_gpt2_tokenizer(t->file, t->model.config.n_vocab, &t->bpe,
+                                          &t->tokenizer_shipped, NULL, 0, msg, sizeof msg)) !=
+               ATTN_OK) {
+        state_fail(st, err, err_len, "model: %s", msg);
+    } else {
+        size_t limit = t->model.config.n_ctx < STATE_TRAINED_TOKENS_MAX ? t->model.config.n_ctx
+                                                                        : STATE_TRAINED_TOKENS_MAX;
+        int32_t *ids = malloc(limit * sizeof *ids);
+        attn_token *spans = malloc(limit * sizeof *spans);
+        size_t n = 0;
+        st = ids && spans ? state_gpt2_encode(t, s->sentence, limit, ids, spans, &n, err, err_len)
+                          : state_fail(ATTN_ERR_NOMEM, err, err_len, "out of memory");
+        if (st != ATTN_OK) *bad = ATTN_SETTING_SENTENCE;
+        free(ids);
+        free(spans);
+    }
+    model_bpe_destroy(t->bpe);
+    free(t);
+    return st;
+}
