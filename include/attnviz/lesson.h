@@ -65,6 +65,7 @@ typedef enum lesson_key {
     LESSON_KEY_HIGHLIGHT,
     LESSON_KEY_LAYER, /* trained weights: the layer on screen */
     LESSON_KEY_PRUNE, /* trained weights: heads switched off */
+    LESSON_KEY_POSITIONS, /* mechanics: the sinusoidal positions added to X, on or off */
     LESSON_KEY_COUNT
 } lesson_key;
 
@@ -160,6 +161,9 @@ typedef struct lesson_settings {
     size_t layer;         /* 0-based */
     lesson_head_ref prune[LESSON_PRUNE_MAX];
     size_t n_prune;       /* carried over; "prune: none" clears */
+    /* Mechanics only: false when X is the token vectors alone, without the
+     * sinusoidal positions ("positions: off"); carried over, true by default. */
+    bool positions;
 } lesson_settings;
 
 /* The settings of the built-in example, where the first step starts. */
@@ -194,6 +198,7 @@ typedef struct lesson_step {
     size_t layer; /* 0-based */
     lesson_head_ref prune[LESSON_PRUNE_MAX]; /* "prune: none" gives 0 */
     size_t n_prune;
+    bool positions;
 
     lesson_question question;
 
@@ -264,6 +269,8 @@ typedef enum lesson_value {
     LESSON_VALUE_TOKEN,         /* I */
     LESSON_VALUE_KV_CACHE,      /* L G D B */
     LESSON_VALUE_FORWARD_MS,
+    LESSON_VALUE_SCORE_RANK,    /* H: the rank of head H's score matrix Q_h·K_hᵀ */
+    LESSON_VALUE_JACOBIAN_MAX,  /* H I: the largest |entry| of diag(p) − ppᵀ, p row I of head H */
     /* trained weights only */
     LESSON_VALUE_LAYER,          /* the layer on screen, from 1 */
     LESSON_VALUE_LAYERS,
@@ -276,6 +283,12 @@ typedef enum lesson_value {
     LESSON_VALUE_UNIGRAM_LOSS,
     LESSON_VALUE_NEXT_WORD,      /* the most likely next word, with the step's pruning */
     LESSON_VALUE_NEXT_PROB,      /* its probability */
+    LESSON_VALUE_START_WEIGHT,   /* H: mean weight on the start token, rows 2..n, layer on screen */
+    LESSON_VALUE_MOST_START,     /* "2.3 (0.41)": the head of any layer with the most of it */
+    LESSON_VALUE_STREAM_NORM,    /* L: length of the last token's residual stream entering block L */
+    LESSON_VALUE_ATTN_ADD,       /* L: length of what block L's attention adds to it */
+    LESSON_VALUE_MLP_ADD,        /* L: length of what block L's MLP adds to it */
+    LESSON_VALUE_VOCAB,          /* words the trained model knows (rows of its logits) */
     LESSON_VALUE_COUNT
 } lesson_value;
 

@@ -56,6 +56,8 @@ static void formula(const stage_ctx *c, char *buf, size_t len) {
         if (c->m->trained)
             snprintf(buf, len, "X = LN\xE2\x82\x81(residual stream) entering layer %zu of %zu",
                      c->m->settings.layer + 1, c->m->trained->model.config.n_layers);
+        else if (c->m->settings.positions_off)
+            snprintf(buf, len, "X = token vector (positions off: no position added)");
         else
             snprintf(buf, len, "X = token vector + position");
         break;

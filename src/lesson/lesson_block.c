@@ -17,6 +17,7 @@ static const char *const key_names[LESSON_KEY_COUNT] = {
     [LESSON_KEY_PROGRESS] = "progress",       [LESSON_KEY_VIEW] = "view",
     [LESSON_KEY_HEAD] = "head",               [LESSON_KEY_HIGHLIGHT] = "highlight",
     [LESSON_KEY_LAYER] = "layer",             [LESSON_KEY_PRUNE] = "prune",
+    [LESSON_KEY_POSITIONS] = "positions",
 };
 
 const char *lesson_key_name(lesson_key k) {
@@ -323,6 +324,9 @@ void lesson_directive_line(parser *p, span line, size_t ln) {
         break;
     case LESSON_KEY_SCALE:
         ok = on_off(p, ln, name, v, &st->scale);
+        break;
+    case LESSON_KEY_POSITIONS:
+        ok = on_off(p, ln, name, v, &st->positions);
         break;
     case LESSON_KEY_TEMPERATURE:
         ok = real_in(p, ln, name, v, ATTN_TEMPERATURE_MIN, ATTN_TEMPERATURE_MAX, &st->temperature);

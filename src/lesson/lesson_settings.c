@@ -22,6 +22,7 @@ lesson_settings lesson_settings_default(void) {
     s.view = LESSON_VIEW_HEADS;
     s.head = 0;
     s.n_highlights = 0;
+    s.positions = true;
     return s;
 }
 
@@ -175,7 +176,7 @@ static void apply_trained(parser *p, lesson_step *st, lesson_settings *s, lesson
     static const lesson_key fixed[] = {LESSON_KEY_HEADS,  LESSON_KEY_D_MODEL,
                                        LESSON_KEY_KV_HEADS, LESSON_KEY_CAUSAL,
                                        LESSON_KEY_SCALE,  LESSON_KEY_TEMPERATURE,
-                                       LESSON_KEY_SEED};
+                                       LESSON_KEY_SEED,   LESSON_KEY_POSITIONS};
     for (size_t k = 0; k < sizeof fixed / sizeof *fixed; k++)
         if (given[fixed[k]])
             lesson_error(p, given[fixed[k]], "'%s' is set by the trained model: remove it, or "
@@ -268,6 +269,9 @@ void lesson_settle_step(parser *p, lesson_step *st) {
     }
     size_t heads = s.config.n_heads;
     if (given[LESSON_KEY_SEED]) s.seed = st->seed;
+    /* positions belong to the mechanics' X; a trained step refused them above */
+    if (given[LESSON_KEY_POSITIONS] && s.weights != LESSON_WEIGHTS_TRAINED)
+        s.positions = st->positions;
     if (given[LESSON_KEY_STAGE]) s.stage = st->stage;
     if (given[LESSON_KEY_VIEW] && !(st->view == LESSON_VIEW_MODEL &&
                                      s.weights != LESSON_WEIGHTS_TRAINED))

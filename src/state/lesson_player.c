@@ -49,6 +49,7 @@ void state_lesson_step_settings(const state_lesson *l, size_t k, const state_set
     snprintf(out->sentence, sizeof out->sentence, "%s", ls->sentence);
     out->config = ls->config;
     out->seed = ls->seed;
+    out->positions_off = !ls->positions;
     if (out->max_tokens < LESSON_TOKENS_MAX) out->max_tokens = LESSON_TOKENS_MAX;
     /* The weights: a trained step shows the shipped model, its layer and its
      * pruned heads; a mechanics step the seed's random weights. */
