@@ -367,6 +367,8 @@ static void test_trained(void) {
     EXPECT_ERROR(TRAINED("heads: 8\n"), 9, "'heads' is set by the trained model: remove it, or "
                                             "use 'weights: mechanics'");
     EXPECT_ERROR(TRAINED("temperature: 2\n"), 9, "'temperature' is set by the trained model");
+    /* the trained model's positions are learned: they cannot be switched off */
+    EXPECT_ERROR(TRAINED("positions: off\n"), 9, "'positions' is set by the trained model");
     EXPECT_ERROR(TRAINED("layer: 4\n"), 9, "layer 4 does not exist: the trained model has 3 "
                                             "layers (1 to 3)");
     EXPECT_ERROR(TRAINED("prune: 3.5\n"), 9, "prune 3.5 does not exist: the trained model has "
@@ -485,7 +487,7 @@ static void test_directive_errors(void) {
                  "unknown directive 'hightlight' (did you mean 'highlight'?)");
     EXPECT_ERROR(BLOCK("colour: red\n"), b, "unknown directive 'colour': use sentence, heads, "
                  "d_model, kv_heads, causal, scale, temperature, seed, weights, stage, progress, "
-                 "view, head, highlight, layer or prune");
+                 "view, head, highlight, layer, prune or positions");
     EXPECT_ERROR(BLOCK("explain: why\n"), b,
                  "'explain' belongs in a ```question block, not in ```attnviz");
     EXPECT_ERROR(BLOCK("heads 8\n"), b,
@@ -505,6 +507,7 @@ static void test_directive_errors(void) {
     EXPECT_ERROR(BLOCK("kv_heads: 0\n"), b, "kv_heads 0 is out of range: use 1 to 256");
     EXPECT_ERROR(BLOCK("causal: yes\n"), b, "causal 'yes' is not on or off");
     EXPECT_ERROR(BLOCK("scale: 1\n"), b, "scale '1' is not on or off");
+    EXPECT_ERROR(BLOCK("positions: none\n"), b, "positions 'none' is not on or off");
     EXPECT_ERROR(BLOCK("temperature: 0\n"), b, "temperature 0 is out of range: use 0.01 to 100");
     EXPECT_ERROR(BLOCK("temperature: 101\n"), b, "temperature 101 is out of range");
     EXPECT_ERROR(BLOCK("temperature: -1\n"), b, "temperature -1 is out of range");
