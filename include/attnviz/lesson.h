@@ -240,6 +240,11 @@ attn_status lesson_parse_report(lesson *out, const char *text, size_t len,
 /* Reads the file at path (at most LESSON_FILE_MAX bytes plus one, so a huge
  * file is refused without reading it all) and parses it as above. A file
  * that cannot be read is one error, "PATH: cannot read: REASON". */
+/* Whether path names one of the lessons folder's guides rather than a
+ * lesson: README.md (the format) and TEACHING.md (the teacher's page), in
+ * any folder. `lesson check`, `lesson list` and the app's list skip them. */
+bool lesson_path_is_guide(const char *path);
+
 attn_status lesson_load(lesson *out, const char *path, const lesson_model_shape *trained,
                         lesson_error_fn report, void *ctx);
 

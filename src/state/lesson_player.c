@@ -136,11 +136,12 @@ int state_lesson_answer(state_lesson *l, size_t k) {
 
 static int by_path(const void *x, const void *y) { return strcmp((const char *)x, (const char *)y); }
 
-/* lessons/README.md describes the format; it is no lesson. */
+/* lessons/README.md describes the format and TEACHING.md is the
+ * teacher's page; they are no lessons. */
 static bool is_lesson_name(const char *name) {
     size_t n = strlen(name);
     return name[0] != '.' && n > 3 && strcmp(name + n - 3, ".md") == 0 &&
-           strcmp(name, "README.md") != 0;
+           !lesson_path_is_guide(name);
 }
 
 int state_lesson_files(const char *dir, char (*paths)[STATE_LESSON_PATH], size_t max) {
