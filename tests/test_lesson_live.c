@@ -4,6 +4,7 @@
  * a softmax written here), the trained model's weight on the start token,
  * the residual stream's lengths; and "positions: off": permuting the tokens
  * then only permutes the rows and columns of every head's weights. No SDL. */
+#define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -276,7 +277,87 @@ static void test_trained(void) {
     state_model_free(&m);
 }
 
+/* {{most_previous}} and {{most_induction}} on a sentence that repeats
+ * itself, against every head's means computed here from the run: the
+ * previous token (rows 3..n), and for induction the token after the last
+ * earlier copy of the row's word. */
+static void test_most_heads(void) {
+    state_settings s;
+    state_settings_default(&s);
+    s.source = STATE_SOURCE_TRAINED;
+    snprintf(s.sentence, sizeof s.sentence, "the girl met the robot . the girl met the robot .");
+    state_model m = {0};
+    if (!build(&m, &s)) return;
+    const state_trained *t = m.trained;
+    size_t L = t->model.config.n_layers, H = t->model.config.n_heads, n = t->run.n;
+    double best_prev = -1, best_ind = -1;
+    size_t prev_at = 0, ind_at = 0;
+    for (size_t l = 0; l < L; l++)
+        for (size_t h = 0; h < H; h++) {
+            const float *w = t->run.trace[l].weights + h * n * n;
+            double prev = 0, ind = 0;
+            size_t n_prev = 0, n_ind = 0;
+            for (size_t i = 2; i < n; i++) {
+                prev += w[i * n + i - 1];
+                n_prev++;
+                /* the last earlier copy, searched from the start this time */
+                size_t copy = 0;
+                for (size_t k = 1; k + 1 < i; k++)
+                    if (t->ids[k] == t->ids[i] && !t->unknown[k]) copy = k;
+                if (copy == 0 || t->unknown[i]) continue;
+                ind += w[i * n + copy + 1];
+                n_ind++;
+            }
+            prev /= (double)n_prev;
+            if (prev > best_prev) best_prev = prev, prev_at = l * H + h;
+            if (n_ind && ind / (double)n_ind > best_ind) best_ind = ind / (double)n_ind, ind_at = l * H + h;
+        }
+    char out[96], want[32];
+    CHECK(state_lesson_substitute(&m, "{{most_previous}}", out, sizeof out) == 0);
+    snprintf(want, sizeof want, "%zu.%zu (%.2f)", prev_at / H + 1, prev_at % H + 1, best_prev);
+    CHECKF(strstr(out, want) != NULL || (strstr(out, " and ") && strstr(out, want + 4)),
+           "{{most_previous}} \"%s\", want %s", out, want);
+    CHECK(state_lesson_substitute(&m, "{{most_induction}}", out, sizeof out) == 0);
+    snprintf(want, sizeof want, "%zu.%zu", ind_at / H + 1, ind_at % H + 1);
+    CHECKF(strstr(out, want) != NULL && best_ind > 0, "{{most_induction}} \"%s\", want %s (%.2f)",
+           out, want, best_ind);
+    /* a sentence without a repeated word has no induction row: "?" */
+    snprintf(s.sentence, sizeof s.sentence, "The girl met a robot.");
+    if (build(&m, &s)) CHECK(state_lesson_substitute(&m, "{{most_induction}}", out, sizeof out) == 1);
+    state_model_free(&m);
+}
+
+/* A lesson on GPT-2 without its weights: it parses (checked against the
+ * published sizes), and opening it says what is missing and how to get it. */
+static void test_gpt2_absent(void) {
+    const char *path = "/tmp/attnviz-test-gpt2-lesson.md";
+    FILE *f = fopen(path, "w");
+    CHECK(f != NULL);
+    if (!f) return;
+    fputs("# G\n\nS.\n\n## Heads\n\n{{layers}} layers, {{role 12 12}}.\n\n```attnviz\n"
+          "weights: trained\nmodel: gpt2\nlayer: 12\n```\n", f);
+    fclose(f);
+    char err[STATE_ERR_LEN] = "";
+    setenv("HF_HOME", "/nonexistent/attnviz-hf", 1);
+    state_lesson l;
+    CHECKF(state_lesson_load(&l, path, err, sizeof err) == ATTN_OK, "%s", err);
+    CHECK(l.lesson.n_steps == 1 && l.lesson.steps[0].settings.model &&
+          strcmp(l.lesson.steps[0].settings.model, "gpt2") == 0 &&
+          l.lesson.steps[0].settings.config.n_heads == 12);
+    state_model m = {0};
+    state_step_view v;
+    CHECK(state_lesson_goto(&l, &m, 0, &v, err, sizeof err) == ATTN_ERR_INPUT);
+    CHECK_STR_CONTAINS(err, "needs the gpt2 weights, which attnviz does not ship");
+    CHECK_STR_CONTAINS(err, "/nonexistent/attnviz-hf");
+    CHECK(m.tokens == NULL); /* nothing was built */
+    state_lesson_free(&l);
+    unsetenv("HF_HOME");
+    remove(path);
+}
+
 int main(void) {
+    test_most_heads();
+    test_gpt2_absent();
     test_score_rank();
     test_jacobian();
     test_positions_off();

@@ -57,6 +57,8 @@ static const value_spec specs[LESSON_VALUE_COUNT] = {
     [LESSON_VALUE_ATTN_ADD] = {"attn_add", "L", "{{attn_add L}}"},
     [LESSON_VALUE_MLP_ADD] = {"mlp_add", "L", "{{mlp_add L}}"},
     [LESSON_VALUE_VOCAB] = {"vocab", "", "{{vocab}}"},
+    [LESSON_VALUE_MOST_PREVIOUS] = {"most_previous", "", "{{most_previous}}"},
+    [LESSON_VALUE_MOST_INDUCTION] = {"most_induction", "", "{{most_induction}}"},
 };
 
 bool lesson_value_needs_trained(lesson_value v) { return v >= LESSON_VALUE_LAYER && v < LESSON_VALUE_COUNT; }
@@ -179,8 +181,9 @@ attn_status lesson_placeholder_check(const lesson_placeholder *ph, const lesson_
         switch (spec->args[a]) {
         case 'L':
             if (x < 1 || x > layers) {
-                fail(err, err_len, "'%s': layer %llu does not exist: the trained model has %zu "
-                     "layers (1 to %zu)", written, (unsigned long long)x, layers, layers);
+                fail(err, err_len, "'%s': layer %llu does not exist: %s has %zu layers (1 to %zu)",
+                     written, (unsigned long long)x, s->model ? s->model : "the trained model",
+                     layers, layers);
                 return ATTN_ERR_INPUT;
             }
             break;
@@ -192,6 +195,12 @@ attn_status lesson_placeholder_check(const lesson_placeholder *ph, const lesson_
             }
             break;
         case 'I':
+            if (s->model) {
+                fail(err, err_len, "'%s': a step on %s shows GPT-2's pieces, which a lesson cannot "
+                     "count without the tokenizer: use values without a token number", written,
+                     s->model);
+                return ATTN_ERR_INPUT;
+            }
             if (x < 1 || x > n) {
                 fail(err, err_len, "'%s': token %llu does not exist: the sentence has %zu tokens "
                      "(1 to %zu)", written, (unsigned long long)x, n, n);

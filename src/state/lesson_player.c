@@ -4,6 +4,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "lesson_player.h"
 #include "trained.h"
+#include "attnviz/gpt2.h"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -55,7 +56,8 @@ void state_lesson_step_settings(const state_lesson *l, size_t k, const state_set
      * pruned heads; a mechanics step the seed's random weights. */
     out->source = ls->weights == LESSON_WEIGHTS_TRAINED ? STATE_SOURCE_TRAINED
                                                         : STATE_SOURCE_MECHANICS;
-    out->model_path[0] = '\0';
+    /* a GPT-2 checkpoint by name, found as --model finds it; "" the shipped model */
+    snprintf(out->model_path, sizeof out->model_path, "%s", ls->model ? ls->model : "");
     out->layer = ls->layer;
     memset(out->head_off, 0, sizeof out->head_off);
     for (size_t p = 0; p < ls->n_prune; p++) {
@@ -107,6 +109,18 @@ attn_status state_lesson_goto(state_lesson *l, state_model *m, size_t k, state_s
     }
     state_settings next;
     state_lesson_step_settings(l, k, &m->settings, &next);
+    /* A GPT-2 step needs weights attnviz does not ship: without them the
+     * lesson says so, with where they were looked for and how to get them. */
+    const char *gpt2 = l->lesson.steps[k].settings.model;
+    if (gpt2) {
+        model_gpt2_files files;
+        char why[STATE_ERR_LEN];
+        if (model_gpt2_find_env(gpt2, &files, why, sizeof why) != ATTN_OK) {
+            snprintf(err, err_len, "%s needs the %s weights, which attnviz does not ship "
+                     "(README, \"Real GPT-2\"); skipped: %s", l->path, gpt2, why);
+            return ATTN_ERR_INPUT;
+        }
+    }
     /* Rebuild only when the model changes: most steps move the stage. */
     bool same = m->tokens && state_settings_equal(&m->settings, &next);
     if (!same) {

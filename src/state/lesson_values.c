@@ -165,6 +165,68 @@ static double start_weight(const attn_trace *t, size_t n, size_t h) {
     return sum / (double)(n - 1);
 }
 
+/* What a head's mean weight is measured on, in one sentence's run (the
+ * token at 0 being the start token): */
+typedef enum head_measure {
+    MEASURE_START,     /* token 0, over rows 1..n-1 */
+    MEASURE_PREVIOUS,  /* token i-1, over rows 2..n-1 (row 1's previous token is the start) */
+    MEASURE_INDUCTION, /* token j+1, where j < i-1 is the last earlier occurrence of token i's
+                          id, over the rows that have one (a word the vocabulary lacks is
+                          no occurrence of another) */
+} head_measure;
+
+/* Head h's mean weight on what `what` names, in trace tr of sentence t;
+ * -1 when no row qualifies. */
+static double head_mean(const state_trained *t, const attn_trace *tr, size_t h, head_measure what) {
+    size_t n = t->run.n, rows = 0;
+    double sum = 0.0;
+    for (size_t i = 1; i < n; i++) {
+        size_t target;
+        if (what == MEASURE_START) target = 0;
+        else if (what == MEASURE_PREVIOUS) {
+            if (i < 2) continue;
+            target = i - 1;
+        } else {
+            size_t j = i;
+            if (t->unknown[i]) continue;
+            for (size_t k = i - 1; k >= 1 && j == i; k--)
+                if (t->ids[k] == t->ids[i] && !t->unknown[k]) j = k;
+            if (j == i || j + 1 >= i) continue;
+            target = j + 1;
+        }
+        sum += tr->weights[(h * n + i) * n + target];
+        rows++;
+    }
+    return rows ? sum / (double)rows : -1.0;
+}
+
+/* The head of any layer with the largest head_mean on this sentence,
+ * "L.H (0.xx)"; heads whose means print alike are named together: a tie is
+ * not a winner. False when no row qualifies. */
+static bool most_head(const state_trained *t, head_measure what, char *buf, size_t len) {
+    size_t L = t->model.config.n_layers, H = t->model.config.n_heads;
+    double best = -1.0;
+    for (size_t l = 0; l < L; l++)
+        for (size_t h = 0; h < H; h++) {
+            double w = head_mean(t, &t->run.trace[l], h, what);
+            if (w > best) best = w;
+        }
+    if (best < 0.0) return false;
+    char shown_best[32];
+    snprintf(shown_best, sizeof shown_best, "%.2f", best);
+    size_t at = 0;
+    buf[0] = '\0';
+    for (size_t l = 0; l < L; l++)
+        for (size_t h = 0; h < H; h++) {
+            char here[32];
+            snprintf(here, sizeof here, "%.2f", head_mean(t, &t->run.trace[l], h, what));
+            if (strcmp(here, shown_best) != 0 || at >= len) continue;
+            at += (size_t)snprintf(buf + at, len - at, "%s%zu.%zu", at ? " and " : "", l + 1, h + 1);
+        }
+    if (at < len) snprintf(buf + at, len - at, " (%s)", shown_best);
+    return true;
+}
+
 /* The length of a - b (b may be NULL: of a), d numbers. */
 static double norm_diff(const float *a, const float *b, size_t d) {
     double sq = 0.0;
@@ -219,30 +281,14 @@ static attn_status trained_value(const state_model *m, const lesson_placeholder 
         if (m->n < 2) break;
         format_float(start_weight(&m->trace, m->n, ph->args[0] - 1), buf, len);
         return ATTN_OK;
-    case LESSON_VALUE_MOST_START: {
-        /* every layer's heads on this sentence; heads whose means print
-         * alike are named together: a tie is not a winner */
-        size_t L = t->model.config.n_layers, H = t->model.config.n_heads, n = t->run.n;
-        if (n < 2) break;
-        double best = -1.0;
-        for (size_t l = 0; l < L; l++)
-            for (size_t h = 0; h < H; h++) {
-                double w = start_weight(&t->run.trace[l], n, h);
-                if (w > best) best = w;
-            }
-        char shown_best[32];
-        snprintf(shown_best, sizeof shown_best, "%.2f", best);
-        size_t at = 0;
-        buf[0] = '\0';
-        for (size_t l = 0; l < L; l++)
-            for (size_t h = 0; h < H; h++) {
-                char here[32];
-                snprintf(here, sizeof here, "%.2f", start_weight(&t->run.trace[l], n, h));
-                if (strcmp(here, shown_best) != 0 || at >= len) continue;
-                at += (size_t)snprintf(buf + at, len - at, "%s%zu.%zu", at ? " and " : "", l + 1,
-                                       h + 1);
-            }
-        if (at < len) snprintf(buf + at, len - at, " (%s)", shown_best);
+    case LESSON_VALUE_MOST_START:
+    case LESSON_VALUE_MOST_PREVIOUS:
+    case LESSON_VALUE_MOST_INDUCTION: {
+        /* every layer's heads on this sentence */
+        head_measure what = ph->value == LESSON_VALUE_MOST_START      ? MEASURE_START
+                            : ph->value == LESSON_VALUE_MOST_PREVIOUS ? MEASURE_PREVIOUS
+                                                                      : MEASURE_INDUCTION;
+        if (!most_head(t, what, buf, len)) break; /* e.g. no token repeats: no induction */
         return ATTN_OK;
     }
     case LESSON_VALUE_STREAM_NORM:
