@@ -288,7 +288,8 @@ static attn_status trained_value(const state_model *m, const lesson_placeholder 
         head_measure what = ph->value == LESSON_VALUE_MOST_START      ? MEASURE_START
                             : ph->value == LESSON_VALUE_MOST_PREVIOUS ? MEASURE_PREVIOUS
                                                                       : MEASURE_INDUCTION;
-        if (!most_head(t, what, buf, len)) break; /* e.g. no token repeats: no induction */
+        /* no row qualifies (no token repeats): said, so the text still reads */
+        if (!most_head(t, what, buf, len)) snprintf(buf, len, "none (no token repeats)");
         return ATTN_OK;
     }
     case LESSON_VALUE_STREAM_NORM:
