@@ -465,7 +465,8 @@ int main(void) {
              * take a shorter whole form rather than being cut with "…" */
             const char *formulas[] = {"A_h[i, j]", "A_h = softmax", "M_h",       "Q_h, K_h",
                                       "slabs of",  "Q = X",         "Q, K, V =", "Q: ",
-                                      "Q →",       "row by row",    "causal:",   "÷ √"};
+                                      "Q →",       "row by row",    "causal:",   "÷ √",
+                                      "X = LN",    "X = token"};
             for (size_t f = 0; f < sizeof formulas / sizeof formulas[0]; f++)
                 CHECKF(text_cache_count(o.text, formulas[f], "…") == 0,
                        "%dx%d: \"%s...\" drawn cut", sizes[z][0], sizes[z][1], formulas[f]);
