@@ -278,7 +278,8 @@ limit="timeout 10"
 check_lesson 2 "" "$ldir/fifo.md is not a regular file (a FIFO): give a lesson file" "$ldir/fifo.md"
 expect 2 "$ldir/fifo.md is not a regular file (a FIFO)" -- lesson "$ldir/fifo.md"
 limit=
-check_lesson 0 "$ldir/README.md: skipped, a README is not a lesson" "" "$ldir/README.md"
+check_lesson 0 "$ldir/README.md: skipped, a guide (README.md, TEACHING.md) is not a lesson" "" "$ldir/README.md"
+check_lesson 0 "$ldir/TEACHING.md: skipped, a guide (README.md, TEACHING.md) is not a lesson" "" "$ldir/TEACHING.md"
 
 # ---- lesson render: one PNG per step, each path printed; lesson FILE ----------
 lesson=lessons/03-why-scale.md

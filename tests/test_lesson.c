@@ -367,6 +367,34 @@ static void test_trained(void) {
     EXPECT_ERROR(TRAINED("heads: 8\n"), 9, "'heads' is set by the trained model: remove it, or "
                                             "use 'weights: mechanics'");
     EXPECT_ERROR(TRAINED("temperature: 2\n"), 9, "'temperature' is set by the trained model");
+    /* the trained model's positions are learned: they cannot be switched off */
+    EXPECT_ERROR(TRAINED("positions: off\n"), 9, "'positions' is set by the trained model");
+    /* model: a GPT-2 checkpoint, checked against its published sizes */
+    EXPECT_ERROR(TRAINED("model: gpt3\n"), 9, "model 'gpt3' is unknown: use shipped");
+    EXPECT_ERROR(TRAINED("model: gpt2\nlayer: 13\n"), 10, "layer 13 does not exist: gpt2 has 12 "
+                                                         "layers (1 to 12)");
+    EXPECT_ERROR(TRAINED("model: gpt2\nhighlight: row 2\n"), 10, "a step on gpt2 shows GPT-2's "
+                 "pieces, which a lesson cannot count without the tokenizer");
+    EXPECT_ERROR("# T\n\nS.\n\n## One\n\n```attnviz\nmodel: gpt2\n```\n", 8,
+                 "'model' names the trained weights a step runs on: add 'weights: trained'");
+    {
+        const char *g = "# T\n\nS.\n\n## One\n\n{{layers}} {{role 12 12}}.\n\n```attnviz\n"
+                        "weights: trained\nmodel: gpt2-medium\nlayer: 24\nprune: 24.16\n```\n\n"
+                        "## Two\n\nBack.\n\n```attnviz\nmodel: shipped\n```\n";
+        lesson gl;
+        if (parse_ok(&gl, g)) {
+            const lesson_settings *g1 = &gl.steps[0].settings, *g2 = &gl.steps[1].settings;
+            CHECK(g1->model && strcmp(g1->model, "gpt2-medium") == 0 &&
+                  g1->config.n_heads == 16 && g1->config.d_model == 1024 && g1->layer == 23 &&
+                  g1->n_prune == 1);
+            /* back on the shipped model: its own sizes, the GPT-2 layer and pruning dropped */
+            CHECK(g2->model == NULL && g2->config.n_heads == trained_shape->n_heads &&
+                  g2->layer == 0 && g2->n_prune == 0);
+        }
+        lesson_free(&gl);
+        EXPECT_ERROR("# T\n\nS.\n\n## One\n\n{{token 2}}.\n\n```attnviz\nweights: trained\n"
+                     "model: gpt2\n```\n", 7, "a step on gpt2 shows GPT-2's pieces");
+    }
     EXPECT_ERROR(TRAINED("layer: 4\n"), 9, "layer 4 does not exist: the trained model has 3 "
                                             "layers (1 to 3)");
     EXPECT_ERROR(TRAINED("prune: 3.5\n"), 9, "prune 3.5 does not exist: the trained model has "
@@ -485,7 +513,7 @@ static void test_directive_errors(void) {
                  "unknown directive 'hightlight' (did you mean 'highlight'?)");
     EXPECT_ERROR(BLOCK("colour: red\n"), b, "unknown directive 'colour': use sentence, heads, "
                  "d_model, kv_heads, causal, scale, temperature, seed, weights, stage, progress, "
-                 "view, head, highlight, layer or prune");
+                 "view, head, highlight, layer, prune, positions or model");
     EXPECT_ERROR(BLOCK("explain: why\n"), b,
                  "'explain' belongs in a ```question block, not in ```attnviz");
     EXPECT_ERROR(BLOCK("heads 8\n"), b,
@@ -505,6 +533,7 @@ static void test_directive_errors(void) {
     EXPECT_ERROR(BLOCK("kv_heads: 0\n"), b, "kv_heads 0 is out of range: use 1 to 256");
     EXPECT_ERROR(BLOCK("causal: yes\n"), b, "causal 'yes' is not on or off");
     EXPECT_ERROR(BLOCK("scale: 1\n"), b, "scale '1' is not on or off");
+    EXPECT_ERROR(BLOCK("positions: none\n"), b, "positions 'none' is not on or off");
     EXPECT_ERROR(BLOCK("temperature: 0\n"), b, "temperature 0 is out of range: use 0.01 to 100");
     EXPECT_ERROR(BLOCK("temperature: 101\n"), b, "temperature 101 is out of range");
     EXPECT_ERROR(BLOCK("temperature: -1\n"), b, "temperature -1 is out of range");

@@ -106,6 +106,13 @@ static bool open_lesson(app_state *s, const char *path) {
     CHECKF(rc == 0, "app state: %s", err);
     if (rc != 0) return false;
     rc = app_lesson_open(s, path, err, sizeof err);
+    if (rc != 0 && strstr(err, "weights, which attnviz does not ship")) {
+        /* a lesson on GPT-2 (model: gpt2) where its weights are absent:
+         * refused with the message that says so, as the app shows it */
+        fprintf(stderr, "test_lesson_player: %s\n", err);
+        app_state_free(s);
+        return false;
+    }
     CHECKF(rc == 0, "%s: %s", path, err);
     if (rc != 0) app_state_free(s);
     return rc == 0;
@@ -159,8 +166,9 @@ static void test_lesson(app_offscreen *o, const char *path) {
         CHECKF(app_lesson_goto(&s, k, err, sizeof err) == 0, "%s step %zu: %s", path, k + 1, err);
         /* the step's settings, in effect */
         const attn_config *c = &s.model.settings.config;
-        CHECKF(s.model.n == ls->n_tokens, "%s step %zu: n %zu, want %zu", path, k + 1, s.model.n,
-               ls->n_tokens);
+        /* a GPT-2 step counts GPT-2's pieces, the lesson the app's words */
+        CHECKF(ls->model || s.model.n == ls->n_tokens, "%s step %zu: n %zu, want %zu", path, k + 1,
+               s.model.n, ls->n_tokens);
         CHECK(c->n_heads == ls->config.n_heads && c->n_kv_heads == ls->config.n_kv_heads);
         CHECK(c->d_model == ls->config.d_model && c->causal == ls->config.causal);
         CHECK(c->scale == ls->config.scale && c->temperature == ls->config.temperature);
@@ -457,7 +465,8 @@ int main(void) {
              * take a shorter whole form rather than being cut with "…" */
             const char *formulas[] = {"A_h[i, j]", "A_h = softmax", "M_h",       "Q_h, K_h",
                                       "slabs of",  "Q = X",         "Q, K, V =", "Q: ",
-                                      "Q →",       "row by row",    "causal:",   "÷ √"};
+                                      "Q →",       "row by row",    "causal:",   "÷ √",
+                                      "X = LN",    "X = token"};
             for (size_t f = 0; f < sizeof formulas / sizeof formulas[0]; f++)
                 CHECKF(text_cache_count(o.text, formulas[f], "…") == 0,
                        "%dx%d: \"%s...\" drawn cut", sizes[z][0], sizes[z][1], formulas[f]);

@@ -27,6 +27,17 @@ static int check_lesson(const char *path) {
              "--out '%s' --layout >'%s/log' 2>&1", dir, exe, path, dir, dir);
     int rc = system(cmd);
     rc = rc != -1 && WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+    if (rc == 2) { /* a lesson on GPT-2 without its weights: refused, saying so */
+        char log[1200], line[1024] = "";
+        snprintf(log, sizeof log, "%s/log", dir);
+        FILE *f = fopen(log, "r");
+        if (f && fgets(line, sizeof line, f) && strstr(line, "weights, which attnviz does not ship")) {
+            fclose(f);
+            fprintf(stderr, "test_lesson_texts: skipped: %s", line);
+            return 0;
+        }
+        if (f) fclose(f);
+    }
     CHECKF(rc == 0, "lesson render %s exited %d", path, rc);
     if (rc != 0) return 0;
     int steps = 0;

@@ -38,4 +38,10 @@ void attn_positional(float *out, size_t n, size_t d_model);
 void attn_embed(float *x, const char *text, const attn_token *tokens, size_t n, size_t d_model,
                 uint64_t seed);
 
+/* x (n, d_model) = the token vectors alone, no position: what attention
+ * sees when nothing tells it where a token stands (a lesson's "positions:
+ * off"). Permuting the tokens then only permutes the rows of x. */
+void attn_embed_tokens(float *x, const char *text, const attn_token *tokens, size_t n,
+                       size_t d_model, uint64_t seed);
+
 #endif

@@ -65,6 +65,8 @@ typedef enum lesson_key {
     LESSON_KEY_HIGHLIGHT,
     LESSON_KEY_LAYER, /* trained weights: the layer on screen */
     LESSON_KEY_PRUNE, /* trained weights: heads switched off */
+    LESSON_KEY_POSITIONS, /* mechanics: the sinusoidal positions added to X, on or off */
+    LESSON_KEY_MODEL,     /* trained weights: the shipped model, or a GPT-2 checkpoint by name */
     LESSON_KEY_COUNT
 } lesson_key;
 
@@ -76,6 +78,14 @@ typedef enum lesson_weights {
     LESSON_WEIGHTS_TRAINED,   /* the shipped trained model (attnviz train) */
 } lesson_weights;
 
+/* The GPT-2 checkpoints a lesson may name ("model: gpt2"), with their
+ * published sizes: gpt2, distilgpt2, gpt2-medium, gpt2-large. A step
+ * naming one is checked against these sizes without the weights, which
+ * attnviz does not ship; the player loads them as `--model NAME` does and,
+ * when they are absent, refuses the lesson with a message that says so. */
+#define LESSON_GPT2_MODELS 4
+extern const char *const lesson_gpt2_names[LESSON_GPT2_MODELS];
+
 /* The trained model's sizes, which steps with "weights: trained" are
  * checked against: its heads and d_model become the step's config (causal,
  * scaled, temperature 1), "layer:" and "prune:" must name layers and heads
@@ -86,6 +96,10 @@ typedef enum lesson_weights {
 typedef struct lesson_model_shape {
     size_t n_layers, n_heads, d_model, n_ctx;
 } lesson_model_shape;
+
+/* The published sizes of the GPT-2 checkpoint called name (one of
+ * lesson_gpt2_names), or NULL. */
+const lesson_model_shape *lesson_gpt2_shape(const char *name);
 
 #define LESSON_PRUNE_MAX 64 /* heads a step may switch off */
 
@@ -160,6 +174,14 @@ typedef struct lesson_settings {
     size_t layer;         /* 0-based */
     lesson_head_ref prune[LESSON_PRUNE_MAX];
     size_t n_prune;       /* carried over; "prune: none" clears */
+    /* Mechanics only: false when X is the token vectors alone, without the
+     * sinusoidal positions ("positions: off"); carried over, true by default. */
+    bool positions;
+    /* Trained weights: NULL for the shipped model, else one of
+     * lesson_gpt2_names (static: never freed); carried over. A GPT-2 step
+     * shows GPT-2's pieces, which the lesson cannot count without the
+     * tokenizer, so it has no highlights and no live values of a token. */
+    const char *model;
 } lesson_settings;
 
 /* The settings of the built-in example, where the first step starts. */
@@ -194,6 +216,8 @@ typedef struct lesson_step {
     size_t layer; /* 0-based */
     lesson_head_ref prune[LESSON_PRUNE_MAX]; /* "prune: none" gives 0 */
     size_t n_prune;
+    bool positions;
+    const char *model; /* "model: NAME": a lesson_gpt2_names entry, NULL for "shipped" */
 
     lesson_question question;
 
@@ -235,6 +259,11 @@ attn_status lesson_parse_report(lesson *out, const char *text, size_t len,
 /* Reads the file at path (at most LESSON_FILE_MAX bytes plus one, so a huge
  * file is refused without reading it all) and parses it as above. A file
  * that cannot be read is one error, "PATH: cannot read: REASON". */
+/* Whether path names one of the lessons folder's guides rather than a
+ * lesson: README.md (the format) and TEACHING.md (the teacher's page), in
+ * any folder. `lesson check`, `lesson list` and the app's list skip them. */
+bool lesson_path_is_guide(const char *path);
+
 attn_status lesson_load(lesson *out, const char *path, const lesson_model_shape *trained,
                         lesson_error_fn report, void *ctx);
 
@@ -264,6 +293,8 @@ typedef enum lesson_value {
     LESSON_VALUE_TOKEN,         /* I */
     LESSON_VALUE_KV_CACHE,      /* L G D B */
     LESSON_VALUE_FORWARD_MS,
+    LESSON_VALUE_SCORE_RANK,    /* H: the rank of head H's score matrix Q_h·K_hᵀ */
+    LESSON_VALUE_JACOBIAN_MAX,  /* H I: the largest |entry| of diag(p) − ppᵀ, p row I of head H */
     /* trained weights only */
     LESSON_VALUE_LAYER,          /* the layer on screen, from 1 */
     LESSON_VALUE_LAYERS,
@@ -276,6 +307,14 @@ typedef enum lesson_value {
     LESSON_VALUE_UNIGRAM_LOSS,
     LESSON_VALUE_NEXT_WORD,      /* the most likely next word, with the step's pruning */
     LESSON_VALUE_NEXT_PROB,      /* its probability */
+    LESSON_VALUE_START_WEIGHT,   /* H: mean weight on the start token, rows 2..n, layer on screen */
+    LESSON_VALUE_MOST_START,     /* "2.3 (0.41)": the head of any layer with the most of it */
+    LESSON_VALUE_STREAM_NORM,    /* L: length of the last token's residual stream entering block L */
+    LESSON_VALUE_ATTN_ADD,       /* L: length of what block L's attention adds to it */
+    LESSON_VALUE_MLP_ADD,        /* L: length of what block L's MLP adds to it */
+    LESSON_VALUE_VOCAB,          /* words the trained model knows (rows of its logits) */
+    LESSON_VALUE_MOST_PREVIOUS,  /* "1.1 (0.83)": the head with the most weight on the previous token */
+    LESSON_VALUE_MOST_INDUCTION, /* the head with the most weight where induction would look */
     LESSON_VALUE_COUNT
 } lesson_value;
 

@@ -54,8 +54,14 @@ static void formula(const stage_ctx *c, char *buf, size_t len) {
     switch (c->s->stage) {
     case STAGE_EMBED:
         if (c->m->trained)
-            snprintf(buf, len, "X = LN\xE2\x82\x81(residual stream) entering layer %zu of %zu",
+            /* shorter forms for a narrow frame (beside the lesson panel) */
+            snprintf(buf, len, "X = LN\xE2\x82\x81(residual stream) entering layer %zu of %zu\n"
+                     "X = LN\xE2\x82\x81(stream), layer %zu of %zu\nX = LN\xE2\x82\x81(stream)",
+                     c->m->settings.layer + 1, c->m->trained->model.config.n_layers,
                      c->m->settings.layer + 1, c->m->trained->model.config.n_layers);
+        else if (c->m->settings.positions_off)
+            snprintf(buf, len, "X = token vector (positions off: no position added)\n"
+                     "X = token vector (no position)\nX = token vector");
         else
             snprintf(buf, len, "X = token vector + position");
         break;

@@ -110,8 +110,12 @@ static void embed_sum(const stage_ctx *c, size_t i, SDL_Rect xr, int x, int y, i
     snprintf(lab[1], sizeof lab[1], "+ p(%zu)", i + 1);
     snprintf(lab[2], sizeof lab[2], "= x_%zu", i + 1);
     char title[400];
-    snprintf(title, sizeof title, "token %zu, '%s': e('%s') + p(%zu) = x_%zu, row %zu of X", i + 1,
-             word, word, i + 1, i + 1, i + 1);
+    if (c->m->settings.positions_off)
+        snprintf(title, sizeof title, "token %zu, '%s': positions off, p(%zu) = 0, so x_%zu = "
+                 "e('%s')", i + 1, word, i + 1, i + 1, word);
+    else
+        snprintf(title, sizeof title, "token %zu, '%s': e('%s') + p(%zu) = x_%zu, row %zu of X",
+                 i + 1, word, word, i + 1, i + 1, i + 1);
     stage_text_fit(c, title, spx, c->th->text, x, y + spx / 2, TEXT_LEFT | TEXT_MIDDLE, w);
     int lab_w = 0;
     for (int form = 0; form < 2; form++) {
@@ -229,7 +233,11 @@ void stage_embed(stage_ctx *c) {
         snprintf(short_name, sizeof short_name, "X (layer %zu)", c->m->settings.layer + 1);
         range_text(title, sizeof title, name, short_name, n, d, xs.range);
     } else {
-        range_text(title, sizeof title, "X = token vector + position", "X", n, d, xs.range);
+        /* a lesson's "positions: off" leaves the token vectors alone */
+        range_text(title, sizeof title,
+                   c->m->settings.positions_off ? "X = token vector (positions off)"
+                                                : "X = token vector + position",
+                   "X", n, d, xs.range);
     }
     stage_matrix(c, xr, &dx, title, c->th->text, 0);
     stage_row_labels(c, xr, n, label_w - spx / 2, label_px(c, ch));

@@ -73,11 +73,12 @@ int cli_lesson_check(FILE *out, FILE *errs, char **files, int n, char *err, size
     const lesson_model_shape *trained = state_trained_lesson_shape(&shape);
     int bad = 0;
     for (int i = 0; i < n; i++) {
-        /* lessons/README.md describes the format: `lesson check` on every .md
-         * names it too, and it is no lesson (as in `lesson list`). */
-        const char *base = strrchr(files[i], '/');
-        if (strcmp(base ? base + 1 : files[i], "README.md") == 0) {
-            fprintf(out, "%s: skipped, a README is not a lesson\n", files[i]);
+        /* lessons/README.md describes the format and TEACHING.md is the
+         * teacher's page: `lesson check` on every .md names them too, and
+         * they are no lessons (as in `lesson list`). */
+        if (lesson_path_is_guide(files[i])) {
+            fprintf(out, "%s: skipped, a guide (README.md, TEACHING.md) is not a lesson\n",
+                    files[i]);
             fflush(out);
             continue;
         }

@@ -42,6 +42,12 @@ void attn_positional(float *out, size_t n, size_t d_model) {
     positional_columns(out, n, d_model, 0);
 }
 
+void attn_embed_tokens(float *x, const char *text, const attn_token *tokens, size_t n,
+                       size_t d_model, uint64_t seed) {
+    for (size_t i = 0; i < n; i++)
+        attn_token_vector(x + i * d_model, text + tokens[i].offset, tokens[i].len, d_model, seed);
+}
+
 void attn_embed(float *x, const char *text, const attn_token *tokens, size_t n, size_t d_model,
                 uint64_t seed) {
     for (size_t i = 0; i < n; i++)

@@ -17,7 +17,23 @@ static const char *const key_names[LESSON_KEY_COUNT] = {
     [LESSON_KEY_PROGRESS] = "progress",       [LESSON_KEY_VIEW] = "view",
     [LESSON_KEY_HEAD] = "head",               [LESSON_KEY_HIGHLIGHT] = "highlight",
     [LESSON_KEY_LAYER] = "layer",             [LESSON_KEY_PRUNE] = "prune",
+    [LESSON_KEY_POSITIONS] = "positions",     [LESSON_KEY_MODEL] = "model",
 };
+
+/* The sizes of GPT-2 small, DistilGPT2, GPT-2 medium and large: layers and
+ * d_model as in Radford et al. 2019 (Table 2) and Sanh et al. 2019 (half
+ * of GPT-2 small's layers), heads and context as their checkpoints'
+ * config.json give them. */
+const char *const lesson_gpt2_names[LESSON_GPT2_MODELS] = {"gpt2", "distilgpt2", "gpt2-medium",
+                                                           "gpt2-large"};
+static const lesson_model_shape gpt2_shapes[LESSON_GPT2_MODELS] = {
+    {12, 12, 768, 1024}, {6, 12, 768, 1024}, {24, 16, 1024, 1024}, {36, 20, 1280, 1024}};
+
+const lesson_model_shape *lesson_gpt2_shape(const char *name) {
+    for (size_t i = 0; name && i < LESSON_GPT2_MODELS; i++)
+        if (strcmp(name, lesson_gpt2_names[i]) == 0) return &gpt2_shapes[i];
+    return NULL;
+}
 
 const char *lesson_key_name(lesson_key k) {
     return (unsigned)k < LESSON_KEY_COUNT ? key_names[k] : "?";
@@ -323,6 +339,21 @@ void lesson_directive_line(parser *p, span line, size_t ln) {
         break;
     case LESSON_KEY_SCALE:
         ok = on_off(p, ln, name, v, &st->scale);
+        break;
+    case LESSON_KEY_POSITIONS:
+        ok = on_off(p, ln, name, v, &st->positions);
+        break;
+    case LESSON_KEY_MODEL:
+        if (span_is(v, "shipped")) {
+            st->model = NULL;
+            ok = true;
+            break;
+        }
+        for (size_t i = 0; i < LESSON_GPT2_MODELS && !ok; i++)
+            if (span_is(v, lesson_gpt2_names[i])) st->model = lesson_gpt2_names[i], ok = true;
+        if (!ok)
+            lesson_error(p, ln, "model '%s' is unknown: use shipped (the trained model attnviz "
+                         "ships), gpt2, distilgpt2, gpt2-medium or gpt2-large", shown(v, b));
         break;
     case LESSON_KEY_TEMPERATURE:
         ok = real_in(p, ln, name, v, ATTN_TEMPERATURE_MIN, ATTN_TEMPERATURE_MAX, &st->temperature);

@@ -7,6 +7,12 @@
 #include "attnviz/lesson.h"
 #include "attnviz/open_read.h"
 
+bool lesson_path_is_guide(const char *path) {
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    return strcmp(base, "README.md") == 0 || strcmp(base, "TEACHING.md") == 0;
+}
+
 static void cannot_read(const char *path, const char *why, lesson_error_fn report, void *ctx) {
     char msg[1024];
     snprintf(msg, sizeof msg, "%s: cannot read: %s", path, why);

@@ -22,6 +22,7 @@ lesson_settings lesson_settings_default(void) {
     s.view = LESSON_VIEW_HEADS;
     s.head = 0;
     s.n_highlights = 0;
+    s.positions = true;
     return s;
 }
 
@@ -88,6 +89,11 @@ static void resolve_highlights(parser *p, lesson_step *st, const lesson_settings
     size_t n = s->n_tokens - start, heads = s->config.n_heads;
     char b[SHOWN_LEN];
     st->n_highlights = 0;
+    if (s->model && p->n_raw > 0) {
+        lesson_error(p, p->raw[0].line, "a step on %s shows GPT-2's pieces, which a lesson cannot "
+                     "count without the tokenizer: leave out its highlights", s->model);
+        return;
+    }
     for (size_t k = 0; k < p->n_raw; k++) {
         const raw_highlight *r = &p->raw[k];
         lesson_highlight h = {.kind = r->kind, .line = r->line};
@@ -152,6 +158,12 @@ static void resolve_highlights(parser *p, lesson_step *st, const lesson_settings
     }
 }
 
+/* The sizes of the model a trained step runs on: a GPT-2 checkpoint's
+ * published ones, or the shipped model's (NULL when it could not be read). */
+static const lesson_model_shape *shape_of(const parser *p, const lesson_settings *s) {
+    return s->model ? lesson_gpt2_shape(s->model) : p->trained;
+}
+
 /* The live values of one line against the step's settings. */
 static void check_live_values(parser *p, span text, size_t ln, const lesson_settings *s) {
     size_t pos = 0;
@@ -160,7 +172,7 @@ static void check_live_values(parser *p, span text, size_t ln, const lesson_sett
     for (;;) {
         int rc = lesson_placeholder_next(text.s, text.len, &pos, &ph, msg, sizeof msg);
         if (rc == 0) break;
-        if (rc < 0 || lesson_placeholder_check(&ph, s, p->trained, msg, sizeof msg) != 0)
+        if (rc < 0 || lesson_placeholder_check(&ph, s, shape_of(p, s), msg, sizeof msg) != 0)
             lesson_error(p, ln, "%s", msg);
     }
 }
@@ -170,12 +182,12 @@ static void check_live_values(parser *p, span text, size_t ln, const lesson_sett
  * with the start token, must fit the context. */
 static void apply_trained(parser *p, lesson_step *st, lesson_settings *s, lesson_weights before) {
     const size_t *given = st->key_line;
-    const lesson_model_shape *shape = p->trained;
+    const lesson_model_shape *shape = shape_of(p, s);
     size_t at = given[LESSON_KEY_WEIGHTS] ? given[LESSON_KEY_WEIGHTS] : st->line;
     static const lesson_key fixed[] = {LESSON_KEY_HEADS,  LESSON_KEY_D_MODEL,
                                        LESSON_KEY_KV_HEADS, LESSON_KEY_CAUSAL,
                                        LESSON_KEY_SCALE,  LESSON_KEY_TEMPERATURE,
-                                       LESSON_KEY_SEED};
+                                       LESSON_KEY_SEED,   LESSON_KEY_POSITIONS};
     for (size_t k = 0; k < sizeof fixed / sizeof *fixed; k++)
         if (given[fixed[k]])
             lesson_error(p, given[fixed[k]], "'%s' is set by the trained model: remove it, or "
@@ -207,8 +219,9 @@ static void apply_trained(parser *p, lesson_step *st, lesson_settings *s, lesson
     if (given[LESSON_KEY_LAYER]) {
         p->layer_line = given[LESSON_KEY_LAYER];
         if (st->layer >= shape->n_layers)
-            lesson_error(p, given[LESSON_KEY_LAYER], "layer %zu does not exist: the trained "
-                         "model has %zu layers (1 to %zu)", st->layer + 1, shape->n_layers,
+            lesson_error(p, given[LESSON_KEY_LAYER], "layer %zu does not exist: %s has %zu "
+                         "layers (1 to %zu)", st->layer + 1,
+                         s->model ? s->model : "the trained model", shape->n_layers,
                          shape->n_layers);
         else
             s->layer = st->layer;
@@ -218,9 +231,10 @@ static void apply_trained(parser *p, lesson_step *st, lesson_settings *s, lesson
         for (size_t k = 0; k < st->n_prune; k++) {
             const lesson_head_ref *h = &st->prune[k];
             if (h->layer >= shape->n_layers || h->head >= shape->n_heads) {
-                lesson_error(p, given[LESSON_KEY_PRUNE], "prune %zu.%zu does not exist: the "
-                             "trained model has layers 1 to %zu and heads 1 to %zu", h->layer + 1,
-                             h->head + 1, shape->n_layers, shape->n_heads);
+                lesson_error(p, given[LESSON_KEY_PRUNE], "prune %zu.%zu does not exist: %s has "
+                             "layers 1 to %zu and heads 1 to %zu", h->layer + 1, h->head + 1,
+                             s->model ? s->model : "the trained model", shape->n_layers,
+                             shape->n_heads);
                 continue;
             }
             s->prune[s->n_prune++] = *h;
@@ -243,6 +257,19 @@ void lesson_settle_step(parser *p, lesson_step *st) {
     size_t heads_before = s.config.n_heads;
     lesson_weights before = s.weights;
     if (given[LESSON_KEY_WEIGHTS]) s.weights = st->weights;
+    if (given[LESSON_KEY_MODEL]) {
+        if (s.weights == LESSON_WEIGHTS_TRAINED) {
+            if (st->model != s.model) {
+                /* another model: the layer and the pruned heads were the old one's */
+                s.layer = 0;
+                s.n_prune = 0;
+            }
+            s.model = st->model;
+        } else
+            lesson_error(p, given[LESSON_KEY_MODEL], "'model' names the trained weights a step "
+                         "runs on: add 'weights: trained' to this block");
+    }
+    if (s.weights != LESSON_WEIGHTS_TRAINED) s.model = NULL;
     if (s.weights == LESSON_WEIGHTS_TRAINED)
         apply_trained(p, st, &s, before);
     else {
@@ -267,7 +294,11 @@ void lesson_settle_step(parser *p, lesson_step *st) {
         apply_config(p, st, &s);
     }
     size_t heads = s.config.n_heads;
+    if (s.model) s.n_highlights = 0; /* carried ones counted the app's words */
     if (given[LESSON_KEY_SEED]) s.seed = st->seed;
+    /* positions belong to the mechanics' X; a trained step refused them above */
+    if (given[LESSON_KEY_POSITIONS] && s.weights != LESSON_WEIGHTS_TRAINED)
+        s.positions = st->positions;
     if (given[LESSON_KEY_STAGE]) s.stage = st->stage;
     if (given[LESSON_KEY_VIEW] && !(st->view == LESSON_VIEW_MODEL &&
                                      s.weights != LESSON_WEIGHTS_TRAINED))

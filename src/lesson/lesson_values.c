@@ -38,6 +38,8 @@ static const value_spec specs[LESSON_VALUE_COUNT] = {
     [LESSON_VALUE_TOKEN] = {"token", "I", "{{token I}}"},
     [LESSON_VALUE_KV_CACHE] = {"kv_cache", "PPPP", "{{kv_cache L G D B}}"},
     [LESSON_VALUE_FORWARD_MS] = {"forward_ms", "", "{{forward_ms}}"},
+    [LESSON_VALUE_SCORE_RANK] = {"score_rank", "H", "{{score_rank H}}"},
+    [LESSON_VALUE_JACOBIAN_MAX] = {"jacobian_max", "HI", "{{jacobian_max H I}}"},
     [LESSON_VALUE_LAYER] = {"layer", "", "{{layer}}"},
     [LESSON_VALUE_LAYERS] = {"layers", "", "{{layers}}"},
     [LESSON_VALUE_ROLE] = {"role", "LH", "{{role L H}}"},
@@ -49,6 +51,14 @@ static const value_spec specs[LESSON_VALUE_COUNT] = {
     [LESSON_VALUE_UNIGRAM_LOSS] = {"unigram_loss", "", "{{unigram_loss}}"},
     [LESSON_VALUE_NEXT_WORD] = {"next_word", "", "{{next_word}}"},
     [LESSON_VALUE_NEXT_PROB] = {"next_prob", "", "{{next_prob}}"},
+    [LESSON_VALUE_START_WEIGHT] = {"start_weight", "H", "{{start_weight H}}"},
+    [LESSON_VALUE_MOST_START] = {"most_start", "", "{{most_start}}"},
+    [LESSON_VALUE_STREAM_NORM] = {"stream_norm", "L", "{{stream_norm L}}"},
+    [LESSON_VALUE_ATTN_ADD] = {"attn_add", "L", "{{attn_add L}}"},
+    [LESSON_VALUE_MLP_ADD] = {"mlp_add", "L", "{{mlp_add L}}"},
+    [LESSON_VALUE_VOCAB] = {"vocab", "", "{{vocab}}"},
+    [LESSON_VALUE_MOST_PREVIOUS] = {"most_previous", "", "{{most_previous}}"},
+    [LESSON_VALUE_MOST_INDUCTION] = {"most_induction", "", "{{most_induction}}"},
 };
 
 bool lesson_value_needs_trained(lesson_value v) { return v >= LESSON_VALUE_LAYER && v < LESSON_VALUE_COUNT; }
@@ -171,8 +181,9 @@ attn_status lesson_placeholder_check(const lesson_placeholder *ph, const lesson_
         switch (spec->args[a]) {
         case 'L':
             if (x < 1 || x > layers) {
-                fail(err, err_len, "'%s': layer %llu does not exist: the trained model has %zu "
-                     "layers (1 to %zu)", written, (unsigned long long)x, layers, layers);
+                fail(err, err_len, "'%s': layer %llu does not exist: %s has %zu layers (1 to %zu)",
+                     written, (unsigned long long)x, s->model ? s->model : "the trained model",
+                     layers, layers);
                 return ATTN_ERR_INPUT;
             }
             break;
@@ -184,6 +195,12 @@ attn_status lesson_placeholder_check(const lesson_placeholder *ph, const lesson_
             }
             break;
         case 'I':
+            if (s->model) {
+                fail(err, err_len, "'%s': a step on %s shows GPT-2's pieces, which a lesson cannot "
+                     "count without the tokenizer: use values without a token number", written,
+                     s->model);
+                return ATTN_ERR_INPUT;
+            }
             if (x < 1 || x > n) {
                 fail(err, err_len, "'%s': token %llu does not exist: the sentence has %zu tokens "
                      "(1 to %zu)", written, (unsigned long long)x, n, n);

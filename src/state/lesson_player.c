@@ -4,6 +4,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "lesson_player.h"
 #include "trained.h"
+#include "attnviz/gpt2.h"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -49,12 +50,14 @@ void state_lesson_step_settings(const state_lesson *l, size_t k, const state_set
     snprintf(out->sentence, sizeof out->sentence, "%s", ls->sentence);
     out->config = ls->config;
     out->seed = ls->seed;
+    out->positions_off = !ls->positions;
     if (out->max_tokens < LESSON_TOKENS_MAX) out->max_tokens = LESSON_TOKENS_MAX;
     /* The weights: a trained step shows the shipped model, its layer and its
      * pruned heads; a mechanics step the seed's random weights. */
     out->source = ls->weights == LESSON_WEIGHTS_TRAINED ? STATE_SOURCE_TRAINED
                                                         : STATE_SOURCE_MECHANICS;
-    out->model_path[0] = '\0';
+    /* a GPT-2 checkpoint by name, found as --model finds it; "" the shipped model */
+    snprintf(out->model_path, sizeof out->model_path, "%s", ls->model ? ls->model : "");
     out->layer = ls->layer;
     memset(out->head_off, 0, sizeof out->head_off);
     for (size_t p = 0; p < ls->n_prune; p++) {
@@ -106,6 +109,18 @@ attn_status state_lesson_goto(state_lesson *l, state_model *m, size_t k, state_s
     }
     state_settings next;
     state_lesson_step_settings(l, k, &m->settings, &next);
+    /* A GPT-2 step needs weights attnviz does not ship: without them the
+     * lesson says so, with where they were looked for and how to get them. */
+    const char *gpt2 = l->lesson.steps[k].settings.model;
+    if (gpt2) {
+        model_gpt2_files files;
+        char why[STATE_ERR_LEN];
+        if (model_gpt2_find_env(gpt2, &files, why, sizeof why) != ATTN_OK) {
+            snprintf(err, err_len, "%s needs the %s weights, which attnviz does not ship "
+                     "(README, \"Real GPT-2\"); skipped: %s", l->path, gpt2, why);
+            return ATTN_ERR_INPUT;
+        }
+    }
     /* Rebuild only when the model changes: most steps move the stage. */
     bool same = m->tokens && state_settings_equal(&m->settings, &next);
     if (!same) {
@@ -135,11 +150,12 @@ int state_lesson_answer(state_lesson *l, size_t k) {
 
 static int by_path(const void *x, const void *y) { return strcmp((const char *)x, (const char *)y); }
 
-/* lessons/README.md describes the format; it is no lesson. */
+/* lessons/README.md describes the format and TEACHING.md is the
+ * teacher's page; they are no lessons. */
 static bool is_lesson_name(const char *name) {
     size_t n = strlen(name);
     return name[0] != '.' && n > 3 && strcmp(name + n - 3, ".md") == 0 &&
-           strcmp(name, "README.md") != 0;
+           !lesson_path_is_guide(name);
 }
 
 int state_lesson_files(const char *dir, char (*paths)[STATE_LESSON_PATH], size_t max) {

@@ -3,6 +3,7 @@
  * comes from the model's settings or its trace; nothing is typed in. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lesson_player.h"
@@ -63,7 +64,171 @@ static void token_text(const state_model *m, size_t i, char *buf, size_t len) {
     snprintf(buf, len, "%.*s", (int)tk->len, m->text + tk->offset);
 }
 
-/* The values of the trained model (lesson.h: layer .. next_prob). */
+/* A small positive number as "2.1 × 10⁻⁵", so a student reads it without
+ * knowing the e-notation; others as format_float. */
+static void format_small(double v, char *buf, size_t len) {
+    if (!(v > 0.0 && v < 1e-3)) {
+        format_float(v, buf, len);
+        return;
+    }
+    static const char *const sup[10] = {"⁰", "¹", "²", "³", "⁴", "⁵", "⁶", "⁷", "⁸", "⁹"};
+    int e = (int)floor(log10(v));
+    double mant = v / pow(10.0, e);
+    if (mant >= 9.95) mant /= 10.0, e++; /* "10 × 10⁻⁶" reads as "1 × 10⁻⁵" */
+    char exp[32] = "";
+    int k = -e, at = 0;
+    char digits[8];
+    int nd = snprintf(digits, sizeof digits, "%d", k);
+    for (int i = 0; i < nd && at + 4 < (int)sizeof exp; i++)
+        at += snprintf(exp + at, sizeof exp - (size_t)at, "%s", sup[digits[i] - '0']);
+    snprintf(buf, len, "%.2g × 10⁻%s", mant, exp);
+}
+
+/* The rank of head h's score matrix Q_h·K_gᵀ (n×n): computed again in
+ * double from the trace's Q and K, then Gaussian elimination with full
+ * pivoting; a pivot under 1e-9 of the largest entry counts as zero. In
+ * exact arithmetic the rank is at most d_head, whatever n is (the matrix is
+ * a product through d_head columns); double rounding stays near 1e-16. */
+static size_t score_rank(const attn_trace *t, const attn_config *c, size_t n, size_t h) {
+    size_t dh = attn_d_head(c), dkv = attn_d_kv(c), d = c->d_model;
+    size_t g = h / (c->n_heads / c->n_kv_heads);
+    double *a = malloc(n * n * sizeof *a);
+    if (!a) return 0;
+    double biggest = 0.0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < n; j++) {
+            double sum = 0.0;
+            for (size_t k = 0; k < dh; k++)
+                sum += (double)t->q[i * d + h * dh + k] * (double)t->k[j * dkv + g * dh + k];
+            a[i * n + j] = sum;
+            if (fabs(sum) > biggest) biggest = fabs(sum);
+        }
+    size_t rank = 0;
+    double tol = 1e-9 * biggest;
+    for (size_t r = 0; r < n && biggest > 0.0; r++) {
+        /* pass 1: the largest remaining entry becomes the pivot */
+        size_t pi = r, pj = r;
+        for (size_t i = r; i < n; i++)
+            for (size_t j = r; j < n; j++)
+                if (fabs(a[i * n + j]) > fabs(a[pi * n + pj])) pi = i, pj = j;
+        if (fabs(a[pi * n + pj]) <= tol) break;
+        rank++;
+        /* pass 2: swap it to (r, r), rows then columns */
+        for (size_t j = 0; j < n; j++) {
+            double x = a[r * n + j];
+            a[r * n + j] = a[pi * n + j];
+            a[pi * n + j] = x;
+        }
+        for (size_t i = 0; i < n; i++) {
+            double x = a[i * n + r];
+            a[i * n + r] = a[i * n + pj];
+            a[i * n + pj] = x;
+        }
+        /* pass 3: clear the column under it */
+        for (size_t i = r + 1; i < n; i++) {
+            double f = a[i * n + r] / a[r * n + r];
+            for (size_t j = r; j < n; j++) a[i * n + j] -= f * a[r * n + j];
+        }
+    }
+    free(a);
+    return rank;
+}
+
+/* The largest |entry| of the softmax's Jacobian diag(p) − ppᵀ for one row
+ * p of weights: p_a(1 − p_a) on the diagonal, p_a·p_b off it. */
+static double jacobian_max(const float *p, size_t n) {
+    double best = 0.0;
+    for (size_t a = 0; a < n; a++)
+        for (size_t b = 0; b < n; b++) {
+            double pa = p[a], pb = p[b];
+            double x = a == b ? pa * (1.0 - pa) : pa * pb;
+            if (x > best) best = x;
+        }
+    return best;
+}
+
+/* Mean weight head h puts on token 1 (the start token) over rows 2..n of
+ * one layer's weights; row 1 is left out: causal, it has no other choice. */
+static double start_weight(const attn_trace *t, size_t n, size_t h) {
+    if (n < 2) return 0.0;
+    double sum = 0.0;
+    for (size_t i = 1; i < n; i++) sum += t->weights[(h * n + i) * n];
+    return sum / (double)(n - 1);
+}
+
+/* What a head's mean weight is measured on, in one sentence's run (the
+ * token at 0 being the start token): */
+typedef enum head_measure {
+    MEASURE_START,     /* token 0, over rows 1..n-1 */
+    MEASURE_PREVIOUS,  /* token i-1, over rows 2..n-1 (row 1's previous token is the start) */
+    MEASURE_INDUCTION, /* token j+1, where j < i-1 is the last earlier occurrence of token i's
+                          id, over the rows that have one (a word the vocabulary lacks is
+                          no occurrence of another) */
+} head_measure;
+
+/* Head h's mean weight on what `what` names, in trace tr of sentence t;
+ * -1 when no row qualifies. */
+static double head_mean(const state_trained *t, const attn_trace *tr, size_t h, head_measure what) {
+    size_t n = t->run.n, rows = 0;
+    double sum = 0.0;
+    for (size_t i = 1; i < n; i++) {
+        size_t target;
+        if (what == MEASURE_START) target = 0;
+        else if (what == MEASURE_PREVIOUS) {
+            if (i < 2) continue;
+            target = i - 1;
+        } else {
+            size_t j = i;
+            if (t->unknown[i]) continue;
+            for (size_t k = i - 1; k >= 1 && j == i; k--)
+                if (t->ids[k] == t->ids[i] && !t->unknown[k]) j = k;
+            if (j == i || j + 1 >= i) continue;
+            target = j + 1;
+        }
+        sum += tr->weights[(h * n + i) * n + target];
+        rows++;
+    }
+    return rows ? sum / (double)rows : -1.0;
+}
+
+/* The head of any layer with the largest head_mean on this sentence,
+ * "L.H (0.xx)"; heads whose means print alike are named together: a tie is
+ * not a winner. False when no row qualifies. */
+static bool most_head(const state_trained *t, head_measure what, char *buf, size_t len) {
+    size_t L = t->model.config.n_layers, H = t->model.config.n_heads;
+    double best = -1.0;
+    for (size_t l = 0; l < L; l++)
+        for (size_t h = 0; h < H; h++) {
+            double w = head_mean(t, &t->run.trace[l], h, what);
+            if (w > best) best = w;
+        }
+    if (best < 0.0) return false;
+    char shown_best[32];
+    snprintf(shown_best, sizeof shown_best, "%.2f", best);
+    size_t at = 0;
+    buf[0] = '\0';
+    for (size_t l = 0; l < L; l++)
+        for (size_t h = 0; h < H; h++) {
+            char here[32];
+            snprintf(here, sizeof here, "%.2f", head_mean(t, &t->run.trace[l], h, what));
+            if (strcmp(here, shown_best) != 0 || at >= len) continue;
+            at += (size_t)snprintf(buf + at, len - at, "%s%zu.%zu", at ? " and " : "", l + 1, h + 1);
+        }
+    if (at < len) snprintf(buf + at, len - at, " (%s)", shown_best);
+    return true;
+}
+
+/* The length of a - b (b may be NULL: of a), d numbers. */
+static double norm_diff(const float *a, const float *b, size_t d) {
+    double sq = 0.0;
+    for (size_t k = 0; k < d; k++) {
+        double x = (double)a[k] - (b ? (double)b[k] : 0.0);
+        sq += x * x;
+    }
+    return sqrt(sq);
+}
+
+/* The values of the trained model (lesson.h: layer .. vocab). */
 static attn_status trained_value(const state_model *m, const lesson_placeholder *ph, char *buf, size_t len) {
     const state_trained *t = m->trained;
     if (!t) {
@@ -104,6 +269,39 @@ static attn_status trained_value(const state_model *m, const lesson_placeholder 
                      buf, len);
         return ATTN_OK;
     }
+    case LESSON_VALUE_START_WEIGHT:
+        if (m->n < 2) break;
+        format_float(start_weight(&m->trace, m->n, ph->args[0] - 1), buf, len);
+        return ATTN_OK;
+    case LESSON_VALUE_MOST_START:
+    case LESSON_VALUE_MOST_PREVIOUS:
+    case LESSON_VALUE_MOST_INDUCTION: {
+        /* every layer's heads on this sentence */
+        head_measure what = ph->value == LESSON_VALUE_MOST_START      ? MEASURE_START
+                            : ph->value == LESSON_VALUE_MOST_PREVIOUS ? MEASURE_PREVIOUS
+                                                                      : MEASURE_INDUCTION;
+        /* no row qualifies (no token repeats): said, so the text still reads */
+        if (!most_head(t, what, buf, len)) snprintf(buf, len, "none (no token repeats)");
+        return ATTN_OK;
+    }
+    case LESSON_VALUE_STREAM_NORM:
+    case LESSON_VALUE_ATTN_ADD:
+    case LESSON_VALUE_MLP_ADD: {
+        /* the last token's row of the residual stream (model.h's model_run) */
+        size_t d = t->model.config.d_model, l = ph->args[0] - 1, nm = t->run.n_max;
+        size_t row = (t->run.n - 1) * d;
+        const float *in = t->run.resid + l * nm * d + row;
+        const float *mid = t->run.mid + l * nm * d + row;
+        const float *out = t->run.resid + (l + 1) * nm * d + row;
+        double v = ph->value == LESSON_VALUE_STREAM_NORM ? norm_diff(in, NULL, d)
+                   : ph->value == LESSON_VALUE_ATTN_ADD  ? norm_diff(mid, in, d)
+                                                         : norm_diff(out, mid, d);
+        format_float(v, buf, len);
+        return ATTN_OK;
+    }
+    case LESSON_VALUE_VOCAB:
+        format_count((double)t->model.config.n_vocab, buf, len);
+        return ATTN_OK;
     case LESSON_VALUE_NEXT_WORD:
     case LESSON_VALUE_NEXT_PROB: {
         int32_t id;
@@ -133,6 +331,9 @@ attn_status state_lesson_value(const state_model *m, const lesson_placeholder *p
         else if (ph->value == LESSON_VALUE_ROLE)
             bad = !m->trained || a[k] < 1 ||
                   a[k] > (k == 0 ? m->trained->model.config.n_layers : H);
+        else if (ph->value == LESSON_VALUE_STREAM_NORM || ph->value == LESSON_VALUE_ATTN_ADD ||
+                 ph->value == LESSON_VALUE_MLP_ADD)
+            bad = !m->trained || a[k] < 1 || a[k] > m->trained->model.config.n_layers;
         else if (k == 0 && ph->value != LESSON_VALUE_TOKEN) bad = a[k] < 1 || a[k] > H;
         else bad = a[k] < 1 || a[k] > n;
         if (bad) {
@@ -189,6 +390,10 @@ attn_status state_lesson_value(const state_model *m, const lesson_placeholder *p
     case LESSON_VALUE_FORWARD_MS:
         snprintf(buf, len, "%.3g ms", m->build_ms);
         break;
+    case LESSON_VALUE_SCORE_RANK:
+        snprintf(buf, len, "%zu", score_rank(t, c, n, a[0] - 1));
+        break;
+    case LESSON_VALUE_JACOBIAN_MAX: format_small(jacobian_max(t->weights + at, n), buf, len); break;
     default:
         return trained_value(m, ph, buf, len);
     }

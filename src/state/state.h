@@ -44,6 +44,9 @@ typedef struct state_settings {
     /* trained: the mechanics sizes and flags the user had, restored when the
      * source goes back to mechanics (config then holds the model's own) */
     attn_config mechanics_config;
+    /* mechanics: X without the sinusoidal positions (a lesson's "positions:
+     * off"); false, the default, adds them */
+    bool positions_off;
 } state_settings;
 
 /* Writes the printf-style message into err (err may be NULL), on one line

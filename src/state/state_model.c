@@ -37,7 +37,7 @@ bool state_settings_equal(const state_settings *a, const state_settings *b) {
                       state_trained_resolve(b->model_path)) == 0 &&
                a->layer == b->layer && memcmp(a->head_off, b->head_off, sizeof a->head_off) == 0;
     return state_config_equal(&a->config, &b->config) && a->seed == b->seed &&
-           a->max_tokens == b->max_tokens;
+           a->max_tokens == b->max_tokens && a->positions_off == b->positions_off;
 }
 
 static float absmax(const float *v, size_t count) {
@@ -204,7 +204,8 @@ static attn_status apply_mechanics(state_model *m, const state_settings *s, cons
     /* Same sentence, seed and shapes: X, Q, K and V are as they were, so only
      * stages 4-10 run again (causal, scale, temperature, heads). */
     int same_qkv = !new_trace && same_shapes && m->n == next.n && m->settings.seed == s->seed &&
-                   m->text && strcmp(m->text, text) == 0;
+                   m->settings.positions_off == s->positions_off && m->text &&
+                   strcmp(m->text, text) == 0;
     attn_status st_fwd;
     if (same_qkv) {
         st_fwd = attn_forward_heads(&next.trace, c, &next.weights, err, err_len);
@@ -216,7 +217,10 @@ static attn_status apply_mechanics(state_model *m, const state_settings *s, cons
         pthread_t thread;
         int threaded = need_weights && pthread_create(&thread, NULL, run_xavier, &job) == 0;
         if (need_weights && !threaded) run_xavier(&job);
-        attn_embed(next.trace.x, next.text, next.tokens, next.n, c->d_model, s->seed);
+        if (s->positions_off)
+            attn_embed_tokens(next.trace.x, next.text, next.tokens, next.n, c->d_model, s->seed);
+        else
+            attn_embed(next.trace.x, next.text, next.tokens, next.n, c->d_model, s->seed);
         if (threaded) pthread_join(thread, NULL);
         st_fwd = attn_forward(&next.trace, c, &next.weights, next.trace.x, next.n, err, err_len);
     }
