@@ -19,8 +19,24 @@ bool stage_mechanics_note(const stage_ctx *c, char *buf, size_t len) {
         if (c->m->spread_scaled[h] > spread) spread = c->m->spread_scaled[h];
     }
     double uniform = 1.0 / (double)n;
+    /* "near uniform" only where it holds: at a low temperature (or with
+     * wide heads) the same random scores spread enough for softmax to
+     * pick one key, and the note says that instead */
+    bool near_uniform = top < 0.5f;
+    if (!near_uniform && c->s->stage == STAGE_SOFTMAX)
+        snprintf(buf, len,
+                 "random weights, before any learning: the scores spread %.2f after \303\267\342\210\232"
+                 "d_k and T, enough for softmax to pick one key in some rows (largest %.2f, against 1/n = "
+                 "%.2f)\nrandom weights: scores spread %.2f, largest weight %.2f",
+                 (double)spread, (double)top, uniform, (double)spread, (double)top);
+    else if (!near_uniform)
+        snprintf(buf, len,
+                 "random weights, before any learning: some rows put most weight on one key "
+                 "(largest %.2f, against 1/n = %.2f), so their row of O_h is near that key's "
+                 "row of V_h\nrandom weights: largest weight %.2f, against 1/n = %.2f",
+                 (double)top, uniform, (double)top, uniform);
     /* under 256 bytes in all: the note's buffer */
-    if (c->s->stage == STAGE_SOFTMAX)
+    else if (c->s->stage == STAGE_SOFTMAX)
         snprintf(buf, len,
                  "random weights, before any learning: random projections give similar scores "
                  "(spread %.2f); softmax of near-equal scores is near 1/n = %.2f (largest %.2f)\n"
