@@ -141,6 +141,103 @@ typedef struct lesson_question {
     size_t explain_line;
 } lesson_question;
 
+/* The live values ({{name ARGS}}), declared here for the prediction's
+ * value; their functions are at the end of this file. */
+typedef enum lesson_value {
+    LESSON_VALUE_N,
+    LESSON_VALUE_D_MODEL,
+    LESSON_VALUE_HEADS,
+    LESSON_VALUE_KV_HEADS,
+    LESSON_VALUE_D_HEAD,
+    LESSON_VALUE_TEMPERATURE,
+    LESSON_VALUE_PARAMS,
+    LESSON_VALUE_PARAMS_ONE_HEAD,
+    LESSON_VALUE_FLOPS,
+    LESSON_VALUE_SCORE_BYTES,
+    LESSON_VALUE_KV_BYTES_PER_TOKEN,
+    LESSON_VALUE_SPREAD_BEFORE, /* H */
+    LESSON_VALUE_SPREAD_AFTER,  /* H */
+    LESSON_VALUE_WEIGHT,        /* H I J */
+    LESSON_VALUE_SCORE,         /* H I J */
+    LESSON_VALUE_ROW_MAX,       /* H I */
+    LESSON_VALUE_ROW_ARGMAX,    /* H I */
+    LESSON_VALUE_TOKEN,         /* I */
+    LESSON_VALUE_KV_CACHE,      /* L G D B */
+    LESSON_VALUE_FORWARD_MS,
+    LESSON_VALUE_SCORE_SCALED,  /* H I J: after ÷√d_k and ÷ temperature */
+    /* trained weights only */
+    LESSON_VALUE_LAYER,          /* the layer on screen, from 1 */
+    LESSON_VALUE_LAYERS,
+    LESSON_VALUE_ROLE,           /* L H: "induction 0.91" */
+    LESSON_VALUE_BEST_PREVIOUS,  /* "1.3 (0.74)": the head that scores highest */
+    LESSON_VALUE_BEST_INDUCTION,
+    LESSON_VALUE_BEST_ANTECEDENT,
+    LESSON_VALUE_BEST_SUBJECT,
+    LESSON_VALUE_HELDOUT_LOSS,   /* nats per token */
+    LESSON_VALUE_UNIGRAM_LOSS,
+    LESSON_VALUE_NEXT_WORD,      /* the most likely next word, with the step's pruning */
+    LESSON_VALUE_NEXT_PROB,      /* its probability */
+    LESSON_VALUE_COUNT
+} lesson_value;
+
+#define LESSON_VALUE_ARGS_MAX 4
+
+/* One {{...}} in a text. Arguments are as written: heads, rows and columns
+ * count from 1, so {{weight 2 8 1}} is head index 1, row 7, column 0. */
+typedef struct lesson_placeholder {
+    size_t offset; /* of the "{{" */
+    size_t len;    /* through the closing "}}" */
+    lesson_value value;
+    size_t n_args;
+    uint64_t args[LESSON_VALUE_ARGS_MAX];
+} lesson_placeholder;
+
+/* The ```predict block: the student predicts on the live picture before the
+ * stage plays, and the answer is graded against the trace the step built
+ * (never a stored answer: src/state/lesson_predict.c grades it). line is 0
+ * when the step has none; on a parsed lesson a prediction has ask, explain
+ * and one kind, with its numbers checked against the step's settings. */
+typedef enum lesson_predict_kind {
+    LESSON_PREDICT_KEY,   /* pick: key H I: the key row I of head H weights most */
+    LESSON_PREDICT_HEAD,  /* pick: head MEASURE: the head a measure ranks first */
+    LESSON_PREDICT_VALUE, /* value: NAME ARGS: a live value, on a slider */
+} lesson_predict_kind;
+
+typedef enum lesson_head_measure {
+    LESSON_MEASURE_WEIGHT, /* pick: head weight I J: the most weight in cell (I, J) */
+    LESSON_MEASURE_PRUNE,  /* pick: head prune: switching it off changes the next word's
+                              probability most (trained weights) */
+} lesson_head_measure;
+
+#define LESSON_PREDICT_TIE 0.01 /* a key or head within this of the best is right too */
+
+typedef struct lesson_predict {
+    size_t line; /* the ```predict line */
+    char *ask;
+    size_t ask_line;
+    char *explain;
+    size_t explain_line;
+    lesson_predict_kind kind;
+    size_t kind_line; /* the pick: or value: line, 0 until one is read */
+    /* KEY: head and row (0-based, the layer on screen with trained weights);
+     * HEAD with WEIGHT: row and col (0-based). */
+    lesson_head_measure measure;
+    size_t head, row, col;
+    uint64_t raw[3]; /* the numbers as written (from 1), checked at the step's end */
+    /* VALUE: the live value, its slider's ends, and how close is right:
+     * within tolerance of it (relative: tolerance·|value|). */
+    lesson_placeholder value;
+    double lo, hi;
+    size_t range_line;
+    double tolerance;
+    bool relative;
+    size_t tolerance_line;
+    /* The stage shown, paused at its start, until the answer: 0..9, or -1
+     * for the step's own stage. */
+    int hold;
+    size_t hold_line;
+} lesson_predict;
+
 /* Everything a step shows, after carrying over (see the top of this file). */
 typedef struct lesson_settings {
     attn_config config;
@@ -196,6 +293,7 @@ typedef struct lesson_step {
     size_t n_prune;
 
     lesson_question question;
+    lesson_predict predict;   /* predict.line 0: none; a step has a question or a prediction */
 
     lesson_settings settings; /* in effect for this step */
 } lesson_step;
@@ -243,59 +341,18 @@ void lesson_free(lesson *l);
 
 /* ---- live values: {{name ARGS}} in narration and questions -------------- */
 
-typedef enum lesson_value {
-    LESSON_VALUE_N,
-    LESSON_VALUE_D_MODEL,
-    LESSON_VALUE_HEADS,
-    LESSON_VALUE_KV_HEADS,
-    LESSON_VALUE_D_HEAD,
-    LESSON_VALUE_TEMPERATURE,
-    LESSON_VALUE_PARAMS,
-    LESSON_VALUE_PARAMS_ONE_HEAD,
-    LESSON_VALUE_FLOPS,
-    LESSON_VALUE_SCORE_BYTES,
-    LESSON_VALUE_KV_BYTES_PER_TOKEN,
-    LESSON_VALUE_SPREAD_BEFORE, /* H */
-    LESSON_VALUE_SPREAD_AFTER,  /* H */
-    LESSON_VALUE_WEIGHT,        /* H I J */
-    LESSON_VALUE_SCORE,         /* H I J */
-    LESSON_VALUE_ROW_MAX,       /* H I */
-    LESSON_VALUE_ROW_ARGMAX,    /* H I */
-    LESSON_VALUE_TOKEN,         /* I */
-    LESSON_VALUE_KV_CACHE,      /* L G D B */
-    LESSON_VALUE_FORWARD_MS,
-    /* trained weights only */
-    LESSON_VALUE_LAYER,          /* the layer on screen, from 1 */
-    LESSON_VALUE_LAYERS,
-    LESSON_VALUE_ROLE,           /* L H: "induction 0.91" */
-    LESSON_VALUE_BEST_PREVIOUS,  /* "1.3 (0.74)": the head that scores highest */
-    LESSON_VALUE_BEST_INDUCTION,
-    LESSON_VALUE_BEST_ANTECEDENT,
-    LESSON_VALUE_BEST_SUBJECT,
-    LESSON_VALUE_HELDOUT_LOSS,   /* nats per token */
-    LESSON_VALUE_UNIGRAM_LOSS,
-    LESSON_VALUE_NEXT_WORD,      /* the most likely next word, with the step's pruning */
-    LESSON_VALUE_NEXT_PROB,      /* its probability */
-    LESSON_VALUE_COUNT
-} lesson_value;
 
 /* Whether v is one of the trained model's values (layer .. next_prob). */
 bool lesson_value_needs_trained(lesson_value v);
 
-#define LESSON_VALUE_ARGS_MAX 4
+
+/* Whether v is a number a prediction may ask for: not a token, a role, a
+ * head's name, the next word or a timing. */
+bool lesson_value_is_number(lesson_value v);
 
 /* "n", "weight", ... as written between the braces. */
 const char *lesson_value_name(lesson_value v);
 
-/* One {{...}} in a text. Arguments are as written: heads, rows and columns
- * count from 1, so {{weight 2 8 1}} is head index 1, row 7, column 0. */
-typedef struct lesson_placeholder {
-    size_t offset; /* of the "{{" */
-    size_t len;    /* through the closing "}}" */
-    lesson_value value;
-    size_t n_args;
-    uint64_t args[LESSON_VALUE_ARGS_MAX];
-} lesson_placeholder;
 
 /* Finds the next live value in text[*pos..len). Returns
  *   1  found: *ph filled, *pos just past its "}}";
