@@ -137,9 +137,16 @@ int app_lesson_predict_click(app_state *s, int x, int y) {
         pl->slider = p->lo + (f < 0 ? 0 : f > 1 ? 1 : f) * (p->hi - p->lo);
         return 2;
     }
-    if (p->kind == LESSON_PREDICT_HEAD && p->measure == LESSON_MEASURE_PRUNE) {
+    bool prune = p->kind == LESSON_PREDICT_HEAD && p->measure == LESSON_MEASURE_PRUNE;
+    if (prune && s->view == VIEW_MODEL) {
         for (size_t k = 0; k < lay->n_overview_heads && pick < 0; k++)
             if (inside(lay->overview_heads[k], x, y)) pick = (int)k;
+    } else if (prune) {
+        /* the maps of the layer on screen: its heads, counted over the model */
+        size_t H = s->model.settings.config.n_heads;
+        for (size_t g = 0; g < lay->n_grids && g < ATTN_HEADS_MAX && pick < 0; g++)
+            if (lay->grids[g].head >= 0 && inside(lay->grids[g].rect, x, y))
+                pick = (int)(s->model.settings.layer * H + (size_t)lay->grids[g].head);
     } else {
         for (size_t g = 0; g < lay->n_grids && g < ATTN_HEADS_MAX && pick < 0 && n > 0; g++) {
             const app_cell_map *m = &lay->grids[g];

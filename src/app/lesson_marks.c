@@ -15,6 +15,15 @@ static void mark(const stage_ctx *c, SDL_Rect rc, SDL_Color col, int grow) {
     draw_outline(c->r, rc, col, thick);
 }
 
+/* The head's whole map (HEAD weight): the pick is a head, so its map is
+ * outlined besides the cell. */
+static SDL_Rect grid_rect(const stage_ctx *c, int head) {
+    const app_layout *lay = &c->s->layout;
+    for (size_t g = 0; g < lay->n_grids && g < ATTN_HEADS_MAX; g++)
+        if (lay->grids[g].head == head && lay->grids[g].rect.w > 0) return lay->grids[g].rect;
+    return (SDL_Rect){0, 0, 0, 0};
+}
+
 /* The rectangle of option k on this frame: KEY a cell of the asked row in
  * the asked head's map, HEAD weight the asked cell in head k's map, HEAD
  * prune head k's box in the overview. w = 0 when it is not drawn. */
@@ -23,8 +32,14 @@ static SDL_Rect option_rect(const stage_ctx *c, const lesson_predict *p, int k, 
     SDL_Rect none = {0, 0, 0, 0};
     *cell = false;
     if (k < 0) return none;
-    if (p->kind == LESSON_PREDICT_HEAD && p->measure == LESSON_MEASURE_PRUNE)
-        return (size_t)k < lay->n_overview_heads ? lay->overview_heads[k] : none;
+    if (p->kind == LESSON_PREDICT_HEAD && p->measure == LESSON_MEASURE_PRUNE) {
+        if (c->s->view == VIEW_MODEL)
+            return (size_t)k < lay->n_overview_heads ? lay->overview_heads[k] : none;
+        /* the stage views show one layer: its heads' maps */
+        size_t H = c->n_heads ? c->n_heads : 1;
+        if ((size_t)k / H != c->m->settings.layer) return none;
+        return grid_rect(c, (int)((size_t)k % H));
+    }
     int head = p->kind == LESSON_PREDICT_KEY ? (int)p->head : k;
     size_t i = p->row, j = p->kind == LESSON_PREDICT_KEY ? (size_t)k : p->col;
     if (i >= c->n || j >= c->n) return none;
@@ -35,15 +50,6 @@ static SDL_Rect option_rect(const stage_ctx *c, const lesson_predict *p, int k, 
         return stage_cell_rect(m->rect, c->n, c->n, i, j);
     }
     return none;
-}
-
-/* The head's whole map (HEAD weight): the pick is a head, so its map is
- * outlined besides the cell. */
-static SDL_Rect grid_rect(const stage_ctx *c, int head) {
-    const app_layout *lay = &c->s->layout;
-    for (size_t g = 0; g < lay->n_grids && g < ATTN_HEADS_MAX; g++)
-        if (lay->grids[g].head == head && lay->grids[g].rect.w > 0) return lay->grids[g].rect;
-    return (SDL_Rect){0, 0, 0, 0};
 }
 
 static void mark_option(const stage_ctx *c, const lesson_predict *p, int k, SDL_Color col,

@@ -317,9 +317,6 @@ void lesson_predict_settle(parser *p, lesson_step *st, const lesson_settings *s)
             if (!trained)
                 lesson_error(p, ln, "pick: head prune switches heads of the trained model off: "
                              "add 'weights: trained' to the step");
-            else if (s->view != LESSON_VIEW_MODEL)
-                lesson_error(p, ln, "pick: head prune is answered on the model overview: add "
-                             "'view: model' to the step");
             return;
         }
         if (pr->raw[0] > n || pr->raw[1] > n) {
