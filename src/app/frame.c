@@ -391,6 +391,7 @@ static void help(stage_ctx *c, int w, int h) {
         {"L", "lessons: pick one (↑/↓, Enter)"},
         {"in a lesson: → / ←", "next / previous step"},
         {"in a lesson: 1 – 6", "answer the step's question"},
+        {"predicting: ← / →, Enter", "move your pick, commit it (Shift+→ skips)"},
         {"in a lesson: PgUp / PgDn", "scroll a step longer than its panel (or the wheel)"},
         {"in a lesson: Esc", "leave the lesson (its settings stay)"},
         {"H or ?", "this help"},

@@ -45,6 +45,10 @@ int parse_whole(span x, uint64_t max, uint64_t *out);
 int parse_real(span x, double *out);
 
 
+/* Splits "key: value" at the first colon (both trimmed); false when there
+ * is none. The line shape of every block. */
+bool split_key(span line, span *key, span *value);
+
 /* A growing NUL-terminated string. */
 typedef struct strbuf {
     char *s;

@@ -20,21 +20,6 @@ static const char *const predict_keys[] = {"ask",   "pick", "value",  "range",
                                            "tolerance", "hold", "explain"};
 enum { P_ASK, P_PICK, P_VALUE, P_RANGE, P_TOLERANCE, P_HOLD, P_EXPLAIN, P_KEYS };
 
-static const char *const stage_names[LESSON_STAGES] = {
-    "embed", "project", "split", "scores", "scale",
-    "mask",  "softmax", "weighted", "concat", "output",
-};
-
-static bool split_key(span line, span *key, span *value) {
-    for (size_t i = 0; i < line.len; i++) {
-        if (line.s[i] == ':') {
-            *key = span_trim(span_make(line.s, i));
-            *value = span_trim(span_after(line, i + 1));
-            return true;
-        }
-    }
-    return false;
-}
 
 /* n whole numbers from 1 (larger than any sentence stays out of range:
  * reported at the step's end). False with an error. */
@@ -163,12 +148,15 @@ static bool hold(parser *p, size_t ln, span v, lesson_predict *pr) {
         pr->hold = (int)u - 1;
         return true;
     }
-    for (int i = 0; i < LESSON_STAGES; i++)
-        if (span_is(v, stage_names[i])) {
+    const char *names[LESSON_STAGES];
+    for (int i = 0; i < LESSON_STAGES; i++) {
+        names[i] = lesson_stage_name(i);
+        if (span_is(v, names[i])) {
             pr->hold = i;
             return true;
         }
-    const char *near = closest_name(v, stage_names, LESSON_STAGES);
+    }
+    const char *near = closest_name(v, names, LESSON_STAGES);
     if (near) lesson_error(p, ln, "hold '%s' is unknown (did you mean '%s'?)", shown(v, b), near);
     else lesson_error(p, ln, "hold '%s' is unknown: use a stage, 1 to 10 or its name", shown(v, b));
     return false;
@@ -284,8 +272,8 @@ void lesson_predict_settle(parser *p, lesson_step *st, const lesson_settings *s)
     const char *start = trained ? " (the start token is token 1)" : "";
     if (pr->hold_line && pr->hold > s->stage)
         lesson_error(p, pr->hold_line, "hold: %s comes after the step's stage %s: hold shows a "
-                     "stage before the answer reveals the step's", stage_names[pr->hold],
-                     stage_names[s->stage]);
+                     "stage before the answer reveals the step's", lesson_stage_name(pr->hold),
+                     lesson_stage_name(s->stage));
     if (!pr->hold_line) pr->hold = -1;
     if (!pr->kind_line) return;
     size_t ln = pr->kind_line;
