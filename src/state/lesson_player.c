@@ -114,7 +114,11 @@ attn_status state_lesson_goto(state_lesson *l, state_model *m, size_t k, state_s
     }
     l->step = k;
     const lesson_predict *p = &l->lesson.steps[k].predict;
-    l->cursor = 0;
+    /* the cursor starts on the first option: for heads of the whole model,
+     * the first head of the layer on screen */
+    l->cursor = p->line && p->kind == LESSON_PREDICT_HEAD && p->measure == LESSON_MEASURE_PRUNE
+                    ? (int)(m->settings.layer * m->settings.config.n_heads)
+                    : 0;
     l->slider = p->line && p->kind == LESSON_PREDICT_VALUE ? (p->lo + p->hi) / 2.0 : 0.0;
     state_lesson_view(l, v);
     return ATTN_OK;
