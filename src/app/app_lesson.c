@@ -166,3 +166,9 @@ int app_lesson_predict_click(app_state *s, int x, int y) {
     pl->cursor = pick;
     return app_lesson_predict_commit(s);
 }
+
+bool app_lesson_predict_drag(app_state *s, int x, int y) {
+    if (!app_lesson_awaits_prediction(s)) return false;
+    const lesson_predict *p = state_lesson_prediction(&s->lesson->player);
+    return p->kind == LESSON_PREDICT_VALUE && app_lesson_predict_click(s, x, y) == 2;
+}

@@ -557,6 +557,8 @@ static void handle(window_app *a, const SDL_Event *ev) {
             break;
         }
         bool used = route_ui(a, &e);
+        if (!used && e.type == SDL_MOUSEMOTION && (e.motion.state & SDL_BUTTON_LMASK))
+            used = app_lesson_predict_drag(&a->s, e.motion.x, e.motion.y); /* the slider */
         if (!used && e.type == SDL_MOUSEWHEEL && a->s.lesson &&
             in_rect(a->mouse_x, a->mouse_y, a->s.lesson->panel)) {
             int line = a->s.lesson->view_h / 12 > 8 ? a->s.lesson->view_h / 12 : 8;

@@ -232,7 +232,7 @@ static void add_prediction(app_state *s, layout_ctx *c, const lesson_predict *p,
             add_line(c, "", 0, LINE_SLIDER, 0, -1, px);
             snprintf(line, sizeof line, "your value: %.3g  (%.3g to %.3g)", pl->slider, p->lo, p->hi);
             add_wrapped(c, "", line, LINE_TEXT, -1, px);
-            add_wrapped(c, "", "←/→ move it, ↑/↓ faster, or click the slider; Enter answers.",
+            add_wrapped(c, "", "←/→ move it, ↑/↓ faster, or drag the slider; Enter answers.",
                         LINE_META, -1, spx);
         } else {
             state_predict_option_name(&s->model, p, pl->cursor, name, sizeof name);

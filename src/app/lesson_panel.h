@@ -100,6 +100,10 @@ int app_lesson_predict_commit(app_state *s);
  * the slider it moves it there (2). -1: the click was not on an option. */
 int app_lesson_predict_click(app_state *s, int x, int y);
 
+/* The mouse moved with its button down: on a value prediction's slider,
+ * the slider follows it (true); nothing else is picked by a drag. */
+bool app_lesson_predict_drag(app_state *s, int x, int y);
+
 /* The picture's marks of the prediction (lesson_marks.c): drawn after the
  * stage's heatmaps or the overview. */
 struct stage_ctx;
