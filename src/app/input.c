@@ -274,9 +274,14 @@ static bool prediction_key(window_app *a, SDL_Keycode k, bool shift) {
         app_lesson_predict_move(s, (k == SDLK_UP ? 1 : -1) * (value ? 10 : -(int)H));
         return true;
     case SDLK_RETURN:
-    case SDLK_KP_ENTER:
-        predict_said(a, app_lesson_predict_commit(s));
+    case SDLK_KP_ENTER: {
+        int right = app_lesson_predict_commit(s);
+        if (right < 0)
+            window_say(a, true, "this prediction cannot be graded on the model on screen: "
+                       "Shift+\xE2\x86\x92 goes on");
+        predict_said(a, right);
         return true;
+    }
     default: return false;
     }
 }
