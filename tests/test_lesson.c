@@ -672,8 +672,9 @@ static void test_predict(void) {
     if (parse_ok(&l, PRED("stage: scale\n", "ask: a\nvalue: score_scaled 1 8 2\nrange: -3 3\n"
                                             "tolerance: 10%\nexplain: e\n"))) {
         const lesson_predict *p = &l.steps[0].predict;
-        CHECK(p->kind == LESSON_PREDICT_VALUE && p->value.value == LESSON_VALUE_SCORE_SCALED);
-        CHECK(p->value.n_args == 3 && p->value.args[0] == 1 && p->value.args[2] == 2);
+        lesson_placeholder ph = lesson_predict_value(p);
+        CHECK(p->kind == LESSON_PREDICT_VALUE && ph.value == LESSON_VALUE_SCORE_SCALED);
+        CHECK(ph.n_args == 3 && ph.args[0] == 1 && ph.args[2] == 2);
         CHECK(p->lo == -3 && p->hi == 3 && p->relative && p->tolerance > 0.099 &&
               p->tolerance < 0.101 && p->hold == -1);
     }

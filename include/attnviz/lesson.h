@@ -141,57 +141,6 @@ typedef struct lesson_question {
     size_t explain_line;
 } lesson_question;
 
-/* The live values ({{name ARGS}}), declared here for the prediction's
- * value; their functions are at the end of this file. */
-typedef enum lesson_value {
-    LESSON_VALUE_N,
-    LESSON_VALUE_D_MODEL,
-    LESSON_VALUE_HEADS,
-    LESSON_VALUE_KV_HEADS,
-    LESSON_VALUE_D_HEAD,
-    LESSON_VALUE_TEMPERATURE,
-    LESSON_VALUE_PARAMS,
-    LESSON_VALUE_PARAMS_ONE_HEAD,
-    LESSON_VALUE_FLOPS,
-    LESSON_VALUE_SCORE_BYTES,
-    LESSON_VALUE_KV_BYTES_PER_TOKEN,
-    LESSON_VALUE_SPREAD_BEFORE, /* H */
-    LESSON_VALUE_SPREAD_AFTER,  /* H */
-    LESSON_VALUE_WEIGHT,        /* H I J */
-    LESSON_VALUE_SCORE,         /* H I J */
-    LESSON_VALUE_ROW_MAX,       /* H I */
-    LESSON_VALUE_ROW_ARGMAX,    /* H I */
-    LESSON_VALUE_TOKEN,         /* I */
-    LESSON_VALUE_KV_CACHE,      /* L G D B */
-    LESSON_VALUE_FORWARD_MS,
-    LESSON_VALUE_SCORE_SCALED,  /* H I J: after ÷√d_k and ÷ temperature */
-    /* trained weights only */
-    LESSON_VALUE_LAYER,          /* the layer on screen, from 1 */
-    LESSON_VALUE_LAYERS,
-    LESSON_VALUE_ROLE,           /* L H: "induction 0.91" */
-    LESSON_VALUE_BEST_PREVIOUS,  /* "1.3 (0.74)": the head that scores highest */
-    LESSON_VALUE_BEST_INDUCTION,
-    LESSON_VALUE_BEST_ANTECEDENT,
-    LESSON_VALUE_BEST_SUBJECT,
-    LESSON_VALUE_HELDOUT_LOSS,   /* nats per token */
-    LESSON_VALUE_UNIGRAM_LOSS,
-    LESSON_VALUE_NEXT_WORD,      /* the most likely next word, with the step's pruning */
-    LESSON_VALUE_NEXT_PROB,      /* its probability */
-    LESSON_VALUE_COUNT
-} lesson_value;
-
-#define LESSON_VALUE_ARGS_MAX 4
-
-/* One {{...}} in a text. Arguments are as written: heads, rows and columns
- * count from 1, so {{weight 2 8 1}} is head index 1, row 7, column 0. */
-typedef struct lesson_placeholder {
-    size_t offset; /* of the "{{" */
-    size_t len;    /* through the closing "}}" */
-    lesson_value value;
-    size_t n_args;
-    uint64_t args[LESSON_VALUE_ARGS_MAX];
-} lesson_placeholder;
-
 /* The ```predict block: the student predicts on the live picture before the
  * stage plays, and the answer is graded against the trace the step built
  * (never a stored answer: src/state/lesson_predict.c grades it). line is 0
@@ -209,6 +158,7 @@ typedef enum lesson_head_measure {
                               probability most (trained weights) */
 } lesson_head_measure;
 
+#define LESSON_PREDICT_ARGS 4    /* = LESSON_VALUE_ARGS_MAX, checked below */
 #define LESSON_PREDICT_TIE 0.01 /* a key or head within this of the best is right too */
 
 typedef struct lesson_predict {
@@ -224,9 +174,13 @@ typedef struct lesson_predict {
     lesson_head_measure measure;
     size_t head, row, col;
     uint64_t raw[3]; /* the numbers as written (from 1), checked at the step's end */
-    /* VALUE: the live value, its slider's ends, and how close is right:
-     * within tolerance of it (relative: tolerance·|value|). */
-    lesson_placeholder value;
+    /* VALUE: the live value (a lesson_value, its numbers as written:
+     * lesson_predict_value gives it as a placeholder), its slider's ends,
+     * and how close is right: within tolerance of it (relative:
+     * tolerance·|value|). */
+    int value;
+    size_t value_n_args;
+    uint64_t value_args[LESSON_PREDICT_ARGS];
     double lo, hi;
     size_t range_line;
     double tolerance;
@@ -341,10 +295,47 @@ void lesson_free(lesson *l);
 
 /* ---- live values: {{name ARGS}} in narration and questions -------------- */
 
+typedef enum lesson_value {
+    LESSON_VALUE_N,
+    LESSON_VALUE_D_MODEL,
+    LESSON_VALUE_HEADS,
+    LESSON_VALUE_KV_HEADS,
+    LESSON_VALUE_D_HEAD,
+    LESSON_VALUE_TEMPERATURE,
+    LESSON_VALUE_PARAMS,
+    LESSON_VALUE_PARAMS_ONE_HEAD,
+    LESSON_VALUE_FLOPS,
+    LESSON_VALUE_SCORE_BYTES,
+    LESSON_VALUE_KV_BYTES_PER_TOKEN,
+    LESSON_VALUE_SPREAD_BEFORE, /* H */
+    LESSON_VALUE_SPREAD_AFTER,  /* H */
+    LESSON_VALUE_WEIGHT,        /* H I J */
+    LESSON_VALUE_SCORE,         /* H I J */
+    LESSON_VALUE_ROW_MAX,       /* H I */
+    LESSON_VALUE_ROW_ARGMAX,    /* H I */
+    LESSON_VALUE_TOKEN,         /* I */
+    LESSON_VALUE_KV_CACHE,      /* L G D B */
+    LESSON_VALUE_FORWARD_MS,
+    LESSON_VALUE_SCORE_SCALED,  /* H I J: after ÷√d_k and ÷ temperature */
+    /* trained weights only */
+    LESSON_VALUE_LAYER,          /* the layer on screen, from 1 */
+    LESSON_VALUE_LAYERS,
+    LESSON_VALUE_ROLE,           /* L H: "induction 0.91" */
+    LESSON_VALUE_BEST_PREVIOUS,  /* "1.3 (0.74)": the head that scores highest */
+    LESSON_VALUE_BEST_INDUCTION,
+    LESSON_VALUE_BEST_ANTECEDENT,
+    LESSON_VALUE_BEST_SUBJECT,
+    LESSON_VALUE_HELDOUT_LOSS,   /* nats per token */
+    LESSON_VALUE_UNIGRAM_LOSS,
+    LESSON_VALUE_NEXT_WORD,      /* the most likely next word, with the step's pruning */
+    LESSON_VALUE_NEXT_PROB,      /* its probability */
+    LESSON_VALUE_COUNT
+} lesson_value;
 
 /* Whether v is one of the trained model's values (layer .. next_prob). */
 bool lesson_value_needs_trained(lesson_value v);
 
+#define LESSON_VALUE_ARGS_MAX 4
 
 /* Whether v is a number a prediction may ask for: not a token, a role, a
  * head's name, the next word or a timing. */
@@ -353,6 +344,15 @@ bool lesson_value_is_number(lesson_value v);
 /* "n", "weight", ... as written between the braces. */
 const char *lesson_value_name(lesson_value v);
 
+/* One {{...}} in a text. Arguments are as written: heads, rows and columns
+ * count from 1, so {{weight 2 8 1}} is head index 1, row 7, column 0. */
+typedef struct lesson_placeholder {
+    size_t offset; /* of the "{{" */
+    size_t len;    /* through the closing "}}" */
+    lesson_value value;
+    size_t n_args;
+    uint64_t args[LESSON_VALUE_ARGS_MAX];
+} lesson_placeholder;
 
 /* Finds the next live value in text[*pos..len). Returns
  *   1  found: *ph filled, *pos just past its "}}";
@@ -375,5 +375,12 @@ attn_status lesson_placeholder_check(const lesson_placeholder *ph, const lesson_
 /* Every well-formed live value of text (a NUL-terminated narration), the
  * first max of them stored in out. Returns how many there are. */
 size_t lesson_placeholders(const char *text, lesson_placeholder *out, size_t max);
+
+_Static_assert(LESSON_PREDICT_ARGS == LESSON_VALUE_ARGS_MAX, "a prediction's value has a live "
+               "value's arguments");
+
+/* A value prediction's live value (p->kind LESSON_PREDICT_VALUE) as a
+ * placeholder, for lesson_placeholder_check and the player; offset and len 0. */
+lesson_placeholder lesson_predict_value(const lesson_predict *p);
 
 #endif

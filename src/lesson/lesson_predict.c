@@ -93,17 +93,21 @@ static bool value(parser *p, size_t ln, span v, lesson_predict *pr) {
     }
     int w = snprintf(text, sizeof text, "{{%.*s}}", (int)v.len, v.s);
     size_t pos = 0;
-    if (lesson_placeholder_next(text, (size_t)w, &pos, &pr->value, msg, sizeof msg) != 1) {
+    lesson_placeholder ph;
+    if (lesson_placeholder_next(text, (size_t)w, &pos, &ph, msg, sizeof msg) != 1) {
         lesson_error(p, ln, "value: %s", msg);
         return false;
     }
-    if (!lesson_value_is_number(pr->value.value)) {
+    if (!lesson_value_is_number(ph.value)) {
         lesson_error(p, ln, "value: '%s' is not a number to predict: use a value such as "
                      "weight H I J, score_scaled H I J or spread_after H",
-                     lesson_value_name(pr->value.value));
+                     lesson_value_name(ph.value));
         return false;
     }
     pr->kind = LESSON_PREDICT_VALUE;
+    pr->value = (int)ph.value;
+    pr->value_n_args = ph.n_args;
+    memcpy(pr->value_args, ph.args, sizeof pr->value_args);
     return true;
 }
 
@@ -327,9 +331,20 @@ void lesson_predict_settle(parser *p, lesson_step *st, const lesson_settings *s)
             lesson_error(p, ln, "pick: head weight is answered on the heads' maps: give the "
                          "step a stage from scores on");
         break;
-    case LESSON_PREDICT_VALUE:
-        if (lesson_placeholder_check(&pr->value, s, p->trained, msg, sizeof msg) != ATTN_OK)
+    case LESSON_PREDICT_VALUE: {
+        lesson_placeholder ph = lesson_predict_value(pr);
+        if (lesson_placeholder_check(&ph, s, p->trained, msg, sizeof msg) != ATTN_OK)
             lesson_error(p, ln, "value: %s", msg);
         break;
     }
+    }
+}
+
+lesson_placeholder lesson_predict_value(const lesson_predict *p) {
+    lesson_placeholder ph;
+    memset(&ph, 0, sizeof ph);
+    ph.value = (lesson_value)p->value;
+    ph.n_args = p->value_n_args <= LESSON_VALUE_ARGS_MAX ? p->value_n_args : 0;
+    memcpy(ph.args, p->value_args, sizeof ph.args);
+    return ph;
 }

@@ -125,7 +125,8 @@ attn_status state_predict_grade(state_model *m, const lesson_predict *p, int pic
     }
     case LESSON_PREDICT_VALUE: {
         double live;
-        if (state_lesson_number(m, &p->value, &live) != ATTN_OK) return ATTN_ERR_CONFIG;
+        lesson_placeholder ph = lesson_predict_value(p);
+        if (state_lesson_number(m, &ph, &live) != ATTN_OK) return ATTN_ERR_CONFIG;
         double tol = p->relative ? p->tolerance * fabs(live) : p->tolerance;
         out->truth = live;
         out->right = fabs(value - live) <= tol;
@@ -172,7 +173,8 @@ void state_predict_verdict(const state_model *m, const lesson_predict *p,
     char picked[112], best[112];
     if (p->kind == LESSON_PREDICT_VALUE) {
         char live[160];
-        if (state_lesson_value(m, &p->value, live, sizeof live) != ATTN_OK)
+        lesson_placeholder ph = lesson_predict_value(p);
+        if (state_lesson_value(m, &ph, live, sizeof live) != ATTN_OK)
             snprintf(live, sizeof live, "%.4g", r->truth);
         char tol[48];
         if (p->relative) snprintf(tol, sizeof tol, "±%.3g%%", 100.0 * p->tolerance);

@@ -154,8 +154,11 @@ static void check_lesson(const lesson *l, size_t lines) {
                              s->weights == LESSON_WEIGHTS_TRAINED);
                 break;
             case LESSON_PREDICT_VALUE:
-                REQUIRE(lesson_value_is_number(pr->value.value));
-                REQUIRE(lesson_placeholder_check(&pr->value, s, &shape, err, sizeof err) == 0);
+            {
+                lesson_placeholder ph = lesson_predict_value(pr);
+                REQUIRE(lesson_value_is_number(ph.value));
+                REQUIRE(lesson_placeholder_check(&ph, s, &shape, err, sizeof err) == 0);
+            }
                 REQUIRE(pr->lo < pr->hi && pr->tolerance > 0);
                 break;
             default: REQUIRE(!"a prediction of no kind");
