@@ -293,11 +293,15 @@ here=$(dirname "$0")/..
 steps=$("$exe" lesson check "$lesson" | sed -n 's/.*: ok, \([0-9]*\) steps*$/\1/p')
 mkdir "$ldir/frames"
 expect 0 "" -- lesson render "$lesson" --out "$ldir/frames" --size 640x400 --theme light
-pngs=$(ls "$ldir/frames"/step-*.png 2>/dev/null | wc -l)
+pngs=$(ls "$ldir/frames"/step-[0-9][0-9].png 2>/dev/null | wc -l)
 printed=$(grep -c "step-[0-9]*\.png$" "$out")
+# a step with a prediction is drawn a second time, answered
+predicts=$(grep -c '^```predict' "$lesson")
+answered=$(ls "$ldir/frames"/step-*-answered.png 2>/dev/null | wc -l)
 [ -n "$steps" ] && [ "$pngs" -eq "$steps" ] && [ "$printed" -eq "$steps" ] &&
+    [ "$answered" -eq "$predicts" ] && [ "$(grep -c -- "-answered\.png$" "$out")" -eq "$predicts" ] &&
     [ -f "$ldir/frames/step-01.png" ] && passed=$((passed + 1)) ||
-    { echo "FAIL: lesson render: $pngs PNGs, $printed printed, want $steps"; failed=$((failed + 1)); }
+    { echo "FAIL: lesson render: $pngs PNGs, $printed printed, want $steps; $answered answered, want $predicts"; failed=$((failed + 1)); }
 expect 2 "--out $ldir/nothere is not a folder" -- lesson render "$lesson" --out "$ldir/nothere"
 expect 2 "--out $ldir/good.md is a file, not a folder" -- lesson render "$lesson" --out "$ldir/good.md"
 expect 2 "lesson render needs --out DIR" -- lesson render "$lesson"

@@ -682,6 +682,131 @@ static void test_question_errors(void) {
 #undef QUESTION
 }
 
+/* ---- predictions -------------------------------------------------------------------- */
+
+static void test_predict(void) {
+#define PRED(attnviz, lines) HEAD "```attnviz\n" attnviz "```\n\n```predict\n" lines "```\n"
+    lesson l;
+    /* the step's block takes lines 9..11 (one directive), the prediction opens at 13 */
+    const size_t pb = HEAD_LINES + 5, b = pb + 1;
+    if (parse_ok(&l, PRED("stage: softmax\n", "ask: Which key, {{token 8}}?\npick: key 2 8\n"
+                                              "hold: scores\nexplain: e\n"))) {
+        const lesson_predict *p = &l.steps[0].predict;
+        CHECK(p->line == pb && p->kind == LESSON_PREDICT_KEY && p->kind_line == b + 1);
+        CHECK(p->head == 1 && p->row == 7 && p->hold == 3);
+        CHECK(p->tolerance == LESSON_PREDICT_TIE && strcmp(p->ask, "Which key, {{token 8}}?") == 0);
+        CHECK(strcmp(p->explain, "e") == 0 && l.steps[0].question.line == 0);
+    }
+    lesson_free(&l);
+    if (parse_ok(&l, PRED("stage: scale\n", "ask: a\nvalue: score_scaled 1 8 2\nrange: -3 3\n"
+                                            "tolerance: 10%\nexplain: e\n"))) {
+        const lesson_predict *p = &l.steps[0].predict;
+        lesson_placeholder ph = lesson_predict_value(p);
+        CHECK(p->kind == LESSON_PREDICT_VALUE && ph.value == LESSON_VALUE_SCORE_SCALED);
+        CHECK(ph.n_args == 3 && ph.args[0] == 1 && ph.args[2] == 2);
+        CHECK(p->lo == -3 && p->hi == 3 && p->relative && p->tolerance > 0.099 &&
+              p->tolerance < 0.101 && p->hold == -1);
+    }
+    lesson_free(&l);
+    /* no tolerance: a twentieth of the range */
+    if (parse_ok(&l, PRED("stage: scale\n", "ask: a\nvalue: weight 1 2 1\nrange: 0 1\nexplain: e\n")))
+        CHECK(!l.steps[0].predict.relative && l.steps[0].predict.tolerance == 0.05);
+    lesson_free(&l);
+    if (parse_ok(&l, PRED("stage: softmax\n", "ask: a\npick: head weight 8 2\nexplain: e\n"))) {
+        const lesson_predict *p = &l.steps[0].predict;
+        CHECK(p->kind == LESSON_PREDICT_HEAD && p->measure == LESSON_MEASURE_WEIGHT);
+        CHECK(p->row == 7 && p->col == 1);
+    }
+    lesson_free(&l);
+
+    /* the block's own errors, each at its line */
+    EXPECT_ERROR(PRED("stage: softmax\n", "pick: key 1 8\nexplain: e\n"), pb,
+                 "the prediction has no 'ask:' line");
+    EXPECT_ERROR(PRED("stage: softmax\n", "ask: a\npick: key 1 8\n"), pb,
+                 "the prediction has no 'explain:' line");
+    EXPECT_ERROR(PRED("stage: softmax\n", "ask: a\nexplain: e\n"), pb,
+                 "the prediction has no 'pick:' or 'value:' line");
+    EXPECT_ERROR(PRED("stage: softmax\n", "ask: a\npikc: key 1 8\nexplain: e\n"), b + 1,
+                 "unknown prediction key 'pikc' (did you mean 'pick'?)");
+    EXPECT_SOME_ERROR(PRED("stage: softmax\n", "ask: a\nchoice*: b\nexplain: e\n"), b + 1,
+                 "unknown prediction key 'choice*'");
+    EXPECT_ERROR(PRED("stage: softmax\n", "ask: a\npick: key 5 8\nexplain: e\n"), b + 1,
+                 "pick: key 5 8: head 5 does not exist: there are 4 heads (1 to 4)");
+    EXPECT_ERROR(PRED("stage: softmax\n", "ask: a\npick: key 1 12\nexplain: e\n"), b + 1,
+                 "row 12 is past the last token: the sentence has 11 tokens");
+    EXPECT_ERROR(PRED("stage: softmax\n", "ask: a\npick: key 0 8\nexplain: e\n"), b + 1,
+                 "heads, rows and columns count from 1");
+    EXPECT_ERROR(PRED("stage: softmax\n", "ask: a\npick: key 1\nexplain: e\n"), b + 1,
+                 "pick '1' does not fit: write 'pick: key H I'");
+    EXPECT_ERROR(PRED("stage: softmax\n", "ask: a\npick: query 1 2\nexplain: e\n"), b + 1,
+                 "pick 'query' is unknown");
+    EXPECT_ERROR(PRED("stage: softmax\n", "ask: a\npick: head size\nexplain: e\n"), b + 1,
+                 "pick: head 'size' has no measure");
+    EXPECT_ERROR(PRED("stage: softmax\n", "ask: a\npick: head prune\nexplain: e\n"), b + 1,
+                 "pick: head prune switches heads of the trained model off");
+    EXPECT_ERROR(PRED("stage: softmax\ncausal: on\n", "ask: a\npick: head weight 2 5\nexplain: e\n"),
+                 b + 2, "the causal mask gives column 5 of row 2 no weight");
+    EXPECT_ERROR(PRED("stage: embed\n", "ask: a\npick: key 1 2\nexplain: e\n"), b + 1,
+                 "pick: key is answered on a head's map");
+    EXPECT_ERROR(PRED("stage: scores\n", "ask: a\npick: key 1 2\nhold: softmax\nexplain: e\n"),
+                 b + 2, "hold: softmax comes after the step's stage scores");
+    EXPECT_ERROR(PRED("stage: softmax\n", "ask: a\npick: key 1 2\nhold: sotfmax\nexplain: e\n"),
+                 b + 2, "hold 'sotfmax' is unknown (did you mean 'softmax'?)");
+    EXPECT_ERROR(PRED("stage: softmax\n", "ask: a\npick: key 1 2\nvalue: weight 1 2 1\n"
+                                          "explain: e\n"),
+                 b + 2, "a second pick: or value: (the first is at line 15)");
+    EXPECT_ERROR(PRED("stage: softmax\n", "ask: a\nvalue: wieght 1 2 1\nrange: 0 1\nexplain: e\n"),
+                 b + 1, "value: unknown live value '{{wieght 1 2 1}}' (did you mean '{{weight}}'?)");
+    EXPECT_ERROR(PRED("stage: softmax\n", "ask: a\nvalue: weight 1 2\nrange: 0 1\nexplain: e\n"),
+                 b + 1, "needs 3 numbers");
+    EXPECT_ERROR(PRED("stage: softmax\n", "ask: a\nvalue: weight 9 2 1\nrange: 0 1\nexplain: e\n"),
+                 b + 1, "value: '{{weight 9 2 1}}': head 9 does not exist");
+    EXPECT_ERROR(PRED("stage: softmax\n", "ask: a\nvalue: token 2\nrange: 0 1\nexplain: e\n"),
+                 b + 1, "value: 'token' is not a number to predict");
+    EXPECT_ERROR(PRED("stage: softmax\n", "ask: a\nvalue: weight 1 2 1\nexplain: e\n"), b + 1,
+                 "value: needs 'range: LO HI'");
+    EXPECT_ERROR(PRED("stage: softmax\n", "ask: a\nvalue: weight 1 2 1\nrange: 1 0\nexplain: e\n"),
+                 b + 2, "range 1 0: the first number must be the smaller");
+    EXPECT_ERROR(PRED("stage: softmax\n", "ask: a\nvalue: weight 1 2 1\nrange: 0 x\nexplain: e\n"),
+                 b + 2, "range '0 x' is not two numbers");
+    EXPECT_ERROR(PRED("stage: softmax\n", "ask: a\nvalue: weight 1 2 1\nrange: 0 1\n"
+                                          "tolerance: -1\nexplain: e\n"),
+                 b + 3, "tolerance '-1' is not a positive number");
+    EXPECT_ERROR(PRED("stage: softmax\n", "ask: a\npick: key 1 2\nrange: 0 1\nexplain: e\n"),
+                 b + 2, "range: is the slider of 'value:', not of 'pick:'");
+    EXPECT_ERROR(PRED("stage: softmax\n", "ask: {{weight 7 1 1}}\npick: key 1 2\nexplain: e\n"),
+                 b, "head 7 does not exist");
+    EXPECT_ERROR(PRED("stage: softmax\n", "ask: a\npick: key 1 2\nexplain: e\nexplain: f\n"),
+                 b + 3, "explain is given twice in this prediction (first at line 16)");
+    EXPECT_ERROR(HEAD "```question\nask: a\nchoice*: b\nchoice: c\nexplain: d\n```\n\n"
+                      "```predict\nask: a\npick: key 1 2\nexplain: e\n```\n",
+                 HEAD_LINES + 8, "a ```predict block in a step that has a ```question (line 9)");
+    EXPECT_SOME_ERROR(HEAD "```predict\nask: a\npick: key 1 2\nexplain: e\n```\n\n"
+                      "```predict\nask: a\npick: key 1 2\nexplain: e\n```\n",
+                 HEAD_LINES + 7, "a second ```predict block in this step (the first is at line 9)");
+    EXPECT_ERROR(HEAD "```predict\nask: a\npick: key 1 2\nexplain: e\n", HEAD_LINES + 1,
+                 "unterminated ```predict block");
+    EXPECT_ERROR(HEAD "```predcit\n```\n", HEAD_LINES + 1,
+                 "unknown block '```predcit' (did you mean '```predict'?)");
+
+    /* trained weights: pick: head prune on the overview */
+    const lesson_model_shape shape = {.n_layers = 2, .n_heads = 4, .d_model = 128, .n_ctx = 64};
+    trained_shape = &shape;
+    if (parse_ok(&l, PRED("weights: trained\nview: model\n",
+                          "ask: a\npick: head prune\nexplain: e\n")))
+        CHECK(l.steps[0].predict.kind == LESSON_PREDICT_HEAD &&
+              l.steps[0].predict.measure == LESSON_MEASURE_PRUNE);
+    lesson_free(&l);
+    if (parse_ok(&l, PRED("weights: trained\nview: heads\nstage: softmax\n",
+                          "ask: a\npick: head prune\nexplain: e\n")))
+        CHECK(l.steps[0].predict.kind == LESSON_PREDICT_HEAD);
+    lesson_free(&l);
+    EXPECT_ERROR(PRED("weights: trained\nstage: softmax\n", "ask: a\npick: key 1 13\nexplain: e\n"),
+                 b + 2, "the sentence has 12 tokens (the start token is token 1)");
+    trained_shape = NULL;
+#undef PRED
+}
+
 /* ---- live values -------------------------------------------------------------------- */
 
 static void test_live_value_errors(void) {
@@ -1050,6 +1175,7 @@ int main(void) {
     test_structure_errors();
     test_directive_errors();
     test_question_errors();
+    test_predict();
     test_live_value_errors();
     test_carried_invalid();
     test_crlf();

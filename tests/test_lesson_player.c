@@ -8,6 +8,7 @@
  * ones it names). */
 #define _POSIX_C_SOURCE 200809L
 #include <SDL.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "trained.h"
 #include "lesson_panel.h"
 #include "render.h"
+#include "stage.h"
 
 /* Pixels of rc in the surface that differ from colour c: text and outlines. */
 static long pixels_not(SDL_Surface *sf, SDL_Rect rc, SDL_Color c) {
@@ -174,6 +176,22 @@ static void test_lesson(app_offscreen *o, const char *path) {
         CHECK(c->scale == ls->config.scale && c->temperature == ls->config.temperature);
         CHECK(s.model.settings.seed == ls->seed);
         CHECK(strcmp(s.model.settings.sentence, ls->sentence) == 0);
+        /* a prediction holds the stage until it is made */
+        const lesson_predict *pr = &st->predict;
+        if (pr->line) {
+            CHECK(app_lesson_awaits_prediction(&s) && !s.playing);
+            CHECK((int)s.stage == (pr->hold >= 0 ? pr->hold : ls->stage));
+            CHECK(s.progress == (pr->hold >= 0 ? 1.0f : 0.0f));
+            char out[4096];
+            size_t bad = state_lesson_substitute(&s.model, pr->ask, out, sizeof out);
+            bad += state_lesson_substitute(&s.model, pr->explain, out, sizeof out);
+            CHECKF(bad == 0, "%s step %zu: prediction values", path, k + 1);
+            /* drawn held (the layout places the picks), then made */
+            app_draw(o->renderer, o->text, &o->pool, &s, o->surface->w, o->surface->h);
+            CHECKF(app_lesson_predict_commit(&s) >= 0, "%s step %zu: prediction not graded",
+                   path, k + 1);
+            CHECK(!app_lesson_awaits_prediction(&s) && app_lesson_predict_commit(&s) == -1);
+        }
         CHECK((int)s.stage == ls->stage && s.focus_head == ls->head);
         CHECK((int)s.view == (ls->view == LESSON_VIEW_MODEL ? (int)VIEW_MODEL : (int)ls->view));
         /* the weights: the trained model with its layer and pruned heads, or mechanics */
@@ -212,6 +230,10 @@ static void test_lesson(app_offscreen *o, const char *path) {
         app_draw(o->renderer, o->text, &o->pool, &s, o->surface->w, o->surface->h);
         SDL_RenderPresent(o->renderer);
         CHECKF(l->unknown_values == 0, "%s step %zu: panel shows unknown values", path, k + 1);
+        if (pr->line) { /* the prediction made scrolled to its verdict: page from the top */
+            app_lesson_scroll(&s, -l->content_h);
+            app_draw(o->renderer, o->text, &o->pool, &s, o->surface->w, o->surface->h);
+        }
         CHECK(l->n_lines > 3);
         SDL_Rect panel = l->panel;
         CHECK(panel.w > 0 && panel.h > 0);
@@ -271,6 +293,189 @@ static void test_lesson(app_offscreen *o, const char *path) {
           kept.config.n_heads == s.model.settings.config.n_heads);
     app_draw(o->renderer, o->text, &o->pool, &s, o->surface->w, o->surface->h);
     app_state_free(&s);
+}
+
+/* ---- predictions ------------------------------------------------------------------- */
+
+/* The row's largest weight, read from the trace independently of the grader. */
+static size_t argmax_row(const state_model *m, size_t h, size_t i) {
+    const float *w = m->trace.weights + (h * m->n + i) * m->n;
+    size_t best = 0;
+    for (size_t j = 1; j < m->n; j++)
+        if (w[j] > w[best]) best = j;
+    return best;
+}
+
+/* Predictions are graded against the model each step builds: the right key
+ * is the live argmax (another seed, another key), a tie counts, a value
+ * within its tolerance is right and beyond it wrong, the stage is held
+ * until the prediction is made and then plays, the keys move the cursor
+ * within range, and a click on a cell of the asked row picks its column. */
+static void test_predictions(void) {
+    const char *path = "/tmp/attnviz-test-predict.md";
+    FILE *f = fopen(path, "w");
+    CHECK(f != NULL);
+    if (!f) return;
+    fputs("# P\n\nS.\n\n", f);
+    for (int seed = 1; seed <= 8; seed++)
+        fprintf(f, "## Seed %d\n\n```attnviz\nseed: %d\nstage: softmax\nview: focus\n```\n\n"
+                   "```predict\nask: a\npick: key 1 8\nhold: scores\nexplain: e\n```\n\n",
+                seed, seed);
+    fputs("## Value\n\n```attnviz\nstage: scale\n```\n\n```predict\nask: a\n"
+          "value: score_scaled 2 8 3\nrange: -4 4\ntolerance: 0.25\nexplain: e\n```\n\n"
+          "## Relative\n\n```attnviz\nstage: scale\n```\n\n```predict\nask: a\n"
+          "value: kv_bytes_per_token\nrange: 0 1024\ntolerance: 10%\nexplain: e\n```\n\n"
+          "## Head\n\n```attnviz\nstage: softmax\nview: heads\n```\n\n```predict\nask: a\n"
+          "pick: head weight 8 2\nexplain: e\n```\n", f);
+    fclose(f);
+    app_state s;
+    char err[APP_ERR_LEN] = "";
+    if (!open_lesson(&s, path)) return;
+    app_lesson *l = s.lesson;
+    state_lesson *pl = &l->player;
+    app_offscreen o;
+    if (app_offscreen_init(&o, 1280, 800, err, sizeof err) != 0) {
+        CHECKF(0, "%s", err);
+        app_state_free(&s);
+        return;
+    }
+    /* pick: key, one step per seed */
+    bool seen[LESSON_TOKENS_MAX] = {false};
+    size_t distinct = 0;
+    for (size_t k = 0; k < 8; k++) {
+        CHECK(app_lesson_goto(&s, k, err, sizeof err) == 0);
+        CHECK(app_lesson_awaits_prediction(&s) && s.stage == STAGE_SCORES && !s.playing);
+        size_t best = argmax_row(&s.model, 0, 7);
+        if (!seen[best]) seen[best] = true, distinct++;
+        const lesson_predict *p = state_lesson_prediction(pl);
+        state_prediction r;
+        CHECK(state_predict_grade(&s.model, p, (int)best, 0, &r) == ATTN_OK);
+        CHECK(r.right && r.best == (int)best && r.ties >= 1);
+        CHECK(fabs(r.truth - s.model.trace.weights[7 * s.model.n + best]) < 1e-9);
+        /* every other key: right exactly when it is within 0.01 of the best */
+        for (size_t j = 0; j < s.model.n; j++) {
+            CHECK(state_predict_grade(&s.model, p, (int)j, 0, &r) == ATTN_OK);
+            double wj = s.model.trace.weights[7 * s.model.n + j];
+            CHECK(r.right == (wj >= r.truth - LESSON_PREDICT_TIE));
+        }
+        /* the keys: the cursor stays on the row */
+        app_lesson_predict_move(&s, -5);
+        CHECK(pl->cursor == 0);
+        app_lesson_predict_move(&s, 1000);
+        CHECK(pl->cursor == (int)s.model.n - 1);
+        /* a click on the best key's cell in any row of head 1's map */
+        app_draw(o.renderer, o.text, &o.pool, &s, o.surface->w, o.surface->h);
+        SDL_Rect grid = {0, 0, 0, 0};
+        for (size_t g = 0; g < s.layout.n_grids; g++)
+            if (s.layout.grids[g].head == 0) grid = s.layout.grids[g].rect;
+        CHECK(grid.w > 0);
+        SDL_Rect cell = stage_cell_rect(grid, s.model.n, s.model.n, 2, best);
+        CHECK(app_lesson_predict_click(&s, cell.x + cell.w / 2, cell.y + cell.h / 2) == 1);
+        CHECK(pl->predicted[k].answered && pl->predicted[k].pick == (int)best);
+        /* the reveal: the step's stage plays */
+        CHECK(!app_lesson_awaits_prediction(&s) && s.stage == STAGE_SOFTMAX && s.playing);
+        app_draw(o.renderer, o.text, &o.pool, &s, o.surface->w, o.surface->h);
+        bool said = false;
+        for (size_t n = 0; n < l->n_lines; n++) said |= strstr(l->text + l->lines[n].off, "✓ Right") != NULL;
+        CHECK(said);
+    }
+    CHECKF(distinct >= 2, "eight seeds, one right key: the answer is not read from the model");
+
+    /* value: score_scaled against the trace's scaled scores */
+    CHECK(app_lesson_goto(&s, 8, err, sizeof err) == 0);
+    const lesson_predict *p = state_lesson_prediction(pl);
+    size_t n = s.model.n;
+    double live = s.model.trace.scaled[(1 * n + 7) * n + 2];
+    state_prediction r;
+    CHECK(state_predict_grade(&s.model, p, 0, live + 0.2, &r) == ATTN_OK && r.right);
+    CHECK(fabs(r.truth - live) < 1e-9);
+    CHECK(state_predict_grade(&s.model, p, 0, live + 0.3, &r) == ATTN_OK && !r.right);
+    CHECK(pl->slider == 0.0); /* the slider starts in the middle of -4..4 */
+    app_lesson_predict_move(&s, 10);
+    CHECK(fabs(pl->slider - 0.8) < 1e-9);
+    app_lesson_predict_move(&s, 1000);
+    CHECK(pl->slider == 4.0);
+    pl->slider = live;
+    CHECK(app_lesson_predict_commit(&s) == 1 && s.stage == STAGE_SCALE);
+    char verdict[256];
+    state_predict_verdict(&s.model, p, &pl->predicted[8], verdict, sizeof verdict);
+    CHECK_STR_CONTAINS(verdict, "✓ Right");
+    CHECK_STR_CONTAINS(verdict, "±0.25");
+
+    /* relative: kv_bytes_per_token is 2·4·8·4 = 256 B with the default sizes */
+    CHECK(app_lesson_goto(&s, 9, err, sizeof err) == 0);
+    p = state_lesson_prediction(pl);
+    CHECK(state_predict_grade(&s.model, p, 0, 256 * 1.09, &r) == ATTN_OK && r.right && r.truth == 256);
+    CHECK(state_predict_grade(&s.model, p, 0, 256 * 1.11, &r) == ATTN_OK && !r.right);
+
+    /* pick: head weight: the head with the most weight in cell (8, 2) */
+    CHECK(app_lesson_goto(&s, 10, err, sizeof err) == 0);
+    p = state_lesson_prediction(pl);
+    size_t H = s.model.settings.config.n_heads, bh = 0;
+    for (size_t h = 1; h < H; h++)
+        if (s.model.trace.weights[(h * n + 7) * n + 1] > s.model.trace.weights[(bh * n + 7) * n + 1])
+            bh = h;
+    CHECK(state_predict_grade(&s.model, p, (int)bh, 0, &r) == ATTN_OK && r.right && r.best == (int)bh);
+    app_draw(o.renderer, o.text, &o.pool, &s, o.surface->w, o.surface->h);
+    SDL_Rect g = {0, 0, 0, 0};
+    for (size_t k = 0; k < s.layout.n_grids; k++)
+        if (s.layout.grids[k].head == (int)bh) g = s.layout.grids[k].rect;
+    CHECK(g.w > 0 && app_lesson_predict_click(&s, g.x + g.w / 2, g.y + g.h / 2) == 1);
+
+    app_offscreen_free(&o);
+    app_state_free(&s);
+    remove(path);
+}
+
+/* pick: head prune on the trained model: the graded head is the one whose
+ * switching off moves the next word's probability most, measured here by
+ * running the model again; the step's own run is put back. */
+static void test_predict_prune(void) {
+    const char *path = "/tmp/attnviz-test-predict-prune.md";
+    FILE *f = fopen(path, "w");
+    CHECK(f != NULL);
+    if (!f) return;
+    fputs("# P\n\nS.\n\n## Prune\n\n```attnviz\nweights: trained\n"
+          "sentence: the dog was loud and the cat was loud and the dog was\nview: model\n```\n\n"
+          "```predict\nask: a\npick: head prune\nexplain: e\n```\n", f);
+    fclose(f);
+    app_state s;
+    if (!open_lesson(&s, path)) return;
+    state_lesson *pl = &s.lesson->player;
+    state_trained *t = s.model.trained;
+    CHECK(t != NULL);
+    if (t) {
+        int32_t id;
+        float p0, p1;
+        CHECK(state_trained_top(t, false, 1, &id, &p0) == 1);
+        const lesson_predict *p = state_lesson_prediction(pl);
+        size_t count = state_predict_options(p, &s.model);
+        CHECK(count == t->model.config.n_layers * t->model.config.n_heads);
+        state_prediction r;
+        CHECK(state_predict_grade(&s.model, p, 0, 0, &r) == ATTN_OK);
+        /* the step's run is back: the same next word, the same probability */
+        int32_t id2;
+        CHECK(state_trained_top(t, false, 1, &id2, &p1) == 1 && id2 == id && p1 == p0);
+        /* measured again, head by head */
+        char err[STATE_ERR_LEN];
+        double most = 0;
+        for (size_t k = 0; k < count; k++) {
+            uint8_t off[STATE_PRUNE_MAX] = {0};
+            off[k] = 1;
+            CHECK(state_trained_run(t, s.model.settings.sentence, off, NULL, err, sizeof err) == 0);
+            double e = 100.0 * fabs((double)state_trained_last_probs(t)[id] - (double)p0);
+            if (e > most) most = e;
+            if ((int)k == r.best) CHECK(fabs(e - r.truth) < 1e-6);
+        }
+        CHECK(fabs(most - r.truth) < 1e-6 && most > 1.0);
+        CHECK(state_trained_run(t, s.model.settings.sentence, s.model.settings.head_off, NULL,
+                                err, sizeof err) == 0);
+        state_model_refresh(&s.model);
+        pl->cursor = r.best;
+        CHECK(app_lesson_predict_commit(&s) == 1);
+    }
+    app_state_free(&s);
+    remove(path);
 }
 
 /* Every token a step highlights lights up: the first is selected, each
@@ -445,6 +650,8 @@ int main(void) {
     test_bad_lesson();
     test_token_highlights();
     test_lesson10_claims();
+    test_predictions();
+    test_predict_prune();
 
     app_offscreen o;
     char err[APP_ERR_LEN];

@@ -155,6 +155,57 @@ typedef struct lesson_question {
     size_t explain_line;
 } lesson_question;
 
+/* The ```predict block: the student predicts on the live picture before the
+ * stage plays, and the answer is graded against the trace the step built
+ * (never a stored answer: src/state/lesson_predict.c grades it). line is 0
+ * when the step has none; on a parsed lesson a prediction has ask, explain
+ * and one kind, with its numbers checked against the step's settings. */
+typedef enum lesson_predict_kind {
+    LESSON_PREDICT_KEY,   /* pick: key H I: the key row I of head H weights most */
+    LESSON_PREDICT_HEAD,  /* pick: head MEASURE: the head a measure ranks first */
+    LESSON_PREDICT_VALUE, /* value: NAME ARGS: a live value, on a slider */
+} lesson_predict_kind;
+
+typedef enum lesson_head_measure {
+    LESSON_MEASURE_WEIGHT, /* pick: head weight I J: the most weight in cell (I, J) */
+    LESSON_MEASURE_PRUNE,  /* pick: head prune: switching it off changes the next word's
+                              probability most (trained weights) */
+} lesson_head_measure;
+
+#define LESSON_PREDICT_ARGS 4    /* = LESSON_VALUE_ARGS_MAX, checked below */
+#define LESSON_PREDICT_TIE 0.01 /* a key or head within this of the best is right too */
+
+typedef struct lesson_predict {
+    size_t line; /* the ```predict line */
+    char *ask;
+    size_t ask_line;
+    char *explain;
+    size_t explain_line;
+    lesson_predict_kind kind;
+    size_t kind_line; /* the pick: or value: line, 0 until one is read */
+    /* KEY: head and row (0-based, the layer on screen with trained weights);
+     * HEAD with WEIGHT: row and col (0-based). */
+    lesson_head_measure measure;
+    size_t head, row, col;
+    uint64_t raw[3]; /* the numbers as written (from 1), checked at the step's end */
+    /* VALUE: the live value (a lesson_value, its numbers as written:
+     * lesson_predict_value gives it as a placeholder), its slider's ends,
+     * and how close is right: within tolerance of it (relative:
+     * tolerance·|value|). */
+    int value;
+    size_t value_n_args;
+    uint64_t value_args[LESSON_PREDICT_ARGS];
+    double lo, hi;
+    size_t range_line;
+    double tolerance;
+    bool relative;
+    size_t tolerance_line;
+    /* The stage shown, paused at its start, until the answer: 0..9, or -1
+     * for the step's own stage. */
+    int hold;
+    size_t hold_line;
+} lesson_predict;
+
 /* Everything a step shows, after carrying over (see the top of this file). */
 typedef struct lesson_settings {
     attn_config config;
@@ -220,6 +271,7 @@ typedef struct lesson_step {
     const char *model; /* "model: NAME": a lesson_gpt2_names entry, NULL for "shipped" */
 
     lesson_question question;
+    lesson_predict predict;   /* predict.line 0: none; a step has a question or a prediction */
 
     lesson_settings settings; /* in effect for this step */
 } lesson_step;
@@ -295,6 +347,7 @@ typedef enum lesson_value {
     LESSON_VALUE_FORWARD_MS,
     LESSON_VALUE_SCORE_RANK,    /* H: the rank of head H's score matrix Q_h·K_hᵀ */
     LESSON_VALUE_JACOBIAN_MAX,  /* H I: the largest |entry| of diag(p) − ppᵀ, p row I of head H */
+    LESSON_VALUE_SCORE_SCALED,  /* H I J: after ÷√d_k and ÷ temperature */
     /* trained weights only */
     LESSON_VALUE_LAYER,          /* the layer on screen, from 1 */
     LESSON_VALUE_LAYERS,
@@ -322,6 +375,10 @@ typedef enum lesson_value {
 bool lesson_value_needs_trained(lesson_value v);
 
 #define LESSON_VALUE_ARGS_MAX 4
+
+/* Whether v is a number a prediction may ask for: not a token, a role, a
+ * head's name, the next word or a timing. */
+bool lesson_value_is_number(lesson_value v);
 
 /* "n", "weight", ... as written between the braces. */
 const char *lesson_value_name(lesson_value v);
@@ -357,5 +414,12 @@ attn_status lesson_placeholder_check(const lesson_placeholder *ph, const lesson_
 /* Every well-formed live value of text (a NUL-terminated narration), the
  * first max of them stored in out. Returns how many there are. */
 size_t lesson_placeholders(const char *text, lesson_placeholder *out, size_t max);
+
+_Static_assert(LESSON_PREDICT_ARGS == LESSON_VALUE_ARGS_MAX, "a prediction's value has a live "
+               "value's arguments");
+
+/* A value prediction's live value (p->kind LESSON_PREDICT_VALUE) as a
+ * placeholder, for lesson_placeholder_check and the player; offset and len 0. */
+lesson_placeholder lesson_predict_value(const lesson_predict *p);
 
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "lesson_panel.h"
+#include "stage.h"
 
 /* The step's view, as the window shows it. */
 static void show_step(app_state *s, const state_step_view *v) {
@@ -95,4 +96,79 @@ int app_lesson_choice_at(const app_state *s, int x, int y) {
         if (x >= r.x && y >= r.y && x < r.x + r.w && y < r.y + r.h) return (int)k;
     }
     return -1;
+}
+
+/* ---- predictions ------------------------------------------------------------------ */
+
+bool app_lesson_awaits_prediction(const app_state *s) {
+    return s->lesson && state_lesson_awaits_prediction(&s->lesson->player);
+}
+
+void app_lesson_predict_move(app_state *s, int delta) {
+    if (s->lesson) state_lesson_predict_move(&s->lesson->player, &s->model, delta);
+}
+
+int app_lesson_predict_commit(app_state *s) {
+    if (!app_lesson_awaits_prediction(s)) return -1;
+    int right = state_lesson_predict_commit(&s->lesson->player, &s->model);
+    if (right < 0) return -1;
+    /* the reveal: the step's own stage plays, the prediction marked on it */
+    state_step_view v;
+    state_lesson_view(&s->lesson->player, &v);
+    show_step(s, &v);
+    return right;
+}
+
+static bool inside(SDL_Rect r, int x, int y) {
+    return x >= r.x && y >= r.y && x < r.x + r.w && y < r.y + r.h;
+}
+
+int app_lesson_predict_click(app_state *s, int x, int y) {
+    if (!app_lesson_awaits_prediction(s)) return -1;
+    state_lesson *pl = &s->lesson->player;
+    const lesson_predict *p = state_lesson_prediction(pl);
+    const app_layout *lay = &s->layout;
+    size_t n = s->model.n;
+    int pick = -1;
+    if (p->kind == LESSON_PREDICT_VALUE) {
+        SDL_Rect sl = s->lesson->slider;
+        if (sl.w <= 1 || !inside((SDL_Rect){sl.x, sl.y - sl.h, sl.w, 3 * sl.h}, x, y)) return -1;
+        double f = (double)(x - sl.x) / (double)(sl.w - 1);
+        pl->slider = p->lo + (f < 0 ? 0 : f > 1 ? 1 : f) * (p->hi - p->lo);
+        return 2;
+    }
+    bool prune = p->kind == LESSON_PREDICT_HEAD && p->measure == LESSON_MEASURE_PRUNE;
+    if (prune && s->view == VIEW_MODEL) {
+        for (size_t k = 0; k < lay->n_overview_heads && pick < 0; k++)
+            if (inside(lay->overview_heads[k], x, y)) pick = (int)k;
+    } else if (prune) {
+        /* the maps of the layer on screen: its heads, counted over the model */
+        size_t H = s->model.settings.config.n_heads;
+        for (size_t g = 0; g < lay->n_grids && g < ATTN_HEADS_MAX && pick < 0; g++)
+            if (lay->grids[g].head >= 0 && inside(lay->grids[g].rect, x, y))
+                pick = (int)(s->model.settings.layer * H + (size_t)lay->grids[g].head);
+    } else {
+        for (size_t g = 0; g < lay->n_grids && g < ATTN_HEADS_MAX && pick < 0 && n > 0; g++) {
+            const app_cell_map *m = &lay->grids[g];
+            if (m->head < 0 || !inside(m->rect, x, y)) continue;
+            if (p->kind == LESSON_PREDICT_HEAD) {
+                pick = m->head;
+            } else if ((size_t)m->head == p->head) {
+                /* any cell of the head's map names its column: the key */
+                for (size_t j = 0; j < n && pick < 0; j++) {
+                    SDL_Rect c = stage_cell_rect(m->rect, n, n, 0, j);
+                    if (x >= c.x && x < c.x + c.w) pick = (int)j;
+                }
+            }
+        }
+    }
+    if (pick < 0) return -1;
+    pl->cursor = pick;
+    return app_lesson_predict_commit(s);
+}
+
+bool app_lesson_predict_drag(app_state *s, int x, int y) {
+    if (!app_lesson_awaits_prediction(s)) return false;
+    const lesson_predict *p = state_lesson_prediction(&s->lesson->player);
+    return p->kind == LESSON_PREDICT_VALUE && app_lesson_predict_click(s, x, y) == 2;
 }

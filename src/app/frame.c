@@ -408,6 +408,7 @@ static void help(stage_ctx *c, int w, int h) {
         {"L", "lessons: pick one (↑/↓, Enter)"},
         {"in a lesson: → / ←", "next / previous step"},
         {"in a lesson: 1 – 6", "answer the step's question"},
+        {"predicting: ← / →, Enter", "move your pick, commit it (Shift+→ skips)"},
         {"in a lesson: PgUp / PgDn", "scroll a step longer than its panel (or the wheel)"},
         {"in a lesson: Esc", "leave the lesson (its settings stay)"},
         {"H or ?", "this help"},
@@ -702,11 +703,13 @@ static void frame(SDL_Renderer *r, text_cache *text, draw_pool *pool, app_state 
         SDL_RenderSetClipRect(r, &main_area);
         if (s->view == VIEW_MODEL) {
             view_model(&c);
+            app_lesson_marks(&c);
         } else {
             /* the arcs view says in words why a stage has no arcs */
             if (s->view == VIEW_ARCS && !per_head_stage(s->stage)) view_arcs(&c);
             stage_draw[s->stage](&c);
             highlights(&c);
+            app_lesson_marks(&c);
         }
         SDL_RenderSetClipRect(r, NULL);
         if (follow_h > 0 && s->view != VIEW_MODEL)

@@ -241,6 +241,51 @@ static void lesson_answer(window_app *a, int k) {
     else if (right == 0) window_say(a, false, "\xE2\x9C\x97 %d is not it: see the explanation", k + 1);
 }
 
+/* The prediction committed: said in the status line too. */
+static void predict_said(window_app *a, int right) {
+    if (right == 1) window_say(a, false, "\xE2\x9C\x93 right: the stage plays with your prediction on it");
+    else if (right == 0) window_say(a, false, "\xE2\x9C\x97 not quite: the right one is marked, see the panel");
+    if (right >= 0) {
+        a->stop_at_end = true; /* the revealing stage plays once */
+        a->play_through = false;
+    }
+}
+
+/* While a prediction waits: ←/→ move the cursor (or the slider a
+ * hundredth), ↑/↓ the slider a tenth or the overview's cursor a layer,
+ * Enter commits; Shift+←/→ still step through the lesson. True when the
+ * key was used. */
+static bool prediction_key(window_app *a, SDL_Keycode k, bool shift) {
+    app_state *s = &a->s;
+    const lesson_predict *p = state_lesson_prediction(&s->lesson->player);
+    if (!p) return false;
+    size_t H = s->model.settings.config.n_heads ? s->model.settings.config.n_heads : 1;
+    bool value = p->kind == LESSON_PREDICT_VALUE;
+    bool prune = p->kind == LESSON_PREDICT_HEAD && p->measure == LESSON_MEASURE_PRUNE;
+    switch (k) {
+    case SDLK_LEFT:
+    case SDLK_RIGHT:
+        if (shift) lesson_move(a, k == SDLK_RIGHT ? 1 : -1);
+        else app_lesson_predict_move(s, k == SDLK_RIGHT ? 1 : -1);
+        return true;
+    case SDLK_UP:
+    case SDLK_DOWN:
+        if (!value && !prune) return false;
+        app_lesson_predict_move(s, (k == SDLK_UP ? 1 : -1) * (value ? 10 : -(int)H));
+        return true;
+    case SDLK_RETURN:
+    case SDLK_KP_ENTER: {
+        int right = app_lesson_predict_commit(s);
+        if (right < 0)
+            window_say(a, true, "this prediction cannot be graded on the model on screen: "
+                       "Shift+\xE2\x86\x92 goes on");
+        predict_said(a, right);
+        return true;
+    }
+    default: return false;
+    }
+}
+
 static void lesson_leave(window_app *a) {
     app_lesson_close(&a->s);
     window_say(a, false, "left the lesson: its settings stay, explore from here (L opens a lesson)");
@@ -320,6 +365,7 @@ static void on_key(window_app *a, const SDL_KeyboardEvent *e) {
     bool again = e->repeat != 0; /* held keys repeat only where that helps */
     int digit = digit_of(k);
 
+    if (!ctrl && app_lesson_awaits_prediction(s) && prediction_key(a, k, shift)) return;
     if (!ctrl && overview_key(a, k, shift, again)) return;
     if (ctrl) {
         if (k == SDLK_PLUS || k == SDLK_EQUALS || k == SDLK_KP_PLUS) change_type(a, TYPE_STEP);
@@ -517,11 +563,19 @@ static void handle(window_app *a, const SDL_Event *ev) {
             break;
         }
         bool used = route_ui(a, &e);
+        if (!used && e.type == SDL_MOUSEMOTION && (e.motion.state & SDL_BUTTON_LMASK))
+            used = app_lesson_predict_drag(&a->s, e.motion.x, e.motion.y); /* the slider */
         if (!used && e.type == SDL_MOUSEWHEEL && a->s.lesson &&
             in_rect(a->mouse_x, a->mouse_y, a->s.lesson->panel)) {
             int line = a->s.lesson->view_h / 12 > 8 ? a->s.lesson->view_h / 12 : 8;
             app_lesson_scroll(&a->s, -e.wheel.y * line);
             used = true;
+        }
+        if (!used && e.type == SDL_MOUSEBUTTONDOWN && e.button.button == SDL_BUTTON_LEFT &&
+            app_lesson_awaits_prediction(&a->s)) {
+            int right = app_lesson_predict_click(&a->s, e.button.x, e.button.y);
+            if (right == 0 || right == 1) predict_said(a, right);
+            used = right >= 0;
         }
         if (!used && e.type == SDL_MOUSEBUTTONDOWN && e.button.button == SDL_BUTTON_LEFT &&
             overview_click(a, e.button.x, e.button.y))

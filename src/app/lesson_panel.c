@@ -25,6 +25,9 @@ enum {
     LINE_WRONG,   /* the choice taken, wrong */
     LINE_VERDICT, /* "✓ Right." / "✗ Not quite" */
     LINE_GAP,     /* half a line of space */
+    LINE_SLIDER,  /* a value prediction's slider */
+    LINE_RIGHT_VERDICT, /* a prediction's verdict, right */
+    LINE_WRONG_VERDICT, /* a prediction's verdict, wrong */
 };
 
 SDL_Rect app_lesson_panel_rect(int w, int h, int px) {
@@ -94,7 +97,7 @@ static void add_line(layout_ctx *c, const char *s, size_t len, int kind, int ind
     ln->indent = indent;
     ln->choice = choice;
     ln->px = px;
-    ln->h = kind == LINE_GAP ? px / 2 : px * 4 / 3;
+    ln->h = kind == LINE_GAP ? px / 2 : kind == LINE_SLIDER ? px * 2 : px * 4 / 3;
     c->total_h += ln->h;
 }
 
@@ -210,6 +213,52 @@ static char *values(app_state *s, const char *text, size_t *unknown) {
     return out;
 }
 
+/* The step's prediction: the ask; while it waits, the pick under the
+ * cursor (or the slider and its value) and how to answer; once made, the
+ * verdict graded on the live model and the explanation. */
+static void add_prediction(app_state *s, layout_ctx *c, const lesson_predict *p, int px, int spx) {
+    app_lesson *l = s->lesson;
+    const state_lesson *pl = &l->player;
+    add_line(c, "", 0, LINE_GAP, 0, -1, px);
+    char *t = values(s, p->ask, &l->unknown_values);
+    if (t) {
+        strip_markers(t);
+        add_wrapped(c, "Predict: ", t, LINE_ASK, -1, px);
+    }
+    free(t);
+    char line[512], name[128];
+    if (state_lesson_awaits_prediction(pl)) {
+        if (p->kind == LESSON_PREDICT_VALUE) {
+            add_line(c, "", 0, LINE_SLIDER, 0, -1, px);
+            snprintf(line, sizeof line, "your value: %.3g  (%.3g to %.3g)", pl->slider, p->lo, p->hi);
+            add_wrapped(c, "", line, LINE_TEXT, -1, px);
+            add_wrapped(c, "", "←/→ move it, ↑/↓ faster, or drag the slider; Enter answers.",
+                        LINE_META, -1, spx);
+        } else {
+            state_predict_option_name(&s->model, p, pl->cursor, name, sizeof name);
+            snprintf(line, sizeof line, "your pick: %s", name);
+            add_wrapped(c, "", line, LINE_TEXT, -1, px);
+            const char *how = p->kind == LESSON_PREDICT_KEY
+                                  ? "←/→ move along the row, Enter answers; or click a cell."
+                              : p->measure == LESSON_MEASURE_PRUNE
+                                  ? "←/→ and ↑/↓ move over the heads, Enter answers; or click one."
+                                  : "←/→ move over the heads, Enter answers; or click a map.";
+            add_wrapped(c, "", how, LINE_META, -1, spx);
+        }
+        return;
+    }
+    const state_prediction *r = &pl->predicted[pl->step];
+    state_predict_verdict(&s->model, p, r, line, sizeof line);
+    add_line(c, "", 0, LINE_GAP, 0, -1, px);
+    add_wrapped(c, "", line, r->right ? LINE_RIGHT_VERDICT : LINE_WRONG_VERDICT, -1, px);
+    t = values(s, p->explain, &l->unknown_values);
+    if (t) {
+        strip_markers(t);
+        add_wrapped(c, "", t, LINE_TEXT, -1, px);
+    }
+    free(t);
+}
+
 static void lay_out(app_state *s, text_cache *tc, int width, int px, int spx) {
     app_lesson *l = s->lesson;
     const lesson_step *st = &l->player.lesson.steps[l->player.step];
@@ -224,10 +273,14 @@ static void lay_out(app_state *s, text_cache *tc, int width, int px, int spx) {
     add_line(&c, "", 0, LINE_GAP, 0, -1, px);
     add_wrapped(&c, "", st->title, LINE_HEADING, -1, px * 6 / 5);
     add_line(&c, "", 0, LINE_GAP, 0, -1, px);
-    char *t = values(s, st->narration, &l->unknown_values);
+    /* A prediction comes before the narration, which often says the answer:
+     * the narration shows once the prediction is made. */
+    bool predicting = state_lesson_awaits_prediction(&l->player);
+    char *t = predicting ? NULL : values(s, st->narration, &l->unknown_values);
     if (t) add_narration(&c, t, px);
     free(t);
 
+    if (st->predict.line) add_prediction(s, &c, &st->predict, px, spx);
     const lesson_question *q = &st->question;
     if (q->line == 0) return;
     add_line(&c, "", 0, LINE_GAP, 0, -1, px);
@@ -298,8 +351,15 @@ void app_lesson_draw(SDL_Renderer *r, text_cache *tc, app_state *s, SDL_Rect rc,
 
     /* Lay out at the frame's type size, smaller when the step is long. */
     int answer = l->player.answer[l->player.step];
+    /* a prediction made counts as an answer: the panel scrolls to its verdict */
+    bool predicting = state_lesson_awaits_prediction(&l->player);
+    if (state_lesson_prediction(&l->player) && !predicting) answer = 0;
+    int cursor = predicting ? l->player.cursor : -1;
+    double slider = predicting ? l->player.slider : 0.0;
+    l->slider = (SDL_Rect){0, 0, 0, 0};
     if (!l->laid_out || l->key_step != l->player.step || l->key_answer != answer || l->key_w != rc.w ||
-        l->key_h != rc.h || l->key_px != px || l->key_version != s->model.version) {
+        l->key_h != rc.h || l->key_px != px || l->key_version != s->model.version ||
+        l->key_cursor != cursor || l->key_slider != slider) {
         int min_px = px * 2 / 3 > 10 ? px * 2 / 3 : 10;
         for (int sz = px;; sz--) {
             int ssz = sz * 4 / 5 > 10 ? sz * 4 / 5 : (sz < 10 ? sz : 10);
@@ -320,6 +380,8 @@ void app_lesson_draw(SDL_Renderer *r, text_cache *tc, app_state *s, SDL_Rect rc,
         l->key_h = rc.h;
         l->key_px = px;
         l->key_version = s->model.version;
+        l->key_cursor = cursor;
+        l->key_slider = slider;
     }
 
     bool scrolls = l->content_h > l->view_h;
@@ -335,7 +397,19 @@ void app_lesson_draw(SDL_Renderer *r, text_cache *tc, app_state *s, SDL_Rect rc,
         case LINE_META: col = th->text_dim; break;
         case LINE_WRONG: col = th->error; break;
         case LINE_VERDICT: col = th->accent; break;
+        case LINE_RIGHT_VERDICT: col = th->right; break;
+        case LINE_WRONG_VERDICT: col = th->error; break;
         default: break;
+        }
+        if (ln->kind == LINE_SLIDER) {
+            /* the track, the knob at the value; its rectangle takes clicks */
+            const lesson_predict *p = state_lesson_prediction(&l->player);
+            int tw = width - px, tx = x + px / 2, ty = y + ln->h / 2;
+            draw_fill(r, (SDL_Rect){tx, ty - 2, tw, 4}, th->panel_border);
+            double f = p && p->hi > p->lo ? (l->player.slider - p->lo) / (p->hi - p->lo) : 0.5;
+            int kx = tx + (int)(f * (tw - 1) + 0.5);
+            draw_fill(r, (SDL_Rect){kx - px / 4, ty - px / 2, px / 2, px}, th->highlight);
+            l->slider = (SDL_Rect){tx, ty - px / 2, tw, px};
         }
         if (ln->choice >= 0 && ln->choice < LESSON_CHOICES_MAX) {
             /* a choice's lines make its click area */
@@ -379,12 +453,14 @@ void app_lesson_draw(SDL_Renderer *r, text_cache *tc, app_state *s, SDL_Rect rc,
     char keys[32] = "", more[32] = "", forms[3][128];
     if (q->line && answer == STATE_LESSON_UNANSWERED)
         snprintf(keys, sizeof keys, "1–%zu answer", q->n_choices);
+    if (predicting) snprintf(keys, sizeof keys, "←/→ pick  Enter");
+    const char *step = predicting ? "Shift+→/← step" : "→/← step";
     if (scrolls) snprintf(more, sizeof more, "PgUp/PgDn more");
-    snprintf(forms[0], sizeof forms[0], "→/← step   %s%s%s%sEsc leave lesson", keys,
+    snprintf(forms[0], sizeof forms[0], "%s   %s%s%s%sEsc leave lesson", step, keys,
              *keys ? "   " : "", more, *more ? "   " : "");
-    snprintf(forms[1], sizeof forms[1], "→/← step  %s%s%s%sEsc", keys, *keys ? "  " : "", more,
+    snprintf(forms[1], sizeof forms[1], "%s  %s%s%s%sEsc", step, keys, *keys ? "  " : "", more,
              *more ? "  " : "");
-    snprintf(forms[2], sizeof forms[2], "%s%sEsc", *more ? more : "→/← step", "  ");
+    snprintf(forms[2], sizeof forms[2], "%s%sEsc", *more ? more : predicting ? keys : step, "  ");
     const char *hint = forms[2];
     for (size_t k = 0; k < 3; k++) {
         int w = 0;

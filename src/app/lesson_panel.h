@@ -52,6 +52,9 @@ typedef struct app_lesson {
     size_t key_step;
     int key_answer, key_w, key_h, key_px;
     uint64_t key_version;
+    int key_cursor;      /* the prediction's cursor, -1 once made */
+    double key_slider;
+    SDL_Rect slider;     /* a value prediction's slider in the last frame (clicks) */
 } app_lesson;
 
 /* Loads the lesson at path and goes to its first step. Returns ATTN_OK, or a failure with
@@ -76,6 +79,35 @@ bool app_lesson_scroll(app_state *s, int dy);
 
 /* True when the current step has a question not yet answered. */
 bool app_lesson_awaits_answer(const app_state *s);
+
+/* ---- predictions (app_lesson.c; graded in src/state/lesson_predict.c) ------ */
+
+/* True when the current step waits for a prediction (its stage is held). */
+bool app_lesson_awaits_prediction(const app_state *s);
+
+/* Moves the prediction's cursor by delta columns or heads, or its slider
+ * by delta hundredths of its range. */
+void app_lesson_predict_move(app_state *s, int delta);
+
+/* Commits the cursor or slider: graded against the live model, then the
+ * step's stage plays with the prediction marked on it. Returns 1 right, 0
+ * wrong, -1 when none waits. */
+int app_lesson_predict_commit(app_state *s);
+
+/* A click at output pixel (x, y) while a prediction waits: a cell of the
+ * asked row (pick: key), a head's map (pick: head weight) or an overview
+ * box (pick: head prune) is picked and committed (1 right, 0 wrong); on
+ * the slider it moves it there (2). -1: the click was not on an option. */
+int app_lesson_predict_click(app_state *s, int x, int y);
+
+/* The mouse moved with its button down: on a value prediction's slider,
+ * the slider follows it (true); nothing else is picked by a drag. */
+bool app_lesson_predict_drag(app_state *s, int x, int y);
+
+/* The picture's marks of the prediction (lesson_marks.c): drawn after the
+ * stage's heatmaps or the overview. */
+struct stage_ctx;
+void app_lesson_marks(struct stage_ctx *c);
 
 /* Leaves the lesson; the settings it made stay in s. Safe without one. */
 void app_lesson_close(app_state *s);

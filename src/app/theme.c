@@ -28,6 +28,7 @@ static const theme dark = {
     .masked = {12, 12, 14, 255},
     .masked_mark = {92, 96, 106, 255},
     .error = {255, 112, 96, 255},
+    .right = {96, 224, 128, 255},
     .tooltip = {48, 52, 62, 255},
     .head = HEADS,
 };
@@ -45,6 +46,7 @@ static const theme light = {
     .masked = {60, 62, 68, 255},
     .masked_mark = {150, 152, 158, 255},
     .error = {190, 30, 20, 255},
+    .right = {0, 130, 60, 255},
     .tooltip = {255, 255, 255, 255},
     .head = HEADS,
 };

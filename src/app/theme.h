@@ -14,6 +14,7 @@ typedef struct theme {
     SDL_Color background, panel, panel_border, text, text_dim, accent, grid, highlight;
     SDL_Color masked, masked_mark; /* −∞ cells: a fill and a hatch */
     SDL_Color error, tooltip;
+    SDL_Color right; /* a prediction's right answer (the wrong pick is error) */
     SDL_Color head[THEME_HEAD_COLORS];
 } theme;
 

@@ -1,5 +1,9 @@
 /* `attnviz lesson render FILE --out DIR`: every step of a lesson drawn
- * finished, offscreen, as PNGs (the window build only). */
+ * finished, offscreen, as PNGs (the window build only). A step with a
+ * prediction is drawn twice: step-NN.png as it opens (held, the cursor at
+ * its start), and step-NN-answered.png once the cursor's starting pick (the
+ * first key or head, the slider's middle) is committed: the right answer
+ * marked, and that pick too when it is wrong. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <sys/stat.h>
@@ -50,25 +54,39 @@ int cli_lesson_render(FILE *out, const char *path, const state_frame *r, bool la
     for (size_t k = 0; k < steps && rc == 0; k++) {
         rc = app_lesson_goto(&s, k, err, err_len);
         if (rc != 0) break;
-        s.progress = 1.0f; /* the step finished: what the class looks at */
-        s.playing = false;
-        layout_clear(&rec);
-        app_draw(o.renderer, o.text, &o.pool, &s, o.surface->w, o.surface->h);
-        SDL_RenderPresent(o.renderer);
-        char file[4096];
-        snprintf(file, sizeof file, "%s/step-%02zu.png", r->out, k + 1);
-        if (app_save_png(o.surface, file, err, err_len) != ATTN_OK) {
-            rc = 2;
-            break;
-        }
-        fprintf(out, "%s\n", file);
-        if (layouts) {
-            snprintf(file, sizeof file, "%s/step-%02zu.json", r->out, k + 1);
-            if (layout_write(&rec, file, err, err_len) != ATTN_OK) {
+        bool predicts = app_lesson_awaits_prediction(&s);
+        for (int pass = 0; pass < (predicts ? 2 : 1) && rc == 0; pass++) {
+            if (pass == 1) {
+                /* the layout of the held frame places the picks: commit,
+                 * then draw the revealed stage */
+                if (app_lesson_predict_commit(&s) < 0) {
+                    snprintf(err, err_len, "%s: step %zu: the prediction could not be graded",
+                             path, k + 1);
+                    rc = 2;
+                    break;
+                }
+            }
+            if (!predicts || pass == 1) s.progress = 1.0f; /* finished: what the class sees */
+            s.playing = false;
+            layout_clear(&rec);
+            app_draw(o.renderer, o.text, &o.pool, &s, o.surface->w, o.surface->h);
+            SDL_RenderPresent(o.renderer);
+            const char *tail = pass == 1 ? "-answered" : "";
+            char file[4096];
+            snprintf(file, sizeof file, "%s/step-%02zu%s.png", r->out, k + 1, tail);
+            if (app_save_png(o.surface, file, err, err_len) != ATTN_OK) {
                 rc = 2;
                 break;
             }
             fprintf(out, "%s\n", file);
+            if (layouts) {
+                snprintf(file, sizeof file, "%s/step-%02zu%s.json", r->out, k + 1, tail);
+                if (layout_write(&rec, file, err, err_len) != ATTN_OK) {
+                    rc = 2;
+                    break;
+                }
+                fprintf(out, "%s\n", file);
+            }
         }
     }
     fflush(out);

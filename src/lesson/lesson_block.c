@@ -56,18 +56,6 @@ const char *lesson_view_name(lesson_view v) {
 static const char *const highlight_names[] = {"token", "row", "column", "cell", "none"};
 static const char *const question_keys[] = {"ask", "choice", "choice*", "explain"};
 
-/* Splits "key: value" at the first colon; false when there is none. */
-static bool split_key(span line, span *key, span *value) {
-    for (size_t i = 0; i < line.len; i++) {
-        if (line.s[i] == ':') {
-            *key = span_trim(span_make(line.s, i));
-            *value = span_trim(span_after(line, i + 1));
-            return true;
-        }
-    }
-    return false;
-}
-
 /* ---- values ----------------------------------------------------------------- */
 
 /* A whole number in [lo, hi], or an error naming the directive. */

@@ -45,6 +45,10 @@ int parse_whole(span x, uint64_t max, uint64_t *out);
 int parse_real(span x, double *out);
 
 
+/* Splits "key: value" at the first colon (both trimmed); false when there
+ * is none. The line shape of every block. */
+bool split_key(span line, span *key, span *value);
+
 /* A growing NUL-terminated string. */
 typedef struct strbuf {
     char *s;
@@ -70,6 +74,7 @@ typedef enum mode {
     MODE_CODE,     /* a code block of the narration (``` or ~~~ with another info) */
     MODE_ATTNVIZ,  /* the step's ```attnviz block */
     MODE_QUESTION, /* the step's ```question block */
+    MODE_PREDICT,  /* the step's ```predict block */
     MODE_SKIP,     /* a block that is refused (a second one, or before any step) */
 } mode;
 
@@ -118,6 +123,7 @@ typedef struct parser {
     attn_token new_tokens[LESSON_TOKENS_MAX]; /* the tokens of the block's sentence */
     size_t n_new_tokens;
     size_t right_line; /* the question's choice*, 0 until one is read */
+    size_t predict_bad; /* a pick: or value: line with an error, 0: none */
 
     /* Carried from step to step. */
     lesson_settings current;
@@ -143,6 +149,14 @@ void lesson_directive_line(parser *p, span line, size_t ln);
 /* One line inside the step's ```question block, and its end. */
 void lesson_question_line(parser *p, span line, size_t ln);
 void lesson_question_end(parser *p);
+
+/* ---- predictions (lesson_predict.c) ------------------------------------------------ */
+
+/* One line inside the step's ```predict block, its end, and its numbers
+ * against the step's settings (at the end of the step). */
+void lesson_predict_line(parser *p, span line, size_t ln);
+void lesson_predict_end(parser *p);
+void lesson_predict_settle(parser *p, lesson_step *st, const lesson_settings *s);
 
 /* ---- settings (lesson_settings.c) ------------------------------------------------ */
 

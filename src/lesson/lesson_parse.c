@@ -182,19 +182,31 @@ static void begin_step(parser *p, span title, size_t ln) {
 
 /* ---- blocks ------------------------------------------------------------------ */
 
-static const char *const block_names[] = {"attnviz", "question"};
+static const char *const block_names[] = {"attnviz", "question", "predict"};
 
-static void open_block(parser *p, bool question, size_t ln) {
-    const char *name = question ? "question" : "attnviz";
+static void open_block(parser *p, bool question, bool predict, size_t ln) {
+    const char *name = predict ? "predict" : question ? "question" : "attnviz";
     lesson_step *st = current_step(p);
     p->block_line = ln;
     p->mode = MODE_SKIP;
     if (!st) {
         lesson_error(p, ln, "a ```%s block before the first step: put it under a '## Step title' "
                      "heading", name);
-    } else if (!question && st->block_line) {
+    } else if (!question && !predict && st->block_line) {
         lesson_error(p, ln, "a second ```attnviz block in this step (the first is at line %zu): "
                      "a step has at most one", st->block_line);
+    } else if (predict && st->predict.line) {
+        lesson_error(p, ln, "a second ```predict block in this step (the first is at line %zu): "
+                     "a step has at most one", st->predict.line);
+    } else if ((predict && st->question.line) || (question && st->predict.line)) {
+        lesson_error(p, ln, "a ```%s block in a step that has a ```%s (line %zu): a step asks "
+                     "one thing, so give the other its own step", name,
+                     predict ? "question" : "predict",
+                     predict ? st->question.line : st->predict.line);
+    } else if (predict) {
+        st->predict.line = ln;
+        p->predict_bad = 0;
+        p->mode = MODE_PREDICT;
     } else if (question && st->question.line) {
         lesson_error(p, ln, "a second ```question block in this step (the first is at line %zu): "
                      "a step has at most one", st->question.line);
@@ -209,6 +221,7 @@ static void open_block(parser *p, bool question, size_t ln) {
 
 static void end_block(parser *p) {
     if (p->mode == MODE_QUESTION) lesson_question_end(p);
+    if (p->mode == MODE_PREDICT) lesson_predict_end(p);
     p->mode = MODE_TOP;
 }
 
@@ -216,6 +229,7 @@ static const char *mode_block_name(mode m) {
     switch (m) {
     case MODE_ATTNVIZ: return "```attnviz block";
     case MODE_QUESTION: return "```question block";
+    case MODE_PREDICT: return "```predict block";
     case MODE_CODE: return "code block";
     default: return "block";
     }
@@ -258,12 +272,12 @@ static void top_line(parser *p, span line, size_t ln) {
         p->fence_len = flen;
         p->block_line = ln;
         if (first) lesson_error(p, ln, "the lesson has no title: start the file with '# Title'");
-        if (span_is(info, "attnviz") || span_is(info, "question")) {
-            open_block(p, span_is(info, "question"), ln);
+        if (span_is(info, "attnviz") || span_is(info, "question") || span_is(info, "predict")) {
+            open_block(p, span_is(info, "question"), span_is(info, "predict"), ln);
             return;
         }
         span lang = span_word(&info);
-        const char *near = closest_name(lang, block_names, 2);
+        const char *near = closest_name(lang, block_names, 3);
         if (near && lang.len > 0) {
             char b[SHOWN_LEN];
             lesson_error(p, ln, "unknown block '```%s' (did you mean '```%s'?)", shown(lang, b),
@@ -340,6 +354,7 @@ static void handle_line(parser *p, span line, size_t ln) {
         return;
     case MODE_ATTNVIZ:
     case MODE_QUESTION:
+    case MODE_PREDICT:
     case MODE_SKIP: {
         if (fence_close(p, line)) {
             end_block(p);
@@ -366,6 +381,7 @@ static void handle_line(parser *p, span line, size_t ln) {
         }
         if (p->mode == MODE_ATTNVIZ) lesson_directive_line(p, line, ln);
         else if (p->mode == MODE_QUESTION) lesson_question_line(p, line, ln);
+        else if (p->mode == MODE_PREDICT) lesson_predict_line(p, line, ln);
         return;
     }
     case MODE_TOP:
@@ -431,6 +447,7 @@ static void parse(parser *p, const char *text, size_t len) {
     case MODE_CODE:
     case MODE_ATTNVIZ:
     case MODE_QUESTION:
+    case MODE_PREDICT:
     case MODE_SKIP:
         lesson_error(p, p->block_line, "unterminated %s: close it with %.*s",
                      mode_block_name(p->mode), (int)(p->fence_len < 16 ? p->fence_len : 16),
@@ -460,6 +477,8 @@ void lesson_free(lesson *l) {
         free(st->question.ask);
         for (size_t c = 0; c < st->question.n_choices; c++) free(st->question.choices[c]);
         free(st->question.explain);
+        free(st->predict.ask);
+        free(st->predict.explain);
     }
     free(l->steps);
     free(l->title);

@@ -364,4 +364,9 @@ void lesson_settle_step(parser *p, lesson_step *st) {
                           &s);
     if (q->explain)
         check_live_values(p, span_make(q->explain, strlen(q->explain)), q->explain_line, &s);
+    const lesson_predict *pr = &st->predict;
+    if (pr->ask) check_live_values(p, span_make(pr->ask, strlen(pr->ask)), pr->ask_line, &s);
+    if (pr->explain)
+        check_live_values(p, span_make(pr->explain, strlen(pr->explain)), pr->explain_line, &s);
+    lesson_predict_settle(p, st, &s);
 }

@@ -143,3 +143,14 @@ void strbuf_free(strbuf *b) {
     b->s = NULL;
     b->len = b->cap = 0;
 }
+
+bool split_key(span line, span *key, span *value) {
+    for (size_t i = 0; i < line.len; i++) {
+        if (line.s[i] == ':') {
+            *key = span_trim(span_make(line.s, i));
+            *value = span_trim(span_after(line, i + 1));
+            return true;
+        }
+    }
+    return false;
+}

@@ -40,6 +40,7 @@ static const value_spec specs[LESSON_VALUE_COUNT] = {
     [LESSON_VALUE_FORWARD_MS] = {"forward_ms", "", "{{forward_ms}}"},
     [LESSON_VALUE_SCORE_RANK] = {"score_rank", "H", "{{score_rank H}}"},
     [LESSON_VALUE_JACOBIAN_MAX] = {"jacobian_max", "HI", "{{jacobian_max H I}}"},
+    [LESSON_VALUE_SCORE_SCALED] = {"score_scaled", "HII", "{{score_scaled H I J}}"},
     [LESSON_VALUE_LAYER] = {"layer", "", "{{layer}}"},
     [LESSON_VALUE_LAYERS] = {"layers", "", "{{layers}}"},
     [LESSON_VALUE_ROLE] = {"role", "LH", "{{role L H}}"},
@@ -62,6 +63,22 @@ static const value_spec specs[LESSON_VALUE_COUNT] = {
 };
 
 bool lesson_value_needs_trained(lesson_value v) { return v >= LESSON_VALUE_LAYER && v < LESSON_VALUE_COUNT; }
+
+bool lesson_value_is_number(lesson_value v) {
+    switch (v) {
+    case LESSON_VALUE_ROW_ARGMAX: /* a token */
+    case LESSON_VALUE_TOKEN:
+    case LESSON_VALUE_FORWARD_MS: /* a timing, different on every run */
+    case LESSON_VALUE_ROLE:       /* a role's name */
+    case LESSON_VALUE_BEST_PREVIOUS:
+    case LESSON_VALUE_BEST_INDUCTION:
+    case LESSON_VALUE_BEST_ANTECEDENT:
+    case LESSON_VALUE_BEST_SUBJECT:
+    case LESSON_VALUE_NEXT_WORD:
+    case LESSON_VALUE_COUNT: return false;
+    default: return (unsigned)v < LESSON_VALUE_COUNT;
+    }
+}
 
 const char *lesson_value_name(lesson_value v) {
     return (unsigned)v < LESSON_VALUE_COUNT ? specs[v].name : "?";

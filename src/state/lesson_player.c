@@ -128,8 +128,31 @@ attn_status state_lesson_goto(state_lesson *l, state_model *m, size_t k, state_s
         if (st != ATTN_OK) return st;
     }
     l->step = k;
-    step_view(&l->lesson.steps[k].settings, v);
+    const lesson_predict *p = &l->lesson.steps[k].predict;
+    /* the cursor starts on the first option: for heads of the whole model,
+     * the first head of the layer on screen */
+    l->cursor = p->line && p->kind == LESSON_PREDICT_HEAD && p->measure == LESSON_MEASURE_PRUNE
+                    ? (int)(m->settings.layer * m->settings.config.n_heads)
+                    : 0;
+    l->slider = p->line && p->kind == LESSON_PREDICT_VALUE ? (p->lo + p->hi) / 2.0 : 0.0;
+    state_lesson_view(l, v);
     return ATTN_OK;
+}
+
+void state_lesson_view(const state_lesson *l, state_step_view *v) {
+    const lesson_step *st = &l->lesson.steps[l->step];
+    step_view(&st->settings, v);
+    if (state_lesson_awaits_prediction(l)) {
+        /* held before the reveal: the hold stage finished, or the step's
+         * own at its start, paused until the student has predicted */
+        if (st->predict.hold >= 0) {
+            v->stage = (state_stage)st->predict.hold;
+            v->progress = 1.0f; /* the stage before, finished: what to predict from */
+        } else {
+            v->progress = 0.0f;
+        }
+        v->playing = false;
+    }
 }
 
 bool state_lesson_awaits_answer(const state_lesson *l) {

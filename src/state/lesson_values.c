@@ -369,6 +369,7 @@ attn_status state_lesson_value(const state_model *m, const lesson_placeholder *p
     case LESSON_VALUE_SPREAD_AFTER: format_float(m->spread_scaled[a[0] - 1], buf, len); break;
     case LESSON_VALUE_WEIGHT: format_float(t->weights[at + a[2] - 1], buf, len); break;
     case LESSON_VALUE_SCORE: format_float(t->scores[at + a[2] - 1], buf, len); break;
+    case LESSON_VALUE_SCORE_SCALED: format_float(t->scaled[at + a[2] - 1], buf, len); break;
     case LESSON_VALUE_ROW_MAX:
     case LESSON_VALUE_ROW_ARGMAX: {
         size_t best = 0;
@@ -396,6 +397,62 @@ attn_status state_lesson_value(const state_model *m, const lesson_placeholder *p
     case LESSON_VALUE_JACOBIAN_MAX: format_small(jacobian_max(t->weights + at, n), buf, len); break;
     default:
         return trained_value(m, ph, buf, len);
+    }
+    return ATTN_OK;
+}
+
+attn_status state_lesson_number(const state_model *m, const lesson_placeholder *ph, double *out) {
+    *out = 0.0;
+    if (!lesson_value_is_number(ph->value) || !m->tokens) return ATTN_ERR_CONFIG;
+    /* the same checks of the arguments as the text's */
+    char shown[160];
+    if (state_lesson_value(m, ph, shown, sizeof shown) != ATTN_OK) return ATTN_ERR_CONFIG;
+    const attn_config *c = &m->settings.config;
+    size_t n = m->n, H = c->n_heads, dh = attn_d_head(c);
+    const uint64_t *a = ph->args;
+    const attn_trace *t = &m->trace;
+    size_t at = ph->n_args >= 2 && ph->value != LESSON_VALUE_KV_CACHE
+                    ? ((a[0] - 1) * n + (a[1] - 1)) * n
+                    : 0;
+    switch (ph->value) {
+    case LESSON_VALUE_N: *out = (double)n; break;
+    case LESSON_VALUE_D_MODEL: *out = (double)c->d_model; break;
+    case LESSON_VALUE_HEADS: *out = (double)H; break;
+    case LESSON_VALUE_KV_HEADS: *out = (double)c->n_kv_heads; break;
+    case LESSON_VALUE_D_HEAD: *out = (double)dh; break;
+    case LESSON_VALUE_TEMPERATURE: *out = c->temperature; break;
+    case LESSON_VALUE_PARAMS: *out = params((double)c->d_model, (double)attn_d_kv(c)); break;
+    case LESSON_VALUE_PARAMS_ONE_HEAD: *out = params((double)c->d_model, (double)c->d_model); break;
+    case LESSON_VALUE_FLOPS: *out = attn_forward_flops(c, n); break;
+    case LESSON_VALUE_SCORE_BYTES: *out = (double)H * (double)n * (double)n * 4.0; break;
+    case LESSON_VALUE_KV_BYTES_PER_TOKEN: *out = 2.0 * (double)c->n_kv_heads * (double)dh * 4.0; break;
+    case LESSON_VALUE_SPREAD_BEFORE: *out = m->spread_scores[a[0] - 1]; break;
+    case LESSON_VALUE_SPREAD_AFTER: *out = m->spread_scaled[a[0] - 1]; break;
+    case LESSON_VALUE_WEIGHT: *out = t->weights[at + a[2] - 1]; break;
+    case LESSON_VALUE_SCORE: *out = t->scores[at + a[2] - 1]; break;
+    case LESSON_VALUE_SCORE_SCALED: *out = t->scaled[at + a[2] - 1]; break;
+    case LESSON_VALUE_ROW_MAX: {
+        double best = t->weights[at];
+        for (size_t j = 1; j < n; j++)
+            if (t->weights[at + j] > best) best = t->weights[at + j];
+        *out = best;
+        break;
+    }
+    case LESSON_VALUE_KV_CACHE:
+        *out = 2.0 * (double)a[0] * (double)a[1] * (double)a[2] * (double)a[3];
+        break;
+    case LESSON_VALUE_LAYER: *out = (double)m->settings.layer + 1; break;
+    case LESSON_VALUE_LAYERS: *out = (double)m->trained->model.config.n_layers; break;
+    case LESSON_VALUE_HELDOUT_LOSS: *out = m->trained->roles.heldout_loss; break;
+    case LESSON_VALUE_UNIGRAM_LOSS: *out = m->trained->roles.unigram_loss; break;
+    case LESSON_VALUE_NEXT_PROB: {
+        int32_t id;
+        float p;
+        if (state_trained_top(m->trained, false, 1, &id, &p) != 1) return ATTN_ERR_CONFIG;
+        *out = 100.0 * p;
+        break;
+    }
+    default: return ATTN_ERR_CONFIG;
     }
     return ATTN_OK;
 }

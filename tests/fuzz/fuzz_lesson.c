@@ -9,7 +9,9 @@
  *     every step settings that attn_config_check accepts, a sentence that
  *     tokenizes to n_tokens (1..64) tokens, stage, progress, view and head in
  *     range, highlights inside the sentence and the heads, a question (if
- *     any) with ask, explain, 2..6 choices and exactly one right one, and
+ *     any) with ask, explain, 2..6 choices and exactly one right one, a
+ *     prediction (if any, never beside a question) with ask, explain and
+ *     one kind whose head, row, column or live value fits the step, and
  *     live values that are well formed and fit the step's settings. */
 #include <stdint.h>
 #include <stdio.h>
@@ -130,6 +132,39 @@ static void check_lesson(const lesson *l, size_t lines) {
             }
         } else {
             REQUIRE(q->ask == NULL && q->n_choices == 0 && q->explain == NULL);
+        }
+        const lesson_predict *pr = &st->predict;
+        if (pr->line) {
+            const lesson_settings *s = &st->settings;
+            REQUIRE(q->line == 0 && pr->line > st->line);
+            REQUIRE(pr->ask != NULL && pr->explain != NULL && pr->kind_line > pr->line);
+            REQUIRE(pr->hold >= -1 && pr->hold <= s->stage);
+            check_live_values(pr->ask, s);
+            check_live_values(pr->explain, s);
+            char err[256];
+            switch (pr->kind) {
+            case LESSON_PREDICT_KEY:
+                REQUIRE(pr->head < s->config.n_heads && pr->row < s->n_tokens);
+                REQUIRE(pr->tolerance > 0);
+                break;
+            case LESSON_PREDICT_HEAD:
+                if (pr->measure == LESSON_MEASURE_WEIGHT)
+                    REQUIRE(pr->row < s->n_tokens && pr->col < s->n_tokens);
+                else REQUIRE(pr->measure == LESSON_MEASURE_PRUNE &&
+                             s->weights == LESSON_WEIGHTS_TRAINED);
+                break;
+            case LESSON_PREDICT_VALUE:
+            {
+                lesson_placeholder ph = lesson_predict_value(pr);
+                REQUIRE(lesson_value_is_number(ph.value));
+                REQUIRE(lesson_placeholder_check(&ph, s, &shape, err, sizeof err) == 0);
+            }
+                REQUIRE(pr->lo < pr->hi && pr->tolerance > 0);
+                break;
+            default: REQUIRE(!"a prediction of no kind");
+            }
+        } else {
+            REQUIRE(pr->ask == NULL && pr->explain == NULL && pr->kind_line == 0);
         }
     }
 }

@@ -16,9 +16,12 @@
  *     "?" when it fails, is empty, or spells a NaN or an infinity ("nan",
  *     "inf");
  *   - a value the lesson checker accepts for the step does not evaluate;
+ *   - a number a prediction grades against (state_lesson_number) exists
+ *     where the text is "?", or is not finite;
  *   - state_lesson_substitute writes past cap, leaves the output
  *     unterminated, or counts other than the values that failed. */
 #include <ctype.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -146,6 +149,15 @@ static size_t check_values(size_t which, const char *text, size_t len) {
                             lesson_value_name(ph.value), val);
                 REQUIRE(!non_finite_text(val));
             }
+        }
+        /* A prediction's number (state_lesson_number): there exactly when a
+         * number is shown, and finite. */
+        if (lesson_value_is_number(ph.value)) {
+            double x = 0;
+            attn_status nst = state_lesson_number(m, &ph, &x);
+            REQUIRE(nst == ATTN_OK || nst == ATTN_ERR_CONFIG);
+            if (st != ATTN_OK) REQUIRE(nst != ATTN_OK);
+            if (nst == ATTN_OK) REQUIRE(isfinite(x));
         }
         /* What the lesson checker accepts for the step, the player shows. */
         const lesson_model_shape *shape = m->trained ? &shapes[which] : NULL;
