@@ -452,6 +452,24 @@ attn_status state_lesson_number(const state_model *m, const lesson_placeholder *
         *out = 100.0 * p;
         break;
     }
+    /* the same numbers the text shows (state_lesson_value above) */
+    case LESSON_VALUE_SCORE_RANK: *out = (double)score_rank(t, c, n, a[0] - 1); break;
+    case LESSON_VALUE_JACOBIAN_MAX: *out = jacobian_max(t->weights + at, n); break;
+    case LESSON_VALUE_START_WEIGHT: *out = start_weight(t, n, a[0] - 1); break;
+    case LESSON_VALUE_STREAM_NORM:
+    case LESSON_VALUE_ATTN_ADD:
+    case LESSON_VALUE_MLP_ADD: {
+        const state_trained *tr = m->trained;
+        size_t d = tr->model.config.d_model, l = a[0] - 1, nm = tr->run.n_max;
+        size_t row = (tr->run.n - 1) * d;
+        const float *in = tr->run.resid + l * nm * d + row;
+        const float *mid = tr->run.mid + l * nm * d + row;
+        const float *after = tr->run.resid + (l + 1) * nm * d + row;
+        *out = ph->value == LESSON_VALUE_STREAM_NORM ? norm_diff(in, NULL, d)
+               : ph->value == LESSON_VALUE_ATTN_ADD  ? norm_diff(mid, in, d)
+                                                     : norm_diff(after, mid, d);
+        break;
+    }
     default: return ATTN_ERR_CONFIG;
     }
     return ATTN_OK;
