@@ -425,7 +425,20 @@ static hover_info heads_compact(stage_ctx *c, const state_trained *t, SDL_Rect g
         int role = best_role(t, k / H, k % H, &score);
         if (role >= 0) present[role] = true, legend_h = spx * 3 / 2;
     }
+    /* a tall grid (many layers) leaves room at its left: the legend goes
+     * there as a column instead of taking a line from every map */
+    int legend_col_w = 0;
+    for (int r = 0; r < MODEL_ROLES; r++) {
+        int w = 0;
+        if (present[r]) text_measure(c->tc, model_role_label((model_role)r), spx, &w, NULL);
+        legend_col_w = imax(legend_col_w, w ? w + spx * 2 / 3 + spx / 3 : 0);
+    }
     int cw = (g.w - lab_w - (int)(H - 1) * gap) / (int)H;
+    int ch0 = (g.h - top_h - (int)(L - 1) * gap) / (int)L;
+    int side0 = imin(cw, ch0);
+    int margin0 = (g.w - lab_w - (int)H * (imin(cw, side0 + side0 / 6) + gap)) / 2;
+    bool legend_left = legend_h > 0 && legend_col_w + spx <= margin0 && ch0 - side0 < tag_h;
+    if (legend_left) legend_h = 0;
     int ch = (g.h - top_h - legend_h - (int)(L - 1) * gap) / (int)L;
     bool tags = t->have_roles && imin(cw, ch - tag_h) >= 3 * c->px;
     int side = imin(cw, ch - (tags ? tag_h : 0));
@@ -486,8 +499,23 @@ static hover_info heads_compact(stage_ctx *c, const state_trained *t, SDL_Rect g
     if (axis)
         text_draw(c->tc, axis, npx, th->text_dim, x0 - npx / 2, y0 - gap / 2 - top_h / 2,
                   TEXT_RIGHT | TEXT_MIDDLE);
-    /* the legend of the bars' colours (the tags name their roles) */
-    int lx = x0, ly = y0 + (int)L * pitch_y - gap / 2 + legend_h / 2, sw = spx * 2 / 3;
+    /* the legend of the bars' colours (the tags name their roles): a
+     * column at the grid's lower left, else a line under it */
+    int sw = spx * 2 / 3;
+    if (legend_left && !tags) {
+        int rows = 0;
+        for (int r = 0; r < MODEL_ROLES; r++) rows += present[r];
+        int ly = y0 + (int)L * pitch_y - gap - rows * spx * 3 / 2 + spx * 3 / 4;
+        for (int r = 0; r < MODEL_ROLES; r++) {
+            if (!present[r]) continue;
+            draw_fill(c->r, (SDL_Rect){g.x, ly - imax(2, gap / 2) / 2, sw, imax(2, gap / 2)},
+                      role_color(th, r));
+            text_draw(c->tc, model_role_label((model_role)r), spx, th->text_dim,
+                      g.x + sw + spx / 3, ly, TEXT_LEFT | TEXT_MIDDLE);
+            ly += spx * 3 / 2;
+        }
+    }
+    int lx = x0, ly = y0 + (int)L * pitch_y - gap / 2 + legend_h / 2;
     for (int r = 0; r < MODEL_ROLES && !tags && legend_h > 0; r++) {
         if (!present[r]) continue;
         const char *name = model_role_label((model_role)r);
