@@ -75,4 +75,25 @@ xh_wait_same clicked "$xh_tmp/first/step-01.png" "$XH_ABOVE_STATUS" \
     "a click on $first opens it at its first step" 30
 xh_key Escape
 xh_quit "q quits"
+
+# Lesson 10's overview steps step on with → too (a clicker sends it): the
+# overview's head cursor does not take it in a lesson
+ten=lessons/10-do-heads-specialise.md
+mkdir -p "$xh_tmp/ten"
+SDL_VIDEODRIVER=dummy "$xh_exe" lesson render "$ten" --out "$xh_tmp/ten" --size 1280x800 \
+    >/dev/null 2>"$xh_tmp/ten.err"
+if xh_start lesson "$ten"; then
+    xh_key Up Up Up Up Up
+    # 1 → 2 → 3 (a prediction on the overview: Enter commits the cursor's
+    # head) → 4 … 8, the first overview step without a prediction
+    xh_key Right Right Return Right Right Right Right Right
+    # the narration column says which step shows (the overview's cursor
+    # and hover marks, which render does not draw, stay out of it)
+    xh_wait_same ten8 "$xh_tmp/ten/step-08.png" "$COLUMN" "lesson 10: step 8, the overview" 30
+    xh_key Right
+    xh_wait_same ten9 "$xh_tmp/ten/step-09.png" "$COLUMN" \
+        "→ on an overview step goes to the next step (9)" 30
+    xh_key Escape
+    xh_quit "q quits"
+fi
 xh_end

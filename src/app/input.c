@@ -366,7 +366,10 @@ static void on_key(window_app *a, const SDL_KeyboardEvent *e) {
     int digit = digit_of(k);
 
     if (!ctrl && app_lesson_awaits_prediction(s) && prediction_key(a, k, shift)) return;
-    if (!ctrl && overview_key(a, k, shift, again)) return;
+    /* in a lesson → and ← step it, on the overview too (a clicker sends
+     * them): the overview's cursor keeps ↑ and ↓ there */
+    bool lesson_step = s->lesson && (k == SDLK_RIGHT || k == SDLK_LEFT);
+    if (!ctrl && !lesson_step && overview_key(a, k, shift, again)) return;
     if (ctrl) {
         if (k == SDLK_PLUS || k == SDLK_EQUALS || k == SDLK_KP_PLUS) change_type(a, TYPE_STEP);
         else if (k == SDLK_MINUS || k == SDLK_KP_MINUS) change_type(a, 1.0f / TYPE_STEP);

@@ -25,7 +25,7 @@ static void token_text(const state_trained *t, int32_t id, char *buf, size_t len
 
 /* A probability in percent with the digits it needs: "42%", "4.2%",
  * "0.42%", "<0.01%" (a random model's are all small, and not all 0%). */
-static void percent(char *buf, size_t len, float p) {
+void view_percent(char *buf, size_t len, float p) {
     double v = 100.0 * (double)p;
     if (v >= 9.5) snprintf(buf, len, "%.0f%%", v);
     else if (v >= 0.95) snprintf(buf, len, "%.1f%%", v);
@@ -58,7 +58,9 @@ static int head_bars(stage_ctx *c, const state_trained *t, const state_lens *len
         int cy = y + line / 2;
         char name[32], num[32];
         snprintf(name, sizeof name, "%zu.%zu", l + 1, h + 1); /* app_head_name's "layer.head" */
-        snprintf(num, sizeof num, "%+.1f", (double)v);
+        /* small contributions keep two digits: a random model's are all
+         * under one, and "+0.1" beside bars of different lengths says nothing */
+        snprintf(num, sizeof num, fabsf(v) < 1.0f ? "%+.2f" : "%+.1f", (double)v);
         text_draw(c->tc, name, spx, th->text, p.x, cy, TEXT_LEFT | TEXT_MIDDLE);
         if (half >= 2 && big > 0.0f) {
             int w = imax((int)lroundf(fabsf(v) / big * (float)half), 1), bh = line / 2;
@@ -96,7 +98,7 @@ static int lens_table(stage_ctx *c, const state_trained *t, const state_lens *le
         int32_t id = lens->lens_ids[r * STATE_LENS_K];
         float pr = lens->lens_probs[r * STATE_LENS_K];
         token_text(t, id, word, sizeof word);
-        percent(pct, sizeof pct, pr);
+        view_percent(pct, sizeof pct, pr);
         bool answer = id == lens->token;
         SDL_Color col = answer ? th->accent : th->text;
         text_draw(c->tc, layer, spx, th->text_dim, p.x + col_w, cy, TEXT_RIGHT | TEXT_MIDDLE);

@@ -13,4 +13,8 @@
 /* Draws the panel into area for t's last run; returns the height used. */
 int view_lens_draw(stage_ctx *c, const state_trained *t, SDL_Rect area);
 
+/* A probability in percent with the digits it needs: "42%", "4.2%",
+ * "0.42%", "<0.01%" (the predictions and the logit lens alike). */
+void view_percent(char *buf, size_t len, float p);
+
 #endif

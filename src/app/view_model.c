@@ -726,14 +726,14 @@ static int predictions(stage_ctx *c, const state_trained *t, SDL_Rect p) {
         int w_now = (int)lroundf(prob[r] * (float)bar_max);
         draw_fill(c->r, (SDL_Rect){bar_x, top, imax(w_now, 1), bh}, now_c);
         char pct[32];
-        snprintf(pct, sizeof pct, "%.0f%%", 100.0 * prob[r]);
+        view_percent(pct, sizeof pct, prob[r]);
         text_draw(c->tc, pct, px, th->text, p.x + p.w, off ? cy - px / 2 : cy,
                   TEXT_RIGHT | TEXT_MIDDLE);
         if (off) {
             int w_on = (int)lroundf(all_on * (float)bar_max), oh = imax(px / 3, 4);
             draw_outline(c->r, (SDL_Rect){bar_x, cy + px / 2 - oh / 2, imax(w_on, 2), oh}, on_c,
                          1);
-            snprintf(pct, sizeof pct, "%.0f%%", 100.0 * all_on);
+            view_percent(pct, sizeof pct, all_on);
             text_draw(c->tc, pct, spx, th->text_dim, p.x + p.w, cy + px / 2,
                       TEXT_RIGHT | TEXT_MIDDLE);
         }
