@@ -294,7 +294,12 @@ static bool trained_widgets(ui_context *ui, settings_panel *p, app_state *s, con
         ui_readonly(ui, "Scale \303\267\342\210\232d_k", c->scale ? "on" : "off");
         snprintf(v, sizeof v, "%g", (double)c->temperature);
         ui_readonly(ui, "Temperature", v);
-        snprintf(v, sizeof v, "%zu token%s", m->run.n_max, app_plural(m->run.n_max));
+        /* the model's context, and what the app reads of it at once */
+        size_t ctx = m->model.config.n_ctx;
+        if (ctx > STATE_TRAINED_TOKENS_MAX)
+            snprintf(v, sizeof v, "%zu tokens (the app reads %d)", ctx, STATE_TRAINED_TOKENS_MAX);
+        else
+            snprintf(v, sizeof v, "%zu token%s", ctx, app_plural(ctx));
         ui_readonly(ui, "Context", v);
         char roles[400];
         snprintf(roles, sizeof roles, "Head roles: %s", m->roles_note);

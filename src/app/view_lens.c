@@ -130,8 +130,13 @@ int view_lens_draw(stage_ctx *c, const state_trained *t, SDL_Rect area) {
              "Heads that pushed “%s”\nHeads for “%s”\nHeads → “%s”", word, word, word);
     stage_text_alts(c, title, px, th->text, area.x, y + px / 2, TEXT_LEFT | TEXT_MIDDLE, area.w);
     y += px * 3 / 2;
-    stage_text_alts(c, "direct contribution to its logit\ncontribution to the logit\nlogit",
-                    spx, th->text_dim, area.x, y + spx / 2, TEXT_LEFT | TEXT_MIDDLE, area.w);
+    /* while a GPT-2's new run is under way these are the last run's */
+    if (c->s->model.pending)
+        stage_text_alts(c, "the last run's: the new one is under way\nthe last run's\nold",
+                        spx, th->accent, area.x, y + spx / 2, TEXT_LEFT | TEXT_MIDDLE, area.w);
+    else
+        stage_text_alts(c, "direct contribution to its logit\ncontribution to the logit\nlogit",
+                        spx, th->text_dim, area.x, y + spx / 2, TEXT_LEFT | TEXT_MIDDLE, area.w);
     y += spx * 3 / 2;
     /* the table takes what its rows need, up to half of what is left; the
      * bars the rest */

@@ -638,7 +638,11 @@ static hover_info heads_grid(stage_ctx *c, const state_trained *t, SDL_Rect g) {
 static int predictions(stage_ctx *c, const state_trained *t, SDL_Rect p) {
     const theme *th = c->th;
     int px = c->px, spx = c->spx, line = px * 8 / 5, y = p.y;
-    size_t n = t->n, off = app_overview_heads_off(c->s);
+    /* the heads off in the run these numbers come from: while a GPT-2's
+     * new run is under way, the last run's (and a line says so) */
+    size_t n = t->n, off = 0, LH = t->model.config.n_layers * t->model.config.n_heads;
+    for (size_t k = 0; k < LH && k < STATE_PRUNE_MAX; k++) off += t->head_off[k] != 0;
+    bool stale = c->s->model.pending;
     if (n == 0) return 0;
     /* "Next word after “… it was tired”": the last three tokens */
     char ctx[256] = "";
@@ -657,7 +661,12 @@ static int predictions(stage_ctx *c, const state_trained *t, SDL_Rect p) {
     /* the legend: solid now, hollow with every head on */
     int sw = spx;
     SDL_Color now_c = th->accent, on_c = th->text_dim;
-    if (off) {
+    if (stale) {
+        int lines = stage_text_wrap(c, "the last run's numbers: the new one is under way", spx,
+                                    th->accent, p.x, y + spx / 2, p.w, spx * 5 / 4, 2);
+        y += (lines > 1 ? lines - 1 : 0) * spx * 5 / 4;
+        now_c = th->text_dim;
+    } else if (off) {
         char now_label[64];
         snprintf(now_label, sizeof now_label, "with %zu head%s off", off, off == 1 ? "" : "s");
         int x = p.x;

@@ -191,7 +191,10 @@ static void loading_frame(window_app *a, const state_settings *settings) {
 
 static void update(window_app *a, float dt) {
     app_state *s = &a->s;
-    app_model_poll(s);      /* a GPT-2's run on its thread, when it ends */
+    bool was_playing = s->playing;
+    app_model_poll(s); /* a GPT-2's run on its thread, when it ends */
+    /* its stage replays once, as after any new setting (window_on_event) */
+    if (!was_playing && s->playing) a->stop_at_end = true;
     app_overview_update(s); /* live training's weights, the pruned model's loss */
     if (s->playing) {
         s->progress += dt * s->speed / APP_STAGE_SECONDS;
