@@ -10,6 +10,7 @@
 #include <SDL.h>
 #include <SDL_image.h>
 #include <fontconfig/fontconfig.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,7 +73,8 @@ static void frame(app_offscreen *o, app_state *s, bool present, const char *png)
     char name[32], num[32];
     snprintf(name, sizeof name, "%zu.%zu", order[0] / lens.n_heads + 1,
              order[0] % lens.n_heads + 1);
-    snprintf(num, sizeof num, "%+.1f", (double)lens.contrib[order[0]]);
+    float top = lens.contrib[order[0]]; /* two digits under one, as the panel draws it */
+    snprintf(num, sizeof num, fabsf(top) < 1.0f ? "%+.2f" : "%+.1f", (double)top);
     int checked = 0;
     for (size_t i = 0; i < rec.n; i++) {
         const layout_item *it = &rec.items[i];

@@ -74,4 +74,9 @@ void view_model_caption(stage_ctx *c, SDL_Rect bar);
 /* The main area: the heads, the predictions, live training. */
 void view_model(stage_ctx *c);
 
+/* The side panel's parts (view_model_side.c): the predictions at the top
+ * of p (returns the height used), live training in p. */
+int view_model_predictions(stage_ctx *c, const state_trained *t, SDL_Rect p);
+void view_model_live(stage_ctx *c, const state_trained *t, SDL_Rect p);
+
 #endif
