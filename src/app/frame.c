@@ -366,7 +366,17 @@ static void status(stage_ctx *c, SDL_Rect bar) {
         "Space play   ←/→ stage   H help",
         "H help",
     };
-    const char *const *hints = c->s->view == VIEW_MODEL ? overview_hints : stage_hints;
+    /* a GPT-2 is shown with its own weights: no live training (R) */
+    static const char *const gpt2_hints[] = {
+        "click a head or ←↑↓→ + Space: switch it off   0 all on   M back   H help",
+        "click a head: off/on   0 all on   M back   H help",
+        "click: head off/on   H help",
+        "H help",
+    };
+    bool gpt2 = c->s->model.trained && c->s->model.trained->gpt2;
+    const char *const *hints = c->s->view != VIEW_MODEL ? stage_hints
+                               : gpt2                   ? gpt2_hints
+                                                        : overview_hints;
     for (size_t k = 0; k < 4; k++) {
         int w = 0;
         text_measure(c->tc, hints[k], px, &w, NULL);

@@ -257,11 +257,12 @@ static attn_status checked_forward(const state_trained *t, model_run *r, const i
 
 attn_status state_trained_forward(const state_trained *t, model_run *r, const int32_t *ids,
                                   size_t n, const uint8_t *head_off, float *probs_all_on,
-                                  char *err, size_t err_len) {
+                                  bool all_on_known, char *err, size_t err_len) {
     const model_config *c = &t->model.config;
     size_t LH = c->n_layers * c->n_heads, V = c->n_vocab;
     bool any_off = false;
     for (size_t k = 0; head_off && k < LH; k++) any_off |= head_off[k] != 0;
+    if (any_off && all_on_known) return checked_forward(t, r, ids, n, head_off, err, err_len);
     attn_status st = checked_forward(t, r, ids, n, NULL, err, err_len);
     if (st != ATTN_OK) return st;
     memcpy(probs_all_on, state_run_last_probs(r, V), V * sizeof *probs_all_on);
@@ -273,7 +274,7 @@ attn_status state_trained_forward(const state_trained *t, model_run *r, const in
  * model_forward cannot fail on them. */
 static attn_status forward(state_trained *t, char *err, size_t err_len) {
     attn_status st = state_trained_forward(t, &t->run, t->ids, t->n, t->head_off, t->probs_all_on,
-                                           err, err_len);
+                                           false, err, err_len);
     if (st != ATTN_OK) return st;
     t->version++;
     return ATTN_OK;

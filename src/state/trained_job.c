@@ -30,6 +30,8 @@ struct state_run_job {
     model_run *run; /* t->spare, the thread's alone until the join */
     model_watch watch;
     int passes; /* 2 when heads are off: every head on first */
+    bool all_on_known; /* the same sentence as t's run: its every-head-on
+                          probabilities are known, one pass does */
     atomic_bool busy;
     /* the sentence, encoded on the window's thread */
     int32_t ids[STATE_TRAINED_TOKENS_MAX];
@@ -61,8 +63,8 @@ static void *job_run(void *arg) {
 #endif
     const state_trained *t = j->t;
     model_run *r = j->run;
-    j->status = state_trained_forward(t, r, j->ids, j->n, j->head_off, j->probs_all_on, j->err,
-                                      sizeof j->err);
+    j->status = state_trained_forward(t, r, j->ids, j->n, j->head_off, j->probs_all_on,
+                                      j->all_on_known, j->err, sizeof j->err);
     /* the lens reads the run just made: computed here, not in a frame */
     if (j->status == ATTN_OK) {
         char msg[STATE_ERR_LEN];
@@ -93,9 +95,13 @@ attn_status state_trained_run_start(state_trained *t, const char *sentence, cons
     }
     if (head_off) memcpy(j->head_off, head_off, sizeof j->head_off);
     size_t LH = c->n_layers * c->n_heads;
+    /* only the pruning changed: the every-head-on probabilities of t's
+     * run are this sentence's too (t's run is every head on, or computed
+     * them first) */
+    j->all_on_known = t->sentence && t->n > 0 && strcmp(t->sentence, sentence) == 0;
     j->passes = 1;
     for (size_t k = 0; k < LH; k++)
-        if (j->head_off[k]) j->passes = 2;
+        if (j->head_off[k] && !j->all_on_known) j->passes = 2;
     /* room: the spare run grows by doubling like the run on screen */
     if (j->n > t->spare.n_max) {
         size_t want = t->run.n_max > t->spare.n_max ? t->run.n_max : t->spare.n_max;
@@ -118,6 +124,8 @@ attn_status state_trained_run_start(state_trained *t, const char *sentence, cons
         job_free(j);
         return state_fail(ATTN_ERR_NOMEM, err, err_len, "out of memory to run the model");
     }
+    if (j->all_on_known)
+        memcpy(j->probs_all_on, t->probs_all_on, c->n_vocab * sizeof *j->probs_all_on);
     st = state_gpt2_shown_all(t, j->ids, j->n, &j->shown, j->shown_at, err, err_len);
     if (st != ATTN_OK) {
         job_free(j);

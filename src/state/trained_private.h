@@ -18,10 +18,12 @@ attn_status state_trained_make_run(const state_trained *t, model_run *out, size_
 /* Runs ids[0..n) on r with the heads in head_off (STATE_PRUNE_MAX flags,
  * may be NULL) off: first with every head on, whose next-token
  * probabilities go to probs_all_on (n_vocab floats), then as asked when
- * some head is off. Reads t's model and path only. */
+ * some head is off. all_on_known: probs_all_on already holds them (the
+ * same sentence, only the pruning changed), so a pruned run is one pass.
+ * Reads t's model and path only. */
 attn_status state_trained_forward(const state_trained *t, model_run *r, const int32_t *ids,
                                   size_t n, const uint8_t *head_off, float *probs_all_on,
-                                  char *err, size_t err_len);
+                                  bool all_on_known, char *err, size_t err_len);
 
 /* The probabilities after the last token of r's last forward (V words). */
 const float *state_run_last_probs(const model_run *r, size_t V);
