@@ -250,6 +250,7 @@ static void draw(window_app *a) {
         a->shot_pending = false;
         save_screenshot(a);
     }
+    a->drawn_at = SDL_GetPerformanceCounter();
     SDL_RenderPresent(r);
 }
 
@@ -272,7 +273,7 @@ static int fail(char *err, size_t err_len, const char *what) {
 }
 
 int app_window_run(const state_settings *settings, const theme *t, bool present,
-                   const char *lesson_path, char *err, size_t err_len) {
+                   const char *lesson_path, int stage, char *err, size_t err_len) {
     /* Clicking into the window also acts; a fullscreen lesson on a projector
      * does not minimise when the teacher clicks on the laptop's screen. */
     SDL_SetHint(SDL_HINT_MOUSE_FOCUS_CLICKTHROUGH, "1");
@@ -336,6 +337,7 @@ int app_window_run(const state_settings *settings, const theme *t, bool present,
     if (!a->text) goto done;
     if (app_state_init(&a->s, settings, err, err_len) != 0) goto done;
     if (t) a->s.theme = t;
+    if (stage >= 0 && stage < STATE_STAGE_COUNT) a->s.stage = (state_stage)stage;
     a->s.present = present;
     if (lesson_path) {
         if (app_lesson_open(&a->s, lesson_path, err, err_len) != 0) goto done;
@@ -345,7 +347,9 @@ int app_window_run(const state_settings *settings, const theme *t, bool present,
     settings_panel_init(&a->panel, &a->s);
     SDL_StopTextInput(); /* typing is on only while a text field is edited */
     window_update_sizes(a);
-    a->stats = getenv("ATTNVIZ_FRAME_STATS") && *getenv("ATTNVIZ_FRAME_STATS") == '1';
+    const char *stats = getenv("ATTNVIZ_FRAME_STATS");
+    a->stats = stats && *stats == '1';
+    a->stats_each = stats && strcmp(stats, "each") == 0;
     a->stats_at = SDL_GetTicks();
 
     Uint64 freq = SDL_GetPerformanceFrequency(), prev = SDL_GetPerformanceCounter();
@@ -372,6 +376,9 @@ int app_window_run(const state_settings *settings, const theme *t, bool present,
 
         Uint64 end = SDL_GetPerformanceCounter();
         double frame_ms = (double)(end - now) * 1000.0 / (double)freq;
+        if (a->stats_each) /* update and draw, then with the present (which may wait) */
+            fprintf(stderr, "attnviz: frame %.3f ms drawn, %.3f ms presented\n",
+                    (double)(a->drawn_at - now) * 1000.0 / (double)freq, frame_ms);
         if (a->stats) {
             a->stats_draw_ms += frame_ms;
             a->stats_frames++;
