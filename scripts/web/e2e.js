@@ -120,6 +120,18 @@ async function variant(browser, base, want) {
   check(`${want}: the first frame is drawn (${first.colours} colours)`, first.colours > 50, first.colours);
   check(`${want}: the dark theme's background is dark (mean ${first.lum.toFixed(0)})`, first.lum < 100, first.lum);
 
+  // S: the PNG as a download
+  await key(page, 'KeyS', 2000);
+  const shot = await page.evaluate(() => window.attnviz.lines.find((l) => l.startsWith('/shots/')));
+  const got = fs.readdirSync(tmp).filter((f) => /^attnviz-.*\.png$/.test(f));
+  check(`${want}: S downloads the PNG`, !!shot && got.length > 0, `${shot} ${got}`);
+  if (got.length) {
+    const png = fs.readFileSync(path.join(tmp, got[0]));
+    const w = png.readUInt32BE(16), h = png.readUInt32BE(20);
+    check(`${want}: the download is the frame as a PNG (${w}x${h})`,
+      png.slice(1, 4).toString() === 'PNG' && w === 1280 && h === 800, `${w}x${h}`);
+  }
+  for (const f of got) fs.unlinkSync(path.join(tmp, f));
   // the ten stages, paused: each a different picture
   await key(page, 'KeyW', 600); // the mechanics (random weights): every stage has its own picture
   await key(page, 'Home', 400);
@@ -160,6 +172,16 @@ async function variant(browser, base, want) {
   await sleep(1000);
   const alive = await page.evaluate(() => !!(window.Module && !Module.exited && !document.getElementById('status').offsetParent));
   check(`${want}: a lesson that does not parse is refused, the app goes on`, alive);
+  // a model file that is not one: refused by the desktop's checks, with a message
+  const beforeModel = await probe(page, want + '-before-model');
+  const junk = path.join(tmp, 'e2e-junk.safetensors');
+  fs.writeFileSync(junk, Buffer.from('not a model at all, not even its header'));
+  await input.uploadFile(junk);
+  await sleep(1200);
+  const refused = await probe(page, want + '-model-refused');
+  const stillOn = await page.evaluate(() => !document.getElementById('status').offsetParent);
+  check(`${want}: a model file that is not one is refused with a message, the app goes on`,
+    stillOn && differs(beforeModel, refused) > 0.05, differs(beforeModel, refused));
 
   // the overview (M), live training (R)
   await key(page, 'KeyW', 800); // back to the trained model
@@ -177,12 +199,6 @@ async function variant(browser, base, want) {
   await key(page, 'Escape', 500);
   await key(page, 'Escape', 500);
 
-  // S: the PNG as a download
-  await key(page, 'KeyS', 2000);
-  const shot = await page.evaluate(() => window.attnviz.lines.find((l) => l.startsWith('/shots/')));
-  const got = fs.readdirSync(tmp).filter((f) => /^attnviz-.*\.png$/.test(f));
-  check(`${want}: S downloads the PNG`, !!shot && got.length > 0, `${shot} ${got}`);
-  for (const f of got) fs.unlinkSync(path.join(tmp, f));
   check(`${want}: no errors on the page`, errors.length === 0, errors.join(' | '));
   await page.close();
   return first;
@@ -260,8 +276,12 @@ async function speed(browser, base) {
     if (speedExe) {
       await speed(browser, url);
     } else {
-      const plain = await variant(browser, url, 'mt');
-      await variant(browser, url, 'st');
+      // E2E_VARIANTS=st runs one build only (while the other is being built)
+      let plain = null;
+      for (const v of (process.env.E2E_VARIANTS || 'mt st').split(' ')) {
+        const first = await variant(browser, url, v);
+        plain = plain || first;
+      }
       await urlStart(browser, url, plain);
     }
   } catch (e) {
