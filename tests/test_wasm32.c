@@ -29,15 +29,16 @@ int main(void) {
     CHECK(attn_trace_init(&t, 256, 32, 4, err, sizeof err) == ATTN_OK);
     attn_trace_free(&t);
 
-    /* A model whose parameter count wraps in 32 bits (GPT-2 large's shape with
-     * a huge vocabulary) is refused, not allocated small. */
-    model_config c = {.n_layers = 36, .n_heads = 20, .d_model = 1280, .n_ctx = 1024,
-                      .n_vocab = (size_t)1 << 22};
+    /* A model whose parameter count wraps in 32 bits (24 layers of 12·4096² weights:
+     * 4.8 billion floats, 19 GB) is refused, not allocated small. */
+    model_config c = {.n_layers = 24, .n_heads = 32, .d_model = 4096, .n_ctx = 1024,
+                      .n_vocab = 50257};
     size_t sizes[MODEL_PARAM_TENSORS];
     size_t total = model_param_sizes(&c, sizes);
     CHECK(total == SIZE_MAX || total > MODEL_PARAMS_MAX);
     model m;
-    CHECK(model_init(&m, &c, NULL, err, sizeof err) == ATTN_ERR_LIMIT);
+    attn_status st = model_init(&m, &c, NULL, err, sizeof err);
+    CHECKF(st == ATTN_ERR_LIMIT, "status %d: %s", (int)st, err);
     model_config tiny = {.n_layers = 1, .n_heads = 2, .d_model = 16, .n_ctx = 32, .n_vocab = 50};
     CHECK(model_init(&m, &tiny, NULL, err, sizeof err) == ATTN_OK);
     model_free(&m);

@@ -61,6 +61,9 @@
       Module.ENV.SDL_VIDEODRIVER = 'emscripten';
       Module.ENV.ATTNVIZ_SCREENSHOT_DIR = '/shots';
       if (q.has('stats')) Module.ENV.ATTNVIZ_FRAME_STATS = q.get('stats'); // 1 or each
+      // SDL's software renderer, as on the desktop without a GPU: it draws in wasm as fast as
+      // the desktop does; WebGL (opengles2) pays a call into JavaScript for every rectangle.
+      Module.ENV.SDL_RENDER_DRIVER = q.get('renderer') || 'software';
       Module.FS.mkdir('/shots');
       Module.FS.mkdir('/uploads');
     }],
