@@ -67,7 +67,7 @@
       Module.FS.mkdir('/shots');
       Module.FS.mkdir('/uploads');
     }],
-    onRuntimeInitialized: () => { status.style.display = 'none'; },
+    onRuntimeInitialized: () => { status.style.display = 'none'; window.attnviz.ready = performance.now(); },
     onExit: (code) => {
       status.style.display = '';
       status.textContent = code === 0 ? 'attnviz ended (reload the page to start again)'

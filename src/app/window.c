@@ -353,12 +353,13 @@ int app_window_run(const state_settings *settings, const theme *t, bool present,
     a->stats_at = SDL_GetTicks();
 
     Uint64 freq = SDL_GetPerformanceFrequency(), prev = SDL_GetPerformanceCounter();
+    bool drawn = false; /* the first frame comes at once, whether or not an event does */
     while (!a->quit) {
         /* Nothing moves: sleep until input comes (a laptop in a classroom
          * runs on battery). The timeouts keep a caret blinking and let a
          * message fade. */
         SDL_Event ev;
-        if (!a->s.playing) {
+        if (!a->s.playing && drawn) {
             int wait = app_overview_busy(&a->s) ? 30 : ui_typing(&a->ui) ? 100
                                                      : a->s.message[0]  ? 250
                                                                         : 1000;
@@ -373,6 +374,7 @@ int app_window_run(const state_settings *settings, const theme *t, bool present,
         if (dt > 0.1f) dt = 0.1f; /* after a stall (a drag, a sleep) do not jump ahead */
         update(a, dt);
         draw(a);
+        drawn = true;
 
         Uint64 end = SDL_GetPerformanceCounter();
         double frame_ms = (double)(end - now) * 1000.0 / (double)freq;
