@@ -10,9 +10,10 @@
   const dir = threaded ? 'mt' : 'st';
   const status = document.getElementById('status');
   const canvas = document.getElementById('canvas');
-  document.getElementById('variant').textContent = threaded
-    ? 'threaded build (live training on a worker)'
-    : 'single-thread build (live training needs the threaded one: serve with COOP/COEP)';
+  const label = document.getElementById('variant');
+  label.textContent = threaded ? 'threaded build' : 'single-thread build';
+  label.title = threaded ? 'live training runs on a worker thread'
+    : 'live training needs the threaded build: serve the page with the COOP/COEP headers';
 
   const args = [];
   const lesson = q.get('lesson');
