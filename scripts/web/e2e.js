@@ -255,7 +255,7 @@ async function speed(browser, base) {
   const drawn = lines.map((l) => /^attnviz: frame ([0-9.]+) ms drawn/.exec(l)).filter(Boolean)
     .map((m) => +m[1]).sort((a, b) => a - b);
   const web = p99(drawn);
-  console.log(`page (single-thread build, WebGL in headless Chromium): ${drawn.length} frames of the demo ` +
+  console.log(`page (single-thread build, SDL's software renderer, headless Chromium): ${drawn.length} frames of the demo ` +
     `playing, drawn in median ${drawn[drawn.length >> 1].toFixed(2)} ms, p99 ${web.toFixed(2)} ms`);
   // desktop: the same demo frames with SDL's software renderer, offscreen (attnviz bench render)
   const out = execFileSync(speedExe, ['bench', 'render'], { encoding: 'utf8', env: { ...process.env, SDL_VIDEODRIVER: 'dummy' } });
