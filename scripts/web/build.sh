@@ -15,7 +15,7 @@ out=$root/build-web
 
 variant() { # variant st|mt FLAGS
     local v=$1 flags=$2 prefix=$stack/$1
-    PKG_CONFIG_LIBDIR=$prefix/lib/pkgconfig PKG_CONFIG_PATH= \
+    PKG_CONFIG_LIBDIR=$prefix/lib/pkgconfig PKG_CONFIG_PATH='' \
     emcmake cmake -S "$root" -B "$out/$v" -G Ninja -DCMAKE_BUILD_TYPE=Release \
         -DATTNVIZ_WERROR=ON -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_FIND_ROOT_PATH="$prefix" \
         -DCMAKE_C_FLAGS="$flags" -DCMAKE_EXE_LINKER_FLAGS="$flags" \
