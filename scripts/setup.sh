@@ -6,8 +6,14 @@
 #   scripts/setup.sh sanitize        set up, build with ASan+UBSan (clang) and run every test
 #   scripts/setup.sh nogui           build without SDL (-DATTNVIZ_GUI=OFF), run its tests, check it links no SDL
 #   scripts/setup.sh fuzz [SECONDS]  build the libFuzzer targets and run each for SECONDS (default 20)
+#   scripts/setup.sh web [test|e2e|speed|serve [PORT]]
+#                                    build the page (WebAssembly) into build-web/site from Debian's
+#                                    source packages (cached in ~/.cache/attnviz-web); test: also
+#                                    the wasm32 unit tests under node and the end-to-end test in
+#                                    headless Chromium; speed: print the page's figures;
+#                                    serve: serve the page on 127.0.0.1 and print the URL
 #   scripts/setup.sh deps [GROUP...] only install packages; groups: base, fuzz, gui, m32, torch,
-#                                    bench
+#                                    bench, web
 #
 # Packages are installed with apt-get, through sudo when not root, and only when missing.
 set -euo pipefail
@@ -30,6 +36,10 @@ pkgs_m32=(gcc-multilib qemu-user)
 pkgs_torch=(python3-torch python3-numpy)
 # Only for bench/numpy_attention.py, the NumPy side of `attnviz bench core`.
 pkgs_bench=(python3-numpy libopenblas0-pthread)
+# The page (scripts/web/): Debian's emscripten (node-acorn for its optimizer), the
+# libraries' source packages built with it, Chromium and npm for the end-to-end test.
+pkgs_web=(emscripten node-acorn ninja-build dpkg-dev libcglm-dev fonts-dejavu-core chromium
+          python3)
 
 missing() {
     local p
@@ -63,10 +73,34 @@ deps() {
             m32)   install "${pkgs_m32[@]}" ;;
             torch) install "${pkgs_torch[@]}" ;;
             bench) install "${pkgs_bench[@]}" ;;
-            *) echo "setup: unknown package group '$g' (base, fuzz, gui, m32, torch, bench)" >&2
+            web)   web_sources; install "${pkgs_web[@]}"; web_npm ;;
+            *) echo "setup: unknown package group '$g' (base, fuzz, gui, m32, torch, bench, web)" >&2
                exit 2 ;;
         esac
     done
+}
+
+# deb-src for bookworm main: `apt-get source` of the libraries the page is built from.
+web_sources() {
+    local f=/etc/apt/sources.list.d/attnviz-deb-src.sources
+    grep -rqs '^Types:.*deb-src' /etc/apt/sources.list.d/ && return 0
+    grep -qs '^deb-src .*bookworm main' /etc/apt/sources.list && return 0
+    local sudo=()
+    [ "$(id -u)" -ne 0 ] && sudo=(sudo)
+    echo "setup: adding $f (Debian's source packages)" >&2
+    printf 'Types: deb-src\nURIs: http://deb.debian.org/debian\nSuites: bookworm\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' |
+        "${sudo[@]}" tee "$f" >/dev/null
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+}
+
+# puppeteer-core (drives Debian's chromium in the end-to-end test), into the cache folder.
+web_npm() {
+    local dir=${XDG_CACHE_HOME:-$HOME/.cache}/attnviz-web/npm
+    [ -d "$dir/node_modules/puppeteer-core" ] && return 0
+    command -v npm >/dev/null || install npm
+    mkdir -p "$dir"
+    echo "setup: npm install puppeteer-core into $dir" >&2
+    (cd "$dir" && npm install --no-audit --no-fund --silent puppeteer-core@24 >/dev/null)
 }
 
 build() { # build DIR [cmake args...]
@@ -127,15 +161,33 @@ case "$cmd" in
             rm -rf "$work" "$log"
         done
         ;;
+    web)
+        deps base web
+        sub=${1:-build}
+        [ $# -gt 0 ] && shift
+        export ATTNVIZ_JOBS=$jobs NODE_PATH=/usr/share/nodejs
+        export ATTNVIZ_NPM=${XDG_CACHE_HOME:-$HOME/.cache}/attnviz-web/npm/node_modules
+        case "$sub" in
+            build) "$root/scripts/web/build.sh" ;;
+            test)  "$root/scripts/web/build.sh" --test
+                   node "$root/scripts/web/e2e.js" "$root/build-web/site" ;;
+            e2e)   node "$root/scripts/web/e2e.js" "$root/build-web/site" ;;
+            speed) build build -DATTNVIZ_WERROR=ON
+                   node "$root/scripts/web/e2e.js" "$root/build-web/site" --speed "$root/build/attnviz" ;;
+            serve) [ -f "$root/build-web/site/index.html" ] || "$root/scripts/web/build.sh"
+                   exec python3 "$root/scripts/web/serve.py" "$root/build-web/site" "${1:-8080}" ;;
+            *) echo "setup: unknown web command '$sub' (build, test, e2e, speed, serve)" >&2; exit 2 ;;
+        esac
+        ;;
     deps)
         [ $# -eq 0 ] && set -- base
         deps "$@"
         ;;
     -h|--help|help)
-        sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+        sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
         ;;
     *)
-        echo "setup: unknown command '$cmd' (run, test, sanitize, nogui, fuzz, deps)" >&2
+        echo "setup: unknown command '$cmd' (run, test, sanitize, nogui, fuzz, web, deps)" >&2
         exit 2
         ;;
 esac

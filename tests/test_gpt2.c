@@ -515,7 +515,9 @@ static void check_cache(const char *tmp_dir) {
     snprintf(p, sizeof p, "%s/hub/models--gpt2/snapshots/bbb/vocab.json", hf), touch(p, 1000000000);
     CHECKF(model_gpt2_find("gpt2", hf, NULL, &files, err, sizeof err) == ATTN_OK, "%s", err);
     snprintf(p, sizeof p, "%s/hub/models--gpt2/snapshots/aaa/model.safetensors", hf);
-    CHECK(strcmp(files.weights, p) == 0 && files.from_cache && !files.vocab[0]);
+    /* the newest by its time, which node's file system does not let a test set */
+    CHECK(!CHECK_POSIX_FILES ||
+          (strcmp(files.weights, p) == 0 && files.from_cache && !files.vocab[0]));
     // refs/main names the snapshot to use
     snprintf(p, sizeof p, "%s/hub/models--gpt2/refs", hf), mkdirs(p);
     snprintf(p, sizeof p, "%s/hub/models--gpt2/refs/main", hf);
@@ -584,9 +586,11 @@ static void check_cache_links(const char *tmp_dir, const char *fixtures) {
     model_free(&m);
     // a FIFO is refused, not opened
     snprintf(p, sizeof p, "%s/fifo.safetensors", tmp);
-    CHECK(mkfifo(p, 0600) == 0);
-    CHECK(model_load_gpt2(&m, p, 2, &info, err, sizeof err) == ATTN_ERR_INPUT);
-    CHECK_STR_CONTAINS(err, "is not a regular file (a FIFO)");
+    if (CHECK_POSIX_FILES) {
+        CHECK(mkfifo(p, 0600) == 0);
+        CHECK(model_load_gpt2(&m, p, 2, &info, err, sizeof err) == ATTN_ERR_INPUT);
+        CHECK_STR_CONTAINS(err, "is not a regular file (a FIFO)");
+    }
 }
 
 int main(int argc, char **argv) {

@@ -165,19 +165,24 @@ static void test_parse_errors(void) {
                    "{\"wte\": {\"dtype\": \"U8\", \"shape\": [1,1,1,1,1,1,1,1,1], "
                    "\"data_offsets\": [0, 1]}}",
                    1, "tensor \"wte\": shape has 9 dimensions, more than the 8");
+    /* In 32 bits (the browser) a dimension of 2^32 does not fit a size_t at all:
+     * refused as such, before any product. */
+    const char *too_big = sizeof(size_t) < 8 ? "more than a 32-bit size can count" : "overflows";
     EXPECT_REFUSED(ATTN_ERR_INPUT,
                    "{\"big\": {\"dtype\": \"F32\", \"shape\": [4294967296, 4294967296, 2], "
                    "\"data_offsets\": [0, 0]}}",
-                   0, "tensor \"big\": shape [4294967296, 4294967296, 2] of F32 is too large",
-                   "overflows");
+                   0, sizeof(size_t) < 8 ? "tensor \"big\": shape element 0 is 4294967296"
+                                         : "tensor \"big\": shape [4294967296, 4294967296, 2] of F32 is too large",
+                   too_big);
     EXPECT_REFUSED(ATTN_ERR_INPUT,
                    "{\"big\": {\"dtype\": \"F64\", \"shape\": [4611686018427387904], "
                    "\"data_offsets\": [0, 0]}}",
-                   0, "tensor \"big\"", "overflows");
-    /* A zero dimension makes any product zero: not an overflow. */
+                   0, "tensor \"big\"", too_big);
+    /* A zero dimension makes any product zero: not an overflow (in 64 bits; in 32 the
+     * 2^32 is refused first, above). */
     CHECK(parse_text("{\"e\": {\"dtype\": \"F32\", \"shape\": [4294967296, 4294967296, 0], "
                      "\"data_offsets\": [0, 0]}}",
-                     0) == ATTN_OK);
+                     0) == (sizeof(size_t) < 8 ? ATTN_ERR_INPUT : ATTN_OK));
     EXPECT_REFUSED(ATTN_ERR_INPUT,
                    "{\"wte\": {\"dtype\": \"F32\", \"shape\": [2, 3], \"data_offsets\": [0, 20]}}",
                    24, "tensor \"wte\": shape [2, 3] of F32 needs 24 bytes",
@@ -450,7 +455,9 @@ static void test_writer(void) {
     CHECK(write_mem(&bad, 1, NULL, 0, &b1, &l1) == ATTN_ERR_INPUT);
     CHECK_STR_CONTAINS(err, "tensor \"w\" has 9 dimensions, more than 8");
     free(b1);
-    bad.n_dims = 3, bad.shape[0] = bad.shape[1] = bad.shape[2] = (size_t)1 << 32;
+    /* half a size_t's bits a dimension: the product overflows in 32 bits (the browser) too */
+    bad.n_dims = 3;
+    bad.shape[0] = bad.shape[1] = bad.shape[2] = (size_t)1 << (sizeof(size_t) * 4);
     CHECK(write_mem(&bad, 1, NULL, 0, &b1, &l1) == ATTN_ERR_INPUT);
     CHECK_STR_CONTAINS(err, "tensor \"w\": its byte count overflows");
     free(b1);
@@ -517,13 +524,15 @@ static void test_save_atomic(const char *dir) {
     /* A special file (a FIFO here, /dev/full in the wild) is never renamed
      * over: it stays what it was. */
     snprintf(sub, sizeof sub, "%s/fifo.st", dir);
-    CHECK(mkfifo(sub, 0600) == 0);
-    CHECK(model_st_save(sub, &t, 1, NULL, 0, err, sizeof err) == ATTN_ERR_INPUT);
-    CHECK_STR_CONTAINS(err, "a device or other special file, not a file");
-    struct stat fs;
-    CHECK(stat(sub, &fs) == 0 && S_ISFIFO(fs.st_mode));
-    CHECK(count_tmp_files(dir) == 0);
-    unlink(sub);
+    if (CHECK_POSIX_FILES) {
+        CHECK(mkfifo(sub, 0600) == 0);
+        CHECK(model_st_save(sub, &t, 1, NULL, 0, err, sizeof err) == ATTN_ERR_INPUT);
+        CHECK_STR_CONTAINS(err, "a device or other special file, not a file");
+        struct stat fs;
+        CHECK(stat(sub, &fs) == 0 && S_ISFIFO(fs.st_mode));
+        CHECK(count_tmp_files(dir) == 0);
+        unlink(sub);
+    }
 
     /* A directory without write permission (root writes anyway: skip then). */
     snprintf(sub, sizeof sub, "%s/ro", dir);
@@ -943,10 +952,12 @@ static void test_model_load_errors(const char *dir) {
     CHECK_STR_CONTAINS(err, "is not a regular file (a folder): give a model file");
     /* A FIFO with no writer: refused at once, not waited on. */
     snprintf(buf, sizeof buf, "%s/fifo.safetensors", dir);
-    CHECK(mkfifo(buf, 0600) == 0);
-    CHECK(model_load(&ok, buf, err, sizeof err) == ATTN_ERR_INPUT && model_zeroed(&ok));
-    CHECK_STR_CONTAINS(err, "is not a regular file (a FIFO): give a model file");
-    unlink(buf);
+    if (CHECK_POSIX_FILES) {
+        CHECK(mkfifo(buf, 0600) == 0);
+        CHECK(model_load(&ok, buf, err, sizeof err) == ATTN_ERR_INPUT && model_zeroed(&ok));
+        CHECK_STR_CONTAINS(err, "is not a regular file (a FIFO): give a model file");
+        unlink(buf);
+    }
     /* Over 2 GiB: a sparse file, refused before it is read. */
     snprintf(buf, sizeof buf, "%s/huge.safetensors", dir);
     FILE *h = fopen(buf, "wb");

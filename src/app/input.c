@@ -547,6 +547,10 @@ void window_on_event(window_app *a, const SDL_Event *ev) {
 static void handle(window_app *a, const SDL_Event *ev) {
     switch (ev->type) {
     case SDL_QUIT: a->quit = true; break;
+    case SDL_DROPFILE: /* SDL_PollEvent's copy of the path is ours to free */
+        window_open_file(a, ev->drop.file);
+        SDL_free(ev->drop.file);
+        break;
     case SDL_WINDOWEVENT:
         if (ev->window.event == SDL_WINDOWEVENT_LEAVE) a->mouse_in = false;
         if (ev->window.event == SDL_WINDOWEVENT_SIZE_CHANGED) window_update_sizes(a);

@@ -5,7 +5,6 @@
 
 #include <SDL_ttf.h>
 #include <dirent.h>
-#include <fontconfig/fontconfig.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,6 +60,10 @@ static int font_in_dir(const char *dir, char *path, size_t path_len) {
     return found;
 }
 
+/* The browser has no fontconfig: the page bundles its font in assets/fonts/. */
+#ifndef __EMSCRIPTEN__
+#include <fontconfig/fontconfig.h>
+
 static int fontconfig_match(const char *family, char *path, size_t path_len) {
     if (!FcInit()) return 0;
     FcPattern *pat = FcNameParse((const FcChar8 *)family);
@@ -82,6 +85,13 @@ static int fontconfig_match(const char *family, char *path, size_t path_len) {
     }
     return found;
 }
+#else
+static int fontconfig_match(const char *family, char *path, size_t path_len) {
+    (void)family, (void)path, (void)path_len;
+    return 0;
+}
+static void FcFini(void) {}
+#endif
 
 attn_status text_find_font(char *path, size_t path_len, char *err, size_t err_len) {
     const char *env = getenv("ATTNVIZ_FONT");

@@ -273,6 +273,7 @@ static void draw(window_app *a) {
         a->shot_pending = false;
         save_screenshot(a);
     }
+    a->drawn_at = SDL_GetPerformanceCounter();
     SDL_RenderPresent(r);
 }
 
@@ -295,7 +296,7 @@ static int fail(char *err, size_t err_len, const char *what) {
 }
 
 int app_window_run(const state_settings *settings, const theme *t, bool present,
-                   const char *lesson_path, char *err, size_t err_len) {
+                   const char *lesson_path, int stage, char *err, size_t err_len) {
     /* Clicking into the window also acts; a fullscreen lesson on a projector
      * does not minimise when the teacher clicks on the laptop's screen. */
     SDL_SetHint(SDL_HINT_MOUSE_FOCUS_CLICKTHROUGH, "1");
@@ -360,6 +361,7 @@ int app_window_run(const state_settings *settings, const theme *t, bool present,
     loading_frame(a, settings);
     if (app_state_init(&a->s, settings, err, err_len) != 0) goto done;
     if (t) a->s.theme = t;
+    if (stage >= 0 && stage < STATE_STAGE_COUNT) a->s.stage = (state_stage)stage;
     a->s.present = present;
     if (lesson_path) {
         if (app_lesson_open(&a->s, lesson_path, err, err_len) != 0) goto done;
@@ -369,16 +371,19 @@ int app_window_run(const state_settings *settings, const theme *t, bool present,
     settings_panel_init(&a->panel, &a->s);
     SDL_StopTextInput(); /* typing is on only while a text field is edited */
     window_update_sizes(a);
-    a->stats = getenv("ATTNVIZ_FRAME_STATS") && *getenv("ATTNVIZ_FRAME_STATS") == '1';
+    const char *stats = getenv("ATTNVIZ_FRAME_STATS");
+    a->stats = stats && *stats == '1';
+    a->stats_each = stats && strcmp(stats, "each") == 0;
     a->stats_at = SDL_GetTicks();
 
     Uint64 freq = SDL_GetPerformanceFrequency(), prev = SDL_GetPerformanceCounter();
+    bool drawn = false; /* the first frame comes at once, whether or not an event does */
     while (!a->quit) {
         /* Nothing moves: sleep until input comes (a laptop in a classroom
          * runs on battery). The timeouts keep a caret blinking and let a
          * message fade. */
         SDL_Event ev;
-        if (!a->s.playing) {
+        if (!a->s.playing && drawn) {
             int wait = app_overview_busy(&a->s) ? 30 : ui_typing(&a->ui) ? 100
                                                      : a->s.message[0]  ? 250
                                                                         : 1000;
@@ -393,9 +398,13 @@ int app_window_run(const state_settings *settings, const theme *t, bool present,
         if (dt > 0.1f) dt = 0.1f; /* after a stall (a drag, a sleep) do not jump ahead */
         update(a, dt);
         draw(a);
+        drawn = true;
 
         Uint64 end = SDL_GetPerformanceCounter();
         double frame_ms = (double)(end - now) * 1000.0 / (double)freq;
+        if (a->stats_each) /* update and draw, then with the present (which may wait) */
+            fprintf(stderr, "attnviz: frame %.3f ms drawn, %.3f ms presented\n",
+                    (double)(a->drawn_at - now) * 1000.0 / (double)freq, frame_ms);
         if (a->stats) {
             a->stats_draw_ms += frame_ms;
             a->stats_frames++;

@@ -30,8 +30,10 @@
  *
  * Screenshots go to $ATTNVIZ_SCREENSHOT_DIR (default: the current folder)
  * as attnviz-YYYYMMDD-HHMMSS.png; the path is printed on stdout.
- * ATTNVIZ_FRAME_STATS=1 prints the mean frame time every 2 s on stderr. */
+ * stage: the stage to open on (state_stage); negative: the model's opening stage.
+ * ATTNVIZ_FRAME_STATS=1 prints the mean frame time every 2 s on stderr; =each prints
+ * every frame's time, drawn and presented. */
 int app_window_run(const state_settings *settings, const theme *t, bool present,
-                   const char *lesson_path, char *err, size_t err_len);
+                   const char *lesson_path, int stage, char *err, size_t err_len);
 
 #endif

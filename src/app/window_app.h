@@ -55,7 +55,9 @@ typedef struct window_app {
     int windowed_w, windowed_h; /* the size before fullscreen */
     char seen_message[APP_ERR_LEN];
     Uint32 message_at;
-    bool stats; /* ATTNVIZ_FRAME_STATS */
+    bool stats;       /* ATTNVIZ_FRAME_STATS */
+    bool stats_each;  /* ATTNVIZ_FRAME_STATS=each: every frame's time, to take percentiles */
+    Uint64 drawn_at;  /* when the frame was drawn, before it was presented */
     double stats_draw_ms;
     int stats_frames;
     Uint32 stats_at;
@@ -90,6 +92,8 @@ __attribute__((format(printf, 3, 4))) void window_say(window_app *a, bool error,
 /* One event: the picker, the panel, the lesson, the overview or the
  * frame's keys take it, in that order. */
 void window_on_event(window_app *a, const SDL_Event *ev);
+/* A lesson (.md) or a model file dropped on the window (open_file.c). */
+void window_open_file(window_app *a, const char *path);
 
 /* ---- picker.c ------------------------------------------------------------------------- */
 

@@ -18,23 +18,23 @@ int cli_run_app(const cli_options *o, char *err, size_t err_len) {
     if (s.source == STATE_SOURCE_TRAINED && state_model_is_gpt2(s.model_path)) {
         if (state_gpt2_check(&s, &bad, msg, sizeof msg) != ATTN_OK)
             return cli_fail_setting(err, err_len, bad, msg);
-        return app_window_run(&s, theme_for(o->render.theme), o->render.present, NULL, err,
-                              err_len);
+        return app_window_run(&s, theme_for(o->render.theme), o->render.present, NULL,
+                              (int)o->render.stage, err, err_len);
     }
     state_model m;
     memset(&m, 0, sizeof m);
     if (state_model_apply_text(&m, &s, s.sentence, &bad, msg, sizeof msg) != 0)
         return cli_fail_setting(err, err_len, bad, msg);
     state_model_free(&m);
-    return app_window_run(&s, theme_for(o->render.theme), o->render.present, NULL, err,
-                          err_len);
+    return app_window_run(&s, theme_for(o->render.theme), o->render.present, NULL,
+                          (int)o->render.stage, err, err_len);
 }
 
 int cli_run_lesson(const cli_options *o, const char *path, char *err, size_t err_len) {
     if (cli_lesson_parses(path, err, err_len) != 0) return 2;
     state_settings s;
     state_settings_default(&s);
-    return app_window_run(&s, theme_for(o->render.theme), o->render.present, path, err,
+    return app_window_run(&s, theme_for(o->render.theme), o->render.present, path, -1, err,
                           err_len);
 }
 

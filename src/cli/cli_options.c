@@ -189,6 +189,9 @@ static const cli_arg frame_rows[] = {
 };
 static const cli_arg_list frame_list = {"the frame", frame_rows,
                                         sizeof frame_rows / sizeof *frame_rows};
+/* The app opens on a stage of choice (a link to the page can say which): the frames'
+ * first row alone. */
+static const cli_arg_list app_stage_list = {"the start", frame_rows, 1};
 
 static const cli_arg lesson_frames_rows[] = {
     {.name = "--out", .value = "DIR", .kind = CLI_ARG_PATH, .at = AT(render.out),
@@ -306,7 +309,7 @@ static int start_check(void *opts, const cli_given *given, char *err, size_t err
 /* ---- the tables ----------------------------------------------------------------- */
 
 const cli_option_table cli_app_options = {sizeof(cli_options), options_init_start, start_check,
-                                          {&settings_list, &theme_list}, NULL};
+                                          {&settings_list, &app_stage_list, &theme_list}, NULL};
 const cli_option_table cli_dump_options = {sizeof(cli_options), options_init, settings_check,
                                            {&settings_list, &dump_list}, NULL};
 const cli_option_table cli_render_options = {

@@ -55,6 +55,12 @@ typedef struct state_settings {
 attn_status state_fail(attn_status status, char *err, size_t err_len, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* Added to the message when a thread cannot start: the browser's single-thread
+ * build has none and says which page has them (cmake/web.cmake); "" elsewhere. */
+#ifndef STATE_NO_THREAD_FIX
+#define STATE_NO_THREAD_FIX ""
+#endif
+
 /* The sentence the app and render open on, with the trained model: every
  * word in its vocabulary, and its heads visibly differ on it (layer 1: head
  * 1 looks at the previous token, head 4 from "she" back to "girl"). */

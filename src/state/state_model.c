@@ -375,18 +375,24 @@ static attn_status apply_trained(state_model *m, const state_settings *s, attn_s
      * until state_model_poll finds the run ended (the run under way, when
      * it is on this sentence and pruning already, goes on). */
     if (rc == ATTN_OK && !same_run && deferred && !loaded && t->gpt2) {
-        if (!state_trained_run_is_on(t, s->sentence, s->head_off))
-            rc = state_trained_run_start(t, s->sentence, s->head_off, bad, err, err_len);
-        free(next.tokens);
-        free(next.text);
-        free(next.labels);
-        free(next.label_text);
-        free(next.token_kind);
-        if (rc != ATTN_OK) return rc;
-        m->pending = true;
-        m->pending_settings = *s;
-        *deferred = true;
-        return ATTN_OK;
+        attn_status started =
+            state_trained_run_is_on(t, s->sentence, s->head_off)
+                ? ATTN_OK
+                : state_trained_run_start(t, s->sentence, s->head_off, bad, err, err_len);
+        /* ATTN_ERR_IO: no thread to be had (a browser without them): the
+         * run is done here, below */
+        if (started != ATTN_ERR_IO) {
+            free(next.tokens);
+            free(next.text);
+            free(next.labels);
+            free(next.label_text);
+            free(next.token_kind);
+            if (started != ATTN_OK) return started;
+            m->pending = true;
+            m->pending_settings = *s;
+            *deferred = true;
+            return ATTN_OK;
+        }
     }
     if (rc == ATTN_OK && !same_run)
         rc = state_trained_run(t, s->sentence, s->head_off, bad, err, err_len);

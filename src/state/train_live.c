@@ -296,7 +296,8 @@ attn_status train_live_start(train_live *t, const train_live_config *c, char *er
     atomic_store(&t->running, true);
     if (pthread_create(&t->thread, NULL, run, t) != 0) {
         atomic_store(&t->running, false);
-        st = state_fail(ATTN_ERR_IO, err, err_len, "cannot start the training thread");
+        st = state_fail(ATTN_ERR_IO, err, err_len, "cannot start the training thread%s",
+                        STATE_NO_THREAD_FIX);
         goto failed;
     }
     t->joinable = true;

@@ -70,7 +70,8 @@ attn_status state_trained_roles_start(state_trained *t, char *err, size_t err_le
     if (pthread_create(&j->thread, NULL, roles_run, j) != 0) {
         free(j);
         snprintf(t->roles_note, sizeof t->roles_note,
-                 "not measured: no thread could be started to measure them");
+                 "not measured: no thread could be started to measure them%s",
+                 STATE_NO_THREAD_FIX);
         return state_fail(ATTN_ERR_IO, err, err_len,
                           "cannot start a thread to measure the head roles");
     }

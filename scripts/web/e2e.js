@@ -1,0 +1,310 @@
+#!/usr/bin/env node
+/* End-to-end test of the page in headless Chromium (Debian's /usr/bin/chromium, driven by
+ * puppeteer-core from the set-up script's cache folder), from a local server with COOP/COEP:
+ *
+ * - both builds start: the threaded one when the page is cross-origin isolated, the
+ *   single-thread one with ?variant=st; the page says which runs;
+ * - the first frame is drawn (not blank: many colours, a dark background);
+ * - Home, then → nine times: each of the ten stages draws a different picture;
+ * - a lesson picked with L and Enter draws its panel; a lesson file opened from the disk
+ *   (the page's file input) with a check question: 2 answers it and the picture changes;
+ *   a lesson file that does not parse is refused and the app goes on;
+ * - M opens the trained model's overview; R in it starts live training in the threaded
+ *   build (the picture keeps changing) and is refused with a message in the other;
+ * - S hands a PNG over as a download (its path is printed by the program);
+ * - ?stage=4&heads=2&sentence=… starts where the URL says (a different first frame).
+ *
+ * usage: e2e.js SITE_DIR [--speed DESKTOP_ATTNVIZ]
+ *   --speed: prints the first-frame time, the frame times' p99 in the page and in the
+ *   desktop app's software renderer for the demo (and their ratio), and the page weight.
+ * ATTNVIZ_NPM: the node_modules folder holding puppeteer-core. E2E_KEEP=DIR keeps shots. */
+'use strict';
+const path = require('path');
+const fs = require('fs');
+const os = require('os');
+const zlib = require('zlib');
+const { spawn, execFileSync } = require('child_process');
+
+const site = path.resolve(process.argv[2] || 'build-web/site');
+const speedExe = process.argv[3] === '--speed' ? process.argv[4] : null;
+const npm = process.env.ATTNVIZ_NPM ||
+  path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'attnviz-web/npm/node_modules');
+const puppeteer = require(path.join(npm, 'puppeteer-core'));
+const keep = process.env.E2E_KEEP;
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'attnviz-e2e-'));
+
+let failures = 0, checks = 0;
+function check(what, ok, detail) {
+  checks++;
+  if (!ok) failures++;
+  console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}${!ok && detail !== undefined ? ': ' + detail : ''}`);
+}
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function serve() {
+  return new Promise((resolve, reject) => {
+    const p = spawn('python3', [path.join(__dirname, 'serve.py'), site, '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    p.stdout.once('data', (d) => resolve({ proc: p, url: d.toString().trim() }));
+    p.once('exit', (c) => reject(new Error('the server stopped: ' + c)));
+  });
+}
+
+/* What a screenshot holds: decoded by the page itself (no PNG decoder needed here). */
+async function probe(page, name) {
+  const b64 = await page.screenshot({ encoding: 'base64', type: 'png' });
+  if (keep) fs.writeFileSync(path.join(keep, name + '.png'), Buffer.from(b64, 'base64'));
+  return page.evaluate(async (b64) => {
+    const img = new Image();
+    img.src = 'data:image/png;base64,' + b64;
+    await img.decode();
+    const c = new OffscreenCanvas(img.width, img.height);
+    const x = c.getContext('2d');
+    x.drawImage(img, 0, 0);
+    const d = x.getImageData(0, 0, img.width, img.height).data;
+    const colours = new Set();
+    let lum = 0;
+    const small = []; // 64x40 grey thumbnail, to compare pictures
+    for (let i = 0; i < d.length; i += 4 * 7) {
+      colours.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
+    }
+    for (let y = 0; y < 40; y++)
+      for (let xx = 0; xx < 64; xx++) {
+        let s = 0, n = 0;
+        for (let yy = Math.floor(y * img.height / 40); yy < Math.floor((y + 1) * img.height / 40); yy += 2)
+          for (let xs = Math.floor(xx * img.width / 64); xs < Math.floor((xx + 1) * img.width / 64); xs += 2) {
+            const i = (yy * img.width + xs) * 4;
+            s += d[i] + d[i + 1] + d[i + 2];
+            n++;
+          }
+        small.push(s / (3 * n));
+        lum += s / (3 * n);
+      }
+    return { colours: colours.size, lum: lum / (64 * 40), small, w: img.width, h: img.height };
+  }, b64);
+}
+function differs(a, b) { // mean absolute difference of the thumbnails, 0..255
+  let s = 0;
+  for (let i = 0; i < a.small.length; i++) s += Math.abs(a.small[i] - b.small[i]);
+  return s / a.small.length;
+}
+
+async function started(page) {
+  await page.waitForFunction(() => window.Module && Module.calledRun, { timeout: 30000 });
+  // the first frame: the canvas is drawn on once SDL has a window
+  await sleep(1000);
+}
+
+async function key(page, k, wait = 250) {
+  await page.keyboard.press(k);
+  await sleep(wait);
+}
+
+async function variant(browser, base, want) {
+  const page = await browser.newPage();
+  await page.setViewport({ width: 1280, height: 800 });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  const client = await page.target().createCDPSession();
+  await client.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: tmp }).catch(() =>
+    client.send('Page.setDownloadBehavior', { behavior: 'allow', downloadPath: tmp }));
+  await page.goto(base + (want === 'st' ? '?variant=st' : ''), { waitUntil: 'load' });
+  await started(page);
+  const info = await page.evaluate(() => ({ v: window.attnviz.variant, iso: self.crossOriginIsolated,
+    label: document.getElementById('variant').textContent }));
+  check(`${want}: the page runs the ${want} build (isolated: ${info.iso})`, info.v === want, JSON.stringify(info));
+  check(`${want}: the page says which build runs`, /thread/.test(info.label), info.label);
+  await page.focus('#canvas');
+  await sleep(1500);
+  const first = await probe(page, want + '-first');
+  check(`${want}: the first frame fills the window (${first.w}x${first.h})`, first.w === 1280 && first.h === 800);
+  check(`${want}: the first frame is drawn (${first.colours} colours)`, first.colours > 50, first.colours);
+  check(`${want}: the dark theme's background is dark (mean ${first.lum.toFixed(0)})`, first.lum < 100, first.lum);
+
+  // S: the PNG as a download
+  await key(page, 'KeyS', 2000);
+  const shot = await page.evaluate(() => window.attnviz.lines.find((l) => l.startsWith('/shots/')));
+  const got = fs.readdirSync(tmp).filter((f) => /^attnviz-.*\.png$/.test(f));
+  check(`${want}: S downloads the PNG`, !!shot && got.length > 0, `${shot} ${got}`);
+  if (got.length) {
+    const png = fs.readFileSync(path.join(tmp, got[0]));
+    const w = png.readUInt32BE(16), h = png.readUInt32BE(20);
+    check(`${want}: the download is the frame as a PNG (${w}x${h})`,
+      png.slice(1, 4).toString() === 'PNG' && w === 1280 && h === 800, `${w}x${h}`);
+  }
+  for (const f of got) fs.unlinkSync(path.join(tmp, f));
+  // the ten stages, paused: each a different picture
+  await key(page, 'KeyW', 600); // the mechanics (random weights): every stage has its own picture
+  await key(page, 'Home', 400);
+  let prev = await probe(page, want + '-stage1'), same = [];
+  for (let n = 2; n <= 10; n++) {
+    await key(page, 'ArrowRight', 900);
+    const now = await probe(page, `${want}-stage${n}`);
+    if (differs(prev, now) < 0.3) same.push(n);
+    prev = now;
+  }
+  check(`${want}: stages 2..10 each change the picture`, same.length === 0, 'same as the one before: ' + same);
+
+  // a shipped lesson from the picker (L, Enter)
+  const beforeLesson = await probe(page, want + '-before-lesson');
+  await key(page, 'KeyL', 500);
+  await key(page, 'Enter', 1200);
+  const lesson = await probe(page, want + '-lesson');
+  check(`${want}: L and Enter open a lesson`, differs(beforeLesson, lesson) > 1, differs(beforeLesson, lesson));
+  await key(page, 'Escape', 600);
+
+  // a lesson from the disk with a question, answered with 2
+  const md = path.join(tmp, 'e2e-question.md');
+  fs.writeFileSync(md, '# A test lesson\n\nOne step, one question.\n\n## The question\n\nHow many?\n\n' +
+    '```attnviz\nheads: 2\nstage: softmax\n```\n\n```question\nask: How many scores does one query get?\n' +
+    'choice: One\nchoice*: One per token of the sentence\nchoice: One per head\nexplain: One per key.\n```\n');
+  const input = await page.$('#file');
+  await input.uploadFile(md);
+  await sleep(1500);
+  const asked = await probe(page, want + '-question');
+  await key(page, 'Digit2', 1000);
+  const answered = await probe(page, want + '-answered');
+  check(`${want}: a lesson opened from the disk shows its question`, differs(lesson, asked) > 1, differs(lesson, asked));
+  check(`${want}: 2 answers it (the picture changes)`, differs(asked, answered) > 0.2, differs(asked, answered));
+  await key(page, 'Escape', 600);
+  const bad = path.join(tmp, 'e2e-broken.md');
+  fs.writeFileSync(bad, 'no title here\n');
+  await input.uploadFile(bad);
+  await sleep(1000);
+  const alive = await page.evaluate(() => !!(window.Module && !Module.exited && !document.getElementById('status').offsetParent));
+  check(`${want}: a lesson that does not parse is refused, the app goes on`, alive);
+  // a model file that is not one: refused by the desktop's checks, with a message
+  const beforeModel = await probe(page, want + '-before-model');
+  const junk = path.join(tmp, 'e2e-junk.safetensors');
+  fs.writeFileSync(junk, Buffer.from('not a model at all, not even its header'));
+  await input.uploadFile(junk);
+  await sleep(1200);
+  const refused = await probe(page, want + '-model-refused');
+  const stillOn = await page.evaluate(() => !document.getElementById('status').offsetParent);
+  check(`${want}: a model file that is not one is refused with a message, the app goes on`,
+    stillOn && differs(beforeModel, refused) > 0.05, differs(beforeModel, refused));
+
+  // the overview (M), live training (R)
+  await key(page, 'KeyW', 800); // back to the trained model
+  const beforeOverview = await probe(page, want + '-before-overview');
+  await key(page, 'KeyM', 1500);
+  const overview = await probe(page, want + '-overview');
+  check(`${want}: M opens the overview`, differs(beforeOverview, overview) > 1, differs(beforeOverview, overview));
+  await key(page, 'KeyR', 2500);
+  const t1 = await probe(page, want + '-training1');
+  await sleep(2500);
+  const t2 = await probe(page, want + '-training2');
+  if (want === 'mt') check('mt: R trains live (the overview keeps changing)', differs(t1, t2) > 0.05, differs(t1, t2));
+  else check('st: R says live training needs the threaded build (a message, no crash)',
+    differs(overview, t1) > 0.05 && differs(t1, t2) < 0.3, `${differs(overview, t1)} ${differs(t1, t2)}`);
+  await key(page, 'Escape', 500);
+  await key(page, 'Escape', 500);
+
+  check(`${want}: no errors on the page`, errors.length === 0, errors.join(' | '));
+  await page.close();
+  return first;
+}
+
+async function urlStart(browser, base, plain) {
+  const page = await browser.newPage();
+  await page.setViewport({ width: 1280, height: 800 });
+  await page.goto(base + '?variant=st&stage=4&heads=2&weights=mechanics&sentence=' +
+    encodeURIComponent('the cat sat on the mat'), { waitUntil: 'load' });
+  await started(page);
+  await sleep(1500);
+  const p = await probe(page, 'url-start');
+  const args = await page.evaluate(() => window.attnviz.args.join(' '));
+  check('the URL sets the start (' + args + ')', differs(plain, p) > 1 && p.colours > 50, differs(plain, p));
+  const out = await page.evaluate(() => window.attnviz.lines.filter((l) => l.startsWith('attnviz:')).join(' '));
+  check('the URL start is accepted', out === '', out);
+  await page.close();
+}
+
+const p99 = (a) => a[Math.min(a.length - 1, Math.floor(a.length * 0.99))];
+
+async function speed(browser, base) {
+  // first frame: from navigation start to the first frame the program presents
+  const page = await browser.newPage();
+  await page.setViewport({ width: 1280, height: 800 });
+  await page.goto(base + '?variant=st&weights=mechanics&stats=each', { waitUntil: 'load' });
+  await page.waitForFunction(() => window.attnviz.lines.some((l) => l.startsWith('attnviz: frame')),
+    { timeout: 30000, polling: 5 });
+  const firstFrame = await page.evaluate(() => performance.now());
+  const t = await page.evaluate(() => ({ ready: window.attnviz.ready,
+    data: (performance.getEntriesByName(new URL('attnviz.data', location.href).href)[0] || {}).responseEnd,
+    wasm: (performance.getEntriesByName(new URL('st/attnviz.wasm', location.href).href)[0] || {}).responseEnd }));
+  console.log(`first frame: ${(firstFrame / 1000).toFixed(2)} s after the page was asked for ` +
+    `(wasm loaded at ${(t.wasm / 1000).toFixed(2)} s, data at ${(t.data / 1000).toFixed(2)} s, ` +
+    `program started at ${(t.ready / 1000).toFixed(2)} s)`);
+  check('first frame within 2 s', firstFrame < 2000, firstFrame);
+  // the desktop program's own start, at the same moment (a busy machine slows both)
+  const deskFirst = await new Promise((resolve) => {
+    const t0 = Date.now();
+    const p = spawn(speedExe, ['--weights', 'mechanics'], { env: { ...process.env,
+      SDL_VIDEODRIVER: 'offscreen', SDL_RENDER_DRIVER: 'software', ATTNVIZ_FRAME_STATS: 'each' } });
+    p.stderr.once('data', () => { resolve(Date.now() - t0); p.kill(); });
+    p.once('exit', () => resolve(NaN));
+  });
+  console.log(`desktop: first frame ${(deskFirst / 1000).toFixed(2)} s after the program was started`);
+  // the demo (the built-in example, 4 heads, all heads) played through the ten stages
+  await page.focus('#canvas');
+  await page.keyboard.press('Space');
+  await page.evaluate(() => { window.attnviz.lines.length = 0; });
+  await sleep(8000);
+  const lines = await page.evaluate(() => window.attnviz.lines.slice());
+  await page.close();
+  const drawn = lines.map((l) => /^attnviz: frame ([0-9.]+) ms drawn/.exec(l)).filter(Boolean)
+    .map((m) => +m[1]).sort((a, b) => a - b);
+  const web = p99(drawn);
+  console.log(`page (single-thread build, SDL's software renderer, headless Chromium): ${drawn.length} frames of the demo ` +
+    `playing, drawn in median ${drawn[drawn.length >> 1].toFixed(2)} ms, p99 ${web.toFixed(2)} ms`);
+  // desktop: the same demo frames with SDL's software renderer, offscreen (attnviz bench render)
+  const out = execFileSync(speedExe, ['bench', 'render'], { encoding: 'utf8', env: { ...process.env, SDL_VIDEODRIVER: 'dummy' } });
+  const m = /^demo: median ([0-9.]+) ms, p99 ([0-9.]+) ms/m.exec(out);
+  if (m) {
+    console.log(`desktop (software renderer, attnviz bench render): demo median ${m[1]} ms, p99 ${m[2]} ms`);
+    const ratio = web / +m[2];
+    console.log(`frame p99, page / desktop: ${ratio.toFixed(2)}`);
+    check('frame p99 within 2x of the desktop software renderer', ratio <= 2, ratio.toFixed(2));
+  } else {
+    check('attnviz bench render printed the demo', false, out);
+  }
+  // page weight, gzipped: what one visit loads (the single-thread build)
+  let total = 0;
+  for (const f of ['index.html', 'loader.js', 'attnviz.data', 'st/attnviz.js', 'st/attnviz.wasm']) {
+    const n = zlib.gzipSync(fs.readFileSync(path.join(site, f)), { level: 9 }).length;
+    total += n;
+    console.log(`  ${f}: ${(n / 1024).toFixed(0)} KB gzipped`);
+  }
+  console.log(`page weight: ${total} bytes gzipped (${(total / 1048576).toFixed(2)} MiB, ${(total / 1e6).toFixed(2)} MB)`);
+  check("page weight at most 3 MiB gzipped", total <= 3 * 1048576, total);
+}
+
+(async () => {
+  if (keep) fs.mkdirSync(keep, { recursive: true });
+  const { proc, url } = await serve();
+  const browser = await puppeteer.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium', headless: true,
+    args: ['--no-sandbox', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--window-size=1280,800'],
+  });
+  try {
+    if (speedExe) {
+      await speed(browser, url);
+    } else {
+      // E2E_VARIANTS=st runs one build only (while the other is being built)
+      let plain = null;
+      for (const v of (process.env.E2E_VARIANTS || 'mt st').split(' ')) {
+        const first = await variant(browser, url, v);
+        plain = plain || first;
+      }
+      await urlStart(browser, url, plain);
+    }
+  } catch (e) {
+    check('the test ran to its end', false, e.stack);
+  } finally {
+    await browser.close();
+    proc.kill();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+  console.log(`e2e: ${checks - failures} of ${checks} checks passed`);
+  process.exit(failures ? 1 : 0);
+})();

@@ -1,0 +1,109 @@
+/* attnviz's page: picks the threaded build when the page is cross-origin isolated (a server
+ * sending COOP/COEP; SharedArrayBuffer needs it), else the single-thread one, and says which.
+ * The URL's ?sentence=…&heads=…&stage=…&lesson=…&theme=… become the program's arguments,
+ * as on the command line. S saves a PNG into /shots: the page hands it over as a download.
+ * A file picked or dropped is copied to /uploads and opened as a drop on the window. */
+(function () {
+  'use strict';
+  const q = new URLSearchParams(location.search);
+  const threaded = self.crossOriginIsolated === true && q.get('variant') !== 'st';
+  const dir = threaded ? 'mt' : 'st';
+  const status = document.getElementById('status');
+  const canvas = document.getElementById('canvas');
+  const label = document.getElementById('variant');
+  label.textContent = threaded ? 'threaded build' : 'single-thread build';
+  label.title = threaded ? 'live training runs on a worker thread'
+    : 'live training needs the threaded build: serve the page with the COOP/COEP headers';
+
+  const args = [];
+  const lesson = q.get('lesson');
+  if (lesson) {
+    args.push('lesson', lesson.includes('/') ? lesson : 'lessons/' + lesson.replace(/\.md$/, '') + '.md');
+  } else {
+    for (const [key, opt] of [['sentence', '--sentence'], ['heads', '--heads'], ['stage', '--stage'],
+                              ['weights', '--weights'], ['kv-heads', '--kv-heads'],
+                              ['d-model', '--d-model'], ['temperature', '--temperature'],
+                              ['seed', '--seed']])
+      if (q.has(key)) args.push(opt, q.get(key));
+    if (q.get('causal') === '1') args.push('--causal');
+  }
+  if (q.has('theme')) args.push('--theme', q.get('theme'));
+  if (q.get('present') === '1') args.push('--present');
+
+  // The canvas fills the window by CSS; SDL sizes its drawing buffer to that times the
+  // device pixel ratio and follows both (SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI).
+
+  const t0 = performance.now();
+  const lines = [];
+  function print(text) {
+    lines.push(text);
+    console.log(text);
+    const m = /^(\/shots\/attnviz-[^\s]+\.png)$/.exec(text);
+    if (m) download(m[1]);
+  }
+  function download(path) {
+    const bytes = Module.FS.readFile(path);
+    const a = document.createElement('a');
+    a.href = URL.createObjectURL(new Blob([bytes], { type: 'image/png' }));
+    a.download = path.split('/').pop();
+    document.body.appendChild(a);
+    a.click();
+    setTimeout(() => { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+    Module.FS.unlink(path);
+  }
+
+  window.Module = {
+    canvas,
+    arguments: args,
+    print,
+    printErr: (text) => { lines.push(text); console.warn(text); },
+    locateFile: (name) => (name.endsWith('.data') ? 'attnviz.data' : dir + '/' + name),
+    preRun: [() => {
+      Module.ENV.SDL_VIDEODRIVER = 'emscripten';
+      Module.ENV.ATTNVIZ_SCREENSHOT_DIR = '/shots';
+      if (q.has('stats')) Module.ENV.ATTNVIZ_FRAME_STATS = q.get('stats'); // 1 or each
+      // SDL's software renderer, as on the desktop without a GPU: it draws in wasm as fast as
+      // the desktop does; WebGL (opengles2) pays a call into JavaScript for every rectangle.
+      Module.ENV.SDL_RENDER_DRIVER = q.get('renderer') || 'software';
+      Module.FS.mkdir('/shots');
+      Module.FS.mkdir('/uploads');
+    }],
+    onRuntimeInitialized: () => { status.style.display = 'none'; window.attnviz.ready = performance.now(); },
+    onExit: (code) => {
+      status.style.display = '';
+      status.textContent = code === 0 ? 'attnviz ended (reload the page to start again)'
+        : 'attnviz stopped: ' + (lines.filter((l) => l.startsWith('attnviz:') && !l.startsWith('attnviz: frame')).pop() || 'status ' + code);
+    },
+    setStatus: (text) => { if (text) status.textContent = text; },
+  };
+  // What the tests and the speed script read.
+  window.attnviz = { variant: dir, args, lines, t0, threaded };
+
+  function open(file) {
+    file.arrayBuffer().then((buf) => {
+      const path = '/uploads/' + file.name.replace(/[^A-Za-z0-9._-]/g, '_');
+      Module.FS.writeFile(path, new Uint8Array(buf));
+      Module.ccall('app_web_open', 'number', ['string'], [path]);
+      canvas.focus();
+    });
+  }
+  const picker = document.getElementById('file');
+  document.getElementById('open').onclick = () => picker.click();
+  picker.onchange = () => { if (picker.files[0]) open(picker.files[0]); picker.value = ''; };
+  const drop = document.getElementById('drop');
+  window.addEventListener('dragover', (e) => { e.preventDefault(); drop.style.display = 'block'; });
+  window.addEventListener('dragleave', () => { drop.style.display = 'none'; });
+  window.addEventListener('drop', (e) => {
+    e.preventDefault();
+    drop.style.display = 'none';
+    if (e.dataTransfer.files[0]) open(e.dataTransfer.files[0]);
+  });
+  canvas.focus();
+
+  setTimeout(() => document.getElementById('bar').classList.add('quiet'), 8000);
+
+  const s = document.createElement('script');
+  s.src = dir + '/attnviz.js';
+  s.onerror = () => { status.textContent = 'cannot load ' + s.src; };
+  document.body.appendChild(s);
+})();
