@@ -148,6 +148,7 @@ expect 2 "--layer 3 does not exist: gpt2 has 2 layers" -- --model gpt2 --layer 3
 words=$(printf ' word%.0s' $(seq 1 40))
 expect 2 "41 tokens with the start token, more than the 32 of the model's context" -- --model gpt2 --sentence "$words"
 expect 2 "huggingface" -- --model gpt2-large
+expect 2 "gpt3 is no file or folder, and no model name attnviz looks up (gpt2, distilgpt2" -- --model gpt3
 
 # render through the same state path
 if [ "$window" = window ]; then

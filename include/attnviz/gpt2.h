@@ -100,6 +100,9 @@ typedef struct model_gpt2_files {
 
 /* Whether name is one of GPT-2's family: gpt2, distilgpt2, gpt2-medium,
  * gpt2-large, gpt2-xl. */
+/* The family names model_gpt2_find looks up, as "gpt2, distilgpt2, …",
+ * for a message; like snprintf, the length of the whole. */
+size_t model_gpt2_family_names(char *buf, size_t len);
 int model_gpt2_is_family(const char *name);
 
 /* Finds a checkpoint from what the user typed: a safetensors file, a folder

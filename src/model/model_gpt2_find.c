@@ -31,6 +31,14 @@ int model_gpt2_is_family(const char *name) {
     return 0;
 }
 
+size_t model_gpt2_family_names(char *buf, size_t len) {
+    size_t at = 0;
+    if (len) buf[0] = '\0';
+    for (size_t i = 0; i < FAMILY_N && at < len; i++)
+        at += (size_t)snprintf(buf + at, len - at, "%s%s", i ? ", " : "", FAMILY[i].name);
+    return at;
+}
+
 static int is_file(const char *p) {
     struct stat sb;
     return stat(p, &sb) == 0 && S_ISREG(sb.st_mode);

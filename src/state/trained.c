@@ -59,6 +59,21 @@ static attn_status shipped_missing(const char *path, char *err, size_t err_len) 
                 path);
 }
 
+/* A --model that names nothing: neither a file or folder nor a GPT-2
+ * family name (those were taken as GPT-2 before this): say what would do
+ * rather than "cannot read". */
+static attn_status nothing_named(const char *path, char *err, size_t err_len) {
+    struct stat st;
+    /* a path (with a folder in it) that is missing says so when it is read */
+    if (strchr(path, '/') || stat(path, &st) == 0) return ATTN_OK;
+    char names[160];
+    model_gpt2_family_names(names, sizeof names);
+    return state_fail(ATTN_ERR_INPUT, err, err_len,
+                      "%s is no file or folder, and no model name attnviz looks up (%s): give a "
+                      ".safetensors file or the folder holding it",
+                      path, names);
+}
+
 /* Sizes the app can show: the core's limits on the attention of one layer,
  * and the pruning flags of state_settings. */
 static attn_status check_sizes(const model_config *c, const char *path, char *err, size_t err_len) {
@@ -82,6 +97,7 @@ attn_status state_trained_peek(const char *path, model_config *c, char *err, siz
     }
     if (strcmp(path, state_trained_shipped_path()) == 0 && shipped_missing(path, err, err_len))
         return ATTN_ERR_INPUT;
+    if (nothing_named(path, err, err_len) != ATTN_OK) return ATTN_ERR_INPUT;
     model m;
     attn_status st = model_load(&m, path, err, err_len);
     if (st != ATTN_OK) return st;
@@ -173,6 +189,10 @@ attn_status state_trained_load_ex(state_trained *t, const char *path, unsigned f
     snprintf(t->file, sizeof t->file, "%s", path);
     t->flags = flags;
     if (state_model_is_gpt2(path)) return load_gpt2(t, path, err, err_len);
+    if (nothing_named(path, err, err_len) != ATTN_OK) {
+        memset(t, 0, sizeof *t);
+        return ATTN_ERR_INPUT;
+    }
     attn_status rc = model_load_meta(&t->model, path, &t->meta, err, err_len);
     if (rc != ATTN_OK) {
         memset(t, 0, sizeof *t);
