@@ -191,7 +191,8 @@ static void shapes(const stage_ctx *c, char *buf, size_t len) {
 
 /* The settings line's forms, longest first, one per line: "n 11 · d_model
  * 128 · 4 heads · d_k 32 · causal · layer 1 of 2 ([ ])" down to "n 11 · d_k
- * 32", the numbers the shapes beside them are made of. */
+ * 32" ("layer 1/2" for a trained model), the numbers the shapes beside them
+ * are made of. */
 static void settings_alts(const stage_ctx *c, char *buf, size_t len) {
     char heads[64], layer[64] = "", layer_short[32] = "";
     if (c->n_kv == c->n_heads)
@@ -205,16 +206,24 @@ static void settings_alts(const stage_ctx *c, char *buf, size_t len) {
         snprintf(layer_short, sizeof layer_short, " · layer %zu/%zu", l, nl);
     }
     const char *causal = c->c->causal ? " · causal" : "";
+    /* a trained model's layer stays to the shortest form: the lesson and
+     * the [ and ] keys speak of it */
+    char last[48];
+    if (c->m->trained)
+        snprintf(last, sizeof last, "layer %zu/%zu", c->m->settings.layer + 1,
+                 c->m->trained->model.config.n_layers);
+    else
+        snprintf(last, sizeof last, "n %zu · d_k %zu", c->n, c->d_head);
     snprintf(buf, len,
              "n %zu · d_model %zu · %s · d_k %zu%s%s\n"
              "n %zu · d_model %zu · %s · d_k %zu%s%s\n"
-             "n %zu · d_model %zu · %s · d_k %zu%s\n"
+             "n %zu · %s · d_k %zu%s%s\n"
              "n %zu · %s · d_k %zu%s\n"
-             "n %zu · %s · d_k %zu\n"
-             "n %zu · d_k %zu",
+             "n %zu · d_k %zu%s\n"
+             "%s",
              c->n, c->d_model, heads, c->d_head, causal, layer, c->n, c->d_model, heads,
-             c->d_head, causal, layer_short, c->n, c->d_model, heads, c->d_head, causal, c->n,
-             heads, c->d_head, causal, c->n, heads, c->d_head, c->n, c->d_head);
+             c->d_head, causal, layer_short, c->n, heads, c->d_head, causal, layer_short, c->n,
+             heads, c->d_head, layer_short, c->n, c->d_head, layer_short, last);
 }
 
 /* Width of line k (from 0; -1 the last) of the forms in alts at px. */
