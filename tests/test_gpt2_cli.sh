@@ -142,16 +142,15 @@ has "   995      6-12    ·world"
 expect 2 "is not a GPT-2" -- tokenize x --model "$data/assets/models/attnviz-heads.safetensors"
 expect 2 "give one" -- tokenize x --model gpt2 --vocab "$own"
 
-# the app: bad settings exit 2 with one line before any window opens (the
-# weights are not loaded for that: no display is needed)
-expect 2 "--layer 3 does not exist: gpt2 has 2 layers" -- --model gpt2 --layer 3
-words=$(printf ' word%.0s' $(seq 1 40))
-expect 2 "41 tokens with the start token, more than the 32 of the model's context" -- --model gpt2 --sentence "$words"
-expect 2 "huggingface" -- --model gpt2-large
-expect 2 "gpt3 is no file or folder, and no model name attnviz looks up (gpt2, distilgpt2" -- --model gpt3
-
 # render through the same state path
 if [ "$window" = window ]; then
+    # the app (a window build): bad settings exit 2 with one line before any
+    # window opens (the weights are not loaded for that: no display is needed)
+    expect 2 "--layer 3 does not exist: gpt2 has 2 layers" -- --model gpt2 --layer 3
+    words=$(printf ' word%.0s' $(seq 1 40))
+    expect 2 "41 tokens with the start token, more than the 32 of the model's context" -- --model gpt2 --sentence "$words"
+    expect 2 "huggingface" -- --model gpt2-large
+    expect 2 "gpt3 is no file or folder, and no model name attnviz looks up (gpt2, distilgpt2" -- --model gpt3
     SDL_VIDEODRIVER=dummy expect 0 "" -- render --model "$repo/snapshots/0123abcd" --sentence "$sentence" --out "$dir/f.png"
     [ -s "$dir/f.png" ] && [ "$(head -c 4 "$dir/f.png" | tail -c 3)" = PNG ] && ok || bad "render wrote no PNG"
     SDL_VIDEODRIVER=dummy expect 0 "" -- render --model gpt2 --view model --layer 2 --out "$dir/g.png" --layout "$dir/g.json"
