@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <stdbool.h>
+
 #include "attnviz/lesson.h"
 #include "attnviz/tokenize.h"
 
@@ -80,12 +82,15 @@ static void check_settings(const lesson_settings *s) {
     size_t n = 0;
     REQUIRE(attn_tokenize(tokens, LESSON_TOKENS_MAX, &n, s->sentence, strlen(s->sentence), NULL,
                           0) == ATTN_OK);
-    REQUIRE(n == s->n_tokens);
-    REQUIRE(s->weights == LESSON_WEIGHTS_MECHANICS);
+    /* the trained model reads a start token before the sentence */
+    bool trained = s->weights == LESSON_WEIGHTS_TRAINED;
+    REQUIRE(trained || s->weights == LESSON_WEIGHTS_MECHANICS);
+    REQUIRE(n + (trained ? 1 : 0) == s->n_tokens);
     REQUIRE(s->stage >= 0 && s->stage < LESSON_STAGES);
     REQUIRE(s->progress >= 0.0f && s->progress <= 1.0f);
     REQUIRE(s->view == LESSON_VIEW_HEADS || s->view == LESSON_VIEW_FOCUS ||
-            s->view == LESSON_VIEW_ARCS);
+            s->view == LESSON_VIEW_ARCS || (trained && s->view == LESSON_VIEW_MODEL));
+    if (!trained) REQUIRE(s->model == NULL && s->n_prune == 0);
     REQUIRE(s->head < s->config.n_heads);
     REQUIRE(s->n_highlights <= LESSON_HIGHLIGHTS_MAX);
     for (size_t k = 0; k < s->n_highlights; k++) {
