@@ -79,6 +79,10 @@ int cli_check_output(const char *option, const char *path, char *err, size_t err
 /* s[0..len) as a JSON string: quotes, backslashes and control characters
  * escaped, UTF-8 passed through. */
 void cli_json_string(FILE *f, const char *s, size_t len);
+/* Head (l, h)'s name by heads.h's one rule, as JSON members:
+ * `, "name": "…", "roles": [{"role", "score", "tied"}, …]`. */
+struct model_heads_report;
+void cli_json_head_name(FILE *f, const struct model_heads_report *r, size_t l, size_t h);
 
 /* The model commands: `attnviz train`, `attnviz heads`, `attnviz corpus`
  * and `attnviz bench train`, on the options their tables filled (opts).

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "attnviz/heads.h"
 #include "attnviz/tokenize.h"
 #include "cli.h"
 
@@ -101,4 +102,18 @@ int cli_check_output(const char *option, const char *path, char *err, size_t err
     close(fd);
     unlink(probe);
     return 0;
+}
+
+void cli_json_head_name(FILE *f, const model_heads_report *r, size_t l, size_t h) {
+    model_head_name nm;
+    char name[256];
+    model_heads_name(r, l, h, &nm);
+    model_heads_name_text(&nm, name, sizeof name);
+    fprintf(f, ", \"name\": ");
+    cli_json_string(f, name, strlen(name));
+    fprintf(f, ", \"roles\": [");
+    for (size_t k = 0; k < nm.n; k++)
+        fprintf(f, "%s{\"role\": \"%s\", \"score\": %.4f, \"tied\": %s}", k ? ", " : "",
+                model_role_key(nm.role[k]), (double)nm.score[k], nm.tied[k] ? "true" : "false");
+    fprintf(f, "]");
 }

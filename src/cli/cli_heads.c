@@ -185,18 +185,7 @@ int cli_heads_run(const void *opts, char *err, size_t err_len) {
                            (double)model_heads_score(&r, l, h, (model_role)k));
                 printf("}");
                 /* its name by heads.h's one rule, as the overview and the lessons say it */
-                model_head_name nm;
-                char name[256];
-                model_heads_name(&r, l, h, &nm);
-                model_heads_name_text(&nm, name, sizeof name);
-                printf(", \"name\": ");
-                cli_json_string(stdout, name, strlen(name));
-                printf(", \"roles\": [");
-                for (size_t k = 0; k < nm.n; k++)
-                    printf("%s{\"role\": \"%s\", \"score\": %.4f, \"tied\": %s}", k ? ", " : "",
-                           model_role_key(nm.role[k]), (double)nm.score[k],
-                           nm.tied[k] ? "true" : "false");
-                printf("]");
+                cli_json_head_name(stdout, &r, l, h);
                 if (r.importance) printf(", \"importance\": %.6f", (double)r.importance[l * H + h]);
                 printf("}");
             }

@@ -97,18 +97,9 @@ int cli_heads_gpt2(const char *what, size_t sequences, bool seed_given, uint64_t
                 for (int k = 0; k < MODEL_DETECTORS; k++)
                     printf("%s\"%s\": %.4f", k ? ", " : "", model_detector_key((model_detector)k),
                            (double)model_detect_score(&r, l, h, (model_detector)k));
-                model_head_name nm;
-                model_heads_name(&roles, l, h, &nm);
-                char name[200];
-                model_heads_name_text(&nm, name, sizeof name);
-                printf("}, \"name\": ");
-                cli_json_string(stdout, name, strlen(name));
-                printf(", \"roles\": [");
-                for (size_t k = 0; k < nm.n; k++)
-                    printf("%s{\"role\": \"%s\", \"score\": %.4f, \"tied\": %s}", k ? ", " : "",
-                           model_role_key(nm.role[k]), (double)nm.score[k],
-                           nm.tied[k] ? "true" : "false");
-                printf("]}");
+                printf("}");
+                cli_json_head_name(stdout, &roles, l, h);
+                printf("}");
             }
         printf("\n]}\n");
     } else {

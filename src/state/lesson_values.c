@@ -228,6 +228,20 @@ static double norm_diff(const float *a, const float *b, size_t d) {
     return sqrt(sq);
 }
 
+/* {{stream_norm L}}, {{attn_add L}}, {{mlp_add L}}: on the last token's row
+ * of the residual stream (model.h's model_run), the length of the stream
+ * entering block l, or of what its attention or its MLP adds. */
+static double stream_length(const state_trained *t, lesson_value v, size_t l) {
+    size_t d = t->model.config.d_model, nm = t->run.n_max;
+    size_t row = (t->run.n - 1) * d;
+    const float *in = t->run.resid + l * nm * d + row;
+    const float *mid = t->run.mid + l * nm * d + row;
+    const float *out = t->run.resid + (l + 1) * nm * d + row;
+    return v == LESSON_VALUE_STREAM_NORM ? norm_diff(in, NULL, d)
+           : v == LESSON_VALUE_ATTN_ADD  ? norm_diff(mid, in, d)
+                                         : norm_diff(out, mid, d);
+}
+
 /* The values of the trained model (lesson.h: layer .. vocab). */
 static attn_status trained_value(const state_model *m, const lesson_placeholder *ph, char *buf, size_t len) {
     const state_trained *t = m->trained;
@@ -287,16 +301,7 @@ static attn_status trained_value(const state_model *m, const lesson_placeholder 
     case LESSON_VALUE_STREAM_NORM:
     case LESSON_VALUE_ATTN_ADD:
     case LESSON_VALUE_MLP_ADD: {
-        /* the last token's row of the residual stream (model.h's model_run) */
-        size_t d = t->model.config.d_model, l = ph->args[0] - 1, nm = t->run.n_max;
-        size_t row = (t->run.n - 1) * d;
-        const float *in = t->run.resid + l * nm * d + row;
-        const float *mid = t->run.mid + l * nm * d + row;
-        const float *out = t->run.resid + (l + 1) * nm * d + row;
-        double v = ph->value == LESSON_VALUE_STREAM_NORM ? norm_diff(in, NULL, d)
-                   : ph->value == LESSON_VALUE_ATTN_ADD  ? norm_diff(mid, in, d)
-                                                         : norm_diff(out, mid, d);
-        format_float(v, buf, len);
+        format_float(stream_length(t, ph->value, ph->args[0] - 1), buf, len);
         return ATTN_OK;
     }
     case LESSON_VALUE_VOCAB:
@@ -458,18 +463,7 @@ attn_status state_lesson_number(const state_model *m, const lesson_placeholder *
     case LESSON_VALUE_START_WEIGHT: *out = start_weight(t, n, a[0] - 1); break;
     case LESSON_VALUE_STREAM_NORM:
     case LESSON_VALUE_ATTN_ADD:
-    case LESSON_VALUE_MLP_ADD: {
-        const state_trained *tr = m->trained;
-        size_t d = tr->model.config.d_model, l = a[0] - 1, nm = tr->run.n_max;
-        size_t row = (tr->run.n - 1) * d;
-        const float *in = tr->run.resid + l * nm * d + row;
-        const float *mid = tr->run.mid + l * nm * d + row;
-        const float *after = tr->run.resid + (l + 1) * nm * d + row;
-        *out = ph->value == LESSON_VALUE_STREAM_NORM ? norm_diff(in, NULL, d)
-               : ph->value == LESSON_VALUE_ATTN_ADD  ? norm_diff(mid, in, d)
-                                                     : norm_diff(after, mid, d);
-        break;
-    }
+    case LESSON_VALUE_MLP_ADD: *out = stream_length(m->trained, ph->value, a[0] - 1); break;
     default: return ATTN_ERR_CONFIG;
     }
     return ATTN_OK;

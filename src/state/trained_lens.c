@@ -55,10 +55,7 @@ attn_status state_trained_lens(const state_trained *t, state_lens *lens, char *e
         lens->of = t;
         return ATTN_OK;
     }
-    lens->valid = false;
-    if (t->n == 0 || t->version == 0) {
-        return state_fail(ATTN_ERR_INPUT, err, err_len, "the model has not run on a sentence yet");
-    }
+    /* no run yet: state_lens_compute says so */
     attn_status s = state_lens_compute(&t->model, &t->run, lens, err, err_len);
     if (s != ATTN_OK) return s;
     lens->of = t;
