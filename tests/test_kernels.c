@@ -242,7 +242,10 @@ static void test_gemm_paths_agree(float *scratch) {
  * without bias, b transposed or not: the last position's logits equal that
  * row of all the logits. */
 static void test_gemm_one_row(float *scratch) {
-    static const size_t shapes[][2] = {{2060, 600}, {37, 1000}, {4096, 256}, {8, 5000}};
+    /* n past a multiple of 32 and k past a multiple of 8 reach the one-row
+     * path's last columns and last values of k. */
+    static const size_t shapes[][2] = {{2060, 600}, {37, 1000}, {4096, 256}, {8, 5000},
+                                       {1123, 777}};
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
         for (int b_trans = 0; b_trans <= 1; b_trans++)
             for (int with_bias = 0; with_bias <= 1; with_bias++)

@@ -158,6 +158,10 @@ static ALWAYS_INLINE void micro_kernel_v8(size_t kc, const float *a_panel, const
 
     for (size_t p = 0; p < kc; p++) {
         v8f b0, b1;
+        /* b read in place: its rows are far apart, so no hardware prefetcher
+         * follows; ask for the piece of this row two panels on (a hint only:
+         * past the end of b it does nothing). */
+        if (ldbp != NR) __builtin_prefetch(b_panel + 2 * NR);
         memcpy(&b0, b_panel, sizeof b0);
         memcpy(&b1, b_panel + 8, sizeof b1);
         for (int i = 0; i < MR; i++) {
@@ -418,43 +422,111 @@ static void small_portable(float *c, size_t ldc, const float *a, size_t lda, con
  * order: c = ((bias + S_0) + S_1) + ..., S_p summed from 0 in increasing k
  * over k-block p (KC values), so the result is the same bits as row 0 of
  * any blocked product, on one thread or two. Eight columns at a time, one
- * per lane; when b is transposed, the eight rows' k-block is first copied
- * into (kc, 8) order so each lane reads its own column. */
+ * per lane.
+ *
+ * When b is transposed (the logits), column j of op(b) is row j of b: lane
+ * jj needs b[j0 + jj][p] for each p in turn. Eight rows' next eight values
+ * are loaded as eight vectors and transposed in registers (transpose8), so
+ * wte is read once, in order, at the speed of memory. Four groups of eight
+ * columns are summed side by side: four independent chains of additions
+ * keep the adder busy instead of waiting for the previous sum. */
+
+/* Rows r[0..7] of an 8 x 8 block in, its columns out: r[q][jj] becomes
+ * r[jj][q] (three rounds of shuffles, as in a textbook AVX transpose). */
+static ALWAYS_INLINE void transpose8(v8f r[8]) {
+    v8f t[8], u[8];
+    for (int i = 0; i < 8; i += 2) { /* interleave pairs of rows */
+        t[i] = __builtin_shufflevector(r[i], r[i + 1], 0, 8, 1, 9, 4, 12, 5, 13);
+        t[i + 1] = __builtin_shufflevector(r[i], r[i + 1], 2, 10, 3, 11, 6, 14, 7, 15);
+    }
+    for (int i = 0; i < 8; i += 4) { /* pairs of pairs */
+        u[i] = __builtin_shufflevector(t[i], t[i + 2], 0, 1, 8, 9, 4, 5, 12, 13);
+        u[i + 1] = __builtin_shufflevector(t[i], t[i + 2], 2, 3, 10, 11, 6, 7, 14, 15);
+        u[i + 2] = __builtin_shufflevector(t[i + 1], t[i + 3], 0, 1, 8, 9, 4, 5, 12, 13);
+        u[i + 3] = __builtin_shufflevector(t[i + 1], t[i + 3], 2, 3, 10, 11, 6, 7, 14, 15);
+    }
+    for (int q = 0; q < 4; q++) { /* halves: rows 0-3 beside rows 4-7 */
+        r[q] = __builtin_shufflevector(u[q], u[q + 4], 0, 1, 2, 3, 8, 9, 10, 11);
+        r[q + 4] = __builtin_shufflevector(u[q], u[q + 4], 4, 5, 6, 7, 12, 13, 14, 15);
+    }
+}
+
+enum { ROW_GROUPS = 4 }; /* groups of eight columns summed side by side */
+
+/* Columns j0 .. j0 + 8·ROW_GROUPS - 1 of one k-block of a transposed b:
+ * sum[g] lane jj = sum over p < kc, in increasing p, of a[p] · b[j][p],
+ * with j = j0 + 8g + jj. */
+static ALWAYS_INLINE void row_block_trans(v8f sum[ROW_GROUPS], const float *a, const float *b,
+                                          size_t ldb, size_t j0, size_t kc) {
+    for (int g = 0; g < ROW_GROUPS; g++) sum[g] = (v8f){0};
+    size_t kc8 = kc / 8 * 8;
+    for (size_t p = 0; p < kc8; p += 8) {
+        v8f col[ROW_GROUPS][8];
+        for (int g = 0; g < ROW_GROUPS; g++) {
+            for (size_t jj = 0; jj < 8; jj++) {
+                const float *row = b + (j0 + 8 * g + jj) * ldb + p;
+                if (p % 16 == 0) __builtin_prefetch(row + 128);
+                memcpy(&col[g][jj], row, sizeof(v8f));
+            }
+            transpose8(col[g]);
+        }
+        for (size_t q = 0; q < 8; q++)
+            for (int g = 0; g < ROW_GROUPS; g++)
+                sum[g] += a[p + q] * col[g][q]; /* a rounded product, then a rounded sum */
+    }
+    for (size_t p = kc8; p < kc; p++) /* the last values of k, gathered */
+        for (int g = 0; g < ROW_GROUPS; g++) {
+            v8f col;
+            for (size_t jj = 0; jj < 8; jj++) col[jj] = b[(j0 + 8 * g + jj) * ldb + p];
+            sum[g] += a[p] * col;
+        }
+}
+
+/* One k-block's sum of eight columns of b (not transposed) from j0. */
+static ALWAYS_INLINE void row_block(v8f *sum, const float *a, const float *b, size_t ldb,
+                                    size_t j0, size_t kc) {
+    *sum = (v8f){0};
+    for (size_t p = 0; p < kc; p++) {
+        v8f b_v;
+        memcpy(&b_v, b + p * ldb + j0, sizeof b_v);
+        *sum += a[p] * b_v; /* a rounded product, then a rounded sum */
+    }
+}
+
+/* c = ((bias + S_0) + S_1) + ... for one vector of columns. */
+static ALWAYS_INLINE void row_add_block(v8f *total, v8f sum, const float *bias, size_t pc) {
+    if (pc > 0) {
+        *total += sum;
+    } else if (bias) {
+        v8f start;
+        memcpy(&start, bias, sizeof start);
+        *total = start + sum;
+    } else {
+        *total = sum;
+    }
+}
+
 static ALWAYS_INLINE void row_body(float *c, const float *a, const float *b, size_t ldb,
-                                   int b_trans, const float *bias, size_t n, size_t k,
-                                   float *scratch) {
-    size_t n8 = n / 8 * 8;
-    for (size_t j0 = 0; j0 < n8; j0 += 8) {
-        v8f total = {0};
+                                   int b_trans, const float *bias, size_t n, size_t k) {
+    size_t step = b_trans ? 8 * ROW_GROUPS : 8, n_vec = n / step * step;
+    for (size_t j0 = 0; j0 < n_vec; j0 += step) {
+        v8f total[ROW_GROUPS];
         for (size_t pc = 0; pc < k; pc += KC) {
             size_t kc = min_size(KC, k - pc);
-            const float *cols = b + pc * ldb + j0; /* (kc, 8) rows ldr apart */
-            size_t ldr = ldb;
             if (b_trans) {
-                for (size_t jj = 0; jj < 8; jj++) {
-                    const float *src = b + (j0 + jj) * ldb + pc;
-                    for (size_t p = 0; p < kc; p++) scratch[p * 8 + jj] = src[p];
-                }
-                cols = scratch;
-                ldr = 8;
-            }
-            v8f sum = {0};
-            for (size_t p = 0; p < kc; p++) {
-                v8f b_v;
-                memcpy(&b_v, cols + p * ldr, sizeof b_v);
-                sum += a[pc + p] * b_v; /* a rounded product, then a rounded sum */
-            }
-            if (pc == 0 && bias) {
-                v8f start;
-                memcpy(&start, bias + j0, sizeof start);
-                total = start + sum;
+                v8f sum[ROW_GROUPS];
+                row_block_trans(sum, a + pc, b + pc, ldb, j0, kc);
+                for (int g = 0; g < ROW_GROUPS; g++)
+                    row_add_block(&total[g], sum[g], bias ? bias + j0 + 8 * g : NULL, pc);
             } else {
-                total = pc == 0 ? sum : total + sum;
+                v8f sum;
+                row_block(&sum, a + pc, b + pc * ldb, ldb, j0, kc);
+                row_add_block(&total[0], sum, bias ? bias + j0 : NULL, pc);
             }
         }
-        memcpy(c + j0, &total, sizeof total);
+        for (size_t g = 0; g < step / 8; g++) memcpy(c + j0 + 8 * g, &total[g], sizeof(v8f));
     }
-    for (size_t j = n8; j < n; j++) { /* the last columns, one at a time */
+    for (size_t j = n_vec; j < n; j++) { /* the last columns, one at a time */
         float total = 0.0f;
         for (size_t pc = 0; pc < k; pc += KC) {
             size_t kc = min_size(KC, k - pc);
@@ -468,8 +540,8 @@ static ALWAYS_INLINE void row_body(float *c, const float *a, const float *b, siz
 }
 
 static void row_portable(float *c, const float *a, const float *b, size_t ldb, int b_trans,
-                         const float *bias, size_t n, size_t k, float *scratch) {
-    row_body(c, a, b, ldb, b_trans, bias, n, k, scratch);
+                         const float *bias, size_t n, size_t k) {
+    row_body(c, a, b, ldb, b_trans, bias, n, k);
 }
 
 /* ---- the driver --------------------------------------------------------------
@@ -532,8 +604,8 @@ __attribute__((target("avx2"))) static void small_avx2(float *c, size_t ldc, con
 
 __attribute__((target("avx2"))) static void row_avx2(float *c, const float *a, const float *b,
                                                      size_t ldb, int b_trans, const float *bias,
-                                                     size_t n, size_t k, float *scratch) {
-    row_body(c, a, b, ldb, b_trans, bias, n, k, scratch);
+                                                     size_t n, size_t k) {
+    row_body(c, a, b, ldb, b_trans, bias, n, k);
 }
 #else
 #define HAVE_AVX2_PATH 0
@@ -552,11 +624,11 @@ void attn_gemm(float *c, size_t ldc, const float *a, size_t lda, const float *b,
     if (m == 1 && !small) { /* one row: no packing (see "one row") */
 #if HAVE_AVX2_PATH
         if (attn_fast_use_avx2()) {
-            row_avx2(c, a, b, ldb, b_trans, bias, n, k, scratch);
+            row_avx2(c, a, b, ldb, b_trans, bias, n, k);
             return;
         }
 #endif
-        row_portable(c, a, b, ldb, b_trans, bias, n, k, scratch);
+        row_portable(c, a, b, ldb, b_trans, bias, n, k);
         return;
     }
 #if HAVE_AVX2_PATH
