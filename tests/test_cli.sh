@@ -342,8 +342,10 @@ expect 2 "--model $mdir/corrupt.safetensors: " -- render --model "$mdir/corrupt.
 printf 'not a model at all' >"$mdir/text.safetensors"
 expect 2 "--model $mdir/text.safetensors: " -- dump --model "$mdir/text.safetensors"
 expect 2 "--layer 3 does not exist: $model has 2 layers (1 to 2)" -- dump --model "$model" --layer 3
-expect 2 "--layer 0 is out of range" -- dump --model "$model" --layer 0
-expect 2 "--layer 'two' is not a whole number" -- dump --model "$model" --layer two
+expect 2 "--layer 0 does not exist: layers are numbered from 1" -- dump --model "$model" --layer 0
+expect 2 "--layer 49 does not exist: no model attnviz reads has more than 48 layers" -- dump --model "$model" --layer 49
+expect 2 "--layer '-1' is not a layer: layers are numbered from 1" -- dump --model "$model" --layer -1
+expect 2 "--layer 'two' is not a layer: layers are numbered from 1" -- dump --model "$model" --layer two
 expect 2 "--head 3 does not exist: $model has 2 heads (1 to 2)" -- render --model "$model" --head 3 --out "$mdir/g.png"
 expect 2 "--d-model does not apply to a trained model: the model fixes d_model" -- dump --model "$model" --d-model 32
 expect 2 "--d-model does not apply to a trained model" -- dump --d-model 32 --weights trained

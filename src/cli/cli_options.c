@@ -20,6 +20,25 @@ static int parse_weights(const cli_arg *a, const char *value, void *target, char
     return 0;
 }
 
+/* A layer from 1. Which layers exist is known only once the model is read
+ * (cli_settings), so the only bounds here are 1 and the most any model has. */
+static int parse_layer(const cli_arg *a, const char *value, void *target, char *err,
+                       size_t err_len) {
+    size_t layer = 0;
+    bool digits = value[0] != '\0';
+    for (const char *p = value; *p; p++) digits = digits && *p >= '0' && *p <= '9';
+    if (!digits)
+        return cli_fail(err, err_len, "%s '%.32s' is not a layer: layers are numbered from 1",
+                        a->name, value);
+    if (cli_parse_size(a->name, value, 0, SIZE_MAX, &layer, err, err_len) == 0 && layer == 0)
+        return cli_fail(err, err_len, "%s 0 does not exist: layers are numbered from 1", a->name);
+    if (layer == 0 || layer > MODEL_LAYERS_MAX) /* too many digits for size_t, or above the most */
+        return cli_fail(err, err_len, "%s %.32s does not exist: no model attnviz reads has more "
+                        "than %d layers", a->name, value, MODEL_LAYERS_MAX);
+    *(size_t *)target = layer;
+    return 0;
+}
+
 static int parse_theme(const cli_arg *a, const char *value, void *target, char *err,
                        size_t err_len) {
     int t = state_theme_parse(value);
@@ -134,8 +153,8 @@ static const cli_arg settings_rows[] = {
              "gpt2-large from the Hugging Face cache ($HF_HOME/hub or\n"
              "~/.cache/huggingface/hub). It fixes d_model, heads, causal,\nscaling and "
              "temperature"},
-    {.name = "--layer", .value = "N", .kind = CLI_ARG_SIZE, .at = AT(layer), .lo = 1,
-     .hi = MODEL_LAYERS_MAX, .help = "the layer of the trained model shown, from 1 (default 1)"},
+    {.name = "--layer", .value = "N", .kind = CLI_ARG_CUSTOM, .at = AT(layer),
+     .parse = parse_layer, .help = "the layer of the trained model shown, from 1 (default 1)"},
 };
 static const cli_arg_list settings_list = {"settings of attention (the app, dump and render)",
                                            settings_rows,
