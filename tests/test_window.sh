@@ -282,8 +282,10 @@ if xh_start --weights mechanics; then
     xh_wait_same traps-start traps10 "$XH_ABOVE_STATUS" "started again, on random weights, stage 10"
     # Enter edits the sentence, Ctrl+U empties it, Enter: refused (no words)
     xh_key p Up Return ctrl+u Return
-    refused() { xh_capture "$1" && [ "$(xh_count "$1" 460x720+820+40 255,112,96)" -gt 50 ]; }
-    xh_check "an empty sentence is refused: the panel says so in the error colour" \
+    # the reason is right under the field (not at the panel's foot, which
+    # can be below its fold)
+    refused() { xh_capture "$1" && [ "$(xh_count "$1" 460x60+820+195 255,112,96)" -gt 50 ]; }
+    xh_check "an empty sentence is refused: the panel says why under the field in the error colour" \
         xh_until "$xh_wait" refused traps-refused
     # t and s now type into the field: no light theme, no screenshot; Enter
     # applies the sentence "ts"

@@ -296,11 +296,12 @@ static bool trained_widgets(ui_context *ui, settings_panel *p, app_state *s, con
         ui_readonly(ui, "Temperature", v);
         /* the model's context, and what the app reads of it at once */
         size_t ctx = m->model.config.n_ctx;
-        if (ctx > STATE_TRAINED_TOKENS_MAX)
-            snprintf(v, sizeof v, "%zu tokens (the app reads %d)", ctx, STATE_TRAINED_TOKENS_MAX);
-        else
-            snprintf(v, sizeof v, "%zu token%s", ctx, app_plural(ctx));
+        snprintf(v, sizeof v, "%zu token%s", ctx, app_plural(ctx));
         ui_readonly(ui, "Context", v);
+        if (ctx > STATE_TRAINED_TOKENS_MAX) { /* its own row: the value boxes are narrow */
+            snprintf(v, sizeof v, "%d tokens", STATE_TRAINED_TOKENS_MAX);
+            ui_readonly(ui, "App reads", v);
+        }
         char roles[400];
         snprintf(roles, sizeof roles, "Head roles: %s", m->roles_note);
         ui_label(ui, roles, t->text_dim);
@@ -476,6 +477,14 @@ bool settings_panel_run(settings_panel *p, ui_context *ui, app_state *s) {
     } else if (tf & (UI_TEXT_CHANGED | UI_TEXT_SUBMIT)) {
         p->note[0] = '\0';
     }
+    /* A refused sentence says why right under it, in full, where the eyes
+     * are (the status line cuts long messages; the panel's foot can be
+     * below its fold). */
+    if (sentence_at_fault && p->error[0]) {
+        char why[APP_ERR_LEN + 8];
+        snprintf(why, sizeof why, "\xE2\x9C\x97 %s", p->error);
+        ui_label(ui, why, t->error);
+    }
     if (ui->notice[0]) { /* a refused edit: say so where the typing is */
         snprintf(p->error, sizeof p->error, "%s", ui->notice);
         snprintf(s->message, sizeof s->message, "%s", ui->notice);
@@ -534,9 +543,10 @@ bool settings_panel_run(settings_panel *p, ui_context *ui, app_state *s) {
     /* Why a value was not applied, below the widgets so that nothing moves
      * under the mouse when it appears. */
     bool pending = !state_settings_equal(d, applied);
-    if (p->error[0] || pending) {
+    bool error_below = p->error[0] && p->error_setting != ATTN_SETTING_SENTENCE;
+    if (error_below || pending) {
         char line[APP_ERR_LEN + 32];
-        if (p->error[0]) snprintf(line, sizeof line, "\xE2\x9C\x97 Not applied: %s", p->error);
+        if (error_below) snprintf(line, sizeof line, "\xE2\x9C\x97 Not applied: %s", p->error);
         else snprintf(line, sizeof line, "\xE2\x9C\x97 The values above are not applied yet.");
         ui_space(ui, 0.3f);
         ui_label(ui, line, t->error);
