@@ -462,6 +462,24 @@ static void test_text_cached(void) {
     target_close(&t);
 }
 
+/* A character the font has no glyph for is drawn as its code point (an
+ * empty box would tell the class nothing); one it has is drawn as itself.
+ * DejaVu Sans has U+1F600 (a smiley) but no U+1F355 (a pizza). */
+static void test_missing_glyph_named(void) {
+    target t;
+    if (target_open(&t, 200, 100)) return;
+    int w_pizza = 0, w_name = 0, w_smiley = 0, w_smiley_name = 0;
+    text_measure(t.text, "\xF0\x9F\x8D\x95!", 20, &w_pizza, NULL);
+    text_measure(t.text, "U+1F355!", 20, &w_name, NULL);
+    text_measure(t.text, "\xF0\x9F\x98\x80", 20, &w_smiley, NULL);
+    text_measure(t.text, "U+1F600", 20, &w_smiley_name, NULL);
+    CHECKF(w_pizza == w_name && w_name > 0, "a glyph the font lacks: %d px, its name %d px",
+           w_pizza, w_name);
+    CHECKF(w_smiley > 0 && w_smiley < w_smiley_name, "a glyph the font has: %d px, its name %d px",
+           w_smiley, w_smiley_name);
+    target_close(&t);
+}
+
 /* Hovering a cell shows a tooltip with where its value comes from. */
 static void test_tooltip(void) {
     target t;
@@ -1197,6 +1215,7 @@ int main(void) {
     test_themes_differ();
     test_sizes();
     test_text_cached();
+    test_missing_glyph_named();
     test_tooltip();
     test_selection();
     test_arcs();

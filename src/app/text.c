@@ -201,6 +201,49 @@ static uint64_t hash_text(const char *s, size_t len, int px) {
     return h;
 }
 
+/* The next code point of UTF-8 text s[*i..len), or -1 (and one byte) when
+ * the bytes are not UTF-8. */
+static long next_code_point(const unsigned char *s, size_t len, size_t *i) {
+    unsigned char c = s[*i];
+    size_t n = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+    if (n == 0 || *i + n > len) return (*i)++, -1;
+    long cp = n == 1 ? c : c & (0x7F >> n);
+    for (size_t k = 1; k < n; k++) {
+        if ((s[*i + k] & 0xC0) != 0x80) return (*i)++, -1;
+        cp = cp << 6 | (s[*i + k] & 0x3F);
+    }
+    *i += n;
+    return cp;
+}
+
+/* s as drawn: a character the font has no glyph for (an emoji in DejaVu
+ * Sans, say) is written as its code point, "U+1F600", instead of an empty
+ * box that tells the class nothing. NULL when every glyph is there. */
+static char *with_missing_glyphs_named(TTF_Font *font, const char *s, size_t len) {
+    const unsigned char *u = (const unsigned char *)s;
+    size_t missing = 0;
+    for (size_t i = 0; i < len;) {
+        long cp = next_code_point(u, len, &i);
+        if (cp >= 0x20 && !TTF_GlyphIsProvided32(font, (Uint32)cp)) missing++;
+    }
+    if (missing == 0) return NULL;
+    char *out = malloc(len + missing * 8 + 1); /* "U+10FFFF" is 8 bytes */
+    if (!out) return NULL;
+    size_t o = 0;
+    for (size_t i = 0; i < len;) {
+        size_t start = i;
+        long cp = next_code_point(u, len, &i);
+        if (cp >= 0x20 && !TTF_GlyphIsProvided32(font, (Uint32)cp)) {
+            o += (size_t)sprintf(out + o, "U+%04lX", (unsigned long)cp);
+        } else {
+            memcpy(out + o, s + start, i - start);
+            o += i - start;
+        }
+    }
+    out[o] = '\0';
+    return out;
+}
+
 /* The cached rendering of s at px, made on first use. */
 static const entry *lookup(text_cache *tc, const char *s, size_t len, int px) {
     if (len > TEXT_MAX) len = TEXT_MAX;
@@ -229,7 +272,11 @@ static const entry *lookup(text_cache *tc, const char *s, size_t len, int px) {
     tc->used++;
     tc->renders++;
     TTF_Font *font = font_at(tc, px);
-    SDL_Surface *surf = font && len ? TTF_RenderUTF8_Blended(font, e->text, (SDL_Color){255, 255, 255, 255}) : NULL;
+    char *shown = font ? with_missing_glyphs_named(font, e->text, len) : NULL;
+    SDL_Surface *surf = font && len ? TTF_RenderUTF8_Blended(font, shown ? shown : e->text,
+                                                             (SDL_Color){255, 255, 255, 255})
+                                    : NULL;
+    free(shown);
     if (surf) {
         e->w = surf->w;
         e->h = surf->h;
