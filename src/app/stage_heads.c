@@ -693,7 +693,20 @@ static void heads_view(stage_ctx *c) {
 
     char note[768];
     stage_heads_explain(c, note, sizeof note);
-    if (note_h > 0) stage_note(c, note, a.x, a.y, a.w, c->th->text_dim);
+    /* Maps too small to name their tokens: say where the names are, in the
+     * first form of the note that fits (the note's own forms last). */
+    char named[3 * sizeof note];
+    const char *shown = note;
+    if (best.left_w == 0 && best.top_h == 0 && H > 1 && n > 1) {
+        int first = (int)strcspn(note, "\n");
+        snprintf(named, sizeof named,
+                 "%.*s \xC2\xB7 too many tokens to name here: 1\xE2\x80\x93%zu or a click shows "
+                 "one head with its tokens\n%.*s \xC2\xB7 1\xE2\x80\x93%zu: one head, with its "
+                 "tokens\n%s",
+                 first, note, H < 9 ? H : (size_t)9, first, note, H < 9 ? H : (size_t)9, note);
+        shown = named;
+    }
+    if (note_h > 0) stage_note(c, shown, a.x, a.y, a.w, c->th->text_dim);
 
     int pw = (ga.w - (best.cols - 1) * R.gap_x) / best.cols, ph = heads_row_h(&R, &best);
     int once = best.cols_once ? best.top_h : 0; /* column labels over the first row only */

@@ -218,6 +218,11 @@ void stage_embed(stage_ctx *c) {
     if (stage_focus_on(c)) avail_h -= 2 * c->spx; /* the line saying X is not per head */
     double cw, ch;
     fit_cells(avail_w, avail_h, (double)d, (double)n, 4.0 * c->px, &cw, &ch);
+    /* A wide X (GPT-2's 768 columns) would be a thin strip of rows twice
+     * as tall as its 1-px columns: its rows get the height of their token
+     * labels at the stage's type, or as tall as the room holds them. */
+    double row_want = ceil(spx * 1.3), row_room = floor((double)avail_h / (double)n);
+    if (ch < row_want) ch = fmax(ch, fmin(row_want, row_room));
     SDL_Rect xr = {a.x + label_w, top, px_of((double)d, cw), px_of((double)n, ch)};
     scale_range xs = stage_scale_of(c, c->t->x, n * d);
     draw_matrix_desc dx =
