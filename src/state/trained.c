@@ -297,6 +297,24 @@ static attn_status forward(state_trained *t, char *err, size_t err_len) {
                                            false, err, err_len);
     if (st != ATTN_OK) return st;
     t->version++;
+    /* A GPT-2's lens reads 50257 words per layer (about 0.3 s): made now,
+     * with the run (at load, under the loading frame), so that opening the
+     * lens view never holds a frame. A run on a thread brings its own
+     * (trained_job.c); the shipped model's is quick enough to make when
+     * asked. */
+    free(t->lens_ready);
+    t->lens_ready = NULL;
+    if (t->gpt2) {
+        state_lens *lens = calloc(1, sizeof *lens);
+        char msg[256];
+        if (lens && state_lens_compute(&t->model, &t->run, lens, msg, sizeof msg) == ATTN_OK) {
+            lens->block = t->model.block;
+            lens->version = t->version;
+            t->lens_ready = lens;
+        } else {
+            free(lens); /* the view computes it when shown, and says why if it cannot */
+        }
+    }
     return ATTN_OK;
 }
 
