@@ -320,6 +320,16 @@ static void test_text(const model_bpe *b) {
 }
 
 /* ---- display ------------------------------------------------------------------------- */
+/* Blank: empty or only White_Space, whatever the kind of space. */
+static void test_blank(void) {
+    CHECK(model_bpe_blank("", 0));
+    CHECK(model_bpe_blank(" \t\n\r", 4));
+    CHECK(model_bpe_blank("\xC2\xA0\xE3\x80\x80", 5)); /* no-break space, ideographic space */
+    CHECK(!model_bpe_blank(" a ", 3));
+    CHECK(!model_bpe_blank(" \xE2\x80\x8B", 4)); /* a zero-width space is not White_Space */
+    CHECK(!model_bpe_blank(" \xFF", 2));          /* malformed */
+}
+
 static void test_display(const model_bpe *b) {
     char s[64];
     CHECK(strcmp(show(b, 5044, s, sizeof s), "\xC2\xB7" "animal") == 0); /* ·animal */
@@ -367,6 +377,7 @@ int main(int argc, char **argv) {
     test_python_spaces(b);
     test_text(b);
     test_display(b);
+    test_blank();
     test_layouts(dir);
     test_small();
     /* encode speed: the reference strings, 20 times over */

@@ -92,6 +92,9 @@ expect 2 "are not GPT-2's 50257" -- dump --model "$fixtures/v64_d64_f32"
 long="word$(printf ' word%.0s' $(seq 1 39))" # 40 words
 expect 2 "41 tokens with the start token, more than the 32 of the model's context" -- dump --model gpt2 --sentence "$long"
 expect 2 "--layer 3 does not exist" -- dump --model gpt2 --layer 3
+# GPT-2 encodes spaces, but a sentence of them has no word: refused as elsewhere
+expect 2 "the sentence is only whitespace: give at least one word" -- dump --model gpt2 --sentence "   "
+expect 2 "the sentence is only whitespace: give at least one word" -- render --model gpt2 --sentence " $(printf '\t')" --out "$dir/blank.png"
 
 # heads: the detector table, one row per head, scores in [0, 1]; the
 # JSON has the same numbers under the detect keys; a progress line on

@@ -93,6 +93,11 @@ attn_status model_bpe_encode(const model_bpe *b, const char *text, size_t len, i
                              model_bpe_span *spans, size_t max_ids, size_t *n_ids, char *err,
                              size_t err_len);
 
+/* Whether text[0..len) is empty or only Unicode White_Space (spaces, tabs,
+ * newlines, no-break and ideographic spaces): GPT-2 encodes it, but it has
+ * no word to look at. Malformed UTF-8 is not blank. */
+bool model_bpe_blank(const char *text, size_t len);
+
 /* The bytes of ids[0..n) joined into out (cap bytes; a NUL is added when
  * there is room), their count into *out_len. Refuses an id out of range
  * (ATTN_ERR_INPUT) and an out too small (ATTN_ERR_LIMIT; *out_len then says

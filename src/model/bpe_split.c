@@ -66,6 +66,18 @@ bool bpe_is_space(uint32_t cp) {
     }
 }
 
+bool model_bpe_blank(const char *text, size_t len) {
+    const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)text;
+    while (len > 0) {
+        utf8proc_int32_t cp;
+        utf8proc_ssize_t used = utf8proc_iterate(p, (utf8proc_ssize_t)len, &cp);
+        if (used <= 0 || !bpe_is_space((uint32_t)cp)) return false;
+        p += used;
+        len -= (size_t)used;
+    }
+    return true;
+}
+
 enum cls { LETTER, NUMBER, SPACE, OTHER };
 
 static enum cls class_of(uint32_t cp) {

@@ -166,6 +166,12 @@ attn_status state_gpt2_encode(const state_trained *t, const char *sentence, size
                               size_t err_len) {
     size_t len = strlen(sentence), n = 0;
     char msg[STATE_ERR_LEN];
+    /* as the other sources: a sentence needs a word (GPT-2 would encode
+     * the spaces, but there would be nothing to look at) */
+    if (model_bpe_blank(sentence, len))
+        return state_fail(ATTN_ERR_INPUT, err, err_len,
+                          len == 0 ? "the sentence is empty: give at least one word"
+                                   : "the sentence is only whitespace: give at least one word");
     /* never more tokens than bytes: room for all of them, so that a long
      * sentence is refused with its real count */
     int32_t *all = malloc((len + 1) * sizeof *all);

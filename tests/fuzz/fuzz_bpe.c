@@ -56,6 +56,8 @@ static size_t check_encode(const model_bpe *b, const char *text, size_t len, int
     attn_status st = model_bpe_encode(b, text, len, ids, spans, len, &n, err, sizeof err);
     REQUIRE(status_ok(st));
     bool valid = attn_utf8_first_invalid(text, len) == len;
+    /* blank text is valid UTF-8 (and malformed text never blank) */
+    REQUIRE(!model_bpe_blank(text, len) || valid);
     if (!valid) {
         REQUIRE(st == ATTN_ERR_INPUT && n == 0);
         REQUIRE_MESSAGE(err, sizeof err);
