@@ -59,6 +59,7 @@ xh_render start & xh_bg "$!"
 for n in 1 2 3 4 5 6 7 8 9 10; do xh_render "stage$n" --weights mechanics --stage "$n" & xh_bg "$!"; done
 xh_render focus1 --weights mechanics --stage 7 --view focus --head 1 & xh_bg "$!"
 xh_render focus2 --weights mechanics --stage 7 --view focus --head 2 & xh_bg "$!"
+xh_render focus4 --weights mechanics --stage 7 --view focus --head 4 & xh_bg "$!"
 xh_render arcs2 --weights mechanics --stage 7 --view arcs --head 2 & xh_bg "$!"
 xh_render light10 --weights mechanics --stage 10 --theme light & xh_bg "$!"
 xh_render home1 --weights mechanics --stage 1 --progress 0 & xh_bg "$!"
@@ -114,6 +115,11 @@ xh_key Tab
 xh_wait_same view-focus focus1 "$XH_ABOVE_STATUS" "Tab: one head in focus, head 1"
 xh_key 2
 xh_wait_same view-focus2 focus2 "$XH_ABOVE_STATUS" "2: head 2 in focus"
+# , and . step the head in focus, round the ends (any number of heads)
+xh_key period period
+xh_wait_same view-focus4 focus4 "$XH_ABOVE_STATUS" ". twice: head 4 in focus"
+xh_key period comma comma comma
+xh_wait_same view-focus2b focus2 "$XH_ABOVE_STATUS" ". past the last head, then , three times: head 2"
 xh_key Tab
 xh_wait_same view-arcs arcs2 "$XH_ABOVE_STATUS" "Tab: arcs of head 2"
 xh_key Tab

@@ -386,8 +386,18 @@ static void on_key(window_app *a, const SDL_KeyboardEvent *e) {
         else window_say(a, true, "this question has choices 1-%zu", choices);
         return;
     }
-    if (digit >= 0) {
-        if (!again) pick_head(a, digit == 0 ? 10 : digit);
+    if (digit >= 0) { /* Shift adds 10: GPT-2 small has 12 heads, large 20 */
+        if (!again) pick_head(a, (digit == 0 ? 10 : digit) + (shift ? 10 : 0));
+        return;
+    }
+    if (k == SDLK_COMMA || k == SDLK_PERIOD) { /* the previous or next head, any count */
+        size_t heads = s->model.settings.config.n_heads;
+        size_t h = s->view == VIEW_FOCUS || s->view == VIEW_ARCS ? s->focus_head
+                   : k == SDLK_PERIOD ? heads - 1 : 0;
+        if (s->view == VIEW_FOCUS || s->view == VIEW_ARCS)
+            h = k == SDLK_PERIOD ? (h + 1) % heads : (h + heads - 1) % heads;
+        else h = k == SDLK_PERIOD ? 0 : heads - 1;
+        pick_head(a, (int)h + 1);
         return;
     }
     if (s->lesson && (k == SDLK_RIGHT || k == SDLK_LEFT)) {
