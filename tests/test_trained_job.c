@@ -202,6 +202,24 @@ int main(int argc, char **argv) {
     CHECK(!sm.pending && !t->run_job && strcmp(sm.settings.sentence, "a b c") == 0);
     CHECK(state_model_poll(&sm, err, sizeof err) == STATE_POLL_IDLE);
 
+    // random weights (W) keep the model aside, running or not; W back shows
+    // the very same model, not read again, on its sentence
+    CHECK(state_model_apply_async(&sm, &next, NULL, err, sizeof err) == ATTN_OK && sm.pending);
+    state_settings mech;
+    state_settings_default(&mech);
+    mech.source = STATE_SOURCE_MECHANICS;
+    snprintf(mech.sentence, sizeof mech.sentence, "the cat sat");
+    CHECKF(state_model_apply(&sm, &mech, err, sizeof err) == ATTN_OK, "%s", err);
+    CHECK(!sm.trained && sm.parked == t && !t->run_job && !sm.pending);
+    CHECKF(state_model_apply(&sm, &mech, err, sizeof err) == ATTN_OK, "%s", err);
+    CHECK(sm.parked == t); /* mechanics to mechanics: still kept */
+    CHECKF(state_model_apply(&sm, &direct, err, sizeof err) == ATTN_OK, "%s", err);
+    CHECK(sm.trained == t && !sm.parked && strcmp(sm.settings.sentence, "a b c") == 0);
+    CHECK(sm.n == t->n && sm.trace.weights == t->run.trace[direct.layer].weights);
+    CHECKF(state_model_apply(&sm, &mech, err, sizeof err) == ATTN_OK, "%s", err);
+    CHECK(sm.parked == t);
+    CHECKF(state_model_apply(&sm, &direct, err, sizeof err) == ATTN_OK, "%s", err);
+
     // freed while running: stopped and joined (ASan sees no leak, no race)
     CHECK(state_model_apply_async(&sm, &next, NULL, err, sizeof err) == ATTN_OK && sm.pending);
     state_model_free(&sm);

@@ -115,6 +115,10 @@ typedef struct state_model {
      * are spans of the sentence with tokens[0] the empty span of the start
      * token. */
     struct state_trained *trained;
+    /* The trained model last shown, kept while random weights are shown, so
+     * that switching back (W) needs no new load: a GPT-2 takes seconds to
+     * read. NULL when none; state_model_free frees it. */
+    struct state_trained *parked;
     /* What the views write for each token (n spans of label_text) and what
      * kind it is; NULL with mechanics, where labels are the sentence's spans. */
     attn_token *labels;

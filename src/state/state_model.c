@@ -328,6 +328,10 @@ static attn_status apply_trained(state_model *m, const state_settings *s, attn_s
     const char *path = state_trained_resolve(s->model_path);
     state_trained *t = m->trained;
     bool loaded = false;
+    /* back from random weights to the model they replaced: it is still
+     * here (m->parked), no need to read it again */
+    bool unparked = !t && m->parked && strcmp(m->parked->path, path) == 0;
+    if (unparked) t = m->parked;
     if (!t || strcmp(t->path, path) != 0) {
         t = calloc(1, sizeof *t);
         if (!t) {
@@ -374,7 +378,7 @@ static attn_status apply_trained(state_model *m, const state_settings *s, attn_s
     /* A kept GPT-2 runs on a thread when asked: m stays as it is, pending,
      * until state_model_poll finds the run ended (the run under way, when
      * it is on this sentence and pruning already, goes on). */
-    if (rc == ATTN_OK && !same_run && deferred && !loaded && t->gpt2) {
+    if (rc == ATTN_OK && !same_run && deferred && !loaded && !unparked && t->gpt2) {
         attn_status started =
             state_trained_run_is_on(t, s->sentence, s->head_off)
                 ? ATTN_OK
@@ -424,13 +428,18 @@ static attn_status apply_trained(state_model *m, const state_settings *s, attn_s
 
     /* Success: release what was shown before (a mechanics model, or the
      * labels of this one), keep the trained model when it stays. */
+    state_trained *parked = m->parked;
     if (m->trained) {
         if (m->trained == t) m->trained = NULL; /* kept: not freed below */
         free_trained_view(m);
     } else {
         free_mechanics(m);
     }
-    *m = next;
+    if (parked && parked != t) { /* another model was loaded: the parked one goes */
+        state_trained_free(parked);
+        free(parked);
+    }
+    *m = next; /* next.parked is NULL: t, if it was parked, is shown again */
     take_stats(m);
     m->build_ms = ms_since(&t0);
     return ATTN_OK;
@@ -470,7 +479,17 @@ static attn_status apply_any(state_model *m, const state_settings *s, const char
     fresh.version = m->version;
     attn_status st = apply_mechanics(&fresh, s, text, bad, err, err_len);
     if (st != ATTN_OK) return st;
+    /* the trained model is kept aside (a run of it on a thread stopped), so
+     * that W brings it back at once */
+    state_trained *keep = m->trained;
+    state_trained_run_stop(keep);
+    m->trained = NULL;
     free_trained_view(m);
+    if (m->parked) {
+        state_trained_free(m->parked);
+        free(m->parked);
+    }
+    fresh.parked = keep;
     *m = fresh;
     return ATTN_OK;
 }
@@ -528,6 +547,10 @@ void state_model_free(state_model *m) {
     if (!m) return;
     if (m->trained) free_trained_view(m);
     else free_mechanics(m);
+    if (m->parked) {
+        state_trained_free(m->parked);
+        free(m->parked);
+    }
     memset(m, 0, sizeof *m);
 }
 
