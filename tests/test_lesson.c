@@ -774,6 +774,21 @@ static void test_predict(void) {
                  b + 3, "tolerance '-1' is not a positive number");
     EXPECT_ERROR(PRED("stage: softmax\n", "ask: a\npick: key 1 2\nrange: 0 1\nexplain: e\n"),
                  b + 2, "range: is the slider of 'value:', not of 'pick:'");
+    EXPECT_ERROR(PRED("stage: softmax\n", "ask: a\nvalue: weight 1 2 1\nrange: 0 1\n"
+                                          "step: 0\nexplain: e\n"),
+                 b + 3, "step '0' is not a positive number");
+    EXPECT_ERROR(PRED("stage: softmax\n", "ask: a\nvalue: weight 1 2 1\nrange: 0 1\n"
+                                          "step: 2\nexplain: e\n"),
+                 b + 3, "step 2 is longer than the range 0 to 1");
+    EXPECT_ERROR(PRED("stage: softmax\n", "ask: a\npick: key 1 2\nstep: 1\nexplain: e\n"),
+                 b + 2, "step: is the slider's, of 'value:', not of 'pick:'");
+    {   /* the slider stands on lo + k·step, inside the range; exactly lo at lo */
+        lesson_predict sp = {.lo = 0.0, .hi = 32.0, .step = 1.0};
+        CHECK(lesson_predict_snap(&sp, 16.4) == 16.0 && lesson_predict_snap(&sp, 40.0) == 32.0);
+        CHECK(lesson_predict_snap(&sp, -3.0) == 0.0 && lesson_predict_snap(&sp, 1e-17) == 0.0);
+        lesson_predict dflt = {.lo = -1.0, .hi = 1.0};
+        CHECK(lesson_predict_snap(&dflt, 0.013) == -1.0 + 51 * 0.02);
+    }
     EXPECT_ERROR(PRED("stage: softmax\n", "ask: {{weight 7 1 1}}\npick: key 1 2\nexplain: e\n"),
                  b, "head 7 does not exist");
     EXPECT_ERROR(PRED("stage: softmax\n", "ask: a\npick: key 1 2\nexplain: e\nexplain: f\n"),

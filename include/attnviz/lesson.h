@@ -197,6 +197,10 @@ typedef struct lesson_predict {
     uint64_t value_args[LESSON_PREDICT_ARGS];
     double lo, hi;
     size_t range_line;
+    /* The slider moves in steps of this from lo (step: S; default a
+     * hundredth of the range): whole numbers for a count. */
+    double step;
+    size_t step_line;
     double tolerance;
     bool relative;
     size_t tolerance_line;
@@ -417,6 +421,10 @@ size_t lesson_placeholders(const char *text, lesson_placeholder *out, size_t max
 
 _Static_assert(LESSON_PREDICT_ARGS == LESSON_VALUE_ARGS_MAX, "a prediction's value has a live "
                "value's arguments");
+
+/* v moved to the nearest of lo, lo + step, ... within [lo, hi]: where a
+ * value prediction's slider can stand. */
+double lesson_predict_snap(const lesson_predict *p, double v);
 
 /* A value prediction's live value (p->kind LESSON_PREDICT_VALUE) as a
  * placeholder, for lesson_placeholder_check and the player; offset and len 0. */

@@ -134,7 +134,7 @@ int app_lesson_predict_click(app_state *s, int x, int y) {
         SDL_Rect sl = s->lesson->slider;
         if (sl.w <= 1 || !inside((SDL_Rect){sl.x, sl.y - sl.h, sl.w, 3 * sl.h}, x, y)) return -1;
         double f = (double)(x - sl.x) / (double)(sl.w - 1);
-        pl->slider = p->lo + (f < 0 ? 0 : f > 1 ? 1 : f) * (p->hi - p->lo);
+        pl->slider = lesson_predict_snap(p, p->lo + (f < 0 ? 0 : f > 1 ? 1 : f) * (p->hi - p->lo));
         return 2;
     }
     bool prune = p->kind == LESSON_PREDICT_HEAD && p->measure == LESSON_MEASURE_PRUNE;

@@ -16,9 +16,11 @@
 
 #include "lesson_internal.h"
 
-static const char *const predict_keys[] = {"ask",   "pick", "value",  "range",
-                                           "tolerance", "hold", "explain"};
-enum { P_ASK, P_PICK, P_VALUE, P_RANGE, P_TOLERANCE, P_HOLD, P_EXPLAIN, P_KEYS };
+#include <math.h>
+
+static const char *const predict_keys[] = {"ask",  "pick", "value",   "range",
+                                           "step", "tolerance", "hold", "explain"};
+enum { P_ASK, P_PICK, P_VALUE, P_RANGE, P_STEP, P_TOLERANCE, P_HOLD, P_EXPLAIN, P_KEYS };
 
 
 /* n whole numbers from 1 (larger than any sentence stays out of range:
@@ -129,6 +131,27 @@ static bool range(parser *p, size_t ln, span v, lesson_predict *pr) {
     return true;
 }
 
+static bool step(parser *p, size_t ln, span v, lesson_predict *pr) {
+    char b[SHOWN_LEN];
+    double t;
+    if (parse_real(span_trim(v), &t) != 0 || !(t > 0)) {
+        lesson_error(p, ln, "step '%s' is not a positive number: write e.g. 'step: 1' for whole "
+                     "numbers", shown(v, b));
+        return false;
+    }
+    pr->step = t;
+    return true;
+}
+
+double lesson_predict_snap(const lesson_predict *p, double v) {
+    double step = p->step > 0 ? p->step : (p->hi - p->lo) / 100.0;
+    if (!(v > p->lo) || !(step > 0)) return p->lo;
+    double k = floor((v - p->lo) / step + 0.5), top = floor((p->hi - p->lo) / step + 1e-9);
+    double v_snapped = p->lo + (k > top ? top : k) * step;
+    /* lo + k·step is rounded: a stop meant to be 0 may come out as 1e-17 */
+    return fabs(v_snapped) < step * 1e-9 ? 0.0 : v_snapped;
+}
+
 static bool tolerance(parser *p, size_t ln, span v, lesson_predict *pr) {
     char b[SHOWN_LEN];
     span x = v;
@@ -189,13 +212,14 @@ void lesson_predict_line(parser *p, span line, size_t ln) {
                          near);
         else
             lesson_error(p, ln, "unknown prediction key '%s': use ask, pick, value, range, "
-                         "tolerance, hold or explain", shown(key, b));
+                         "step, tolerance, hold or explain", shown(key, b));
         return;
     }
     size_t *where = k == P_ASK ? &pr->ask_line
                     : k == P_EXPLAIN ? &pr->explain_line
                     : k == P_PICK || k == P_VALUE ? &pr->kind_line
                     : k == P_RANGE ? &pr->range_line
+                    : k == P_STEP ? &pr->step_line
                     : k == P_TOLERANCE ? &pr->tolerance_line
                                        : &pr->hold_line;
     if (*where) {
@@ -231,6 +255,7 @@ void lesson_predict_line(parser *p, span line, size_t ln) {
     case P_PICK: ok = pick(p, ln, v, pr); break;
     case P_VALUE: ok = value(p, ln, v, pr); break;
     case P_RANGE: ok = range(p, ln, v, pr); break;
+    case P_STEP: ok = step(p, ln, v, pr); break;
     case P_TOLERANCE: ok = tolerance(p, ln, v, pr); break;
     default: ok = hold(p, ln, v, pr); break;
     }
@@ -253,12 +278,17 @@ void lesson_predict_end(parser *p) {
     if (pr->kind_line && !is_value) {
         if (pr->range_line)
             lesson_error(p, pr->range_line, "range: is the slider of 'value:', not of 'pick:'");
+        if (pr->step_line)
+            lesson_error(p, pr->step_line, "step: is the slider's, of 'value:', not of 'pick:'");
         if (pr->tolerance_line && pr->kind == LESSON_PREDICT_HEAD)
             lesson_error(p, pr->tolerance_line, "tolerance: goes with 'value:' or 'pick: key'");
     }
     if (is_value && !pr->range_line)
         lesson_error(p, pr->kind_line, "value: needs 'range: LO HI', the ends of the slider "
                      "the student moves");
+    if (is_value && pr->range_line && pr->step_line && pr->step > pr->hi - pr->lo)
+        lesson_error(p, pr->step_line, "step %g is longer than the range %g to %g: the slider "
+                     "could not move", pr->step, pr->lo, pr->hi);
     if (is_value && pr->range_line && !pr->tolerance_line)
         pr->tolerance = (pr->hi - pr->lo) / 20.0; /* the README's default */
     if (pr->kind_line && pr->kind == LESSON_PREDICT_KEY && !pr->tolerance_line)

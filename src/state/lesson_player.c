@@ -134,7 +134,8 @@ attn_status state_lesson_goto(state_lesson *l, state_model *m, size_t k, state_s
     l->cursor = p->line && p->kind == LESSON_PREDICT_HEAD && p->measure == LESSON_MEASURE_PRUNE
                     ? (int)(m->settings.layer * m->settings.config.n_heads)
                     : 0;
-    l->slider = p->line && p->kind == LESSON_PREDICT_VALUE ? (p->lo + p->hi) / 2.0 : 0.0;
+    l->slider = p->line && p->kind == LESSON_PREDICT_VALUE ? lesson_predict_snap(p, (p->lo + p->hi) / 2.0)
+                                                           : 0.0;
     state_lesson_view(l, v);
     return ATTN_OK;
 }

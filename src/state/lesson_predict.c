@@ -39,8 +39,8 @@ void state_lesson_predict_move(state_lesson *l, const state_model *m, int delta)
     const lesson_predict *p = state_lesson_prediction(l);
     if (!p || !state_lesson_awaits_prediction(l)) return;
     if (p->kind == LESSON_PREDICT_VALUE) {
-        double v = l->slider + delta * (p->hi - p->lo) / 100.0;
-        l->slider = v < p->lo ? p->lo : v > p->hi ? p->hi : v;
+        double step = p->step > 0 ? p->step : (p->hi - p->lo) / 100.0;
+        l->slider = lesson_predict_snap(p, l->slider + delta * step);
         return;
     }
     long n = (long)state_predict_options(p, m), c = (long)l->cursor + delta;
