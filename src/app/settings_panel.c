@@ -111,6 +111,7 @@ static const char *field_of(attn_setting s) {
     case ATTN_SETTING_KV_HEADS: return "kv";
     case ATTN_SETTING_TEMPERATURE: return "temperature";
     case ATTN_SETTING_MAX_TOKENS: return "max_tokens";
+    case ATTN_SETTING_CROSS: return "cross_sentence";
     default: return NULL;
     }
 }
@@ -124,6 +125,7 @@ static const char *label_of(attn_setting s) {
     case ATTN_SETTING_KV_HEADS: return "K/V heads";
     case ATTN_SETTING_TEMPERATURE: return "Temperature";
     case ATTN_SETTING_MAX_TOKENS: return "Max tokens";
+    case ATTN_SETTING_CROSS: return "Other sentence";
     default: return NULL;
     }
 }

@@ -47,7 +47,8 @@ void stage_follow_caption(const stage_ctx *c, SDL_Rect strip) {
             const app_cell_map *m = &s->layout.grids[g];
             if (m->head < 0 || m->rect.w <= 0) continue;
             draw_matrix_desc d = stage_head_desc(c, (size_t)m->head);
-            stage_mark(c, m->rect, c->n, c->n, i, -1, d.name, m->head, c->th->highlight, thick);
+            stage_mark(c, m->rect, c->n, c->n_keys, i, -1, d.name, m->head, c->th->highlight,
+                       thick);
         }
     }
     char word[64], line[320], at[160];
