@@ -486,6 +486,7 @@ static void help(stage_ctx *c, int w, int h) {
         {"P", "settings panel"},
         {"W", "weights: trained model / random (the mechanics)"},
         {"E", "next example sentence"},
+        {"X", "cross-attention: keys, values from another sentence"},
         {"[ / ]", "previous / next layer (trained model)"},
         {"M", "model overview: all heads (trained model)"},
         {"overview: click, Space", "head off / on (←↑↓→ move)"},
