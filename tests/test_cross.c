@@ -219,6 +219,10 @@ static void test_lesson_format(void) {
     state_prediction got;
     CHECK(state_predict_grade(&m, &pr, (int)best, 0.0, &got) == ATTN_OK && got.right &&
           got.best == (int)best);
+    char verdict[256];
+    state_predict_verdict(&m, &pr, &got, verdict, sizeof verdict);
+    snprintf(word, sizeof word, "“%.*s”", (int)kl, kw); /* the key, not the query's token */
+    CHECKF(strstr(verdict, word) != NULL, "verdict '%s' does not name %s", verdict, word);
     CHECK(state_predict_grade(&m, &pr, (int)(best + 1) % 10, 0.0, &got) == ATTN_OK &&
           !got.right);
     state_model_free(&m);

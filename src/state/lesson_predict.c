@@ -154,7 +154,9 @@ void state_predict_option_name(const state_model *m, const lesson_predict *p, in
         return;
     }
     if (p->kind == LESSON_PREDICT_KEY) {
-        lesson_placeholder ph = {.value = LESSON_VALUE_TOKEN, .n_args = 1, .args = {(uint64_t)k + 1}};
+        /* a key: the other sentence's token with cross-attention */
+        lesson_placeholder ph = {.value = LESSON_VALUE_KEY_TOKEN, .n_args = 1,
+                                 .args = {(uint64_t)k + 1}};
         char word[96];
         if (state_lesson_value(m, &ph, word, sizeof word) != ATTN_OK) snprintf(word, sizeof word, "?");
         snprintf(buf, len, "“%s”", word);
