@@ -163,25 +163,26 @@ static void shapes_cross(const stage_ctx *c, char *buf, size_t len) {
                  n, dk, c->n_kv, m, dk);
         break;
     case STAGE_SCORES:
-        snprintf(buf, len, "(%zu×%zu)·(%zu×%zu) → %zu×%zu (queries × keys), %s", n, dk, dk, m, n,
-                 m, each_head(c, each, sizeof each));
+        snprintf(buf, len, "(%zu×%zu)·(%zu×%zu) → %zu×%zu (queries × keys), %s\n%zu×%zu: queries × keys",
+                 n, dk, dk, m, n, m, each_head(c, each, sizeof each), n, m);
         break;
     case STAGE_SCALE:
         divisor_text(c->c, dk, div, sizeof div, true);
-        snprintf(buf, len, "%zu×%zu %s, %s", n, m, div[0] ? div : "unchanged",
-                 each_head(c, each, sizeof each));
+        snprintf(buf, len, "%zu×%zu %s, %s\n%zu×%zu %s", n, m, div[0] ? div : "unchanged",
+                 each_head(c, each, sizeof each), n, m, div[0] ? div : "unchanged");
         break;
     case STAGE_MASK:
-        snprintf(buf, len, "%zu×%zu unchanged: no causal mask across two sentences, %s", n, m,
-                 each_head(c, each, sizeof each));
+        snprintf(buf, len, "%zu×%zu unchanged: no causal mask across two sentences, %s\n"
+                 "%zu×%zu unchanged: no mask across sentences\n%zu×%zu unchanged", n, m,
+                 each_head(c, each, sizeof each), n, m, n, m);
         break;
     case STAGE_SOFTMAX:
-        snprintf(buf, len, "%zu×%zu, each row sums to 1 over the %zu keys, %s", n, m, m,
-                 each_head(c, each, sizeof each));
+        snprintf(buf, len, "%zu×%zu, each row sums to 1 over the %zu keys, %s\n"
+                 "%zu×%zu, each row sums to 1", n, m, m, each_head(c, each, sizeof each), n, m);
         break;
     case STAGE_WEIGHTED:
-        snprintf(buf, len, "(%zu×%zu)·(%zu×%zu) → %zu×%zu, %s", n, m, m, dk, n, dk,
-                 each_head(c, each, sizeof each));
+        snprintf(buf, len, "(%zu×%zu)·(%zu×%zu) → %zu×%zu, %s\n(%zu×%zu)·(%zu×%zu) → %zu×%zu", n,
+                 m, m, dk, n, dk, each_head(c, each, sizeof each), n, m, m, dk, n, dk);
         break;
     case STAGE_CONCAT: snprintf(buf, len, "%zu × (%zu×%zu) → %zu×%zu", H, n, dk, n, d); break;
     case STAGE_OUTPUT:
