@@ -252,7 +252,53 @@ static void test_lesson_format(void) {
     if (rc == ATTN_OK) lesson_free(&l);
 }
 
+/* Two threads give the same bits as one on a rectangle large enough to be
+ * split (the heads and the wide products), and the plain loops agree; the
+ * matrix-product count follows the rectangle. */
+static void test_threads_and_flops(void) {
+    attn_config c = {.d_model = 256, .n_heads = 8, .n_kv_heads = 2, .causal = false,
+                     .scale = true, .temperature = 1.0f};
+    size_t n = 70, m = 200;
+    attn_trace one, two;
+    attn_weights w;
+    char err[256];
+    CHECK(attn_trace_init_cross(&one, m, c.d_model, c.n_heads, err, sizeof err) == ATTN_OK);
+    CHECK(attn_trace_init_cross(&two, m, c.d_model, c.n_heads, err, sizeof err) == ATTN_OK);
+    CHECK(attn_weights_init(&w, &c, err, sizeof err) == ATTN_OK);
+    attn_weights_xavier(&w, 5);
+    float *xq = malloc(n * c.d_model * sizeof *xq), *xk = malloc(m * c.d_model * sizeof *xk);
+    for (size_t i = 0; i < n * c.d_model; i++) xq[i] = (float)((i * 7919) % 1000) / 500.0f - 1.0f;
+    for (size_t i = 0; i < m * c.d_model; i++) xk[i] = (float)((i * 104729) % 999) / 499.5f - 1.0f;
+    two.threads = 2;
+    CHECK(attn_forward_cross(&one, &c, &w, xq, n, xk, m, err, sizeof err) == ATTN_OK);
+    CHECK(attn_forward_cross(&two, &c, &w, xq, n, xk, m, err, sizeof err) == ATTN_OK);
+    CHECK(memcmp(one.weights, two.weights, c.n_heads * n * m * sizeof(float)) == 0);
+    CHECK(memcmp(one.output, two.output, n * c.d_model * sizeof(float)) == 0);
+    /* the plain loops: the same within float rounding of a different order */
+    CHECK(attn_forward_cross_reference(&two, &c, &w, xq, n, xk, m, err, sizeof err) == ATTN_OK);
+    double worst = 0.0;
+    for (size_t i = 0; i < n * c.d_model; i++) {
+        double e = fabs((double)one.output[i] - (double)two.output[i]);
+        if (e > worst) worst = e;
+    }
+    CHECKF(worst < 1e-4, "fast and plain cross-attention differ by %g", worst);
+    const char *stage;
+    float bad;
+    CHECK(!attn_trace_find_nonfinite(&one, &stage, &bad));
+    /* flops: Q and W_O on n rows, K and V on m, each head n × m twice */
+    double d = 256, dkv = 64, dh = 32;
+    double want = 2 * n * d * (2 * d) + 2 * m * d * (2 * dkv) + 8 * (2.0 * n * m * dh * 2);
+    CHECK(attn_forward_flops_cross(&c, n, m) == want);
+    CHECK(attn_forward_flops_cross(&c, n, n) == attn_forward_flops(&c, n));
+    free(xq);
+    free(xk);
+    attn_trace_free(&one);
+    attn_trace_free(&two);
+    attn_weights_free(&w);
+}
+
 int main(void) {
+    test_threads_and_flops();
     test_model();
     test_refused();
     test_lesson_format();
