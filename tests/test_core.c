@@ -119,10 +119,10 @@ static void test_softmax_stable(void) {
 
 static void test_mask(void) {
     float in[9] = {1, 2, 3, 4, 5, 6, 7, 8, 9}, out[9];
-    attn_mask(out, in, 1, 3);
+    attn_mask(out, in, 1, 3, 3);
     CHECK(out[0] == 1 && isinf(out[1]) && out[1] < 0 && isinf(out[2]) && out[3] == 4 &&
           out[4] == 5 && isinf(out[5]) && out[8] == 9);
-    attn_mask(out, in, 0, 3);
+    attn_mask(out, in, 0, 3, 3);
     CHECK(memcmp(out, in, sizeof in) == 0);
 }
 

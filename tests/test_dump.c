@@ -50,22 +50,35 @@ static int vector_equals(json_t *j, const float *v, size_t len) {
 
 /* The dump's numbers computed here straight from the core, apart from the
  * app's settings -> model path the binary takes (state_model_apply). */
-static int compute(const cli_options *o, attn_token *tokens, size_t *n, attn_trace *t,
-                   attn_weights *w) {
+static int compute(const cli_options *o, attn_token *tokens, size_t *n, attn_token *keys,
+                   size_t *m, attn_trace *t, attn_weights *w) {
     memset(t, 0, sizeof *t);
     memset(w, 0, sizeof *w);
     if (attn_tokenize(tokens, o->max_tokens, n, o->sentence, strlen(o->sentence), NULL, 0) !=
         ATTN_OK)
         return 2;
-    attn_status s = attn_trace_init(t, *n, o->config.d_model, o->config.n_heads, NULL, 0);
+    /* --cross: the keys and values from the other sentence */
+    *m = *n;
+    if (o->cross_sentence && attn_tokenize(keys, o->max_tokens, m, o->cross_sentence,
+                                           strlen(o->cross_sentence), NULL, 0) != ATTN_OK)
+        return 2;
+    size_t rows = *n > *m ? *n : *m;
+    attn_status s = attn_trace_init_cross(t, rows, o->config.d_model, o->config.n_heads, NULL, 0);
     if (s == ATTN_OK) s = attn_weights_init(w, &o->config, NULL, 0);
     if (s == ATTN_OK) {
         attn_weights_xavier(w, o->seed);
         attn_embed(t->x, o->sentence, tokens, *n, o->config.d_model, o->seed);
-        s = attn_forward(t, &o->config, w, t->x, *n, NULL, 0);
+        if (o->cross_sentence) {
+            attn_embed(t->x_kv, o->cross_sentence, keys, *m, o->config.d_model, o->seed);
+            s = attn_forward_cross(t, &o->config, w, t->x, *n, t->x_kv, *m, NULL, 0);
+        } else {
+            s = attn_forward(t, &o->config, w, t->x, *n, NULL, 0);
+        }
     }
     return s == ATTN_OK ? 0 : 2;
 }
+
+static size_t c_dm(const cli_options *o) { return o->config.d_model; }
 
 static void check_dump(const char *exe, char **args, int nargs) {
     /* The same options, in process. */
@@ -78,11 +91,11 @@ static void check_dump(const char *exe, char **args, int nargs) {
     CHECK(strcmp(call.command->words, "dump") == 0);
     cli_options o = *(const cli_options *)call.opts;
     cli_call_free(&call);
-    attn_token tokens[ATTN_TOKENS_DEFAULT];
-    size_t n = 0;
+    attn_token tokens[ATTN_TOKENS_DEFAULT], keys[ATTN_TOKENS_DEFAULT];
+    size_t n = 0, m = 0;
     attn_trace t;
     attn_weights w;
-    CHECK(compute(&o, tokens, &n, &t, &w) == 0);
+    CHECK(compute(&o, tokens, &n, keys, &m, &t, &w) == 0);
 
     /* The binary. Arguments are simple words here, quoted for the shell. */
     char cmd[1024];
@@ -105,6 +118,15 @@ static void check_dump(const char *exe, char **args, int nargs) {
         CHECK(s && strlen(s) == tokens[i].len &&
               memcmp(s, o.sentence + tokens[i].offset, tokens[i].len) == 0);
     }
+    json_t *jk = json_object_get(root, "key_tokens");
+    CHECK(o.cross_sentence ? json_array_size(jk) == m : jk == NULL);
+    for (size_t j = 0; o.cross_sentence && j < m && j < json_array_size(jk); j++) {
+        const char *s = json_string_value(json_array_get(jk, j));
+        CHECK(s && strlen(s) == keys[j].len &&
+              memcmp(s, o.cross_sentence + keys[j].offset, keys[j].len) == 0);
+    }
+    if (o.cross_sentence) CHECK(matrix_equals(json_object_get(root, "X_kv"), t.x_kv, m, c_dm(&o)));
+    else CHECK(json_object_get(root, "X_kv") == NULL);
     json_t *jc = json_object_get(root, "config");
     CHECK(json_integer_value(json_object_get(jc, "d_model")) == (json_int_t)d);
     CHECK(json_integer_value(json_object_get(jc, "n_heads")) == (json_int_t)c->n_heads);
@@ -125,25 +147,25 @@ static void check_dump(const char *exe, char **args, int nargs) {
     CHECK(matrix_equals(json_object_get(root, "W_O"), w.w_o, d, d));
     CHECK(vector_equals(json_object_get(root, "b_O"), w.b_o, d));
     CHECK(matrix_equals(json_object_get(root, "Q"), t.q, n, d));
-    CHECK(matrix_equals(json_object_get(root, "K"), t.k, n, dkv));
-    CHECK(matrix_equals(json_object_get(root, "V"), t.v, n, dkv));
+    CHECK(matrix_equals(json_object_get(root, "K"), t.k, m, dkv));
+    CHECK(matrix_equals(json_object_get(root, "V"), t.v, m, dkv));
     json_t *heads = json_object_get(root, "heads");
     CHECK(json_array_size(heads) == c->n_heads);
     for (size_t h = 0; h < c->n_heads && h < json_array_size(heads); h++) {
         json_t *jh = json_array_get(heads, h);
-        size_t at = h * n * n;
+        size_t at = h * n * m; /* n rows, m columns (keys) */
         CHECK(json_integer_value(json_object_get(jh, "kv_head")) == (json_int_t)attn_kv_group(c, h));
-        CHECK(matrix_equals(json_object_get(jh, "scores"), t.scores + at, n, n));
-        CHECK(matrix_equals(json_object_get(jh, "scaled"), t.scaled + at, n, n));
-        CHECK(matrix_equals(json_object_get(jh, "masked"), t.masked + at, n, n));
-        CHECK(matrix_equals(json_object_get(jh, "weights"), t.weights + at, n, n));
+        CHECK(matrix_equals(json_object_get(jh, "scores"), t.scores + at, n, m));
+        CHECK(matrix_equals(json_object_get(jh, "scaled"), t.scaled + at, n, m));
+        CHECK(matrix_equals(json_object_get(jh, "masked"), t.masked + at, n, m));
+        CHECK(matrix_equals(json_object_get(jh, "weights"), t.weights + at, n, m));
         CHECK(matrix_equals(json_object_get(jh, "out"), t.head_out + h * n * dh, n, dh));
         if (c->causal && n > 1) /* the cell above the diagonal is null */
             CHECK(json_is_null(json_array_get(json_array_get(json_object_get(jh, "masked"), 0), 1)));
     }
     CHECK(matrix_equals(json_object_get(root, "concat"), t.concat, n, d));
     CHECK(matrix_equals(json_object_get(root, "output"), t.output, n, d));
-    CHECK(json_object_size(root) == 17);
+    CHECK(json_object_size(root) == (o.cross_sentence ? 19u : 17u)); /* + key_tokens, X_kv */
 
     json_decref(root);
     attn_trace_free(&t);
@@ -451,6 +473,9 @@ int main(int argc, char **argv) {
     check_dump(exe, one, 7);
     char *quotes[] = {"--sentence", "He said \"no\" \\ twice."};
     check_dump(exe, quotes, 2);
+    char *cross[] = {"--sentence", "Why?", "--cross", "We scale by the square root of d.",
+                     "--heads", "8", "--kv-heads", "2", "--temperature", "2"};
+    check_dump(exe, cross, 10);
 
     char dir[] = "/tmp/test_dump.XXXXXX", path[128];
     if (mkdtemp(dir)) {

@@ -527,7 +527,7 @@ static void test_gemm_small_is_reference(float *scratch) {
     CHECK(memcmp(fast, ref, sizeof fast) == 0);
     /* scores of head 1: q and k are column slabs of x, k transposed */
     attn_gemm(fast, N, x + DH, D, x + 2 * DH, D, 1, NULL, N, N, DH, scratch);
-    attn_scores(ref, x + DH, D, x + 2 * DH, D, N, DH);
+    attn_scores(ref, x + DH, D, x + 2 * DH, D, N, N, DH);
     CHECK(memcmp(fast, ref, N * N * sizeof *fast) == 0);
     /* 12 columns: the four-row tiles with a partial last strip */
     attn_gemm(fast, 12, x, D, w, D, 0, bias, N, 12, D, scratch);

@@ -513,7 +513,7 @@ static void test_directive_errors(void) {
                  "unknown directive 'hightlight' (did you mean 'highlight'?)");
     EXPECT_ERROR(BLOCK("colour: red\n"), b, "unknown directive 'colour': use sentence, heads, "
                  "d_model, kv_heads, causal, scale, temperature, seed, weights, stage, progress, "
-                 "view, head, highlight, layer, prune, positions or model");
+                 "view, head, highlight, layer, prune, positions, model or cross");
     EXPECT_ERROR(BLOCK("explain: why\n"), b,
                  "'explain' belongs in a ```question block, not in ```attnviz");
     EXPECT_ERROR(BLOCK("heads 8\n"), b,

@@ -65,11 +65,12 @@ typedef enum attn_setting {
     ATTN_SETTING_KV_HEADS,
     ATTN_SETTING_TEMPERATURE,
     ATTN_SETTING_MAX_TOKENS,
+    ATTN_SETTING_CROSS, /* cross-attention's other sentence (keys and values) */
     ATTN_SETTING_COUNT,
 } attn_setting;
 
-/* "sentence", "d_model", "heads", "kv_heads", "temperature", "max_tokens";
- * "" for ATTN_SETTING_NONE. */
+/* "sentence", "d_model", "heads", "kv_heads", "temperature", "max_tokens",
+ * "cross_sentence"; "" for ATTN_SETTING_NONE. */
 const char *attn_setting_name(attn_setting s);
 
 typedef struct attn_config {
@@ -129,21 +130,30 @@ void attn_weights_xavier(attn_weights *w, uint64_t seed);
 /* ---- the trace ------------------------------------------------------- */
 
 /* Every stage of one forward call. The per-head arrays are packed for the
- * current n: element (h, i, j) of scores is scores[(h * n + i) * n + j].
+ * current sizes: element (h, i, j) of scores is scores[(h * n + i) * n_keys + j].
+ * In self-attention n_keys == n and every map is square; in cross-attention
+ * (attn_forward_cross) the n query rows come from one sequence (x) and the
+ * n_keys key/value rows from another (x_kv), so the maps are n × n_keys.
  * All pointers point into one block, allocated once by attn_trace_init for
  * the largest sizes the caller will ask for; attn_forward never allocates. */
 typedef struct attn_trace {
     size_t n_max, d_model_max, n_heads_max; /* capacity */
-    size_t n;                               /* tokens in the last forward */
+    size_t n;                               /* query rows (tokens) in the last forward */
+    size_t n_keys;   /* key/value rows in the last forward: n, or the other sequence's */
+    bool cross;      /* the last forward was cross-attention (K, V from x_kv) */
     attn_config config;                     /* settings of the last forward */
-    float *x;        /* (n, d_model)          input rows */
+    float *x;        /* (n, d_model)          input rows (the queries' sequence) */
+    /* (n_keys, d_model) the other sequence's rows, which K and V are made
+     * from in cross-attention; NULL unless the trace was made with
+     * attn_trace_init_cross. Self-attention reads x for K and V instead. */
+    float *x_kv;
     float *q;        /* (n, d_model)          X·W_Q + b_Q */
-    float *k;        /* (n, d_kv)             X·W_K + b_K */
-    float *v;        /* (n, d_kv)             X·W_V + b_V */
-    float *scores;   /* (n_heads, n, n)       Q_h·K_gᵀ */
-    float *scaled;   /* (n_heads, n, n)       scores / (sqrt(d_head)·T) */
-    float *masked;   /* (n_heads, n, n)       scaled, -inf where j > i if causal */
-    float *weights;  /* (n_heads, n, n)       softmax of each masked row */
+    float *k;        /* (n_keys, d_kv)        X·W_K + b_K (X_kv in cross-attention) */
+    float *v;        /* (n_keys, d_kv)        X·W_V + b_V (likewise) */
+    float *scores;   /* (n_heads, n, n_keys)  Q_h·K_gᵀ */
+    float *scaled;   /* (n_heads, n, n_keys)  scores / (sqrt(d_head)·T) */
+    float *masked;   /* (n_heads, n, n_keys)  scaled, -inf where j > i if causal */
+    float *weights;  /* (n_heads, n, n_keys)  softmax of each masked row */
     float *head_out; /* (n_heads, n, d_head)  weights_h·V_g */
     float *concat;   /* (n, d_model)          head outputs side by side */
     float *output;   /* (n, d_model)          concat·W_O + b_O */
@@ -179,6 +189,11 @@ bool attn_trace_find_nonfinite(const attn_trace *t, const char **stage, float *v
 attn_status attn_trace_init(attn_trace *t, size_t n_max, size_t d_model_max, size_t n_heads_max,
                             char *err, size_t err_len);
 void attn_trace_free(attn_trace *t);
+/* Like attn_trace_init, with room for a second input x_kv (n_max rows of
+ * d_model_max) for cross-attention: up to n_max query rows and n_max
+ * key/value rows. Self-attention runs on it unchanged. */
+attn_status attn_trace_init_cross(attn_trace *t, size_t n_max, size_t d_model_max,
+                                  size_t n_heads_max, char *err, size_t err_len);
 /* Floats of packing space one thread of attn_forward needs. */
 size_t attn_trace_scratch_floats(void);
 /* Like attn_trace_init, but the trace packs into the caller's scratch
@@ -208,6 +223,30 @@ attn_status attn_trace_init_shared_parts(attn_trace *t, size_t n_max, size_t d_m
 attn_status attn_forward(attn_trace *t, const attn_config *c, const attn_weights *w, const float *x,
                          size_t n, char *err, size_t err_len);
 
+/* Cross-attention (Vaswani et al. 2017, section 3.2.3, "encoder-decoder
+ * attention"): queries from n_q rows x_q (n_q, d_model), keys and values
+ * from n_kv rows of another sequence x_kv (n_kv, d_model), through the same
+ * weights and stages as attn_forward:
+ *   Q = X_q·W_Q + b_Q (n_q, d_model), K = X_kv·W_K + b_K (n_kv, d_kv), V likewise,
+ *   scores_h (n_q, n_kv), scaled, masked, weights_h, out_h = weights_h·V_g (n_q, d_head),
+ *   concat (n_q, d_model), output = concat·W_O + b_O.
+ * No causal mask: "j > i" compares positions of one sequence, and across two
+ * there is no later; a config with causal set is refused (ATTN_ERR_CONFIG),
+ * and masked equals scaled. The trace must come from attn_trace_init_cross
+ * (it keeps x_kv); x_q may be t->x and x_kv may be t->x_kv. Sets t->cross
+ * and t->n_keys = n_kv. With x_q == x_kv and n_q == n_kv the stages are
+ * the same bits as attn_forward's. */
+attn_status attn_forward_cross(attn_trace *t, const attn_config *c, const attn_weights *w,
+                               const float *x_q, size_t n_q, const float *x_kv, size_t n_kv,
+                               char *err, size_t err_len);
+
+/* The same stages with the plain loops of attn_stages.c (the reference the
+ * fast path is tested against, as attn_forward_reference). */
+attn_status attn_forward_cross_reference(attn_trace *t, const attn_config *c,
+                                         const attn_weights *w, const float *x_q, size_t n_q,
+                                         const float *x_kv, size_t n_kv, char *err,
+                                         size_t err_len);
+
 /* Stages 4-10 only, from the Q, K and V already in t (for its t->n tokens):
  * for a change of causal, scale, temperature or heads that keeps d_model and
  * d_kv, none of which changes X, Q, K or V. The result is the same bits as a
@@ -227,5 +266,9 @@ attn_status attn_forward_reference(attn_trace *t, const attn_config *c, const at
  * weighted sum. Scaling, masking and softmax (h·n² element-wise each) are
  * not counted: this is the figure that stays the same for any head count. */
 double attn_forward_flops(const attn_config *c, size_t n);
+/* The same for cross-attention of n_q queries over n_kv keys and values:
+ * Q and W_O on n_q rows, K and V on n_kv rows, each head's products n_q × n_kv.
+ * attn_forward_flops(c, n) == attn_forward_flops_cross(c, n, n). */
+double attn_forward_flops_cross(const attn_config *c, size_t n_q, size_t n_kv);
 
 #endif

@@ -67,6 +67,7 @@ typedef enum lesson_key {
     LESSON_KEY_PRUNE, /* trained weights: heads switched off */
     LESSON_KEY_POSITIONS, /* mechanics: the sinusoidal positions added to X, on or off */
     LESSON_KEY_MODEL,     /* trained weights: the shipped model, or a GPT-2 checkpoint by name */
+    LESSON_KEY_CROSS,     /* mechanics: cross-attention's other sentence (keys, values), or off */
     LESSON_KEY_COUNT
 } lesson_key;
 
@@ -237,7 +238,20 @@ typedef struct lesson_settings {
      * shows GPT-2's pieces, which the lesson cannot count without the
      * tokenizer, so it has no highlights and no live values of a token. */
     const char *model;
+    /* Mechanics only: cross-attention's other sentence, which the keys and
+     * values come from ("cross: TEXT"; owned by the lesson), or NULL for
+     * self-attention ("cross: off", the default); carried over. Its
+     * n_cross_tokens tokens are the maps' columns: a column, a cell's J and
+     * {{weight H I J}}'s J count them, rows count the sentence's. */
+    const char *cross_sentence;
+    size_t n_cross_tokens;
 } lesson_settings;
+
+/* The maps' columns of a step: the other sentence's tokens with
+ * cross-attention, else the sentence's. */
+static inline size_t lesson_settings_keys(const lesson_settings *s) {
+    return s->cross_sentence ? s->n_cross_tokens : s->n_tokens;
+}
 
 /* The settings of the built-in example, where the first step starts. */
 lesson_settings lesson_settings_default(void);
@@ -273,6 +287,8 @@ typedef struct lesson_step {
     size_t n_prune;
     bool positions;
     const char *model; /* "model: NAME": a lesson_gpt2_names entry, NULL for "shipped" */
+    char *cross_sentence; /* "cross: TEXT"; NULL with "cross: off" */
+    size_t n_cross_tokens;
 
     lesson_question question;
     lesson_predict predict;   /* predict.line 0: none; a step has a question or a prediction */
@@ -352,6 +368,8 @@ typedef enum lesson_value {
     LESSON_VALUE_SCORE_RANK,    /* H: the rank of head H's score matrix Q_h·K_hᵀ */
     LESSON_VALUE_JACOBIAN_MAX,  /* H I: the largest |entry| of diag(p) − ppᵀ, p row I of head H */
     LESSON_VALUE_SCORE_SCALED,  /* H I J: after ÷√d_k and ÷ temperature */
+    LESSON_VALUE_N_KEYS,        /* the maps' columns: the other sentence's tokens, or n */
+    LESSON_VALUE_KEY_TOKEN,     /* J: key (column) J as written */
     /* trained weights only */
     LESSON_VALUE_LAYER,          /* the layer on screen, from 1 */
     LESSON_VALUE_LAYERS,

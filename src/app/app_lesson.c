@@ -128,7 +128,7 @@ int app_lesson_predict_click(app_state *s, int x, int y) {
     state_lesson *pl = &s->lesson->player;
     const lesson_predict *p = state_lesson_prediction(pl);
     const app_layout *lay = &s->layout;
-    size_t n = s->model.n;
+    size_t n = s->model.n, nk = s->model.n_keys; /* a map's rows and columns (keys) */
     int pick = -1;
     if (p->kind == LESSON_PREDICT_VALUE) {
         SDL_Rect sl = s->lesson->slider;
@@ -155,8 +155,8 @@ int app_lesson_predict_click(app_state *s, int x, int y) {
                 pick = m->head;
             } else if ((size_t)m->head == p->head) {
                 /* any cell of the head's map names its column: the key */
-                for (size_t j = 0; j < n && pick < 0; j++) {
-                    SDL_Rect c = stage_cell_rect(m->rect, n, n, 0, j);
+                for (size_t j = 0; j < nk && pick < 0; j++) {
+                    SDL_Rect c = stage_cell_rect(m->rect, n, nk, 0, j);
                     if (x >= c.x && x < c.x + c.w) pick = (int)j;
                 }
             }

@@ -59,6 +59,9 @@ static void formula(const stage_ctx *c, char *buf, size_t len) {
                      "X = LN\xE2\x82\x81(stream), layer %zu of %zu\nX = LN\xE2\x82\x81(stream)",
                      c->m->settings.layer + 1, c->m->trained->model.config.n_layers,
                      c->m->settings.layer + 1, c->m->trained->model.config.n_layers);
+        else if (c->cross)
+            snprintf(buf, len, "X, X_kv = token vector + position, each sentence from position "
+                     "0\nX, X_kv = token vector + position\nX, X_kv");
         else if (c->m->settings.positions_off)
             snprintf(buf, len, "X = token vector (positions off: no position added)\n"
                      "X = token vector (no position)\nX = token vector");
@@ -66,6 +69,12 @@ static void formula(const stage_ctx *c, char *buf, size_t len) {
             snprintf(buf, len, "X = token vector + position");
         break;
     case STAGE_PROJECT:
+        if (c->cross) { /* queries from one sentence, keys and values from the other */
+            snprintf(buf, len,
+                     "Q = X·W_Q + b_Q    K = X_kv·W_K + b_K    V = X_kv·W_V + b_V\n"
+                     "Q = X·W_Q, K = X_kv·W_K, V = X_kv·W_V (+ biases)\nQ = X·W, K, V = X_kv·W");
+            break;
+        }
         snprintf(buf, len,
                  "Q = X·W_Q + b_Q    K = X·W_K + b_K    V = X·W_V + b_V\n"
                  "Q, K, V = X·W_Q, X·W_K, X·W_V (+ biases)\nQ, K, V = X·W (+ b)");
@@ -85,7 +94,10 @@ static void formula(const stage_ctx *c, char *buf, size_t len) {
             snprintf(buf, len, "S′_h = S_h   (scaling off, T = 1)");
         break;
     case STAGE_MASK:
-        if (c->c->causal)
+        if (c->cross)
+            snprintf(buf, len, "M_h = S′_h   (no causal mask across two sentences: each query "
+                     "may read every key)\nM_h = S′_h (no mask across sentences)\nM_h = S′_h");
+        else if (c->c->causal)
             snprintf(buf, len,
                      "M_h[i, j] = −∞ where j > i, else S′_h[i, j]\n"
                      "M_h = S′_h, −∞ above the diagonal\n−∞ where j > i");
@@ -128,9 +140,63 @@ static const char *each_head(const stage_ctx *c, char *buf, size_t len) {
     return buf;
 }
 
+/* Cross-attention's shapes: n query rows, m key/value rows, n×m maps. */
+static void shapes_cross(const stage_ctx *c, char *buf, size_t len) {
+    size_t n = c->n, m = c->n_keys, d = c->d_model, dk = c->d_head, H = c->n_heads,
+           dkv = c->d_kv;
+    char div[64], each[64];
+    switch (c->s->stage) {
+    case STAGE_EMBED:
+        snprintf(buf, len,
+                 "X: %zu×%zu (queries' sentence)    X_kv: %zu×%zu (keys' and values' sentence)\n"
+                 "X %zu×%zu, X_kv %zu×%zu", n, d, m, d, n, d, m, d);
+        break;
+    case STAGE_PROJECT:
+        snprintf(buf, len,
+                 "Q = X·W_Q: %zu×%zu    K, V = X_kv·W_K, X_kv·W_V: %zu×%zu each\n"
+                 "Q %zu×%zu, K and V %zu×%zu", n, d, m, dkv, n, d, m, dkv);
+        break;
+    case STAGE_SPLIT:
+        snprintf(buf, len, "Q: %zu×%zu → %zu head%s × (%zu×%zu)    K, V: %zu×%zu → %zu kv "
+                 "head%s × (%zu×%zu)\nQ → %zu × (%zu×%zu), K, V → %zu × (%zu×%zu)",
+                 n, d, H, app_plural(H), n, dk, m, dkv, c->n_kv, app_plural(c->n_kv), m, dk, H,
+                 n, dk, c->n_kv, m, dk);
+        break;
+    case STAGE_SCORES:
+        snprintf(buf, len, "(%zu×%zu)·(%zu×%zu) → %zu×%zu (queries × keys), %s\n%zu×%zu: queries × keys",
+                 n, dk, dk, m, n, m, each_head(c, each, sizeof each), n, m);
+        break;
+    case STAGE_SCALE:
+        divisor_text(c->c, dk, div, sizeof div, true);
+        snprintf(buf, len, "%zu×%zu %s, %s\n%zu×%zu %s", n, m, div[0] ? div : "unchanged",
+                 each_head(c, each, sizeof each), n, m, div[0] ? div : "unchanged");
+        break;
+    case STAGE_MASK:
+        snprintf(buf, len, "%zu×%zu unchanged: no causal mask across two sentences, %s\n"
+                 "%zu×%zu unchanged: no mask across sentences\n%zu×%zu unchanged", n, m,
+                 each_head(c, each, sizeof each), n, m, n, m);
+        break;
+    case STAGE_SOFTMAX:
+        snprintf(buf, len, "%zu×%zu, each row sums to 1 over the %zu keys, %s\n"
+                 "%zu×%zu, each row sums to 1", n, m, m, each_head(c, each, sizeof each), n, m);
+        break;
+    case STAGE_WEIGHTED:
+        snprintf(buf, len, "(%zu×%zu)·(%zu×%zu) → %zu×%zu, %s\n(%zu×%zu)·(%zu×%zu) → %zu×%zu", n,
+                 m, m, dk, n, dk, each_head(c, each, sizeof each), n, m, m, dk, n, dk);
+        break;
+    case STAGE_CONCAT: snprintf(buf, len, "%zu × (%zu×%zu) → %zu×%zu", H, n, dk, n, d); break;
+    case STAGE_OUTPUT:
+    default: snprintf(buf, len, "(%zu×%zu)·(%zu×%zu) → %zu×%zu", n, d, d, d, n, d); break;
+    }
+}
+
 static void shapes(const stage_ctx *c, char *buf, size_t len) {
     size_t n = c->n, d = c->d_model, dk = c->d_head, H = c->n_heads, G = c->n_kv, dkv = c->d_kv;
     char div[64], each[64];
+    if (c->cross) {
+        shapes_cross(c, buf, len);
+        return;
+    }
     switch (c->s->stage) {
     case STAGE_EMBED:
         snprintf(buf, len, "%zu token%s → X: %zu×%zu (n × d_model)", n, app_plural(n), n, d);
@@ -206,6 +272,10 @@ static void settings_alts(const stage_ctx *c, char *buf, size_t len) {
         snprintf(layer_short, sizeof layer_short, " · layer %zu/%zu", l, nl);
     }
     const char *causal = c->c->causal ? " · causal" : "";
+    if (c->cross) { /* the keys' count beside n: the maps are n × n_keys */
+        snprintf(layer, sizeof layer, " · cross: %zu keys", c->n_keys);
+        snprintf(layer_short, sizeof layer_short, " · %zu keys", c->n_keys);
+    }
     /* a trained model's layer stays to the shortest form: the lesson and
      * the [ and ] keys speak of it */
     char last[48];
@@ -418,6 +488,7 @@ static void help(stage_ctx *c, int w, int h) {
         {"P", "settings panel"},
         {"W", "weights: trained model / random (the mechanics)"},
         {"E", "next example sentence"},
+        {"X", "cross-attention: keys, values from another sentence"},
         {"[ / ]", "previous / next layer (trained model)"},
         {"M", "model overview: all heads (trained model)"},
         {"overview: click, Space", "head off / on (←↑↓→ move)"},
@@ -483,17 +554,29 @@ static void token_name(const stage_ctx *c, size_t i, char *buf, size_t len) {
     snprintf(buf, len, "“%s” (%zu)", fitted, i + 1);
 }
 
+/* Key j as the tooltip names it: the other sentence's with cross-attention. */
+static void key_name(const stage_ctx *c, size_t j, char *buf, size_t len) {
+    size_t tl;
+    const char *s = stage_key_token(c, j, &tl);
+    char fitted[128];
+    if (stage_fit(c, s, tl, c->spx, 8 * c->spx, fitted, sizeof fitted) == 0)
+        snprintf(fitted, sizeof fitted, "…");
+    snprintf(buf, len, "“%s” (%zu)", fitted, j + 1);
+}
+
 static void tooltip(stage_ctx *c, int w, int h) {
     app_state *s = c->s;
     if (!per_head_stage(s->stage) || s->hover_head < 0 || s->hover_i < 0 || s->hover_j < 0) return;
-    size_t hh = (size_t)s->hover_head, i = (size_t)s->hover_i, j = (size_t)s->hover_j, n = c->n;
-    if (hh >= c->n_heads || i >= n || j >= n) return;
-    size_t at = (hh * n + i) * n + j;
+    /* n rows (queries), nk columns (keys: the other sentence's in cross-attention) */
+    size_t hh = (size_t)s->hover_head, i = (size_t)s->hover_i, j = (size_t)s->hover_j, n = c->n,
+           nk = c->n_keys;
+    if (hh >= c->n_heads || i >= n || j >= nk) return;
+    size_t at = (hh * n + i) * nk + j;
     const attn_trace *t = c->t;
     char lines[6][480], ti[160], tj[160], v[32], v2[32];
     int count = 0;
     token_name(c, i, ti, sizeof ti);
-    token_name(c, j, tj, sizeof tj);
+    key_name(c, j, tj, sizeof tj);
     char hn[24];
     app_head_name(s, hh, hn, sizeof hn);
     snprintf(lines[count++], sizeof lines[0], "head %s: row %s, column %s", hn, ti, tj);
@@ -511,7 +594,10 @@ static void tooltip(stage_ctx *c, int w, int h) {
     if (s->stage >= STAGE_MASK) {
         bool masked = isinf(t->masked[at]);
         draw_format_exact(v, sizeof v, t->masked[at]);
-        if (!c->c->causal)
+        if (c->cross)
+            snprintf(lines[count++], sizeof lines[0],
+                     "no mask: the key is in the other sentence → %s", v);
+        else if (!c->c->causal)
             snprintf(lines[count++], sizeof lines[0], "no mask (causal off) → %s", v);
         else if (masked)
             snprintf(lines[count++], sizeof lines[0], "masked: j > i, a later token → −∞");
@@ -521,9 +607,9 @@ static void tooltip(stage_ctx *c, int w, int h) {
     if (s->stage >= STAGE_SOFTMAX) {
         draw_format_exact(v, sizeof v, t->weights[at]);
         /* the map's note says every row sums to 1; the row's own sum here */
-        const float *wr = t->weights + (hh * n + i) * n;
+        const float *wr = t->weights + (hh * n + i) * nk;
         double sum = 0.0;
-        for (size_t k = 0; k < n; k++) sum += wr[k];
+        for (size_t k = 0; k < nk; k++) sum += wr[k];
         snprintf(lines[count++], sizeof lines[0], "softmax of row %s → %s (row Σ=%.3f)", ti, v,
                  sum);
     }
@@ -591,13 +677,14 @@ static void highlights(stage_ctx *c) {
         if (m->head < 0 || m->rect.w <= 0) continue;
         for (size_t k = 0; k < s->n_highlights && k < STATE_HIGHLIGHTS_MAX; k++) {
             const state_highlight *hl = &s->highlights[k];
-            if (hl->i >= (int)c->n || hl->j >= (int)c->n) continue;
+            if (hl->i >= (int)c->n || hl->j >= (int)c->n_keys) continue;
             if (hl->kind == STATE_HIGHLIGHT_ROW)
                 stage_outline_row(c, m->rect, c->n, (size_t)hl->i, c->th->accent, thick);
             else if (hl->kind == STATE_HIGHLIGHT_COLUMN)
-                stage_outline_col(c, m->rect, c->n, (size_t)hl->j, c->th->accent, thick);
+                stage_outline_col(c, m->rect, c->n_keys, (size_t)hl->j, c->th->accent, thick);
             else if (hl->head == m->head) {
-                SDL_Rect rc = stage_cell_rect(m->rect, c->n, c->n, (size_t)hl->i, (size_t)hl->j);
+                SDL_Rect rc = stage_cell_rect(m->rect, c->n, c->n_keys, (size_t)hl->i,
+                                              (size_t)hl->j);
                 rc.x -= thick, rc.y -= thick, rc.w += 2 * thick, rc.h += 2 * thick;
                 draw_outline(c->r, rc, c->th->accent, thick);
             }
@@ -696,6 +783,8 @@ static void frame(SDL_Renderer *r, text_cache *text, draw_pool *pool, app_state 
         return;
     }
     c.n = s->model.n;
+    c.n_keys = s->model.n_keys ? s->model.n_keys : s->model.n;
+    c.cross = state_model_cross(&s->model);
     c.d_model = c.c->d_model;
     c.n_heads = c.c->n_heads;
     c.n_kv = c.c->n_kv_heads;

@@ -485,6 +485,14 @@ static void on_key(window_app *a, const SDL_KeyboardEvent *e) {
         }
         break;
     case SDLK_w: if (!again) switch_weights(a); break;
+    case SDLK_x: /* cross-attention: keys and values from the other sentence */
+        if (!again && settings_panel_toggle_cross(&a->panel, &a->s) == ATTN_OK)
+            window_say(a, false, "%s",
+                       a->s.model.settings.cross
+                           ? "cross-attention: queries from the sentence, keys and values from "
+                             "the other one (X: back; P edits it)"
+                           : "self-attention: the sentence reads itself (X: cross-attention)");
+        break;
     case SDLK_LEFTBRACKET: /* the layer of a trained model; the open panel follows */
     case SDLK_RIGHTBRACKET:
         if (app_state_step_layer(s, k == SDLK_RIGHTBRACKET ? 1 : -1) == 0)

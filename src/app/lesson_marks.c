@@ -42,12 +42,12 @@ static SDL_Rect option_rect(const stage_ctx *c, const lesson_predict *p, int k, 
     }
     int head = p->kind == LESSON_PREDICT_KEY ? (int)p->head : k;
     size_t i = p->row, j = p->kind == LESSON_PREDICT_KEY ? (size_t)k : p->col;
-    if (i >= c->n || j >= c->n) return none;
+    if (i >= c->n || j >= c->n_keys) return none; /* rows: queries; columns: keys */
     for (size_t g = 0; g < lay->n_grids && g < ATTN_HEADS_MAX; g++) {
         const app_cell_map *m = &lay->grids[g];
         if (m->head != head || m->rect.w <= 0) continue;
         *cell = true;
-        return stage_cell_rect(m->rect, c->n, c->n, i, j);
+        return stage_cell_rect(m->rect, c->n, c->n_keys, i, j);
     }
     return none;
 }

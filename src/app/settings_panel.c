@@ -84,6 +84,16 @@ attn_status settings_panel_switch_source(settings_panel *p, app_state *s) {
     return settings_panel_apply(p, s);
 }
 
+attn_status settings_panel_toggle_cross(settings_panel *p, app_state *s) {
+    char other[STATE_SENTENCE_MAX];
+    snprintf(other, sizeof other, "%s", p->draft.cross_sentence);
+    p->draft = *state_model_wanted(&s->model);
+    snprintf(p->draft.cross_sentence, sizeof p->draft.cross_sentence, "%s",
+             other[0] ? other : STATE_CROSS_EXAMPLE);
+    p->draft.cross = !p->draft.cross;
+    return settings_panel_apply(p, s);
+}
+
 /* The model file field shows the path it opens: the shipped model's when
  * none was given. */
 static void show_model_path(state_settings *d) {
@@ -111,6 +121,7 @@ static const char *field_of(attn_setting s) {
     case ATTN_SETTING_KV_HEADS: return "kv";
     case ATTN_SETTING_TEMPERATURE: return "temperature";
     case ATTN_SETTING_MAX_TOKENS: return "max_tokens";
+    case ATTN_SETTING_CROSS: return "cross_sentence";
     default: return NULL;
     }
 }
@@ -124,6 +135,7 @@ static const char *label_of(attn_setting s) {
     case ATTN_SETTING_KV_HEADS: return "K/V heads";
     case ATTN_SETTING_TEMPERATURE: return "Temperature";
     case ATTN_SETTING_MAX_TOKENS: return "Max tokens";
+    case ATTN_SETTING_CROSS: return "Other sentence";
     default: return NULL;
     }
 }
@@ -149,6 +161,9 @@ static void pending_names(const state_settings *d, const state_settings *a, char
         if (d->config.scale != a->config.scale) names[n++] = "Scale";
         if (d->config.temperature != a->config.temperature) names[n++] = "Temperature";
         if (d->seed != a->seed) names[n++] = "Seed";
+        if (d->cross != a->cross) names[n++] = "Cross-attention";
+        else if (d->cross && strcmp(d->cross_sentence, a->cross_sentence) != 0)
+            names[n++] = "the other sentence";
     }
     buf[0] = '\0';
     size_t at = 0;
@@ -381,6 +396,21 @@ static bool mechanics_widgets(ui_context *ui, settings_panel *p) {
     }
 
     if (ui_toggle(ui, "causal", "Causal mask", &d->config.causal)) changed = true;
+    /* cross-attention: the keys and values from another sentence */
+    if (ui_toggle(ui, "cross", "Cross-attention", &d->cross)) changed = true;
+    if (d->cross) {
+        bool at_fault = p->error[0] && p->error_setting == ATTN_SETTING_CROSS;
+        /* the field takes no flag: its label says what is wrong, as the sentence's does */
+        ui_label(ui,
+                 !at_fault ? "Keys and values from (the other sentence; Enter applies):"
+                 : d->config.causal
+                     ? "\xE2\x9C\x97 No causal mask across two sentences: turn Causal mask off"
+                     : "\xE2\x9C\x97 Keys and values from: mend this sentence",
+                 at_fault ? t->error : t->text_dim);
+        int cf = ui_text_field(ui, "cross_sentence", "the other sentence", d->cross_sentence,
+                               sizeof d->cross_sentence);
+        if (cf & UI_TEXT_SUBMIT) changed = true;
+    }
     if (ui_toggle(ui, "scale", "Scale \303\267\342\210\232d_k", &d->config.scale)) changed = true;
     float lo = 0.1f > ATTN_TEMPERATURE_MIN ? 0.1f : ATTN_TEMPERATURE_MIN;
     float hi = 10.0f < ATTN_TEMPERATURE_MAX ? 10.0f : ATTN_TEMPERATURE_MAX;
@@ -409,6 +439,7 @@ bool settings_panel_run(settings_panel *p, ui_context *ui, app_state *s) {
     /* "Scale ÷√d_k" (d_k, as the caption calls the head width): octal escapes
      * end after three digits, hex ones would eat the d */
     static const char *const labels[] = {"Heads", "d_model", "K/V heads", "Max tokens", "Causal mask",
+                                         "Cross-attention",
                                          "Scale \303\267\342\210\232d_k", "Temperature", "Seed",
                                          "Weights", "Layer", "Context"};
     ui_fit_labels(ui, labels, sizeof labels / sizeof labels[0]);

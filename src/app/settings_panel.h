@@ -32,6 +32,14 @@ const char *settings_panel_example(state_source source, size_t i);
  * Returns what settings_panel_apply returns. */
 attn_status settings_panel_switch_source(settings_panel *p, app_state *s);
 
+/* Cross-attention on or off (one key, X), as the panel's toggle does, on
+ * what is applied: on, the keys and values come from the draft's other
+ * sentence (STATE_CROSS_EXAMPLE until one is typed) and the mechanics are
+ * needed, the causal mask off; a setting that refuses it leaves s as it
+ * was, with the reason in the status line. Returns what
+ * settings_panel_apply returns. */
+attn_status settings_panel_toggle_cross(settings_panel *p, app_state *s);
+
 /* Starts the panel on what s shows. */
 void settings_panel_init(settings_panel *p, const app_state *s);
 

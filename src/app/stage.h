@@ -23,6 +23,11 @@ typedef struct stage_ctx {
     const attn_trace *t;
     const attn_config *c;
     size_t n, d_model, n_heads, n_kv, d_head, d_kv;
+    /* The maps' columns: the keys' tokens. n_keys == n in self-attention;
+     * with cross-attention (cross) they are the other sentence's, and every
+     * map is n × n_keys, K and V have n_keys rows. */
+    size_t n_keys;
+    bool cross;
     size_t focus;  /* head in focus, within range */
     int px;        /* the type size */
     int spx;       /* small type: labels, legends */
@@ -57,6 +62,9 @@ float stage_ease_part(float p, float from, float to);
 
 /* Token i's spelling: a span of the sentence, not NUL-terminated. */
 const char *stage_token(const stage_ctx *c, size_t i, size_t *len);
+/* Key (column) j's spelling: the other sentence's token j with
+ * cross-attention, else stage_token's. */
+const char *stage_key_token(const stage_ctx *c, size_t j, size_t *len);
 
 /* s shortened with "…" (at a UTF-8 boundary) to fit max_w pixels at px,
  * into buf. Returns the width, 0 when not even "…" fits (buf is then ""). */
@@ -91,10 +99,16 @@ void stage_record_grid(const stage_ctx *c, SDL_Rect rc, size_t head);
 void stage_row_labels(const stage_ctx *c, SDL_Rect grid, size_t rows, int max_w, int px);
 /* Token labels above the columns of grid (one per column, two staggered
  * lines when crowded, abbreviated with "…"), within height max_h above
- * grid. Returns the height used (0 when they did not fit). */
+ * grid. Returns the height used (0 when they did not fit). The columns of
+ * a map are keys: with cross-attention the other sentence's tokens
+ * (stage_key_token), which are not clickable (a click selects a query). */
 int stage_col_labels(const stage_ctx *c, SDL_Rect grid, size_t cols, int max_h, int px);
 /* Height stage_col_labels needs for cols columns over width w at px. */
 int stage_col_labels_height(const stage_ctx *c, int w, size_t cols, int px, int max_h);
+/* Token labels beside the rows of a matrix of key/value rows (K, V): the
+ * other sentence's tokens with cross-attention (not clickable), else
+ * stage_row_labels. */
+void stage_key_row_labels(const stage_ctx *c, SDL_Rect grid, size_t rows, int max_w, int px);
 
 /* A matrix with a title line above it ("Q  11×32  ±2.3"), outlined. The
  * title (alternatives separated by '\n', longest first) is fitted to the
@@ -207,6 +221,11 @@ void stage_project(stage_ctx *c);
 void stage_split(stage_ctx *c);
 void stage_concat(stage_ctx *c);
 void stage_output(stage_ctx *c);
+
+/* stage_cross.c: 1 and 2 with cross-attention: the two sentences' X and
+ * X_kv, then Q = X·W_Q beside K, V = X_kv·W_K, X_kv·W_V. */
+void stage_embed_cross(stage_ctx *c);
+void stage_project_cross(stage_ctx *c);
 
 /* stage_heads.c: 4–8 in VIEW_HEADS and VIEW_FOCUS. */
 void stage_heads(stage_ctx *c, bool focus);

@@ -31,6 +31,11 @@ const char *stage_token(const stage_ctx *c, size_t i, size_t *len) {
     return c->m->text + tk->offset;
 }
 
+const char *stage_key_token(const stage_ctx *c, size_t j, size_t *len) {
+    if (c->cross) return state_model_key_token(c->m, j, len);
+    return stage_token(c, j, len);
+}
+
 /* Start of the UTF-8 code point that contains byte k of s (k <= len). */
 static size_t utf8_floor(const char *s, size_t k) {
     while (k > 0 && ((unsigned char)s[k] & 0xC0) == 0x80) k--;
@@ -113,12 +118,20 @@ int stage_text_wrap(const stage_ctx *c, const char *s, int px, SDL_Color col, in
     return lines;
 }
 
+/* The widest of the queries' tokens, and with cross-attention of the
+ * keys' too: one width serves the rows and the columns of every map. */
 int stage_token_width(const stage_ctx *c, int px, int cap) {
     int best = 0;
     char buf[256];
     for (size_t i = 0; i < c->n && best < cap; i++) {
         size_t len;
         const char *s = stage_token(c, i, &len);
+        int w = stage_fit(c, s, len, px, cap, buf, sizeof buf);
+        if (w > best) best = w;
+    }
+    for (size_t j = 0; c->cross && j < c->n_keys && best < cap; j++) {
+        size_t len;
+        const char *s = stage_key_token(c, j, &len);
         int w = stage_fit(c, s, len, px, cap, buf, sizeof buf);
         if (w > best) best = w;
     }
@@ -149,6 +162,35 @@ static SDL_Color label_color(const stage_ctx *c, size_t i) {
     if (c->m->token_kind && i < c->n && c->m->token_kind[i] == STATE_TOKEN_UNKNOWN)
         return c->th->text_dim;
     return c->th->text;
+}
+
+/* A column's label colour: with cross-attention a key is another
+ * sentence's token, never the selected (query) one. */
+static SDL_Color key_color(const stage_ctx *c, size_t j) {
+    return c->cross ? c->th->text : label_color(c, j);
+}
+
+void stage_key_row_labels(const stage_ctx *c, SDL_Rect grid, size_t rows, int max_w, int px) {
+    if (!c->cross) {
+        stage_row_labels(c, grid, rows, max_w, px);
+        return;
+    }
+    if (rows == 0 || grid.h < 8 * (int)rows || max_w < px) return;
+    int right = grid.x - px / 3;
+    char buf[256];
+    double row_h = (double)grid.h / (double)rows;
+    int drawn_px = px > text_cache_min_px(c->tc) ? px : text_cache_min_px(c->tc);
+    size_t step = (size_t)ceil(drawn_px * 1.15 / row_h);
+    if (step < 1) step = 1;
+    for (size_t j = 0; j < rows && j < c->n_keys; j += step) {
+        int top = grid.y + (int)((size_t)grid.h * j / rows);
+        int bottom = grid.y + (int)((size_t)grid.h * (j + 1) / rows);
+        size_t len;
+        const char *s = stage_key_token(c, j, &len);
+        if (stage_fit(c, s, len, px, max_w, buf, sizeof buf) == 0) continue;
+        text_draw(c->tc, buf, px, c->th->text, right, (top + bottom) / 2,
+                  TEXT_RIGHT | TEXT_MIDDLE);
+    }
 }
 
 void stage_row_labels(const stage_ctx *c, SDL_Rect grid, size_t rows, int max_w, int px) {
@@ -235,20 +277,21 @@ int stage_col_labels(const stage_ctx *c, SDL_Rect grid, size_t cols, int max_h, 
     int line_h = px + px / 4;
     char buf[256];
     if (lines == COL_LABELS_UP) {
-        for (size_t j = 0; j < cols && j < c->n; j++) {
+        for (size_t j = 0; j < cols && j < c->n_keys; j++) {
             int left = grid.x + (int)((size_t)grid.w * j / cols);
             int right = grid.x + (int)((size_t)grid.w * (j + 1) / cols);
             size_t len;
-            const char *s = stage_token(c, j, &len);
+            const char *s = stage_key_token(c, j, &len);
             int w = stage_fit(c, s, len, px, need - px / 2, buf, sizeof buf);
             if (w == 0) continue;
             int bottom = grid.y - px / 4;
-            text_draw_up(c->tc, buf, px, label_color(c, j), (left + right) / 2, bottom);
-            stage_record_label(c, (SDL_Rect){left, bottom - w, right - left, w}, j);
+            text_draw_up(c->tc, buf, px, key_color(c, j), (left + right) / 2, bottom);
+            /* a click on a label selects a query: another sentence's key is none */
+            if (!c->cross) stage_record_label(c, (SDL_Rect){left, bottom - w, right - left, w}, j);
         }
         return need;
     }
-    for (size_t j = 0; j < cols && j < c->n; j++) {
+    for (size_t j = 0; j < cols && j < c->n_keys; j++) {
         int left = grid.x + (int)((size_t)grid.w * j / cols);
         int right = grid.x + (int)((size_t)grid.w * (j + 1) / cols);
         int cw = right - left, max_w = lines == 1 ? cw - 2 : 2 * cw - 4;
@@ -256,18 +299,20 @@ int stage_col_labels(const stage_ctx *c, SDL_Rect grid, size_t cols, int max_h, 
         int line = lines == 2 && j % 2 == 0 ? 1 : 0;
         int cy = grid.y - px / 4 - line * line_h - line_h / 2;
         size_t len;
-        const char *s = stage_token(c, j, &len);
+        const char *s = stage_key_token(c, j, &len);
         int lpx = whole_px(c, s, len, px, max_w);
         int w = stage_fit(c, s, len, lpx, max_w, buf, sizeof buf);
         if (w == 0) continue;
-        text_draw(c->tc, buf, lpx, label_color(c, j), (left + right) / 2, cy,
+        text_draw(c->tc, buf, lpx, key_color(c, j), (left + right) / 2, cy,
                   TEXT_CENTER | TEXT_MIDDLE);
         if (line == 1) /* a tick down past the lower line, so the column is clear */
             draw_line(c->r, (left + right) / 2, cy + px / 2 + 1, (left + right) / 2, grid.y - 2,
                       c->th->grid);
         int lw = w > cw ? w : cw;
-        stage_record_label(c, (SDL_Rect){(left + right) / 2 - lw / 2, cy - line_h / 2, lw, line_h},
-                           j);
+        if (!c->cross)
+            stage_record_label(c, (SDL_Rect){(left + right) / 2 - lw / 2, cy - line_h / 2, lw,
+                                             line_h},
+                               j);
     }
     return need;
 }

@@ -8,6 +8,15 @@
 /* Where token i (from 1: k) is at this stage, after "following 'word'
  * (token k): ", into buf. */
 static void where(const stage_ctx *c, int k, char *buf, size_t len) {
+    /* with cross-attention a query token has no key or value of its own */
+    if (c->cross && c->s->stage >= STAGE_PROJECT && c->s->stage <= STAGE_MASK) {
+        snprintf(buf, len, "%s",
+                 c->s->stage == STAGE_PROJECT ? "its row q of Q: its row of X times W_Q, plus b_Q"
+                 : c->s->stage == STAGE_SPLIT ? "its row of Q cut into one piece per head"
+                                              : "its score row: its query against every key of "
+                                                "the other sentence");
+        return;
+    }
     switch (c->s->stage) {
     case STAGE_EMBED:
         snprintf(buf, len, "x_%d, its row of X: its token vector + its position", k);
@@ -47,7 +56,8 @@ void stage_follow_caption(const stage_ctx *c, SDL_Rect strip) {
             const app_cell_map *m = &s->layout.grids[g];
             if (m->head < 0 || m->rect.w <= 0) continue;
             draw_matrix_desc d = stage_head_desc(c, (size_t)m->head);
-            stage_mark(c, m->rect, c->n, c->n, i, -1, d.name, m->head, c->th->highlight, thick);
+            stage_mark(c, m->rect, c->n, c->n_keys, i, -1, d.name, m->head, c->th->highlight,
+                       thick);
         }
     }
     char word[64], line[320], at[160];

@@ -32,10 +32,11 @@ static float scores_range(const stage_ctx *c) {
 /* Scores of head h (scores, scaled or masked: v) as drawn: centred per
  * row over the cells the mask keeps when the maps are per row. */
 static draw_values score_values(const stage_ctx *c, const float *v, size_t h) {
-    draw_values dv = draw_values_rows(v, c->n, DRAW_DIVERGING, scores_range(c));
+    /* a map's row is n_keys long: the keys (another sentence's in cross-attention) */
+    draw_values dv = draw_values_rows(v, c->n_keys, DRAW_DIVERGING, scores_range(c));
     if (app_scores_centred(c->s)) {
         dv.centred = true;
-        dv.centre_over = c->t->masked + h * c->n * c->n;
+        dv.centre_over = c->t->masked + h * c->n * c->n_keys;
     }
     return dv;
 }
@@ -60,7 +61,7 @@ static const char *scores_bar_title(const stage_ctx *c) {
 /* The attention weights: on the absolute 0–1 scale, or each row stretched
  * to its own maximum (app_state.maps_per_row, a key in the window). */
 static draw_values weights_values(const stage_ctx *c, const float *weights) {
-    draw_values v = draw_values_rows(weights, c->n, DRAW_SEQUENTIAL, 1.0f);
+    draw_values v = draw_values_rows(weights, c->n_keys, DRAW_SEQUENTIAL, 1.0f);
     v.per_row = c->s->maps_per_row;
     return v;
 }
@@ -87,48 +88,49 @@ static void sweep(const stage_ctx *c, size_t *row, float *t) {
 }
 
 draw_matrix_desc stage_head_desc(const stage_ctx *c, size_t h) {
-    size_t n = c->n, nn = n * n;
+    /* n rows (queries) × m columns (keys; m = n but in cross-attention) */
+    size_t n = c->n, m = c->n_keys, nn = n * m;
     const attn_trace *t = c->t;
     const float *scores = t->scores + h * nn, *scaled = t->scaled + h * nn;
     const float *masked = t->masked + h * nn, *weights = t->weights + h * nn;
     draw_matrix_desc d;
     switch (c->s->stage) {
     case STAGE_SCORES:
-        d = draw_matrix_plain(n, n, score_values(c, scores, h), c->th);
-        d.visible = stage_cells_shown(c->e, n, n);
+        d = draw_matrix_plain(n, m, score_values(c, scores, h), c->th);
+        d.visible = stage_cells_shown(c->e, n, m);
         break;
     case STAGE_SCALE:
-        d = draw_matrix_plain(n, n, score_values(c, scores, h), c->th);
+        d = draw_matrix_plain(n, m, score_values(c, scores, h), c->th);
         d.b = score_values(c, scaled, h);
         d.blend = DRAW_BLEND_VALUES;
         d.t = stage_ease_part(c->p, 0.0f, SCALE_SHRINK_END);
         break;
     case STAGE_MASK:
         if (!c->c->causal) {
-            d = draw_matrix_plain(n, n, score_values(c, masked, h), c->th);
+            d = draw_matrix_plain(n, m, score_values(c, masked, h), c->th);
             break;
         }
-        d = draw_matrix_plain(n, n, score_values(c, scaled, h), c->th);
+        d = draw_matrix_plain(n, m, score_values(c, scaled, h), c->th);
         d.b = score_values(c, masked, h);
         d.blend = DRAW_BLEND_ROWS;
         sweep(c, &d.row, &d.t);
         break;
     case STAGE_SOFTMAX:
-        d = draw_matrix_plain(n, n, score_values(c, masked, h), c->th);
+        d = draw_matrix_plain(n, m, score_values(c, masked, h), c->th);
         d.b = weights_values(c, weights);
         d.blend = DRAW_BLEND_ROWS;
         sweep(c, &d.row, &d.t);
         if (c->c->causal) {
             d.mask = masked;
-            d.mask_stride = n;
+            d.mask_stride = m;
         }
         break;
     case STAGE_WEIGHTED:
     default:
-        d = draw_matrix_plain(n, n, weights_values(c, weights), c->th);
+        d = draw_matrix_plain(n, m, weights_values(c, weights), c->th);
         if (c->c->causal) {
             d.mask = masked;
-            d.mask_stride = n;
+            d.mask_stride = m;
         }
         break;
     }
@@ -266,9 +268,9 @@ void heads_cell_values(const stage_ctx *c, const draw_matrix_desc *d, SDL_Rect g
 
 /* Sum of row i of head h's weights, as the trace holds them. */
 static float row_sum(const stage_ctx *c, size_t h, size_t i) {
-    const float *w = c->t->weights + (h * c->n + i) * c->n;
+    const float *w = c->t->weights + (h * c->n + i) * c->n_keys;
     double s = 0.0;
-    for (size_t j = 0; j < c->n; j++) s += w[j];
+    for (size_t j = 0; j < c->n_keys; j++) s += w[j];
     return (float)s;
 }
 
@@ -311,7 +313,7 @@ void heads_sums_summary(const stage_ctx *c, size_t h, char *buf, size_t len) {
  * labels (left_w / top_h of room, 0: none), values, the row or cell being
  * worked on, the selected token and the hovered cell. */
 void heads_grid(stage_ctx *c, size_t h, SDL_Rect g, int left_w, int top_h, int lpx) {
-    size_t n = c->n;
+    size_t n = c->n, m = c->n_keys; /* rows: queries; columns: keys */
     /* A grid cut by the edge would hide cells without saying so: a grid
      * that does not fit is left out (a tiny window shows what fits). */
     SDL_Rect a = c->area;
@@ -323,13 +325,13 @@ void heads_grid(stage_ctx *c, size_t h, SDL_Rect g, int left_w, int top_h, int l
     draw_outline(c->r, inflate(g, 2), theme_head_color(c->th, h), 2);
     stage_record_grid(c, g, h);
     if (left_w > 0) stage_row_labels(c, g, n, left_w, lpx);
-    if (top_h > 0) stage_col_labels(c, g, n, top_h, lpx);
+    if (top_h > 0) stage_col_labels(c, g, m, top_h, lpx);
     heads_cell_values(c, &d, g);
-    int thick = g.w / (int)n >= 12 ? 2 : 1;
+    int thick = g.w / (int)m >= 12 ? 2 : 1;
     /* what the animation is working on */
-    if (c->s->stage == STAGE_SCORES && d.visible > 0 && d.visible < n * n) {
+    if (c->s->stage == STAGE_SCORES && d.visible > 0 && d.visible < n * m) {
         size_t k = d.visible - 1;
-        draw_outline(c->r, inflate(stage_cell_rect(g, n, n, k / n, k % n), thick), c->th->accent,
+        draw_outline(c->r, inflate(stage_cell_rect(g, n, m, k / m, k % m), thick), c->th->accent,
                      thick);
     }
     if (d.blend == DRAW_BLEND_ROWS && d.row < n && c->e > 0.0f)
@@ -337,11 +339,12 @@ void heads_grid(stage_ctx *c, size_t h, SDL_Rect g, int left_w, int top_h, int l
     int sel = c->s->selected_token;
     if (sel >= 0 && (size_t)sel < n) {
         stage_outline_row(c, g, n, (size_t)sel, c->th->highlight, thick);
-        stage_outline_col(c, g, n, (size_t)sel, c->th->highlight, thick);
+        /* its column too, where the keys are the same tokens */
+        if (!c->cross) stage_outline_col(c, g, m, (size_t)sel, c->th->highlight, thick);
     }
     if (c->s->hover_head == (int)h && c->s->hover_i >= 0 && c->s->hover_j >= 0 &&
-        (size_t)c->s->hover_i < n && (size_t)c->s->hover_j < n) {
-        SDL_Rect rc = stage_cell_rect(g, n, n, (size_t)c->s->hover_i, (size_t)c->s->hover_j);
+        (size_t)c->s->hover_i < n && (size_t)c->s->hover_j < m) {
+        SDL_Rect rc = stage_cell_rect(g, n, m, (size_t)c->s->hover_i, (size_t)c->s->hover_j);
         draw_outline(c->r, inflate(rc, 2), c->th->highlight, 2);
     }
 }
@@ -411,10 +414,11 @@ void heads_spread_text(const stage_ctx *c, size_t h, char *buf, size_t len) {
              (double)c->m->spread_scaled[h]);
 }
 
-/* The V_h and O_h slabs of head h (n×d_head), for the weighted stage. */
+/* The V_h (n_keys×d_head: a row per key) and O_h (n×d_head) slabs of head
+ * h, for the weighted stage. */
 draw_matrix_desc heads_v_desc(const stage_ctx *c, size_t h) {
     size_t g = attn_kv_group(c->c, h);
-    draw_matrix_desc d = draw_matrix_plain(c->n, c->d_head,
+    draw_matrix_desc d = draw_matrix_plain(c->n_keys, c->d_head,
                              (draw_values){c->t->v + g * c->d_head, (ptrdiff_t)c->d_kv, 1,
                                            DRAW_DIVERGING, stage_v_scale(c).range, false, false, NULL},
                              c->th);
@@ -507,7 +511,7 @@ static int heads_row_h(const heads_room *R, const heads_layout *l) {
 /* Cells of one candidate layout l (cols, labels set) in the room R: fills
  * l.rows, l.cw, l.ch (0 when nothing fits), l.slab and l.right_w. */
 static void heads_cells(const stage_ctx *c, const heads_room *R, heads_layout *l) {
-    size_t n = c->n, H = c->n_heads;
+    size_t n = c->n, m = c->n_keys, H = c->n_heads; /* a map is n rows × m columns */
     SDL_Rect ga = R->ga;
     l->rows = ((int)H + l->cols - 1) / l->cols;
     int pw = (ga.w - (l->cols - 1) * R->gap_x) / l->cols;
@@ -518,7 +522,7 @@ static void heads_cells(const stage_ctx *c, const heads_room *R, heads_layout *l
      * head's room, the maps keep the rest */
     l->op_w = R->op_w < pw / 10 ? R->op_w : pw / 10;
     /* the grid's n columns and the two slabs of stage 8 */
-    double cell_w = (room_w - 2 * l->op_w) / ((double)n + 2.0 * least);
+    double cell_w = (room_w - 2 * l->op_w) / ((double)m + 2.0 * least);
     double cell_h = (double)(ph - R->title_h - (l->cols_once ? 0 : l->top_h) - 4) / (double)n;
     l->cw = l->ch = 0.0;
     l->right_w = 0;
@@ -534,7 +538,7 @@ static void heads_cells(const stage_ctx *c, const heads_room *R, heads_layout *l
      * taller cells, so no row goes unnamed */
     double want = l->lpx > 0 ? whole_row_h(l->lpx) : 0.0;
     if (l->ch < want && cell_h >= want && want <= CELL_TALL * l->cw) l->ch = want;
-    double left = (double)(room_w - 2 * l->op_w) / (2.0 * l->cw) - (double)n / 2.0;
+    double left = (double)(room_w - 2 * l->op_w) / (2.0 * l->cw) - (double)m / 2.0;
     l->slab = fmax(least, fmin(slab_most(c), left));
     l->right_w = 2 * l->op_w + 2 * (int)(l->slab * l->cw);
 }
@@ -545,7 +549,7 @@ static void heads_cells(const stage_ctx *c, const heads_room *R, heads_layout *l
  * turned up whole rather than cut). The cells the labels leave may want
  * another kind of column label again: a few rounds settle it. */
 static void heads_labels_at(const stage_ctx *c, const heads_room *R, heads_layout *l, int px) {
-    size_t n = c->n;
+    size_t n = c->n_keys; /* the columns labelled: the keys */
     l->lpx = px;
     l->left_w = stage_token_width(c, px, 5 * px) + px / 2;
     l->top_h = 2 * (px + px / 4) + px / 4;
@@ -710,7 +714,7 @@ static void heads_view(stage_ctx *c) {
 
     int pw = (ga.w - (best.cols - 1) * R.gap_x) / best.cols, ph = heads_row_h(&R, &best);
     int once = best.cols_once ? best.top_h : 0; /* column labels over the first row only */
-    int grid_w = heads_span(n, cw), grid_h = heads_span(n, ch);
+    int grid_w = heads_span(c->n_keys, cw), grid_h = heads_span(n, ch);
     int content_w = best.left_w + grid_w + best.right_w;
     for (size_t h = 0; h < H; h++) {
         int col = (int)h % best.cols, row = (int)h / best.cols;
@@ -746,7 +750,9 @@ static void heads_view(stage_ctx *c) {
             draw_outline(c->r, inflate(vr, 1), c->th->panel_border, 1);
             draw_matrix(c->pool, c->r, orr, &od);
             draw_outline(c->r, inflate(orr, 1), c->th->panel_border, 1);
-            stage_outline_step_rows(c, vr, n);
+            /* V's rows are the keys: a step's rows (queries) name them only
+             * where the keys are the same tokens */
+            if (!c->cross) stage_outline_step_rows(c, vr, n);
             stage_outline_step_rows(c, orr, n);
             {
                 char nv[48], no[48], hn[24];

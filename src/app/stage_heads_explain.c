@@ -59,6 +59,14 @@ void stage_heads_explain(const stage_ctx *c, char *buf, size_t len) {
 static void explain(const stage_ctx *c, char *buf, size_t len) {
     switch (c->s->stage) {
     case STAGE_SCORES:
+        if (c->cross) { /* the key is the other sentence's token */
+            snprintf(buf, len,
+                     "cell (i, j) = q_i · k_j: how well token i's query matches the other "
+                     "sentence's token j's key (%zu product%s summed)\ncell (i, j) = q_i · k_j, "
+                     "k_j from the other sentence",
+                     c->d_head, app_plural(c->d_head));
+            break;
+        }
         snprintf(buf, len,
                  "cell (i, j) = q_i · k_j: how well token i's query matches token j's key "
                  "(%zu product%s summed)\ncell (i, j) = q_i · k_j, %zu product%s summed",
@@ -78,7 +86,12 @@ static void explain(const stage_ctx *c, char *buf, size_t len) {
             snprintf(buf, len, "scaling off and T = 1: the scores pass through unchanged");
         break;
     case STAGE_MASK:
-        if (c->c->causal)
+        if (c->cross)
+            snprintf(buf, len,
+                     "no mask across two sentences: every query may read every key of the other "
+                     "sentence; the scaled scores pass through unchanged\n"
+                     "no mask across two sentences: the scores pass through");
+        else if (c->c->causal)
             snprintf(buf, len,
                      "causal: token i may not look at a later token j > i, so those "
                      "cells become −∞\ncausal: cells with j > i become −∞");
@@ -96,8 +109,9 @@ static void explain(const stage_ctx *c, char *buf, size_t len) {
         break;
     default:
         snprintf(buf, len,
-                 "row i of O_h = Σ_j A_h[i, j] · (row j of V_h): a mix of value rows, "
-                 "weighted by attention\nrow i of O_h = Σ_j A_h[i, j] · row j of V_h");
+                 "row i of O_h = Σ_j A_h[i, j] · (row j of V_h): a mix of %svalue rows, "
+                 "weighted by attention\nrow i of O_h = Σ_j A_h[i, j] · row j of V_h",
+                 c->cross ? "the other sentence's " : "");
         break;
     }
 }

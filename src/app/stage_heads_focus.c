@@ -37,7 +37,7 @@ typedef struct focus_layout {
 static focus_layout focus_place(const stage_ctx *c, SDL_Rect a, int bars_w, int kh, int qw,
                                 int top_lab) {
     int spx = c->spx, gap = spx / 2, foot_h = spx / 4;
-    size_t n = c->n, dk = c->d_head;
+    size_t n = c->n, m = c->n_keys, dk = c->d_head; /* the map: n rows × m columns */
     focus_layout l;
     l.title_h = stage_title_h(c);
     l.label_w = stage_token_width(c, spx, 6 * spx) + spx / 2;
@@ -55,8 +55,8 @@ static focus_layout focus_place(const stage_ctx *c, SDL_Rect a, int bars_w, int 
      * digit's margin */
     int value_w = 0;
     text_measure(c->tc, "−00.00", spx, &value_w, NULL);
-    heads_cell_size((double)avail_w / ((double)n + 2.0 * slab), row, value_w + 6.0, &cw, &ch);
-    int nw = heads_span(n, cw), nh = heads_span(n, ch);
+    heads_cell_size((double)avail_w / ((double)m + 2.0 * slab), row, value_w + 6.0, &cw, &ch);
+    int nw = heads_span(m, cw), nh = heads_span(n, ch);
     int sw = heads_span(dk, cw), left = (avail_w - nw) / 2;
     if (sw > left) sw = left > 1 ? left : 1;
     l.side_w = 2 * l.op_w + 2 * sw;
@@ -106,7 +106,7 @@ static focus_layout focus_layout_of(const stage_ctx *c, SDL_Rect a, int bars_w) 
     focus_layout l = focus_place(c, a, bars_w, kh, qw, top_lab);
     for (int round = 0; round < 3 && l.labels; round++) {
         int up_room = stage_token_width(c, l.lpx, 5 * l.lpx) + l.lpx;
-        int need = stage_col_labels_height(c, l.map.w, n, l.lpx, up_room);
+        int need = stage_col_labels_height(c, l.map.w, c->n_keys, l.lpx, up_room);
         if (need == top_lab || (round > 0 && need < top_lab)) break;
         top_lab = need;
         l = focus_place(c, a, bars_w, kh, qw, top_lab);
@@ -129,24 +129,25 @@ static int titles_y(const focus_layout *l) {
  * i of Q_h and column j of K_hᵀ frame the cell they make. */
 static void focus_scores(stage_ctx *c, size_t h, SDL_Rect a, int bars_w, const focus_layout *l) {
     int spx = c->spx;
-    size_t n = c->n, dk = c->d_head, g = attn_kv_group(c->c, h);
+    size_t n = c->n, m = c->n_keys, dk = c->d_head, g = attn_kv_group(c->c, h);
     SDL_Rect qr = l->q, kr = l->k, sr = l->map;
     float qkv = stage_qk_scale(c).range;
     draw_matrix_desc qd = draw_matrix_plain(
         n, dk, draw_values_rows(c->t->q + h * dk, c->d_model, DRAW_DIVERGING, qkv), c->th);
     draw_matrix_desc kd = draw_matrix_plain(
-        dk, n, (draw_values){c->t->k + g * dk, 1, (ptrdiff_t)c->d_kv, DRAW_DIVERGING, qkv, false, false, NULL},
+        dk, m, (draw_values){c->t->k + g * dk, 1, (ptrdiff_t)c->d_kv, DRAW_DIVERGING, qkv, false, false, NULL},
         c->th);
     qd = draw_matrix_named(qd, "Q", (int)h);
     kd = draw_matrix_named(kd, "K", (int)h);
-    char tq[80], tk[96], ts[80], hn[24], kn[24];
+    char tq[80], tk[160], ts[80], hn[24], kn[24];
     app_head_name(c->s, h, hn, sizeof hn); /* K's is the head's, or its kv group's when shared */
     if (c->n_kv < c->n_heads) snprintf(kn, sizeof kn, "%zu", g + 1);
     else snprintf(kn, sizeof kn, "%s", hn);
     snprintf(tq, sizeof tq, "Q_%s  %zu×%zu\nQ_%s", hn, n, dk, hn);
-    snprintf(tk, sizeof tk, "K_%sᵀ  %zu×%zu%s\nK_%sᵀ", kn, dk, n,
-             c->n_kv < c->n_heads ? " (shared)" : "", kn);
-    snprintf(ts, sizeof ts, "S = Q_%s·K_%sᵀ  %zu×%zu", hn, kn, n, n);
+    snprintf(tk, sizeof tk, "K_%sᵀ  %zu×%zu%s%s\nK_%sᵀ", kn, dk, m,
+             c->n_kv < c->n_heads ? " (shared)" : "", c->cross ? " from the other sentence" : "",
+             kn);
+    snprintf(ts, sizeof ts, "S = Q_%s·K_%sᵀ  %zu×%zu", hn, kn, n, m);
     int right = a.x + a.w - bars_w;
     stage_matrix(c, qr, &qd, NULL, c->th->text, 0);
     stage_text_alts(c, tq, spx, c->th->text, qr.x, titles_y(l), TEXT_LEFT | TEXT_MIDDLE,
@@ -159,16 +160,16 @@ static void focus_scores(stage_ctx *c, size_t h, SDL_Rect a, int bars_w, const f
                    right - sr.x);
     /* the token labels between the factors and the scores label both */
     focus_map(c, h, l);
-    size_t shown = stage_cells_shown(c->e, n, n);
-    if (shown > 0 && shown < n * n) {
-        size_t i = (shown - 1) / n, j = (shown - 1) % n;
+    size_t shown = stage_cells_shown(c->e, n, m);
+    if (shown > 0 && shown < n * m) {
+        size_t i = (shown - 1) / m, j = (shown - 1) % m;
         stage_outline_row(c, qr, n, i, c->th->accent, 2);
-        stage_outline_col(c, kr, n, j, c->th->accent, 2);
+        stage_outline_col(c, kr, m, j, c->th->accent, 2);
     }
     int sel = c->s->selected_token;
-    if (sel >= 0 && (size_t)sel < n) { /* its query row and its key column */
+    if (sel >= 0 && (size_t)sel < n) { /* its query row and (self-attention) its key column */
         stage_outline_row(c, qr, n, (size_t)sel, c->th->highlight, 2);
-        stage_outline_col(c, kr, n, (size_t)sel, c->th->highlight, 2);
+        if (!c->cross) stage_outline_col(c, kr, m, (size_t)sel, c->th->highlight, 2);
     }
     heads_title(c, h, l->x0, l->top + l->title_h / 2, kr.x - l->x0 - spx / 2, spx, NULL);
 }
@@ -176,7 +177,7 @@ static void focus_scores(stage_ctx *c, size_t h, SDL_Rect a, int bars_w, const f
 /* Stage 8: A_h · V_h → O_h side by side, O filling row by row. */
 static void focus_weighted(stage_ctx *c, size_t h, SDL_Rect a, int bars_w, const focus_layout *l) {
     int spx = c->spx, op_w = l->op_w;
-    size_t n = c->n, dk = c->d_head;
+    size_t n = c->n, m = c->n_keys, dk = c->d_head;
     SDL_Rect ar = l->map, vr = l->v, orr = l->o;
     heads_title(c, h, l->x0, l->top + l->title_h / 2, a.x + a.w - bars_w - l->x0, spx, NULL);
     char ta[64], tv[96], to[64], hn[24], vn[24];
@@ -184,8 +185,8 @@ static void focus_weighted(stage_ctx *c, size_t h, SDL_Rect a, int bars_w, const
     app_head_name(c->s, h, hn, sizeof hn); /* V's is the head's, or its kv group's when shared */
     if (c->n_kv < c->n_heads) snprintf(vn, sizeof vn, "%zu", g + 1);
     else snprintf(vn, sizeof vn, "%s", hn);
-    snprintf(ta, sizeof ta, "A_%s  %zu×%zu", hn, n, n);
-    snprintf(tv, sizeof tv, "V_%s  %zu×%zu%s\nV_%s", vn, n, dk,
+    snprintf(ta, sizeof ta, "A_%s  %zu×%zu", hn, n, m);
+    snprintf(tv, sizeof tv, "V_%s  %zu×%zu%s\nV_%s", vn, m, dk,
              c->n_kv < c->n_heads ? " (shared)" : "", vn);
     snprintf(to, sizeof to, "O_%s  %zu×%zu\nO_%s", hn, n, dk, hn);
     focus_map(c, h, l);
@@ -213,7 +214,7 @@ static void focus_weighted(stage_ctx *c, size_t h, SDL_Rect a, int bars_w, const
     /* the row under the mouse, else the selected token's: what it mixes */
     int mi = c->s->hover_head == (int)h ? c->s->hover_i : c->s->selected_token;
     if (mi >= 0) stage_mix(c, h, (size_t)mi, ar, vr, orr, op_w);
-    stage_outline_step_rows(c, vr, n);
+    if (!c->cross) stage_outline_step_rows(c, vr, n); /* V's rows are keys */
     stage_outline_step_rows(c, orr, n);
 }
 

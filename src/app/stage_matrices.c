@@ -159,6 +159,10 @@ static void embed_sum(const stage_ctx *c, size_t i, SDL_Rect xr, int x, int y, i
 }
 
 void stage_embed(stage_ctx *c) {
+    if (c->cross) { /* two sentences: stage_cross.c */
+        stage_embed_cross(c);
+        return;
+    }
     SDL_Rect a = c->area;
     int spx = c->spx, title_h = stage_title_h(c);
     int cb_w = stage_colorbar_w(c);
@@ -509,6 +513,10 @@ static void draw_products(stage_ctx *c, draw_matrix_desc *left, const char *left
 }
 
 void stage_project(stage_ctx *c) {
+    if (c->cross) { /* Q from one sentence, K and V from the other: stage_cross.c */
+        stage_project_cross(c);
+        return;
+    }
     const attn_trace *t = c->t;
     const attn_weights *w = &c->m->weights;
     size_t n = c->n, d = c->d_model, dkv = c->d_kv;
@@ -640,7 +648,8 @@ static int draw_slabs(stage_ctx *c, int x, int y, double cw, double ch, const fl
                       size_t stride, size_t slabs, float range, int gap, bool kv, const char *title,
                       const char *name, int label_w, int focus_slab, bool fade) {
     int spx = c->spx, strip = spx / 3 + 2;
-    size_t n = c->n, dh = c->d_head;
+    /* K and V (kv) have a row per key: the other sentence's tokens in cross-attention */
+    size_t n = kv ? c->n_keys : c->n, dh = c->d_head;
     int slab_w = px_of((double)dh, cw), h = px_of((double)n, ch);
     int per = kv && c->n_kv ? (int)(c->n_heads / c->n_kv) : 1;
     int pitch = per * (slab_w + gap); /* from one slab's left edge to the next's */
@@ -693,8 +702,9 @@ static int draw_slabs(stage_ctx *c, int x, int y, double cw, double ch, const fl
     }
     if (label_w > 0) {
         SDL_Rect whole = {x, grid_y, (int)(slabs - 1) * pitch + slab_w, h};
-        stage_row_labels(c, whole, n, label_w - spx / 2, label_px(c, ch));
-        stage_mark_lit_rows(c, whole, n, 2, name ? name : "concat", -1);
+        if (kv) stage_key_row_labels(c, whole, n, label_w - spx / 2, label_px(c, ch));
+        else stage_row_labels(c, whole, n, label_w - spx / 2, label_px(c, ch));
+        if (!(kv && c->cross)) stage_mark_lit_rows(c, whole, n, 2, name ? name : "concat", -1);
     }
     return grid_y + h;
 }
@@ -724,8 +734,10 @@ void stage_split(stage_ctx *c) {
     bool focus = stage_focus_on(c);
     if (focus) avail_h -= 2 * spx; /* a line saying which slabs are the head's */
     double cw, ch;
-    fit_cells(avail_w, avail_h, (double)d, 3.0 * (double)n, 3.0 * c->px, &cw, &ch);
-    ch = whole_label_rows(c, avail_h, 3.0 * (double)n, ch);
+    /* Q's n rows and K's and V's n_keys rows each */
+    double rows = (double)n + 2.0 * (double)c->n_keys;
+    fit_cells(avail_w, avail_h, (double)d, rows, 3.0 * c->px, &cw, &ch);
+    ch = whole_label_rows(c, avail_h, rows, ch);
     int fq = focus ? (int)c->focus : -1, fkv = focus ? (int)stage_kv_group(c, c->focus) : -1;
     /* The slabs move apart as the progress goes; K and V move with Q, so
      * a shared group stays under the heads that read it. */

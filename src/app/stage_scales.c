@@ -44,9 +44,11 @@ static scale_range joint(scale_range a, scale_range b) {
 
 scale_range stage_qk_scale(const stage_ctx *c) {
     return joint(stage_scale_of(c, c->t->q, c->n * c->d_model),
-                 stage_scale_of(c, c->t->k, c->n * c->d_kv));
+                 stage_scale_of(c, c->t->k, c->n_keys * c->d_kv)); /* K: a row per key */
 }
 
-scale_range stage_v_scale(const stage_ctx *c) { return stage_scale_of(c, c->t->v, c->n * c->d_kv); }
+scale_range stage_v_scale(const stage_ctx *c) {
+    return stage_scale_of(c, c->t->v, c->n_keys * c->d_kv); /* V: a row per key */
+}
 
 int stage_bar_flags(scale_range s) { return s.clipped ? DRAW_BAR_CLIPPED : 0; }

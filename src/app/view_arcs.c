@@ -257,7 +257,13 @@ static void no_arcs(stage_ctx *c) {
                        "no arcs yet: weights come at stage 7; here every head's scores",
     };
     const char *s = why[c->s->stage];
-    if (!s)
+    if (c->cross) /* the arcs join one sentence to itself: both columns are its tokens */
+        s = "arcs are for self-attention, a sentence reading itself; with cross-attention the "
+            "queries and the keys are two sentences: the heatmaps show them, queries down the "
+            "rows, the other sentence's keys along the columns\n"
+            "arcs: self-attention only; here the maps, queries × the other sentence's keys\n"
+            "arcs: self-attention only";
+    else if (!s)
         s = c->s->stage < STAGE_SCORES
                 ? "no arcs at this stage: arcs are attention weights, made at stage 7 "
                   "(softmax); this stage builds the matrices they come from\n"
@@ -273,7 +279,7 @@ static void no_arcs(stage_ctx *c) {
 }
 
 bool view_arcs(stage_ctx *c) {
-    if (c->s->stage != STAGE_SOFTMAX && c->s->stage != STAGE_WEIGHTED) {
+    if (c->cross || (c->s->stage != STAGE_SOFTMAX && c->s->stage != STAGE_WEIGHTED)) {
         no_arcs(c);
         return false;
     }

@@ -221,18 +221,19 @@ static void update(window_app *a, float dt) {
     if (!a->mouse_in) s->hover_x = s->hover_y = -1; /* the overview reads these alone */
     bool over_ui = s->show_settings ? in_rect(a->mouse_x, a->mouse_y, g.panel)
                                     : g.gear_shown && in_rect(a->mouse_x, a->mouse_y, g.gear);
-    size_t n = s->model.n;
+    /* a map is n rows (queries) × nk columns (keys: the other sentence's in cross-attention) */
+    size_t n = s->model.n, nk = s->model.n_keys ? s->model.n_keys : n;
     if (a->mouse_in && !over_ui && n > 0) {
         size_t grids = s->layout.n_grids < ATTN_HEADS_MAX ? s->layout.n_grids : ATTN_HEADS_MAX;
         for (size_t k = 0; k < grids; k++) {
             const app_cell_map *m = &s->layout.grids[k];
             if (m->head < 0 || m->rect.w <= 0 || m->rect.h <= 0) continue;
             if (!in_rect(a->mouse_x, a->mouse_y, m->rect)) continue;
-            long j = (long)(a->mouse_x - m->rect.x) * (long)n / m->rect.w;
+            long j = (long)(a->mouse_x - m->rect.x) * (long)nk / m->rect.w;
             long i = (long)(a->mouse_y - m->rect.y) * (long)n / m->rect.h;
             s->hover_head = m->head;
             s->hover_i = (int)(i < (long)n ? i : (long)n - 1);
-            s->hover_j = (int)(j < (long)n ? j : (long)n - 1);
+            s->hover_j = (int)(j < (long)nk ? j : (long)nk - 1);
             break;
         }
     }

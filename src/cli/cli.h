@@ -33,6 +33,7 @@ typedef struct cli_options {
     size_t layer;           /* --layer, from 1; 0 when not given (layer 1) */
     size_t head_given;      /* --head from 1; 0 when not given */
     bool all_logits;        /* dump --all-logits: every position's logits (a GPT-2: the last only) */
+    const char *cross_sentence; /* --cross S (in argv): cross-attention's other sentence; NULL: none */
 } cli_options;
 
 /* The option tables (cli_args.h) of every command, beside the code that

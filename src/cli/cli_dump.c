@@ -72,11 +72,13 @@ static void put_key(FILE *f, const char *sep, const char *key, const float *m, s
 static void put_layer(FILE *f, const attn_trace *t, const attn_weights *w, const char *first_sep,
                       const char *pad) {
     const attn_config *c = &t->config;
-    size_t n = t->n, d = c->d_model, dh = attn_d_head(c), d_kv = attn_d_kv(c);
+    /* n query rows, m key/value rows (cross-attention: the other sentence's) */
+    size_t n = t->n, m = t->n_keys, d = c->d_model, dh = attn_d_head(c), d_kv = attn_d_kv(c);
     char sep[32], rows[40];
     snprintf(sep, sizeof sep, ",\n%s", pad);
     snprintf(rows, sizeof rows, "%s  ", pad);
     put_key(f, first_sep, "X", t->x, n, d, rows);
+    if (t->cross) put_key(f, sep, "X_kv", t->x_kv, m, d, rows);
     put_key(f, sep, "W_Q", w->w_q, d, d, rows);
     put_key(f, sep, "b_Q", w->b_q, 0, d, rows);
     put_key(f, sep, "W_K", w->w_k, d, d_kv, rows);
@@ -86,21 +88,21 @@ static void put_layer(FILE *f, const attn_trace *t, const attn_weights *w, const
     put_key(f, sep, "W_O", w->w_o, d, d, rows);
     put_key(f, sep, "b_O", w->b_o, 0, d, rows);
     put_key(f, sep, "Q", t->q, n, d, rows);
-    put_key(f, sep, "K", t->k, n, d_kv, rows);
-    put_key(f, sep, "V", t->v, n, d_kv, rows);
+    put_key(f, sep, "K", t->k, m, d_kv, rows);
+    put_key(f, sep, "V", t->v, m, d_kv, rows);
 
     fprintf(f, "%s\"heads\": [", sep);
     for (size_t h = 0; h < c->n_heads; h++) {
-        size_t at = h * n * n;
+        size_t at = h * n * m;
         fprintf(f, "%s\n%s{\"kv_head\": %zu,\n%s \"scores\": ", h ? "," : "", pad,
                 attn_kv_group(c, h), pad);
-        put_matrix_in(f, t->scores + at, n, n, n, rows);
+        put_matrix_in(f, t->scores + at, n, m, m, rows);
         fprintf(f, ",\n%s \"scaled\": ", pad);
-        put_matrix_in(f, t->scaled + at, n, n, n, rows);
+        put_matrix_in(f, t->scaled + at, n, m, m, rows);
         fprintf(f, ",\n%s \"masked\": ", pad);
-        put_matrix_in(f, t->masked + at, n, n, n, rows);
+        put_matrix_in(f, t->masked + at, n, m, m, rows);
         fprintf(f, ",\n%s \"weights\": ", pad);
-        put_matrix_in(f, t->weights + at, n, n, n, rows);
+        put_matrix_in(f, t->weights + at, n, m, m, rows);
         fprintf(f, ",\n%s \"out\": ", pad);
         put_matrix_in(f, t->head_out + h * n * dh, n, dh, dh, rows);
         fputs("}", f);
@@ -119,6 +121,16 @@ void cli_dump_json(FILE *f, const state_model *m) {
     for (size_t i = 0; i < n; i++) {
         if (i) fputs(", ", f);
         cli_json_string(f, m->text + m->tokens[i].offset, m->tokens[i].len);
+    }
+    /* cross-attention: the other sentence's tokens, the maps' columns */
+    if (state_model_cross(m)) {
+        fputs("],\n  \"key_tokens\": [", f);
+        for (size_t j = 0; j < m->n_keys; j++) {
+            size_t kl;
+            const char *k = state_model_key_token(m, j, &kl);
+            if (j) fputs(", ", f);
+            cli_json_string(f, k, kl);
+        }
     }
     fprintf(f,
             "],\n  \"config\": {\"d_model\": %zu, \"n_heads\": %zu, \"n_kv_heads\": %zu, "

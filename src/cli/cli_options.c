@@ -133,6 +133,11 @@ static const cli_arg settings_rows[] = {
      .help = "divide scores by T too, 0.01 to 100 (default 1)",
      .fixed = "the model was trained at temperature 1",
      .setting = ATTN_SETTING_TEMPERATURE},
+    {.name = "--cross", .value = "S", .kind = CLI_ARG_TEXT, .at = AT(cross_sentence),
+     .help = "cross-attention: keys and values from this other sentence,\nqueries from "
+             "--sentence; the maps are n x n_keys (mechanics,\nnot with --causal)",
+     .fixed = "the trained model attends within one sentence (self-attention)",
+     .setting = ATTN_SETTING_CROSS},
     {.name = "--seed", .value = "N", .kind = CLI_ARG_SEED, .at = AT(seed),
      .help = "seed of the token vectors and weights, 0 to 2^53-1 (default 42)",
      .fixed = "its weights come from the file, not from a seed"},
@@ -363,6 +368,14 @@ int cli_settings_any_length(const cli_options *o, state_settings *s, char *err, 
     s->seed = o->seed;
     s->max_tokens = o->max_tokens;
     s->mechanics_config = o->config;
+    if (o->cross_sentence) {
+        size_t cl = strlen(o->cross_sentence);
+        if (cl >= sizeof s->cross_sentence)
+            return cli_fail(err, err_len, "--cross is %zu bytes, more than the app's %zu: shorten it",
+                            cl, sizeof s->cross_sentence - 1);
+        memcpy(s->cross_sentence, o->cross_sentence, cl + 1);
+        s->cross = true;
+    }
     if (o->source != STATE_SOURCE_TRAINED) return 0;
 
     /* The trained source: read the model's sizes now, so that a wrong path,

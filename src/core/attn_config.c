@@ -18,6 +18,7 @@ attn_config attn_config_default(void) {
 
 static const char *const setting_names[ATTN_SETTING_COUNT] = {
     "", "sentence", "d_model", "heads", "kv_heads", "temperature", "max_tokens",
+    "cross_sentence",
 };
 
 const char *attn_setting_name(attn_setting s) {
@@ -81,10 +82,15 @@ size_t attn_kv_group(const attn_config *c, size_t h) {
     return h / (c->n_heads / c->n_kv_heads);
 }
 
-double attn_forward_flops(const attn_config *c, size_t n) {
+double attn_forward_flops_cross(const attn_config *c, size_t n_q, size_t n_kv) {
     double d = (double)c->d_model, d_kv = (double)attn_d_kv(c), dh = (double)attn_d_head(c);
-    double nn = (double)n;
-    double projections = 2.0 * nn * d * (d + 2.0 * d_kv + d); /* Q, K, V and W_O */
-    double per_head = 2.0 * nn * nn * dh * 2.0;                /* scores and weighted sum */
+    double nq = (double)n_q, nk = (double)n_kv;
+    /* Q and W_O on the query rows, K and V on the key/value rows */
+    double projections = 2.0 * nq * d * (d + d) + 2.0 * nk * d * (2.0 * d_kv);
+    double per_head = 2.0 * nq * nk * dh * 2.0; /* scores and weighted sum */
     return projections + (double)c->n_heads * per_head;
+}
+
+double attn_forward_flops(const attn_config *c, size_t n) {
+    return attn_forward_flops_cross(c, n, n);
 }

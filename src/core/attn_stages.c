@@ -17,13 +17,13 @@ void attn_matmul(float *out, const float *a, const float *b, const float *bias, 
 }
 
 void attn_scores(float *scores, const float *q, size_t q_stride, const float *k, size_t k_stride,
-                 size_t n, size_t d_head) {
-    // scores: (n, n), scores[i][j] = q_i · k_j
+                 size_t n, size_t m, size_t d_head) {
+    // scores: (n, m), scores[i][j] = q_i · k_j
     for (size_t i = 0; i < n; i++) {
-        for (size_t j = 0; j < n; j++) {
+        for (size_t j = 0; j < m; j++) {
             float dot = 0.0f;
             for (size_t p = 0; p < d_head; p++) dot += q[i * q_stride + p] * k[j * k_stride + p];
-            scores[i * n + j] = dot;
+            scores[i * m + j] = dot;
         }
     }
 }
@@ -32,11 +32,11 @@ void attn_scale(float *out, const float *in, float divisor, size_t count) {
     for (size_t i = 0; i < count; i++) out[i] = in[i] / divisor;
 }
 
-void attn_mask(float *out, const float *in, int causal, size_t n) {
+void attn_mask(float *out, const float *in, int causal, size_t n, size_t m) {
     // position i may look at j <= i only: the future is -inf, so exp() makes it 0
     for (size_t i = 0; i < n; i++)
-        for (size_t j = 0; j < n; j++)
-            out[i * n + j] = (causal && j > i) ? -INFINITY : in[i * n + j];
+        for (size_t j = 0; j < m; j++)
+            out[i * m + j] = (causal && j > i) ? -INFINITY : in[i * m + j];
 }
 
 void attn_softmax_rows(float *out, const float *in, size_t rows, size_t cols) {
@@ -69,12 +69,12 @@ void attn_softmax_rows(float *out, const float *in, size_t rows, size_t cols) {
 }
 
 void attn_weighted_sum(float *out, size_t out_stride, const float *weights, const float *v,
-                       size_t v_stride, size_t n, size_t d_head) {
-    // out: (n, d_head), out[i] = sum_j weights[i][j] · v_j
+                       size_t v_stride, size_t n, size_t m, size_t d_head) {
+    // out: (n, d_head), out[i] = sum_j weights[i][j] · v_j over the m rows of v
     for (size_t i = 0; i < n; i++) {
         for (size_t p = 0; p < d_head; p++) {
             float sum = 0.0f;
-            for (size_t j = 0; j < n; j++) sum += weights[i * n + j] * v[j * v_stride + p];
+            for (size_t j = 0; j < m; j++) sum += weights[i * m + j] * v[j * v_stride + p];
             out[i * out_stride + p] = sum;
         }
     }

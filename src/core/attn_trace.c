@@ -85,6 +85,25 @@ attn_status attn_trace_init(attn_trace *t, size_t n_max, size_t d_model_max, siz
     return trace_init(t, n_max, d_model_max, n_heads_max, NULL, ATTN_THREADS_MAX, err, err_len);
 }
 
+/* x_kv is a block of its own, so a self-attention trace's one block is
+ * laid out (and sized) exactly as before cross-attention existed. */
+attn_status attn_trace_init_cross(attn_trace *t, size_t n_max, size_t d_model_max,
+                                  size_t n_heads_max, char *err, size_t err_len) {
+    attn_status s = attn_trace_init(t, n_max, d_model_max, n_heads_max, err, err_len);
+    if (s != ATTN_OK) return s;
+    size_t floats; /* n_max · d_model_max fits: the trace above holds seven of them */
+    attn_size_mul(&floats, n_max, d_model_max);
+    t->x_kv = calloc(floats, sizeof(float));
+    if (!t->x_kv) {
+        attn_trace_free(t);
+        if (err && err_len)
+            snprintf(err, err_len, "out of memory: the second sequence needs %.1f MiB",
+                     (double)floats * sizeof(float) / (1u << 20));
+        return ATTN_ERR_NOMEM;
+    }
+    return ATTN_OK;
+}
+
 attn_status attn_trace_init_shared(attn_trace *t, size_t n_max, size_t d_model_max,
                                    size_t n_heads_max, float *scratch, char *err,
                                    size_t err_len) {
@@ -145,6 +164,7 @@ static attn_status trace_init(attn_trace *t, size_t n_max, size_t d_model_max,
 
 void attn_trace_free(attn_trace *t) {
     if (!t) return;
+    free(t->x_kv);
     free(t->block);
     memset(t, 0, sizeof *t);
 }
@@ -161,15 +181,18 @@ static bool first_bad(const float *p, size_t count, float *value) {
 
 bool attn_trace_find_nonfinite(const attn_trace *t, const char **stage, float *value) {
     const attn_config *c = &t->config;
-    size_t n = t->n, d = c->d_model, d_kv = attn_d_kv(c), H = c->n_heads, dh = attn_d_head(c);
+    size_t n = t->n, m = t->n_keys, d = c->d_model, d_kv = attn_d_kv(c), H = c->n_heads,
+           dh = attn_d_head(c);
     const struct {
         const char *name;
         const float *p;
         size_t count;
     } plain[] = {
-        {"inputs (X)", t->x, n * d},           {"queries (Q)", t->q, n * d},
-        {"keys (K)", t->k, n * d_kv},        {"values (V)", t->v, n * d_kv},
-        {"attention scores", t->scores, H * n * n}, {"scaled scores", t->scaled, H * n * n},
+        {"inputs (X)", t->x, n * d},
+        {"the other sequence's inputs (X_kv)", t->cross ? t->x_kv : t->x, t->cross ? m * d : 0},
+        {"queries (Q)", t->q, n * d},
+        {"keys (K)", t->k, m * d_kv},        {"values (V)", t->v, m * d_kv},
+        {"attention scores", t->scores, H * n * m}, {"scaled scores", t->scaled, H * n * m},
     };
     for (size_t s = 0; s < sizeof plain / sizeof plain[0]; s++)
         if (first_bad(plain[s].p, plain[s].count, value)) {
@@ -179,8 +202,8 @@ bool attn_trace_find_nonfinite(const attn_trace *t, const char **stage, float *v
     /* masked: exactly the mask's -inf above the diagonal, finite elsewhere */
     for (size_t h = 0; h < H; h++)
         for (size_t i = 0; i < n; i++)
-            for (size_t j = 0; j < n; j++) {
-                float v = t->masked[(h * n + i) * n + j];
+            for (size_t j = 0; j < m; j++) {
+                float v = t->masked[(h * n + i) * m + j];
                 bool mask = c->causal && j > i;
                 if (mask ? v == -INFINITY : isfinite(v)) continue;
                 *stage = "masked scores";
@@ -192,7 +215,7 @@ bool attn_trace_find_nonfinite(const attn_trace *t, const char **stage, float *v
         const float *p;
         size_t count;
     } after[] = {
-        {"attention weights", t->weights, H * n * n}, {"head outputs", t->head_out, H * n * dh},
+        {"attention weights", t->weights, H * n * m}, {"head outputs", t->head_out, H * n * dh},
         {"concatenated heads", t->concat, n * d},       {"attention outputs", t->output, n * d},
     };
     for (size_t s = 0; s < sizeof after / sizeof after[0]; s++)

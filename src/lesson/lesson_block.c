@@ -18,6 +18,7 @@ static const char *const key_names[LESSON_KEY_COUNT] = {
     [LESSON_KEY_HEAD] = "head",               [LESSON_KEY_HIGHLIGHT] = "highlight",
     [LESSON_KEY_LAYER] = "layer",             [LESSON_KEY_PRUNE] = "prune",
     [LESSON_KEY_POSITIONS] = "positions",     [LESSON_KEY_MODEL] = "model",
+    [LESSON_KEY_CROSS] = "cross",
 };
 
 /* The sizes of GPT-2 small, DistilGPT2, GPT-2 medium and large: layers and
@@ -139,6 +140,38 @@ static bool sentence(parser *p, size_t ln, span v, lesson_step *st) {
     } else {
         st->sentence = text;
         p->n_new_tokens = n;
+        return true;
+    }
+    free(text);
+    return false;
+}
+
+/* "cross: off", or the other sentence of cross-attention, tokenized as a
+ * sentence is (its own limit, its own messages, naming it). */
+static bool cross(parser *p, size_t ln, span v, lesson_step *st) {
+    if (span_is(v, "off")) {
+        st->cross_sentence = NULL;
+        st->n_cross_tokens = 0;
+        return true;
+    }
+    char *text = span_dup(v);
+    if (!text) {
+        lesson_error(p, ln, "out of memory for the other sentence");
+        return false;
+    }
+    char msg[256];
+    size_t n = 0;
+    attn_token tokens[LESSON_TOKENS_MAX];
+    attn_status s = attn_tokenize(tokens, LESSON_TOKENS_MAX, &n, text, v.len, msg, sizeof msg);
+    if (s == ATTN_ERR_LIMIT) {
+        lesson_error(p, ln, "cross: the other sentence has %zu tokens, more than the limit of %d: "
+                     "shorten it", n, LESSON_TOKENS_MAX);
+    } else if (s != ATTN_OK) {
+        lesson_error(p, ln, "cross: %s", msg);
+    } else {
+        free(st->cross_sentence); /* not reached: a key is given once a block */
+        st->cross_sentence = text;
+        st->n_cross_tokens = n;
         return true;
     }
     free(text);
@@ -330,6 +363,9 @@ void lesson_directive_line(parser *p, span line, size_t ln) {
         break;
     case LESSON_KEY_POSITIONS:
         ok = on_off(p, ln, name, v, &st->positions);
+        break;
+    case LESSON_KEY_CROSS:
+        ok = cross(p, ln, v, st);
         break;
     case LESSON_KEY_MODEL:
         if (span_is(v, "shipped")) {

@@ -474,6 +474,7 @@ void lesson_free(lesson *l) {
         free(st->title);
         free(st->narration);
         free(st->sentence);
+        free(st->cross_sentence);
         free(st->question.ask);
         for (size_t c = 0; c < st->question.n_choices; c++) free(st->question.choices[c]);
         free(st->question.explain);

@@ -341,10 +341,16 @@ void lesson_predict_settle(parser *p, lesson_step *st, const lesson_settings *s)
                              "add 'weights: trained' to the step");
             return;
         }
-        if (pr->raw[0] > n || pr->raw[1] > n) {
-            lesson_error(p, ln, "pick: head weight %llu %llu is past the last token: the "
-                         "sentence has %zu tokens%s", (unsigned long long)pr->raw[0],
-                         (unsigned long long)pr->raw[1], n, start);
+        if (pr->raw[0] > n || pr->raw[1] > lesson_settings_keys(s)) {
+            if (s->cross_sentence)
+                lesson_error(p, ln, "pick: head weight %llu %llu is past the last token: the "
+                             "sentence has %zu tokens (rows), the other sentence (cross) %zu "
+                             "(columns)", (unsigned long long)pr->raw[0],
+                             (unsigned long long)pr->raw[1], n, lesson_settings_keys(s));
+            else
+                lesson_error(p, ln, "pick: head weight %llu %llu is past the last token: the "
+                             "sentence has %zu tokens%s", (unsigned long long)pr->raw[0],
+                             (unsigned long long)pr->raw[1], n, start);
             return;
         }
         if (s->config.causal && pr->raw[1] > pr->raw[0]) {

@@ -135,9 +135,22 @@ static void resolve_highlights(parser *p, lesson_step *st, const lesson_settings
                              (unsigned long long)r->head, heads, heads);
                 continue;
             }
-            uint64_t past = r->kind == LESSON_HIGHLIGHT_COLUMN ? r->j
-                            : r->kind == LESSON_HIGHLIGHT_CELL && r->j > r->i ? r->j
-                                                                              : r->i;
+            /* columns are keys: the other sentence's tokens with cross-attention */
+            size_t keys = s->cross_sentence ? s->n_cross_tokens : n + start;
+            if (s->cross_sentence &&
+                (r->kind == LESSON_HIGHLIGHT_COLUMN || r->kind == LESSON_HIGHLIGHT_CELL) &&
+                r->j > keys) {
+                lesson_error(p, r->line, "highlight %s: column %llu is past the last key: the "
+                             "other sentence (cross) has %zu tokens",
+                             r->kind == LESSON_HIGHLIGHT_COLUMN ? "column" : "cell",
+                             (unsigned long long)r->j, keys);
+                continue;
+            }
+            uint64_t past = r->kind == LESSON_HIGHLIGHT_COLUMN ? (s->cross_sentence ? 0 : r->j)
+                            : r->kind == LESSON_HIGHLIGHT_CELL && r->j > r->i &&
+                                      !s->cross_sentence
+                                ? r->j
+                                : r->i;
             if (past > n + start) {
                 const char *what = r->kind == LESSON_HIGHLIGHT_TOKEN  ? "token"
                                    : r->kind == LESSON_HIGHLIGHT_ROW  ? "row"
@@ -242,6 +255,41 @@ static void apply_trained(parser *p, lesson_step *st, lesson_settings *s, lesson
     }
 }
 
+/* Cross-attention: the block's other sentence, or off, else the one
+ * carried. It needs the mechanics and no causal mask (across two sentences
+ * there is no later word to hide); a trained step turns a carried one off. */
+static void settle_cross(parser *p, const lesson_step *st, lesson_settings *s) {
+    const size_t *given = st->key_line;
+    if (given[LESSON_KEY_CROSS]) {
+        bool changed = s->cross_sentence != st->cross_sentence;
+        s->cross_sentence = st->cross_sentence;
+        s->n_cross_tokens = st->n_cross_tokens;
+        /* the columns the old highlights named are another sentence's now */
+        if (changed) s->n_highlights = 0;
+    }
+    if (!s->cross_sentence) return;
+    if (s->weights == LESSON_WEIGHTS_TRAINED) {
+        if (given[LESSON_KEY_CROSS])
+            lesson_error(p, given[LESSON_KEY_CROSS], "cross-attention runs on the mechanics "
+                         "(random weights): the trained model attends within one sentence; "
+                         "use 'weights: mechanics' or 'cross: off'");
+        s->cross_sentence = NULL;
+        s->n_cross_tokens = 0;
+        return;
+    }
+    if (s->config.causal) {
+        size_t at = given[LESSON_KEY_CAUSAL]  ? given[LESSON_KEY_CAUSAL]
+                    : given[LESSON_KEY_CROSS] ? given[LESSON_KEY_CROSS]
+                    : st->block_line          ? st->block_line
+                                              : st->line;
+        lesson_error(p, at, "causal: on hides a sentence's later words from its earlier ones, "
+                     "and across two sentences (cross) there is no later: use 'causal: off' "
+                     "with cross-attention");
+        s->cross_sentence = NULL;
+        s->n_cross_tokens = 0;
+    }
+}
+
 void lesson_settle_step(parser *p, lesson_step *st) {
     lesson_settings s = p->current;
     const size_t *given = st->key_line;
@@ -293,6 +341,7 @@ void lesson_settle_step(parser *p, lesson_step *st) {
                          "view: model shows the trained model's layers: add 'weights: trained'");
         apply_config(p, st, &s);
     }
+    settle_cross(p, st, &s);
     size_t heads = s.config.n_heads;
     if (s.model) s.n_highlights = 0; /* carried ones counted the app's words */
     if (given[LESSON_KEY_SEED]) s.seed = st->seed;

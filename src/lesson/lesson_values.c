@@ -10,10 +10,11 @@
 #include "lesson_internal.h"
 
 /* Each argument is a layer (1..layers of the trained model), a head
- * (1..heads), a token (1..n) or a positive count. */
+ * (1..heads), a token (1..n), a key (1..the maps' columns: the other
+ * sentence's tokens with cross-attention, else n) or a positive count. */
 typedef struct value_spec {
     const char *name;
-    const char *args; /* one letter per argument: L layer, H head, I token, P positive */
+    const char *args; /* one letter per argument: L layer, H head, I token, J key, P positive */
     const char *usage;
 } value_spec;
 
@@ -31,8 +32,8 @@ static const value_spec specs[LESSON_VALUE_COUNT] = {
     [LESSON_VALUE_KV_BYTES_PER_TOKEN] = {"kv_bytes_per_token", "", "{{kv_bytes_per_token}}"},
     [LESSON_VALUE_SPREAD_BEFORE] = {"spread_before", "H", "{{spread_before H}}"},
     [LESSON_VALUE_SPREAD_AFTER] = {"spread_after", "H", "{{spread_after H}}"},
-    [LESSON_VALUE_WEIGHT] = {"weight", "HII", "{{weight H I J}}"},
-    [LESSON_VALUE_SCORE] = {"score", "HII", "{{score H I J}}"},
+    [LESSON_VALUE_WEIGHT] = {"weight", "HIJ", "{{weight H I J}}"},
+    [LESSON_VALUE_SCORE] = {"score", "HIJ", "{{score H I J}}"},
     [LESSON_VALUE_ROW_MAX] = {"row_max", "HI", "{{row_max H I}}"},
     [LESSON_VALUE_ROW_ARGMAX] = {"row_argmax", "HI", "{{row_argmax H I}}"},
     [LESSON_VALUE_TOKEN] = {"token", "I", "{{token I}}"},
@@ -40,7 +41,9 @@ static const value_spec specs[LESSON_VALUE_COUNT] = {
     [LESSON_VALUE_FORWARD_MS] = {"forward_ms", "", "{{forward_ms}}"},
     [LESSON_VALUE_SCORE_RANK] = {"score_rank", "H", "{{score_rank H}}"},
     [LESSON_VALUE_JACOBIAN_MAX] = {"jacobian_max", "HI", "{{jacobian_max H I}}"},
-    [LESSON_VALUE_SCORE_SCALED] = {"score_scaled", "HII", "{{score_scaled H I J}}"},
+    [LESSON_VALUE_SCORE_SCALED] = {"score_scaled", "HIJ", "{{score_scaled H I J}}"},
+    [LESSON_VALUE_N_KEYS] = {"n_keys", "", "{{n_keys}}"},
+    [LESSON_VALUE_KEY_TOKEN] = {"key_token", "J", "{{key_token J}}"},
     [LESSON_VALUE_LAYER] = {"layer", "", "{{layer}}"},
     [LESSON_VALUE_LAYERS] = {"layers", "", "{{layers}}"},
     [LESSON_VALUE_ROLE] = {"role", "LH", "{{role L H}}"},
@@ -68,6 +71,7 @@ bool lesson_value_is_number(lesson_value v) {
     switch (v) {
     case LESSON_VALUE_ROW_ARGMAX: /* a token */
     case LESSON_VALUE_TOKEN:
+    case LESSON_VALUE_KEY_TOKEN:
     case LESSON_VALUE_FORWARD_MS: /* a timing, different on every run */
     case LESSON_VALUE_ROLE:       /* a role's name */
     case LESSON_VALUE_BEST_PREVIOUS:
@@ -191,7 +195,7 @@ attn_status lesson_placeholder_check(const lesson_placeholder *ph, const lesson_
              "step", written);
         return ATTN_ERR_INPUT;
     }
-    size_t heads = s->config.n_heads, n = s->n_tokens;
+    size_t heads = s->config.n_heads, n = s->n_tokens, keys = lesson_settings_keys(s);
     size_t layers = trained ? trained->n_layers : 0;
     for (size_t a = 0; a < ph->n_args && a < LESSON_VALUE_ARGS_MAX; a++) {
         uint64_t x = ph->args[a];
@@ -211,7 +215,17 @@ attn_status lesson_placeholder_check(const lesson_placeholder *ph, const lesson_
                 return ATTN_ERR_INPUT;
             }
             break;
+        case 'J': /* with cross-attention a key of the other sentence, else a token */
         case 'I':
+            if (spec->args[a] == 'J' && s->cross_sentence) {
+                if (x < 1 || x > keys) {
+                    fail(err, err_len, "'%s': key %llu does not exist: the other sentence "
+                         "(cross) has %zu tokens (1 to %zu)", written, (unsigned long long)x,
+                         keys, keys);
+                    return ATTN_ERR_INPUT;
+                }
+                break;
+            }
             if (s->model) {
                 fail(err, err_len, "'%s': a step on %s shows GPT-2's pieces, which a lesson cannot "
                      "count without the tokenizer: use values without a token number", written,

@@ -51,6 +51,11 @@ void state_lesson_step_settings(const state_lesson *l, size_t k, const state_set
     out->config = ls->config;
     out->seed = ls->seed;
     out->positions_off = !ls->positions;
+    /* cross-attention: the other sentence, or self-attention (the text a
+     * step leaves off stays in the settings, as the panel keeps it) */
+    out->cross = ls->cross_sentence != NULL;
+    if (ls->cross_sentence)
+        snprintf(out->cross_sentence, sizeof out->cross_sentence, "%s", ls->cross_sentence);
     if (out->max_tokens < LESSON_TOKENS_MAX) out->max_tokens = LESSON_TOKENS_MAX;
     /* The weights: a trained step shows the shipped model, its layer and its
      * pruned heads; a mechanics step the seed's random weights. */

@@ -25,7 +25,7 @@ bool state_lesson_awaits_prediction(const state_lesson *l) {
 size_t state_predict_options(const lesson_predict *p, const state_model *m) {
     if (!p || !m->tokens) return 0;
     switch (p->kind) {
-    case LESSON_PREDICT_KEY: return m->n;
+    case LESSON_PREDICT_KEY: return m->n_keys; /* the columns: another sentence's in cross */
     case LESSON_PREDICT_HEAD:
         if (p->measure == LESSON_MEASURE_PRUNE)
             return m->trained ? m->trained->model.config.n_layers * m->settings.config.n_heads : 0;
@@ -98,23 +98,24 @@ attn_status state_predict_grade(state_model *m, const lesson_predict *p, int pic
     out->value = value;
     out->best = -1;
     if (!p || !m->tokens) return ATTN_ERR_CONFIG;
-    size_t n = m->n, H = m->settings.config.n_heads;
+    /* n rows (queries), nk columns (keys: the other sentence's in cross-attention) */
+    size_t n = m->n, nk = m->n_keys, H = m->settings.config.n_heads;
     const attn_trace *t = &m->trace;
     double x[STATE_PRUNE_MAX];
     switch (p->kind) {
     case LESSON_PREDICT_KEY: {
-        if (p->head >= H || p->row >= n || n > STATE_PRUNE_MAX) return ATTN_ERR_CONFIG;
-        const float *row = t->weights + (p->head * n + p->row) * n;
-        for (size_t j = 0; j < n; j++) x[j] = row[j];
-        rank(x, n, pick, p->tolerance, out);
+        if (p->head >= H || p->row >= n || nk > STATE_PRUNE_MAX) return ATTN_ERR_CONFIG;
+        const float *row = t->weights + (p->head * n + p->row) * nk;
+        for (size_t j = 0; j < nk; j++) x[j] = row[j];
+        rank(x, nk, pick, p->tolerance, out);
         break;
     }
     case LESSON_PREDICT_HEAD: {
         size_t count = state_predict_options(p, m);
         if (count == 0 || count > STATE_PRUNE_MAX) return ATTN_ERR_CONFIG;
         if (p->measure == LESSON_MEASURE_WEIGHT) {
-            if (p->row >= n || p->col >= n) return ATTN_ERR_CONFIG;
-            for (size_t h = 0; h < H; h++) x[h] = t->weights[(h * n + p->row) * n + p->col];
+            if (p->row >= n || p->col >= nk) return ATTN_ERR_CONFIG;
+            for (size_t h = 0; h < H; h++) x[h] = t->weights[(h * n + p->row) * nk + p->col];
             rank(x, H, pick, LESSON_PREDICT_TIE, out);
         } else {
             /* one percentage point apart or less: a tie */
@@ -153,7 +154,9 @@ void state_predict_option_name(const state_model *m, const lesson_predict *p, in
         return;
     }
     if (p->kind == LESSON_PREDICT_KEY) {
-        lesson_placeholder ph = {.value = LESSON_VALUE_TOKEN, .n_args = 1, .args = {(uint64_t)k + 1}};
+        /* a key: the other sentence's token with cross-attention */
+        lesson_placeholder ph = {.value = LESSON_VALUE_KEY_TOKEN, .n_args = 1,
+                                 .args = {(uint64_t)k + 1}};
         char word[96];
         if (state_lesson_value(m, &ph, word, sizeof word) != ATTN_OK) snprintf(word, sizeof word, "?");
         snprintf(buf, len, "“%s”", word);

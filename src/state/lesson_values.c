@@ -64,6 +64,18 @@ static void token_text(const state_model *m, size_t i, char *buf, size_t len) {
     snprintf(buf, len, "%.*s", (int)tk->len, m->text + tk->offset);
 }
 
+/* Key (column) j as written: the other sentence's token with
+ * cross-attention, else token j as token_text names it. */
+static void key_text(const state_model *m, size_t j, char *buf, size_t len) {
+    if (!state_model_cross(m)) {
+        token_text(m, j, buf, len);
+        return;
+    }
+    size_t kl;
+    const char *k = state_model_key_token(m, j, &kl);
+    snprintf(buf, len, "%.*s", (int)kl, k);
+}
+
 /* A small positive number as "2.1 × 10⁻⁵", so a student reads it without
  * knowing the e-notation; others as format_float. */
 static void format_small(double v, char *buf, size_t len) {
@@ -84,50 +96,52 @@ static void format_small(double v, char *buf, size_t len) {
     snprintf(buf, len, "%.2g × 10⁻%s", mant, exp);
 }
 
-/* The rank of head h's score matrix Q_h·K_gᵀ (n×n): computed again in
- * double from the trace's Q and K, then Gaussian elimination with full
- * pivoting; a pivot under 1e-9 of the largest entry counts as zero. In
- * exact arithmetic the rank is at most d_head, whatever n is (the matrix is
- * a product through d_head columns); double rounding stays near 1e-16. */
-static size_t score_rank(const attn_trace *t, const attn_config *c, size_t n, size_t h) {
+/* The rank of head h's score matrix Q_h·K_gᵀ (n×m: m keys, n in
+ * self-attention): computed again in double from the trace's Q and K, then
+ * Gaussian elimination with full pivoting; a pivot under 1e-9 of the
+ * largest entry counts as zero. In exact arithmetic the rank is at most
+ * d_head, whatever n is (the matrix is a product through d_head columns);
+ * double rounding stays near 1e-16. */
+static size_t score_rank(const attn_trace *t, const attn_config *c, size_t n, size_t m,
+                         size_t h) {
     size_t dh = attn_d_head(c), dkv = attn_d_kv(c), d = c->d_model;
     size_t g = h / (c->n_heads / c->n_kv_heads);
-    double *a = malloc(n * n * sizeof *a);
+    double *a = malloc(n * m * sizeof *a);
     if (!a) return 0;
     double biggest = 0.0;
     for (size_t i = 0; i < n; i++)
-        for (size_t j = 0; j < n; j++) {
+        for (size_t j = 0; j < m; j++) {
             double sum = 0.0;
             for (size_t k = 0; k < dh; k++)
                 sum += (double)t->q[i * d + h * dh + k] * (double)t->k[j * dkv + g * dh + k];
-            a[i * n + j] = sum;
+            a[i * m + j] = sum;
             if (fabs(sum) > biggest) biggest = fabs(sum);
         }
-    size_t rank = 0;
+    size_t rank = 0, steps = n < m ? n : m;
     double tol = 1e-9 * biggest;
-    for (size_t r = 0; r < n && biggest > 0.0; r++) {
+    for (size_t r = 0; r < steps && biggest > 0.0; r++) {
         /* pass 1: the largest remaining entry becomes the pivot */
         size_t pi = r, pj = r;
         for (size_t i = r; i < n; i++)
-            for (size_t j = r; j < n; j++)
-                if (fabs(a[i * n + j]) > fabs(a[pi * n + pj])) pi = i, pj = j;
-        if (fabs(a[pi * n + pj]) <= tol) break;
+            for (size_t j = r; j < m; j++)
+                if (fabs(a[i * m + j]) > fabs(a[pi * m + pj])) pi = i, pj = j;
+        if (fabs(a[pi * m + pj]) <= tol) break;
         rank++;
         /* pass 2: swap it to (r, r), rows then columns */
-        for (size_t j = 0; j < n; j++) {
-            double x = a[r * n + j];
-            a[r * n + j] = a[pi * n + j];
-            a[pi * n + j] = x;
+        for (size_t j = 0; j < m; j++) {
+            double x = a[r * m + j];
+            a[r * m + j] = a[pi * m + j];
+            a[pi * m + j] = x;
         }
         for (size_t i = 0; i < n; i++) {
-            double x = a[i * n + r];
-            a[i * n + r] = a[i * n + pj];
-            a[i * n + pj] = x;
+            double x = a[i * m + r];
+            a[i * m + r] = a[i * m + pj];
+            a[i * m + pj] = x;
         }
         /* pass 3: clear the column under it */
         for (size_t i = r + 1; i < n; i++) {
-            double f = a[i * n + r] / a[r * n + r];
-            for (size_t j = r; j < n; j++) a[i * n + j] -= f * a[r * n + j];
+            double f = a[i * m + r] / a[r * m + r];
+            for (size_t j = r; j < m; j++) a[i * m + j] -= f * a[r * m + j];
         }
     }
     free(a);
@@ -327,7 +341,8 @@ static attn_status trained_value(const state_model *m, const lesson_placeholder 
 
 attn_status state_lesson_value(const state_model *m, const lesson_placeholder *ph, char *buf, size_t len) {
     const attn_config *c = &m->settings.config;
-    size_t n = m->n, H = c->n_heads, dh = attn_d_head(c);
+    /* n rows; nk columns (keys: the other sentence's with cross-attention) */
+    size_t n = m->n, nk = m->n_keys, H = c->n_heads, dh = attn_d_head(c);
     const uint64_t *a = ph->args;
     /* Heads, rows and columns count from 1 in the text. */
     for (size_t k = 0; k < ph->n_args; k++) {
@@ -339,7 +354,9 @@ attn_status state_lesson_value(const state_model *m, const lesson_placeholder *p
         else if (ph->value == LESSON_VALUE_STREAM_NORM || ph->value == LESSON_VALUE_ATTN_ADD ||
                  ph->value == LESSON_VALUE_MLP_ADD)
             bad = !m->trained || a[k] < 1 || a[k] > m->trained->model.config.n_layers;
+        else if (ph->value == LESSON_VALUE_KEY_TOKEN) bad = a[k] < 1 || a[k] > nk;
         else if (k == 0 && ph->value != LESSON_VALUE_TOKEN) bad = a[k] < 1 || a[k] > H;
+        else if (k == 2) bad = a[k] < 1 || a[k] > nk; /* J of weight, score, score_scaled */
         else bad = a[k] < 1 || a[k] > n;
         if (bad) {
             snprintf(buf, len, "?");
@@ -349,9 +366,11 @@ attn_status state_lesson_value(const state_model *m, const lesson_placeholder *p
     const attn_trace *t = &m->trace;
     size_t at = 0;
     if (ph->n_args >= 2 && ph->value != LESSON_VALUE_KV_CACHE && ph->value != LESSON_VALUE_TOKEN)
-        at = ((a[0] - 1) * n + (a[1] - 1)) * n;
+        at = ((a[0] - 1) * n + (a[1] - 1)) * nk;
     switch (ph->value) {
     case LESSON_VALUE_N: snprintf(buf, len, "%zu", n); break;
+    case LESSON_VALUE_N_KEYS: snprintf(buf, len, "%zu", nk); break;
+    case LESSON_VALUE_KEY_TOKEN: key_text(m, a[0] - 1, buf, len); break;
     case LESSON_VALUE_D_MODEL: snprintf(buf, len, "%zu", c->d_model); break;
     case LESSON_VALUE_HEADS: snprintf(buf, len, "%zu", H); break;
     case LESSON_VALUE_KV_HEADS: snprintf(buf, len, "%zu", c->n_kv_heads); break;
@@ -363,9 +382,9 @@ attn_status state_lesson_value(const state_model *m, const lesson_placeholder *p
     case LESSON_VALUE_PARAMS_ONE_HEAD: /* one head of width d_model: d_kv = d_model */
         format_count(params((double)c->d_model, (double)c->d_model), buf, len);
         break;
-    case LESSON_VALUE_FLOPS: format_count(attn_forward_flops(c, n), buf, len); break;
+    case LESSON_VALUE_FLOPS: format_count(attn_forward_flops_cross(c, n, nk), buf, len); break;
     case LESSON_VALUE_SCORE_BYTES:
-        state_format_bytes((double)H * (double)n * (double)n * 4.0, buf, len);
+        state_format_bytes((double)H * (double)n * (double)nk * 4.0, buf, len);
         break;
     case LESSON_VALUE_KV_BYTES_PER_TOKEN:
         state_format_bytes(2.0 * (double)c->n_kv_heads * (double)dh * 4.0, buf, len);
@@ -378,13 +397,13 @@ attn_status state_lesson_value(const state_model *m, const lesson_placeholder *p
     case LESSON_VALUE_ROW_MAX:
     case LESSON_VALUE_ROW_ARGMAX: {
         size_t best = 0;
-        for (size_t j = 1; j < n; j++)
+        for (size_t j = 1; j < nk; j++)
             if (t->weights[at + j] > t->weights[at + best]) best = j;
         if (ph->value == LESSON_VALUE_ROW_MAX) {
             format_float(t->weights[at + best], buf, len);
         } else {
-            /* the token as written, like {{token I}}: the lesson quotes it */
-            token_text(m, best, buf, len);
+            /* the key as written, like {{token I}}: the lesson quotes it */
+            key_text(m, best, buf, len);
         }
         break;
     }
@@ -397,9 +416,9 @@ attn_status state_lesson_value(const state_model *m, const lesson_placeholder *p
         snprintf(buf, len, "%.3g ms", m->build_ms);
         break;
     case LESSON_VALUE_SCORE_RANK:
-        snprintf(buf, len, "%zu", score_rank(t, c, n, a[0] - 1));
+        snprintf(buf, len, "%zu", score_rank(t, c, n, nk, a[0] - 1));
         break;
-    case LESSON_VALUE_JACOBIAN_MAX: format_small(jacobian_max(t->weights + at, n), buf, len); break;
+    case LESSON_VALUE_JACOBIAN_MAX: format_small(jacobian_max(t->weights + at, nk), buf, len); break;
     default:
         return trained_value(m, ph, buf, len);
     }
@@ -413,14 +432,15 @@ attn_status state_lesson_number(const state_model *m, const lesson_placeholder *
     char shown[160];
     if (state_lesson_value(m, ph, shown, sizeof shown) != ATTN_OK) return ATTN_ERR_CONFIG;
     const attn_config *c = &m->settings.config;
-    size_t n = m->n, H = c->n_heads, dh = attn_d_head(c);
+    size_t n = m->n, nk = m->n_keys, H = c->n_heads, dh = attn_d_head(c);
     const uint64_t *a = ph->args;
     const attn_trace *t = &m->trace;
     size_t at = ph->n_args >= 2 && ph->value != LESSON_VALUE_KV_CACHE
-                    ? ((a[0] - 1) * n + (a[1] - 1)) * n
+                    ? ((a[0] - 1) * n + (a[1] - 1)) * nk
                     : 0;
     switch (ph->value) {
     case LESSON_VALUE_N: *out = (double)n; break;
+    case LESSON_VALUE_N_KEYS: *out = (double)nk; break;
     case LESSON_VALUE_D_MODEL: *out = (double)c->d_model; break;
     case LESSON_VALUE_HEADS: *out = (double)H; break;
     case LESSON_VALUE_KV_HEADS: *out = (double)c->n_kv_heads; break;
@@ -428,8 +448,8 @@ attn_status state_lesson_number(const state_model *m, const lesson_placeholder *
     case LESSON_VALUE_TEMPERATURE: *out = c->temperature; break;
     case LESSON_VALUE_PARAMS: *out = params((double)c->d_model, (double)attn_d_kv(c)); break;
     case LESSON_VALUE_PARAMS_ONE_HEAD: *out = params((double)c->d_model, (double)c->d_model); break;
-    case LESSON_VALUE_FLOPS: *out = attn_forward_flops(c, n); break;
-    case LESSON_VALUE_SCORE_BYTES: *out = (double)H * (double)n * (double)n * 4.0; break;
+    case LESSON_VALUE_FLOPS: *out = attn_forward_flops_cross(c, n, nk); break;
+    case LESSON_VALUE_SCORE_BYTES: *out = (double)H * (double)n * (double)nk * 4.0; break;
     case LESSON_VALUE_KV_BYTES_PER_TOKEN: *out = 2.0 * (double)c->n_kv_heads * (double)dh * 4.0; break;
     case LESSON_VALUE_SPREAD_BEFORE: *out = m->spread_scores[a[0] - 1]; break;
     case LESSON_VALUE_SPREAD_AFTER: *out = m->spread_scaled[a[0] - 1]; break;
@@ -438,7 +458,7 @@ attn_status state_lesson_number(const state_model *m, const lesson_placeholder *
     case LESSON_VALUE_SCORE_SCALED: *out = t->scaled[at + a[2] - 1]; break;
     case LESSON_VALUE_ROW_MAX: {
         double best = t->weights[at];
-        for (size_t j = 1; j < n; j++)
+        for (size_t j = 1; j < nk; j++)
             if (t->weights[at + j] > best) best = t->weights[at + j];
         *out = best;
         break;
@@ -458,8 +478,8 @@ attn_status state_lesson_number(const state_model *m, const lesson_placeholder *
         break;
     }
     /* the same numbers the text shows (state_lesson_value above) */
-    case LESSON_VALUE_SCORE_RANK: *out = (double)score_rank(t, c, n, a[0] - 1); break;
-    case LESSON_VALUE_JACOBIAN_MAX: *out = jacobian_max(t->weights + at, n); break;
+    case LESSON_VALUE_SCORE_RANK: *out = (double)score_rank(t, c, n, nk, a[0] - 1); break;
+    case LESSON_VALUE_JACOBIAN_MAX: *out = jacobian_max(t->weights + at, nk); break;
     case LESSON_VALUE_START_WEIGHT: *out = start_weight(t, n, a[0] - 1); break;
     case LESSON_VALUE_STREAM_NORM:
     case LESSON_VALUE_ATTN_ADD:

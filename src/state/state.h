@@ -47,7 +47,20 @@ typedef struct state_settings {
     /* mechanics: X without the sinusoidal positions (a lesson's "positions:
      * off"); false, the default, adds them */
     bool positions_off;
+    /* mechanics: cross-attention (Vaswani et al. 2017, section 3.2.3): the
+     * queries come from sentence, the keys and values from cross_sentence,
+     * and the maps are n x n_keys. False, the default, is self-attention;
+     * cross_sentence is then kept (the panel shows it) but not used. Causal
+     * and the trained source are refused with it. */
+    bool cross;
+    char cross_sentence[STATE_SENTENCE_MAX];
 } state_settings;
+
+/* The other sentence cross-attention opens on: the French of
+ * STATE_CROSS_QUERY_EXAMPLE, word for word but for "est assis", so a
+ * student can check which word a query finds. */
+#define STATE_CROSS_EXAMPLE "Le chat est assis sur le tapis."
+#define STATE_CROSS_QUERY_EXAMPLE "The cat sat on the mat."
 
 /* Writes the printf-style message into err (err may be NULL), on one line
  * (control characters become '?'), and returns status: the state layer's
@@ -94,6 +107,13 @@ typedef struct state_model {
     size_t n;
     attn_weights weights;
     attn_trace trace;
+    /* The keys' and values' tokens, the maps' columns: with cross-attention
+     * n_keys spans of keys_text (settings.cross_sentence), owned here; with
+     * self-attention n_keys == n and keys_text and keys_tokens are NULL (the
+     * columns are the rows' tokens: state_model_key_token reads either). */
+    char *keys_text;
+    attn_token *keys_tokens;
+    size_t n_keys;
     uint64_t version; /* bumped by every successful apply: views cache on it */
     /* Ranges for colour scales, computed once per build (not per frame). */
     float x_absmax, qkv_absmax, out_absmax, output_absmax;
@@ -143,6 +163,14 @@ attn_status state_model_apply(state_model *m, const state_settings *s, char *err
 attn_status state_model_apply_text(state_model *m, const state_settings *s, const char *text,
                                    attn_setting *bad, char *err, size_t err_len);
 void state_model_free(state_model *m);
+
+/* Whether the model on screen is cross-attention (its maps' columns are
+ * another sentence's tokens). */
+static inline bool state_model_cross(const state_model *m) { return m->keys_tokens != NULL; }
+/* The spelling of key (column) j, not NUL-terminated, *len bytes: the other
+ * sentence's token j with cross-attention, else token j's span of text
+ * (mechanics; the trained model's labels are the app's). */
+const char *state_model_key_token(const state_model *m, size_t j, size_t *len);
 
 /* The same as state_model_apply_text on s->sentence, except that a loaded
  * GPT-2's new sentence or pruning runs on a thread (its forward takes a

@@ -22,6 +22,7 @@ void state_settings_default(state_settings *s) {
     s->max_tokens = ATTN_TOKENS_DEFAULT;
     s->source = STATE_SOURCE_MECHANICS;
     s->mechanics_config = s->config;
+    snprintf(s->cross_sentence, sizeof s->cross_sentence, "%s", STATE_CROSS_EXAMPLE);
 }
 
 bool state_config_equal(const attn_config *a, const attn_config *b) {
@@ -32,6 +33,9 @@ bool state_config_equal(const attn_config *a, const attn_config *b) {
 
 bool state_settings_equal(const state_settings *a, const state_settings *b) {
     if (a->source != b->source || strcmp(a->sentence, b->sentence) != 0) return false;
+    /* the other sentence counts only while cross-attention is on */
+    if (a->cross != b->cross || (a->cross && strcmp(a->cross_sentence, b->cross_sentence) != 0))
+        return false;
     if (a->source == STATE_SOURCE_TRAINED) /* the model fixes the rest */
         return strcmp(state_trained_resolve(a->model_path),
                       state_trained_resolve(b->model_path)) == 0 &&
@@ -61,21 +65,21 @@ static float spread(const float *v, size_t count) {
  * the largest |score − its row's mean| (*centred) and the largest
  * difference between two rows' means of one head (*shift). */
 static void row_stats(const float *scores, const float *masked, size_t heads, size_t n,
-                      float *centred, float *shift) {
+                      size_t m, float *centred, float *shift) {
     *centred = *shift = 0.0f;
     for (size_t h = 0; h < heads; h++) {
         float lo = INFINITY, hi = -INFINITY;
         for (size_t i = 0; i < n; i++) {
-            const float *s = scores + (h * n + i) * n, *k = masked + (h * n + i) * n;
+            const float *s = scores + (h * n + i) * m, *k = masked + (h * n + i) * m;
             double sum = 0.0;
             size_t count = 0;
-            for (size_t j = 0; j < n; j++)
+            for (size_t j = 0; j < m; j++)
                 if (isfinite(k[j]) && isfinite(s[j])) sum += s[j], count++;
             if (count == 0) continue;
             float mean = (float)(sum / (double)count);
             lo = fminf(lo, mean);
             hi = fmaxf(hi, mean);
-            for (size_t j = 0; j < n; j++)
+            for (size_t j = 0; j < m; j++)
                 if (isfinite(k[j]) && isfinite(s[j]) && fabsf(s[j] - mean) > *centred)
                     *centred = fabsf(s[j] - mean);
         }
@@ -86,15 +90,17 @@ static void row_stats(const float *scores, const float *masked, size_t heads, si
 static void take_stats(state_model *m) {
     const attn_trace *t = &m->trace;
     const attn_config *c = &m->settings.config;
-    size_t n = m->n, d = c->d_model, d_kv = attn_d_kv(c), nn = n * n;
+    /* n query rows, nk key/value rows (nk == n but with cross-attention) */
+    size_t n = m->n, nk = m->n_keys, d = c->d_model, d_kv = attn_d_kv(c), nn = n * nk;
     m->x_absmax = absmax(t->x, n * d);
-    float q = absmax(t->q, n * d), k = absmax(t->k, n * d_kv), v = absmax(t->v, n * d_kv);
+    if (t->cross) m->x_absmax = fmaxf(m->x_absmax, absmax(t->x_kv, nk * d));
+    float q = absmax(t->q, n * d), k = absmax(t->k, nk * d_kv), v = absmax(t->v, nk * d_kv);
     m->qkv_absmax = fmaxf(q, fmaxf(k, v));
     m->out_absmax = absmax(t->head_out, n * d);
     m->output_absmax = absmax(t->output, n * d);
     m->scores_absmax = absmax(t->scores, c->n_heads * nn);
     m->scaled_absmax = absmax(t->scaled, c->n_heads * nn);
-    row_stats(t->scores, t->masked, c->n_heads, n, &m->scores_centred_absmax,
+    row_stats(t->scores, t->masked, c->n_heads, n, nk, &m->scores_centred_absmax,
               &m->scores_row_shift);
     for (size_t h = 0; h < c->n_heads; h++) {
         m->spread_scores[h] = spread(t->scores + h * nn, nn);
@@ -130,6 +136,66 @@ static char *copy_text(const char *text, size_t len) {
     return c;
 }
 
+/* X for n tokens of text: token vectors, and positions unless s says off. */
+static void embed(float *x, const char *text, const attn_token *tokens, size_t n, size_t d_model,
+                  const state_settings *s) {
+    if (s->positions_off) attn_embed_tokens(x, text, tokens, n, d_model, s->seed);
+    else attn_embed(x, text, tokens, n, d_model, s->seed);
+}
+
+static void free_keys(state_model *m) {
+    free(m->keys_text);
+    free(m->keys_tokens);
+    m->keys_text = NULL;
+    m->keys_tokens = NULL;
+}
+
+/* Cross-attention's other sentence into next's keys_text, keys_tokens and
+ * n_keys; on failure they are NULL and the message names the other
+ * sentence (ATTN_SETTING_CROSS). */
+static attn_status tokenize_keys(state_model *next, const state_settings *s, attn_setting *bad,
+                                 char *err, size_t err_len) {
+    char msg[STATE_ERR_LEN];
+    size_t len = strnlen(s->cross_sentence, sizeof s->cross_sentence);
+    *bad = ATTN_SETTING_CROSS;
+    if (len == sizeof s->cross_sentence) {
+        snprintf(err, err_len, "cross_sentence is longer than %d bytes: shorten it",
+                 STATE_SENTENCE_MAX - 1);
+        return ATTN_ERR_LIMIT;
+    }
+    next->keys_text = copy_text(s->cross_sentence, len);
+    next->keys_tokens = malloc(s->max_tokens * sizeof *next->keys_tokens);
+    if (!next->keys_text || !next->keys_tokens) {
+        free_keys(next);
+        snprintf(err, err_len, "out of memory for the other sentence's %zu tokens", s->max_tokens);
+        return ATTN_ERR_NOMEM;
+    }
+    size_t found = 0;
+    attn_status st = attn_tokenize(next->keys_tokens, s->max_tokens, &found, next->keys_text, len,
+                                   msg, sizeof msg);
+    if (st == ATTN_OK) {
+        next->n_keys = found;
+        return ATTN_OK;
+    }
+    free_keys(next);
+    /* the tokenizer's message speaks of "the sentence": say which one */
+    bool blank = true;
+    for (size_t i = 0; i < len && blank; i++)
+        blank = s->cross_sentence[i] == ' ' || (s->cross_sentence[i] >= '\t' &&
+                                                s->cross_sentence[i] <= '\r');
+    if (st == ATTN_ERR_INPUT && blank)
+        snprintf(err, err_len,
+                 "cross_sentence is empty: type the sentence the keys and values come from "
+                 "(or turn cross-attention off)");
+    else if (st == ATTN_ERR_LIMIT)
+        snprintf(err, err_len,
+                 "cross_sentence has %zu tokens, more than max_tokens %zu: shorten it or raise "
+                 "max_tokens", found, s->max_tokens);
+    else
+        snprintf(err, err_len, "cross_sentence is not valid text (%s)", msg);
+    return st;
+}
+
 /* Random weights from the seed on text: m holds a mechanics model or nothing. */
 static attn_status apply_mechanics(state_model *m, const state_settings *s, const char *text,
                            attn_setting *bad, char *err, size_t err_len) {
@@ -144,6 +210,14 @@ static attn_status apply_mechanics(state_model *m, const state_settings *s, cons
     }
     attn_status st = attn_config_check(&s->config, bad, err, err_len);
     if (st != ATTN_OK) return st;
+    if (s->cross && s->config.causal) {
+        *bad = ATTN_SETTING_CROSS;
+        snprintf(err, err_len,
+                 "cross_sentence does not go with the causal mask, which hides a sentence's "
+                 "later words from its earlier ones; across two sentences there is no later: "
+                 "turn causal off for cross-attention");
+        return ATTN_ERR_CONFIG;
+    }
 
     state_model next = *m; /* the parts that stay are shared until the swap */
     next.settings = *s;
@@ -165,6 +239,19 @@ static attn_status apply_mechanics(state_model *m, const state_settings *s, cons
         free(next.text);
         return st;
     }
+    next.keys_text = NULL;
+    next.keys_tokens = NULL;
+    next.n_keys = next.n;
+    if (s->cross) {
+        st = tokenize_keys(&next, s, bad, err, err_len);
+        if (st != ATTN_OK) {
+            free(next.tokens);
+            free(next.text);
+            return st;
+        }
+    }
+    /* the trace holds the longer of the two sentences */
+    size_t rows = next.n > next.n_keys ? next.n : next.n_keys;
 
     /* A new trace when the old one is too small, new weights when their
      * shapes change: both are made aside first, because making them can
@@ -175,15 +262,17 @@ static attn_status apply_mechanics(state_model *m, const state_settings *s, cons
     const attn_config *c = &s->config;
     int same_shapes = m->weights.block && m->weights.config.d_model == c->d_model &&
                       attn_d_kv(&m->weights.config) == attn_d_kv(c);
-    int new_trace = !m->trace.block || next.n > m->trace.n_max ||
+    int new_trace = !m->trace.block || rows > m->trace.n_max ||
                     c->d_model > m->trace.d_model_max || c->n_heads > m->trace.n_heads_max;
     if (new_trace) {
-        /* room to grow: at least 64 tokens, the widest width and most heads so far */
-        size_t n_cap = next.n > 64 ? next.n : 64;
+        /* room to grow: at least 64 tokens, the widest width and most heads
+         * so far, and room for cross-attention's second sentence */
+        size_t n_cap = rows > 64 ? rows : 64;
         size_t d_cap = c->d_model > m->trace.d_model_max ? c->d_model : m->trace.d_model_max;
         size_t h_cap = c->n_heads > m->trace.n_heads_max ? c->n_heads : m->trace.n_heads_max;
-        st = attn_trace_init(&next.trace, n_cap, d_cap, h_cap, err, err_len);
+        st = attn_trace_init_cross(&next.trace, n_cap, d_cap, h_cap, err, err_len);
         if (st != ATTN_OK) {
+            free_keys(&next);
             free(next.tokens);
             free(next.text);
             return st;
@@ -194,6 +283,7 @@ static attn_status apply_mechanics(state_model *m, const state_settings *s, cons
         st = attn_weights_init(&next.weights, c, err, err_len);
         if (st != ATTN_OK) {
             if (new_trace) attn_trace_free(&next.trace);
+            free_keys(&next);
             free(next.tokens);
             free(next.text);
             return st;
@@ -205,7 +295,8 @@ static attn_status apply_mechanics(state_model *m, const state_settings *s, cons
      * stages 4-10 run again (causal, scale, temperature, heads). */
     int same_qkv = !new_trace && same_shapes && m->n == next.n && m->settings.seed == s->seed &&
                    m->settings.positions_off == s->positions_off && m->text &&
-                   strcmp(m->text, text) == 0;
+                   strcmp(m->text, text) == 0 && m->settings.cross == s->cross &&
+                   (!s->cross || (m->keys_text && strcmp(m->keys_text, next.keys_text) == 0));
     attn_status st_fwd;
     if (same_qkv) {
         st_fwd = attn_forward_heads(&next.trace, c, &next.weights, err, err_len);
@@ -217,17 +308,22 @@ static attn_status apply_mechanics(state_model *m, const state_settings *s, cons
         pthread_t thread;
         int threaded = need_weights && pthread_create(&thread, NULL, run_xavier, &job) == 0;
         if (need_weights && !threaded) run_xavier(&job);
-        if (s->positions_off)
-            attn_embed_tokens(next.trace.x, next.text, next.tokens, next.n, c->d_model, s->seed);
-        else
-            attn_embed(next.trace.x, next.text, next.tokens, next.n, c->d_model, s->seed);
+        embed(next.trace.x, next.text, next.tokens, next.n, c->d_model, s);
+        /* each sentence has its own positions, from 0 (as an encoder's and
+         * a decoder's inputs have) */
+        if (s->cross)
+            embed(next.trace.x_kv, next.keys_text, next.keys_tokens, next.n_keys, c->d_model, s);
         if (threaded) pthread_join(thread, NULL);
-        st_fwd = attn_forward(&next.trace, c, &next.weights, next.trace.x, next.n, err, err_len);
+        st_fwd = s->cross ? attn_forward_cross(&next.trace, c, &next.weights, next.trace.x, next.n,
+                                               next.trace.x_kv, next.n_keys, err, err_len)
+                          : attn_forward(&next.trace, c, &next.weights, next.trace.x, next.n, err,
+                                         err_len);
     }
     if (st_fwd != ATTN_OK) {
         /* not reached: the settings and sizes were checked above */
         if (!same_shapes) attn_weights_free(&next.weights);
         if (new_trace) attn_trace_free(&next.trace);
+        free_keys(&next);
         free(next.tokens);
         free(next.text);
         return st_fwd;
@@ -236,6 +332,7 @@ static attn_status apply_mechanics(state_model *m, const state_settings *s, cons
     /* Success: release what was replaced, keep the rest. */
     if (!same_shapes) attn_weights_free(&m->weights);
     if (new_trace) attn_trace_free(&m->trace);
+    free_keys(m);
     free(m->tokens);
     free(m->text);
     next.version = m->version + 1;
@@ -247,6 +344,7 @@ static attn_status apply_mechanics(state_model *m, const state_settings *s, cons
 
 /* Frees what a mechanics model owns: its weights, trace, tokens and text. */
 static void free_mechanics(state_model *m) {
+    free_keys(m);
     attn_weights_free(&m->weights);
     attn_trace_free(&m->trace);
     free(m->tokens);
@@ -417,6 +515,7 @@ static attn_status apply_trained(state_model *m, const state_settings *s, attn_s
         return rc;
     }
     next.n = t->n;
+    next.n_keys = t->n; /* a trained model attends within its sentence */
     memcpy(next.tokens, t->spans, next.n * sizeof *next.tokens);
     make_labels(&next, t, s->sentence);
     next.settings = *s;
@@ -462,6 +561,14 @@ static attn_status apply_any(state_model *m, const state_settings *s, const char
     if (!bad) bad = &unused;
     *bad = ATTN_SETTING_NONE;
     if (!async) drop_pending(m);
+    if (s->source == STATE_SOURCE_TRAINED && s->cross) {
+        *bad = ATTN_SETTING_CROSS;
+        snprintf(err, err_len,
+                 "cross_sentence needs the mechanics (random weights): the trained model is a "
+                 "decoder that attends within one sentence; switch to the mechanics or turn "
+                 "cross-attention off");
+        return ATTN_ERR_CONFIG;
+    }
     if (s->source == STATE_SOURCE_TRAINED) {
         /* a failed async apply leaves an earlier pending run to end; one
          * that applied at once replaces it */
@@ -541,6 +648,12 @@ void state_model_refresh(state_model *m) {
     m->weights = t->run.attn[m->settings.layer];
     take_stats(m);
     m->version++;
+}
+
+const char *state_model_key_token(const state_model *m, size_t j, size_t *len) {
+    const attn_token *tk = m->keys_tokens ? &m->keys_tokens[j] : &m->tokens[j];
+    *len = tk->len;
+    return (m->keys_tokens ? m->keys_text : m->text) + tk->offset;
 }
 
 void state_model_free(state_model *m) {

@@ -8,7 +8,9 @@
  *   - on success: a title, a summary, 1..200 steps in file order, and for
  *     every step settings that attn_config_check accepts, a sentence that
  *     tokenizes to n_tokens (1..64) tokens, stage, progress, view and head in
- *     range, highlights inside the sentence and the heads, a question (if
+ *     range, highlights inside the sentence (columns: the keys, the other
+ *     sentence's with "cross:", which is mechanics and never causal) and
+ *     the heads, a question (if
  *     any) with ask, explain, 2..6 choices and exactly one right one, a
  *     prediction (if any, never beside a question) with ask, explain and
  *     one kind whose head, row, column or live value fits the step, and
@@ -91,11 +93,21 @@ static void check_settings(const lesson_settings *s) {
     REQUIRE(s->view == LESSON_VIEW_HEADS || s->view == LESSON_VIEW_FOCUS ||
             s->view == LESSON_VIEW_ARCS || (trained && s->view == LESSON_VIEW_MODEL));
     if (!trained) REQUIRE(s->model == NULL && s->n_prune == 0);
+    /* cross-attention: mechanics only, never causal, its sentence tokenized */
+    if (s->cross_sentence) {
+        REQUIRE(!trained && !s->config.causal);
+        REQUIRE(attn_tokenize(tokens, LESSON_TOKENS_MAX, &n, s->cross_sentence,
+                              strlen(s->cross_sentence), NULL, 0) == ATTN_OK);
+        REQUIRE(n == s->n_cross_tokens && n >= 1);
+    } else {
+        REQUIRE(s->n_cross_tokens == 0);
+    }
     REQUIRE(s->head < s->config.n_heads);
     REQUIRE(s->n_highlights <= LESSON_HIGHLIGHTS_MAX);
     for (size_t k = 0; k < s->n_highlights; k++) {
         const lesson_highlight *h = &s->highlights[k];
-        REQUIRE(h->i < s->n_tokens && h->j < s->n_tokens);
+        /* rows are the sentence's tokens, columns the keys (cross: the other sentence's) */
+        REQUIRE(h->i < s->n_tokens && h->j < lesson_settings_keys(s));
         if (h->kind == LESSON_HIGHLIGHT_CELL) REQUIRE(h->head < s->config.n_heads);
         else REQUIRE(h->kind <= LESSON_HIGHLIGHT_COLUMN);
     }
@@ -154,7 +166,7 @@ static void check_lesson(const lesson *l, size_t lines) {
                 break;
             case LESSON_PREDICT_HEAD:
                 if (pr->measure == LESSON_MEASURE_WEIGHT)
-                    REQUIRE(pr->row < s->n_tokens && pr->col < s->n_tokens);
+                    REQUIRE(pr->row < s->n_tokens && pr->col < lesson_settings_keys(s));
                 else REQUIRE(pr->measure == LESSON_MEASURE_PRUNE &&
                              s->weights == LESSON_WEIGHTS_TRAINED);
                 break;

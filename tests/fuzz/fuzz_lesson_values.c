@@ -5,7 +5,8 @@
  *
  * The first input byte picks one of a few models built once (the example;
  * extreme temperatures with grouped key/value heads, a causal mask and a
- * longer sentence; the shipped trained model when its file is found); the
+ * longer sentence; cross-attention, 3 queries over 12 keys; the shipped
+ * trained model when its file is found); the
  * rest is the text. It is used as it is, and again with every byte from
  * 0x80 up replaced by a piece of a live value ("{{", "}}", a name, a number
  * at a limit), so that well-formed ones are common. It aborts when:
@@ -35,7 +36,7 @@
 #include "../../src/state/state.h"
 #include "../../src/state/trained.h"
 
-#define MODELS_MAX 4
+#define MODELS_MAX 5
 static state_model models[MODELS_MAX];
 static lesson_settings steps[MODELS_MAX]; /* what a lesson step with that model says */
 static lesson_model_shape shapes[MODELS_MAX];
@@ -55,6 +56,10 @@ static void add_model(const state_settings *s, int required) {
     memset(l, 0, sizeof *l);
     l->config = m->settings.config;
     l->n_tokens = m->n;
+    if (state_model_cross(m)) { /* the keys are the other sentence's */
+        l->cross_sentence = m->keys_text;
+        l->n_cross_tokens = m->n_keys;
+    }
     l->weights = m->trained ? LESSON_WEIGHTS_TRAINED : LESSON_WEIGHTS_MECHANICS;
     if (m->trained) {
         const model_config *c = &m->trained->model.config;
@@ -83,6 +88,14 @@ static void build_models(void) {
     snprintf(s.sentence, sizeof s.sentence, "x");
     add_model(&s, 1);
 
+    /* cross-attention: 3 queries over 12 keys of another sentence */
+    state_settings_default(&s);
+    snprintf(s.sentence, sizeof s.sentence, "Why not?");
+    snprintf(s.cross_sentence, sizeof s.cross_sentence,
+             "Because the keys come from another sentence here, twelve.");
+    s.cross = true;
+    add_model(&s, 1);
+
     state_settings_default(&s);
     s.source = STATE_SOURCE_TRAINED;
     snprintf(s.sentence, sizeof s.sentence, "the cat saw the dog because it was hungry");
@@ -105,7 +118,8 @@ static int non_finite_text(const char *s) {
 
 /* The values that quote words (the sentence's or the vocabulary's). */
 static int quotes_words(lesson_value v) {
-    return v == LESSON_VALUE_TOKEN || v == LESSON_VALUE_ROW_ARGMAX || v == LESSON_VALUE_NEXT_WORD;
+    return v == LESSON_VALUE_TOKEN || v == LESSON_VALUE_ROW_ARGMAX || v == LESSON_VALUE_NEXT_WORD ||
+           v == LESSON_VALUE_KEY_TOKEN;
 }
 
 /* Every live value of text[0..len): returns how many fail to evaluate. */

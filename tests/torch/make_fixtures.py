@@ -3,6 +3,7 @@
 
 Run with Debian's Python (the one that sees python3-torch):
     /usr/bin/python3 tests/torch/make_fixtures.py            # writes tests/torch/fixtures/
+    /usr/bin/python3 tests/torch/make_fixtures.py --cross-only   # the cross-attention cases only
 Install its packages with: scripts/setup.sh deps torch
 
 Independence: nothing here calls attnviz. The inputs are rebuilt from the
@@ -103,35 +104,43 @@ def weights(d, d_kv, seed):
     }
 
 
-def stages(x, w, H, G, causal, scale, T):
-    """Every stage with explicit torch ops in float64."""
+def stages(x, w, H, G, causal, scale, T, x_kv=None):
+    """Every stage with explicit torch ops in float64. With x_kv (cross-attention)
+    K and V come from x_kv's m rows and the maps are n x m; causal is then False."""
     t = {k: torch.from_numpy(v.astype(np.float64)) for k, v in w.items()}
     X = torch.from_numpy(x.astype(np.float64))
+    Xkv = X if x_kv is None else torch.from_numpy(x_kv.astype(np.float64))
     n, d = X.shape
+    m = Xkv.shape[0]
     dh = d // H
     Q = X @ t["W_Q"] + t["b_Q"]
-    K = X @ t["W_K"] + t["b_K"]
-    V = X @ t["W_V"] + t["b_V"]
+    K = Xkv @ t["W_K"] + t["b_K"]
+    V = Xkv @ t["W_V"] + t["b_V"]
     q = Q.view(n, H, dh).transpose(0, 1)                                  # (H, n, dh)
-    k = K.view(n, G, dh).transpose(0, 1).repeat_interleave(H // G, dim=0)  # (H, n, dh)
-    v = V.view(n, G, dh).transpose(0, 1).repeat_interleave(H // G, dim=0)
-    scores = q @ k.transpose(1, 2)
+    k = K.view(m, G, dh).transpose(0, 1).repeat_interleave(H // G, dim=0)  # (H, m, dh)
+    v = V.view(m, G, dh).transpose(0, 1).repeat_interleave(H // G, dim=0)
+    scores = q @ k.transpose(1, 2)                                        # (H, n, m)
     divisor = (math.sqrt(dh) if scale else 1.0) * T
     scaled = scores / divisor
-    future = torch.triu(torch.ones(n, n, dtype=torch.bool), diagonal=1)
+    future = torch.triu(torch.ones(n, m, dtype=torch.bool), diagonal=1)
     masked = scaled.masked_fill(future, float("-inf")) if causal else scaled.clone()
     attn = torch.softmax(masked, dim=-1)
     out = attn @ v                                                        # (H, n, dh)
     concat = out.transpose(0, 1).reshape(n, d)
     output = concat @ t["W_O"] + t["b_O"]
-    return {"X": X, "Q": Q, "K": K, "V": V, "scores": scores, "scaled": scaled,
-            "masked": masked, "weights": attn, "head_out": out, "concat": concat,
-            "output": output}, divisor
+    got = {"X": X, "Q": Q, "K": K, "V": V, "scores": scores, "scaled": scaled,
+           "masked": masked, "weights": attn, "head_out": out, "concat": concat,
+           "output": output}
+    if x_kv is not None:
+        got["X_kv"] = Xkv
+    return got, divisor
 
 
-def cross_check(x, w, H, G, causal, divisor, got):
-    """The same attention through torch's own multi_head_attention_forward."""
+def cross_check(x, w, H, G, causal, divisor, got, x_kv=None):
+    """The same attention through torch's own multi_head_attention_forward
+    (query x; key and value x_kv when given, else x)."""
     X = torch.from_numpy(x.astype(np.float64)).unsqueeze(1)  # (n, batch 1, d)
+    Xkv = X if x_kv is None else torch.from_numpy(x_kv.astype(np.float64)).unsqueeze(1)
     n, _, d = X.shape
     dh = d // H
     heads_per_group = H // G
@@ -148,7 +157,7 @@ def cross_check(x, w, H, G, causal, divisor, got):
     if causal:
         mask = torch.triu(torch.full((n, n), float("-inf"), dtype=torch.float64), diagonal=1)
     out, attn = F.multi_head_attention_forward(
-        X, X, X, d, H, in_w, in_b, None, None, False, 0.0, t["W_O"].T, t["b_O"],
+        X, Xkv, Xkv, d, H, in_w, in_b, None, None, False, 0.0, t["W_O"].T, t["b_O"],
         training=False, need_weights=True, attn_mask=mask, average_attn_weights=False)
     e1 = (attn[0] - got["weights"]).abs().max().item()
     e2 = (out[:, 0, :] - got["output"]).abs().max().item()
@@ -223,14 +232,61 @@ def write_case(path, name, sentence, d, H, G, causal, scale, T, seed):
           f"(torch MHA cross-check {err:.1e}, {os.path.getsize(path)} bytes)")
 
 
+# Cross-attention: queries from the first sentence, keys and values from the
+# second (Vaswani et al. 2017, section 3.2.3), never causal. The header adds
+# "cross": true, "source" (the second sentence) and "n_kv"; tensors add X_kv.
+CROSS_CASES = [
+    # name, query sentence, key/value sentence, d_model, heads, kv_heads, scale, temperature, seed
+    ("cross_demo", "The cat sat on the mat.", "Le chat est assis sur le tapis .",
+     32, 4, 4, True, 1.0, 42),
+    ("cross_short_q", "Why?", "We scale by the square root of the key dimension.",
+     16, 2, 2, True, 1.0, 7),
+    ("cross_gqa_long_q", "The robot sat on the floor because it was tired and the floor was cold.",
+     "The robot was tired.", 32, 4, 2, False, 2.0, 11),
+]
+
+
+def write_cross_case(path, name, sentence, source, d, H, G, scale, T, seed):
+    q_tokens, kv_tokens = tokenize(sentence), tokenize(source)
+    n, m = len(q_tokens), len(kv_tokens)
+    x, x_kv = embed(q_tokens, d, seed), embed(kv_tokens, d, seed)
+    w = weights(d, (d // H) * G, seed)
+    got, divisor = stages(x, w, H, G, False, scale, T, x_kv)
+    err = cross_check(x, w, H, G, False, divisor, got, x_kv)
+    tensors = {**{k: torch.from_numpy(v) for k, v in w.items()}, **got}
+    order = ["X", "X_kv", "W_Q", "b_Q", "W_K", "b_K", "W_V", "b_V", "W_O", "b_O", "Q", "K",
+             "V", "scores", "scaled", "masked", "weights", "head_out", "concat", "output"]
+    header = {"name": name, "sentence": sentence, "n": n, "seed": seed,
+              "cross": True, "source": source, "n_kv": m,
+              "config": {"d_model": d, "n_heads": H, "n_kv_heads": G, "causal": False,
+                         "scale": scale, "temperature": T},
+              "torch": torch.__version__, "tensors": []}
+    body = bytearray()
+    for key in order:  # small cases: every value, none sampled
+        flat = tensors[key].to(torch.float64).numpy().reshape(-1).astype(np.float32)
+        assert flat.size <= SAMPLE_ABOVE, f"{name}: {key} too large for a cross case"
+        header["tensors"].append({"name": key, "shape": list(tensors[key].shape),
+                                  "count": int(flat.size), "sampled": False})
+        body += flat.astype("<f4").tobytes()
+    head = json.dumps(header).encode("utf-8")
+    with open(path, "wb") as f:
+        f.write(b"ATVZFIX1" + struct.pack("<I", len(head)) + head + bytes(body))
+    print(f"{name}: n_q={n} n_kv={m} d_model={d} heads={H} kv={G} scale={scale} T={T} "
+          f"(torch MHA cross-check {err:.1e}, {os.path.getsize(path)} bytes)")
+
+
 def main():
     out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures")
-    if len(sys.argv) > 1:
-        out = sys.argv[1]
+    args = [a for a in sys.argv[1:] if a != "--cross-only"]
+    if args:
+        out = args[0]
     os.makedirs(out, exist_ok=True)
     torch.set_num_threads(2)
-    for case in CASES:
-        write_case(os.path.join(out, case[0] + ".bin"), *case)
+    if "--cross-only" not in sys.argv:
+        for case in CASES:
+            write_case(os.path.join(out, case[0] + ".bin"), *case)
+    for case in CROSS_CASES:
+        write_cross_case(os.path.join(out, case[0] + ".bin"), *case)
 
 
 if __name__ == "__main__":
