@@ -5,8 +5,10 @@
 #
 # The program is the same attnviz: main() parses the arguments the page's loader passes
 # (from the page's URL), the data folder (lessons/, assets/ and the bundled font) is
-# preloaded at / where paths.c finds it as the working directory, and the window loop
-# yields to the browser inside SDL (ASYNCIFY: SDL_RenderPresent and SDL_Delay sleep).
+# preloaded at / where paths.c finds it as the working directory, and the browser calls the
+# window's loop once per display frame (emscripten_set_main_loop in window.c): nothing
+# sleeps inside the program, so it is built without ASYNCIFY, which would make the code a
+# third bigger and every frame slower.
 
 set(ATTNVIZ_WEB_FONT "" CACHE FILEPATH "The .ttf bundled as assets/fonts/ in the page")
 set(ATTNVIZ_WEB_DATA ${CMAKE_BINARY_DIR}/data)
@@ -22,10 +24,9 @@ if(ATTNVIZ_WEB_FONT)
   file(COPY ${ATTNVIZ_WEB_FONT} DESTINATION ${ATTNVIZ_WEB_DATA}/assets/fonts)
 endif()
 
-# -Os at the link: binaryen's size passes (ASYNCIFY grows the code by a third); the C is
-# compiled with -O3 as on the desktop.
+# -Os at the link: binaryen's size passes; the C is compiled with -O3 as on the desktop.
 target_link_options(attnviz PRIVATE -Os
-  -sASYNCIFY -sASYNCIFY_STACK_SIZE=65536 -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=64MB
+  -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=64MB
   -sEXIT_RUNTIME=1 -sEXPORTED_RUNTIME_METHODS=FS,ENV,ccall
   -sEXPORTED_FUNCTIONS=_main,_app_web_open
   --preload-file ${ATTNVIZ_WEB_DATA}@/)

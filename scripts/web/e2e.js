@@ -15,8 +15,10 @@
  * - ?stage=4&heads=2&sentence=… starts where the URL says (a different first frame).
  *
  * usage: e2e.js SITE_DIR [--speed DESKTOP_ATTNVIZ]
- *   --speed: prints the first-frame time, the frame times' p99 in the page and in the
- *   desktop app's software renderer for the demo (and their ratio), and the page weight.
+ *   --speed: prints the first-frame time (in the browser just started, and checked: in a
+ *   browser already running, from another origin so nothing is cached), the frame times'
+ *   p99 in the page (400 frames of the demo playing) and in the desktop app's software
+ *   renderer for the demo (and their ratio), and the page weight (checked: at most 3 MB).
  * ATTNVIZ_NPM: the node_modules folder holding puppeteer-core. E2E_KEEP=DIR keeps shots. */
 'use strict';
 const path = require('path');
@@ -221,21 +223,36 @@ async function urlStart(browser, base, plain) {
 
 const p99 = (a) => a[Math.min(a.length - 1, Math.floor(a.length * 0.99))];
 
-async function speed(browser, base) {
-  // first frame: from navigation start to the first frame the program presents
+/* Opens the single-thread page of the demo at base and waits for its first frame; returns the
+ * page and the times (ms from the navigation's start). */
+async function firstFrame(browser, base) {
   const page = await browser.newPage();
   await page.setViewport({ width: 1280, height: 800 });
   await page.goto(base + '?variant=st&weights=mechanics&stats=each', { waitUntil: 'load' });
   await page.waitForFunction(() => window.attnviz.lines.some((l) => l.startsWith('attnviz: frame')),
     { timeout: 30000, polling: 5 });
-  const firstFrame = await page.evaluate(() => performance.now());
+  const frame = await page.evaluate(() => performance.now());
   const t = await page.evaluate(() => ({ ready: window.attnviz.ready,
     data: (performance.getEntriesByName(new URL('attnviz.data', location.href).href)[0] || {}).responseEnd,
     wasm: (performance.getEntriesByName(new URL('st/attnviz.wasm', location.href).href)[0] || {}).responseEnd }));
-  console.log(`first frame: ${(firstFrame / 1000).toFixed(2)} s after the page was asked for ` +
-    `(wasm loaded at ${(t.wasm / 1000).toFixed(2)} s, data at ${(t.data / 1000).toFixed(2)} s, ` +
-    `program started at ${(t.ready / 1000).toFixed(2)} s)`);
-  check('first frame within 2 s', firstFrame < 2000, firstFrame);
+  const s = (ms) => (ms / 1000).toFixed(2);
+  return { page, frame, what: `${s(frame)} s after the page was asked for (wasm loaded at ${s(t.wasm)} s, ` +
+    `data at ${s(t.data)} s, program started at ${s(t.ready)} s)` };
+}
+
+async function speed(browser, base, fresh) {
+  // First frame: from navigation start to the first frame the program presents. Twice, each
+  // from its own server (another origin: nothing of the page is in the browser's caches):
+  // in the browser just started (which also starts its graphics and page processes then),
+  // printed; then as a visitor's browser that is already running, checked.
+  const cold = await firstFrame(browser, base);
+  await cold.page.close();
+  console.log(`first frame in a browser just started: ${cold.what}`);
+  const warm = await firstFrame(browser, fresh);
+  const page = warm.page;
+  const firstFrameMs = warm.frame;
+  console.log(`first frame: ${warm.what}`);
+  check('first frame within 2 s', firstFrameMs < 2000, firstFrameMs);
   // the desktop program's own start, at the same moment (a busy machine slows both)
   const deskFirst = await new Promise((resolve) => {
     const t0 = Date.now();
@@ -246,10 +263,13 @@ async function speed(browser, base) {
   });
   console.log(`desktop: first frame ${(deskFirst / 1000).toFixed(2)} s after the program was started`);
   // the demo (the built-in example, 4 heads, all heads) played through the ten stages
+  // As many frames as the desktop's figure has (attnviz bench render: 400), so both p99 are
+  // of as many frames: the demo plays 30 s, at most 30 s are waited for.
   await page.focus('#canvas');
   await page.keyboard.press('Space');
   await page.evaluate(() => { window.attnviz.lines.length = 0; });
-  await sleep(8000);
+  await page.waitForFunction(() => window.attnviz.lines.filter((l) => / ms drawn/.test(l)).length >= 400,
+    { timeout: 30000, polling: 250 }).catch(() => {});
   const lines = await page.evaluate(() => window.attnviz.lines.slice());
   await page.close();
   const drawn = lines.map((l) => /^attnviz: frame ([0-9.]+) ms drawn/.exec(l)).filter(Boolean)
@@ -276,7 +296,7 @@ async function speed(browser, base) {
     console.log(`  ${f}: ${(n / 1024).toFixed(0)} KB gzipped`);
   }
   console.log(`page weight: ${total} bytes gzipped (${(total / 1048576).toFixed(2)} MiB, ${(total / 1e6).toFixed(2)} MB)`);
-  check("page weight at most 3 MiB gzipped", total <= 3 * 1048576, total);
+  check("page weight at most 3 MB gzipped (3,000,000 bytes)", total <= 3e6, total);
 }
 
 (async () => {
@@ -288,7 +308,12 @@ async function speed(browser, base) {
   });
   try {
     if (speedExe) {
-      await speed(browser, url);
+      const second = await serve();
+      try {
+        await speed(browser, url, second.url);
+      } finally {
+        second.proc.kill();
+      }
     } else {
       // E2E_VARIANTS=st runs one build only (while the other is being built)
       let plain = null;

@@ -1,13 +1,14 @@
-/* attnviz's page: picks the threaded build when the page is cross-origin isolated (a server
- * sending COOP/COEP; SharedArrayBuffer needs it), else the single-thread one, and says which.
+/* attnviz's page: starts the build index.html picked (the threaded one when the page is
+ * cross-origin isolated: a server sending COOP/COEP; SharedArrayBuffer needs it; else the
+ * single-thread one) and says which.
  * The URL's ?sentence=…&heads=…&stage=…&lesson=…&theme=… become the program's arguments,
  * as on the command line. S saves a PNG into /shots: the page hands it over as a download.
  * A file picked or dropped is copied to /uploads and opened as a drop on the window. */
 (function () {
   'use strict';
   const q = new URLSearchParams(location.search);
-  const threaded = self.crossOriginIsolated === true && q.get('variant') !== 'st';
-  const dir = threaded ? 'mt' : 'st';
+  const dir = window.attnvizDir; // index.html picks it, to download its files at once
+  const threaded = dir === 'mt';
   const status = document.getElementById('status');
   const canvas = document.getElementById('canvas');
   const label = document.getElementById('variant');
@@ -52,6 +53,7 @@
     Module.FS.unlink(path);
   }
 
+  const renderer = q.get('renderer') || 'software';
   window.Module = {
     canvas,
     arguments: args,
@@ -64,7 +66,7 @@
       if (q.has('stats')) Module.ENV.ATTNVIZ_FRAME_STATS = q.get('stats'); // 1 or each
       // SDL's software renderer, as on the desktop without a GPU: it draws in wasm as fast as
       // the desktop does; WebGL (opengles2) pays a call into JavaScript for every rectangle.
-      Module.ENV.SDL_RENDER_DRIVER = q.get('renderer') || 'software';
+      Module.ENV.SDL_RENDER_DRIVER = renderer;
       Module.FS.mkdir('/shots');
       Module.FS.mkdir('/uploads');
     }],
@@ -75,6 +77,20 @@
         : 'attnviz stopped: ' + (lines.filter((l) => l.startsWith('attnviz:') && !l.startsWith('attnviz: frame')).pop() || 'status ' + code);
     },
     setStatus: (text) => { if (text) status.textContent = text; },
+    // The first picture drawn on a canvas sets up the browser's drawing for it (in a browser
+    // that has drawn no canvas yet, its graphics process: up to seconds in headless
+    // Chromium). Done here, once the program's .wasm and .data are on their way, it runs
+    // while they download instead of delaying the first frame. The canvas gets the size SDL
+    // gives it (the CSS size times the device pixel ratio); the software renderer draws with
+    // this same 2D context (WebGL, ?renderer=opengles2, needs the canvas untouched).
+    preInit: [() => {
+      if (renderer !== 'software') return;
+      const ratio = window.devicePixelRatio || 1;
+      canvas.width = Math.max(1, Math.round(canvas.clientWidth * ratio));
+      canvas.height = Math.max(1, Math.round(canvas.clientHeight * ratio));
+      const ctx = canvas.getContext('2d');
+      ctx.putImageData(ctx.createImageData(1, 1), 0, 0);
+    }],
   };
   // What the tests and the speed script read.
   window.attnviz = { variant: dir, args, lines, t0, threaded };

@@ -30,6 +30,19 @@ struct draw_slot {
 
 #define GAP_BIT 0x80000000u
 
+/* The matrices' textures are opaque, in the layout of the surface the
+ * software renderer draws on, so copying one is a row of memcpy instead of
+ * a pixel-by-pixel conversion: on the desktop ARGB8888 (its offscreen frames,
+ * X11's windows), in the browser SDL's canvas surface, XBGR8888 (the
+ * canvas's bytes R, G, B, A). */
+#ifdef __EMSCRIPTEN__
+#define MATRIX_FORMAT SDL_PIXELFORMAT_XBGR8888
+#define PACK_RGB(r, g, b) ((uint32_t)(b) << 16 | (uint32_t)(g) << 8 | (uint32_t)(r))
+#else
+#define MATRIX_FORMAT SDL_PIXELFORMAT_ARGB8888
+#define PACK_RGB(r, g, b) ((uint32_t)(r) << 16 | (uint32_t)(g) << 8 | (uint32_t)(b))
+#endif
+
 /* Thick lines waiting for draw_lines_flush. */
 struct draw_line_cmd {
     float x0, y0, x1, y1, thickness;
@@ -100,7 +113,7 @@ static SDL_Texture *slot_texture(draw_pool *p, SDL_Renderer *r, int w, int h) {
     int th = (h + TEX_ROUND - 1) / TEX_ROUND * TEX_ROUND;
     if (s->w > tw) tw = s->w; /* never shrink: sizes go back and forth */
     if (s->h > th) th = s->h;
-    s->tex = SDL_CreateTexture(r, SDL_PIXELFORMAT_ARGB8888, SDL_TEXTUREACCESS_STREAMING, tw, th);
+    s->tex = SDL_CreateTexture(r, MATRIX_FORMAT, SDL_TEXTUREACCESS_STREAMING, tw, th);
     s->w = s->tex ? tw : 0;
     s->h = s->tex ? th : 0;
     if (s->tex) SDL_SetTextureBlendMode(s->tex, SDL_BLENDMODE_NONE);
@@ -237,7 +250,7 @@ SDL_Color draw_value_color(draw_map map, float range, float v, SDL_Color masked)
 }
 
 static uint32_t pack(SDL_Color c) {
-    return 0xFF000000u | (uint32_t)c.r << 16 | (uint32_t)c.g << 8 | (uint32_t)c.b;
+    return 0xFF000000u | PACK_RGB(c.r, c.g, c.b);
 }
 
 void draw_format_value(char *buf, size_t len, float v) {

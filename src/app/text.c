@@ -5,6 +5,7 @@
 
 #include <SDL_ttf.h>
 #include <dirent.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +33,10 @@ typedef struct sized_font {
 struct text_cache {
     SDL_Renderer *renderer;
     char *font_path;
+    /* The font file, read once: every size opens from memory (in the browser
+     * each read and seek of a file is a call out to JavaScript). */
+    unsigned char *font_data;
+    size_t font_len;
     sized_font fonts[FONT_SIZES];
     size_t n_fonts, next_font; /* round-robin replacement */
     entry slots[CACHE_SLOTS];
@@ -116,6 +121,29 @@ attn_status text_find_font(char *path, size_t path_len, char *err, size_t err_le
     return ATTN_ERR_IO;
 }
 
+/* The whole file at path, or NULL (errno set). */
+static unsigned char *read_all(const char *path, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    unsigned char *buf = NULL;
+    long size = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+    if (size > 0 && size <= INT_MAX && fseek(f, 0, SEEK_SET) == 0) {
+        buf = malloc((size_t)size);
+        if (buf && fread(buf, 1, (size_t)size, f) != (size_t)size) {
+            free(buf);
+            buf = NULL;
+        }
+    }
+    fclose(f);
+    if (buf) *len = (size_t)size;
+    return buf;
+}
+
+TTF_Font *text_open_font(text_cache *tc, int px) {
+    SDL_RWops *rw = SDL_RWFromConstMem(tc->font_data, (int)tc->font_len);
+    return rw ? TTF_OpenFontRW(rw, 1, px) : NULL;
+}
+
 text_cache *text_cache_create(SDL_Renderer *r, const char *font_path, char *err, size_t err_len) {
     text_cache *tc = calloc(1, sizeof *tc);
     if (!tc) {
@@ -124,11 +152,13 @@ text_cache *text_cache_create(SDL_Renderer *r, const char *font_path, char *err,
     }
     tc->renderer = r;
     tc->font_path = strdup(font_path);
+    tc->font_data = read_all(font_path, &tc->font_len);
     /* Open one size now, so a bad font file is reported at start. */
-    TTF_Font *probe = TTF_OpenFont(font_path, 16);
+    TTF_Font *probe = tc->font_data ? text_open_font(tc, 16) : NULL;
     if (!probe || !tc->font_path) {
         snprintf(err, err_len, "cannot open the font %s: %s; install fonts-dejavu-core or set "
-                 "ATTNVIZ_FONT", font_path, TTF_GetError());
+                 "ATTNVIZ_FONT", font_path, tc->font_data ? TTF_GetError() : "cannot read it");
+        free(tc->font_data);
         free(tc->font_path);
         free(tc);
         return NULL;
@@ -154,6 +184,7 @@ void text_cache_destroy(text_cache *tc) {
     if (!tc) return;
     clear_slots(tc);
     for (size_t i = 0; i < tc->n_fonts; i++) TTF_CloseFont(tc->fonts[i].font);
+    free(tc->font_data); /* after the fonts that read it */
     free(tc->font_path);
     free(tc);
 }
@@ -178,7 +209,7 @@ size_t text_cache_count(const text_cache *tc, const char *prefix, const char *pa
 static TTF_Font *font_at(text_cache *tc, int px) {
     for (size_t i = 0; i < tc->n_fonts; i++)
         if (tc->fonts[i].px == px) return tc->fonts[i].font;
-    TTF_Font *f = TTF_OpenFont(tc->font_path, px);
+    TTF_Font *f = text_open_font(tc, px);
     if (!f) return NULL;
     size_t slot = tc->n_fonts;
     if (slot == FONT_SIZES) { /* replace round-robin; its strings stay valid */

@@ -5,6 +5,7 @@
 #define ATTNVIZ_APP_TEXT_H
 
 #include <SDL.h>
+#include <SDL_ttf.h>
 #include <stddef.h>
 
 #include "attnviz/attn.h"
@@ -27,6 +28,9 @@ attn_status text_find_font(char *path, size_t path_len, char *err, size_t err_le
 /* TTF_Init must have been called. The cache belongs to renderer r. */
 text_cache *text_cache_create(SDL_Renderer *r, const char *font_path, char *err, size_t err_len);
 void text_cache_destroy(text_cache *tc);
+/* The cache's font at px pixels, opened from its copy in memory; the caller
+ * closes it (TTF_CloseFont) before text_cache_destroy. */
+TTF_Font *text_open_font(text_cache *tc, int px);
 
 /* Draws UTF-8 text at pixel size px, anchored at (x, y) per align.
  * Returns the width drawn. */

@@ -15,7 +15,7 @@ static TTF_Font *measuring_font(ui_context *ui) {
     int slot = ui->next_font; /* round robin: sizes change rarely */
     ui->next_font = (ui->next_font + 1) % UI_FONT_SIZES;
     if (ui->fonts[slot]) TTF_CloseFont(ui->fonts[slot]);
-    ui->fonts[slot] = TTF_OpenFont(ui->font_path, ui->px);
+    ui->fonts[slot] = ui->text ? text_open_font(ui->text, ui->px) : TTF_OpenFont(ui->font_path, ui->px);
     ui->font_px[slot] = ui->px;
     return ui->fonts[slot];
 }

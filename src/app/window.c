@@ -17,6 +17,9 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#ifdef __EMSCRIPTEN__
+#include <emscripten.h>
+#endif
 
 #include "png.h"
 #include "view_model.h"
@@ -150,6 +153,7 @@ static void save_screenshot(window_app *a) {
     SDL_FreeSurface(surf);
 }
 
+#ifndef __EMSCRIPTEN__ /* the browser paces its loop itself (web_tick) */
 /* Waits up to ms milliseconds for an event, in steps of at most 10 ms.
  * Not SDL_WaitEventTimeout: on X11 it wakes itself by sending an event to
  * the window over a second X connection, and when the X server is busy
@@ -167,6 +171,7 @@ static bool wait_event(SDL_Event *ev, int ms) {
         SDL_Delay(left < 10 ? left : 10);
     }
 }
+#endif
 
 /* A GPT-2 takes seconds to map and prepare: the window says so rather than
  * stay black until the first frame. */
@@ -278,6 +283,85 @@ static void draw(window_app *a) {
     SDL_RenderPresent(r);
 }
 
+/* ---- the main loop ---------------------------------------------------------------------- */
+
+/* How long an idle window waits for input before it draws anyway: the
+ * timeouts keep a caret blinking and let a message fade. */
+static int idle_wait_ms(window_app *a) {
+    return app_overview_busy(&a->s) ? 30 : ui_typing(&a->ui) ? 100 : a->s.message[0] ? 250 : 1000;
+}
+
+/* The events that came, then update and draw; returns the frame's time in
+ * milliseconds (update, draw and present). */
+static double frame(window_app *a) {
+    SDL_Event ev;
+    while (!a->quit && SDL_PollEvent(&ev)) window_on_event(a, &ev);
+    if (a->quit) return 0.0;
+
+    Uint64 freq = SDL_GetPerformanceFrequency(), now = SDL_GetPerformanceCounter();
+    float dt = (float)((double)(now - a->prev) / (double)freq);
+    a->prev = now;
+    if (dt > 0.1f) dt = 0.1f; /* after a stall (a drag, a sleep) do not jump ahead */
+    update(a, dt);
+    draw(a);
+    a->drawn = true;
+    a->idle_since = SDL_GetTicks();
+
+    Uint64 end = SDL_GetPerformanceCounter();
+    double frame_ms = (double)(end - now) * 1000.0 / (double)freq;
+    if (a->stats_each) /* update and draw, then with the present (which may wait) */
+        fprintf(stderr, "attnviz: frame %.3f ms drawn, %.3f ms presented\n",
+                (double)(a->drawn_at - now) * 1000.0 / (double)freq, frame_ms);
+    if (a->stats) {
+        a->stats_draw_ms += frame_ms;
+        a->stats_frames++;
+        if (SDL_GetTicks() - a->stats_at >= 2000) {
+            fprintf(stderr, "attnviz: %d frames, update+draw+present %.2f ms mean, %dx%d\n",
+                    a->stats_frames, a->stats_draw_ms / a->stats_frames, a->out_w, a->out_h);
+            a->stats_draw_ms = 0;
+            a->stats_frames = 0;
+            a->stats_at = SDL_GetTicks();
+        }
+    }
+    return frame_ms;
+}
+
+/* Stops live training, frees the window's state and closes SDL. */
+static void window_close(window_app *a) {
+    app_overview_free(&a->s); /* stops and joins live training first */
+    ui_free(&a->ui);
+    text_cache_destroy(a->text);
+    draw_pool_free(&a->pool); /* the frame's textures belong to this renderer */
+    app_state_free(&a->s);
+    if (a->renderer) SDL_DestroyRenderer(a->renderer);
+    if (a->window) SDL_DestroyWindow(a->window);
+    bool img = a->img, ttf = a->ttf;
+    free(a);
+    if (img) IMG_Quit();
+    if (ttf) TTF_Quit();
+    SDL_Quit();
+}
+
+#ifdef __EMSCRIPTEN__
+/* One display frame in the browser, which paces the loop itself (no
+ * sleeping inside the program, so it needs no ASYNCIFY). Idle, it draws as
+ * the desktop's loop does: when input came or the idle wait is over. */
+static void web_tick(void *arg) {
+    window_app *a = arg;
+    if (!a->s.playing && a->drawn) {
+        SDL_Event ev;
+        if (SDL_PollEvent(&ev)) window_on_event(a, &ev);
+        else if (SDL_GetTicks() - a->idle_since < (Uint32)idle_wait_ms(a)) return;
+    }
+    if (!a->quit) frame(a);
+    if (a->quit) {
+        emscripten_cancel_main_loop();
+        window_close(a);
+        exit(0);
+    }
+}
+#endif
+
 /* ---- set-up ---------------------------------------------------------------------------- */
 
 static SDL_Renderer *make_renderer(SDL_Window *w, bool *vsync) {
@@ -328,7 +412,6 @@ int app_window_run(const state_settings *settings, const theme *t, bool present,
     }
     draw_pool_init(&a->pool);
     int rc = 2;
-    bool ttf = false, img = false;
     char font[1024];
 
     SDL_Rect usable;
@@ -354,8 +437,8 @@ int app_window_run(const state_settings *settings, const theme *t, bool present,
         snprintf(err, err_len, "cannot start SDL_ttf: %s", TTF_GetError());
         goto done;
     }
-    ttf = true;
-    img = (IMG_Init(IMG_INIT_PNG) & IMG_INIT_PNG) != 0; /* IMG_SavePNG works without it too */
+    a->ttf = true;
+    a->img = (IMG_Init(IMG_INIT_PNG) & IMG_INIT_PNG) != 0; /* IMG_SavePNG works without it too */
     if (text_find_font(font, sizeof font, err, err_len) != 0) goto done;
     a->text = text_cache_create(a->renderer, font, err, err_len);
     if (!a->text) goto done;
@@ -377,61 +460,25 @@ int app_window_run(const state_settings *settings, const theme *t, bool present,
     a->stats_each = stats && strcmp(stats, "each") == 0;
     a->stats_at = SDL_GetTicks();
 
-    Uint64 freq = SDL_GetPerformanceFrequency(), prev = SDL_GetPerformanceCounter();
-    bool drawn = false; /* the first frame comes at once, whether or not an event does */
+    a->prev = SDL_GetPerformanceCounter();
+#ifdef __EMSCRIPTEN__
+    /* The browser calls web_tick once per display frame; this call does not
+     * return (the teardown runs when the app quits, in web_tick). */
+    emscripten_set_main_loop_arg(web_tick, a, 0, 1);
+#else
     while (!a->quit) {
         /* Nothing moves: sleep until input comes (a laptop in a classroom
-         * runs on battery). The timeouts keep a caret blinking and let a
-         * message fade. */
+         * runs on battery). */
         SDL_Event ev;
-        if (!a->s.playing && drawn) {
-            int wait = app_overview_busy(&a->s) ? 30 : ui_typing(&a->ui) ? 100
-                                                     : a->s.message[0]  ? 250
-                                                                        : 1000;
-            if (wait_event(&ev, wait)) window_on_event(a, &ev);
-        }
-        while (!a->quit && SDL_PollEvent(&ev)) window_on_event(a, &ev);
+        if (!a->s.playing && a->drawn && wait_event(&ev, idle_wait_ms(a))) window_on_event(a, &ev);
+        double frame_ms = frame(a);
         if (a->quit) break;
-
-        Uint64 now = SDL_GetPerformanceCounter();
-        float dt = (float)((double)(now - prev) / (double)freq);
-        prev = now;
-        if (dt > 0.1f) dt = 0.1f; /* after a stall (a drag, a sleep) do not jump ahead */
-        update(a, dt);
-        draw(a);
-        drawn = true;
-
-        Uint64 end = SDL_GetPerformanceCounter();
-        double frame_ms = (double)(end - now) * 1000.0 / (double)freq;
-        if (a->stats_each) /* update and draw, then with the present (which may wait) */
-            fprintf(stderr, "attnviz: frame %.3f ms drawn, %.3f ms presented\n",
-                    (double)(a->drawn_at - now) * 1000.0 / (double)freq, frame_ms);
-        if (a->stats) {
-            a->stats_draw_ms += frame_ms;
-            a->stats_frames++;
-            if (SDL_GetTicks() - a->stats_at >= 2000) {
-                fprintf(stderr, "attnviz: %d frames, update+draw+present %.2f ms mean, %dx%d\n",
-                        a->stats_frames, a->stats_draw_ms / a->stats_frames, a->out_w, a->out_h);
-                a->stats_draw_ms = 0;
-                a->stats_frames = 0;
-                a->stats_at = SDL_GetTicks();
-            }
-        }
         if (!a->vsync && frame_ms < FRAME_MS) SDL_Delay((Uint32)(FRAME_MS - frame_ms));
     }
+#endif
     rc = 0;
 
 done:
-    app_overview_free(&a->s); /* stops and joins live training first */
-    ui_free(&a->ui);
-    text_cache_destroy(a->text);
-    draw_pool_free(&a->pool); /* the frame's textures belong to this renderer */
-    app_state_free(&a->s);
-    if (a->renderer) SDL_DestroyRenderer(a->renderer);
-    if (a->window) SDL_DestroyWindow(a->window);
-    free(a);
-    if (img) IMG_Quit();
-    if (ttf) TTF_Quit();
-    SDL_Quit();
+    window_close(a);
     return rc;
 }

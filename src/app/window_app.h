@@ -37,6 +37,7 @@ typedef struct window_app {
     text_cache *text;
     draw_pool pool; /* the frame's textures: freed before the renderer */
     bool vsync;
+    bool ttf, img; /* SDL_ttf and SDL_image started: closed with the window */
     app_state s;
     ui_context ui;
     settings_panel panel;
@@ -55,6 +56,9 @@ typedef struct window_app {
     int windowed_w, windowed_h; /* the size before fullscreen */
     char seen_message[APP_ERR_LEN];
     Uint32 message_at;
+    Uint64 prev;        /* the last frame's start, for its dt */
+    bool drawn;         /* the first frame comes at once, whether or not an event does */
+    Uint32 idle_since;  /* when the last frame was drawn (SDL_GetTicks) */
     bool stats;       /* ATTNVIZ_FRAME_STATS */
     bool stats_each;  /* ATTNVIZ_FRAME_STATS=each: every frame's time, to take percentiles */
     Uint64 drawn_at;  /* when the frame was drawn, before it was presented */

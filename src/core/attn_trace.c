@@ -134,7 +134,11 @@ static attn_status trace_init(attn_trace *t, size_t n_max, size_t d_model_max,
                      (double)bytes / (1u << 20));
         return ATTN_ERR_NOMEM;
     }
-    memset(p, 0, bytes);
+    /* The stages start zeroed. The scratch space after them is not: attn_gemm
+     * writes every float of it it reads (packing pads with zeros itself), and
+     * zeroing its megabytes cost more than a small model's whole forward pass
+     * (in the browser it also touched every page of it at start). */
+    memset(p, 0, stage_floats(n_max, d_model_max, n_heads_max) * sizeof(float));
     t->block = p;
     t->n_max = n_max;
     t->d_model_max = d_model_max;
