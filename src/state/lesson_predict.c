@@ -197,11 +197,11 @@ void state_predict_verdict(const state_model *m, const lesson_predict *p,
         /* in percentage points of the next word's probability */
         if (r->right && r->pick == r->best)
             snprintf(buf, len, "%s: switching %s off moves the next word's probability most, "
-                     "by %.3g points%s.", mark, picked, r->truth, tie);
-        else
-            snprintf(buf, len, "%s: switching %s off moves the next word's probability by %.3g "
-                     "points; %s moves it by %.3g%s.", mark, picked, r->picked, best, r->truth,
-                     tie);
+                     "by %.1f percentage points%s.", mark, picked, r->truth, tie);
+        else /* one precision for both, so 0.0342 does not look finer than 41.7 */
+            snprintf(buf, len, "%s: switching %s off moves the next word's probability by %.1f "
+                     "percentage points; %s moves it by %.1f%s.", mark, picked, r->picked, best,
+                     r->truth, tie);
         return;
     }
     const char *what = "weight";
