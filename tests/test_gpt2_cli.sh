@@ -94,7 +94,6 @@ expect 2 "41 tokens with the start token, more than the 32 of the model's contex
 expect 2 "--layer 3 does not exist" -- dump --model gpt2 --layer 3
 # GPT-2 encodes spaces, but a sentence of them has no word: refused as elsewhere
 expect 2 "the sentence is only whitespace: give at least one word" -- dump --model gpt2 --sentence "   "
-expect 2 "the sentence is only whitespace: give at least one word" -- render --model gpt2 --sentence " $(printf '\t')" --out "$dir/blank.png"
 
 # heads: the detector table, one row per head, scores in [0, 1]; the
 # JSON has the same numbers under the detect keys; a progress line on
@@ -153,6 +152,8 @@ if [ "$window" = window ]; then
     words=$(printf ' word%.0s' $(seq 1 40))
     expect 2 "41 tokens with the start token, more than the 32 of the model's context" -- --model gpt2 --sentence "$words"
     expect 2 "huggingface" -- --model gpt2-large
+    expect 2 "the sentence is only whitespace: give at least one word" -- --model gpt2 --sentence " $(printf '\t')"
+    SDL_VIDEODRIVER=dummy expect 2 "the sentence is only whitespace: give at least one word" -- render --model gpt2 --sentence "   " --out "$dir/blank.png"
     expect 2 "gpt3 is no file or folder, and no model name attnviz looks up (gpt2, distilgpt2" -- --model gpt3
     SDL_VIDEODRIVER=dummy expect 0 "" -- render --model "$repo/snapshots/0123abcd" --sentence "$sentence" --out "$dir/f.png"
     [ -s "$dir/f.png" ] && [ "$(head -c 4 "$dir/f.png" | tail -c 3)" = PNG ] && ok || bad "render wrote no PNG"
