@@ -71,6 +71,7 @@ else
 fi
 
 expect 2 "tokenize needs a text" -- tokenize
+expect 2 "tokenize takes its text first, then the options: not 'Hi' after an option (or give it as --sentence)" -- tokenize --json Hi
 expect 2 "not both" -- tokenize x --sentence y
 expect 2 "not valid UTF-8: byte 1 (0xFF)" -- tokenize --sentence "$(printf 'a\377')"
 expect 2 "--vocab /nonexistent is not a folder" -- tokenize x --vocab /nonexistent

@@ -44,9 +44,10 @@ attn_status app_overview_toggle(app_state *s) {
     s->overview_back = s->view < VIEW_COUNT ? s->view : VIEW_HEADS;
     s->view = VIEW_MODEL;
     if (s->overview_cursor >= heads_total(s->model.trained)) s->overview_cursor = 0;
+    /* a GPT-2 is not trained here (R says why): no hint to try it */
     snprintf(note.text, sizeof note.text,
-             "model overview: click a head (or arrows + Space) to switch it off; R trains a "
-             "fresh model live");
+             "model overview: click a head (or arrows + Space) to switch it off%s",
+             s->model.trained->gpt2 ? "; 0 switches every head on" : "; R trains a fresh model live");
     show_note(s, &note);
     return ATTN_OK;
 }

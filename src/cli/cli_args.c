@@ -204,6 +204,10 @@ static int refuse(const cli_command *table, size_t n, const cli_command *c, cons
     if (arg[0] != '-') {
         if (!c->words[0] && is_command_word(table, n, arg)) /* "attnviz --causal dump" */
             return cli_fail(err, err_len, "the command comes first: attnviz %.64s [OPTIONS]", arg);
+        if (c->max_files < 0) /* tokenize: its words (any number) come first */
+            return cli_fail(err, err_len, "%s takes its text first, then the options: not "
+                            "'%.64s' after an option (or give it as --sentence); see %s", name,
+                            arg, hint);
         if (c->max_files != 0)
             return cli_fail(err, err_len, "%s takes its FILE first, not '%.64s' after an option; "
                             "see %s", name, arg, hint);
