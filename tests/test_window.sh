@@ -320,6 +320,15 @@ if xh_start --weights mechanics; then
     xh_key Escape
     xh_wait_same traps-esc-window traps-cat "$XH_ABOVE_STATUS" \
         "Esc discarded the edit: the frame keeps the sentence 'cat sat'"
+    # refused, then Esc: the field shows the applied sentence again, and the
+    # reason it gave goes with the edit
+    xh_key p Up Return ctrl+u Return
+    xh_check "an empty sentence is refused again" xh_until "$xh_wait" refused traps-refused2
+    xh_key Escape
+    cleared() { xh_capture "$1" && [ "$(xh_count "$1" 460x60+820+195 255,112,96)" -lt 20 ]; }
+    xh_check "Esc after a refusal: the reason under the field goes with the edit" \
+        xh_until "$xh_wait" cleared traps-cleared
+    xh_key Escape
     # a click elsewhere applies the edit, as Enter does (in the caption,
     # where a click changes nothing else)
     xh_key p Up Return ctrl+a

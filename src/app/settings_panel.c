@@ -500,6 +500,10 @@ bool settings_panel_run(settings_panel *p, ui_context *ui, app_state *s) {
     ui_label(ui, sentence_label, sentence_color);
     int tf = ui_text_field(ui, "sentence", "sentence", d->sentence, sizeof d->sentence);
     if (tf & UI_TEXT_DISCARDED) { /* Esc: the edit goes, and the user is told */
+        if (p->error_setting == ATTN_SETTING_SENTENCE) { /* and with it why it was refused */
+            p->error[0] = '\0';
+            p->error_setting = ATTN_SETTING_NONE;
+        }
         snprintf(p->note, sizeof p->note,
                  "Sentence: edit discarded (Esc); Enter or a click edits again");
         snprintf(s->message, sizeof s->message,
