@@ -25,6 +25,7 @@ typedef struct lesson_picker {
     char path[PICKER_MAX][STATE_LESSON_PATH];
     char label[PICKER_MAX][APP_ERR_LEN];
     bool bad[PICKER_MAX];
+    char why[PICKER_MAX][APP_ERR_LEN]; /* a bad lesson's reason, wrapped under the list */
     /* where the last frame drew the rows and the list, for the mouse */
     SDL_Rect row[PICKER_MAX];
     size_t row_of[PICKER_MAX], n_rows;
