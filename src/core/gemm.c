@@ -494,15 +494,16 @@ static ALWAYS_INLINE void row_block(v8f *sum, const float *a, const float *b, si
 }
 
 /* c = ((bias + S_0) + S_1) + ... for one vector of columns. */
-static ALWAYS_INLINE void row_add_block(v8f *total, v8f sum, const float *bias, size_t pc) {
+static ALWAYS_INLINE void row_add_block(v8f *total, const v8f *sum, const float *bias,
+                                        size_t pc) {
     if (pc > 0) {
-        *total += sum;
+        *total += *sum;
     } else if (bias) {
         v8f start;
         memcpy(&start, bias, sizeof start);
-        *total = start + sum;
+        *total = start + *sum;
     } else {
-        *total = sum;
+        *total = *sum;
     }
 }
 
@@ -517,11 +518,11 @@ static ALWAYS_INLINE void row_body(float *c, const float *a, const float *b, siz
                 v8f sum[ROW_GROUPS];
                 row_block_trans(sum, a + pc, b + pc, ldb, j0, kc);
                 for (int g = 0; g < ROW_GROUPS; g++)
-                    row_add_block(&total[g], sum[g], bias ? bias + j0 + 8 * g : NULL, pc);
+                    row_add_block(&total[g], &sum[g], bias ? bias + j0 + 8 * g : NULL, pc);
             } else {
                 v8f sum;
                 row_block(&sum, a + pc, b + pc * ldb, ldb, j0, kc);
-                row_add_block(&total[0], sum, bias ? bias + j0 : NULL, pc);
+                row_add_block(&total[0], &sum, bias ? bias + j0 : NULL, pc);
             }
         }
         for (size_t g = 0; g < step / 8; g++) memcpy(c + j0 + 8 * g, &total[g], sizeof(v8f));
