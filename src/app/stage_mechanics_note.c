@@ -2,12 +2,15 @@
  * mechanics): why every row is near uniform, with this model's numbers. */
 #include <stdio.h>
 
+#include "lesson_panel.h"
 #include "stage.h"
 
 bool stage_mechanics_note(const stage_ctx *c, char *buf, size_t len) {
     if (c->m->settings.source != STATE_SOURCE_MECHANICS || c->n < 2 ||
         (c->s->stage != STAGE_SOFTMAX && c->s->stage != STAGE_WEIGHTED))
         return false;
+    /* a lesson's prediction waiting: the largest weight would be its answer */
+    if (app_lesson_awaits_prediction(c->s)) return false;
     /* The last row sees all m keys, causal or not: its largest weight in
      * any head against 1/m; and the widest spread of the scores it came
      * from. m is n but in cross-attention, where the keys are the other
