@@ -177,12 +177,12 @@ static void test_frames(void) {
      * more than the pattern in them): each row drawn minus the mean of the
      * cells softmax sees, on the centred range; in every row the cell
      * nearest that mean is near the neutral colour, and the bar's middle
-     * says "row mean" */
+     * says "mean" */
     st.maps_per_row = false;
     st.scores_view = STATE_SCORES_AUTO;
     CHECK(app_scores_centred(&st));
     draw(&st, STAGE_SCORES, 1.0f, "scales_scores_per_row");
-    CHECK(drew_text("row mean"));
+    CHECK(drew_text("mean"));
     CHECK(drew_text("cell (i, j) = q_i · k_j") || drew_text("cell (i, j)"));
     draw_format_value(v, sizeof v, st.model.scores_centred_absmax);
     snprintf(want, sizeof want, "+%s", v);
@@ -216,7 +216,7 @@ static void test_frames(void) {
     }
     st.scores_view = STATE_SCORES_RAW;
     draw(&st, STAGE_SCORES, 1.0f, "scales_scores_absolute");
-    CHECK(!drew_text("row mean"));
+    CHECK(!drew_text("mean"));
     /* the trained model's rows differ by more than the pattern in them:
      * the note says softmax ignores that, and how to take it away */
     CHECK(st.model.scores_row_shift > st.model.scores_centred_absmax);

@@ -544,8 +544,9 @@ int draw_colorbar(draw_pool *p, SDL_Renderer *r, text_cache *tc, SDL_Rect bar, d
         char v[24];
         draw_format_value(v, sizeof v, range);
         snprintf(top, sizeof top, "+%s", v);
-        /* rows centred: the middle is each row's mean, not zero */
-        snprintf(mid, sizeof mid, "%s", (flags & DRAW_BAR_PER_ROW) ? "row mean" : "0");
+        /* rows centred: the middle is each row's mean, not zero ("mean", short enough
+         * not to run into a second bar's labels beside it) */
+        snprintf(mid, sizeof mid, "%s", (flags & DRAW_BAR_PER_ROW) ? "mean" : "0");
         draw_format_value(v, sizeof v, -range);
         snprintf(bottom, sizeof bottom, "%s", v);
     } else if (flags & DRAW_BAR_PER_ROW) {
