@@ -716,6 +716,26 @@ static void heads_view(stage_ctx *c) {
     int once = best.cols_once ? best.top_h : 0; /* column labels over the first row only */
     int grid_w = heads_span(c->n_keys, cw), grid_h = heads_span(n, ch);
     int content_w = best.left_w + grid_w + best.right_w;
+    /* A title's extra (stage 5's spread, stage 7's sums) on every head or
+     * on none: where "head 12.10" leaves no room for it, the other heads
+     * leave it out too, so that the titles read alike. */
+    bool extras = true;
+    for (size_t h = 0; h < H && extras; h++) {
+        char extra[96] = "", num[24], line[160];
+        if (c->s->stage == STAGE_SCALE) heads_spread_text(c, h, extra, sizeof extra);
+        if (c->s->stage == STAGE_SOFTMAX) heads_sums_summary(c, h, extra, sizeof extra);
+        if (!extra[0] || weighted) continue;
+        int col = (int)h % best.cols, x0 = ga.x + col * (pw + R.gap_x);
+        int cx = x0 + (pw - content_w) / 2 > x0 ? x0 + (pw - content_w) / 2 : x0;
+        app_head_name(c->s, h, num, sizeof num);
+        if (c->n_kv < c->n_heads)
+            snprintf(line, sizeof line, "head %s \xC2\xB7 kv %zu  %s", num,
+                     attn_kv_group(c->c, h) + 1, extra);
+        else snprintf(line, sizeof line, "head %s  %s", num, extra);
+        int w = 0, sw = spx * 3 / 4;
+        text_measure(c->tc, line, spx, &w, NULL);
+        if (w > x0 + pw - cx - sw - spx / 3) extras = false;
+    }
     for (size_t h = 0; h < H; h++) {
         int col = (int)h % best.cols, row = (int)h / best.cols;
         int x0 = ga.x + col * (pw + R.gap_x), y0 = ga.y + row * (ph + gap) + (row > 0 ? once : 0);
@@ -735,6 +755,7 @@ static void heads_view(stage_ctx *c) {
         if (c->s->stage == STAGE_SOFTMAX) heads_sums_summary(c, h, extra, sizeof extra);
         /* stage 8: the title stops short of V_h and O_h, named on its line */
         int title_w = weighted ? best.left_w + grid_w + op_w / 2 : x0 + pw - cx;
+        if (!extras && !weighted) extra[0] = '\0';
         heads_title(c, h, cx, y0 + title_h / 2, title_w, spx, extra[0] ? extra : NULL);
         if (cw <= 0.0 || ch <= 0.0) continue;
         SDL_Rect g = {cx + best.left_w, y0 + title_h + top_h + 2, grid_w, grid_h};
