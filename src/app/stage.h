@@ -253,4 +253,11 @@ draw_matrix_desc stage_head_desc(const stage_ctx *c, size_t h);
  * room from c->area. */
 bool view_arcs(stage_ctx *c);
 
+/* Cells of units_w × units_h in avail_w × avail_h, capped at max, at most
+ * twice as tall as wide or wide as tall (stage_common.c). */
+void stage_fit_cells(int avail_w, int avail_h, double units_w, double units_h, double max,
+                     double *cw, double *ch);
+/* Pixels of `cells` cells of `size`: at least 1 for a part of one. */
+int stage_px_of(double cells, double size);
+
 #endif

@@ -523,3 +523,25 @@ void stage_colorbars(const stage_ctx *c, SDL_Rect column, const stage_bar *bars,
     if (clipped)
         draw_clipped_legend(c->r, c->tc, column.x, y, spx, c->area.x + c->area.w - column.x, c->th);
 }
+
+/* Cell width and height so that units_w × units_h cells fit avail_w ×
+ * avail_h. Cells may be up to twice as tall as wide (or wide as tall), so a
+ * flat matrix still uses the room, and are capped at max (a one-token
+ * sentence should not fill the screen). */
+void stage_fit_cells(int avail_w, int avail_h, double units_w, double units_h, double max,
+                     double *cw, double *ch) {
+    double w = avail_w > 0 && units_w > 0 ? avail_w / units_w : 0.0;
+    double h = avail_h > 0 && units_h > 0 ? avail_h / units_h : 0.0;
+    if (w > max) w = max;
+    if (h > max) h = max;
+    if (h > 2.0 * w) h = 2.0 * w;
+    if (w > 2.0 * h) w = 2.0 * h;
+    *cw = w;
+    *ch = h;
+}
+
+/* Pixels of cells cells of size each: at least 1 for a part of one. */
+int stage_px_of(double cells, double size) {
+    double v = cells * size;
+    return v < 1.0 ? (v > 0.0 ? 1 : 0) : (int)v;
+}

@@ -16,24 +16,6 @@ static void title_of(char *buf, size_t len, const char *name, const char *short_
              cols, short_name);
 }
 
-/* Cells of rows × cols in avail_w × avail_h: square up to max, then up to
- * twice as wide as tall (or tall as wide) where that uses the room. */
-static void cells(int avail_w, int avail_h, double cols, double rows, double max, double *cw,
-                  double *ch) {
-    double w = avail_w > 0 && cols > 0 ? avail_w / cols : 0.0;
-    double h = avail_h > 0 && rows > 0 ? avail_h / rows : 0.0;
-    if (w > max) w = max;
-    if (h > max) h = max;
-    if (h > 2.0 * w) h = 2.0 * w;
-    if (w > 2.0 * h) w = 2.0 * h;
-    *cw = w;
-    *ch = h;
-}
-
-static int span(double cells, double size) {
-    double v = cells * size;
-    return v < 1.0 ? (v > 0.0 ? 1 : 0) : (int)v;
-}
 
 static int label_px(const stage_ctx *c, double row_h) {
     int px = (int)(row_h * 0.8);
@@ -46,8 +28,8 @@ static int label_px(const stage_ctx *c, double row_h) {
 static SDL_Rect panel(stage_ctx *c, int x, int y, double cw, double ch, const float *v,
                       size_t rows, size_t cols, size_t stride, float range, const char *name,
                       const char *title, bool keys, int label_w, int title_w) {
-    SDL_Rect r = {x + label_w, y + stage_title_h(c), span((double)cols, cw),
-                  span((double)rows, ch)};
+    SDL_Rect r = {x + label_w, y + stage_title_h(c), stage_px_of((double)cols, cw),
+                  stage_px_of((double)rows, ch)};
     draw_matrix_desc d =
         draw_matrix_plain(rows, cols, draw_values_rows(v, stride, DRAW_DIVERGING, range), c->th);
     d.visible = stage_cells_shown(c->e, rows, cols);
@@ -78,7 +60,7 @@ void stage_embed_cross(stage_ctx *c) {
     int avail_w = a.w - label_w - cb_w - spx;
     int avail_h = a.y + a.h - top - 2 * stage_title_h(c) - gap - spx;
     double cw, ch;
-    cells(avail_w, avail_h, (double)d, (double)(n + m), 4.0 * c->px, &cw, &ch);
+    stage_fit_cells(avail_w, avail_h, (double)d, (double)(n + m), 4.0 * c->px, &cw, &ch);
     scale_range xs = stage_scale_of(c, c->t->x, n * d), ks = stage_scale_of(c, c->t->x_kv, m * d);
     float range = xs.range > ks.range ? xs.range : ks.range;
     char tx[256], tk[256];
@@ -109,12 +91,12 @@ void stage_project_cross(stage_ctx *c) {
     int avail_w = a.w - 2 * label_w - cb_w - 3 * gap;
     int avail_h = a.y + a.h - top - 2 * stage_title_h(c) - gap - spx;
     double cw, ch;
-    cells(avail_w, avail_h, units_w, (double)(n + m), 3.0 * c->px, &cw, &ch);
+    stage_fit_cells(avail_w, avail_h, units_w, (double)(n + m), 3.0 * c->px, &cw, &ch);
     scale_range xs = stage_scale_of(c, t->x, n * d), ks = stage_scale_of(c, t->x_kv, m * d);
     float xr_range = xs.range > ks.range ? xs.range : ks.range;
     scale_range qk = stage_qk_scale(c), vs = stage_v_scale(c);
     char title[256];
-    int x = a.x, w_left = label_w + span((double)d, cw);
+    int x = a.x, w_left = label_w + stage_px_of((double)d, cw);
     title_of(title, sizeof title, "X (queries' sentence)", "X", n, d, xr_range);
     SDL_Rect xr = panel(c, x, top, cw, ch, t->x, n, d, d, xr_range, "X", title, false, label_w,
                         w_left);
@@ -127,7 +109,7 @@ void stage_project_cross(stage_ctx *c) {
           a.x + a.w - cb_w - x2 - label_w);
     title_of(title, sizeof title, "K = X_kv·W_K + b", "K", m, dkv, qk.range);
     SDL_Rect kr = panel(c, x2, y2, cw, ch, t->k, m, dkv, dkv, qk.range, "K", title, true,
-                        label_w, span((double)dkv, cw) + gap - spx / 2);
+                        label_w, stage_px_of((double)dkv, cw) + gap - spx / 2);
     title_of(title, sizeof title, "V = X_kv·W_V + b", "V", m, dkv, vs.range);
     SDL_Rect vr = panel(c, kr.x + kr.w + gap, y2, cw, ch, t->v, m, dkv, dkv, vs.range, "V", title,
                         true, 0, a.x + a.w - cb_w - (kr.x + kr.w + gap));

@@ -15,21 +15,6 @@
 
 /* ---- sizes ----------------------------------------------------------------------- */
 
-/* Cell width and height so that units_w × units_h cells fit avail_w ×
- * avail_h. Cells may be up to twice as tall as wide (or wide as tall), so a
- * flat matrix still uses the room, and are capped at max (a one-token
- * sentence should not fill the screen). */
-static void fit_cells(int avail_w, int avail_h, double units_w, double units_h, double max,
-                      double *cw, double *ch) {
-    double w = avail_w > 0 && units_w > 0 ? avail_w / units_w : 0.0;
-    double h = avail_h > 0 && units_h > 0 ? avail_h / units_h : 0.0;
-    if (w > max) w = max;
-    if (h > max) h = max;
-    if (h > 2.0 * w) h = 2.0 * w;
-    if (w > 2.0 * h) w = 2.0 * h;
-    *cw = w;
-    *ch = h;
-}
 
 /* Rows a little short of a whole label of the frame's smallest type (14
  * px at 1080 lines, 20 in presenter mode) are labelled every other one
@@ -42,10 +27,6 @@ static double whole_label_rows(const stage_ctx *c, int avail_h, double units_h, 
     return want;
 }
 
-static int px_of(double cells, double size) {
-    double v = cells * size;
-    return v < 1.0 ? (v > 0.0 ? 1 : 0) : (int)v;
-}
 
 /* A matrix title with shorter alternatives for narrow matrices:
  * "Q = X·W_Q + b  11×32  ±3.2", then "Q  11×32  ±3.2", "Q  11×32", "Q". */
@@ -221,13 +202,13 @@ void stage_embed(stage_ctx *c) {
     avail_h -= sum_h;
     if (stage_focus_on(c)) avail_h -= 2 * c->spx; /* the line saying X is not per head */
     double cw, ch;
-    fit_cells(avail_w, avail_h, (double)d, (double)n, 4.0 * c->px, &cw, &ch);
+    stage_fit_cells(avail_w, avail_h, (double)d, (double)n, 4.0 * c->px, &cw, &ch);
     /* A wide X (GPT-2's 768 columns) would be a thin strip of rows twice
      * as tall as its 1-px columns: its rows get the height of their token
      * labels at the stage's type, or as tall as the room holds them. */
     double row_want = ceil(spx * 1.3), row_room = floor((double)avail_h / (double)n);
     if (ch < row_want) ch = fmax(ch, fmin(row_want, row_room));
-    SDL_Rect xr = {a.x + label_w, top, px_of((double)d, cw), px_of((double)n, ch)};
+    SDL_Rect xr = {a.x + label_w, top, stage_px_of((double)d, cw), stage_px_of((double)n, ch)};
     scale_range xs = stage_scale_of(c, c->t->x, n * d);
     draw_matrix_desc dx =
         draw_matrix_plain(n, d, draw_values_rows(c->t->x, d, DRAW_DIVERGING, xs.range), c->th);
@@ -404,7 +385,7 @@ static void draw_products(stage_ctx *c, draw_matrix_desc *left, const char *left
     /* the focus view names the head's columns under the results, and says whose they are */
     if (stage_focus_on(c) && c->s->stage == STAGE_PROJECT) avail_h -= 4 * spx;
     double cw, ch;
-    fit_cells(avail_w, avail_h, units_w, units_h, 3.0 * c->px, &cw, &ch);
+    stage_fit_cells(avail_w, avail_h, units_w, units_h, 3.0 * c->px, &cw, &ch);
     /* The results (and the left factor) are what the stage is about, and
      * their rows carry the token labels; the right factors are weights,
      * usually with more rows than there are tokens. So the weights' cells
@@ -427,10 +408,10 @@ static void draw_products(stage_ctx *c, draw_matrix_desc *left, const char *left
         if (ch_res < ch) ch_res = ch;
     }
 
-    int top_h = px_of((double)k, ch_right); /* the right factors' height */
+    int top_h = stage_px_of((double)k, ch_right); /* the right factors' height */
     int y_right = a.y + title_h + spx / 2;
     int y_res = y_right + top_h + gap + title_h;
-    SDL_Rect lr = {a.x + label_w, y_res, px_of((double)k, cw), px_of((double)rows, ch_res)};
+    SDL_Rect lr = {a.x + label_w, y_res, stage_px_of((double)k, cw), stage_px_of((double)rows, ch_res)};
 
     size_t row = 0;
     bool moving = current_row(c, rows, parts[0].result.cols, &row);
@@ -442,7 +423,7 @@ static void draw_products(stage_ctx *c, draw_matrix_desc *left, const char *left
     for (int p = 0; p < n_parts; p++) {
         product *pp = &parts[p];
         size_t cols = pp->result.cols;
-        SDL_Rect rr = {x, y_right, px_of((double)cols, cw), top_h};
+        SDL_Rect rr = {x, y_right, stage_px_of((double)cols, cw), top_h};
         if (p == 0) first_right = rr;
         SDL_Rect res = {x, y_res, rr.w, lr.h};
         int title_w = p + 1 < n_parts ? rr.w + gap - spx / 2 : a.x + a.w - cb_w - x;
@@ -650,7 +631,7 @@ static int draw_slabs(stage_ctx *c, int x, int y, double cw, double ch, const fl
     int spx = c->spx, strip = spx / 3 + 2;
     /* K and V (kv) have a row per key: the other sentence's tokens in cross-attention */
     size_t n = kv ? c->n_keys : c->n, dh = c->d_head;
-    int slab_w = px_of((double)dh, cw), h = px_of((double)n, ch);
+    int slab_w = stage_px_of((double)dh, cw), h = stage_px_of((double)n, ch);
     int per = kv && c->n_kv ? (int)(c->n_heads / c->n_kv) : 1;
     int pitch = per * (slab_w + gap); /* from one slab's left edge to the next's */
     int right = c->area.x + c->area.w;
@@ -736,7 +717,7 @@ void stage_split(stage_ctx *c) {
     double cw, ch;
     /* Q's n rows and K's and V's n_keys rows each */
     double rows = (double)n + 2.0 * (double)c->n_keys;
-    fit_cells(avail_w, avail_h, (double)d, rows, 3.0 * c->px, &cw, &ch);
+    stage_fit_cells(avail_w, avail_h, (double)d, rows, 3.0 * c->px, &cw, &ch);
     ch = whole_label_rows(c, avail_h, rows, ch);
     int fq = focus ? (int)c->focus : -1, fkv = focus ? (int)stage_kv_group(c, c->focus) : -1;
     /* The slabs move apart as the progress goes; K and V move with Q, so
@@ -790,7 +771,7 @@ void stage_concat(stage_ctx *c) {
     int avail_w = a.w - label_w - cb_w - (int)(c->n_heads - 1) * max_gap - spx;
     int avail_h = a.h - band_head_h(c, true) - 4 * spx;
     double cw, ch;
-    fit_cells(avail_w, avail_h, (double)d, (double)n, 3.0 * c->px, &cw, &ch);
+    stage_fit_cells(avail_w, avail_h, (double)d, (double)n, 3.0 * c->px, &cw, &ch);
     ch = whole_label_rows(c, avail_h, (double)n, ch);
     /* The head outputs slide together as the progress goes. */
     int gap = (int)lroundf((1.0f - c->e) * (float)max_gap);
