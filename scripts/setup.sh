@@ -171,8 +171,11 @@ case "$cmd" in
             build) "$root/scripts/web/build.sh" ;;
             test)  "$root/scripts/web/build.sh" --test
                    node "$root/scripts/web/e2e.js" "$root/build-web/site" ;;
-            e2e)   node "$root/scripts/web/e2e.js" "$root/build-web/site" ;;
-            speed) build build -DATTNVIZ_WERROR=ON
+            e2e)   "$root/scripts/web/build.sh"
+                   node "$root/scripts/web/e2e.js" "$root/build-web/site" ;;
+            speed) deps gui
+                   "$root/scripts/web/build.sh"
+                   build build -DATTNVIZ_WERROR=ON
                    node "$root/scripts/web/e2e.js" "$root/build-web/site" --speed "$root/build/attnviz" ;;
             serve) [ -f "$root/build-web/site/index.html" ] || "$root/scripts/web/build.sh"
                    exec python3 "$root/scripts/web/serve.py" "$root/build-web/site" "${1:-8080}" ;;

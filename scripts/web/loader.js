@@ -58,7 +58,9 @@
     canvas,
     arguments: args,
     print,
-    printErr: (text) => { lines.push(text); console.warn(text); },
+    // Frame times (?stats=each) go to the list only: a console message per frame costs the
+    // page more than its drawing when developer tools or a test driver listen.
+    printErr: (text) => { lines.push(text); if (!text.startsWith('attnviz: frame ')) console.warn(text); },
     locateFile: (name) => (name.endsWith('.data') ? 'attnviz.data' : dir + '/' + name),
     preRun: [() => {
       Module.ENV.SDL_VIDEODRIVER = 'emscripten';
