@@ -18,12 +18,20 @@ enum {
     TEXT_MAX = 512,     /* longest string drawn, in bytes */
 };
 
+/* A string at a size, rendered in one colour: opaque colours are rendered in
+ * their own colour, so drawing is a plain blend that skips the transparent
+ * pixels (SDL's fast path); a translucent colour tints the white rendering
+ * (a slower blend that multiplies every pixel). The hash leaves the colour
+ * out: a string's renderings in several colours sit on one probe chain. */
 typedef struct entry {
     char *text; /* NULL: empty slot */
     uint64_t hash;
     int px, w, h;
+    uint32_t rgb;         /* 0xRRGGBB it was rendered in (WHITE: tinted when drawn) */
     SDL_Texture *texture; /* NULL for text that renders to nothing */
 } entry;
+
+enum { WHITE = 0xFFFFFF };
 
 typedef struct sized_font {
     int px;
@@ -275,8 +283,10 @@ static char *with_missing_glyphs_named(TTF_Font *font, const char *s, size_t len
     return out;
 }
 
-/* The cached rendering of s at px, made on first use. */
-static const entry *lookup(text_cache *tc, const char *s, size_t len, int px) {
+/* The cached rendering of s at px in colour rgb, made on first use; any
+ * colour's (ANY) will do for a size. */
+enum { ANY = -1 };
+static const entry *lookup(text_cache *tc, const char *s, size_t len, int px, long rgb) {
     if (len > TEXT_MAX) len = TEXT_MAX;
     if (px < tc->min_px) px = tc->min_px;
     if (px < 4) px = 4;
@@ -286,9 +296,11 @@ static const entry *lookup(text_cache *tc, const char *s, size_t len, int px) {
     for (;; i = (i + 1) & (CACHE_SLOTS - 1)) {
         entry *e = &tc->slots[i];
         if (!e->text) break;
-        if (e->hash == h && e->px == px && strncmp(e->text, s, len) == 0 && e->text[len] == '\0')
+        if (e->hash == h && e->px == px && (rgb == ANY || e->rgb == (uint32_t)rgb) &&
+            strncmp(e->text, s, len) == 0 && e->text[len] == '\0')
             return e;
     }
+    if (rgb == ANY) rgb = WHITE;
     if (tc->used >= CACHE_SLOTS * 3 / 4) { /* full: start again (rare) */
         clear_slots(tc);
         i = (size_t)h & (CACHE_SLOTS - 1);
@@ -300,12 +312,13 @@ static const entry *lookup(text_cache *tc, const char *s, size_t len, int px) {
     e->text[len] = '\0';
     e->hash = h;
     e->px = px;
+    e->rgb = (uint32_t)rgb;
     tc->used++;
     tc->renders++;
     TTF_Font *font = font_at(tc, px);
     char *shown = font ? with_missing_glyphs_named(font, e->text, len) : NULL;
-    SDL_Surface *surf = font && len ? TTF_RenderUTF8_Blended(font, shown ? shown : e->text,
-                                                             (SDL_Color){255, 255, 255, 255})
+    SDL_Color fg = {(Uint8)(rgb >> 16), (Uint8)(rgb >> 8), (Uint8)rgb, 255};
+    SDL_Surface *surf = font && len ? TTF_RenderUTF8_Blended(font, shown ? shown : e->text, fg)
                                     : NULL;
     free(shown);
     if (surf) {
@@ -320,28 +333,50 @@ static const entry *lookup(text_cache *tc, const char *s, size_t len, int px) {
 }
 
 void text_measure(text_cache *tc, const char *s, int px, int *w, int *h) {
-    const entry *e = lookup(tc, s, strlen(s), px);
+    const entry *e = lookup(tc, s, strlen(s), px, ANY);
     if (w) *w = e ? e->w : 0;
     if (h) *h = e ? e->h : 0;
 }
 
+/* The rendering to draw s in color with: its own for an opaque colour, else
+ * the white one, tinted. */
+static const entry *lookup_drawn(text_cache *tc, const char *s, size_t len, int px,
+                                 SDL_Color color) {
+    if (color.a == 255)
+        return lookup(tc, s, len, px, (long)color.r << 16 | (long)color.g << 8 | color.b);
+    const entry *e = lookup(tc, s, len, px, WHITE);
+    if (e && e->texture) {
+        SDL_SetTextureColorMod(e->texture, color.r, color.g, color.b);
+        SDL_SetTextureAlphaMod(e->texture, color.a);
+    }
+    return e;
+}
+
+/* Tinted for the last translucent draw: the white rendering is opaque white
+ * again for the next (an opaque white is drawn with it). */
+static void untint(const entry *e) {
+    if (e->rgb == WHITE) {
+        SDL_SetTextureColorMod(e->texture, 255, 255, 255);
+        SDL_SetTextureAlphaMod(e->texture, 255);
+    }
+}
+
 int text_draw_n(text_cache *tc, const char *s, size_t len, int px, SDL_Color color, int x, int y,
                 int align) {
-    const entry *e = lookup(tc, s, len, px);
+    const entry *e = lookup_drawn(tc, s, len, px, color);
     if (!e || !e->texture) return 0;
     SDL_Rect dst = {x, y, e->w, e->h};
     if ((align & 3) == TEXT_CENTER) dst.x -= e->w / 2;
     if ((align & 3) == TEXT_RIGHT) dst.x -= e->w;
     if (align & TEXT_MIDDLE) dst.y -= e->h / 2;
     if (tc->record) layout_text(tc->record, e->text, strlen(e->text), e->px, dst);
-    SDL_SetTextureColorMod(e->texture, color.r, color.g, color.b);
-    SDL_SetTextureAlphaMod(e->texture, color.a);
     SDL_RenderCopy(tc->renderer, e->texture, NULL, &dst);
+    if (color.a != 255) untint(e);
     return e->w;
 }
 
 int text_draw_up(text_cache *tc, const char *s, int px, SDL_Color color, int x, int y_bottom) {
-    const entry *e = lookup(tc, s, strlen(s), px);
+    const entry *e = lookup_drawn(tc, s, strlen(s), px, color);
     if (!e || !e->texture) return 0;
     /* turned about its centre, a w×h texture fills an h×w box with the same
      * centre: put that centre half the length above y_bottom */
@@ -349,9 +384,8 @@ int text_draw_up(text_cache *tc, const char *s, int px, SDL_Color color, int x, 
     if (tc->record) /* the box it fills once turned: h wide, w high */
         layout_text(tc->record, e->text, strlen(e->text), e->px,
                     (SDL_Rect){x - e->h / 2, y_bottom - e->w, e->h, e->w});
-    SDL_SetTextureColorMod(e->texture, color.r, color.g, color.b);
-    SDL_SetTextureAlphaMod(e->texture, color.a);
     SDL_RenderCopyEx(tc->renderer, e->texture, NULL, &dst, -90.0, NULL, SDL_FLIP_NONE);
+    if (color.a != 255) untint(e);
     return e->w;
 }
 

@@ -1,6 +1,7 @@
 /* Text: a font found at run time, and a cache of rendered strings, so text
- * is rasterised once, not every frame. Strings are cached white and tinted
- * when drawn, so colour is not part of the key. */
+ * is rasterised once, not every frame. A string is cached in each opaque
+ * colour it is drawn in (a plain blend, the fastest), and white for the
+ * translucent ones, which tint it. */
 #ifndef ATTNVIZ_APP_TEXT_H
 #define ATTNVIZ_APP_TEXT_H
 
