@@ -89,6 +89,10 @@ HF_HOME=$dir/empty expect 2 "is not in the Hugging Face cache" -- tokenize x --m
 
 # another vocabulary with no tokenizer beside it; over the context; layers
 expect 2 "are not GPT-2's 50257" -- dump --model "$fixtures/v64_d64_f32"
+# GPT-2's vocabulary with no tokenizer beside it and none in the data (as in the page
+# without the files opened together): says where it looked and what to add
+mkdir "$dir/bare-data"
+ATTNVIZ_DATA_DIR=$dir/bare-data expect 2 "no copy of GPT-2's own in attnviz's data ($dir/bare-data/assets/gpt2): put the model's vocab.json and merges.txt beside it" -- dump --model "$fixtures/v50257_d16_f16"
 long="word$(printf ' word%.0s' $(seq 1 39))" # 40 words
 expect 2 "41 tokens with the start token, more than the 32 of the model's context" -- dump --model gpt2 --sentence "$long"
 expect 2 "--layer 3 does not exist" -- dump --model gpt2 --layer 3

@@ -9,24 +9,31 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 jobs=${ATTNVIZ_JOBS:-2}
 export NODE_PATH=${NODE_PATH:-/usr/share/nodejs}
 stack=$("$root/scripts/web/deps.sh")
+flags=$("$root/scripts/web/deps.sh" --flags)
 font=/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
 [ -r "$font" ] || { echo "web: $font is missing: apt-get install fonts-dejavu-core" >&2; exit 2; }
 out=$root/build-web
 
 variant() { # variant st|mt FLAGS
     local v=$1 flags=$2 prefix=$stack/$1
+    # a build made against another stack (other versions or flags) keeps that stack's paths
+    # in CMake's cache: start it afresh
+    if [ "$(cat "$out/$v.stack" 2>/dev/null)" != "$prefix" ]; then
+        rm -rf "${out:?}/$v" "$out/$v.stack"
+    fi
     PKG_CONFIG_LIBDIR=$prefix/lib/pkgconfig PKG_CONFIG_PATH='' \
     emcmake cmake -S "$root" -B "$out/$v" -G Ninja -DCMAKE_BUILD_TYPE=Release \
         -DATTNVIZ_WERROR=ON -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_FIND_ROOT_PATH="$prefix" \
         -DCMAKE_C_FLAGS="$flags" -DCMAKE_EXE_LINKER_FLAGS="$flags" \
         -DATTNVIZ_WEB_FONT="$font" >"$out/$v.configure.log" 2>&1 ||
         { tail -n 30 "$out/$v.configure.log" >&2; exit 1; }
+    echo "$prefix" >"$out/$v.stack"
     cmake --build "$out/$v" -j "$jobs" --target "${@:3}"
 }
 
 mkdir -p "$out"
-variant st "" attnviz
-variant mt "-pthread" attnviz
+variant st "$flags" attnviz
+variant mt "-pthread $flags" attnviz
 site=$out/site
 rm -rf "$site"
 mkdir -p "$site/st" "$site/mt" "$site/fonts"

@@ -3,27 +3,35 @@
 # from Debian's source packages with emscripten, into a cache folder outside the checkout.
 #
 #   scripts/web/deps.sh          print the stack's folder, building it first when missing
+#   scripts/web/deps.sh --flags  print the compiler flags both the stack and attnviz use
 #
 # Two stacks: st/ (single thread) and mt/ (-pthread): a threaded program cannot link
-# libraries built without -pthread. The folder's name holds the source package versions
-# and emcc's version, so a new Debian update or compiler gets a new stack; an existing one
-# is reused as it is. Needs `deb-src` for bookworm main (scripts/setup.sh web adds it).
+# libraries built without -pthread. The folder's name holds the source package versions,
+# emcc's version and the flags, so a new Debian update, compiler or flag gets a new stack;
+# an existing one is reused as it is. Needs `deb-src` for bookworm main (scripts/setup.sh web adds it).
 set -euo pipefail
+
+# Bulk memory: memcpy and memset become wasm's memory.copy and memory.fill. Without it
+# every copy of 512 bytes or more (each row of a texture drawn) calls out to JavaScript.
+flags="-mbulk-memory"
+if [ "${1:-}" = --flags ]; then echo "$flags"; exit 0; fi
 
 pkgs=(libsdl2 libsdl2-ttf libsdl2-image freetype jansson utf8proc)
 jobs=${ATTNVIZ_JOBS:-2}
 export NODE_PATH=${NODE_PATH:-/usr/share/nodejs}
 
-key=$(for p in "${pkgs[@]}"; do
-          apt-cache showsrc "$p" 2>/dev/null | sed -n 's/^Version: //p' | sort -V | tail -n 1
-      done; emcc --version 2>/dev/null | head -n 1)
-key=$(printf '%s' "$key" | sha256sum | cut -c1-12)
+versions=$(for p in "${pkgs[@]}"; do
+               apt-cache showsrc "$p" 2>/dev/null | sed -n 's/^Version: //p' | sort -V | tail -n 1
+           done; emcc --version 2>/dev/null | head -n 1)
+hash() { printf '%s' "$1" | sha256sum | cut -c1-12; }
 cache=${XDG_CACHE_HOME:-$HOME/.cache}/attnviz-web
-stack=$cache/deps-$key
+# the sources by their versions; the libraries also by the flags they are built with
+stack=$cache/deps-$(hash "$versions
+$flags")
 if [ -f "$stack/done" ]; then echo "$stack"; exit 0; fi
 echo "web deps: building the libraries into $stack (about 10 minutes on two cores)" >&2
 
-src=$cache/src-$key
+src=$cache/src-$(hash "$versions")
 mkdir -p "$src"
 if [ ! -f "$src/fetched" ]; then
     (cd "$src" && apt-get source -qq "${pkgs[@]}" >&2)
@@ -99,7 +107,7 @@ mkdir -p "$stack"
 jobs=1
 pids=()
 for v in ${ATTNVIZ_WEB_STACKS:-st mt}; do
-    case $v in st) one st "" & ;; mt) one mt "-pthread" & ;; esac
+    case $v in st) one st "$flags" & ;; mt) one mt "-pthread $flags" & ;; esac
     pids+=($!)
 done
 for p in "${pids[@]}"; do wait "$p"; done

@@ -11,6 +11,8 @@
  *   a lesson file that does not parse is refused and the app goes on;
  * - M opens the trained model's overview; R in it starts live training in the threaded
  *   build (the picture keeps changing) and is refused with a message in the other;
+ * - a GPT-2's weights opened alone are refused (its vocabulary is not in the page); opened
+ *   together with its vocabulary files, it shows;
  * - S hands a PNG over as a download (its path is printed by the program);
  * - ?stage=4&heads=2&sentence=… starts where the URL says (a different first frame).
  *
@@ -31,6 +33,7 @@ const zlib = require('zlib');
 const { spawn, execFileSync } = require('child_process');
 
 const site = path.resolve(process.argv[2] || 'build-web/site');
+const repo = path.resolve(__dirname, '../..'); // the test's fixtures
 const speedExe = process.argv[3] === '--speed' ? process.argv[4] : null;
 const npm = process.env.ATTNVIZ_NPM ||
   path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'attnviz-web/npm/node_modules');
@@ -203,6 +206,25 @@ async function variant(browser, base, want) {
     differs(overview, t1) > 0.05 && differs(t1, t2) < 0.3, `${differs(overview, t1)} ${differs(t1, t2)}`);
   await key(page, 'Escape', 500);
   await key(page, 'Escape', 500);
+
+  // A GPT-2 from the disk (a tiny one in GPT-2's format, with its 50257 tokens): the weights
+  // alone are refused, saying to open its vocabulary with them; opened together, it shows.
+  const said = () => page.evaluate(() => window.attnviz.lines
+    .filter((l) => l.startsWith('attnviz: ') && !l.startsWith('attnviz: frame')).pop() || '');
+  const g2 = path.join(repo, 'tests/torch/fixtures/gpt2/v50257_d16_f16');
+  await input.uploadFile(path.join(g2, 'model.safetensors'));
+  await sleep(1500);
+  const alone = await said();
+  check(`${want}: a GPT-2's weights alone are refused, saying what to add`,
+    alone.includes('open the model together with its vocab.json and merges.txt'), alone);
+  const beforeGpt2 = await probe(page, want + '-before-gpt2');
+  await input.uploadFile(path.join(g2, 'model.safetensors'), path.join(g2, 'config.json'),
+    path.join(repo, 'assets/gpt2/encoder.json'), path.join(repo, 'assets/gpt2/vocab.bpe'));
+  await sleep(3000);
+  const opened = await said();
+  const gpt2 = await probe(page, want + '-gpt2');
+  check(`${want}: a GPT-2 opened with its vocabulary shows (${opened})`,
+    opened !== alone && /GPT-2/.test(opened) && differs(beforeGpt2, gpt2) > 1, `${opened} ${differs(beforeGpt2, gpt2)}`);
 
   check(`${want}: no errors on the page`, errors.length === 0, errors.join(' | '));
   await page.close();

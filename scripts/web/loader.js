@@ -3,7 +3,7 @@
  * single-thread one) and says which.
  * The URL's ?sentence=…&heads=…&stage=…&lesson=…&theme=… become the program's arguments,
  * as on the command line. S saves a PNG into /shots: the page hands it over as a download.
- * A file picked or dropped is copied to /uploads and opened as a drop on the window. */
+ * Files picked or dropped are copied to /uploads and opened as a drop on the window. */
 (function () {
   'use strict';
   const q = new URLSearchParams(location.search);
@@ -97,24 +97,36 @@
   // What the tests and the speed script read.
   window.attnviz = { variant: dir, args, lines, t0, threaded };
 
-  function open(file) {
-    file.arrayBuffer().then((buf) => {
-      const path = '/uploads/' + file.name.replace(/[^A-Za-z0-9._-]/g, '_');
+  // Files picked or dropped together go into one new folder, /uploads/N/, and the main one
+  // is opened: a lesson (.md), else a model (.safetensors), else the first. So a GPT-2's
+  // model.safetensors finds its config.json, vocab.json and merges.txt beside it, as in a
+  // folder on the desktop. Earlier folders stay: a model keeps reading the file it opened.
+  let drops = 0;
+  function open(fileList) {
+    const files = Array.from(fileList || []);
+    if (!files.length) return;
+    const folder = '/uploads/' + (++drops);
+    Module.FS.mkdir(folder);
+    Promise.all(files.map((file) => file.arrayBuffer().then((buf) => {
+      const path = folder + '/' + file.name.replace(/[^A-Za-z0-9._-]/g, '_');
       Module.FS.writeFile(path, new Uint8Array(buf));
-      Module.ccall('app_web_open', 'number', ['string'], [path]);
+      return path;
+    }))).then((paths) => {
+      const main = paths.find((p) => p.endsWith('.md')) || paths.find((p) => p.endsWith('.safetensors')) || paths[0];
+      Module.ccall('app_web_open', 'number', ['string'], [main]);
       canvas.focus();
     });
   }
   const picker = document.getElementById('file');
   document.getElementById('open').onclick = () => picker.click();
-  picker.onchange = () => { if (picker.files[0]) open(picker.files[0]); picker.value = ''; };
+  picker.onchange = () => { open(picker.files); picker.value = ''; };
   const drop = document.getElementById('drop');
   window.addEventListener('dragover', (e) => { e.preventDefault(); drop.style.display = 'block'; });
   window.addEventListener('dragleave', () => { drop.style.display = 'none'; });
   window.addEventListener('drop', (e) => {
     e.preventDefault();
     drop.style.display = 'none';
-    if (e.dataTransfer.files[0]) open(e.dataTransfer.files[0]);
+    open(e.dataTransfer.files);
   });
   canvas.focus();
 

@@ -21,6 +21,7 @@ enum {
      * from 9 on the gaps read as the edges of tiles. Each axis on its own:
      * token rows keep their gaps when the columns are too narrow. */
     GAP_MIN_CELL = 9,
+    CLEAR_BAND = 64, /* rows draw_clear fills, then copies */
 };
 
 struct draw_slot {
@@ -506,6 +507,37 @@ bool draw_matrix(draw_pool *p, SDL_Renderer *r, SDL_Rect dst, const draw_matrix_
     SDL_UnlockTexture(tex);
     SDL_RenderCopy(r, tex, &src, &dst);
     return true;
+}
+
+/* ---- large fills ------------------------------------------------------------------- */
+
+void draw_clear(draw_pool *p, SDL_Renderer *r, SDL_Rect rc, SDL_Color c) {
+    if (rc.w <= 0 || rc.h <= 0) return;
+#ifndef __EMSCRIPTEN__
+    /* SDL's own fill is SSE here, and faster than copies onto a window */
+    (void)p;
+    draw_fill(r, rc, c);
+#else
+    int band = rc.h < CLEAR_BAND ? rc.h : CLEAR_BAND;
+    SDL_Texture *tex = c.a == 255 ? slot_texture(p, r, rc.w, band) : NULL;
+    SDL_Rect src = {0, 0, rc.w, band};
+    void *pixels;
+    int pitch;
+    if (!tex || SDL_LockTexture(tex, &src, &pixels, &pitch) != 0) {
+        draw_fill(r, rc, c);
+        return;
+    }
+    uint32_t *first = pixels, px = pack(c);
+    for (int x = 0; x < rc.w; x++) first[x] = px;
+    for (int y = 1; y < band; y++)
+        memcpy((uint8_t *)pixels + (size_t)y * (size_t)pitch, first, (size_t)rc.w * sizeof *first);
+    SDL_UnlockTexture(tex);
+    for (int y = 0; y < rc.h; y += band) {
+        SDL_Rect part = {0, 0, rc.w, rc.h - y < band ? rc.h - y : band};
+        SDL_Rect dst = {rc.x, rc.y + y, rc.w, part.h};
+        SDL_RenderCopy(r, tex, &part, &dst);
+    }
+#endif
 }
 
 /* ---- colour bar ------------------------------------------------------------------- */

@@ -75,6 +75,11 @@ void draw_end(draw_pool *p, const text_cache *tc);
 /* A filled rectangle; blended when c.a < 255. Empty or negative sizes draw
  * nothing. */
 void draw_fill(SDL_Renderer *r, SDL_Rect rc, SDL_Color c);
+/* The same for a large area (a frame's background). In the browser an opaque
+ * one is filled as one band of rows copied down the rest: a copy is memcpy,
+ * done natively (wasm's memory.copy), where SDL's fill is a loop of 4-byte
+ * stores (its SSE fill needs a CPU check that wasm does not have). */
+void draw_clear(draw_pool *p, SDL_Renderer *r, SDL_Rect rc, SDL_Color c);
 /* An outline of the given thickness, inside rc. */
 void draw_outline(SDL_Renderer *r, SDL_Rect rc, SDL_Color c, int thickness);
 /* A one-pixel line. */

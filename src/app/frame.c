@@ -719,7 +719,7 @@ void app_draw(SDL_Renderer *r, text_cache *text, draw_pool *pool, app_state *s, 
     text_cache_set_min_px(text, frame_min_px(s, h));
     SDL_RenderSetClipRect(r, NULL);
     const theme *th = s->theme ? s->theme : theme_dark();
-    draw_fill(r, (SDL_Rect){0, 0, w, h}, th->background);
+    draw_clear(pool, r, (SDL_Rect){0, 0, w, h}, th->background);
     if (s->lesson) {
         /* The narration takes a column (or a band) of its own: it never
          * covers the heatmaps it talks about. */

@@ -248,6 +248,10 @@ static void update(window_app *a, float dt) {
     if (strcmp(s->message, a->seen_message) != 0) {
         snprintf(a->seen_message, sizeof a->seen_message, "%s", s->message);
         a->message_at = now;
+#ifdef __EMSCRIPTEN__
+        /* The page's console shows what the status line says (its tests read it too). */
+        if (s->message[0]) fprintf(stderr, "attnviz: %s\n", s->message);
+#endif
     } else if (s->message[0] &&
                now - a->message_at > (Uint32)(s->message_is_error ? ERROR_MS : MESSAGE_MS)) {
         s->message[0] = '\0';

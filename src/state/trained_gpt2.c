@@ -92,6 +92,14 @@ static bool readable(const char *dir, const char *name) {
     return stat(p, &sb) == 0 && S_ISREG(sb.st_mode);
 }
 
+/* Where the tokenizer's files go: in the page, files opened together share a
+ * folder (scripts/web/loader.js). */
+#ifdef __EMSCRIPTEN__
+#define TOKENIZER_FIX "open the model together with its vocab.json and merges.txt"
+#else
+#define TOKENIZER_FIX "put the model's vocab.json and merges.txt beside it"
+#endif
+
 attn_status state_gpt2_tokenizer(const char *weights, size_t n_vocab, model_bpe **out,
                                  bool *shipped, char *note, size_t note_len, char *err,
                                  size_t err_len) {
@@ -111,7 +119,12 @@ attn_status state_gpt2_tokenizer(const char *weights, size_t n_vocab, model_bpe 
                               "encoder.json + vocab.bpe, in %s), and its %zu tokens are not "
                               "GPT-2's %d: put the model's own tokenizer files in that folder",
                               weights, dir, n_vocab, MODEL_BPE_GPT2_VOCAB);
-        if (state_gpt2_vocab_dir(dir, sizeof dir, err, err_len) != ATTN_OK) return ATTN_ERR_INPUT;
+        if (state_gpt2_vocab_dir(dir, sizeof dir, NULL, 0) != ATTN_OK)
+            return state_fail(ATTN_ERR_INPUT, err, err_len,
+                              "%s: no tokenizer beside the model (vocab.json + merges.txt, or "
+                              "encoder.json + vocab.bpe), and no copy of GPT-2's own in attnviz's "
+                              "data (%s): %s",
+                              weights, dir, TOKENIZER_FIX);
         *shipped = true;
         if (note)
             snprintf(note, note_len,
