@@ -31,6 +31,17 @@ static void open_panel(window_app *a) {
     ui_focus(&a->ui, "heads"); /* the most used setting: arrows change it at once */
 }
 
+/* Q, Esc with nothing open and Ctrl+Q end the app; a page cannot close its own
+ * tab, and an ended program would leave it blank until reloaded, so there the
+ * keys say how to leave instead. */
+static void quit_key(window_app *a) {
+#ifdef __EMSCRIPTEN__
+    window_say(a, false, "the page keeps attnviz running: close the browser tab to leave");
+#else
+    a->quit = true;
+#endif
+}
+
 static void close_panel(window_app *a) {
     settings_panel_close(&a->panel, &a->s); /* says what unapplied values it drops */
     a->s.show_settings = false;
@@ -205,7 +216,11 @@ static bool panel_first(window_app *a, const SDL_Event *ev) {
     if (k == SDLK_q) {
         if (ev->key.repeat) return true;
         close_panel(a);
+#ifdef __EMSCRIPTEN__
+        if (!a->s.message_is_error) window_say(a, false, "settings closed (Q)");
+#else
         if (!a->s.message_is_error) window_say(a, false, "settings closed (Q); Q again quits");
+#endif
         return true;
     }
     return false;
@@ -374,7 +389,7 @@ static void on_key(window_app *a, const SDL_KeyboardEvent *e) {
         if (k == SDLK_PLUS || k == SDLK_EQUALS || k == SDLK_KP_PLUS) change_type(a, TYPE_STEP);
         else if (k == SDLK_MINUS || k == SDLK_KP_MINUS) change_type(a, 1.0f / TYPE_STEP);
         else if (k == SDLK_0 || k == SDLK_KP_0) change_type(a, 0.0f);
-        else if (k == SDLK_q && !again) a->quit = true;
+        else if (k == SDLK_q && !again) quit_key(a);
         return;
     }
     if (digit >= 1 && digit <= LESSON_CHOICES_MAX && app_lesson_awaits_answer(s)) {
@@ -513,9 +528,9 @@ static void on_key(window_app *a, const SDL_KeyboardEvent *e) {
         if (s->show_help) s->show_help = false;
         else if (s->show_settings) close_panel(a);
         else if (s->lesson) lesson_leave(a);
-        else a->quit = true;
+        else quit_key(a);
         break;
-    case SDLK_q: if (!again) a->quit = true; break;
+    case SDLK_q: if (!again) quit_key(a); break;
     default: break;
     }
 }
@@ -621,7 +636,7 @@ static void handle(window_app *a, const SDL_Event *ev) {
             break;
         }
         if (ev->key.keysym.sym == SDLK_q && (ev->key.keysym.mod & KMOD_CTRL)) {
-            a->quit = true; /* Ctrl+Q quits from anywhere, a field being typed in too */
+            quit_key(a); /* Ctrl+Q quits from anywhere, a field being typed in too */
             break;
         }
         if (ui_typing(&a->ui)) { /* keys type into the field */
