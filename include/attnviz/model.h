@@ -37,8 +37,12 @@
  * addressable 4 GiB. */
 #if SIZE_MAX > 0xFFFFFFFFu
 #define MODEL_PARAMS_MAX ((size_t)1 << 30)
+/* which GPT-2s are over it, and what to do: for the message that refuses one */
+#define MODEL_PARAMS_MAX_GPT2 "gpt2-xl is over it: use gpt2-large or a smaller model"
 #else
 #define MODEL_PARAMS_MAX ((size_t)1 << 26)
+#define MODEL_PARAMS_MAX_GPT2 \
+    "in 32 bits, as in the browser, GPT-2 small is over it: open it in the desktop app"
 #endif
 
 /* Token 0 starts every sequence (GPT-2's <|endoftext|>); token 1 stands for

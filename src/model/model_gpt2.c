@@ -286,8 +286,8 @@ static attn_status load(model *m, const uint8_t *bytes, size_t len, const char *
     if (total > MODEL_PARAMS_MAX) {
         st = model_fail(ATTN_ERR_LIMIT, err, err_len,
                         "%s: %zu layers of d_model %zu have %zu parameters, more than attnviz's "
-                        "limit of %zu (gpt2-xl is over it): use gpt2-large or a smaller model",
-                        file, L, c.d_model, total, MODEL_PARAMS_MAX);
+                        "limit of %zu (%s)",
+                        file, L, c.d_model, total, MODEL_PARAMS_MAX, MODEL_PARAMS_MAX_GPT2);
         goto fail;
     }
 
