@@ -34,13 +34,15 @@ static void open_panel(window_app *a) {
 /* Q, Esc with nothing open and Ctrl+Q end the app; a page cannot close its own
  * tab, and an ended program would leave it blank until reloaded, so there the
  * keys say how to leave instead. */
-static void quit_key(window_app *a) {
 #ifdef __EMSCRIPTEN__
+#define QUIT_HINT "" /* Q does not quit there */
+static void quit_key(window_app *a) {
     window_say(a, false, "the page keeps attnviz running: close the browser tab to leave");
-#else
-    a->quit = true;
-#endif
 }
+#else
+#define QUIT_HINT "; Q again quits"
+static void quit_key(window_app *a) { a->quit = true; }
+#endif
 
 static void close_panel(window_app *a) {
     settings_panel_close(&a->panel, &a->s); /* says what unapplied values it drops */
@@ -216,11 +218,7 @@ static bool panel_first(window_app *a, const SDL_Event *ev) {
     if (k == SDLK_q) {
         if (ev->key.repeat) return true;
         close_panel(a);
-#ifdef __EMSCRIPTEN__
-        if (!a->s.message_is_error) window_say(a, false, "settings closed (Q)");
-#else
-        if (!a->s.message_is_error) window_say(a, false, "settings closed (Q); Q again quits");
-#endif
+        if (!a->s.message_is_error) window_say(a, false, "settings closed (Q)" QUIT_HINT);
         return true;
     }
     return false;

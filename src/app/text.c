@@ -339,26 +339,17 @@ void text_measure(text_cache *tc, const char *s, int px, int *w, int *h) {
 }
 
 /* The rendering to draw s in color with: its own for an opaque colour, else
- * the white one, tinted. */
+ * the white one, tinted. The white one is tinted for every draw, opaque white
+ * included (no tint then), as the render queue reads the tint when drawn. */
 static const entry *lookup_drawn(text_cache *tc, const char *s, size_t len, int px,
                                  SDL_Color color) {
-    if (color.a == 255)
-        return lookup(tc, s, len, px, (long)color.r << 16 | (long)color.g << 8 | color.b);
-    const entry *e = lookup(tc, s, len, px, WHITE);
-    if (e && e->texture) {
+    long rgb = color.a == 255 ? (long)color.r << 16 | (long)color.g << 8 | color.b : WHITE;
+    const entry *e = lookup(tc, s, len, px, rgb);
+    if (e && e->texture && e->rgb == WHITE) {
         SDL_SetTextureColorMod(e->texture, color.r, color.g, color.b);
         SDL_SetTextureAlphaMod(e->texture, color.a);
     }
     return e;
-}
-
-/* Tinted for the last translucent draw: the white rendering is opaque white
- * again for the next (an opaque white is drawn with it). */
-static void untint(const entry *e) {
-    if (e->rgb == WHITE) {
-        SDL_SetTextureColorMod(e->texture, 255, 255, 255);
-        SDL_SetTextureAlphaMod(e->texture, 255);
-    }
 }
 
 int text_draw_n(text_cache *tc, const char *s, size_t len, int px, SDL_Color color, int x, int y,
@@ -371,7 +362,6 @@ int text_draw_n(text_cache *tc, const char *s, size_t len, int px, SDL_Color col
     if (align & TEXT_MIDDLE) dst.y -= e->h / 2;
     if (tc->record) layout_text(tc->record, e->text, strlen(e->text), e->px, dst);
     SDL_RenderCopy(tc->renderer, e->texture, NULL, &dst);
-    if (color.a != 255) untint(e);
     return e->w;
 }
 
@@ -385,7 +375,6 @@ int text_draw_up(text_cache *tc, const char *s, int px, SDL_Color color, int x, 
         layout_text(tc->record, e->text, strlen(e->text), e->px,
                     (SDL_Rect){x - e->h / 2, y_bottom - e->w, e->h, e->w});
     SDL_RenderCopyEx(tc->renderer, e->texture, NULL, &dst, -90.0, NULL, SDL_FLIP_NONE);
-    if (color.a != 255) untint(e);
     return e->w;
 }
 
