@@ -42,5 +42,22 @@ int main(void) {
     model_config tiny = {.n_layers = 1, .n_heads = 2, .d_model = 16, .n_ctx = 32, .n_vocab = 50};
     CHECK(model_init(&m, &tiny, NULL, err, sizeof err) == ATTN_OK);
     model_free(&m);
+
+    /* GPT-2 small (124M parameters) is over the limit for a model that
+     * trains, and within the one for a model only read and run: it is
+     * allocated (512 MiB), and a trainer is refused before any allocation. */
+    model_config small = {.n_layers = 12, .n_heads = 12, .d_model = 768, .n_ctx = 1024,
+                          .n_vocab = 50257};
+    total = model_param_sizes(&small, sizes);
+    CHECK(total == 124439808 && total > MODEL_PARAMS_MAX && total <= MODEL_PARAMS_MAX_RUN);
+    CHECK(model_init(&m, &small, NULL, err, sizeof err) == ATTN_ERR_LIMIT);
+    CHECK_STR_CONTAINS(err, "124439808 parameters, more than the limit of 67108864");
+    CHECKF(model_init_run_only(&m, &small, NULL, err, sizeof err) == ATTN_OK, "%s", err);
+    CHECK(m.n_params == total && m.block && m.block[total - 1] == 0.0f);
+    model_train_config tc = model_train_config_default();
+    model_trainer tr;
+    CHECK(model_trainer_init(&tr, &m, &tc, err, sizeof err) == ATTN_ERR_LIMIT);
+    CHECK_STR_CONTAINS(err, "training 124439808 parameters is over the limit of 67108864");
+    model_free(&m);
     return check_done("test_wasm32");
 }

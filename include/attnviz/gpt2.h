@@ -57,7 +57,7 @@ size_t model_gpt2_family_heads(size_t d_model);
  * disagrees with the one expected (given in the message), a dtype other
  * than F32/F16/BF16, a NaN or Inf value, unknown tensors, a vocabulary over
  * MODEL_VOCAB_MAX, a context over MODEL_CTX_MAX, more than MODEL_LAYERS_MAX
- * layers, parameters over MODEL_PARAMS_MAX (gpt2-xl). On failure *m is
+ * layers, parameters over MODEL_PARAMS_MAX_RUN (gpt2-xl; in 32 bits gpt2-medium). On failure *m is
  * zeroed. */
 attn_status model_load_gpt2_bytes(model *m, const uint8_t *bytes, size_t len, const char *name,
                                   size_t n_heads, model_gpt2_info *info, char *err,

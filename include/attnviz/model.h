@@ -34,15 +34,22 @@
 /* Parameters a model may have: 2^30 (4 GiB of floats), or where size_t is 32
  * bits (the browser) 2^26, so that the parameters, the trainer's three
  * buffers of the same size and the app's copies stay well inside the
- * addressable 4 GiB. */
+ * addressable 4 GiB.
+ * A GPT-2 checkpoint is only read and run: never trained, never copied whole.
+ * In 32 bits it may have MODEL_PARAMS_MAX_RUN = 2^27 (GPT-2 small's 124
+ * million): 512 MiB of floats, plus the file's copy while it is read (the
+ * browser maps a file by copying it), inside wasm32's 2 GiB. */
 #if SIZE_MAX > 0xFFFFFFFFu
 #define MODEL_PARAMS_MAX ((size_t)1 << 30)
+#define MODEL_PARAMS_MAX_RUN MODEL_PARAMS_MAX
 /* which GPT-2s are over it, and what to do: for the message that refuses one */
 #define MODEL_PARAMS_MAX_GPT2 "gpt2-xl is over it: use gpt2-large or a smaller model"
 #else
 #define MODEL_PARAMS_MAX ((size_t)1 << 26)
+#define MODEL_PARAMS_MAX_RUN ((size_t)1 << 27)
 #define MODEL_PARAMS_MAX_GPT2 \
-    "in 32 bits, as in the browser, GPT-2 small is over it: open it in the desktop app"
+    "in 32 bits, as in the browser, GPT-2 small fits and gpt2-medium is over it: open it " \
+    "in the desktop app"
 #endif
 
 /* Token 0 starts every sequence (GPT-2's <|endoftext|>); token 1 stands for
@@ -176,6 +183,11 @@ typedef struct model {
  * parameters. */
 attn_status model_init(model *m, const model_config *c, const model_vocab *vocab, char *err,
                        size_t err_len);
+/* The same for a model that is only read and run (a GPT-2 checkpoint): up to
+ * MODEL_PARAMS_MAX_RUN parameters. Train or copy it whole only where
+ * n_params <= MODEL_PARAMS_MAX. */
+attn_status model_init_run_only(model *m, const model_config *c, const model_vocab *vocab,
+                                char *err, size_t err_len);
 void model_free(model *m);
 /* The largest |parameter|: what to name when finite weights overflow. */
 float model_largest_weight(const model *m);

@@ -253,8 +253,8 @@ int model_param_is_matrix(size_t i) {
     return i == 0 || i == 1 || i == 4 || i == 6 || i == 10 || i == 12;
 }
 
-attn_status model_init(model *m, const model_config *c, const model_vocab *vocab, char *err,
-                       size_t err_len) {
+static attn_status init_limit(model *m, const model_config *c, const model_vocab *vocab,
+                              size_t limit, char *err, size_t err_len) {
     memset(m, 0, sizeof *m);
     attn_status s = model_config_check(c, NULL, err, err_len);
     if (s != ATTN_OK) return s;
@@ -267,7 +267,7 @@ attn_status model_init(model *m, const model_config *c, const model_vocab *vocab
                     c->n_vocab);
     size_t sizes[MODEL_PARAM_TENSORS];
     size_t total = model_param_sizes(c, sizes);
-    if (total > MODEL_PARAMS_MAX) {
+    if (total > limit) {
         char count[48];
         if (total == SIZE_MAX) snprintf(count, sizeof count, "more than %zu", SIZE_MAX);
         else snprintf(count, sizeof count, "%zu", total);
@@ -276,7 +276,7 @@ attn_status model_init(model *m, const model_config *c, const model_vocab *vocab
                           "have %s parameters, more than the limit of %zu: use fewer layers, a "
                           "smaller d_model or a smaller vocabulary",
                           c->n_layers, c->d_model, c->n_vocab, c->n_ctx, count,
-                          MODEL_PARAMS_MAX);
+                          limit);
     }
     m->block = calloc(total, sizeof(float));
     if (!m->block)
@@ -291,6 +291,16 @@ attn_status model_init(model *m, const model_config *c, const model_vocab *vocab
     m->n_params = total;
     model_params_point(&m->params, c, m->block);
     return ATTN_OK;
+}
+
+attn_status model_init(model *m, const model_config *c, const model_vocab *vocab, char *err,
+                       size_t err_len) {
+    return init_limit(m, c, vocab, MODEL_PARAMS_MAX, err, err_len);
+}
+
+attn_status model_init_run_only(model *m, const model_config *c, const model_vocab *vocab,
+                                char *err, size_t err_len) {
+    return init_limit(m, c, vocab, MODEL_PARAMS_MAX_RUN, err, err_len);
 }
 
 void model_free(model *m) {

@@ -283,11 +283,11 @@ static attn_status load(model *m, const uint8_t *bytes, size_t len, const char *
         goto fail;
     }
     size_t sizes[MODEL_PARAM_TENSORS], total = model_param_sizes(&c, sizes);
-    if (total > MODEL_PARAMS_MAX) {
+    if (total > MODEL_PARAMS_MAX_RUN) {
         st = model_fail(ATTN_ERR_LIMIT, err, err_len,
                         "%s: %zu layers of d_model %zu have %zu parameters, more than attnviz's "
                         "limit of %zu (%s)",
-                        file, L, c.d_model, total, MODEL_PARAMS_MAX, MODEL_PARAMS_MAX_GPT2);
+                        file, L, c.d_model, total, MODEL_PARAMS_MAX_RUN, MODEL_PARAMS_MAX_GPT2);
         goto fail;
     }
 
@@ -343,7 +343,7 @@ static attn_status load(model *m, const uint8_t *bytes, size_t len, const char *
         return ATTN_OK;
     }
 
-    st = model_init(m, &c, NULL, msg, sizeof msg);
+    st = model_init_run_only(m, &c, NULL, msg, sizeof msg);
     if (st != ATTN_OK) {
         model_fail(st, err, err_len, "%s: %s", file, msg);
         goto fail;

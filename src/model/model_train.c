@@ -335,6 +335,12 @@ attn_status model_trainer_init(model_trainer *t, const model *m, const model_tra
     attn_status s = model_train_config_check(c, &m->config, NULL, err, err_len);
     if (s != ATTN_OK) return s;
     size_t n = m->n_params, L = m->config.n_layers, bytes;
+    /* a model only read and run (model_init_run_only) may be larger */
+    if (n > MODEL_PARAMS_MAX)
+        return model_fail(ATTN_ERR_LIMIT, err, err_len,
+                          "training %zu parameters is over the limit of %zu for a model that "
+                          "trains: use a smaller model",
+                          n, MODEL_PARAMS_MAX);
     /* The gradient and Adam's two moments: three floats per parameter. */
     if (!attn_size_mul3(&bytes, 3, n, sizeof(float)))
         return model_fail(ATTN_ERR_LIMIT, err, err_len,
