@@ -12,7 +12,7 @@
 # - a stage change changes the main area and leaves the caption bar in place;
 # - the dark theme's background is dark and the light theme's light;
 # - Space plays on through the stages and stops at stage 10; Home goes
-#   back to stage 1's start, paused (the picture holds still), and the
+#   back to stage 1 shown whole, paused (the picture holds still), and the
 #   status saying so goes with the next stage; Space plays on;
 # - 9 with 4 heads shows an error on the status line and changes nothing;
 # - H draws the help over a dimmed frame, Esc takes it away; Ctrl +/- change
@@ -62,7 +62,6 @@ xh_render focus2 --weights mechanics --stage 7 --view focus --head 2 & xh_bg "$!
 xh_render focus4 --weights mechanics --stage 7 --view focus --head 4 & xh_bg "$!"
 xh_render arcs2 --weights mechanics --stage 7 --view arcs --head 2 & xh_bg "$!"
 xh_render light10 --weights mechanics --stage 10 --theme light & xh_bg "$!"
-xh_render home1 --weights mechanics --stage 1 --progress 0 & xh_bg "$!"
 xh_wait_bg
 xh_start || xh_end
 
@@ -135,17 +134,17 @@ xh_check "9 with 4 heads changes nothing above the status line" xh_same head9 st
 xh_key space
 xh_wait_differ playing stage7 "$XH_MAIN" "Space plays: the picture moves on"
 xh_wait_same played stage10 "$XH_ABOVE_STATUS" "playing goes through to stage 10 and stops" 30
-# Home goes back to stage 1's start and pauses there (the class begins
-# when Space says so); Space plays on
+# Home goes back to stage 1, shown whole (its start is an empty map), and
+# pauses there (the class begins when Space says so); Space plays on
 xh_key Home
-xh_wait_same paused home1 "$XH_ABOVE_STATUS" "Home: stage 1 at its start, paused"
+xh_wait_same paused stage1 "$XH_ABOVE_STATUS" "Home: stage 1 shown whole, paused"
 xh_wait_steady paused-still "$XH_MAIN" "Home: the picture holds still"
-# the status "stage 1 (embed), paused: Space plays" goes as soon as it is
+# the status "stage 1 (embed), paused: Space plays on" goes as soon as it is
 # false: after Right the status line's left part shows the key hints, as render's
 xh_key Right
 xh_wait_same home-right stage2 900x34+0+766 "Home then Right: the paused status is gone at once"
 xh_key Home
-xh_wait_same paused-again home1 "$XH_ABOVE_STATUS" "Home again: stage 1 at its start"
+xh_wait_same paused-again stage1 "$XH_ABOVE_STATUS" "Home again: stage 1 shown whole"
 xh_key Down Up space
 xh_wait_differ resumed paused "$XH_MAIN" "Space plays on"
 xh_key Right Right Right Right Right Right Right Right Right

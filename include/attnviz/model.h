@@ -184,8 +184,9 @@ typedef struct model {
 attn_status model_init(model *m, const model_config *c, const model_vocab *vocab, char *err,
                        size_t err_len);
 /* The same for a model that is only read and run (a GPT-2 checkpoint): up to
- * MODEL_PARAMS_MAX_RUN parameters. Train or copy it whole only where
- * n_params <= MODEL_PARAMS_MAX. */
+ * MODEL_PARAMS_MAX_RUN parameters, not zeroed: the caller writes every one
+ * (zeroing GPT-2 small's 500 MB takes the browser seconds). Train or copy it
+ * whole only where n_params <= MODEL_PARAMS_MAX. */
 attn_status model_init_run_only(model *m, const model_config *c, const model_vocab *vocab,
                                 char *err, size_t err_len);
 void model_free(model *m);

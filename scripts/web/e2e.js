@@ -239,6 +239,18 @@ async function variant(browser, base, want) {
     !/not applied|cannot|refused/.test(opened) && differs(beforeGpt2, gpt2) > 1,
     `${opened} ${differs(beforeGpt2, gpt2)}`);
 
+  // A large file holds the page while it is read: a frame says so first, then it is checked
+  // (64 MB of zeros: refused, as on the desktop).
+  const big = path.join(tmp, 'e2e-big.safetensors');
+  fs.writeFileSync(big, Buffer.alloc(64 << 20));
+  await mark();
+  await input.uploadFile(big);
+  await sleep(4000);
+  const bigSaid = await said();
+  fs.unlinkSync(big);
+  check(`${want}: a large model file says it is being read, then is checked`,
+    /reading e2e-big\.safetensors \(64 MB\).*\| .*e2e-big\.safetensors/.test(bigSaid), bigSaid);
+
   check(`${want}: no errors on the page`, errors.length === 0, errors.join(' | '));
   await page.close();
   return first;

@@ -429,11 +429,14 @@ static void on_key(window_app *a, const SDL_KeyboardEvent *e) {
     case SDLK_LEFT: previous_stage(a); break;
     case SDLK_UP: change_speed(a, SPEED_STEP); break;
     case SDLK_DOWN: change_speed(a, 1.0f / SPEED_STEP); break;
-    case SDLK_HOME: /* back to the start, paused: the class begins when Space says so */
+    case SDLK_HOME:
+        /* back to the start, paused: the class begins when Space says so.
+         * Stage 1 is shown whole (its start is an empty map); Space plays
+         * on from stage 2, → replays it. */
         s->stage = STAGE_EMBED;
-        s->progress = 0.0f;
+        s->progress = 1.0f;
         s->playing = false;
-        window_say(a, false, "stage 1 (embed), paused: Space plays");
+        window_say(a, false, "stage 1 (embed), paused: Space plays on");
         break;
     case SDLK_TAB: {
         /* the stage views, then the model overview when the model is trained */

@@ -292,6 +292,7 @@ static void draw(window_app *a) {
 /* How long an idle window waits for input before it draws anyway: the
  * timeouts keep a caret blinking and let a message fade. */
 static int idle_wait_ms(window_app *a) {
+    if (a->open_later) return 0;
     return app_overview_busy(&a->s) ? 30 : ui_typing(&a->ui) ? 100 : a->s.message[0] ? 250 : 1000;
 }
 
@@ -310,6 +311,7 @@ static double frame(window_app *a) {
     draw(a);
     a->drawn = true;
     a->idle_since = SDL_GetTicks();
+    window_open_later(a);
 
     Uint64 end = SDL_GetPerformanceCounter();
     double frame_ms = (double)(end - now) * 1000.0 / (double)freq;
@@ -333,6 +335,7 @@ static double frame(window_app *a) {
 /* Stops live training, frees the window's state and closes SDL. */
 static void window_close(window_app *a) {
     app_overview_free(&a->s); /* stops and joins live training first */
+    free(a->open_later);
     ui_free(&a->ui);
     text_cache_destroy(a->text);
     draw_pool_free(&a->pool); /* the frame's textures belong to this renderer */

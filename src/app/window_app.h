@@ -66,6 +66,10 @@ typedef struct window_app {
     double stats_draw_ms;
     int stats_frames;
     Uint32 stats_at;
+    /* A large model file, opened once a frame has said it is being read
+     * (open_file.c): reading it holds the window for seconds. */
+    char *open_later;
+    bool open_later_shown;
 } window_app;
 
 /* Where the frame, the panel and the gear button go this frame. */
@@ -99,6 +103,9 @@ __attribute__((format(printf, 3, 4))) void window_say(window_app *a, bool error,
 void window_on_event(window_app *a, const SDL_Event *ev);
 /* A lesson (.md) or a model file dropped on the window (open_file.c). */
 void window_open_file(window_app *a, const char *path);
+/* After each frame is presented: opens the large file window_open_file put
+ * off, on the frame after the one that said so. */
+void window_open_later(window_app *a);
 
 /* ---- picker.c ------------------------------------------------------------------------- */
 

@@ -254,7 +254,7 @@ int model_param_is_matrix(size_t i) {
 }
 
 static attn_status init_limit(model *m, const model_config *c, const model_vocab *vocab,
-                              size_t limit, char *err, size_t err_len) {
+                              size_t limit, bool zeroed, char *err, size_t err_len) {
     memset(m, 0, sizeof *m);
     attn_status s = model_config_check(c, NULL, err, err_len);
     if (s != ATTN_OK) return s;
@@ -278,7 +278,8 @@ static attn_status init_limit(model *m, const model_config *c, const model_vocab
                           c->n_layers, c->d_model, c->n_vocab, c->n_ctx, count,
                           limit);
     }
-    m->block = calloc(total, sizeof(float));
+    /* total <= limit <= 2^30: the bytes fit a size_t */
+    m->block = zeroed ? calloc(total, sizeof(float)) : malloc(total * sizeof(float));
     if (!m->block)
         return model_fail(ATTN_ERR_NOMEM, err, err_len, "out of memory for %zu parameters", total);
     if (n_words) s = model_vocab_init(&m->vocab, (const char *const *)vocab->words, n_words, err, err_len);
@@ -295,12 +296,12 @@ static attn_status init_limit(model *m, const model_config *c, const model_vocab
 
 attn_status model_init(model *m, const model_config *c, const model_vocab *vocab, char *err,
                        size_t err_len) {
-    return init_limit(m, c, vocab, MODEL_PARAMS_MAX, err, err_len);
+    return init_limit(m, c, vocab, MODEL_PARAMS_MAX, true, err, err_len);
 }
 
 attn_status model_init_run_only(model *m, const model_config *c, const model_vocab *vocab,
                                 char *err, size_t err_len) {
-    return init_limit(m, c, vocab, MODEL_PARAMS_MAX_RUN, err, err_len);
+    return init_limit(m, c, vocab, MODEL_PARAMS_MAX_RUN, false, err, err_len);
 }
 
 void model_free(model *m) {
