@@ -31,7 +31,7 @@
   if (q.has('theme')) args.push('--theme', q.get('theme'));
   if (q.get('present') === '1') args.push('--present');
 
-  // The canvas fills the window by CSS; SDL sizes its drawing buffer to that times the
+  // The canvas fills the window below the page's bar by CSS; SDL sizes its drawing buffer to that times the
   // device pixel ratio and follows both (SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI).
 
   const t0 = performance.now();
@@ -131,8 +131,6 @@
     open(e.dataTransfer.files);
   });
   canvas.focus();
-
-  setTimeout(() => document.getElementById('bar').classList.add('quiet'), 8000);
 
   const s = document.createElement('script');
   s.src = dir + '/attnviz.js';

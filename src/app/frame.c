@@ -428,8 +428,26 @@ static void status(stage_ctx *c, SDL_Rect bar) {
         text_draw(c->tc, state, px, th->text_dim, bar.x + bar.w - pad, y, TEXT_RIGHT | TEXT_MIDDLE);
     int max_w = bar.w - 2 * pad - state_w - px;
     if (c->s->message[0]) {
-        stage_text_fit(c, c->s->message, px, c->s->message_is_error ? th->error : th->text,
-                       bar.x + pad, y, TEXT_LEFT | TEXT_MIDDLE, max_w);
+        SDL_Color col = c->s->message_is_error ? th->error : th->text;
+        int msg_w = 0;
+        text_measure(c->tc, c->s->message, px, &msg_w, NULL);
+        if (msg_w <= max_w) {
+            text_draw(c->tc, c->s->message, px, col, bar.x + pad, y, TEXT_LEFT | TEXT_MIDDLE);
+            return;
+        }
+        /* Longer than the line: the whole message (a refusal says what to
+         * do at its end) in a box that grows up from the line, for as long
+         * as the message stays. The lines are a little generous: a wrap
+         * breaks at spaces. */
+        int box_w = max_w, line_h = px * 4 / 3, lines = msg_w * 11 / 10 / (box_w - 2 * pad) + 1;
+        if (lines > 6) lines = 6;
+        SDL_Rect box = {bar.x, bar.y + bar.h - lines * line_h - 2 * pad, box_w + 2 * pad,
+                        lines * line_h + 2 * pad};
+        draw_fill(c->r, box, th->panel);
+        draw_line(c->r, box.x, box.y, box.x + box.w, box.y, th->panel_border);
+        draw_line(c->r, box.x + box.w, box.y, box.x + box.w, bar.y, th->panel_border);
+        stage_text_wrap(c, c->s->message, px, col, bar.x + pad, box.y + pad + line_h / 2, box_w,
+                        line_h, lines);
         return;
     }
     /* The longest hint that fits. */
@@ -463,83 +481,6 @@ static void status(stage_ctx *c, SDL_Rect bar) {
             text_draw(c->tc, hints[k], px, th->text_dim, bar.x + pad, y, TEXT_LEFT | TEXT_MIDDLE);
             break;
         }
-    }
-}
-
-/* ---- help overlay ------------------------------------------------------------------------ */
-
-static void help(stage_ctx *c, int w, int h) {
-    static const char *const keys[][2] = {
-        {"Space", "play / pause"},
-        {"→ / ←", "next / previous stage"},
-        {"↑ / ↓", "faster / slower"},
-        {"Home", "back to stage 1, paused"},
-        {"1 – 9, 0", "head in focus (0 = head 10; Shift + digit: 11 – 20)"},
-        {", .", "the previous or next head in focus"},
-        {"Tab / Shift+Tab", "next / previous view: all heads, one head, arcs"},
-        {"K (arcs)", "lines per row: 1, 2, 3, or every large weight"},
-        {"mouse on a head (arcs)", "that head's lines alone"},
-        {"click a token", "light up its row and column"},
-        {"O", "follow the selected token (or the last) stage by stage"},
-        {"F", "fullscreen"},
-        {"F5", "presenter mode: larger type, whole labels"},
-        {"Ctrl + / − / 0", "larger / smaller / default type"},
-        {"S", "save a PNG screenshot"},
-        {"P", "settings panel"},
-        {"W", "weights: trained model / random (the mechanics)"},
-        {"E", "next example sentence"},
-        {"X", "cross-attention: keys, values from another sentence"},
-        {"[ / ]", "previous / next layer (trained model)"},
-        {"M", "model overview: all heads (trained model)"},
-        {"overview: click, Space", "head off / on (←↑↓→ move)"},
-        {"overview: 0", "every head on again"},
-        {"overview: R / Shift+R", "train live, stop / own weights"},
-        {"T", "light / dark theme"},
-        {"C", "attention maps: absolute 0–1 / each row to its own max"},
-        {"L", "lessons: pick one (↑/↓, Enter)"},
-        {"in a lesson: → / ←", "next / previous step"},
-        {"in a lesson: 1 – 6", "answer the step's question"},
-        {"predicting: ← / →, Enter", "move your pick, commit it (Shift+→ skips)"},
-        {"in a lesson: PgUp / PgDn", "scroll a step longer than its panel (or the wheel)"},
-        {"in a lesson: Esc", "leave the lesson (its settings stay)"},
-        {"H or ?", "this help"},
-        {"Esc / Q", "quit (Esc closes overlays first, Q the settings; Ctrl+Q always)"},
-    };
-    const int rows = (int)(sizeof keys / sizeof keys[0]);
-    const theme *th = c->th;
-    SDL_Color veil = th->background;
-    veil.a = 210;
-    draw_fill(c->r, (SDL_Rect){0, 0, w, h}, veil);
-    /* The largest type (up to the frame's) at which the table fits. */
-    int px = c->px, key_w = 0, act_w = 0;
-    for (; px >= 6; px--) {
-        key_w = act_w = 0;
-        for (int k = 0; k < rows; k++) {
-            int kw, aw;
-            text_measure(c->tc, keys[k][0], px, &kw, NULL);
-            text_measure(c->tc, keys[k][1], px, &aw, NULL);
-            if (kw > key_w) key_w = kw;
-            if (aw > act_w) act_w = aw;
-        }
-        int need_w = key_w + act_w + 3 * px, need_h = (rows + 2) * (px * 3 / 2) + px;
-        if (need_w <= w - 8 && need_h <= h - 8) break;
-    }
-    if (px < 6) return;
-    int line = px * 3 / 2;
-    int pw = key_w + act_w + 3 * px, ph = (rows + 2) * line + px;
-    SDL_Rect panel = {(w - pw) / 2, (h - ph) / 2, pw, ph};
-    draw_panel(c->r, panel, th);
-    draw_outline(c->r, panel, th->accent, 2);
-    int y = panel.y + px / 2 + line / 2;
-    text_draw(c->tc, "Keys", px, th->accent, panel.x + px, y, TEXT_LEFT | TEXT_MIDDLE);
-    text_draw(c->tc, "H, ? or Esc closes", px, th->text_dim, panel.x + pw - px, y,
-              TEXT_RIGHT | TEXT_MIDDLE);
-    y += line + line / 2;
-    for (int k = 0; k < rows; k++, y += line) {
-        text_draw(c->tc, keys[k][0], px, th->text, panel.x + px + key_w, y,
-                  TEXT_RIGHT | TEXT_MIDDLE);
-        text_draw(c->tc, keys[k][1], px, th->text, panel.x + 2 * px + key_w, y,
-                  TEXT_LEFT | TEXT_MIDDLE);
     }
 }
 
@@ -738,7 +679,7 @@ void app_draw(SDL_Renderer *r, text_cache *text, draw_pool *pool, app_state *s, 
             c.s = s;
             c.th = th;
             c.px = px > h / 8 && h / 8 >= 8 ? h / 8 : px;
-            help(&c, w, h);
+            stage_help(&c, w, h);
         }
     } else {
         frame(r, text, pool, s, w, h);
@@ -831,5 +772,5 @@ static void frame(SDL_Renderer *r, text_cache *text, draw_pool *pool, app_state 
     if (!s->show_help)
         tooltip(&c, w, h);
     else if (!s->lesson) /* in a lesson the help covers the panel too: app_draw */
-        help(&c, w, h);
+        stage_help(&c, w, h);
 }

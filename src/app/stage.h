@@ -85,6 +85,9 @@ int stage_text_wrap(const stage_ctx *c, const char *s, int px, SDL_Color col, in
 int stage_text_alts(const stage_ctx *c, const char *alts, int px, SDL_Color col, int x, int y,
                     int align, int max_w);
 
+/* The help overlay (H) over the frame's w × h (help.c). */
+void stage_help(stage_ctx *c, int w, int h);
+
 /* Widest token at px, capped at cap pixels. */
 int stage_token_width(const stage_ctx *c, int px, int cap);
 

@@ -148,7 +148,13 @@ static void save_screenshot(window_app *a) {
     } else {
         printf("%s\n", path);
         fflush(stdout);
+#ifdef __EMSCRIPTEN__
+        /* the page hands the file over as a download (loader.js reads the
+         * path printed above): the browser's downloads, not this path */
+        window_say(a, false, "downloaded %s", strrchr(path, '/') ? strrchr(path, '/') + 1 : path);
+#else
         window_say(a, false, "saved %s", path);
+#endif
     }
     SDL_FreeSurface(surf);
 }

@@ -119,9 +119,11 @@ static attn_status in_data(char *out, size_t out_len, const char *rel, int want_
     char data[STATE_PATH_MAX];
     data_source from;
     attn_status rc = find_data(data, sizeof data, &from, err, err_len);
-    if (snprintf(out, out_len, "%s/%s", data, rel) >= (int)out_len)
-        return fail(err, err_len, "the path %s/%s is longer than %zu bytes: move attnviz's data "
-                    "to a shorter path", data, rel, out_len - 1);
+    /* the root (the page's data folder is /) already ends in its slash */
+    const char *sep = strcmp(data, "/") == 0 ? "" : "/";
+    if (snprintf(out, out_len, "%s%s%s", data, sep, rel) >= (int)out_len)
+        return fail(err, err_len, "the path %s%s%s is longer than %zu bytes: move attnviz's data "
+                    "to a shorter path", data, sep, rel, out_len - 1);
     if (rc != ATTN_OK) return rc; /* the message says where it looked */
     if (want_dir ? is_dir(out) : access(out, R_OK) == 0) return ATTN_OK;
     return fail(err, err_len, "%s %s is missing (%s): %s", what, out, source_words[from], fix);
