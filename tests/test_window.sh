@@ -204,11 +204,14 @@ xh_wait_differ bad d16 460x720+820+40 "d_model 8: the panel shows the problem"
 n=$(xh_count bad 460x720+820+40 255,112,96)
 xh_check "the problem is in the error colour ($n pixels)" [ "${n:-0}" -gt 50 ]
 xh_check "with the bad setting nothing applied" xh_same bad d16 800x680+0+85
+# the refused 8 went back to the 16 in effect: Right gives 32, Left 16 again,
+# each applied, and the error goes with the first
 no_error() { xh_capture "$1" && [ "$(xh_count "$1" 460x720+820+40 255,112,96)" -lt 20 ]; }
-xh_key Right
+xh_key Right Left
 xh_until 10 no_error fixed
 n=$(xh_count fixed 460x720+820+40 255,112,96)
-xh_check "d_model 16 again: the error is gone ($n pixels in the error colour)" [ "${n:-1}" -lt 20 ]
+xh_check "d_model 32 then 16 again: the error is gone ($n pixels in the error colour)" [ "${n:-1}" -lt 20 ]
+xh_wait_same fixed-frame d16 800x680+0+85 "after the refusal d_model 32 and back to 16 apply: the frame is 16's again"
 # the sentence field: Enter edits, Ctrl+U clears, typed text (with a q in
 # it, which must not quit) applies with Enter
 xh_key Up Up Return ctrl+u
