@@ -204,21 +204,25 @@ static int digit_of(SDL_Keycode k) {
  * keys of its widgets change them). Of the keys it leaves, those that would
  * surprise under an open dialog do not reach the frame's shortcuts: digits
  * do not switch heads, and q closes the panel rather than quitting (Ctrl+Q
- * quits). Returns true when the key was taken here. */
+ * quits). A click outside the panel took its focus: then its keys are the
+ * frame's shortcuts again (Tab or a click in the panel takes them back).
+ * Returns true when the key was taken here. */
 static bool panel_first(window_app *a, const SDL_Event *ev) {
     SDL_Keycode k = ev->key.keysym.sym;
-    if (route_ui(a, ev) || panel_key(k)) return true;
-    if (digit_of(k) >= 0) {
-        if (!ev->key.repeat)
-            window_say(a, false, "the settings panel has the keys: digits type into %s when it "
-                       "has the focus; P closes the panel, then digits pick heads",
-                       a->s.model.settings.source == STATE_SOURCE_TRAINED ? "Layer" : "Seed");
-        return true;
-    }
+    if (route_ui(a, ev)) return true;
     if (k == SDLK_q) {
         if (ev->key.repeat) return true;
         close_panel(a);
         if (!a->s.message_is_error) window_say(a, false, "settings closed (Q)" QUIT_HINT);
+        return true;
+    }
+    if (!ui_has_focus(&a->ui)) return false;
+    if (panel_key(k)) return true;
+    if (digit_of(k) >= 0) {
+        if (!ev->key.repeat)
+            window_say(a, false, "the settings panel has the keys: digits type into %s when it "
+                       "has the focus; a click on the picture or P gives them back: digits pick heads",
+                       a->s.model.settings.source == STATE_SOURCE_TRAINED ? "Layer" : "Seed");
         return true;
     }
     return false;

@@ -10,6 +10,8 @@
 
 /* The sentence is edited in place by a text field. */
 _Static_assert(STATE_SENTENCE_MAX <= UI_TEXT_MAX, "a text field holds the whole sentence");
+_Static_assert(sizeof ((state_settings *)0)->model_path <= UI_TEXT_MAX,
+               "a text field holds the whole model path");
 
 /* The example sentences, each fitting its source, with short names for
  * their buttons. Random weights (the mechanics) take any words: the seed
@@ -192,6 +194,13 @@ attn_status settings_panel_apply(settings_panel *p, app_state *s) {
         snprintf(p->error, sizeof p->error, "%s", err);
         snprintf(s->message, sizeof s->message, "not applied: %s", err);
         s->message_is_error = true;
+        /* A refused change changes nothing, in the panel either: its
+         * controls go back to the values in effect (the reason stays), so
+         * the next change applies on those instead of carrying the refused
+         * value along and failing with it. */
+        p->draft = *state_model_wanted(&s->model);
+        show_model_path(&p->draft);
+        p->example = example_index(&p->draft);
         return st;
     }
     p->error[0] = '\0';
@@ -256,6 +265,14 @@ static size_t kv_for(size_t old_heads, size_t old_kv, size_t heads) {
     size_t group = old_heads / old_kv;     /* grouped: keep the group size if it fits */
     if (group < heads && heads % group == 0) return heads / group;
     return heads >= 4 ? heads / 2 : heads;
+}
+
+/* The draft's text the field named field edits ("sentence", "model_file"),
+ * with its size into *cap. */
+static char *typed_text(state_settings *d, const char *field, size_t *cap) {
+    bool sentence = strcmp(field, "sentence") == 0;
+    *cap = sentence ? sizeof d->sentence : sizeof d->model_path;
+    return sentence ? d->sentence : d->model_path;
 }
 
 /* The trained source's part of the panel: the model file, the layer, and
@@ -480,7 +497,8 @@ bool settings_panel_run(settings_panel *p, ui_context *ui, app_state *s) {
                  "Ctrl+U clears");
     } else if (sentence_at_fault) {
         snprintf(sentence_label, sizeof sentence_label,
-                 "\xE2\x9C\x97 Sentence: mend it (Enter or click to edit)");
+                 "\xE2\x9C\x97 Sentence: the one typed was not applied, this one stays "
+                 "(Enter or click to edit)");
         sentence_color = t->error;
     } else if (sentence_pending) {
         if (blocker)
@@ -562,12 +580,21 @@ bool settings_panel_run(settings_panel *p, ui_context *ui, app_state *s) {
     }
 
     /* Enter in a field submitted a text that was refused: the field goes
-     * on taking the keys (Tab or a click away leave it, as they meant) */
+     * on taking the keys, and keeps the text to mend (Esc drops it), the
+     * one exception to a refusal putting the values in effect back (Tab or
+     * a click away leave the field, as they meant) */
     const SDL_Event *e = ui->event;
     bool by_enter = e && e->type == SDL_KEYDOWN &&
                     (e->key.keysym.sym == SDLK_RETURN || e->key.keysym.sym == SDLK_KP_ENTER);
+    char refused[UI_TEXT_MAX] = "";
+    size_t cap = 0;
+    char *text = typed ? typed_text(d, typed, &cap) : NULL;
+    if (text) snprintf(refused, sizeof refused, "%s", text);
     if (changed && settings_panel_apply(p, s) != ATTN_OK) {
-        if (typed && by_enter) ui_keep_editing(ui, typed);
+        if (text && by_enter) {
+            ui_keep_editing(ui, typed);
+            snprintf(text, cap, "%s", refused);
+        }
         /* a typed sentence held back by another setting: name both */
         const char *b = label_of(p->error_setting);
         if (typed && strcmp(typed, "sentence") == 0 && b && p->error_setting != ATTN_SETTING_SENTENCE)

@@ -3,7 +3,9 @@
  * mechanics' sizes and flags (heads, d_model, key/value heads, token limit,
  * causal mask, scaling, temperature, seed) or the trained model's file and
  * layer with what the model fixes. A change applies at once; one that
- * cannot apply stays in the panel with the reason, and nothing changes. */
+ * cannot apply changes nothing: the panel says why, and its controls show
+ * the values in effect again (a text refused by Enter stays in its field,
+ * being edited, to mend). */
 #ifndef ATTNVIZ_APP_SETTINGS_PANEL_H
 #define ATTNVIZ_APP_SETTINGS_PANEL_H
 
@@ -14,7 +16,7 @@
 #include "ui.h"
 
 typedef struct settings_panel {
-    state_settings draft; /* what the panel shows: applied, or pending after a failure */
+    state_settings draft; /* what the panel shows: what is applied (or a refused text being mended) */
     char error[APP_ERR_LEN]; /* why the draft was not applied; "" when it was */
     attn_setting error_setting; /* the setting to change then, if one is to blame */
     int example;             /* the example sentence shown last, -1: none */
@@ -45,7 +47,8 @@ void settings_panel_init(settings_panel *p, const app_state *s);
 
 /* Applies p->draft to s: on success the current stage replays (progress 0,
  * playing) and p->error is cleared; on failure nothing changes in s but the
- * message (message_is_error), and p->error says why. Returns ATTN_OK or a failure. */
+ * message (message_is_error), p->error says why, and p->draft is what is
+ * applied again. Returns ATTN_OK or a failure. */
 attn_status settings_panel_apply(settings_panel *p, app_state *s);
 
 /* The panel's widgets in ui's area; applies changes through

@@ -82,6 +82,8 @@ void ui_clear_focus(ui_context *ui) {
 
 bool ui_typing(const ui_context *ui) { return ui->editing; }
 
+bool ui_has_focus(const ui_context *ui) { return ui->focus != 0; }
+
 bool ui_editing(const ui_context *ui, const char *id) {
     return ui->editing && ui->focus == hash_id(id);
 }
@@ -213,9 +215,13 @@ bool ui_end(ui_context *ui) {
         ui->consumed = true;
     }
     /* The area is opaque to clicks: a click on its background is not a
-     * click on the frame under it. */
-    if (e && e->type == SDL_MOUSEBUTTONDOWN && inside(e->button.x, e->button.y, ui->area))
-        ui->consumed = true;
+     * click on the frame under it. A click outside it takes the keyboard
+     * away from its widgets (an edit there ended and applied above): the
+     * keys are the caller's again. */
+    if (e && e->type == SDL_MOUSEBUTTONDOWN) {
+        if (inside(e->button.x, e->button.y, ui->area)) ui->consumed = true;
+        else if (ui->keyboard) ui_clear_focus(ui);
+    }
     if (e && e->type == SDL_MOUSEBUTTONUP) ui->active = 0;
     clamp_scroll(ui);
     if (!e) {

@@ -105,6 +105,9 @@ bool ui_end(ui_context *ui);
 
 /* True while a text field takes typing: keys belong to it, not shortcuts. */
 bool ui_typing(const ui_context *ui);
+/* True while a widget has the keyboard focus (a click outside the area
+ * of a keyboard pass takes it away). */
+bool ui_has_focus(const ui_context *ui);
 /* True while the text field named id takes typing. */
 bool ui_editing(const ui_context *ui, const char *id);
 /* Drops keyboard focus (and editing, without applying). */
