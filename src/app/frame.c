@@ -400,6 +400,51 @@ static void caption(stage_ctx *c, SDL_Rect bar) {
 
 /* ---- status line ---------------------------------------------------------------------- */
 
+/* Bytes of s (a UTF-8 boundary) that fit max_w pixels at px: at least one
+ * character. measure is monotone in the length, so a binary search. */
+static size_t fit_bytes(const stage_ctx *c, const char *s, size_t n, int px, int max_w) {
+    char buf[APP_ERR_LEN];
+    if (n >= sizeof buf) n = sizeof buf - 1;
+    size_t lo = 0, hi = n; /* lo fits (nothing does), hi + 1 does not */
+    while (lo < hi) {
+        size_t mid = (lo + hi + 1) / 2, w_len = mid;
+        while (w_len < n && (s[w_len] & 0xC0) == 0x80) w_len++; /* whole characters */
+        memcpy(buf, s, w_len);
+        buf[w_len] = '\0';
+        int w = 0;
+        text_measure(c->tc, buf, px, &w, NULL);
+        if (w <= max_w) lo = w_len >= mid ? w_len : mid;
+        else hi = mid - 1;
+        if (lo > hi) hi = lo;
+    }
+    if (lo == 0) { /* not even one character: one anyway */
+        lo = 1;
+        while (lo < n && (s[lo] & 0xC0) == 0x80) lo++;
+    }
+    return lo;
+}
+
+/* The message in lines of at most max_w pixels, broken at a space where
+ * one fits, else inside the word (a long path); drawn from y (the first
+ * line's middle) when draw. Returns the lines. */
+static int message_lines(const stage_ctx *c, const char *s, int px, int max_w, SDL_Color col, int x,
+                         int y, int line_h, bool draw) {
+    int lines = 0;
+    while (*s) {
+        size_t n = strlen(s), cut = fit_bytes(c, s, n, px, max_w);
+        if (cut < n) { /* the last space within the line, if any */
+            size_t sp = cut;
+            while (sp > 0 && s[sp] != ' ') sp--;
+            if (sp > 0) cut = sp;
+        }
+        if (draw) text_draw_n(c->tc, s, cut, px, col, x, y + lines * line_h, TEXT_LEFT | TEXT_MIDDLE);
+        lines++;
+        s += cut;
+        while (*s == ' ') s++;
+    }
+    return lines;
+}
+
 static void status(stage_ctx *c, SDL_Rect bar) {
     const theme *th = c->th;
     int px = c->spx, pad = c->px / 2, y = bar.y + bar.h / 2;
@@ -435,19 +480,23 @@ static void status(stage_ctx *c, SDL_Rect bar) {
             text_draw(c->tc, c->s->message, px, col, bar.x + pad, y, TEXT_LEFT | TEXT_MIDDLE);
             return;
         }
-        /* Longer than the line: the whole message (a refusal says what to
-         * do at its end) in a box that grows up from the line, for as long
-         * as the message stays. The lines are a little generous: a wrap
-         * breaks at spaces. */
-        int box_w = max_w, line_h = px * 4 / 3, lines = msg_w * 11 / 10 / (box_w - 2 * pad) + 1;
-        if (lines > 6) lines = 6;
-        SDL_Rect box = {bar.x, bar.y + bar.h - lines * line_h - 2 * pad, box_w + 2 * pad,
+        /* Longer than the line, with the panel (which shows its own errors
+         * whole) closed: the whole message, a refusal's fix being at its
+         * end, in a box that grows up from the line while it stays. */
+        int line_h = px * 4 / 3;
+        int lines = message_lines(c, c->s->message, px, max_w, col, 0, 0, line_h, false);
+        if (c->s->show_settings || lines * line_h + 2 * pad > bar.y) {
+            stage_text_fit(c, c->s->message, px, col, bar.x + pad, y, TEXT_LEFT | TEXT_MIDDLE,
+                           max_w);
+            return;
+        }
+        SDL_Rect box = {bar.x, bar.y + bar.h - lines * line_h - 2 * pad, max_w + 2 * pad,
                         lines * line_h + 2 * pad};
         draw_fill(c->r, box, th->panel);
         draw_line(c->r, box.x, box.y, box.x + box.w, box.y, th->panel_border);
         draw_line(c->r, box.x + box.w, box.y, box.x + box.w, bar.y, th->panel_border);
-        stage_text_wrap(c, c->s->message, px, col, bar.x + pad, box.y + pad + line_h / 2, box_w,
-                        line_h, lines);
+        message_lines(c, c->s->message, px, max_w, col, bar.x + pad, box.y + pad + line_h / 2,
+                      line_h, true);
         return;
     }
     /* The longest hint that fits. */
