@@ -178,15 +178,18 @@ void view_model_live(stage_ctx *c, const state_trained *t, SDL_Rect p) {
     y += px / 2;
 
     /* the button: start or stop */
-    const char *label = running ? "■ Stop training (R)" : "▶ Train live (R)";
+    bool no_threads = state_no_threads(); /* R says why; the button looks off */
+    const char *label = running ? "■ Stop training (R)"
+                        : no_threads ? "Train live: threaded page only"
+                                     : "▶ Train live (R)";
     int bw = 0;
     text_measure(c->tc, label, px, &bw, NULL);
     SDL_Rect b = {p.x, y, imin(bw + px * 3 / 2, p.w), px * 2};
     bool hot = inside(s->hover_x, s->hover_y, b);
     draw_fill(c->r, b, hot ? draw_mix(th->panel, th->accent, 0.25f) : th->panel);
-    draw_outline(c->r, b, running ? th->error : th->accent, 2);
-    stage_text_fit(c, label, px, th->text, b.x + px * 3 / 4, b.y + b.h / 2, TEXT_LEFT | TEXT_MIDDLE,
-                   b.w - px);
+    draw_outline(c->r, b, running ? th->error : no_threads ? th->panel_border : th->accent, 2);
+    stage_text_fit(c, label, px, no_threads ? th->text_dim : th->text, b.x + px * 3 / 4,
+                   b.y + b.h / 2, TEXT_LEFT | TEXT_MIDDLE, b.w - px);
     s->layout.overview_button = b;
     y += b.h + spx;
     char status[256];
@@ -221,9 +224,14 @@ void view_model_live(stage_ctx *c, const state_trained *t, SDL_Rect p) {
         int line_h = spx * 3 / 2, room = (p.y + p.h - y) / line_h;
         if (room > 0)
             stage_text_wrap(c,
-                            "A fresh model of these sizes learns the generated text from scratch, "
-                            "on a thread of its own: the heads' roles and the loss curve update "
-                            "as it learns.",
+                            no_threads
+                                ? "A fresh model of these sizes would learn the generated text "
+                                  "from scratch on a thread of its own. This page runs the "
+                                  "single-thread build: open the threaded one (a server sending "
+                                  "the COOP/COEP headers, scripts/setup.sh web serve)."
+                                : "A fresh model of these sizes learns the generated text from "
+                                  "scratch, on a thread of its own: the heads' roles and the "
+                                  "loss curve update as it learns.",
                             spx, th->text_dim, p.x, y, p.w, line_h, room);
         return;
     }

@@ -73,6 +73,9 @@ attn_status state_fail(attn_status status, char *err, size_t err_len, const char
 #ifndef STATE_NO_THREAD_FIX
 #define STATE_NO_THREAD_FIX ""
 #endif
+/* This build starts no threads (the browser's single-thread page): what
+ * needs one (live training) says so before it is tried. */
+bool state_no_threads(void);
 
 /* The sentence the app and render open on, with the trained model: every
  * word in its vocabulary, and its heads visibly differ on it (layer 1: head

@@ -1,4 +1,5 @@
-/* The state layer's one way to fail: a status and a one-line message. */
+/* The state layer's one way to fail: a status and a one-line message; and whether
+ * this build has threads, which those messages and the app need to know. */
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -16,3 +17,5 @@ attn_status state_fail(attn_status status, char *err, size_t err_len, const char
     }
     return status;
 }
+
+bool state_no_threads(void) { return STATE_NO_THREAD_FIX[0] != '\0'; }
