@@ -252,8 +252,18 @@ async function variant(browser, base, want) {
   const big = path.join(tmp, 'e2e-big.safetensors');
   fs.writeFileSync(big, Buffer.alloc(64 << 20));
   await mark();
+  // the page's bar says so while the browser reads it, and clears when the program has it
+  await page.evaluate(() => {
+    window.barSeen = [];
+    const el = document.getElementById('reading');
+    new MutationObserver(() => window.barSeen.push(el.textContent)).observe(el, { childList: true, characterData: true, subtree: true });
+  });
   await input.uploadFile(big);
   await sleep(4000);
+  const barSaid = await page.evaluate(() => window.barSeen.join(' / '));
+  const barAfter = await page.evaluate(() => document.getElementById('reading').textContent);
+  check(`${want}: the page's bar says a large file is being read, then clears`,
+    /reading e2e-big\.safetensors \(64 MB\)/.test(barSaid) && barAfter === '', `${barSaid} / ${barAfter}`);
   const bigSaid = await said();
   fs.unlinkSync(big);
   check(`${want}: a large model file says it is being read, then is checked`,

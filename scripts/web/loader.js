@@ -107,6 +107,11 @@
     if (!files.length) return;
     const folder = '/uploads/' + (++drops);
     Module.FS.mkdir(folder);
+    // The browser takes seconds to read a large file (GPT-2 small: 500 MB) before the
+    // program sees it: the bar says so at once, until the program's status line takes over.
+    const mb = files.reduce((sum, f) => sum + f.size, 0) / 1048576;
+    const reading = document.getElementById('reading');
+    if (mb >= 16) reading.textContent = 'reading ' + files.map((f) => f.name).join(', ') + ' (' + mb.toFixed(0) + ' MB) …';
     Promise.all(files.map((file) => file.arrayBuffer().then((buf) => {
       const path = folder + '/' + file.name.replace(/[^A-Za-z0-9._-]/g, '_');
       // canOwn: the file system keeps this buffer as the file's bytes. A copy would take
@@ -116,7 +121,10 @@
     }))).then((paths) => {
       const main = paths.find((p) => p.endsWith('.md')) || paths.find((p) => p.endsWith('.safetensors')) || paths[0];
       Module.ccall('app_web_open', 'number', ['string'], [main]);
+      reading.textContent = '';
       canvas.focus();
+    }, (err) => { // the browser could not read one (moved, unreadable, out of memory)
+      reading.textContent = 'cannot read the file: ' + err.message + ': pick it again';
     });
   }
   const picker = document.getElementById('file');

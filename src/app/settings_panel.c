@@ -629,11 +629,16 @@ bool settings_panel_run(settings_panel *p, ui_context *ui, app_state *s) {
     snprintf(info, sizeof info, "Shown: %zu token%s, d_k %zu, built in %.2f\u00a0ms", s->model.n,
              app_plural(s->model.n), attn_d_head(c), s->model.build_ms);
     ui_label(ui, info, t->text_dim);
+#ifdef __EMSCRIPTEN__
+#define PANEL_QUIT "" /* a page ends with its tab */
+#else
+#define PANEL_QUIT ", Ctrl+Q quits"
+#endif
     ui_label(ui,
              "Keys: \xE2\x86\x91\xE2\x86\x93 or Tab move, \xE2\x86\x90\xE2\x86\x92 change, "
-             "Enter edits or presses, Esc or Q closes, Ctrl+Q quits. The stage keys "
-             "(\xE2\x86\x90\xE2\x86\x92 stage, Space play, digits for heads) wait until the "
-             "panel closes.",
+             "Enter edits or presses, Esc or Q closes" PANEL_QUIT ". The stage keys "
+             "(\xE2\x86\x90\xE2\x86\x92 stage, Space play, digits for heads) wait while the "
+             "panel has them: a click on the picture gives them back.",
              t->text_dim);
     return close;
 }
