@@ -41,6 +41,40 @@ const puppeteer = require(path.join(npm, 'puppeteer-core'));
 const keep = process.env.E2E_KEEP;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'attnviz-e2e-'));
 
+/* A GPT-2-format model over 64 MB, all weights zero (finite, so it loads): one layer of
+ * d_model 384 over GPT-2's 50257 tokens (77 MB of F32 in wte), written as a safetensors
+ * file of the given path, with its config.json beside it (6 heads). */
+function zeroGpt2(dir) {
+  const d = 384, V = 50257, ctx = 64;
+  const shapes = [['wte.weight', [V, d]], ['wpe.weight', [ctx, d]],
+    ['h.0.ln_1.weight', [d]], ['h.0.ln_1.bias', [d]],
+    ['h.0.attn.c_attn.weight', [d, 3 * d]], ['h.0.attn.c_attn.bias', [3 * d]],
+    ['h.0.attn.c_proj.weight', [d, d]], ['h.0.attn.c_proj.bias', [d]],
+    ['h.0.ln_2.weight', [d]], ['h.0.ln_2.bias', [d]],
+    ['h.0.mlp.c_fc.weight', [d, 4 * d]], ['h.0.mlp.c_fc.bias', [4 * d]],
+    ['h.0.mlp.c_proj.weight', [4 * d, d]], ['h.0.mlp.c_proj.bias', [d]],
+    ['ln_f.weight', [d]], ['ln_f.bias', [d]]];
+  const header = {};
+  let offset = 0;
+  for (const [name, shape] of shapes) {
+    const bytes = 4 * shape.reduce((a, b) => a * b, 1);
+    header[name] = { dtype: 'F32', shape, data_offsets: [offset, offset + bytes] };
+    offset += bytes;
+  }
+  let json = JSON.stringify(header);
+  while (json.length % 8) json += ' ';
+  const file = path.join(dir, 'model.safetensors');
+  const fd = fs.openSync(file, 'w');
+  const len = Buffer.alloc(8);
+  len.writeBigUInt64LE(BigInt(json.length));
+  fs.writeSync(fd, len);
+  fs.writeSync(fd, json);
+  fs.ftruncateSync(fd, 8 + json.length + offset); // zeros
+  fs.closeSync(fd);
+  fs.writeFileSync(path.join(dir, 'config.json'), '{"n_head": 6, "n_embd": 384}');
+  return file;
+}
+
 let failures = 0, checks = 0;
 function check(what, ok, detail) {
   checks++;
@@ -268,6 +302,24 @@ async function variant(browser, base, want) {
   fs.unlinkSync(big);
   check(`${want}: a large model file says it is being read, then is checked`,
     /reading e2e-big\.safetensors \(64 MB\).*\| .*e2e-big\.safetensors/.test(bigSaid), bigSaid);
+  // A large model that loads: read on the frame after the notice, then its stage plays once
+  // and the picture holds still, as after any setting applied from pause.
+  const zdir = fs.mkdtempSync(path.join(tmp, 'zero-gpt2-'));
+  const zfile = zeroGpt2(zdir);
+  await mark();
+  await input.uploadFile(zfile, path.join(zdir, 'config.json'),
+    path.join(repo, 'assets/gpt2/encoder.json'), path.join(repo, 'assets/gpt2/vocab.bpe'));
+  await page.waitForFunction((from) => window.attnviz.lines.slice(from).some((l) => /applied|not applied|cannot/.test(l)),
+    { timeout: 60000, polling: 50 }, from).catch(() => {});
+  await sleep(6000); // the stage's animation, once
+  const z1 = await probe(page, want + '-zero-gpt2');
+  await sleep(2000);
+  const z2 = await probe(page, want + '-zero-gpt2-still');
+  const zSaid = await said();
+  fs.rmSync(zdir, { recursive: true, force: true });
+  check(`${want}: a large GPT-2 is announced, read, shown, and its stage plays once`,
+    /reading model\.safetensors \(\d+ MB\).*applied: GPT-2 model\.safetensors/.test(zSaid) &&
+    differs(z1, z2) < 0.05, `${zSaid} ${differs(z1, z2)}`);
 
   check(`${want}: no errors on the page`, errors.length === 0, errors.join(' | '));
   await page.close();

@@ -63,6 +63,10 @@ void window_open_later(window_app *a) {
     }
     char *path = a->open_later;
     a->open_later = NULL;
+    bool was_playing = a->s.playing;
     open_model(a, path);
     free(path);
+    /* as after a setting applied by a key (window_on_event): play started
+     * from pause shows this stage once, then the class looks */
+    if (!was_playing && a->s.playing) a->stop_at_end = true;
 }
