@@ -198,6 +198,21 @@ static void loading_frame(window_app *a, const state_settings *settings) {
     SDL_RenderPresent(a->renderer);
 }
 
+#ifdef __EMSCRIPTEN__
+/* The page puts files the user picked in /uploads/N/ (loader.js): a
+ * message names them as the user knows them, by their names alone. */
+static void drop_upload_folders(char *m) {
+    static const char prefix[] = "/uploads/";
+    char *at;
+    while ((at = strstr(m, prefix)) != NULL) {
+        char *p = at + sizeof prefix - 1;
+        while (*p >= '0' && *p <= '9') p++;
+        if (*p != '/' || p == at + sizeof prefix - 1) return; /* not a folder the page made */
+        memmove(at, p + 1, strlen(p + 1) + 1);
+    }
+}
+#endif
+
 /* ---- update and draw ----------------------------------------------------------------- */
 
 static void update(window_app *a, float dt) {
@@ -251,6 +266,9 @@ static void update(window_app *a, float dt) {
 
     /* status messages fade out after a while; errors stay longer */
     Uint32 now = SDL_GetTicks();
+#ifdef __EMSCRIPTEN__
+    drop_upload_folders(s->message);
+#endif
     if (strcmp(s->message, a->seen_message) != 0) {
         snprintf(a->seen_message, sizeof a->seen_message, "%s", s->message);
         a->message_at = now;
